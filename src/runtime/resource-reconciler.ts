@@ -1,0 +1,166 @@
+/**
+ * The generic reconcile loop that every generated reconciler base class extends.
+ *
+ * CONTRACT between the generator (issue 3, which emits `generated/*-reconciler-base.ts`
+ * extending {@link ResourceReconciler}) and the runtime (issue 6, which implements
+ * {@link ReconcileContext} and drives {@link Reconciler.reconcile} from its work queue).
+ * Changing a signature here breaks the other side: coordinate through the lead.
+ *
+ * The loop, in numbered steps (DESIGN.md, "The reconcile skeleton"):
+ *  1. read the resource from the cache (gone → done);
+ *  2. being deleted → `finalize` (backup); remove the finalizer only when it reports done;
+ *     else make sure the finalizer is present;
+ *  3. ask the pure `desired(resource)` for the owned children;
+ *  4. apply them (server-side apply, one field manager, owner references set here);
+ *  5. first successful reconcile (no `status.appliedSpec` yet) → `onCreate` (restore);
+ *     otherwise `dispatchChanges` calls the typed hook of every spec field whose
+ *     fingerprint differs from `status.appliedSpec`;
+ *  6. write status through the status subresource: observedGeneration, conditions,
+ *     message, the hooks' status facts, and the new `appliedSpec` once every hook is done;
+ *  7. return done, or requeue after the delay a hook asked for.
+ */
+import type { KubernetesObject, V1ObjectMeta } from "@kubernetes/client-node";
+
+/** Identifies a custom resource type on the API server. */
+export interface ResourceType {
+  readonly group: string;
+  readonly version: string;
+  readonly plural: string;
+  readonly kind: string;
+  readonly namespaced: boolean;
+}
+
+/** A standard Kubernetes condition (metav1.Condition). */
+export interface Condition {
+  type: string;
+  status: "True" | "False" | "Unknown";
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+/** Status fields the generic loop owns; a resource's status schema must declare them. */
+export interface StandardStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  message?: string;
+  /** Per spec field, the fingerprint applied by the last fully successful reconcile (secrets only as hashes). */
+  appliedSpec?: Record<string, string>;
+}
+
+/** A custom resource as the loop sees it. */
+export interface CustomResource<Spec = unknown, Status extends StandardStatus = StandardStatus> extends KubernetesObject {
+  apiVersion: string;
+  kind: string;
+  metadata: V1ObjectMeta;
+  spec: Spec;
+  status?: Status;
+}
+
+/**
+ * What a hook reports. Hooks never sleep and never write status: they return `wait`
+ * to be called again later, and may hand status facts (`status`) to the loop.
+ */
+export type HookResult<Status = Record<string, unknown>> =
+  | { readonly kind: "done"; readonly message?: string; readonly status?: Partial<Status> }
+  | { readonly kind: "wait"; readonly afterMs: number; readonly reason: string; readonly message: string; readonly status?: Partial<Status> }
+  | { readonly kind: "failed"; readonly reason: string; readonly message: string; readonly status?: Partial<Status> };
+
+/** The hook finished its work. */
+export function done<S = Record<string, unknown>>(message?: string, status?: Partial<S>): HookResult<S> {
+  return { kind: "done", message, status };
+}
+
+/** The hook is waiting for something (e.g. a Job): call it again after `afterMs`. */
+export function waitFor<S = Record<string, unknown>>(afterMs: number, reason: string, message: string, status?: Partial<S>): HookResult<S> {
+  return { kind: "wait", afterMs, reason, message, status };
+}
+
+/** The hook failed in a way that needs a person (or a back-off retry); `reason` is CamelCase. */
+export function failed<S = Record<string, unknown>>(reason: string, message: string, status?: Partial<S>): HookResult<S> {
+  return { kind: "failed", reason, message, status };
+}
+
+/** Names one object to reconcile. */
+export interface ReconcileRequest {
+  readonly namespace?: string;
+  readonly name: string;
+}
+
+/** What a reconcile asks of the work queue. Throwing means "retry with back-off". */
+export interface ReconcileResult {
+  readonly requeueAfterMs?: number;
+}
+
+/** Reads the informer caches (never the API server). */
+export interface CacheReader {
+  get<T extends KubernetesObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string): T | undefined;
+  list<T extends KubernetesObject>(apiVersion: string, kind: string, namespace?: string): T[];
+}
+
+/** Records Kubernetes Events on an object; repeats are aggregated. Never pass secrets. */
+export interface EventRecorder {
+  normal(object: KubernetesObject, reason: string, message: string): void;
+  warning(object: KubernetesObject, reason: string, message: string): void;
+}
+
+/** Structured logger; every line carries the controller and the resource key. */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** What the runtime gives a reconcile call. */
+export interface ReconcileContext {
+  readonly cache: CacheReader;
+  readonly events: EventRecorder;
+  readonly log: Logger;
+  /** Server-side apply with the controller's field manager; sets an owner reference to `owner` when given. */
+  apply<T extends KubernetesObject>(object: T, options?: { owner?: KubernetesObject }): Promise<T>;
+  /** Deletes an object; absent is fine. */
+  delete(object: { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string } }, options?: { propagationPolicy?: "Foreground" | "Background" | "Orphan" }): Promise<void>;
+  /** Adds the finalizer (conflict-safe patch) when missing; returns the updated object. */
+  addFinalizer<T extends KubernetesObject>(object: T, finalizer: string): Promise<T>;
+  /** Removes the finalizer (conflict-safe patch) when present. */
+  removeFinalizer<T extends KubernetesObject>(object: T, finalizer: string): Promise<void>;
+  /** Merge-patches the status subresource; conditions keep lastTransitionTime unless their status flips. */
+  patchStatus<T extends KubernetesObject>(object: T, status: Record<string, unknown>): Promise<void>;
+}
+
+/** Anything the runtime's controller can drive from its work queue. */
+export interface Reconciler {
+  reconcile(request: ReconcileRequest, ctx: ReconcileContext): Promise<ReconcileResult>;
+}
+
+/**
+ * The generic loop. Generated base classes extend it with typed per-field hooks and
+ * implement {@link fingerprint} and {@link dispatchChanges}; hand-written subclasses
+ * implement the decisions: {@link desired}, {@link onCreate}, {@link finalize} and the field hooks.
+ */
+export abstract class ResourceReconciler<R extends CustomResource<unknown, StandardStatus>> implements Reconciler {
+  /** The primary resource type. */
+  abstract readonly resourceType: ResourceType;
+  /** The finalizer that holds deletion until {@link finalize} reports done. */
+  abstract readonly finalizer: string;
+
+  /** Pure: the children this resource should own, without owner references (the loop sets them). */
+  abstract desired(resource: R): KubernetesObject[];
+  /** Called until done after the children of a new resource were first applied (e.g. restore). */
+  abstract onCreate(resource: R, ctx: ReconcileContext): Promise<HookResult<NonNullable<R["status"]>>>;
+  /** Called until done while the resource is being deleted (e.g. backup); the finalizer stays until then. */
+  abstract finalize(resource: R, ctx: ReconcileContext): Promise<HookResult<NonNullable<R["status"]>>>;
+  /** Generated: the per-field fingerprints of the spec (secret fields as hashes only). */
+  protected abstract fingerprint(resource: R): Record<string, string>;
+  /** Generated: calls the typed hook of every field whose fingerprint differs from `previous`. */
+  protected abstract dispatchChanges(resource: R, previous: Record<string, string>, ctx: ReconcileContext): Promise<HookResult<NonNullable<R["status"]>>>;
+
+  /** Runs the numbered steps above for one request. Implemented by the runtime (issue 6). */
+  async reconcile(request: ReconcileRequest, ctx: ReconcileContext): Promise<ReconcileResult> {
+    void request;
+    void ctx;
+    throw new Error("ResourceReconciler.reconcile: to be implemented by the runtime (issue 6)");
+  }
+}
