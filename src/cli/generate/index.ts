@@ -1,0 +1,68 @@
+/** `mysqlop generate`: regenerate everything derived from the schema, or `--check` for staleness. */
+import { parseArgs } from "node:util";
+import { SchemaError } from "../../codegen/errors.ts";
+import { generate } from "../../codegen/pipeline.ts";
+
+const HELP = `usage: mysqlop generate [--check] [--schema FILE] [--root DIR] [--out DIR] [--deploy DIR] [--runtime-import SPECIFIER]
+
+Generates the models, constants, validator, reconcile base class and API reference
+(generated/) and the CRD and RBAC (deploy/) from the schema file.
+
+  --check                 write nothing; list stale files and exit 1 if any
+  --schema FILE           schema file (default schemas/mysql.yaml)
+  --root DIR              project root (default: current directory)
+  --out DIR               folder for generated code (default generated)
+  --deploy DIR            folder for crd.yaml and rbac.yaml (default deploy)
+  --runtime-import SPEC   import specifier of the runtime contract in generated code
+                          (default: relative path to src/runtime/resource-reconciler.ts)`;
+
+/** Runs the command; exit code 0 on success, 1 on stale files (`--check`) or schema errors, 2 on usage errors. */
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        check: { type: "boolean", default: false },
+        schema: { type: "string", default: "schemas/mysql.yaml" },
+        root: { type: "string", default: process.cwd() },
+        out: { type: "string", default: "generated" },
+        deploy: { type: "string", default: "deploy" },
+        "runtime-import": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    console.error(`mysqlop generate: ${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  try {
+    const result = await generate(
+      { root: values.root, schemaPath: values.schema, outDir: values.out, deployDir: values.deploy, runtimeImport: values["runtime-import"] },
+      { check: values.check },
+    );
+    if (values.check) {
+      const stale = result.states.filter((s) => s.state !== "fresh");
+      if (stale.length === 0) {
+        console.log(`mysqlop generate --check: ${result.files.length} files up to date`);
+        return 0;
+      }
+      console.error(`mysqlop generate --check: ${stale.length} generated file(s) out of date with ${values.schema}; run \`npm run generate\`:`);
+      for (const s of stale) console.error(`  ${s.state === "missing" ? "missing" : "stale  "}  ${s.path}`);
+      return 1;
+    }
+    console.log(result.written.length === 0 ? `mysqlop generate: ${result.files.length} files already up to date` : `mysqlop generate: wrote ${result.written.join(", ")}`);
+    return 0;
+  } catch (error) {
+    if (error instanceof SchemaError) {
+      console.error(`mysqlop generate: ${error.problems.length} problem(s) in ${error.file}; nothing was written:\n${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The shape of a schema file under `schemas/` (everything except the inside of
+ * `openAPIV3Schema`, which the structural rules in `validate.ts` check), as a JSON Schema
+ * so that problems come back with a JSON pointer and the keyword that failed.
+ */
+
+/** Verbs an RBAC rule may grant; never `*`. Order is the canonical order in generated RBAC. */
+export const RBAC_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"] as const;
+
+const dnsLabel = "^[a-z]([-a-z0-9]*[a-z0-9])?$";
+const dnsSubdomain = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+const verbs = { type: "array", minItems: 1, uniqueItems: true, items: { enum: [...RBAC_VERBS] } };
+
+const rule = {
+  type: "object",
+  additionalProperties: false,
+  required: ["group", "resource", "verbs", "why"],
+  properties: {
+    group: { type: "string", pattern: "^(|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$" },
+    resource: { type: "string", pattern: "^[a-z][a-z0-9]*(/[a-z][a-z0-9]*)?$" },
+    verbs,
+    why: { type: "string", minLength: 1 },
+  },
+};
+
+const printerColumn = {
+  type: "object",
+  additionalProperties: false,
+  required: ["name", "type", "jsonPath"],
+  properties: {
+    name: { type: "string", minLength: 1 },
+    type: { enum: ["integer", "number", "string", "boolean", "date"] },
+    format: { enum: ["int32", "int64", "float", "double", "byte", "date", "date-time", "password"] },
+    jsonPath: { type: "string", pattern: "^\\." },
+    description: { type: "string" },
+    priority: { type: "integer", minimum: 0 },
+  },
+};
+
+/** JSON Schema of a schema file; `openAPIV3Schema` is only required to be an object here. */
+export const schemaFileFormat = {
+  type: "object",
+  additionalProperties: false,
+  required: ["group", "names", "scope", "finalizer", "versions", "operator"],
+  properties: {
+    group: { type: "string", pattern: dnsSubdomain },
+    names: {
+      type: "object",
+      additionalProperties: false,
+      required: ["kind", "plural", "singular"],
+      properties: {
+        kind: { type: "string", pattern: "^[A-Z][A-Za-z0-9]*$" },
+        listKind: { type: "string", pattern: "^[A-Z][A-Za-z0-9]*$" },
+        plural: { type: "string", pattern: dnsLabel },
+        singular: { type: "string", pattern: dnsLabel },
+        shortNames: { type: "array", uniqueItems: true, items: { type: "string", pattern: dnsLabel } },
+        categories: { type: "array", uniqueItems: true, items: { type: "string", pattern: dnsLabel } },
+      },
+    },
+    scope: { enum: ["Namespaced", "Cluster"] },
+    finalizer: { type: "string", pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$" },
+    versions: {
+      type: "array",
+      minItems: 1,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["name", "served", "storage", "schema"],
+        properties: {
+          name: { type: "string", pattern: "^v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)?$" },
+          served: { type: "boolean" },
+          storage: { type: "boolean" },
+          deprecated: { type: "boolean" },
+          additionalPrinterColumns: { type: "array", items: printerColumn },
+          schema: {
+            type: "object",
+            additionalProperties: false,
+            required: ["openAPIV3Schema"],
+            properties: { openAPIV3Schema: { type: "object" } },
+          },
+        },
+      },
+    },
+    operator: {
+      type: "object",
+      additionalProperties: false,
+      required: ["serviceAccount", "namespace", "resource"],
+      properties: {
+        serviceAccount: { type: "string", pattern: dnsSubdomain },
+        namespace: { type: "string", pattern: dnsLabel },
+        resource: {
+          type: "object",
+          additionalProperties: false,
+          required: ["verbs"],
+          properties: { verbs, status: verbs, finalizers: verbs },
+        },
+        clusterRules: { type: "array", items: rule },
+        namespaceRules: { type: "array", items: rule },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,49 @@
+/**
+ * Stage 1 of the pipeline: read the schema file and parse its YAML. Knows nothing of
+ * later stages.
+ */
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { isAbsolute, relative, resolve } from "node:path";
+import { LineCounter, parseDocument } from "yaml";
+import { SchemaError, type SchemaProblem } from "./errors.ts";
+
+/** A schema file as read from disk: its text, its hash and its parsed value. */
+export interface LoadedSchema {
+  /** Path relative to the project root, with `/` separators (goes into generated headers). */
+  readonly displayPath: string;
+  /** The exact text of the file. */
+  readonly text: string;
+  /** SHA-256 of the text, hex; generated files carry it so staleness is visible. */
+  readonly sha256: string;
+  /** The parsed YAML document (plain JSON values). */
+  readonly document: unknown;
+}
+
+/** Parses schema text that was read elsewhere (tests, benchmarks); throws {@link SchemaError} on bad YAML. */
+export function parseSchemaText(text: string, displayPath: string): LoadedSchema {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const problems: SchemaProblem[] = doc.errors.map((e) => {
+      const pos = lineCounter.linePos(e.pos[0]);
+      return { pointer: "", rule: "yaml/syntax", message: `line ${pos.line}, column ${pos.col}: ${e.message.split("\n")[0]}` };
+    });
+    throw new SchemaError(displayPath, problems);
+  }
+  return {
+    displayPath,
+    text,
+    sha256: createHash("sha256").update(text).digest("hex"),
+    document: doc.toJS({ maxAliasCount: 0 }),
+  };
+}
+
+/** Reads and parses the schema file at `path` (relative paths resolve against `root`). */
+export async function loadSchema(path: string, root: string): Promise<LoadedSchema> {
+  const absolute = isAbsolute(path) ? path : resolve(root, path);
+  const text = await readFile(absolute, "utf8");
+  const shown = relative(root, absolute);
+  const displayPath = shown.startsWith("..") || isAbsolute(shown) ? absolute : shown.split("\\").join("/");
+  return parseSchemaText(text, displayPath);
+}

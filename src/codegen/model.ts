@@ -1,0 +1,194 @@
+/**
+ * Stage 3 of the pipeline: turn a validated schema file into the model every emitter
+ * reads. All naming decisions (file names, type names, hook names) are made here, once.
+ */
+import { posix } from "node:path";
+import { RBAC_VERBS } from "./file-format.ts";
+import type { LoadedSchema } from "./load.ts";
+import { RUNTIME_CONTRACT_PATH, type GenerateOptions } from "./options.ts";
+import { hookNameOf } from "./validate.ts";
+
+/** A JSON Schema node as plain data. */
+export type SchemaNode = Record<string, unknown>;
+
+/** One RBAC rule, normalized: verbs in canonical order. */
+export interface RbacRule {
+  readonly group: string;
+  readonly resources: readonly string[];
+  readonly verbs: readonly string[];
+  /** Why the operator needs it; becomes a comment in rbac.yaml. */
+  readonly why: string;
+}
+
+/** One field of `spec`, with what the reconcile skeleton needs to know about it. */
+export interface SpecField {
+  readonly name: string;
+  /** Change hook method, e.g. `onStorageSizeChange`. */
+  readonly hookName: string;
+  readonly description: string;
+  /** Present on every resource read from the API server (required, or defaulted). */
+  readonly alwaysPresent: boolean;
+  /** Marked `x-mysqlop-sensitive`: change detection keeps only a salted hash. */
+  readonly sensitive: boolean;
+}
+
+/** One served version of the resource. */
+export interface VersionModel {
+  readonly name: string;
+  readonly served: boolean;
+  readonly storage: boolean;
+  readonly deprecated: boolean;
+  readonly printerColumns: readonly SchemaNode[];
+  /** The schema exactly as written, with our `x-mysqlop-*` extensions. */
+  readonly schema: SchemaNode;
+}
+
+/** Output file paths, relative to the project root, `/`-separated. */
+export interface OutputPaths {
+  readonly models: string;
+  readonly constants: string;
+  readonly validator: string;
+  readonly reconcilerBase: string;
+  readonly apiReference: string;
+  readonly crd: string;
+  readonly rbac: string;
+}
+
+/** Everything the emitters need; built once per run. */
+export interface GeneratorModel {
+  readonly source: { readonly path: string; readonly sha256: string };
+  readonly group: string;
+  readonly kind: string;
+  readonly listKind: string;
+  readonly plural: string;
+  readonly singular: string;
+  readonly shortNames: readonly string[];
+  readonly categories: readonly string[];
+  readonly scope: "Namespaced" | "Cluster";
+  readonly finalizer: string;
+  readonly versions: readonly VersionModel[];
+  readonly storageVersion: VersionModel;
+  readonly specFields: readonly SpecField[];
+  /** TypeScript names: the resource, its spec and status interfaces. */
+  readonly typeNames: { readonly resource: string; readonly spec: string; readonly status: string };
+  /** Prefix of generated constants, e.g. `MYSQL`. */
+  readonly constantPrefix: string;
+  readonly rbac: {
+    readonly serviceAccount: string;
+    readonly namespace: string;
+    readonly clusterRules: readonly RbacRule[];
+    readonly namespaceRules: readonly RbacRule[];
+  };
+  readonly outputs: OutputPaths;
+  /** Import specifier of the runtime contract, as written in generated files. */
+  readonly runtimeImport: string;
+}
+
+function sortVerbs(verbs: readonly string[]): string[] {
+  const order: readonly string[] = RBAC_VERBS;
+  return [...new Set(verbs)].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+}
+
+function compareRules(a: RbacRule, b: RbacRule): number {
+  return a.group.localeCompare(b.group, "en") || a.resources.join().localeCompare(b.resources.join(), "en");
+}
+
+function asRecord(value: unknown): SchemaNode {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as SchemaNode) : {};
+}
+
+function relativeImport(fromDir: string, target: string): string {
+  const rel = posix.relative(fromDir, target);
+  return rel.startsWith(".") ? rel : `./${rel}`;
+}
+
+/** Builds the generator model from a schema file that passed validation. */
+export function buildModel(loaded: LoadedSchema, options: GenerateOptions): GeneratorModel {
+  const doc = asRecord(loaded.document);
+  const names = asRecord(doc.names);
+  const kind = String(names.kind);
+  const singular = String(names.singular);
+  const versions: VersionModel[] = (doc.versions as unknown[]).map((raw) => {
+    const v = asRecord(raw);
+    return {
+      name: String(v.name),
+      served: v.served === true,
+      storage: v.storage === true,
+      deprecated: v.deprecated === true,
+      printerColumns: ((v.additionalPrinterColumns as unknown[] | undefined) ?? []).map(asRecord),
+      schema: asRecord(asRecord(v.schema).openAPIV3Schema),
+    };
+  });
+  const storageVersion = versions.find((v) => v.storage);
+  if (storageVersion === undefined) throw new Error("buildModel: no storage version (validateSchema should have caught this)");
+  const rootProps = asRecord(storageVersion.schema.properties);
+  const spec = asRecord(rootProps.spec);
+  const status = asRecord(rootProps.status);
+  const specRequired = new Set((spec.required as string[] | undefined) ?? []);
+  const specFields: SpecField[] = Object.entries(asRecord(spec.properties)).map(([name, raw]) => {
+    const node = asRecord(raw);
+    return {
+      name,
+      hookName: hookNameOf(name),
+      description: typeof node.description === "string" ? node.description : "",
+      alwaysPresent: specRequired.has(name) || node.default !== undefined,
+      sensitive: node["x-mysqlop-sensitive"] === true,
+    };
+  });
+
+  const group = String(doc.group);
+  const plural = String(names.plural);
+  const operator = asRecord(doc.operator);
+  const own = asRecord(operator.resource);
+  const ownRules: RbacRule[] = [
+    { group, resources: [plural], verbs: sortVerbs(own.verbs as string[]), why: `the ${kind} resources themselves` },
+  ];
+  if (Array.isArray(own.status)) ownRules.push({ group, resources: [`${plural}/status`], verbs: sortVerbs(own.status as string[]), why: `the status subresource of ${kind}` });
+  if (Array.isArray(own.finalizers)) ownRules.push({ group, resources: [`${plural}/finalizers`], verbs: sortVerbs(own.finalizers as string[]), why: `the finalizers of ${kind} (owner references with blockOwnerDeletion)` });
+  const toRules = (list: unknown): RbacRule[] =>
+    ((list as unknown[] | undefined) ?? []).map((raw) => {
+      const r = asRecord(raw);
+      return { group: String(r.group), resources: [String(r.resource)], verbs: sortVerbs(r.verbs as string[]), why: String(r.why) };
+    });
+
+  const outDir = posix.normalize(options.outDir ?? "generated");
+  const deployDir = posix.normalize(options.deployDir ?? "deploy");
+  const filePrefix = singular;
+  return {
+    source: { path: loaded.displayPath, sha256: loaded.sha256 },
+    group,
+    kind,
+    listKind: typeof names.listKind === "string" ? names.listKind : `${kind}List`,
+    plural,
+    singular,
+    shortNames: (names.shortNames as string[] | undefined) ?? [],
+    categories: (names.categories as string[] | undefined) ?? [],
+    scope: doc.scope === "Cluster" ? "Cluster" : "Namespaced",
+    finalizer: String(doc.finalizer),
+    versions,
+    storageVersion,
+    specFields,
+    typeNames: {
+      resource: kind,
+      spec: typeof spec.title === "string" ? spec.title : `${kind}Spec`,
+      status: typeof status.title === "string" ? status.title : `${kind}Status`,
+    },
+    constantPrefix: singular.toUpperCase().replaceAll(/[^A-Z0-9]/g, "_"),
+    rbac: {
+      serviceAccount: String(operator.serviceAccount),
+      namespace: String(operator.namespace),
+      clusterRules: [...ownRules, ...toRules(operator.clusterRules)].sort(compareRules),
+      namespaceRules: toRules(operator.namespaceRules).sort(compareRules),
+    },
+    outputs: {
+      models: `${outDir}/${filePrefix}-models.ts`,
+      constants: `${outDir}/${filePrefix}-constants.ts`,
+      validator: `${outDir}/${filePrefix}-validator.ts`,
+      reconcilerBase: `${outDir}/${filePrefix}-reconciler-base.ts`,
+      apiReference: `${outDir}/api-reference.md`,
+      crd: `${deployDir}/crd.yaml`,
+      rbac: `${deployDir}/rbac.yaml`,
+    },
+    runtimeImport: options.runtimeImport ?? relativeImport(outDir, RUNTIME_CONTRACT_PATH),
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * The generator, one way: load → validate → model → emit → format → write (or check).
+ * Each stage lives in its own module and imports only earlier ones; this file wires them.
+ */
+import { emitCrd } from "./emit/crd.ts";
+import { emitRbac } from "./emit/rbac.ts";
+import { formatOutput, type OutputFile } from "./format.ts";
+import { loadSchema, type LoadedSchema } from "./load.ts";
+import { buildModel, type GeneratorModel } from "./model.ts";
+import type { GenerateOptions } from "./options.ts";
+import { validateSchema } from "./validate.ts";
+import { compareOutputs, writeOutputs, type FileState } from "./write.ts";
+
+/** Emits every output of a model, formatted, in a fixed order. Pure apart from prettier. */
+export async function renderOutputs(model: GeneratorModel): Promise<OutputFile[]> {
+  const emitted: OutputFile[] = [
+    { path: model.outputs.crd, content: emitCrd(model) },
+    { path: model.outputs.rbac, content: emitRbac(model) },
+  ];
+  return Promise.all(emitted.map(formatOutput));
+}
+
+/** Runs load → validate → model → emit → format for a schema already in memory; writes nothing. */
+export async function generateFromLoaded(loaded: LoadedSchema, options: GenerateOptions): Promise<OutputFile[]> {
+  validateSchema(loaded);
+  return renderOutputs(buildModel(loaded, options));
+}
+
+/** Result of {@link generate}. */
+export interface GenerateResult {
+  readonly files: readonly OutputFile[];
+  /** Paths rewritten (write mode) — empty in check mode. */
+  readonly written: readonly string[];
+  /** Per output, fresh/stale/missing as found before writing. */
+  readonly states: readonly FileState[];
+}
+
+/** Generates every output from the schema file; with `check`, only compares with disk. */
+export async function generate(options: GenerateOptions, mode: { check: boolean } = { check: false }): Promise<GenerateResult> {
+  const loaded = await loadSchema(options.schemaPath, options.root);
+  const files = await generateFromLoaded(loaded, options);
+  const states = await compareOutputs(options.root, files);
+  const written = mode.check ? [] : await writeOutputs(options.root, files);
+  return { files, written, states };
+}

@@ -1,0 +1,324 @@
+/**
+ * Stage 2 of the pipeline: check a loaded schema file before anything is generated.
+ * The file's own shape is checked against {@link schemaFileFormat}; each version's
+ * `openAPIV3Schema` against the Kubernetes structural-schema rules the API server
+ * enforces, plus the rules the generator itself needs (TypeScript identifiers, the
+ * status fields the runtime writes). Every problem names a JSON pointer and a rule.
+ */
+import { Ajv, type ErrorObject } from "ajv";
+import { SchemaError, toPointer, type SchemaProblem } from "./errors.ts";
+import { schemaFileFormat } from "./file-format.ts";
+import type { LoadedSchema } from "./load.ts";
+
+/** Keywords of apiextensions.k8s.io/v1 JSONSchemaProps that a CRD may carry. */
+const ALLOWED_KEYWORDS = new Set([
+  "description", "type", "format", "title", "default", "maximum", "exclusiveMaximum", "minimum",
+  "exclusiveMinimum", "maxLength", "minLength", "pattern", "maxItems", "minItems", "uniqueItems",
+  "multipleOf", "enum", "maxProperties", "minProperties", "required", "items", "allOf", "oneOf",
+  "anyOf", "not", "properties", "additionalProperties", "externalDocs", "example", "nullable",
+  "x-kubernetes-preserve-unknown-fields", "x-kubernetes-embedded-resource", "x-kubernetes-int-or-string",
+  "x-kubernetes-list-map-keys", "x-kubernetes-list-type", "x-kubernetes-map-type", "x-kubernetes-validations",
+]);
+
+/** Keywords JSONSchemaProps knows but a v1 CRD rejects. */
+const FORBIDDEN_KEYWORDS = new Set(["$ref", "$schema", "id", "definitions", "dependencies", "additionalItems", "patternProperties"]);
+
+/** Keywords that may not appear inside allOf/anyOf/oneOf/not (structural rule 3). */
+const JUNCTOR_FORBIDDEN = new Set(["description", "type", "default", "additionalProperties", "nullable"]);
+
+const JUNCTORS = ["allOf", "anyOf", "oneOf", "not"] as const;
+
+const TYPES = new Set(["object", "array", "string", "integer", "number", "boolean"]);
+
+/** Our own extensions and the JSON type of their value; stripped from the CRD. */
+export const MYSQLOP_EXTENSIONS: Readonly<Record<string, "boolean" | "string">> = {
+  "x-mysqlop-sensitive": "boolean",
+  "x-mysqlop-pattern-hint": "string",
+};
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function describeAjvError(e: ErrorObject): string {
+  switch (e.keyword) {
+    case "additionalProperties":
+      return `unknown key "${String(e.params.additionalProperty)}"`;
+    case "required":
+      return `missing required key "${String(e.params.missingProperty)}"`;
+    case "enum":
+      return `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+    default:
+      return e.message ?? e.keyword;
+  }
+}
+
+let fileFormatValidator: ReturnType<Ajv["compile"]> | undefined;
+
+function checkFileFormat(document: unknown): SchemaProblem[] {
+  fileFormatValidator ??= new Ajv({ allErrors: true, strict: true }).compile(schemaFileFormat);
+  if (fileFormatValidator(document)) return [];
+  return (fileFormatValidator.errors ?? []).map((e) => ({ pointer: e.instancePath, rule: `file-format/${e.keyword}`, message: describeAjvError(e) }));
+}
+
+/** Ajv for checking defaults against their own schema node (x- keywords tolerated). */
+let defaultsAjv: Ajv | undefined;
+
+function defaultProblem(node: Json, path: (string | number)[]): SchemaProblem | undefined {
+  defaultsAjv ??= new Ajv({ strict: false, validateFormats: false, allErrors: false });
+  const { default: value, ...rest } = node;
+  const check = defaultsAjv.compile(stripDefaults(rest));
+  if (check(value)) return undefined;
+  const first = check.errors?.[0];
+  return { pointer: toPointer([...path, "default"]), rule: "structural/default-invalid", message: `default ${JSON.stringify(value)} does not satisfy its own schema: ${first ? `${first.instancePath || "value"} ${first.message}` : "invalid"}` };
+}
+
+function stripDefaults(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(stripDefaults);
+  if (!isObject(node)) return node;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node)) if (k !== "default") out[k] = stripDefaults(v);
+  return out;
+}
+
+interface WalkContext {
+  readonly problems: SchemaProblem[];
+  /** Inside allOf/anyOf/oneOf/not: value validations only. */
+  readonly inJunctor: boolean;
+}
+
+function isIntOrStringPattern(parent: Json, junctor: string, branches: unknown): boolean {
+  if (parent["x-kubernetes-int-or-string"] !== true || (junctor !== "anyOf" && junctor !== "allOf")) return false;
+  if (!Array.isArray(branches) || branches.length !== 2) return false;
+  const types = branches.map((b) => (isObject(b) ? b.type : undefined)).sort();
+  return types[0] === "integer" && types[1] === "string";
+}
+
+function walk(node: unknown, path: (string | number)[], ctx: WalkContext, intOrStringBranch = false): void {
+  const here = toPointer(path);
+  if (!isObject(node)) {
+    ctx.problems.push({ pointer: here, rule: "structural/schema-object", message: "a schema must be an object" });
+    return;
+  }
+  for (const [key, value] of Object.entries(node)) {
+    if (key.startsWith("x-mysqlop-")) {
+      const want = MYSQLOP_EXTENSIONS[key];
+      if (want === undefined) ctx.problems.push({ pointer: toPointer([...path, key]), rule: "extension/unknown", message: `unknown generator extension "${key}"; known: ${Object.keys(MYSQLOP_EXTENSIONS).join(", ")}` });
+      else if (typeof value !== want) ctx.problems.push({ pointer: toPointer([...path, key]), rule: "extension/type", message: `"${key}" must be a ${want}` });
+      continue;
+    }
+    if (FORBIDDEN_KEYWORDS.has(key)) {
+      ctx.problems.push({ pointer: toPointer([...path, key]), rule: "structural/forbidden-keyword", message: `"${key}" is not allowed in a CustomResourceDefinition schema` });
+    } else if (!ALLOWED_KEYWORDS.has(key)) {
+      ctx.problems.push({ pointer: toPointer([...path, key]), rule: "structural/unknown-keyword", message: `"${key}" is not an OpenAPI v3 keyword the Kubernetes API server accepts` });
+    } else if (ctx.inJunctor && !intOrStringBranch && (JUNCTOR_FORBIDDEN.has(key) || key.startsWith("x-kubernetes-"))) {
+      ctx.problems.push({ pointer: toPointer([...path, key]), rule: "structural/junctor-keyword", message: `"${key}" may not be set inside allOf, anyOf, oneOf or not: only value validations are allowed there` });
+    }
+  }
+  if (node.uniqueItems === true) ctx.problems.push({ pointer: toPointer([...path, "uniqueItems"]), rule: "structural/forbidden-keyword", message: "uniqueItems: true is not allowed (quadratic cost); use x-kubernetes-list-type: set" });
+  if (node.additionalProperties === false) ctx.problems.push({ pointer: toPointer([...path, "additionalProperties"]), rule: "structural/forbidden-keyword", message: "additionalProperties: false is not allowed: the API server prunes unknown fields by itself" });
+  if (node.properties !== undefined && node.additionalProperties !== undefined) {
+    ctx.problems.push({ pointer: toPointer([...path, "additionalProperties"]), rule: "structural/properties-and-additionalProperties", message: "properties and additionalProperties are mutually exclusive" });
+  }
+  const lax = node["x-kubernetes-int-or-string"] === true || node["x-kubernetes-preserve-unknown-fields"] === true;
+  if (!ctx.inJunctor) {
+    if (node.type === undefined) {
+      if (!lax) ctx.problems.push({ pointer: here, rule: "structural/type-required", message: 'every schema node needs a non-empty "type" (object, array, string, integer, number or boolean)' });
+    } else if (typeof node.type !== "string" || !TYPES.has(node.type)) {
+      ctx.problems.push({ pointer: toPointer([...path, "type"]), rule: "structural/type-valid", message: `"type" must be one of ${[...TYPES].join(", ")}, got ${JSON.stringify(node.type)}` });
+    }
+    if (node.default !== undefined) {
+      const problem = defaultProblem(node, path);
+      if (problem) ctx.problems.push(problem);
+    }
+  }
+  if (node.type === "array" && !ctx.inJunctor && node.items === undefined) {
+    ctx.problems.push({ pointer: here, rule: "structural/items-required", message: 'an array schema needs "items"' });
+  }
+  if (node.required !== undefined && Array.isArray(node.required) && isObject(node.properties) && !ctx.inJunctor) {
+    node.required.forEach((name, i) => {
+      if (typeof name === "string" && !(name in (node.properties as Json))) ctx.problems.push({ pointer: toPointer([...path, "required", i]), rule: "structural/required-unknown", message: `required field "${name}" is not declared in properties` });
+    });
+  }
+  if (Array.isArray(node["x-kubernetes-list-map-keys"]) && isObject(node.items)) {
+    const items = node.items;
+    const required = Array.isArray(items.required) ? items.required : [];
+    node["x-kubernetes-list-map-keys"].forEach((key, i) => {
+      const prop = isObject(items.properties) ? items.properties[String(key)] : undefined;
+      if (!required.includes(key) && !(isObject(prop) && prop.default !== undefined)) {
+        ctx.problems.push({ pointer: toPointer([...path, "x-kubernetes-list-map-keys", i]), rule: "structural/list-map-key", message: `list map key "${String(key)}" must be a required (or defaulted) property of the items` });
+      }
+    });
+  }
+  if (isObject(node.properties)) {
+    for (const [name, child] of Object.entries(node.properties)) {
+      if (!ctx.inJunctor && !IDENTIFIER.test(name)) {
+        ctx.problems.push({ pointer: toPointer([...path, "properties", name]), rule: "typescript/identifier", message: `field name ${JSON.stringify(name)} cannot become a TypeScript identifier (letters, digits, "_" and "$", not starting with a digit) and the generator has no rename rule; rename the field` });
+      }
+      walk(child, [...path, "properties", name], ctx);
+    }
+  } else if (node.properties !== undefined) {
+    ctx.problems.push({ pointer: toPointer([...path, "properties"]), rule: "structural/schema-object", message: '"properties" must map field names to schemas' });
+  }
+  if (isObject(node.additionalProperties)) walk(node.additionalProperties, [...path, "additionalProperties"], ctx);
+  if (node.items !== undefined) {
+    if (Array.isArray(node.items)) ctx.problems.push({ pointer: toPointer([...path, "items"]), rule: "structural/forbidden-keyword", message: '"items" must be one schema, not a list (tuples are not allowed)' });
+    else walk(node.items, [...path, "items"], ctx);
+  }
+  for (const junctor of JUNCTORS) {
+    const value = node[junctor];
+    if (value === undefined) continue;
+    const intOrString = isIntOrStringPattern(node, junctor, value);
+    const branches = junctor === "not" ? [value] : Array.isArray(value) ? value : [];
+    if (junctor !== "not" && !Array.isArray(value)) {
+      ctx.problems.push({ pointer: toPointer([...path, junctor]), rule: "structural/schema-object", message: `"${junctor}" must be a list of schemas` });
+    }
+    branches.forEach((branch, i) => {
+      const branchPath = junctor === "not" ? [...path, junctor] : [...path, junctor, i];
+      walk(branch, branchPath, { problems: ctx.problems, inJunctor: true }, intOrString);
+      checkJunctorFieldsDeclared(branch, node, branchPath, ctx.problems);
+    });
+  }
+}
+
+/** Structural rule 2: a field or item named inside a junctor must also be declared outside it. */
+function checkJunctorFieldsDeclared(branch: unknown, outer: Json, path: (string | number)[], problems: SchemaProblem[]): void {
+  if (!isObject(branch)) return;
+  if (isObject(branch.properties)) {
+    const declared = isObject(outer.properties) ? outer.properties : {};
+    for (const name of Object.keys(branch.properties)) {
+      if (!(name in declared)) problems.push({ pointer: toPointer([...path, "properties", name]), rule: "structural/junctor-field-undeclared", message: `field "${name}" is named inside a junctor but not declared in the enclosing properties` });
+    }
+  }
+  if (branch.items !== undefined && outer.items === undefined) {
+    problems.push({ pointer: toPointer([...path, "items"]), rule: "structural/junctor-field-undeclared", message: '"items" is specified inside a junctor but not in the enclosing schema' });
+  }
+}
+
+function checkRootMetadata(root: Json, base: (string | number)[], problems: SchemaProblem[]): void {
+  const metadata = isObject(root.properties) ? root.properties.metadata : undefined;
+  if (metadata === undefined) return;
+  const path = [...base, "properties", "metadata"];
+  if (!isObject(metadata)) return;
+  for (const key of Object.keys(metadata)) {
+    if (key !== "type" && key !== "properties" && key !== "description") {
+      problems.push({ pointer: toPointer([...path, key]), rule: "structural/metadata", message: "only metadata.name and metadata.generateName may be restricted" });
+    }
+  }
+  if (metadata.type !== "object") problems.push({ pointer: toPointer([...path, "type"]), rule: "structural/metadata", message: 'metadata must have type "object"' });
+  if (isObject(metadata.properties)) {
+    for (const [name, prop] of Object.entries(metadata.properties)) {
+      if (name !== "name" && name !== "generateName") {
+        problems.push({ pointer: toPointer([...path, "properties", name]), rule: "structural/metadata", message: `only metadata.name and metadata.generateName may be restricted, not metadata.${name}` });
+      } else if (isObject(prop) && prop.type !== "string") {
+        problems.push({ pointer: toPointer([...path, "properties", name, "type"]), rule: "structural/metadata", message: `metadata.${name} must have type "string"` });
+      }
+    }
+  }
+}
+
+/** The status fields the generic reconcile loop writes (StandardStatus in the runtime contract). */
+const STANDARD_STATUS: Readonly<Record<string, string>> = { observedGeneration: "integer", conditions: "array", message: "string", appliedSpec: "object" };
+
+function checkSpecAndStatus(root: Json, base: (string | number)[], problems: SchemaProblem[]): void {
+  const properties = isObject(root.properties) ? root.properties : {};
+  const spec = properties.spec;
+  if (!isObject(spec)) {
+    problems.push({ pointer: toPointer([...base, "properties"]), rule: "resource/spec-required", message: 'the resource schema must declare "spec" (an object whose fields the reconciler handles)' });
+  } else if (spec.type !== "object" || !isObject(spec.properties) || Object.keys(spec.properties).length === 0) {
+    problems.push({ pointer: toPointer([...base, "properties", "spec"]), rule: "resource/spec-required", message: '"spec" must be an object with at least one declared field' });
+  } else {
+    const byHook = new Map<string, string>();
+    for (const name of Object.keys(spec.properties)) {
+      const hook = hookNameOf(name);
+      const other = byHook.get(hook);
+      if (other !== undefined) problems.push({ pointer: toPointer([...base, "properties", "spec", "properties", name]), rule: "typescript/hook-collision", message: `fields "${other}" and "${name}" would both get the change hook ${hook}(); rename one` });
+      byHook.set(hook, name);
+    }
+  }
+  const status = properties.status;
+  if (status === undefined) {
+    problems.push({ pointer: toPointer([...base, "properties"]), rule: "resource/status-standard-fields", message: `the resource schema must declare "status" with ${Object.keys(STANDARD_STATUS).join(", ")} (the reconcile loop writes them)` });
+    return;
+  }
+  const statusProps = isObject(status) && isObject(status.properties) ? status.properties : {};
+  for (const [field, type] of Object.entries(STANDARD_STATUS)) {
+    const prop = statusProps[field];
+    if (!isObject(prop) || prop.type !== type) {
+      problems.push({ pointer: toPointer([...base, "properties", "status", "properties", field]), rule: "resource/status-standard-fields", message: `status.${field} must be declared with type "${type}" (the reconcile loop writes it)` });
+    }
+  }
+}
+
+/** The change-hook method name of a spec field: `storage_size` → `onStorageSizeChange`. */
+export function hookNameOf(field: string): string {
+  const words = field.split(/[_$]+|(?<=[a-z0-9])(?=[A-Z])/).filter((w) => w.length > 0);
+  return "on" + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join("") + "Change";
+}
+
+function checkVersions(doc: Json, problems: SchemaProblem[]): void {
+  const versions = Array.isArray(doc.versions) ? doc.versions : [];
+  const storage = versions.filter((v) => isObject(v) && v.storage === true);
+  if (storage.length !== 1) problems.push({ pointer: "/versions", rule: "versions/one-storage", message: `exactly one version must have storage: true, found ${storage.length}` });
+  const seen = new Set<string>();
+  versions.forEach((version, i) => {
+    if (!isObject(version)) return;
+    const name = String(version.name);
+    if (seen.has(name)) problems.push({ pointer: toPointer(["versions", i, "name"]), rule: "versions/duplicate", message: `version "${name}" is declared twice` });
+    seen.add(name);
+    const columns = Array.isArray(version.additionalPrinterColumns) ? version.additionalPrinterColumns : [];
+    const names = new Map<string, number>();
+    columns.forEach((column, j) => {
+      if (!isObject(column)) return;
+      const columnName = String(column.name);
+      const first = names.get(columnName.toLowerCase());
+      if (first !== undefined) problems.push({ pointer: toPointer(["versions", i, "additionalPrinterColumns", j, "name"]), rule: "printer-columns/duplicate", message: `printer column "${columnName}" duplicates column ${first} (names must be unique)` });
+      else names.set(columnName.toLowerCase(), j);
+    });
+    const schema = isObject(version.schema) ? version.schema.openAPIV3Schema : undefined;
+    if (!isObject(schema)) return;
+    const base = ["versions", i, "schema", "openAPIV3Schema"];
+    if (schema.type !== "object") problems.push({ pointer: toPointer([...base, "type"]), rule: "structural/root-type", message: 'the root schema must have type "object"' });
+    const { properties, ...rest } = schema;
+    // metadata has its own rules; walk everything else.
+    const walkable: Json = isObject(properties) ? { ...rest, properties: Object.fromEntries(Object.entries(properties).filter(([k]) => k !== "metadata")) } : schema;
+    walk(walkable, base, { problems, inJunctor: false });
+    checkRootMetadata(schema, base, problems);
+    checkSpecAndStatus(schema, base, problems);
+  });
+}
+
+function checkRbac(doc: Json, problems: SchemaProblem[]): void {
+  const operator = isObject(doc.operator) ? doc.operator : {};
+  for (const list of ["clusterRules", "namespaceRules"] as const) {
+    const rules = Array.isArray(operator[list]) ? operator[list] : [];
+    const seen = new Set<string>();
+    rules.forEach((r, i) => {
+      if (!isObject(r)) return;
+      const key = `${String(r.group)}/${String(r.resource)}`;
+      if (seen.has(key)) problems.push({ pointer: toPointer(["operator", list, i]), rule: "rbac/duplicate", message: `"${key}" is declared twice in ${list}; merge the verbs into one rule` });
+      seen.add(key);
+    });
+  }
+}
+
+/** Returns every problem in the loaded schema file; empty means generation may proceed. */
+export function findSchemaProblems(loaded: LoadedSchema): SchemaProblem[] {
+  const formatProblems = checkFileFormat(loaded.document);
+  if (formatProblems.length > 0) return formatProblems;
+  const doc = loaded.document as Json;
+  const problems: SchemaProblem[] = [];
+  checkVersions(doc, problems);
+  checkRbac(doc, problems);
+  return problems;
+}
+
+/** Throws {@link SchemaError} listing every problem when the schema file is not fit to generate from. */
+export function validateSchema(loaded: LoadedSchema): void {
+  const problems = findSchemaProblems(loaded);
+  if (problems.length > 0) throw new SchemaError(loaded.displayPath, problems);
+}
