@@ -1,0 +1,70 @@
+#!/bin/sh
+# mysqlop backup: dump one database into the backup directory. A failed or
+# interrupted run never replaces the last good dump. Interface: README.md.
+set -eu
+SCRIPT=backup
+. "$(dirname -- "$0")/common.sh"
+
+require_database_and_dir
+find_tool mariadb mysql
+client=$tool
+find_tool mariadb-dump mysqldump
+dumper=$tool
+read_password
+write_client_config
+
+# 1. A previous run may have stopped between renaming its dump and renaming its
+#    metadata (see step 5): finish or discard its work so both files agree again.
+if [ -e "$next" ]; then
+  if [ -f "$dump" ] && [ "$(file_sha256 "$dump")" = "$(meta_value sha256 "$next")" ]; then
+    mv -f -- "$next" "$meta" || die "$EXIT_WRITE" "cannot rename $next to $meta"
+  else
+    rm -f -- "$next" || die "$EXIT_WRITE" "cannot remove $next"
+  fi
+fi
+# Leftovers of runs that were killed; the dump and metadata never match this.
+rm -f -- "$dir"/.mysqlop-dump.*.tmp.*
+
+# 2. Connect first: "server down" is then reported as such.
+version=$(sql -e 'SELECT VERSION()') || die "$EXIT_CONNECT" "cannot connect to the server; the previous dump is untouched"
+created=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+
+# 3. Dump into a temporary file in the same directory (same filesystem, so the
+#    rename in step 5 is atomic). --single-transaction: a consistent InnoDB
+#    snapshot without locking. "--" keeps a name like "--all-databases" a name.
+tmp_dump=$dir/.mysqlop-dump.sql.tmp.$$
+: >"$tmp_dump" || die "$EXIT_WRITE" "cannot create a file in $dir"
+say "dumping database $db with $dumper (server $version)"
+"$dumper" --defaults-extra-file="$client_cnf" --single-transaction --routines --triggers --events \
+  --no-tablespaces -- "$db" >"$tmp_dump" ||
+  die "$EXIT_DUMP" "$dumper failed (exit $?); the previous dump is untouched"
+
+# 4. Metadata: what restore verifies the dump against.
+sum=$(file_sha256 "$tmp_dump") || die "$EXIT_WRITE" "cannot checksum $tmp_dump"
+size=$(file_size "$tmp_dump") || die "$EXIT_WRITE" "cannot measure $tmp_dump"
+replace_all "$db" '\' '\\'
+replace_all "$replaced" "$NL" '\n'
+replace_all "$replaced" "$CR" '\r'
+tmp_meta=$dir/.mysqlop-dump.meta.tmp.$$
+{
+  printf '# mysqlop backup metadata, written after the dump succeeded (see README.md)\n'
+  printf 'format=1\n'
+  printf 'sha256=%s\n' "$sum"
+  printf 'size=%s\n' "$size"
+  printf 'created=%s\n' "$created"
+  printf 'server_version=%s\n' "$version"
+  printf 'database=%s\n' "$replaced"
+  printf 'dump=%s\n' "$DUMP_FILE"
+} >"$tmp_meta" || die "$EXIT_WRITE" "cannot write $tmp_meta"
+
+# 5. Commit. Flush the data first, then rename: metadata to meta.next, the dump
+#    into place, meta.next to meta. After a crash between any two steps the dump
+#    on disk matches meta or meta.next, and restore accepts either (step 1 of
+#    the next backup tidies up).
+sync "$tmp_dump" "$tmp_meta" || die "$EXIT_WRITE" "cannot flush the new dump to disk"
+mv -f -- "$tmp_meta" "$next" || die "$EXIT_WRITE" "cannot rename $tmp_meta to $next"
+mv -f -- "$tmp_dump" "$dump" || die "$EXIT_WRITE" "cannot rename $tmp_dump to $dump"
+mv -f -- "$next" "$meta" || die "$EXIT_WRITE" "cannot rename $next to $meta"
+sync "$dir" || die "$EXIT_WRITE" "cannot flush $dir to disk"
+
+say "backup complete: $dump ($size bytes, sha256 $sum)"

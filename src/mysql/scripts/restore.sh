@@ -1,0 +1,86 @@
+#!/bin/sh
+# mysqlop restore: load the dump written by backup.sh into a database, only if
+# the dump is verified and the database holds nothing yet. Interface: README.md.
+set -eu
+SCRIPT=restore
+. "$(dirname -- "$0")/common.sh"
+
+require_database_and_dir
+find_tool mariadb mysql
+client=$tool
+case ${RESTORE_FORCE:-} in
+  '' | 0 | false | no) force= ;;
+  1 | true | yes) force=1 ;;
+  *) die "$EXIT_CONFIG" "RESTORE_FORCE must be one of 1, true, yes, 0, false, no" ;;
+esac
+wait_seconds=${RESTORE_WAIT_SECONDS:-300}
+case $wait_seconds in
+  '' | *[!0-9]*) die "$EXIT_CONFIG" "RESTORE_WAIT_SECONDS must be a number of seconds" ;;
+esac
+
+# 1. Nothing to restore is a normal outcome. Metadata without its dump is not.
+if [ ! -e "$dump" ]; then
+  [ ! -e "$meta" ] || die "$EXIT_VERIFY" "metadata $meta exists but the dump $dump is missing; refusing to call that nothing to restore"
+  say "no dump found at $dump; nothing to restore"
+  exit 0
+fi
+
+# 2. Verify before touching the server. meta.next counts too: backup.sh renames
+#    the dump before its metadata (see its step 5).
+actual_sum=$(file_sha256 "$dump") || die "$EXIT_VERIFY" "cannot read $dump"
+actual_size=$(file_size "$dump") || die "$EXIT_VERIFY" "cannot read $dump"
+verified=
+for m in "$meta" "$next"; do
+  if [ -f "$m" ] && [ "$(meta_value sha256 "$m")" = "$actual_sum" ]; then
+    verified=$m
+    break
+  fi
+done
+if [ -z "$verified" ]; then
+  [ -f "$meta" ] || die "$EXIT_VERIFY" "no metadata $meta for $dump, so it cannot be verified; refusing to load it"
+  want_size=$(meta_value size "$meta") || want_size=unknown
+  [ "$actual_size" = "$want_size" ] ||
+    die "$EXIT_VERIFY" "dump $dump is truncated or corrupt: $actual_size bytes, metadata says $want_size; refusing to load it"
+  die "$EXIT_VERIFY" "dump $dump is corrupt: sha256 $actual_sum does not match its metadata; refusing to load it"
+fi
+created=$(meta_value created "$verified") || created=unknown
+say "dump verified: $dump ($actual_size bytes, sha256 $actual_sum, created $created)"
+
+# 3. The server may still be starting (the restore Job runs beside a new Deployment).
+read_password
+write_client_config
+say "waiting up to ${wait_seconds}s for the server"
+deadline=$(($(date +%s) + wait_seconds))
+until error=$(sql -e 'SELECT 1' 2>&1 >/dev/null); do
+  [ "$(date +%s)" -lt "$deadline" ] || die "$EXIT_CONNECT" "server not reachable within ${wait_seconds}s: $error"
+  sleep 2
+done
+
+# 4. Create the database if needed, then refuse to load over anything in it.
+#    The name reaches SQL only as a backtick-quoted identifier; after that the
+#    client selects it with --database and queries use DATABASE().
+quote_identifier "$db"
+sql <<SQL || die "$EXIT_LOAD" "cannot create database $db"
+CREATE DATABASE IF NOT EXISTS $ident;
+SQL
+count_objects() {
+  counts=$(sql --database="$db" -e 'SELECT
+    (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()),
+    (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()),
+    (SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE())') ||
+    die "$EXIT_LOAD" "cannot inspect database $db"
+  read -r tables routines events <<COUNTS
+$counts
+COUNTS
+}
+count_objects
+if [ $((tables + routines + events)) -gt 0 ] && [ -z "$force" ]; then
+  die "$EXIT_NOT_EMPTY" "database $db already holds $tables tables, $routines routines, $events events; refusing to overwrite it (set RESTORE_FORCE=1 to load anyway)"
+fi
+
+# 5. Load. The dump has no USE statement: --database decides where it goes.
+say "loading $dump into database $db"
+sql --database="$db" <"$dump" ||
+  die "$EXIT_LOAD" "loading $dump failed; database $db may be partly restored"
+count_objects
+say "restored database $db from $dump (created $created): $tables tables, $routines routines, $events events"
