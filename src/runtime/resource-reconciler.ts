@@ -20,6 +20,9 @@
  *  7. return done, or requeue after the delay a hook asked for.
  */
 import type { KubernetesObject, V1ObjectMeta } from "@kubernetes/client-node";
+import { describeError } from "./logger.ts";
+import { NotLeaderError } from "./reconcile-context.ts";
+import { changedFields, computeStatusPatch, LoopReason } from "./reconcile-status.ts";
 
 /** Identifies a custom resource type on the API server. */
 export interface ResourceType {
@@ -157,10 +160,101 @@ export abstract class ResourceReconciler<R extends CustomResource<unknown, Stand
   /** Generated: calls the typed hook of every field whose fingerprint differs from `previous`. */
   protected abstract dispatchChanges(resource: R, previous: Record<string, string>, ctx: ReconcileContext): Promise<HookResult<NonNullable<R["status"]>>>;
 
-  /** Runs the numbered steps above for one request. Implemented by the runtime (issue 6). */
+  /** Runs the numbered steps above for one request. */
   async reconcile(request: ReconcileRequest, ctx: ReconcileContext): Promise<ReconcileResult> {
-    void request;
-    void ctx;
-    throw new Error("ResourceReconciler.reconcile: to be implemented by the runtime (issue 6)");
+    const type = this.resourceType;
+    // 1. Read the resource from the cache; gone means nothing left to do.
+    let resource = ctx.cache.get<R>(`${type.group}/${type.version}`, type.kind, type.namespaced ? request.namespace : undefined, request.name);
+    if (resource === undefined) return {};
+
+    // 2. Being deleted: finalize until done, then let go. Otherwise hold deletion with the finalizer.
+    if (resource.metadata.deletionTimestamp !== undefined && resource.metadata.deletionTimestamp !== null) {
+      const deleting = resource;
+      if (!(deleting.metadata.finalizers ?? []).includes(this.finalizer)) return {};
+      const result = await runStep(deleting, ctx, () => this.finalize(deleting, ctx));
+      if (result.kind === "done") {
+        await ctx.removeFinalizer(deleting, this.finalizer);
+        ctx.events.normal(deleting, "Finalized", result.message ?? "finalizer removed");
+        return {};
+      }
+      return finish(deleting, result, undefined, ctx);
+    }
+    if (!(resource.metadata.finalizers ?? []).includes(this.finalizer)) resource = await ctx.addFinalizer(resource, this.finalizer);
+    const current = resource;
+
+    // 3–4. Compute the children and apply them (owner references are set by apply).
+    await runStep(current, ctx, async () => {
+      for (const child of this.desired(current)) {
+        try {
+          await ctx.apply(child, { owner: current });
+        } catch (error) {
+          if (error instanceof Error) error.message = `apply ${child.kind ?? "object"} ${child.metadata?.name ?? ""}: ${error.message}`;
+          throw Object.assign(error as object, { reconcileReason: LoopReason.applyFailed });
+        }
+      }
+      return done();
+    });
+
+    // 5. First reconcile → onCreate; afterwards → the hooks of the fields that changed.
+    const previous = current.status?.appliedSpec;
+    const fingerprint = this.fingerprint(current);
+    const result =
+      previous === undefined
+        ? await runStep(current, ctx, () => this.onCreate(current, ctx))
+        : await runStep(current, ctx, () => this.dispatchChanges(current, previous, ctx));
+
+    // 6–7. Status from the outcome; appliedSpec only once every hook is done.
+    if (result.kind === "done") {
+      const changed = previous === undefined ? [] : changedFields(previous, fingerprint);
+      if (previous === undefined) ctx.events.normal(current, "Created", result.message ?? "created");
+      else if (changed.length > 0) ctx.events.normal(current, "Updated", result.message ?? `applied changes to ${changed.join(", ")}`);
+      return finish(current, result, fingerprint, ctx);
+    }
+    return finish(current, result, undefined, ctx);
   }
+}
+
+/** A hook reported `failed`: the status says why, and the work queue retries with back-off. */
+export class ReconcileFailedError extends Error {
+  readonly reason: string;
+
+  constructor(reason: string, message: string) {
+    super(`${reason}: ${message}`);
+    this.name = "ReconcileFailedError";
+    this.reason = reason;
+  }
+}
+
+/** Runs a step; an exception is reported in status (Degraded) before it propagates to the queue. */
+async function runStep<S>(resource: CustomResource<unknown, StandardStatus>, ctx: ReconcileContext, step: () => Promise<HookResult<S>>): Promise<HookResult<S>> {
+  try {
+    return await step();
+  } catch (error) {
+    if (!(error instanceof NotLeaderError)) {
+      const reason = (error as { reconcileReason?: unknown }).reconcileReason;
+      const failure = failed(typeof reason === "string" ? reason : LoopReason.reconcileError, describeError(error));
+      const patch = computeStatusPatch(resource, { result: failure as HookResult<Record<string, unknown>> });
+      try {
+        if (patch !== undefined) await ctx.patchStatus(resource, patch);
+      } catch (statusError) {
+        ctx.log.warn("could not record the failure in status", { error: describeError(statusError) });
+      }
+    }
+    throw error;
+  }
+}
+
+/** Step 6 and 7: writes status when it changed, records Events, and tells the queue what next. */
+async function finish<S>(resource: CustomResource<unknown, StandardStatus>, result: HookResult<S>, appliedSpec: Record<string, string> | undefined, ctx: ReconcileContext): Promise<ReconcileResult> {
+  const patch = computeStatusPatch(resource, { result: result as HookResult<Record<string, unknown>>, appliedSpec });
+  if (patch !== undefined) await ctx.patchStatus(resource, patch);
+  if (result.kind === "wait") {
+    if (patch !== undefined) ctx.events.normal(resource, result.reason, result.message);
+    return { requeueAfterMs: result.afterMs };
+  }
+  if (result.kind === "failed") {
+    ctx.events.warning(resource, result.reason, result.message);
+    throw new ReconcileFailedError(result.reason, result.message);
+  }
+  return {};
 }

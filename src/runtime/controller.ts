@@ -1,0 +1,172 @@
+/**
+ * A controller: the primary kind's and owned kinds' informer events become keys on a work
+ * queue; a bounded number of workers reconcile them, one key at a time per key.
+ */
+import type { KubernetesObject } from "@kubernetes/client-node";
+import type { BackoffOptions } from "./backoff.ts";
+import type { InformerCache } from "./cache-reader.ts";
+import type { Informer, InformerEvent } from "./informer.ts";
+import type { KindInfo } from "./kube-rest.ts";
+import { describeError, type JsonLogger } from "./logger.ts";
+import type { RuntimeMetrics } from "./metrics.ts";
+import { createReconcileContext, NotLeaderError, type ObjectWriter } from "./reconcile-context.ts";
+import type { EventRecorder, ReconcileRequest, Reconciler, ResourceType } from "./resource-reconciler.ts";
+import { WorkQueue } from "./work-queue.ts";
+
+/** What a controller watches and who reconciles it. */
+export interface ControllerOptions {
+  /** Names the controller in logs and metrics, e.g. `widget`. */
+  readonly name: string;
+  /** The primary kind. */
+  readonly resourceType: ResourceType;
+  /** Kinds this controller creates; a change to one re-queues its controller owner. */
+  readonly owns?: readonly KindInfo[];
+  readonly reconciler: Reconciler;
+  /** Reconciles running at once (distinct keys). Default 1. */
+  readonly concurrency?: number;
+  /** Per-key back-off after failures. */
+  readonly backoff?: BackoffOptions;
+}
+
+/** The apiVersion/kind/plural/namespaced of a {@link ResourceType}. */
+export function kindInfoOf(type: ResourceType): KindInfo {
+  return { apiVersion: `${type.group}/${type.version}`, kind: type.kind, plural: type.plural, namespaced: type.namespaced };
+}
+
+/** The work-queue key of an object: `namespace/name`, or `name` for cluster-scoped objects. */
+export function objectKey(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+/** The request a key names. */
+export function parseKey(key: string): ReconcileRequest {
+  const slash = key.indexOf("/");
+  return slash < 0 ? { name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+/** Keys of the controller owners of `object` that are of the primary kind (any version of its group). */
+export function ownerKeys(object: KubernetesObject, primary: ResourceType): string[] {
+  const keys: string[] = [];
+  for (const ref of object.metadata?.ownerReferences ?? []) {
+    if (ref.controller !== true || ref.kind !== primary.kind) continue;
+    const group = ref.apiVersion.includes("/") ? ref.apiVersion.slice(0, ref.apiVersion.indexOf("/")) : "";
+    if (group !== primary.group) continue;
+    keys.push(objectKey(primary.namespaced ? object.metadata?.namespace : undefined, ref.name));
+  }
+  return keys;
+}
+
+/** What a controller needs from its manager. */
+export interface ControllerDeps {
+  readonly cache: InformerCache;
+  readonly informerFor: (kind: KindInfo) => Informer;
+  readonly events: EventRecorder;
+  readonly writer: ObjectWriter;
+  readonly log: JsonLogger;
+  readonly metrics: RuntimeMetrics;
+}
+
+/** One controller; created by the manager. */
+export class Controller {
+  readonly name: string;
+  readonly queue: WorkQueue;
+  readonly #options: ControllerOptions;
+  readonly #deps: ControllerDeps;
+  readonly #log: JsonLogger;
+  readonly #workers: Promise<void>[] = [];
+
+  constructor(options: ControllerOptions, deps: ControllerDeps) {
+    this.name = options.name;
+    this.#options = options;
+    this.#deps = deps;
+    this.#log = deps.log.child({ controller: options.name });
+    const { metrics } = deps;
+    const name = options.name;
+    this.queue = new WorkQueue({
+      backoff: options.backoff,
+      observer: {
+        added: () => metrics.queueAdds.inc({ name }),
+        depth: (depth) => metrics.queueDepth.set({ name }, depth),
+        taken: (_key, waitedMs) => metrics.queueLatency.observe({ name }, waitedMs / 1000),
+        retried: () => metrics.queueRetries.inc({ name }),
+      },
+    });
+    metrics.maxConcurrentReconciles.set({ controller: name }, this.#concurrency);
+    metrics.activeWorkers.set({ controller: name }, 0);
+    const primary = options.resourceType;
+    deps.informerFor(kindInfoOf(primary)).onEvent((event) => {
+      const meta = event.object.metadata;
+      if (meta?.name !== undefined) this.queue.add(objectKey(primary.namespaced ? meta.namespace : undefined, meta.name));
+    });
+    for (const owned of options.owns ?? []) {
+      deps.informerFor(owned).onEvent((event) => this.#enqueueOwners(event));
+    }
+  }
+
+  get #concurrency(): number {
+    return Math.max(1, this.#options.concurrency ?? 1);
+  }
+
+  /** Starts the workers (on the leader only). */
+  start(): void {
+    this.#log.info("starting workers", { workers: this.#concurrency });
+    for (let i = 0; i < this.#concurrency; i++) this.#workers.push(this.#work());
+  }
+
+  /** Stops taking work; resolves true when the in-flight reconciles finished within `deadlineMs`. */
+  async stop(deadlineMs: number): Promise<boolean> {
+    this.queue.shutDown();
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      Promise.all(this.#workers).then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), deadlineMs))),
+    ]);
+    clearTimeout(timer);
+    if (!drained) this.#log.warn("shutdown deadline passed with reconciles still running", { inFlight: this.queue.processing });
+    return drained;
+  }
+
+  #enqueueOwners(event: InformerEvent): void {
+    const keys = new Set(ownerKeys(event.object, this.#options.resourceType));
+    if (event.previous !== undefined) for (const key of ownerKeys(event.previous, this.#options.resourceType)) keys.add(key);
+    for (const key of keys) this.queue.add(key);
+  }
+
+  async #work(): Promise<void> {
+    const { metrics } = this.#deps;
+    const controller = this.name;
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      const log = this.#log.child({ key });
+      const started = performance.now();
+      metrics.activeWorkers.inc({ controller });
+      try {
+        const ctx = createReconcileContext({ cache: this.#deps.cache, events: this.#deps.events, log, writer: this.#deps.writer });
+        const result = await this.#options.reconciler.reconcile(parseKey(key), ctx);
+        this.queue.forget(key);
+        if (result.requeueAfterMs !== undefined && result.requeueAfterMs > 0) {
+          this.queue.addAfter(key, result.requeueAfterMs);
+          metrics.reconcileTotal.inc({ controller, result: "requeue_after" });
+          log.debug("reconciled; requeue later", { requeueAfterMs: result.requeueAfterMs });
+        } else {
+          metrics.reconcileTotal.inc({ controller, result: "success" });
+          log.debug("reconciled");
+        }
+      } catch (error) {
+        if (error instanceof NotLeaderError) {
+          log.info("reconcile abandoned: leadership lost");
+        } else {
+          metrics.reconcileTotal.inc({ controller, result: "error" });
+          metrics.reconcileErrors.inc({ controller });
+          const retryInMs = this.queue.addRateLimited(key);
+          log.error("reconcile failed", { error: describeError(error), retryInMs, failures: this.queue.failures(key) });
+        }
+      } finally {
+        metrics.reconcileTime.observe({ controller }, (performance.now() - started) / 1000);
+        metrics.activeWorkers.dec({ controller });
+        this.queue.done(key);
+      }
+    }
+  }
+}

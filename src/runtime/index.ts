@@ -1,0 +1,39 @@
+/**
+ * The public API of the controller runtime: what generated reconcilers, the operator's
+ * `run` command and scaffolded projects import. Generic: knows no particular resource.
+ */
+export {
+  ResourceReconciler,
+  ReconcileFailedError,
+  done,
+  waitFor,
+  failed,
+  type CacheReader,
+  type Condition,
+  type CustomResource,
+  type EventRecorder,
+  type HookResult,
+  type Logger,
+  type ReconcileContext,
+  type ReconcileRequest,
+  type ReconcileResult,
+  type Reconciler,
+  type ResourceType,
+  type StandardStatus,
+} from "./resource-reconciler.ts";
+export { Manager, LeadershipLostError, type ManagerOptions, type LeaderElectionOptions } from "./manager.ts";
+export { Controller, kindInfoOf, objectKey, ownerKeys, parseKey, type ControllerOptions } from "./controller.ts";
+export { findCondition, isConditionTrue, mergeConditions, setCondition, formatConditionTime, type ConditionUpdate } from "./conditions.ts";
+export { computeStatusPatch, changedFields, ConditionType, LoopReason } from "./reconcile-status.ts";
+export { ObjectWriter, NotLeaderError, controllerReference, createReconcileContext } from "./reconcile-context.ts";
+export { KubeRest, KubeApiError, isConflict, isNotFound, resourcePath, splitApiVersion, PatchType, type KindInfo } from "./kube-rest.ts";
+export { Informer, type InformerEvent, type InformerEventType, type InformerOptions } from "./informer.ts";
+export { InformerCache } from "./cache-reader.ts";
+export { WorkQueue, type WorkQueueOptions, type WorkQueueObserver } from "./work-queue.ts";
+export { TokenBucket, type RateLimit } from "./rate-limiter.ts";
+export { backoffDelay, defaultBackoff, type BackoffOptions } from "./backoff.ts";
+export { LeaderElector, decideLeaseAction, mustStepDown, defaultLeaderElectionTimings, type LeaseAction, type LeaseSpec, type LeaderElectionTimings } from "./leader-election.ts";
+export { KubeEventRecorder } from "./event-recorder.ts";
+export { createJsonLogger, parseLogLevel, describeError, type JsonLogger, type LogLevel } from "./logger.ts";
+export { createRuntimeMetrics, type RuntimeMetrics } from "./metrics.ts";
+export { startHealthServer, type HealthServer, type Probe } from "./health-server.ts";

@@ -1,0 +1,380 @@
+/**
+ * List+watch of one kind into a local cache, restarted by the informer itself.
+ *
+ * client-node's `ListWatch` stops for good on most errors and has known silent stops, so
+ * this loop owns the restarts: list (paginated) when it has no resourceVersion, then watch
+ * from it; a watch that ends normally or times out reconnects at once; an error backs off
+ * exponentially with jitter; 410 Gone relists; a watchdog restarts a loop that has made no
+ * progress for `stallMs`, whatever the cause.
+ */
+import { Watch, type KubernetesObject } from "@kubernetes/client-node";
+import { backoffDelay, type BackoffOptions } from "./backoff.ts";
+import { KubeApiError, resourcePath, type KindInfo, type KubeRest } from "./kube-rest.ts";
+import { describeError, type JsonLogger } from "./logger.ts";
+import type { RuntimeMetrics } from "./metrics.ts";
+
+/** What happened to a cached object; `resync` re-delivers every object periodically. */
+export type InformerEventType = "add" | "update" | "delete" | "resync";
+
+/** One change seen by an informer. */
+export interface InformerEvent {
+  readonly type: InformerEventType;
+  readonly object: KubernetesObject;
+  /** The cached object before an update. */
+  readonly previous?: KubernetesObject;
+}
+
+/** Options of an {@link Informer}. */
+export interface InformerOptions {
+  readonly rest: KubeRest;
+  readonly kind: KindInfo;
+  /** Watch one namespace only; all namespaces by default. */
+  readonly namespace?: string;
+  readonly labelSelector?: string;
+  readonly log: JsonLogger;
+  readonly metrics?: RuntimeMetrics;
+  /** Re-deliver every cached object this often (jittered up to +10 %); 0 disables. Default 10 min. */
+  readonly resyncMs?: number;
+  /** Back-off between failed attempts. Default 1 s → 30 s, 30 % jitter. */
+  readonly backoff?: BackoffOptions;
+  /** Restart a loop that made no progress for this long. Default 90 s (client-node's watch gives up on a silent connection after 30 s). */
+  readonly stallMs?: number;
+  /** Server-side watch timeout; each watch asks for a random value between this and twice it. Default 300 s. */
+  readonly watchTimeoutSeconds?: number;
+  /** List page size. Default 500. */
+  readonly pageSize?: number;
+}
+
+interface ListAnswer {
+  metadata?: { resourceVersion?: string; continue?: string };
+  items?: KubernetesObject[];
+}
+
+/** Thrown inside the loop when the watch's resourceVersion expired (410 Gone). */
+class ResourceVersionExpired extends Error {}
+
+/** A list+watch cache of one kind with its own restart logic; see the file comment. */
+export class Informer {
+  readonly kind: KindInfo;
+  readonly #options: InformerOptions;
+  readonly #log: JsonLogger;
+  readonly #store = new Map<string, Map<string, KubernetesObject>>();
+  readonly #handlers: ((event: InformerEvent) => void)[] = [];
+  #resourceVersion = "";
+  #synced = false;
+  #running = false;
+  #generation = 0;
+  #lastProgress = 0;
+  #abort: AbortController | undefined;
+  #sleepTimer: { timer: NodeJS.Timeout; wake: () => void } | undefined;
+  #watchdog: NodeJS.Timeout | undefined;
+  #resync: NodeJS.Timeout | undefined;
+  #syncedWaiters: (() => void)[] = [];
+
+  constructor(options: InformerOptions) {
+    this.kind = options.kind;
+    this.#options = options;
+    this.#log = options.log.child({ informer: `${options.kind.kind}.${options.kind.apiVersion}` });
+  }
+
+  /** Registers a handler for every change; handlers must be quick (they enqueue keys). */
+  onEvent(handler: (event: InformerEvent) => void): void {
+    this.#handlers.push(handler);
+  }
+
+  /** True once the first list completed. */
+  get synced(): boolean {
+    return this.#synced;
+  }
+
+  /** The watchdog's view: running and made progress within twice the stall limit. */
+  get healthy(): boolean {
+    return this.#running && performance.now() - this.#lastProgress < this.#stallMs * 2;
+  }
+
+  /** The resourceVersion the next watch starts from ("" = list first). */
+  get resourceVersion(): string {
+    return this.#resourceVersion;
+  }
+
+  /** The cached object, or undefined. */
+  get(namespace: string | undefined, name: string): KubernetesObject | undefined {
+    return this.#store.get(namespace ?? "")?.get(name);
+  }
+
+  /** Cached objects of one namespace, or of all. */
+  list(namespace?: string): KubernetesObject[] {
+    if (namespace !== undefined) return [...(this.#store.get(namespace)?.values() ?? [])];
+    const all: KubernetesObject[] = [];
+    for (const objects of this.#store.values()) all.push(...objects.values());
+    return all;
+  }
+
+  /** Number of cached objects. */
+  get size(): number {
+    let n = 0;
+    for (const objects of this.#store.values()) n += objects.size;
+    return n;
+  }
+
+  /** Starts the loop, the watchdog and the resync timer. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#lastProgress = performance.now();
+    this.#launch();
+    const check = Math.max(50, Math.floor(this.#stallMs / 3));
+    this.#watchdog = setInterval(() => this.#checkStall(), check);
+    const resyncMs = this.#options.resyncMs ?? 10 * 60_000;
+    if (resyncMs > 0) this.#resync = setInterval(() => this.#resyncAll(), Math.round(resyncMs * (1 + 0.1 * Math.random())));
+  }
+
+  /** Stops everything; the cache keeps its content. */
+  stop(): void {
+    this.#running = false;
+    this.#generation++;
+    clearInterval(this.#watchdog);
+    clearInterval(this.#resync);
+    this.#abort?.abort();
+    this.#wakeSleeper();
+    for (const waiter of this.#syncedWaiters.splice(0)) waiter();
+  }
+
+  /** Resolves once synced (or stopped). */
+  waitForSync(): Promise<void> {
+    if (this.#synced || !this.#running) return Promise.resolve();
+    return new Promise((resolve) => this.#syncedWaiters.push(resolve));
+  }
+
+  /** Forces a restart of the watch, as the watchdog does (for operations and tests). */
+  restartWatch(reason: string): void {
+    if (!this.#running) return;
+    this.#options.metrics?.watchRestarts.inc({ kind: this.kind.kind, reason });
+    this.#generation++;
+    this.#abort?.abort();
+    this.#wakeSleeper();
+    this.#lastProgress = performance.now();
+    this.#launch();
+  }
+
+  get #stallMs(): number {
+    return this.#options.stallMs ?? 90_000;
+  }
+
+  #launch(): void {
+    const generation = this.#generation;
+    this.#loop(generation).catch((error: unknown) => {
+      // The loop catches everything it expects; reaching here is a bug, and the watchdog restarts it.
+      this.#log.error("informer loop crashed", { error });
+    });
+  }
+
+  #current(generation: number): boolean {
+    return this.#running && generation === this.#generation;
+  }
+
+  async #loop(generation: number): Promise<void> {
+    let failures = 0;
+    while (this.#current(generation)) {
+      this.#lastProgress = performance.now();
+      try {
+        if (this.#resourceVersion === "") await this.#relist(generation);
+        if (!this.#current(generation)) return;
+        const started = performance.now();
+        const delivered = await this.#watchOnce(generation);
+        // A watch that ends at once without delivering anything counts as a failure, so that a
+        // server closing every watch immediately cannot make this loop spin.
+        failures = delivered || performance.now() - started > 1000 ? 0 : failures + 1;
+        if (failures > 0) await this.#sleep(backoffDelay(failures, this.#backoff));
+      } catch (error) {
+        if (!this.#current(generation)) return;
+        if (error instanceof ResourceVersionExpired) {
+          this.#options.metrics?.watchRestarts.inc({ kind: this.kind.kind, reason: "expired" });
+          this.#log.info("resourceVersion expired; relisting", { resourceVersion: this.#resourceVersion });
+          this.#resourceVersion = "";
+          continue;
+        }
+        failures++;
+        const delay = backoffDelay(failures, this.#backoff);
+        this.#options.metrics?.watchRestarts.inc({ kind: this.kind.kind, reason: "error" });
+        this.#log.warn("list/watch failed; retrying", { error: describeError(error), attempt: failures, retryInMs: delay });
+        await this.#sleep(delay);
+      }
+    }
+  }
+
+  get #backoff(): BackoffOptions {
+    return this.#options.backoff ?? { baseMs: 1000, maxMs: 30_000, jitter: 0.3 };
+  }
+
+  async #relist(generation: number): Promise<void> {
+    const path = resourcePath(this.kind, this.#options.namespace);
+    const fresh = new Map<string, Map<string, KubernetesObject>>();
+    let continueToken: string | undefined;
+    let resourceVersion = "";
+    do {
+      let page: ListAnswer;
+      try {
+        page = await this.#options.rest.get<ListAnswer>(path, {
+          query: { limit: this.#options.pageSize ?? 500, continue: continueToken, labelSelector: this.#options.labelSelector },
+          timeoutMs: 60_000,
+        });
+      } catch (error) {
+        // An expired continue token: start the list again from the beginning.
+        if (error instanceof KubeApiError && error.code === 410 && continueToken !== undefined) {
+          fresh.clear();
+          continueToken = undefined;
+          continue;
+        }
+        throw error;
+      }
+      if (!this.#current(generation)) return;
+      this.#lastProgress = performance.now();
+      for (const item of page.items ?? []) {
+        // A list's items carry no apiVersion/kind; handlers and the cache reader expect them.
+        const object = trimObject({ ...item, apiVersion: this.kind.apiVersion, kind: this.kind.kind });
+        const ns = object.metadata?.namespace ?? "";
+        let objects = fresh.get(ns);
+        if (objects === undefined) fresh.set(ns, (objects = new Map()));
+        objects.set(object.metadata?.name ?? "", object);
+      }
+      continueToken = page.metadata?.continue || undefined;
+      resourceVersion = page.metadata?.resourceVersion ?? "";
+    } while (continueToken !== undefined);
+    this.#replaceStore(fresh);
+    this.#resourceVersion = resourceVersion;
+    if (!this.#synced) {
+      this.#synced = true;
+      this.#options.metrics?.cacheSynced.set({ kind: this.kind.kind }, 1);
+      this.#log.info("cache synced", { objects: this.size, resourceVersion });
+      for (const waiter of this.#syncedWaiters.splice(0)) waiter();
+    }
+  }
+
+  #replaceStore(fresh: Map<string, Map<string, KubernetesObject>>): void {
+    for (const [ns, objects] of this.#store) {
+      for (const [name, object] of objects) {
+        if (!fresh.get(ns)?.has(name)) {
+          objects.delete(name);
+          this.#emit({ type: "delete", object });
+        }
+      }
+      if (objects.size === 0) this.#store.delete(ns);
+    }
+    for (const objects of fresh.values()) for (const object of objects.values()) this.#upsert(object);
+  }
+
+  /** Resolves when the watch ends normally (true when it delivered at least one event); rejects on errors. */
+  #watchOnce(generation: number): Promise<boolean> {
+    const timeoutSeconds = Math.round((this.#options.watchTimeoutSeconds ?? 300) * (1 + Math.random()));
+    const path = resourcePath(this.kind, this.#options.namespace);
+    let delivered = false;
+    let expired = false;
+    let errorEvent: Error | undefined;
+    return new Promise<boolean>((resolve, reject) => {
+      const watch = new Watch(this.#options.rest.kubeConfig);
+      const done = (error: unknown): void => {
+        if (!this.#current(generation)) return resolve(delivered);
+        if (expired || (error as { statusCode?: number } | null)?.statusCode === 410) return reject(new ResourceVersionExpired());
+        if (errorEvent !== undefined) return reject(errorEvent);
+        if (error === null || error === undefined) return resolve(delivered);
+        // client-node aborts a connection that stayed silent for 30 s: reconnect without back-off.
+        if ((error as { name?: string }).name === "TimeoutError" || (error as { name?: string }).name === "AbortError") return resolve(true);
+        reject(error);
+      };
+      const onEvent = (phase: string, object: KubernetesObject & { code?: number; message?: string }): void => {
+        if (!this.#current(generation)) return;
+        this.#lastProgress = performance.now();
+        this.#options.metrics?.watchEvents.inc({ kind: this.kind.kind, type: phase });
+        if (phase === "ERROR") {
+          if (object.code === 410) expired = true;
+          else errorEvent = new KubeApiError(object.code ?? 500, `watch error: ${object.message ?? "unknown"}`, object);
+          this.#abort?.abort();
+          return;
+        }
+        delivered = true;
+        const rv = object.metadata?.resourceVersion;
+        if (phase === "BOOKMARK") {
+          if (rv) this.#resourceVersion = rv;
+          return;
+        }
+        const trimmed = trimObject(object);
+        if (phase === "ADDED" || phase === "MODIFIED") this.#upsert(trimmed);
+        else if (phase === "DELETED") this.#remove(trimmed);
+        if (rv) this.#resourceVersion = rv;
+      };
+      watch
+        .watch(path, { resourceVersion: this.#resourceVersion, allowWatchBookmarks: true, timeoutSeconds, labelSelector: this.#options.labelSelector }, onEvent, done)
+        .then((controller) => {
+          this.#abort = controller;
+          if (!this.#current(generation)) controller.abort();
+          else this.#lastProgress = performance.now();
+        })
+        .catch(reject);
+    });
+  }
+
+  #upsert(object: KubernetesObject): void {
+    const ns = object.metadata?.namespace ?? "";
+    const name = object.metadata?.name ?? "";
+    let objects = this.#store.get(ns);
+    if (objects === undefined) this.#store.set(ns, (objects = new Map()));
+    const previous = objects.get(name);
+    if (previous !== undefined && previous.metadata?.resourceVersion === object.metadata?.resourceVersion) return;
+    objects.set(name, object);
+    this.#emit(previous === undefined ? { type: "add", object } : { type: "update", object, previous });
+  }
+
+  #remove(object: KubernetesObject): void {
+    const ns = object.metadata?.namespace ?? "";
+    const objects = this.#store.get(ns);
+    const cached = objects?.get(object.metadata?.name ?? "");
+    objects?.delete(object.metadata?.name ?? "");
+    if (objects?.size === 0) this.#store.delete(ns);
+    this.#emit({ type: "delete", object: cached ?? object });
+  }
+
+  #emit(event: InformerEvent): void {
+    for (const handler of this.#handlers) {
+      try {
+        handler(event);
+      } catch (error) {
+        this.#log.error("informer handler threw", { error });
+      }
+    }
+  }
+
+  #resyncAll(): void {
+    for (const object of this.list()) this.#emit({ type: "resync", object });
+  }
+
+  #checkStall(): void {
+    if (!this.#running) return;
+    const silentMs = performance.now() - this.#lastProgress;
+    if (silentMs <= this.#stallMs) return;
+    this.#log.warn("watch made no progress; restarting it", { silentMs: Math.round(silentMs) });
+    this.restartWatch("stalled");
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.#sleepTimer = undefined;
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.#sleepTimer = { timer, wake };
+    });
+  }
+
+  #wakeSleeper(): void {
+    this.#sleepTimer?.wake();
+  }
+}
+
+/** Drops managedFields (large, never read by reconcilers) to keep the cache small, as controller-runtime does. */
+function trimObject(object: KubernetesObject): KubernetesObject {
+  if (object.metadata?.managedFields !== undefined) delete object.metadata.managedFields;
+  return object;
+}

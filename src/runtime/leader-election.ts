@@ -1,0 +1,258 @@
+/**
+ * Leader election on a `coordination.k8s.io/v1` Lease, after client-go's leaderelection:
+ * the lease is replaced only with a resourceVersion guard (a lost race is a 409), expiry is
+ * judged by when *this* process last saw the record change (immune to clock skew between
+ * machines), the leader steps down when it could not renew for `renewDeadlineMs` (before
+ * anyone else may take the lease), and a graceful stop releases the lease at once.
+ */
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
+import { V1MicroTime } from "@kubernetes/client-node";
+import { isConflict, isNotFound, type KubeRest } from "./kube-rest.ts";
+import { describeError } from "./logger.ts";
+import type { Logger } from "./resource-reconciler.ts";
+
+/** The spec of a Lease as leader election uses it. */
+export interface LeaseSpec {
+  holderIdentity?: string | null;
+  leaseDurationSeconds?: number;
+  acquireTime?: string | null;
+  renewTime?: string | null;
+  leaseTransitions?: number;
+}
+
+/** A Lease object. */
+export interface Lease {
+  apiVersion: "coordination.k8s.io/v1";
+  kind: "Lease";
+  metadata: { name: string; namespace: string; resourceVersion?: string };
+  spec?: LeaseSpec;
+}
+
+/** What to do with the lease as observed: create it, take it over, renew ours, or wait. */
+export type LeaseAction = "create" | "acquire" | "renew" | "wait";
+
+/**
+ * Pure decision. `observedAtMs` is when this process first saw the current record (holder +
+ * renewTime), on its own monotonic clock; the lease is expired when that is older than the
+ * record's lease duration.
+ */
+export function decideLeaseAction(spec: LeaseSpec | undefined, identity: string, observedAtMs: number, nowMs: number, defaultLeaseDurationMs: number): LeaseAction {
+  if (spec === undefined) return "create";
+  const holder = spec.holderIdentity ?? "";
+  if (holder === identity) return "renew";
+  if (holder === "") return "acquire";
+  const durationMs = spec.leaseDurationSeconds !== undefined ? spec.leaseDurationSeconds * 1000 : defaultLeaseDurationMs;
+  return nowMs - observedAtMs > durationMs ? "acquire" : "wait";
+}
+
+/** Pure: whether a leader that last renewed at `lastRenewMs` must step down now. */
+export function mustStepDown(lastRenewMs: number, nowMs: number, renewDeadlineMs: number): boolean {
+  return nowMs - lastRenewMs >= renewDeadlineMs;
+}
+
+/** Timings; the defaults are controller-runtime's (15 s / 10 s / 2 s). */
+export interface LeaderElectionTimings {
+  readonly leaseDurationMs: number;
+  readonly renewDeadlineMs: number;
+  readonly retryPeriodMs: number;
+}
+
+/** controller-runtime's defaults. */
+export const defaultLeaderElectionTimings: LeaderElectionTimings = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
+
+/** Options of {@link LeaderElector}. */
+export interface LeaderElectorOptions extends Partial<LeaderElectionTimings> {
+  /** A client WITHOUT the write rate limiter: renewals must never queue behind reconcile writes. */
+  readonly rest: KubeRest;
+  readonly namespace: string;
+  readonly name: string;
+  /** Unique per process; defaults to `hostname_uuid`. */
+  readonly identity?: string;
+  readonly log: Logger;
+  readonly onStatus?: (leading: boolean) => void;
+}
+
+/** A default identity: the host (the pod name in a cluster) plus a random suffix. */
+export function defaultIdentity(): string {
+  return `${hostname()}_${randomUUID()}`;
+}
+
+function microTime(ms: number): string {
+  return new V1MicroTime(ms).toISOString();
+}
+
+/** Campaigns for a lease, keeps it renewed, and reports when leadership is lost. */
+export class LeaderElector {
+  readonly identity: string;
+  readonly #options: LeaderElectorOptions;
+  readonly #timings: LeaderElectionTimings;
+  #observedKey = "";
+  #observedAt = 0;
+  #observed: Lease | undefined;
+  #leading = false;
+  #stopped = false;
+  #wake: (() => void) | undefined;
+
+  constructor(options: LeaderElectorOptions) {
+    this.#options = options;
+    this.identity = options.identity ?? defaultIdentity();
+    this.#timings = {
+      leaseDurationMs: options.leaseDurationMs ?? defaultLeaderElectionTimings.leaseDurationMs,
+      renewDeadlineMs: options.renewDeadlineMs ?? defaultLeaderElectionTimings.renewDeadlineMs,
+      retryPeriodMs: options.retryPeriodMs ?? defaultLeaderElectionTimings.retryPeriodMs,
+    };
+    if (!(this.#timings.leaseDurationMs > this.#timings.renewDeadlineMs && this.#timings.renewDeadlineMs > this.#timings.retryPeriodMs)) {
+      throw new RangeError("leader election needs leaseDuration > renewDeadline > retryPeriod");
+    }
+  }
+
+  /** True while this process holds the lease. */
+  get leading(): boolean {
+    return this.#leading;
+  }
+
+  /** Resolves once this process holds the lease (or rejects-free with false when stopped first). */
+  async acquire(): Promise<boolean> {
+    while (!this.#stopped) {
+      if (await this.#tryAcquireOrRenew()) {
+        this.#setLeading(true);
+        this.#options.log.info("became leader", { lease: `${this.#options.namespace}/${this.#options.name}`, identity: this.identity });
+        return true;
+      }
+      await this.#sleep(this.#timings.retryPeriodMs * (1 + 0.2 * Math.random()));
+    }
+    return false;
+  }
+
+  /**
+   * Renews every retry period; resolves when leadership is lost (renewal failed for
+   * `renewDeadlineMs`) or the elector is stopped. `leading` turns false before it resolves.
+   */
+  async holdLeadership(): Promise<"lost" | "stopped"> {
+    let lastRenew = performance.now();
+    while (!this.#stopped) {
+      await this.#sleep(this.#timings.retryPeriodMs);
+      if (this.#stopped) break;
+      const renewed = await this.#tryAcquireOrRenew();
+      const now = performance.now();
+      if (renewed) lastRenew = now;
+      else if (mustStepDown(lastRenew, now, this.#timings.renewDeadlineMs) || this.#observedHolder() !== this.identity) {
+        this.#setLeading(false);
+        this.#options.log.error("leadership lost: could not renew the lease in time; stopping work", { lease: `${this.#options.namespace}/${this.#options.name}` });
+        return "lost";
+      }
+    }
+    return "stopped";
+  }
+
+  /** Stops campaigning/renewing; with `release`, hands the lease back so a standby takes over at once. */
+  async stop(release: boolean): Promise<void> {
+    this.#stopped = true;
+    this.#wake?.();
+    if (release && this.#leading) {
+      this.#setLeading(false);
+      await this.#release();
+    }
+    this.#setLeading(false);
+  }
+
+  #observedHolder(): string {
+    return this.#observed?.spec?.holderIdentity ?? "";
+  }
+
+  #setLeading(leading: boolean): void {
+    if (this.#leading === leading) return;
+    this.#leading = leading;
+    this.#options.onStatus?.(leading);
+  }
+
+  get #path(): string {
+    return `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.#options.namespace)}/leases`;
+  }
+
+  get #timeoutMs(): number {
+    return Math.max(1000, Math.floor(this.#timings.renewDeadlineMs / 2));
+  }
+
+  #observe(lease: Lease | undefined): void {
+    const spec = lease?.spec;
+    const key = JSON.stringify([spec?.holderIdentity ?? "", spec?.renewTime ?? "", spec?.leaseTransitions ?? 0]);
+    if (key !== this.#observedKey) {
+      this.#observedKey = key;
+      this.#observedAt = performance.now();
+    }
+    this.#observed = lease;
+  }
+
+  async #tryAcquireOrRenew(): Promise<boolean> {
+    const rest = this.#options.rest;
+    const now = Date.now();
+    const durationSeconds = Math.ceil(this.#timings.leaseDurationMs / 1000);
+    try {
+      let lease: Lease | undefined;
+      try {
+        lease = await rest.get<Lease>(`${this.#path}/${encodeURIComponent(this.#options.name)}`, { timeoutMs: this.#timeoutMs });
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+      this.#observe(lease);
+      const action = decideLeaseAction(lease?.spec, this.identity, this.#observedAt, performance.now(), this.#timings.leaseDurationMs);
+      if (action === "wait") return false;
+      const spec: LeaseSpec = {
+        holderIdentity: this.identity,
+        leaseDurationSeconds: durationSeconds,
+        acquireTime: action === "renew" ? (lease?.spec?.acquireTime ?? microTime(now)) : microTime(now),
+        renewTime: microTime(now),
+        leaseTransitions: (lease?.spec?.leaseTransitions ?? 0) + (action === "acquire" ? 1 : 0),
+      };
+      let written: Lease;
+      if (action === "create") {
+        written = await rest.request<Lease>("POST", this.#path, {
+          body: { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: this.#options.name, namespace: this.#options.namespace }, spec },
+          timeoutMs: this.#timeoutMs,
+        });
+      } else {
+        // The resourceVersion makes this a compare-and-swap: whoever wrote first wins, the other gets 409.
+        written = await rest.request<Lease>("PUT", `${this.#path}/${encodeURIComponent(this.#options.name)}`, {
+          body: { ...lease, spec },
+          timeoutMs: this.#timeoutMs,
+        });
+      }
+      this.#observe(written);
+      return true;
+    } catch (error) {
+      if (!isConflict(error)) this.#options.log.warn("lease request failed", { error: describeError(error) });
+      return false;
+    }
+  }
+
+  async #release(): Promise<void> {
+    const lease = this.#observed;
+    if (lease === undefined || lease.spec?.holderIdentity !== this.identity) return;
+    const now = microTime(Date.now());
+    try {
+      await this.#options.rest.request("PUT", `${this.#path}/${encodeURIComponent(this.#options.name)}`, {
+        body: { ...lease, spec: { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1, renewTime: now, acquireTime: now } },
+        timeoutMs: this.#timeoutMs,
+      });
+      this.#options.log.info("released the lease", { lease: `${this.#options.namespace}/${this.#options.name}` });
+    } catch (error) {
+      this.#options.log.warn("could not release the lease; a standby takes over when it expires", { error: describeError(error) });
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#wake = undefined;
+        resolve();
+      }, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        this.#wake = undefined;
+        resolve();
+      };
+    });
+  }
+}

@@ -1,0 +1,65 @@
+/** Structured JSON logs: one object per line, with the fields bound by the caller (controller, key). */
+import type { Logger } from "./resource-reconciler.ts";
+
+/** Log levels, lowest first. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+const levelRank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+/** Parses a level name (e.g. from `--log-level`); throws on anything else. */
+export function parseLogLevel(value: string): LogLevel {
+  if (value === "debug" || value === "info" || value === "warn" || value === "error") return value;
+  throw new Error(`unknown log level '${value}' (debug, info, warn, error)`);
+}
+
+/** A {@link Logger} that can bind more fields, e.g. `log.child({ controller, key })`. */
+export interface JsonLogger extends Logger {
+  child(fields: Record<string, unknown>): JsonLogger;
+}
+
+/** Options of {@link createJsonLogger}. */
+export interface JsonLoggerOptions {
+  readonly level?: LogLevel;
+  /** Where lines go; stderr by default, so stdout stays free for a command's output. */
+  readonly write?: (line: string) => void;
+  readonly fields?: Record<string, unknown>;
+  readonly now?: () => Date;
+}
+
+/** A JSON-lines logger: `{"ts","level","msg",...bound fields,...call fields}`. Errors become their message and stack. */
+export function createJsonLogger(options: JsonLoggerOptions = {}): JsonLogger {
+  const level = options.level ?? "info";
+  const write = options.write ?? ((line: string) => process.stderr.write(line + "\n"));
+  const now = options.now ?? (() => new Date());
+  const bound = options.fields ?? {};
+  const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
+    if (levelRank[lvl] < levelRank[level]) return;
+    const record: Record<string, unknown> = { ts: now().toISOString(), level: lvl, msg, ...bound };
+    for (const [key, value] of Object.entries(fields ?? {})) record[key] = value instanceof Error ? describeError(value) : value;
+    write(safeStringify(record));
+  };
+  return {
+    debug: (msg, fields) => emit("debug", msg, fields),
+    info: (msg, fields) => emit("info", msg, fields),
+    warn: (msg, fields) => emit("warn", msg, fields),
+    error: (msg, fields) => emit("error", msg, fields),
+    child: (fields) => createJsonLogger({ level, write, now, fields: { ...bound, ...fields } }),
+  };
+}
+
+/** A short, loggable form of an error (API errors keep their HTTP status). */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === "number" ? `${error.message} (HTTP ${code})` : error.message;
+  }
+  return String(error);
+}
+
+function safeStringify(record: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(record);
+  } catch {
+    return JSON.stringify({ ts: record.ts, level: record.level, msg: record.msg, logError: "fields not serialisable" });
+  }
+}

@@ -1,0 +1,279 @@
+/**
+ * The entry point of an operator process: owns the kubeconfig, the informers shared by all
+ * controllers, leader election, the probe/metrics server, logging and graceful shutdown.
+ *
+ * Start-up: probe server → informers (on every replica, so a standby's cache is warm) →
+ * leader election → caches synced → controller workers. Shutdown (SIGTERM/SIGINT or
+ * {@link Manager.stop}): stop taking work → let in-flight reconciles finish within the
+ * deadline → flush Events → release the lease → stop informers → close the server.
+ * Losing the lease stops the workers at once and makes {@link Manager.start} reject, so
+ * the process exits and restarts as a standby, as controller-runtime does.
+ */
+import { KubeConfig } from "@kubernetes/client-node";
+import type { BackoffOptions } from "./backoff.ts";
+import { InformerCache } from "./cache-reader.ts";
+import { Controller, type ControllerOptions } from "./controller.ts";
+import { KubeEventRecorder } from "./event-recorder.ts";
+import { startHealthServer, type HealthServer } from "./health-server.ts";
+import { Informer } from "./informer.ts";
+import { KubeRest, type KindInfo } from "./kube-rest.ts";
+import { LeaderElector, type LeaderElectionTimings } from "./leader-election.ts";
+import { createJsonLogger, type JsonLogger, type LogLevel } from "./logger.ts";
+import { createRuntimeMetrics, type RuntimeMetrics } from "./metrics.ts";
+import { TokenBucket } from "./rate-limiter.ts";
+import { ObjectWriter } from "./reconcile-context.ts";
+
+/** Leader-election settings of a {@link Manager}. */
+export interface LeaderElectionOptions extends Partial<LeaderElectionTimings> {
+  /** Lease name; defaults to `<manager name>-leader`. */
+  readonly leaseName?: string;
+  readonly leaseNamespace: string;
+  /** Unique per process; defaults to `hostname_uuid`. */
+  readonly identity?: string;
+}
+
+/** Options of a {@link Manager}. */
+export interface ManagerOptions {
+  /** The operator's name: field manager, Event source, default lease name. */
+  readonly name: string;
+  /** A loaded kubeconfig; else {@link kubeconfigPath}; else the default chain (KUBECONFIG, ~/.kube/config, in-cluster). */
+  readonly kubeConfig?: KubeConfig;
+  readonly kubeconfigPath?: string;
+  /** Watch one namespace only; all by default. */
+  readonly namespace?: string;
+  /** Leader election; off when omitted (fine for one replica, required for more). */
+  readonly leaderElection?: LeaderElectionOptions;
+  /** Port of /healthz, /readyz and /metrics; 0 picks a free one; `false` disables the server. Default 8081. */
+  readonly probePort?: number | false;
+  readonly probeHost?: string;
+  readonly logLevel?: LogLevel;
+  /** A logger to use instead of a new JSON logger on stderr. */
+  readonly logger?: JsonLogger;
+  /** API write rate limit (client-go's defaults are 5/10; reconcilers that apply several children want more). Default 20 QPS, burst 40. */
+  readonly writeQps?: number;
+  readonly writeBurst?: number;
+  /** How long shutdown waits for in-flight reconciles. Default 30 s. */
+  readonly shutdownTimeoutMs?: number;
+  /** Informer tuning. */
+  readonly resyncMs?: number;
+  readonly watchStallMs?: number;
+  readonly watchBackoff?: BackoffOptions;
+  readonly watchTimeoutSeconds?: number;
+}
+
+/** {@link Manager.start} rejects with this when the lease could not be renewed in time. */
+export class LeadershipLostError extends Error {
+  constructor() {
+    super("leader election lost");
+    this.name = "LeadershipLostError";
+  }
+}
+
+/** Runs controllers; see the file comment for the life cycle. */
+export class Manager {
+  readonly log: JsonLogger;
+  readonly metrics: RuntimeMetrics;
+  readonly kubeConfig: KubeConfig;
+  readonly rest: KubeRest;
+  readonly cache = new InformerCache();
+  readonly #options: ManagerOptions;
+  readonly #leaseRest: KubeRest;
+  readonly #events: KubeEventRecorder;
+  readonly #writer: ObjectWriter;
+  readonly #controllers: Controller[] = [];
+  readonly #elector: LeaderElector | undefined;
+  #server: HealthServer | undefined;
+  #state: "new" | "starting" | "running" | "stopping" | "stopped" = "new";
+  #stopped: Promise<void> | undefined;
+  #signalStop: (() => void) | undefined;
+  #fatal: Error | undefined;
+  #workersStarted = false;
+
+  constructor(options: ManagerOptions) {
+    this.#options = options;
+    this.log = options.logger ?? createJsonLogger({ level: options.logLevel ?? "info", fields: { manager: options.name } });
+    this.metrics = createRuntimeMetrics();
+    this.kubeConfig = options.kubeConfig ?? loadKubeConfig(options.kubeconfigPath);
+    this.rest = new KubeRest(this.kubeConfig, {
+      writeLimiter: new TokenBucket({ qps: options.writeQps ?? 20, burst: options.writeBurst ?? 40 }),
+      onWrite: (verb, code) => this.metrics.apiWrites.inc({ verb, code: String(code) }),
+    });
+    this.#leaseRest = new KubeRest(this.kubeConfig);
+    const le = options.leaderElection;
+    if (le !== undefined) {
+      this.#elector = new LeaderElector({
+        rest: this.#leaseRest,
+        namespace: le.leaseNamespace,
+        name: le.leaseName ?? `${options.name}-leader`,
+        identity: le.identity,
+        leaseDurationMs: le.leaseDurationMs,
+        renewDeadlineMs: le.renewDeadlineMs,
+        retryPeriodMs: le.retryPeriodMs,
+        log: this.log,
+        onStatus: (leading) => this.metrics.leaderStatus.set({ name: options.name }, leading ? 1 : 0),
+      });
+    }
+    this.metrics.leaderStatus.set({ name: options.name }, 0);
+    this.#events = new KubeEventRecorder({ rest: this.rest, component: options.name, instance: this.#elector?.identity, log: this.log });
+    this.#writer = new ObjectWriter({ rest: this.rest, fieldManager: options.name, mayWrite: () => this.#elector === undefined || this.#elector.leading });
+  }
+
+  /** Adds a controller; call before {@link start}. */
+  addController(options: ControllerOptions): Controller {
+    if (this.#state !== "new") throw new Error("add controllers before starting the manager");
+    const controller = new Controller(options, {
+      cache: this.cache,
+      informerFor: (kind) => this.#informerFor(kind),
+      events: this.#events,
+      writer: this.#writer,
+      log: this.log,
+      metrics: this.metrics,
+    });
+    this.#controllers.push(controller);
+    return controller;
+  }
+
+  /** The probe server's port (after start). */
+  get probePort(): number | undefined {
+    return this.#server?.port;
+  }
+
+  /** True while this process may reconcile (leader, or no leader election). */
+  get leading(): boolean {
+    return this.#elector === undefined || this.#elector.leading;
+  }
+
+  /** This process's leader-election identity. */
+  get identity(): string | undefined {
+    return this.#elector?.identity;
+  }
+
+  /** Reasons /healthz fails: an informer the watchdog could not keep alive. */
+  healthProblems(): string[] {
+    if (this.#state === "starting" || this.#state === "new") return [];
+    return this.cache
+      .informers()
+      .filter((i) => !i.healthy && this.#state === "running")
+      .map((i) => `informer ${i.kind.kind}: watch not making progress`);
+  }
+
+  /** Reasons /readyz fails: caches not synced, or shutting down. Leader and standby are both ready. */
+  readinessProblems(): string[] {
+    const problems = this.cache
+      .informers()
+      .filter((i) => !i.synced)
+      .map((i) => `informer ${i.kind.kind}: cache not synced`);
+    if (this.#state !== "running" && this.#state !== "starting") problems.push(`manager ${this.#state}`);
+    return problems;
+  }
+
+  /**
+   * Runs until {@link stop} (or a signal with {@link handleSignals}); resolves after a clean
+   * shutdown and rejects with {@link LeadershipLostError} when the lease was lost.
+   */
+  async start(): Promise<void> {
+    if (this.#state !== "new") throw new Error("a manager starts once");
+    this.#state = "starting";
+    const stopRequested = new Promise<void>((resolve) => (this.#signalStop = resolve));
+    const probePort = this.#options.probePort ?? 8081;
+    if (probePort !== false) {
+      this.#server = await startHealthServer({
+        port: probePort,
+        host: this.#options.probeHost,
+        healthz: () => this.healthProblems(),
+        readyz: () => this.readinessProblems(),
+        registry: this.metrics.registry,
+      });
+      this.log.info("serving probes and metrics", { port: this.#server.port });
+    }
+    for (const informer of this.cache.informers()) informer.start();
+    this.#state = "running";
+    try {
+      if (this.#elector !== undefined) {
+        const acquired = await Promise.race([this.#elector.acquire(), stopRequested.then(() => false)]);
+        if (!acquired) return await this.stop();
+      }
+      await Promise.race([Promise.all(this.cache.informers().map((i) => i.waitForSync())), stopRequested]);
+      if (this.#state !== "running") return await this.stop();
+      for (const controller of this.#controllers) controller.start();
+      this.#workersStarted = true;
+      if (this.#elector !== undefined) {
+        this.#elector.holdLeadership().then((outcome) => {
+          if (outcome !== "lost" || this.#state !== "running") return;
+          this.#fatal = new LeadershipLostError();
+          this.stop().catch(() => undefined);
+        }, () => undefined);
+      }
+      await stopRequested;
+      await this.stop();
+      if (this.#fatal !== undefined) throw this.#fatal;
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  /** Graceful shutdown (idempotent); see the file comment. */
+  stop(): Promise<void> {
+    this.#signalStop?.();
+    this.#stopped ??= this.#shutdown();
+    return this.#stopped;
+  }
+
+  /** Makes SIGTERM and SIGINT stop the manager gracefully; a second signal exits at once. */
+  handleSignals(): void {
+    let received = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (received) {
+        this.log.warn("second signal: exiting now", { signal });
+        process.exit(1);
+      }
+      received = true;
+      this.log.info("signal received: shutting down", { signal });
+      this.stop().catch(() => undefined);
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  }
+
+  async #shutdown(): Promise<void> {
+    const lost = this.#fatal !== undefined;
+    this.#state = "stopping";
+    const deadline = this.#options.shutdownTimeoutMs ?? 30_000;
+    // Without the lease, in-flight work is refused by the writer anyway: do not wait for it.
+    const drained = await Promise.all(this.#controllers.map((c) => c.stop(lost ? 0 : deadline)));
+    await Promise.race([this.#events.flush(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    if (this.#elector !== undefined) await this.#elector.stop(!lost);
+    for (const informer of this.cache.informers()) informer.stop();
+    await this.#server?.close();
+    await Promise.all([this.rest.close(), this.#leaseRest.close()]);
+    this.#state = "stopped";
+    this.log.info("stopped", { drained: drained.every(Boolean), workersStarted: this.#workersStarted });
+  }
+
+  #informerFor(kind: KindInfo): Informer {
+    const existing = this.cache.informerFor(kind.apiVersion, kind.kind);
+    if (existing !== undefined) return existing;
+    this.rest.registerKind(kind);
+    const informer = new Informer({
+      rest: this.rest,
+      kind,
+      namespace: kind.namespaced ? this.#options.namespace : undefined,
+      log: this.log,
+      metrics: this.metrics,
+      resyncMs: this.#options.resyncMs,
+      stallMs: this.#options.watchStallMs,
+      backoff: this.#options.watchBackoff,
+      watchTimeoutSeconds: this.#options.watchTimeoutSeconds,
+    });
+    this.cache.register(informer);
+    return informer;
+  }
+}
+
+function loadKubeConfig(path: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  if (path !== undefined) kc.loadFromFile(path);
+  else kc.loadFromDefault();
+  return kc;
+}

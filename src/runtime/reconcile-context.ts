@@ -1,0 +1,166 @@
+/**
+ * The write side of a reconcile: server-side apply with one field manager and owner
+ * references, conflict-safe finalizer patches, status merge-patches through the status
+ * subresource, deletes. Every write is refused once this process is no longer the leader.
+ */
+import type { KubernetesObject, V1OwnerReference } from "@kubernetes/client-node";
+import { mergeConditions } from "./conditions.ts";
+import { isConflict, isNotFound, PatchType, type KubeRest } from "./kube-rest.ts";
+import type { CacheReader, Condition, EventRecorder, Logger, ReconcileContext } from "./resource-reconciler.ts";
+
+/** Thrown by a write attempted after leadership was lost (the work queue drops, never retries, such work). */
+export class NotLeaderError extends Error {
+  constructor() {
+    super("this process is not the leader any more; write refused");
+    this.name = "NotLeaderError";
+  }
+}
+
+/** Options of {@link ObjectWriter}. */
+export interface ObjectWriterOptions {
+  readonly rest: KubeRest;
+  /** The field manager of every server-side apply. */
+  readonly fieldManager: string;
+  /** False once leadership is lost: writes then throw {@link NotLeaderError}. */
+  readonly mayWrite?: () => boolean;
+  /** Attempts of a finalizer patch that keeps hitting conflicts. Default 5. */
+  readonly conflictRetries?: number;
+}
+
+type ObjectRef = { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string } };
+
+/** Strips what must not be sent back in an apply patch. */
+function applyBody(object: KubernetesObject): KubernetesObject {
+  const body = structuredClone(object);
+  if (body.metadata !== undefined) {
+    delete body.metadata.resourceVersion;
+    delete body.metadata.uid;
+    delete body.metadata.creationTimestamp;
+    delete body.metadata.generation;
+    delete body.metadata.managedFields;
+  }
+  return body;
+}
+
+/** The owner reference a controller sets on its children. */
+export function controllerReference(owner: KubernetesObject): V1OwnerReference {
+  const meta = owner.metadata;
+  if (owner.apiVersion === undefined || owner.kind === undefined || meta?.name === undefined || meta.uid === undefined) {
+    throw new Error("an owner needs apiVersion, kind, metadata.name and metadata.uid");
+  }
+  return { apiVersion: owner.apiVersion, kind: owner.kind, name: meta.name, uid: meta.uid, controller: true, blockOwnerDeletion: true };
+}
+
+/** Writes objects for reconcilers; shared by every reconcile of a manager. */
+export class ObjectWriter {
+  readonly #options: ObjectWriterOptions;
+
+  constructor(options: ObjectWriterOptions) {
+    this.#options = options;
+  }
+
+  /** Server-side apply (forced: this controller owns what it declares); sets a controller owner reference to `owner` where Kubernetes allows one. */
+  async apply<T extends KubernetesObject>(object: T, options: { owner?: KubernetesObject } = {}, log?: Logger): Promise<T> {
+    this.#guard();
+    const rest = this.#options.rest;
+    if (object.apiVersion === undefined || object.kind === undefined || object.metadata?.name === undefined) throw new Error("apply needs apiVersion, kind and metadata.name");
+    const info = await rest.kindInfo(object.apiVersion, object.kind);
+    const body = applyBody(object);
+    const meta = (body.metadata ??= {});
+    const owner = options.owner;
+    if (info.namespaced && !meta.namespace) {
+      if (owner?.metadata?.namespace === undefined) throw new Error(`apply ${object.kind} ${meta.name}: no namespace given and no namespaced owner to take it from`);
+      meta.namespace = owner.metadata.namespace;
+    }
+    if (owner !== undefined) {
+      const ref = controllerReference(owner);
+      const ownerNamespace = owner.metadata?.namespace;
+      // Kubernetes ignores (and the garbage collector complains about) an owner in another
+      // namespace, or a namespaced owner of a cluster-scoped object: such children stay unowned.
+      const valid = ownerNamespace === undefined || (info.namespaced && meta.namespace === ownerNamespace);
+      if (valid) meta.ownerReferences = [...(meta.ownerReferences ?? []).filter((r) => r.uid !== ref.uid), ref];
+      else log?.debug("owner reference not set: owner and child cannot be related across namespaces", { child: `${object.kind}/${meta.name}` });
+    }
+    const path = await rest.pathOf(body);
+    return rest.request<T>("PATCH", path, { body, contentType: PatchType.apply, query: { fieldManager: this.#options.fieldManager, force: true } });
+  }
+
+  /** Deletes; an absent object is fine. */
+  async delete(object: ObjectRef, options: { propagationPolicy?: "Foreground" | "Background" | "Orphan" } = {}): Promise<void> {
+    this.#guard();
+    const path = await this.#options.rest.pathOf(object);
+    try {
+      await this.#options.rest.request("DELETE", path, { body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: options.propagationPolicy ?? "Background" } });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+
+  /** Adds `finalizer` with a resourceVersion-guarded merge patch; on a conflict re-reads and retries. */
+  async addFinalizer<T extends KubernetesObject>(object: T, finalizer: string): Promise<T> {
+    const result = await this.#patchFinalizers(object, (list) => (list.includes(finalizer) ? undefined : [...list, finalizer]));
+    return (result ?? object) as T;
+  }
+
+  /** Removes `finalizer` the same way; an object already gone is fine. */
+  async removeFinalizer<T extends KubernetesObject>(object: T, finalizer: string): Promise<void> {
+    try {
+      await this.#patchFinalizers(object, (list) => (list.includes(finalizer) ? list.filter((f) => f !== finalizer) : undefined));
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+
+  /** Merge-patches the status subresource; conditions keep `lastTransitionTime` unless their status flips. */
+  async patchStatus<T extends KubernetesObject>(object: T, status: Record<string, unknown>): Promise<void> {
+    this.#guard();
+    const body: Record<string, unknown> = { ...status };
+    if (Array.isArray(status.conditions)) {
+      const current = (object as { status?: { conditions?: Condition[] } }).status?.conditions;
+      body.conditions = mergeConditions(current, status.conditions as Condition[]);
+    }
+    const path = await this.#options.rest.pathOf(object, "status");
+    await this.#options.rest.request("PATCH", path, { body: { status: body }, contentType: PatchType.merge });
+  }
+
+  async #patchFinalizers(object: KubernetesObject, change: (current: string[]) => string[] | undefined): Promise<KubernetesObject | undefined> {
+    const rest = this.#options.rest;
+    const path = await rest.pathOf(object);
+    let current = object;
+    const attempts = this.#options.conflictRetries ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      this.#guard();
+      const next = change(current.metadata?.finalizers ?? []);
+      if (next === undefined) return current;
+      try {
+        // resourceVersion in a merge patch is a precondition: a stale view gets 409, not a lost update.
+        return await rest.request<KubernetesObject>("PATCH", path, {
+          body: { metadata: { resourceVersion: current.metadata?.resourceVersion, finalizers: next } },
+          contentType: PatchType.merge,
+        });
+      } catch (error) {
+        if (!isConflict(error) || attempt >= attempts) throw error;
+        current = await rest.get<KubernetesObject>(path);
+      }
+    }
+  }
+
+  #guard(): void {
+    if (this.#options.mayWrite !== undefined && !this.#options.mayWrite()) throw new NotLeaderError();
+  }
+}
+
+/** A {@link ReconcileContext} for one reconcile call. */
+export function createReconcileContext(parts: { cache: CacheReader; events: EventRecorder; log: Logger; writer: ObjectWriter }): ReconcileContext {
+  const { cache, events, log, writer } = parts;
+  return {
+    cache,
+    events,
+    log,
+    apply: (object, options) => writer.apply(object, options, log),
+    delete: (object, options) => writer.delete(object, options),
+    addFinalizer: (object, finalizer) => writer.addFinalizer(object, finalizer),
+    removeFinalizer: (object, finalizer) => writer.removeFinalizer(object, finalizer),
+    patchStatus: (object, status) => writer.patchStatus(object, status),
+  };
+}

@@ -1,0 +1,96 @@
+/** Pure: the status a reconcile writes for a hook's outcome (step 6 of the loop). */
+import { isDeepStrictEqual } from "node:util";
+import { setCondition } from "./conditions.ts";
+import type { Condition, CustomResource, HookResult, StandardStatus } from "./resource-reconciler.ts";
+
+/** The standard condition types the loop maintains. */
+export const ConditionType = { ready: "Ready", progressing: "Progressing", degraded: "Degraded" } as const;
+
+/** Reasons the loop itself uses (hooks bring their own for wait/failed). */
+export const LoopReason = { reconciled: "Reconciled", asExpected: "AsExpected", applyFailed: "ApplyFailed", reconcileError: "ReconcileError" } as const;
+
+/** What {@link computeStatusPatch} needs besides the resource. */
+export interface StatusInput {
+  readonly result: HookResult<Record<string, unknown>>;
+  /** The new `appliedSpec`: only given when every hook reported done. */
+  readonly appliedSpec?: Record<string, string>;
+  readonly now?: Date;
+}
+
+/**
+ * The merge patch for `status` (observedGeneration, Ready/Progressing/Degraded, message,
+ * the hook's status facts, appliedSpec), or `undefined` when it would change nothing, so
+ * that a quiet resource causes no writes and no watch events.
+ */
+export function computeStatusPatch(resource: CustomResource<unknown, StandardStatus>, input: StatusInput): Record<string, unknown> | undefined {
+  const { result } = input;
+  const now = input.now ?? new Date();
+  const current = (resource.status ?? {}) as StandardStatus & Record<string, unknown>;
+  const generation = resource.metadata.generation;
+  let conditions: Condition[] = current.conditions ?? [];
+  const set = (type: string, status: Condition["status"], reason: string, message: string): void => {
+    conditions = setCondition(conditions, { type, status, reason, message, observedGeneration: generation }, now);
+  };
+  let message: string | undefined;
+  switch (result.kind) {
+    case "done":
+      set(ConditionType.ready, "True", LoopReason.reconciled, result.message ?? "the resource is reconciled");
+      set(ConditionType.progressing, "False", LoopReason.reconciled, "");
+      set(ConditionType.degraded, "False", LoopReason.asExpected, "");
+      message = result.message;
+      break;
+    case "wait":
+      set(ConditionType.ready, "False", result.reason, result.message);
+      set(ConditionType.progressing, "True", result.reason, result.message);
+      set(ConditionType.degraded, "False", LoopReason.asExpected, "");
+      message = result.message;
+      break;
+    case "failed":
+      set(ConditionType.ready, "False", result.reason, result.message);
+      set(ConditionType.progressing, "False", result.reason, result.message);
+      set(ConditionType.degraded, "True", result.reason, result.message);
+      message = result.message;
+      break;
+  }
+  // Hook facts first: the keys the loop owns must not be overridden by a hook.
+  const patch: Record<string, unknown> = { ...(result.status ?? {}) };
+  if (generation !== undefined) patch.observedGeneration = generation;
+  patch.conditions = conditions;
+  if (message !== undefined) patch.message = message;
+  if (input.appliedSpec !== undefined) {
+    const applied: Record<string, string | null> = { ...input.appliedSpec };
+    // A merge patch merges maps: fields no longer in the spec must be nulled explicitly.
+    for (const key of Object.keys(current.appliedSpec ?? {})) if (!(key in input.appliedSpec)) applied[key] = null;
+    patch.appliedSpec = applied;
+  }
+  return changesSomething(current, patch) ? patch : undefined;
+}
+
+function changesSomething(current: Record<string, unknown>, patch: Record<string, unknown>): boolean {
+  for (const [key, value] of Object.entries(patch)) {
+    const before = current[key];
+    if (value === null ? before !== undefined && before !== null : !mergeEquals(before, value)) return true;
+  }
+  return false;
+}
+
+/** Whether merge-patching `value` onto `before` leaves it unchanged. */
+function mergeEquals(before: unknown, value: unknown): boolean {
+  if (isPlainObject(value) && isPlainObject(before)) {
+    for (const [key, v] of Object.entries(value)) {
+      if (v === null ? before[key] !== undefined && before[key] !== null : !mergeEquals(before[key], v)) return false;
+    }
+    return true;
+  }
+  return isDeepStrictEqual(before, value);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Spec fields whose fingerprint differs between `previous` and `next` (added, changed or removed). */
+export function changedFields(previous: Record<string, string>, next: Record<string, string>): string[] {
+  const keys = new Set([...Object.keys(previous), ...Object.keys(next)]);
+  return [...keys].filter((k) => previous[k] !== next[k]).sort();
+}
