@@ -28,12 +28,32 @@ answers_version() {
   esac
 }
 
+# The stage file must hold kwok Stages only: an earlier version of this script also copied a kustomization.yaml.
+stages_ok() {
+  [ -f "$OUT/kwok-stages.yaml" ] && ! grep -q '^kind: Kustomization' "$OUT/kwok-stages.yaml"
+}
+
 cache_complete() {
   local bin
   for bin in "${BINARIES[@]}"; do
     [ -x "$OUT/$bin" ] && answers_version "$bin" || return 1
   done
-  [ -f "$OUT/kwok-stages.yaml" ]
+  stages_ok
+}
+
+# kwok's stage files: node initialise + lease heartbeat, pod ready/complete/delete ("fast" variants: no delays).
+write_stages() {
+  local stages
+  stages="$(go env GOMODCACHE)/sigs.k8s.io/kwok@$KWOK_VERSION/kustomize/stage"
+  [ -d "$stages" ] || go mod download "sigs.k8s.io/kwok@$KWOK_VERSION" >&2
+  {
+    cat "$stages/node/fast/node-initialize.yaml"; echo '---'
+    cat "$stages/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml"; echo '---'
+    cat "$stages/pod/fast/pod-ready.yaml"; echo '---'
+    cat "$stages/pod/fast/pod-complete.yaml"; echo '---'
+    cat "$stages/pod/fast/pod-delete.yaml"
+  } > "$OUT/kwok-stages.yaml.tmp"
+  mv "$OUT/kwok-stages.yaml.tmp" "$OUT/kwok-stages.yaml"
 }
 
 if cache_complete; then
@@ -42,8 +62,23 @@ if cache_complete; then
   exit 0
 fi
 
-command -v go >/dev/null || { log "go is required to build the control plane (or set KUBEBUILDER_ASSETS)"; exit 1; }
+# Two builds into one cache (CI's background build and a developer's npm run envtest:build) would race on the
+# same files: the second waits, then finds the cache complete.
 mkdir -p "$OUT"
+if command -v flock >/dev/null; then
+  exec 9>"$OUT/../.build.lock"
+  if ! flock -n 9; then
+    log "another build into $OUT is running; waiting for it"
+    flock 9
+  fi
+  if cache_complete; then
+    log "cache completed by the other build: $OUT"
+    echo "$OUT"
+    exit 0
+  fi
+fi
+
+command -v go >/dev/null || { log "go is required to build the control plane (or set KUBEBUILDER_ASSETS, see src/envtest/binaries.ts)"; exit 1; }
 WORK=$(mktemp -d)
 trap 'chmod -R u+w "$WORK" 2>/dev/null; rm -rf "$WORK"' EXIT
 export CGO_ENABLED=0 GOFLAGS=-mod=mod
@@ -59,7 +94,7 @@ if ! { answers_version kube-apiserver && answers_version kube-controller-manager
     go mod edit -replace="k8s.io/$name=k8s.io/$name@$STAGING_VERSION"
   done
   go get "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" "k8s.io/kubernetes/cmd/kube-controller-manager@$K8S_VERSION" \
-    "k8s.io/kubernetes/cmd/kube-scheduler@$K8S_VERSION" "k8s.io/kubernetes/cmd/kubectl@$K8S_VERSION" >/dev/null 2>&1
+    "k8s.io/kubernetes/cmd/kube-scheduler@$K8S_VERSION" "k8s.io/kubernetes/cmd/kubectl@$K8S_VERSION" >&2
   ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=36 -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitTreeState=clean"
   for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
     t=$(date +%s)
@@ -73,33 +108,27 @@ if ! answers_version etcd; then
   t=$(date +%s)
   mkdir -p "$WORK/etcd" && cd "$WORK/etcd"
   go mod init mysqlop.local/etcdbuild >/dev/null 2>&1
-  go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >/dev/null 2>&1
+  go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >&2
   go build -trimpath -ldflags "-s -w" -o "$OUT/etcd.tmp" go.etcd.io/etcd/server/v3
   mv "$OUT/etcd.tmp" "$OUT/etcd"
   log "etcd built in $(( $(date +%s) - t )) s"
 fi
 
-if ! answers_version kwok || [ ! -f "$OUT/kwok-stages.yaml" ]; then
+if ! answers_version kwok; then
   t=$(date +%s)
   mkdir -p "$WORK/kwok"
   GOBIN="$WORK/kwok" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
   mv "$WORK/kwok/kwok" "$OUT/kwok"
-  stages="$(go env GOMODCACHE)/sigs.k8s.io/kwok@$KWOK_VERSION/kustomize/stage"
-  {
-    cat "$stages/node/fast/node-initialize.yaml"; echo '---'
-    for f in "$stages"/node/heartbeat-with-lease/*.yaml; do cat "$f"; echo '---'; done
-    cat "$stages/pod/fast/pod-ready.yaml"; echo '---'
-    cat "$stages/pod/fast/pod-complete.yaml"; echo '---'
-    cat "$stages/pod/fast/pod-delete.yaml"
-  } > "$OUT/kwok-stages.yaml.tmp"
-  mv "$OUT/kwok-stages.yaml.tmp" "$OUT/kwok-stages.yaml"
   log "kwok built in $(( $(date +%s) - t )) s"
 fi
+stages_ok || write_stages
 
 for bin in "${BINARIES[@]}"; do
   answers_version "$bin" || { log "$bin does not answer --version after the build"; exit 1; }
 done
+log "versions: $("$OUT/etcd" --version | head -1); $("$OUT/kube-apiserver" --version); $("$OUT/kwok" --version)"
 total=$(( $(date +%s) - start_all ))
-echo "$total" > "$OUT/build-seconds"
+# Only a run that built something knows the cold build time; a stage-file refresh alone keeps the old figure.
+if [ "$total" -gt 60 ] || [ ! -f "$OUT/build-seconds" ]; then echo "$total" > "$OUT/build-seconds"; fi
 log "control plane binaries ready in $OUT (build took $total s)"
 echo "$OUT"

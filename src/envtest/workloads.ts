@@ -88,6 +88,9 @@ export async function startWorkloads(ctx: WorkloadContext): Promise<void> {
       "--manage-all-nodes=true",
       "--cidr=10.0.1.0/24",
       "--node-ip=10.0.0.1",
+      // The heartbeat-with-lease stage updates node status only every ~10 minutes and counts on a renewed Lease;
+      // without one the node-lifecycle controller marks the node Unknown and taints it after ~50 s.
+      "--node-lease-duration-seconds=40",
       // kwok serves metrics/health only when given an address; a fixed default would collide between runs.
       "--server-address=",
     ]),
