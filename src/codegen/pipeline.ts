@@ -2,8 +2,13 @@
  * The generator, one way: load → validate → model → emit → format → write (or check).
  * Each stage lives in its own module and imports only earlier ones; this file wires them.
  */
+import { emitApiReference } from "./emit/api-reference.ts";
+import { emitConstants } from "./emit/constants.ts";
 import { emitCrd } from "./emit/crd.ts";
+import { emitModels } from "./emit/models.ts";
 import { emitRbac } from "./emit/rbac.ts";
+import { emitReconcilerBase } from "./emit/reconciler-base.ts";
+import { emitValidator } from "./emit/validator.ts";
 import { formatOutput, type OutputFile } from "./format.ts";
 import { loadSchema, type LoadedSchema } from "./load.ts";
 import { buildModel, type GeneratorModel } from "./model.ts";
@@ -14,6 +19,11 @@ import { compareOutputs, writeOutputs, type FileState } from "./write.ts";
 /** Emits every output of a model, formatted, in a fixed order. Pure apart from prettier. */
 export async function renderOutputs(model: GeneratorModel): Promise<OutputFile[]> {
   const emitted: OutputFile[] = [
+    { path: model.outputs.models, content: await emitModels(model) },
+    { path: model.outputs.constants, content: emitConstants(model) },
+    { path: model.outputs.validator, content: emitValidator(model) },
+    { path: model.outputs.reconcilerBase, content: emitReconcilerBase(model) },
+    { path: model.outputs.apiReference, content: emitApiReference(model) },
     { path: model.outputs.crd, content: emitCrd(model) },
     { path: model.outputs.rbac, content: emitRbac(model) },
   ];

@@ -71,7 +71,7 @@ let defaultsAjv: Ajv | undefined;
 function defaultProblem(node: Json, path: (string | number)[]): SchemaProblem | undefined {
   defaultsAjv ??= new Ajv({ strict: false, validateFormats: false, allErrors: false });
   const { default: value, ...rest } = node;
-  const check = defaultsAjv.compile(stripDefaults(rest));
+  const check = defaultsAjv.compile(stripDefaults(rest) as Record<string, unknown>);
   if (check(value)) return undefined;
   const first = check.errors?.[0];
   return { pointer: toPointer([...path, "default"]), rule: "structural/default-invalid", message: `default ${JSON.stringify(value)} does not satisfy its own schema: ${first ? `${first.instancePath || "value"} ${first.message}` : "invalid"}` };

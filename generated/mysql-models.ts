@@ -1,0 +1,158 @@
+// Generated from schemas/mysql.yaml (sha256 f0ad2d877d83f75a7067df85c7bd40393746adb0ac6d4ea617b22ac0e008f397) by `mysqlop generate`. DO NOT EDIT.
+/**
+ * TypeScript models of the MySQL custom resource (otus.homework/v1),
+ * as read from the API server: fields with a default are always present.
+ * @packageDocumentation
+ */
+import type { V1ObjectMeta } from "@kubernetes/client-node";
+
+/**
+ * A single-instance MySQL server with its data volume, its Service and a backup that outlives it: deleting the resource first dumps the database into backup storage, and creating a resource of the same name restores that dump.
+ */
+export interface MySQL {
+  /**
+   * APIVersion defines the versioned schema of this representation of an object.
+   */
+  apiVersion: "otus.homework/v1";
+  /**
+   * Kind is a string value representing the REST resource this object represents.
+   */
+  kind: "MySQL";
+  /**
+   * Standard object metadata.
+   */
+  metadata: V1ObjectMeta;
+  spec: MySQLSpec;
+  status?: MySQLStatus;
+}
+/**
+ * The desired MySQL server. Give the root password either inline (`password`, as in the original example) or, better, through `passwordSecretRef`; exactly one of the two.
+ */
+export interface MySQLSpec {
+  /**
+   * The MySQL container image. Changing it rolls the Deployment over to the new image (the data volume is kept).
+   */
+  image: string;
+  /**
+   * The database to create, backed up on delete and restored on create. Any name MySQL allows: 1 to 64 characters, without "/", "\", "." or NUL, not ending in a space. The operator quotes it everywhere, so hyphens (`otus-database`) and other special characters are fine. Changing it later is refused: the data lives in the old database.
+   */
+  database: string;
+  /**
+   * The MySQL root password, inline. Kept for compatibility with the original example; anyone who can read the resource can read it, so prefer `passwordSecretRef`. The operator copies it into the Secret `NAME-credentials` and never logs it. Changing it changes the root password of the running server.
+   */
+  password?: string;
+  passwordSecretRef?: SecretKeySelector;
+  /**
+   * Size of the data volume, as a Kubernetes quantity (`1Gi`, `500Mi`). Growing it expands the PersistentVolumeClaim where the storage class allows expansion.
+   */
+  storage_size: string;
+  /**
+   * StorageClass of the data and backup volumes, for clusters with dynamic provisioning. When omitted the operator creates hostPath PersistentVolumes itself (`NAME-pv`, `backup-NAME-pv`), as the original example did on minikube.
+   */
+  storageClassName?: string;
+}
+/**
+ * Reads the MySQL root password from a key of an existing Secret in the resource's namespace. Changing the reference (or the Secret's value) changes the root password of the running server.
+ */
+export interface SecretKeySelector {
+  /**
+   * Name of the Secret, in the same namespace as the MySQL resource.
+   */
+  name: string;
+  /**
+   * The key within the Secret whose value is the password.
+   */
+  key: string;
+}
+/**
+ * What the operator observed and did. Written by the operator only.
+ */
+export interface MySQLStatus {
+  /**
+   * The `metadata.generation` the status describes.
+   */
+  observedGeneration?: number;
+  /**
+   * Standard conditions: `Ready` (the server is available), `Progressing` (a restore, backup or change is under way) and `Degraded` (something needs a person).
+   */
+  conditions?: Condition[];
+  /**
+   * What the operator did last, in words (e.g. `mysql-instance created with restore-job`).
+   */
+  message?: string;
+  /**
+   * Per spec field, a fingerprint of the value the last fully successful reconcile applied; the operator compares it to the spec to call change hooks. Secret fields appear only as salted hashes.
+   */
+  appliedSpec?: {
+    [k: string]: string;
+  };
+  backup?: BackupStatus;
+  restore?: RestoreStatus;
+}
+/**
+ * One aspect of the resource's state (metav1.Condition).
+ */
+export interface Condition {
+  /**
+   * Type of the condition, in CamelCase (`Ready`).
+   */
+  type: string;
+  /**
+   * Whether the condition holds.
+   */
+  status: "True" | "False" | "Unknown";
+  /**
+   * Why the condition last changed, in CamelCase (`BackupSucceeded`).
+   */
+  reason: string;
+  /**
+   * Details for a person.
+   */
+  message: string;
+  /**
+   * When the condition's status last changed.
+   */
+  lastTransitionTime: string;
+  /**
+   * The `metadata.generation` the condition was set for.
+   */
+  observedGeneration?: number;
+}
+/**
+ * The last backup that succeeded.
+ */
+export interface BackupStatus {
+  /**
+   * When the backup Job completed.
+   */
+  lastSucceeded?: string;
+  /**
+   * Name of the backup Job (`backup-NAME-job`).
+   */
+  job?: string;
+  /**
+   * Path of the dump inside the backup volume.
+   */
+  dumpFile?: string;
+  /**
+   * SHA-256 of the dump file, checked before a restore.
+   */
+  sha256?: string;
+}
+/**
+ * The restore performed when the resource was created, if any.
+ */
+export interface RestoreStatus {
+  /**
+   * When the restore Job completed.
+   */
+  restoredAt?: string;
+  /**
+   * Name of the restore Job (`restore-NAME-job`).
+   */
+  job?: string;
+  /**
+   * Path of the dump that was restored.
+   */
+  fromDump?: string;
+}

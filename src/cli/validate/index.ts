@@ -1,0 +1,104 @@
+/**
+ * `mysqlop validate FILE…`: checks MySQL resource YAML offline against the validator
+ * generated from the schema, printing `FILE:LINE:COL: field: problem` for each issue.
+ */
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
+import { validateMySQL, type ValidationIssue } from "../../../generated/mysql-validator.ts";
+
+const HELP = `usage: mysqlop validate FILE...
+
+Checks every YAML document in each FILE as an otus.homework/v1 MySQL resource, offline:
+types, required fields, patterns (database name, storage quantity), and unknown fields at
+any level (the API server rejects them too). Exit code 0 when all are valid, 1 otherwise.`;
+
+/** Finds the YAML node a validation path points at (the key, for a field), or the nearest parent. */
+function locate(doc: Document, path: readonly (string | number)[]): [number, number] | undefined {
+  let node: unknown = doc.contents;
+  let best: [number, number] | undefined = rangeOf(node);
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+      if (pair === undefined) return best;
+      best = rangeOf(pair.key) ?? best;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === "number") {
+      node = node.items[segment];
+      best = rangeOf(node) ?? best;
+    } else {
+      return best;
+    }
+  }
+  return best;
+}
+
+function rangeOf(node: unknown): [number, number] | undefined {
+  const range = (node as Node | null | undefined)?.range;
+  return range ? [range[0], range[1]] : undefined;
+}
+
+/** Validates one file; returns the lines to print and whether every document was valid. */
+export async function validateFile(file: string): Promise<{ ok: boolean; lines: string[] }> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    return { ok: false, lines: [`${file}: cannot read: ${(error as Error).message}`] };
+  }
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const list = Array.isArray(docs) ? docs : [];
+  if (!Array.isArray(docs)) return { ok: false, lines: [`${file}: not a YAML stream`] };
+  const lines: string[] = [];
+  let checked = 0;
+  for (const [index, doc] of list.entries()) {
+    const where = (offset: number | undefined): string => {
+      if (offset === undefined) return file;
+      const pos = lineCounter.linePos(offset);
+      return `${file}:${pos.line}:${pos.col}`;
+    };
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) lines.push(`${where(e.pos[0])}: invalid YAML: ${e.message.split("\n")[0]}`);
+      continue;
+    }
+    if (doc.contents === null) continue;
+    checked++;
+    const issues: ValidationIssue[] = validateMySQL(doc.toJS());
+    const label = list.length > 1 ? ` (document ${index + 1})` : "";
+    const located = issues.map((issue) => ({ issue, offset: locate(doc, issue.path)?.[0] }));
+    located.sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));
+    for (const { issue, offset } of located) lines.push(`${where(offset)}: ${issue.message}${label}`);
+  }
+  if (checked === 0 && lines.length === 0) lines.push(`${file}: no YAML document to validate`);
+  return { ok: lines.length === 0, lines };
+}
+
+/** Runs the command; exit code 0 when every document is a valid MySQL, 1 otherwise, 2 on usage errors. */
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { help: { type: "boolean", short: "h", default: false } }, allowPositionals: true, strict: true });
+  } catch (error) {
+    console.error(`mysqlop validate: ${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (parsed.positionals.length === 0) {
+    console.error(`mysqlop validate: no file given\n\n${HELP}`);
+    return 2;
+  }
+  let ok = true;
+  for (const file of parsed.positionals) {
+    const result = await validateFile(file);
+    if (result.ok) console.log(`${file}: valid`);
+    else {
+      ok = false;
+      for (const line of result.lines) console.error(line);
+    }
+  }
+  return ok ? 0 : 1;
+}

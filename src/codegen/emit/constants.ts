@@ -1,0 +1,54 @@
+/** Emits `generated/<singular>-constants.ts`: names of the resource type, finalizer, spec fields. */
+import type { GeneratorModel } from "../model.ts";
+import { generatedHeader } from "./header.ts";
+
+/** Renders the constants file (unformatted). */
+export function emitConstants(model: GeneratorModel): string {
+  const p = model.constantPrefix;
+  const v = model.storageVersion.name;
+  const js = (value: unknown): string => JSON.stringify(value);
+  return `${generatedHeader(model, "line")}
+/**
+ * Names of the ${model.kind} custom resource type, from the schema.
+ * @packageDocumentation
+ */
+import type { ResourceType } from ${js(model.runtimeImport)};
+
+/** API group of ${model.kind}. */
+export const ${p}_GROUP = ${js(model.group)};
+/** Storage version of ${model.kind}. */
+export const ${p}_VERSION = ${js(v)};
+/** \`apiVersion\` of ${model.kind} objects. */
+export const ${p}_API_VERSION = ${js(`${model.group}/${v}`)};
+/** Kind of the resource. */
+export const ${p}_KIND = ${js(model.kind)};
+/** Kind of its list. */
+export const ${p}_LIST_KIND = ${js(model.listKind)};
+/** Plural resource name (URL path segment). */
+export const ${p}_PLURAL = ${js(model.plural)};
+/** Singular resource name. */
+export const ${p}_SINGULAR = ${js(model.singular)};
+/** Short names for kubectl. */
+export const ${p}_SHORT_NAMES: readonly string[] = ${js(model.shortNames)};
+/** Name of the CustomResourceDefinition. */
+export const ${p}_CRD_NAME = ${js(`${model.plural}.${model.group}`)};
+/** The finalizer that holds deletion until the final backup succeeded. */
+export const ${p}_FINALIZER = ${js(model.finalizer)};
+/** The resource type, as the runtime wants it. */
+export const ${p}_RESOURCE_TYPE: ResourceType = {
+  group: ${p}_GROUP,
+  version: ${p}_VERSION,
+  plural: ${p}_PLURAL,
+  kind: ${p}_KIND,
+  namespaced: ${model.scope === "Namespaced"},
+};
+/** Spec fields, in schema order; each has a change hook in the reconciler base class. */
+export const ${p}_SPEC_FIELDS = ${js(model.specFields.map((f) => f.name))} as const;
+/** Spec fields marked sensitive: never logged, fingerprinted only as salted hashes. */
+export const ${p}_SENSITIVE_FIELDS: readonly string[] = ${js(model.specFields.filter((f) => f.sensitive).map((f) => f.name))};
+/** The operator's ServiceAccount and namespace (RBAC subjects). */
+export const ${p}_OPERATOR_SERVICE_ACCOUNT = ${js(model.rbac.serviceAccount)};
+/** Namespace the operator runs in (leader-election Leases live there). */
+export const ${p}_OPERATOR_NAMESPACE = ${js(model.rbac.namespace)};
+`;
+}
