@@ -24,11 +24,16 @@ function onSignal(signal: (typeof SIGNALS)[number]): void {
     process.exit(128 + SIGNAL_NUMBERS[signal]);
   }
   signalled = true;
+  // Decided now, not after teardown: a listener that was there when the signal came owns the exit (the sandbox).
+  const someoneElseListens = process.listenerCount(signal) > 1;
   void Promise.allSettled([...live].map((t) => t.stop())).then(() => {
     signalled = false;
     uninstall();
     // Nobody else listens: do what the signal would have done without us, so the exit status stays honest.
-    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    if (!someoneElseListens) {
+      process.removeListener(signal, handlers.get(signal) ?? (() => {}));
+      process.kill(process.pid, signal);
+    }
   });
 }
 

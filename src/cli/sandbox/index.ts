@@ -1,0 +1,129 @@
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { delimiter, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { mysqlopCacheDir } from "../../envtest/cache-dir.ts";
+import { startControlPlane, type ControlPlane } from "../../envtest/index.ts";
+
+const USAGE = `usage: mysqlop sandbox [--kubeconfig PATH] [--with-workloads]
+
+Starts a local Kubernetes control plane (etcd + kube-apiserver, RBAC on), installs mysqlop's CRD and RBAC
+(deploy/crd.yaml, deploy/rbac.yaml), writes an admin kubeconfig and runs until interrupted (Ctrl-C).
+
+  --kubeconfig PATH   where to write the admin kubeconfig (default: ${join("$MYSQLOP_CACHE", "sandbox", "kubeconfig")});
+                      removed again on exit, since it points at a server that is then gone
+  --with-workloads    also run kube-controller-manager, kube-scheduler and kwok with one fake node,
+                      so Deployments get Running pods and Jobs complete (no container really runs)
+  -h, --help          show this help`;
+
+/** The package's own `deploy/` folder: the sandbox installs the CRD and RBAC shipped with this mysqlop. */
+function deployDir(): string {
+  return fileURLToPath(new URL("../../../deploy/", import.meta.url));
+}
+
+function kubectlCommand(binDir: string): string {
+  const onPath = (process.env["PATH"] ?? "").split(delimiter).some((dir) => dir !== "" && existsSync(join(dir, "kubectl")));
+  return onPath ? "kubectl" : join(binDir, "kubectl");
+}
+
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/**
+ * Resolves on the first stop signal. The listeners stay until `dispose()`, after teardown: while they are there
+ * the harness's own signal hook tears down but does not re-raise the signal, so `run` gets to finish and exit 0.
+ */
+function watchStopSignals(): { signalled: Promise<NodeJS.Signals>; dispose: () => void } {
+  // A pending promise does not keep Node alive, and the control plane's processes are unref'd on purpose.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  let handler: (signal: NodeJS.Signals) => void = () => {};
+  const signalled = new Promise<NodeJS.Signals>((resolveSignal) => {
+    handler = (signal) => resolveSignal(signal);
+  });
+  for (const s of STOP_SIGNALS) process.on(s, handler);
+  return {
+    signalled,
+    dispose: () => {
+      clearInterval(keepAlive);
+      for (const s of STOP_SIGNALS) process.removeListener(s, handler);
+    },
+  };
+}
+
+/** `mysqlop sandbox`: a throw-away control plane with mysqlop's CRD and RBAC, for trying mysqlop without a cluster. */
+export async function run(argv: string[]): Promise<number> {
+  let values: { kubeconfig?: string; "with-workloads"?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { kubeconfig: { type: "string" }, "with-workloads": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    console.error(`mysqlop sandbox: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help === true) {
+    console.log(USAGE);
+    return 0;
+  }
+  const kubeconfigPath = resolve(values.kubeconfig ?? join(mysqlopCacheDir(), "sandbox", "kubeconfig"));
+  const crdFile = join(deployDir(), "crd.yaml");
+  const rbacFile = join(deployDir(), "rbac.yaml");
+  for (const file of [crdFile, rbacFile]) {
+    if (!existsSync(file)) {
+      console.error(`mysqlop sandbox: ${file} is missing (run 'mysqlop generate' in a checkout)`);
+      return 1;
+    }
+  }
+  const stop = watchStopSignals();
+  let cp: ControlPlane | undefined;
+  let wroteKubeconfig = false;
+  try {
+    const started = Date.now();
+    const starting = startControlPlane({ workloads: values["with-workloads"] === true, log: (line) => console.error(line) });
+    // Ctrl-C during start-up: the harness's own hooks tear down whatever already runs.
+    const first = await Promise.race([starting, stop.signalled]);
+    if (typeof first === "string") {
+      await starting.then((c) => c.stop()).catch(() => {});
+      return 130;
+    }
+    cp = first;
+    await cp.installCrd(crdFile);
+    await cp.applyManifests(rbacFile);
+    const operator = await cp.serviceAccountKubeConfig({ namespace: "mysqlop-system", name: "mysqlop" });
+    await mkdir(dirname(kubeconfigPath), { recursive: true });
+    await writeFile(kubeconfigPath, await readFile(cp.kubeconfigPath, "utf8"), { mode: 0o600 });
+    wroteKubeconfig = true;
+    const kubectl = kubectlCommand(cp.binDir);
+    const sample = join(deployDir(), "cr.yaml");
+    const workloads = cp.timings.workloadsReadyMs !== undefined ? `, fake node ready in ${cp.timings.workloadsReadyMs} ms` : "";
+    console.log(
+      [
+        `mysqlop sandbox: API server ${cp.server} ready in ${cp.timings.apiServerReadyMs} ms${workloads}; CRD and RBAC installed (${Date.now() - started} ms in all).`,
+        "",
+        `  ${kubectl} --kubeconfig ${kubeconfigPath} get mysqls`,
+        ...(existsSync(sample) ? [`  ${kubectl} --kubeconfig ${kubeconfigPath} apply -f ${sample}`] : []),
+        `  export KUBECONFIG=${kubeconfigPath}`,
+        "",
+        `  As the operator's ServiceAccount (exactly its RBAC): --kubeconfig ${operator.kubeconfigPath}`,
+        "",
+        "Press Ctrl-C to stop; everything is removed then.",
+      ].join("\n"),
+    );
+    const signal = await stop.signalled;
+    console.error(`mysqlop sandbox: ${signal}, stopping`);
+    return 0;
+  } catch (error) {
+    console.error(`mysqlop sandbox: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    if (wroteKubeconfig) await rm(kubeconfigPath, { force: true });
+    try {
+      await cp?.stop();
+    } finally {
+      stop.dispose();
+    }
+  }
+}
