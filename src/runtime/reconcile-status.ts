@@ -33,12 +33,16 @@ export function computeStatusPatch(resource: CustomResource<unknown, StandardSta
   };
   let message: string | undefined;
   switch (result.kind) {
-    case "done":
-      set(ConditionType.ready, "True", LoopReason.reconciled, result.message ?? "the resource is reconciled");
+    case "done": {
+      // A done without a message (nothing changed) keeps what the last message said.
+      const previousReady = conditions.find((c) => c.type === ConditionType.ready);
+      const readyMessage = result.message ?? (previousReady?.status === "True" ? previousReady.message : "the resource is reconciled");
+      set(ConditionType.ready, "True", LoopReason.reconciled, readyMessage);
       set(ConditionType.progressing, "False", LoopReason.reconciled, "");
       set(ConditionType.degraded, "False", LoopReason.asExpected, "");
       message = result.message;
       break;
+    }
     case "wait":
       set(ConditionType.ready, "False", result.reason, result.message);
       set(ConditionType.progressing, "True", result.reason, result.message);

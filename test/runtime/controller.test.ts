@@ -1,0 +1,130 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
+import { KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
+import { InformerCache } from "../../src/runtime/cache-reader.ts";
+import { Controller, objectKey, ownerKeys, parseKey } from "../../src/runtime/controller.ts";
+import type { Informer, InformerEvent } from "../../src/runtime/informer.ts";
+import { KubeRest, type KindInfo } from "../../src/runtime/kube-rest.ts";
+import { createJsonLogger } from "../../src/runtime/logger.ts";
+import { createRuntimeMetrics } from "../../src/runtime/metrics.ts";
+import { ObjectWriter } from "../../src/runtime/reconcile-context.ts";
+import type { ReconcileRequest, ReconcileResult, ResourceType } from "../../src/runtime/resource-reconciler.ts";
+
+const widget: ResourceType = { group: "example.test", version: "v1", plural: "widgets", kind: "Widget", namespaced: true };
+const configMaps: KindInfo = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
+
+test("keys: namespace/name, name for cluster-scoped, and back", () => {
+  assert.equal(objectKey("ns", "a"), "ns/a");
+  assert.equal(objectKey(undefined, "a"), "a");
+  assert.deepEqual(parseKey("ns/a"), { namespace: "ns", name: "a" });
+  assert.deepEqual(parseKey("a"), { name: "a" });
+});
+
+test("ownerKeys: only controller owners of the primary kind, any version of its group", () => {
+  const child: KubernetesObject = {
+    metadata: {
+      namespace: "ns",
+      ownerReferences: [
+        { apiVersion: "example.test/v1", kind: "Widget", name: "w1", uid: "1", controller: true },
+        { apiVersion: "example.test/v2", kind: "Widget", name: "w2", uid: "2", controller: true },
+        { apiVersion: "example.test/v1", kind: "Widget", name: "w3", uid: "3" },
+        { apiVersion: "other.test/v1", kind: "Widget", name: "w4", uid: "4", controller: true },
+        { apiVersion: "apps/v1", kind: "Deployment", name: "d", uid: "5", controller: true },
+      ],
+    },
+  };
+  assert.deepEqual(ownerKeys(child, widget), ["ns/w1", "ns/w2"]);
+});
+
+/** An informer stand-in: the controller only subscribes to events. */
+function fakeInformer(kind: KindInfo): Informer & { fire(event: InformerEvent): void } {
+  const handlers: ((e: InformerEvent) => void)[] = [];
+  return { kind, onEvent: (h: (e: InformerEvent) => void) => handlers.push(h), fire: (e: InformerEvent) => handlers.forEach((h) => h(e)) } as unknown as Informer & { fire(event: InformerEvent): void };
+}
+
+function setup(reconcile: (r: ReconcileRequest) => Promise<ReconcileResult>, concurrency: number) {
+  const informers = new Map<string, ReturnType<typeof fakeInformer>>();
+  const metrics = createRuntimeMetrics({ defaultMetrics: false });
+  const lines: string[] = [];
+  const controller = new Controller(
+    { name: "widget", resourceType: widget, owns: [configMaps], reconciler: { reconcile }, concurrency, backoff: { baseMs: 5, maxMs: 50, jitter: 0 } },
+    {
+      cache: new InformerCache(),
+      informerFor: (kind) => {
+        const informer = informers.get(kind.kind) ?? fakeInformer(kind);
+        informers.set(kind.kind, informer);
+        return informer;
+      },
+      events: { normal() {}, warning() {} },
+      writer: new ObjectWriter({ rest: new KubeRest(new KubeConfig()), fieldManager: "test" }),
+      log: createJsonLogger({ level: "debug", write: (l) => lines.push(l) }),
+      metrics,
+    },
+  );
+  const primary = informers.get("Widget")!;
+  const owned = informers.get("ConfigMap")!;
+  return { controller, primary, owned, metrics, lines };
+}
+
+const obj = (name: string, extra: Partial<KubernetesObject["metadata"]> = {}): KubernetesObject => ({ metadata: { name, namespace: "ns", ...extra } });
+
+test("controller: bounded concurrency, one reconcile per key, owned child re-queues its owner, errors back off then succeed", async () => {
+  let running = 0;
+  let peak = 0;
+  const runningKeys = new Set<string>();
+  const calls = new Map<string, number>();
+  let failuresLeft = 2;
+  const { controller, primary, owned, metrics, lines } = setup(async (r) => {
+    const key = `${r.namespace}/${r.name}`;
+    assert.ok(!runningKeys.has(key), `${key} reconciled twice at once`);
+    runningKeys.add(key);
+    running++;
+    peak = Math.max(peak, running);
+    await sleep(5);
+    running--;
+    runningKeys.delete(key);
+    calls.set(key, (calls.get(key) ?? 0) + 1);
+    if (r.name === "flaky" && failuresLeft-- > 0) throw new Error("transient");
+    return {};
+  }, 2);
+  controller.start();
+  for (let i = 0; i < 6; i++) primary.fire({ type: "add", object: obj(`w${i}`) });
+  for (let i = 0; i < 6; i++) primary.fire({ type: "update", object: obj(`w${i}`) });
+  owned.fire({ type: "update", object: obj("w0-cm", { ownerReferences: [{ apiVersion: "example.test/v1", kind: "Widget", name: "w9", uid: "9", controller: true }] }) });
+  owned.fire({ type: "add", object: obj("orphan") });
+  primary.fire({ type: "add", object: obj("flaky") });
+  for (let i = 0; i < 100 && (calls.get("ns/flaky") ?? 0) < 3; i++) await sleep(10);
+  await controller.stop(1000);
+  assert.equal(peak, 2, "two workers, never more");
+  assert.equal(calls.get("ns/w9"), 1, "the owner of the changed child was reconciled");
+  assert.equal(calls.get("ns/orphan"), undefined, "a child without an owner re-queues nothing");
+  assert.equal(calls.get("ns/flaky"), 3, "retried after two failures, then succeeded");
+  for (let i = 0; i < 6; i++) assert.ok((calls.get(`ns/w${i}`) ?? 0) >= 1);
+  const text = await metrics.registry.metrics();
+  assert.match(text, /controller_runtime_reconcile_errors_total\{controller="widget"\} 2/);
+  assert.match(text, /workqueue_retries_total\{name="widget"\} 2/);
+  const failure = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === "reconcile failed");
+  assert.equal(failure?.controller, "widget");
+  assert.equal(failure?.key, "ns/flaky");
+});
+
+test("controller: requeueAfter re-runs the key later; stop() waits for an in-flight reconcile", async () => {
+  const seen: number[] = [];
+  let release: (() => void) | undefined;
+  const { controller, primary } = setup(async () => {
+    seen.push(performance.now());
+    if (seen.length === 1) return { requeueAfterMs: 30 };
+    await new Promise<void>((r) => (release = r));
+    return {};
+  }, 1);
+  controller.start();
+  primary.fire({ type: "add", object: obj("a") });
+  for (let i = 0; i < 100 && release === undefined; i++) await sleep(5);
+  assert.equal(seen.length, 2);
+  assert.ok(seen[1]! - seen[0]! >= 25, `requeued after ${seen[1]! - seen[0]!} ms`);
+  const stopping = controller.stop(2000);
+  await sleep(20);
+  release?.();
+  assert.equal(await stopping, true, "drained within the deadline");
+});

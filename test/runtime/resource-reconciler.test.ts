@@ -1,0 +1,251 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { KubernetesObject } from "@kubernetes/client-node";
+import { findCondition } from "../../src/runtime/conditions.ts";
+import {
+  done,
+  failed,
+  ReconcileFailedError,
+  ResourceReconciler,
+  waitFor,
+  type Condition,
+  type CustomResource,
+  type HookResult,
+  type ReconcileContext,
+  type ResourceType,
+  type StandardStatus,
+} from "../../src/runtime/resource-reconciler.ts";
+
+interface GadgetStatus extends StandardStatus {
+  restoredFrom?: string;
+}
+type Gadget = CustomResource<{ size: string; color: string }, GadgetStatus>;
+
+/** A fake context: a cache of one object, and a journal of every write. */
+class FakeContext implements ReconcileContext {
+  object: Gadget | undefined;
+  journal: string[] = [];
+  statuses: Record<string, unknown>[] = [];
+  events: { normal: (o: KubernetesObject, r: string, m: string) => void; warning: (o: KubernetesObject, r: string, m: string) => void };
+  eventLog: string[] = [];
+  failApply = false;
+  log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+  cache = {
+    get: <T extends KubernetesObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string): T | undefined => {
+      assert.equal(apiVersion, "example.test/v1");
+      assert.equal(kind, "Gadget");
+      return this.object !== undefined && this.object.metadata.name === name && this.object.metadata.namespace === namespace ? (this.object as unknown as T) : undefined;
+    },
+    list: <T extends KubernetesObject>(): T[] => [],
+  };
+
+  constructor(object?: Gadget) {
+    this.object = object;
+    this.events = {
+      normal: (_o, reason, message) => this.eventLog.push(`Normal ${reason}: ${message}`),
+      warning: (_o, reason, message) => this.eventLog.push(`Warning ${reason}: ${message}`),
+    };
+  }
+  async apply<T extends KubernetesObject>(object: T, options?: { owner?: KubernetesObject }): Promise<T> {
+    if (this.failApply) throw new Error("boom");
+    this.journal.push(`apply ${object.kind}/${object.metadata?.name} owner=${options?.owner?.metadata?.name}`);
+    return object;
+  }
+  async delete(): Promise<void> {
+    this.journal.push("delete");
+  }
+  async addFinalizer<T extends KubernetesObject>(object: T, finalizer: string): Promise<T> {
+    this.journal.push(`addFinalizer ${finalizer}`);
+    const updated = structuredClone(object);
+    updated.metadata = { ...updated.metadata, finalizers: [...(updated.metadata?.finalizers ?? []), finalizer], resourceVersion: "2" };
+    return updated;
+  }
+  async removeFinalizer(_object: KubernetesObject, finalizer: string): Promise<void> {
+    this.journal.push(`removeFinalizer ${finalizer}`);
+  }
+  async patchStatus(_object: KubernetesObject, status: Record<string, unknown>): Promise<void> {
+    this.journal.push("patchStatus");
+    this.statuses.push(status);
+  }
+}
+
+class GadgetReconciler extends ResourceReconciler<Gadget> {
+  readonly resourceType: ResourceType = { group: "example.test", version: "v1", plural: "gadgets", kind: "Gadget", namespaced: true };
+  readonly finalizer = "example.test/cleanup";
+  createResult: HookResult<GadgetStatus> = done("created fresh");
+  finalizeResult: HookResult<GadgetStatus> = done("cleaned up");
+  changeResult: HookResult<GadgetStatus> = done();
+  hookCalls: string[] = [];
+
+  desired(resource: Gadget): KubernetesObject[] {
+    return [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${resource.metadata.name}-config` } }];
+  }
+  async onCreate(): Promise<HookResult<GadgetStatus>> {
+    this.hookCalls.push("onCreate");
+    return this.createResult;
+  }
+  async finalize(): Promise<HookResult<GadgetStatus>> {
+    this.hookCalls.push("finalize");
+    return this.finalizeResult;
+  }
+  protected fingerprint(resource: Gadget): Record<string, string> {
+    return { size: resource.spec.size, color: resource.spec.color };
+  }
+  protected async dispatchChanges(resource: Gadget, previous: Record<string, string>): Promise<HookResult<GadgetStatus>> {
+    const changed = Object.keys(this.fingerprint(resource)).filter((k) => previous[k] !== this.fingerprint(resource)[k]);
+    this.hookCalls.push(`dispatch ${changed.join(",")}`);
+    return this.changeResult;
+  }
+}
+
+function gadget(overrides: { status?: GadgetStatus; finalizers?: string[]; deleting?: boolean; generation?: number } = {}): Gadget {
+  return {
+    apiVersion: "example.test/v1",
+    kind: "Gadget",
+    metadata: {
+      name: "g1",
+      namespace: "ns",
+      uid: "u1",
+      generation: overrides.generation ?? 1,
+      resourceVersion: "1",
+      finalizers: overrides.finalizers,
+      deletionTimestamp: overrides.deleting ? new Date("2026-01-01T00:00:00Z") : undefined,
+    },
+    spec: { size: "1Gi", color: "red" },
+    status: overrides.status,
+  };
+}
+
+const request = { namespace: "ns", name: "g1" };
+const conditionsOf = (status: Record<string, unknown> | undefined): Condition[] => (status?.conditions as Condition[]) ?? [];
+
+test("a missing resource is done without any write", async () => {
+  const ctx = new FakeContext(undefined);
+  assert.deepEqual(await new GadgetReconciler().reconcile(request, ctx), {});
+  assert.deepEqual(ctx.journal, []);
+});
+
+test("first reconcile: finalizer, children with owner, onCreate, status Ready with appliedSpec and the hook's facts", async () => {
+  const ctx = new FakeContext(gadget());
+  const r = new GadgetReconciler();
+  r.createResult = done("created with restore", { restoredFrom: "backup-1" });
+  assert.deepEqual(await r.reconcile(request, ctx), {});
+  assert.deepEqual(ctx.journal, ["addFinalizer example.test/cleanup", "apply ConfigMap/g1-config owner=g1", "patchStatus"]);
+  assert.deepEqual(r.hookCalls, ["onCreate"]);
+  const status = ctx.statuses[0];
+  assert.equal(status?.observedGeneration, 1);
+  assert.equal(status?.message, "created with restore");
+  assert.equal(status?.restoredFrom, "backup-1");
+  assert.deepEqual(status?.appliedSpec, { size: "1Gi", color: "red" });
+  assert.equal(findCondition(conditionsOf(status), "Ready")?.status, "True");
+  assert.equal(findCondition(conditionsOf(status), "Progressing")?.status, "False");
+  assert.equal(findCondition(conditionsOf(status), "Degraded")?.status, "False");
+  assert.deepEqual(ctx.eventLog, ["Normal Created: created with restore"]);
+});
+
+test("a waiting onCreate requeues, writes Progressing, and does not record appliedSpec", async () => {
+  const ctx = new FakeContext(gadget({ finalizers: ["example.test/cleanup"] }));
+  const r = new GadgetReconciler();
+  r.createResult = waitFor(5000, "RestoreRunning", "waiting for the restore job");
+  assert.deepEqual(await r.reconcile(request, ctx), { requeueAfterMs: 5000 });
+  const status = ctx.statuses[0];
+  assert.equal(status?.appliedSpec, undefined);
+  assert.equal(findCondition(conditionsOf(status), "Progressing")?.status, "True");
+  assert.equal(findCondition(conditionsOf(status), "Ready")?.reason, "RestoreRunning");
+  assert.ok(!ctx.journal.includes("addFinalizer example.test/cleanup"), "finalizer was already there");
+});
+
+test("a failed hook sets Degraded, warns, and throws so the queue backs off", async () => {
+  const ctx = new FakeContext(gadget({ finalizers: ["example.test/cleanup"] }));
+  const r = new GadgetReconciler();
+  r.createResult = failed("RestoreFailed", "dump unreadable");
+  await assert.rejects(r.reconcile(request, ctx), ReconcileFailedError);
+  const status = ctx.statuses[0];
+  assert.equal(findCondition(conditionsOf(status), "Degraded")?.status, "True");
+  assert.equal(findCondition(conditionsOf(status), "Degraded")?.reason, "RestoreFailed");
+  assert.equal(status?.appliedSpec, undefined);
+  assert.deepEqual(ctx.eventLog, ["Warning RestoreFailed: dump unreadable"]);
+});
+
+test("an apply error is recorded as Degraded/ApplyFailed and propagates", async () => {
+  const ctx = new FakeContext(gadget({ finalizers: ["example.test/cleanup"] }));
+  ctx.failApply = true;
+  const r = new GadgetReconciler();
+  await assert.rejects(r.reconcile(request, ctx), /apply ConfigMap g1-config: boom/);
+  assert.equal(findCondition(conditionsOf(ctx.statuses[0]), "Degraded")?.reason, "ApplyFailed");
+  assert.deepEqual(r.hookCalls, [], "hooks do not run when the children could not be applied");
+});
+
+const reconciledStatus = (ts: string): GadgetStatus => ({
+  observedGeneration: 1,
+  message: "created fresh",
+  appliedSpec: { size: "1Gi", color: "red" },
+  conditions: [
+    { type: "Ready", status: "True", reason: "Reconciled", message: "created fresh", lastTransitionTime: ts, observedGeneration: 1 },
+    { type: "Progressing", status: "False", reason: "Reconciled", message: "", lastTransitionTime: ts, observedGeneration: 1 },
+    { type: "Degraded", status: "False", reason: "AsExpected", message: "", lastTransitionTime: ts, observedGeneration: 1 },
+  ],
+});
+
+test("an unchanged, reconciled resource: dispatch with no changes, no status write, no event", async () => {
+  const ctx = new FakeContext(gadget({ finalizers: ["example.test/cleanup"], status: reconciledStatus("2026-01-01T00:00:00Z") }));
+  const r = new GadgetReconciler();
+  assert.deepEqual(await r.reconcile(request, ctx), {});
+  assert.deepEqual(r.hookCalls, ["dispatch "]);
+  assert.deepEqual(ctx.journal, ["apply ConfigMap/g1-config owner=g1"]);
+  assert.deepEqual(ctx.eventLog, []);
+});
+
+test("a changed field: its hook runs; appliedSpec updated only when it is done; lastTransitionTime kept", async () => {
+  const resource = gadget({ finalizers: ["example.test/cleanup"], status: reconciledStatus("2026-01-01T00:00:00Z"), generation: 2 });
+  resource.spec.color = "blue";
+  const ctx = new FakeContext(resource);
+  const r = new GadgetReconciler();
+  r.changeResult = waitFor(1000, "Repainting", "repainting");
+  await r.reconcile(request, ctx);
+  assert.deepEqual(r.hookCalls, ["dispatch color"]);
+  assert.equal(ctx.statuses[0]?.appliedSpec, undefined, "not done yet: appliedSpec untouched");
+  r.changeResult = done();
+  await r.reconcile(request, ctx);
+  const status = ctx.statuses[1];
+  assert.deepEqual(status?.appliedSpec, { size: "1Gi", color: "blue" });
+  assert.equal(status?.observedGeneration, 2);
+  assert.equal(status?.message, undefined, "a done hook without a message keeps the existing message");
+  const readyCondition = findCondition(conditionsOf(status), "Ready");
+  assert.equal(readyCondition?.lastTransitionTime, "2026-01-01T00:00:00Z", "Ready stayed True: time kept");
+  assert.equal(readyCondition?.observedGeneration, 2);
+  assert.deepEqual(ctx.eventLog.at(-1), "Normal Updated: applied changes to color");
+});
+
+test("a removed spec field is nulled in appliedSpec", async () => {
+  const status = reconciledStatus("2026-01-01T00:00:00Z");
+  status.appliedSpec = { size: "1Gi", color: "red", legacy: "x" };
+  const ctx = new FakeContext(gadget({ finalizers: ["example.test/cleanup"], status }));
+  await new GadgetReconciler().reconcile(request, ctx);
+  assert.deepEqual(ctx.statuses[0]?.appliedSpec, { size: "1Gi", color: "red", legacy: null });
+});
+
+test("deletion: finalize until done, then remove the finalizer; no children applied", async () => {
+  const ctx = new FakeContext(gadget({ finalizers: ["example.test/cleanup"], deleting: true, status: reconciledStatus("2026-01-01T00:00:00Z") }));
+  const r = new GadgetReconciler();
+  r.finalizeResult = waitFor(2000, "BackupRunning", "waiting for the backup job");
+  assert.deepEqual(await r.reconcile(request, ctx), { requeueAfterMs: 2000 });
+  assert.deepEqual(ctx.journal, ["patchStatus"]);
+  assert.equal(findCondition(conditionsOf(ctx.statuses[0]), "Ready")?.reason, "BackupRunning");
+  r.finalizeResult = failed("BackupFailed", "disk full");
+  await assert.rejects(r.reconcile(request, ctx), ReconcileFailedError);
+  assert.ok(!ctx.journal.some((j) => j.startsWith("removeFinalizer")), "a failed finalize keeps the finalizer");
+  r.finalizeResult = done("backed up");
+  assert.deepEqual(await r.reconcile(request, ctx), {});
+  assert.equal(ctx.journal.at(-1), "removeFinalizer example.test/cleanup");
+  assert.deepEqual(r.hookCalls, ["finalize", "finalize", "finalize"]);
+  assert.ok(!ctx.journal.some((j) => j.startsWith("apply")));
+});
+
+test("deletion without our finalizer does nothing", async () => {
+  const ctx = new FakeContext(gadget({ finalizers: ["someone.else/x"], deleting: true }));
+  const r = new GadgetReconciler();
+  assert.deepEqual(await r.reconcile(request, ctx), {});
+  assert.deepEqual(ctx.journal, []);
+  assert.deepEqual(r.hookCalls, []);
+});
