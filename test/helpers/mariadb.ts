@@ -25,6 +25,8 @@ export interface RunOptions {
   input?: string | Buffer;
   /** The complete environment (not merged with process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Working directory (default: this process's). */
+  cwd?: string;
   /** Kills the process with SIGKILL after this many milliseconds (default 120 s). */
   timeoutMs?: number;
   /** Called once the process is spawned, e.g. to observe or kill it. */
@@ -34,7 +36,7 @@ export interface RunOptions {
 /** Runs a program without a shell and collects its output; never rejects on a non-zero exit. */
 export function runCommand(file: string, args: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(file, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ["pipe", "pipe", "pipe"] });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
@@ -109,7 +111,8 @@ function installExitHooks(): void {
   }
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -127,6 +130,8 @@ async function freePort(): Promise<number> {
 export interface StartOptions {
   /** Readiness timeout in milliseconds (default 60 s). */
   readyTimeoutMs?: number;
+  /** TCP port to listen on (default: a free one). */
+  port?: number;
   /** Extra mariadbd options, e.g. `--innodb-buffer-pool-size=512M`. */
   serverArgs?: readonly string[];
 }
@@ -155,7 +160,7 @@ export async function startMariaDb(options: StartOptions = {}): Promise<MariaDbS
     await rm(rootDir, { recursive: true, force: true });
     throw new Error(`mariadb-install-db failed (${install.code}):\n${install.stdout}\n${install.stderr}`);
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawn(
     "mariadbd",
     [
@@ -170,6 +175,9 @@ export async function startMariaDb(options: StartOptions = {}): Promise<MariaDbS
       `--log-error=${errorLog}`,
       `--tmpdir=${rootDir}`,
       "--innodb-flush-log-at-trx-commit=2",
+      // As in the official MariaDB images (Debian's compiled-in default is latin1).
+      "--character-set-server=utf8mb4",
+      "--collation-server=utf8mb4_general_ci",
       ...(options.serverArgs ?? []),
     ],
     { stdio: "ignore" },
@@ -190,7 +198,7 @@ export async function startMariaDb(options: StartOptions = {}): Promise<MariaDbS
   }
 
   async function sql(statements: string, database?: string): Promise<string> {
-    const args = ["--no-defaults", `--socket=${socket}`, "--user=root", "--batch", "--skip-column-names"];
+    const args = ["--no-defaults", `--socket=${socket}`, "--user=root", "--batch", "--skip-column-names", "--default-character-set=utf8mb4"];
     if (database !== undefined) args.push(`--database=${database}`);
     const result = await runCommand("mariadb", args, { input: statements });
     if (result.code !== 0) throw new Error(`SQL failed: ${result.stderr.trim()}`);

@@ -55,7 +55,11 @@ export interface ScriptRunOptions extends Pick<RunOptions, "onSpawn" | "timeoutM
   path?: string;
 }
 
-/** Runs backup.sh or restore.sh with exactly `env` plus PATH, HOME, TMPDIR, BACKUP_DIR of the workspace. */
+/**
+ * Runs backup.sh or restore.sh with exactly `env` plus PATH, HOME, TMPDIR,
+ * BACKUP_DIR of the workspace, in the canary directory: an injected relative
+ * `touch pwned` would leave its mark there.
+ */
 export function runScript(
   name: ScriptName,
   ws: Workspace,
@@ -70,6 +74,7 @@ export function runScript(
       [ENV.backupDir]: ws.backupDir,
       ...env,
     },
+    cwd: ws.canaryDir,
     onSpawn: options.onSpawn,
     timeoutMs: options.timeoutMs,
   });
