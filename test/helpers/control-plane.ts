@@ -1,0 +1,84 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { cachedBinDir, startControlPlane, type ControlPlane } from "../../src/envtest/index.ts";
+
+/** The checkout's root. */
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+/** The generated CustomResourceDefinition. */
+export const CRD_FILE = join(REPO_ROOT, "deploy", "crd.yaml");
+/** The generated RBAC (ServiceAccount, ClusterRole(Binding), Role(Binding)); its Namespace is created by `applyManifests`. */
+export const RBAC_FILE = join(REPO_ROOT, "deploy", "rbac.yaml");
+/** Where the operator runs, and as whom. */
+export const OPERATOR_NAMESPACE = "mysqlop-system";
+export const OPERATOR_SERVICE_ACCOUNT = "mysqlop";
+
+/** A control plane with mysqlop's CRD and RBAC installed, and a client identity with exactly the operator's permissions. */
+export interface MysqlopControlPlane {
+  cp: ControlPlane;
+  /** Authenticates as the ServiceAccount `mysqlop-system/mysqlop` (TokenRequest token): the generated RBAC, nothing more. */
+  operator: { kubeConfig: KubeConfig; kubeconfigPath: string };
+}
+
+/**
+ * Starts a control plane (one per test file: `before`/`after`), installs `deploy/crd.yaml` and `deploy/rbac.yaml`,
+ * and returns it with the operator's ServiceAccount kubeconfig. Stops the control plane again if any step fails.
+ */
+export async function startMysqlopControlPlane(opts: { workloads?: boolean; log?: (line: string) => void } = {}): Promise<MysqlopControlPlane> {
+  const cp = await startControlPlane(opts);
+  try {
+    await cp.installCrd(CRD_FILE);
+    await cp.applyManifests(RBAC_FILE);
+    const operator = await cp.serviceAccountKubeConfig({ namespace: OPERATOR_NAMESPACE, name: OPERATOR_SERVICE_ACCOUNT });
+    return { cp, operator };
+  } catch (error) {
+    await cp.stop();
+    throw error;
+  }
+}
+
+/** What a kubectl run printed. */
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the control plane's kubectl against it (admin kubeconfig unless `kubeconfig` is given), with a private
+ * discovery cache so that nothing lands in ~/.kube. Never throws for a non-zero exit: tests assert on it.
+ */
+export async function kubectl(cp: ControlPlane, args: string[], opts: { kubeconfig?: string; input?: string } = {}): Promise<KubectlResult> {
+  const cacheDir = await mkdtemp(join(tmpdir(), "mysqlop-kubectl-cache-"));
+  try {
+    return await new Promise<KubectlResult>((resolve, reject) => {
+      const child = execFile(
+        join(cp.binDir, "kubectl"),
+        ["--kubeconfig", opts.kubeconfig ?? cp.kubeconfigPath, "--cache-dir", cacheDir, ...args],
+        { timeout: 60_000 },
+        (error, stdout, stderr) => {
+          const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+          if (code === -1) reject(error ?? new Error("kubectl failed to run"));
+          else resolve({ code, stdout, stderr });
+        },
+      );
+      if (opts.input !== undefined) child.stdin?.end(opts.input);
+    });
+  } finally {
+    await rm(cacheDir, { recursive: true, force: true });
+  }
+}
+
+/** The cold build time of the cached binaries in seconds (written by build-binaries.sh), if known. */
+export async function coldBuildSeconds(): Promise<number | undefined> {
+  try {
+    const text = await readFile(join(cachedBinDir(), "build-seconds"), "utf8");
+    const seconds = Number.parseInt(text.trim(), 10);
+    return Number.isFinite(seconds) ? seconds : undefined;
+  } catch {
+    return undefined;
+  }
+}
