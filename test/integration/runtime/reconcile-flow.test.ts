@@ -1,0 +1,169 @@
+/**
+ * The runtime in-process against a real control plane (etcd + kube-apiserver): the create /
+ * update / delete flow with the finalizer, owned children re-queueing their owner, status
+ * conditions, aggregated Events, probes and metrics, and watches that recover after the API
+ * server is stopped and started again.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { startControlPlane, type ControlPlane } from "../../../src/envtest/index.ts";
+import { createJsonLogger, Manager } from "../../../src/runtime/index.ts";
+import { configMapKind, WidgetReconciler, widgetType } from "../../fixtures/runtime/widget-reconciler.ts";
+import { condition, eventually, metricValue, WidgetClient, widgetCrdPath } from "./helpers.ts";
+
+describe("runtime against a real API server", { timeout: 240_000 }, () => {
+  let plane: ControlPlane;
+  let manager: Manager;
+  let running: Promise<void>;
+  let widgets: WidgetClient;
+  const logLines: Record<string, unknown>[] = [];
+
+  before(async () => {
+    plane = await startControlPlane();
+    await plane.installCrd(widgetCrdPath);
+    widgets = new WidgetClient(plane.kubeConfig, "flow");
+    await widgets.createNamespace();
+    manager = new Manager({
+      name: "widget-fixture",
+      kubeConfig: plane.kubeConfig,
+      probePort: 0,
+      probeHost: "127.0.0.1",
+      logger: createJsonLogger({ level: "debug", write: (line) => logLines.push(JSON.parse(line) as Record<string, unknown>) }),
+    });
+    manager.addController({ name: "widget", resourceType: widgetType, owns: [configMapKind], reconciler: new WidgetReconciler("in-process"), concurrency: 2 });
+    running = manager.start();
+  });
+
+  after(async () => {
+    await manager?.stop();
+    await running?.catch(() => undefined);
+    await plane?.stop();
+  });
+
+  const probe = async (path: string): Promise<{ status: number; text: string }> => {
+    const response = await fetch(`http://127.0.0.1:${manager.probePort}${path}`);
+    return { status: response.status, text: await response.text() };
+  };
+
+  test("create: finalizer, owned ConfigMap with controller reference, Ready status, Created event", async () => {
+    await widgets.create("alpha", { message: "hello" });
+    const widget = await eventually("alpha Ready", async () => {
+      const w = await widgets.get("alpha");
+      return condition(w, "Ready")?.status === "True" ? w : undefined;
+    });
+    assert.deepEqual(widget.metadata.finalizers, ["fixtures.runtime.test/finalizer"]);
+    assert.equal(widget.status?.observedGeneration, 1);
+    assert.equal(widget.status?.message, "alpha created");
+    assert.equal(widget.status?.configMap, "alpha-data");
+    assert.deepEqual(widget.status?.appliedSpec, { message: "hello" });
+    assert.equal(condition(widget, "Degraded")?.status, "False");
+    const cm = await widgets.configMap("alpha-data");
+    assert.equal(cm?.data?.message, "hello");
+    assert.deepEqual(
+      cm?.metadata?.ownerReferences?.map((r) => ({ kind: r.kind, name: r.name, uid: r.uid, controller: r.controller, blockOwnerDeletion: r.blockOwnerDeletion })),
+      [{ kind: "Widget", name: "alpha", uid: widget.metadata.uid, controller: true, blockOwnerDeletion: true }],
+    );
+    assert.ok(cm?.metadata?.managedFields?.some((f) => f.manager === "widget-fixture" && f.operation === "Apply"), "applied server-side by the field manager");
+    const events = await eventually("Created event", async () => (await widgets.events("alpha")).filter((e) => e.reason === "Created").length > 0 && widgets.events("alpha"));
+    assert.equal(events.find((e) => e.reason === "Created")?.type, "Normal");
+  });
+
+  test("update: the changed field's hook runs, the child follows, lastTransitionTime of Ready is kept", async () => {
+    const before = await widgets.get("alpha");
+    const readySince = condition(before, "Ready")?.lastTransitionTime;
+    await widgets.patchSpec("alpha", { message: "changed" });
+    const widget = await eventually("alpha generation 2 observed", async () => {
+      const w = await widgets.get("alpha");
+      return w?.status?.observedGeneration === 2 ? w : undefined;
+    });
+    assert.equal(widget.status?.message, 'message set to "changed"');
+    assert.deepEqual(widget.status?.appliedSpec, { message: "changed" });
+    assert.equal(condition(widget, "Ready")?.lastTransitionTime, readySince);
+    assert.equal((await widgets.configMap("alpha-data"))?.data?.message, "changed");
+    await eventually("Updated event", async () => (await widgets.events("alpha")).some((e) => e.reason === "Updated"));
+  });
+
+  test("a change to an owned child re-queues its owner: a deleted or edited ConfigMap is restored", async () => {
+    await widgets.core.deleteNamespacedConfigMap({ namespace: "flow", name: "alpha-data" });
+    await eventually("ConfigMap recreated", async () => (await widgets.configMap("alpha-data"))?.data?.message === "changed");
+    await widgets.core.patchNamespacedConfigMap(
+      { namespace: "flow", name: "alpha-data", body: { data: { message: "tampered" } } },
+      (await import("@kubernetes/client-node")).setHeaderOptions("Content-Type", "application/merge-patch+json"),
+    );
+    await eventually("ConfigMap restored", async () => (await widgets.configMap("alpha-data"))?.data?.message === "changed");
+  });
+
+  test("a failing hook: Degraded with its reason, repeated warnings aggregated into one Event, recovery resets", async () => {
+    await widgets.patchSpec("alpha", { fail: true });
+    const broken = await eventually("alpha Degraded", async () => {
+      const w = await widgets.get("alpha");
+      return condition(w, "Degraded")?.status === "True" ? w : undefined;
+    });
+    assert.equal(condition(broken, "Degraded")?.reason, "WidgetBroken");
+    assert.equal(condition(broken, "Ready")?.status, "False");
+    const warning = await eventually("aggregated warning", async () => {
+      const list = (await widgets.events("alpha")).filter((e) => e.reason === "WidgetBroken");
+      return list.length === 1 && (list[0]?.count ?? 0) >= 2 ? list[0] : undefined;
+    });
+    assert.equal(warning.type, "Warning");
+    await widgets.patchSpec("alpha", { fail: false });
+    await eventually("alpha Ready again", async () => condition(await widgets.get("alpha"), "Ready")?.status === "True");
+  });
+
+  test("delete: the finalizer holds deletion while finalize waits, then lets go", async () => {
+    await widgets.patchSpec("alpha", { holdDeletion: true });
+    await eventually("holdDeletion observed", async () => (await widgets.get("alpha"))?.status?.observedGeneration === 5);
+    await widgets.delete("alpha");
+    const held = await eventually("deletion held", async () => {
+      const w = await widgets.get("alpha");
+      return condition(w, "Ready")?.reason === "DeletionHeld" ? w : undefined;
+    });
+    assert.ok(held.metadata.deletionTimestamp, "marked for deletion");
+    assert.deepEqual(held.metadata.finalizers, ["fixtures.runtime.test/finalizer"]);
+    assert.equal(condition(held, "Progressing")?.status, "True");
+    await widgets.patchSpec("alpha", { holdDeletion: false });
+    await eventually("alpha gone", async () => (await widgets.get("alpha")) === undefined);
+  });
+
+  test("probes and metrics", async () => {
+    assert.equal((await probe("/healthz")).status, 200);
+    assert.equal((await probe("/readyz")).status, 200);
+    const metrics = (await probe("/metrics")).text;
+    assert.ok(metricValue(metrics, "controller_runtime_reconcile_total", { controller: "widget", result: "success" }) > 0);
+    assert.ok(metricValue(metrics, "controller_runtime_reconcile_errors_total", { controller: "widget" }) >= 2);
+    assert.ok(metricValue(metrics, "workqueue_adds_total", { name: "widget" }) > 0);
+    assert.equal(metricValue(metrics, "informer_cache_synced", { kind: "Widget" }), 1);
+    assert.ok(metricValue(metrics, "controller_runtime_reconcile_time_seconds_count", { controller: "widget" }) > 0);
+  });
+
+  test("the API server stops and starts again: watches recover, later changes are reconciled, restarts show in metrics", async () => {
+    const restartsBefore = metricValue((await probe("/metrics")).text, "informer_watch_restarts_total");
+    await plane.stopApiServer();
+    // Long enough for both watches to notice and enter back-off.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await plane.startApiServer();
+    await widgets.create("beta", { message: "after the outage" });
+    const beta = await eventually("beta Ready after the outage", async () => {
+      const w = await widgets.get("beta");
+      return condition(w, "Ready")?.status === "True" ? w : undefined;
+    }, 60_000);
+    assert.equal(beta.status?.configMap, "beta-data");
+    await widgets.core.deleteNamespacedConfigMap({ namespace: "flow", name: "beta-data" });
+    await eventually("owned watch recovered too", async () => (await widgets.configMap("beta-data")) !== undefined, 30_000);
+    const metrics = (await probe("/metrics")).text;
+    const restarts = metricValue(metrics, "informer_watch_restarts_total");
+    assert.ok(restarts > restartsBefore, `watch restarts ${restartsBefore} → ${restarts}`);
+    assert.ok(metricValue(metrics, "informer_watch_restarts_total", { kind: "Widget" }) > 0);
+    assert.ok(metricValue(metrics, "informer_watch_restarts_total", { kind: "ConfigMap" }) > 0);
+    assert.equal((await probe("/healthz")).status, 200);
+  });
+
+  test("every reconcile log line names the controller and the key", () => {
+    const reconcileLines = logLines.filter((l) => typeof l.msg === "string" && String(l.msg).startsWith("reconcile"));
+    assert.ok(reconcileLines.length > 0);
+    for (const line of reconcileLines) {
+      assert.equal(line.controller, "widget", JSON.stringify(line));
+      assert.match(String(line.key), /^flow\/(alpha|beta)$/, JSON.stringify(line));
+    }
+  });
+});
