@@ -54,7 +54,7 @@ describe("generated CRD and RBAC on a real API server", { timeout: 180_000 }, ()
     assert.equal(established?.status, "True");
     assert.equal(crd.spec.names.kind, "MySQL");
     assert.equal(crd.spec.names.plural, "mysqls");
-    assert.deepEqual(crd.status?.acceptedNames.shortNames, crdFromFile.spec.names.shortNames);
+    assert.deepEqual(crd.status?.acceptedNames?.shortNames, crdFromFile.spec.names.shortNames);
   });
 
   test("the original cr.yaml is accepted by kubectl apply, unchanged", async () => {
