@@ -1,0 +1,303 @@
+// Failure cases: whatever goes wrong, the last good dump survives and a restore
+// never loads a bad dump or overwrites data.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { copyFile, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { BACKUP_FILES, ENV, EXIT_CODES } from "../../../src/mysql/scripts/index.ts";
+import { freePort, mariaDbAvailable, startMariaDb, type MariaDbServer } from "../../helpers/mariadb.ts";
+import { connectionEnv, createUser, listDir, makeWorkspace, runScript, tableDigest, type Workspace } from "./harness.ts";
+
+const skip = mariaDbAvailable() ? false : "SKIPPED: mariadbd/mariadb-install-db/mariadb/mariadb-dump not installed (bash .ci/run installs them)";
+
+const user = "operator";
+const password = "failure-secret";
+const committedFiles = [BACKUP_FILES.dump, BACKUP_FILES.metadata].sort();
+
+describe("backup and restore failure cases", { skip }, () => {
+  let server: MariaDbServer;
+  const cleanups: (() => Promise<void>)[] = [];
+  async function workspace(): Promise<Workspace> {
+    const ws = await makeWorkspace();
+    cleanups.push(ws.remove);
+    return ws;
+  }
+  async function extraServer(port?: number): Promise<MariaDbServer> {
+    const extra = await startMariaDb({ port });
+    cleanups.push(extra.stop);
+    await createUser(extra, user, password);
+    return extra;
+  }
+  function env(db: string, target: MariaDbServer = server): Record<string, string> {
+    return connectionEnv(target, user, password, db);
+  }
+  /** Creates `db` with table `test` holding `rows` and backs it up into `ws`; returns the dump and metadata bytes. */
+  async function seedAndBackup(ws: Workspace, db: string, rows: string[], target: MariaDbServer = server) {
+    await target.sql(
+      `DROP DATABASE IF EXISTS ${db}; CREATE DATABASE ${db};\n` +
+        `CREATE TABLE ${db}.test (id smallint unsigned not null auto_increment primary key, name varchar(20) not null);\n` +
+        rows.map((row) => `INSERT INTO ${db}.test (name) VALUES ('${row}');`).join("\n"),
+    );
+    const backup = await runScript("backup.sh", ws, env(db, target));
+    assert.equal(backup.code, EXIT_CODES.ok, backup.stderr);
+    return snapshot(ws);
+  }
+  async function snapshot(ws: Workspace) {
+    return {
+      dump: await readFile(join(ws.backupDir, BACKUP_FILES.dump)),
+      meta: await readFile(join(ws.backupDir, BACKUP_FILES.metadata)),
+    };
+  }
+  /** Fills `db`.big with about `megabytes` MB of rows, so that a dump takes a while. */
+  async function fill(target: MariaDbServer, db: string, megabytes: number): Promise<void> {
+    await target.sql(
+      `CREATE TABLE ${db}.big (id int primary key, payload varchar(600));\n` +
+        `INSERT INTO ${db}.big SELECT seq, REPEAT(SHA2(seq, 256), 8) FROM seq_1_to_${megabytes * 1900};`,
+      db,
+    );
+  }
+  async function databaseExists(db: string): Promise<boolean> {
+    return (await server.sql(`SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${db}'`)) === "1\n";
+  }
+  /** Resolves once a temporary dump of at least `bytes` exists in `dir`. */
+  async function waitForPartialDump(dir: string, bytes: number): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      for (const name of await listDir(dir)) {
+        if (name.startsWith(".mysqlop-dump.sql.tmp.")) {
+          const size = await stat(join(dir, name)).then((s) => s.size, () => 0);
+          if (size >= bytes) return;
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    throw new Error("no partial dump appeared");
+  }
+
+  before(async () => {
+    server = await startMariaDb();
+    await createUser(server, user, password);
+  });
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    await server?.stop();
+  });
+
+  test("no dump: restore exits 0 saying so, without contacting the server", async () => {
+    const ws = await workspace();
+    const closed = { ...env("never_created"), [ENV.port]: String(await freePort()) };
+    const result = await runScript("restore.sh", ws, closed);
+    assert.equal(result.code, EXIT_CODES.ok, result.stderr);
+    assert.match(result.stdout, /no dump found at .*mysqlop-dump\.sql; nothing to restore/);
+    const live = await runScript("restore.sh", ws, env("never_created"));
+    assert.equal(live.code, EXIT_CODES.ok);
+    assert.equal(await databaseExists("never_created"), false);
+  });
+
+  test("corrupted dump (one byte changed): restore refuses, database untouched, also with RESTORE_FORCE", async () => {
+    const ws = await workspace();
+    const { dump } = await seedAndBackup(ws, "corrupt_me", ["some data", "some data-2"]);
+    const corrupted = Buffer.from(dump);
+    const at = corrupted.indexOf("some data-2");
+    corrupted[at] = "S".charCodeAt(0);
+    await writeFile(join(ws.backupDir, BACKUP_FILES.dump), corrupted);
+    // Target present with other content: it must stay exactly as it is.
+    await server.sql("DELETE FROM corrupt_me.test WHERE id = 1", "corrupt_me");
+    const before = await tableDigest(server, "corrupt_me", "test", "id");
+    for (const force of ["", "1"]) {
+      const result = await runScript("restore.sh", ws, { ...env("corrupt_me"), [ENV.restoreForce]: force });
+      assert.equal(result.code, EXIT_CODES.verify, result.stderr);
+      assert.match(result.stderr, /mysqlop-dump\.sql is corrupt: sha256 [0-9a-f]{64} does not match its metadata; refusing to load it/);
+      assert.equal(await tableDigest(server, "corrupt_me", "test", "id"), before);
+    }
+    // Target absent: it is not even created.
+    await server.sql("DROP DATABASE corrupt_me");
+    assert.equal((await runScript("restore.sh", ws, env("corrupt_me"))).code, EXIT_CODES.verify);
+    assert.equal(await databaseExists("corrupt_me"), false);
+  });
+
+  test("truncated dump: restore refuses and says so", async () => {
+    const ws = await workspace();
+    const { dump } = await seedAndBackup(ws, "truncate_me", ["some data"]);
+    await writeFile(join(ws.backupDir, BACKUP_FILES.dump), dump.subarray(0, dump.length - 100));
+    await server.sql("DROP DATABASE truncate_me");
+    const result = await runScript("restore.sh", ws, env("truncate_me"));
+    assert.equal(result.code, EXIT_CODES.verify);
+    assert.match(result.stderr, new RegExp(`truncated or corrupt: ${dump.length - 100} bytes, metadata says ${dump.length}; refusing`));
+    assert.equal(await databaseExists("truncate_me"), false);
+  });
+
+  test("dump without metadata, metadata without dump: both refused", async () => {
+    const ws = await workspace();
+    await seedAndBackup(ws, "half_gone", ["some data"]);
+    await server.sql("DROP DATABASE half_gone");
+    const metaPath = join(ws.backupDir, BACKUP_FILES.metadata);
+    const dumpPath = join(ws.backupDir, BACKUP_FILES.dump);
+    const saved = await readFile(metaPath);
+    await rm(metaPath);
+    const noMeta = await runScript("restore.sh", ws, env("half_gone"));
+    assert.equal(noMeta.code, EXIT_CODES.verify);
+    assert.match(noMeta.stderr, /no metadata .* cannot be verified; refusing to load it/);
+    await writeFile(metaPath, saved);
+    await rm(dumpPath);
+    const noDump = await runScript("restore.sh", ws, env("half_gone"));
+    assert.equal(noDump.code, EXIT_CODES.verify);
+    assert.match(noDump.stderr, /metadata .* exists but the dump .* is missing/);
+    assert.equal(await databaseExists("half_gone"), false);
+  });
+
+  test("non-empty target: restore refuses and leaves the data alone; RESTORE_FORCE=1 loads", async () => {
+    const ws = await workspace();
+    await seedAndBackup(ws, "occupied", ["from the dump"]);
+    await server.sql("UPDATE test SET name = 'newer data'; CREATE TABLE other (v int); INSERT INTO other VALUES (1);", "occupied");
+    const before = { test: await tableDigest(server, "occupied", "test", "id"), other: await tableDigest(server, "occupied", "other", "v") };
+    const refused = await runScript("restore.sh", ws, env("occupied"));
+    assert.equal(refused.code, EXIT_CODES.notEmpty);
+    assert.match(refused.stderr, /database occupied already holds 2 tables, 0 routines, 0 events; refusing to overwrite it \(set RESTORE_FORCE=1/);
+    assert.deepEqual({ test: await tableDigest(server, "occupied", "test", "id"), other: await tableDigest(server, "occupied", "other", "v") }, before);
+
+    const forced = await runScript("restore.sh", ws, { ...env("occupied"), [ENV.restoreForce]: "1" });
+    assert.equal(forced.code, EXIT_CODES.ok, forced.stderr);
+    assert.equal(await server.sql("SELECT name FROM test", "occupied"), "from the dump\n");
+    assert.equal(await server.sql("SELECT v FROM other", "occupied"), "1\n", "tables not in the dump are kept");
+  });
+
+  test("a database holding only a routine counts as non-empty", async () => {
+    const ws = await workspace();
+    await seedAndBackup(ws, "routine_only", ["x"]);
+    await server.sql("DROP DATABASE routine_only; CREATE DATABASE routine_only; CREATE PROCEDURE routine_only.p() SELECT 1;");
+    const result = await runScript("restore.sh", ws, env("routine_only"));
+    assert.equal(result.code, EXIT_CODES.notEmpty);
+    assert.match(result.stderr, /0 tables, 1 routines, 0 events/);
+  });
+
+  test("server down when the backup starts: exit 2, previous dump and metadata intact", async () => {
+    const ws = await workspace();
+    const previous = await seedAndBackup(ws, "down_at_start", ["some data"]);
+    await server.sql("INSERT INTO test (name) VALUES ('newer')", "down_at_start");
+    const result = await runScript("backup.sh", ws, { ...env("down_at_start"), [ENV.port]: String(await freePort()) });
+    assert.equal(result.code, EXIT_CODES.connect);
+    assert.match(result.stderr, /cannot connect to the server; the previous dump is untouched/);
+    assert.deepEqual(await snapshot(ws), previous);
+    assert.deepEqual(await listDir(ws.backupDir), committedFiles);
+  });
+
+  test("server killed in the middle of the dump: exit 3, previous dump and metadata intact, partial file removed", async () => {
+    const victim = await extraServer();
+    const ws = await workspace();
+    const previous = await seedAndBackup(ws, "killed", ["some data"], victim);
+    await fill(victim, "killed", 40);
+    const running = runScript("backup.sh", ws, env("killed", victim));
+    await waitForPartialDump(ws.backupDir, 1_000_000);
+    victim.kill();
+    const result = await running;
+    assert.equal(result.code, EXIT_CODES.dump, result.stdout + result.stderr);
+    assert.match(result.stderr, /mariadb-dump failed \(exit \d+\); the previous dump is untouched/);
+    assert.deepEqual(await snapshot(ws), previous);
+    assert.deepEqual(await listDir(ws.backupDir), committedFiles);
+    assert.deepEqual(await listDir(ws.tmpDir), []);
+  });
+
+  test("SIGTERM during the dump (Job deleted): exit 143, previous dump and metadata intact, partial file removed", async () => {
+    const ws = await workspace();
+    const previous = await seedAndBackup(ws, "sigterm_case", ["some data"]);
+    await fill(server, "sigterm_case", 40);
+    const running = runScript("backup.sh", ws, env("sigterm_case"), {
+      onSpawn: (child) => {
+        void waitForPartialDump(ws.backupDir, 100_000).then(() => child.kill("SIGTERM"));
+      },
+    });
+    const result = await running;
+    assert.equal(result.code, 143, result.stdout + result.stderr);
+    assert.doesNotMatch(result.stdout, /backup complete/);
+    assert.deepEqual(await snapshot(ws), previous);
+    assert.deepEqual(await listDir(ws.backupDir), committedFiles);
+    assert.deepEqual(await listDir(ws.tmpDir), []);
+  });
+
+  test("crash after the dump was renamed but before its metadata: restore accepts meta.next; the next backup completes the commit", async () => {
+    const ws = await workspace();
+    const old = await seedAndBackup(ws, "half_committed", ["old"]);
+    const fresh = await seedAndBackup(ws, "half_committed", ["new"]);
+    // The state between the last two renames of backup.sh step 5.
+    await writeFile(join(ws.backupDir, BACKUP_FILES.metadata), old.meta);
+    await writeFile(join(ws.backupDir, BACKUP_FILES.pendingMetadata), fresh.meta);
+    await server.sql("DROP DATABASE half_committed");
+    const restore = await runScript("restore.sh", ws, env("half_committed"));
+    assert.equal(restore.code, EXIT_CODES.ok, restore.stderr);
+    assert.equal(await server.sql("SELECT name FROM test", "half_committed"), "new\n");
+    // Even a backup that cannot connect first finishes the interrupted commit.
+    const backup = await runScript("backup.sh", ws, { ...env("half_committed"), [ENV.port]: String(await freePort()) });
+    assert.equal(backup.code, EXIT_CODES.connect);
+    assert.deepEqual(await snapshot(ws), fresh);
+    assert.deepEqual(await listDir(ws.backupDir), committedFiles);
+  });
+
+  test("crash before the dump was renamed: restore ignores the stale meta.next; the next backup discards it and old temp files", async () => {
+    const ws = await workspace();
+    const fresh = await seedAndBackup(ws, "not_committed", ["new"]);
+    await copyFile(join(ws.backupDir, BACKUP_FILES.metadata), join(ws.root, "fresh.meta"));
+    const old = await seedAndBackup(ws, "not_committed", ["old"]);
+    await writeFile(join(ws.backupDir, BACKUP_FILES.pendingMetadata), fresh.meta);
+    await writeFile(join(ws.backupDir, ".mysqlop-dump.sql.tmp.4242"), "-- partial");
+    await writeFile(join(ws.backupDir, ".mysqlop-dump.meta.tmp.4242"), "sha256=partial");
+    await server.sql("DROP DATABASE not_committed");
+    const restore = await runScript("restore.sh", ws, env("not_committed"));
+    assert.equal(restore.code, EXIT_CODES.ok, restore.stderr);
+    assert.equal(await server.sql("SELECT name FROM test", "not_committed"), "old\n");
+    const backup = await runScript("backup.sh", ws, { ...env("not_committed"), [ENV.port]: String(await freePort()) });
+    assert.equal(backup.code, EXIT_CODES.connect);
+    assert.deepEqual(await snapshot(ws), old);
+    assert.deepEqual(await listDir(ws.backupDir), committedFiles);
+  });
+
+  test("restore waits for a server that starts later", async () => {
+    const ws = await workspace();
+    const seeded = await seedAndBackup(ws, "late", ["some data"]);
+    assert.ok(seeded.dump.length > 0);
+    const port = await freePort();
+    const lateEnv = { ...env("late"), [ENV.port]: String(port), [ENV.restoreWaitSeconds]: "60" };
+    const running = runScript("restore.sh", ws, lateEnv);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const late = await extraServer(port);
+    const result = await running;
+    assert.equal(result.code, EXIT_CODES.ok, result.stderr);
+    assert.equal(await late.sql("SELECT name FROM test", "late"), "some data\n");
+  });
+
+  test("restore gives up after RESTORE_WAIT_SECONDS when the server never comes", async () => {
+    const ws = await workspace();
+    await seedAndBackup(ws, "never_up", ["some data"]);
+    const started = Date.now();
+    const result = await runScript("restore.sh", ws, {
+      ...env("never_up"),
+      [ENV.port]: String(await freePort()),
+      [ENV.restoreWaitSeconds]: "3",
+    });
+    assert.equal(result.code, EXIT_CODES.connect);
+    assert.match(result.stderr, /server not reachable within 3s: .*Can't connect/);
+    assert.ok(Date.now() - started < 20_000, "bounded");
+  });
+
+  const badConfig: { why: string; script: "backup.sh" | "restore.sh"; env: Record<string, string | undefined>; want: RegExp }[] = [
+    { why: "MYSQL_DATABASE unset", script: "backup.sh", env: { [ENV.database]: undefined }, want: /MYSQL_DATABASE is not set/ },
+    { why: "MYSQL_DATABASE unset", script: "restore.sh", env: { [ENV.database]: undefined }, want: /MYSQL_DATABASE is not set/ },
+    { why: "backup volume not mounted", script: "backup.sh", env: { [ENV.backupDir]: "/nonexistent/backup" }, want: /backup directory \/nonexistent\/backup does not exist \(is the backup volume mounted\?\)/ },
+    { why: "backup volume not mounted", script: "restore.sh", env: { [ENV.backupDir]: "/nonexistent/backup" }, want: /does not exist/ },
+    { why: "RESTORE_FORCE unclear", script: "restore.sh", env: { [ENV.restoreForce]: "maybe" }, want: /RESTORE_FORCE must be one of/ },
+    { why: "RESTORE_WAIT_SECONDS not a number", script: "restore.sh", env: { [ENV.restoreWaitSeconds]: "5m" }, want: /RESTORE_WAIT_SECONDS must be a number/ },
+    { why: "MYSQL_PORT not a number", script: "backup.sh", env: { [ENV.port]: "33o6" }, want: /MYSQL_PORT must be a number/ },
+    { why: "password file unreadable", script: "backup.sh", env: { [ENV.password]: undefined, [ENV.passwordFile]: "/nonexistent/pw" }, want: /cannot read MYSQL_PASSWORD_FILE/ },
+  ];
+  for (const { why, script, env: overrides, want } of badConfig) {
+    test(`${script}: ${why} → exit 1 with a clear message`, async () => {
+      const ws = await workspace();
+      const merged: Record<string, string> = {};
+      for (const [key, value] of Object.entries({ ...env("config_case"), ...overrides })) if (value !== undefined) merged[key] = value;
+      const result = await runScript(script, ws, merged);
+      assert.equal(result.code, EXIT_CODES.config, result.stderr);
+      assert.match(result.stderr, want);
+      assert.deepEqual(await listDir(ws.backupDir), []);
+    });
+  }
+});
