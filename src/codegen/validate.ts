@@ -71,7 +71,13 @@ let defaultsAjv: Ajv | undefined;
 function defaultProblem(node: Json, path: (string | number)[]): SchemaProblem | undefined {
   defaultsAjv ??= new Ajv({ strict: false, validateFormats: false, allErrors: false });
   const { default: value, ...rest } = node;
-  const check = defaultsAjv.compile(stripDefaults(rest) as Record<string, unknown>);
+  let check;
+  try {
+    check = defaultsAjv.compile(stripDefaults(rest) as Record<string, unknown>);
+  } catch {
+    // The node itself is broken; the structural rules report why.
+    return undefined;
+  }
   if (check(value)) return undefined;
   const first = check.errors?.[0];
   return { pointer: toPointer([...path, "default"]), rule: "structural/default-invalid", message: `default ${JSON.stringify(value)} does not satisfy its own schema: ${first ? `${first.instancePath || "value"} ${first.message}` : "invalid"}` };
@@ -288,7 +294,8 @@ function checkVersions(doc: Json, problems: SchemaProblem[]): void {
     const walkable: Json = isObject(properties) ? { ...rest, properties: Object.fromEntries(Object.entries(properties).filter(([k]) => k !== "metadata")) } : schema;
     walk(walkable, base, { problems, inJunctor: false });
     checkRootMetadata(schema, base, problems);
-    checkSpecAndStatus(schema, base, problems);
+    // Hooks and status come from the storage version; older versions may be looser.
+    if (version.storage === true) checkSpecAndStatus(schema, base, problems);
   });
 }
 

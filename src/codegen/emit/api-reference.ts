@@ -12,9 +12,20 @@ function anchor(title: string): string {
   return title.toLowerCase().replaceAll(/[^a-z0-9]+/g, "-");
 }
 
-/** Escapes text for one Markdown table cell. */
+/**
+ * Escapes prose for Markdown while keeping `code spans` as written: outside them the
+ * characters that start emphasis, links or HTML are escaped.
+ */
+export function markdownText(text: string): string {
+  return text
+    .split(/(`+[^`]*`+)/)
+    .map((part, i) => (i % 2 === 1 ? part : part.replaceAll(/([\\*_[\]<>#~])/g, "\\$1")))
+    .join("");
+}
+
+/** Escapes text for one Markdown table cell: prose escaping, pipes (also inside code), one line. */
 export function tableCell(text: string): string {
-  return text.replaceAll("\\", "\\\\").replaceAll("|", "\\|").replaceAll(/\r?\n/g, " ").replaceAll("<", "&lt;").trim();
+  return markdownText(text).replaceAll("|", "\\|").replaceAll(/\s*\r?\n\s*/g, " ").trim();
 }
 
 function code(text: string): string {
@@ -50,7 +61,8 @@ function rulesOf(node: SchemaNode): string[] {
   if (Array.isArray(node.enum)) rules.push(`one of ${node.enum.map((v) => code(JSON.stringify(v))).join(", ")}`);
   if (typeof node["x-mysqlop-pattern-hint"] === "string") rules.push(`must be ${node["x-mysqlop-pattern-hint"]}`);
   else if (typeof node.pattern === "string") rules.push(`pattern ${code(node.pattern)}`);
-  if (node.minLength !== undefined || node.maxLength !== undefined) rules.push(`length ${String(node.minLength ?? 0)}–${String(node.maxLength ?? "∞")}`);
+  if (node.maxLength !== undefined) rules.push(`${String(node.minLength ?? 0)} to ${String(node.maxLength)} characters`);
+  else if (node.minLength !== undefined) rules.push(`at least ${String(node.minLength)} character(s)`);
   if (node.minimum !== undefined) rules.push(`≥ ${String(node.minimum)}`);
   if (node.maximum !== undefined) rules.push(`≤ ${String(node.maximum)}`);
   if (node["x-mysqlop-sensitive"] === true) rules.push("sensitive: never logged; change detection keeps only a salted hash");
@@ -86,7 +98,7 @@ export function emitApiReference(model: GeneratorModel): string {
   for (const section of sections) {
     lines.push(`## ${section.title}`, "");
     if (section.path !== "") lines.push(`At \`${section.path}\`.`, "");
-    if (typeof section.node.description === "string") lines.push(section.node.description.trim(), "");
+    if (typeof section.node.description === "string") lines.push(markdownText(section.node.description.trim()), "");
     const oneOf = section.node.oneOf as SchemaNode[] | undefined;
     if (Array.isArray(oneOf) && oneOf.every((b) => Array.isArray(b.required) && b.required.length === 1)) {
       lines.push(`Exactly one of ${oneOf.map((b) => `\`${String((b.required as string[])[0])}\``).join(", ")} must be set.`, "");
@@ -107,7 +119,7 @@ export function emitApiReference(model: GeneratorModel): string {
   const columns = model.storageVersion.printerColumns;
   if (columns.length > 0) {
     lines.push("## kubectl columns", "", "| Column | From | Shown |", "|---|---|---|");
-    for (const c of columns) lines.push(`| ${tableCell(String(c.name))} | \`${tableCell(String(c.jsonPath))}\` | ${Number(c.priority ?? 0) > 0 ? "with `-o wide`" : "always"} |`);
+    for (const c of columns) lines.push(`| ${tableCell(String(c.name))} | ${tableCell(code(String(c.jsonPath)))} | ${Number(c.priority ?? 0) > 0 ? "with `-o wide`" : "always"} |`);
     lines.push("");
   }
   lines.push("## Operator permissions", "", `ServiceAccount \`${model.rbac.namespace}/${model.rbac.serviceAccount}\`; generated into \`${model.outputs.rbac}\`.`, "", "| Scope | API group | Resource | Verbs | Why |", "|---|---|---|---|---|");

@@ -42,10 +42,19 @@ function toTypeScriptSchema(node: SchemaNode): SchemaNode {
 /** The storage version's schema, pre-processed for json-schema-to-typescript. */
 export function typeScriptSchemaOf(model: GeneratorModel): SchemaNode {
   const root = mapSchema(stripGeneratorExtensions(model.storageVersion.schema), toTypeScriptSchema);
-  const properties = { ...(root.properties as Record<string, SchemaNode>) };
-  properties.apiVersion = { ...properties.apiVersion, tsType: JSON.stringify(`${model.group}/${model.storageVersion.name}`) };
-  properties.kind = { ...properties.kind, tsType: JSON.stringify(model.kind) };
-  properties.metadata = { description: "Standard object metadata.", tsType: "V1ObjectMeta" };
+  const declared = root.properties as Record<string, SchemaNode>;
+  // Named interfaces for spec and status even when the schema gives them no title: the base class imports them.
+  const properties: Record<string, SchemaNode> = {
+    apiVersion: { ...declared.apiVersion, tsType: JSON.stringify(`${model.group}/${model.storageVersion.name}`) },
+    kind: { ...declared.kind, tsType: JSON.stringify(model.kind) },
+    metadata: { description: "Standard object metadata.", tsType: "V1ObjectMeta" },
+  };
+  for (const [name, node] of Object.entries(declared)) {
+    if (name in properties) continue;
+    if (name === "spec") properties.spec = { ...node, title: model.typeNames.spec };
+    else if (name === "status") properties.status = { ...node, title: model.typeNames.status };
+    else properties[name] = node;
+  }
   const required = new Set([...((root.required as string[] | undefined) ?? []), "apiVersion", "kind", "metadata", "spec"]);
   return { ...root, title: model.typeNames.resource, properties, required: [...required] };
 }

@@ -1,0 +1,185 @@
+/**
+ * Every kind of bad schema input gets an error that names the JSON pointer into the
+ * schema file and the rule, and nothing is written.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { SchemaError } from "../../src/codegen/errors.ts";
+import { generate } from "../../src/codegen/pipeline.ts";
+import { createTempProject, editedSchema, mysqlSchemaText, ROOT_SCHEMA, snapshotFiles, SPEC_PROPERTIES } from "./temp-project.ts";
+
+const SPEC = [...ROOT_SCHEMA, "properties", "spec"];
+const COLUMNS = ["versions", 0, "additionalPrinterColumns"];
+const P = "/versions/0/schema/openAPIV3Schema";
+
+interface Case {
+  readonly name: string;
+  readonly schema: () => Promise<string>;
+  readonly pointer: string;
+  readonly rule: string;
+}
+
+const cases: Case[] = [
+  {
+    name: "a field without type",
+    schema: () => editedSchema((d) => d.deleteIn([...SPEC_PROPERTIES, "image", "type"])),
+    pointer: `${P}/properties/spec/properties/image`,
+    rule: "structural/type-required",
+  },
+  {
+    name: "an unknown type",
+    schema: () => editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "image", "type"], "text")),
+    pointer: `${P}/properties/spec/properties/image/type`,
+    rule: "structural/type-valid",
+  },
+  {
+    name: "properties together with additionalProperties",
+    schema: () => editedSchema((d) => d.setIn([...SPEC, "additionalProperties"], { type: "string" })),
+    pointer: `${P}/properties/spec/additionalProperties`,
+    rule: "structural/properties-and-additionalProperties",
+  },
+  {
+    name: "additionalProperties: false",
+    schema: () => editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "passwordSecretRef", "additionalProperties"], false)),
+    pointer: `${P}/properties/spec/properties/passwordSecretRef/additionalProperties`,
+    rule: "structural/forbidden-keyword",
+  },
+  {
+    name: "a $ref",
+    schema: () => editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "image", "$ref"], "#/definitions/image")),
+    pointer: `${P}/properties/spec/properties/image/$ref`,
+    rule: "structural/forbidden-keyword",
+  },
+  {
+    name: "patternProperties",
+    schema: () => editedSchema((d) => d.setIn([...ROOT_SCHEMA, "properties", "status", "properties", "appliedSpec", "patternProperties"], { "^x": { type: "string" } })),
+    pointer: `${P}/properties/status/properties/appliedSpec/patternProperties`,
+    rule: "structural/forbidden-keyword",
+  },
+  {
+    name: "uniqueItems: true",
+    schema: () => editedSchema((d) => d.setIn([...ROOT_SCHEMA, "properties", "status", "properties", "conditions", "uniqueItems"], true)),
+    pointer: `${P}/properties/status/properties/conditions/uniqueItems`,
+    rule: "structural/forbidden-keyword",
+  },
+  {
+    name: "a keyword the API server does not know",
+    schema: () => editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "image", "const"], "mysql:5.7")),
+    pointer: `${P}/properties/spec/properties/image/const`,
+    rule: "structural/unknown-keyword",
+  },
+  {
+    name: "a description inside oneOf",
+    schema: () => editedSchema((d) => d.setIn([...SPEC, "oneOf", 0, "description"], "inline password")),
+    pointer: `${P}/properties/spec/oneOf/0/description`,
+    rule: "structural/junctor-keyword",
+  },
+  {
+    name: "a field named only inside a junctor",
+    schema: () => editedSchema((d) => d.setIn([...SPEC, "oneOf", 1, "properties"], { secretName: { minLength: 1 } })),
+    pointer: `${P}/properties/spec/oneOf/1/properties/secretName`,
+    rule: "structural/junctor-field-undeclared",
+  },
+  {
+    name: "a metadata field other than name",
+    schema: () => editedSchema((d) => d.setIn([...ROOT_SCHEMA, "properties", "metadata", "properties", "labels"], { type: "object" })),
+    pointer: `${P}/properties/metadata/properties/labels`,
+    rule: "structural/metadata",
+  },
+  {
+    name: "a default that breaks its own schema",
+    schema: () => editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "image", "default"], "")),
+    pointer: `${P}/properties/spec/properties/image/default`,
+    rule: "structural/default-invalid",
+  },
+  {
+    name: "a field name that is not a TypeScript identifier",
+    schema: () => editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "storage-class"], { type: "string", description: "x" })),
+    pointer: `${P}/properties/spec/properties/storage-class`,
+    rule: "typescript/identifier",
+  },
+  {
+    name: "two fields that would get the same hook",
+    schema: () => editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "storageSize"], { type: "string", description: "x" })),
+    pointer: `${P}/properties/spec/properties/storageSize`,
+    rule: "typescript/hook-collision",
+  },
+  {
+    name: "duplicate printer columns",
+    schema: () => editedSchema((d) => d.addIn(COLUMNS, { name: "image", type: "string", jsonPath: ".spec.image" })),
+    pointer: "/versions/0/additionalPrinterColumns/6/name",
+    rule: "printer-columns/duplicate",
+  },
+  {
+    name: "a missing spec",
+    schema: () => editedSchema((d) => d.deleteIn([...ROOT_SCHEMA, "properties", "spec"])),
+    pointer: `${P}/properties`,
+    rule: "resource/spec-required",
+  },
+  {
+    name: "a status without the fields the loop writes",
+    schema: () => editedSchema((d) => d.deleteIn([...ROOT_SCHEMA, "properties", "status", "properties", "appliedSpec"])),
+    pointer: `${P}/properties/status/properties/appliedSpec`,
+    rule: "resource/status-standard-fields",
+  },
+  {
+    name: "an unknown generator extension",
+    schema: () => editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "password", "x-mysqlop-secret"], true)),
+    pointer: `${P}/properties/spec/properties/password/x-mysqlop-secret`,
+    rule: "extension/unknown",
+  },
+  {
+    name: "a wildcard verb",
+    schema: () => editedSchema((d) => d.setIn(["operator", "clusterRules", 0, "verbs"], ["*"])),
+    pointer: "/operator/clusterRules/0/verbs/0",
+    rule: "file-format/enum",
+  },
+  {
+    name: "a wildcard resource",
+    schema: () => editedSchema((d) => d.setIn(["operator", "clusterRules", 0, "resource"], "*")),
+    pointer: "/operator/clusterRules/0/resource",
+    rule: "file-format/pattern",
+  },
+  {
+    name: "two storage versions",
+    schema: () => editedSchema((d) => d.addIn(["versions"], { name: "v2", served: true, storage: true, schema: { openAPIV3Schema: { type: "object" } } })),
+    pointer: "/versions",
+    rule: "versions/one-storage",
+  },
+  {
+    name: "an unknown top-level key",
+    schema: async () => `${await mysqlSchemaText()}\nkinds: []\n`,
+    pointer: "",
+    rule: "file-format/additionalProperties",
+  },
+  {
+    name: "broken YAML",
+    schema: async () => `${await mysqlSchemaText()}\n  : : [\n`,
+    pointer: "",
+    rule: "yaml/syntax",
+  },
+];
+
+for (const c of cases) {
+  test(`bad schema: ${c.name} → ${c.rule} at ${c.pointer || "(document)"}, nothing written`, async (t) => {
+    const project = await createTempProject(await c.schema());
+    t.after(project.cleanup);
+    const before = await snapshotFiles(project.root);
+    const error = await generate({ root: project.root, schemaPath: "schemas/mysql.yaml" }).then(
+      () => assert.fail("generate accepted a bad schema"),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof SchemaError, `expected a SchemaError, got ${String(error)}`);
+    const match = error.problems.find((p) => p.pointer === c.pointer && p.rule === c.rule);
+    assert.ok(match, `no problem ${c.rule} at ${c.pointer}; got:\n${error.message}`);
+    assert.match(error.message, new RegExp(`schemas/mysql\\.yaml#${c.pointer.replaceAll(/[$]/g, "\\$")}: \\[${c.rule}\\]`));
+    assert.deepEqual(await snapshotFiles(project.root), before, "a rejected schema must not write anything");
+  });
+}
+
+test("the real schema has no problems", async (t) => {
+  const project = await createTempProject(await mysqlSchemaText());
+  t.after(project.cleanup);
+  const result = await generate({ root: project.root, schemaPath: "schemas/mysql.yaml" });
+  assert.equal(result.written.length, 7);
+});

@@ -1,0 +1,189 @@
+/**
+ * The generator end to end in temporary projects: determinism, `--check`, atomic writes,
+ * the generation gap (hand-written code untouched, new fields become compile errors).
+ */
+import assert from "node:assert/strict";
+import { chmod, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { test } from "node:test";
+import { Project, ts } from "ts-morph";
+import { run as runGenerate } from "../../src/cli/generate/index.ts";
+import { generate } from "../../src/codegen/pipeline.ts";
+import { createTempProject, editedSchema, mysqlSchemaText, repoRoot, snapshotFiles, SPEC_PROPERTIES } from "./temp-project.ts";
+
+const OUTPUTS = [
+  "deploy/crd.yaml",
+  "deploy/rbac.yaml",
+  "generated/api-reference.md",
+  "generated/mysql-constants.ts",
+  "generated/mysql-models.ts",
+  "generated/mysql-reconciler-base.ts",
+  "generated/mysql-validator.ts",
+];
+
+const RUNTIME = join(repoRoot, "src/runtime/resource-reconciler.ts");
+
+/** Captures console output of a CLI run. */
+async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = console.log;
+  const error = console.error;
+  console.log = (...args: unknown[]) => void out.push(args.join(" "));
+  console.error = (...args: unknown[]) => void err.push(args.join(" "));
+  try {
+    return { code: await fn(), out: out.join("\n"), err: err.join("\n") };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
+test("same schema → byte-identical files, and each starts with the DO NOT EDIT line carrying the schema hash", async (t) => {
+  const a = await createTempProject(await mysqlSchemaText());
+  const b = await createTempProject(await mysqlSchemaText());
+  t.after(a.cleanup);
+  t.after(b.cleanup);
+  await generate({ root: a.root, schemaPath: "schemas/mysql.yaml" });
+  await generate({ root: b.root, schemaPath: "schemas/mysql.yaml" });
+  const filesA = await snapshotFiles(a.root);
+  const filesB = await snapshotFiles(b.root);
+  assert.deepEqual([...filesA.keys()].filter((p) => !p.startsWith("schemas/")).sort(), OUTPUTS);
+  assert.deepEqual(filesA, filesB);
+  const { createHash } = await import("node:crypto");
+  const hash = createHash("sha256").update(await mysqlSchemaText()).digest("hex");
+  for (const path of OUTPUTS) {
+    const first = filesA.get(path)!.split("\n")[0]!;
+    assert.match(first, /Generated from schemas\/mysql\.yaml .*DO NOT EDIT/, path);
+    assert.ok(first.includes(hash), `${path} header carries the schema hash`);
+  }
+});
+
+test("the committed generated files are up to date with schemas/mysql.yaml (drift check)", async () => {
+  const result = await generate({ root: repoRoot, schemaPath: "schemas/mysql.yaml" }, { check: true });
+  assert.deepEqual(result.states.filter((s) => s.state !== "fresh"), [], "run `npm run generate` and commit");
+  assert.deepEqual(result.written, []);
+});
+
+test("--check writes nothing, lists every stale or missing file and exits 1; clean → exit 0", async (t) => {
+  const project = await createTempProject(await mysqlSchemaText());
+  t.after(project.cleanup);
+  const missing = await capture(() => runGenerate(["--check", "--root", project.root]));
+  assert.equal(missing.code, 1);
+  for (const path of OUTPUTS) assert.match(missing.err, new RegExp(`missing\\s+${path.replace(".", "\\.")}`));
+  assert.deepEqual([...(await snapshotFiles(project.root)).keys()], ["schemas/mysql.yaml"], "--check wrote something");
+
+  assert.equal((await capture(() => runGenerate(["--root", project.root]))).code, 0);
+  const clean = await capture(() => runGenerate(["--check", "--root", project.root]));
+  assert.equal(clean.code, 0, clean.err);
+
+  await writeFile(join(project.root, "generated/mysql-models.ts"), "// edited by hand\n");
+  await writeFile(join(project.root, "schemas/mysql.yaml"), (await mysqlSchemaText()) + "\n# a comment changes the hash\n");
+  const before = await snapshotFiles(project.root);
+  const stale = await capture(() => runGenerate(["--check", "--root", project.root]));
+  assert.equal(stale.code, 1);
+  for (const path of OUTPUTS) assert.match(stale.err, new RegExp(`stale\\s+${path.replace(".", "\\.")}`), `${path} listed as stale`);
+  assert.deepEqual(await snapshotFiles(project.root), before, "--check must not write");
+});
+
+test("a failing write leaves no half-written output and no temporary file", async (t) => {
+  const project = await createTempProject(await mysqlSchemaText());
+  t.after(project.cleanup);
+  // deploy/ is a file, so the deploy outputs cannot be prepared; generated/ outputs come first.
+  await writeFile(join(project.root, "deploy"), "not a directory");
+  await assert.rejects(generate({ root: project.root, schemaPath: "schemas/mysql.yaml" }));
+  const files = [...(await snapshotFiles(project.root)).keys()].sort();
+  assert.deepEqual(files, ["deploy", "schemas/mysql.yaml"], "nothing may be renamed into place when any file failed");
+  assert.deepEqual(await readdir(join(project.root, "generated")), [], "temporaries are removed");
+  assert.equal(await readFile(join(project.root, "deploy"), "utf8"), "not a directory");
+});
+
+test("a read-only output folder fails before any output changes", { skip: process.getuid?.() === 0 ? "root ignores file modes" : false }, async (t) => {
+  const project = await createTempProject(await mysqlSchemaText());
+  t.after(async () => {
+    await chmod(join(project.root, "deploy"), 0o755).catch(() => {});
+    await project.cleanup();
+  });
+  await mkdir(join(project.root, "deploy"));
+  await chmod(join(project.root, "deploy"), 0o555);
+  await assert.rejects(generate({ root: project.root, schemaPath: "schemas/mysql.yaml" }));
+  assert.deepEqual(await readdir(join(project.root, "generated")), []);
+});
+
+/** A hand-written subclass implementing the hooks of the current MySQL schema. */
+const SUBCLASS = `// Hand-written: must survive regeneration byte for byte.
+import type { KubernetesObject } from "@kubernetes/client-node";
+import type { HookResult, ReconcileContext } from ${JSON.stringify(RUNTIME)};
+import { MySQLReconcilerBase } from "../../generated/mysql-reconciler-base.ts";
+import type { MySQL, MySQLStatus } from "../../generated/mysql-models.ts";
+
+export class HandWritten extends MySQLReconcilerBase {
+  desired(_resource: MySQL): KubernetesObject[] { return []; }
+  async onCreate(): Promise<HookResult<MySQLStatus>> { return this.done(); }
+  async finalize(): Promise<HookResult<MySQLStatus>> { return this.done(); }
+  async onImageChange(_r: MySQL, change: { previous: string | undefined; current: string }, _c: ReconcileContext): Promise<HookResult<MySQLStatus>> { return this.done(change.current); }
+  async onDatabaseChange(): Promise<HookResult<MySQLStatus>> { return this.done(); }
+  async onPasswordChange(_r: MySQL, change: { previous: undefined; current: string | undefined }): Promise<HookResult<MySQLStatus>> { return this.done(String(change.previous)); }
+  async onPasswordSecretRefChange(): Promise<HookResult<MySQLStatus>> { return this.done(); }
+  async onStorageSizeChange(): Promise<HookResult<MySQLStatus>> { return this.done(); }
+  async onStorageClassNameChange(): Promise<HookResult<MySQLStatus>> { return this.done(); }
+  /*EXTRA*/
+}
+`;
+
+function typeErrors(root: string, files: string[]): { code: number; text: string }[] {
+  const project = new Project({
+    compilerOptions: {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      strict: true,
+      noUncheckedIndexedAccess: true,
+      noImplicitOverride: true,
+      verbatimModuleSyntax: true,
+      allowImportingTsExtensions: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: ["node"],
+      typeRoots: [join(repoRoot, "node_modules/@types")],
+    },
+  });
+  for (const f of files) project.addSourceFileAtPath(join(root, f));
+  return project.getPreEmitDiagnostics().map((d) => ({ code: d.getCode(), text: ts.flattenDiagnosticMessageText(d.getMessageText(), "\n") }));
+}
+
+test("a field added to the schema reaches models, CRD, docs and hooks; the subclass fails to compile until it handles it, and is never touched", async (t) => {
+  const project = await createTempProject(await mysqlSchemaText());
+  t.after(project.cleanup);
+  const options = { root: project.root, schemaPath: "schemas/mysql.yaml", runtimeImport: RUNTIME };
+  await generate(options);
+  const subclassPath = join(project.root, "src/mysql/hand-written.ts");
+  await mkdir(join(project.root, "src/mysql"), { recursive: true });
+  await writeFile(subclassPath, SUBCLASS);
+  const files = ["src/mysql/hand-written.ts"];
+  assert.deepEqual(typeErrors(project.root, files), [], "the subclass compiles against the current schema");
+
+  await writeFile(
+    join(project.root, "schemas/mysql.yaml"),
+    await editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "maxConnections"], { type: "integer", minimum: 1, default: 151, description: "Upper limit of client connections (max_connections)." })),
+  );
+  const result = await generate(options);
+  assert.ok(result.written.length === 7, "every output depends on the schema");
+  assert.equal(await readFile(subclassPath, "utf8"), SUBCLASS, "the hand-written subclass survives regeneration byte for byte");
+
+  const read = (p: string) => readFile(join(project.root, p), "utf8");
+  assert.match(await read("generated/mysql-models.ts"), /\* Upper limit of client connections \(max_connections\)\.\s+\*\/\s+maxConnections: number;/);
+  assert.match(await read("deploy/crd.yaml"), /maxConnections:\n\s+type: integer\n\s+minimum: 1\n\s+default: 151/);
+  assert.match(await read("generated/api-reference.md"), /\| `maxConnections`\s+\| integer\s+\| no\s+\| Upper limit of client connections/);
+  assert.match(await read("generated/mysql-reconciler-base.ts"), /abstract onMaxConnectionsChange\(\s*resource: MySQL,\s*change: \{\s*readonly previous: MySQLSpec\["maxConnections"\] \| undefined;\s*readonly current: MySQLSpec\["maxConnections"\];?\s*\}/);
+  assert.match(await read("generated/mysql-constants.ts"), /"maxConnections"/);
+
+  const errors = typeErrors(project.root, files);
+  assert.equal(errors.length, 1, errors.map((e) => e.text).join("\n"));
+  assert.equal(errors[0]!.code, 2515, "TS2515: non-abstract class does not implement an inherited abstract member");
+  assert.match(errors[0]!.text, /onMaxConnectionsChange/);
+
+  await writeFile(subclassPath, SUBCLASS.replace("/*EXTRA*/", "async onMaxConnectionsChange(): Promise<HookResult<MySQLStatus>> { return this.done(); }"));
+  assert.deepEqual(typeErrors(project.root, files), [], "implementing the new hook fixes the build");
+  await rm(join(project.root, "src"), { recursive: true });
+});
