@@ -120,7 +120,7 @@ export class LeaderElector {
         this.#options.log.info("became leader", { lease: `${this.#options.namespace}/${this.#options.name}`, identity: this.identity });
         return true;
       }
-      await this.#sleep(this.#timings.retryPeriodMs * (1 + 0.2 * Math.random()));
+      await this.#sleep(this.#nextAttemptInMs());
     }
     return false;
   }
@@ -155,6 +155,16 @@ export class LeaderElector {
       await this.#release();
     }
     this.#setLeading(false);
+  }
+
+  /** A retry period (jittered), but no later than just after the observed lease would expire. */
+  #nextAttemptInMs(): number {
+    const retry = this.#timings.retryPeriodMs * (1 + 0.2 * Math.random());
+    const spec = this.#observed?.spec;
+    if (spec?.holderIdentity === undefined || spec.holderIdentity === null || spec.holderIdentity === "") return retry;
+    const durationMs = spec.leaseDurationSeconds !== undefined ? spec.leaseDurationSeconds * 1000 : this.#timings.leaseDurationMs;
+    const expiresIn = this.#observedAt + durationMs - performance.now();
+    return Math.max(10, Math.min(retry, expiresIn + 20));
   }
 
   #observedHolder(): string {
