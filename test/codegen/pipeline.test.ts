@@ -149,7 +149,7 @@ function typeErrors(root: string, files: string[]): { code: number; text: string
     },
   });
   for (const f of files) project.addSourceFileAtPath(join(root, f));
-  return project.getPreEmitDiagnostics().map((d) => ({ code: d.getCode(), text: ts.flattenDiagnosticMessageText(d.getMessageText(), "\n") }));
+  return project.getPreEmitDiagnostics().map((d) => ({ code: d.getCode(), text: ts.flattenDiagnosticMessageText(d.compilerObject.messageText, "\n") }));
 }
 
 test("a field added to the schema reaches models, CRD, docs and hooks; the subclass fails to compile until it handles it, and is never touched", async (t) => {

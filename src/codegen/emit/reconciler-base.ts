@@ -4,7 +4,15 @@
  * abstract change hook per spec field. A new schema field adds a hook, so a hand-written
  * subclass that does not implement it stops compiling.
  */
-import { Project, Scope, StructureKind, type ClassDeclarationStructure, type MethodDeclarationStructure, type OptionalKind, type StatementStructures } from "ts-morph";
+import {
+  Project,
+  Scope,
+  StructureKind,
+  type ClassDeclarationStructure,
+  type MethodDeclarationStructure,
+  type OptionalKind,
+  type StatementStructures,
+} from "ts-morph";
 import type { GeneratorModel, SpecField } from "../model.ts";
 import { generatedHeader } from "./header.ts";
 
@@ -27,7 +35,11 @@ function hookDocs(field: SpecField): string {
     "Return `this.done()` once converged, `this.waitFor(ms, reason, message)` to be called again later, or `this.failed(reason, message)` to stop and ask a person.",
     "Never sleep and never write status: hand status facts back in the result. The runtime records the new fingerprint only after every hook reported done.",
   ];
-  if (field.sensitive) lines.push("", "The field is sensitive: `change.previous` is always `undefined` (only a salted hash of the old value is kept). Never log, record or return the value.");
+  if (field.sensitive)
+    lines.push(
+      "",
+      "The field is sensitive: `change.previous` is always `undefined` (only a salted hash of the old value is kept). Never log, record or return the value.",
+    );
   if (!field.alwaysPresent) lines.push("", "The field is optional: `change.current` is `undefined` when it was removed.");
   return lines.join("\n");
 }
@@ -39,11 +51,16 @@ function hookMethod(model: GeneratorModel, field: SpecField): OptionalKind<Metho
     name: field.hookName,
     isAbstract: true,
     scope: Scope.Public,
-    docs: [{ description: hookDocs(field), tags: [
-      { tagName: "param", text: `resource - the ${model.kind} as read from the cache` },
-      { tagName: "param", text: "change - the value applied last time (`previous`) and the value now in the spec (`current`)" },
-      { tagName: "param", text: "ctx - the runtime: cache, apply, delete, events, log" },
-    ] }],
+    docs: [
+      {
+        description: hookDocs(field),
+        tags: [
+          { tagName: "param", text: `resource - the ${model.kind} as read from the cache` },
+          { tagName: "param", text: "change - the value applied last time (`previous`) and the value now in the spec (`current`)" },
+          { tagName: "param", text: "ctx - the runtime: cache, apply, delete, events, log" },
+        ],
+      },
+    ],
     parameters: [
       { name: "resource", type: model.typeNames.resource },
       { name: "change", type: `{ readonly previous: ${previous}; readonly current: ${t} }` },
@@ -66,24 +83,20 @@ function fingerprintBody(model: GeneratorModel): string {
 
 function dispatchBody(model: GeneratorModel): string {
   const status = model.typeNames.status;
-  const lines = [
-    "const current = this.fingerprint(resource);",
-    `let facts: Partial<${status}> = {};`,
-    "const messages: string[] = [];",
-  ];
+  const lines = ["const current = this.fingerprint(resource);", `let facts: Partial<${status}> = {};`, "const messages: string[] = [];"];
   for (const f of model.specFields) {
     const key = JSON.stringify(f.name);
     const previous = f.sensitive ? "undefined" : `previousValue<${fieldType(model, f)}>(previous[${key}])`;
     lines.push(
       `if (current[${key}] !== previous[${key}]) {`,
       `  const result = await this.${f.hookName}(resource, { previous: ${previous}, current: resource.spec[${key}] }, ctx);`,
-      "  if (result.kind !== \"done\") return { ...result, status: { ...facts, ...result.status } };",
+      '  if (result.kind !== "done") return { ...result, status: { ...facts, ...result.status } };',
       "  facts = { ...facts, ...result.status };",
       "  if (result.message !== undefined) messages.push(result.message);",
       "}",
     );
   }
-  lines.push("return done(messages.length > 0 ? messages.join(\"; \") : undefined, facts);");
+  lines.push('return done(messages.length > 0 ? messages.join("; ") : undefined, facts);');
   return lines.join("\n");
 }
 
@@ -98,14 +111,32 @@ function statements(model: GeneratorModel): StatementStructures[] {
     isExported: true,
     isAbstract: true,
     extends: `ResourceReconciler<${resource}>`,
-    docs: [{ description: [
-      `The reconcile skeleton of ${model.kind}: the runtime's loop (read, finalizer, apply {@link desired}, hooks, status) with one typed hook per spec field.`,
-      `Extend it by hand under src/ (never edit this file) and implement {@link desired}, {@link onCreate}, {@link finalize} and every \`on…Change\` hook.`,
-      "A field added to the schema adds an abstract hook here, so the subclass stops compiling until it handles the field.",
-    ].join("\n") }],
+    docs: [
+      {
+        description: [
+          `The reconcile skeleton of ${model.kind}: the runtime's loop (read, finalizer, apply {@link desired}, hooks, status) with one typed hook per spec field.`,
+          `Extend it by hand under src/ (never edit this file) and implement {@link desired}, {@link onCreate}, {@link finalize} and every \`on…Change\` hook.`,
+          "A field added to the schema adds an abstract hook here, so the subclass stops compiling until it handles the field.",
+        ].join("\n"),
+      },
+    ],
     properties: [
-      { name: "resourceType", isReadonly: true, hasOverrideKeyword: true, type: "ResourceType", initializer: `${p}_RESOURCE_TYPE`, docs: [{ description: `${model.group}/${model.storageVersion.name} ${model.kind}.` }] },
-      { name: "finalizer", isReadonly: true, hasOverrideKeyword: true, type: "string", initializer: `${p}_FINALIZER`, docs: [{ description: "Holds deletion until {@link finalize} reports done." }] },
+      {
+        name: "resourceType",
+        isReadonly: true,
+        hasOverrideKeyword: true,
+        type: "ResourceType",
+        initializer: `${p}_RESOURCE_TYPE`,
+        docs: [{ description: `${model.group}/${model.storageVersion.name} ${model.kind}.` }],
+      },
+      {
+        name: "finalizer",
+        isReadonly: true,
+        hasOverrideKeyword: true,
+        type: "string",
+        initializer: `${p}_FINALIZER`,
+        docs: [{ description: "Holds deletion until {@link finalize} reports done." }],
+      },
     ],
     methods: [
       ...model.specFields.map((f) => hookMethod(model, f)),
@@ -113,7 +144,12 @@ function statements(model: GeneratorModel): StatementStructures[] {
         name: "fingerprint",
         scope: Scope.Protected,
         hasOverrideKeyword: true,
-        docs: [{ description: "Per spec field, canonical JSON of its value; sensitive fields only as `sha256:<hex>`, an HMAC keyed by the object's uid, so status never holds a secret." }],
+        docs: [
+          {
+            description:
+              "Per spec field, canonical JSON of its value; sensitive fields only as `sha256:<hex>`, an HMAC keyed by the object's uid, so status never holds a secret.",
+          },
+        ],
         parameters: [{ name: "resource", type: resource }],
         returnType: "Record<string, string>",
         statements: fingerprintBody(model),
@@ -123,7 +159,12 @@ function statements(model: GeneratorModel): StatementStructures[] {
         scope: Scope.Protected,
         isAsync: true,
         hasOverrideKeyword: true,
-        docs: [{ description: "Calls, in schema order, the hook of every field whose fingerprint differs from `previous`; stops at the first result that is not done and returns it, carrying the status facts gathered so far." }],
+        docs: [
+          {
+            description:
+              "Calls, in schema order, the hook of every field whose fingerprint differs from `previous`; stops at the first result that is not done and returns it, carrying the status facts gathered so far.",
+          },
+        ],
         parameters: [
           { name: "resource", type: resource },
           { name: "previous", type: "Record<string, string>" },
@@ -136,7 +177,10 @@ function statements(model: GeneratorModel): StatementStructures[] {
         name: "done",
         scope: Scope.Protected,
         docs: [{ description: "Typed {@link HookResult}: the hook finished; `status` facts are merged into the status the loop writes." }],
-        parameters: [{ name: "message", type: "string", hasQuestionToken: true }, { name: "status", type: `Partial<${status}>`, hasQuestionToken: true }],
+        parameters: [
+          { name: "message", type: "string", hasQuestionToken: true },
+          { name: "status", type: `Partial<${status}>`, hasQuestionToken: true },
+        ],
         returnType: `HookResult<${status}>`,
         statements: "return done(message, status);",
       },
@@ -144,7 +188,12 @@ function statements(model: GeneratorModel): StatementStructures[] {
         name: "waitFor",
         scope: Scope.Protected,
         docs: [{ description: "Typed {@link HookResult}: call the hook again after `afterMs` (e.g. while a Job runs); `reason` is CamelCase." }],
-        parameters: [{ name: "afterMs", type: "number" }, { name: "reason", type: "string" }, { name: "message", type: "string" }, { name: "status", type: `Partial<${status}>`, hasQuestionToken: true }],
+        parameters: [
+          { name: "afterMs", type: "number" },
+          { name: "reason", type: "string" },
+          { name: "message", type: "string" },
+          { name: "status", type: `Partial<${status}>`, hasQuestionToken: true },
+        ],
         returnType: `HookResult<${status}>`,
         statements: "return waitFor(afterMs, reason, message, status);",
       },
@@ -152,7 +201,11 @@ function statements(model: GeneratorModel): StatementStructures[] {
         name: "failed",
         scope: Scope.Protected,
         docs: [{ description: "Typed {@link HookResult}: the hook cannot go on without a person (or a back-off retry); `reason` is CamelCase." }],
-        parameters: [{ name: "reason", type: "string" }, { name: "message", type: "string" }, { name: "status", type: `Partial<${status}>`, hasQuestionToken: true }],
+        parameters: [
+          { name: "reason", type: "string" },
+          { name: "message", type: "string" },
+          { name: "status", type: `Partial<${status}>`, hasQuestionToken: true },
+        ],
         returnType: `HookResult<${status}>`,
         statements: "return failed(reason, message, status);",
       },
@@ -160,18 +213,52 @@ function statements(model: GeneratorModel): StatementStructures[] {
         name: "conditionOf",
         scope: Scope.Protected,
         docs: [{ description: "The condition of the given type in the resource's status, if any." }],
-        parameters: [{ name: "resource", type: resource }, { name: "type", type: "string" }],
+        parameters: [
+          { name: "resource", type: resource },
+          { name: "type", type: "string" },
+        ],
         returnType: `NonNullable<${status}["conditions"]>[number] | undefined`,
         statements: "return resource.status?.conditions?.find((c) => c.type === type);",
       },
     ],
   };
-  return [
-    { kind: StructureKind.ImportDeclaration, moduleSpecifier: "node:crypto", namedImports: ["createHmac"] },
+  const hasSensitive = model.specFields.some((f) => f.sensitive);
+  const hasPlain = model.specFields.some((f) => !f.sensitive);
+  const sensitiveFingerprint: StatementStructures[] = hasSensitive
+    ? [
+        {
+          kind: StructureKind.Function,
+          name: "sensitiveFingerprint",
+          docs: [{ description: "`sha256:<hex>` of a secret value, keyed by `salt` (the object's uid) so equal secrets of different objects differ." }],
+          parameters: [
+            { name: "salt", type: "string" },
+            { name: "value", type: "unknown" },
+          ],
+          returnType: "string",
+          statements: 'return `sha256:${createHmac("sha256", salt).update(canonicalJson(value)).digest("hex")}`;',
+        },
+      ]
+    : [];
+  const statementsList: (StatementStructures | false)[] = [
+    hasSensitive && { kind: StructureKind.ImportDeclaration, moduleSpecifier: "node:crypto", namedImports: ["createHmac"] },
     { kind: StructureKind.ImportDeclaration, moduleSpecifier: model.runtimeImport, namedImports: ["done", "failed", "ResourceReconciler", "waitFor"] },
-    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: model.runtimeImport, namedImports: ["HookResult", "ReconcileContext", "ResourceType"] },
-    { kind: StructureKind.ImportDeclaration, moduleSpecifier: `./${baseName(model.outputs.constants)}`, namedImports: [`${p}_FINALIZER`, `${p}_RESOURCE_TYPE`] },
-    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: `./${baseName(model.outputs.models)}`, namedImports: [...new Set([resource, spec, status])] },
+    {
+      kind: StructureKind.ImportDeclaration,
+      isTypeOnly: true,
+      moduleSpecifier: model.runtimeImport,
+      namedImports: ["HookResult", "ReconcileContext", "ResourceType"],
+    },
+    {
+      kind: StructureKind.ImportDeclaration,
+      moduleSpecifier: `./${baseName(model.outputs.constants)}`,
+      namedImports: [`${p}_FINALIZER`, `${p}_RESOURCE_TYPE`],
+    },
+    {
+      kind: StructureKind.ImportDeclaration,
+      isTypeOnly: true,
+      moduleSpecifier: `./${baseName(model.outputs.models)}`,
+      namedImports: [...new Set([resource, spec, status])],
+    },
     {
       kind: StructureKind.Function,
       name: "canonicalJson",
@@ -180,21 +267,14 @@ function statements(model: GeneratorModel): StatementStructures[] {
       returnType: "string",
       statements: [
         "return JSON.stringify(value, (_key, v: unknown) =>",
-        "  typeof v === \"object\" && v !== null && !Array.isArray(v)",
+        '  typeof v === "object" && v !== null && !Array.isArray(v)',
         "    ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))",
         "    : v,",
         ");",
       ].join("\n"),
     },
-    {
-      kind: StructureKind.Function,
-      name: "sensitiveFingerprint",
-      docs: [{ description: "`sha256:<hex>` of a secret value, keyed by `salt` (the object's uid) so equal secrets of different objects differ." }],
-      parameters: [{ name: "salt", type: "string" }, { name: "value", type: "unknown" }],
-      returnType: "string",
-      statements: "return `sha256:${createHmac(\"sha256\", salt).update(canonicalJson(value)).digest(\"hex\")}`;",
-    },
-    {
+    ...sensitiveFingerprint,
+    hasPlain && {
       kind: StructureKind.Function,
       name: "previousValue",
       typeParameters: ["T"],
@@ -212,6 +292,7 @@ function statements(model: GeneratorModel): StatementStructures[] {
     },
     cls,
   ];
+  return statementsList.filter((s): s is StatementStructures => s !== false);
 }
 
 function baseName(path: string): string {
