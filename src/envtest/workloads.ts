@@ -65,8 +65,9 @@ async function nodeSchedulable(core: CoreV1Api, report: (state: string) => void)
  * Starts kube-controller-manager (Deployment/ReplicaSet, Job, garbage collector, node lifecycle, …),
  * kube-scheduler and kwok, creates one fake Node and resolves once that Node is Ready and free of start-up
  * taints, so that the next pod is scheduled and driven to Running (or Succeeded for Job pods) by kwok.
+ * Resolves to the kube-controller-manager process, which the control plane restarts when a CRD is added.
  */
-export async function startWorkloads(ctx: WorkloadContext): Promise<void> {
+export async function startWorkloads(ctx: WorkloadContext): Promise<ComponentProcess> {
   const { binaries, kubeconfigPath, certs } = ctx;
   const started = performance.now();
   const components = await Promise.all([
@@ -119,4 +120,7 @@ export async function startWorkloads(ctx: WorkloadContext): Promise<void> {
     await sleep(100);
   }
   ctx.log(`envtest: kube-controller-manager, kube-scheduler, kwok and node ${FAKE_NODE_NAME} ready in ${Math.round(performance.now() - started)} ms`);
+  const [controllerManager] = components;
+  if (controllerManager === undefined) throw new Error("kube-controller-manager was not started");
+  return controllerManager;
 }

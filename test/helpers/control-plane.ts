@@ -28,9 +28,9 @@ export interface MysqlopControlPlane {
  * and returns it with the operator's ServiceAccount kubeconfig. Stops the control plane again if any step fails.
  */
 export async function startMysqlopControlPlane(opts: { workloads?: boolean; log?: (line: string) => void } = {}): Promise<MysqlopControlPlane> {
-  const cp = await startControlPlane(opts);
+  // The CRD goes in before the workload components start, so kube-controller-manager need not restart for it.
+  const cp = await startControlPlane({ ...opts, crds: [CRD_FILE] });
   try {
-    await cp.installCrd(CRD_FILE);
     await cp.applyManifests(RBAC_FILE);
     const operator = await cp.serviceAccountKubeConfig({ namespace: OPERATOR_NAMESPACE, name: OPERATOR_SERVICE_ACCOUNT });
     return { cp, operator };
