@@ -1,0 +1,64 @@
+/** `mysqlop validate` as a person runs it: a real process, real files, exit codes 0/1/2. */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const repo = fileURLToPath(new URL("../../../", import.meta.url));
+const main = join(repo, "src/cli/main.ts");
+
+async function validate(...files: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [main, "validate", ...files], { cwd: repo });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const original = await readFile(join(repo, "deploy/cr.yaml"), "utf8");
+
+test("the original cr.yaml is valid (exit 0)", async () => {
+  const result = await validate("deploy/cr.yaml");
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout.trim(), "deploy/cr.yaml: valid");
+});
+
+test("every sample under deploy/samples is valid", async () => {
+  const samples = (await readdir(join(repo, "deploy/samples"))).filter((f) => f.endsWith(".yaml")).map((f) => `deploy/samples/${f}`);
+  assert.ok(samples.length > 0);
+  const result = await validate(...samples);
+  assert.equal(result.code, 0, result.stderr);
+});
+
+test("unknown fields, a bad storage_size, and missing files: exit 1 with file:line:col and what to fix", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "mysqlop-validate-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const cases: [string, string, RegExp][] = [
+    ["top-level.yaml", original.replace('# usless_data: "useless info"', 'usless_data: "useless info"'), /top-level\.yaml:10:1: unknown field "usless_data"/],
+    ["under-spec.yaml", original.replace("  storage_size: 1Gi", '  storage_size: 1Gi\n  usless_data: "useless info"'), /under-spec\.yaml:10:3: spec: unknown field "usless_data"/],
+    ["bad-size.yaml", original.replace("storage_size: 1Gi", "storage_size: lots"), /bad-size\.yaml:9:3: spec\.storage_size: must be a Kubernetes quantity such as 1Gi or 500Mi, got "lots"/],
+    ["second-doc.yaml", `${original}---\n${original.replace("otus-database", "bad.name")}`, /second-doc\.yaml:18:3: spec\.database: must be a MySQL database name.* \(document 2\)/],
+    ["broken.yaml", "spec: [\n", /broken\.yaml:\d+:\d+: invalid YAML/],
+  ];
+  for (const [name, text] of cases) await writeFile(join(dir, name), text);
+  for (const [name, , want] of cases) {
+    const result = await validate(join(dir, name));
+    assert.equal(result.code, 1, `${name}: ${result.stdout}`);
+    assert.match(result.stderr, want, name);
+  }
+  const missing = await validate(join(dir, "absent.yaml"));
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /absent\.yaml: cannot read/);
+});
+
+test("no file is a usage error (exit 2)", async () => {
+  const result = await validate();
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /no file given/);
+});

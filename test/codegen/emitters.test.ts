@@ -1,0 +1,155 @@
+/** Given/want tables for the pure pieces of the pipeline: naming, escaping, CRD and RBAC shape. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseAllDocuments } from "yaml";
+import { markdownText, tableCell } from "../../src/codegen/emit/api-reference.ts";
+import { buildCrd, emitCrd } from "../../src/codegen/emit/crd.ts";
+import { GENERATED_HEADER_PATTERN, generatedHeader } from "../../src/codegen/emit/header.ts";
+import { emitRbac } from "../../src/codegen/emit/rbac.ts";
+import { escapeDocComment } from "../../src/codegen/emit/reconciler-base.ts";
+import { stripGeneratorExtensions } from "../../src/codegen/emit/schema-tools.ts";
+import { toPointer } from "../../src/codegen/errors.ts";
+import { parseSchemaText } from "../../src/codegen/load.ts";
+import { buildModel, type GeneratorModel } from "../../src/codegen/model.ts";
+import { hookNameOf, validateSchema } from "../../src/codegen/validate.ts";
+import { mysqlSchemaText } from "./temp-project.ts";
+
+async function mysqlModel(options: { runtimeImport?: string; outDir?: string } = {}): Promise<GeneratorModel> {
+  const loaded = parseSchemaText(await mysqlSchemaText(), "schemas/mysql.yaml");
+  validateSchema(loaded);
+  return buildModel(loaded, { root: "/project", schemaPath: "schemas/mysql.yaml", ...options });
+}
+
+test("hookNameOf: spec field → change hook name", () => {
+  const table: [string, string][] = [
+    ["image", "onImageChange"],
+    ["storage_size", "onStorageSizeChange"],
+    ["passwordSecretRef", "onPasswordSecretRefChange"],
+    ["storageClassName", "onStorageClassNameChange"],
+    ["a_b_c", "onABCChange"],
+    ["x2y", "onX2yChange"],
+    ["$weird_name", "onWeirdNameChange"],
+  ];
+  for (const [given, want] of table) assert.equal(hookNameOf(given), want, given);
+});
+
+test("toPointer escapes ~ and / as RFC 6901 says", () => {
+  const table: [(string | number)[], string][] = [
+    [[], ""],
+    [["versions", 0, "name"], "/versions/0/name"],
+    [["a/b", "c~d"], "/a~1b/c~0d"],
+  ];
+  for (const [given, want] of table) assert.equal(toPointer(given), want);
+});
+
+test("escapeDocComment: descriptions cannot close a TSDoc comment", () => {
+  const table: [string, string][] = [
+    ["plain", "plain"],
+    ["ends */ here", "ends *\\/ here"],
+    ["*/*/", "*\\/*\\/"],
+    ["crlf\r\nline", "crlf\nline"],
+  ];
+  for (const [given, want] of table) assert.equal(escapeDocComment(given), want);
+});
+
+test("markdownText and tableCell: prose escaped, code spans kept, one line per cell", () => {
+  const table: [string, string, string][] = [
+    ["a *b* _c_", "a \\*b\\* \\_c\\_", "a \\*b\\* \\_c\\_"],
+    ["use `storage_size`", "use `storage_size`", "use `storage_size`"],
+    ["x | y", "x | y", "x \\| y"],
+    ["<!-- x -->", "\\<!-- x --\\>", "\\<!-- x --\\>"],
+    ["two\nlines", "two\nlines", "two lines"],
+    ["back\\slash", "back\\\\slash", "back\\\\slash"],
+  ];
+  for (const [given, prose, cell] of table) {
+    assert.equal(markdownText(given), prose, `markdownText(${JSON.stringify(given)})`);
+    assert.equal(tableCell(given), cell, `tableCell(${JSON.stringify(given)})`);
+  }
+});
+
+test("generatedHeader: one line per comment style, recognisable with the schema hash", async () => {
+  const model = await mysqlModel();
+  for (const style of ["line", "hash", "html"] as const) {
+    const header = generatedHeader(model, style);
+    assert.ok(!header.includes("\n"));
+    const match = GENERATED_HEADER_PATTERN.exec(header);
+    assert.ok(match, header);
+    assert.equal(match[1], "schemas/mysql.yaml");
+    assert.equal(match[2], model.source.sha256);
+  }
+});
+
+test("model: spec fields in schema order, sensitivity and presence from the schema", async () => {
+  const model = await mysqlModel();
+  assert.deepEqual(
+    model.specFields.map((f) => [f.name, f.hookName, f.alwaysPresent, f.sensitive]),
+    [
+      ["image", "onImageChange", true, false],
+      ["database", "onDatabaseChange", true, false],
+      ["password", "onPasswordChange", false, true],
+      ["passwordSecretRef", "onPasswordSecretRefChange", false, false],
+      ["storage_size", "onStorageSizeChange", true, false],
+      ["storageClassName", "onStorageClassNameChange", false, false],
+    ],
+  );
+  assert.equal(model.runtimeImport, "../src/runtime/resource-reconciler.ts", "default: relative path from generated/");
+  assert.equal((await mysqlModel({ outDir: "out/deep" })).runtimeImport, "../../src/runtime/resource-reconciler.ts");
+  assert.equal((await mysqlModel({ runtimeImport: "generator-mysqlop/runtime" })).runtimeImport, "generator-mysqlop/runtime");
+});
+
+test("stripGeneratorExtensions removes x-mysqlop-* keys only, never user data", () => {
+  const given = {
+    type: "object",
+    "x-mysqlop-sensitive": true,
+    properties: { "x-mysqlop-sensitive": { type: "string", "x-mysqlop-pattern-hint": "h", default: { "x-mysqlop-keep": 1 }, enum: ["x-mysqlop-a"] } },
+    oneOf: [{ required: ["a"], "x-mysqlop-sensitive": true }],
+  };
+  assert.deepEqual(stripGeneratorExtensions(given), {
+    type: "object",
+    properties: { "x-mysqlop-sensitive": { type: "string", default: { "x-mysqlop-keep": 1 }, enum: ["x-mysqlop-a"] } },
+    oneOf: [{ required: ["a"] }],
+  });
+});
+
+test("CRD: mysqls.otus.homework, v1 served+storage, status subresource, short names, the original four fields, no generator extensions", async () => {
+  const model = await mysqlModel();
+  const crd = buildCrd(model) as { metadata: { name: string }; spec: Record<string, unknown> & { versions: Record<string, unknown>[]; names: Record<string, unknown> } };
+  assert.equal(crd.metadata.name, "mysqls.otus.homework");
+  assert.equal(crd.spec.scope, "Namespaced");
+  assert.deepEqual(crd.spec.names, { kind: "MySQL", listKind: "MySQLList", plural: "mysqls", singular: "mysql", shortNames: ["my"] });
+  const [v1] = crd.spec.versions;
+  assert.ok(v1);
+  assert.equal(v1.name, "v1");
+  assert.equal(v1.served, true);
+  assert.equal(v1.storage, true);
+  assert.deepEqual(v1.subresources, { status: {} });
+  const spec = (v1.schema as { openAPIV3Schema: { properties: { spec: { properties: Record<string, unknown> } } } }).openAPIV3Schema.properties.spec;
+  for (const field of ["image", "database", "password", "storage_size"]) assert.ok(field in spec.properties, field);
+  const text = emitCrd(model);
+  assert.ok(!text.includes("x-mysqlop-"), "our extensions are stripped: the API server rejects unknown keys");
+  assert.match(text, /x-kubernetes-list-type: map/);
+  const columns = (v1.additionalPrinterColumns as { name: string }[]).map((c) => c.name);
+  assert.deepEqual(columns, ["Image", "Database", "Storage", "Ready", "Message", "Age"]);
+});
+
+test("RBAC: exact verbs from the schema, no wildcard, cluster role for the operator, role for leases", async () => {
+  const model = await mysqlModel();
+  const text = emitRbac(model);
+  assert.ok(!text.includes("*"), "no * anywhere");
+  const docs = parseAllDocuments(text);
+  assert.ok(Array.isArray(docs));
+  const objects = docs.map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string }; rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[] });
+  assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`), [
+    "ServiceAccount/mysqlop-system/mysqlop",
+    "ClusterRole//mysqlop",
+    "ClusterRoleBinding//mysqlop",
+    "Role/mysqlop-system/mysqlop",
+    "RoleBinding/mysqlop-system/mysqlop",
+  ]);
+  const rules = new Map(objects[1]!.rules!.map((r) => [`${r.apiGroups[0]}/${r.resources[0]}`, r.verbs]));
+  assert.deepEqual(rules.get("otus.homework/mysqls"), ["get", "list", "watch", "patch"]);
+  assert.deepEqual(rules.get("otus.homework/mysqls/status"), ["get", "update", "patch"]);
+  assert.deepEqual(rules.get("otus.homework/mysqls/finalizers"), ["update"]);
+  for (const kind of ["/persistentvolumeclaims", "/persistentvolumes", "/services", "apps/deployments", "batch/jobs", "/secrets", "/configmaps", "/events"]) assert.ok(rules.has(kind), kind);
+  assert.deepEqual(objects[3]!.rules, [{ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] }]);
+});

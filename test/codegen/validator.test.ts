@@ -1,0 +1,100 @@
+/**
+ * The generated validator (generated/mysql-validator.ts) against documents a person would
+ * write: what it accepts, what it rejects, and that each message names the field, the
+ * rule and the expected form.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { validateMySQL } from "../../generated/mysql-validator.ts";
+
+function resource(spec: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { apiVersion: "otus.homework/v1", kind: "MySQL", metadata: { name: "mysql-instance" }, spec, ...extra };
+}
+
+const ORIGINAL = { image: "mysql:5.7", database: "otus-database", password: "otuspassword", storage_size: "1Gi" };
+
+test("accepts the original sample and the optional fields", () => {
+  const table: Record<string, unknown>[] = [
+    resource(ORIGINAL),
+    resource({ database: "otus-database", password: "p", storage_size: "1Gi" }),
+    resource({ database: "db", passwordSecretRef: { name: "mysql-root", key: "password" }, storage_size: "10Gi", storageClassName: "fast.ssd" }),
+    resource(ORIGINAL, { metadata: { name: "m", namespace: "team-a", labels: { a: "b" }, annotations: { x: "y" } } }),
+  ];
+  for (const doc of table) assert.deepEqual(validateMySQL(doc), [], JSON.stringify(doc));
+});
+
+test("database: any name MySQL allows, and nothing else", () => {
+  const accepted = ["otus-database", "it's", "back`tick", "dollar$HOME", "two words", "new\nline", "données", "数据库", "a".repeat(64), " leading-space", "semi;colon", "--all-databases"];
+  for (const database of accepted) assert.deepEqual(validateMySQL(resource({ ...ORIGINAL, database })), [], JSON.stringify(database));
+  const rejected: [string, RegExp][] = [
+    ["a".repeat(65), /^spec\.database: must be at most 64 characters long, got 65$/],
+    ["a/b", /^spec\.database: must be a MySQL database name: no "\/", "\\", "\." or NUL, and not ending in a space, got "a\/b"$/],
+    ["a\\b", /spec\.database: must be a MySQL database name/],
+    ["a.b", /spec\.database: must be a MySQL database name/],
+    ["nul\u0000", /spec\.database: must be a MySQL database name/],
+    ["trailing ", /spec\.database: must be a MySQL database name/],
+  ];
+  for (const [database, want] of rejected) {
+    const issues = validateMySQL(resource({ ...ORIGINAL, database }));
+    assert.equal(issues.length, 1, `${JSON.stringify(database)}: ${JSON.stringify(issues)}`);
+    assert.match(issues[0]!.message, want);
+    assert.deepEqual(issues[0]!.path, ["spec", "database"]);
+  }
+  const empty = validateMySQL(resource({ ...ORIGINAL, database: "" })).map((i) => i.message);
+  assert.ok(empty.includes('spec.database: must be at least 1 character(s) long, got ""'), JSON.stringify(empty));
+});
+
+test("storage_size: Kubernetes quantities only", () => {
+  for (const size of ["1Gi", "500Mi", "1.5Gi", "1e3", "100", "2Ti", "0.5", "1k", "+1Gi"]) {
+    assert.deepEqual(validateMySQL(resource({ ...ORIGINAL, storage_size: size })), [], size);
+  }
+  for (const size of ["lots", "1GB", "-1Gi", "", "1 Gi", "Gi", "1Gi\n"]) {
+    const issues = validateMySQL(resource({ ...ORIGINAL, storage_size: size }));
+    assert.equal(issues.length, 1, size);
+    assert.equal(issues[0]!.message, `spec.storage_size: must be a Kubernetes quantity such as 1Gi or 500Mi, got ${JSON.stringify(size)}`);
+    assert.equal(issues[0]!.rule, "pattern");
+  }
+  assert.deepEqual(
+    validateMySQL(resource({ ...ORIGINAL, storage_size: 1 })).map((i) => i.message),
+    ["spec.storage_size: must be a string, got 1"],
+  );
+});
+
+test("unknown fields are rejected at every level, naming the field", () => {
+  const table: [Record<string, unknown>, string][] = [
+    [resource(ORIGINAL, { usless_data: "useless info" }), 'unknown field "usless_data" (known fields: apiVersion, kind, metadata, spec, status)'],
+    [resource({ ...ORIGINAL, usless_data: "useless info" }), 'spec: unknown field "usless_data" (known fields: image, database, password, passwordSecretRef, storage_size, storageClassName)'],
+    [resource({ database: "d", storage_size: "1Gi", passwordSecretRef: { name: "s", key: "k", namespace: "x" } }), 'spec.passwordSecretRef: unknown field "namespace" (known fields: name, key)'],
+    [resource(ORIGINAL, { status: { backup: { when: "now" } } }), 'status.backup: unknown field "when" (known fields: lastSucceeded, job, dumpFile, sha256)'],
+  ];
+  for (const [doc, want] of table) {
+    const issues = validateMySQL(doc);
+    assert.deepEqual(issues.map((i) => i.message), [want]);
+    assert.equal(issues[0]!.rule, "additionalProperties");
+  }
+});
+
+test("password or passwordSecretRef: exactly one", () => {
+  const none = validateMySQL(resource({ database: "d", storage_size: "1Gi" }));
+  assert.deepEqual(none.map((i) => i.message), ['spec: set exactly one of "password", "passwordSecretRef", got none']);
+  const both = validateMySQL(resource({ ...ORIGINAL, passwordSecretRef: { name: "s", key: "k" } }));
+  assert.deepEqual(both.map((i) => i.message), ['spec: set exactly one of "password", "passwordSecretRef", got "password" and "passwordSecretRef"']);
+});
+
+test("required fields, types, apiVersion/kind and the resource name", () => {
+  const table: [Record<string, unknown>, string[]][] = [
+    [resource({ password: "p" }), ['spec: missing required field "database"', 'spec: missing required field "storage_size"']],
+    [{ ...resource(ORIGINAL), apiVersion: "otus.homework/v2" }, ['apiVersion: must be "otus.homework/v1", got "otus.homework/v2"']],
+    [{ ...resource(ORIGINAL), kind: "MySql" }, ['kind: must be "MySQL", got "MySql"']],
+    [{ apiVersion: "otus.homework/v1", kind: "MySQL", metadata: { name: "m" } }, ['missing required field "spec"']],
+    [resource({ ...ORIGINAL, image: 5 }), ["spec.image: must be a string, got 5"]],
+    [resource(ORIGINAL, { metadata: { name: "Mysql_1" } }), ['metadata.name: must be a DNS-1035 label (lower-case letters, digits and "-", starting with a letter) because it names the Service, got "Mysql_1"']],
+    [resource(ORIGINAL, { metadata: { name: "m".repeat(53) } }), ["metadata.name: must be at most 52 characters long, got 53"]],
+    [resource(ORIGINAL, { status: { conditions: [{ type: "Ready", status: "Yes", reason: "R", message: "", lastTransitionTime: "yesterday" }] } }), [
+      'status.conditions[0].status: must be one of "True", "False", "Unknown", got "Yes"',
+      'status.conditions[0].lastTransitionTime: must be in date-time format (RFC 3339, e.g. 2026-01-31T12:00:00Z), got "yesterday"',
+    ]],
+    [[] as unknown as Record<string, unknown>, ["must be an object (a mapping of fields), got a list"]],
+  ];
+  for (const [doc, want] of table) assert.deepEqual(validateMySQL(doc).map((i) => i.message).sort(), [...want].sort(), JSON.stringify(doc));
+});
