@@ -1,0 +1,197 @@
+/**
+ * `npm run bench:runtime`: the runtime with a no-op reconciler over N fixture Widgets
+ * (default 2 000, `BENCH_N`), against a bare list+watch loop on client-node's Watch, on the
+ * same control plane, each in its own child process so that peak RSS is its own.
+ *
+ * Phases, for each consumer: (1) start → every object listed (bare) / reconciled (runtime);
+ * (2) the parent updates every object once (32 in flight) → every update seen (bare) /
+ * reconciled (runtime). Printed: objects/s and events/s, latency from update sent to
+ * processed (p50/p99), CPU per event, peak RSS. Figures only; nothing is asserted.
+ */
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { KubeConfig, Watch, type KubernetesObject } from "@kubernetes/client-node";
+import { startControlPlane } from "../../src/envtest/index.ts";
+import { KubeRest, Manager, createJsonLogger, resourcePath, type KindInfo, type Reconciler } from "../../src/runtime/index.ts";
+import { widgetType, type Widget } from "../fixtures/runtime/widget-reconciler.ts";
+
+const N = Number(process.env.BENCH_N ?? 2000);
+const namespace = "bench";
+const widgetKind: KindInfo = { apiVersion: "fixtures.runtime.test/v1", kind: "Widget", plural: "widgets", namespaced: true };
+
+interface ChildReport {
+  mode: string;
+  listMs: number;
+  updateMs: number;
+  latenciesMs: number[];
+  cpuMicrosPerEvent: number;
+  maxRssMb: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** Child: consume, report `listed`, then wait for every update of this round. */
+async function runChild(mode: "bare" | "runtime", kubeconfigPath: string): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const started = performance.now();
+  const seen = new Set<string>();
+  const latencies: number[] = [];
+  let listMs = 0;
+  let cpuAtUpdates = process.cpuUsage();
+  let firstSent = Infinity;
+  const prefix = `${mode}:`;
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  let listed = false;
+  const listedNames = new Set<string>();
+
+  const observe = (object: Widget | undefined): void => {
+    if (object === undefined) return;
+    const name = object.metadata.name ?? "";
+    if (!listed) {
+      listedNames.add(name);
+      if (listedNames.size === N) {
+        listed = true;
+        listMs = performance.now() - started;
+        cpuAtUpdates = process.cpuUsage();
+        process.stdout.write(JSON.stringify({ listed: true }) + "\n");
+      }
+      return;
+    }
+    const message = object.spec.message;
+    if (!message.startsWith(prefix) || seen.has(name)) return;
+    const sentAt = Number(message.slice(message.lastIndexOf(":") + 1));
+    firstSent = Math.min(firstSent, sentAt);
+    seen.add(name);
+    latencies.push(Date.now() - sentAt);
+    if (seen.size === N) finish();
+  };
+
+  let stop: () => Promise<void>;
+  if (mode === "bare") {
+    // The baseline: one paginated list, then one watch, handler counts events; no cache, no queue.
+    const rest = new KubeRest(kc);
+    const path = resourcePath(widgetKind, namespace);
+    let continueToken: string | undefined;
+    let rv: string;
+    do {
+      const page = await rest.get<{ items: Widget[]; metadata: { continue?: string; resourceVersion: string } }>(path, { query: { limit: 500, continue: continueToken } });
+      for (const item of page.items) observe(item);
+      continueToken = page.metadata.continue || undefined;
+      rv = page.metadata.resourceVersion;
+    } while (continueToken !== undefined);
+    const controller = await new Watch(kc).watch(path, { resourceVersion: rv, allowWatchBookmarks: true }, (_phase: string, object: Widget) => observe(object), () => {});
+    stop = async () => {
+      controller.abort();
+      await rest.close();
+    };
+  } else {
+    const manager = new Manager({ name: "bench", kubeConfig: kc, probePort: false, logger: createJsonLogger({ level: "warn" }), resyncMs: 0 });
+    const reconciler: Reconciler = {
+      async reconcile(request, ctx) {
+        observe(ctx.cache.get<Widget>(widgetKind.apiVersion, widgetKind.kind, request.namespace, request.name));
+        return {};
+      },
+    };
+    manager.addController({ name: "bench", resourceType: widgetType, reconciler, concurrency: 2 });
+    const running = manager.start();
+    stop = async () => {
+      await manager.stop();
+      await running;
+    };
+  }
+  await finished;
+  const updateMs = Date.now() - firstSent;
+  const cpu = process.cpuUsage(cpuAtUpdates);
+  const report: ChildReport = {
+    mode,
+    listMs,
+    updateMs,
+    latenciesMs: latencies.sort((a, b) => a - b),
+    cpuMicrosPerEvent: (cpu.user + cpu.system) / N,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  };
+  process.stdout.write(JSON.stringify(report) + "\n");
+  await stop();
+}
+
+async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
+}
+
+async function measure(mode: "bare" | "runtime", kubeconfigPath: string, rest: KubeRest): Promise<ChildReport> {
+  const child = spawn(process.execPath, [new URL(import.meta.url).pathname, `--child=${mode}`, kubeconfigPath], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, BENCH_N: String(N) } });
+  const lines = createInterface(child.stdout);
+  let report: ChildReport | undefined;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const names = Array.from({ length: N }, (_, i) => `w${String(i).padStart(5, "0")}`);
+  await new Promise<void>((resolve, reject) => {
+    lines.on("line", (line) => {
+      const message = JSON.parse(line) as { listed?: boolean } & Partial<ChildReport>;
+      if (message.listed === true) {
+        void inParallel(names, 32, async (name) => {
+          await rest.request("PATCH", resourcePath(widgetKind, namespace, name), { body: { spec: { message: `${mode}:${name}:${Date.now()}` } }, contentType: "application/merge-patch+json" });
+        }).catch(reject);
+      } else if (message.mode !== undefined) {
+        report = message as ChildReport;
+        resolve();
+      }
+    });
+    void exited.then(() => (report === undefined ? reject(new Error(`${mode} child exited without a report`)) : resolve()));
+  });
+  await exited;
+  return report!;
+}
+
+async function main(): Promise<void> {
+  const childArg = process.argv.find((a) => a.startsWith("--child="));
+  if (childArg !== undefined) {
+    await runChild(childArg.slice("--child=".length) as "bare" | "runtime", process.argv[3] ?? "");
+    return;
+  }
+  const plane = await startControlPlane();
+  try {
+    await plane.installCrd(new URL("../fixtures/runtime/widget-crd.yaml", import.meta.url).pathname);
+    await plane.applyManifests([{ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } }]);
+    const rest = new KubeRest(plane.kubeConfig);
+    const createStarted = performance.now();
+    await inParallel(
+      Array.from({ length: N }, (_, i) => i),
+      32,
+      async (i) => {
+        const body: KubernetesObject & { spec: unknown } = { apiVersion: widgetKind.apiVersion, kind: "Widget", metadata: { name: `w${String(i).padStart(5, "0")}`, namespace }, spec: { message: "initial" } };
+        await rest.request("POST", resourcePath(widgetKind, namespace), { body });
+      },
+    );
+    console.log(`created ${N} Widgets in ${((performance.now() - createStarted) / 1000).toFixed(1)} s`);
+    const reports: ChildReport[] = [];
+    for (const mode of ["bare", "runtime"] as const) reports.push(await measure(mode, plane.kubeconfigPath, rest));
+    await rest.close();
+    const rows = reports.map((r) => ({
+      consumer: r.mode === "bare" ? "bare list+watch" : "runtime (no-op reconcile)",
+      "list objects/s": Math.round(N / (r.listMs / 1000)),
+      "update events/s": Math.round(N / (r.updateMs / 1000)),
+      "latency p50 ms": percentile(r.latenciesMs, 50),
+      "latency p99 ms": percentile(r.latenciesMs, 99),
+      "CPU µs/event": Math.round(r.cpuMicrosPerEvent),
+      "peak RSS MB": Math.round(r.maxRssMb),
+    }));
+    console.log(`\nN = ${N} Widgets, one control plane, each consumer in its own process`);
+    console.table(rows);
+    const [bare, runtime] = reports as [ChildReport, ChildReport];
+    const pct = (a: number, b: number): string => `${(((a - b) / b) * 100).toFixed(1)} %`;
+    console.log(`runtime vs bare: list phase time ${pct(runtime.listMs, bare.listMs)}, update phase time ${pct(runtime.updateMs, bare.updateMs)}, CPU per update event ${pct(runtime.cpuMicrosPerEvent, bare.cpuMicrosPerEvent)} (target < 20 %); runtime peak RSS ${Math.round(runtime.maxRssMb)} MB (target < 120 MB)`);
+  } finally {
+    await plane.stop();
+  }
+}
+
+await main();
