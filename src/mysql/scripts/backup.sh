@@ -30,17 +30,33 @@ version=$(sql -e 'SELECT VERSION()') || die "$EXIT_CONNECT" "cannot connect to t
 created=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 # 3. Dump into a temporary file in the same directory (same filesystem, so the
-#    rename in step 5 is atomic). --single-transaction: a consistent InnoDB
-#    snapshot without locking. "--" keeps a name like "--all-databases" a name.
+#    rename in step 5 is atomic), hashing the stream on its way there (tee into
+#    a FIFO read by sha256sum) instead of reading the file again afterwards.
+#    No pipeline: each of the three programs' exit status is checked.
+#    --single-transaction: a consistent InnoDB snapshot without locking.
+#    "--" keeps a database named like "--all-databases" a name.
 tmp_dump=$dir/.mysqlop-dump.sql.tmp.$$
 : >"$tmp_dump" || die "$EXIT_WRITE" "cannot create a file in $dir"
+mkfifo "$work/dump" "$work/hash" || die "$EXIT_WRITE" "cannot create FIFOs in $work"
 say "dumping database $db with $dumper (server $version)"
 "$dumper" --defaults-extra-file="$client_cnf" --single-transaction --routines --triggers --events \
-  --no-tablespaces -- "$db" >"$tmp_dump" ||
-  die "$EXIT_DUMP" "$dumper failed (exit $?); the previous dump is untouched"
+  --no-tablespaces -- "$db" >"$work/dump" &
+dump_pid=$!
+sha256sum <"$work/hash" >"$work/sha256" &
+hash_pid=$!
+if ! tee "$work/hash" <"$work/dump" >"$tmp_dump"; then
+  # Do not wait for a writer or reader that nobody serves any more.
+  kill "$dump_pid" "$hash_pid" 2>/dev/null || :
+  die "$EXIT_WRITE" "writing or hashing $tmp_dump failed; the previous dump is untouched"
+fi
+wait "$dump_pid" || die "$EXIT_DUMP" "$dumper failed (exit $?); the previous dump is untouched"
+wait "$hash_pid" || die "$EXIT_WRITE" "sha256sum failed (exit $?); the previous dump is untouched"
 
 # 4. Metadata: what restore verifies the dump against.
-sum=$(file_sha256 "$tmp_dump") || die "$EXIT_WRITE" "cannot checksum $tmp_dump"
+read -r sum _ <"$work/sha256" || sum=
+case $sum in
+  '' | *[!0-9a-f]*) die "$EXIT_WRITE" "no checksum for $tmp_dump; the previous dump is untouched" ;;
+esac
 size=$(file_size "$tmp_dump") || die "$EXIT_WRITE" "cannot measure $tmp_dump"
 replace_all "$db" '\' '\\'
 replace_all "$replaced" "$NL" '\n'

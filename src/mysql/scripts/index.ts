@@ -94,7 +94,7 @@ export const EXIT_CODES = {
 } as const;
 
 /** Programs the scripts call besides a POSIX `sh` and one client name of each pair. */
-export const REQUIRED_TOOLS = ["cat", "date", "dirname", "mktemp", "mv", "rm", "sha256sum", "sleep", "sync", "wc"] as const;
+export const REQUIRED_TOOLS = ["cat", "date", "dirname", "mkfifo", "mktemp", "mv", "rm", "sha256sum", "sleep", "sync", "tee", "wc"] as const;
 
 /** Client tool names, preferred first: MariaDB images ship `mariadb*`, MySQL images `mysql*`. */
 export const CLIENT_TOOLS = {

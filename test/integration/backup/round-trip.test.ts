@@ -172,7 +172,7 @@ describe("backup and restore round trips", { skip }, () => {
     await server.sql("CREATE DATABASE from_file; CREATE TABLE from_file.t (v int); INSERT INTO from_file.t VALUES (7);");
     const passwordFile = join(ws.root, "password");
     await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
-    const env = { ...connectionEnv(server, user, password, db), [ENV.passwordFile]: passwordFile };
+    const env: Record<string, string> = { ...connectionEnv(server, user, password, db), [ENV.passwordFile]: passwordFile };
     delete env[ENV.password];
 
     const backup = await runScript("backup.sh", ws, env);
