@@ -33,6 +33,9 @@ function previousValue<T>(fingerprint: string | undefined): T | undefined {
  * The reconcile skeleton of MySQL: the runtime's loop (read, finalizer, apply {@link desired}, hooks, status) with one typed hook per spec field.
  * Extend it by hand under src/ (never edit this file) and implement {@link desired}, {@link onCreate}, {@link finalize} and every `on…Change` hook.
  * A field added to the schema adds an abstract hook here, so the subclass stops compiling until it handles the field.
+ *
+ * Hooks never sleep and never write status: they return `this.done()`, `this.waitFor(ms, reason, message)` or `this.failed(reason, message)` and hand status facts back in the result.
+ * Change hooks run in schema order and stop at the first result that is not done; the runtime records the new fingerprints only after every hook reported done, so a hook may be called again with the same change and must be idempotent.
  */
 export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
   /** otus.homework/v1 MySQL. */
@@ -41,13 +44,11 @@ export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
   override readonly finalizer: string = MYSQL_FINALIZER;
 
   /**
-   * Called when `spec.image` differs from the value the last fully successful reconcile applied (never on the first reconcile: {@link onCreate} runs then).
+   * Called when `spec.image` changed since the last fully successful reconcile (not on creation: {@link onCreate} runs then).
    *
    * The MySQL container image. Changing it rolls the Deployment over to the new image (the data volume is kept).
    *
-   * Do what applying {@link desired} cannot do by itself (it already sees the new value), e.g. run a command in the server or refuse the change.
-   * Return `this.done()` once converged, `this.waitFor(ms, reason, message)` to be called again later, or `this.failed(reason, message)` to stop and ask a person.
-   * Never sleep and never write status: hand status facts back in the result. The runtime records the new fingerprint only after every hook reported done.
+   * To do: make the server match `change.current` where applying {@link desired} cannot (it already sees the new value), or refuse with `this.failed(...)`; return `this.done()` once converged, `this.waitFor(...)` to be called again.
    * @param resource - the MySQL as read from the cache
    * @param change - the value applied last time (`previous`) and the value now in the spec (`current`)
    * @param ctx - the runtime: cache, apply, delete, events, log
@@ -59,13 +60,11 @@ export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
   ): Promise<HookResult<MySQLStatus>>;
 
   /**
-   * Called when `spec.database` differs from the value the last fully successful reconcile applied (never on the first reconcile: {@link onCreate} runs then).
+   * Called when `spec.database` changed since the last fully successful reconcile (not on creation: {@link onCreate} runs then).
    *
    * The database to create, backed up on delete and restored on create. Any name MySQL allows: 1 to 64 characters, without "/", "\", "." or NUL, not ending in a space. The operator quotes it everywhere, so hyphens (`otus-database`) and other special characters are fine. Changing it later is refused: the data lives in the old database.
    *
-   * Do what applying {@link desired} cannot do by itself (it already sees the new value), e.g. run a command in the server or refuse the change.
-   * Return `this.done()` once converged, `this.waitFor(ms, reason, message)` to be called again later, or `this.failed(reason, message)` to stop and ask a person.
-   * Never sleep and never write status: hand status facts back in the result. The runtime records the new fingerprint only after every hook reported done.
+   * To do: make the server match `change.current` where applying {@link desired} cannot (it already sees the new value), or refuse with `this.failed(...)`; return `this.done()` once converged, `this.waitFor(...)` to be called again.
    * @param resource - the MySQL as read from the cache
    * @param change - the value applied last time (`previous`) and the value now in the spec (`current`)
    * @param ctx - the runtime: cache, apply, delete, events, log
@@ -77,17 +76,13 @@ export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
   ): Promise<HookResult<MySQLStatus>>;
 
   /**
-   * Called when `spec.password` differs from the value the last fully successful reconcile applied (never on the first reconcile: {@link onCreate} runs then).
+   * Called when `spec.password` changed since the last fully successful reconcile (not on creation: {@link onCreate} runs then).
    *
    * The MySQL root password, inline. Kept for compatibility with the original example; anyone who can read the resource can read it, so prefer `passwordSecretRef`. The operator copies it into the Secret `NAME-credentials` and never logs it. Changing it changes the root password of the running server.
    *
-   * Do what applying {@link desired} cannot do by itself (it already sees the new value), e.g. run a command in the server or refuse the change.
-   * Return `this.done()` once converged, `this.waitFor(ms, reason, message)` to be called again later, or `this.failed(reason, message)` to stop and ask a person.
-   * Never sleep and never write status: hand status facts back in the result. The runtime records the new fingerprint only after every hook reported done.
-   *
-   * The field is sensitive: `change.previous` is always `undefined` (only a salted hash of the old value is kept). Never log, record or return the value.
-   *
-   * The field is optional: `change.current` is `undefined` when it was removed.
+   * To do: make the server match `change.current` where applying {@link desired} cannot (it already sees the new value), or refuse with `this.failed(...)`; return `this.done()` once converged, `this.waitFor(...)` to be called again.
+   * Sensitive: `change.previous` is always `undefined` (only a salted hash of the old value is kept); never log, record or return the value.
+   * Optional: `change.current` is `undefined` when the field was removed.
    * @param resource - the MySQL as read from the cache
    * @param change - the value applied last time (`previous`) and the value now in the spec (`current`)
    * @param ctx - the runtime: cache, apply, delete, events, log
@@ -99,15 +94,12 @@ export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
   ): Promise<HookResult<MySQLStatus>>;
 
   /**
-   * Called when `spec.passwordSecretRef` differs from the value the last fully successful reconcile applied (never on the first reconcile: {@link onCreate} runs then).
+   * Called when `spec.passwordSecretRef` changed since the last fully successful reconcile (not on creation: {@link onCreate} runs then).
    *
    * Reads the MySQL root password from a key of an existing Secret in the resource's namespace. Changing the reference (or the Secret's value) changes the root password of the running server.
    *
-   * Do what applying {@link desired} cannot do by itself (it already sees the new value), e.g. run a command in the server or refuse the change.
-   * Return `this.done()` once converged, `this.waitFor(ms, reason, message)` to be called again later, or `this.failed(reason, message)` to stop and ask a person.
-   * Never sleep and never write status: hand status facts back in the result. The runtime records the new fingerprint only after every hook reported done.
-   *
-   * The field is optional: `change.current` is `undefined` when it was removed.
+   * To do: make the server match `change.current` where applying {@link desired} cannot (it already sees the new value), or refuse with `this.failed(...)`; return `this.done()` once converged, `this.waitFor(...)` to be called again.
+   * Optional: `change.current` is `undefined` when the field was removed.
    * @param resource - the MySQL as read from the cache
    * @param change - the value applied last time (`previous`) and the value now in the spec (`current`)
    * @param ctx - the runtime: cache, apply, delete, events, log
@@ -122,13 +114,11 @@ export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
   ): Promise<HookResult<MySQLStatus>>;
 
   /**
-   * Called when `spec.storage_size` differs from the value the last fully successful reconcile applied (never on the first reconcile: {@link onCreate} runs then).
+   * Called when `spec.storage_size` changed since the last fully successful reconcile (not on creation: {@link onCreate} runs then).
    *
    * Size of the data volume, as a Kubernetes quantity (`1Gi`, `500Mi`). Growing it expands the PersistentVolumeClaim where the storage class allows expansion.
    *
-   * Do what applying {@link desired} cannot do by itself (it already sees the new value), e.g. run a command in the server or refuse the change.
-   * Return `this.done()` once converged, `this.waitFor(ms, reason, message)` to be called again later, or `this.failed(reason, message)` to stop and ask a person.
-   * Never sleep and never write status: hand status facts back in the result. The runtime records the new fingerprint only after every hook reported done.
+   * To do: make the server match `change.current` where applying {@link desired} cannot (it already sees the new value), or refuse with `this.failed(...)`; return `this.done()` once converged, `this.waitFor(...)` to be called again.
    * @param resource - the MySQL as read from the cache
    * @param change - the value applied last time (`previous`) and the value now in the spec (`current`)
    * @param ctx - the runtime: cache, apply, delete, events, log
@@ -140,15 +130,12 @@ export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
   ): Promise<HookResult<MySQLStatus>>;
 
   /**
-   * Called when `spec.storageClassName` differs from the value the last fully successful reconcile applied (never on the first reconcile: {@link onCreate} runs then).
+   * Called when `spec.storageClassName` changed since the last fully successful reconcile (not on creation: {@link onCreate} runs then).
    *
    * StorageClass of the data and backup volumes, for clusters with dynamic provisioning. When omitted the operator creates hostPath PersistentVolumes itself (`NAME-pv`, `backup-NAME-pv`), as the original example did on minikube.
    *
-   * Do what applying {@link desired} cannot do by itself (it already sees the new value), e.g. run a command in the server or refuse the change.
-   * Return `this.done()` once converged, `this.waitFor(ms, reason, message)` to be called again later, or `this.failed(reason, message)` to stop and ask a person.
-   * Never sleep and never write status: hand status facts back in the result. The runtime records the new fingerprint only after every hook reported done.
-   *
-   * The field is optional: `change.current` is `undefined` when it was removed.
+   * To do: make the server match `change.current` where applying {@link desired} cannot (it already sees the new value), or refuse with `this.failed(...)`; return `this.done()` once converged, `this.waitFor(...)` to be called again.
+   * Optional: `change.current` is `undefined` when the field was removed.
    * @param resource - the MySQL as read from the cache
    * @param change - the value applied last time (`previous`) and the value now in the spec (`current`)
    * @param ctx - the runtime: cache, apply, delete, events, log
@@ -185,73 +172,74 @@ export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
     ctx: ReconcileContext,
   ): Promise<HookResult<MySQLStatus>> {
     const current = this.fingerprint(resource);
+    const hooks: [string, () => Promise<HookResult<MySQLStatus>>][] = [
+      [
+        "image",
+        () =>
+          this.onImageChange(
+            resource,
+            { previous: previousValue<MySQLSpec["image"]>(previous["image"]), current: resource.spec["image"] },
+            ctx,
+          ),
+      ],
+      [
+        "database",
+        () =>
+          this.onDatabaseChange(
+            resource,
+            {
+              previous: previousValue<MySQLSpec["database"]>(previous["database"]),
+              current: resource.spec["database"],
+            },
+            ctx,
+          ),
+      ],
+      [
+        "password",
+        () => this.onPasswordChange(resource, { previous: undefined, current: resource.spec["password"] }, ctx),
+      ],
+      [
+        "passwordSecretRef",
+        () =>
+          this.onPasswordSecretRefChange(
+            resource,
+            {
+              previous: previousValue<MySQLSpec["passwordSecretRef"]>(previous["passwordSecretRef"]),
+              current: resource.spec["passwordSecretRef"],
+            },
+            ctx,
+          ),
+      ],
+      [
+        "storage_size",
+        () =>
+          this.onStorageSizeChange(
+            resource,
+            {
+              previous: previousValue<MySQLSpec["storage_size"]>(previous["storage_size"]),
+              current: resource.spec["storage_size"],
+            },
+            ctx,
+          ),
+      ],
+      [
+        "storageClassName",
+        () =>
+          this.onStorageClassNameChange(
+            resource,
+            {
+              previous: previousValue<MySQLSpec["storageClassName"]>(previous["storageClassName"]),
+              current: resource.spec["storageClassName"],
+            },
+            ctx,
+          ),
+      ],
+    ];
     let facts: Partial<MySQLStatus> = {};
     const messages: string[] = [];
-    if (current["image"] !== previous["image"]) {
-      const result = await this.onImageChange(
-        resource,
-        { previous: previousValue<MySQLSpec["image"]>(previous["image"]), current: resource.spec["image"] },
-        ctx,
-      );
-      if (result.kind !== "done") return { ...result, status: { ...facts, ...result.status } };
-      facts = { ...facts, ...result.status };
-      if (result.message !== undefined) messages.push(result.message);
-    }
-    if (current["database"] !== previous["database"]) {
-      const result = await this.onDatabaseChange(
-        resource,
-        { previous: previousValue<MySQLSpec["database"]>(previous["database"]), current: resource.spec["database"] },
-        ctx,
-      );
-      if (result.kind !== "done") return { ...result, status: { ...facts, ...result.status } };
-      facts = { ...facts, ...result.status };
-      if (result.message !== undefined) messages.push(result.message);
-    }
-    if (current["password"] !== previous["password"]) {
-      const result = await this.onPasswordChange(
-        resource,
-        { previous: undefined, current: resource.spec["password"] },
-        ctx,
-      );
-      if (result.kind !== "done") return { ...result, status: { ...facts, ...result.status } };
-      facts = { ...facts, ...result.status };
-      if (result.message !== undefined) messages.push(result.message);
-    }
-    if (current["passwordSecretRef"] !== previous["passwordSecretRef"]) {
-      const result = await this.onPasswordSecretRefChange(
-        resource,
-        {
-          previous: previousValue<MySQLSpec["passwordSecretRef"]>(previous["passwordSecretRef"]),
-          current: resource.spec["passwordSecretRef"],
-        },
-        ctx,
-      );
-      if (result.kind !== "done") return { ...result, status: { ...facts, ...result.status } };
-      facts = { ...facts, ...result.status };
-      if (result.message !== undefined) messages.push(result.message);
-    }
-    if (current["storage_size"] !== previous["storage_size"]) {
-      const result = await this.onStorageSizeChange(
-        resource,
-        {
-          previous: previousValue<MySQLSpec["storage_size"]>(previous["storage_size"]),
-          current: resource.spec["storage_size"],
-        },
-        ctx,
-      );
-      if (result.kind !== "done") return { ...result, status: { ...facts, ...result.status } };
-      facts = { ...facts, ...result.status };
-      if (result.message !== undefined) messages.push(result.message);
-    }
-    if (current["storageClassName"] !== previous["storageClassName"]) {
-      const result = await this.onStorageClassNameChange(
-        resource,
-        {
-          previous: previousValue<MySQLSpec["storageClassName"]>(previous["storageClassName"]),
-          current: resource.spec["storageClassName"],
-        },
-        ctx,
-      );
+    for (const [field, call] of hooks) {
+      if (current[field] === previous[field]) continue;
+      const result = await call();
       if (result.kind !== "done") return { ...result, status: { ...facts, ...result.status } };
       facts = { ...facts, ...result.status };
       if (result.message !== undefined) messages.push(result.message);

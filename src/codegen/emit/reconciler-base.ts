@@ -27,20 +27,15 @@ function fieldType(model: GeneratorModel, field: SpecField): string {
 
 function hookDocs(field: SpecField): string {
   const lines = [
-    `Called when \`spec.${field.name}\` differs from the value the last fully successful reconcile applied (never on the first reconcile: {@link onCreate} runs then).`,
+    `Called when \`spec.${field.name}\` changed since the last fully successful reconcile (not on creation: {@link onCreate} runs then).`,
     "",
     escapeDocComment(field.description.trim()),
     "",
-    "Do what applying {@link desired} cannot do by itself (it already sees the new value), e.g. run a command in the server or refuse the change.",
-    "Return `this.done()` once converged, `this.waitFor(ms, reason, message)` to be called again later, or `this.failed(reason, message)` to stop and ask a person.",
-    "Never sleep and never write status: hand status facts back in the result. The runtime records the new fingerprint only after every hook reported done.",
+    "To do: make the server match `change.current` where applying {@link desired} cannot (it already sees the new value), or refuse with `this.failed(...)`; return `this.done()` once converged, `this.waitFor(...)` to be called again.",
   ];
   if (field.sensitive)
-    lines.push(
-      "",
-      "The field is sensitive: `change.previous` is always `undefined` (only a salted hash of the old value is kept). Never log, record or return the value.",
-    );
-  if (!field.alwaysPresent) lines.push("", "The field is optional: `change.current` is `undefined` when it was removed.");
+    lines.push("Sensitive: `change.previous` is always `undefined` (only a salted hash of the old value is kept); never log, record or return the value.");
+  if (!field.alwaysPresent) lines.push("Optional: `change.current` is `undefined` when the field was removed.");
   return lines.join("\n");
 }
 
@@ -83,20 +78,29 @@ function fingerprintBody(model: GeneratorModel): string {
 
 function dispatchBody(model: GeneratorModel): string {
   const status = model.typeNames.status;
-  const lines = ["const current = this.fingerprint(resource);", `let facts: Partial<${status}> = {};`, "const messages: string[] = [];"];
+  const lines = [
+    "const current = this.fingerprint(resource);",
+    // One closure per field keeps each hook call fully typed while the loop stays generic.
+    `const hooks: [string, () => Promise<HookResult<${status}>>][] = [`,
+  ];
   for (const f of model.specFields) {
     const key = JSON.stringify(f.name);
     const previous = f.sensitive ? "undefined" : `previousValue<${fieldType(model, f)}>(previous[${key}])`;
-    lines.push(
-      `if (current[${key}] !== previous[${key}]) {`,
-      `  const result = await this.${f.hookName}(resource, { previous: ${previous}, current: resource.spec[${key}] }, ctx);`,
-      '  if (result.kind !== "done") return { ...result, status: { ...facts, ...result.status } };',
-      "  facts = { ...facts, ...result.status };",
-      "  if (result.message !== undefined) messages.push(result.message);",
-      "}",
-    );
+    lines.push(`  [${key}, () => this.${f.hookName}(resource, { previous: ${previous}, current: resource.spec[${key}] }, ctx)],`);
   }
-  lines.push('return done(messages.length > 0 ? messages.join("; ") : undefined, facts);');
+  lines.push(
+    "];",
+    `let facts: Partial<${status}> = {};`,
+    "const messages: string[] = [];",
+    "for (const [field, call] of hooks) {",
+    "  if (current[field] === previous[field]) continue;",
+    "  const result = await call();",
+    '  if (result.kind !== "done") return { ...result, status: { ...facts, ...result.status } };',
+    "  facts = { ...facts, ...result.status };",
+    "  if (result.message !== undefined) messages.push(result.message);",
+    "}",
+    'return done(messages.length > 0 ? messages.join("; ") : undefined, facts);',
+  );
   return lines.join("\n");
 }
 
@@ -117,6 +121,9 @@ function statements(model: GeneratorModel): StatementStructures[] {
           `The reconcile skeleton of ${model.kind}: the runtime's loop (read, finalizer, apply {@link desired}, hooks, status) with one typed hook per spec field.`,
           `Extend it by hand under src/ (never edit this file) and implement {@link desired}, {@link onCreate}, {@link finalize} and every \`on…Change\` hook.`,
           "A field added to the schema adds an abstract hook here, so the subclass stops compiling until it handles the field.",
+          "",
+          "Hooks never sleep and never write status: they return `this.done()`, `this.waitFor(ms, reason, message)` or `this.failed(reason, message)` and hand status facts back in the result.",
+          "Change hooks run in schema order and stop at the first result that is not done; the runtime records the new fingerprints only after every hook reported done, so a hook may be called again with the same change and must be idempotent.",
         ].join("\n"),
       },
     ],

@@ -1,0 +1,156 @@
+/**
+ * `npm run bench:generate`: how long a full generate takes, in-process (per stage) and as
+ * a CLI process, for the MySQL schema and synthetic schemas of growing size. Prints
+ * figures; asserts nothing.
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, symlink, mkdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { stringify } from "yaml";
+import { parseSchemaText } from "../../src/codegen/load.ts";
+import { validateSchema } from "../../src/codegen/validate.ts";
+import { buildModel } from "../../src/codegen/model.ts";
+import { renderOutputs } from "../../src/codegen/pipeline.ts";
+import { writeOutputs } from "../../src/codegen/write.ts";
+
+const repo = fileURLToPath(new URL("../../", import.meta.url));
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+/** A schema like the MySQL one with `n` spec fields of mixed kinds. */
+function syntheticSchema(n: number): string {
+  const properties: Record<string, unknown> = {};
+  for (let i = 0; i < n; i++) {
+    const name = `field${i}`;
+    switch (i % 4) {
+      case 0:
+        properties[name] = { type: "string", pattern: "^[a-z]+$", maxLength: 63, description: `String field ${i}.` };
+        break;
+      case 1:
+        properties[name] = { type: "integer", minimum: 0, default: i, description: `Integer field ${i}.` };
+        break;
+      case 2:
+        properties[name] = { type: "object", title: `Nested${i}`, description: `Object field ${i}.`, properties: { a: { type: "string", description: "A." }, b: { type: "boolean", description: "B." } } };
+        break;
+      default:
+        properties[name] = { type: "array", description: `List field ${i}.`, items: { type: "string" }, "x-kubernetes-list-type": "set" };
+    }
+  }
+  return stringify({
+    group: "bench.example.com",
+    names: { kind: "Bench", plural: "benches", singular: "bench" },
+    scope: "Namespaced",
+    finalizer: "bench.example.com/finalize",
+    versions: [{
+      name: "v1",
+      served: true,
+      storage: true,
+      additionalPrinterColumns: [{ name: "F0", type: "string", jsonPath: ".spec.field0" }],
+      schema: { openAPIV3Schema: { type: "object", properties: {
+        spec: { type: "object", description: "Spec.", properties },
+        status: { type: "object", description: "Status.", properties: {
+          observedGeneration: { type: "integer", description: "G." },
+          conditions: { type: "array", description: "C.", items: { type: "object", properties: { type: { type: "string" }, status: { type: "string" } } } },
+          message: { type: "string", description: "M." },
+          appliedSpec: { type: "object", description: "A.", additionalProperties: { type: "string" } },
+        } },
+      } } },
+    }],
+    operator: { serviceAccount: "bench", namespace: "bench-system", resource: { verbs: ["get", "list", "watch"] } },
+  });
+}
+
+async function tempProject(schema: string): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), "mysqlop-bench-"));
+  await mkdir(join(root, "schemas"));
+  await writeFile(join(root, "schemas/mysql.yaml"), schema);
+  await symlink(join(repo, "node_modules"), join(root, "node_modules"), "dir");
+  return root;
+}
+
+interface Timing {
+  total: number;
+  stages: Record<string, number>;
+}
+
+/** One full in-process generate into `root`, timed per stage. */
+async function generateOnce(schema: string, root: string): Promise<Timing> {
+  const stages: Record<string, number> = {};
+  let t = performance.now();
+  const lap = (name: string): void => {
+    const now = performance.now();
+    stages[name] = now - t;
+    t = now;
+  };
+  const start = t;
+  const loaded = parseSchemaText(schema, "schemas/mysql.yaml");
+  lap("load");
+  validateSchema(loaded);
+  lap("validate");
+  const model = buildModel(loaded, { root, schemaPath: "schemas/mysql.yaml" });
+  lap("model");
+  const files = await renderOutputs(model);
+  lap("emit+format");
+  await writeOutputs(root, files);
+  lap("write");
+  return { total: performance.now() - start, stages };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+const ms = (v: number): string => `${v.toFixed(1)} ms`;
+
+async function benchInProcess(label: string, schema: string): Promise<number> {
+  const root = await tempProject(schema);
+  try {
+    const runs: Timing[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      await rm(join(root, "generated"), { recursive: true, force: true });
+      await rm(join(root, "deploy"), { recursive: true, force: true });
+      runs.push(await generateOnce(schema, root));
+    }
+    const stageNames = Object.keys(runs[0]!.stages);
+    const stages = stageNames.map((s) => `${s} ${ms(median(runs.map((r) => r.stages[s]!)))}`).join(", ");
+    const total = median(runs.map((r) => r.total));
+    console.log(`in-process  ${label.padEnd(22)} first ${ms(runs[0]!.total).padStart(10)}  median ${ms(total).padStart(10)}  (${stages})`);
+    return total;
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+async function benchCli(label: string, schema: string): Promise<void> {
+  const root = await tempProject(schema);
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      await rm(join(root, "generated"), { recursive: true, force: true });
+      const start = performance.now();
+      await promisify(execFile)(process.execPath, [join(repo, "src/cli/main.ts"), "generate", "--root", root]);
+      times.push(performance.now() - start);
+    }
+    const checkStart = performance.now();
+    await promisify(execFile)(process.execPath, [join(repo, "src/cli/main.ts"), "generate", "--check", "--root", root]);
+    const check = performance.now() - checkStart;
+    console.log(`CLI process ${label.padEnd(22)} median ${ms(median(times)).padStart(10)}  min ${ms(Math.min(...times)).padStart(10)}  (--check ${ms(check)})`);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+console.log(`mysqlop generate benchmark: node ${process.version}, ${RUNS} runs each (BENCH_RUNS to change); the first in-process run includes module warm-up\n`);
+const mysql = await readFile(join(repo, "schemas/mysql.yaml"), "utf8");
+await benchInProcess("MySQL schema (6 fields)", mysql);
+const growth: [number, number][] = [];
+for (const n of [10, 30, 100, 300]) growth.push([n, await benchInProcess(`synthetic ${n} fields`, syntheticSchema(n))]);
+console.log("");
+await benchCli("MySQL schema (6 fields)", mysql);
+await benchCli("synthetic 300 fields", syntheticSchema(300));
+console.log("\ngrowth (in-process median per field, from 30 fields on; flat or falling = linear or better):");
+for (const [n, t] of growth) console.log(`  ${String(n).padStart(4)} fields  ${ms(t).padStart(10)}  ${(t / n).toFixed(2)} ms/field`);
