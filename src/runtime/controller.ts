@@ -74,6 +74,14 @@ export class Controller {
   readonly #deps: ControllerDeps;
   readonly #log: JsonLogger;
   readonly #workers: Promise<void>[] = [];
+  readonly #metrics: {
+    readonly success: { inc(): void };
+    readonly requeueAfter: { inc(): void };
+    readonly error: { inc(): void };
+    readonly errors: { inc(): void };
+    readonly time: { observe(value: number): void };
+    readonly active: { inc(): void; dec(): void; set(value: number): void };
+  };
 
   constructor(options: ControllerOptions, deps: ControllerDeps) {
     this.name = options.name;
@@ -82,17 +90,30 @@ export class Controller {
     this.#log = deps.log.child({ controller: options.name });
     const { metrics } = deps;
     const name = options.name;
+    // Label children are bound once: prom-client hashes a label object on every unbound call.
+    const adds = metrics.queueAdds.labels({ name });
+    const depth = metrics.queueDepth.labels({ name });
+    const latency = metrics.queueLatency.labels({ name });
+    const retries = metrics.queueRetries.labels({ name });
     this.queue = new WorkQueue({
       backoff: options.backoff,
       observer: {
-        added: () => metrics.queueAdds.inc({ name }),
-        depth: (depth) => metrics.queueDepth.set({ name }, depth),
-        taken: (_key, waitedMs) => metrics.queueLatency.observe({ name }, waitedMs / 1000),
-        retried: () => metrics.queueRetries.inc({ name }),
+        added: () => adds.inc(),
+        depth: (n) => depth.set(n),
+        taken: (_key, waitedMs) => latency.observe(waitedMs / 1000),
+        retried: () => retries.inc(),
       },
     });
+    this.#metrics = {
+      success: metrics.reconcileTotal.labels({ controller: name, result: "success" }),
+      requeueAfter: metrics.reconcileTotal.labels({ controller: name, result: "requeue_after" }),
+      error: metrics.reconcileTotal.labels({ controller: name, result: "error" }),
+      errors: metrics.reconcileErrors.labels({ controller: name }),
+      time: metrics.reconcileTime.labels({ controller: name }),
+      active: metrics.activeWorkers.labels({ controller: name }),
+    };
     metrics.maxConcurrentReconciles.set({ controller: name }, this.#concurrency);
-    metrics.activeWorkers.set({ controller: name }, 0);
+    this.#metrics.active.set(0);
     const primary = options.resourceType;
     deps.informerFor(kindInfoOf(primary)).onEvent((event) => {
       const meta = event.object.metadata;
@@ -133,38 +154,37 @@ export class Controller {
   }
 
   async #work(): Promise<void> {
-    const { metrics } = this.#deps;
-    const controller = this.name;
+    const metrics = this.#metrics;
     for (;;) {
       const key = await this.queue.get();
       if (key === undefined) return;
       const log = this.#log.child({ key });
       const started = performance.now();
-      metrics.activeWorkers.inc({ controller });
+      metrics.active.inc();
       try {
         const ctx = createReconcileContext({ cache: this.#deps.cache, events: this.#deps.events, log, writer: this.#deps.writer });
         const result = await this.#options.reconciler.reconcile(parseKey(key), ctx);
         this.queue.forget(key);
         if (result.requeueAfterMs !== undefined && result.requeueAfterMs > 0) {
           this.queue.addAfter(key, result.requeueAfterMs);
-          metrics.reconcileTotal.inc({ controller, result: "requeue_after" });
+          metrics.requeueAfter.inc();
           log.debug("reconciled; requeue later", { requeueAfterMs: result.requeueAfterMs });
         } else {
-          metrics.reconcileTotal.inc({ controller, result: "success" });
+          metrics.success.inc();
           log.debug("reconciled");
         }
       } catch (error) {
         if (error instanceof NotLeaderError) {
           log.info("reconcile abandoned: leadership lost");
         } else {
-          metrics.reconcileTotal.inc({ controller, result: "error" });
-          metrics.reconcileErrors.inc({ controller });
+          metrics.error.inc();
+          metrics.errors.inc();
           const retryInMs = this.queue.addRateLimited(key);
           log.error("reconcile failed", { error: describeError(error), retryInMs, failures: this.queue.failures(key) });
         }
       } finally {
-        metrics.reconcileTime.observe({ controller }, (performance.now() - started) / 1000);
-        metrics.activeWorkers.dec({ controller });
+        metrics.time.observe((performance.now() - started) / 1000);
+        metrics.active.dec();
         this.queue.done(key);
       }
     }
