@@ -1,0 +1,210 @@
+/**
+ * The informer's restart logic against a scripted HTTP endpoint standing in for the API
+ * server: the faults here (a watch that stays silent forever, 5xx answers, 410 Gone) cannot be
+ * provoked on demand from a real kube-apiserver. The real-server recovery is covered by
+ * test/integration/runtime/reconcile-flow.test.ts.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { KubeConfig } from "@kubernetes/client-node";
+import { Informer, type InformerEvent } from "../../src/runtime/informer.ts";
+import { KubeRest, type KindInfo } from "../../src/runtime/kube-rest.ts";
+import { createJsonLogger } from "../../src/runtime/logger.ts";
+import { createRuntimeMetrics } from "../../src/runtime/metrics.ts";
+
+const kind: KindInfo = { apiVersion: "fixtures.runtime.test/v1", kind: "Widget", plural: "widgets", namespaced: true };
+type WatchScript = (res: ServerResponse, url: URL) => void;
+
+let server: Server;
+let port: number;
+let objects: Map<string, { name: string; rv: number }>;
+let rv = 0;
+let listFailures = 0;
+let watchScripts: WatchScript[] = [];
+const requests: string[] = [];
+const openResponses = new Set<ServerResponse>();
+
+function widget(name: string, resourceVersion: number): object {
+  return { apiVersion: kind.apiVersion, kind: kind.kind, metadata: { name, namespace: "ns", resourceVersion: String(resourceVersion), managedFields: [{ manager: "x" }] }, spec: { message: name } };
+}
+
+function handle(req: IncomingMessage, res: ServerResponse): void {
+  const url = new URL(req.url ?? "/", "http://fake");
+  requests.push(`${url.searchParams.get("watch") === "true" ? "watch" : "list"} rv=${url.searchParams.get("resourceVersion") ?? ""}`);
+  if (url.searchParams.get("watch") !== "true") {
+    if (listFailures > 0) {
+      listFailures--;
+      res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ kind: "Status", message: "etcd unavailable", code: 503 }));
+      return;
+    }
+    const items = [...objects.values()].map((o) => {
+      const w = widget(o.name, o.rv) as { apiVersion?: string; kind?: string };
+      delete w.apiVersion; // like the real API server: list items carry no apiVersion/kind
+      delete w.kind;
+      return w;
+    });
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ kind: "WidgetList", metadata: { resourceVersion: String(rv) }, items }));
+    return;
+  }
+  const script = watchScripts.shift();
+  if (script === undefined) {
+    // Default: an open, quiet watch.
+    res.writeHead(200, { "content-type": "application/json" });
+    res.flushHeaders();
+    openResponses.add(res);
+    return;
+  }
+  script(res, url);
+}
+
+function sendEvent(res: ServerResponse, type: string, object: object): void {
+  res.write(JSON.stringify({ type, object }) + "\n");
+}
+
+function startInformer(overrides: { stallMs?: number } = {}) {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({ clusters: [{ name: "fake", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }], users: [{ name: "u" }], contexts: [{ name: "fake", cluster: "fake", user: "u" }], currentContext: "fake" });
+  const metrics = createRuntimeMetrics({ defaultMetrics: false });
+  const rest = new KubeRest(kc);
+  const events: InformerEvent[] = [];
+  const informer = new Informer({ rest, kind, log: createJsonLogger({ level: "error" }), metrics, resyncMs: 0, stallMs: overrides.stallMs ?? 60_000, backoff: { baseMs: 50, maxMs: 400, jitter: 0.2 } });
+  informer.onEvent((e) => events.push(e));
+  informer.start();
+  return { informer, metrics, events, rest };
+}
+
+async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}; requests: ${requests.join(", ")}`);
+    await sleep(10);
+  }
+}
+
+async function restarts(metrics: ReturnType<typeof createRuntimeMetrics>, reason: string): Promise<number> {
+  const values = (await metrics.watchRestarts.get()).values;
+  return values.filter((v) => v.labels.reason === reason).reduce((sum, v) => sum + v.value, 0);
+}
+
+before(async () => {
+  server = createServer(handle);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  port = (server.address() as AddressInfo).port;
+});
+
+after(async () => {
+  for (const res of openResponses) res.destroy();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+function reset(): void {
+  objects = new Map([["a", { name: "a", rv: 1 }]]);
+  rv = 1;
+  listFailures = 0;
+  watchScripts = [];
+  requests.length = 0;
+}
+
+test("a watch that goes silent is restarted by the watchdog and the missed change arrives", async () => {
+  reset();
+  let silent: ServerResponse | undefined;
+  watchScripts = [
+    (res) => {
+      // Connected, then never a byte again: the silent stop seen in client-node issues.
+      res.writeHead(200, { "content-type": "application/json" });
+      res.flushHeaders();
+      silent = res;
+      openResponses.add(res);
+    },
+    (res, url) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      assert.equal(url.searchParams.get("resourceVersion"), "1", "resumes from the last resourceVersion, no relist");
+      sendEvent(res, "ADDED", widget("b", 2));
+      openResponses.add(res);
+    },
+  ];
+  const { informer, metrics } = startInformer({ stallMs: 400 });
+  try {
+    await until("synced", () => informer.synced);
+    assert.ok(informer.get("ns", "a"), "listed object cached");
+    assert.equal(informer.get("ns", "a")?.apiVersion, kind.apiVersion, "list items get apiVersion/kind");
+    assert.equal(informer.get("ns", "a")?.metadata?.managedFields, undefined, "managedFields trimmed");
+    await until("b via the restarted watch", () => informer.get("ns", "b") !== undefined, 5000);
+    assert.ok(silent !== undefined);
+    assert.equal(await restarts(metrics, "stalled"), 1);
+    assert.deepEqual(requests.slice(0, 3), ["list rv=", "watch rv=1", "watch rv=1"]);
+    assert.ok(informer.healthy);
+  } finally {
+    informer.stop();
+  }
+});
+
+test("watch errors back off and retry; a list failure is retried until synced", async () => {
+  reset();
+  listFailures = 2;
+  const fail: WatchScript = (res) => res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ kind: "Status", code: 500, message: "boom" }));
+  watchScripts = [fail, fail, fail];
+  const { informer, metrics } = startInformer();
+  try {
+    await until("synced after list failures", () => informer.synced);
+    await until("watching after three failed watches", () => requests.filter((r) => r.startsWith("watch")).length >= 4);
+    assert.equal(await restarts(metrics, "error"), 5, "two list failures and three watch failures");
+    assert.equal(requests.filter((r) => r.startsWith("list")).length, 3);
+  } finally {
+    informer.stop();
+  }
+});
+
+test("410 Gone relists: objects deleted meanwhile are reported deleted, new ones added", async () => {
+  reset();
+  watchScripts = [
+    (res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      objects = new Map([["c", { name: "c", rv: 7 }]]);
+      rv = 7;
+      sendEvent(res, "ERROR", { kind: "Status", code: 410, reason: "Expired", message: "too old resource version" });
+      res.end();
+    },
+  ];
+  const { informer, metrics, events } = startInformer();
+  try {
+    await until("relisted and watching again", () => informer.get("ns", "c") !== undefined && requests.length >= 4);
+    assert.equal(informer.get("ns", "a"), undefined);
+    assert.ok(events.some((e) => e.type === "delete" && e.object.metadata?.name === "a"));
+    assert.ok(events.some((e) => e.type === "add" && e.object.metadata?.name === "c"));
+    assert.equal(await restarts(metrics, "expired"), 1);
+    assert.deepEqual(requests.slice(0, 4), ["list rv=", "watch rv=1", "list rv=", "watch rv=7"]);
+  } finally {
+    informer.stop();
+  }
+});
+
+test("watch events update the cache: modified, deleted, bookmarks move the resourceVersion only", async () => {
+  reset();
+  watchScripts = [
+    (res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      sendEvent(res, "MODIFIED", widget("a", 2));
+      sendEvent(res, "MODIFIED", widget("a", 2)); // same resourceVersion: no event
+      sendEvent(res, "BOOKMARK", { kind: kind.kind, apiVersion: kind.apiVersion, metadata: { resourceVersion: "5" } });
+      sendEvent(res, "DELETED", widget("a", 6));
+      openResponses.add(res);
+    },
+  ];
+  const { informer, events } = startInformer();
+  try {
+    await until("a deleted", () => events.some((e) => e.type === "delete"));
+    assert.deepEqual(
+      events.map((e) => `${e.type} ${e.object.metadata?.name}@${e.object.metadata?.resourceVersion}`),
+      ["add a@1", "update a@2", "delete a@2"],
+    );
+    assert.equal(informer.resourceVersion, "6");
+    assert.equal(informer.size, 0);
+  } finally {
+    informer.stop();
+  }
+});
