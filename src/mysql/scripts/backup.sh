@@ -3,6 +3,7 @@
 # interrupted run never replaces the last good dump. Interface: README.md.
 set -eu
 SCRIPT=backup
+# shellcheck source=common.sh
 . "$(dirname -- "$0")/common.sh"
 
 require_database_and_dir
@@ -58,9 +59,7 @@ case $sum in
   '' | *[!0-9a-f]*) die "$EXIT_WRITE" "no checksum for $tmp_dump; the previous dump is untouched" ;;
 esac
 size=$(file_size "$tmp_dump") || die "$EXIT_WRITE" "cannot measure $tmp_dump"
-replace_all "$db" '\' '\\'
-replace_all "$replaced" "$NL" '\n'
-replace_all "$replaced" "$CR" '\r'
+escape_line "$db"
 tmp_meta=$dir/.mysqlop-dump.meta.tmp.$$
 {
   printf '# mysqlop backup metadata, written after the dump succeeded (see README.md)\n'

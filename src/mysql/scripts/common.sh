@@ -1,6 +1,7 @@
 # mysqlop: shared by backup.sh and restore.sh (sourced from the same directory,
 # never run on its own). POSIX sh plus the MySQL/MariaDB client tools only.
 # Interface: README.md beside this file.
+# shellcheck shell=sh disable=SC2034,SC1003 # variables are for the sourcing scripts; '\' is a lone backslash
 
 # Exit codes; index.ts exports the same numbers to the operator.
 EXIT_CONFIG=1    # bad or missing environment, missing tool, no backup directory
@@ -50,14 +51,19 @@ replace_all() {
   done
 }
 
-# option_line NAME VALUE: one line of a MySQL option file, the value double-quoted
-# so that '#', quotes and surrounding spaces survive; \ " newline and CR escaped
-# with the option-file escapes (\\ \" \n \r).
-option_line() {
-  replace_all "$2" '\' '\\'
-  replace_all "$replaced" '"' '\"'
+# escape_line TEXT: sets $replaced to TEXT on one line: \ newline CR become \\ \n \r.
+escape_line() {
+  replace_all "$1" '\' '\\'
   replace_all "$replaced" "$NL" '\n'
   replace_all "$replaced" "$CR" '\r'
+}
+
+# option_line NAME VALUE: one line of a MySQL option file, the value double-quoted
+# so that '#', quotes and surrounding spaces survive, escaped with the option
+# file's own escapes (\\ \" \n \r).
+option_line() {
+  escape_line "$2"
+  replace_all "$replaced" '"' '\"'
   printf '%s="%s"\n' "$1" "$replaced"
 }
 

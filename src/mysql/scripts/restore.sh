@@ -3,6 +3,7 @@
 # the dump is verified and the database holds nothing yet. Interface: README.md.
 set -eu
 SCRIPT=restore
+# shellcheck source=common.sh
 . "$(dirname -- "$0")/common.sh"
 
 require_database_and_dir

@@ -4,8 +4,9 @@
 import { after, afterEach, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, readdir, writeFile } from "node:fs/promises";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { BACKUP_FILES, ENV, EXIT_CODES } from "../../../src/mysql/scripts/index.ts";
+import { BACKUP_FILES, ENV, EXIT_CODES, scriptPath } from "../../../src/mysql/scripts/index.ts";
 import { mariaDbAvailable, startMariaDb, sqlIdentifier, sqlString, type MariaDbServer } from "../../helpers/mariadb.ts";
 import {
   connectionEnv,
@@ -172,4 +173,50 @@ describe("hostile values are inert", { skip }, () => {
       });
     }
   }
+
+  test("ps view: no process's command line or environment holds the password while a backup runs", async () => {
+    const ws = await workspace();
+    const token = "PSTOKENq7";
+    const secret = `ps "visible?" ${token}`;
+    await createUser(server, "ps_watch", secret);
+    await server.sql(
+      "CREATE DATABASE ps_watch; CREATE TABLE ps_watch.big (id int primary key, payload varchar(600));\n" +
+        "USE ps_watch; INSERT INTO big SELECT seq, REPEAT(SHA2(seq, 256), 8) FROM seq_1_to_60000;",
+    );
+    const seen = { dumpProcesses: 0, leaks: [] as string[] };
+    let running = true;
+    // What `ps -ef` / `ps e` would show: /proc/PID/cmdline and /proc/PID/environ of
+    // every process. Only the script's own shell (and its forks before they exec)
+    // may hold the password, in its environment: that is how a Secret arrives.
+    const scriptShell = `/bin/sh\0${scriptPath("backup.sh")}\0`;
+    const sample = async (): Promise<void> => {
+      while (running) {
+        for (const pid of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
+          const cmdline = readProc(pid, "cmdline");
+          const environ = readProc(pid, "environ");
+          if (cmdline === undefined || environ === undefined) continue; // ended meanwhile
+          if (/(^|\/)mariadb-dump\0/.test(cmdline)) seen.dumpProcesses++;
+          if (cmdline.includes(token)) seen.leaks.push(`argv of ${cmdline}`);
+          if (environ.includes(token) && cmdline !== scriptShell) seen.leaks.push(`environment of ${cmdline}`);
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    const sampler = sample();
+    const backup = await runScript("backup.sh", ws, connectionEnv(server, "ps_watch", secret, "ps_watch"));
+    running = false;
+    await sampler;
+    assert.equal(backup.code, EXIT_CODES.ok, backup.stderr);
+    assert.ok(seen.dumpProcesses > 0, "the sampler saw the dump tool running");
+    assert.deepEqual(seen.leaks, []);
+    await server.sql("DROP DATABASE ps_watch");
+  });
 });
+
+function readProc(pid: string, file: string): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, "latin1");
+  } catch {
+    return undefined;
+  }
+}
