@@ -21,6 +21,8 @@ export interface ControllerOptions {
   readonly resourceType: ResourceType;
   /** Kinds this controller creates; a change to one re-queues its controller owner. */
   readonly owns?: readonly KindInfo[];
+  /** Kinds to cache for reading only (e.g. referenced Secrets); their events re-queue nothing. */
+  readonly watches?: readonly KindInfo[];
   readonly reconciler: Reconciler;
   /** Reconciles running at once (distinct keys). Default 1. */
   readonly concurrency?: number;
@@ -122,6 +124,7 @@ export class Controller {
     for (const owned of options.owns ?? []) {
       deps.informerFor(owned).onEvent((event) => this.#enqueueOwners(event));
     }
+    for (const watched of options.watches ?? []) deps.informerFor(watched);
   }
 
   get #concurrency(): number {

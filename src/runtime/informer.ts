@@ -360,7 +360,8 @@ export class Informer {
   }
 
   #checkStall(): void {
-    if (!this.#running) return;
+    // A planned back-off sleep is not a stall (it is bounded by the back-off's maximum).
+    if (!this.#running || this.#sleepTimer !== undefined) return;
     const silentMs = performance.now() - this.#lastProgress;
     if (silentMs <= this.#stallMs) return;
     this.#log.warn("watch made no progress; restarting it", { silentMs: Math.round(silentMs) });
@@ -372,6 +373,7 @@ export class Informer {
       const wake = (): void => {
         clearTimeout(timer);
         this.#sleepTimer = undefined;
+        this.#lastProgress = performance.now();
         resolve();
       };
       const timer = setTimeout(wake, ms);
