@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 
+const SIGKILL_WAIT_MS = 10_000;
+
 /** How one component process ended. */
 export interface ExitStatus {
   code: number | null;
@@ -139,8 +141,16 @@ export class ComponentProcess {
     });
     const first = await Promise.race([exited, graceOver]);
     clearTimeout(timer);
-    if (first === "grace-over") this.signal("SIGKILL");
-    return exited;
+    if (first !== "grace-over") return first;
+    this.signal("SIGKILL");
+    // SIGKILL cannot be caught, but a process stuck in the kernel (D state) outlives it: say so rather than hang.
+    const killWait = new Promise<"stuck">((resolve) => {
+      timer = setTimeout(() => resolve("stuck"), SIGKILL_WAIT_MS);
+    });
+    const second = await Promise.race([exited, killWait]);
+    clearTimeout(timer);
+    if (second === "stuck") throw new Error(`${this.name} (pid ${child.pid}) did not exit within ${SIGKILL_WAIT_MS / 1000} s of SIGKILL`);
+    return second;
   }
 
   /** Sends `signal` to the component's process group (it is the group leader), synchronously; for exit hooks. */

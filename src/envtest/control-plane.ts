@@ -22,7 +22,7 @@ import { generateCertificates, type ControlPlaneCertificates } from "./certifica
 import { ComponentProcess, ComponentStartError } from "./component-process.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
 import { PidRecordFile, reapLeftovers, TEMP_DIR_PREFIX } from "./pid-records.ts";
-import { freeLoopbackPort, waitPortsFree } from "./ports.ts";
+import { freeLoopbackPort, listeningPortsSync, waitPortsFree } from "./ports.ts";
 import { canonicalExecutable, isProcessAlive, processStartTime } from "./process-identity.ts";
 import { trackTeardown, untrackTeardown, type Teardown } from "./teardown-hooks.ts";
 import { startWorkloads } from "./workloads.ts";
@@ -64,7 +64,8 @@ export interface ControlPlane {
   installCrd(file: string): Promise<void>;
   /**
    * Server-side applies a multi-document YAML file, or objects, in order (field manager `mysqlop-envtest`,
-   * conflicts forced). Namespaces that namespaced objects name are created first when missing.
+   * conflicts forced). Namespaces that namespaced objects name are created first when missing. CRDs among them
+   * are waited for as `installCrd` does.
    */
   applyManifests(fileOrObjects: string | object[]): Promise<void>;
   /** A kubeconfig that authenticates as an existing ServiceAccount with a TokenRequest token (valid 24 h), written next to the admin one. */
@@ -345,6 +346,10 @@ class LocalControlPlane implements ControlPlane, Teardown {
       throw new Error(`${file}: expected only CustomResourceDefinition documents`);
     }
     await this.applyManifests(crds);
+  }
+
+  /** Waits (bounded) until every CRD in `crds` is Established, then lets the garbage collector know about them. */
+  async #crdsApplied(crds: KubernetesObject[]): Promise<void> {
     const api = this.kubeConfig.makeApiClient(ApiextensionsV1Api);
     const deadline = Date.now() + 30_000;
     for (const crd of crds) {
@@ -388,6 +393,8 @@ class LocalControlPlane implements ControlPlane, Teardown {
     for (const object of objects) {
       await client.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
     }
+    const crds = objects.filter((o) => o.apiVersion === "apiextensions.k8s.io/v1" && o.kind === "CustomResourceDefinition");
+    if (crds.length > 0) await this.#crdsApplied(crds);
   }
 
   async serviceAccountKubeConfig(opts: { namespace: string; name: string }): Promise<{ kubeConfig: KubeConfig; kubeconfigPath: string }> {
@@ -436,7 +443,9 @@ class LocalControlPlane implements ControlPlane, Teardown {
     // SIGKILL lands at once but the kernel needs a moment; the record must outlive any survivor for the reaper.
     const deadline = Date.now() + 2_000;
     const pause = new Int32Array(new SharedArrayBuffer(4));
-    while (pids.some(isProcessAlive) && Date.now() < deadline) Atomics.wait(pause, 0, 0, 10);
+    // A killed multi-threaded process shows as a zombie before its last thread has closed its sockets: wait for those too.
+    const settled = (): boolean => !pids.some(isProcessAlive) && (listeningPortsSync(this.#ports) ?? []).length === 0;
+    while (!settled() && Date.now() < deadline) Atomics.wait(pause, 0, 0, 10);
     rmSync(this.#tempDir, { recursive: true, force: true });
     if (!pids.some(isProcessAlive)) this.#record.remove();
   }

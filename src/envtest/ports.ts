@@ -61,6 +61,12 @@ async function canBind(port: number): Promise<boolean> {
   });
 }
 
+/** Which of `ports` have a listening socket, synchronously (for exit hooks); undefined where /proc/net/tcp is unavailable. */
+export function listeningPortsSync(ports: number[]): number[] | undefined {
+  const fromProc = listeningPortsFromProc();
+  return fromProc === undefined ? undefined : ports.filter((p) => fromProc.has(p));
+}
+
 /** Which of `ports` have a listening socket (any address): from /proc/net/tcp{,6} on Linux, by trying to bind elsewhere. */
 export async function listeningPorts(ports: number[]): Promise<number[]> {
   const fromProc = listeningPortsFromProc();

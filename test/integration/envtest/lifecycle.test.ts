@@ -45,13 +45,15 @@ async function assertNothingLeft(record: PidRecord & { file: string }): Promise<
 
 interface Holder {
   pid: number;
+  /** Lets an `exit` or `throw` holder go on (it waits so that its pid record can be read first). */
+  proceed: () => void;
   record: PidRecord & { file: string };
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
 
 /** Runs hold-control-plane.ts in its own Node process and waits until its control plane is up. */
 async function startHolder(mode: "wait" | "exit" | "throw"): Promise<Holder> {
-  const child = spawn(process.execPath, [HOLDER, mode], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [HOLDER, mode], { stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
@@ -71,7 +73,7 @@ async function startHolder(mode: "wait" | "exit" | "throw"): Promise<Holder> {
   const line = JSON.parse(stdout.split("\n")[0] ?? "") as { pid: number; logDir: string };
   assert.equal(child.pid, line.pid);
   // Record read right away: after exit hooks run it is gone, which is what the tests check.
-  return { pid: line.pid, record: recordOfControlPlane(line.pid, line.logDir), exited };
+  return { pid: line.pid, record: recordOfControlPlane(line.pid, line.logDir), exited, proceed: () => child.stdin.end("go\n") };
 }
 
 function fakeBinary(dir: string, name: string, script: string): string {
@@ -160,6 +162,8 @@ describe("control-plane lifecycle", { timeout: 300_000 }, () => {
 
   test("an uncaught exception after start still tears everything down", async () => {
     const holder = await startHolder("throw");
+    await assertRunning(holder.record);
+    holder.proceed();
     const exit = await holder.exited;
     assert.equal(exit.code, 1);
     assert.match(exit.stderr, /deliberate uncaught exception/);
@@ -168,6 +172,8 @@ describe("control-plane lifecycle", { timeout: 300_000 }, () => {
 
   test("a process that ends without calling stop() tears everything down on exit", async () => {
     const holder = await startHolder("exit");
+    await assertRunning(holder.record);
+    holder.proceed();
     const exit = await holder.exited;
     assert.equal(exit.code, 0, exit.stderr);
     await assertNothingLeft(holder.record);
