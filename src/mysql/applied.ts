@@ -1,0 +1,52 @@
+/**
+ * What the last fully successful reconcile applied, read back from `status.appliedSpec`
+ * (the loop's fingerprints). Children that cannot follow a spec change in place (a PVC's
+ * class, a static volume's size) are built from these values, so a refused change never
+ * turns into an apply error loop.
+ */
+import type { MySQL, MySQLSpec } from "../../generated/mysql-models.ts";
+import { parseQuantity } from "./quantity.ts";
+
+/** The value of a non-sensitive spec field as last applied; `known: false` before the first success. */
+export function appliedValue<K extends keyof MySQLSpec>(resource: MySQL, field: K): { known: boolean; value: MySQLSpec[K] | undefined } {
+  const applied = resource.status?.appliedSpec;
+  if (applied === undefined) return { known: false, value: undefined };
+  const fingerprint = applied[field];
+  if (fingerprint === undefined) return { known: true, value: undefined };
+  try {
+    return { known: true, value: JSON.parse(fingerprint) as MySQLSpec[K] };
+  } catch {
+    return { known: false, value: undefined };
+  }
+}
+
+/** The spec values children are built from (see the module comment). */
+export interface EffectiveSpec {
+  readonly image: string;
+  readonly database: string;
+  readonly storageSize: string;
+  readonly storageClassName: string | undefined;
+}
+
+/** Spec values, except database, storage class and (unless it may grow) size, which stay as applied. */
+export function effectiveSpec(resource: MySQL): EffectiveSpec {
+  const spec = resource.spec;
+  const database = appliedValue(resource, "database");
+  const storageClass = appliedValue(resource, "storageClassName");
+  const size = appliedValue(resource, "storage_size");
+  const storageClassName = storageClass.known ? storageClass.value : spec.storageClassName;
+  let storageSize = spec.storage_size;
+  if (size.known && size.value !== undefined && size.value !== spec.storage_size) {
+    const before = parseQuantity(size.value);
+    const after = parseQuantity(spec.storage_size);
+    // Only a dynamically provisioned claim can grow; nothing can shrink.
+    const mayGrow = storageClassName !== undefined && before !== undefined && after !== undefined && after > before;
+    if (!mayGrow) storageSize = size.value;
+  }
+  return {
+    image: spec.image,
+    database: database.known && database.value !== undefined ? database.value : spec.database,
+    storageSize,
+    storageClassName,
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * The Jobs: `backup-NAME-job` (on delete), `restore-NAME-job` (on create) and
+ * `password-NAME-job` (password change). Values from the resource reach the containers
+ * only as environment variables or mounted files, never through a shell command line;
+ * the password only through Secrets.
+ */
+import type { V1EnvVar, V1Job, V1PodFailurePolicyRule } from "@kubernetes/client-node";
+import type { MySQL } from "../../../generated/mysql-models.ts";
+import { effectiveSpec } from "../applied.ts";
+import { childNames, labelsFor, PASSWORD_TARGET_ANNOTATION } from "../names.ts";
+import { ENV, EXIT_CODES, SCRIPT_FILES, scriptCommand } from "../scripts/index.ts";
+import { PASSWORD_CHANGE_FILES } from "./secrets.ts";
+import { MYSQL_PORT, PASSWORD_KEY } from "./server.ts";
+
+/** Where the scripts ConfigMap is mounted. */
+export const SCRIPTS_DIR = "/mysqlop/scripts";
+/** Where the backup claim is mounted. */
+export const BACKUP_DIR = "/backup";
+/** Name of the container in every Job (named in pod failure policies). */
+export const JOB_CONTAINER = "mysqlop";
+
+/** Exit codes that no retry can fix: the Job fails at once. "Server not reachable" is retried. */
+const PERMANENT_EXIT_CODES = Object.entries(EXIT_CODES)
+  .filter(([name, code]) => name !== "ok" && name !== "connect" && code !== 0)
+  .map(([, code]) => code)
+  .sort((a, b) => a - b);
+
+function failFast(): V1PodFailurePolicyRule[] {
+  return [{ action: "FailJob", onExitCodes: { containerName: JOB_CONTAINER, operator: "In", values: PERMANENT_EXIT_CODES } }];
+}
+
+function scriptEnv(resource: MySQL): V1EnvVar[] {
+  const names = childNames(resource);
+  return [
+    { name: ENV.host, value: names.server },
+    { name: ENV.port, value: String(MYSQL_PORT) },
+    { name: ENV.database, value: effectiveSpec(resource).database },
+    { name: ENV.password, valueFrom: { secretKeyRef: { name: names.credentials, key: PASSWORD_KEY } } },
+    { name: ENV.backupDir, value: BACKUP_DIR },
+  ];
+}
+
+function scriptJob(resource: MySQL, name: string, component: "backup" | "restore", script: typeof SCRIPT_FILES.backup | typeof SCRIPT_FILES.restore): V1Job {
+  const names = childNames(resource);
+  const labels = labelsFor(resource, component);
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name, namespace: resource.metadata.namespace, labels },
+    spec: {
+      backoffLimit: 6,
+      podFailurePolicy: { rules: failFast() },
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: "Never",
+          containers: [
+            {
+              name: JOB_CONTAINER,
+              image: effectiveSpec(resource).image,
+              command: scriptCommand(SCRIPTS_DIR, script),
+              env: scriptEnv(resource),
+              volumeMounts: [
+                { name: "scripts", mountPath: SCRIPTS_DIR, readOnly: true },
+                { name: "backup", mountPath: BACKUP_DIR },
+              ],
+            },
+          ],
+          volumes: [
+            { name: "scripts", configMap: { name: names.scripts } },
+            { name: "backup", persistentVolumeClaim: { claimName: names.backupClaim } },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** `backup-NAME-job`: dumps the database into the backup claim. */
+export function buildBackupJob(resource: MySQL): V1Job {
+  return scriptJob(resource, childNames(resource).backupJob, "backup", SCRIPT_FILES.backup);
+}
+
+/** `restore-NAME-job`: loads the dump into the (empty) database; refuses a database that holds data. */
+export function buildRestoreJob(resource: MySQL): V1Job {
+  return scriptJob(resource, childNames(resource).restoreJob, "restore", SCRIPT_FILES.restore);
+}
+
+/** Fixed command of the password-change container; it names files, never values. */
+const PASSWORD_CHANGE_COMMAND = [
+  'client=$(command -v mariadb || command -v mysql) || { echo "mysqlop: no mariadb or mysql client in the image" >&2; exit 1; }',
+  `exec "$client" --defaults-extra-file=/mysqlop/password-change/${PASSWORD_CHANGE_FILES.client} --batch --execute="source /mysqlop/password-change/${PASSWORD_CHANGE_FILES.sql}"`,
+].join("\n");
+
+/**
+ * `password-NAME-job`: connects with the current root password and sets the new one,
+ * both read from the password-change Secret. `targetHash` (a keyed hash of the new
+ * password) tells a Job for an older change from the current one.
+ */
+export function buildPasswordChangeJob(resource: MySQL, targetHash: string): V1Job {
+  const names = childNames(resource);
+  const labels = labelsFor(resource, "password-change");
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name: names.passwordJob, namespace: resource.metadata.namespace, labels, annotations: { [PASSWORD_TARGET_ANNOTATION]: targetHash } },
+    spec: {
+      backoffLimit: 4,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: "Never",
+          containers: [
+            {
+              name: JOB_CONTAINER,
+              image: effectiveSpec(resource).image,
+              command: ["sh", "-c", PASSWORD_CHANGE_COMMAND],
+              volumeMounts: [{ name: "password-change", mountPath: "/mysqlop/password-change", readOnly: true }],
+            },
+          ],
+          volumes: [{ name: "password-change", secret: { secretName: names.passwordChange, defaultMode: 0o400 } }],
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Volumes: the data claim (owned), and where the cluster has no dynamic provisioning
+ * (no `storageClassName`) the hostPath volumes the original created by hand; the backup
+ * claim and volume, which outlive the resource on purpose.
+ */
+import type { V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
+import type { MySQL } from "../../../generated/mysql-models.ts";
+import { effectiveSpec } from "../applied.ts";
+import { childNames, labelsFor, VOLUME_OWNER_LABELS } from "../names.ts";
+
+/** Where hostPath volumes live on the node. */
+export const HOST_PATH_ROOT = "/var/lib/mysqlop";
+
+function claim(resource: MySQL, name: string, volumeName: string, component: "database" | "backup"): V1PersistentVolumeClaim {
+  const { storageSize, storageClassName } = effectiveSpec(resource);
+  return {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name, namespace: resource.metadata.namespace, labels: labelsFor(resource, component) },
+    spec: {
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: storageSize } },
+      // "" turns dynamic provisioning off; the claim binds to the volume built below.
+      storageClassName: storageClassName ?? "",
+      ...(storageClassName === undefined ? { volumeName } : {}),
+    },
+  };
+}
+
+function hostPathVolume(resource: MySQL, name: string, claimName: string, path: string, component: "database" | "backup"): V1PersistentVolume {
+  const { storageSize } = effectiveSpec(resource);
+  return {
+    apiVersion: "v1",
+    kind: "PersistentVolume",
+    metadata: {
+      name,
+      labels: { ...labelsFor(resource, component), [VOLUME_OWNER_LABELS.namespace]: resource.metadata.namespace ?? "default", [VOLUME_OWNER_LABELS.name]: resource.metadata.name ?? "" },
+    },
+    spec: {
+      capacity: { storage: storageSize },
+      accessModes: ["ReadWriteOnce"],
+      persistentVolumeReclaimPolicy: "Retain",
+      storageClassName: "",
+      // Pre-bound: no other claim can take it.
+      claimRef: { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace: resource.metadata.namespace ?? "default", name: claimName },
+      hostPath: { path, type: "DirectoryOrCreate" },
+    },
+  };
+}
+
+/** Whether the operator provides hostPath volumes itself (no storage class). */
+export function usesHostPathVolumes(resource: MySQL): boolean {
+  return effectiveSpec(resource).storageClassName === undefined;
+}
+
+/** The data claim `NAME-pvc` (owned by the resource). */
+export function buildDataClaim(resource: MySQL): V1PersistentVolumeClaim {
+  const names = childNames(resource);
+  return claim(resource, names.dataClaim, names.dataVolume, "database");
+}
+
+/**
+ * The hostPath data volume `NAME-pv` (hostPath mode only). Its directory carries the
+ * resource's uid, so a new resource of the same name starts empty and gets the restore.
+ */
+export function buildDataVolume(resource: MySQL): V1PersistentVolume {
+  const names = childNames(resource);
+  const ns = resource.metadata.namespace ?? "default";
+  const uid = (resource.metadata.uid ?? "").slice(0, 8);
+  return hostPathVolume(resource, names.dataVolume, names.dataClaim, `${HOST_PATH_ROOT}/${ns}/${resource.metadata.name}-${uid}/data`, "database");
+}
+
+/** The backup claim `backup-NAME-pvc`: never owned, it must outlive the resource. */
+export function buildBackupClaim(resource: MySQL): V1PersistentVolumeClaim {
+  const names = childNames(resource);
+  return claim(resource, names.backupClaim, names.backupVolume, "backup");
+}
+
+/** The hostPath backup volume `backup-NAME-pv` (hostPath mode only); its directory is per name, not per uid. */
+export function buildBackupVolume(resource: MySQL): V1PersistentVolume {
+  const names = childNames(resource);
+  const ns = resource.metadata.namespace ?? "default";
+  return hostPathVolume(resource, names.backupVolume, names.backupClaim, `${HOST_PATH_ROOT}/${ns}/${resource.metadata.name}/backup`, "backup");
+}

@@ -1,0 +1,282 @@
+/**
+ * The hand-written MySQL handlers on top of the generated skeleton
+ * (generated/mysql-reconciler-base.ts): children, restore on create, backup on delete,
+ * and what each spec change means for a running server. Hooks decide from what the
+ * cache shows (level-based) and never wait in place: a running Job is a `waitFor`.
+ */
+import { createHmac } from "node:crypto";
+import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Job, V1PersistentVolume, V1PersistentVolumeClaim, V1Secret } from "@kubernetes/client-node";
+import { MySQLReconcilerBase } from "../../generated/mysql-reconciler-base.ts";
+import type { MySQL, MySQLSpec, MySQLStatus } from "../../generated/mysql-models.ts";
+import type { HookResult, ReconcileContext } from "../runtime/resource-reconciler.ts";
+import type { KindInfo } from "../runtime/kube-rest.ts";
+import { effectiveSpec } from "./applied.ts";
+import {
+  BACKUP_DIR,
+  BACKUP_INFO_KEYS,
+  buildBackupClaim,
+  buildBackupInfo,
+  buildBackupJob,
+  buildBackupVolume,
+  buildCredentialsSecret,
+  buildDataVolume,
+  buildPasswordChangeJob,
+  buildPasswordChangeSecret,
+  buildRestoreJob,
+  desiredChildren,
+  PASSWORD_KEY,
+  secretValue,
+  usesHostPathVolumes,
+} from "./desired/index.ts";
+import { jobOutcome, type JobOutcome } from "./job-outcome.ts";
+import { childNames, PASSWORD_TARGET_ANNOTATION } from "./names.ts";
+import { parseQuantity } from "./quantity.ts";
+import { BACKUP_FILES, EXIT_CODES } from "./scripts/index.ts";
+
+/** Kinds the MySQL controller must watch (its cache serves every read of the hooks). */
+export const MYSQL_WATCHED_KINDS: readonly KindInfo[] = [
+  { apiVersion: "apps/v1", kind: "Deployment", plural: "deployments", namespaced: true },
+  { apiVersion: "v1", kind: "Service", plural: "services", namespaced: true },
+  { apiVersion: "v1", kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", namespaced: true },
+  { apiVersion: "v1", kind: "PersistentVolume", plural: "persistentvolumes", namespaced: false },
+  { apiVersion: "v1", kind: "Secret", plural: "secrets", namespaced: true },
+  { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true },
+  { apiVersion: "batch/v1", kind: "Job", plural: "jobs", namespaced: true },
+];
+
+/** How often to look again while a Job runs or a rollout proceeds. */
+const POLL_MS = 5_000;
+
+type Result = HookResult<MySQLStatus>;
+
+/** The password the spec asks for, or why it cannot be read yet. */
+type TargetPassword = { readonly password: string } | { readonly result: Result };
+
+/** Enough of a Job to delete it. */
+function jobReference(resource: MySQL, name: string): { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } } {
+  return { apiVersion: "batch/v1", kind: "Job", metadata: { name, namespace: resource.metadata.namespace } };
+}
+
+/** Reconciles MySQL resources: a server with its volume, a backup on delete, a restore on create. */
+export class MySQLReconciler extends MySQLReconcilerBase {
+  /** Pure: credentials (while creating), scripts, data claim, Service, Deployment. */
+  desired(resource: MySQL): KubernetesObject[] {
+    return desiredChildren(resource);
+  }
+
+  /**
+   * Creation: volumes the loop cannot own, the credentials, the backup storage; then the
+   * restore when an earlier resource of this name left a backup. Status message as in
+   * the original: `NAME created with restore-job` / `NAME created without restore-job`.
+   */
+  async onCreate(resource: MySQL, ctx: ReconcileContext): Promise<Result> {
+    const names = childNames(resource);
+    const name = resource.metadata.name ?? "";
+    if (usesHostPathVolumes(resource)) await ctx.apply(buildDataVolume(resource));
+    const credentials = await this.ensureCredentials(resource, ctx);
+    if (credentials !== undefined) return credentials;
+    await this.ensureBackupStorage(resource, ctx);
+
+    const info = ctx.cache.get<V1ConfigMap>("v1", "ConfigMap", resource.metadata.namespace, names.backupInfo);
+    if (info === undefined) return this.done(`${name} created without restore-job`);
+    const lastBackup = info.data?.[BACKUP_INFO_KEYS.lastSucceeded] ?? "an earlier backup";
+    const outcome = this.job(resource, ctx, names.restoreJob);
+    switch (outcome.state) {
+      case "absent":
+        await ctx.apply(buildRestoreJob(resource), { owner: resource });
+        return this.waitFor(POLL_MS, "Restoring", `${names.restoreJob} restores the backup of ${lastBackup}`);
+      case "foreign":
+        await ctx.delete(jobReference(resource, names.restoreJob), { propagationPolicy: "Background" });
+        return this.waitFor(POLL_MS, "Restoring", `removing ${names.restoreJob} left by an earlier resource of this name`);
+      case "running":
+        return this.waitFor(POLL_MS, "Restoring", `${names.restoreJob} restores the backup of ${lastBackup}`);
+      case "succeeded":
+        return this.done(`${name} created with restore-job`, {
+          restore: { restoredAt: outcome.completedAt, job: names.restoreJob, fromDump: info.data?.[BACKUP_INFO_KEYS.dumpFile] ?? `${BACKUP_DIR}/${BACKUP_FILES.dump}` },
+        });
+      case "failed":
+        if (outcome.exitCode === EXIT_CODES.notEmpty) {
+          return this.done(`${name} created without restore-job: the database already holds data, so the backup of ${lastBackup} was not loaded (it is kept)`);
+        }
+        return this.failed("RestoreFailed", `${names.restoreJob} failed (${outcome.reason}: ${outcome.message}); the backup is kept. Fix the cause, then delete the Job to retry.`);
+    }
+  }
+
+  /**
+   * Deletion: dump the database into the backup claim, record it, and remove the hostPath
+   * data volume the operator created. The finalizer stays until the backup succeeded.
+   */
+  async finalize(resource: MySQL, ctx: ReconcileContext): Promise<Result> {
+    const names = childNames(resource);
+    // Creation never finished (e.g. a restore failed): dumping now could replace a good backup with an empty one.
+    if (resource.status?.appliedSpec === undefined) return this.done("deleted before creation finished: no backup taken, an earlier backup is kept");
+    await this.ensureBackupStorage(resource, ctx);
+    const outcome = this.job(resource, ctx, names.backupJob);
+    switch (outcome.state) {
+      case "absent":
+        await ctx.apply(buildBackupJob(resource), { owner: resource });
+        return this.waitFor(POLL_MS, "BackingUp", `${names.backupJob} dumps the database into ${names.backupClaim}`);
+      case "foreign":
+        await ctx.delete(jobReference(resource, names.backupJob), { propagationPolicy: "Background" });
+        return this.waitFor(POLL_MS, "BackingUp", `removing ${names.backupJob} left by an earlier resource of this name`);
+      case "running":
+        return this.waitFor(POLL_MS, "BackingUp", `${names.backupJob} dumps the database into ${names.backupClaim}`);
+      case "failed":
+        return this.failed(
+          "BackupFailed",
+          `${names.backupJob} failed (${outcome.reason}: ${outcome.message}); the resource is kept until a backup succeeds. Fix the cause and delete the Job to retry, or remove the finalizer ${this.finalizer} to give the backup up.`,
+        );
+      case "succeeded": {
+        const completedAt = outcome.completedAt ?? new Date().toISOString();
+        await ctx.apply(buildBackupInfo(resource, completedAt));
+        if (usesHostPathVolumes(resource)) {
+          // A PersistentVolume cannot be owned by a namespaced resource; remove ours ourselves.
+          const volume = buildDataVolume(resource);
+          await ctx.delete({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: volume.metadata?.name } });
+        }
+        return this.done(`backup succeeded (${names.backupJob}); ${names.backupClaim} keeps it`, {
+          backup: { lastSucceeded: completedAt, job: names.backupJob, dumpFile: `${BACKUP_DIR}/${BACKUP_FILES.dump}` },
+        });
+      }
+    }
+  }
+
+  /** The Deployment already carries the new image (Recreate); done once it is rolled out. */
+  async onImageChange(resource: MySQL, change: { readonly previous: string | undefined; readonly current: string }, ctx: ReconcileContext): Promise<Result> {
+    const name = childNames(resource).server;
+    const deployment = ctx.cache.get<V1Deployment>("apps/v1", "Deployment", resource.metadata.namespace, name);
+    const image = deployment?.spec?.template.spec?.containers[0]?.image;
+    const status = deployment?.status;
+    const stalled = status?.conditions?.find((c) => c.type === "Progressing" && c.status === "False" && c.reason === "ProgressDeadlineExceeded");
+    if (stalled !== undefined) return this.failed("RolloutFailed", `Deployment ${name} does not come up with image ${change.current}: ${stalled.message ?? ""}. Fix the image or set it back.`);
+    const rolledOut =
+      image === change.current &&
+      (status?.observedGeneration ?? 0) >= (deployment?.metadata?.generation ?? 1) &&
+      (status?.updatedReplicas ?? 0) >= 1 &&
+      (status?.availableReplicas ?? 0) >= 1;
+    if (!rolledOut) return this.waitFor(POLL_MS, "RollingOut", `Deployment ${name} rolls over from ${change.previous ?? "(none)"} to ${change.current}`);
+    return this.done(`image changed to ${change.current}`);
+  }
+
+  /** The data lives in the old database: a rename is refused (children keep the applied name). */
+  async onDatabaseChange(_resource: MySQL, change: { readonly previous: string | undefined; readonly current: string }): Promise<Result> {
+    return this.failed(
+      "DatabaseChangeRefused",
+      `spec.database cannot change from ${JSON.stringify(change.previous)} to ${JSON.stringify(change.current)}: the data lives in the old database. Set it back; to rename, delete the resource (a backup is taken) and create it again.`,
+    );
+  }
+
+  /** Sets the running server's root password to the inline one. */
+  async onPasswordChange(resource: MySQL, _change: { readonly previous: undefined; readonly current: string | undefined }, ctx: ReconcileContext): Promise<Result> {
+    return this.changePassword(resource, ctx);
+  }
+
+  /** Sets the running server's root password to the one in the referenced Secret. */
+  async onPasswordSecretRefChange(resource: MySQL, _change: { readonly previous: MySQLSpec["passwordSecretRef"] | undefined; readonly current: MySQLSpec["passwordSecretRef"] }, ctx: ReconcileContext): Promise<Result> {
+    return this.changePassword(resource, ctx);
+  }
+
+  /** Growing a dynamically provisioned claim is applied already; a hostPath volume cannot grow and nothing can shrink. */
+  async onStorageSizeChange(resource: MySQL, change: { readonly previous: string | undefined; readonly current: string }): Promise<Result> {
+    const before = change.previous === undefined ? undefined : parseQuantity(change.previous);
+    const after = parseQuantity(change.current);
+    if (usesHostPathVolumes(resource)) {
+      return this.failed("StorageResizeUnsupported", `the hostPath volume ${childNames(resource).dataVolume} cannot grow from ${change.previous} to ${change.current}; set storage_size back, or use a storageClassName that allows expansion`);
+    }
+    if (before !== undefined && after !== undefined && after < before) {
+      return this.failed("StorageShrinkRefused", `storage_size cannot shrink from ${change.previous} to ${change.current}: a volume claim never shrinks. Set it back.`);
+    }
+    return this.done(`storage request raised to ${effectiveSpec(resource).storageSize}; the volume grows if its StorageClass allows expansion`);
+  }
+
+  /** A claim's storage class is immutable: refused (children keep the applied class). */
+  async onStorageClassNameChange(_resource: MySQL, change: { readonly previous: string | undefined; readonly current: string | undefined }): Promise<Result> {
+    return this.failed(
+      "StorageClassImmutable",
+      `storageClassName cannot change from ${JSON.stringify(change.previous ?? null)} to ${JSON.stringify(change.current ?? null)} on an existing volume. Set it back; to move, delete the resource (a backup is taken) and create it again with the new class.`,
+    );
+  }
+
+  /** Reads a Job of this resource from the cache. */
+  private job(resource: MySQL, ctx: ReconcileContext, name: string): JobOutcome {
+    return jobOutcome(ctx.cache.get<V1Job>("batch/v1", "Job", resource.metadata.namespace, name), resource.metadata.uid);
+  }
+
+  /** The root password the spec asks for (inline, or from the referenced Secret). */
+  private targetPassword(resource: MySQL, ctx: ReconcileContext): TargetPassword {
+    const spec = resource.spec;
+    let password = spec.password;
+    if (password === undefined && spec.passwordSecretRef !== undefined) {
+      const ref = spec.passwordSecretRef;
+      const secret = ctx.cache.get<V1Secret>("v1", "Secret", resource.metadata.namespace, ref.name);
+      password = secretValue(secret, ref.key);
+      if (password === undefined) {
+        return { result: this.waitFor(POLL_MS * 2, "PasswordSecretMissing", `waiting for Secret ${ref.name} with key ${JSON.stringify(ref.key)} (spec.passwordSecretRef)`) };
+      }
+    }
+    if (password === undefined || password === "") return { result: this.failed("PasswordMissing", "set spec.password or spec.passwordSecretRef") };
+    if (password.includes("\0")) return { result: this.failed("PasswordInvalid", "the root password cannot contain a NUL character") };
+    return { password };
+  }
+
+  /** Makes sure `NAME-credentials` exists; returns a result only when the hook must stop here. */
+  private async ensureCredentials(resource: MySQL, ctx: ReconcileContext): Promise<Result | undefined> {
+    const names = childNames(resource);
+    const existing = ctx.cache.get<V1Secret>("v1", "Secret", resource.metadata.namespace, names.credentials);
+    if (secretValue(existing, PASSWORD_KEY) !== undefined) return undefined;
+    const target = this.targetPassword(resource, ctx);
+    if ("result" in target) return target.result;
+    await ctx.apply(buildCredentialsSecret(resource, target.password), { owner: resource });
+    return undefined;
+  }
+
+  /** Creates the backup claim (and hostPath volume) once; never owned, never re-applied. */
+  private async ensureBackupStorage(resource: MySQL, ctx: ReconcileContext): Promise<void> {
+    const names = childNames(resource);
+    if (usesHostPathVolumes(resource) && ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, names.backupVolume) === undefined) {
+      await ctx.apply(buildBackupVolume(resource));
+    }
+    if (ctx.cache.get<V1PersistentVolumeClaim>("v1", "PersistentVolumeClaim", resource.metadata.namespace, names.backupClaim) === undefined) {
+      await ctx.apply(buildBackupClaim(resource));
+    }
+  }
+
+  /**
+   * Changes the server's root password with a Job that connects with the current one
+   * (from `NAME-credentials`) and sets the target; then records the target there. The
+   * Job is matched to its target by a keyed hash, so a newer change replaces an older Job.
+   */
+  private async changePassword(resource: MySQL, ctx: ReconcileContext): Promise<Result> {
+    const names = childNames(resource);
+    const ns = resource.metadata.namespace;
+    const target = this.targetPassword(resource, ctx);
+    if ("result" in target) return target.result;
+    const current = secretValue(ctx.cache.get<V1Secret>("v1", "Secret", ns, names.credentials), PASSWORD_KEY);
+    if (current === undefined) return this.failed("CredentialsMissing", `Secret ${names.credentials} with the server's current root password is missing; restore it to change the password`);
+    const changeSecret = { apiVersion: "v1", kind: "Secret", metadata: { name: names.passwordChange, namespace: ns } };
+    if (current === target.password) {
+      await ctx.delete(changeSecret);
+      return this.done("root password unchanged");
+    }
+    const targetHash = `sha256:${createHmac("sha256", resource.metadata.uid ?? "").update(target.password).digest("hex")}`;
+    const outcome = this.job(resource, ctx, names.passwordJob);
+    if (outcome.state !== "absent" && (outcome.state === "foreign" || outcome.job.metadata?.annotations?.[PASSWORD_TARGET_ANNOTATION] !== targetHash)) {
+      await ctx.delete(jobReference(resource, names.passwordJob), { propagationPolicy: "Background" });
+      return this.waitFor(POLL_MS, "PasswordChanging", `removing ${names.passwordJob} of an earlier password change`);
+    }
+    switch (outcome.state) {
+      case "absent":
+        await ctx.apply(buildPasswordChangeSecret(resource, current, target.password), { owner: resource });
+        await ctx.apply(buildPasswordChangeJob(resource, targetHash), { owner: resource });
+        return this.waitFor(POLL_MS, "PasswordChanging", `${names.passwordJob} sets the new root password`);
+      case "running":
+        return this.waitFor(POLL_MS, "PasswordChanging", `${names.passwordJob} sets the new root password`);
+      case "succeeded":
+        await ctx.apply(buildCredentialsSecret(resource, target.password), { owner: resource });
+        await ctx.delete(changeSecret);
+        return this.done("root password changed");
+      case "failed":
+        return this.failed("PasswordChangeFailed", `${names.passwordJob} failed (${outcome.reason}: ${outcome.message}); the server keeps its old password, which Secret ${names.credentials} must hold. Fix the cause, then delete the Job to retry.`);
+    }
+  }
+}

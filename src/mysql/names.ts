@@ -1,0 +1,76 @@
+/**
+ * Names and labels of everything the operator creates for one MySQL resource. Names are
+ * deterministic so that a reconcile after a crash finds what an earlier one created.
+ */
+import { createHash } from "node:crypto";
+import type { MySQL } from "../../generated/mysql-models.ts";
+
+/** Label and annotation prefix of this operator. */
+export const LABEL_PREFIX = "otus.homework";
+
+/** The names of one resource's children. */
+export interface ChildNames {
+  /** Deployment and Service; also the `app` label of the pods (as in the original). */
+  readonly server: string;
+  readonly dataClaim: string;
+  /** Cluster-scoped, so made unique across namespaces (see {@link childNames}). */
+  readonly dataVolume: string;
+  readonly backupClaim: string;
+  readonly backupVolume: string;
+  /** ConfigMap recording the last backup that succeeded; like the backup claim it outlives the resource. */
+  readonly backupInfo: string;
+  readonly credentials: string;
+  readonly scripts: string;
+  readonly backupJob: string;
+  readonly restoreJob: string;
+  readonly passwordJob: string;
+  readonly passwordChange: string;
+}
+
+/**
+ * Names as in the original scenario (`NAME-pvc`, `backup-NAME-job`, …). PersistentVolumes
+ * are cluster-scoped: in the `default` namespace they keep the original names
+ * (`NAME-pv`, `backup-NAME-pv`); elsewhere a short hash of the namespace is appended so
+ * that two namespaces never fight over one volume.
+ */
+export function childNames(resource: MySQL): ChildNames {
+  const name = resource.metadata.name ?? "";
+  const namespace = resource.metadata.namespace ?? "default";
+  const suffix = namespace === "default" ? "" : `-${createHash("sha256").update(namespace).digest("hex").slice(0, 8)}`;
+  return {
+    server: name,
+    dataClaim: `${name}-pvc`,
+    dataVolume: `${name}-pv${suffix}`,
+    backupClaim: `backup-${name}-pvc`,
+    backupVolume: `backup-${name}-pv${suffix}`,
+    backupInfo: `backup-${name}-info`,
+    credentials: `${name}-credentials`,
+    scripts: `${name}-scripts`,
+    backupJob: `backup-${name}-job`,
+    restoreJob: `restore-${name}-job`,
+    passwordJob: `password-${name}-job`,
+    passwordChange: `${name}-password-change`,
+  };
+}
+
+/** What the objects of one resource carry: `app=NAME` (original) plus the app.kubernetes.io set. */
+export function labelsFor(resource: MySQL, component: "database" | "backup" | "restore" | "password-change" | "credentials" | "scripts"): Record<string, string> {
+  const name = resource.metadata.name ?? "";
+  return {
+    app: name,
+    "app.kubernetes.io/name": "mysql",
+    "app.kubernetes.io/instance": name,
+    "app.kubernetes.io/component": component,
+    "app.kubernetes.io/managed-by": "mysqlop",
+  };
+}
+
+/** Pod selector of the server: exactly the original's `app=NAME`, plus the component so Jobs never match. */
+export function serverSelector(resource: MySQL): Record<string, string> {
+  return { app: resource.metadata.name ?? "", "app.kubernetes.io/component": "database" };
+}
+
+/** Labels on PersistentVolumes the operator created itself, so it can find and remove them. */
+export const VOLUME_OWNER_LABELS = { namespace: `${LABEL_PREFIX}/namespace`, name: `${LABEL_PREFIX}/mysql` } as const;
+/** Annotation on the password-change Job: a keyed hash of the password it sets. */
+export const PASSWORD_TARGET_ANNOTATION = `${LABEL_PREFIX}/password-target`;
