@@ -90,7 +90,7 @@ export interface MariaDbServer {
   stop(): Promise<void>;
 }
 
-const running = new Set<{ child: ChildProcess; rootDir: string }>();
+const running = new Set<{ child: ChildProcess; rootDir: string; watchdog: ChildProcess }>();
 let exitHooksInstalled = false;
 
 function installExitHooks(): void {
@@ -100,6 +100,7 @@ function installExitHooks(): void {
   process.on("exit", () => {
     for (const server of running) {
       if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill("SIGKILL");
+      server.watchdog.kill("SIGKILL");
       rmSync(server.rootDir, { recursive: true, force: true });
     }
   });
@@ -182,7 +183,22 @@ export async function startMariaDb(options: StartOptions = {}): Promise<MariaDbS
     ],
     { stdio: "ignore" },
   );
-  const entry = { child, rootDir };
+  // If this process dies without running any hook (SIGKILL, a runner timeout),
+  // a detached watchdog still kills the server and removes its directory.
+  const watchdog = spawn(
+    "/bin/sh",
+    [
+      "-c",
+      'while kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -KILL "$2" 2>/dev/null; rm -rf -- "$3"',
+      "mariadb-watchdog",
+      String(process.pid),
+      String(child.pid),
+      rootDir,
+    ],
+    { detached: true, stdio: "ignore" },
+  );
+  watchdog.unref();
+  const entry = { child, rootDir, watchdog };
   running.add(entry);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
 
@@ -193,6 +209,7 @@ export async function startMariaDb(options: StartOptions = {}): Promise<MariaDbS
       await exited;
       clearTimeout(timer);
     }
+    watchdog.kill("SIGKILL");
     await rm(rootDir, { recursive: true, force: true });
     running.delete(entry);
   }

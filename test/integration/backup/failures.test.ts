@@ -182,6 +182,14 @@ describe("backup and restore failure cases", { skip }, () => {
     assert.deepEqual(await listDir(ws.backupDir), committedFiles);
   });
 
+  test("database does not exist: backup exits 3 naming the cause, writes nothing", async () => {
+    const ws = await workspace();
+    const result = await runScript("backup.sh", ws, env("no_such_database"));
+    assert.equal(result.code, EXIT_CODES.dump);
+    assert.match(result.stderr, /Unknown database 'no_such_database'/);
+    assert.deepEqual(await listDir(ws.backupDir), []);
+  });
+
   test("server killed in the middle of the dump: exit 3, previous dump and metadata intact, partial file removed", async () => {
     const victim = await extraServer();
     const ws = await workspace();

@@ -53,6 +53,8 @@ export function connectionEnv(server: MariaDbServer, user: string, password: str
 export interface ScriptRunOptions extends Pick<RunOptions, "onSpawn" | "timeoutMs"> {
   /** PATH for the script; default: the wrapper dir (if populated) then the system directories. */
   path?: string;
+  /** Shell command line that runs the script file (default `/bin/sh`, dash on Debian). */
+  shell?: readonly string[];
 }
 
 /**
@@ -66,7 +68,8 @@ export function runScript(
   env: Record<string, string>,
   options: ScriptRunOptions = {},
 ): Promise<CommandResult> {
-  return runCommand("/bin/sh", [scriptPath(name)], {
+  const [shell = "/bin/sh", ...shellArgs] = options.shell ?? [];
+  return runCommand(shell, [...shellArgs, scriptPath(name)], {
     env: {
       PATH: options.path ?? `${ws.binDir}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin`,
       HOME: ws.homeDir,

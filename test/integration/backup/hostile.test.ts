@@ -3,7 +3,7 @@
 // a database named canary_*, a dropped guard database) prove nothing ran.
 import { after, afterEach, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { BACKUP_FILES, ENV, EXIT_CODES, scriptPath } from "../../../src/mysql/scripts/index.ts";
@@ -173,6 +173,26 @@ describe("hostile values are inert", { skip }, () => {
       });
     }
   }
+
+  test("hostile BACKUP_DIR and TMPDIR paths are inert too", async () => {
+    const ws = await workspace();
+    const backupDir = join(ws.root, "backup $(touch pwned) `touch pwned` *;\n'\"");
+    const tmpDir = join(ws.root, "tmp $(touch pwned) ?;\n'\"");
+    await mkdir(backupDir);
+    await mkdir(tmpDir);
+    await createUser(server, "paths", "paths-pw");
+    await server.sql("CREATE DATABASE paths; CREATE TABLE paths.t (v int); INSERT INTO paths.t VALUES (42);");
+    const env = { ...connectionEnv(server, "paths", "paths-pw", "paths"), [ENV.backupDir]: backupDir, TMPDIR: tmpDir };
+    const backup = await runScript("backup.sh", ws, env);
+    assert.equal(backup.code, EXIT_CODES.ok, backup.stderr);
+    assert.deepEqual(await listDir(backupDir), [BACKUP_FILES.dump, BACKUP_FILES.metadata].sort());
+    await server.sql("DROP DATABASE paths");
+    const restore = await runScript("restore.sh", ws, env);
+    assert.equal(restore.code, EXIT_CODES.ok, restore.stderr);
+    assert.equal(await server.sql("SELECT v FROM paths.t"), "42\n");
+    assert.deepEqual(await listDir(tmpDir), []);
+    await server.sql("DROP DATABASE paths");
+  });
 
   test("ps view: no process's command line or environment holds the password while a backup runs", async () => {
     const ws = await workspace();

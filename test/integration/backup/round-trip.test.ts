@@ -2,10 +2,11 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { readFile, readdir, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BACKUP_FILES, ENV, EXIT_CODES, REQUIRED_TOOLS } from "../../../src/mysql/scripts/index.ts";
-import { mariaDbAvailable, startMariaDb, runCommand, type MariaDbServer } from "../../helpers/mariadb.ts";
+import { mariaDbAvailable, startMariaDb, runCommand, sqlIdentifier, sqlString, type MariaDbServer } from "../../helpers/mariadb.ts";
 import { connectionEnv, createUser, listDir, makeWorkspace, runScript, tableDigest, type Workspace } from "./harness.ts";
 
 const skip = mariaDbAvailable() ? false : "SKIPPED: mariadbd/mariadb-install-db/mariadb/mariadb-dump not installed (bash .ci/run installs them)";
@@ -195,4 +196,51 @@ describe("backup and restore round trips", { skip }, () => {
     assert.match(result.stderr, /cannot connect to the server; the previous dump is untouched/);
     assert.deepEqual(await listDir(ws.backupDir), []);
   });
+
+  // The stock images differ in their sh: dash (Debian/Ubuntu based), bash
+  // (mysql:5.7 on Oracle Linux, where sh is bash in POSIX mode), busybox.
+  const shells: { name: string; shell: string[]; busyboxTools?: boolean }[] = [
+    { name: "dash", shell: ["/bin/dash"] },
+    { name: "bash --posix", shell: ["/bin/bash", "--posix"] },
+    { name: "busybox sh with busybox tools", shell: ["/bin/busybox", "sh"], busyboxTools: true },
+  ];
+  for (const [index, { name, shell, busyboxTools }] of shells.entries()) {
+    const installed = existsSync(shell[0] ?? "");
+    test(
+      `runs under ${name}: hostile name and password round-trip, no injection`,
+      { skip: installed ? false : `SKIPPED: ${shell[0]} is not installed (apt-get install busybox to run it)` },
+      async () => {
+        const ws = await workspace();
+        const db = `sh${index} x\`; DROP DATABASE guard_sh; # $(touch pwned)\n'"`;
+        const secret = `sh-${index} "\\ $(touch pwned) \n#`;
+        const shellUser = `shell${index}`;
+        await createUser(server, shellUser, secret);
+        await server.sql(
+          "CREATE DATABASE IF NOT EXISTS guard_sh;\n" +
+            `CREATE DATABASE ${sqlIdentifier(db)};\nCREATE TABLE ${sqlIdentifier(db)}.t (v varchar(50));\n` +
+            `INSERT INTO ${sqlIdentifier(db)}.t VALUES (${sqlString(name)});`,
+        );
+        let path: string | undefined;
+        if (busyboxTools) {
+          for (const tool of ["sh", ...REQUIRED_TOOLS]) await symlink("/bin/busybox", join(ws.binDir, tool));
+          await symlink("/usr/bin/mariadb", join(ws.binDir, "mariadb"));
+          await symlink("/usr/bin/mariadb-dump", join(ws.binDir, "mariadb-dump"));
+          path = ws.binDir;
+        }
+        const env = connectionEnv(server, shellUser, secret, db);
+        const backup = await runScript("backup.sh", ws, env, { shell, path });
+        assert.equal(backup.code, EXIT_CODES.ok, backup.stderr);
+        await server.sql(`DROP DATABASE ${sqlIdentifier(db)}`);
+        const restore = await runScript("restore.sh", ws, env, { shell, path });
+        assert.equal(restore.code, EXIT_CODES.ok, restore.stderr);
+        assert.equal(await server.sql(`SELECT v FROM ${sqlIdentifier(db)}.t`), `${name}\n`);
+        const refused = await runScript("restore.sh", ws, env, { shell, path });
+        assert.equal(refused.code, EXIT_CODES.notEmpty);
+        assert.deepEqual(await readdir(ws.canaryDir), []);
+        assert.deepEqual(await listDir(ws.tmpDir), []);
+        assert.equal(await server.sql("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'guard_sh'"), "1\n");
+        for (const output of [backup.stdout, backup.stderr, restore.stdout, restore.stderr]) assert.ok(!output.includes(secret));
+      },
+    );
+  }
 });
