@@ -64,13 +64,13 @@ function sendEvent(res: ServerResponse, type: string, object: object): void {
   res.write(JSON.stringify({ type, object }) + "\n");
 }
 
-function startInformer(overrides: { stallMs?: number } = {}) {
+function startInformer(overrides: { stallMs?: number; resyncMs?: number } = {}) {
   const kc = new KubeConfig();
   kc.loadFromOptions({ clusters: [{ name: "fake", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }], users: [{ name: "u" }], contexts: [{ name: "fake", cluster: "fake", user: "u" }], currentContext: "fake" });
   const metrics = createRuntimeMetrics({ defaultMetrics: false });
   const rest = new KubeRest(kc);
   const events: InformerEvent[] = [];
-  const informer = new Informer({ rest, kind, log: createJsonLogger({ level: "error" }), metrics, resyncMs: 0, stallMs: overrides.stallMs ?? 60_000, backoff: { baseMs: 50, maxMs: 400, jitter: 0.2 } });
+  const informer = new Informer({ rest, kind, log: createJsonLogger({ level: "error" }), metrics, resyncMs: overrides.resyncMs ?? 0, stallMs: overrides.stallMs ?? 60_000, backoff: { baseMs: 50, maxMs: 400, jitter: 0.2 } });
   informer.onEvent((e) => events.push(e));
   informer.start();
   return { informer, metrics, events, rest };
@@ -204,6 +204,19 @@ test("watch events update the cache: modified, deleted, bookmarks move the resou
     );
     assert.equal(informer.resourceVersion, "6");
     assert.equal(informer.size, 0);
+  } finally {
+    informer.stop();
+  }
+});
+
+test("periodic resync re-delivers every cached object", async () => {
+  reset();
+  objects.set("b", { name: "b", rv: 1 });
+  const { informer, events } = startInformer({ resyncMs: 100 });
+  try {
+    await until("two resync rounds", () => events.filter((e) => e.type === "resync").length >= 4, 3000);
+    const resynced = new Set(events.filter((e) => e.type === "resync").map((e) => e.object.metadata?.name));
+    assert.deepEqual([...resynced].sort(), ["a", "b"]);
   } finally {
     informer.stop();
   }
