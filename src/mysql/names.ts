@@ -53,11 +53,14 @@ export function childNames(resource: MySQL): ChildNames {
   };
 }
 
-/** What the objects of one resource carry: `app=NAME` (original) plus the app.kubernetes.io set. */
+/**
+ * What the objects of one resource carry: the app.kubernetes.io set, plus `app=NAME` on
+ * the server only, so the original's `kubectl get pods -l app=NAME` finds exactly one pod.
+ */
 export function labelsFor(resource: MySQL, component: "database" | "backup" | "restore" | "password-change" | "credentials" | "scripts"): Record<string, string> {
   const name = resource.metadata.name ?? "";
   return {
-    app: name,
+    ...(component === "database" ? { app: name } : {}),
     "app.kubernetes.io/name": "mysql",
     "app.kubernetes.io/instance": name,
     "app.kubernetes.io/component": component,

@@ -1,0 +1,163 @@
+/** The pure desired-state builders: resource in, manifests out. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { V1ConfigMap, V1Deployment, V1PersistentVolume, V1PersistentVolumeClaim, V1Secret, V1Service } from "@kubernetes/client-node";
+import {
+  buildBackupClaim,
+  buildBackupJob,
+  buildBackupVolume,
+  buildDataVolume,
+  buildPasswordChangeJob,
+  buildPasswordChangeSecret,
+  buildRestoreJob,
+  desiredChildren,
+  secretValue,
+} from "../../../src/mysql/desired/index.ts";
+import { childNames } from "../../../src/mysql/names.ts";
+import { EXIT_CODES, SCRIPT_TEXTS } from "../../../src/mysql/scripts/index.ts";
+import { allStrings, originalResource } from "../fixtures.ts";
+
+test("the original cr.yaml → credentials, scripts, NAME-pvc, Service NAME, Deployment NAME with pods app=NAME", () => {
+  const children = desiredChildren(originalResource());
+  assert.deepEqual(children.map((c) => `${c.kind}/${c.metadata?.name}`), [
+    "Secret/mysql-instance-credentials",
+    "ConfigMap/mysql-instance-scripts",
+    "PersistentVolumeClaim/mysql-instance-pvc",
+    "Service/mysql-instance",
+    "Deployment/mysql-instance",
+  ]);
+  for (const c of children) assert.equal(c.metadata?.namespace, "default");
+  const deployment = children[4] as V1Deployment;
+  const pod = deployment.spec!.template;
+  assert.equal(pod.metadata!.labels!.app, "mysql-instance");
+  assert.equal(deployment.spec!.strategy!.type, "Recreate", "two servers must never share a data directory");
+  const container = pod.spec!.containers[0]!;
+  assert.equal(container.image, "mysql:5.7");
+  assert.deepEqual(container.env, [
+    { name: "MYSQL_ROOT_PASSWORD", valueFrom: { secretKeyRef: { name: "mysql-instance-credentials", key: "password" } } },
+    { name: "MYSQL_DATABASE", value: "otus-database" },
+  ]);
+  assert.deepEqual(pod.spec!.volumes, [{ name: "data", persistentVolumeClaim: { claimName: "mysql-instance-pvc" } }]);
+  const service = children[3] as V1Service;
+  assert.deepEqual(service.spec!.selector, deployment.spec!.selector!.matchLabels);
+  const secret = children[0] as V1Secret;
+  assert.equal(secretValue(secret, "password"), "otuspassword");
+  assert.deepEqual((children[1] as V1ConfigMap).data, SCRIPT_TEXTS);
+});
+
+test("the password appears only in the credentials Secret, never in a Deployment, Service, ConfigMap or Job", () => {
+  const resource = originalResource({ spec: { password: "s3cr3t-value" } });
+  const children = desiredChildren(resource);
+  const base64 = Buffer.from("s3cr3t-value").toString("base64");
+  for (const child of [...children.filter((c) => c.kind !== "Secret"), buildBackupJob(resource), buildRestoreJob(resource), buildPasswordChangeJob(resource, "sha256:x")]) {
+    const strings = allStrings(child).join("\n");
+    assert.ok(!strings.includes("s3cr3t-value") && !strings.includes(base64), `${child.kind} ${child.metadata?.name} carries the password`);
+  }
+});
+
+test("credentials are desired only while creating; with passwordSecretRef never (the hook copies them)", () => {
+  const created = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
+  assert.ok(!desiredChildren(created).some((c) => c.kind === "Secret"));
+  const ref = originalResource({ spec: { password: undefined, passwordSecretRef: { name: "root", key: "pw" } } });
+  assert.ok(!desiredChildren(ref).some((c) => c.kind === "Secret"));
+});
+
+test("storage: hostPath volumes without storageClassName, dynamic claims with it", () => {
+  const given: [string, ReturnType<typeof originalResource>, { claimClass: string; volumeName?: string }][] = [
+    ["hostPath", originalResource(), { claimClass: "", volumeName: "mysql-instance-pv" }],
+    ["class", originalResource({ spec: { storageClassName: "standard" } }), { claimClass: "standard" }],
+  ];
+  for (const [label, resource, want] of given) {
+    const claim = desiredChildren(resource).find((c) => c.kind === "PersistentVolumeClaim") as V1PersistentVolumeClaim;
+    assert.equal(claim.spec!.storageClassName, want.claimClass, label);
+    assert.equal(claim.spec!.volumeName, want.volumeName, label);
+    assert.equal(claim.spec!.resources!.requests!.storage, "1Gi", label);
+  }
+  const pv: V1PersistentVolume = buildDataVolume(originalResource());
+  assert.equal(pv.metadata!.name, "mysql-instance-pv");
+  assert.equal(pv.spec!.hostPath!.path, "/var/lib/mysqlop/default/mysql-instance-3f1c2a9e/data", "per uid: a new resource starts empty");
+  assert.deepEqual(pv.spec!.claimRef, { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace: "default", name: "mysql-instance-pvc" });
+  assert.equal(pv.metadata!.labels!["otus.homework/mysql"], "mysql-instance");
+  const backupPv = buildBackupVolume(originalResource());
+  assert.equal(backupPv.metadata!.name, "backup-mysql-instance-pv");
+  assert.equal(backupPv.spec!.hostPath!.path, "/var/lib/mysqlop/default/mysql-instance/backup", "per name: it outlives the resource");
+  assert.equal(buildBackupClaim(originalResource()).metadata!.name, "backup-mysql-instance-pvc");
+});
+
+test("PersistentVolume names: original names in default, unique elsewhere", () => {
+  const a = childNames(originalResource({ namespace: "team-a" }));
+  const b = childNames(originalResource({ namespace: "team-b" }));
+  assert.equal(childNames(originalResource()).dataVolume, "mysql-instance-pv");
+  assert.match(a.dataVolume, /^mysql-instance-pv-[0-9a-f]{8}$/);
+  assert.notEqual(a.dataVolume, b.dataVolume);
+  assert.notEqual(a.backupVolume, b.backupVolume);
+  assert.equal(a.backupJob, "backup-mysql-instance-job");
+  assert.equal(a.restoreJob, "restore-mysql-instance-job");
+});
+
+test("a refused change keeps the applied value in the children (no apply error loop)", () => {
+  const applied = { database: '"otus-database"', storage_size: '"1Gi"', storageClassName: '"standard"', image: '"mysql:5.7"' };
+  const table: [string, Partial<ReturnType<typeof originalResource>["spec"]>, { database: string; size: string; cls: string }][] = [
+    ["database rename", { database: "renamed", storageClassName: "standard" }, { database: "otus-database", size: "1Gi", cls: "standard" }],
+    ["class change", { storageClassName: "fast" }, { database: "otus-database", size: "1Gi", cls: "standard" }],
+    ["grow", { storage_size: "2Gi", storageClassName: "standard" }, { database: "otus-database", size: "2Gi", cls: "standard" }],
+    ["shrink", { storage_size: "500Mi", storageClassName: "standard" }, { database: "otus-database", size: "1Gi", cls: "standard" }],
+  ];
+  for (const [label, spec, want] of table) {
+    const children = desiredChildren(originalResource({ spec, status: { appliedSpec: applied } }));
+    const claim = children.find((c) => c.kind === "PersistentVolumeClaim") as V1PersistentVolumeClaim;
+    const env = (children.find((c) => c.kind === "Deployment") as V1Deployment).spec!.template.spec!.containers[0]!.env!;
+    assert.equal(env.find((e) => e.name === "MYSQL_DATABASE")!.value, want.database, label);
+    assert.equal(claim.spec!.resources!.requests!.storage, want.size, label);
+    assert.equal(claim.spec!.storageClassName, want.cls, label);
+  }
+  const hostPathGrow = desiredChildren(originalResource({ spec: { storage_size: "5Gi" }, status: { appliedSpec: { storage_size: '"1Gi"' } } }));
+  assert.equal((hostPathGrow.find((c) => c.kind === "PersistentVolumeClaim") as V1PersistentVolumeClaim).spec!.resources!.requests!.storage, "1Gi", "a hostPath volume cannot grow");
+});
+
+test("hostile database names reach containers only as environment values; commands are fixed", () => {
+  const database = "x`; DROP DATABASE mysql; -- $(rm -rf /) 'q' \"d\"\nnext";
+  const resource = originalResource({ spec: { database } });
+  const deployment = desiredChildren(resource).find((c) => c.kind === "Deployment") as V1Deployment;
+  assert.equal(deployment.spec!.template.spec!.containers[0]!.env!.find((e) => e.name === "MYSQL_DATABASE")!.value, database.replaceAll("`", "``"));
+  assert.equal(deployment.spec!.template.spec!.containers[0]!.command, undefined);
+  for (const job of [buildBackupJob(resource), buildRestoreJob(resource), buildPasswordChangeJob(resource, "sha256:x")]) {
+    const container = job.spec!.template.spec!.containers[0]!;
+    assert.ok(!allStrings(container.command ?? []).some((s) => s.includes("DROP")), `${job.metadata!.name} command carries the name`);
+    if (job.metadata!.name !== "password-mysql-instance-job") assert.equal(container.env!.find((e) => e.name === "MYSQL_DATABASE")!.value, database);
+  }
+});
+
+test("backup and restore Jobs: script from the ConfigMap, backup claim mounted, permanent failures fail fast", () => {
+  const job = buildBackupJob(originalResource());
+  assert.equal(job.metadata!.name, "backup-mysql-instance-job");
+  const pod = job.spec!.template.spec!;
+  assert.equal(pod.restartPolicy, "Never");
+  assert.deepEqual(pod.containers[0]!.command, ["sh", "/mysqlop/scripts/backup.sh"]);
+  assert.deepEqual(pod.volumes, [
+    { name: "scripts", configMap: { name: "mysql-instance-scripts" } },
+    { name: "backup", persistentVolumeClaim: { claimName: "backup-mysql-instance-pvc" } },
+  ]);
+  const codes = job.spec!.podFailurePolicy!.rules[0]!.onExitCodes!.values;
+  assert.ok(codes.includes(EXIT_CODES.notEmpty) && codes.includes(EXIT_CODES.dump));
+  assert.ok(!codes.includes(EXIT_CODES.connect), "an unreachable server is retried");
+  assert.deepEqual(buildRestoreJob(originalResource()).spec!.template.spec!.containers[0]!.command, ["sh", "/mysqlop/scripts/restore.sh"]);
+});
+
+test("password change: the Secret holds the option file and SQL, the Job only file paths", () => {
+  const resource = originalResource();
+  const secret = buildPasswordChangeSecret(resource, "old'pw", "new\"pw");
+  assert.equal(secretValue(secret, "client.cnf"), '[client]\nuser="root"\npassword="old\'pw"\nhost="mysql-instance"\nport=3306\nconnect-timeout=10\n');
+  assert.match(secretValue(secret, "change.sql")!, /IDENTIFIED BY 'new"pw';/);
+  const job = buildPasswordChangeJob(resource, "sha256:abc");
+  assert.equal(job.metadata!.annotations!["otus.homework/password-target"], "sha256:abc");
+  assert.deepEqual(job.spec!.template.spec!.volumes, [{ name: "password-change", secret: { secretName: "mysql-instance-password-change", defaultMode: 0o400 } }]);
+});
+
+test("only the server pod carries app=NAME (the original's kubectl exec selector finds one pod)", () => {
+  const resource = originalResource();
+  for (const job of [buildBackupJob(resource), buildRestoreJob(resource), buildPasswordChangeJob(resource, "sha256:x")]) {
+    assert.equal(job.spec!.template.metadata!.labels!.app, undefined, job.metadata!.name);
+    assert.equal(job.spec!.template.metadata!.labels!["app.kubernetes.io/instance"], "mysql-instance");
+  }
+});

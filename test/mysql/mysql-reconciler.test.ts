@@ -1,0 +1,195 @@
+/**
+ * The hand-written hooks: what each does from what the cache shows. The context is a
+ * recording stand-in for the runtime (the loop itself is the runtime's to test); Jobs
+ * are moved to Complete/Failed by hand, as the Job controller would.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Job, V1Secret } from "@kubernetes/client-node";
+import { buildBackupInfo, buildCredentialsSecret, secretValue } from "../../src/mysql/desired/index.ts";
+import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
+import { EXIT_CODES } from "../../src/mysql/scripts/index.ts";
+import { allStrings, originalResource, recordingContext } from "./fixtures.ts";
+
+const reconciler = new MySQLReconciler();
+
+function finish(job: KubernetesObject, outcome: "Complete" | "Failed", message = ""): V1Job {
+  return { ...(job as V1Job), status: { completionTime: outcome === "Complete" ? ("2026-11-26T15:00:00Z" as unknown as Date) : undefined, conditions: [{ type: outcome, status: "True", reason: outcome === "Failed" ? "PodFailurePolicy" : "Completed", message }] } };
+}
+
+function applied(recorded: { applied: { object: KubernetesObject; owner?: KubernetesObject }[] }): string[] {
+  return recorded.applied.map((a) => `${a.object.kind}/${a.object.metadata?.name}${a.owner ? " (owned)" : ""}`);
+}
+
+test("onCreate without an earlier backup: volumes, backup storage (not owned) → 'NAME created without restore-job'", async () => {
+  const resource = originalResource();
+  const { ctx, recorded } = recordingContext([buildCredentialsSecret(resource, "otuspassword")]);
+  const result = await reconciler.onCreate(resource, ctx);
+  assert.deepEqual(result, { kind: "done", message: "mysql-instance created without restore-job", status: undefined });
+  assert.deepEqual(applied(recorded), ["PersistentVolume/mysql-instance-pv", "PersistentVolume/backup-mysql-instance-pv", "PersistentVolumeClaim/backup-mysql-instance-pvc"]);
+});
+
+test("onCreate with an earlier backup: restore Job (owned), wait, then 'NAME created with restore-job' with restore facts", async () => {
+  const resource = originalResource({ spec: { storageClassName: "standard" } });
+  const { ctx, recorded, put } = recordingContext([buildCredentialsSecret(resource, "otuspassword"), buildBackupInfo(resource, "2026-11-26T14:00:00Z")]);
+  const first = await reconciler.onCreate(resource, ctx);
+  assert.equal(first.kind, "wait");
+  assert.ok(applied(recorded).includes("Job/restore-mysql-instance-job (owned)"));
+  assert.ok(!applied(recorded).some((a) => a.startsWith("PersistentVolume/")), "dynamic provisioning: no hostPath volumes");
+  assert.equal((await reconciler.onCreate(resource, ctx)).kind, "wait", "still running");
+  put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "restore-mysql-instance-job")!, "Complete"));
+  const done = await reconciler.onCreate(resource, ctx);
+  assert.deepEqual(done, {
+    kind: "done",
+    message: "mysql-instance created with restore-job",
+    status: { restore: { restoredAt: "2026-11-26T15:00:00Z", job: "restore-mysql-instance-job", fromDump: "/backup/mysqlop-dump.sql" } },
+  });
+});
+
+test("onCreate: a restore refused because the database holds data is not a failure; other failures are", async () => {
+  const resource = originalResource();
+  for (const [exitCode, want] of [[EXIT_CODES.notEmpty, "done"], [EXIT_CODES.verify, "failed"]] as const) {
+    const { ctx, put } = recordingContext([buildCredentialsSecret(resource, "p"), buildBackupInfo(resource, "t")]);
+    await reconciler.onCreate(resource, ctx);
+    put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "restore-mysql-instance-job")!, "Failed", `Container mysqlop for pod default/x failed with exit code ${exitCode} matching FailJob rule at index 0`));
+    const result = await reconciler.onCreate(resource, ctx);
+    assert.equal(result.kind, want, `exit ${exitCode}`);
+    if (result.kind === "done") assert.match(result.message ?? "", /created without restore-job: the database already holds data/);
+    if (result.kind === "failed") assert.equal(result.reason, "RestoreFailed");
+  }
+});
+
+test("onCreate: a restore Job of an earlier resource of the same name is deleted first", async () => {
+  const resource = originalResource();
+  const stale = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "restore-mysql-instance-job", namespace: "default", ownerReferences: [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: "old-uid" }] } };
+  const { ctx, recorded } = recordingContext([buildCredentialsSecret(resource, "p"), buildBackupInfo(resource, "t"), stale]);
+  const result = await reconciler.onCreate(resource, ctx);
+  assert.equal(result.kind, "wait");
+  assert.deepEqual(recorded.deleted, [{ apiVersion: "batch/v1", kind: "Job", name: "restore-mysql-instance-job", namespace: "default" }]);
+});
+
+test("onCreate with passwordSecretRef waits for the Secret, then copies it into NAME-credentials", async () => {
+  const resource = originalResource({ spec: { password: undefined, passwordSecretRef: { name: "root", key: "pw" } } });
+  const { ctx, recorded, put } = recordingContext();
+  const waiting = await reconciler.onCreate(resource, ctx);
+  assert.equal(waiting.kind, "wait");
+  assert.equal(waiting.kind === "wait" && waiting.reason, "PasswordSecretMissing");
+  put({ apiVersion: "v1", kind: "Secret", metadata: { name: "root", namespace: "default" }, data: { pw: Buffer.from("from-secret").toString("base64") } } as V1Secret);
+  assert.equal((await reconciler.onCreate(resource, ctx)).kind, "done");
+  const creds = recorded.applied.find((a) => a.object.metadata?.name === "mysql-instance-credentials");
+  assert.ok(creds?.owner, "credentials are owned");
+  assert.equal(secretValue(creds.object as V1Secret, "password"), "from-secret");
+});
+
+test("finalize: backup Job, wait, then record the backup, delete the hostPath data volume, done", async () => {
+  const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
+  const { ctx, recorded, put } = recordingContext([buildCredentialsSecret(resource, "p")]);
+  const first = await reconciler.finalize(resource, ctx);
+  assert.equal(first.kind, "wait");
+  assert.ok(applied(recorded).includes("Job/backup-mysql-instance-job (owned)"));
+  assert.ok(applied(recorded).includes("PersistentVolumeClaim/backup-mysql-instance-pvc"), "backup claim is not owned");
+  put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!, "Complete"));
+  const done = await reconciler.finalize(resource, ctx);
+  assert.equal(done.kind, "done");
+  assert.deepEqual(done.status, { backup: { lastSucceeded: "2026-11-26T15:00:00Z", job: "backup-mysql-instance-job", dumpFile: "/backup/mysqlop-dump.sql" } });
+  const info = ctx.cache.get<V1ConfigMap>("v1", "ConfigMap", "default", "backup-mysql-instance-info");
+  assert.equal(info?.data?.lastSucceeded, "2026-11-26T15:00:00Z");
+  assert.ok(!recorded.applied.find((a) => a.object.metadata?.name === "backup-mysql-instance-info")?.owner, "the backup record outlives the resource");
+  assert.deepEqual(recorded.deleted, [{ apiVersion: "v1", kind: "PersistentVolume", name: "mysql-instance-pv", namespace: undefined }]);
+});
+
+test("finalize: a failed backup keeps the finalizer (failed) and says how to go on; no backup before creation finished", async () => {
+  const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
+  const { ctx, put } = recordingContext();
+  await reconciler.finalize(resource, ctx);
+  put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!, "Failed", "BackoffLimitExceeded"));
+  const result = await reconciler.finalize(resource, ctx);
+  assert.equal(result.kind, "failed");
+  assert.equal(result.kind === "failed" && result.reason, "BackupFailed");
+  assert.match(result.kind === "failed" ? result.message : "", /delete the Job to retry, or remove the finalizer otus\.homework\/backup/);
+
+  const never = recordingContext();
+  const skipped = await reconciler.finalize(originalResource(), never.ctx);
+  assert.equal(skipped.kind, "done");
+  assert.deepEqual(never.recorded.applied, [], "no Job, and an earlier backup is not overwritten");
+});
+
+test("password change: Job with current and target in a Secret; on success the credentials hold the target", async () => {
+  const resource = originalResource({ spec: { password: "new-pw" }, status: { appliedSpec: {} } });
+  const { ctx, recorded, put } = recordingContext([buildCredentialsSecret(resource, "old-pw")]);
+  const change = { previous: undefined, current: "new-pw" } as const;
+  assert.equal((await reconciler.onPasswordChange(resource, change, ctx)).kind, "wait");
+  const job = ctx.cache.get<V1Job>("batch/v1", "Job", "default", "password-mysql-instance-job")!;
+  assert.ok(!allStrings(job).some((s) => s.includes("new-pw") || s.includes("old-pw")), "no password in the Job");
+  const changeSecret = ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-password-change")!;
+  assert.match(secretValue(changeSecret, "client.cnf")!, /password="old-pw"/);
+  assert.match(secretValue(changeSecret, "change.sql")!, /IDENTIFIED BY 'new-pw'/);
+  put(finish(job, "Complete"));
+  assert.deepEqual(await reconciler.onPasswordChange(resource, change, ctx), { kind: "done", message: "root password changed", status: undefined });
+  assert.equal(secretValue(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-credentials"), "password"), "new-pw");
+  assert.ok(recorded.deleted.some((d) => d.name === "mysql-instance-password-change"), "the Secret with both passwords is removed");
+
+  // A newer change replaces the Job of the older one.
+  const newer = originalResource({ spec: { password: "newer-pw" }, status: { appliedSpec: {} } });
+  const waiting = await reconciler.onPasswordChange(newer, { previous: undefined, current: "newer-pw" }, ctx);
+  assert.equal(waiting.kind, "wait");
+  assert.ok(recorded.deleted.some((d) => d.kind === "Job" && d.name === "password-mysql-instance-job"));
+});
+
+test("image change: done only when the Deployment rolled out the new image; a stalled rollout fails", async () => {
+  const resource = originalResource({ spec: { image: "mysql:8.0" } });
+  const deployment = (image: string, status: V1Deployment["status"]): V1Deployment => ({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "mysql-instance", namespace: "default", generation: 2 },
+    spec: { selector: {}, template: { spec: { containers: [{ name: "mysql", image }] } } },
+    status,
+  });
+  const change = { previous: "mysql:5.7", current: "mysql:8.0" };
+  const table: [V1Deployment, string][] = [
+    [deployment("mysql:5.7", { observedGeneration: 1, availableReplicas: 1, updatedReplicas: 1 }), "wait"],
+    [deployment("mysql:8.0", { observedGeneration: 2, availableReplicas: 0, updatedReplicas: 1 }), "wait"],
+    [deployment("mysql:8.0", { observedGeneration: 2, availableReplicas: 1, updatedReplicas: 1 }), "done"],
+    [deployment("mysql:8.0", { observedGeneration: 2, conditions: [{ type: "Progressing", status: "False", reason: "ProgressDeadlineExceeded", message: "timed out" }] }), "failed"],
+  ];
+  for (const [given, want] of table) assert.equal((await reconciler.onImageChange(resource, change, recordingContext([given]).ctx)).kind, want, JSON.stringify(given.status));
+});
+
+test("refused changes: database rename, storage class, shrink, hostPath growth; growth with a class is done", async () => {
+  const { ctx } = recordingContext();
+  const withClass = originalResource({ spec: { storageClassName: "standard", storage_size: "2Gi" }, status: { appliedSpec: { storage_size: '"1Gi"', storageClassName: '"standard"' } } });
+  const table: [Promise<{ kind: string; reason?: string }>, string][] = [
+    [reconciler.onDatabaseChange(originalResource(), { previous: "a", current: "b" }), "DatabaseChangeRefused"],
+    [reconciler.onStorageClassNameChange(originalResource(), { previous: undefined, current: "fast" }), "StorageClassImmutable"],
+    [reconciler.onStorageSizeChange(withClass, { previous: "2Gi", current: "1Gi" }), "StorageShrinkRefused"],
+    [reconciler.onStorageSizeChange(originalResource({ spec: { storage_size: "2Gi" } }), { previous: "1Gi", current: "2Gi" }), "StorageResizeUnsupported"],
+    [reconciler.onStorageSizeChange(withClass, { previous: "1Gi", current: "2Gi" }), "done"],
+  ];
+  for (const [promise, want] of table) {
+    const result = await promise;
+    assert.equal(result.kind === "failed" ? result.reason : result.kind, want);
+  }
+  void ctx;
+});
+
+test("dispatchChanges (generated) calls exactly the hooks of changed fields; secrets only as hashes", async () => {
+  const resource = originalResource({ spec: { image: "mysql:8.0", password: "new-pw" } });
+  const fingerprints = (reconciler as unknown as { fingerprint(r: typeof resource): Record<string, string> }).fingerprint(resource);
+  assert.match(fingerprints.password!, /^sha256:[0-9a-f]{64}$/);
+  assert.ok(!Object.values(fingerprints).some((v) => v.includes("new-pw")));
+  const called: string[] = [];
+  class Spy extends MySQLReconciler {
+    override async onImageChange(...args: Parameters<MySQLReconciler["onImageChange"]>) {
+      called.push(`image ${args[1].previous}→${args[1].current}`);
+      return this.done("image");
+    }
+    override async onPasswordChange(...args: Parameters<MySQLReconciler["onPasswordChange"]>) {
+      called.push(`password ${String(args[1].previous)}`);
+      return this.waitFor(1000, "PasswordChanging", "later", { message: "m" });
+    }
+  }
+  const previous = { ...fingerprints, image: '"mysql:5.7"', password: "sha256:old" };
+  const result = await (new Spy() as unknown as { dispatchChanges(r: unknown, p: unknown, c: unknown): Promise<unknown> }).dispatchChanges(resource, previous, recordingContext().ctx);
+  assert.deepEqual(called, ["image mysql:5.7→mysql:8.0", "password undefined"]);
+  assert.deepEqual(result, { kind: "wait", afterMs: 1000, reason: "PasswordChanging", message: "later", status: { message: "m" } });
+});
