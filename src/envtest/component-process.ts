@@ -46,15 +46,23 @@ export class ComponentProcess {
   readonly binary: string;
   readonly args: readonly string[];
   readonly logFile: string;
+  readonly #onSpawn: (pid: number) => void;
+  readonly #onExit: (pid: number) => void;
   #child: ChildProcess | undefined;
   #exited: Promise<ExitStatus> | undefined;
   #exitStatus: ExitStatus | undefined;
 
-  constructor(opts: { name: string; binary: string; args: string[]; logFile: string }) {
+  /**
+   * `onSpawn` runs synchronously right after the process exists (exec done), before anything else can happen
+   * in this process, so that a pid record written there misses no instant; `onExit` runs once it is reaped.
+   */
+  constructor(opts: { name: string; binary: string; args: string[]; logFile: string; onSpawn?: (pid: number) => void; onExit?: (pid: number) => void }) {
     this.name = opts.name;
     this.binary = opts.binary;
     this.args = opts.args;
     this.logFile = opts.logFile;
+    this.#onSpawn = opts.onSpawn ?? (() => {});
+    this.#onExit = opts.onExit ?? (() => {});
   }
 
   /** Pid of the current run (undefined before start and after it exited). */
@@ -78,10 +86,13 @@ export class ComponentProcess {
     } finally {
       closeSync(fd);
     }
+    const pid = child.pid;
+    if (pid !== undefined) this.#onSpawn(pid);
     this.#exitStatus = undefined;
     this.#exited = new Promise<ExitStatus>((resolve) => {
       child.once("exit", (code, signal) => {
         this.#exitStatus = { code, signal };
+        if (pid !== undefined) this.#onExit(pid);
         resolve(this.#exitStatus);
       });
       child.once("error", () => {

@@ -170,12 +170,24 @@ class LocalControlPlane implements ControlPlane, Teardown {
     return this.#certs;
   }
 
-  /** Spawns a component and records it in the pid record before anything else can go wrong. */
-  async #spawn(name: string, binary: string, args: string[]): Promise<ComponentProcess> {
-    const component = new ComponentProcess({ name, binary, args, logFile: join(this.logDir, `${name}.log`) });
-    const pid = await component.start();
-    this.#record.addProcess({ name, pid, exe: canonicalExecutable(binary), startTime: processStartTime(pid) });
+  /** A component whose every run is in the pid record from the instant it exists until it is reaped. */
+  #component(name: string, binary: string, args: string[]): ComponentProcess {
+    const exe = canonicalExecutable(binary);
+    const component = new ComponentProcess({
+      name,
+      binary,
+      args,
+      logFile: join(this.logDir, `${name}.log`),
+      onSpawn: (pid) => this.#record.addProcess({ name, pid, exe, startTime: processStartTime(pid) }),
+      onExit: (pid) => this.#record.removeProcess(pid),
+    });
     this.#components.push(component);
+    return component;
+  }
+
+  async #spawn(name: string, binary: string, args: string[]): Promise<ComponentProcess> {
+    const component = this.#component(name, binary, args);
+    await component.start();
     return component;
   }
 
@@ -290,7 +302,7 @@ class LocalControlPlane implements ControlPlane, Teardown {
       `--service-account-signing-key-file=${certs.serviceAccountKeyFile}`,
       "--disable-admission-plugins=ServiceAccount",
     ];
-    this.#apiServer = new ComponentProcess({ name: "kube-apiserver", binary: this.#binaries.kubeApiserver, args, logFile: join(this.logDir, "kube-apiserver.log") });
+    this.#apiServer = this.#component("kube-apiserver", this.#binaries.kubeApiserver, args);
     await this.#runApiServer();
   }
 
@@ -298,9 +310,7 @@ class LocalControlPlane implements ControlPlane, Teardown {
     const apiServer = this.#apiServer;
     if (apiServer === undefined) throw new Error("kube-apiserver was never configured");
     const started = performance.now();
-    const pid = await apiServer.start();
-    this.#record.addProcess({ name: apiServer.name, pid, exe: canonicalExecutable(apiServer.binary), startTime: processStartTime(pid) });
-    if (!this.#components.includes(apiServer)) this.#components.push(apiServer);
+    await apiServer.start();
     let last = "no answer yet";
     await apiServer.waitReady(
       async () => {
@@ -315,13 +325,7 @@ class LocalControlPlane implements ControlPlane, Teardown {
   }
 
   async #stopComponents(components: ComponentProcess[]): Promise<void> {
-    await Promise.all(
-      components.map(async (c) => {
-        const pid = c.pid;
-        await c.stop(STOP_GRACE_MS);
-        if (pid !== undefined) this.#record.removeProcess(pid);
-      }),
-    );
+    await Promise.all(components.map((c) => c.stop(STOP_GRACE_MS)));
   }
 
   async stopApiServer(): Promise<void> {
@@ -371,8 +375,7 @@ class LocalControlPlane implements ControlPlane, Teardown {
     if (kcm === undefined) return;
     const started = performance.now();
     await this.#stopComponents([kcm]);
-    const pid = await kcm.start();
-    this.#record.addProcess({ name: kcm.name, pid, exe: canonicalExecutable(kcm.binary), startTime: processStartTime(pid) });
+    await kcm.start();
     this.#log(`envtest: restarted kube-controller-manager in ${elapsed(started)} ms so that its garbage collector watches the new CRD`);
   }
 

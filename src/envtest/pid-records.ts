@@ -35,6 +35,7 @@ export function pidRecordDir(): string {
 export class PidRecordFile {
   readonly path: string;
   readonly #record: PidRecord;
+  #removed = false;
 
   constructor(tempDir: string) {
     mkdirSync(pidRecordDir(), { recursive: true });
@@ -63,10 +64,13 @@ export class PidRecordFile {
 
   /** Deletes the record (after a clean stop). */
   remove(): void {
+    this.#removed = true;
     rmSync(this.path, { force: true });
   }
 
   #write(): void {
+    // A late exit event must not bring back the record of a control plane that is gone.
+    if (this.#removed) return;
     const tmp = `${this.path}.tmp`;
     writeFileSync(tmp, JSON.stringify(this.#record, null, 2));
     renameSync(tmp, this.path);
