@@ -17,7 +17,11 @@ write_client_config
 # 1. A previous run may have stopped between renaming its dump and renaming its
 #    metadata (see step 5): finish or discard its work so both files agree again.
 if [ -e "$next" ]; then
-  if [ -f "$dump" ] && [ "$(file_sha256 "$dump")" = "$(meta_value sha256 "$next")" ]; then
+  current=
+  if [ -e "$dump" ]; then
+    current=$(file_sha256 "$dump") || die "$EXIT_WRITE" "cannot read $dump"
+  fi
+  if [ -n "$current" ] && [ "$current" = "$(meta_value sha256 "$next")" ]; then
     mv -f -- "$next" "$meta" || die "$EXIT_WRITE" "cannot rename $next to $meta"
   else
     rm -f -- "$next" || die "$EXIT_WRITE" "cannot remove $next"
