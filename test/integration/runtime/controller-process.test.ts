@@ -16,6 +16,7 @@ import { condition, eventually, metricValue, WidgetClient, widgetControllerPath,
 const leaseNamespace = "widget-system";
 const leaseName = "widget-fixture-leader";
 const timings = { leaseDurationMs: 6000, renewDeadlineMs: 4000, retryPeriodMs: 1000 };
+const writeLimit = { qps: 25, burst: 10 };
 
 /** Exactly the permissions the runtime and the fixture reconciler use. */
 const rbac = [
@@ -79,6 +80,8 @@ describe("the fixture controller as processes", { timeout: 300_000 }, () => {
         WIDGET_RENEW_DEADLINE_MS: String(timings.renewDeadlineMs),
         WIDGET_RETRY_PERIOD_MS: String(timings.retryPeriodMs),
         WIDGET_CONCURRENCY: "4",
+        WIDGET_WRITE_QPS: String(writeLimit.qps),
+        WIDGET_WRITE_BURST: String(writeLimit.burst),
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -155,6 +158,7 @@ describe("the fixture controller as processes", { timeout: 300_000 }, () => {
     assert.ok(doneAtKill < total, `the kill landed mid-burst (${doneAtKill}/${total} ready)`);
 
     const second = await startController("burst-2");
+    const secondStarted = performance.now();
     const converged = await eventually(
       "all widgets Ready",
       async () => {
@@ -174,7 +178,13 @@ describe("the fixture controller as processes", { timeout: 300_000 }, () => {
       assert.equal(owned[0]?.data?.message, widget.spec.message);
     }
     const metrics = await second.metrics();
+    const elapsedSeconds = (performance.now() - secondStarted) / 1000;
     assert.ok(metricValue(metrics, "controller_runtime_reconcile_total", { controller: "widget" }) > 0);
+    // The write rate limit held: no more writes than the burst plus QPS × time.
+    const writes = metricValue(metrics, "rest_client_writes_total");
+    assert.ok(writes > 0);
+    assert.ok(writes <= writeLimit.burst + writeLimit.qps * elapsedSeconds, `${writes} writes in ${elapsedSeconds.toFixed(1)} s exceed ${writeLimit.qps}/s + ${writeLimit.burst}`);
+    console.log(`# restart after SIGKILL: ${total} widgets converged in ${elapsedSeconds.toFixed(1)} s (incl. waiting out the dead leader's lease), ${writes} API writes (limit ${writeLimit.qps}/s, burst ${writeLimit.burst}), ${doneAtKill} were Ready at the kill`);
     assert.equal(await kill(second, "SIGTERM"), 0, "graceful stop exits 0");
   });
 
