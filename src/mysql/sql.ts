@@ -40,7 +40,7 @@ export function passwordChangeSql(password: string): string {
   ].join("\n");
 }
 
-/** A client option file connecting as root to `host` with `password`. */
-export function clientOptionFile(host: string, password: string): string {
-  return ["[client]", `user=${optionFileValue("root")}`, `password=${optionFileValue(password)}`, `host=${optionFileValue(host)}`, "port=3306", "connect-timeout=10", ""].join("\n");
+/** A client option file connecting as root to `host`:`port` with `password`. */
+export function clientOptionFile(host: string, password: string, port = 3306): string {
+  return ["[client]", `user=${optionFileValue("root")}`, `password=${optionFileValue(password)}`, `host=${optionFileValue(host)}`, `port=${port}`, "connect-timeout=10", ""].join("\n");
 }

@@ -86,11 +86,17 @@ export function buildRestoreJob(resource: MySQL): V1Job {
   return scriptJob(resource, childNames(resource).restoreJob, "restore", SCRIPT_FILES.restore);
 }
 
-/** Fixed command of the password-change container; it names files, never values. */
-const PASSWORD_CHANGE_COMMAND = [
-  'client=$(command -v mariadb || command -v mysql) || { echo "mysqlop: no mariadb or mysql client in the image" >&2; exit 1; }',
-  `exec "$client" --defaults-extra-file=/mysqlop/password-change/${PASSWORD_CHANGE_FILES.client} --batch --execute="source /mysqlop/password-change/${PASSWORD_CHANGE_FILES.sql}"`,
-].join("\n");
+/** Where the password-change Secret is mounted. */
+export const PASSWORD_CHANGE_DIR = "/mysqlop/password-change";
+
+/** The password-change container's command for files in `dir`: it names files, never values. */
+export function passwordChangeCommand(dir: string): string[] {
+  const script = [
+    'client=$(command -v mariadb || command -v mysql) || { echo "mysqlop: no mariadb or mysql client in the image" >&2; exit 1; }',
+    `exec "$client" --defaults-extra-file=${dir}/${PASSWORD_CHANGE_FILES.client} --batch --execute="source ${dir}/${PASSWORD_CHANGE_FILES.sql}"`,
+  ].join("\n");
+  return ["sh", "-c", script];
+}
 
 /**
  * `password-NAME-job`: connects with the current root password and sets the new one,
@@ -114,8 +120,8 @@ export function buildPasswordChangeJob(resource: MySQL, targetHash: string): V1J
             {
               name: JOB_CONTAINER,
               image: effectiveSpec(resource).image,
-              command: ["sh", "-c", PASSWORD_CHANGE_COMMAND],
-              volumeMounts: [{ name: "password-change", mountPath: "/mysqlop/password-change", readOnly: true }],
+              command: passwordChangeCommand(PASSWORD_CHANGE_DIR),
+              volumeMounts: [{ name: "password-change", mountPath: PASSWORD_CHANGE_DIR, readOnly: true }],
             },
           ],
           volumes: [{ name: "password-change", secret: { secretName: names.passwordChange, defaultMode: 0o400 } }],
