@@ -19,7 +19,7 @@ import { parseAllDocuments } from "yaml";
 import { findBinaries, kubectlDir, requireWorkloadBinaries, type BinaryPaths } from "./binaries.ts";
 import { mysqlopCacheDir } from "./cache-dir.ts";
 import { generateCertificates, type ControlPlaneCertificates } from "./certificates.ts";
-import { ComponentProcess, ComponentStartError } from "./component-process.ts";
+import { ComponentProcess, ComponentStartError, type ExitStatus } from "./component-process.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
 import { PidRecordFile, reapLeftovers, TEMP_DIR_PREFIX } from "./pid-records.ts";
 import { freeLoopbackPort, listeningPortsSync, waitPortsFree } from "./ports.ts";
@@ -76,6 +76,18 @@ export interface ControlPlane {
   startApiServer(): Promise<void>;
   /** Stops everything and removes the temp dir; idempotent. Resolves once no process and no listening port remain. */
   stop(): Promise<void>;
+  /** The component processes as they are now (pid while running, how the last run ended), for diagnostics and watchdogs. */
+  components(): ComponentStatus[];
+}
+
+/** One component process of a control plane, as {@link ControlPlane.components} reports it. */
+export interface ComponentStatus {
+  name: string;
+  /** Set while it runs. */
+  pid?: number;
+  /** How its last run ended; absent while it runs or before it ever ran. */
+  exitStatus?: ExitStatus;
+  logFile: string;
 }
 
 const FIELD_MANAGER = "mysqlop-envtest";
@@ -422,6 +434,17 @@ class LocalControlPlane implements ControlPlane, Teardown {
   stop(): Promise<void> {
     this.#stopping ??= this.#stopEverything();
     return this.#stopping;
+  }
+
+  components(): ComponentStatus[] {
+    // Components replaced by a retry (port race) are history, not part of this control plane.
+    const current = new Map(this.#components.map((c) => [c.name, c]));
+    return [...current.values()].map((c) => ({
+      name: c.name,
+      logFile: c.logFile,
+      ...(c.pid !== undefined ? { pid: c.pid } : {}),
+      ...(c.exitStatus !== undefined ? { exitStatus: c.exitStatus } : {}),
+    }));
   }
 
   async #stopEverything(): Promise<void> {

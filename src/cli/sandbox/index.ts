@@ -2,9 +2,10 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { mysqlopCacheDir } from "../../envtest/cache-dir.ts";
-import { startControlPlane, type ControlPlane } from "../../envtest/index.ts";
+import { lastLines, startControlPlane, type ComponentStatus, type ControlPlane } from "../../envtest/index.ts";
 
 const USAGE = `usage: mysqlop sandbox [--kubeconfig PATH] [--with-workloads]
 
@@ -48,6 +49,15 @@ function watchStopSignals(): { signalled: Promise<NodeJS.Signals>; dispose: () =
       for (const s of STOP_SIGNALS) process.removeListener(s, handler);
     },
   };
+}
+
+/** Resolves with the first component found dead: a sandbox without its API server is no sandbox. */
+async function componentExit(cp: ControlPlane): Promise<ComponentStatus> {
+  for (;;) {
+    const dead = cp.components().find((c) => c.exitStatus !== undefined);
+    if (dead !== undefined) return dead;
+    await sleep(1_000, undefined, { ref: false });
+  }
 }
 
 /** `mysqlop sandbox`: a throw-away control plane with mysqlop's CRD and RBAC, for trying mysqlop without a cluster. */
@@ -112,8 +122,13 @@ export async function run(argv: string[]): Promise<number> {
         "Press Ctrl-C to stop; everything is removed then.",
       ].join("\n"),
     );
-    const signal = await stop.signalled;
-    console.error(`mysqlop sandbox: ${signal}, stopping`);
+    const ended = await Promise.race([stop.signalled, componentExit(cp)]);
+    if (typeof ended !== "string") {
+      const { name, exitStatus, logFile } = ended;
+      console.error(`mysqlop sandbox: ${name} exited unexpectedly (code ${exitStatus?.code}, signal ${exitStatus?.signal}); stopping.\n--- last lines of ${logFile} ---\n${lastLines(logFile, 30)}`);
+      return 1;
+    }
+    console.error(`mysqlop sandbox: ${ended}, stopping`);
     return 0;
   } catch (error) {
     console.error(`mysqlop sandbox: ${(error as Error).message}`);

@@ -21,6 +21,45 @@ async function kubectl(kubeconfig: string, args: string[]): Promise<string> {
   return stdout;
 }
 
+interface RunningSandbox {
+  pid: number;
+  output: () => { stdout: string; stderr: string };
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill: (signal: NodeJS.Signals) => void;
+  record: PidRecord & { file: string };
+}
+
+/** Starts `mysqlop sandbox ARGS` as a user would, and waits until it says it is ready. */
+async function startSandbox(args: string[]): Promise<RunningSandbox> {
+  const child = spawn(process.execPath, [MAIN, "sandbox", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  const deadline = Date.now() + 120_000;
+  while (!stdout.includes("Press Ctrl-C")) {
+    if (child.exitCode !== null) assert.fail(`sandbox exited early (${child.exitCode}): ${stderr}`);
+    if (Date.now() > deadline) {
+      child.kill("SIGTERM");
+      assert.fail(`sandbox not ready within 120 s: ${stderr}`);
+    }
+    await sleep(100);
+  }
+  const [recordFile] = readdirSync(pidRecordDir()).filter((f) => f.startsWith(`${child.pid}-`));
+  assert.ok(recordFile !== undefined, "the sandbox keeps a pid record");
+  const file = join(pidRecordDir(), recordFile);
+  const record = { ...(JSON.parse(readFileSync(file, "utf8")) as PidRecord), file };
+  return { pid: child.pid ?? 0, output: () => ({ stdout, stderr }), exited, kill: (signal) => child.kill(signal), record };
+}
+
+async function assertNothingLeft(record: PidRecord & { file: string }): Promise<void> {
+  for (const p of record.processes) assert.ok(!isSameProcess(p.pid, p), `${p.name} is gone`);
+  assert.deepEqual(await listeningPorts(record.ports), []);
+  assert.ok(!existsSync(record.tempDir));
+  assert.ok(!existsSync(record.file));
+}
+
 describe("mysqlop sandbox", { timeout: 180_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), "mysqlop-sandbox-test-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,19 +76,9 @@ describe("mysqlop sandbox", { timeout: 180_000 }, () => {
 
   test("--with-workloads: CRD, RBAC and a fake node are there, kubectl works, Ctrl-C removes everything", async () => {
     const kubeconfig = join(dir, "nested", "kubeconfig");
-    const child = spawn(process.execPath, [MAIN, "sandbox", "--kubeconfig", kubeconfig, "--with-workloads"], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+    const sandbox = await startSandbox(["--kubeconfig", kubeconfig, "--with-workloads"]);
     try {
-      const deadline = Date.now() + 120_000;
-      while (!stdout.includes("Press Ctrl-C")) {
-        if (child.exitCode !== null) assert.fail(`sandbox exited early (${child.exitCode}): ${stderr}`);
-        if (Date.now() > deadline) assert.fail(`sandbox not ready within 120 s: ${stderr}`);
-        await sleep(100);
-      }
+      const { stdout } = sandbox.output();
       assert.match(stdout, new RegExp(`kubectl(?:\\S*)? --kubeconfig ${kubeconfig} get mysqls`));
       assert.equal(readFileSync(kubeconfig, "utf8").includes("client-certificate-data"), true);
 
@@ -64,26 +93,37 @@ describe("mysqlop sandbox", { timeout: 180_000 }, () => {
         assert.equal(error.stdout?.trim(), "no");
         return true;
       });
+      assert.deepEqual(sandbox.record.processes.map((p) => p.name).sort(), ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"]);
 
-      const [recordFile] = readdirSync(pidRecordDir()).filter((f) => f.startsWith(`${child.pid}-`));
-      assert.ok(recordFile !== undefined, "the sandbox keeps a pid record");
-      const record = JSON.parse(readFileSync(join(pidRecordDir(), recordFile), "utf8")) as PidRecord;
-      assert.deepEqual(record.processes.map((p) => p.name).sort(), ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"]);
-
-      child.kill("SIGINT");
-      const exit = await exited;
-      assert.deepEqual(exit, { code: 0, signal: null }, stderr);
-      assert.match(stderr, /SIGINT, stopping/);
+      sandbox.kill("SIGINT");
+      const exit = await sandbox.exited;
+      assert.deepEqual(exit, { code: 0, signal: null }, sandbox.output().stderr);
+      assert.match(sandbox.output().stderr, /SIGINT, stopping/);
       assert.ok(!existsSync(kubeconfig), "the kubeconfig of a server that is gone is removed");
-      for (const p of record.processes) assert.ok(!isSameProcess(p.pid, p), `${p.name} is gone`);
-      assert.deepEqual(await listeningPorts(record.ports), []);
-      assert.ok(!existsSync(record.tempDir));
-      assert.ok(!existsSync(join(pidRecordDir(), recordFile)));
+      await assertNothingLeft(sandbox.record);
     } finally {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        await exited;
-      }
+      sandbox.kill("SIGTERM");
+      await sandbox.exited;
+    }
+  });
+
+  test("a component that dies ends the sandbox with exit 1 and that component's log", async () => {
+    const kubeconfig = join(dir, "dies", "kubeconfig");
+    const sandbox = await startSandbox(["--kubeconfig", kubeconfig]);
+    try {
+      const apiServer = sandbox.record.processes.find((p) => p.name === "kube-apiserver");
+      assert.ok(apiServer !== undefined);
+      process.kill(apiServer.pid, "SIGKILL");
+      const exit = await sandbox.exited;
+      assert.deepEqual(exit, { code: 1, signal: null });
+      const { stderr } = sandbox.output();
+      assert.match(stderr, /kube-apiserver exited unexpectedly \(code null, signal SIGKILL\)/);
+      assert.match(stderr, /--- last lines of .*kube-apiserver\.log ---\n[IWE]\d{4} /);
+      assert.ok(!existsSync(kubeconfig));
+      await assertNothingLeft(sandbox.record);
+    } finally {
+      sandbox.kill("SIGTERM");
+      await sandbox.exited;
     }
   });
 });
