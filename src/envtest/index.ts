@@ -1,6 +1,16 @@
 /**
  * mysqlop's envtest: a real Kubernetes control plane (etcd, kube-apiserver and, on request, kube-controller-manager,
- * kube-scheduler and kwok) for integration tests and `mysqlop sandbox`.
+ * kube-scheduler and kwok with one fake Node) for integration tests and `mysqlop sandbox`.
+ *
+ * ```ts
+ * let cp: ControlPlane;
+ * before(async () => { cp = await startControlPlane({ workloads: true }); await cp.installCrd("deploy/crd.yaml"); });
+ * after(() => cp.stop());
+ * ```
+ *
+ * Binaries: `TEST_ASSET_*`, then `KUBEBUILDER_ASSETS`, then the cache filled by `npm run envtest:build`.
+ * Processes are recorded under `<cache>/run/` (cache = `MYSQLOP_CACHE` or `~/.cache/mysqlop`), so a start after
+ * a SIGKILLed run reaps what that run left behind.
  * @packageDocumentation
  */
 export { startControlPlane, type ComponentStatus, type ControlPlane, type StartControlPlaneOptions } from "./control-plane.ts";
