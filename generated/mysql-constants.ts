@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 f0ad2d877d83f75a7067df85c7bd40393746adb0ac6d4ea617b22ac0e008f397) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 3bccbb3234aa062a1879412aa70fee7f8cd4a4ee73b0c44f8e5640a783b4d4cc) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Names of the MySQL custom resource type, from the schema.
  * @packageDocumentation

@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 f0ad2d877d83f75a7067df85c7bd40393746adb0ac6d4ea617b22ac0e008f397) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 3bccbb3234aa062a1879412aa70fee7f8cd4a4ee73b0c44f8e5640a783b4d4cc) by `mysqlop generate`. DO NOT EDIT.
 /**
  * TypeScript models of the MySQL custom resource (otus.homework/v1),
  * as read from the API server: fields with a default are always present.
@@ -38,7 +38,7 @@ export interface MySQLSpec {
    */
   database: string;
   /**
-   * The MySQL root password, inline. Kept for compatibility with the original example; anyone who can read the resource can read it, so prefer `passwordSecretRef`. The operator copies it into the Secret `NAME-credentials` and never logs it. Changing it changes the root password of the running server.
+   * The MySQL root password, inline. Kept for compatibility with the original example; anyone who can read the resource can read it, so prefer `passwordSecretRef`. The operator keeps the server's current password in the Secret `NAME-credentials` and never logs it. Changing it changes the root password of the running server.
    */
   password?: string;
   passwordSecretRef?: SecretKeySelector;
@@ -52,7 +52,7 @@ export interface MySQLSpec {
   storageClassName?: string;
 }
 /**
- * Reads the MySQL root password from a key of an existing Secret in the resource's namespace. Changing the reference (or the Secret's value) changes the root password of the running server.
+ * Reads the MySQL root password from a key of an existing Secret in the resource's namespace. The value is read when the resource is created and whenever the reference changes, which changes the root password of the running server; to rotate, point it at a new Secret or key.
  */
 export interface SecretKeySelector {
   /**
@@ -131,13 +131,9 @@ export interface BackupStatus {
    */
   job?: string;
   /**
-   * Path of the dump inside the backup volume.
+   * Path of the dump inside the backup volume; its metadata file beside it holds the checksum the restore verifies.
    */
   dumpFile?: string;
-  /**
-   * SHA-256 of the dump file, checked before a restore.
-   */
-  sha256?: string;
 }
 /**
  * The restore performed when the resource was created, if any.

@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 f0ad2d877d83f75a7067df85c7bd40393746adb0ac6d4ea617b22ac0e008f397) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 3bccbb3234aa062a1879412aa70fee7f8cd4a4ee73b0c44f8e5640a783b4d4cc) by `mysqlop generate`. DO NOT EDIT.
 import { createHmac } from "node:crypto";
 import { done, failed, ResourceReconciler, waitFor } from "../src/runtime/resource-reconciler.ts";
 import type { HookResult, ReconcileContext, ResourceType } from "../src/runtime/resource-reconciler.ts";
@@ -78,7 +78,7 @@ export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
   /**
    * Called when `spec.password` changed since the last fully successful reconcile (not on creation: {@link onCreate} runs then).
    *
-   * The MySQL root password, inline. Kept for compatibility with the original example; anyone who can read the resource can read it, so prefer `passwordSecretRef`. The operator copies it into the Secret `NAME-credentials` and never logs it. Changing it changes the root password of the running server.
+   * The MySQL root password, inline. Kept for compatibility with the original example; anyone who can read the resource can read it, so prefer `passwordSecretRef`. The operator keeps the server's current password in the Secret `NAME-credentials` and never logs it. Changing it changes the root password of the running server.
    *
    * To do: make the server match `change.current` where applying {@link desired} cannot (it already sees the new value), or refuse with `this.failed(...)`; return `this.done()` once converged, `this.waitFor(...)` to be called again.
    * Sensitive: `change.previous` is always `undefined` (only a salted hash of the old value is kept); never log, record or return the value.
@@ -96,7 +96,7 @@ export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
   /**
    * Called when `spec.passwordSecretRef` changed since the last fully successful reconcile (not on creation: {@link onCreate} runs then).
    *
-   * Reads the MySQL root password from a key of an existing Secret in the resource's namespace. Changing the reference (or the Secret's value) changes the root password of the running server.
+   * Reads the MySQL root password from a key of an existing Secret in the resource's namespace. The value is read when the resource is created and whenever the reference changes, which changes the root password of the running server; to rotate, point it at a new Secret or key.
    *
    * To do: make the server match `change.current` where applying {@link desired} cannot (it already sees the new value), or refuse with `this.failed(...)`; return `this.done()` once converged, `this.waitFor(...)` to be called again.
    * Optional: `change.current` is `undefined` when the field was removed.

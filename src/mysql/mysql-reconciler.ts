@@ -57,6 +57,13 @@ function jobReference(resource: MySQL, name: string): { apiVersion: string; kind
   return { apiVersion: "batch/v1", kind: "Job", metadata: { name, namespace: resource.metadata.namespace } };
 }
 
+/** Whether the server's Deployment (as cached) has rolled out its current spec and has an available pod. */
+function serverAvailable(resource: MySQL, ctx: ReconcileContext): boolean {
+  const deployment = ctx.cache.get<V1Deployment>("apps/v1", "Deployment", resource.metadata.namespace, childNames(resource).server);
+  const status = deployment?.status;
+  return deployment !== undefined && (status?.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 1) && (status?.availableReplicas ?? 0) >= 1;
+}
+
 /** Reconciles MySQL resources: a server with its volume, a backup on delete, a restore on create. */
 export class MySQLReconciler extends MySQLReconcilerBase {
   /** Pure: credentials (while creating), scripts, data claim, Service, Deployment. */
@@ -78,7 +85,11 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     await this.ensureBackupStorage(resource, ctx);
 
     const info = ctx.cache.get<V1ConfigMap>("v1", "ConfigMap", resource.metadata.namespace, names.backupInfo);
-    if (info === undefined) return this.done(`${name} created without restore-job`);
+    if (info === undefined) {
+      // Ready should mean a server answers: creation ends when the Deployment is available.
+      if (!serverAvailable(resource, ctx)) return this.waitFor(POLL_MS, "Starting", `waiting for Deployment ${names.server} to become available`);
+      return this.done(`${name} created without restore-job`);
+    }
     const lastBackup = info.data?.[BACKUP_INFO_KEYS.lastSucceeded] ?? "an earlier backup";
     const outcome = this.job(resource, ctx, names.restoreJob);
     switch (outcome.state) {

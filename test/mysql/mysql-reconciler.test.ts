@@ -21,12 +21,20 @@ function applied(recorded: { applied: { object: KubernetesObject; owner?: Kubern
   return recorded.applied.map((a) => `${a.object.kind}/${a.object.metadata?.name}${a.owner ? " (owned)" : ""}`);
 }
 
-test("onCreate without an earlier backup: volumes, backup storage (not owned) → 'NAME created without restore-job'", async () => {
+function serverDeployment(availableReplicas: number): V1Deployment {
+  return { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "mysql-instance", namespace: "default", generation: 1 }, status: { observedGeneration: 1, availableReplicas } };
+}
+
+test("onCreate without an earlier backup: volumes, backup storage (not owned), wait for the server → 'NAME created without restore-job'", async () => {
   const resource = originalResource();
-  const { ctx, recorded } = recordingContext([buildCredentialsSecret(resource, "otuspassword")]);
+  const { ctx, recorded, put } = recordingContext([buildCredentialsSecret(resource, "otuspassword"), serverDeployment(0)]);
+  const starting = await reconciler.onCreate(resource, ctx);
+  assert.equal(starting.kind === "wait" && starting.reason, "Starting");
+  assert.deepEqual(applied(recorded), ["PersistentVolume/mysql-instance-pv", "PersistentVolume/backup-mysql-instance-pv", "PersistentVolumeClaim/backup-mysql-instance-pvc"]);
+  put(serverDeployment(1));
   const result = await reconciler.onCreate(resource, ctx);
   assert.deepEqual(result, { kind: "done", message: "mysql-instance created without restore-job", status: undefined });
-  assert.deepEqual(applied(recorded), ["PersistentVolume/mysql-instance-pv", "PersistentVolume/backup-mysql-instance-pv", "PersistentVolumeClaim/backup-mysql-instance-pvc"]);
+  assert.deepEqual(applied(recorded).slice(3), ["PersistentVolume/mysql-instance-pv"], "the backup storage is created once, never re-applied");
 });
 
 test("onCreate with an earlier backup: restore Job (owned), wait, then 'NAME created with restore-job' with restore facts", async () => {
@@ -70,7 +78,7 @@ test("onCreate: a restore Job of an earlier resource of the same name is deleted
 
 test("onCreate with passwordSecretRef waits for the Secret, then copies it into NAME-credentials", async () => {
   const resource = originalResource({ spec: { password: undefined, passwordSecretRef: { name: "root", key: "pw" } } });
-  const { ctx, recorded, put } = recordingContext();
+  const { ctx, recorded, put } = recordingContext([serverDeployment(1)]);
   const waiting = await reconciler.onCreate(resource, ctx);
   assert.equal(waiting.kind, "wait");
   assert.equal(waiting.kind === "wait" && waiting.reason, "PasswordSecretMissing");
