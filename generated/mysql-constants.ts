@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 3bccbb3234aa062a1879412aa70fee7f8cd4a4ee73b0c44f8e5640a783b4d4cc) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 8360165da5163de0da30b41e13bb67cd0eb12d4d48f071be69f9117cf0ae4ca8) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Names of the MySQL custom resource type, from the schema.
  * @packageDocumentation
