@@ -170,11 +170,14 @@ export class KubeRest {
     }
   }
 
-  /** Closes the reused connection pool (so that the process can exit). */
+  /**
+   * Closes the reused connection pool so that the process can exit; requests still pending
+   * (e.g. an informer's list during shutdown) are aborted rather than awaited.
+   */
   async close(): Promise<void> {
-    const dispatcher = this.#dispatcher as { close?: () => Promise<void> } | undefined;
+    const dispatcher = this.#dispatcher as { destroy?: () => Promise<void> } | undefined;
     this.#dispatcher = undefined;
-    await dispatcher?.close?.().catch(() => undefined);
+    await dispatcher?.destroy?.().catch(() => undefined);
   }
 
   async #discover(apiVersion: string): Promise<KindInfo[]> {
