@@ -161,9 +161,15 @@ class LocalControlPlane implements ControlPlane, Teardown {
     this.#tempDir = mkdtempSync(join(tmpdir(), TEMP_DIR_PREFIX));
     this.logDir = join(this.#tempDir, "logs");
     this.kubeconfigPath = join(this.#tempDir, "admin.kubeconfig");
-    mkdirSync(this.logDir);
-    mkdirSync(join(this.#tempDir, "pki"));
-    this.#record = new PidRecordFile(this.#tempDir);
+    try {
+      mkdirSync(this.logDir);
+      mkdirSync(join(this.#tempDir, "pki"));
+      this.#record = new PidRecordFile(this.#tempDir);
+    } catch (error) {
+      // Nothing runs yet, so nothing else to undo (e.g. the cache's run/ folder is not writable).
+      rmSync(this.#tempDir, { recursive: true, force: true });
+      throw error;
+    }
     trackTeardown(this);
   }
 

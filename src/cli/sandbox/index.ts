@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -105,6 +105,8 @@ export async function run(argv: string[]): Promise<number> {
     const operator = await cp.serviceAccountKubeConfig({ namespace: "mysqlop-system", name: "mysqlop" });
     await mkdir(dirname(kubeconfigPath), { recursive: true });
     await writeFile(kubeconfigPath, await readFile(cp.kubeconfigPath, "utf8"), { mode: 0o600 });
+    // It holds an admin key; `mode` above applies only when the file is new.
+    await chmod(kubeconfigPath, 0o600);
     wroteKubeconfig = true;
     const kubectl = kubectlCommand(cp.binDir);
     const sample = join(deployDir(), "cr.yaml");
