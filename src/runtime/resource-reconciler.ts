@@ -206,9 +206,13 @@ export abstract class ResourceReconciler<R extends CustomResource<unknown, Stand
     // 6–7. Status from the outcome; appliedSpec only once every hook is done.
     if (result.kind === "done") {
       const changed = previous === undefined ? [] : changedFields(previous, fingerprint);
-      if (previous === undefined) ctx.events.normal(current, "Created", result.message ?? "created");
-      else if (changed.length > 0) ctx.events.normal(current, "Updated", result.message ?? `applied changes to ${changed.join(", ")}`);
-      return finish(current, result, fingerprint, ctx);
+      const event =
+        previous === undefined
+          ? { reason: "Created", message: result.message ?? "created" }
+          : changed.length > 0
+            ? { reason: "Updated", message: result.message ?? `applied changes to ${changed.join(", ")}` }
+            : undefined;
+      return finish(current, result, fingerprint, ctx, event);
     }
     return finish(current, result, undefined, ctx);
   }
@@ -244,10 +248,21 @@ async function runStep<S>(resource: CustomResource<unknown, StandardStatus>, ctx
   }
 }
 
-/** Step 6 and 7: writes status when it changed, records Events, and tells the queue what next. */
-async function finish<S>(resource: CustomResource<unknown, StandardStatus>, result: HookResult<S>, appliedSpec: Record<string, string> | undefined, ctx: ReconcileContext): Promise<ReconcileResult> {
+/**
+ * Step 6 and 7: writes status when it changed, then records Events (after the status write, so
+ * that a failed write retried later does not announce the same change twice), and tells the
+ * queue what next.
+ */
+async function finish<S>(
+  resource: CustomResource<unknown, StandardStatus>,
+  result: HookResult<S>,
+  appliedSpec: Record<string, string> | undefined,
+  ctx: ReconcileContext,
+  doneEvent?: { reason: string; message: string },
+): Promise<ReconcileResult> {
   const patch = computeStatusPatch(resource, { result: result as HookResult<Record<string, unknown>>, appliedSpec });
   if (patch !== undefined) await ctx.patchStatus(resource, patch);
+  if (doneEvent !== undefined) ctx.events.normal(resource, doneEvent.reason, doneEvent.message);
   if (result.kind === "wait") {
     if (patch !== undefined) ctx.events.normal(resource, result.reason, result.message);
     return { requeueAfterMs: result.afterMs };

@@ -249,3 +249,12 @@ test("deletion without our finalizer does nothing", async () => {
   assert.deepEqual(ctx.journal, []);
   assert.deepEqual(r.hookCalls, []);
 });
+
+test("a failed status write announces nothing: the Created event follows a successful write", async () => {
+  const ctx = new FakeContext(gadget({ finalizers: ["example.test/cleanup"] }));
+  ctx.patchStatus = async () => {
+    throw new Error("API server unavailable");
+  };
+  await assert.rejects(new GadgetReconciler().reconcile(request, ctx), /unavailable/);
+  assert.deepEqual(ctx.eventLog, []);
+});
