@@ -36,7 +36,7 @@ created=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 # 3. Dump into a temporary file in the same directory (same filesystem, so the
 #    rename in step 5 is atomic), hashing the stream on its way there (tee into
-#    a FIFO read by sha256sum) instead of reading the file again afterwards.
+#    a FIFO read by sha256) instead of reading the file again afterwards.
 #    No pipeline: each of the three programs' exit status is checked.
 #    --single-transaction: a consistent InnoDB snapshot without locking.
 #    "--" keeps a database named like "--all-databases" a name.
@@ -47,7 +47,7 @@ say "dumping database $db with $dumper (server $version)"
 "$dumper" --defaults-extra-file="$client_cnf" --single-transaction --routines --triggers --events \
   --no-tablespaces -- "$db" >"$work/dump" &
 dump_pid=$!
-sha256sum <"$work/hash" >"$work/sha256" &
+sha256 <"$work/hash" >"$work/sha256" &
 hash_pid=$!
 if ! tee "$work/hash" <"$work/dump" >"$tmp_dump"; then
   # Do not wait for a writer or reader that nobody serves any more.
@@ -55,7 +55,7 @@ if ! tee "$work/hash" <"$work/dump" >"$tmp_dump"; then
   die "$EXIT_WRITE" "writing or hashing $tmp_dump failed; the previous dump is untouched"
 fi
 wait "$dump_pid" || die "$EXIT_DUMP" "$dumper failed (exit $?); the previous dump is untouched"
-wait "$hash_pid" || die "$EXIT_WRITE" "sha256sum failed (exit $?); the previous dump is untouched"
+wait "$hash_pid" || die "$EXIT_WRITE" "computing the sha256 failed (exit $?); the previous dump is untouched"
 
 # 4. Metadata: what restore verifies the dump against.
 read -r sum _ <"$work/sha256" || sum=

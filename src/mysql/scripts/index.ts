@@ -96,6 +96,9 @@ export const EXIT_CODES = {
 /** Programs the scripts call besides a POSIX `sh` and one client name of each pair. */
 export const REQUIRED_TOOLS = ["cat", "date", "dirname", "mkfifo", "mktemp", "mv", "rm", "sha256sum", "sleep", "sync", "tee", "wc"] as const;
 
+/** Used instead of `sha256sum` when present: hardware-accelerated SHA-256 (`openssl dgst -sha256 -r`). */
+export const OPTIONAL_TOOLS = ["openssl"] as const;
+
 /** Client tool names, preferred first: MariaDB images ship `mariadb*`, MySQL images `mysql*`. */
 export const CLIENT_TOOLS = {
   client: ["mariadb", "mysql"],

@@ -156,6 +156,32 @@ describe("backup and restore round trips", { skip }, () => {
     assert.equal(await server.sql("SELECT v FROM t", db), "kept\n");
   });
 
+  test("openssl and sha256sum agree: a dump hashed by one verifies with the other", async () => {
+    const ws = await workspace();
+    const db = "hashers";
+    await server.sql("CREATE DATABASE hashers; CREATE TABLE hashers.t (v int); INSERT INTO hashers.t VALUES (1);");
+    // A PATH without openssl: the documented tools and the client names only.
+    for (const tool of REQUIRED_TOOLS) {
+      const found = await runCommand("/bin/sh", ["-c", 'command -v "$1"', "sh", tool]);
+      await symlink(found.stdout.trim(), join(ws.binDir, tool));
+    }
+    for (const tool of ["mariadb", "mariadb-dump"]) await symlink(`/usr/bin/${tool}`, join(ws.binDir, tool));
+    const withoutOpenssl = { path: ws.binDir };
+    const withOpenssl = { path: `${ws.binDir}:/usr/bin:/bin` };
+    assert.equal((await runCommand("/bin/sh", ["-c", "command -v openssl"])).code, 0, "openssl is installed (bash .ci/run installs it)");
+    const env = connectionEnv(server, user, password, db);
+    for (const [backupWith, restoreWith] of [
+      [withOpenssl, withoutOpenssl],
+      [withoutOpenssl, withOpenssl],
+    ]) {
+      assert.equal((await runScript("backup.sh", ws, env, backupWith)).code, EXIT_CODES.ok);
+      await server.sql("DROP DATABASE hashers");
+      const restore = await runScript("restore.sh", ws, env, restoreWith);
+      assert.equal(restore.code, EXIT_CODES.ok, restore.stderr);
+      assert.equal(await server.sql("SELECT v FROM t", db), "1\n");
+    }
+  });
+
   test("no client tool on PATH: exit 1 saying which names were looked for", async () => {
     const ws = await workspace();
     for (const tool of REQUIRED_TOOLS) {

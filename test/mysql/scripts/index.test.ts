@@ -60,7 +60,7 @@ test("every variable the scripts read from the environment is documented", () =>
 test("client tool names are looked up in the documented order", () => {
   assert.ok(all.includes(`find_tool ${CLIENT_TOOLS.client.join(" ")}`));
   assert.ok(all.includes(`find_tool ${CLIENT_TOOLS.dump.join(" ")}`));
-  for (const tool of REQUIRED_TOOLS) assert.match(all, new RegExp(`(^|[\\s($])${tool} `, "m"), `${tool} is used`);
+  for (const tool of REQUIRED_TOOLS) assert.match(all, new RegExp(`(^|[\\s($])${tool}[\\s;]`, "m"), `${tool} is used`);
 });
 
 test("scriptCommand runs the mounted file with sh", () => {
