@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 8360165da5163de0da30b41e13bb67cd0eb12d4d48f071be69f9117cf0ae4ca8) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 f5e032b7fae3fda7a7236a906c3404f2da19e3d0078103a55e7305f8a680ff6c) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Names of the MySQL custom resource type, from the schema.
  * @packageDocumentation

@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 8360165da5163de0da30b41e13bb67cd0eb12d4d48f071be69f9117cf0ae4ca8) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 f5e032b7fae3fda7a7236a906c3404f2da19e3d0078103a55e7305f8a680ff6c) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Offline validation of MySQL documents against the schema, with the rules the
  * API server applies (types, required fields, patterns, lengths, enums, one-of) and
@@ -84,7 +84,7 @@ export const mysqlResourceSchema: Record<string, unknown> = {
           type: "string",
           minLength: 1,
           description:
-            "The MySQL root password, inline. Kept for compatibility with the original example; anyone who can read the resource can read it, so prefer `passwordSecretRef`. The operator keeps the server's current password in the Secret `NAME-credentials` and never logs it. Changing it changes the root password of the running server.",
+            "The MySQL root password, inline. Kept for compatibility with the original example; anyone who can read the resource can read it (`kubectl apply` also copies it into the last-applied-configuration annotation), so prefer `passwordSecretRef`. The operator keeps the server's current password in the Secret `NAME-credentials` and never logs it. Changing it changes the root password of the running server.",
         },
         passwordSecretRef: {
           type: "object",

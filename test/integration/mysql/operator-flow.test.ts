@@ -1,0 +1,141 @@
+/**
+ * The MySQL operator end to end on a real control plane: etcd, kube-apiserver with the
+ * generated CRD and RBAC, kube-controller-manager, kube-scheduler and kwok (which runs
+ * pods and completes Jobs without executing them). The runtime's Manager drives the
+ * hand-written MySQLReconciler as the operator's ServiceAccount, so a missing permission
+ * fails here. Covers the original scenario: create without restore, password change,
+ * delete held until the backup Job completed, re-create with restore-job.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubernetesObject } from "@kubernetes/client-node";
+import { MYSQL_RESOURCE_TYPE } from "../../../generated/mysql-constants.ts";
+import type { MySQL } from "../../../generated/mysql-models.ts";
+import { secretValue } from "../../../src/mysql/desired/index.ts";
+import { MySQLReconciler, MYSQL_WATCHED_KINDS } from "../../../src/mysql/mysql-reconciler.ts";
+import { createJsonLogger, Manager } from "../../../src/runtime/index.ts";
+import { kubectl, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
+
+const NS = "default";
+const NAME = "mysql-instance";
+const CR = join(REPO_ROOT, "deploy/cr.yaml");
+
+async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await sleep(250);
+  }
+}
+
+async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    if (error instanceof ApiException && error.code === 404) return undefined;
+    throw error;
+  }
+}
+
+describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
+  let env: MysqlopControlPlane;
+  let manager: Manager;
+  let running: Promise<void>;
+  let core: CoreV1Api;
+  let batch: BatchV1Api;
+  let custom: CustomObjectsApi;
+  const logs: string[] = [];
+
+  const mysql = (): Promise<MySQL | undefined> => orUndefined(custom.getNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace: NS, plural: "mysqls", name: NAME }) as Promise<MySQL>);
+
+  before(async () => {
+    env = await startMysqlopControlPlane({ workloads: true });
+    core = env.cp.kubeConfig.makeApiClient(CoreV1Api);
+    batch = env.cp.kubeConfig.makeApiClient(BatchV1Api);
+    custom = env.cp.kubeConfig.makeApiClient(CustomObjectsApi);
+    manager = new Manager({ name: "mysqlop", kubeConfig: env.operator.kubeConfig, probePort: false, logger: createJsonLogger({ level: "info", write: (line) => void logs.push(line) }) });
+    manager.addController({ name: "mysql", resourceType: MYSQL_RESOURCE_TYPE, owns: MYSQL_WATCHED_KINDS, reconciler: new MySQLReconciler(), concurrency: 2 });
+    running = manager.start();
+  });
+
+  after(async () => {
+    await manager?.stop();
+    await running?.catch(() => {});
+    await env?.cp.stop();
+    const forbidden = logs.filter((l) => l.includes("forbidden") || l.includes("403"));
+    if (forbidden.length > 0) console.log(`# operator log lines mentioning 403:\n${forbidden.slice(0, 5).join("\n")}`);
+  });
+
+  test("the original cr.yaml: children owned, volumes not, 'created without restore-job', no secret in status", async () => {
+    const applied = await kubectl(env.cp, ["apply", "-f", CR]);
+    assert.equal(applied.code, 0, applied.stderr);
+    const created = await eventually("status.message", async () => {
+      const m = await mysql();
+      return m?.status?.message === `${NAME} created without restore-job` && m;
+    });
+    const uid = created.metadata.uid;
+    const ownedBy = (o: KubernetesObject | undefined) => o?.metadata?.ownerReferences?.some((r) => r.uid === uid && r.controller === true) ?? false;
+    assert.ok(ownedBy(await env.cp.kubeConfig.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: NAME, namespace: NS })), "Deployment NAME");
+    assert.ok(ownedBy(await core.readNamespacedService({ name: NAME, namespace: NS })), "Service NAME");
+    assert.ok(ownedBy(await core.readNamespacedPersistentVolumeClaim({ name: `${NAME}-pvc`, namespace: NS })), "NAME-pvc");
+    assert.ok(ownedBy(await core.readNamespacedSecret({ name: `${NAME}-credentials`, namespace: NS })), "credentials");
+    const backupClaim = await core.readNamespacedPersistentVolumeClaim({ name: `backup-${NAME}-pvc`, namespace: NS });
+    assert.equal(backupClaim.metadata?.ownerReferences, undefined, "the backup claim outlives the resource");
+    const pv = await core.readPersistentVolume({ name: `${NAME}-pv` });
+    assert.equal(pv.metadata?.labels?.["otus.homework/mysql"], NAME);
+    const pods = await core.listNamespacedPod({ namespace: NS, labelSelector: `app=${NAME}` });
+    assert.equal(pods.items.length, 1, "kubectl get pods -l app=NAME finds the server only");
+    assert.equal(created.status?.conditions?.find((c) => c.type === "Ready")?.status, "True");
+    assert.match(created.status?.appliedSpec?.password ?? "", /^sha256:[0-9a-f]{64}$/);
+    // kubectl's own last-applied-configuration copies the spec (the reason to prefer passwordSecretRef); the operator adds nothing.
+    const { "kubectl.kubernetes.io/last-applied-configuration": _kubectl, ...annotations } = created.metadata.annotations ?? {};
+    assert.ok(!JSON.stringify({ status: created.status, annotations }).includes("otuspassword"), "no password in status or the operator's annotations");
+  });
+
+  test("a password change runs password-NAME-job, then the credentials hold the new password and the change Secret is gone", async () => {
+    await custom.patchNamespacedCustomObject(
+      { group: "otus.homework", version: "v1", namespace: NS, plural: "mysqls", name: NAME, body: { spec: { password: "n3w'pa$$ #word" } } },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+    await eventually("credentials updated", async () => secretValue(await core.readNamespacedSecret({ name: `${NAME}-credentials`, namespace: NS }), "password") === "n3w'pa$$ #word");
+    const job = await batch.readNamespacedJob({ name: `password-${NAME}-job`, namespace: NS });
+    assert.ok(!JSON.stringify(job.spec).includes("n3w'pa$$"), "no password in the Job spec");
+    await eventually("change Secret removed", async () => (await orUndefined(core.readNamespacedSecret({ name: `${NAME}-password-change`, namespace: NS }))) === undefined);
+    await eventually("Ready again", async () => (await mysql())?.status?.conditions?.find((c) => c.type === "Ready")?.status === "True");
+  });
+
+  test("delete: held by the finalizer until backup-NAME-job completed; backup claim and record stay, data volume goes", async () => {
+    const deleted = await kubectl(env.cp, ["delete", "mysqls.otus.homework", NAME, "--wait=false"]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    const backupJob = await eventually("backup Job", () => orUndefined(batch.readNamespacedJob({ name: `backup-${NAME}-job`, namespace: NS })));
+    assert.deepEqual(backupJob.spec?.template.spec?.containers[0]?.command, ["sh", "/mysqlop/scripts/backup.sh"]);
+    await eventually("resource gone", async () => (await mysql()) === undefined, 120_000);
+    const completed = await orUndefined(batch.readNamespacedJob({ name: `backup-${NAME}-job`, namespace: NS }));
+    assert.ok(completed === undefined || completed.status?.conditions?.some((c) => c.type === "Complete" && c.status === "True"), "the resource went only after the backup completed");
+    const info = await core.readNamespacedConfigMap({ name: `backup-${NAME}-info`, namespace: NS });
+    assert.match(info.data?.lastSucceeded ?? "", /^\d{4}-\d\d-\d\dT/);
+    assert.ok(await core.readNamespacedPersistentVolumeClaim({ name: `backup-${NAME}-pvc`, namespace: NS }), "backup claim kept");
+    await eventually("data PV removed", async () => (await orUndefined(core.readPersistentVolume({ name: `${NAME}-pv` }))) === undefined, 120_000);
+  });
+
+  test("re-create: restore-NAME-job runs and status says 'created with restore-job'", async () => {
+    const applied = await kubectl(env.cp, ["apply", "-f", CR]);
+    assert.equal(applied.code, 0, applied.stderr);
+    const restored = await eventually("restored", async () => {
+      const m = await mysql();
+      return m?.status?.message === `${NAME} created with restore-job` && m;
+    }, 120_000);
+    assert.equal(restored.status?.restore?.job, `restore-${NAME}-job`);
+    const job = await batch.readNamespacedJob({ name: `restore-${NAME}-job`, namespace: NS });
+    assert.ok(job.metadata?.ownerReferences?.some((r) => r.uid === restored.metadata.uid));
+  });
+});
