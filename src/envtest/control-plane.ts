@@ -92,6 +92,7 @@ export interface ComponentStatus {
 
 const FIELD_MANAGER = "mysqlop-envtest";
 const STOP_GRACE_MS = 2_000;
+const KEPT_FAILURE_LOGS = 10;
 
 interface HttpProbe {
   status: number;
@@ -485,9 +486,13 @@ class LocalControlPlane implements ControlPlane, Teardown {
   /** Copies the components' logs out of the temp dir (which `stop()` removes) so a failed start can be diagnosed. */
   keepLogs(): string | undefined {
     try {
-      const dest = join(mysqlopCacheDir(), "logs", `envtest-failed-${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`);
+      const logsRoot = join(mysqlopCacheDir(), "logs");
+      const dest = join(logsRoot, `envtest-failed-${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`);
       mkdirSync(dest, { recursive: true });
       for (const file of readdirSync(this.logDir)) copyFileSync(join(this.logDir, file), join(dest, file));
+      // Keep the latest few: a machine that keeps failing must not fill its disk with copies.
+      const kept = readdirSync(logsRoot).filter((d) => d.startsWith("envtest-failed-")).sort();
+      for (const old of kept.slice(0, -KEPT_FAILURE_LOGS)) rmSync(join(logsRoot, old), { recursive: true, force: true });
       return dest;
     } catch {
       return undefined;
