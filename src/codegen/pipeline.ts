@@ -2,6 +2,7 @@
  * The generator, one way: load → validate → model → emit → format → write (or check).
  * Each stage lives in its own module and imports only earlier ones; this file wires them.
  */
+import { posix } from "node:path";
 import { emitApiReference } from "./emit/api-reference.ts";
 import { emitConstants } from "./emit/constants.ts";
 import { emitCrd } from "./emit/crd.ts";
@@ -14,7 +15,8 @@ import { loadSchema, type LoadedSchema } from "./load.ts";
 import { buildModel, type GeneratorModel } from "./model.ts";
 import type { GenerateOptions } from "./options.ts";
 import { validateSchema } from "./validate.ts";
-import { compareOutputs, writeOutputs, type FileState } from "./write.ts";
+import { GENERATED_HEADER_PATTERN } from "./emit/header.ts";
+import { compareOutputs, findOrphans, removeOrphans, writeOutputs, type FileState } from "./write.ts";
 
 /** Emits every output of a model, formatted, in a fixed order. Pure apart from prettier. */
 export async function renderOutputs(model: GeneratorModel): Promise<OutputFile[]> {
@@ -41,15 +43,24 @@ export interface GenerateResult {
   readonly files: readonly OutputFile[];
   /** Paths rewritten (write mode) — empty in check mode. */
   readonly written: readonly string[];
-  /** Per output, fresh/stale/missing as found before writing. */
+  /** Per output, fresh/stale/missing as found before writing; plus orphaned files of this schema. */
   readonly states: readonly FileState[];
+  /** Orphaned generated files removed (write mode). */
+  readonly removed: readonly string[];
 }
 
 /** Generates every output from the schema file; with `check`, only compares with disk. */
 export async function generate(options: GenerateOptions, mode: { check: boolean } = { check: false }): Promise<GenerateResult> {
   const loaded = await loadSchema(options.schemaPath, options.root);
   const files = await generateFromLoaded(loaded, options);
-  const states = await compareOutputs(options.root, files);
-  const written = mode.check ? [] : await writeOutputs(options.root, files);
-  return { files, written, states };
+  const outputs = files.map((f) => f.path);
+  const dirs = outputs.map((p) => posix.dirname(p));
+  // Only files generated from this same schema count: another schema may share the folders.
+  const isOurs = (firstLine: string): boolean => GENERATED_HEADER_PATTERN.exec(firstLine)?.[1] === loaded.displayPath;
+  const orphans = await findOrphans(options.root, dirs, outputs, isOurs);
+  const states: FileState[] = [...(await compareOutputs(options.root, files)), ...orphans.map((path) => ({ path, state: "orphaned" as const }))];
+  if (mode.check) return { files, written: [], states, removed: [] };
+  const written = await writeOutputs(options.root, files);
+  const removed = await removeOrphans(options.root, orphans);
+  return { files, written, states, removed };
 }

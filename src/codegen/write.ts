@@ -4,14 +4,44 @@
  * before any is renamed into place, so a failure leaves no half-written file.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, posix, resolve } from "node:path";
 import type { OutputFile } from "./format.ts";
 
 /** Per file, whether it is up to date on disk. */
 export interface FileState {
   readonly path: string;
-  readonly state: "fresh" | "stale" | "missing";
+  /** `orphaned`: generated from this schema earlier, but no longer an output (e.g. after a rename). */
+  readonly state: "fresh" | "stale" | "missing" | "orphaned";
+}
+
+/**
+ * Files in `dirs` (not recursive) that `isGenerated` recognises by their first line but
+ * that are not among `outputs`: left behind by an earlier run. Paths relative to `root`.
+ */
+export async function findOrphans(root: string, dirs: readonly string[], outputs: readonly string[], isGenerated: (firstLine: string) => boolean): Promise<string[]> {
+  const orphans: string[] = [];
+  for (const dir of [...new Set(dirs)]) {
+    let entries;
+    try {
+      entries = await readdir(resolve(root, dir), { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const path = posix.join(dir, entry.name);
+      if (!entry.isFile() || outputs.includes(path)) continue;
+      const text = await readIfExists(resolve(root, path));
+      if (text !== undefined && isGenerated(text.split("\n", 1)[0] ?? "")) orphans.push(path);
+    }
+  }
+  return orphans.sort();
+}
+
+/** Removes orphaned generated files; returns the paths removed. */
+export async function removeOrphans(root: string, orphans: readonly string[]): Promise<string[]> {
+  for (const path of orphans) await rm(resolve(root, path), { force: true });
+  return [...orphans];
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {

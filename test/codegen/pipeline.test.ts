@@ -86,6 +86,26 @@ test("--check writes nothing, lists every stale or missing file and exits 1; cle
   assert.deepEqual(await snapshotFiles(project.root), before, "--check must not write");
 });
 
+test("files generated from this schema that are no longer outputs are listed by --check and removed by generate", async (t) => {
+  const project = await createTempProject(await mysqlSchemaText());
+  t.after(project.cleanup);
+  assert.equal((await capture(() => runGenerate(["--root", project.root]))).code, 0);
+  const header = (await readFile(join(project.root, "generated/mysql-models.ts"), "utf8")).split("\n", 1)[0]!;
+  await writeFile(join(project.root, "generated/old-models.ts"), `${header}\nexport {};\n`);
+  await writeFile(join(project.root, "generated/other-models.ts"), `${header.replace("schemas/mysql.yaml", "schemas/other.yaml")}\nexport {};\n`);
+  await writeFile(join(project.root, "deploy/operator.yaml"), "# hand-written\n");
+  const check = await capture(() => runGenerate(["--check", "--root", project.root]));
+  assert.equal(check.code, 1);
+  assert.match(check.err, /orphaned\s+generated\/old-models\.ts/);
+  assert.doesNotMatch(check.err, /other-models|operator\.yaml|mysql-models/);
+  const run = await capture(() => runGenerate(["--root", project.root]));
+  assert.match(run.out, /removed orphaned generated\/old-models\.ts/);
+  const files = [...(await snapshotFiles(project.root)).keys()];
+  assert.ok(!files.includes("generated/old-models.ts"));
+  assert.ok(files.includes("generated/other-models.ts") && files.includes("deploy/operator.yaml"), "files of other schemas and hand-written files stay");
+  assert.equal((await capture(() => runGenerate(["--check", "--root", project.root]))).code, 0);
+});
+
 test("a failing write leaves no half-written output and no temporary file", async (t) => {
   const project = await createTempProject(await mysqlSchemaText());
   t.after(project.cleanup);

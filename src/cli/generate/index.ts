@@ -8,7 +8,7 @@ const HELP = `usage: mysqlop generate [--check] [--schema FILE] [--root DIR] [--
 Generates the models, constants, validator, reconcile base class and API reference
 (generated/) and the CRD and RBAC (deploy/) from the schema file.
 
-  --check                 write nothing; list stale files and exit 1 if any
+  --check                 write nothing; list stale, missing and orphaned files and exit 1 if any
   --schema FILE           schema file (default schemas/mysql.yaml)
   --root DIR              project root (default: current directory)
   --out DIR               folder for generated code (default generated)
@@ -53,9 +53,10 @@ export async function run(argv: string[]): Promise<number> {
         return 0;
       }
       console.error(`mysqlop generate --check: ${stale.length} generated file(s) out of date with ${values.schema}; run \`npm run generate\`:`);
-      for (const s of stale) console.error(`  ${s.state === "missing" ? "missing" : "stale  "}  ${s.path}`);
+      for (const s of stale) console.error(`  ${s.state.padEnd(8)}  ${s.path}`);
       return 1;
     }
+    if (result.removed.length > 0) console.log(`mysqlop generate: removed orphaned ${result.removed.join(", ")}`);
     console.log(result.written.length === 0 ? `mysqlop generate: ${result.files.length} files already up to date` : `mysqlop generate: wrote ${result.written.join(", ")}`);
     return 0;
   } catch (error) {

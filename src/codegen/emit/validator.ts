@@ -182,6 +182,12 @@ function describeError(e: ErrorObject, document: unknown): ValidationIssue {
       }
       return { path, rule: e.keyword, message: prefix + "must match exactly one of " + branches.length + " alternatives" };
     }
+    case "anyOf": {
+      const branches = (schema.anyOf as Record<string, unknown>[] | undefined) ?? [];
+      const types = branches.map((b) => (typeof b.type === "string" && Object.keys(b).length === 1 ? A_TYPE[b.type] ?? b.type : undefined));
+      if (types.every((t) => t !== undefined)) return { path, rule: e.keyword, message: prefix + "must be " + types.join(" or ") + ", got " + got };
+      return { path, rule: e.keyword, message: prefix + "must match at least one of " + branches.length + " alternatives, got " + got };
+    }
     case "format":
       return { path, rule: e.keyword, message: prefix + "must be in " + String(e.params.format) + " format" + (e.params.format === "date-time" ? " (RFC 3339, e.g. 2026-01-31T12:00:00Z)" : "") + ", got " + got };
     case "minimum":
