@@ -51,7 +51,11 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): JsonLogger {
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return typeof code === "number" ? `${error.message} (HTTP ${code})` : error.message;
+    let text = typeof code === "number" ? `${error.message} (HTTP ${code})` : error.message;
+    // undici's "fetch failed" hides the useful part (ECONNREFUSED, ECONNRESET, …) in `cause`.
+    const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+    if (cause !== undefined && cause !== null) text += `: ${typeof cause.code === "string" ? `${cause.code} ` : ""}${typeof cause.message === "string" ? cause.message : String(cause)}`.trimEnd();
+    return text;
   }
   return String(error);
 }

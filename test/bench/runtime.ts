@@ -153,7 +153,7 @@ type Rest = InstanceType<(typeof import("../../src/runtime/index.ts"))["KubeRest
 async function measure(mode: Mode, round: number, kubeconfigPath: string, rest: Rest): Promise<ChildReport> {
   const nodeFlags = mode === "runtime-small-young-gen" ? ["--max-semi-space-size=1"] : [];
   const child = spawn(process.execPath, [...nodeFlags, new URL(import.meta.url).pathname, `--child=${mode}`, kubeconfigPath, String(round)], {
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["pipe", "pipe", "inherit"],
     env: { ...process.env, BENCH_N: String(N) },
   });
   const lines = createInterface(child.stdout);
@@ -227,7 +227,12 @@ async function measurePipelineOnly(events: number): Promise<number> {
 async function main(): Promise<void> {
   const childArg = process.argv.find((a) => a.startsWith("--child="));
   if (childArg !== undefined) {
+    // Stop when the parent is gone (its end of our stdin closes), even if it was SIGKILLed.
+    process.stdin.resume();
+    process.stdin.once("close", () => process.exit(1));
     await runChild(childArg.slice("--child=".length) as Mode, process.argv[3] ?? "", process.argv[4] ?? "0");
+    process.stdin.removeAllListeners("close");
+    process.stdin.destroy();
     return;
   }
   const { startControlPlane } = await import("../../src/envtest/index.ts");

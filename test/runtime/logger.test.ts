@@ -19,3 +19,11 @@ test("parseLogLevel accepts the four levels only", () => {
   assert.equal(parseLogLevel("debug"), "debug");
   assert.throws(() => parseLogLevel("verbose"), /unknown log level/);
 });
+
+test("describeError keeps HTTP codes and the cause of network errors", async () => {
+  const { describeError } = await import("../../src/runtime/logger.ts");
+  const refused = new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }) });
+  assert.equal(describeError(refused), "fetch failed: ECONNREFUSED connect ECONNREFUSED 127.0.0.1:1");
+  assert.equal(describeError(Object.assign(new Error("conflict"), { code: 409 })), "conflict (HTTP 409)");
+  assert.equal(describeError("plain"), "plain");
+});

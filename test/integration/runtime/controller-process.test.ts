@@ -80,10 +80,11 @@ describe("the fixture controller as processes", { timeout: 300_000 }, () => {
         WIDGET_RENEW_DEADLINE_MS: String(timings.renewDeadlineMs),
         WIDGET_RETRY_PERIOD_MS: String(timings.retryPeriodMs),
         WIDGET_CONCURRENCY: "4",
+        WIDGET_EXIT_WITH_PARENT: "1",
         WIDGET_WRITE_QPS: String(writeLimit.qps),
         WIDGET_WRITE_BURST: String(writeLimit.burst),
       },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe"],
     });
     const logs: Record<string, unknown>[] = [];
     createInterface(child.stderr!).on("line", (line) => {
