@@ -87,7 +87,8 @@ export class ComponentProcess {
       closeSync(fd);
     }
     const pid = child.pid;
-    if (pid !== undefined) this.#onSpawn(pid);
+    // Visible to stop() at once: a teardown racing this start must find the process to kill.
+    this.#child = child;
     this.#exitStatus = undefined;
     this.#exited = new Promise<ExitStatus>((resolve) => {
       child.once("exit", (code, signal) => {
@@ -101,6 +102,7 @@ export class ComponentProcess {
         resolve(this.#exitStatus);
       });
     });
+    if (pid !== undefined) this.#onSpawn(pid);
     const spawnError = await new Promise<Error | undefined>((resolve) => {
       child.once("spawn", () => resolve(undefined));
       child.once("error", resolve);
@@ -109,7 +111,6 @@ export class ComponentProcess {
       throw new Error(`cannot start ${this.name} (${this.binary}): ${spawnError?.message ?? "no pid"}`);
     }
     child.unref();
-    this.#child = child;
     return child.pid;
   }
 

@@ -204,7 +204,13 @@ class LocalControlPlane implements ControlPlane, Teardown {
     return component;
   }
 
+  /** Refuses to start anything once stop() began (a signal during start-up), or it would outlive the teardown. */
+  #assertNotStopping(): void {
+    if (this.#stopping !== undefined) throw new Error("the control plane was stopped during start-up");
+  }
+
   async #spawn(name: string, binary: string, args: string[]): Promise<ComponentProcess> {
+    this.#assertNotStopping();
     const component = this.#component(name, binary, args);
     await component.start();
     return component;
@@ -329,6 +335,7 @@ class LocalControlPlane implements ControlPlane, Teardown {
     const apiServer = this.#apiServer;
     if (apiServer === undefined) throw new Error("kube-apiserver was never configured");
     const started = performance.now();
+    this.#assertNotStopping();
     await apiServer.start();
     let last = "no answer yet";
     await apiServer.waitReady(
@@ -358,7 +365,6 @@ class LocalControlPlane implements ControlPlane, Teardown {
   }
 
   async startApiServer(): Promise<void> {
-    if (this.#stopping !== undefined) throw new Error("the control plane is stopped");
     if (this.#apiServer?.pid !== undefined) return;
     await this.#runApiServer();
   }
@@ -394,6 +400,7 @@ class LocalControlPlane implements ControlPlane, Teardown {
     if (kcm === undefined) return;
     const started = performance.now();
     await this.#stopComponents([kcm]);
+    this.#assertNotStopping();
     await kcm.start();
     this.#log(`envtest: restarted kube-controller-manager in ${elapsed(started)} ms so that its garbage collector watches the new CRD`);
   }
