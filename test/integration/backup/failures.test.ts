@@ -2,10 +2,10 @@
 // never loads a bad dump or overwrites data.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFile, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BACKUP_FILES, ENV, EXIT_CODES } from "../../../src/mysql/scripts/index.ts";
-import { freePort, mariaDbAvailable, startMariaDb, type MariaDbServer } from "../../helpers/mariadb.ts";
+import { freePort, mariaDbAvailable, runCommand, startMariaDb, type MariaDbServer } from "../../helpers/mariadb.ts";
 import { connectionEnv, createUser, listDir, makeWorkspace, runScript, tableDigest, type Workspace } from "./harness.ts";
 
 const skip = mariaDbAvailable() ? false : "SKIPPED: mariadbd/mariadb-install-db/mariadb/mariadb-dump not installed (bash .ci/run installs them)";
@@ -204,6 +204,39 @@ describe("backup and restore failure cases", { skip }, () => {
     assert.deepEqual(await snapshot(ws), previous);
     assert.deepEqual(await listDir(ws.backupDir), committedFiles);
     assert.deepEqual(await listDir(ws.tmpDir), []);
+  });
+
+  test("backup volume full: exit 7, previous dump and metadata intact, partial file removed", async (t) => {
+    const ws = await workspace();
+    const small = join(ws.root, "small-volume");
+    await mkdir(small);
+    // A 2 MB tmpfs stands in for a full backup volume; mounting needs CAP_SYS_ADMIN.
+    const mounted = await runCommand("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", small]);
+    if (mounted.code !== 0) {
+      t.skip(`SKIPPED: cannot mount a tmpfs here (${mounted.stderr.trim()}); needs root with CAP_SYS_ADMIN`);
+      return;
+    }
+    try {
+      const volumeEnv = (db: string) => ({ ...env(db), [ENV.backupDir]: small });
+      await server.sql("CREATE DATABASE full_volume; CREATE TABLE full_volume.test (v int); INSERT INTO full_volume.test VALUES (1);");
+      assert.equal((await runScript("backup.sh", ws, volumeEnv("full_volume"))).code, EXIT_CODES.ok);
+      const previous = {
+        dump: await readFile(join(small, BACKUP_FILES.dump)),
+        meta: await readFile(join(small, BACKUP_FILES.metadata)),
+      };
+      await fill(server, "full_volume", 5);
+      const result = await runScript("backup.sh", ws, volumeEnv("full_volume"));
+      assert.equal(result.code, EXIT_CODES.write, result.stdout + result.stderr);
+      assert.match(result.stderr, /No space left on device/);
+      assert.match(result.stderr, /writing or hashing .* failed; the previous dump is untouched/);
+      assert.deepEqual(
+        { dump: await readFile(join(small, BACKUP_FILES.dump)), meta: await readFile(join(small, BACKUP_FILES.metadata)) },
+        previous,
+      );
+      assert.deepEqual(await listDir(small), committedFiles);
+    } finally {
+      await runCommand("umount", [small]);
+    }
   });
 
   test("SIGTERM during the dump (Job deleted): exit 143, previous dump and metadata intact, partial file removed", async () => {
