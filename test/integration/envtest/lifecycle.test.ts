@@ -160,6 +160,25 @@ describe("control-plane lifecycle", { timeout: 300_000 }, () => {
     });
   }
 
+  test("SIGTERM while the control plane is still starting: nothing is left either", async () => {
+    const child = spawn(process.execPath, [HOLDER, "wait"], { stdio: ["ignore", "ignore", "pipe"] });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+    // Strike as soon as etcd runs, before kube-apiserver is ready.
+    let record: (PidRecord & { file: string }) | undefined;
+    const deadline = Date.now() + 60_000;
+    while (record === undefined) {
+      assert.ok(Date.now() < deadline && child.exitCode === null, "the holder recorded etcd in time");
+      record = recordsOf(child.pid ?? 0).find((r) => r.processes.some((p) => p.name === "etcd"));
+      await sleep(10);
+    }
+    child.kill("SIGTERM");
+    const exit = await exited;
+    assert.ok(exit.signal === "SIGTERM" || exit.code === 1, `exit ${JSON.stringify(exit)}`);
+    // What was recorded when it was killed, and anything spawned later, which the final record would hold.
+    await assertNothingLeft(record);
+    assert.deepEqual(recordsOf(child.pid ?? 0), [], "no pid record of the holder remains");
+  });
+
   test("an uncaught exception after start still tears everything down", async () => {
     const holder = await startHolder("throw");
     await assertRunning(holder.record);
