@@ -130,6 +130,7 @@ function walk(node: unknown, path: (string | number)[], ctx: WalkContext, intOrS
   if (node.properties !== undefined && node.additionalProperties !== undefined) {
     ctx.problems.push({ pointer: toPointer([...path, "additionalProperties"]), rule: "structural/properties-and-additionalProperties", message: "properties and additionalProperties are mutually exclusive" });
   }
+  checkKubernetesExtensions(node, path, ctx.problems);
   const lax = node["x-kubernetes-int-or-string"] === true || node["x-kubernetes-preserve-unknown-fields"] === true;
   if (!ctx.inJunctor) {
     if (node.type === undefined) {
@@ -189,6 +190,23 @@ function walk(node: unknown, path: (string | number)[], ctx: WalkContext, intOrS
       checkJunctorFieldsDeclared(branch, node, branchPath, ctx.problems);
     });
   }
+}
+
+/** The API server's rules for its own `x-kubernetes-*` extensions. */
+function checkKubernetesExtensions(node: Json, path: (string | number)[], problems: SchemaProblem[]): void {
+  const bad = (key: string, message: string): void => void problems.push({ pointer: toPointer([...path, key]), rule: "structural/extension-misuse", message });
+  if (node["x-kubernetes-preserve-unknown-fields"] === false) bad("x-kubernetes-preserve-unknown-fields", "x-kubernetes-preserve-unknown-fields must be true or left out");
+  if (node["x-kubernetes-int-or-string"] === true && node.type !== undefined) bad("type", '"type" must be empty when x-kubernetes-int-or-string is true');
+  if (node["x-kubernetes-embedded-resource"] === true && (node.type !== "object" || (node.properties === undefined && node["x-kubernetes-preserve-unknown-fields"] !== true))) {
+    bad("x-kubernetes-embedded-resource", 'an embedded resource needs type "object" and properties or x-kubernetes-preserve-unknown-fields: true');
+  }
+  if (node["x-kubernetes-list-type"] !== undefined) {
+    if (node.type !== "array") bad("x-kubernetes-list-type", "x-kubernetes-list-type applies to arrays only");
+    else if (!["atomic", "set", "map"].includes(String(node["x-kubernetes-list-type"]))) bad("x-kubernetes-list-type", "x-kubernetes-list-type must be atomic, set or map");
+  }
+  if (node["x-kubernetes-list-map-keys"] !== undefined && node["x-kubernetes-list-type"] !== "map") bad("x-kubernetes-list-map-keys", "x-kubernetes-list-map-keys needs x-kubernetes-list-type: map");
+  if (node["x-kubernetes-list-type"] === "map" && !Array.isArray(node["x-kubernetes-list-map-keys"])) bad("x-kubernetes-list-type", "x-kubernetes-list-type: map needs x-kubernetes-list-map-keys");
+  if (node["x-kubernetes-map-type"] !== undefined && node.type !== "object") bad("x-kubernetes-map-type", "x-kubernetes-map-type applies to objects only");
 }
 
 /** Structural rule 2: a field or item named inside a junctor must also be declared outside it. */

@@ -93,6 +93,24 @@ const cases: Case[] = [
     rule: "structural/default-invalid",
   },
   {
+    name: "x-kubernetes-list-type on an object",
+    schema: () => editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "passwordSecretRef", "x-kubernetes-list-type"], "set")),
+    pointer: `${P}/properties/spec/properties/passwordSecretRef/x-kubernetes-list-type`,
+    rule: "structural/extension-misuse",
+  },
+  {
+    name: "x-kubernetes-preserve-unknown-fields: false",
+    schema: () => editedSchema((d) => d.setIn([...SPEC, "x-kubernetes-preserve-unknown-fields"], false)),
+    pointer: `${P}/properties/spec/x-kubernetes-preserve-unknown-fields`,
+    rule: "structural/extension-misuse",
+  },
+  {
+    name: "a type next to x-kubernetes-int-or-string",
+    schema: () => editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "storage_size", "x-kubernetes-int-or-string"], true)),
+    pointer: `${P}/properties/spec/properties/storage_size/type`,
+    rule: "structural/extension-misuse",
+  },
+  {
     name: "a field name that is not a TypeScript identifier",
     schema: () => editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "storage-class"], { type: "string", description: "x" })),
     pointer: `${P}/properties/spec/properties/storage-class`,
