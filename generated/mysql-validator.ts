@@ -1,9 +1,10 @@
 // Generated from schemas/mysql.yaml (sha256 f5e032b7fae3fda7a7236a906c3404f2da19e3d0078103a55e7305f8a680ff6c) by `mysqlop generate`. DO NOT EDIT.
 /**
- * Offline validation of MySQL documents against the schema, with the rules the
- * API server applies (types, required fields, patterns, lengths, enums, one-of) and
- * unknown fields rejected at every level. CEL rules (x-kubernetes-validations), if any,
- * are only checked by the API server.
+ * Offline validation of MySQL documents against the storage version's schema
+ * (v1), with the rules the API server applies (types, required fields,
+ * patterns, lengths, enums, one-of) and unknown fields rejected at every level, as strict
+ * field validation does. CEL rules (x-kubernetes-validations), if any, are only checked by
+ * the API server.
  * @packageDocumentation
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";

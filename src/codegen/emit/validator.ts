@@ -49,10 +49,11 @@ export function emitValidator(model: GeneratorModel): string {
   const schemaConst = `${model.singular.replaceAll(/[^A-Za-z0-9]/g, "")}ResourceSchema`;
   return `${generatedHeader(model, "line")}
 /**
- * Offline validation of ${model.kind} documents against the schema, with the rules the
- * API server applies (types, required fields, patterns, lengths, enums, one-of) and
- * unknown fields rejected at every level. CEL rules (x-kubernetes-validations), if any,
- * are only checked by the API server.
+ * Offline validation of ${model.kind} documents against the storage version's schema
+ * (${model.storageVersion.name}), with the rules the API server applies (types, required fields,
+ * patterns, lengths, enums, one-of) and unknown fields rejected at every level, as strict
+ * field validation does. CEL rules (x-kubernetes-validations), if any, are only checked by
+ * the API server.
  * @packageDocumentation
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
