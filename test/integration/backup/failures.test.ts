@@ -2,7 +2,8 @@
 // never loads a bad dump or overwrites data.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFile, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { BACKUP_FILES, ENV, EXIT_CODES } from "../../../src/mysql/scripts/index.ts";
 import { freePort, mariaDbAvailable, runCommand, startMariaDb, type MariaDbServer } from "../../helpers/mariadb.ts";
@@ -254,6 +255,61 @@ describe("backup and restore failure cases", { skip }, () => {
     assert.deepEqual(await snapshot(ws), previous);
     assert.deepEqual(await listDir(ws.backupDir), committedFiles);
     assert.deepEqual(await listDir(ws.tmpDir), []);
+  });
+
+  test("backup shell and its children SIGKILLed mid-dump (OOM kill): previous dump intact; the next backup cleans up and succeeds", async () => {
+    const ws = await workspace();
+    const previous = await seedAndBackup(ws, "oom_killed", ["some data"]);
+    await fill(server, "oom_killed", 30);
+    const running = runScript("backup.sh", ws, env("oom_killed"), {
+      onSpawn: (child) => {
+        void waitForPartialDump(ws.backupDir, 100_000).then(async () => {
+          // The shell and everything it started, at once, like the kernel's OOM killer on the container.
+          const pids = [String(child.pid)];
+          for (const pid of await readdir("/proc")) {
+            const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+            if (new RegExp(`^PPid:\\s+${child.pid}$`, "m").test(status)) pids.push(pid);
+          }
+          for (const pid of pids) process.kill(Number(pid), "SIGKILL");
+        });
+      },
+    });
+    const killed = await running;
+    assert.equal(killed.signal, "SIGKILL");
+    assert.deepEqual(await snapshot(ws), previous);
+    assert.ok((await listDir(ws.backupDir)).some((name) => name.startsWith(".mysqlop-dump.sql.tmp.")), "a partial dump was left behind");
+    await new Promise((resolve) => setTimeout(resolve, 500)); // let killed children go
+
+    await server.sql("DELETE FROM big", "oom_killed");
+    const next = await runScript("backup.sh", ws, env("oom_killed"));
+    assert.equal(next.code, EXIT_CODES.ok, next.stderr);
+    assert.deepEqual(await listDir(ws.backupDir), committedFiles);
+  });
+
+  test("a verified dump that fails to load: exit 6 saying the database may be partly restored; a retry refuses (exit 5)", async () => {
+    const ws = await workspace();
+    const dump = "CREATE TABLE t (v int);\nINSERT INTO t VALUES (1);\nTHIS IS NOT SQL;\n";
+    await writeFile(join(ws.backupDir, BACKUP_FILES.dump), dump);
+    await writeFile(
+      join(ws.backupDir, BACKUP_FILES.metadata),
+      `format=1\nsha256=${createHash("sha256").update(dump).digest("hex")}\nsize=${Buffer.byteLength(dump)}\ncreated=2026-01-01T00:00:00Z\n`,
+    );
+    const failed = await runScript("restore.sh", ws, env("bad_sql"));
+    assert.equal(failed.code, EXIT_CODES.load);
+    assert.match(failed.stderr, /ERROR 1064/);
+    assert.match(failed.stderr, /loading .* failed; database bad_sql may be partly restored/);
+    assert.equal(await server.sql("SELECT v FROM t", "bad_sql"), "1\n");
+    const retry = await runScript("restore.sh", ws, env("bad_sql"));
+    assert.equal(retry.code, EXIT_CODES.notEmpty);
+  });
+
+  test("restore into another database name: the dump names no database", async () => {
+    const ws = await workspace();
+    await seedAndBackup(ws, "source_db", ["moved"]);
+    const restore = await runScript("restore.sh", ws, env("target_db"));
+    assert.equal(restore.code, EXIT_CODES.ok, restore.stderr);
+    assert.equal(await server.sql("SELECT name FROM test", "target_db"), "moved\n");
+    assert.equal(await server.sql("SELECT name FROM test", "source_db"), "moved\n");
   });
 
   test("crash after the dump was renamed but before its metadata: restore accepts meta.next; the next backup completes the commit", async () => {
