@@ -15,7 +15,7 @@ const user = "operator";
 const password = "failure-secret";
 const committedFiles = [BACKUP_FILES.dump, BACKUP_FILES.metadata].sort();
 
-describe("backup and restore failure cases", { skip }, () => {
+describe("integration: backup and restore failure cases", { skip }, () => {
   let server: MariaDbServer;
   const cleanups: (() => Promise<void>)[] = [];
   async function workspace(): Promise<Workspace> {

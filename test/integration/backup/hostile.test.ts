@@ -68,7 +68,7 @@ function metadataEscape(name: string): string {
   return name.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
 }
 
-describe("hostile values are inert", { skip }, () => {
+describe("integration: hostile values are inert", { skip }, () => {
   let server: MariaDbServer;
   const workspaces: Workspace[] = [];
   async function workspace(): Promise<Workspace> {

@@ -11,7 +11,7 @@ import { connectionEnv, createUser, listDir, makeWorkspace, runScript, tableDige
 
 const skip = mariaDbAvailable() ? false : "SKIPPED: mariadbd/mariadb-install-db/mariadb/mariadb-dump not installed (bash .ci/run installs them)";
 
-describe("backup and restore round trips", { skip }, () => {
+describe("integration: backup and restore round trips", { skip }, () => {
   let server: MariaDbServer;
   const user = "operator";
   const password = "round-trip-secret";
