@@ -9,9 +9,17 @@ import { validateMySQL, type ValidationIssue } from "../../../generated/mysql-va
 
 const HELP = `usage: mysqlop validate FILE...
 
-Checks every YAML document in each FILE as an otus.homework/v1 MySQL resource, offline:
-types, required fields, patterns (database name, storage quantity), and unknown fields at
-any level (the API server rejects them too). Exit code 0 when all are valid, 1 otherwise.`;
+Checks every YAML document in each FILE (\`-\` for stdin) as an otus.homework/v1 MySQL
+resource, offline: types, required fields, patterns (database name, storage quantity), and
+unknown fields at any level (the API server rejects them too). A \`kind: List\` (as from
+\`kubectl get my -o yaml\`) is checked item by item. Exit code 0 when all are valid, 1 otherwise.`;
+
+async function readInput(file: string): Promise<string> {
+  if (file !== "-") return readFile(file, "utf8");
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
 
 /** Finds the YAML node a validation path points at (the key, for a field), or the nearest parent. */
 function locate(doc: Document, path: readonly (string | number)[]): [number, number] | undefined {
@@ -38,11 +46,17 @@ function rangeOf(node: unknown): [number, number] | undefined {
   return range ? [range[0], range[1]] : undefined;
 }
 
+/** A `kind: List` as kubectl prints it. */
+function isList(value: unknown): value is { items: unknown[] } {
+  const v = value as { kind?: unknown; items?: unknown } | null;
+  return typeof v === "object" && v !== null && typeof v.kind === "string" && v.kind.endsWith("List") && Array.isArray(v.items);
+}
+
 /** Validates one file; returns the lines to print and whether every document was valid. */
 export async function validateFile(file: string): Promise<{ ok: boolean; lines: string[] }> {
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = await readInput(file);
   } catch (error) {
     return { ok: false, lines: [`${file}: cannot read: ${(error as Error).message}`] };
   }
@@ -64,11 +78,14 @@ export async function validateFile(file: string): Promise<{ ok: boolean; lines: 
     }
     if (doc.contents === null) continue;
     checked++;
-    const issues: ValidationIssue[] = validateMySQL(doc.toJS());
+    const value: unknown = doc.toJS();
     const label = list.length > 1 ? ` (document ${index + 1})` : "";
-    const located = issues.map((issue) => ({ issue, offset: locate(doc, issue.path)?.[0] }));
+    const items = isList(value) ? value.items.map((item, i) => ({ item, prefix: ["items", i] as (string | number)[], label: `${label} (item ${i + 1})` })) : [{ item: value, prefix: [] as (string | number)[], label }];
+    const located = items.flatMap(({ item, prefix, label }) =>
+      validateMySQL(item).map((issue: ValidationIssue) => ({ issue: { ...issue, message: issue.message + label }, offset: locate(doc, [...prefix, ...issue.path])?.[0] })),
+    );
     located.sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));
-    for (const { issue, offset } of located) lines.push(`${where(offset)}: ${issue.message}${label}`);
+    for (const { issue, offset } of located) lines.push(`${where(offset)}: ${issue.message}`);
   }
   if (checked === 0 && lines.length === 0) lines.push(`${file}: no YAML document to validate`);
   return { ok: lines.length === 0, lines };

@@ -6,19 +6,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const main = join(repo, "src/cli/main.ts");
 
 async function validate(...files: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [main, "validate", ...files], { cwd: repo });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+  return validateWithInput(undefined, ...files);
+}
+
+function validateWithInput(input: string | undefined, ...files: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [main, "validate", ...files], { cwd: repo }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : Number((error as { code?: number }).code ?? 1), stdout, stderr });
+    });
+    child.stdin?.end(input ?? "");
+  });
 }
 
 const original = await readFile(join(repo, "deploy/cr.yaml"), "utf8");
@@ -61,4 +63,19 @@ test("no file is a usage error (exit 2)", async () => {
   const result = await validate();
   assert.equal(result.code, 2);
   assert.match(result.stderr, /no file given/);
+});
+
+test("stdin and a kubectl List: each item is checked and located", async () => {
+  const list = [
+    "apiVersion: v1",
+    "kind: List",
+    "items:",
+    ...original.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#")).map((l, i) => (i === 0 ? `  - ${l}` : `    ${l}`)),
+    ...original.replace("storage_size: 1Gi", "storage_size: lots").split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#")).map((l, i) => (i === 0 ? `  - ${l}` : `    ${l}`)),
+  ].join("\n");
+  const result = await validateWithInput(list, "-");
+  assert.equal(result.code, 1, result.stdout);
+  assert.match(result.stderr, /^-:\d+:\d+: spec\.storage_size: must be a Kubernetes quantity such as 1Gi or 500Mi, got "lots" \(item 2\)$/m);
+  assert.doesNotMatch(result.stderr, /item 1/);
+  assert.equal((await validateWithInput(original, "-")).code, 0);
 });
