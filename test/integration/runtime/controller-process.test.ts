@@ -64,7 +64,7 @@ interface ControllerProcess {
   metrics(): Promise<string>;
 }
 
-describe("the fixture controller as processes", { timeout: 300_000 }, () => {
+describe("integration: the fixture controller as processes", { timeout: 300_000 }, () => {
   let plane: ControlPlane;
   let kubeconfigPath: string;
   const processes: ControllerProcess[] = [];

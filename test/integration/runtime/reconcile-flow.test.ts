@@ -11,7 +11,7 @@ import { createJsonLogger, Manager } from "../../../src/runtime/index.ts";
 import { configMapKind, WidgetReconciler, widgetType } from "../../fixtures/runtime/widget-reconciler.ts";
 import { condition, eventually, metricValue, WidgetClient, widgetCrdPath } from "./helpers.ts";
 
-describe("runtime against a real API server", { timeout: 240_000 }, () => {
+describe("integration: runtime against a real API server", { timeout: 240_000 }, () => {
   let plane: ControlPlane;
   let manager: Manager;
   let running: Promise<void>;
