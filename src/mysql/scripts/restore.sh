@@ -28,7 +28,7 @@ fi
 
 # 2. Verify before touching the server. meta.next counts too: backup.sh renames
 #    the dump before its metadata (see its step 5).
-actual_sum=$(file_sha256 "$dump") || die "$EXIT_VERIFY" "cannot read $dump"
+actual_sum=$(file_sha256 "$dump") || die "$EXIT_VERIFY" "cannot read or hash $dump"
 actual_size=$(file_size "$dump") || die "$EXIT_VERIFY" "cannot read $dump"
 verified=
 for m in "$meta" "$next"; do
