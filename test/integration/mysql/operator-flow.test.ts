@@ -11,11 +11,10 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubernetesObject } from "@kubernetes/client-node";
-import { MYSQL_RESOURCE_TYPE } from "../../../generated/mysql-constants.ts";
 import type { MySQL } from "../../../generated/mysql-models.ts";
 import { secretValue } from "../../../src/mysql/desired/index.ts";
-import { MySQLReconciler, MYSQL_WATCHED_KINDS } from "../../../src/mysql/mysql-reconciler.ts";
-import { createJsonLogger, Manager } from "../../../src/runtime/index.ts";
+import { createMySQLOperator } from "../../../src/mysql/operator.ts";
+import { createJsonLogger, type Manager } from "../../../src/runtime/index.ts";
 import { kubectl, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
 
 const NS = "default";
@@ -62,8 +61,7 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     core = env.cp.kubeConfig.makeApiClient(CoreV1Api);
     batch = env.cp.kubeConfig.makeApiClient(BatchV1Api);
     custom = env.cp.kubeConfig.makeApiClient(CustomObjectsApi);
-    manager = new Manager({ name: "mysqlop", kubeConfig: env.operator.kubeConfig, probePort: false, logger: createJsonLogger({ level: "info", write: (line) => void logs.push(line) }) });
-    manager.addController({ name: "mysql", resourceType: MYSQL_RESOURCE_TYPE, owns: MYSQL_WATCHED_KINDS, reconciler: new MySQLReconciler(), concurrency: 2 });
+    manager = createMySQLOperator({ kubeConfig: env.operator.kubeConfig, probePort: false, logger: createJsonLogger({ level: "info", write: (line) => void logs.push(line) }) });
     running = manager.start();
   });
 

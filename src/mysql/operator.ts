@@ -1,0 +1,24 @@
+/**
+ * The MySQL operator as one runnable unit: a runtime Manager with the MySQL controller
+ * (primary kind, watched children, reconciler). `mysqlop run` and the integration tests
+ * build it here, so they run the same wiring.
+ */
+import { MYSQL_RESOURCE_TYPE } from "../../generated/mysql-constants.ts";
+import { Manager, type ManagerOptions } from "../runtime/manager.ts";
+import { MySQLReconciler, MYSQL_WATCHED_KINDS } from "./mysql-reconciler.ts";
+
+/** Manager options, plus how many MySQL resources may reconcile at once. */
+export interface MySQLOperatorOptions extends Omit<ManagerOptions, "name"> {
+  /** Field manager, Event source and lease name prefix; default `mysqlop`. */
+  readonly name?: string;
+  /** Distinct resources reconciled at once; default 2. */
+  readonly concurrency?: number;
+}
+
+/** A Manager running the MySQL controller; call `start()` on it (and `handleSignals()` in a process). */
+export function createMySQLOperator(options: MySQLOperatorOptions = {}): Manager {
+  const { concurrency, name, ...managerOptions } = options;
+  const manager = new Manager({ ...managerOptions, name: name ?? "mysqlop" });
+  manager.addController({ name: "mysql", resourceType: MYSQL_RESOURCE_TYPE, owns: MYSQL_WATCHED_KINDS, reconciler: new MySQLReconciler(), concurrency: concurrency ?? 2 });
+  return manager;
+}
