@@ -11,6 +11,7 @@ import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CoordinationV1Api } from "@kubernetes/client-node";
 import { startControlPlane, type ControlPlane } from "../../../src/envtest/index.ts";
+import { KubeRest, LeaderElector } from "../../../src/runtime/index.ts";
 import { condition, eventually, metricValue, WidgetClient, widgetControllerPath, widgetCrdPath } from "./helpers.ts";
 
 const leaseNamespace = "widget-system";
@@ -230,6 +231,27 @@ describe("integration: the fixture controller as processes", { timeout: 300_000 
     assert.ok(b.logs.some((l) => l.msg === "released the lease"), "pair-b logged the release");
     assert.ok(takeoverMs < timings.leaseDurationMs / 2, `takeover after a graceful stop took ${Math.round(takeoverMs)} ms`);
     console.log(`# takeover after SIGTERM of the leader: ${Math.round(takeoverMs)} ms (lease ${timings.leaseDurationMs} ms)`);
+  });
+
+  test("five electors racing for a fresh lease: exactly one wins, and after its release exactly one other", async () => {
+    const rest = new KubeRest(plane.kubeConfig);
+    const log = { debug() {}, info() {}, warn() {}, error() {} };
+    const electors = Array.from({ length: 5 }, (_, i) => new LeaderElector({ rest, log, namespace: leaseNamespace, name: "race", identity: `racer-${i}`, leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 300 }));
+    try {
+      const first = await Promise.race(electors.map((e) => e.acquire().then(() => e)));
+      const holding = first.holdLeadership();
+      await sleep(1500); // several retry periods of the others
+      assert.deepEqual(electors.filter((e) => e.leading).map((e) => e.identity), [first.identity]);
+      await first.stop(true);
+      assert.equal(await holding, "stopped");
+      const others = electors.filter((e) => e !== first);
+      await eventually("another racer leads", async () => others.filter((e) => e.leading).length === 1, 3000, 20);
+      await sleep(900);
+      assert.equal(others.filter((e) => e.leading).length, 1, "still exactly one");
+    } finally {
+      await Promise.all(electors.map((e) => e.stop(false)));
+      await rest.close();
+    }
   });
 
   test("a leader that cannot renew steps down (and exits) before its lease can expire", async () => {
