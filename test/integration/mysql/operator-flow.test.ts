@@ -111,6 +111,33 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     await eventually("Ready again", async () => (await mysql())?.status?.conditions?.find((c) => c.type === "Ready")?.status === "True");
   });
 
+  const patchSpec = (spec: Record<string, unknown>) =>
+    custom.patchNamespacedCustomObject(
+      { group: "otus.homework", version: "v1", namespace: NS, plural: "mysqls", name: NAME, body: { spec } },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+
+  test("an image change rolls the Deployment and is recorded once it is rolled out", async () => {
+    await patchSpec({ image: "mysql:8.0" });
+    await eventually("image applied", async () => (await mysql())?.status?.appliedSpec?.image === '"mysql:8.0"');
+    const deployment = await env.cp.kubeConfig.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: NAME, namespace: NS });
+    assert.equal(deployment.spec?.template.spec?.containers[0]?.image, "mysql:8.0");
+    assert.equal((await mysql())?.status?.conditions?.find((c) => c.type === "Ready")?.status, "True");
+  });
+
+  test("a refused change (storage class) is Degraded with the reason, keeps the volume, and recovers when set back", async () => {
+    await patchSpec({ storageClassName: "fast" });
+    const degraded = await eventually("Degraded", async () => {
+      const m = await mysql();
+      return m?.status?.conditions?.find((c) => c.type === "Degraded" && c.status === "True" && c.reason === "StorageClassImmutable") && m;
+    });
+    assert.match(degraded.status?.message ?? "", /storageClassName cannot change/);
+    const claim = await core.readNamespacedPersistentVolumeClaim({ name: `${NAME}-pvc`, namespace: NS });
+    assert.equal(claim.spec?.storageClassName, "", "the claim keeps its class: no apply error loop");
+    await patchSpec({ storageClassName: null });
+    await eventually("recovered", async () => (await mysql())?.status?.conditions?.find((c) => c.type === "Degraded")?.status === "False", 120_000);
+  });
+
   test("delete: held by the finalizer until backup-NAME-job completed; backup claim and record stay, data volume goes", async () => {
     const deleted = await kubectl(env.cp, ["delete", "mysqls.otus.homework", NAME, "--wait=false"]);
     assert.equal(deleted.code, 0, deleted.stderr);
