@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { after, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ApiException, CoreV1Api } from "@kubernetes/client-node";
-import { ComponentStartError, pidRecordDir, startControlPlane, type ControlPlane } from "../../../src/envtest/index.ts";
+import { ComponentStartError, findBinaries, pidRecordDir, startControlPlane, type ControlPlane } from "../../../src/envtest/index.ts";
 import type { PidRecord } from "../../../src/envtest/pid-records.ts";
 import { listeningPorts } from "../../../src/envtest/ports.ts";
 import { isProcessAlive, isSameProcess } from "../../../src/envtest/process-identity.ts";
@@ -134,19 +134,30 @@ describe("control-plane lifecycle", { timeout: 300_000 }, () => {
   });
 
   test("after a SIGKILLed owner, the next start reaps its etcd and kube-apiserver", async () => {
-    const holder = await startHolder("wait");
-    await assertRunning(holder.record);
-    process.kill(holder.pid, "SIGKILL");
-    const { signal } = await holder.exited;
-    assert.equal(signal, "SIGKILL");
-    // The orphans are real: still running, still listening, their temp dir still there.
-    await assertRunning(holder.record);
-    assert.ok(existsSync(holder.record.file), "the killed owner's pid record is still there");
+    // A cache of its own for the pid records (same binaries): a control plane started meanwhile by another test
+    // file would otherwise reap the orphans before this test has seen them.
+    const binaries = findBinaries();
+    const cache = mkdtempSync(join(tmpdir(), "mysqlop-reap-test-cache-"));
+    const isolated = { MYSQLOP_CACHE: cache, TEST_ASSET_ETCD: binaries.etcd, TEST_ASSET_KUBE_APISERVER: binaries.kubeApiserver, TEST_ASSET_KUBECTL: binaries.kubectl };
+    try {
+      await withEnv(isolated, async () => {
+        const holder = await startHolder("wait");
+        await assertRunning(holder.record);
+        process.kill(holder.pid, "SIGKILL");
+        const { signal } = await holder.exited;
+        assert.equal(signal, "SIGKILL");
+        // The orphans are real: still running, still listening, their temp dir still there.
+        await assertRunning(holder.record);
+        assert.ok(existsSync(holder.record.file), "the killed owner's pid record is still there");
 
-    const cp = await startControlPlane();
-    started.push(cp);
-    await assertNothingLeft(holder.record);
-    await cp.stop();
+        const cp = await startControlPlane();
+        started.push(cp);
+        await assertNothingLeft(holder.record);
+        await cp.stop();
+      });
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 
   for (const signal of ["SIGTERM", "SIGINT"] as const) {

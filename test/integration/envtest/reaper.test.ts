@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { pidRecordDir, reapLeftovers } from "../../../src/envtest/index.ts";
 import { TEMP_DIR_PREFIX, type PidRecord } from "../../../src/envtest/pid-records.ts";
 import { isProcessAlive, processStartTime } from "../../../src/envtest/process-identity.ts";
@@ -30,7 +30,16 @@ function forgeRecord(record: PidRecord): string {
 describe("reapLeftovers", () => {
   const sleepers: ChildProcess[] = [];
   const dirs: string[] = [];
+  const savedCache = process.env["MYSQLOP_CACHE"];
+  // Forged records go to a cache of their own, out of reach of control planes other test files start meanwhile.
+  before(() => {
+    const cache = mkdtempSync(join(tmpdir(), "mysqlop-reaper-test-cache-"));
+    dirs.push(cache);
+    process.env["MYSQLOP_CACHE"] = cache;
+  });
   after(() => {
+    if (savedCache === undefined) delete process.env["MYSQLOP_CACHE"];
+    else process.env["MYSQLOP_CACHE"] = savedCache;
     for (const s of sleepers) s.kill("SIGKILL");
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
