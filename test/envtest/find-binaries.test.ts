@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { cachedBinDir, findBinaries, PINNED_VERSIONS, startControlPlane } from "../../../src/envtest/index.ts";
+import { cachedBinDir, findBinaries, PINNED_VERSIONS, startControlPlane } from "../../src/envtest/index.ts";
 
 const VARS = [
   "MYSQLOP_CACHE",
@@ -95,7 +95,7 @@ describe("findBinaries", () => {
   });
 
   test("PINNED_VERSIONS are the versions build-binaries.sh builds", () => {
-    const script = readFileSync(join(import.meta.dirname, "../../../src/envtest/build-binaries.sh"), "utf8");
+    const script = readFileSync(join(import.meta.dirname, "../../src/envtest/build-binaries.sh"), "utf8");
     assert.match(script, new RegExp(`^K8S_VERSION=${PINNED_VERSIONS.kubernetes}$`, "m"));
     assert.match(script, new RegExp(`^ETCD_VERSION=${PINNED_VERSIONS.etcd}$`, "m"));
     assert.match(script, new RegExp(`^KWOK_VERSION=${PINNED_VERSIONS.kwok}$`, "m"));

@@ -7,9 +7,9 @@ import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { pidRecordDir, reapLeftovers } from "../../../src/envtest/index.ts";
-import { TEMP_DIR_PREFIX, type PidRecord } from "../../../src/envtest/pid-records.ts";
-import { isProcessAlive, processStartTime } from "../../../src/envtest/process-identity.ts";
+import { pidRecordDir, reapLeftovers } from "../../src/envtest/index.ts";
+import { TEMP_DIR_PREFIX, type PidRecord } from "../../src/envtest/pid-records.ts";
+import { isProcessAlive, processStartTime } from "../../src/envtest/process-identity.ts";
 
 const SLEEP = realpathSync(spawnSync("sh", ["-c", "command -v sleep"], { encoding: "utf8" }).stdout.trim());
 
