@@ -10,6 +10,9 @@ export interface SchemaProblem {
   readonly rule: string;
   /** What is wrong and what is expected, for a person. */
   readonly message: string;
+  /** 1-based position in the file of the node the pointer names (or its nearest parent), when known. */
+  readonly line?: number;
+  readonly column?: number;
 }
 
 /** Thrown by a stage that cannot go on; carries every problem it found, not just the first. */
@@ -27,9 +30,14 @@ export class SchemaError extends Error {
   }
 }
 
-/** Renders problems one per line as `FILE#POINTER: [rule] message`. */
+/** Renders problems one per line as `FILE:LINE:COL: FILE#POINTER: [rule] message` (position when known). */
 export function formatProblems(file: string, problems: readonly SchemaProblem[]): string {
-  return problems.map((p) => `${file}#${p.pointer}: [${p.rule}] ${p.message}`).join("\n");
+  return problems.map((p) => `${p.line === undefined ? "" : `${file}:${p.line}:${p.column ?? 1}: `}${file}#${p.pointer}: [${p.rule}] ${p.message}`).join("\n");
+}
+
+/** Splits a JSON pointer into its segments (RFC 6901 unescaping). */
+export function fromPointer(pointer: string): string[] {
+  return pointer === "" ? [] : pointer.slice(1).split("/").map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"));
 }
 
 /** Builds a JSON pointer from path segments, escaping `~` and `/` as RFC 6901 requires. */

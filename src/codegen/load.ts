@@ -5,8 +5,8 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
-import { LineCounter, parseDocument } from "yaml";
-import { SchemaError, type SchemaProblem } from "./errors.ts";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import { fromPointer, SchemaError, type SchemaProblem } from "./errors.ts";
 
 /** A schema file as read from disk: its text, its hash and its parsed value. */
 export interface LoadedSchema {
@@ -18,6 +18,32 @@ export interface LoadedSchema {
   readonly sha256: string;
   /** The parsed YAML document (plain JSON values). */
   readonly document: unknown;
+  /** Line and column of the node a JSON pointer names (a key for a field), or of its nearest parent. */
+  readonly locate: (pointer: string) => { line: number; column: number } | undefined;
+}
+
+function locator(doc: Document, lineCounter: LineCounter): LoadedSchema["locate"] {
+  return (pointer) => {
+    let node: unknown = doc.contents;
+    let offset = (node as { range?: [number] } | null)?.range?.[0];
+    for (const segment of fromPointer(pointer)) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === segment);
+        if (pair === undefined) break;
+        offset = (pair.key as { range?: [number] }).range?.[0] ?? offset;
+        node = pair.value;
+      } else if (isSeq(node)) {
+        node = node.items[Number(segment)];
+        if (node === undefined) break;
+        offset = (node as { range?: [number] }).range?.[0] ?? offset;
+      } else {
+        break;
+      }
+    }
+    if (offset === undefined) return undefined;
+    const pos = lineCounter.linePos(offset);
+    return { line: pos.line, column: pos.col };
+  };
 }
 
 /** Parses schema text that was read elsewhere (tests, benchmarks); throws {@link SchemaError} on bad YAML. */
@@ -27,7 +53,7 @@ export function parseSchemaText(text: string, displayPath: string): LoadedSchema
   if (doc.errors.length > 0) {
     const problems: SchemaProblem[] = doc.errors.map((e) => {
       const pos = lineCounter.linePos(e.pos[0]);
-      return { pointer: "", rule: "yaml/syntax", message: `line ${pos.line}, column ${pos.col}: ${e.message.split("\n")[0]}` };
+      return { pointer: "", rule: "yaml/syntax", message: e.message.split("\n")[0] ?? "invalid YAML", line: pos.line, column: pos.col };
     });
     throw new SchemaError(displayPath, problems);
   }
@@ -36,6 +62,7 @@ export function parseSchemaText(text: string, displayPath: string): LoadedSchema
     text,
     sha256: createHash("sha256").update(text).digest("hex"),
     document: doc.toJS({ maxAliasCount: 0 }),
+    locate: locator(doc, lineCounter),
   };
 }
 

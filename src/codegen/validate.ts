@@ -344,6 +344,10 @@ export function findSchemaProblems(loaded: LoadedSchema): SchemaProblem[] {
 
 /** Throws {@link SchemaError} listing every problem when the schema file is not fit to generate from. */
 export function validateSchema(loaded: LoadedSchema): void {
-  const problems = findSchemaProblems(loaded);
+  const problems = findSchemaProblems(loaded).map((p) => ({ ...p, ...toLineColumn(loaded.locate(p.pointer)) }));
   if (problems.length > 0) throw new SchemaError(loaded.displayPath, problems);
+}
+
+function toLineColumn(position: { line: number; column: number } | undefined): { line?: number; column?: number } {
+  return position === undefined ? {} : { line: position.line, column: position.column };
 }

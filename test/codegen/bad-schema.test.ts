@@ -180,7 +180,8 @@ const cases: Case[] = [
 
 for (const c of cases) {
   test(`bad schema: ${c.name} → ${c.rule} at ${c.pointer || "(document)"}, nothing written`, async (t) => {
-    const project = await createTempProject(await c.schema());
+    const schemaText = await c.schema();
+    const project = await createTempProject(schemaText);
     t.after(project.cleanup);
     const before = await snapshotFiles(project.root);
     const error = await generate({ root: project.root, schemaPath: "schemas/mysql.yaml" }).then(
@@ -191,6 +192,13 @@ for (const c of cases) {
     const match = error.problems.find((p) => p.pointer === c.pointer && p.rule === c.rule);
     assert.ok(match, `no problem ${c.rule} at ${c.pointer}; got:\n${error.message}`);
     assert.match(error.message, new RegExp(`schemas/mysql\\.yaml#${c.pointer.replaceAll(/[$]/g, "\\$")}: \\[${c.rule}\\]`));
+    // The position points a person at the line: the key the pointer ends in (or its nearest parent).
+    assert.ok(match.line !== undefined && match.column !== undefined, "problems carry a line and column");
+    const keys = c.pointer.split("/").filter((k) => k !== "" && !/^\d+$/.test(k));
+    if (keys.length > 0 && !/\/\d+$/.test(c.pointer)) {
+      const text = schemaText.split("\n")[match.line - 1] ?? "";
+      assert.ok(keys.some((k) => text.includes(`${k}:`)), `line ${match.line} (${JSON.stringify(text)}) names a key of ${c.pointer}`);
+    }
     assert.deepEqual(await snapshotFiles(project.root), before, "a rejected schema must not write anything");
   });
 }
