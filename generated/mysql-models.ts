@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 f5e032b7fae3fda7a7236a906c3404f2da19e3d0078103a55e7305f8a680ff6c) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 c55fa8a6d1b94b58005e5d88de11d1a05b87d5b0586708b23875812f05d9525a) by `mysqlop generate`. DO NOT EDIT.
 /**
  * TypeScript models of the MySQL custom resource (otus.homework/v1),
  * as read from the API server: fields with a default are always present.

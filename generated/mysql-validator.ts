@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 f5e032b7fae3fda7a7236a906c3404f2da19e3d0078103a55e7305f8a680ff6c) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 c55fa8a6d1b94b58005e5d88de11d1a05b87d5b0586708b23875812f05d9525a) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Offline validation of MySQL documents against the storage version's schema
  * (v1), with the rules the API server applies (types, required fields,
@@ -42,6 +42,8 @@ export const mysqlResourceSchema: Record<string, unknown> = {
       properties: {
         name: {
           type: "string",
+          description:
+            "Name of the resource; it names the Service and the Deployment, and with prefixes and suffixes the volumes and Jobs, so it must be a DNS-1035 label of at most 52 characters.",
           maxLength: 52,
           pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$",
           "x-mysqlop-pattern-hint":

@@ -229,7 +229,7 @@ function checkRootMetadata(root: Json, base: (string | number)[], problems: Sche
   const path = [...base, "properties", "metadata"];
   if (!isObject(metadata)) return;
   for (const key of Object.keys(metadata)) {
-    if (key !== "type" && key !== "properties" && key !== "description") {
+    if (key !== "type" && key !== "properties") {
       problems.push({ pointer: toPointer([...path, key]), rule: "structural/metadata", message: "only metadata.name and metadata.generateName may be restricted" });
     }
   }

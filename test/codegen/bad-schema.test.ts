@@ -87,6 +87,12 @@ const cases: Case[] = [
     rule: "structural/metadata",
   },
   {
+    name: "a description on metadata (the API server forbids anything but name/generateName restrictions)",
+    schema: () => editedSchema((d) => d.setIn([...ROOT_SCHEMA, "properties", "metadata", "description"], "Standard object metadata.")),
+    pointer: `${P}/properties/metadata/description`,
+    rule: "structural/metadata",
+  },
+  {
     name: "a default that breaks its own schema",
     schema: () => editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "image", "default"], "")),
     pointer: `${P}/properties/spec/properties/image/default`,
