@@ -82,6 +82,8 @@ export interface MariaDbServer {
   readonly rootDir: string;
   /** Server version as reported by `SELECT VERSION()`. */
   readonly version: string;
+  /** Process id of mariadbd (e.g. to read its CPU time from /proc). */
+  readonly pid: number;
   /** Runs SQL as root over the socket; rejects with the client's error text on failure. Returns tab-separated rows. */
   sql(statements: string, database?: string): Promise<string>;
   /** SIGKILLs the server (to simulate a crash); {@link MariaDbServer.stop} still cleans up. */
@@ -244,6 +246,7 @@ export async function startMariaDb(options: StartOptions = {}): Promise<MariaDbS
     socket,
     rootDir,
     version,
+    pid: child.pid ?? -1,
     sql,
     kill: () => {
       child.kill("SIGKILL");
