@@ -1,0 +1,76 @@
+import { parseArgs } from "node:util";
+import { MYSQL_OPERATOR_NAMESPACE } from "../../../generated/mysql-constants.ts";
+import { createMySQLOperator } from "../../mysql/operator.ts";
+import { LeadershipLostError, parseLogLevel } from "../../runtime/index.ts";
+
+const USAGE = `usage: mysqlop run [--kubeconfig PATH] [--namespace NS] [--probe-port N] [--log-level LEVEL] [--no-leader-elect]
+
+Runs the MySQL operator against the current kubeconfig (like 'kopf run'): watches MySQL resources and
+their children, reconciles them, and serves /healthz, /readyz and /metrics. Stops gracefully on Ctrl-C.
+
+  --kubeconfig PATH     kubeconfig to use (default: KUBECONFIG, ~/.kube/config, or in-cluster)
+  --namespace NS        watch one namespace only (default: all namespaces)
+  --probe-port N        port of /healthz, /readyz, /metrics (default 8081; 0 picks a free one)
+  --log-level LEVEL     debug | info | warn | error (default info)
+  --lease-namespace NS  namespace of the leader-election Lease (default: POD_NAMESPACE or ${MYSQL_OPERATOR_NAMESPACE})
+  --no-leader-elect     run without leader election (a single replica only)
+  -h, --help            show this help`;
+
+/** `mysqlop run`: the operator as a foreground process. */
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        kubeconfig: { type: "string" },
+        namespace: { type: "string" },
+        "probe-port": { type: "string" },
+        "log-level": { type: "string" },
+        "lease-namespace": { type: "string" },
+        "no-leader-elect": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    console.error(`mysqlop run: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help === true) {
+    console.log(USAGE);
+    return 0;
+  }
+  const probePort = values["probe-port"] === undefined ? undefined : Number(values["probe-port"]);
+  if (probePort !== undefined && !(Number.isInteger(probePort) && probePort >= 0 && probePort < 65536)) {
+    console.error(`mysqlop run: --probe-port must be a port number (0-65535), got "${values["probe-port"]}"`);
+    return 2;
+  }
+  let logLevel;
+  try {
+    logLevel = parseLogLevel(values["log-level"] ?? "info");
+  } catch (error) {
+    console.error(`mysqlop run: --log-level: ${(error as Error).message}`);
+    return 2;
+  }
+  const leaseNamespace = values["lease-namespace"] ?? process.env["POD_NAMESPACE"] ?? MYSQL_OPERATOR_NAMESPACE;
+  const operator = createMySQLOperator({
+    kubeconfigPath: values.kubeconfig,
+    namespace: values.namespace,
+    probePort,
+    logLevel,
+    leaderElection: values["no-leader-elect"] === true ? undefined : { leaseNamespace },
+  });
+  operator.handleSignals();
+  try {
+    await operator.start();
+    return 0;
+  } catch (error) {
+    if (error instanceof LeadershipLostError) {
+      operator.log.error("leadership lost: exiting so that a fresh process can stand for election");
+    } else {
+      operator.log.error("operator failed", { error });
+    }
+    return 1;
+  }
+}
