@@ -121,8 +121,17 @@ export class Controller {
       const meta = event.object.metadata;
       if (meta?.name !== undefined) this.queue.add(objectKey(primary.namespaced ? meta.namespace : undefined, meta.name));
     });
+    const primaryInformer = deps.informerFor(kindInfoOf(primary));
     for (const owned of options.owns ?? []) {
-      deps.informerFor(owned).onEvent((event) => this.#enqueueOwners(event));
+      const informer = deps.informerFor(owned);
+      informer.onEvent((event) => this.#enqueueOwners(event));
+      // A child created and deleted while its watch was down leaves no trace in the relist: re-check every owner.
+      informer.onRelist(() => {
+        for (const object of primaryInformer.list()) {
+          const meta = object.metadata;
+          if (meta?.name !== undefined) this.queue.add(objectKey(primary.namespaced ? meta.namespace : undefined, meta.name));
+        }
+      });
     }
     for (const watched of options.watches ?? []) deps.informerFor(watched);
   }

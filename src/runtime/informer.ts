@@ -60,6 +60,7 @@ export class Informer {
   readonly #log: JsonLogger;
   readonly #store = new Map<string, Map<string, KubernetesObject>>();
   readonly #handlers: ((event: InformerEvent) => void)[] = [];
+  readonly #relistHandlers: (() => void)[] = [];
   #resourceVersion = "";
   #synced = false;
   #running = false;
@@ -81,6 +82,14 @@ export class Informer {
   /** Registers a handler for every change; handlers must be quick (they enqueue keys). */
   onEvent(handler: (event: InformerEvent) => void): void {
     this.#handlers.push(handler);
+  }
+
+  /**
+   * Registers a handler called after every relist but the first: what happened to objects
+   * created and deleted while the watch was down is lost, so dependants should re-check.
+   */
+  onRelist(handler: () => void): void {
+    this.#relistHandlers.push(handler);
   }
 
   /** True once the first list completed. */
@@ -244,9 +253,18 @@ export class Informer {
       continueToken = page.metadata?.continue || undefined;
       resourceVersion = page.metadata?.resourceVersion ?? "";
     } while (continueToken !== undefined);
+    this.#log.debug("listed", { resourceVersion });
     this.#replaceStore(fresh);
     this.#resourceVersion = resourceVersion;
-    if (!this.#synced) {
+    if (this.#synced) {
+      for (const handler of this.#relistHandlers) {
+        try {
+          handler();
+        } catch (error) {
+          this.#log.error("relist handler threw", { error });
+        }
+      }
+    } else {
       this.#synced = true;
       this.#options.metrics?.cacheSynced.set({ kind: this.kind.kind }, 1);
       this.#log.info("cache synced", { objects: this.size, resourceVersion });
@@ -274,9 +292,12 @@ export class Informer {
     let delivered = false;
     let expired = false;
     let errorEvent: Error | undefined;
+    let ended = false;
     return new Promise<boolean>((resolve, reject) => {
       const watch = new Watch(this.#options.rest.kubeConfig);
       const done = (error: unknown): void => {
+        ended = true;
+        this.#log.debug("watch ended", { error: error === null || error === undefined ? undefined : describeError(error), delivered });
         if (!this.#current(generation)) return resolve(delivered);
         if (expired || (error as { statusCode?: number } | null)?.statusCode === 410) return reject(new ResourceVersionExpired());
         if (errorEvent !== undefined) return reject(errorEvent);
@@ -311,7 +332,10 @@ export class Informer {
         .then((controller) => {
           this.#abort = controller;
           if (!this.#current(generation)) controller.abort();
-          else this.#lastProgress = performance.now();
+          else if (!ended) {
+            this.#lastProgress = performance.now();
+            this.#log.debug("watching", { resourceVersion: this.#resourceVersion, timeoutSeconds });
+          }
         })
         .catch(reject);
     });

@@ -189,20 +189,24 @@ export class Manager {
     for (const informer of this.cache.informers()) informer.start();
     this.#state = "running";
     try {
-      if (this.#elector !== undefined) {
-        const acquired = await Promise.race([this.#elector.acquire(), stopRequested.then(() => false)]);
+      const elector = this.#elector;
+      if (elector !== undefined) {
+        const acquired = await Promise.race([elector.acquire(), stopRequested.then(() => false)]);
         if (!acquired) return await this.stop();
+        // Renew from the moment the lease is ours, also while the caches are still syncing.
+        elector.holdLeadership().then(
+          (outcome) => {
+            if (outcome !== "lost" || this.#state !== "running") return;
+            this.#fatal = new LeadershipLostError();
+            this.stop().catch(() => undefined);
+          },
+          () => undefined,
+        );
       }
       await Promise.race([Promise.all(this.cache.informers().map((i) => i.waitForSync())), stopRequested]);
-      if (this.#state !== "running") return await this.stop();
-      for (const controller of this.#controllers) controller.start();
-      this.#workersStarted = true;
-      if (this.#elector !== undefined) {
-        this.#elector.holdLeadership().then((outcome) => {
-          if (outcome !== "lost" || this.#state !== "running") return;
-          this.#fatal = new LeadershipLostError();
-          this.stop().catch(() => undefined);
-        }, () => undefined);
+      if (this.#state === "running") {
+        for (const controller of this.#controllers) controller.start();
+        this.#workersStarted = true;
       }
       await stopRequested;
       await this.stop();

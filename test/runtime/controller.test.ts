@@ -38,9 +38,20 @@ test("ownerKeys: only controller owners of the primary kind, any version of its 
 });
 
 /** An informer stand-in: the controller only subscribes to events. */
-function fakeInformer(kind: KindInfo): Informer & { fire(event: InformerEvent): void } {
+type FakeInformer = Informer & { fire(event: InformerEvent): void; relisted(): void; objects: KubernetesObject[] };
+function fakeInformer(kind: KindInfo): FakeInformer {
   const handlers: ((e: InformerEvent) => void)[] = [];
-  return { kind, onEvent: (h: (e: InformerEvent) => void) => handlers.push(h), fire: (e: InformerEvent) => handlers.forEach((h) => h(e)) } as unknown as Informer & { fire(event: InformerEvent): void };
+  const relistHandlers: (() => void)[] = [];
+  const objects: KubernetesObject[] = [];
+  return {
+    kind,
+    objects,
+    list: () => objects,
+    onEvent: (h: (e: InformerEvent) => void) => handlers.push(h),
+    onRelist: (h: () => void) => relistHandlers.push(h),
+    fire: (e: InformerEvent) => handlers.forEach((h) => h(e)),
+    relisted: () => relistHandlers.forEach((h) => h()),
+  } as unknown as FakeInformer;
 }
 
 function setup(reconcile: (r: ReconcileRequest) => Promise<ReconcileResult>, concurrency: number) {
@@ -127,4 +138,18 @@ test("controller: requeueAfter re-runs the key later; stop() waits for an in-fli
   await sleep(20);
   release?.();
   assert.equal(await stopping, true, "drained within the deadline");
+});
+
+test("controller: a relist of an owned kind re-queues every owner", async () => {
+  const seen: string[] = [];
+  const { controller, primary, owned } = setup(async (r) => {
+    seen.push(`${r.namespace}/${r.name}`);
+    return {};
+  }, 1);
+  primary.objects.push(obj("a"), obj("b"));
+  controller.start();
+  owned.relisted();
+  for (let i = 0; i < 50 && seen.length < 2; i++) await sleep(5);
+  await controller.stop(1000);
+  assert.deepEqual(seen.sort(), ["ns/a", "ns/b"]);
 });

@@ -171,12 +171,15 @@ test("410 Gone relists: objects deleted meanwhile are reported deleted, new ones
     },
   ];
   const { informer, metrics, events } = startInformer();
+  let relists = 0;
+  informer.onRelist(() => relists++);
   try {
     await until("relisted and watching again", () => informer.get("ns", "c") !== undefined && requests.length >= 4);
     assert.equal(informer.get("ns", "a"), undefined);
     assert.ok(events.some((e) => e.type === "delete" && e.object.metadata?.name === "a"));
     assert.ok(events.some((e) => e.type === "add" && e.object.metadata?.name === "c"));
     assert.equal(await restarts(metrics, "expired"), 1);
+    assert.equal(relists, 1, "relist handlers run after a relist, not after the first sync");
     assert.deepEqual(requests.slice(0, 4), ["list rv=", "watch rv=1", "list rv=", "watch rv=7"]);
   } finally {
     informer.stop();
