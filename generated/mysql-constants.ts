@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 c55fa8a6d1b94b58005e5d88de11d1a05b87d5b0586708b23875812f05d9525a) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 a65da0d63c901c047d26de3129cb2b70edfad7519cb6c23d5d3e45158fd62b86) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Names of the MySQL custom resource type, from the schema.
  * @packageDocumentation

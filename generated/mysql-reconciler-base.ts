@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 c55fa8a6d1b94b58005e5d88de11d1a05b87d5b0586708b23875812f05d9525a) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 a65da0d63c901c047d26de3129cb2b70edfad7519cb6c23d5d3e45158fd62b86) by `mysqlop generate`. DO NOT EDIT.
 import { createHmac } from "node:crypto";
 import { done, failed, ResourceReconciler, waitFor } from "../src/runtime/resource-reconciler.ts";
 import type { HookResult, ReconcileContext, ResourceType } from "../src/runtime/resource-reconciler.ts";
@@ -62,7 +62,7 @@ export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
   /**
    * Called when `spec.database` changed since the last fully successful reconcile (not on creation: {@link onCreate} runs then).
    *
-   * The database to create, backed up on delete and restored on create. Any name MySQL allows: 1 to 64 characters, without "/", "\", "." or NUL, not ending in a space. The operator quotes it everywhere, so hyphens (`otus-database`) and other special characters are fine. Changing it later is refused: the data lives in the old database.
+   * The database to create, backed up on delete and restored on create. Any name MySQL allows: 1 to 64 characters, without "/", "\", "." or NUL, without characters beyond U+FFFF (such as emoji, which MySQL rejects in identifiers), not ending in a space. The operator quotes it everywhere, so hyphens (`otus-database`) and other special characters are fine. Changing it later is refused: the data lives in the old database.
    *
    * To do: make the server match `change.current` where applying {@link desired} cannot (it already sees the new value), or refuse with `this.failed(...)`; return `this.done()` once converged, `this.waitFor(...)` to be called again.
    * @param resource - the MySQL as read from the cache

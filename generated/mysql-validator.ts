@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 c55fa8a6d1b94b58005e5d88de11d1a05b87d5b0586708b23875812f05d9525a) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 a65da0d63c901c047d26de3129cb2b70edfad7519cb6c23d5d3e45158fd62b86) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Offline validation of MySQL documents against the storage version's schema
  * (v1), with the rules the API server applies (types, required fields,
@@ -78,10 +78,11 @@ export const mysqlResourceSchema: Record<string, unknown> = {
           type: "string",
           minLength: 1,
           maxLength: 64,
-          pattern: "^[^/\\\\.\\x00]*[^/\\\\.\\x00 ]$",
-          "x-mysqlop-pattern-hint": 'a MySQL database name: no "/", "\\", "." or NUL, and not ending in a space',
+          pattern: "^[^/\\\\.\\x00𐀀-􏿿]*[^/\\\\.\\x00 𐀀-􏿿]$",
+          "x-mysqlop-pattern-hint":
+            'a MySQL database name: no "/", "\\", "." or NUL, no character beyond U+FFFF (such as emoji), and not ending in a space',
           description:
-            'The database to create, backed up on delete and restored on create. Any name MySQL allows: 1 to 64 characters, without "/", "\\", "." or NUL, not ending in a space. The operator quotes it everywhere, so hyphens (`otus-database`) and other special characters are fine. Changing it later is refused: the data lives in the old database.',
+            'The database to create, backed up on delete and restored on create. Any name MySQL allows: 1 to 64 characters, without "/", "\\", "." or NUL, without characters beyond U+FFFF (such as emoji, which MySQL rejects in identifiers), not ending in a space. The operator quotes it everywhere, so hyphens (`otus-database`) and other special characters are fine. Changing it later is refused: the data lives in the old database.',
         },
         password: {
           type: "string",

@@ -24,11 +24,12 @@ test("accepts the original sample and the optional fields", () => {
 });
 
 test("database: any name MySQL allows, and nothing else", () => {
-  const accepted = ["otus-database", "it's", "back`tick", "dollar$HOME", "two words", "new\nline", "données", "数据库", "a".repeat(64), " leading-space", "semi;colon", "--all-databases"];
+  const accepted = ["otus-database", "it's", "back`tick", "dollar$HOME", "two words", "new\nline", "données", "数据库", "a".repeat(64), "\uFFFD", " leading-space", "semi;colon", "--all-databases"];
   for (const database of accepted) assert.deepEqual(validateMySQL(resource({ ...ORIGINAL, database })), [], JSON.stringify(database));
   const rejected: [string, RegExp][] = [
     ["a".repeat(65), /^spec\.database: must be at most 64 characters long, got 65$/],
-    ["a/b", /^spec\.database: must be a MySQL database name: no "\/", "\\", "\." or NUL, and not ending in a space, got "a\/b"$/],
+    ["a/b", /^spec\.database: must be a MySQL database name: no "\/", "\\", "\." or NUL, no character beyond U\+FFFF \(such as emoji\), and not ending in a space, got "a\/b"$/],
+    ["dolphin\u{1F42C}", /spec\.database: must be a MySQL database name/],
     ["a\\b", /spec\.database: must be a MySQL database name/],
     ["a.b", /spec\.database: must be a MySQL database name/],
     ["nul\u0000", /spec\.database: must be a MySQL database name/],

@@ -19,10 +19,14 @@ export const BACKUP_DIR = "/backup";
 /** Name of the container in every Job (named in pod failure policies). */
 export const JOB_CONTAINER = "mysqlop";
 
-/** Exit codes that no retry can fix: the Job fails at once. "Server not reachable" is retried. */
-const PERMANENT_EXIT_CODES = Object.entries(EXIT_CODES)
-  .filter(([name, code]) => name !== "ok" && name !== "connect" && code !== 0)
-  .map(([, code]) => code)
+/**
+ * Exit codes that no retry can fix: the Job fails at once. Retried within the Job's back-off
+ * limit: "server not reachable" and "the dump tool failed" (a server restarting mid-dump gives
+ * that; the previous dump is untouched either way).
+ */
+const RETRIED_EXIT_CODES: ReadonlySet<number> = new Set([EXIT_CODES.ok, EXIT_CODES.connect, EXIT_CODES.dump]);
+const PERMANENT_EXIT_CODES = Object.values(EXIT_CODES)
+  .filter((code) => !RETRIED_EXIT_CODES.has(code))
   .sort((a, b) => a - b);
 
 function failFast(): V1PodFailurePolicyRule[] {

@@ -31,6 +31,8 @@ const cases: [string, Record<string, unknown>, boolean][] = [
   ["database with a dot", doc("dot-db", { ...ORIGINAL, database: "a.b" }), false],
   ["database with a slash", doc("slash-db", { ...ORIGINAL, database: "a/b" }), false],
   ["database ending in a space", doc("space-db", { ...ORIGINAL, database: "ab " }), false],
+  ["database with a character beyond U+FFFF", doc("emoji-db", { ...ORIGINAL, database: "dolphin\u{1F42C}" }), false],
+  ["database with a BMP character near U+FFFF", doc("bmp-db", { ...ORIGINAL, database: "last\uFFFD" }), true],
   ["65-character database name", doc("long-db-2", { ...ORIGINAL, database: "d".repeat(65) }), false],
   ["both password and passwordSecretRef", doc("both", { ...ORIGINAL, passwordSecretRef: { name: "s", key: "k" } }), false],
   ["neither password nor passwordSecretRef", doc("neither", { database: "d", storage_size: "1Gi" }), false],

@@ -139,8 +139,9 @@ test("backup and restore Jobs: script from the ConfigMap, backup claim mounted, 
     { name: "backup", persistentVolumeClaim: { claimName: "backup-mysql-instance-pvc" } },
   ]);
   const codes = job.spec!.podFailurePolicy!.rules[0]!.onExitCodes!.values;
-  assert.ok(codes.includes(EXIT_CODES.notEmpty) && codes.includes(EXIT_CODES.dump));
+  assert.ok(codes.includes(EXIT_CODES.notEmpty) && codes.includes(EXIT_CODES.verify) && codes.includes(EXIT_CODES.config));
   assert.ok(!codes.includes(EXIT_CODES.connect), "an unreachable server is retried");
+  assert.ok(!codes.includes(EXIT_CODES.dump), "a dump cut short by a restarting server is retried");
   assert.deepEqual(buildRestoreJob(originalResource()).spec!.template.spec!.containers[0]!.command, ["sh", "/mysqlop/scripts/restore.sh"]);
 });
 
