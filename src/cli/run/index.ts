@@ -62,15 +62,18 @@ export async function run(argv: string[]): Promise<number> {
     leaderElection: values["no-leader-elect"] === true ? undefined : { leaseNamespace },
   });
   operator.handleSignals();
+  let code = 0;
   try {
     await operator.start();
-    return 0;
   } catch (error) {
     if (error instanceof LeadershipLostError) {
       operator.log.error("leadership lost: exiting so that a fresh process can stand for election");
     } else {
       operator.log.error("operator failed", { error });
     }
-    return 1;
+    code = 1;
   }
+  // After a lost lease a reconcile may still be finishing: it must not keep a non-leader alive.
+  setTimeout(() => process.exit(code), 1_000).unref();
+  return code;
 }
