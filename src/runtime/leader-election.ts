@@ -4,6 +4,11 @@
  * judged by when *this* process last saw the record change (immune to clock skew between
  * machines), the leader steps down when it could not renew for `renewDeadlineMs` (before
  * anyone else may take the lease), and a graceful stop releases the lease at once.
+ *
+ * The renew deadline counts from when the last successful attempt *started*: the server
+ * committed that write later, and another process saw it later still, so it cannot take the
+ * lease before start + leaseDuration. A timer enforces the deadline; a renew request that
+ * hangs cannot stretch it.
  */
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
@@ -93,6 +98,11 @@ export class LeaderElector {
   #leading = false;
   #stopped = false;
   #wake: (() => void) | undefined;
+  /** Monotonic start time of the last successful acquire/renew attempt. */
+  #renewedAt = 0;
+  #stepDownTimer: NodeJS.Timeout | undefined;
+  #onStepDown: (() => void) | undefined;
+  #attempt: Promise<boolean> | undefined;
 
   constructor(options: LeaderElectorOptions) {
     this.#options = options;
@@ -107,15 +117,15 @@ export class LeaderElector {
     }
   }
 
-  /** True while this process holds the lease. */
+  /** True while this process holds the lease and its last renewal is within the renew deadline. */
   get leading(): boolean {
-    return this.#leading;
+    return this.#leading && !mustStepDown(this.#renewedAt, performance.now(), this.#timings.renewDeadlineMs);
   }
 
   /** Resolves once this process holds the lease (or rejects-free with false when stopped first). */
   async acquire(): Promise<boolean> {
     while (!this.#stopped) {
-      if (await this.#tryAcquireOrRenew()) {
+      if (await this.#attemptAndTrack(true)) {
         this.#setLeading(true);
         this.#options.log.info("became leader", { lease: `${this.#options.namespace}/${this.#options.name}`, identity: this.identity });
         return true;
@@ -126,35 +136,68 @@ export class LeaderElector {
   }
 
   /**
-   * Renews every retry period; resolves when leadership is lost (renewal failed for
-   * `renewDeadlineMs`) or the elector is stopped. `leading` turns false before it resolves.
+   * Renews every retry period; resolves when leadership is lost (no successful renewal within
+   * `renewDeadlineMs`, or someone else holds the lease) or the elector is stopped. `leading`
+   * turns false before it resolves, and on time even while a renew request hangs.
    */
   async holdLeadership(): Promise<"lost" | "stopped"> {
-    let lastRenew = performance.now();
-    while (!this.#stopped) {
+    const lost = new Promise<void>((resolve) => (this.#onStepDown = resolve));
+    while (!this.#stopped && this.#leading) {
       await this.#sleep(this.#timings.retryPeriodMs);
-      if (this.#stopped) break;
-      const renewed = await this.#tryAcquireOrRenew();
-      const now = performance.now();
-      if (renewed) lastRenew = now;
-      else if (mustStepDown(lastRenew, now, this.#timings.renewDeadlineMs) || this.#observedHolder() !== this.identity) {
-        this.#setLeading(false);
-        this.#options.log.error("leadership lost: could not renew the lease in time; stopping work", { lease: `${this.#options.namespace}/${this.#options.name}` });
-        return "lost";
+      if (this.#stopped || !this.#leading) break;
+      const renewed = await Promise.race([this.#attemptAndTrack(false), lost.then(() => false)]);
+      if (!renewed && this.#leading && !this.#stopped && this.#observedHolder() !== this.identity) {
+        this.#stepDown("leadership lost: another process holds the lease; stopping work");
       }
     }
-    return "stopped";
+    this.#onStepDown = undefined;
+    return this.#stopped ? "stopped" : "lost";
   }
 
   /** Stops campaigning/renewing; with `release`, hands the lease back so a standby takes over at once. */
   async stop(release: boolean): Promise<void> {
     this.#stopped = true;
     this.#wake?.();
-    if (release && this.#leading) {
-      this.#setLeading(false);
+    clearTimeout(this.#stepDownTimer);
+    const mayRelease = release && this.leading;
+    this.#setLeading(false);
+    if (mayRelease) {
+      // A renewal still in flight would make the release's resourceVersion stale (409): let it land first.
+      await this.#attempt?.catch(() => undefined);
       await this.#release();
     }
+  }
+
+  /**
+   * One attempt; a success moves the leadership deadline to the attempt's start + renewDeadline.
+   * A renewal that succeeds after this process stepped down does not make it lead again.
+   */
+  async #attemptAndTrack(acquiring: boolean): Promise<boolean> {
+    const startedAt = performance.now();
+    const attempt = this.#tryAcquireOrRenew();
+    this.#attempt = attempt;
+    const ok = await attempt;
+    if (ok && !this.#stopped && (acquiring || this.#leading)) this.#renewed(startedAt);
+    return ok;
+  }
+
+  #renewed(startedAt: number): void {
+    // Never move the deadline backwards: a slow older attempt may finish after a newer one.
+    if (startedAt <= this.#renewedAt) return;
+    this.#renewedAt = startedAt;
+    clearTimeout(this.#stepDownTimer);
+    const deadlineIn = startedAt + this.#timings.renewDeadlineMs - performance.now();
+    this.#stepDownTimer = setTimeout(() => this.#stepDown("leadership lost: could not renew the lease in time; stopping work"), Math.max(0, deadlineIn));
+    this.#stepDownTimer.unref();
+  }
+
+  #stepDown(message: string): void {
+    clearTimeout(this.#stepDownTimer);
+    if (!this.#leading || this.#stopped) return;
     this.#setLeading(false);
+    this.#options.log.error(message, { lease: `${this.#options.namespace}/${this.#options.name}` });
+    this.#wake?.();
+    this.#onStepDown?.();
   }
 
   /** A retry period (jittered), but no later than just after the observed lease would expire. */
