@@ -293,6 +293,14 @@ export class Informer {
     let expired = false;
     let errorEvent: Error | undefined;
     let ended = false;
+    // This watch's own controller: `this.#abort` belongs to the current generation only, so that
+    // an older watch connecting late cannot overwrite it (stop() would then miss the newer one).
+    let controller: AbortController | undefined;
+    let abortRequested = false;
+    const abortThis = (): void => {
+      abortRequested = true;
+      controller?.abort();
+    };
     return new Promise<boolean>((resolve, reject) => {
       const watch = new Watch(this.#options.rest.kubeConfig);
       const done = (error: unknown): void => {
@@ -313,7 +321,7 @@ export class Informer {
         if (phase === "ERROR") {
           if (object.code === 410) expired = true;
           else errorEvent = new KubeApiError(object.code ?? 500, `watch error: ${object.message ?? "unknown"}`, object);
-          this.#abort?.abort();
+          abortThis();
           return;
         }
         delivered = true;
@@ -329,10 +337,11 @@ export class Informer {
       };
       watch
         .watch(path, { resourceVersion: this.#resourceVersion, allowWatchBookmarks: true, timeoutSeconds, labelSelector: this.#options.labelSelector }, onEvent, done)
-        .then((controller) => {
-          this.#abort = controller;
-          if (!this.#current(generation)) controller.abort();
-          else if (!ended) {
+        .then((watchController) => {
+          controller = watchController;
+          if (abortRequested || !this.#current(generation)) return watchController.abort();
+          this.#abort = watchController;
+          if (!ended) {
             this.#lastProgress = performance.now();
             this.#log.debug("watching", { resourceVersion: this.#resourceVersion, timeoutSeconds });
           }

@@ -224,3 +224,43 @@ test("periodic resync re-delivers every cached object", async () => {
     informer.stop();
   }
 });
+
+test("stop closes every watch connection, also when a restart overtook a watch that was still connecting", async () => {
+  reset();
+  const open = new Set<ServerResponse>();
+  const track = (res: ServerResponse): void => {
+    open.add(res);
+    res.on("close", () => open.delete(res));
+  };
+  let answerFirst = (): void => undefined;
+  watchScripts = [
+    (res) => {
+      // The first watch's answer is late (a slow connection): its headers arrive after the restart's.
+      track(res);
+      answerFirst = () => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.flushHeaders();
+      };
+    },
+    (res) => {
+      track(res);
+      res.writeHead(200, { "content-type": "application/json" });
+      res.flushHeaders();
+    },
+  ];
+  const { informer, rest } = startInformer();
+  try {
+    await until("first watch requested", () => open.size === 1);
+    informer.restartWatch("test");
+    await until("second watch requested", () => open.size === 2);
+    await sleep(100);
+    answerFirst();
+    await sleep(100);
+    informer.stop();
+    await until("every watch connection closed after stop", () => open.size === 0, 2000);
+  } finally {
+    informer.stop();
+    for (const res of open) res.destroy();
+    await rest.close();
+  }
+});
