@@ -26,7 +26,10 @@ export interface JsonLoggerOptions {
   readonly now?: () => Date;
 }
 
-/** A JSON-lines logger: `{"ts","level","msg",...bound fields,...call fields}`. Errors become their message and stack. */
+/**
+ * A JSON-lines logger: `{"ts","level","msg",...bound fields,...call fields}`. Errors become their
+ * message (never a request or response body); Secret data and credential-like values are redacted.
+ */
 export function createJsonLogger(options: JsonLoggerOptions = {}): JsonLogger {
   const level = options.level ?? "info";
   const write = options.write ?? ((line: string) => process.stderr.write(line + "\n"));
@@ -60,9 +63,33 @@ export function describeError(error: unknown): string {
   return String(error);
 }
 
+const redacted = "[redacted]";
+/** Keys whose string values are credentials wherever they appear (e.g. the MySQL resource's `spec.password`). */
+const secretKey = /(password|passwd|token|secret)$/i;
+/** kubectl's client-side apply copy of the whole object, Secret data and spec.password included. */
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration";
+
+/**
+ * A safety net for fields logged whole (a resource, a child list): Secret values, string values
+ * under credential-like keys and kubectl's last-applied copy never reach a log line. Keys stay
+ * visible so that a line still says which secret was involved.
+ */
+function redact(key: string, value: unknown): unknown {
+  if (typeof value === "string") return key === lastApplied || secretKey.test(key) ? redacted : value;
+  if (typeof value === "object" && value !== null && !Array.isArray(value) && (value as { kind?: unknown }).kind === "Secret") {
+    const secret = { ...(value as Record<string, unknown>) };
+    for (const field of ["data", "stringData"]) {
+      const values = secret[field];
+      if (typeof values === "object" && values !== null) secret[field] = Object.fromEntries(Object.keys(values).map((k) => [k, redacted]));
+    }
+    return secret;
+  }
+  return value;
+}
+
 function safeStringify(record: Record<string, unknown>): string {
   try {
-    return JSON.stringify(record);
+    return JSON.stringify(record, redact);
   } catch {
     return JSON.stringify({ ts: record.ts, level: record.level, msg: record.msg, logError: "fields not serialisable" });
   }

@@ -27,3 +27,20 @@ test("describeError keeps HTTP codes and the cause of network errors", async () 
   assert.equal(describeError(Object.assign(new Error("conflict"), { code: 409 })), "conflict (HTTP 409)");
   assert.equal(describeError("plain"), "plain");
 });
+
+test("objects logged whole do not leak secrets: Secret data and password/token values are redacted", () => {
+  const lines: string[] = [];
+  const log = createJsonLogger({ level: "debug", write: (l) => lines.push(l) });
+  const resource = { apiVersion: "otus.homework/v1", kind: "MySQL", metadata: { name: "m" }, spec: { database: "otus-database", password: "otuspassword", passwordSecretRef: { name: "m-password", key: "password" } } };
+  const secret = { apiVersion: "v1", kind: "Secret", metadata: { name: "m-password" }, data: { password: Buffer.from("s3cr3t-value").toString("base64") }, stringData: { other: "plain-s3cr3t" } };
+  log.debug("reconciling", { resource, children: [secret], auth: { bearerToken: "tok-123", rootPassword: "pw-456" } });
+  const line = lines[0] ?? "";
+  for (const leaked of ["otuspassword", Buffer.from("s3cr3t-value").toString("base64"), "plain-s3cr3t", "tok-123", "pw-456"]) {
+    assert.ok(!line.includes(leaked), `log line contains '${leaked}': ${line}`);
+  }
+  const record = JSON.parse(line);
+  assert.equal(record.resource.spec.database, "otus-database", "the rest of the object is kept");
+  assert.deepEqual(record.resource.spec.passwordSecretRef, { name: "m-password", key: "password" }, "a reference to a Secret is not a secret");
+  assert.deepEqual(Object.keys(record.children[0].data), ["password"], "Secret keys stay visible, values do not");
+  assert.equal(resource.spec.password, "otuspassword", "the caller's object is not modified");
+});
