@@ -79,7 +79,8 @@ export class MySQLReconciler extends MySQLReconcilerBase {
   async onCreate(resource: MySQL, ctx: ReconcileContext): Promise<Result> {
     const names = childNames(resource);
     const name = resource.metadata.name ?? "";
-    if (usesHostPathVolumes(resource)) await ctx.apply(buildDataVolume(resource));
+    const volume = await this.ensureDataVolume(resource, ctx);
+    if (volume !== undefined) return volume;
     const credentials = await this.ensureCredentials(resource, ctx);
     if (credentials !== undefined) return credentials;
     await this.ensureBackupStorage(resource, ctx);
@@ -120,7 +121,11 @@ export class MySQLReconciler extends MySQLReconcilerBase {
   async finalize(resource: MySQL, ctx: ReconcileContext): Promise<Result> {
     const names = childNames(resource);
     // Creation never finished (e.g. a restore failed): dumping now could replace a good backup with an empty one.
-    if (resource.status?.appliedSpec === undefined) return this.done("deleted before creation finished: no backup taken, an earlier backup is kept");
+    if (resource.status?.appliedSpec === undefined) {
+      // The volume is ours to remove even so: left behind, its per-uid path would block every later resource of this name.
+      await this.deleteDataVolume(resource, ctx);
+      return this.done("deleted before creation finished: no backup taken, an earlier backup is kept");
+    }
     await this.ensureBackupStorage(resource, ctx);
     const outcome = this.job(resource, ctx, names.backupJob);
     switch (outcome.state) {
@@ -140,11 +145,7 @@ export class MySQLReconciler extends MySQLReconcilerBase {
       case "succeeded": {
         const completedAt = outcome.completedAt ?? new Date().toISOString();
         await ctx.apply(buildBackupInfo(resource, completedAt));
-        if (usesHostPathVolumes(resource)) {
-          // A PersistentVolume cannot be owned by a namespaced resource; remove ours ourselves.
-          const volume = buildDataVolume(resource);
-          await ctx.delete({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: volume.metadata?.name } });
-        }
+        await this.deleteDataVolume(resource, ctx);
         return this.done(`backup succeeded (${names.backupJob}); ${names.backupClaim} keeps it`, {
           backup: { lastSucceeded: completedAt, job: names.backupJob, dumpFile: `${BACKUP_DIR}/${BACKUP_FILES.dump}` },
         });
@@ -239,6 +240,36 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     if ("result" in target) return target.result;
     await ctx.apply(buildCredentialsSecret(resource, target.password), { owner: resource });
     return undefined;
+  }
+
+  /**
+   * Applies the hostPath data volume (hostPath mode only); returns a result only when the hook
+   * must stop here. A volume of this name with another path was made for an earlier resource of
+   * the same name (the path carries the uid) and a volume's source cannot change: it is kept
+   * when the claim this resource controls is bound to it (its data were adopted with the claim),
+   * otherwise deleted (reclaim policy Retain: its directory stays on the node) and waited for.
+   */
+  private async ensureDataVolume(resource: MySQL, ctx: ReconcileContext): Promise<Result | undefined> {
+    if (!usesHostPathVolumes(resource)) return undefined;
+    const wanted = buildDataVolume(resource);
+    const name = wanted.metadata?.name ?? "";
+    const existing = ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, name);
+    if (existing === undefined || existing.spec?.hostPath?.path === wanted.spec?.hostPath?.path) {
+      await ctx.apply(wanted);
+      return undefined;
+    }
+    const claim = ctx.cache.get<V1PersistentVolumeClaim>("v1", "PersistentVolumeClaim", resource.metadata.namespace, childNames(resource).dataClaim);
+    const claimIsOurs = claim?.metadata?.ownerReferences?.some((r) => r.controller === true && r.uid === resource.metadata.uid) ?? false;
+    const terminating = existing.metadata?.deletionTimestamp !== undefined && existing.metadata.deletionTimestamp !== null;
+    if (!terminating && claimIsOurs && claim?.metadata?.uid !== undefined && existing.spec?.claimRef?.uid === claim.metadata.uid) return undefined;
+    if (!terminating) await ctx.delete({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name } });
+    return this.waitFor(POLL_MS, "WaitingForVolume", `PersistentVolume ${name} of an earlier resource of this name is being removed (its directory ${existing.spec?.hostPath?.path ?? ""} stays on the node)`);
+  }
+
+  /** Deletes the hostPath data volume (cluster-scoped: no owner reference can take it away); Retain keeps its directory. */
+  private async deleteDataVolume(resource: MySQL, ctx: ReconcileContext): Promise<void> {
+    if (!usesHostPathVolumes(resource)) return;
+    await ctx.delete({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: childNames(resource).dataVolume } });
   }
 
   /** Creates the backup claim (and hostPath volume) once; never owned, never re-applied. */

@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Job, V1Secret } from "@kubernetes/client-node";
-import { buildBackupInfo, buildCredentialsSecret, secretValue } from "../../src/mysql/desired/index.ts";
+import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Job, V1PersistentVolume, V1Secret } from "@kubernetes/client-node";
+import { buildBackupInfo, buildCredentialsSecret, buildDataVolume, secretValue } from "../../src/mysql/desired/index.ts";
 import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
 import { EXIT_CODES } from "../../src/mysql/scripts/index.ts";
 import { allStrings, originalResource, recordingContext } from "./fixtures.ts";
@@ -200,4 +200,45 @@ test("dispatchChanges (generated) calls exactly the hooks of changed fields; sec
   const result = await (new Spy() as unknown as { dispatchChanges(r: unknown, p: unknown, c: unknown): Promise<unknown> }).dispatchChanges(resource, previous, recordingContext().ctx);
   assert.deepEqual(called, ["image mysql:5.7→mysql:8.0", "password undefined"]);
   assert.deepEqual(result, { kind: "wait", afterMs: 1000, reason: "PasswordChanging", message: "later", status: { message: "m" } });
+});
+
+test("finalize before creation finished: no backup, but the hostPath data volume it created goes (else a re-create of the name is stuck)", async () => {
+  const resource = originalResource();
+  const { ctx, recorded } = recordingContext([buildDataVolume(resource)]);
+  const result = await reconciler.finalize(resource, ctx);
+  assert.equal(result.kind, "done");
+  assert.ok(!recorded.applied.some((a) => a.object.kind === "Job"), "no backup Job: an earlier backup is not overwritten");
+  assert.deepEqual(recorded.deleted, [{ apiVersion: "v1", kind: "PersistentVolume", name: "mysql-instance-pv", namespace: undefined }]);
+});
+
+test("onCreate: a data volume left by an earlier resource of this name is removed (Retain keeps its directory) and waited for, never patched", async () => {
+  const old = originalResource();
+  old.metadata.uid = "0ld00000-0000-4000-8000-000000000000";
+  const resource = originalResource();
+  const leftover = { ...buildDataVolume(old), status: { phase: "Released" } } as V1PersistentVolume;
+  const { ctx, recorded, put } = recordingContext([buildCredentialsSecret(resource, "otuspassword"), serverDeployment(1), leftover]);
+  const first = await reconciler.onCreate(resource, ctx);
+  assert.equal(first.kind === "wait" && first.reason, "WaitingForVolume");
+  assert.ok(!applied(recorded).includes("PersistentVolume/mysql-instance-pv"), "its hostPath cannot change: an apply would fail");
+  assert.deepEqual(recorded.deleted, [{ apiVersion: "v1", kind: "PersistentVolume", name: "mysql-instance-pv", namespace: undefined }]);
+
+  // Still terminating (pv-protection): wait, do not delete again.
+  put({ ...leftover, metadata: { ...leftover.metadata, deletionTimestamp: new Date() } });
+  const terminating = await reconciler.onCreate(resource, ctx);
+  assert.equal(terminating.kind === "wait" && terminating.reason, "WaitingForVolume");
+  assert.equal(recorded.deleted.length, 1);
+});
+
+test("onCreate: a data volume of an earlier resource still bound to the claim this resource now controls is kept as it is", async () => {
+  const old = originalResource();
+  old.metadata.uid = "0ld00000-0000-4000-8000-000000000000";
+  const resource = originalResource();
+  const claim = { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "mysql-instance-pvc", namespace: "default", uid: "claim-uid", ownerReferences: [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: resource.metadata.uid!, controller: true }] } };
+  const volume = buildDataVolume(old);
+  const bound = { ...volume, spec: { ...volume.spec, claimRef: { ...volume.spec!.claimRef, uid: "claim-uid" } }, status: { phase: "Bound" } } as V1PersistentVolume;
+  const { ctx, recorded } = recordingContext([buildCredentialsSecret(resource, "otuspassword"), serverDeployment(1), bound, claim]);
+  const result = await reconciler.onCreate(resource, ctx);
+  assert.equal(result.kind, "done");
+  assert.deepEqual(recorded.deleted, []);
+  assert.ok(!applied(recorded).includes("PersistentVolume/mysql-instance-pv"));
 });
