@@ -29,7 +29,7 @@ import {
   usesHostPathVolumes,
 } from "./desired/index.ts";
 import { jobOutcome, type JobOutcome } from "./job-outcome.ts";
-import { childNames, PASSWORD_TARGET_ANNOTATION } from "./names.ts";
+import { childNames, hasReservedName, PASSWORD_TARGET_ANNOTATION, RESERVED_NAME_PREFIX } from "./names.ts";
 import { parseQuantity } from "./quantity.ts";
 import { BACKUP_FILES, EXIT_CODES } from "./scripts/index.ts";
 
@@ -68,6 +68,7 @@ function serverAvailable(resource: MySQL, ctx: ReconcileContext): boolean {
 export class MySQLReconciler extends MySQLReconcilerBase {
   /** Pure: credentials (while creating), scripts, data claim, Service, Deployment. */
   desired(resource: MySQL): KubernetesObject[] {
+    if (hasReservedName(resource)) return [];
     return desiredChildren(resource);
   }
 
@@ -79,6 +80,12 @@ export class MySQLReconciler extends MySQLReconcilerBase {
   async onCreate(resource: MySQL, ctx: ReconcileContext): Promise<Result> {
     const names = childNames(resource);
     const name = resource.metadata.name ?? "";
+    if (hasReservedName(resource)) {
+      return this.failed(
+        "NameReserved",
+        `a name starting with "${RESERVED_NAME_PREFIX}" is refused: ${names.dataClaim} and ${names.dataVolume} are the backup claim and volume of the resource "${name.slice(RESERVED_NAME_PREFIX.length)}". Nothing was created; delete this resource and choose another name.`,
+      );
+    }
     const volume = await this.ensureDataVolume(resource, ctx);
     if (volume !== undefined) return volume;
     const credentials = await this.ensureCredentials(resource, ctx);
@@ -120,6 +127,8 @@ export class MySQLReconciler extends MySQLReconcilerBase {
    */
   async finalize(resource: MySQL, ctx: ReconcileContext): Promise<Result> {
     const names = childNames(resource);
+    // Nothing was created; what carries this resource's names belongs to another one.
+    if (hasReservedName(resource)) return this.done("nothing was created under a reserved name");
     // Creation never finished (e.g. a restore failed): dumping now could replace a good backup with an empty one.
     if (resource.status?.appliedSpec === undefined) {
       // The volume is ours to remove even so: left behind, its per-uid path would block every later resource of this name.

@@ -5,6 +5,18 @@
 import { createHash } from "node:crypto";
 import type { MySQL } from "../../generated/mysql-models.ts";
 
+/**
+ * A resource named `backup-X` would take `backup-X-pvc` and `backup-X-pv` as its data claim and
+ * volume: the backup claim and volume of the resource `X` in the same namespace, which would then
+ * be adopted, mounted as a data directory and garbage-collected with it. Such names are refused.
+ */
+export const RESERVED_NAME_PREFIX = "backup-";
+
+/** Whether the resource's name collides with the backup storage names of another resource (see {@link RESERVED_NAME_PREFIX}). */
+export function hasReservedName(resource: MySQL): boolean {
+  return (resource.metadata.name ?? "").startsWith(RESERVED_NAME_PREFIX);
+}
+
 /** Label and annotation prefix of this operator. */
 export const LABEL_PREFIX = "otus.homework";
 

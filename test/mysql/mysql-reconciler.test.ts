@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Job, V1PersistentVolume, V1Secret } from "@kubernetes/client-node";
-import { buildBackupInfo, buildCredentialsSecret, buildDataVolume, secretValue } from "../../src/mysql/desired/index.ts";
+import { buildBackupClaim, buildBackupInfo, buildBackupVolume, buildCredentialsSecret, buildDataVolume, secretValue } from "../../src/mysql/desired/index.ts";
+import { childNames } from "../../src/mysql/names.ts";
 import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
 import { EXIT_CODES } from "../../src/mysql/scripts/index.ts";
 import { allStrings, originalResource, recordingContext } from "./fixtures.ts";
@@ -241,4 +242,19 @@ test("onCreate: a data volume of an earlier resource still bound to the claim th
   assert.equal(result.kind, "done");
   assert.deepEqual(recorded.deleted, []);
   assert.ok(!applied(recorded).includes("PersistentVolume/mysql-instance-pv"));
+});
+
+test("a name starting with 'backup-' is refused: its data claim and volume would be another resource's backup claim and volume", async () => {
+  const other = originalResource({ name: "y" });
+  const clash = originalResource({ name: "backup-y" });
+  assert.equal(childNames(clash).dataClaim, childNames(other).backupClaim, "the clash this guards against");
+  assert.equal(childNames(clash).dataVolume, childNames(other).backupVolume);
+  assert.deepEqual(reconciler.desired(clash), [], "nothing applied: the loop would adopt the backup claim as a data claim");
+  const { ctx, recorded } = recordingContext([buildBackupClaim(other), buildBackupVolume(other)]);
+  const created = await reconciler.onCreate(clash, ctx);
+  assert.equal(created.kind === "failed" && created.reason, "NameReserved");
+  const finalized = await reconciler.finalize(clash, ctx);
+  assert.equal(finalized.kind, "done");
+  assert.deepEqual(recorded.applied, []);
+  assert.deepEqual(recorded.deleted, [], "the other resource's backup volume is untouched");
 });
