@@ -5,7 +5,7 @@
 import { posix } from "node:path";
 import { RBAC_VERBS } from "./file-format.ts";
 import type { LoadedSchema } from "./load.ts";
-import { RUNTIME_CONTRACT_PATH, type GenerateOptions } from "./options.ts";
+import { RUNTIME_DIR, RUNTIME_MODULES, runtimeImportProblem, runtimeModuleSpecifier, type GenerateOptions } from "./options.ts";
 import { hookNameOf } from "./validate.ts";
 
 /** A JSON Schema node as plain data. */
@@ -80,8 +80,22 @@ export interface GeneratorModel {
     readonly namespaceRules: readonly RbacRule[];
   };
   readonly outputs: OutputPaths;
-  /** Import specifier of the runtime contract, as written in generated files. */
-  readonly runtimeImport: string;
+  /** Import specifiers of the runtime modules, as written in generated files. */
+  readonly runtimeImports: RuntimeImports;
+}
+
+/** Import specifiers of the runtime modules generated code uses (see {@link RUNTIME_MODULES}). */
+export type RuntimeImports = { readonly [M in keyof typeof RUNTIME_MODULES]: string };
+
+/** Joins every runtime module to the `runtimeImport` base (default: relative path from `outDir` to `src/runtime`). */
+function runtimeImportsOf(options: GenerateOptions, outDir: string): RuntimeImports {
+  const base = options.runtimeImport ?? relativeImport(outDir, RUNTIME_DIR);
+  const problem = runtimeImportProblem(base);
+  if (problem !== undefined) throw new Error(`runtimeImport ${problem}`);
+  return {
+    resourceReconciler: runtimeModuleSpecifier(base, RUNTIME_MODULES.resourceReconciler),
+    schemaValidation: runtimeModuleSpecifier(base, RUNTIME_MODULES.schemaValidation),
+  };
 }
 
 function sortVerbs(verbs: readonly string[]): string[] {
@@ -189,6 +203,6 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
       crd: `${deployDir}/crd.yaml`,
       rbac: `${deployDir}/rbac.yaml`,
     },
-    runtimeImport: options.runtimeImport ?? relativeImport(outDir, RUNTIME_CONTRACT_PATH),
+    runtimeImports: runtimeImportsOf(options, outDir),
   };
 }

@@ -9,12 +9,40 @@ export interface GenerateOptions {
   /** Folder for the CRD and RBAC manifests (default `deploy`). */
   readonly deployDir?: string;
   /**
-   * Import specifier of the runtime contract (`resource-reconciler.ts`) in generated code.
-   * Default: the relative path from `outDir` to `src/runtime/resource-reconciler.ts` of
-   * this repository; scaffolded projects pass the package export instead.
+   * Where generated code imports the runtime from: either a directory (a specifier starting
+   * with `.` or `/`, as seen from `outDir`), whose modules are imported as `<dir>/<module>.ts`,
+   * or a package subpath such as `generator-mysqlop/runtime`, whose modules are imported as
+   * `<subpath>/<module>` and resolved through the package's `exports` (scaffolded projects).
+   * Default: the relative path from `outDir` to this repository's `src/runtime`.
    */
   readonly runtimeImport?: string;
 }
 
-/** Where the runtime contract lives in this repository, relative to the project root. */
-export const RUNTIME_CONTRACT_PATH = "src/runtime/resource-reconciler.ts";
+/** Where the runtime lives in this repository, relative to the project root. */
+export const RUNTIME_DIR = "src/runtime";
+
+/** The runtime modules generated code imports, by file name without extension. */
+export const RUNTIME_MODULES = {
+  /** The reconciler contract: `ResourceReconciler`, hook results, `ResourceType`. */
+  resourceReconciler: "resource-reconciler",
+  /** Schema validation with readable messages; nothing else of the runtime is loaded with it. */
+  schemaValidation: "schema-validation",
+} as const;
+
+/**
+ * Says what is wrong with a `runtimeImport` value, or returns `undefined` when it is usable.
+ * It names a folder or package subpath, not a file: the old form, a path to
+ * `resource-reconciler.ts`, is refused rather than joined into a path that does not exist.
+ */
+export function runtimeImportProblem(runtimeImport: string): string | undefined {
+  if (runtimeImport.trim() === "") return "must not be empty";
+  if (/\.[cm]?[jt]s$/.test(runtimeImport)) return `names the runtime folder or package subpath (e.g. ../src/runtime or generator-mysqlop/runtime), not a file: ${runtimeImport}`;
+  return undefined;
+}
+
+/** The import specifier of one runtime module, given the `runtimeImport` base (see {@link GenerateOptions.runtimeImport}). */
+export function runtimeModuleSpecifier(runtimeImport: string, module: string): string {
+  const base = runtimeImport.replace(/(.)\/+$/, "$1");
+  const isPath = base.startsWith(".") || base.startsWith("/");
+  return isPath ? `${base}/${module}.ts` : `${base}/${module}`;
+}

@@ -10,7 +10,8 @@ import { escapeDocComment } from "../../src/codegen/emit/reconciler-base.ts";
 import { stripGeneratorExtensions } from "../../src/codegen/emit/schema-tools.ts";
 import { toPointer } from "../../src/codegen/errors.ts";
 import { parseSchemaText } from "../../src/codegen/load.ts";
-import { buildModel, type GeneratorModel } from "../../src/codegen/model.ts";
+import { buildModel, type GeneratorModel, type RuntimeImports } from "../../src/codegen/model.ts";
+import { runtimeImportProblem, runtimeModuleSpecifier } from "../../src/codegen/options.ts";
 import { hookNameOf, validateSchema } from "../../src/codegen/validate.ts";
 import { mysqlSchemaText } from "./temp-project.ts";
 
@@ -92,9 +93,44 @@ test("model: spec fields in schema order, sensitivity and presence from the sche
       ["storageClassName", "onStorageClassNameChange", false, false],
     ],
   );
-  assert.equal(model.runtimeImport, "../src/runtime/resource-reconciler.ts", "default: relative path from generated/");
-  assert.equal((await mysqlModel({ outDir: "out/deep" })).runtimeImport, "../../src/runtime/resource-reconciler.ts");
-  assert.equal((await mysqlModel({ runtimeImport: "generator-mysqlop/runtime" })).runtimeImport, "generator-mysqlop/runtime");
+});
+
+test("model: runtime imports join each runtime module to the --runtime-import folder or package subpath", async () => {
+  const table: [{ runtimeImport?: string; outDir?: string }, RuntimeImports][] = [
+    [{}, /* default: relative paths from generated/ to src/runtime */ { resourceReconciler: "../src/runtime/resource-reconciler.ts", schemaValidation: "../src/runtime/schema-validation.ts" }],
+    [{ outDir: "out/deep" }, { resourceReconciler: "../../src/runtime/resource-reconciler.ts", schemaValidation: "../../src/runtime/schema-validation.ts" }],
+    [{ outDir: "." }, { resourceReconciler: "./src/runtime/resource-reconciler.ts", schemaValidation: "./src/runtime/schema-validation.ts" }],
+    [{ runtimeImport: "generator-mysqlop/runtime" }, { resourceReconciler: "generator-mysqlop/runtime/resource-reconciler", schemaValidation: "generator-mysqlop/runtime/schema-validation" }],
+    [{ runtimeImport: "../vendor/runtime/" }, { resourceReconciler: "../vendor/runtime/resource-reconciler.ts", schemaValidation: "../vendor/runtime/schema-validation.ts" }],
+  ];
+  for (const [given, want] of table) assert.deepEqual((await mysqlModel(given)).runtimeImports, want, JSON.stringify(given));
+  await assert.rejects(mysqlModel({ runtimeImport: "../src/runtime/resource-reconciler.ts" }), /runtimeImport names the runtime folder or package subpath .*, not a file/);
+});
+
+test("runtimeModuleSpecifier: a folder gets .ts files, a package subpath gets extensionless subpaths", () => {
+  const table: [string, string][] = [
+    ["../src/runtime", "../src/runtime/schema-validation.ts"],
+    ["./runtime/", "./runtime/schema-validation.ts"],
+    ["/opt/project/src/runtime", "/opt/project/src/runtime/schema-validation.ts"],
+    ["generator-mysqlop/runtime", "generator-mysqlop/runtime/schema-validation"],
+    ["@acme/operator-kit/runtime", "@acme/operator-kit/runtime/schema-validation"],
+  ];
+  for (const [given, want] of table) assert.equal(runtimeModuleSpecifier(given, "schema-validation"), want, given);
+});
+
+test("runtimeImportProblem refuses a file or nothing, accepts folders and package subpaths", () => {
+  const table: [string, RegExp | undefined][] = [
+    ["../src/runtime", undefined],
+    ["generator-mysqlop/runtime", undefined],
+    ["", /must not be empty/],
+    ["../src/runtime/resource-reconciler.ts", /not a file/],
+    ["generator-mysqlop/runtime/index.js", /not a file/],
+  ];
+  for (const [given, want] of table) {
+    const problem = runtimeImportProblem(given);
+    if (want === undefined) assert.equal(problem, undefined, given);
+    else assert.match(problem ?? "", want, given);
+  }
 });
 
 test("stripGeneratorExtensions removes x-mysqlop-* keys only, never user data", () => {

@@ -21,7 +21,8 @@ const OUTPUTS = [
   "generated/mysql-validator.ts",
 ];
 
-const RUNTIME = join(repoRoot, "src/runtime/resource-reconciler.ts");
+const RUNTIME_DIR = join(repoRoot, "src/runtime");
+const RUNTIME = join(RUNTIME_DIR, "resource-reconciler.ts");
 
 /** Captures console output of a CLI run. */
 async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
@@ -84,6 +85,26 @@ test("--check writes nothing, lists every stale or missing file and exits 1; cle
   assert.equal(stale.code, 1);
   for (const path of OUTPUTS) assert.match(stale.err, new RegExp(`stale\\s+${path.replace(".", "\\.")}`), `${path} listed as stale`);
   assert.deepEqual(await snapshotFiles(project.root), before, "--check must not write");
+});
+
+test("--runtime-import names the runtime folder: the generated validator, written elsewhere, imports schema-validation from it and works", async (t) => {
+  const project = await createTempProject(await mysqlSchemaText());
+  t.after(project.cleanup);
+  const refused = await capture(() => runGenerate(["--root", project.root, "--runtime-import", RUNTIME]));
+  assert.equal(refused.code, 2, "a path to a file is the old form of the option");
+  assert.match(refused.err, /--runtime-import names the runtime folder or package subpath .*not a file/);
+  assert.deepEqual([...(await snapshotFiles(project.root)).keys()], ["schemas/mysql.yaml"], "a refused option writes nothing");
+
+  assert.equal((await capture(() => runGenerate(["--root", project.root, "--runtime-import", RUNTIME_DIR]))).code, 0);
+  const validator = await readFile(join(project.root, "generated/mysql-validator.ts"), "utf8");
+  assert.ok(validator.includes(`from ${JSON.stringify(join(RUNTIME_DIR, "schema-validation.ts"))};`), "imports the validation module itself, not the runtime index");
+  assert.doesNotMatch(validator, /from "ajv"|function describeError/, "no copy of the validation code in generated output");
+  const constants = await readFile(join(project.root, "generated/mysql-constants.ts"), "utf8");
+  assert.ok(constants.includes(`from ${JSON.stringify(RUNTIME)};`));
+  const { validateMySQL } = (await import(join(project.root, "generated/mysql-validator.ts"))) as typeof import("../../generated/mysql-validator.ts");
+  const original = { apiVersion: "otus.homework/v1", kind: "MySQL", metadata: { name: "mysql-instance" }, spec: { image: "mysql:5.7", database: "otus-database", password: "otuspassword", storage_size: "1Gi" } };
+  assert.deepEqual(validateMySQL(original), []);
+  assert.deepEqual(validateMySQL({ ...original, usless_data: "useless info" }).map((i) => i.message), ['unknown field "usless_data" (known fields: apiVersion, kind, metadata, spec, status)']);
 });
 
 test("files generated from this schema that are no longer outputs are listed by --check and removed by generate", async (t) => {
@@ -175,7 +196,7 @@ function typeErrors(root: string, files: string[]): { code: number; text: string
 test("a field added to the schema reaches models, CRD, docs and hooks; the subclass fails to compile until it handles it, and is never touched", async (t) => {
   const project = await createTempProject(await mysqlSchemaText());
   t.after(project.cleanup);
-  const options = { root: project.root, schemaPath: "schemas/mysql.yaml", runtimeImport: RUNTIME };
+  const options = { root: project.root, schemaPath: "schemas/mysql.yaml", runtimeImport: RUNTIME_DIR };
   await generate(options);
   const subclassPath = join(project.root, "src/mysql/hand-written.ts");
   await mkdir(join(project.root, "src/mysql"), { recursive: true });

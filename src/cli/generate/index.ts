@@ -1,6 +1,7 @@
 /** `mysqlop generate`: regenerate everything derived from the schema, or `--check` for staleness. */
 import { parseArgs } from "node:util";
 import { SchemaError } from "../../codegen/errors.ts";
+import { runtimeImportProblem } from "../../codegen/options.ts";
 import { generate } from "../../codegen/pipeline.ts";
 
 const HELP = `usage: mysqlop generate [--check] [--schema FILE] [--root DIR] [--out DIR] [--deploy DIR] [--runtime-import SPECIFIER]
@@ -13,8 +14,12 @@ Generates the models, constants, validator, reconcile base class and API referen
   --root DIR              project root (default: current directory)
   --out DIR               folder for generated code (default generated)
   --deploy DIR            folder for crd.yaml and rbac.yaml (default deploy)
-  --runtime-import SPEC   import specifier of the runtime contract in generated code
-                          (default: relative path to src/runtime/resource-reconciler.ts)`;
+  --runtime-import SPEC   where generated code imports the runtime from: a folder, as
+                          seen from --out (modules imported as SPEC/<module>.ts), or a
+                          package subpath such as generator-mysqlop/runtime (modules
+                          imported as SPEC/<module>, resolved by the package's exports);
+                          modules used: resource-reconciler, schema-validation
+                          (default: relative path from --out to src/runtime)`;
 
 /** Runs the command; exit code 0 on success, 1 on stale files (`--check`) or schema errors, 2 on usage errors. */
 export async function run(argv: string[]): Promise<number> {
@@ -41,9 +46,15 @@ export async function run(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  const runtimeImport = values["runtime-import"];
+  const problem = runtimeImport === undefined ? undefined : runtimeImportProblem(runtimeImport);
+  if (problem !== undefined) {
+    console.error(`mysqlop generate: --runtime-import ${problem}\n\n${HELP}`);
+    return 2;
+  }
   try {
     const result = await generate(
-      { root: values.root, schemaPath: values.schema, outDir: values.out, deployDir: values.deploy, runtimeImport: values["runtime-import"] },
+      { root: values.root, schemaPath: values.schema, outDir: values.out, deployDir: values.deploy, runtimeImport },
       { check: values.check },
     );
     if (values.check) {

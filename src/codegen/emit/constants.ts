@@ -12,7 +12,7 @@ export function emitConstants(model: GeneratorModel): string {
  * Names of the ${model.kind} custom resource type, from the schema.
  * @packageDocumentation
  */
-import type { ResourceType } from ${js(model.runtimeImport)};
+import type { ResourceType } from ${js(model.runtimeImports.resourceReconciler)};
 
 /** API group of ${model.kind}. */
 export const ${p}_GROUP = ${js(model.group)};
