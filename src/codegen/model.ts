@@ -92,10 +92,7 @@ function runtimeImportsOf(options: GenerateOptions, outDir: string): RuntimeImpo
   const base = options.runtimeImport ?? relativeImport(outDir, RUNTIME_DIR);
   const problem = runtimeImportProblem(base);
   if (problem !== undefined) throw new Error(`runtimeImport ${problem}`);
-  return {
-    resourceReconciler: runtimeModuleSpecifier(base, RUNTIME_MODULES.resourceReconciler),
-    schemaValidation: runtimeModuleSpecifier(base, RUNTIME_MODULES.schemaValidation),
-  };
+  return Object.fromEntries(Object.entries(RUNTIME_MODULES).map(([key, module]) => [key, runtimeModuleSpecifier(base, module)])) as RuntimeImports;
 }
 
 function sortVerbs(verbs: readonly string[]): string[] {

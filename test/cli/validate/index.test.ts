@@ -79,3 +79,13 @@ test("stdin and a kubectl List: each item is checked and located", async () => {
   assert.doesNotMatch(result.stderr, /item 1/);
   assert.equal((await validateWithInput(original, "-")).code, 0);
 });
+
+test("a spec left empty (null) is reported, not a crash", async () => {
+  const empty = "apiVersion: otus.homework/v1\nkind: MySQL\nmetadata:\n  name: mysql-instance\nspec:\n";
+  const result = await validateWithInput(empty, "-");
+  assert.equal(result.code, 1, result.stderr);
+  assert.deepEqual(result.stderr.trim().split("\n"), [
+    '-:5:1: spec: set exactly one of "password", "passwordSecretRef", got none',
+    "-:5:1: spec: must be an object (a mapping of fields), got null",
+  ]);
+});
