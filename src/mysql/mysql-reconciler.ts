@@ -66,7 +66,7 @@ function serverAvailable(resource: MySQL, ctx: ReconcileContext): boolean {
 
 /** Reconciles MySQL resources: a server with its volume, a backup on delete, a restore on create. */
 export class MySQLReconciler extends MySQLReconcilerBase {
-  /** Pure: credentials (while creating), scripts, data claim, Service, Deployment. */
+  /** Pure: scripts, data claim, Service, Deployment (the credentials are created once, by {@link onCreate}). */
   desired(resource: MySQL): KubernetesObject[] {
     if (hasReservedName(resource)) return [];
     return desiredChildren(resource);
@@ -74,8 +74,9 @@ export class MySQLReconciler extends MySQLReconcilerBase {
 
   /**
    * Creation: volumes the loop cannot own, the credentials, the backup storage; then the
-   * restore when an earlier resource of this name left a backup. Status message as in
-   * the original: `NAME created with restore-job` / `NAME created without restore-job`.
+   * restore when an earlier resource of this name left a backup, and the spec's password if
+   * it changed meanwhile. Status message as in the original: `NAME created with restore-job` /
+   * `NAME created without restore-job`.
    */
   async onCreate(resource: MySQL, ctx: ReconcileContext): Promise<Result> {
     const names = childNames(resource);
@@ -92,6 +93,19 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     if (credentials !== undefined) return credentials;
     await this.ensureBackupStorage(resource, ctx);
 
+    const restored = await this.restoreIfBackedUp(resource, ctx);
+    if (restored.kind !== "done") return restored;
+    // appliedSpec will hold the spec's password hash: the server must have that password first
+    // (the spec may have changed since the server started with NAME-credentials).
+    const password = await this.changePassword(resource, ctx);
+    if (password.kind !== "done") return password;
+    return restored;
+  }
+
+  /** The restore part of creation: done with the status message of the original once there is nothing (more) to restore. */
+  private async restoreIfBackedUp(resource: MySQL, ctx: ReconcileContext): Promise<Result> {
+    const names = childNames(resource);
+    const name = resource.metadata.name ?? "";
     const info = ctx.cache.get<V1ConfigMap>("v1", "ConfigMap", resource.metadata.namespace, names.backupInfo);
     if (info === undefined) {
       // Ready should mean a server answers: creation ends when the Deployment is available.
@@ -244,7 +258,10 @@ export class MySQLReconciler extends MySQLReconcilerBase {
   private async ensureCredentials(resource: MySQL, ctx: ReconcileContext): Promise<Result | undefined> {
     const names = childNames(resource);
     const existing = ctx.cache.get<V1Secret>("v1", "Secret", resource.metadata.namespace, names.credentials);
-    if (secretValue(existing, PASSWORD_KEY) !== undefined) return undefined;
+    // Created once, then changed only by a password change that succeeded: it must hold what the server has.
+    // One of an earlier resource of this name (another uid) says nothing about this server.
+    const ours = existing?.metadata?.ownerReferences?.some((r) => r.controller === true && r.uid === resource.metadata.uid) ?? false;
+    if (ours && secretValue(existing, PASSWORD_KEY) !== undefined) return undefined;
     const target = this.targetPassword(resource, ctx);
     if ("result" in target) return target.result;
     await ctx.apply(buildCredentialsSecret(resource, target.password), { owner: resource });
@@ -306,7 +323,7 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     if (current === undefined) return this.failed("CredentialsMissing", `Secret ${names.credentials} with the server's current root password is missing; restore it to change the password`);
     const changeSecret = { apiVersion: "v1", kind: "Secret", metadata: { name: names.passwordChange, namespace: ns } };
     if (current === target.password) {
-      await ctx.delete(changeSecret);
+      if (ctx.cache.get<V1Secret>("v1", "Secret", ns, names.passwordChange) !== undefined) await ctx.delete(changeSecret);
       return this.done("root password unchanged");
     }
     const targetHash = `sha256:${createHmac("sha256", resource.metadata.uid ?? "").update(target.password).digest("hex")}`;

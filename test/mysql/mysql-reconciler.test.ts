@@ -28,7 +28,7 @@ function serverDeployment(availableReplicas: number): V1Deployment {
 
 test("onCreate without an earlier backup: volumes, backup storage (not owned), wait for the server → 'NAME created without restore-job'", async () => {
   const resource = originalResource();
-  const { ctx, recorded, put } = recordingContext([buildCredentialsSecret(resource, "otuspassword"), serverDeployment(0)]);
+  const { ctx, recorded, put } = recordingContext([ownedCredentials(resource, "otuspassword"), serverDeployment(0)]);
   const starting = await reconciler.onCreate(resource, ctx);
   assert.equal(starting.kind === "wait" && starting.reason, "Starting");
   assert.deepEqual(applied(recorded), ["PersistentVolume/mysql-instance-pv", "PersistentVolume/backup-mysql-instance-pv", "PersistentVolumeClaim/backup-mysql-instance-pvc"]);
@@ -40,7 +40,7 @@ test("onCreate without an earlier backup: volumes, backup storage (not owned), w
 
 test("onCreate with an earlier backup: restore Job (owned), wait, then 'NAME created with restore-job' with restore facts", async () => {
   const resource = originalResource({ spec: { storageClassName: "standard" } });
-  const { ctx, recorded, put } = recordingContext([buildCredentialsSecret(resource, "otuspassword"), buildBackupInfo(resource, "2026-11-26T14:00:00Z")]);
+  const { ctx, recorded, put } = recordingContext([ownedCredentials(resource, "otuspassword"), buildBackupInfo(resource, "2026-11-26T14:00:00Z")]);
   const first = await reconciler.onCreate(resource, ctx);
   assert.equal(first.kind, "wait");
   assert.ok(applied(recorded).includes("Job/restore-mysql-instance-job (owned)"));
@@ -58,7 +58,7 @@ test("onCreate with an earlier backup: restore Job (owned), wait, then 'NAME cre
 test("onCreate: a restore refused because the database holds data is not a failure; other failures are", async () => {
   const resource = originalResource();
   for (const [exitCode, want] of [[EXIT_CODES.notEmpty, "done"], [EXIT_CODES.verify, "failed"]] as const) {
-    const { ctx, put } = recordingContext([buildCredentialsSecret(resource, "p"), buildBackupInfo(resource, "t")]);
+    const { ctx, put } = recordingContext([ownedCredentials(resource, "otuspassword"), buildBackupInfo(resource, "t")]);
     await reconciler.onCreate(resource, ctx);
     put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "restore-mysql-instance-job")!, "Failed", `Container mysqlop for pod default/x failed with exit code ${exitCode} matching FailJob rule at index 0`));
     const result = await reconciler.onCreate(resource, ctx);
@@ -71,7 +71,7 @@ test("onCreate: a restore refused because the database holds data is not a failu
 test("onCreate: a restore Job of an earlier resource of the same name is deleted first", async () => {
   const resource = originalResource();
   const stale = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "restore-mysql-instance-job", namespace: "default", ownerReferences: [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: "old-uid" }] } };
-  const { ctx, recorded } = recordingContext([buildCredentialsSecret(resource, "p"), buildBackupInfo(resource, "t"), stale]);
+  const { ctx, recorded } = recordingContext([ownedCredentials(resource, "otuspassword"), buildBackupInfo(resource, "t"), stale]);
   const result = await reconciler.onCreate(resource, ctx);
   assert.equal(result.kind, "wait");
   assert.deepEqual(recorded.deleted, [{ apiVersion: "batch/v1", kind: "Job", name: "restore-mysql-instance-job", namespace: "default" }]);
@@ -217,7 +217,7 @@ test("onCreate: a data volume left by an earlier resource of this name is remove
   old.metadata.uid = "0ld00000-0000-4000-8000-000000000000";
   const resource = originalResource();
   const leftover = { ...buildDataVolume(old), status: { phase: "Released" } } as V1PersistentVolume;
-  const { ctx, recorded, put } = recordingContext([buildCredentialsSecret(resource, "otuspassword"), serverDeployment(1), leftover]);
+  const { ctx, recorded, put } = recordingContext([ownedCredentials(resource, "otuspassword"), serverDeployment(1), leftover]);
   const first = await reconciler.onCreate(resource, ctx);
   assert.equal(first.kind === "wait" && first.reason, "WaitingForVolume");
   assert.ok(!applied(recorded).includes("PersistentVolume/mysql-instance-pv"), "its hostPath cannot change: an apply would fail");
@@ -237,7 +237,7 @@ test("onCreate: a data volume of an earlier resource still bound to the claim th
   const claim = { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "mysql-instance-pvc", namespace: "default", uid: "claim-uid", ownerReferences: [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: resource.metadata.uid!, controller: true }] } };
   const volume = buildDataVolume(old);
   const bound = { ...volume, spec: { ...volume.spec, claimRef: { ...volume.spec!.claimRef, uid: "claim-uid" } }, status: { phase: "Bound" } } as V1PersistentVolume;
-  const { ctx, recorded } = recordingContext([buildCredentialsSecret(resource, "otuspassword"), serverDeployment(1), bound, claim]);
+  const { ctx, recorded } = recordingContext([ownedCredentials(resource, "otuspassword"), serverDeployment(1), bound, claim]);
   const result = await reconciler.onCreate(resource, ctx);
   assert.equal(result.kind, "done");
   assert.deepEqual(recorded.deleted, []);
@@ -257,4 +257,32 @@ test("a name starting with 'backup-' is refused: its data claim and volume would
   assert.equal(finalized.kind, "done");
   assert.deepEqual(recorded.applied, []);
   assert.deepEqual(recorded.deleted, [], "the other resource's backup volume is untouched");
+});
+
+/** NAME-credentials as this resource's own (controller reference to its uid). */
+function ownedCredentials(resource: ReturnType<typeof originalResource>, password: string): V1Secret {
+  const secret = buildCredentialsSecret(resource, password);
+  return { ...secret, metadata: { ...secret.metadata, ownerReferences: [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: resource.metadata.name!, uid: resource.metadata.uid!, controller: true }] } };
+}
+
+test("a password changed while creating never rewrites NAME-credentials behind the server's back; creation ends with the change applied", async () => {
+  // The server started with "first-pw"; the spec now asks for "second-pw" before creation finished.
+  const resource = originalResource({ spec: { password: "second-pw" } });
+  assert.ok(!reconciler.desired(resource).some((c) => c.kind === "Secret"), "the loop must not overwrite the credentials the server started with");
+  const { ctx } = recordingContext([ownedCredentials(resource, "first-pw"), serverDeployment(1)]);
+  const result = await reconciler.onCreate(resource, ctx);
+  assert.equal(result.kind === "wait" && result.reason, "PasswordChanging", "not done while the server has another password than the spec");
+  assert.equal(secretValue(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-credentials"), "password"), "first-pw");
+  const job = ctx.cache.get<V1Job>("batch/v1", "Job", "default", "password-mysql-instance-job");
+  assert.ok(job !== undefined, "the change goes through the password Job");
+});
+
+test("NAME-credentials left by an earlier resource of this name are replaced, not trusted", async () => {
+  const resource = originalResource({ spec: { password: undefined, passwordSecretRef: { name: "root", key: "pw" } } });
+  const stale = buildCredentialsSecret(resource, "old-incarnation");
+  stale.metadata!.ownerReferences = [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: "old-uid", controller: true }];
+  const root = { apiVersion: "v1", kind: "Secret", metadata: { name: "root", namespace: "default" }, data: { pw: Buffer.from("from-secret").toString("base64") } } as V1Secret;
+  const { ctx } = recordingContext([stale, root]);
+  await reconciler.onCreate(resource, ctx);
+  assert.equal(secretValue(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-credentials"), "password"), "from-secret");
 });

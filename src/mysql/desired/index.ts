@@ -5,7 +5,7 @@
  */
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { MySQL } from "../../../generated/mysql-models.ts";
-import { buildCredentialsSecret, buildScriptsConfigMap } from "./secrets.ts";
+import { buildScriptsConfigMap } from "./secrets.ts";
 import { buildDeployment, buildService } from "./server.ts";
 import { buildDataClaim } from "./storage.ts";
 
@@ -15,14 +15,11 @@ export { buildCredentialsSecret, buildPasswordChangeSecret, buildScriptsConfigMa
 export { buildBackupJob, buildPasswordChangeJob, buildRestoreJob, passwordChangeCommand, BACKUP_DIR, JOB_CONTAINER, PASSWORD_CHANGE_DIR, SCRIPTS_DIR } from "./jobs.ts";
 
 /**
- * The owned children: credentials (inline password, until the first success: after that
- * the password hooks own its value), scripts, data claim, Service, Deployment.
+ * The owned children the loop applies on every reconcile: scripts, data claim, Service,
+ * Deployment. Not the credentials: they must hold the password the server has, so they are
+ * created once by the create hook and changed only after a password change succeeded.
  */
 export function desiredChildren(resource: MySQL): KubernetesObject[] {
-  const children: KubernetesObject[] = [];
-  const creating = resource.status?.appliedSpec === undefined;
-  if (creating && resource.spec.password !== undefined) children.push(buildCredentialsSecret(resource, resource.spec.password));
-  children.push(buildScriptsConfigMap(resource), buildDataClaim(resource), buildService(resource), buildDeployment(resource));
-  return children;
+  return [buildScriptsConfigMap(resource), buildDataClaim(resource), buildService(resource), buildDeployment(resource)];
 }
 export { buildBackupInfo, BACKUP_INFO_KEYS } from "./backup-info.ts";

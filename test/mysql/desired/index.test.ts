@@ -1,11 +1,12 @@
 /** The pure desired-state builders: resource in, manifests out. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { V1ConfigMap, V1Deployment, V1PersistentVolume, V1PersistentVolumeClaim, V1Secret, V1Service } from "@kubernetes/client-node";
+import type { V1ConfigMap, V1Deployment, V1PersistentVolume, V1PersistentVolumeClaim, V1Service } from "@kubernetes/client-node";
 import {
   buildBackupClaim,
   buildBackupJob,
   buildBackupVolume,
+  buildCredentialsSecret,
   buildDataVolume,
   buildPasswordChangeJob,
   buildPasswordChangeSecret,
@@ -17,17 +18,16 @@ import { childNames } from "../../../src/mysql/names.ts";
 import { EXIT_CODES, SCRIPT_TEXTS } from "../../../src/mysql/scripts/index.ts";
 import { allStrings, originalResource } from "../fixtures.ts";
 
-test("the original cr.yaml → credentials, scripts, NAME-pvc, Service NAME, Deployment NAME with pods app=NAME", () => {
+test("the original cr.yaml → scripts, NAME-pvc, Service NAME, Deployment NAME with pods app=NAME", () => {
   const children = desiredChildren(originalResource());
   assert.deepEqual(children.map((c) => `${c.kind}/${c.metadata?.name}`), [
-    "Secret/mysql-instance-credentials",
     "ConfigMap/mysql-instance-scripts",
     "PersistentVolumeClaim/mysql-instance-pvc",
     "Service/mysql-instance",
     "Deployment/mysql-instance",
   ]);
   for (const c of children) assert.equal(c.metadata?.namespace, "default");
-  const deployment = children[4] as V1Deployment;
+  const deployment = children[3] as V1Deployment;
   const pod = deployment.spec!.template;
   assert.equal(pod.metadata!.labels!.app, "mysql-instance");
   assert.equal(deployment.spec!.strategy!.type, "Recreate", "two servers must never share a data directory");
@@ -38,11 +38,10 @@ test("the original cr.yaml → credentials, scripts, NAME-pvc, Service NAME, Dep
     { name: "MYSQL_DATABASE", value: "otus-database" },
   ]);
   assert.deepEqual(pod.spec!.volumes, [{ name: "data", persistentVolumeClaim: { claimName: "mysql-instance-pvc" } }]);
-  const service = children[3] as V1Service;
+  const service = children[2] as V1Service;
   assert.deepEqual(service.spec!.selector, deployment.spec!.selector!.matchLabels);
-  const secret = children[0] as V1Secret;
-  assert.equal(secretValue(secret, "password"), "otuspassword");
-  assert.deepEqual((children[1] as V1ConfigMap).data, SCRIPT_TEXTS);
+  assert.deepEqual((children[0] as V1ConfigMap).data, SCRIPT_TEXTS);
+  assert.equal(secretValue(buildCredentialsSecret(originalResource(), "otuspassword"), "password"), "otuspassword");
 });
 
 test("the password appears only in the credentials Secret, never in a Deployment, Service, ConfigMap or Job", () => {
@@ -55,9 +54,10 @@ test("the password appears only in the credentials Secret, never in a Deployment
   }
 });
 
-test("credentials are desired only while creating; with passwordSecretRef never (the hook copies them)", () => {
+test("credentials are never desired (the create hook makes them once, the password hooks change them)", () => {
   const created = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
   assert.ok(!desiredChildren(created).some((c) => c.kind === "Secret"));
+  assert.ok(!desiredChildren(originalResource()).some((c) => c.kind === "Secret"));
   const ref = originalResource({ spec: { password: undefined, passwordSecretRef: { name: "root", key: "pw" } } });
   assert.ok(!desiredChildren(ref).some((c) => c.kind === "Secret"));
 });
