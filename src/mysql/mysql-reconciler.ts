@@ -4,7 +4,7 @@
  * and what each spec change means for a running server. Hooks decide from what the
  * cache shows (level-based) and never wait in place: a running Job is a `waitFor`.
  */
-import { createHmac } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Job, V1PersistentVolume, V1PersistentVolumeClaim, V1Secret } from "@kubernetes/client-node";
 import { MySQLReconcilerBase } from "../../generated/mysql-reconciler-base.ts";
 import type { MySQL, MySQLSpec, MySQLStatus } from "../../generated/mysql-models.ts";
@@ -24,7 +24,9 @@ import {
   buildPasswordChangeSecret,
   buildRestoreJob,
   desiredChildren,
+  PASSWORD_CHANGE_KEYS,
   PASSWORD_KEY,
+  passwordChangeDigest,
   secretValue,
   usesHostPathVolumes,
 } from "./desired/index.ts";
@@ -149,6 +151,8 @@ export class MySQLReconciler extends MySQLReconcilerBase {
       await this.deleteDataVolume(resource, ctx);
       return this.done("deleted before creation finished: no backup taken, an earlier backup is kept");
     }
+    const password = await this.settlePasswordChange(resource, ctx);
+    if (password !== undefined) return password;
     await this.ensureBackupStorage(resource, ctx);
     const outcome = this.job(resource, ctx, names.backupJob);
     switch (outcome.state) {
@@ -310,41 +314,90 @@ export class MySQLReconciler extends MySQLReconcilerBase {
   }
 
   /**
+   * The server's root password now: NAME-credentials, after recording the password a
+   * password-change Job of this resource set, if one succeeded (the server has that one,
+   * whatever the spec says meanwhile). `changed` tells that such a Job set it.
+   */
+  private async serverPassword(resource: MySQL, ctx: ReconcileContext): Promise<{ readonly password: string; readonly changed: boolean } | { readonly result: Result }> {
+    const names = childNames(resource);
+    const ns = resource.metadata.namespace;
+    const recorded = secretValue(ctx.cache.get<V1Secret>("v1", "Secret", ns, names.credentials), PASSWORD_KEY);
+    const outcome = this.job(resource, ctx, names.passwordJob);
+    if (outcome.state === "succeeded") {
+      const changeSecret = ctx.cache.get<V1Secret>("v1", "Secret", ns, names.passwordChange);
+      // Deleted only once its password was recorded: then NAME-credentials hold it already.
+      if (changeSecret !== undefined) {
+        const set = secretValue(changeSecret, PASSWORD_CHANGE_KEYS.target);
+        const nonce = secretValue(changeSecret, PASSWORD_CHANGE_KEYS.nonce);
+        if (set === undefined || nonce === undefined || outcome.job.metadata?.annotations?.[PASSWORD_TARGET_ANNOTATION] !== passwordChangeDigest(nonce, set)) {
+          return {
+            result: this.failed("PasswordChangeUnverifiable", `${names.passwordJob} succeeded, but Secret ${names.passwordChange} no longer says which password it set; make Secret ${names.credentials} hold the server's root password, then delete the Job`),
+          };
+        }
+        if (set !== recorded) await ctx.apply(buildCredentialsSecret(resource, set), { owner: resource });
+        return { password: set, changed: true };
+      }
+    }
+    if (recorded === undefined) return { result: this.failed("CredentialsMissing", `Secret ${names.credentials} with the server's current root password is missing; restore it to change the password`) };
+    return { password: recorded, changed: false };
+  }
+
+  /**
+   * Before a backup: a password change under way finishes first and one that succeeded is
+   * recorded, so the backup Job connects with the password the server has.
+   */
+  private async settlePasswordChange(resource: MySQL, ctx: ReconcileContext): Promise<Result | undefined> {
+    const names = childNames(resource);
+    const outcome = this.job(resource, ctx, names.passwordJob);
+    if (outcome.state === "running") return this.waitFor(POLL_MS, "PasswordChanging", `${names.passwordJob} is still setting the root password; the backup starts once it finished`);
+    if (outcome.state !== "succeeded") return undefined;
+    const server = await this.serverPassword(resource, ctx);
+    return "result" in server ? server.result : undefined;
+  }
+
+  /**
    * Changes the server's root password with a Job that connects with the current one
-   * (from `NAME-credentials`) and sets the target; then records the target there. The
-   * Job is matched to its target by a keyed hash, so a newer change replaces an older Job.
+   * (from `NAME-credentials`) and sets the target; then records the target there. The Job is
+   * matched to its target by a digest keyed with a nonce kept in the password-change Secret,
+   * so a newer change replaces an older Job, and a finished one is recorded before it goes.
    */
   private async changePassword(resource: MySQL, ctx: ReconcileContext): Promise<Result> {
     const names = childNames(resource);
     const ns = resource.metadata.namespace;
     const target = this.targetPassword(resource, ctx);
     if ("result" in target) return target.result;
-    const current = secretValue(ctx.cache.get<V1Secret>("v1", "Secret", ns, names.credentials), PASSWORD_KEY);
-    if (current === undefined) return this.failed("CredentialsMissing", `Secret ${names.credentials} with the server's current root password is missing; restore it to change the password`);
-    const changeSecret = { apiVersion: "v1", kind: "Secret", metadata: { name: names.passwordChange, namespace: ns } };
-    if (current === target.password) {
-      if (ctx.cache.get<V1Secret>("v1", "Secret", ns, names.passwordChange) !== undefined) await ctx.delete(changeSecret);
-      return this.done("root password unchanged");
+    const server = await this.serverPassword(resource, ctx);
+    if ("result" in server) return server.result;
+    const changeSecret = ctx.cache.get<V1Secret>("v1", "Secret", ns, names.passwordChange);
+    const changeSecretRef = { apiVersion: "v1", kind: "Secret", metadata: { name: names.passwordChange, namespace: ns } };
+    if (server.password === target.password) {
+      if (changeSecret !== undefined) await ctx.delete(changeSecretRef);
+      return this.done(server.changed ? "root password changed" : "root password unchanged");
     }
-    const targetHash = `sha256:${createHmac("sha256", resource.metadata.uid ?? "").update(target.password).digest("hex")}`;
     const outcome = this.job(resource, ctx, names.passwordJob);
-    if (outcome.state !== "absent" && (outcome.state === "foreign" || outcome.job.metadata?.annotations?.[PASSWORD_TARGET_ANNOTATION] !== targetHash)) {
-      await ctx.delete(jobReference(resource, names.passwordJob), { propagationPolicy: "Background" });
-      return this.waitFor(POLL_MS, "PasswordChanging", `removing ${names.passwordJob} of an earlier password change`);
+    const nonce = secretValue(changeSecret, PASSWORD_CHANGE_KEYS.nonce);
+    if (outcome.state !== "absent") {
+      // Its Secret not in the cache yet (it is written first): not enough to call the Job stale.
+      if (outcome.state === "running" && changeSecret === undefined) return this.waitFor(POLL_MS, "PasswordChanging", `${names.passwordJob} sets the new root password`);
+      const forTarget = nonce !== undefined && outcome.job.metadata?.annotations?.[PASSWORD_TARGET_ANNOTATION] === passwordChangeDigest(nonce, target.password);
+      if (outcome.state === "foreign" || outcome.state === "succeeded" || !forTarget) {
+        await ctx.delete(jobReference(resource, names.passwordJob), { propagationPolicy: "Background" });
+        return this.waitFor(POLL_MS, "PasswordChanging", `removing ${names.passwordJob} of an earlier password change`);
+      }
     }
     switch (outcome.state) {
-      case "absent":
-        await ctx.apply(buildPasswordChangeSecret(resource, current, target.password), { owner: resource });
-        await ctx.apply(buildPasswordChangeJob(resource, targetHash), { owner: resource });
+      case "absent": {
+        const key = nonce ?? randomBytes(32).toString("hex");
+        await ctx.apply(buildPasswordChangeSecret(resource, server.password, target.password, key), { owner: resource });
+        await ctx.apply(buildPasswordChangeJob(resource, passwordChangeDigest(key, target.password)), { owner: resource });
         return this.waitFor(POLL_MS, "PasswordChanging", `${names.passwordJob} sets the new root password`);
+      }
       case "running":
         return this.waitFor(POLL_MS, "PasswordChanging", `${names.passwordJob} sets the new root password`);
-      case "succeeded":
-        await ctx.apply(buildCredentialsSecret(resource, target.password), { owner: resource });
-        await ctx.delete(changeSecret);
-        return this.done("root password changed");
       case "failed":
         return this.failed("PasswordChangeFailed", `${names.passwordJob} failed (${outcome.reason}: ${outcome.message}); the server keeps its old password, which Secret ${names.credentials} must hold. Fix the cause, then delete the Job to retry.`);
+      default:
+        return this.waitFor(POLL_MS, "PasswordChanging", `${names.passwordJob} sets the new root password`);
     }
   }
 }

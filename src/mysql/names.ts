@@ -87,5 +87,5 @@ export function serverSelector(resource: MySQL): Record<string, string> {
 
 /** Labels on PersistentVolumes the operator created itself, so it can find and remove them. */
 export const VOLUME_OWNER_LABELS = { namespace: `${LABEL_PREFIX}/namespace`, name: `${LABEL_PREFIX}/mysql` } as const;
-/** Annotation on the password-change Job: a keyed hash of the password it sets. */
+/** Annotation on the password-change Job: a digest of the password it sets, keyed by a nonce kept in the password-change Secret. */
 export const PASSWORD_TARGET_ANNOTATION = `${LABEL_PREFIX}/password-target`;

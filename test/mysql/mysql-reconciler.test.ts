@@ -4,6 +4,7 @@
  * are moved to Complete/Failed by hand, as the Job controller would.
  */
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { test } from "node:test";
 import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Job, V1PersistentVolume, V1Secret } from "@kubernetes/client-node";
 import { buildBackupClaim, buildBackupInfo, buildBackupVolume, buildCredentialsSecret, buildDataVolume, secretValue } from "../../src/mysql/desired/index.ts";
@@ -285,4 +286,41 @@ test("NAME-credentials left by an earlier resource of this name are replaced, no
   const { ctx } = recordingContext([stale, root]);
   await reconciler.onCreate(resource, ctx);
   assert.equal(secretValue(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-credentials"), "password"), "from-secret");
+});
+
+test("a password Job that succeeded is recorded before a newer change replaces it (the server has its password now)", async () => {
+  const first = originalResource({ spec: { password: "pw-2" }, status: { appliedSpec: {} } });
+  const { ctx, put } = recordingContext([ownedCredentials(first, "pw-1")]);
+  assert.equal((await reconciler.onPasswordChange(first, { previous: undefined, current: "pw-2" }, ctx)).kind, "wait");
+  put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "password-mysql-instance-job")!, "Complete"));
+  // The spec moved on to pw-3 before the operator saw the Job finish.
+  const second = originalResource({ spec: { password: "pw-3" }, status: { appliedSpec: {} } });
+  for (let i = 0; i < 3; i++) await reconciler.onPasswordChange(second, { previous: undefined, current: "pw-3" }, ctx);
+  assert.equal(secretValue(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-credentials"), "password"), "pw-2");
+  const change = ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-password-change");
+  assert.match(secretValue(change, "client.cnf") ?? "", /password="pw-2"/, "the next change connects with the password the server has");
+  assert.match(secretValue(change, "change.sql") ?? "", /IDENTIFIED BY 'pw-3'/);
+});
+
+test("finalize: a password change under way finishes (and is recorded) before the backup Job starts", async () => {
+  const resource = originalResource({ spec: { password: "pw-2" }, status: { appliedSpec: {} } });
+  const { ctx, put } = recordingContext([ownedCredentials(resource, "pw-1")]);
+  await reconciler.onPasswordChange(resource, { previous: undefined, current: "pw-2" }, ctx);
+  const running = await reconciler.finalize(resource, ctx);
+  assert.equal(running.kind === "wait" && running.reason, "PasswordChanging");
+  assert.equal(ctx.cache.get("batch/v1", "Job", "default", "backup-mysql-instance-job"), undefined, "no backup with credentials that may be stale");
+  put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "password-mysql-instance-job")!, "Complete"));
+  const backingUp = await reconciler.finalize(resource, ctx);
+  assert.equal(backingUp.kind === "wait" && backingUp.reason, "BackingUp");
+  assert.equal(secretValue(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-credentials"), "password"), "pw-2", "the backup connects with the password the server has");
+});
+
+test("the password Job names its target only by a hash keyed with a secret (not with the resource's public uid)", async () => {
+  const resource = originalResource({ spec: { password: undefined, passwordSecretRef: { name: "root", key: "pw" } }, status: { appliedSpec: {} } });
+  const root = { apiVersion: "v1", kind: "Secret", metadata: { name: "root", namespace: "default" }, data: { pw: Buffer.from("guessable").toString("base64") } } as V1Secret;
+  const { ctx } = recordingContext([ownedCredentials(resource, "old"), root]);
+  await reconciler.onPasswordSecretRefChange(resource, { previous: undefined, current: { name: "root", key: "pw" } }, ctx);
+  const job = ctx.cache.get<V1Job>("batch/v1", "Job", "default", "password-mysql-instance-job")!;
+  const guess = createHmac("sha256", resource.metadata.uid!).update("guessable").digest("hex");
+  assert.ok(!allStrings(job.metadata).some((s) => s.includes(guess)), "anyone who can read Jobs could test guesses against it");
 });

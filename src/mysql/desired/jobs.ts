@@ -104,16 +104,16 @@ export function passwordChangeCommand(dir: string): string[] {
 
 /**
  * `password-NAME-job`: connects with the current root password and sets the new one,
- * both read from the password-change Secret. `targetHash` (a keyed hash of the new
- * password) tells a Job for an older change from the current one.
+ * both read from the password-change Secret. `targetDigest` ({@link passwordChangeDigest} of
+ * the new password) tells a Job for an older change from the current one.
  */
-export function buildPasswordChangeJob(resource: MySQL, targetHash: string): V1Job {
+export function buildPasswordChangeJob(resource: MySQL, targetDigest: string): V1Job {
   const names = childNames(resource);
   const labels = labelsFor(resource, "password-change");
   return {
     apiVersion: "batch/v1",
     kind: "Job",
-    metadata: { name: names.passwordJob, namespace: resource.metadata.namespace, labels, annotations: { [PASSWORD_TARGET_ANNOTATION]: targetHash } },
+    metadata: { name: names.passwordJob, namespace: resource.metadata.namespace, labels, annotations: { [PASSWORD_TARGET_ANNOTATION]: targetDigest } },
     spec: {
       backoffLimit: 4,
       template: {
@@ -128,7 +128,19 @@ export function buildPasswordChangeJob(resource: MySQL, targetHash: string): V1J
               volumeMounts: [{ name: "password-change", mountPath: PASSWORD_CHANGE_DIR, readOnly: true }],
             },
           ],
-          volumes: [{ name: "password-change", secret: { secretName: names.passwordChange, defaultMode: 0o400 } }],
+          volumes: [
+            {
+              name: "password-change",
+              secret: {
+                secretName: names.passwordChange,
+                defaultMode: 0o400,
+                items: [
+                  { key: PASSWORD_CHANGE_FILES.client, path: PASSWORD_CHANGE_FILES.client },
+                  { key: PASSWORD_CHANGE_FILES.sql, path: PASSWORD_CHANGE_FILES.sql },
+                ],
+              },
+            },
+          ],
         },
       },
     },

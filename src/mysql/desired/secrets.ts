@@ -2,6 +2,7 @@
  * Secrets and script files. `NAME-credentials` holds the root password the server has
  * now; the password-change Secret exists only while a change runs.
  */
+import { createHmac } from "node:crypto";
 import type { V1ConfigMap, V1Secret } from "@kubernetes/client-node";
 import type { MySQL } from "../../../generated/mysql-models.ts";
 import { SCRIPT_TEXTS } from "../scripts/index.ts";
@@ -9,8 +10,24 @@ import { childNames, labelsFor } from "../names.ts";
 import { clientOptionFile, passwordChangeSql } from "../sql.ts";
 import { PASSWORD_KEY } from "./server.ts";
 
-/** Files of the password-change Secret. */
+/** Files of the password-change Secret that its Job mounts. */
 export const PASSWORD_CHANGE_FILES = { client: "client.cnf", sql: "change.sql" } as const;
+
+/**
+ * Keys of the password-change Secret that stay out of the Job: the password being set (to be
+ * recorded in NAME-credentials once the Job succeeded) and a random key for
+ * {@link passwordChangeDigest}.
+ */
+export const PASSWORD_CHANGE_KEYS = { target: "target", nonce: "nonce" } as const;
+
+/**
+ * `hmac-sha256:<hex>` of `password` keyed by `nonce`: ties a password-change Job to the
+ * password it sets. The key lives only in the password-change Secret, so the digest on the
+ * Job (readable by anyone who may read Jobs) cannot be used to test guesses of the password.
+ */
+export function passwordChangeDigest(nonce: string, password: string): string {
+  return `hmac-sha256:${createHmac("sha256", nonce).update(password, "utf8").digest("hex")}`;
+}
 
 function base64(text: string): string {
   return Buffer.from(text, "utf8").toString("base64");
@@ -27,15 +44,23 @@ export function buildCredentialsSecret(resource: MySQL, password: string): V1Sec
   };
 }
 
-/** `NAME-password-change`: a client option file with the current password and the SQL that sets the new one. */
-export function buildPasswordChangeSecret(resource: MySQL, current: string, target: string): V1Secret {
+/**
+ * `NAME-password-change`: a client option file with the current password and the SQL that sets
+ * the new one (mounted by the Job), the new password itself and the `nonce` of the digest on the Job.
+ */
+export function buildPasswordChangeSecret(resource: MySQL, current: string, target: string, nonce: string): V1Secret {
   const names = childNames(resource);
   return {
     apiVersion: "v1",
     kind: "Secret",
     metadata: { name: names.passwordChange, namespace: resource.metadata.namespace, labels: labelsFor(resource, "password-change") },
     type: "Opaque",
-    data: { [PASSWORD_CHANGE_FILES.client]: base64(clientOptionFile(names.server, current)), [PASSWORD_CHANGE_FILES.sql]: base64(passwordChangeSql(target)) },
+    data: {
+      [PASSWORD_CHANGE_FILES.client]: base64(clientOptionFile(names.server, current)),
+      [PASSWORD_CHANGE_FILES.sql]: base64(passwordChangeSql(target)),
+      [PASSWORD_CHANGE_KEYS.target]: base64(target),
+      [PASSWORD_CHANGE_KEYS.nonce]: base64(nonce),
+    },
   };
 }
 

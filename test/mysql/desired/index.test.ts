@@ -147,12 +147,25 @@ test("backup and restore Jobs: script from the ConfigMap, backup claim mounted, 
 
 test("password change: the Secret holds the option file and SQL, the Job only file paths", () => {
   const resource = originalResource();
-  const secret = buildPasswordChangeSecret(resource, "old'pw", "new\"pw");
+  const secret = buildPasswordChangeSecret(resource, "old'pw", "new\"pw", "n0nce");
   assert.equal(secretValue(secret, "client.cnf"), '[client]\nuser="root"\npassword="old\'pw"\nhost="mysql-instance"\nport=3306\nconnect-timeout=10\n');
   assert.match(secretValue(secret, "change.sql")!, /IDENTIFIED BY 'new"pw';/);
   const job = buildPasswordChangeJob(resource, "sha256:abc");
   assert.equal(job.metadata!.annotations!["otus.homework/password-target"], "sha256:abc");
-  assert.deepEqual(job.spec!.template.spec!.volumes, [{ name: "password-change", secret: { secretName: "mysql-instance-password-change", defaultMode: 0o400 } }]);
+  assert.equal(secretValue(secret, "target"), 'new"pw', "recorded in NAME-credentials once the Job succeeded");
+  assert.deepEqual(job.spec!.template.spec!.volumes, [
+    {
+      name: "password-change",
+      secret: {
+        secretName: "mysql-instance-password-change",
+        defaultMode: 0o400,
+        items: [
+          { key: "client.cnf", path: "client.cnf" },
+          { key: "change.sql", path: "change.sql" },
+        ],
+      },
+    },
+  ]);
 });
 
 test("only the server pod carries app=NAME (the original's kubectl exec selector finds one pod)", () => {
