@@ -64,7 +64,7 @@ export function describeError(error: unknown): string {
 }
 
 const redacted = "[redacted]";
-/** Keys whose string values are credentials wherever they appear (e.g. the MySQL resource's `spec.password`). */
+/** Keys whose string values are credentials wherever they appear (e.g. a custom resource's `spec.password`). */
 const secretKey = /(password|passwd|token|secret)$/i;
 /** kubectl's client-side apply copy of the whole object, Secret data and spec.password included. */
 const lastApplied = "kubectl.kubernetes.io/last-applied-configuration";
