@@ -120,6 +120,26 @@ export class Informer {
     return all;
   }
 
+  /**
+   * Read-your-writes: puts the answer of this process's own write into the cache when it is
+   * newer than the cached object, so that a reconcile queued right behind the write (e.g. woken
+   * by a child's event) does not act on the state before it (a second `onCreate` because the
+   * status written a moment ago has not come back through the watch yet). Only objects already
+   * cached are updated (a write never resurrects a deleted object), and only when both
+   * resourceVersions are integers (etcd revisions), as client-go's mutation cache requires;
+   * the watch event of the same version is then a no-op.
+   */
+  observeWrite(object: KubernetesObject): void {
+    const meta = object.metadata;
+    if (meta?.name === undefined || object.apiVersion !== this.kind.apiVersion || object.kind !== this.kind.kind) return;
+    const cached = this.get(meta.namespace, meta.name);
+    if (cached === undefined || cached.metadata?.uid !== meta.uid) return;
+    const next = integerVersion(meta.resourceVersion);
+    const current = integerVersion(cached.metadata?.resourceVersion);
+    if (next === undefined || current === undefined || next <= current) return;
+    this.#upsert(trimObject(object));
+  }
+
   /** Number of cached objects. */
   get size(): number {
     let n = 0;
@@ -424,4 +444,8 @@ function trimObject(object: KubernetesObject): KubernetesObject {
   // Assigning undefined (not `delete`) keeps V8's fast object shape; JSON drops it the same.
   if (object.metadata?.managedFields !== undefined) object.metadata.managedFields = undefined;
   return object;
+}
+
+function integerVersion(resourceVersion: string | undefined): bigint | undefined {
+  return resourceVersion !== undefined && /^\d{1,30}$/.test(resourceVersion) ? BigInt(resourceVersion) : undefined;
 }

@@ -115,7 +115,14 @@ export class Manager {
     }
     this.metrics.leaderStatus.set({ name: options.name }, 0);
     this.#events = new KubeEventRecorder({ rest: this.rest, component: options.name, instance: this.#elector?.identity, log: this.log });
-    this.#writer = new ObjectWriter({ rest: this.rest, fieldManager: options.name, mayWrite: () => this.#elector === undefined || this.#elector.leading });
+    this.#writer = new ObjectWriter({
+      rest: this.rest,
+      fieldManager: options.name,
+      mayWrite: () => this.#elector === undefined || this.#elector.leading,
+      onWritten: (object) => {
+        if (object.apiVersion !== undefined && object.kind !== undefined) this.cache.informerFor(object.apiVersion, object.kind)?.observeWrite(object);
+      },
+    });
   }
 
   /** Adds a controller; call before {@link start}. */

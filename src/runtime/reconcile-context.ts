@@ -25,6 +25,8 @@ export interface ObjectWriterOptions {
   readonly mayWrite?: () => boolean;
   /** Attempts of a finalizer patch that keeps hitting conflicts. Default 5. */
   readonly conflictRetries?: number;
+  /** Receives the server's answer to every successful write (the manager feeds it to the informer cache). */
+  readonly onWritten?: (object: KubernetesObject) => void;
 }
 
 type ObjectRef = { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string } };
@@ -82,7 +84,7 @@ export class ObjectWriter {
       else log?.debug("owner reference not set: owner and child cannot be related across namespaces", { child: `${object.kind}/${meta.name}` });
     }
     const path = await rest.pathOf(body);
-    return rest.request<T>("PATCH", path, { body, contentType: PatchType.apply, query: { fieldManager: this.#options.fieldManager, force: true } });
+    return this.#written(await rest.request<T>("PATCH", path, { body, contentType: PatchType.apply, query: { fieldManager: this.#options.fieldManager, force: true } }));
   }
 
   /** Deletes; an absent object is fine. */
@@ -120,7 +122,7 @@ export class ObjectWriter {
       body.conditions = mergeConditions(current, status.conditions as Condition[]);
     }
     const path = await this.#options.rest.pathOf(object, "status");
-    await this.#options.rest.request("PATCH", path, { body: { status: body }, contentType: PatchType.merge });
+    this.#written(await this.#options.rest.request<KubernetesObject>("PATCH", path, { body: { status: body }, contentType: PatchType.merge }));
   }
 
   async #patchFinalizers(object: KubernetesObject, change: (current: string[]) => string[] | undefined): Promise<KubernetesObject | undefined> {
@@ -134,15 +136,22 @@ export class ObjectWriter {
       if (next === undefined) return current;
       try {
         // resourceVersion in a merge patch is a precondition: a stale view gets 409, not a lost update.
-        return await rest.request<KubernetesObject>("PATCH", path, {
-          body: { metadata: { resourceVersion: current.metadata?.resourceVersion, finalizers: next } },
-          contentType: PatchType.merge,
-        });
+        return this.#written(
+          await rest.request<KubernetesObject>("PATCH", path, {
+            body: { metadata: { resourceVersion: current.metadata?.resourceVersion, finalizers: next } },
+            contentType: PatchType.merge,
+          }),
+        );
       } catch (error) {
         if (!isConflict(error) || attempt >= attempts) throw error;
         current = await rest.get<KubernetesObject>(path);
       }
     }
+  }
+
+  #written<T>(answer: T): T {
+    if (typeof answer === "object" && answer !== null) this.#options.onWritten?.(structuredClone(answer) as KubernetesObject);
+    return answer;
   }
 
   #guard(): void {

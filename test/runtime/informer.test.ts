@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
 import { Informer, type InformerEvent } from "../../src/runtime/informer.ts";
 import { KubeRest, type KindInfo } from "../../src/runtime/kube-rest.ts";
 import { createJsonLogger } from "../../src/runtime/logger.ts";
@@ -262,5 +262,27 @@ test("stop closes every watch connection, also when a restart overtook a watch t
     informer.stop();
     for (const res of open) res.destroy();
     await rest.close();
+  }
+});
+
+test("observeWrite: a newer answer of our own write updates the cache at once; an older one, an unknown object or an opaque version does not", async () => {
+  reset();
+  const { informer, events } = startInformer();
+  try {
+    await until("synced", () => informer.synced);
+    const written = { ...(widget("a", 5) as KubernetesObject), status: { ready: true } };
+    informer.observeWrite(structuredClone(written));
+    assert.equal(informer.get("ns", "a")?.metadata?.resourceVersion, "5");
+    assert.deepEqual((informer.get("ns", "a") as { status?: unknown }).status, { ready: true });
+    assert.equal(informer.get("ns", "a")?.metadata?.managedFields, undefined, "trimmed like watched objects");
+    assert.ok(events.some((e) => e.type === "update" && e.object.metadata?.resourceVersion === "5"));
+    informer.observeWrite(widget("a", 3) as never);
+    assert.equal(informer.get("ns", "a")?.metadata?.resourceVersion, "5", "an older answer (a slow write) never replaces a newer object");
+    informer.observeWrite(widget("gone", 9) as never);
+    assert.equal(informer.get("ns", "gone"), undefined, "a write never resurrects an object the cache does not hold");
+    informer.observeWrite({ ...widget("a", 6), metadata: { name: "a", namespace: "ns", resourceVersion: "opaque-7" } } as never);
+    assert.equal(informer.get("ns", "a")?.metadata?.resourceVersion, "5", "non-integer resourceVersions cannot be ordered: left to the watch");
+  } finally {
+    informer.stop();
   }
 });
