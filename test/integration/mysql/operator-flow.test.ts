@@ -163,4 +163,45 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     const job = await batch.readNamespacedJob({ name: `restore-${NAME}-job`, namespace: NS });
     assert.ok(job.metadata?.ownerReferences?.some((r) => r.uid === restored.metadata.uid));
   });
+
+  test("delete and re-create at once (old claim and volume still going): the new resource gets its own volume and the restore", async () => {
+    const before = await mysql();
+    assert.ok(before?.metadata.uid, "the restored resource of the previous test");
+    const deleted = await kubectl(env.cp, ["delete", "mysqls.otus.homework", NAME, "--wait=true", "--timeout=120s"]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    const applied = await kubectl(env.cp, ["apply", "-f", CR]);
+    assert.equal(applied.code, 0, applied.stderr);
+    const again = await eventually("restored again", async () => {
+      const m = await mysql();
+      return m?.metadata.uid !== before.metadata.uid && m?.status?.message === `${NAME} created with restore-job` && m;
+    }, 120_000);
+    const uid = again.metadata.uid ?? "";
+    const pv = await core.readPersistentVolume({ name: `${NAME}-pv` });
+    assert.match(pv.spec?.hostPath?.path ?? "", new RegExp(`/${NAME}-${uid.slice(0, 8)}/data$`), "the new resource's own directory");
+    const claim = await core.readNamespacedPersistentVolumeClaim({ name: `${NAME}-pvc`, namespace: NS });
+    assert.ok(claim.metadata?.ownerReferences?.some((r) => r.uid === uid && r.controller === true), "the claim belongs to the new resource");
+    await eventually("claim bound to it", async () => (await core.readNamespacedPersistentVolumeClaim({ name: `${NAME}-pvc`, namespace: NS })).status?.phase === "Bound");
+  });
+
+  test("deleted before creation finished: no backup, the volume goes, and a new resource of the name is created normally", async () => {
+    const name = "mysql-early";
+    const manifest = (secret: string) =>
+      JSON.stringify({ apiVersion: "otus.homework/v1", kind: "MySQL", metadata: { name, namespace: NS }, spec: { image: "mysql:5.7", database: "early", storage_size: "1Gi", passwordSecretRef: { name: secret, key: "pw" } } });
+    const early = (): Promise<MySQL | undefined> => orUndefined(custom.getNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace: NS, plural: "mysqls", name }) as Promise<MySQL>);
+    assert.equal((await kubectl(env.cp, ["apply", "-f", "-"], { input: manifest("early-root") })).code, 0);
+    await eventually("waiting for its password Secret", async () => (await early())?.status?.conditions?.some((c) => c.reason === "PasswordSecretMissing"));
+    const first = await core.readPersistentVolume({ name: `${name}-pv` });
+    const deleted = await kubectl(env.cp, ["delete", "mysqls.otus.homework", name, "--wait=true", "--timeout=120s"]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.equal(await orUndefined(batch.readNamespacedJob({ name: `backup-${name}-job`, namespace: NS })), undefined, "nothing to back up");
+    await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: "early-root" }, stringData: { pw: "early-pw" } } });
+    assert.equal((await kubectl(env.cp, ["apply", "-f", "-"], { input: manifest("early-root") })).code, 0);
+    const created = await eventually("created", async () => {
+      const m = await early();
+      return m?.status?.message === `${name} created without restore-job` && m;
+    }, 120_000);
+    const pv = await core.readPersistentVolume({ name: `${name}-pv` });
+    assert.notEqual(pv.metadata?.uid, first.metadata?.uid, "a new volume");
+    assert.match(pv.spec?.hostPath?.path ?? "", new RegExp(`-${(created.metadata.uid ?? "").slice(0, 8)}/data$`));
+  });
 });
