@@ -126,6 +126,11 @@ export class LeaderElector {
   async acquire(): Promise<boolean> {
     while (!this.#stopped) {
       if (await this.#attemptAndTrack(true)) {
+        if (this.#stopped) {
+          // Stopped while the winning write was in flight: hand the lease back rather than leave a standby waiting for it to expire.
+          await this.#release();
+          return false;
+        }
         this.#setLeading(true);
         this.#options.log.info("became leader", { lease: `${this.#options.namespace}/${this.#options.name}`, identity: this.identity });
         return true;

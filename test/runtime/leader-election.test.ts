@@ -47,6 +47,7 @@ async function startLeaseServer() {
   let rv = 0;
   let mode: "normal" | "slow-then-hang" | "hang" = "normal";
   let lastAcceptedAt = 0;
+  let answerDelayMs = 0;
   const hanging = new Set<ServerResponse>();
   const server = createServer((req, res) => {
     let text = "";
@@ -71,7 +72,7 @@ async function startLeaseServer() {
         mode = "hang";
         return answer(200, lease, 900);
       }
-      answer(req.method === "POST" ? 201 : 200, lease);
+      answer(req.method === "POST" ? 201 : 200, lease, answerDelayMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -86,6 +87,8 @@ async function startLeaseServer() {
     rest: new KubeRest(kc),
     slowThenHang: () => (mode = "slow-then-hang"),
     lastAcceptedAt: () => lastAcceptedAt,
+    holder: () => (lease?.spec as { holderIdentity?: string } | undefined)?.holderIdentity,
+    answerWritesAfter: (ms: number) => (answerDelayMs = ms),
     close: async () => {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
@@ -114,6 +117,25 @@ test("a leader whose API server hangs stops leading within renewDeadline of its 
     assert.ok(sinceCommit <= timings.renewDeadlineMs + 100, `stepped down ${Math.round(sinceCommit)} ms after the last committed renewal; the renew deadline is ${timings.renewDeadlineMs} ms`);
     assert.equal(await holding, "lost");
     assert.ok(holdOutcomeAt - steppedDownAt < 100, "holdLeadership reports the loss at once, not after a hanging request times out");
+  } finally {
+    await elector.stop(false);
+    await fake.rest.close();
+    await fake.close();
+  }
+});
+
+test("stop() during a campaign whose write is still in flight: acquire reports false and the lease it won is handed back", async () => {
+  const fake = await startLeaseServer();
+  const log = { debug() {}, info() {}, warn() {}, error() {} };
+  const elector = new LeaderElector({ rest: fake.rest, log, namespace: "n", name: "l", identity: "me", leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 500 });
+  try {
+    fake.answerWritesAfter(300);
+    const acquiring = elector.acquire();
+    await sleep(100);
+    await elector.stop(true);
+    assert.equal(await acquiring, false, "a stopped elector does not report leadership");
+    assert.equal(elector.leading, false);
+    assert.equal(fake.holder(), "", "the lease won by the in-flight write was released, so a standby need not wait for it to expire");
   } finally {
     await elector.stop(false);
     await fake.rest.close();
