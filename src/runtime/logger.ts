@@ -54,13 +54,23 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): JsonLogger {
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    let text = typeof code === "number" ? `${error.message} (HTTP ${code})` : error.message;
+    let text = typeof code === "number" ? `${apiErrorMessage(error)} (HTTP ${code})` : error.message;
     // undici's "fetch failed" hides the useful part (ECONNREFUSED, ECONNRESET, …) in `cause`.
     const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
     if (cause !== undefined && cause !== null) text += `: ${typeof cause.code === "string" ? `${cause.code} ` : ""}${typeof cause.message === "string" ? cause.message : String(cause)}`.trimEnd();
     return text;
   }
   return String(error);
+}
+
+/**
+ * client-node's ApiException puts the whole answer into its message ("HTTP-Code: …\nBody: {json}\n
+ * Headers: {json}"): logs, status messages and Events get the API server's own message instead.
+ */
+function apiErrorMessage(error: Error): string {
+  if (!error.message.startsWith("HTTP-Code:")) return error.message;
+  const message = (error as { body?: { message?: unknown } }).body?.message;
+  return typeof message === "string" && message !== "" ? message : "the API server refused the request";
 }
 
 const redacted = "[redacted]";

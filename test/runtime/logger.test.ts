@@ -44,3 +44,15 @@ test("objects logged whole do not leak secrets: Secret data and password/token v
   assert.deepEqual(Object.keys(record.children[0].data), ["password"], "Secret keys stay visible, values do not");
   assert.equal(resource.spec.password, "otuspassword", "the caller's object is not modified");
 });
+
+test("describeError of a client-node ApiException: the API server's message and code, not the JSON dump of body and headers", async () => {
+  const { describeError } = await import("../../src/runtime/logger.ts");
+  const { ApiException } = await import("@kubernetes/client-node");
+  const body = { kind: "Status", code: 422, reason: "Invalid", message: 'Secret "m" is invalid: data[a b]: Invalid value', details: { causes: [{ field: "data[a b]" }] } };
+  const error = new ApiException(422, "Unknown API Status Code!", body, { "audit-id": "abc", "set-cookie": "session=s3cr3t" });
+  const text = describeError(error);
+  assert.equal(text, 'Secret "m" is invalid: data[a b]: Invalid value (HTTP 422)');
+  const noBody = new ApiException(500, "Unknown API Status Code!", "<html>proxy error</html>", { "set-cookie": "session=s3cr3t" });
+  assert.ok(!describeError(noBody).includes("s3cr3t"), describeError(noBody));
+  assert.match(describeError(noBody), /HTTP 500/);
+});
