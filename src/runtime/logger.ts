@@ -54,7 +54,9 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): JsonLogger {
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    let text = typeof code === "number" ? `${apiErrorMessage(error)} (HTTP ${code})` : error.message;
+    // Only HTTP statuses: a DOMException (e.g. a fetch timeout) has a legacy numeric code too.
+    const http = typeof code === "number" && code >= 100 && code <= 599;
+    let text = http ? `${apiErrorMessage(error)} (HTTP ${code})` : error.message;
     // undici's "fetch failed" hides the useful part (ECONNREFUSED, ECONNRESET, …) in `cause`.
     const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
     if (cause !== undefined && cause !== null) text += `: ${typeof cause.code === "string" ? `${cause.code} ` : ""}${typeof cause.message === "string" ? cause.message : String(cause)}`.trimEnd();

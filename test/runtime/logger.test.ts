@@ -56,3 +56,9 @@ test("describeError of a client-node ApiException: the API server's message and 
   assert.ok(!describeError(noBody).includes("s3cr3t"), describeError(noBody));
   assert.match(describeError(noBody), /HTTP 500/);
 });
+
+test("describeError does not call a DOMException's legacy code an HTTP status", async () => {
+  const { describeError } = await import("../../src/runtime/logger.ts");
+  const timeout = new DOMException("The operation was aborted due to timeout", "TimeoutError");
+  assert.equal(describeError(timeout), "The operation was aborted due to timeout");
+});
