@@ -23,6 +23,7 @@ import {
   buildPasswordChangeJob,
   buildPasswordChangeSecret,
   buildRestoreJob,
+  DATA_CLAIM_FINALIZER,
   desiredChildren,
   PASSWORD_CHANGE_KEYS,
   PASSWORD_KEY,
@@ -45,6 +46,9 @@ export const MYSQL_WATCHED_KINDS: readonly KindInfo[] = [
   { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true },
   { apiVersion: "batch/v1", kind: "Job", plural: "jobs", namespaced: true },
 ];
+
+/** The finalizer the API server sets for `kubectl delete --cascade=foreground`. */
+const FOREGROUND_DELETION = "foregroundDeletion";
 
 /** How often to look again while a Job runs or a rollout proceeds. */
 const POLL_MS = 5_000;
@@ -149,7 +153,15 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     if (resource.status?.appliedSpec === undefined) {
       // The volume is ours to remove even so: left behind, its per-uid path would block every later resource of this name.
       await this.deleteDataVolume(resource, ctx);
+      await this.releaseDataClaim(resource, ctx);
       return this.done("deleted before creation finished: no backup taken, an earlier backup is kept");
+    }
+    if ((resource.metadata.finalizers ?? []).includes(FOREGROUND_DELETION)) {
+      // The garbage collector deletes the server and any backup Job before the owner: no backup can run.
+      return this.failed(
+        "ForegroundDeletion",
+        `deleted with --cascade=foreground, which removes the server before a backup can run, so none is taken. The data stay on ${names.dataClaim}, held by the finalizer ${DATA_CLAIM_FINALIZER}. To let them go without a backup, remove that finalizer from ${names.dataClaim} and from this resource (first set persistentVolumeReclaimPolicy: Retain on its volume to keep the disk). Delete with the default (background) cascade to get a backup.`,
+      );
     }
     const password = await this.settlePasswordChange(resource, ctx);
     if (password !== undefined) return password;
@@ -173,6 +185,7 @@ export class MySQLReconciler extends MySQLReconcilerBase {
         const completedAt = outcome.completedAt ?? new Date().toISOString();
         await ctx.apply(buildBackupInfo(resource, completedAt));
         await this.deleteDataVolume(resource, ctx);
+        await this.releaseDataClaim(resource, ctx);
         return this.done(`backup succeeded (${names.backupJob}); ${names.backupClaim} keeps it`, {
           backup: { lastSucceeded: completedAt, job: names.backupJob, dumpFile: `${BACKUP_DIR}/${BACKUP_FILES.dump}` },
         });
@@ -300,6 +313,12 @@ export class MySQLReconciler extends MySQLReconcilerBase {
   private async deleteDataVolume(resource: MySQL, ctx: ReconcileContext): Promise<void> {
     if (!usesHostPathVolumes(resource)) return;
     await ctx.delete({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: childNames(resource).dataVolume } });
+  }
+
+  /** Lets the data claim go (the garbage collector deletes it with the resource): the backup is done or there was nothing to back up. */
+  private async releaseDataClaim(resource: MySQL, ctx: ReconcileContext): Promise<void> {
+    const claim = ctx.cache.get<V1PersistentVolumeClaim>("v1", "PersistentVolumeClaim", resource.metadata.namespace, childNames(resource).dataClaim);
+    if (claim?.metadata?.finalizers?.includes(DATA_CLAIM_FINALIZER)) await ctx.removeFinalizer(claim, DATA_CLAIM_FINALIZER);
   }
 
   /** Creates the backup claim (and hostPath volume) once; never owned, never re-applied. */

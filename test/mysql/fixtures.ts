@@ -30,6 +30,8 @@ function key(apiVersion: string, kind: string, namespace: string | undefined, na
 export interface Recorded {
   readonly applied: { object: KubernetesObject; owner?: KubernetesObject }[];
   readonly deleted: { apiVersion: string; kind: string; name?: string; namespace?: string }[];
+  /** `KIND/NAME finalizer` for every finalizer removed. */
+  readonly finalizersRemoved: string[];
 }
 
 /**
@@ -40,7 +42,7 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
   const store = new Map<string, KubernetesObject>();
   const put = (o: KubernetesObject): void => void store.set(key(o.apiVersion ?? "", o.kind ?? "", o.metadata?.namespace, o.metadata?.name ?? ""), o);
   for (const o of objects) put(o);
-  const recorded: Recorded = { applied: [], deleted: [] };
+  const recorded: Recorded = { applied: [], deleted: [], finalizersRemoved: [] };
   const cache: CacheReader = {
     get: <T extends KubernetesObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string) => store.get(key(apiVersion, kind, namespace, name)) as T | undefined,
     list: <T extends KubernetesObject>(apiVersion: string, kind: string, namespace?: string) =>
@@ -65,7 +67,11 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
     async addFinalizer<T extends KubernetesObject>(object: T): Promise<T> {
       return object;
     },
-    async removeFinalizer() {},
+    async removeFinalizer(object, finalizer) {
+      recorded.finalizersRemoved.push(`${object.kind}/${object.metadata?.name} ${finalizer}`);
+      const stored = store.get(key(object.apiVersion ?? "", object.kind ?? "", object.metadata?.namespace, object.metadata?.name ?? ""));
+      if (stored !== undefined) put({ ...stored, metadata: { ...stored.metadata, finalizers: (stored.metadata?.finalizers ?? []).filter((f) => f !== finalizer) } });
+    },
     async patchStatus() {},
   };
   return { ctx, recorded, put };

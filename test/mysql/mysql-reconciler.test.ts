@@ -324,3 +324,32 @@ test("the password Job names its target only by a hash keyed with a secret (not 
   const guess = createHmac("sha256", resource.metadata.uid!).update("guessable").digest("hex");
   assert.ok(!allStrings(job.metadata).some((s) => s.includes(guess)), "anyone who can read Jobs could test guesses against it");
 });
+
+test("the data claim carries the backup finalizer; finalize releases it only with the backup done (or nothing to back up)", async () => {
+  const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
+  const claim = reconciler.desired(resource).find((c) => c.kind === "PersistentVolumeClaim")!;
+  assert.deepEqual(claim.metadata?.finalizers, ["otus.homework/backup"], "a cascading delete cannot take the data before the backup");
+  const { ctx, recorded, put } = recordingContext([claim]);
+  await reconciler.finalize(resource, ctx);
+  assert.deepEqual(recorded.finalizersRemoved, [], "not while the backup runs");
+  put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!, "Complete"));
+  assert.equal((await reconciler.finalize(resource, ctx)).kind, "done");
+  assert.deepEqual(recorded.finalizersRemoved, ["PersistentVolumeClaim/mysql-instance-pvc otus.homework/backup"]);
+
+  const early = recordingContext([claim]);
+  assert.equal((await reconciler.finalize(originalResource(), early.ctx)).kind, "done");
+  assert.deepEqual(early.recorded.finalizersRemoved, ["PersistentVolumeClaim/mysql-instance-pvc otus.homework/backup"], "nothing to back up: the claim may go");
+});
+
+test("finalize under foreground cascading deletion: no backup Job (the garbage collector takes server and Job), the claim is kept, status says why", async () => {
+  const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
+  resource.metadata.finalizers = ["foregroundDeletion", "otus.homework/backup"];
+  resource.metadata.deletionTimestamp = new Date();
+  const claim = reconciler.desired(resource).find((c) => c.kind === "PersistentVolumeClaim")!;
+  const { ctx, recorded } = recordingContext([claim]);
+  const result = await reconciler.finalize(resource, ctx);
+  assert.equal(result.kind === "failed" && result.reason, "ForegroundDeletion");
+  assert.match(result.kind === "failed" ? result.message : "", /mysql-instance-pvc/);
+  assert.ok(!recorded.applied.some((a) => a.object.kind === "Job"));
+  assert.deepEqual(recorded.finalizersRemoved, []);
+});

@@ -9,7 +9,7 @@ import { buildScriptsConfigMap } from "./secrets.ts";
 import { buildDeployment, buildService } from "./server.ts";
 import { buildDataClaim } from "./storage.ts";
 
-export { buildBackupClaim, buildBackupVolume, buildDataClaim, buildDataVolume, usesHostPathVolumes, HOST_PATH_ROOT } from "./storage.ts";
+export { buildBackupClaim, buildBackupVolume, buildDataClaim, buildDataVolume, usesHostPathVolumes, DATA_CLAIM_FINALIZER, HOST_PATH_ROOT } from "./storage.ts";
 export { buildDeployment, buildService, MYSQL_PORT, PASSWORD_KEY } from "./server.ts";
 export { buildCredentialsSecret, buildPasswordChangeSecret, buildScriptsConfigMap, passwordChangeDigest, secretValue, PASSWORD_CHANGE_FILES, PASSWORD_CHANGE_KEYS } from "./secrets.ts";
 export { buildBackupJob, buildPasswordChangeJob, buildRestoreJob, passwordChangeCommand, BACKUP_DIR, JOB_CONTAINER, PASSWORD_CHANGE_DIR, SCRIPTS_DIR } from "./jobs.ts";

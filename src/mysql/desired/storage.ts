@@ -4,6 +4,7 @@
  * claim and volume, which outlive the resource on purpose.
  */
 import type { V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
+import { MYSQL_FINALIZER } from "../../../generated/mysql-constants.ts";
 import type { MySQL } from "../../../generated/mysql-models.ts";
 import { effectiveSpec } from "../applied.ts";
 import { childNames, labelsFor, VOLUME_OWNER_LABELS } from "../names.ts";
@@ -11,12 +12,12 @@ import { childNames, labelsFor, VOLUME_OWNER_LABELS } from "../names.ts";
 /** Where hostPath volumes live on the node. */
 export const HOST_PATH_ROOT = "/var/lib/mysqlop";
 
-function claim(resource: MySQL, name: string, volumeName: string, component: "database" | "backup"): V1PersistentVolumeClaim {
+function claim(resource: MySQL, name: string, volumeName: string, component: "database" | "backup", finalizers?: string[]): V1PersistentVolumeClaim {
   const { storageSize, storageClassName } = effectiveSpec(resource);
   return {
     apiVersion: "v1",
     kind: "PersistentVolumeClaim",
-    metadata: { name, namespace: resource.metadata.namespace, labels: labelsFor(resource, component) },
+    metadata: { name, namespace: resource.metadata.namespace, labels: labelsFor(resource, component), ...(finalizers === undefined ? {} : { finalizers }) },
     spec: {
       accessModes: ["ReadWriteOnce"],
       resources: { requests: { storage: storageSize } },
@@ -53,10 +54,17 @@ export function usesHostPathVolumes(resource: MySQL): boolean {
   return effectiveSpec(resource).storageClassName === undefined;
 }
 
-/** The data claim `NAME-pvc` (owned by the resource). */
+/**
+ * The finalizer on the data claim, the resource's own: a cascading delete (`--cascade=foreground`
+ * deletes the owned children before the owner) or a hand-made `kubectl delete pvc` cannot take
+ * the data before the final backup; the finalize hook removes it once the backup succeeded.
+ */
+export const DATA_CLAIM_FINALIZER = MYSQL_FINALIZER;
+
+/** The data claim `NAME-pvc` (owned by the resource, held by {@link DATA_CLAIM_FINALIZER}). */
 export function buildDataClaim(resource: MySQL): V1PersistentVolumeClaim {
   const names = childNames(resource);
-  return claim(resource, names.dataClaim, names.dataVolume, "database");
+  return claim(resource, names.dataClaim, names.dataVolume, "database", [DATA_CLAIM_FINALIZER]);
 }
 
 /**

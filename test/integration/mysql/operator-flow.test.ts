@@ -204,4 +204,25 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     assert.notEqual(pv.metadata?.uid, first.metadata?.uid, "a new volume");
     assert.match(pv.spec?.hostPath?.path ?? "", new RegExp(`-${(created.metadata.uid ?? "").slice(0, 8)}/data$`));
   });
+
+  test("foreground cascading delete: the data claim is kept until a backup succeeded, and the resource says why it waits", async () => {
+    const name = "mysql-fg";
+    const fg = (): Promise<MySQL | undefined> => orUndefined(custom.getNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace: NS, plural: "mysqls", name }) as Promise<MySQL>);
+    const manifest = JSON.stringify({ apiVersion: "otus.homework/v1", kind: "MySQL", metadata: { name, namespace: NS }, spec: { image: "mysql:5.7", database: "fg", storage_size: "1Gi", password: "fg-pw" } });
+    assert.equal((await kubectl(env.cp, ["apply", "-f", "-"], { input: manifest })).code, 0);
+    await eventually("created", async () => (await fg())?.status?.message === `${name} created without restore-job`);
+    const claim = await core.readNamespacedPersistentVolumeClaim({ name: `${name}-pvc`, namespace: NS });
+    assert.ok(claim.metadata?.finalizers?.includes("kubernetes.io/pvc-protection"), "the API server's own protection is kept by our applies");
+    const deleted = await kubectl(env.cp, ["delete", "mysqls.otus.homework", name, "--cascade=foreground", "--wait=false"]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    await sleep(3_000);
+    const kept = await orUndefined(core.readNamespacedPersistentVolumeClaim({ name: `${name}-pvc`, namespace: NS }));
+    assert.ok(kept !== undefined, "the data claim must not go before a backup");
+    const refused = await eventually("the reason in status", async () => {
+      const m = await fg();
+      return m?.status?.conditions?.find((c) => c.type === "Degraded" && c.status === "True" && c.reason === "ForegroundDeletion") && m;
+    });
+    assert.match(refused.status?.message ?? "", new RegExp(`${name}-pvc`));
+    assert.ok((await fg()) !== undefined, "the resource is held too");
+  });
 });
