@@ -60,7 +60,8 @@ export function childNames(resource: MySQL): ChildNames {
     scripts: `${name}-scripts`,
     backupJob: `backup-${name}-job`,
     restoreJob: `restore-${name}-job`,
-    passwordJob: `password-${name}-job`,
+    // Not "password-": with the longest name allowed it would pass the 63 characters of the job-name label.
+    passwordJob: `passwd-${name}-job`,
     passwordChange: `${name}-password-change`,
   };
 }

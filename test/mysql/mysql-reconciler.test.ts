@@ -129,7 +129,7 @@ test("password change: Job with current and target in a Secret; on success the c
   const { ctx, recorded, put } = recordingContext([buildCredentialsSecret(resource, "old-pw")]);
   const change = { previous: undefined, current: "new-pw" } as const;
   assert.equal((await reconciler.onPasswordChange(resource, change, ctx)).kind, "wait");
-  const job = ctx.cache.get<V1Job>("batch/v1", "Job", "default", "password-mysql-instance-job")!;
+  const job = ctx.cache.get<V1Job>("batch/v1", "Job", "default", "passwd-mysql-instance-job")!;
   assert.ok(!allStrings(job).some((s) => s.includes("new-pw") || s.includes("old-pw")), "no password in the Job");
   const changeSecret = ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-password-change")!;
   assert.match(secretValue(changeSecret, "client.cnf")!, /password="old-pw"/);
@@ -143,7 +143,7 @@ test("password change: Job with current and target in a Secret; on success the c
   const newer = originalResource({ spec: { password: "newer-pw" }, status: { appliedSpec: {} } });
   const waiting = await reconciler.onPasswordChange(newer, { previous: undefined, current: "newer-pw" }, ctx);
   assert.equal(waiting.kind, "wait");
-  assert.ok(recorded.deleted.some((d) => d.kind === "Job" && d.name === "password-mysql-instance-job"));
+  assert.ok(recorded.deleted.some((d) => d.kind === "Job" && d.name === "passwd-mysql-instance-job"));
 });
 
 test("image change: done only when the Deployment rolled out the new image; a stalled rollout fails", async () => {
@@ -274,7 +274,7 @@ test("a password changed while creating never rewrites NAME-credentials behind t
   const result = await reconciler.onCreate(resource, ctx);
   assert.equal(result.kind === "wait" && result.reason, "PasswordChanging", "not done while the server has another password than the spec");
   assert.equal(secretValue(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-credentials"), "password"), "first-pw");
-  const job = ctx.cache.get<V1Job>("batch/v1", "Job", "default", "password-mysql-instance-job");
+  const job = ctx.cache.get<V1Job>("batch/v1", "Job", "default", "passwd-mysql-instance-job");
   assert.ok(job !== undefined, "the change goes through the password Job");
 });
 
@@ -292,7 +292,7 @@ test("a password Job that succeeded is recorded before a newer change replaces i
   const first = originalResource({ spec: { password: "pw-2" }, status: { appliedSpec: {} } });
   const { ctx, put } = recordingContext([ownedCredentials(first, "pw-1")]);
   assert.equal((await reconciler.onPasswordChange(first, { previous: undefined, current: "pw-2" }, ctx)).kind, "wait");
-  put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "password-mysql-instance-job")!, "Complete"));
+  put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "passwd-mysql-instance-job")!, "Complete"));
   // The spec moved on to pw-3 before the operator saw the Job finish.
   const second = originalResource({ spec: { password: "pw-3" }, status: { appliedSpec: {} } });
   for (let i = 0; i < 3; i++) await reconciler.onPasswordChange(second, { previous: undefined, current: "pw-3" }, ctx);
@@ -309,7 +309,7 @@ test("finalize: a password change under way finishes (and is recorded) before th
   const running = await reconciler.finalize(resource, ctx);
   assert.equal(running.kind === "wait" && running.reason, "PasswordChanging");
   assert.equal(ctx.cache.get("batch/v1", "Job", "default", "backup-mysql-instance-job"), undefined, "no backup with credentials that may be stale");
-  put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "password-mysql-instance-job")!, "Complete"));
+  put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "passwd-mysql-instance-job")!, "Complete"));
   const backingUp = await reconciler.finalize(resource, ctx);
   assert.equal(backingUp.kind === "wait" && backingUp.reason, "BackingUp");
   assert.equal(secretValue(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-credentials"), "password"), "pw-2", "the backup connects with the password the server has");
@@ -320,7 +320,7 @@ test("the password Job names its target only by a hash keyed with a secret (not 
   const root = { apiVersion: "v1", kind: "Secret", metadata: { name: "root", namespace: "default" }, data: { pw: Buffer.from("guessable").toString("base64") } } as V1Secret;
   const { ctx } = recordingContext([ownedCredentials(resource, "old"), root]);
   await reconciler.onPasswordSecretRefChange(resource, { previous: undefined, current: { name: "root", key: "pw" } }, ctx);
-  const job = ctx.cache.get<V1Job>("batch/v1", "Job", "default", "password-mysql-instance-job")!;
+  const job = ctx.cache.get<V1Job>("batch/v1", "Job", "default", "passwd-mysql-instance-job")!;
   const guess = createHmac("sha256", resource.metadata.uid!).update("guessable").digest("hex");
   assert.ok(!allStrings(job.metadata).some((s) => s.includes(guess)), "anyone who can read Jobs could test guesses against it");
 });

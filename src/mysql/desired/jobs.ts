@@ -1,6 +1,6 @@
 /**
  * The Jobs: `backup-NAME-job` (on delete), `restore-NAME-job` (on create) and
- * `password-NAME-job` (password change). Values from the resource reach the containers
+ * `passwd-NAME-job` (password change). Values from the resource reach the containers
  * only as environment variables or mounted files, never through a shell command line;
  * the password only through Secrets.
  */
@@ -103,7 +103,7 @@ export function passwordChangeCommand(dir: string): string[] {
 }
 
 /**
- * `password-NAME-job`: connects with the current root password and sets the new one,
+ * `passwd-NAME-job`: connects with the current root password and sets the new one,
  * both read from the password-change Secret. `targetDigest` ({@link passwordChangeDigest} of
  * the new password) tells a Job for an older change from the current one.
  */

@@ -99,13 +99,13 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     assert.ok(!JSON.stringify({ status: created.status, annotations }).includes("otuspassword"), "no password in status or the operator's annotations");
   });
 
-  test("a password change runs password-NAME-job, then the credentials hold the new password and the change Secret is gone", async () => {
+  test("a password change runs passwd-NAME-job, then the credentials hold the new password and the change Secret is gone", async () => {
     await custom.patchNamespacedCustomObject(
       { group: "otus.homework", version: "v1", namespace: NS, plural: "mysqls", name: NAME, body: { spec: { password: "n3w'pa$$ #word" } } },
       setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
     );
     await eventually("credentials updated", async () => secretValue(await core.readNamespacedSecret({ name: `${NAME}-credentials`, namespace: NS }), "password") === "n3w'pa$$ #word");
-    const job = await batch.readNamespacedJob({ name: `password-${NAME}-job`, namespace: NS });
+    const job = await batch.readNamespacedJob({ name: `passwd-${NAME}-job`, namespace: NS });
     assert.ok(!JSON.stringify(job.spec).includes("n3w'pa$$"), "no password in the Job spec");
     await eventually("change Secret removed", async () => (await orUndefined(core.readNamespacedSecret({ name: `${NAME}-password-change`, namespace: NS }))) === undefined);
     await eventually("Ready again", async () => (await mysql())?.status?.conditions?.find((c) => c.type === "Ready")?.status === "True");
