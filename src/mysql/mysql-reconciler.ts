@@ -32,7 +32,7 @@ import {
   usesHostPathVolumes,
 } from "./desired/index.ts";
 import { jobOutcome, type JobOutcome } from "./job-outcome.ts";
-import { childNames, hasReservedName, PASSWORD_TARGET_ANNOTATION, RESERVED_NAME_PREFIX } from "./names.ts";
+import { childNames, hasReservedName, PASSWORD_TARGET_ANNOTATION, RESERVED_NAME_PREFIX, VOLUME_OWNER_LABELS } from "./names.ts";
 import { parseQuantity } from "./quantity.ts";
 import { BACKUP_FILES, EXIT_CODES } from "./scripts/index.ts";
 
@@ -61,6 +61,12 @@ type TargetPassword = { readonly password: string } | { readonly result: Result 
 /** Enough of a Job to delete it. */
 function jobReference(resource: MySQL, name: string): { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } } {
   return { apiVersion: "batch/v1", kind: "Job", metadata: { name, namespace: resource.metadata.namespace } };
+}
+
+/** Whether this operator made the (cluster-scoped) volume for this resource: its labels name the resource. */
+function madeFor(volume: V1PersistentVolume, resource: MySQL): boolean {
+  const labels = volume.metadata?.labels ?? {};
+  return labels[VOLUME_OWNER_LABELS.namespace] === (resource.metadata.namespace ?? "default") && labels[VOLUME_OWNER_LABELS.name] === resource.metadata.name;
 }
 
 /** Whether the server's Deployment (as cached) has rolled out its current spec and has an available pod. */
@@ -297,6 +303,12 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     const wanted = buildDataVolume(resource);
     const name = wanted.metadata?.name ?? "";
     const existing = ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, name);
+    if (existing !== undefined && !madeFor(existing, resource)) {
+      return this.failed(
+        "VolumeNameTaken",
+        `PersistentVolume ${name} exists but was not made by this operator for ${resource.metadata.namespace ?? "default"}/${resource.metadata.name ?? ""} (labels ${VOLUME_OWNER_LABELS.namespace}, ${VOLUME_OWNER_LABELS.name}); it is left alone. Move its data and delete it, or set storageClassName.`,
+      );
+    }
     if (existing === undefined || existing.spec?.hostPath?.path === wanted.spec?.hostPath?.path) {
       await ctx.apply(wanted);
       return undefined;
@@ -312,7 +324,10 @@ export class MySQLReconciler extends MySQLReconcilerBase {
   /** Deletes the hostPath data volume (cluster-scoped: no owner reference can take it away); Retain keeps its directory. */
   private async deleteDataVolume(resource: MySQL, ctx: ReconcileContext): Promise<void> {
     if (!usesHostPathVolumes(resource)) return;
-    await ctx.delete({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: childNames(resource).dataVolume } });
+    const name = childNames(resource).dataVolume;
+    const volume = ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, name);
+    // Only one this operator made for this resource: a volume of the same name made by hand may hold data.
+    if (volume !== undefined && madeFor(volume, resource)) await ctx.delete({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name } });
   }
 
   /** Lets the data claim go (the garbage collector deletes it with the resource): the backup is done or there was nothing to back up. */

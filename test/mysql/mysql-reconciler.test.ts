@@ -93,7 +93,7 @@ test("onCreate with passwordSecretRef waits for the Secret, then copies it into 
 
 test("finalize: backup Job, wait, then record the backup, delete the hostPath data volume, done", async () => {
   const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
-  const { ctx, recorded, put } = recordingContext([buildCredentialsSecret(resource, "p")]);
+  const { ctx, recorded, put } = recordingContext([buildCredentialsSecret(resource, "p"), buildDataVolume(resource)]);
   const first = await reconciler.finalize(resource, ctx);
   assert.equal(first.kind, "wait");
   assert.ok(applied(recorded).includes("Job/backup-mysql-instance-job (owned)"));
@@ -352,4 +352,22 @@ test("finalize under foreground cascading deletion: no backup Job (the garbage c
   assert.match(result.kind === "failed" ? result.message : "", /mysql-instance-pvc/);
   assert.ok(!recorded.applied.some((a) => a.object.kind === "Job"));
   assert.deepEqual(recorded.finalizersRemoved, []);
+});
+
+test("a PersistentVolume of the data volume's name that this operator did not make is never deleted", async () => {
+  const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
+  // As the original homework made it by hand: no labels of ours, its own path and reclaim policy.
+  const handMade = { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: "mysql-instance-pv" }, spec: { hostPath: { path: "/data/mysql" }, persistentVolumeReclaimPolicy: "Delete" }, status: { phase: "Released" } } as V1PersistentVolume;
+  const creating = recordingContext([ownedCredentials(resource, "otuspassword"), serverDeployment(1), handMade]);
+  const created = await reconciler.onCreate(originalResource(), creating.ctx);
+  assert.equal(created.kind === "failed" && created.reason, "VolumeNameTaken");
+  assert.deepEqual(creating.recorded.deleted, []);
+
+  const deleting = recordingContext([handMade]);
+  await reconciler.finalize(originalResource(), deleting.ctx);
+  const backedUp = recordingContext([handMade]);
+  await reconciler.finalize(resource, backedUp.ctx);
+  backedUp.put(finish(backedUp.ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!, "Complete"));
+  assert.equal((await reconciler.finalize(resource, backedUp.ctx)).kind, "done");
+  assert.deepEqual([...deleting.recorded.deleted, ...backedUp.recorded.deleted], []);
 });
