@@ -67,13 +67,13 @@ export function childNames(resource: MySQL): ChildNames {
 }
 
 /**
- * What the objects of one resource carry: the app.kubernetes.io set, plus `app=NAME` on
- * the server only, so the original's `kubectl get pods -l app=NAME` finds exactly one pod.
+ * What the objects of one resource carry: the app.kubernetes.io set. `app=NAME` is for the
+ * server's pods only ({@link serverSelector}), so the original's `kubectl get pods -l app=NAME`
+ * finds exactly one pod, and a cluster-scoped volume never matches a namesake in another namespace.
  */
 export function labelsFor(resource: MySQL, component: "database" | "backup" | "restore" | "password-change" | "credentials" | "scripts"): Record<string, string> {
   const name = resource.metadata.name ?? "";
   return {
-    ...(component === "database" ? { app: name } : {}),
     "app.kubernetes.io/name": "mysql",
     "app.kubernetes.io/instance": name,
     "app.kubernetes.io/component": component,

@@ -28,17 +28,17 @@ export function buildService(resource: MySQL): V1Service {
 export function buildDeployment(resource: MySQL): V1Deployment {
   const names = childNames(resource);
   const spec = effectiveSpec(resource);
-  const labels = { ...labelsFor(resource, "database"), ...serverSelector(resource) };
+  const podLabels = { ...labelsFor(resource, "database"), ...serverSelector(resource) };
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: { name: names.server, namespace: resource.metadata.namespace, labels },
+    metadata: { name: names.server, namespace: resource.metadata.namespace, labels: labelsFor(resource, "database") },
     spec: {
       replicas: 1,
       strategy: { type: "Recreate" },
       selector: { matchLabels: serverSelector(resource) },
       template: {
-        metadata: { labels },
+        metadata: { labels: podLabels },
         spec: {
           containers: [
             {

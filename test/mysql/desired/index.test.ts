@@ -195,3 +195,17 @@ test("restore-NAME-job of the longest allowed resource name fits a label value (
   const resource = originalResource({ name: "a".repeat(schemaMaxNameLength()) });
   assert.ok(buildRestoreJob(resource).metadata!.name!.length <= 63);
 });
+
+test("app=NAME labels the server pod only (and selects it); every object carries the app.kubernetes.io set", () => {
+  const resource = originalResource({ namespace: "team-a" });
+  const objects = [...desiredChildren(resource), buildDataVolume(resource), buildBackupVolume(resource), buildBackupClaim(resource), buildBackupJob(resource), buildRestoreJob(resource), buildPasswordChangeJob(resource, "x")];
+  for (const o of objects) {
+    assert.equal(o.metadata?.labels?.app, undefined, `${o.kind} ${o.metadata?.name}`);
+    assert.equal(o.metadata?.labels?.["app.kubernetes.io/instance"], "mysql-instance", `${o.kind} ${o.metadata?.name}`);
+    assert.equal(o.metadata?.labels?.["app.kubernetes.io/managed-by"], "mysqlop");
+  }
+  const deployment = objects.find((o) => o.kind === "Deployment") as V1Deployment;
+  assert.equal(deployment.spec!.template.metadata!.labels!.app, "mysql-instance");
+  assert.equal(deployment.spec!.selector.matchLabels!.app, "mysql-instance");
+  assert.equal((objects.find((o) => o.kind === "Service") as V1Service).spec!.selector!.app, "mysql-instance");
+});
