@@ -72,6 +72,8 @@ export class Informer {
   #resync: NodeJS.Timeout | undefined;
   #syncedWaiters: (() => void)[] = [];
   readonly #eventCounters = new Map<string, { inc(): void }>();
+  /** Objects whose cached version came from observeWrite, with that version, until the watch catches up. */
+  readonly #ahead = new Map<string, bigint>();
 
   constructor(options: InformerOptions) {
     this.kind = options.kind;
@@ -138,6 +140,7 @@ export class Informer {
     const current = integerVersion(cached.metadata?.resourceVersion);
     if (next === undefined || current === undefined || next <= current) return;
     this.#upsert(trimObject(object));
+    this.#ahead.set(`${meta.namespace ?? ""}/${meta.name}`, next);
   }
 
   /** Number of cached objects. */
@@ -293,6 +296,8 @@ export class Informer {
   }
 
   #replaceStore(fresh: Map<string, Map<string, KubernetesObject>>): void {
+    // A fresh list is the truth (even if etcd was restored and versions went back).
+    this.#ahead.clear();
     for (const [ns, objects] of this.#store) {
       for (const [name, object] of objects) {
         if (!fresh.get(ns)?.has(name)) {
@@ -384,6 +389,15 @@ export class Informer {
     let objects = this.#store.get(ns);
     if (objects === undefined) this.#store.set(ns, (objects = new Map()));
     const previous = objects.get(name);
+    // The cache took a write's answer ahead of the watch (observeWrite): the watch's older versions
+    // before it are skipped, not rolled back to, until the watch has caught up.
+    const key = `${ns}/${name}`;
+    const ahead = this.#ahead.get(key);
+    if (ahead !== undefined) {
+      const next = integerVersion(object.metadata?.resourceVersion);
+      if (next !== undefined && next < ahead) return;
+      this.#ahead.delete(key);
+    }
     if (previous !== undefined && previous.metadata?.resourceVersion === object.metadata?.resourceVersion) return;
     objects.set(name, object);
     this.#emit(previous === undefined ? { type: "add", object } : { type: "update", object, previous });
@@ -394,6 +408,7 @@ export class Informer {
     const objects = this.#store.get(ns);
     const cached = objects?.get(object.metadata?.name ?? "");
     objects?.delete(object.metadata?.name ?? "");
+    this.#ahead.delete(`${ns}/${object.metadata?.name ?? ""}`);
     if (objects?.size === 0) this.#store.delete(ns);
     this.#emit({ type: "delete", object: cached ?? object });
   }

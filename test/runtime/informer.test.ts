@@ -286,3 +286,30 @@ test("observeWrite: a newer answer of our own write updates the cache at once; a
     informer.stop();
   }
 });
+
+test("after observeWrite, a watch event older than the cached object does not roll the cache back", async () => {
+  reset();
+  let stream: ServerResponse | undefined;
+  watchScripts = [
+    (res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.flushHeaders();
+      stream = res;
+      openResponses.add(res);
+    },
+  ];
+  const { informer, events } = startInformer();
+  try {
+    await until("watching", () => stream !== undefined && informer.synced);
+    // Our two writes (rv 4: a finalizer, rv 5: the status) answered before the watch brings either.
+    informer.observeWrite({ ...(widget("a", 5) as KubernetesObject), status: { written: true } } as KubernetesObject);
+    sendEvent(stream!, "MODIFIED", widget("a", 4));
+    sendEvent(stream!, "MODIFIED", { ...widget("a", 5), status: { written: true } });
+    sendEvent(stream!, "MODIFIED", { ...widget("a", 6), status: { written: true, later: true } });
+    await until("rv 6 arrived", () => informer.get("ns", "a")?.metadata?.resourceVersion === "6");
+    const seen = events.filter((e) => e.type === "update").map((e) => e.object.metadata?.resourceVersion);
+    assert.deepEqual(seen, ["5", "6"], "the stale rv 4 event neither replaced the cached rv 5 nor was delivered");
+  } finally {
+    informer.stop();
+  }
+});
