@@ -162,7 +162,8 @@ export class MySQLReconciler extends MySQLReconcilerBase {
       await this.releaseDataClaim(resource, ctx);
       return this.done("deleted before creation finished: no backup taken, an earlier backup is kept");
     }
-    if ((resource.metadata.finalizers ?? []).includes(FOREGROUND_DELETION)) {
+    const foreground = (resource.metadata.finalizers ?? []).includes(FOREGROUND_DELETION);
+    if (foreground && this.job(resource, ctx, names.backupJob).state !== "succeeded") {
       // The garbage collector deletes the server and any backup Job before the owner: no backup can run.
       return this.failed(
         "ForegroundDeletion",
@@ -185,7 +186,7 @@ export class MySQLReconciler extends MySQLReconcilerBase {
       case "failed":
         return this.failed(
           "BackupFailed",
-          `${names.backupJob} failed (${outcome.reason}: ${outcome.message}); the resource is kept until a backup succeeds. Fix the cause and delete the Job to retry, or remove the finalizer ${this.finalizer} to give the backup up.`,
+          `${names.backupJob} failed (${outcome.reason}: ${outcome.message}); the resource is kept until a backup succeeds. Fix the cause and delete the Job to retry, or remove the finalizer ${this.finalizer} from this resource and from ${names.dataClaim} to give the backup up.`,
         );
       case "succeeded": {
         const completedAt = outcome.completedAt ?? new Date().toISOString();

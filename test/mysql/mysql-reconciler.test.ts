@@ -116,7 +116,7 @@ test("finalize: a failed backup keeps the finalizer (failed) and says how to go 
   const result = await reconciler.finalize(resource, ctx);
   assert.equal(result.kind, "failed");
   assert.equal(result.kind === "failed" && result.reason, "BackupFailed");
-  assert.match(result.kind === "failed" ? result.message : "", /delete the Job to retry, or remove the finalizer otus\.homework\/backup/);
+  assert.match(result.kind === "failed" ? result.message : "", /delete the Job to retry, or remove the finalizer otus\.homework\/backup from this resource and from mysql-instance-pvc/);
 
   const never = recordingContext();
   const skipped = await reconciler.finalize(originalResource(), never.ctx);
@@ -370,4 +370,15 @@ test("a PersistentVolume of the data volume's name that this operator did not ma
   backedUp.put(finish(backedUp.ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!, "Complete"));
   assert.equal((await reconciler.finalize(resource, backedUp.ctx)).kind, "done");
   assert.deepEqual([...deleting.recorded.deleted, ...backedUp.recorded.deleted], []);
+});
+
+test("finalize under foreground deletion still completes when this resource's backup Job already succeeded", async () => {
+  const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
+  const { ctx, put } = recordingContext([buildDataVolume(resource)]);
+  await reconciler.finalize(resource, ctx);
+  put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!, "Complete"));
+  resource.metadata.finalizers = ["foregroundDeletion", "otus.homework/backup"];
+  const result = await reconciler.finalize(resource, ctx);
+  assert.equal(result.kind, "done");
+  assert.ok(ctx.cache.get("v1", "ConfigMap", "default", "backup-mysql-instance-info"), "the backup is recorded");
 });
