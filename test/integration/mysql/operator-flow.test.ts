@@ -109,6 +109,15 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     assert.ok(!JSON.stringify(job.spec).includes("n3w'pa$$"), "no password in the Job spec");
     await eventually("change Secret removed", async () => (await orUndefined(core.readNamespacedSecret({ name: `${NAME}-password-change`, namespace: NS }))) === undefined);
     await eventually("Ready again", async () => (await mysql())?.status?.conditions?.find((c) => c.type === "Ready")?.status === "True");
+    const events = await core.listNamespacedEvent({ namespace: NS });
+    const jobs = await batch.listNamespacedJob({ namespace: NS });
+    const m = await mysql();
+    const { "kubectl.kubernetes.io/last-applied-configuration": _kubectl, ...annotations } = m?.metadata.annotations ?? {};
+    const visible = JSON.stringify({ events: events.items, jobs: jobs.items, status: m?.status, annotations });
+    assert.ok(events.items.some((e) => e.involvedObject.name === NAME), "the operator records Events");
+    for (const secret of ["otuspassword", "n3w'pa$$ #word"]) {
+      for (const form of [secret, Buffer.from(secret).toString("base64"), JSON.stringify(secret).slice(1, -1)]) assert.ok(!visible.includes(form), `${JSON.stringify(form)} in an Event, a Job, the status or an annotation`);
+    }
   });
 
   const patchSpec = (spec: Record<string, unknown>) =>
