@@ -2,6 +2,7 @@
  * A controller: the primary kind's and owned kinds' informer events become keys on a work
  * queue; a bounded number of workers reconcile them, one key at a time per key.
  */
+import { isDeepStrictEqual } from "node:util";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { BackoffOptions } from "./backoff.ts";
 import type { InformerCache } from "./cache-reader.ts";
@@ -56,6 +57,24 @@ export function ownerKeys(object: KubernetesObject, primary: ResourceType): stri
     keys.push(objectKey(primary.namespaced ? object.metadata?.namespace : undefined, ref.name));
   }
   return keys;
+}
+
+/**
+ * True when an update changed nothing a reconcile decides on: same generation (spec), no deletion
+ * started, same labels, annotations, finalizers and owners (controller-runtime's
+ * GenerationChangedPredicate, plus the metadata the loop reads). Kinds without a generation never qualify.
+ */
+export function onlyStatusChanged(previous: KubernetesObject, next: KubernetesObject): boolean {
+  const a = previous.metadata;
+  const b = next.metadata;
+  if (a?.generation === undefined || a.generation !== b?.generation) return false;
+  if ((a.deletionTimestamp ?? undefined) !== undefined || (b.deletionTimestamp ?? undefined) !== undefined) return false;
+  return (
+    isDeepStrictEqual(a.labels ?? {}, b.labels ?? {}) &&
+    isDeepStrictEqual(a.annotations ?? {}, b.annotations ?? {}) &&
+    isDeepStrictEqual(a.finalizers ?? [], b.finalizers ?? []) &&
+    isDeepStrictEqual(a.ownerReferences ?? [], b.ownerReferences ?? [])
+  );
 }
 
 /** What a controller needs from its manager. */
@@ -118,6 +137,9 @@ export class Controller {
     this.#metrics.active.set(0);
     const primary = options.resourceType;
     deps.informerFor(kindInfoOf(primary)).onEvent((event) => {
+      // Our own status writes come back as updates: reconciling them again only re-reads what we wrote,
+      // and a failure whose status message changes each time would retry at once, bypassing the back-off.
+      if (event.type === "update" && event.previous !== undefined && onlyStatusChanged(event.previous, event.object)) return;
       const meta = event.object.metadata;
       if (meta?.name !== undefined) this.queue.add(objectKey(primary.namespaced ? meta.namespace : undefined, meta.name));
     });

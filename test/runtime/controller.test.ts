@@ -153,3 +153,25 @@ test("controller: a relist of an owned kind re-queues every owner", async () => 
   await controller.stop(1000);
   assert.deepEqual(seen.sort(), ["ns/a", "ns/b"]);
 });
+
+test("controller: an update of the primary that changed only its status (our own status write) re-queues nothing; spec, metadata and deletion changes do", async () => {
+  const seen: string[] = [];
+  const { controller, primary } = setup(async (r) => {
+    seen.push(r.name);
+    return {};
+  }, 1);
+  controller.start();
+  const base = (name: string, extra: Partial<KubernetesObject["metadata"]> = {}, status: object = {}): KubernetesObject =>
+    ({ ...obj(name, { generation: 1, resourceVersion: "1", ...extra }), status }) as KubernetesObject;
+  const update = (previous: KubernetesObject, object: KubernetesObject): void => primary.fire({ type: "update", object, previous });
+  update(base("status-only"), base("status-only", { resourceVersion: "2" }, { message: "attempt 2 failed at 12:00:01" }));
+  update(base("spec"), base("spec", { generation: 2, resourceVersion: "2" }));
+  update(base("finalizer"), base("finalizer", { finalizers: ["example.test/cleanup"], resourceVersion: "2" }));
+  update(base("label"), base("label", { labels: { a: "b" }, resourceVersion: "2" }));
+  update(base("deleted"), base("deleted", { deletionTimestamp: new Date("2026-01-01T00:00:00Z"), resourceVersion: "2" }));
+  update(base("no-generation", { generation: undefined }), base("no-generation", { generation: undefined, resourceVersion: "2" }, { x: 1 }));
+  for (let i = 0; i < 50 && seen.length < 5; i++) await sleep(5);
+  await sleep(30);
+  await controller.stop(1000);
+  assert.deepEqual(seen.sort(), ["deleted", "finalizer", "label", "no-generation", "spec"]);
+});
