@@ -63,6 +63,11 @@ function jobReference(resource: MySQL, name: string): { apiVersion: string; kind
   return { apiVersion: "batch/v1", kind: "Job", metadata: { name, namespace: resource.metadata.namespace } };
 }
 
+/** Whether `object` has a controller reference to this very resource (its uid, not just its name). */
+function controlledBy(object: KubernetesObject, resource: MySQL): boolean {
+  return object.metadata?.ownerReferences?.some((r) => r.controller === true && r.uid === resource.metadata.uid) ?? false;
+}
+
 /** Whether this operator made the (cluster-scoped) volume for this resource: its labels name the resource. */
 function madeFor(volume: V1PersistentVolume, resource: MySQL): boolean {
   const labels = volume.metadata?.labels ?? {};
@@ -284,7 +289,7 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     const existing = ctx.cache.get<V1Secret>("v1", "Secret", resource.metadata.namespace, names.credentials);
     // Created once, then changed only by a password change that succeeded: it must hold what the server has.
     // One of an earlier resource of this name (another uid) says nothing about this server.
-    const ours = existing?.metadata?.ownerReferences?.some((r) => r.controller === true && r.uid === resource.metadata.uid) ?? false;
+    const ours = existing !== undefined && controlledBy(existing, resource);
     if (ours && secretValue(existing, PASSWORD_KEY) !== undefined) return undefined;
     const target = this.targetPassword(resource, ctx);
     if ("result" in target) return target.result;
@@ -315,7 +320,7 @@ export class MySQLReconciler extends MySQLReconcilerBase {
       return undefined;
     }
     const claim = ctx.cache.get<V1PersistentVolumeClaim>("v1", "PersistentVolumeClaim", resource.metadata.namespace, childNames(resource).dataClaim);
-    const claimIsOurs = claim?.metadata?.ownerReferences?.some((r) => r.controller === true && r.uid === resource.metadata.uid) ?? false;
+    const claimIsOurs = claim !== undefined && controlledBy(claim, resource);
     const terminating = existing.metadata?.deletionTimestamp !== undefined && existing.metadata.deletionTimestamp !== null;
     if (!terminating && claimIsOurs && claim?.metadata?.uid !== undefined && existing.spec?.claimRef?.uid === claim.metadata.uid) return undefined;
     if (!terminating) await ctx.delete({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name } });
@@ -325,6 +330,9 @@ export class MySQLReconciler extends MySQLReconcilerBase {
   /** Deletes the hostPath data volume (cluster-scoped: no owner reference can take it away); Retain keeps its directory. */
   private async deleteDataVolume(resource: MySQL, ctx: ReconcileContext): Promise<void> {
     if (!usesHostPathVolumes(resource)) return;
+    const claim = ctx.cache.get<V1PersistentVolumeClaim>("v1", "PersistentVolumeClaim", resource.metadata.namespace, childNames(resource).dataClaim);
+    // Deleted with --cascade=orphan: the claim (no longer ours) is kept, and so is the volume it is bound to.
+    if (claim !== undefined && !controlledBy(claim, resource)) return;
     const name = childNames(resource).dataVolume;
     const volume = ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, name);
     // Only one this operator made for this resource: a volume of the same name made by hand may hold data.

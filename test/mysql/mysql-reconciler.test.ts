@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { test } from "node:test";
 import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Job, V1PersistentVolume, V1Secret } from "@kubernetes/client-node";
-import { buildBackupClaim, buildBackupInfo, buildBackupVolume, buildCredentialsSecret, buildDataVolume, secretValue } from "../../src/mysql/desired/index.ts";
+import { buildBackupClaim, buildBackupInfo, buildBackupVolume, buildCredentialsSecret, buildDataClaim, buildDataVolume, secretValue } from "../../src/mysql/desired/index.ts";
 import { childNames } from "../../src/mysql/names.ts";
 import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
 import { EXIT_CODES } from "../../src/mysql/scripts/index.ts";
@@ -381,4 +381,15 @@ test("finalize under foreground deletion still completes when this resource's ba
   const result = await reconciler.finalize(resource, ctx);
   assert.equal(result.kind, "done");
   assert.ok(ctx.cache.get("v1", "ConfigMap", "default", "backup-mysql-instance-info"), "the backup is recorded");
+});
+
+test("finalize after --cascade=orphan: the data claim no longer belongs to the resource, so its volume is not deleted under it", async () => {
+  const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
+  const orphaned = { ...buildDataClaim(resource), status: { phase: "Bound" } };
+  const { ctx, recorded, put } = recordingContext([buildDataVolume(resource), orphaned]);
+  await reconciler.finalize(resource, ctx);
+  put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!, "Complete"));
+  assert.equal((await reconciler.finalize(resource, ctx)).kind, "done");
+  assert.deepEqual(recorded.deleted, [], "the kept claim stays bound to its volume");
+  assert.deepEqual(recorded.finalizersRemoved, ["PersistentVolumeClaim/mysql-instance-pvc otus.homework/backup"]);
 });
