@@ -1,7 +1,9 @@
 /**
  * The children one MySQL resource owns, computed from the resource alone (pure). The
- * loop applies them with owner references; cluster-scoped volumes and the backup claim
- * are not among them (they cannot or must not be owned) and are applied by the hooks.
+ * loop applies them with owner references on every reconcile. Not among them, and applied
+ * by the hooks instead: cluster-scoped volumes and the backup claim (they cannot or must not
+ * be owned), the credentials (created once, then changed only by a password change that
+ * succeeded) and the Jobs.
  */
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { MySQL } from "../../../generated/mysql-models.ts";
