@@ -160,13 +160,19 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     const names = childNames(resource);
     // Nothing was created; what carries this resource's names belongs to another one.
     if (hasReservedName(resource)) return this.done("nothing was created under a reserved name");
-    // Creation never finished (e.g. a restore failed): dumping now could replace a good backup with an empty one.
-    if (resource.status?.appliedSpec === undefined) {
+    // Creation never finished (a restore or the password change failed, the server never came up).
+    const unfinished = resource.status?.appliedSpec === undefined;
+    if (unfinished && !serverAvailable(resource, ctx) && this.job(resource, ctx, names.backupJob).state === "absent") {
+      // No server to dump (and none that could have taken writes since it was last up, as far as the cache shows).
       // The volume is ours to remove even so: left behind, its per-uid path would block every later resource of this name.
       await this.deleteDataVolume(resource, ctx);
       await this.releaseDataClaim(resource, ctx);
-      return this.done("deleted before creation finished: no backup taken, an earlier backup is kept");
+      return this.done("deleted before creation finished, with no server up: no backup taken, an earlier backup is kept");
     }
+    // The server of an unfinished creation may hold writes, or only part of a restore: its dump goes beside an
+    // earlier backup, never over it, and the next resource of this name still restores the earlier one.
+    const earlier = ctx.cache.get<V1ConfigMap>("v1", "ConfigMap", resource.metadata.namespace, names.backupInfo);
+    const aside = unfinished && earlier !== undefined ? `unfinished-${resource.metadata.uid ?? ""}` : undefined;
     const foreground = (resource.metadata.finalizers ?? []).includes(FOREGROUND_DELETION);
     if (foreground && this.job(resource, ctx, names.backupJob).state !== "succeeded") {
       // The garbage collector deletes the server and any backup Job before the owner: no backup can run.
@@ -181,8 +187,8 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     const outcome = this.job(resource, ctx, names.backupJob);
     switch (outcome.state) {
       case "absent":
-        await ctx.apply(buildBackupJob(resource), { owner: resource });
-        return this.waitFor(POLL_MS, "BackingUp", `${names.backupJob} dumps the database into ${names.backupClaim}`);
+        await ctx.apply(buildBackupJob(resource, aside), { owner: resource });
+        return this.waitFor(POLL_MS, "BackingUp", `${names.backupJob} dumps the database into ${names.backupClaim}${aside === undefined ? "" : `, directory ${aside}`}`);
       case "foreign":
         await ctx.delete(jobReference(resource, names.backupJob), { propagationPolicy: "Background" });
         return this.waitFor(POLL_MS, "BackingUp", `removing ${names.backupJob} left by an earlier resource of this name`);
@@ -195,6 +201,13 @@ export class MySQLReconciler extends MySQLReconcilerBase {
         );
       case "succeeded": {
         const completedAt = outcome.completedAt ?? new Date().toISOString();
+        if (aside !== undefined) {
+          await this.deleteDataVolume(resource, ctx);
+          await this.releaseDataClaim(resource, ctx);
+          return this.done(
+            `deleted before creation finished: the server was backed up into ${names.backupClaim}, directory ${aside} (${names.backupJob}); the earlier backup of ${earlier?.data?.[BACKUP_INFO_KEYS.lastSucceeded] ?? "an earlier time"} is untouched and is what a new resource of this name restores`,
+          );
+        }
         await ctx.apply(buildBackupInfo(resource, completedAt));
         await this.deleteDataVolume(resource, ctx);
         await this.releaseDataClaim(resource, ctx);

@@ -393,3 +393,25 @@ test("finalize after --cascade=orphan: the data claim no longer belongs to the r
   assert.deepEqual(recorded.deleted, [], "the kept claim stays bound to its volume");
   assert.deepEqual(recorded.finalizersRemoved, ["PersistentVolumeClaim/mysql-instance-pvc otus.homework/backup"]);
 });
+
+test("finalize before creation finished with the server up (e.g. a failed restore, then writes): backed up beside the earlier dump, never over it", async () => {
+  const resource = originalResource();
+  const { ctx, recorded, put } = recordingContext([serverDeployment(1), buildBackupInfo(resource, "2026-11-26T14:00:00Z"), buildDataVolume(resource)]);
+  const first = await reconciler.finalize(resource, ctx);
+  assert.equal(first.kind === "wait" && first.reason, "BackingUp");
+  const job = ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!;
+  const mount = job.spec!.template.spec!.containers[0]!.volumeMounts!.find((m) => m.name === "backup")!;
+  assert.equal(mount.subPath, `unfinished-${resource.metadata.uid}`, "the earlier, good dump is not replaced");
+  put(finish(job, "Complete"));
+  const result = await reconciler.finalize(resource, ctx);
+  assert.equal(result.kind, "done");
+  assert.match(result.kind === "done" ? (result.message ?? "") : "", /unfinished-3f1c2a9e/);
+  assert.equal(ctx.cache.get<V1ConfigMap>("v1", "ConfigMap", "default", "backup-mysql-instance-info")?.data?.lastSucceeded, "2026-11-26T14:00:00Z", "the next resource restores the earlier backup");
+  assert.ok(recorded.deleted.some((d) => d.kind === "PersistentVolume"));
+
+  // Without an earlier backup there is nothing to replace: the usual place, recorded.
+  const fresh = recordingContext([serverDeployment(1)]);
+  await reconciler.finalize(resource, fresh.ctx);
+  const plain = fresh.ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!;
+  assert.equal(plain.spec!.template.spec!.containers[0]!.volumeMounts!.find((m) => m.name === "backup")!.subPath, undefined);
+});

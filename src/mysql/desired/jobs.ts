@@ -44,7 +44,7 @@ function scriptEnv(resource: MySQL): V1EnvVar[] {
   ];
 }
 
-function scriptJob(resource: MySQL, name: string, component: "backup" | "restore", script: typeof SCRIPT_FILES.backup | typeof SCRIPT_FILES.restore): V1Job {
+function scriptJob(resource: MySQL, name: string, component: "backup" | "restore", script: typeof SCRIPT_FILES.backup | typeof SCRIPT_FILES.restore, subdirectory?: string): V1Job {
   const names = childNames(resource);
   const labels = labelsFor(resource, component);
   return {
@@ -66,7 +66,8 @@ function scriptJob(resource: MySQL, name: string, component: "backup" | "restore
               env: scriptEnv(resource),
               volumeMounts: [
                 { name: "scripts", mountPath: SCRIPTS_DIR, readOnly: true },
-                { name: "backup", mountPath: BACKUP_DIR },
+                // kubelet creates a missing subPath directory, so BACKUP_DIR exists as the scripts require.
+                { name: "backup", mountPath: BACKUP_DIR, ...(subdirectory === undefined ? {} : { subPath: subdirectory }) },
               ],
             },
           ],
@@ -80,9 +81,9 @@ function scriptJob(resource: MySQL, name: string, component: "backup" | "restore
   };
 }
 
-/** `backup-NAME-job`: dumps the database into the backup claim. */
-export function buildBackupJob(resource: MySQL): V1Job {
-  return scriptJob(resource, childNames(resource).backupJob, "backup", SCRIPT_FILES.backup);
+/** `backup-NAME-job`: dumps the database into the backup claim, or into `subdirectory` of it (to leave the dump at its root alone). */
+export function buildBackupJob(resource: MySQL, subdirectory?: string): V1Job {
+  return scriptJob(resource, childNames(resource).backupJob, "backup", SCRIPT_FILES.backup, subdirectory);
 }
 
 /** `restore-NAME-job`: loads the dump into the (empty) database; refuses a database that holds data. */
