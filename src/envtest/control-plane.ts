@@ -10,12 +10,11 @@ import {
   ApiextensionsV1Api,
   CoreV1Api,
   KubeConfig,
-  KubernetesObjectApi,
-  PatchStrategy,
   type KubernetesObject,
   type V1CustomResourceDefinition,
 } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
+import { KubeRest } from "../runtime/kube-rest.ts";
 import { findBinaries, kubectlDir, requireWorkloadBinaries, type BinaryPaths } from "./binaries.ts";
 import { mysqlopCacheDir } from "./cache-dir.ts";
 import { generateCertificates, type ControlPlaneCertificates } from "./certificates.ts";
@@ -410,7 +409,6 @@ class LocalControlPlane implements ControlPlane, Teardown {
       typeof fileOrObjects === "string"
         ? objectsFromYaml(await readFile(fileOrObjects, "utf8"), fileOrObjects)
         : (structuredClone(fileOrObjects) as KubernetesObject[]);
-    const client = KubernetesObjectApi.makeApiClient(this.kubeConfig);
     const declared = new Set(objects.filter((o) => o.kind === "Namespace").map((o) => o.metadata?.name));
     const wanted = new Set(objects.map((o) => o.metadata?.namespace).filter((ns): ns is string => ns !== undefined && !declared.has(ns)));
     const core = this.kubeConfig.makeApiClient(CoreV1Api);
@@ -419,8 +417,16 @@ class LocalControlPlane implements ControlPlane, Teardown {
         if (error.code !== 409) throw error;
       });
     }
-    for (const object of objects) {
-      await client.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    // Raw JSON, not client-node's KubernetesObjectApi: its typed models drop keys they name
+    // differently (a CRD schema's `default` is `_default` there), which silently lost CRD defaults.
+    const rest = new KubeRest(this.kubeConfig);
+    try {
+      for (const object of objects) {
+        const path = await rest.pathOf(object);
+        await rest.request("PATCH", path, { body: object, contentType: "application/apply-patch+yaml", query: { fieldManager: FIELD_MANAGER, force: true } });
+      }
+    } finally {
+      await rest.close();
     }
     const crds = objects.filter((o) => o.apiVersion === "apiextensions.k8s.io/v1" && o.kind === "CustomResourceDefinition");
     if (crds.length > 0) await this.#crdsApplied(crds);
