@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 a65da0d63c901c047d26de3129cb2b70edfad7519cb6c23d5d3e45158fd62b86) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 aedbc40fc77db59f3717fe37b40568e75f5f080595cb28da3a4cc4121ae93c30) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Names of the MySQL custom resource type, from the schema.
  * @packageDocumentation

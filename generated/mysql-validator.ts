@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 a65da0d63c901c047d26de3129cb2b70edfad7519cb6c23d5d3e45158fd62b86) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 aedbc40fc77db59f3717fe37b40568e75f5f080595cb28da3a4cc4121ae93c30) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Offline validation of MySQL documents against the storage version's schema
  * (v1), with the rules the API server applies (types, required fields,
@@ -35,8 +35,8 @@ export const mysqlResourceSchema: Record<string, unknown> = {
         name: {
           type: "string",
           description:
-            "Name of the resource; it names the Service and the Deployment, and with prefixes and suffixes the volumes and Jobs, so it must be a DNS-1035 label of at most 52 characters.",
-          maxLength: 52,
+            "Name of the resource; it names the Service and the Deployment, and with prefixes and suffixes the volumes and Jobs (`restore-NAME-job` must fit the 63 characters of a label value), so it must be a DNS-1035 label of at most 51 characters.",
+          maxLength: 51,
           pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$",
           "x-mysqlop-pattern-hint":
             'a DNS-1035 label (lower-case letters, digits and "-", starting with a letter) because it names the Service',

@@ -90,7 +90,7 @@ test("required fields, types, apiVersion/kind and the resource name", () => {
     [{ apiVersion: "otus.homework/v1", kind: "MySQL", metadata: { name: "m" } }, ['missing required field "spec"']],
     [resource({ ...ORIGINAL, image: 5 }), ["spec.image: must be a string, got 5"]],
     [resource(ORIGINAL, { metadata: { name: "Mysql_1" } }), ['metadata.name: must be a DNS-1035 label (lower-case letters, digits and "-", starting with a letter) because it names the Service, got "Mysql_1"']],
-    [resource(ORIGINAL, { metadata: { name: "m".repeat(53) } }), ["metadata.name: must be at most 52 characters long, got 53"]],
+    [resource(ORIGINAL, { metadata: { name: "m".repeat(52) } }), ["metadata.name: must be at most 51 characters long, got 52"]],
     [resource(ORIGINAL, { status: { conditions: [{ type: "Ready", status: "Yes", reason: "R", message: "", lastTransitionTime: "yesterday" }] } }), [
       'status.conditions[0].status: must be one of "True", "False", "Unknown", got "Yes"',
       'status.conditions[0].lastTransitionTime: must be in date-time format (RFC 3339, e.g. 2026-01-31T12:00:00Z), got "yesterday"',
