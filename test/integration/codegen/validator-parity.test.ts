@@ -38,7 +38,8 @@ const cases: [string, Record<string, unknown>, boolean][] = [
   ["neither password nor passwordSecretRef", doc("neither", { database: "d", storage_size: "1Gi" }), false],
   ["empty image", doc("empty-image", { ...ORIGINAL, image: "" }), false],
   ["storageClassName not a DNS subdomain", doc("bad-class", { ...ORIGINAL, storageClassName: "Fast_SSD" }), false],
-  ["a name too long for the children", doc("m".repeat(53), ORIGINAL), false],
+  ["a name too long for the children", doc("m".repeat(52), ORIGINAL), false],
+  ["the longest name the children allow", doc("m".repeat(51), ORIGINAL), true],
   ["a name that cannot name a Service", doc("1mysql", ORIGINAL), false],
 ];
 
