@@ -8,7 +8,9 @@
  *
  * The loop, in numbered steps (DESIGN.md, "The reconcile skeleton"):
  *  1. read the resource from the cache (gone → done);
- *  2. being deleted → `finalize` (backup); remove the finalizer only when it reports done;
+ *  2. being deleted → `finalize` (backup); remove the finalizer only when it reports done (no
+ *     status then: the object goes away); while it waits or failed, status as in step 6 (the
+ *     hook's facts, conditions, message, observedGeneration; never appliedSpec);
  *     else make sure the finalizer is present;
  *  3. ask the pure `desired(resource)` for the owned children;
  *  4. apply them (server-side apply, one field manager, owner references set here);
@@ -20,6 +22,7 @@
  *  7. return done, or requeue after the delay a hook asked for.
  */
 import type { KubernetesObject, V1ObjectMeta } from "@kubernetes/client-node";
+import { isNotFound } from "./kube-rest.ts";
 import { describeError } from "./logger.ts";
 import { NotLeaderError } from "./reconcile-context.ts";
 import { changedFields, computeStatusPatch, LoopReason } from "./reconcile-status.ts";
@@ -177,7 +180,15 @@ export abstract class ResourceReconciler<R extends CustomResource<unknown, Stand
         ctx.events.normal(deleting, "Finalized", result.message ?? "finalizer removed");
         return {};
       }
-      return finish(deleting, result, undefined, ctx);
+      // Held: status says why, with the hook's facts (e.g. how far a backup got, why it failed).
+      try {
+        return await finish(deleting, result, undefined, ctx);
+      } catch (error) {
+        // Gone meanwhile (someone removed the finalizer by hand): nothing left to report or retry.
+        if (!isNotFound(error)) throw error;
+        ctx.log.info("the resource was removed while its finalizer was held", { reason: result.reason });
+        return {};
+      }
     }
     if (!(resource.metadata.finalizers ?? []).includes(this.finalizer)) resource = await ctx.addFinalizer(resource, this.finalizer);
     const current = resource;

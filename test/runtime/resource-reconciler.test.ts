@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { findCondition } from "../../src/runtime/conditions.ts";
+import { KubeApiError } from "../../src/runtime/kube-rest.ts";
 import {
   done,
   failed,
@@ -18,6 +19,7 @@ import {
 
 interface GadgetStatus extends StandardStatus {
   restoredFrom?: string;
+  cleanup?: { job: string; progress?: string; failure?: string };
 }
 type Gadget = CustomResource<{ size: string; color: string }, GadgetStatus>;
 
@@ -240,6 +242,74 @@ test("deletion: finalize until done, then remove the finalizer; no children appl
   assert.equal(ctx.journal.at(-1), "removeFinalizer example.test/cleanup");
   assert.deepEqual(r.hookCalls, ["finalize", "finalize", "finalize"]);
   assert.ok(!ctx.journal.some((j) => j.startsWith("apply")));
+});
+
+test("deletion: while the finalizer is held, status carries finalize's facts, conditions, message and observedGeneration", async () => {
+  const ctx = new FakeContext(gadget({ finalizers: ["example.test/cleanup"], deleting: true, status: reconciledStatus("2026-01-01T00:00:00Z"), generation: 3 }));
+  const r = new GadgetReconciler();
+  r.finalizeResult = waitFor(2000, "CleanupRunning", "cleanup-g1 runs", { cleanup: { job: "cleanup-g1", progress: "started" } });
+  assert.deepEqual(await r.reconcile(request, ctx), { requeueAfterMs: 2000 });
+  const waiting = ctx.statuses[0];
+  assert.deepEqual(waiting?.cleanup, { job: "cleanup-g1", progress: "started" });
+  assert.equal(waiting?.message, "cleanup-g1 runs");
+  assert.equal(waiting?.observedGeneration, 3);
+  assert.equal(waiting?.appliedSpec, undefined, "deletion never records appliedSpec");
+  assert.deepEqual(
+    conditionsOf(waiting).map((c) => [c.type, c.status, c.reason, c.message]),
+    [
+      ["Ready", "False", "CleanupRunning", "cleanup-g1 runs"],
+      ["Progressing", "True", "CleanupRunning", "cleanup-g1 runs"],
+      ["Degraded", "False", "AsExpected", ""],
+    ],
+  );
+  assert.deepEqual(ctx.eventLog, ["Normal CleanupRunning: cleanup-g1 runs"]);
+
+  ctx.object = { ...structuredClone(ctx.object!), status: { ...ctx.object!.status, ...(waiting as GadgetStatus) } };
+  r.finalizeResult = failed("CleanupFailed", "cleanup-g1 failed: disk full", { cleanup: { job: "cleanup-g1", failure: "disk full" } });
+  await assert.rejects(r.reconcile(request, ctx), ReconcileFailedError);
+  const failing = ctx.statuses[1];
+  assert.deepEqual(failing?.cleanup, { job: "cleanup-g1", failure: "disk full" });
+  assert.equal(failing?.message, "cleanup-g1 failed: disk full");
+  assert.equal(findCondition(conditionsOf(failing), "Degraded")?.status, "True");
+  assert.equal(findCondition(conditionsOf(failing), "Degraded")?.reason, "CleanupFailed");
+  assert.equal(findCondition(conditionsOf(failing), "Progressing")?.status, "False");
+  assert.equal(ctx.eventLog.at(-1), "Warning CleanupFailed: cleanup-g1 failed: disk full");
+  assert.ok(!ctx.journal.some((j) => j.startsWith("removeFinalizer")), "the finalizer is still held");
+});
+
+test("deletion held, but the resource is gone by the status write (finalizer removed by hand): done, no retry", async () => {
+  for (const result of [waitFor<GadgetStatus>(2000, "CleanupRunning", "cleanup-g1 runs"), failed<GadgetStatus>("CleanupFailed", "disk full")]) {
+    const ctx = new FakeContext(gadget({ finalizers: ["example.test/cleanup"], deleting: true, status: reconciledStatus("2026-01-01T00:00:00Z") }));
+    ctx.patchStatus = async () => {
+      throw new KubeApiError(404, 'gadgets.example.test "g1" not found', { reason: "NotFound" });
+    };
+    const r = new GadgetReconciler();
+    r.finalizeResult = result;
+    assert.deepEqual(await r.reconcile(request, ctx), {}, result.kind);
+    assert.deepEqual(ctx.eventLog, [], "nothing to announce on an object that is gone");
+  }
+});
+
+test("deletion held: any other failure of the status write propagates (retried with back-off)", async () => {
+  const ctx = new FakeContext(gadget({ finalizers: ["example.test/cleanup"], deleting: true, status: reconciledStatus("2026-01-01T00:00:00Z") }));
+  ctx.patchStatus = async () => {
+    throw new KubeApiError(500, "etcdserver: request timed out", {});
+  };
+  const r = new GadgetReconciler();
+  r.finalizeResult = waitFor(2000, "CleanupRunning", "cleanup-g1 runs");
+  await assert.rejects(r.reconcile(request, ctx), /timed out/);
+});
+
+test("deletion done: the finalizer goes, no status write (the object is going away), even when it is already gone", async () => {
+  const ctx = new FakeContext(gadget({ finalizers: ["example.test/cleanup"], deleting: true, status: reconciledStatus("2026-01-01T00:00:00Z") }));
+  ctx.patchStatus = async () => {
+    throw new KubeApiError(404, 'gadgets.example.test "g1" not found', { reason: "NotFound" });
+  };
+  const r = new GadgetReconciler();
+  r.finalizeResult = done("cleaned up", { cleanup: { job: "cleanup-g1", progress: "finished" } });
+  assert.deepEqual(await r.reconcile(request, ctx), {});
+  assert.deepEqual(ctx.journal, ["removeFinalizer example.test/cleanup"]);
+  assert.deepEqual(ctx.eventLog, ["Normal Finalized: cleaned up"]);
 });
 
 test("deletion without our finalizer does nothing", async () => {

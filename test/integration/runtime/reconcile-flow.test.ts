@@ -8,8 +8,17 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { startControlPlane, type ControlPlane } from "../../../src/envtest/index.ts";
 import { createJsonLogger, Manager } from "../../../src/runtime/index.ts";
-import { configMapKind, WidgetReconciler, widgetType } from "../../fixtures/runtime/widget-reconciler.ts";
+import { waitFor, type HookResult } from "../../../src/runtime/index.ts";
+import { configMapKind, WidgetReconciler, widgetType, type Widget, type WidgetStatus } from "../../fixtures/runtime/widget-reconciler.ts";
 import { condition, eventually, metricValue, WidgetClient, widgetCrdPath } from "./helpers.ts";
+
+/** The fixture, whose finalize also hands a status fact to the loop while it holds deletion. */
+class FactfulWidgetReconciler extends WidgetReconciler {
+  override async finalize(widget: Widget): Promise<HookResult<WidgetStatus>> {
+    const result = await super.finalize(widget);
+    return result.kind === "wait" ? waitFor(result.afterMs, result.reason, result.message, { configMap: `${widget.metadata.name}-data (deletion held)` }) : result;
+  }
+}
 
 describe("integration: runtime against a real API server", { timeout: 240_000 }, () => {
   let plane: ControlPlane;
@@ -30,7 +39,7 @@ describe("integration: runtime against a real API server", { timeout: 240_000 },
       probeHost: "127.0.0.1",
       logger: createJsonLogger({ level: "debug", write: (line) => logLines.push(JSON.parse(line) as Record<string, unknown>) }),
     });
-    manager.addController({ name: "widget", resourceType: widgetType, owns: [configMapKind], reconciler: new WidgetReconciler("in-process"), concurrency: 2 });
+    manager.addController({ name: "widget", resourceType: widgetType, owns: [configMapKind], reconciler: new FactfulWidgetReconciler("in-process"), concurrency: 2 });
     running = manager.start();
   });
 
@@ -121,6 +130,9 @@ describe("integration: runtime against a real API server", { timeout: 240_000 },
     assert.ok(held.metadata.deletionTimestamp, "marked for deletion");
     assert.deepEqual(held.metadata.finalizers, ["fixtures.runtime.test/finalizer"]);
     assert.equal(condition(held, "Progressing")?.status, "True");
+    assert.equal(held.status?.configMap, "alpha-data (deletion held)", "finalize's status facts are written while deletion is held");
+    assert.equal(held.status?.message, "spec.holdDeletion is true");
+    assert.equal(held.status?.observedGeneration, held.metadata.generation);
     await widgets.patchSpec("alpha", { holdDeletion: false });
     await eventually("alpha gone", async () => (await widgets.get("alpha")) === undefined);
   });
