@@ -25,7 +25,7 @@ export { Manager, LeadershipLostError, type ManagerOptions, type LeaderElectionO
 export { Controller, kindInfoOf, objectKey, ownerKeys, parseKey, type ControllerOptions } from "./controller.ts";
 export { findCondition, isConditionTrue, mergeConditions, setCondition, formatConditionTime, type ConditionUpdate } from "./conditions.ts";
 export { computeStatusPatch, changedFields, ConditionType, LoopReason } from "./reconcile-status.ts";
-export { ObjectWriter, NotLeaderError, controllerReference, createReconcileContext } from "./reconcile-context.ts";
+export { ObjectWriter, AlreadyOwnedError, NotLeaderError, controllerReference, createReconcileContext } from "./reconcile-context.ts";
 export { KubeRest, KubeApiError, isConflict, isNotFound, resourcePath, splitApiVersion, PatchType, type KindInfo } from "./kube-rest.ts";
 export { Informer, type InformerEvent, type InformerEventType, type InformerOptions } from "./informer.ts";
 export { InformerCache } from "./cache-reader.ts";

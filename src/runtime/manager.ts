@@ -122,6 +122,12 @@ export class Manager {
       onWritten: (object) => {
         if (object.apiVersion !== undefined && object.kind !== undefined) this.cache.informerFor(object.apiVersion, object.kind)?.observeWrite(object);
       },
+      readCache: (apiVersion, kind, namespace, name) => {
+        // A miss only means absent in a synced cache that watches the object's namespace.
+        const informer = this.cache.informerFor(apiVersion, kind);
+        const watched = namespace === undefined || options.namespace === undefined || options.namespace === namespace;
+        return informer?.synced === true && watched ? { object: informer.get(namespace, name) } : undefined;
+      },
     });
   }
 

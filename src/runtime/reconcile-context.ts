@@ -16,6 +16,30 @@ export class NotLeaderError extends Error {
   }
 }
 
+/**
+ * Thrown by an apply with an owner when the object exists and another object (another uid) is its
+ * controller: controller-runtime's `AlreadyOwnedError`. Forced server-side apply with our field
+ * manager would otherwise replace that owner reference and silently adopt, e.g., the children of an
+ * earlier resource of the same name that the garbage collector has not removed yet. Thrown, the
+ * reconcile is retried with back-off and converges once the collector deleted the old object.
+ */
+export class AlreadyOwnedError extends Error {
+  /** The object that was not applied, as `Kind namespace/name`. */
+  readonly object: string;
+  /** The controller owner reference it carries. */
+  readonly controller: V1OwnerReference;
+
+  constructor(object: string, controller: V1OwnerReference, owner: V1OwnerReference) {
+    super(
+      `${object} is controlled by ${controller.kind} ${controller.name} (uid ${controller.uid}), not by ${owner.kind} ${owner.name} (uid ${owner.uid}); ` +
+        `not adopted: waiting for the garbage collector to delete it once its owner is gone (retried with back-off)`,
+    );
+    this.name = "AlreadyOwnedError";
+    this.object = object;
+    this.controller = controller;
+  }
+}
+
 /** Options of {@link ObjectWriter}. */
 export interface ObjectWriterOptions {
   readonly rest: KubeRest;
@@ -27,6 +51,12 @@ export interface ObjectWriterOptions {
   readonly conflictRetries?: number;
   /** Receives the server's answer to every successful write (the manager feeds it to the informer cache). */
   readonly onWritten?: (object: KubernetesObject) => void;
+  /**
+   * Reads the informer cache of a kind for the owner check of {@link ObjectWriter.apply}: `undefined`
+   * when the kind is not cached (or not synced yet), then the object is read from the API server;
+   * otherwise `{ object }`, with `object` undefined when the cache has no such object.
+   */
+  readonly readCache?: (apiVersion: string, kind: string, namespace: string | undefined, name: string) => { readonly object: KubernetesObject | undefined } | undefined;
 }
 
 type ObjectRef = { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string } };
@@ -80,11 +110,35 @@ export class ObjectWriter {
       // Kubernetes ignores (and the garbage collector complains about) an owner in another
       // namespace, or a namespaced owner of a cluster-scoped object: such children stay unowned.
       const valid = ownerNamespace === undefined || (info.namespaced && meta.namespace === ownerNamespace);
-      if (valid) meta.ownerReferences = [...(meta.ownerReferences ?? []).filter((r) => r.uid !== ref.uid), ref];
-      else log?.debug("owner reference not set: owner and child cannot be related across namespaces", { child: `${object.kind}/${meta.name}` });
+      if (valid) {
+        await this.#refuseForeignController(body, ref);
+        meta.ownerReferences = [...(meta.ownerReferences ?? []).filter((r) => r.uid !== ref.uid), ref];
+      } else log?.debug("owner reference not set: owner and child cannot be related across namespaces", { child: `${object.kind}/${meta.name}` });
     }
     const path = await rest.pathOf(body);
     return this.#written(await rest.request<T>("PATCH", path, { body, contentType: PatchType.apply, query: { fieldManager: this.#options.fieldManager, force: true } }));
+  }
+
+  /** Throws {@link AlreadyOwnedError} when the existing object (cache, else API server) has a controller other than `ref`. */
+  async #refuseForeignController(body: KubernetesObject, ref: V1OwnerReference): Promise<void> {
+    const apiVersion = body.apiVersion ?? "";
+    const kind = body.kind ?? "";
+    const namespace = body.metadata?.namespace;
+    const name = body.metadata?.name ?? "";
+    const cached = this.#options.readCache?.(apiVersion, kind, namespace, name);
+    let existing = cached?.object;
+    if (cached === undefined) {
+      try {
+        existing = await this.#options.rest.get<KubernetesObject>(await this.#options.rest.pathOf(body));
+      } catch (error) {
+        // Absent: the apply creates it, with our owner.
+        if (!isNotFound(error)) throw error;
+      }
+    }
+    const controller = existing?.metadata?.ownerReferences?.find((r) => r.controller === true);
+    if (controller !== undefined && controller.uid !== ref.uid) {
+      throw new AlreadyOwnedError(`${kind} ${namespace === undefined ? "" : `${namespace}/`}${name}`, controller, ref);
+    }
   }
 
   /** Deletes; an absent object is fine. */

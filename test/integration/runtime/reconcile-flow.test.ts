@@ -137,6 +137,48 @@ describe("integration: runtime against a real API server", { timeout: 240_000 },
     await eventually("alpha gone", async () => (await widgets.get("alpha")) === undefined);
   });
 
+  test("a child controlled by an earlier owner of the same name is not adopted: Degraded until the garbage collector removes it", async () => {
+    // What the garbage collector has not removed yet (this control plane runs none): the child a
+    // deleted Widget "gamma" with another uid got from this controller, i.e. applied by the same
+    // field manager, whose next apply would otherwise simply replace the owner reference.
+    const earlier = { apiVersion: "fixtures.runtime.test/v1", kind: "Widget", name: "gamma", uid: "00000000-0000-0000-0000-00000000dead", controller: true, blockOwnerDeletion: true };
+    const { PatchStrategy, setHeaderOptions } = await import("@kubernetes/client-node");
+    await widgets.core.patchNamespacedConfigMap(
+      {
+        namespace: "flow",
+        name: "gamma-data",
+        fieldManager: "widget-fixture",
+        force: true,
+        body: {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name: "gamma-data", namespace: "flow", ownerReferences: [earlier], labels: { "app.kubernetes.io/managed-by": "widget-fixture" } },
+          data: { message: "from the earlier gamma" },
+        },
+      },
+      setHeaderOptions("Content-Type", PatchStrategy.ServerSideApply),
+    );
+    await widgets.create("gamma", { message: "new gamma" });
+    const refused = await eventually("gamma Degraded", async () => {
+      const w = await widgets.get("gamma");
+      return condition(w, "Degraded")?.status === "True" ? w : undefined;
+    });
+    assert.equal(condition(refused, "Degraded")?.reason, "ApplyFailed");
+    assert.match(refused.status?.message ?? "", /ConfigMap flow\/gamma-data is controlled by Widget gamma \(uid 00000000-0000-0000-0000-00000000dead\).*garbage collector/);
+    const kept = await widgets.configMap("gamma-data");
+    assert.deepEqual(kept?.metadata?.ownerReferences?.map((r) => r.uid), [earlier.uid], "the earlier owner's reference is untouched");
+    assert.equal(kept?.data?.message, "from the earlier gamma");
+    // The garbage collector's part: the earlier child goes, and the new gamma converges.
+    await widgets.core.deleteNamespacedConfigMap({ namespace: "flow", name: "gamma-data" });
+    const ready = await eventually("gamma Ready", async () => {
+      const w = await widgets.get("gamma");
+      return condition(w, "Ready")?.status === "True" ? w : undefined;
+    }, 45_000);
+    const adopted = await widgets.configMap("gamma-data");
+    assert.deepEqual(adopted?.metadata?.ownerReferences?.map((r) => r.uid), [ready.metadata.uid]);
+    assert.equal(adopted?.data?.message, "new gamma");
+  });
+
   test("probes and metrics", async () => {
     assert.equal((await probe("/healthz")).status, 200);
     assert.equal((await probe("/readyz")).status, 200);
@@ -181,7 +223,7 @@ describe("integration: runtime against a real API server", { timeout: 240_000 },
     assert.ok(reconcileLines.length > 0);
     for (const line of reconcileLines) {
       assert.equal(line.controller, "widget", JSON.stringify(line));
-      assert.match(String(line.key), /^flow\/(alpha|beta)$/, JSON.stringify(line));
+      assert.match(String(line.key), /^flow\/(alpha|beta|gamma)$/, JSON.stringify(line));
     }
   });
 });
