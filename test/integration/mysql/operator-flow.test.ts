@@ -15,25 +15,16 @@ import type { MySQL } from "../../../generated/mysql-models.ts";
 import { secretValue } from "../../../src/mysql/desired/index.ts";
 import { createMySQLOperator } from "../../../src/mysql/operator.ts";
 import { createJsonLogger, type Manager } from "../../../src/runtime/index.ts";
+import { eventually as pollUntil } from "../../helpers/eventually.ts";
 import { kubectl, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
 
 const NS = "default";
 const NAME = "mysql-instance";
 const CR = join(REPO_ROOT, "deploy/cr.yaml");
 
-async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await sleep(250);
-  }
+/** The MySQL flow waits on Jobs and rollouts: longer than the runtime tests. */
+function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
+  return pollUntil(what, check, timeoutMs, 250);
 }
 
 async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {

@@ -1,5 +1,4 @@
 /** Shared helpers of the runtime's integration tests (real control plane, fixture Widget kind). */
-import { setTimeout as sleep } from "node:timers/promises";
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type V1ConfigMap, type CoreV1Event } from "@kubernetes/client-node";
 import type { Widget } from "../../fixtures/runtime/widget-reconciler.ts";
 
@@ -9,21 +8,7 @@ export const widgetCrdPath = new URL("../../fixtures/runtime/widget-crd.yaml", i
 /** Absolute path of the fixture controller program. */
 export const widgetControllerPath = new URL("../../fixtures/runtime/widget-controller.ts", import.meta.url).pathname;
 
-/** Polls `check` until it returns a value other than undefined/false, or fails with the last error after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await sleep(intervalMs);
-  }
-}
+export { eventually } from "../../helpers/eventually.ts";
 
 /** Test-side client for Widgets and ConfigMaps, independent of the runtime under test. */
 export class WidgetClient {
