@@ -185,19 +185,22 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     if (password !== undefined) return password;
     await this.ensureBackupStorage(resource, ctx);
     const outcome = this.job(resource, ctx, names.backupJob);
+    // While deletion is held, status names the Job to look at (`kubectl describe` / `kubectl logs job/…`).
+    const backupUnderWay = { backup: { job: names.backupJob } };
     switch (outcome.state) {
       case "absent":
         await ctx.apply(buildBackupJob(resource, aside), { owner: resource });
-        return this.waitFor(POLL_MS, "BackingUp", `${names.backupJob} dumps the database into ${names.backupClaim}${aside === undefined ? "" : `, directory ${aside}`}`);
+        return this.waitFor(POLL_MS, "BackingUp", `${names.backupJob} dumps the database into ${names.backupClaim}${aside === undefined ? "" : `, directory ${aside}`}`, backupUnderWay);
       case "foreign":
         await ctx.delete(jobReference(resource, names.backupJob), { propagationPolicy: "Background" });
         return this.waitFor(POLL_MS, "BackingUp", `removing ${names.backupJob} left by an earlier resource of this name`);
       case "running":
-        return this.waitFor(POLL_MS, "BackingUp", `${names.backupJob} dumps the database into ${names.backupClaim}`);
+        return this.waitFor(POLL_MS, "BackingUp", `${names.backupJob} dumps the database into ${names.backupClaim}`, backupUnderWay);
       case "failed":
         return this.failed(
           "BackupFailed",
           `${names.backupJob} failed (${outcome.reason}: ${outcome.message}); the resource is kept until a backup succeeds. Fix the cause and delete the Job to retry, or remove the finalizer ${this.finalizer} from this resource and from ${names.dataClaim} to give the backup up.`,
+          backupUnderWay,
         );
       case "succeeded": {
         const completedAt = outcome.completedAt ?? new Date().toISOString();

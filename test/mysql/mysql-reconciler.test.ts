@@ -116,6 +116,7 @@ test("finalize: a failed backup keeps the finalizer (failed) and says how to go 
   const result = await reconciler.finalize(resource, ctx);
   assert.equal(result.kind, "failed");
   assert.equal(result.kind === "failed" && result.reason, "BackupFailed");
+  assert.deepEqual(result.status, { backup: { job: "backup-mysql-instance-job" } }, "status names the failed Job while deletion is held");
   assert.match(result.kind === "failed" ? result.message : "", /delete the Job to retry, or remove the finalizer otus\.homework\/backup from this resource and from mysql-instance-pvc/);
 
   const never = recordingContext();
@@ -312,6 +313,7 @@ test("finalize: a password change under way finishes (and is recorded) before th
   put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "passwd-mysql-instance-job")!, "Complete"));
   const backingUp = await reconciler.finalize(resource, ctx);
   assert.equal(backingUp.kind === "wait" && backingUp.reason, "BackingUp");
+  assert.deepEqual(backingUp.status, { backup: { job: "backup-mysql-instance-job" } });
   assert.equal(secretValue(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-credentials"), "password"), "pw-2", "the backup connects with the password the server has");
 });
 
