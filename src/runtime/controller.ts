@@ -70,11 +70,19 @@ export function onlyStatusChanged(previous: KubernetesObject, next: KubernetesOb
   if (a?.generation === undefined || a.generation !== b?.generation) return false;
   if ((a.deletionTimestamp ?? undefined) !== undefined || (b.deletionTimestamp ?? undefined) !== undefined) return false;
   return (
-    isDeepStrictEqual(a.labels ?? {}, b.labels ?? {}) &&
-    isDeepStrictEqual(a.annotations ?? {}, b.annotations ?? {}) &&
-    isDeepStrictEqual(a.finalizers ?? [], b.finalizers ?? []) &&
-    isDeepStrictEqual(a.ownerReferences ?? [], b.ownerReferences ?? [])
+    sameValue(a.labels, b.labels, emptyRecord) &&
+    sameValue(a.annotations, b.annotations, emptyRecord) &&
+    sameValue(a.finalizers, b.finalizers, emptyList) &&
+    sameValue(a.ownerReferences, b.ownerReferences, emptyList)
   );
+}
+
+const emptyRecord = Object.freeze({});
+const emptyList = Object.freeze([]);
+
+/** Deep equality with absent read as `empty`; the common cases (both absent, same reference) skip the deep walk, which runs on every update event. */
+function sameValue(a: unknown, b: unknown, empty: unknown): boolean {
+  return a === b || isDeepStrictEqual(a ?? empty, b ?? empty);
 }
 
 /** What a controller needs from its manager. */

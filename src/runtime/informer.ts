@@ -391,12 +391,15 @@ export class Informer {
     const previous = objects.get(name);
     // The cache took a write's answer ahead of the watch (observeWrite): the watch's older versions
     // before it are skipped, not rolled back to, until the watch has caught up.
-    const key = `${ns}/${name}`;
-    const ahead = this.#ahead.get(key);
-    if (ahead !== undefined) {
-      const next = integerVersion(object.metadata?.resourceVersion);
-      if (next !== undefined && next < ahead) return;
-      this.#ahead.delete(key);
+    // (Checked only when some write is ahead: this runs for every event.)
+    if (this.#ahead.size > 0) {
+      const key = `${ns}/${name}`;
+      const ahead = this.#ahead.get(key);
+      if (ahead !== undefined) {
+        const next = integerVersion(object.metadata?.resourceVersion);
+        if (next !== undefined && next < ahead) return;
+        this.#ahead.delete(key);
+      }
     }
     if (previous !== undefined && previous.metadata?.resourceVersion === object.metadata?.resourceVersion) return;
     objects.set(name, object);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
 import { InformerCache } from "../../src/runtime/cache-reader.ts";
-import { Controller, objectKey, ownerKeys, parseKey } from "../../src/runtime/controller.ts";
+import { Controller, objectKey, onlyStatusChanged, ownerKeys, parseKey } from "../../src/runtime/controller.ts";
 import type { Informer, InformerEvent } from "../../src/runtime/informer.ts";
 import { KubeRest, type KindInfo } from "../../src/runtime/kube-rest.ts";
 import { createJsonLogger } from "../../src/runtime/logger.ts";
@@ -174,4 +174,17 @@ test("controller: an update of the primary that changed only its status (our own
   await sleep(30);
   await controller.stop(1000);
   assert.deepEqual(seen.sort(), ["deleted", "finalizer", "label", "no-generation", "spec"]);
+});
+
+test("onlyStatusChanged: absent and empty metadata lists/maps are equal, equal copies are equal, any difference in them is a change", () => {
+  const at = (metadata: KubernetesObject["metadata"]): KubernetesObject => ({ apiVersion: "v1", kind: "X", metadata: { name: "x", generation: 1, ...metadata } });
+  assert.equal(onlyStatusChanged(at({}), at({ labels: {}, annotations: {}, finalizers: [], ownerReferences: [] })), true);
+  assert.equal(onlyStatusChanged(at({ labels: {} }), at({})), true);
+  const owner = { apiVersion: "a/v1", kind: "K", name: "o", uid: "u", controller: true };
+  assert.equal(onlyStatusChanged(at({ labels: { a: "b" }, finalizers: ["f"], ownerReferences: [owner] }), at({ labels: { a: "b" }, finalizers: ["f"], ownerReferences: [{ ...owner }] })), true);
+  assert.equal(onlyStatusChanged(at({ labels: { a: "b" } }), at({ labels: { a: "c" } })), false);
+  assert.equal(onlyStatusChanged(at({ annotations: { a: "b" } }), at({})), false);
+  assert.equal(onlyStatusChanged(at({}), at({ finalizers: ["f"] })), false);
+  assert.equal(onlyStatusChanged(at({ ownerReferences: [owner] }), at({ ownerReferences: [{ ...owner, controller: false }] })), false);
+  assert.equal(onlyStatusChanged(at({}), at({ generation: 2 })), false);
 });
