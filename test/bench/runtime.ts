@@ -5,7 +5,7 @@
  * uses) so that peak RSS is its own.
  *
  * Phases, per consumer: (1) start → every object listed (bare) / reconciled (runtime);
- * (2) the parent updates every object once (32 in flight) → every update seen (bare) /
+ * (2) after a pause (`BENCH_SETTLE_MS`, 1 s) for the watch to connect, the parent updates every object once (32 in flight) → every update seen (bare) /
  * reconciled (runtime). Printed: objects/s, events/s, latency from update sent to processed
  * (p50/p99), CPU per event, peak RSS; then the runtime pipeline's CPU per event with the
  * network taken out. Figures only; nothing is asserted.
@@ -23,6 +23,8 @@ import { createInterface } from "node:readline";
 import { CustomObjectsApi, KubeConfig, Watch, type KubernetesObject } from "@kubernetes/client-node";
 
 const N = Number(process.env.BENCH_N ?? 2000);
+/** Pause between a child's `listed` and its update phase, for its watch to connect. */
+const settleMs = Number(process.env.BENCH_SETTLE_MS ?? 1000);
 const namespace = "bench";
 const group = "fixtures.runtime.test";
 const widgetType = { group, version: "v1", plural: "widgets", kind: "Widget", namespaced: true } as const;
@@ -61,7 +63,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** A V8 CPU profiler (main thread) that writes `path` when stopped. */
-async function startableProfiler(path: string): Promise<{ start(): void; stop(): Promise<void> }> {
+async function startableProfiler(path: string): Promise<{ start(): Promise<unknown>; stop(): Promise<void> }> {
   const { Session } = await import("node:inspector/promises");
   const session = new Session();
   session.connect();
@@ -69,7 +71,7 @@ async function startableProfiler(path: string): Promise<{ start(): void; stop():
   await session.post("Profiler.setSamplingInterval", { interval: 100 });
   let started: Promise<unknown> | undefined;
   return {
-    start: () => void (started = session.post("Profiler.start")),
+    start: () => (started = session.post("Profiler.start")),
     async stop() {
       await started;
       const { profile } = await session.post("Profiler.stop");
@@ -116,10 +118,18 @@ async function runChild(mode: Mode, kubeconfigPath: string, round: string): Prom
       if (listedNames.size === N) {
         listed = true;
         listMs = performance.now() - started;
-        cpuAtUpdates = process.cpuUsage();
-        threadCpuAtUpdates = process.threadCpuUsage();
-        gcObserver.observe({ entryTypes: ["gc"] });
-        profiler?.start();
+        // The update phase is measured from the parent's "go" (sent once the watch has had time to
+        // connect): the runtime reports `listed` before its informer opened the watch, the bare loop
+        // after, and a watch's set-up (a TLS context per connection) is not per-event work.
+        process.stdin.once("data", () => {
+          void (async () => {
+            await profiler?.start();
+            cpuAtUpdates = process.cpuUsage();
+            threadCpuAtUpdates = process.threadCpuUsage();
+            gcObserver.observe({ entryTypes: ["gc"] });
+            process.stdout.write(JSON.stringify({ ready: true }) + "\n");
+          })();
+        });
         process.stdout.write(JSON.stringify({ listed: true }) + "\n");
       }
       return;
@@ -229,8 +239,10 @@ async function measure(mode: Mode, round: number, childEntry: string, kubeconfig
   const names = Array.from({ length: N }, (_, i) => `w${String(i).padStart(5, "0")}`);
   await new Promise<void>((resolve, reject) => {
     lines.on("line", (line) => {
-      const message = JSON.parse(line) as { listed?: boolean } & Partial<ChildReport>;
+      const message = JSON.parse(line) as { listed?: boolean; ready?: boolean } & Partial<ChildReport>;
       if (message.listed === true) {
+        setTimeout(() => child.stdin.write("go\n"), settleMs);
+      } else if (message.ready === true) {
         void inParallel(names, 32, async (name) => {
           await rest.request("PATCH", `${collectionPath}/${name}`, { body: { spec: { message: `${mode}${round}:${name}:${Date.now()}` } }, contentType: "application/merge-patch+json" });
         }).catch(reject);
