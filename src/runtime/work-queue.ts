@@ -72,14 +72,7 @@ export class WorkQueue {
     this.#observer.added?.(key, false);
     this.#dirty.set(key, performance.now());
     if (this.#processing.has(key)) return;
-    const waiter = this.#waiters.shift();
-    if (waiter !== undefined) {
-      this.#take(key);
-      waiter(key);
-      return;
-    }
-    this.#queue.push(key);
-    this.#observer.depth?.(this.#queue.length);
+    this.#makeReady(key);
   }
 
   /** Queues `key` after `delayMs`; an earlier pending schedule of the same key wins. */
@@ -142,16 +135,19 @@ export class WorkQueue {
   /** Releases `key`; if it was added while being processed, it is queued again. */
   done(key: string): void {
     this.#processing.delete(key);
-    if (this.#dirty.has(key) && !this.#shuttingDown) {
-      const waiter = this.#waiters.shift();
-      if (waiter !== undefined) {
-        this.#take(key);
-        waiter(key);
-        return;
-      }
-      this.#queue.push(key);
-      this.#observer.depth?.(this.#queue.length);
+    if (this.#dirty.has(key) && !this.#shuttingDown) this.#makeReady(key);
+  }
+
+  /** Hands `key` to a waiting worker, or queues it when every worker is busy. */
+  #makeReady(key: string): void {
+    const waiter = this.#waiters.shift();
+    if (waiter !== undefined) {
+      this.#take(key);
+      waiter(key);
+      return;
     }
+    this.#queue.push(key);
+    this.#observer.depth?.(this.#queue.length);
   }
 
   /** Stops handing out keys: waiting workers get `undefined`, timers are dropped, new adds are ignored. */
