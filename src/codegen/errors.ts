@@ -37,7 +37,12 @@ export function formatProblems(file: string, problems: readonly SchemaProblem[])
 
 /** Splits a JSON pointer into its segments (RFC 6901 unescaping). */
 export function fromPointer(pointer: string): string[] {
-  return pointer === "" ? [] : pointer.slice(1).split("/").map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"));
+  return pointer === ""
+    ? []
+    : pointer
+        .slice(1)
+        .split("/")
+        .map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"));
 }
 
 /** Builds a JSON pointer from path segments, escaping `~` and `/` as RFC 6901 requires. */

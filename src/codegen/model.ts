@@ -151,11 +151,16 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
   const plural = String(names.plural);
   const operator = asRecord(doc.operator);
   const own = asRecord(operator.resource);
-  const ownRules: RbacRule[] = [
-    { group, resources: [plural], verbs: sortVerbs(own.verbs as string[]), why: `the ${kind} resources themselves` },
-  ];
-  if (Array.isArray(own.status)) ownRules.push({ group, resources: [`${plural}/status`], verbs: sortVerbs(own.status as string[]), why: `the status subresource of ${kind}` });
-  if (Array.isArray(own.finalizers)) ownRules.push({ group, resources: [`${plural}/finalizers`], verbs: sortVerbs(own.finalizers as string[]), why: `the finalizers of ${kind} (owner references with blockOwnerDeletion)` });
+  const ownRules: RbacRule[] = [{ group, resources: [plural], verbs: sortVerbs(own.verbs as string[]), why: `the ${kind} resources themselves` }];
+  if (Array.isArray(own.status))
+    ownRules.push({ group, resources: [`${plural}/status`], verbs: sortVerbs(own.status as string[]), why: `the status subresource of ${kind}` });
+  if (Array.isArray(own.finalizers))
+    ownRules.push({
+      group,
+      resources: [`${plural}/finalizers`],
+      verbs: sortVerbs(own.finalizers as string[]),
+      why: `the finalizers of ${kind} (owner references with blockOwnerDeletion)`,
+    });
   const toRules = (list: unknown): RbacRule[] =>
     ((list as unknown[] | undefined) ?? []).map((raw) => {
       const r = asRecord(raw);

@@ -36,7 +36,8 @@ export const RUNTIME_MODULES = {
  */
 export function runtimeImportProblem(runtimeImport: string): string | undefined {
   if (runtimeImport.trim() === "") return "must not be empty";
-  if (/\.[cm]?[jt]s$/.test(runtimeImport)) return `names the runtime folder or package subpath (e.g. ../src/runtime or generator-mysqlop/runtime), not a file: ${runtimeImport}`;
+  if (/\.[cm]?[jt]s$/.test(runtimeImport))
+    return `names the runtime folder or package subpath (e.g. ../src/runtime or generator-mysqlop/runtime), not a file: ${runtimeImport}`;
   return undefined;
 }
 

@@ -12,12 +12,43 @@ import type { LoadedSchema } from "./load.ts";
 
 /** Keywords of apiextensions.k8s.io/v1 JSONSchemaProps that a CRD may carry. */
 const ALLOWED_KEYWORDS = new Set([
-  "description", "type", "format", "title", "default", "maximum", "exclusiveMaximum", "minimum",
-  "exclusiveMinimum", "maxLength", "minLength", "pattern", "maxItems", "minItems", "uniqueItems",
-  "multipleOf", "enum", "maxProperties", "minProperties", "required", "items", "allOf", "oneOf",
-  "anyOf", "not", "properties", "additionalProperties", "externalDocs", "example", "nullable",
-  "x-kubernetes-preserve-unknown-fields", "x-kubernetes-embedded-resource", "x-kubernetes-int-or-string",
-  "x-kubernetes-list-map-keys", "x-kubernetes-list-type", "x-kubernetes-map-type", "x-kubernetes-validations",
+  "description",
+  "type",
+  "format",
+  "title",
+  "default",
+  "maximum",
+  "exclusiveMaximum",
+  "minimum",
+  "exclusiveMinimum",
+  "maxLength",
+  "minLength",
+  "pattern",
+  "maxItems",
+  "minItems",
+  "uniqueItems",
+  "multipleOf",
+  "enum",
+  "maxProperties",
+  "minProperties",
+  "required",
+  "items",
+  "allOf",
+  "oneOf",
+  "anyOf",
+  "not",
+  "properties",
+  "additionalProperties",
+  "externalDocs",
+  "example",
+  "nullable",
+  "x-kubernetes-preserve-unknown-fields",
+  "x-kubernetes-embedded-resource",
+  "x-kubernetes-int-or-string",
+  "x-kubernetes-list-map-keys",
+  "x-kubernetes-list-type",
+  "x-kubernetes-map-type",
+  "x-kubernetes-validations",
 ]);
 
 /** Keywords JSONSchemaProps knows but a v1 CRD rejects. */
@@ -80,7 +111,11 @@ function defaultProblem(node: Json, path: (string | number)[]): SchemaProblem | 
   }
   if (check(value)) return undefined;
   const first = check.errors?.[0];
-  return { pointer: toPointer([...path, "default"]), rule: "structural/default-invalid", message: `default ${JSON.stringify(value)} does not satisfy its own schema: ${first ? `${first.instancePath || "value"} ${first.message}` : "invalid"}` };
+  return {
+    pointer: toPointer([...path, "default"]),
+    rule: "structural/default-invalid",
+    message: `default ${JSON.stringify(value)} does not satisfy its own schema: ${first ? `${first.instancePath || "value"} ${first.message}` : "invalid"}`,
+  };
 }
 
 function stripDefaults(node: unknown): unknown {
@@ -113,30 +148,70 @@ function walk(node: unknown, path: (string | number)[], ctx: WalkContext, intOrS
   for (const [key, value] of Object.entries(node)) {
     if (key.startsWith("x-mysqlop-")) {
       const want = MYSQLOP_EXTENSIONS[key];
-      if (want === undefined) ctx.problems.push({ pointer: toPointer([...path, key]), rule: "extension/unknown", message: `unknown generator extension "${key}"; known: ${Object.keys(MYSQLOP_EXTENSIONS).join(", ")}` });
+      if (want === undefined)
+        ctx.problems.push({
+          pointer: toPointer([...path, key]),
+          rule: "extension/unknown",
+          message: `unknown generator extension "${key}"; known: ${Object.keys(MYSQLOP_EXTENSIONS).join(", ")}`,
+        });
       else if (typeof value !== want) ctx.problems.push({ pointer: toPointer([...path, key]), rule: "extension/type", message: `"${key}" must be a ${want}` });
       continue;
     }
     if (FORBIDDEN_KEYWORDS.has(key)) {
-      ctx.problems.push({ pointer: toPointer([...path, key]), rule: "structural/forbidden-keyword", message: `"${key}" is not allowed in a CustomResourceDefinition schema` });
+      ctx.problems.push({
+        pointer: toPointer([...path, key]),
+        rule: "structural/forbidden-keyword",
+        message: `"${key}" is not allowed in a CustomResourceDefinition schema`,
+      });
     } else if (!ALLOWED_KEYWORDS.has(key)) {
-      ctx.problems.push({ pointer: toPointer([...path, key]), rule: "structural/unknown-keyword", message: `"${key}" is not an OpenAPI v3 keyword the Kubernetes API server accepts` });
+      ctx.problems.push({
+        pointer: toPointer([...path, key]),
+        rule: "structural/unknown-keyword",
+        message: `"${key}" is not an OpenAPI v3 keyword the Kubernetes API server accepts`,
+      });
     } else if (ctx.inJunctor && !intOrStringBranch && (JUNCTOR_FORBIDDEN.has(key) || key.startsWith("x-kubernetes-"))) {
-      ctx.problems.push({ pointer: toPointer([...path, key]), rule: "structural/junctor-keyword", message: `"${key}" may not be set inside allOf, anyOf, oneOf or not: only value validations are allowed there` });
+      ctx.problems.push({
+        pointer: toPointer([...path, key]),
+        rule: "structural/junctor-keyword",
+        message: `"${key}" may not be set inside allOf, anyOf, oneOf or not: only value validations are allowed there`,
+      });
     }
   }
-  if (node.uniqueItems === true) ctx.problems.push({ pointer: toPointer([...path, "uniqueItems"]), rule: "structural/forbidden-keyword", message: "uniqueItems: true is not allowed (quadratic cost); use x-kubernetes-list-type: set" });
-  if (node.additionalProperties === false) ctx.problems.push({ pointer: toPointer([...path, "additionalProperties"]), rule: "structural/forbidden-keyword", message: "additionalProperties: false is not allowed: the API server prunes unknown fields by itself" });
+  if (node.uniqueItems === true)
+    ctx.problems.push({
+      pointer: toPointer([...path, "uniqueItems"]),
+      rule: "structural/forbidden-keyword",
+      message: "uniqueItems: true is not allowed (quadratic cost); use x-kubernetes-list-type: set",
+    });
+  if (node.additionalProperties === false)
+    ctx.problems.push({
+      pointer: toPointer([...path, "additionalProperties"]),
+      rule: "structural/forbidden-keyword",
+      message: "additionalProperties: false is not allowed: the API server prunes unknown fields by itself",
+    });
   if (node.properties !== undefined && node.additionalProperties !== undefined) {
-    ctx.problems.push({ pointer: toPointer([...path, "additionalProperties"]), rule: "structural/properties-and-additionalProperties", message: "properties and additionalProperties are mutually exclusive" });
+    ctx.problems.push({
+      pointer: toPointer([...path, "additionalProperties"]),
+      rule: "structural/properties-and-additionalProperties",
+      message: "properties and additionalProperties are mutually exclusive",
+    });
   }
   checkKubernetesExtensions(node, path, ctx.problems);
   const lax = node["x-kubernetes-int-or-string"] === true || node["x-kubernetes-preserve-unknown-fields"] === true;
   if (!ctx.inJunctor) {
     if (node.type === undefined) {
-      if (!lax) ctx.problems.push({ pointer: here, rule: "structural/type-required", message: 'every schema node needs a non-empty "type" (object, array, string, integer, number or boolean)' });
+      if (!lax)
+        ctx.problems.push({
+          pointer: here,
+          rule: "structural/type-required",
+          message: 'every schema node needs a non-empty "type" (object, array, string, integer, number or boolean)',
+        });
     } else if (typeof node.type !== "string" || !TYPES.has(node.type)) {
-      ctx.problems.push({ pointer: toPointer([...path, "type"]), rule: "structural/type-valid", message: `"type" must be one of ${[...TYPES].join(", ")}, got ${JSON.stringify(node.type)}` });
+      ctx.problems.push({
+        pointer: toPointer([...path, "type"]),
+        rule: "structural/type-valid",
+        message: `"type" must be one of ${[...TYPES].join(", ")}, got ${JSON.stringify(node.type)}`,
+      });
     }
     if (node.default !== undefined) {
       const problem = defaultProblem(node, path);
@@ -148,7 +223,12 @@ function walk(node: unknown, path: (string | number)[], ctx: WalkContext, intOrS
   }
   if (node.required !== undefined && Array.isArray(node.required) && isObject(node.properties) && !ctx.inJunctor) {
     node.required.forEach((name, i) => {
-      if (typeof name === "string" && !(name in (node.properties as Json))) ctx.problems.push({ pointer: toPointer([...path, "required", i]), rule: "structural/required-unknown", message: `required field "${name}" is not declared in properties` });
+      if (typeof name === "string" && !(name in (node.properties as Json)))
+        ctx.problems.push({
+          pointer: toPointer([...path, "required", i]),
+          rule: "structural/required-unknown",
+          message: `required field "${name}" is not declared in properties`,
+        });
     });
   }
   if (Array.isArray(node["x-kubernetes-list-map-keys"]) && isObject(node.items)) {
@@ -157,23 +237,40 @@ function walk(node: unknown, path: (string | number)[], ctx: WalkContext, intOrS
     node["x-kubernetes-list-map-keys"].forEach((key, i) => {
       const prop = isObject(items.properties) ? items.properties[String(key)] : undefined;
       if (!required.includes(key) && !(isObject(prop) && prop.default !== undefined)) {
-        ctx.problems.push({ pointer: toPointer([...path, "x-kubernetes-list-map-keys", i]), rule: "structural/list-map-key", message: `list map key "${String(key)}" must be a required (or defaulted) property of the items` });
+        ctx.problems.push({
+          pointer: toPointer([...path, "x-kubernetes-list-map-keys", i]),
+          rule: "structural/list-map-key",
+          message: `list map key "${String(key)}" must be a required (or defaulted) property of the items`,
+        });
       }
     });
   }
   if (isObject(node.properties)) {
     for (const [name, child] of Object.entries(node.properties)) {
       if (!ctx.inJunctor && !IDENTIFIER.test(name)) {
-        ctx.problems.push({ pointer: toPointer([...path, "properties", name]), rule: "typescript/identifier", message: `field name ${JSON.stringify(name)} cannot become a TypeScript identifier (letters, digits, "_" and "$", not starting with a digit) and the generator has no rename rule; rename the field` });
+        ctx.problems.push({
+          pointer: toPointer([...path, "properties", name]),
+          rule: "typescript/identifier",
+          message: `field name ${JSON.stringify(name)} cannot become a TypeScript identifier (letters, digits, "_" and "$", not starting with a digit) and the generator has no rename rule; rename the field`,
+        });
       }
       walk(child, [...path, "properties", name], ctx);
     }
   } else if (node.properties !== undefined) {
-    ctx.problems.push({ pointer: toPointer([...path, "properties"]), rule: "structural/schema-object", message: '"properties" must map field names to schemas' });
+    ctx.problems.push({
+      pointer: toPointer([...path, "properties"]),
+      rule: "structural/schema-object",
+      message: '"properties" must map field names to schemas',
+    });
   }
   if (isObject(node.additionalProperties)) walk(node.additionalProperties, [...path, "additionalProperties"], ctx);
   if (node.items !== undefined) {
-    if (Array.isArray(node.items)) ctx.problems.push({ pointer: toPointer([...path, "items"]), rule: "structural/forbidden-keyword", message: '"items" must be one schema, not a list (tuples are not allowed)' });
+    if (Array.isArray(node.items))
+      ctx.problems.push({
+        pointer: toPointer([...path, "items"]),
+        rule: "structural/forbidden-keyword",
+        message: '"items" must be one schema, not a list (tuples are not allowed)',
+      });
     else walk(node.items, [...path, "items"], ctx);
   }
   for (const junctor of JUNCTORS) {
@@ -195,17 +292,24 @@ function walk(node: unknown, path: (string | number)[], ctx: WalkContext, intOrS
 /** The API server's rules for its own `x-kubernetes-*` extensions. */
 function checkKubernetesExtensions(node: Json, path: (string | number)[], problems: SchemaProblem[]): void {
   const bad = (key: string, message: string): void => void problems.push({ pointer: toPointer([...path, key]), rule: "structural/extension-misuse", message });
-  if (node["x-kubernetes-preserve-unknown-fields"] === false) bad("x-kubernetes-preserve-unknown-fields", "x-kubernetes-preserve-unknown-fields must be true or left out");
+  if (node["x-kubernetes-preserve-unknown-fields"] === false)
+    bad("x-kubernetes-preserve-unknown-fields", "x-kubernetes-preserve-unknown-fields must be true or left out");
   if (node["x-kubernetes-int-or-string"] === true && node.type !== undefined) bad("type", '"type" must be empty when x-kubernetes-int-or-string is true');
-  if (node["x-kubernetes-embedded-resource"] === true && (node.type !== "object" || (node.properties === undefined && node["x-kubernetes-preserve-unknown-fields"] !== true))) {
+  if (
+    node["x-kubernetes-embedded-resource"] === true &&
+    (node.type !== "object" || (node.properties === undefined && node["x-kubernetes-preserve-unknown-fields"] !== true))
+  ) {
     bad("x-kubernetes-embedded-resource", 'an embedded resource needs type "object" and properties or x-kubernetes-preserve-unknown-fields: true');
   }
   if (node["x-kubernetes-list-type"] !== undefined) {
     if (node.type !== "array") bad("x-kubernetes-list-type", "x-kubernetes-list-type applies to arrays only");
-    else if (!["atomic", "set", "map"].includes(String(node["x-kubernetes-list-type"]))) bad("x-kubernetes-list-type", "x-kubernetes-list-type must be atomic, set or map");
+    else if (!["atomic", "set", "map"].includes(String(node["x-kubernetes-list-type"])))
+      bad("x-kubernetes-list-type", "x-kubernetes-list-type must be atomic, set or map");
   }
-  if (node["x-kubernetes-list-map-keys"] !== undefined && node["x-kubernetes-list-type"] !== "map") bad("x-kubernetes-list-map-keys", "x-kubernetes-list-map-keys needs x-kubernetes-list-type: map");
-  if (node["x-kubernetes-list-type"] === "map" && !Array.isArray(node["x-kubernetes-list-map-keys"])) bad("x-kubernetes-list-type", "x-kubernetes-list-type: map needs x-kubernetes-list-map-keys");
+  if (node["x-kubernetes-list-map-keys"] !== undefined && node["x-kubernetes-list-type"] !== "map")
+    bad("x-kubernetes-list-map-keys", "x-kubernetes-list-map-keys needs x-kubernetes-list-type: map");
+  if (node["x-kubernetes-list-type"] === "map" && !Array.isArray(node["x-kubernetes-list-map-keys"]))
+    bad("x-kubernetes-list-type", "x-kubernetes-list-type: map needs x-kubernetes-list-map-keys");
   if (node["x-kubernetes-map-type"] !== undefined && node.type !== "object") bad("x-kubernetes-map-type", "x-kubernetes-map-type applies to objects only");
 }
 
@@ -215,11 +319,20 @@ function checkJunctorFieldsDeclared(branch: unknown, outer: Json, path: (string 
   if (isObject(branch.properties)) {
     const declared = isObject(outer.properties) ? outer.properties : {};
     for (const name of Object.keys(branch.properties)) {
-      if (!(name in declared)) problems.push({ pointer: toPointer([...path, "properties", name]), rule: "structural/junctor-field-undeclared", message: `field "${name}" is named inside a junctor but not declared in the enclosing properties` });
+      if (!(name in declared))
+        problems.push({
+          pointer: toPointer([...path, "properties", name]),
+          rule: "structural/junctor-field-undeclared",
+          message: `field "${name}" is named inside a junctor but not declared in the enclosing properties`,
+        });
     }
   }
   if (branch.items !== undefined && outer.items === undefined) {
-    problems.push({ pointer: toPointer([...path, "items"]), rule: "structural/junctor-field-undeclared", message: '"items" is specified inside a junctor but not in the enclosing schema' });
+    problems.push({
+      pointer: toPointer([...path, "items"]),
+      rule: "structural/junctor-field-undeclared",
+      message: '"items" is specified inside a junctor but not in the enclosing schema',
+    });
   }
 }
 
@@ -230,16 +343,29 @@ function checkRootMetadata(root: Json, base: (string | number)[], problems: Sche
   if (!isObject(metadata)) return;
   for (const key of Object.keys(metadata)) {
     if (key !== "type" && key !== "properties") {
-      problems.push({ pointer: toPointer([...path, key]), rule: "structural/metadata", message: "only metadata.name and metadata.generateName may be restricted" });
+      problems.push({
+        pointer: toPointer([...path, key]),
+        rule: "structural/metadata",
+        message: "only metadata.name and metadata.generateName may be restricted",
+      });
     }
   }
-  if (metadata.type !== "object") problems.push({ pointer: toPointer([...path, "type"]), rule: "structural/metadata", message: 'metadata must have type "object"' });
+  if (metadata.type !== "object")
+    problems.push({ pointer: toPointer([...path, "type"]), rule: "structural/metadata", message: 'metadata must have type "object"' });
   if (isObject(metadata.properties)) {
     for (const [name, prop] of Object.entries(metadata.properties)) {
       if (name !== "name" && name !== "generateName") {
-        problems.push({ pointer: toPointer([...path, "properties", name]), rule: "structural/metadata", message: `only metadata.name and metadata.generateName may be restricted, not metadata.${name}` });
+        problems.push({
+          pointer: toPointer([...path, "properties", name]),
+          rule: "structural/metadata",
+          message: `only metadata.name and metadata.generateName may be restricted, not metadata.${name}`,
+        });
       } else if (isObject(prop) && prop.type !== "string") {
-        problems.push({ pointer: toPointer([...path, "properties", name, "type"]), rule: "structural/metadata", message: `metadata.${name} must have type "string"` });
+        problems.push({
+          pointer: toPointer([...path, "properties", name, "type"]),
+          rule: "structural/metadata",
+          message: `metadata.${name} must have type "string"`,
+        });
       }
     }
   }
@@ -252,28 +378,49 @@ function checkSpecAndStatus(root: Json, base: (string | number)[], problems: Sch
   const properties = isObject(root.properties) ? root.properties : {};
   const spec = properties.spec;
   if (!isObject(spec)) {
-    problems.push({ pointer: toPointer([...base, "properties"]), rule: "resource/spec-required", message: 'the resource schema must declare "spec" (an object whose fields the reconciler handles)' });
+    problems.push({
+      pointer: toPointer([...base, "properties"]),
+      rule: "resource/spec-required",
+      message: 'the resource schema must declare "spec" (an object whose fields the reconciler handles)',
+    });
   } else if (spec.type !== "object" || !isObject(spec.properties) || Object.keys(spec.properties).length === 0) {
-    problems.push({ pointer: toPointer([...base, "properties", "spec"]), rule: "resource/spec-required", message: '"spec" must be an object with at least one declared field' });
+    problems.push({
+      pointer: toPointer([...base, "properties", "spec"]),
+      rule: "resource/spec-required",
+      message: '"spec" must be an object with at least one declared field',
+    });
   } else {
     const byHook = new Map<string, string>();
     for (const name of Object.keys(spec.properties)) {
       const hook = hookNameOf(name);
       const other = byHook.get(hook);
-      if (other !== undefined) problems.push({ pointer: toPointer([...base, "properties", "spec", "properties", name]), rule: "typescript/hook-collision", message: `fields "${other}" and "${name}" would both get the change hook ${hook}(); rename one` });
+      if (other !== undefined)
+        problems.push({
+          pointer: toPointer([...base, "properties", "spec", "properties", name]),
+          rule: "typescript/hook-collision",
+          message: `fields "${other}" and "${name}" would both get the change hook ${hook}(); rename one`,
+        });
       byHook.set(hook, name);
     }
   }
   const status = properties.status;
   if (status === undefined) {
-    problems.push({ pointer: toPointer([...base, "properties"]), rule: "resource/status-standard-fields", message: `the resource schema must declare "status" with ${Object.keys(STANDARD_STATUS).join(", ")} (the reconcile loop writes them)` });
+    problems.push({
+      pointer: toPointer([...base, "properties"]),
+      rule: "resource/status-standard-fields",
+      message: `the resource schema must declare "status" with ${Object.keys(STANDARD_STATUS).join(", ")} (the reconcile loop writes them)`,
+    });
     return;
   }
   const statusProps = isObject(status) && isObject(status.properties) ? status.properties : {};
   for (const [field, type] of Object.entries(STANDARD_STATUS)) {
     const prop = statusProps[field];
     if (!isObject(prop) || prop.type !== type) {
-      problems.push({ pointer: toPointer([...base, "properties", "status", "properties", field]), rule: "resource/status-standard-fields", message: `status.${field} must be declared with type "${type}" (the reconcile loop writes it)` });
+      problems.push({
+        pointer: toPointer([...base, "properties", "status", "properties", field]),
+        rule: "resource/status-standard-fields",
+        message: `status.${field} must be declared with type "${type}" (the reconcile loop writes it)`,
+      });
     }
   }
 }
@@ -287,12 +434,14 @@ export function hookNameOf(field: string): string {
 function checkVersions(doc: Json, problems: SchemaProblem[]): void {
   const versions = Array.isArray(doc.versions) ? doc.versions : [];
   const storage = versions.filter((v) => isObject(v) && v.storage === true);
-  if (storage.length !== 1) problems.push({ pointer: "/versions", rule: "versions/one-storage", message: `exactly one version must have storage: true, found ${storage.length}` });
+  if (storage.length !== 1)
+    problems.push({ pointer: "/versions", rule: "versions/one-storage", message: `exactly one version must have storage: true, found ${storage.length}` });
   const seen = new Set<string>();
   versions.forEach((version, i) => {
     if (!isObject(version)) return;
     const name = String(version.name);
-    if (seen.has(name)) problems.push({ pointer: toPointer(["versions", i, "name"]), rule: "versions/duplicate", message: `version "${name}" is declared twice` });
+    if (seen.has(name))
+      problems.push({ pointer: toPointer(["versions", i, "name"]), rule: "versions/duplicate", message: `version "${name}" is declared twice` });
     seen.add(name);
     const columns = Array.isArray(version.additionalPrinterColumns) ? version.additionalPrinterColumns : [];
     const names = new Map<string, number>();
@@ -300,16 +449,24 @@ function checkVersions(doc: Json, problems: SchemaProblem[]): void {
       if (!isObject(column)) return;
       const columnName = String(column.name);
       const first = names.get(columnName.toLowerCase());
-      if (first !== undefined) problems.push({ pointer: toPointer(["versions", i, "additionalPrinterColumns", j, "name"]), rule: "printer-columns/duplicate", message: `printer column "${columnName}" duplicates column ${first} (names must be unique)` });
+      if (first !== undefined)
+        problems.push({
+          pointer: toPointer(["versions", i, "additionalPrinterColumns", j, "name"]),
+          rule: "printer-columns/duplicate",
+          message: `printer column "${columnName}" duplicates column ${first} (names must be unique)`,
+        });
       else names.set(columnName.toLowerCase(), j);
     });
     const schema = isObject(version.schema) ? version.schema.openAPIV3Schema : undefined;
     if (!isObject(schema)) return;
     const base = ["versions", i, "schema", "openAPIV3Schema"];
-    if (schema.type !== "object") problems.push({ pointer: toPointer([...base, "type"]), rule: "structural/root-type", message: 'the root schema must have type "object"' });
+    if (schema.type !== "object")
+      problems.push({ pointer: toPointer([...base, "type"]), rule: "structural/root-type", message: 'the root schema must have type "object"' });
     const { properties, ...rest } = schema;
     // metadata has its own rules; walk everything else.
-    const walkable: Json = isObject(properties) ? { ...rest, properties: Object.fromEntries(Object.entries(properties).filter(([k]) => k !== "metadata")) } : schema;
+    const walkable: Json = isObject(properties)
+      ? { ...rest, properties: Object.fromEntries(Object.entries(properties).filter(([k]) => k !== "metadata")) }
+      : schema;
     walk(walkable, base, { problems, inJunctor: false });
     checkRootMetadata(schema, base, problems);
     // Hooks and status come from the storage version; older versions may be looser.
@@ -325,7 +482,12 @@ function checkRbac(doc: Json, problems: SchemaProblem[]): void {
     rules.forEach((r, i) => {
       if (!isObject(r)) return;
       const key = `${String(r.group)}/${String(r.resource)}`;
-      if (seen.has(key)) problems.push({ pointer: toPointer(["operator", list, i]), rule: "rbac/duplicate", message: `"${key}" is declared twice in ${list}; merge the verbs into one rule` });
+      if (seen.has(key))
+        problems.push({
+          pointer: toPointer(["operator", list, i]),
+          rule: "rbac/duplicate",
+          message: `"${key}" is declared twice in ${list}; merge the verbs into one rule`,
+        });
       seen.add(key);
     });
   }

@@ -19,7 +19,12 @@ export interface FileState {
  * Files in `dirs` (not recursive) that `isGenerated` recognises by their first line but
  * that are not among `outputs`: left behind by an earlier run. Paths relative to `root`.
  */
-export async function findOrphans(root: string, dirs: readonly string[], outputs: readonly string[], isGenerated: (firstLine: string) => boolean): Promise<string[]> {
+export async function findOrphans(
+  root: string,
+  dirs: readonly string[],
+  outputs: readonly string[],
+  isGenerated: (firstLine: string) => boolean,
+): Promise<string[]> {
   const orphans: string[] = [];
   for (const dir of [...new Set(dirs)]) {
     let entries;

@@ -27,9 +27,7 @@ const SERVING_SANS = "IP:127.0.0.1,DNS:localhost,IP:10.0.0.1,DNS:kubernetes,DNS:
 const VALID_DAYS = "7";
 
 function opensslConfig(subject: string[], extensions: string[]): string {
-  return ["[req]", "distinguished_name = dn", "x509_extensions = ext", "prompt = no", "[dn]", ...subject, "[ext]", ...extensions, ""].join(
-    "\n",
-  );
+  return ["[req]", "distinguished_name = dn", "x509_extensions = ext", "prompt = no", "[dn]", ...subject, "[ext]", ...extensions, ""].join("\n");
 }
 
 async function openssl(args: string[]): Promise<void> {
@@ -46,10 +44,25 @@ async function issue(dir: string, name: string, subject: string[], extensions: s
   const config = join(dir, `${name}.cnf`);
   await writeFile(config, opensslConfig(subject, extensions));
   await openssl([
-    "req", "-x509", "-config", config,
-    "-CA", join(dir, "ca.crt"), "-CAkey", join(dir, "ca.key"),
-    "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-    "-keyout", join(dir, `${name}.key`), "-out", join(dir, `${name}.crt`), "-days", VALID_DAYS,
+    "req",
+    "-x509",
+    "-config",
+    config,
+    "-CA",
+    join(dir, "ca.crt"),
+    "-CAkey",
+    join(dir, "ca.key"),
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    join(dir, `${name}.key`),
+    "-out",
+    join(dir, `${name}.crt`),
+    "-days",
+    VALID_DAYS,
   ]);
 }
 
@@ -60,35 +73,45 @@ async function issue(dir: string, name: string, subject: string[], extensions: s
 export async function generateCertificates(dir: string): Promise<ControlPlaneCertificates> {
   await writeFile(
     join(dir, "ca.cnf"),
-    opensslConfig(["CN = mysqlop-envtest-ca"], [
-      "basicConstraints = critical,CA:TRUE",
-      "keyUsage = critical,keyCertSign,cRLSign,digitalSignature",
-      "subjectKeyIdentifier = hash",
-    ]),
+    opensslConfig(
+      ["CN = mysqlop-envtest-ca"],
+      ["basicConstraints = critical,CA:TRUE", "keyUsage = critical,keyCertSign,cRLSign,digitalSignature", "subjectKeyIdentifier = hash"],
+    ),
   );
   const ca = openssl([
-    "req", "-x509", "-config", join(dir, "ca.cnf"),
-    "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-    "-keyout", join(dir, "ca.key"), "-out", join(dir, "ca.crt"), "-days", VALID_DAYS,
+    "req",
+    "-x509",
+    "-config",
+    join(dir, "ca.cnf"),
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    join(dir, "ca.key"),
+    "-out",
+    join(dir, "ca.crt"),
+    "-days",
+    VALID_DAYS,
   ]);
   const serviceAccount = generateKeyPairSync("ec", {
     namedCurve: "P-256",
     publicKeyEncoding: { type: "spki", format: "pem" },
     privateKeyEncoding: { type: "pkcs8", format: "pem" },
   });
-  await Promise.all([
-    ca,
-    writeFile(join(dir, "sa.key"), serviceAccount.privateKey, { mode: 0o600 }),
-    writeFile(join(dir, "sa.pub"), serviceAccount.publicKey),
-  ]);
-  const leaf = ["basicConstraints = critical,CA:FALSE", "keyUsage = critical,digitalSignature,keyEncipherment", "subjectKeyIdentifier = hash", "authorityKeyIdentifier = keyid"];
+  await Promise.all([ca, writeFile(join(dir, "sa.key"), serviceAccount.privateKey, { mode: 0o600 }), writeFile(join(dir, "sa.pub"), serviceAccount.publicKey)]);
+  const leaf = [
+    "basicConstraints = critical,CA:FALSE",
+    "keyUsage = critical,digitalSignature,keyEncipherment",
+    "subjectKeyIdentifier = hash",
+    "authorityKeyIdentifier = keyid",
+  ];
   await Promise.all([
     issue(dir, "serving", ["CN = kube-apiserver"], [...leaf, "extendedKeyUsage = serverAuth", `subjectAltName = ${SERVING_SANS}`]),
     issue(dir, "admin", ["O = system:masters", "CN = mysqlop-envtest-admin"], [...leaf, "extendedKeyUsage = clientAuth"]),
   ]);
-  const [caPem, adminCertPem, adminKeyPem] = await Promise.all(
-    ["ca.crt", "admin.crt", "admin.key"].map((f) => readFile(join(dir, f), "utf8")),
-  );
+  const [caPem, adminCertPem, adminKeyPem] = await Promise.all(["ca.crt", "admin.crt", "admin.key"].map((f) => readFile(join(dir, f), "utf8")));
   return {
     caCertFile: join(dir, "ca.crt"),
     caKeyFile: join(dir, "ca.key"),

@@ -6,13 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  ApiextensionsV1Api,
-  CoreV1Api,
-  KubeConfig,
-  type KubernetesObject,
-  type V1CustomResourceDefinition,
-} from "@kubernetes/client-node";
+import { ApiextensionsV1Api, CoreV1Api, KubeConfig, type KubernetesObject, type V1CustomResourceDefinition } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { KubeRest } from "../runtime/kube-rest.ts";
 import { findBinaries, kubectlDir, requireWorkloadBinaries, type BinaryPaths } from "./binaries.ts";
@@ -340,7 +334,13 @@ class LocalControlPlane implements ControlPlane, Teardown {
     await apiServer.waitReady(
       async () => {
         const res = await probe(`${this.server}/readyz`, this.#tls).catch((e: Error) => ({ status: 0, body: e.message }));
-        last = `/readyz: ${res.status} ${res.body.trim().split("\n").filter((l) => l.includes("failed")).join("; ") || res.body.trim().slice(0, 200)}`;
+        last = `/readyz: ${res.status} ${
+          res.body
+            .trim()
+            .split("\n")
+            .filter((l) => l.includes("failed"))
+            .join("; ") || res.body.trim().slice(0, 200)
+        }`;
         return res.status === 200;
       },
       this.#readyTimeoutMs,
@@ -443,9 +443,13 @@ class LocalControlPlane implements ControlPlane, Teardown {
     if (token === undefined || token === "") throw new Error(`TokenRequest for ${opts.namespace}/${opts.name} returned no token`);
     const kubeconfigPath = join(this.#tempDir, `sa-${opts.namespace}-${opts.name}.kubeconfig`);
     const name = `system:serviceaccount:${opts.namespace}:${opts.name}`;
-    await writeFile(kubeconfigPath, renderKubeconfig({ name, server: this.server, caPem: this.#requireCerts().caPem, credentials: { token }, namespace: opts.namespace }), {
-      mode: 0o600,
-    });
+    await writeFile(
+      kubeconfigPath,
+      renderKubeconfig({ name, server: this.server, caPem: this.#requireCerts().caPem, credentials: { token }, namespace: opts.namespace }),
+      {
+        mode: 0o600,
+      },
+    );
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(kubeconfigPath);
     return { kubeConfig, kubeconfigPath };
@@ -504,7 +508,9 @@ class LocalControlPlane implements ControlPlane, Teardown {
       mkdirSync(dest, { recursive: true });
       for (const file of readdirSync(this.logDir)) copyFileSync(join(this.logDir, file), join(dest, file));
       // Keep the latest few: a machine that keeps failing must not fill its disk with copies.
-      const kept = readdirSync(logsRoot).filter((d) => d.startsWith("envtest-failed-")).sort();
+      const kept = readdirSync(logsRoot)
+        .filter((d) => d.startsWith("envtest-failed-"))
+        .sort();
       for (const old of kept.slice(0, -KEPT_FAILURE_LOGS)) rmSync(join(logsRoot, old), { recursive: true, force: true });
       return dest;
     } catch {

@@ -115,7 +115,12 @@ export async function startWorkloads(ctx: WorkloadContext): Promise<ComponentPro
       // kwok drives the node's status; the controller manager its taints: both logs matter here.
       const [kcm, , kwok] = components;
       const tails = [kwok, kcm].map((c) => (c === undefined ? "" : `--- ${c.name} (${c.logFile}) ---\n${c.logTail(20)}`)).join("\n");
-      throw new ComponentStartError("kwok", `did not make node ${FAKE_NODE_NAME} schedulable within ${ctx.readyTimeoutMs / 1000} s (${last})`, kwok?.logFile ?? "", tails);
+      throw new ComponentStartError(
+        "kwok",
+        `did not make node ${FAKE_NODE_NAME} schedulable within ${ctx.readyTimeoutMs / 1000} s (${last})`,
+        kwok?.logFile ?? "",
+        tails,
+      );
     }
     await sleep(100);
   }

@@ -142,13 +142,20 @@ export class MySQLReconciler extends MySQLReconcilerBase {
         return this.waitFor(POLL_MS, "Restoring", `${names.restoreJob} restores the backup of ${lastBackup}`);
       case "succeeded":
         return this.done(`${name} created with restore-job`, {
-          restore: { restoredAt: outcome.completedAt, job: names.restoreJob, fromDump: info.data?.[BACKUP_INFO_KEYS.dumpFile] ?? `${BACKUP_DIR}/${BACKUP_FILES.dump}` },
+          restore: {
+            restoredAt: outcome.completedAt,
+            job: names.restoreJob,
+            fromDump: info.data?.[BACKUP_INFO_KEYS.dumpFile] ?? `${BACKUP_DIR}/${BACKUP_FILES.dump}`,
+          },
         });
       case "failed":
         if (outcome.exitCode === EXIT_CODES.notEmpty) {
           return this.done(`${name} created without restore-job: the database already holds data, so the backup of ${lastBackup} was not loaded (it is kept)`);
         }
-        return this.failed("RestoreFailed", `${names.restoreJob} failed (${outcome.reason}: ${outcome.message}); the backup is kept. Fix the cause, then delete the Job to retry.`);
+        return this.failed(
+          "RestoreFailed",
+          `${names.restoreJob} failed (${outcome.reason}: ${outcome.message}); the backup is kept. Fix the cause, then delete the Job to retry.`,
+        );
     }
   }
 
@@ -190,7 +197,12 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     switch (outcome.state) {
       case "absent":
         await ctx.apply(buildBackupJob(resource, aside), { owner: resource });
-        return this.waitFor(POLL_MS, "BackingUp", `${names.backupJob} dumps the database into ${names.backupClaim}${aside === undefined ? "" : `, directory ${aside}`}`, backupUnderWay);
+        return this.waitFor(
+          POLL_MS,
+          "BackingUp",
+          `${names.backupJob} dumps the database into ${names.backupClaim}${aside === undefined ? "" : `, directory ${aside}`}`,
+          backupUnderWay,
+        );
       case "foreign":
         await ctx.delete(jobReference(resource, names.backupJob), { propagationPolicy: "Background" });
         return this.waitFor(POLL_MS, "BackingUp", `removing ${names.backupJob} left by an earlier resource of this name`);
@@ -228,7 +240,11 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     const image = deployment?.spec?.template.spec?.containers[0]?.image;
     const status = deployment?.status;
     const stalled = status?.conditions?.find((c) => c.type === "Progressing" && c.status === "False" && c.reason === "ProgressDeadlineExceeded");
-    if (stalled !== undefined) return this.failed("RolloutFailed", `Deployment ${name} does not come up with image ${change.current}: ${stalled.message ?? ""}. Fix the image or set it back.`);
+    if (stalled !== undefined)
+      return this.failed(
+        "RolloutFailed",
+        `Deployment ${name} does not come up with image ${change.current}: ${stalled.message ?? ""}. Fix the image or set it back.`,
+      );
     const rolledOut =
       image === change.current &&
       (status?.observedGeneration ?? 0) >= (deployment?.metadata?.generation ?? 1) &&
@@ -247,12 +263,20 @@ export class MySQLReconciler extends MySQLReconcilerBase {
   }
 
   /** Sets the running server's root password to the inline one. */
-  async onPasswordChange(resource: MySQL, _change: { readonly previous: undefined; readonly current: string | undefined }, ctx: ReconcileContext): Promise<Result> {
+  async onPasswordChange(
+    resource: MySQL,
+    _change: { readonly previous: undefined; readonly current: string | undefined },
+    ctx: ReconcileContext,
+  ): Promise<Result> {
     return this.changePassword(resource, ctx);
   }
 
   /** Sets the running server's root password to the one in the referenced Secret. */
-  async onPasswordSecretRefChange(resource: MySQL, _change: { readonly previous: MySQLSpec["passwordSecretRef"] | undefined; readonly current: MySQLSpec["passwordSecretRef"] }, ctx: ReconcileContext): Promise<Result> {
+  async onPasswordSecretRefChange(
+    resource: MySQL,
+    _change: { readonly previous: MySQLSpec["passwordSecretRef"] | undefined; readonly current: MySQLSpec["passwordSecretRef"] },
+    ctx: ReconcileContext,
+  ): Promise<Result> {
     return this.changePassword(resource, ctx);
   }
 
@@ -261,10 +285,16 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     const before = change.previous === undefined ? undefined : parseQuantity(change.previous);
     const after = parseQuantity(change.current);
     if (usesHostPathVolumes(resource)) {
-      return this.failed("StorageResizeUnsupported", `the hostPath volume ${childNames(resource).dataVolume} cannot grow from ${change.previous} to ${change.current}; set storage_size back, or use a storageClassName that allows expansion`);
+      return this.failed(
+        "StorageResizeUnsupported",
+        `the hostPath volume ${childNames(resource).dataVolume} cannot grow from ${change.previous} to ${change.current}; set storage_size back, or use a storageClassName that allows expansion`,
+      );
     }
     if (before !== undefined && after !== undefined && after < before) {
-      return this.failed("StorageShrinkRefused", `storage_size cannot shrink from ${change.previous} to ${change.current}: a volume claim never shrinks. Set it back.`);
+      return this.failed(
+        "StorageShrinkRefused",
+        `storage_size cannot shrink from ${change.previous} to ${change.current}: a volume claim never shrinks. Set it back.`,
+      );
     }
     return this.done(`storage request raised to ${effectiveSpec(resource).storageSize}; the volume grows if its StorageClass allows expansion`);
   }
@@ -291,7 +321,13 @@ export class MySQLReconciler extends MySQLReconcilerBase {
       const secret = ctx.cache.get<V1Secret>("v1", "Secret", resource.metadata.namespace, ref.name);
       password = secretValue(secret, ref.key);
       if (password === undefined) {
-        return { result: this.waitFor(POLL_MS * 2, "PasswordSecretMissing", `waiting for Secret ${ref.name} with key ${JSON.stringify(ref.key)} (spec.passwordSecretRef)`) };
+        return {
+          result: this.waitFor(
+            POLL_MS * 2,
+            "PasswordSecretMissing",
+            `waiting for Secret ${ref.name} with key ${JSON.stringify(ref.key)} (spec.passwordSecretRef)`,
+          ),
+        };
       }
     }
     if (password === undefined || password === "") return { result: this.failed("PasswordMissing", "set spec.password or spec.passwordSecretRef") };
@@ -340,7 +376,11 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     const terminating = existing.metadata?.deletionTimestamp !== undefined && existing.metadata.deletionTimestamp !== null;
     if (!terminating && claimIsOurs && claim?.metadata?.uid !== undefined && existing.spec?.claimRef?.uid === claim.metadata.uid) return undefined;
     if (!terminating) await ctx.delete({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name } });
-    return this.waitFor(POLL_MS, "WaitingForVolume", `PersistentVolume ${name} of an earlier resource of this name is being removed (its directory ${existing.spec?.hostPath?.path ?? ""} stays on the node)`);
+    return this.waitFor(
+      POLL_MS,
+      "WaitingForVolume",
+      `PersistentVolume ${name} of an earlier resource of this name is being removed (its directory ${existing.spec?.hostPath?.path ?? ""} stays on the node)`,
+    );
   }
 
   /** Deletes the hostPath data volume (cluster-scoped: no owner reference can take it away); Retain keeps its directory. */
@@ -377,7 +417,10 @@ export class MySQLReconciler extends MySQLReconcilerBase {
    * password-change Job of this resource set, if one succeeded (the server has that one,
    * whatever the spec says meanwhile). `changed` tells that such a Job set it.
    */
-  private async serverPassword(resource: MySQL, ctx: ReconcileContext): Promise<{ readonly password: string; readonly changed: boolean } | { readonly result: Result }> {
+  private async serverPassword(
+    resource: MySQL,
+    ctx: ReconcileContext,
+  ): Promise<{ readonly password: string; readonly changed: boolean } | { readonly result: Result }> {
     const names = childNames(resource);
     const ns = resource.metadata.namespace;
     const recorded = secretValue(ctx.cache.get<V1Secret>("v1", "Secret", ns, names.credentials), PASSWORD_KEY);
@@ -390,14 +433,23 @@ export class MySQLReconciler extends MySQLReconcilerBase {
         const nonce = secretValue(changeSecret, PASSWORD_CHANGE_KEYS.nonce);
         if (set === undefined || nonce === undefined || outcome.job.metadata?.annotations?.[PASSWORD_TARGET_ANNOTATION] !== passwordChangeDigest(nonce, set)) {
           return {
-            result: this.failed("PasswordChangeUnverifiable", `${names.passwordJob} succeeded, but Secret ${names.passwordChange} no longer says which password it set; make Secret ${names.credentials} hold the server's root password, then delete the Job`),
+            result: this.failed(
+              "PasswordChangeUnverifiable",
+              `${names.passwordJob} succeeded, but Secret ${names.passwordChange} no longer says which password it set; make Secret ${names.credentials} hold the server's root password, then delete the Job`,
+            ),
           };
         }
         if (set !== recorded) await ctx.apply(buildCredentialsSecret(resource, set), { owner: resource });
         return { password: set, changed: true };
       }
     }
-    if (recorded === undefined) return { result: this.failed("CredentialsMissing", `Secret ${names.credentials} with the server's current root password is missing; restore it to change the password`) };
+    if (recorded === undefined)
+      return {
+        result: this.failed(
+          "CredentialsMissing",
+          `Secret ${names.credentials} with the server's current root password is missing; restore it to change the password`,
+        ),
+      };
     return { password: recorded, changed: false };
   }
 
@@ -408,7 +460,8 @@ export class MySQLReconciler extends MySQLReconcilerBase {
   private async settlePasswordChange(resource: MySQL, ctx: ReconcileContext): Promise<Result | undefined> {
     const names = childNames(resource);
     const outcome = this.job(resource, ctx, names.passwordJob);
-    if (outcome.state === "running") return this.waitFor(POLL_MS, "PasswordChanging", `${names.passwordJob} is still setting the root password; the backup starts once it finished`);
+    if (outcome.state === "running")
+      return this.waitFor(POLL_MS, "PasswordChanging", `${names.passwordJob} is still setting the root password; the backup starts once it finished`);
     if (outcome.state !== "succeeded") return undefined;
     const server = await this.serverPassword(resource, ctx);
     return "result" in server ? server.result : undefined;
@@ -437,7 +490,8 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     const nonce = secretValue(changeSecret, PASSWORD_CHANGE_KEYS.nonce);
     if (outcome.state !== "absent") {
       // Its Secret not in the cache yet (it is written first): not enough to call the Job stale.
-      if (outcome.state === "running" && changeSecret === undefined) return this.waitFor(POLL_MS, "PasswordChanging", `${names.passwordJob} sets the new root password`);
+      if (outcome.state === "running" && changeSecret === undefined)
+        return this.waitFor(POLL_MS, "PasswordChanging", `${names.passwordJob} sets the new root password`);
       const forTarget = nonce !== undefined && outcome.job.metadata?.annotations?.[PASSWORD_TARGET_ANNOTATION] === passwordChangeDigest(nonce, target.password);
       if (outcome.state === "foreign" || outcome.state === "succeeded" || !forTarget) {
         await ctx.delete(jobReference(resource, names.passwordJob), { propagationPolicy: "Background" });
@@ -454,7 +508,10 @@ export class MySQLReconciler extends MySQLReconcilerBase {
       case "running":
         return this.waitFor(POLL_MS, "PasswordChanging", `${names.passwordJob} sets the new root password`);
       case "failed":
-        return this.failed("PasswordChangeFailed", `${names.passwordJob} failed (${outcome.reason}: ${outcome.message}); the server keeps its old password, which Secret ${names.credentials} must hold. Fix the cause, then delete the Job to retry.`);
+        return this.failed(
+          "PasswordChangeFailed",
+          `${names.passwordJob} failed (${outcome.reason}: ${outcome.message}); the server keeps its old password, which Secret ${names.credentials} must hold. Fix the cause, then delete the Job to retry.`,
+        );
       default:
         return this.waitFor(POLL_MS, "PasswordChanging", `${names.passwordJob} sets the new root password`);
     }

@@ -71,7 +71,10 @@ export function childNames(resource: MySQL): ChildNames {
  * server's pods only ({@link serverSelector}), so the original's `kubectl get pods -l app=NAME`
  * finds exactly one pod, and a cluster-scoped volume never matches a namesake in another namespace.
  */
-export function labelsFor(resource: MySQL, component: "database" | "backup" | "restore" | "password-change" | "credentials" | "scripts"): Record<string, string> {
+export function labelsFor(
+  resource: MySQL,
+  component: "database" | "backup" | "restore" | "password-change" | "credentials" | "scripts",
+): Record<string, string> {
   const name = resource.metadata.name ?? "";
   return {
     "app.kubernetes.io/name": "mysql",

@@ -19,6 +19,12 @@ export interface MySQLOperatorOptions extends Omit<ManagerOptions, "name"> {
 export function createMySQLOperator(options: MySQLOperatorOptions = {}): Manager {
   const { concurrency, name, ...managerOptions } = options;
   const manager = new Manager({ ...managerOptions, name: name ?? "mysqlop" });
-  manager.addController({ name: "mysql", resourceType: MYSQL_RESOURCE_TYPE, owns: MYSQL_WATCHED_KINDS, reconciler: new MySQLReconciler(), concurrency: concurrency ?? 2 });
+  manager.addController({
+    name: "mysql",
+    resourceType: MYSQL_RESOURCE_TYPE,
+    owns: MYSQL_WATCHED_KINDS,
+    reconciler: new MySQLReconciler(),
+    concurrency: concurrency ?? 2,
+  });
   return manager;
 }

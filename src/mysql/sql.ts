@@ -42,5 +42,13 @@ export function passwordChangeSql(password: string): string {
 
 /** A client option file connecting as root to `host`:`port` with `password`. */
 export function clientOptionFile(host: string, password: string, port = 3306): string {
-  return ["[client]", `user=${optionFileValue("root")}`, `password=${optionFileValue(password)}`, `host=${optionFileValue(host)}`, `port=${port}`, "connect-timeout=10", ""].join("\n");
+  return [
+    "[client]",
+    `user=${optionFileValue("root")}`,
+    `password=${optionFileValue(password)}`,
+    `host=${optionFileValue(host)}`,
+    `port=${port}`,
+    "connect-timeout=10",
+    "",
+  ].join("\n");
 }

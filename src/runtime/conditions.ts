@@ -34,7 +34,11 @@ export function setCondition(conditions: readonly Condition[] | undefined, updat
  * Merges `incoming` conditions into `existing` with {@link setCondition}'s rule; an incoming
  * `lastTransitionTime` is ignored unless the condition is new or flips.
  */
-export function mergeConditions(existing: readonly Condition[] | undefined, incoming: readonly (ConditionUpdate | Condition)[], now: Date = new Date()): Condition[] {
+export function mergeConditions(
+  existing: readonly Condition[] | undefined,
+  incoming: readonly (ConditionUpdate | Condition)[],
+  now: Date = new Date(),
+): Condition[] {
   let list = existing ? [...existing] : [];
   for (const condition of incoming) {
     const { type, status, reason, message, observedGeneration } = condition;

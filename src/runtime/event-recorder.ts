@@ -97,7 +97,10 @@ export class KubeEventRecorder implements EventRecorder {
         let created = false;
         if (series.written > 0) {
           try {
-            await this.#options.rest.request("PATCH", `${path}/${series.name}`, { body: { count, lastTimestamp: series.lastTimestamp }, contentType: PatchType.merge });
+            await this.#options.rest.request("PATCH", `${path}/${series.name}`, {
+              body: { count, lastTimestamp: series.lastTimestamp },
+              contentType: PatchType.merge,
+            });
           } catch (error) {
             if (!isNotFound(error)) throw error;
             // The Event expired (events have a TTL); start a new one.
@@ -123,7 +126,14 @@ export class KubeEventRecorder implements EventRecorder {
       apiVersion: "v1",
       kind: "Event",
       metadata: { name: series.name, namespace: series.namespace },
-      involvedObject: { apiVersion: object.apiVersion, kind: object.kind, name: meta.name, namespace: meta.namespace, uid: meta.uid, resourceVersion: meta.resourceVersion },
+      involvedObject: {
+        apiVersion: object.apiVersion,
+        kind: object.kind,
+        name: meta.name,
+        namespace: meta.namespace,
+        uid: meta.uid,
+        resourceVersion: meta.resourceVersion,
+      },
       type,
       reason,
       message,

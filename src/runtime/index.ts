@@ -32,7 +32,15 @@ export { InformerCache } from "./cache-reader.ts";
 export { WorkQueue, type WorkQueueOptions, type WorkQueueObserver } from "./work-queue.ts";
 export { TokenBucket, type RateLimit } from "./rate-limiter.ts";
 export { backoffDelay, defaultBackoff, type BackoffOptions } from "./backoff.ts";
-export { LeaderElector, decideLeaseAction, mustStepDown, defaultLeaderElectionTimings, type LeaseAction, type LeaseSpec, type LeaderElectionTimings } from "./leader-election.ts";
+export {
+  LeaderElector,
+  decideLeaseAction,
+  mustStepDown,
+  defaultLeaderElectionTimings,
+  type LeaseAction,
+  type LeaseSpec,
+  type LeaderElectionTimings,
+} from "./leader-election.ts";
 export { KubeEventRecorder } from "./event-recorder.ts";
 export { createJsonLogger, parseLogLevel, describeError, type JsonLogger, type LogLevel } from "./logger.ts";
 export { createRuntimeMetrics, type RuntimeMetrics } from "./metrics.ts";

@@ -361,7 +361,12 @@ export class Informer {
         if (rv) this.#resourceVersion = rv;
       };
       watch
-        .watch(path, { resourceVersion: this.#resourceVersion, allowWatchBookmarks: true, timeoutSeconds, labelSelector: this.#options.labelSelector }, onEvent, done)
+        .watch(
+          path,
+          { resourceVersion: this.#resourceVersion, allowWatchBookmarks: true, timeoutSeconds, labelSelector: this.#options.labelSelector },
+          onEvent,
+          done,
+        )
         .then((watchController) => {
           controller = watchController;
           if (abortRequested || !this.#current(generation)) return watchController.abort();

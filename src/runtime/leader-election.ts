@@ -42,7 +42,13 @@ export type LeaseAction = "create" | "acquire" | "renew" | "wait";
  * renewTime), on its own monotonic clock; the lease is expired when that is older than the
  * record's lease duration.
  */
-export function decideLeaseAction(spec: LeaseSpec | undefined, identity: string, observedAtMs: number, nowMs: number, defaultLeaseDurationMs: number): LeaseAction {
+export function decideLeaseAction(
+  spec: LeaseSpec | undefined,
+  identity: string,
+  observedAtMs: number,
+  nowMs: number,
+  defaultLeaseDurationMs: number,
+): LeaseAction {
   if (spec === undefined) return "create";
   const holder = spec.holderIdentity ?? "";
   if (holder === identity) return "renew";

@@ -59,7 +59,8 @@ export function describeError(error: unknown): string {
     let text = http ? `${apiErrorMessage(error)} (HTTP ${code})` : error.message;
     // undici's "fetch failed" hides the useful part (ECONNREFUSED, ECONNRESET, …) in `cause`.
     const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
-    if (cause !== undefined && cause !== null) text += `: ${typeof cause.code === "string" ? `${cause.code} ` : ""}${typeof cause.message === "string" ? cause.message : String(cause)}`.trimEnd();
+    if (cause !== undefined && cause !== null)
+      text += `: ${typeof cause.code === "string" ? `${cause.code} ` : ""}${typeof cause.message === "string" ? cause.message : String(cause)}`.trimEnd();
     return text;
   }
   return String(error);

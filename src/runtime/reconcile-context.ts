@@ -56,7 +56,12 @@ export interface ObjectWriterOptions {
    * when the kind is not cached (or not synced yet), then the object is read from the API server;
    * otherwise `{ object }`, with `object` undefined when the cache has no such object.
    */
-  readonly readCache?: (apiVersion: string, kind: string, namespace: string | undefined, name: string) => { readonly object: KubernetesObject | undefined } | undefined;
+  readonly readCache?: (
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+  ) => { readonly object: KubernetesObject | undefined } | undefined;
 }
 
 type ObjectRef = { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string } };
@@ -95,13 +100,15 @@ export class ObjectWriter {
   async apply<T extends KubernetesObject>(object: T, options: { owner?: KubernetesObject } = {}, log?: Logger): Promise<T> {
     this.#guard();
     const rest = this.#options.rest;
-    if (object.apiVersion === undefined || object.kind === undefined || object.metadata?.name === undefined) throw new Error("apply needs apiVersion, kind and metadata.name");
+    if (object.apiVersion === undefined || object.kind === undefined || object.metadata?.name === undefined)
+      throw new Error("apply needs apiVersion, kind and metadata.name");
     const info = await rest.kindInfo(object.apiVersion, object.kind);
     const body = applyBody(object);
     const meta = (body.metadata ??= {});
     const owner = options.owner;
     if (info.namespaced && !meta.namespace) {
-      if (owner?.metadata?.namespace === undefined) throw new Error(`apply ${object.kind} ${meta.name}: no namespace given and no namespaced owner to take it from`);
+      if (owner?.metadata?.namespace === undefined)
+        throw new Error(`apply ${object.kind} ${meta.name}: no namespace given and no namespaced owner to take it from`);
       meta.namespace = owner.metadata.namespace;
     }
     if (owner !== undefined) {
@@ -116,7 +123,9 @@ export class ObjectWriter {
       } else log?.debug("owner reference not set: owner and child cannot be related across namespaces", { child: `${object.kind}/${meta.name}` });
     }
     const path = await rest.pathOf(body);
-    return this.#written(await rest.request<T>("PATCH", path, { body, contentType: PatchType.apply, query: { fieldManager: this.#options.fieldManager, force: true } }));
+    return this.#written(
+      await rest.request<T>("PATCH", path, { body, contentType: PatchType.apply, query: { fieldManager: this.#options.fieldManager, force: true } }),
+    );
   }
 
   /** Throws {@link AlreadyOwnedError} when the existing object (cache, else API server) has a controller other than `ref`. */
@@ -146,7 +155,9 @@ export class ObjectWriter {
     this.#guard();
     const path = await this.#options.rest.pathOf(object);
     try {
-      await this.#options.rest.request("DELETE", path, { body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: options.propagationPolicy ?? "Background" } });
+      await this.#options.rest.request("DELETE", path, {
+        body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: options.propagationPolicy ?? "Background" },
+      });
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }

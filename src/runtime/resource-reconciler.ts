@@ -127,7 +127,10 @@ export interface ReconcileContext {
   /** Server-side apply with the controller's field manager; sets an owner reference to `owner` when given. */
   apply<T extends KubernetesObject>(object: T, options?: { owner?: KubernetesObject }): Promise<T>;
   /** Deletes an object; absent is fine. */
-  delete(object: { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string } }, options?: { propagationPolicy?: "Foreground" | "Background" | "Orphan" }): Promise<void>;
+  delete(
+    object: { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string } },
+    options?: { propagationPolicy?: "Foreground" | "Background" | "Orphan" },
+  ): Promise<void>;
   /** Adds the finalizer (conflict-safe patch) when missing; returns the updated object. */
   addFinalizer<T extends KubernetesObject>(object: T, finalizer: string): Promise<T>;
   /** Removes the finalizer (conflict-safe patch) when present. */
@@ -241,7 +244,11 @@ export class ReconcileFailedError extends Error {
 }
 
 /** Runs a step; an exception is reported in status (Degraded) before it propagates to the queue. */
-async function runStep<S>(resource: CustomResource<unknown, StandardStatus>, ctx: ReconcileContext, step: () => Promise<HookResult<S>>): Promise<HookResult<S>> {
+async function runStep<S>(
+  resource: CustomResource<unknown, StandardStatus>,
+  ctx: ReconcileContext,
+  step: () => Promise<HookResult<S>>,
+): Promise<HookResult<S>> {
   try {
     return await step();
   } catch (error) {

@@ -103,7 +103,15 @@ function valueAt(document: unknown, path: FieldPath): unknown {
   return value;
 }
 
-const A_TYPE: Record<string, string> = { string: "a string", integer: "an integer", number: "a number", boolean: "true or false", object: "an object (a mapping of fields)", array: "a list", null: "null" };
+const A_TYPE: Record<string, string> = {
+  string: "a string",
+  integer: "an integer",
+  number: "a number",
+  boolean: "true or false",
+  object: "an object (a mapping of fields)",
+  array: "a list",
+  null: "null",
+};
 
 function describeError(e: ErrorObject, document: unknown, options: SchemaValidatorOptions): ValidationIssue {
   const path = pathOf(e.instancePath);
@@ -115,7 +123,11 @@ function describeError(e: ErrorObject, document: unknown, options: SchemaValidat
     case "additionalProperties": {
       const field = String(e.params.additionalProperty);
       const known = Object.keys((schema.properties as Record<string, unknown> | undefined) ?? {});
-      return { path: [...path, field], rule: e.keyword, message: prefix + "unknown field " + JSON.stringify(field) + (known.length > 0 ? " (known fields: " + known.join(", ") + ")" : "") };
+      return {
+        path: [...path, field],
+        rule: e.keyword,
+        message: prefix + "unknown field " + JSON.stringify(field) + (known.length > 0 ? " (known fields: " + known.join(", ") + ")" : ""),
+      };
     }
     case "required": {
       const field = String(e.params.missingProperty);
@@ -142,12 +154,23 @@ function describeError(e: ErrorObject, document: unknown, options: SchemaValidat
     case "oneOf": {
       const branches = (schema.oneOf as Record<string, unknown>[] | undefined) ?? [];
       // The common "exactly one of these fields" shape: each branch only requires one field.
-      const fields = branches.map((b) => (Array.isArray(b.required) && b.required.length === 1 && Object.keys(b).length === 1 ? String(b.required[0]) : undefined));
+      const fields = branches.map((b) =>
+        Array.isArray(b.required) && b.required.length === 1 && Object.keys(b).length === 1 ? String(b.required[0]) : undefined,
+      );
       if (fields.every((f) => f !== undefined)) {
         // A value that is not an object (`spec:` left empty is null) holds none of them; its type error says the rest.
         const value = valueAt(document, path);
         const present = typeof value === "object" && value !== null ? fields.filter((f) => (value as Record<string, unknown>)[f] !== undefined) : [];
-        return { path, rule: e.keyword, message: prefix + "set exactly one of " + fields.map((f) => JSON.stringify(f)).join(", ") + ", got " + (present.length === 0 ? "none" : present.map((f) => JSON.stringify(f)).join(" and ")) };
+        return {
+          path,
+          rule: e.keyword,
+          message:
+            prefix +
+            "set exactly one of " +
+            fields.map((f) => JSON.stringify(f)).join(", ") +
+            ", got " +
+            (present.length === 0 ? "none" : present.map((f) => JSON.stringify(f)).join(" and ")),
+        };
       }
       return { path, rule: e.keyword, message: prefix + "must match exactly one of " + branches.length + " alternatives" };
     }
@@ -159,7 +182,18 @@ function describeError(e: ErrorObject, document: unknown, options: SchemaValidat
       return { path, rule: e.keyword, message: prefix + "must match at least one of " + branches.length + " alternatives, got " + got };
     }
     case "format":
-      return { path, rule: e.keyword, message: prefix + "must be in " + String(e.params.format) + " format" + (e.params.format === "date-time" ? " (RFC 3339, e.g. 2026-01-31T12:00:00Z)" : "") + ", got " + got };
+      return {
+        path,
+        rule: e.keyword,
+        message:
+          prefix +
+          "must be in " +
+          String(e.params.format) +
+          " format" +
+          (e.params.format === "date-time" ? " (RFC 3339, e.g. 2026-01-31T12:00:00Z)" : "") +
+          ", got " +
+          got,
+      };
     case "minimum":
     case "maximum":
     case "exclusiveMinimum":

@@ -71,7 +71,8 @@ async function main(): Promise<void> {
       if ((await tableDigest(server, db, "events", "id")) !== digest) throw new Error(`${what} changed the data`);
     };
     const steps: Record<Step, () => Promise<Run>> = {
-      plainDump: () => measure(server, "plain mariadb-dump > file", plainEnv, ["sh", "-c", 'mariadb-dump "$@" > "$0"', plainFile, ...client, ...dumpOptions, "--", db]),
+      plainDump: () =>
+        measure(server, "plain mariadb-dump > file", plainEnv, ["sh", "-c", 'mariadb-dump "$@" > "$0"', plainFile, ...client, ...dumpOptions, "--", db]),
       ourDump: () => measure(server, "backup.sh", scriptEnv, ["/bin/sh", scriptPath("backup.sh")]),
       plainRestore: async () => {
         await server.sql(`DROP DATABASE ${db}; CREATE DATABASE ${db};`);
@@ -90,8 +91,7 @@ async function main(): Promise<void> {
     // Alternate which goes first, so that warm-up and cache effects favour neither side.
     for (let round = 1; round <= repeat; round++) {
       process.stdout.write(`round ${round}/${repeat}\n`);
-      const order: Step[] =
-        round % 2 === 1 ? ["plainDump", "ourDump", "plainRestore", "ourRestore"] : ["ourDump", "plainDump", "ourRestore", "plainRestore"];
+      const order: Step[] = round % 2 === 1 ? ["plainDump", "ourDump", "plainRestore", "ourRestore"] : ["ourDump", "plainDump", "ourRestore", "plainRestore"];
       for (const step of order) runs[step].push(await steps[step]());
     }
     report(runs, (await stat(plainFile)).size, (await stat(ourFile)).size);
@@ -122,7 +122,11 @@ function report(runs: Record<Step, Run[]>, plainBytes: number, ourBytes: number)
     lines.push(
       `${name.padEnd(27)}${best(wall).toFixed(2).padStart(7)} /${median(wall).toFixed(2).padStart(6)}      ` +
         `${(mb(bytes) / best(wall)).toFixed(1).padStart(7)} /${(mb(bytes) / median(wall)).toFixed(1).padStart(6)}` +
-        `${median(runs[step].map((r) => r.clientCpu)).toFixed(2).padStart(15)}${median(runs[step].map((r) => r.serverCpu)).toFixed(2).padStart(15)}`,
+        `${median(runs[step].map((r) => r.clientCpu))
+          .toFixed(2)
+          .padStart(15)}${median(runs[step].map((r) => r.serverCpu))
+          .toFixed(2)
+          .padStart(15)}`,
     );
   }
   const ratio = (ours: Step, plain: Step, pick: (values: number[]) => number) =>

@@ -33,7 +33,12 @@ function syntheticSchema(n: number): string {
         properties[name] = { type: "integer", minimum: 0, default: i, description: `Integer field ${i}.` };
         break;
       case 2:
-        properties[name] = { type: "object", title: `Nested${i}`, description: `Object field ${i}.`, properties: { a: { type: "string", description: "A." }, b: { type: "boolean", description: "B." } } };
+        properties[name] = {
+          type: "object",
+          title: `Nested${i}`,
+          description: `Object field ${i}.`,
+          properties: { a: { type: "string", description: "A." }, b: { type: "boolean", description: "B." } },
+        };
         break;
       default:
         properties[name] = { type: "array", description: `List field ${i}.`, items: { type: "string" }, "x-kubernetes-list-type": "set" };
@@ -44,21 +49,36 @@ function syntheticSchema(n: number): string {
     names: { kind: "Bench", plural: "benches", singular: "bench" },
     scope: "Namespaced",
     finalizer: "bench.example.com/finalize",
-    versions: [{
-      name: "v1",
-      served: true,
-      storage: true,
-      additionalPrinterColumns: [{ name: "F0", type: "string", jsonPath: ".spec.field0" }],
-      schema: { openAPIV3Schema: { type: "object", properties: {
-        spec: { type: "object", description: "Spec.", properties },
-        status: { type: "object", description: "Status.", properties: {
-          observedGeneration: { type: "integer", description: "G." },
-          conditions: { type: "array", description: "C.", items: { type: "object", properties: { type: { type: "string" }, status: { type: "string" } } } },
-          message: { type: "string", description: "M." },
-          appliedSpec: { type: "object", description: "A.", additionalProperties: { type: "string" } },
-        } },
-      } } },
-    }],
+    versions: [
+      {
+        name: "v1",
+        served: true,
+        storage: true,
+        additionalPrinterColumns: [{ name: "F0", type: "string", jsonPath: ".spec.field0" }],
+        schema: {
+          openAPIV3Schema: {
+            type: "object",
+            properties: {
+              spec: { type: "object", description: "Spec.", properties },
+              status: {
+                type: "object",
+                description: "Status.",
+                properties: {
+                  observedGeneration: { type: "integer", description: "G." },
+                  conditions: {
+                    type: "array",
+                    description: "C.",
+                    items: { type: "object", properties: { type: { type: "string" }, status: { type: "string" } } },
+                  },
+                  message: { type: "string", description: "M." },
+                  appliedSpec: { type: "object", description: "A.", additionalProperties: { type: "string" } },
+                },
+              },
+            },
+          },
+        },
+      },
+    ],
     operator: { serviceAccount: "bench", namespace: "bench-system", resource: { verbs: ["get", "list", "watch"] } },
   });
 }
@@ -144,7 +164,9 @@ async function benchCli(label: string, schema: string): Promise<void> {
   }
 }
 
-console.log(`mysqlop generate benchmark: node ${process.version}, ${RUNS} runs each (BENCH_RUNS to change); the first in-process run includes module warm-up\n`);
+console.log(
+  `mysqlop generate benchmark: node ${process.version}, ${RUNS} runs each (BENCH_RUNS to change); the first in-process run includes module warm-up\n`,
+);
 const mysql = await readFile(join(repo, "schemas/mysql.yaml"), "utf8");
 await benchInProcess("MySQL schema (6 fields)", mysql);
 const growth: [number, number][] = [];

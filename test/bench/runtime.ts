@@ -158,7 +158,12 @@ async function runChild(mode: Mode, kubeconfigPath: string, round: string): Prom
       continueToken = page.metadata.continue || undefined;
       resourceVersion = page.metadata.resourceVersion;
     } while (continueToken !== undefined);
-    const controller = await new Watch(kc).watch(collectionPath, { resourceVersion, allowWatchBookmarks: true }, (_phase: string, object: WidgetLike) => observe(object), () => {});
+    const controller = await new Watch(kc).watch(
+      collectionPath,
+      { resourceVersion, allowWatchBookmarks: true },
+      (_phase: string, object: WidgetLike) => observe(object),
+      () => {},
+    );
     stop = async () => controller.abort();
   } else {
     const { Manager, createJsonLogger } = await import("../../src/runtime/index.ts");
@@ -219,7 +224,15 @@ function compileChild(): string {
   const outDir = `${root}node_modules/.cache/mysqlop-bench-runtime`;
   mkdirSync(outDir, { recursive: true });
   const tsconfig = `${outDir}/tsconfig.json`;
-  writeFileSync(tsconfig, JSON.stringify({ extends: `${root}tsconfig.json`, compilerOptions: { noEmit: false, outDir, rootDir: root }, files: [`${root}test/bench/runtime.ts`], include: [] }));
+  writeFileSync(
+    tsconfig,
+    JSON.stringify({
+      extends: `${root}tsconfig.json`,
+      compilerOptions: { noEmit: false, outDir, rootDir: root },
+      files: [`${root}test/bench/runtime.ts`],
+      include: [],
+    }),
+  );
   const started = performance.now();
   const result = spawnSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "-p", tsconfig], { encoding: "utf8" });
   if (result.status !== 0) throw new Error(`compiling the bench child failed:\n${result.stdout}${result.stderr}`);
@@ -244,7 +257,10 @@ async function measure(mode: Mode, round: number, childEntry: string, kubeconfig
         setTimeout(() => child.stdin.write("go\n"), settleMs);
       } else if (message.ready === true) {
         void inParallel(names, 32, async (name) => {
-          await rest.request("PATCH", `${collectionPath}/${name}`, { body: { spec: { message: `${mode}${round}:${name}:${Date.now()}` } }, contentType: "application/merge-patch+json" });
+          await rest.request("PATCH", `${collectionPath}/${name}`, {
+            body: { spec: { message: `${mode}${round}:${name}:${Date.now()}` } },
+            contentType: "application/merge-patch+json",
+          });
         }).catch(reject);
       } else if (message.mode !== undefined) {
         report = message as ChildReport;
@@ -327,7 +343,9 @@ async function main(): Promise<void> {
       Array.from({ length: N }, (_, i) => i),
       32,
       async (i) => {
-        await rest.request("POST", collectionPath, { body: { apiVersion, kind: "Widget", metadata: { name: `w${String(i).padStart(5, "0")}`, namespace }, spec: { message: "initial" } } });
+        await rest.request("POST", collectionPath, {
+          body: { apiVersion, kind: "Widget", metadata: { name: `w${String(i).padStart(5, "0")}`, namespace }, spec: { message: "initial" } },
+        });
       },
     );
     console.log(`created ${N} Widgets in ${((performance.now() - createStarted) / 1000).toFixed(1)} s`);

@@ -52,7 +52,8 @@ const cases: Case[] = [
   },
   {
     name: "patternProperties",
-    schema: () => editedSchema((d) => d.setIn([...ROOT_SCHEMA, "properties", "status", "properties", "appliedSpec", "patternProperties"], { "^x": { type: "string" } })),
+    schema: () =>
+      editedSchema((d) => d.setIn([...ROOT_SCHEMA, "properties", "status", "properties", "appliedSpec", "patternProperties"], { "^x": { type: "string" } })),
     pointer: `${P}/properties/status/properties/appliedSpec/patternProperties`,
     rule: "structural/forbidden-keyword",
   },
@@ -203,7 +204,10 @@ for (const c of cases) {
     const keys = c.pointer.split("/").filter((k) => k !== "" && !/^\d+$/.test(k));
     if (keys.length > 0 && !/\/\d+$/.test(c.pointer)) {
       const text = schemaText.split("\n")[match.line - 1] ?? "";
-      assert.ok(keys.some((k) => text.includes(`${k}:`)), `line ${match.line} (${JSON.stringify(text)}) names a key of ${c.pointer}`);
+      assert.ok(
+        keys.some((k) => text.includes(`${k}:`)),
+        `line ${match.line} (${JSON.stringify(text)}) names a key of ${c.pointer}`,
+      );
     }
     assert.deepEqual(await snapshotFiles(project.root), before, "a rejected schema must not write anything");
   });

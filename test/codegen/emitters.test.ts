@@ -97,14 +97,29 @@ test("model: spec fields in schema order, sensitivity and presence from the sche
 
 test("model: runtime imports join each runtime module to the --runtime-import folder or package subpath", async () => {
   const table: [{ runtimeImport?: string; outDir?: string }, RuntimeImports][] = [
-    [{}, /* default: relative paths from generated/ to src/runtime */ { resourceReconciler: "../src/runtime/resource-reconciler.ts", schemaValidation: "../src/runtime/schema-validation.ts" }],
+    [
+      {},
+      /* default: relative paths from generated/ to src/runtime */ {
+        resourceReconciler: "../src/runtime/resource-reconciler.ts",
+        schemaValidation: "../src/runtime/schema-validation.ts",
+      },
+    ],
     [{ outDir: "out/deep" }, { resourceReconciler: "../../src/runtime/resource-reconciler.ts", schemaValidation: "../../src/runtime/schema-validation.ts" }],
     [{ outDir: "." }, { resourceReconciler: "./src/runtime/resource-reconciler.ts", schemaValidation: "./src/runtime/schema-validation.ts" }],
-    [{ runtimeImport: "generator-mysqlop/runtime" }, { resourceReconciler: "generator-mysqlop/runtime/resource-reconciler", schemaValidation: "generator-mysqlop/runtime/schema-validation" }],
-    [{ runtimeImport: "../vendor/runtime/" }, { resourceReconciler: "../vendor/runtime/resource-reconciler.ts", schemaValidation: "../vendor/runtime/schema-validation.ts" }],
+    [
+      { runtimeImport: "generator-mysqlop/runtime" },
+      { resourceReconciler: "generator-mysqlop/runtime/resource-reconciler", schemaValidation: "generator-mysqlop/runtime/schema-validation" },
+    ],
+    [
+      { runtimeImport: "../vendor/runtime/" },
+      { resourceReconciler: "../vendor/runtime/resource-reconciler.ts", schemaValidation: "../vendor/runtime/schema-validation.ts" },
+    ],
   ];
   for (const [given, want] of table) assert.deepEqual((await mysqlModel(given)).runtimeImports, want, JSON.stringify(given));
-  await assert.rejects(mysqlModel({ runtimeImport: "../src/runtime/resource-reconciler.ts" }), /runtimeImport names the runtime folder or package subpath .*, not a file/);
+  await assert.rejects(
+    mysqlModel({ runtimeImport: "../src/runtime/resource-reconciler.ts" }),
+    /runtimeImport names the runtime folder or package subpath .*, not a file/,
+  );
 });
 
 test("runtimeModuleSpecifier: a folder gets .ts files, a package subpath gets extensionless subpaths", () => {
@@ -149,7 +164,10 @@ test("stripGeneratorExtensions removes x-mysqlop-* keys only, never user data", 
 
 test("CRD: mysqls.otus.homework, v1 served+storage, status subresource, short names, the original four fields, no generator extensions", async () => {
   const model = await mysqlModel();
-  const crd = buildCrd(model) as { metadata: { name: string }; spec: Record<string, unknown> & { versions: Record<string, unknown>[]; names: Record<string, unknown> } };
+  const crd = buildCrd(model) as {
+    metadata: { name: string };
+    spec: Record<string, unknown> & { versions: Record<string, unknown>[]; names: Record<string, unknown> };
+  };
   assert.equal(crd.metadata.name, "mysqls.otus.homework");
   assert.equal(crd.spec.scope, "Namespaced");
   assert.deepEqual(crd.spec.names, { kind: "MySQL", listKind: "MySQLList", plural: "mysqls", singular: "mysql", shortNames: ["my"] });
@@ -174,18 +192,25 @@ test("RBAC: exact verbs from the schema, no wildcard, cluster role for the opera
   assert.ok(!text.includes("*"), "no * anywhere");
   const docs = parseAllDocuments(text);
   assert.ok(Array.isArray(docs));
-  const objects = docs.map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string }; rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[] });
-  assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`), [
-    "ServiceAccount/mysqlop-system/mysqlop",
-    "ClusterRole//mysqlop",
-    "ClusterRoleBinding//mysqlop",
-    "Role/mysqlop-system/mysqlop",
-    "RoleBinding/mysqlop-system/mysqlop",
-  ]);
+  const objects = docs.map(
+    (d) =>
+      d.toJS() as { kind: string; metadata: { name: string; namespace?: string }; rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[] },
+  );
+  assert.deepEqual(
+    objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`),
+    [
+      "ServiceAccount/mysqlop-system/mysqlop",
+      "ClusterRole//mysqlop",
+      "ClusterRoleBinding//mysqlop",
+      "Role/mysqlop-system/mysqlop",
+      "RoleBinding/mysqlop-system/mysqlop",
+    ],
+  );
   const rules = new Map(objects[1]!.rules!.map((r) => [`${r.apiGroups[0]}/${r.resources[0]}`, r.verbs]));
   assert.deepEqual(rules.get("otus.homework/mysqls"), ["get", "list", "watch", "patch"]);
   assert.deepEqual(rules.get("otus.homework/mysqls/status"), ["get", "update", "patch"]);
   assert.deepEqual(rules.get("otus.homework/mysqls/finalizers"), ["update"]);
-  for (const kind of ["/persistentvolumeclaims", "/persistentvolumes", "/services", "apps/deployments", "batch/jobs", "/secrets", "/configmaps", "/events"]) assert.ok(rules.has(kind), kind);
+  for (const kind of ["/persistentvolumeclaims", "/persistentvolumes", "/services", "apps/deployments", "batch/jobs", "/secrets", "/configmaps", "/events"])
+    assert.ok(rules.has(kind), kind);
   assert.deepEqual(objects[3]!.rules, [{ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] }]);
 });

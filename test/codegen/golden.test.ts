@@ -14,7 +14,10 @@ import { generateFromLoaded } from "../../src/codegen/pipeline.ts";
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
 const update = process.env.UPDATE_GOLDEN === "1";
 
-for (const name of (await readdir(fixtures, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+for (const name of (await readdir(fixtures, { withFileTypes: true }))
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort()) {
   test(`golden: fixtures/${name}`, async () => {
     const root = join(fixtures, name);
     const loaded = await loadSchema("schema.yaml", root);

@@ -46,14 +46,17 @@ test("codegen stages import only earlier stages", async () => {
     const rank = rankOf(file);
     for (const spec of importsOf(await readFile(join(codegen, file), "utf8"))) {
       if (!spec.startsWith(".")) continue;
-      const target = relative(codegen, join(codegen, file, "..", spec)).split("\\").join("/");
+      const target = relative(codegen, join(codegen, file, "..", spec))
+        .split("\\")
+        .join("/");
       if (target.startsWith("..")) {
         violations.push(`${file} imports ${spec}, outside src/codegen`);
         continue;
       }
       const targetRank = rankOf(target);
       const sameEmitLayer = rank === 4 && targetRank === 4;
-      if (targetRank > rank || (targetRank === rank && !sameEmitLayer && target !== file)) violations.push(`${file} (stage ${rank}) imports ${target} (stage ${targetRank})`);
+      if (targetRank > rank || (targetRank === rank && !sameEmitLayer && target !== file))
+        violations.push(`${file} (stage ${rank}) imports ${target} (stage ${targetRank})`);
     }
   }
   assert.deepEqual(violations, []);

@@ -52,7 +52,9 @@ test("same schema → byte-identical files, and each starts with the DO NOT EDIT
   assert.deepEqual([...filesA.keys()].filter((p) => !p.startsWith("schemas/")).sort(), OUTPUTS);
   assert.deepEqual(filesA, filesB);
   const { createHash } = await import("node:crypto");
-  const hash = createHash("sha256").update(await mysqlSchemaText()).digest("hex");
+  const hash = createHash("sha256")
+    .update(await mysqlSchemaText())
+    .digest("hex");
   for (const path of OUTPUTS) {
     const first = filesA.get(path)!.split("\n")[0]!;
     assert.match(first, /Generated from schemas\/mysql\.yaml .*DO NOT EDIT/, path);
@@ -62,7 +64,11 @@ test("same schema → byte-identical files, and each starts with the DO NOT EDIT
 
 test("the committed generated files are up to date with schemas/mysql.yaml (drift check)", async () => {
   const result = await generate({ root: repoRoot, schemaPath: "schemas/mysql.yaml" }, { check: true });
-  assert.deepEqual(result.states.filter((s) => s.state !== "fresh"), [], "run `npm run generate` and commit");
+  assert.deepEqual(
+    result.states.filter((s) => s.state !== "fresh"),
+    [],
+    "run `npm run generate` and commit",
+  );
   assert.deepEqual(result.written, []);
 });
 
@@ -97,14 +103,25 @@ test("--runtime-import names the runtime folder: the generated validator, writte
 
   assert.equal((await capture(() => runGenerate(["--root", project.root, "--runtime-import", RUNTIME_DIR]))).code, 0);
   const validator = await readFile(join(project.root, "generated/mysql-validator.ts"), "utf8");
-  assert.ok(validator.includes(`from ${JSON.stringify(join(RUNTIME_DIR, "schema-validation.ts"))};`), "imports the validation module itself, not the runtime index");
+  assert.ok(
+    validator.includes(`from ${JSON.stringify(join(RUNTIME_DIR, "schema-validation.ts"))};`),
+    "imports the validation module itself, not the runtime index",
+  );
   assert.doesNotMatch(validator, /from "ajv"|function describeError/, "no copy of the validation code in generated output");
   const constants = await readFile(join(project.root, "generated/mysql-constants.ts"), "utf8");
   assert.ok(constants.includes(`from ${JSON.stringify(RUNTIME)};`));
   const { validateMySQL } = (await import(join(project.root, "generated/mysql-validator.ts"))) as typeof import("../../generated/mysql-validator.ts");
-  const original = { apiVersion: "otus.homework/v1", kind: "MySQL", metadata: { name: "mysql-instance" }, spec: { image: "mysql:5.7", database: "otus-database", password: "otuspassword", storage_size: "1Gi" } };
+  const original = {
+    apiVersion: "otus.homework/v1",
+    kind: "MySQL",
+    metadata: { name: "mysql-instance" },
+    spec: { image: "mysql:5.7", database: "otus-database", password: "otuspassword", storage_size: "1Gi" },
+  };
   assert.deepEqual(validateMySQL(original), []);
-  assert.deepEqual(validateMySQL({ ...original, usless_data: "useless info" }).map((i) => i.message), ['unknown field "usless_data" (known fields: apiVersion, kind, metadata, spec, status)']);
+  assert.deepEqual(
+    validateMySQL({ ...original, usless_data: "useless info" }).map((i) => i.message),
+    ['unknown field "usless_data" (known fields: apiVersion, kind, metadata, spec, status)'],
+  );
 });
 
 test("files generated from this schema that are no longer outputs are listed by --check and removed by generate", async (t) => {
@@ -206,7 +223,14 @@ test("a field added to the schema reaches models, CRD, docs and hooks; the subcl
 
   await writeFile(
     join(project.root, "schemas/mysql.yaml"),
-    await editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "maxConnections"], { type: "integer", minimum: 1, default: 151, description: "Upper limit of client connections (max_connections)." })),
+    await editedSchema((d) =>
+      d.setIn([...SPEC_PROPERTIES, "maxConnections"], {
+        type: "integer",
+        minimum: 1,
+        default: 151,
+        description: "Upper limit of client connections (max_connections).",
+      }),
+    ),
   );
   const result = await generate(options);
   assert.ok(result.written.length === 7, "every output depends on the schema");
@@ -216,7 +240,10 @@ test("a field added to the schema reaches models, CRD, docs and hooks; the subcl
   assert.match(await read("generated/mysql-models.ts"), /\* Upper limit of client connections \(max_connections\)\.\s+\*\/\s+maxConnections: number;/);
   assert.match(await read("deploy/crd.yaml"), /maxConnections:\n\s+type: integer\n\s+minimum: 1\n\s+default: 151/);
   assert.match(await read("generated/api-reference.md"), /\| `maxConnections`\s+\| integer\s+\| no\s+\| Upper limit of client connections/);
-  assert.match(await read("generated/mysql-reconciler-base.ts"), /abstract onMaxConnectionsChange\(\s*resource: MySQL,\s*change: \{\s*readonly previous: MySQLSpec\["maxConnections"\] \| undefined;\s*readonly current: MySQLSpec\["maxConnections"\];?\s*\}/);
+  assert.match(
+    await read("generated/mysql-reconciler-base.ts"),
+    /abstract onMaxConnectionsChange\(\s*resource: MySQL,\s*change: \{\s*readonly previous: MySQLSpec\["maxConnections"\] \| undefined;\s*readonly current: MySQLSpec\["maxConnections"\];?\s*\}/,
+  );
   assert.match(await read("generated/mysql-constants.ts"), /"maxConnections"/);
 
   const errors = typeErrors(project.root, files);

@@ -24,7 +24,10 @@ test("tsc --noEmit over generated/ and the code that uses it", { timeout: 180_00
   const dir = await mkdtemp(join(tmpdir(), "mysqlop-typecheck-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const config = join(dir, "tsconfig.json");
-  await writeFile(config, JSON.stringify({ extends: join(repoRoot, "tsconfig.json"), compilerOptions: { typeRoots: [join(repoRoot, "node_modules/@types")] }, include: [], files }));
+  await writeFile(
+    config,
+    JSON.stringify({ extends: join(repoRoot, "tsconfig.json"), compilerOptions: { typeRoots: [join(repoRoot, "node_modules/@types")] }, include: [], files }),
+  );
   const tsc = join(repoRoot, "node_modules/typescript/bin/tsc");
   const result = await promisify(execFile)(process.execPath, [tsc, "--noEmit", "-p", config], { cwd: repoRoot }).then(
     () => ({ code: 0, out: "" }),

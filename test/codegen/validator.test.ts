@@ -24,11 +24,28 @@ test("accepts the original sample and the optional fields", () => {
 });
 
 test("database: any name MySQL allows, and nothing else", () => {
-  const accepted = ["otus-database", "it's", "back`tick", "dollar$HOME", "two words", "new\nline", "données", "数据库", "a".repeat(64), "\uFFFD", " leading-space", "semi;colon", "--all-databases"];
+  const accepted = [
+    "otus-database",
+    "it's",
+    "back`tick",
+    "dollar$HOME",
+    "two words",
+    "new\nline",
+    "données",
+    "数据库",
+    "a".repeat(64),
+    "\uFFFD",
+    " leading-space",
+    "semi;colon",
+    "--all-databases",
+  ];
   for (const database of accepted) assert.deepEqual(validateMySQL(resource({ ...ORIGINAL, database })), [], JSON.stringify(database));
   const rejected: [string, RegExp][] = [
     ["a".repeat(65), /^spec\.database: must be at most 64 characters long, got 65$/],
-    ["a/b", /^spec\.database: must be a MySQL database name: no "\/", "\\", "\." or NUL, no character beyond U\+FFFF \(such as emoji\), and not ending in a space, got "a\/b"$/],
+    [
+      "a/b",
+      /^spec\.database: must be a MySQL database name: no "\/", "\\", "\." or NUL, no character beyond U\+FFFF \(such as emoji\), and not ending in a space, got "a\/b"$/,
+    ],
     ["dolphin\u{1F42C}", /spec\.database: must be a MySQL database name/],
     ["a\\b", /spec\.database: must be a MySQL database name/],
     ["a.b", /spec\.database: must be a MySQL database name/],
@@ -64,22 +81,37 @@ test("storage_size: Kubernetes quantities only", () => {
 test("unknown fields are rejected at every level, naming the field", () => {
   const table: [Record<string, unknown>, string][] = [
     [resource(ORIGINAL, { usless_data: "useless info" }), 'unknown field "usless_data" (known fields: apiVersion, kind, metadata, spec, status)'],
-    [resource({ ...ORIGINAL, usless_data: "useless info" }), 'spec: unknown field "usless_data" (known fields: image, database, password, passwordSecretRef, storage_size, storageClassName)'],
-    [resource({ database: "d", storage_size: "1Gi", passwordSecretRef: { name: "s", key: "k", namespace: "x" } }), 'spec.passwordSecretRef: unknown field "namespace" (known fields: name, key)'],
+    [
+      resource({ ...ORIGINAL, usless_data: "useless info" }),
+      'spec: unknown field "usless_data" (known fields: image, database, password, passwordSecretRef, storage_size, storageClassName)',
+    ],
+    [
+      resource({ database: "d", storage_size: "1Gi", passwordSecretRef: { name: "s", key: "k", namespace: "x" } }),
+      'spec.passwordSecretRef: unknown field "namespace" (known fields: name, key)',
+    ],
     [resource(ORIGINAL, { status: { backup: { when: "now" } } }), 'status.backup: unknown field "when" (known fields: lastSucceeded, job, dumpFile)'],
   ];
   for (const [doc, want] of table) {
     const issues = validateMySQL(doc);
-    assert.deepEqual(issues.map((i) => i.message), [want]);
+    assert.deepEqual(
+      issues.map((i) => i.message),
+      [want],
+    );
     assert.equal(issues[0]!.rule, "additionalProperties");
   }
 });
 
 test("password or passwordSecretRef: exactly one", () => {
   const none = validateMySQL(resource({ database: "d", storage_size: "1Gi" }));
-  assert.deepEqual(none.map((i) => i.message), ['spec: set exactly one of "password", "passwordSecretRef", got none']);
+  assert.deepEqual(
+    none.map((i) => i.message),
+    ['spec: set exactly one of "password", "passwordSecretRef", got none'],
+  );
   const both = validateMySQL(resource({ ...ORIGINAL, passwordSecretRef: { name: "s", key: "k" } }));
-  assert.deepEqual(both.map((i) => i.message), ['spec: set exactly one of "password", "passwordSecretRef", got "password" and "passwordSecretRef"']);
+  assert.deepEqual(
+    both.map((i) => i.message),
+    ['spec: set exactly one of "password", "passwordSecretRef", got "password" and "passwordSecretRef"'],
+  );
 });
 
 test("required fields, types, apiVersion/kind and the resource name", () => {
@@ -89,13 +121,26 @@ test("required fields, types, apiVersion/kind and the resource name", () => {
     [{ ...resource(ORIGINAL), kind: "MySql" }, ['kind: must be "MySQL", got "MySql"']],
     [{ apiVersion: "otus.homework/v1", kind: "MySQL", metadata: { name: "m" } }, ['missing required field "spec"']],
     [resource({ ...ORIGINAL, image: 5 }), ["spec.image: must be a string, got 5"]],
-    [resource(ORIGINAL, { metadata: { name: "Mysql_1" } }), ['metadata.name: must be a DNS-1035 label (lower-case letters, digits and "-", starting with a letter) because it names the Service, got "Mysql_1"']],
+    [
+      resource(ORIGINAL, { metadata: { name: "Mysql_1" } }),
+      ['metadata.name: must be a DNS-1035 label (lower-case letters, digits and "-", starting with a letter) because it names the Service, got "Mysql_1"'],
+    ],
     [resource(ORIGINAL, { metadata: { name: "m".repeat(52) } }), ["metadata.name: must be at most 51 characters long, got 52"]],
-    [resource(ORIGINAL, { status: { conditions: [{ type: "Ready", status: "Yes", reason: "R", message: "", lastTransitionTime: "yesterday" }] } }), [
-      'status.conditions[0].status: must be one of "True", "False", "Unknown", got "Yes"',
-      'status.conditions[0].lastTransitionTime: must be in date-time format (RFC 3339, e.g. 2026-01-31T12:00:00Z), got "yesterday"',
-    ]],
+    [
+      resource(ORIGINAL, { status: { conditions: [{ type: "Ready", status: "Yes", reason: "R", message: "", lastTransitionTime: "yesterday" }] } }),
+      [
+        'status.conditions[0].status: must be one of "True", "False", "Unknown", got "Yes"',
+        'status.conditions[0].lastTransitionTime: must be in date-time format (RFC 3339, e.g. 2026-01-31T12:00:00Z), got "yesterday"',
+      ],
+    ],
     [[] as unknown as Record<string, unknown>, ["must be an object (a mapping of fields), got a list"]],
   ];
-  for (const [doc, want] of table) assert.deepEqual(validateMySQL(doc).map((i) => i.message).sort(), [...want].sort(), JSON.stringify(doc));
+  for (const [doc, want] of table)
+    assert.deepEqual(
+      validateMySQL(doc)
+        .map((i) => i.message)
+        .sort(),
+      [...want].sort(),
+      JSON.stringify(doc),
+    );
 });

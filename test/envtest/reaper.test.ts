@@ -57,7 +57,12 @@ describe("reapLeftovers", () => {
     const victim = sleeper();
     const tempDir = mkdtempSync(join(tmpdir(), TEMP_DIR_PREFIX));
     dirs.push(tempDir);
-    const file = forgeRecord({ owner: { pid: deadPid(), startTime: "1" }, tempDir, ports: [], processes: [{ name: "etcd", pid: victim.pid, exe: SLEEP, startTime: victim.startTime }] });
+    const file = forgeRecord({
+      owner: { pid: deadPid(), startTime: "1" },
+      tempDir,
+      ports: [],
+      processes: [{ name: "etcd", pid: victim.pid, exe: SLEEP, startTime: victim.startTime }],
+    });
     const report = await reapLeftovers();
     assert.ok(report.killed.includes(`etcd (pid ${victim.pid})`), JSON.stringify(report));
     assert.ok(!isProcessAlive(victim.pid));
@@ -78,7 +83,10 @@ describe("reapLeftovers", () => {
       ],
     });
     const report = await reapLeftovers();
-    assert.deepEqual(report.killed.filter((k) => k.includes(String(reused.pid)) || k.includes(String(other.pid))), []);
+    assert.deepEqual(
+      report.killed.filter((k) => k.includes(String(reused.pid)) || k.includes(String(other.pid))),
+      [],
+    );
     assert.ok(isProcessAlive(reused.pid) && isProcessAlive(other.pid), "both unrelated processes still run");
     assert.ok(!existsSync(file), "the stale record is gone");
   });

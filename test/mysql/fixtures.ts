@@ -8,7 +8,12 @@ export function originalResource(overrides: { spec?: Partial<MySQL["spec"]>; sta
   return {
     apiVersion: "otus.homework/v1",
     kind: "MySQL",
-    metadata: { name: overrides.name ?? "mysql-instance", namespace: overrides.namespace ?? "default", uid: "3f1c2a9e-0000-4000-8000-000000000001", generation: 1 },
+    metadata: {
+      name: overrides.name ?? "mysql-instance",
+      namespace: overrides.namespace ?? "default",
+      uid: "3f1c2a9e-0000-4000-8000-000000000001",
+      generation: 1,
+    },
     spec: { image: "mysql:5.7", database: "otus-database", password: "otuspassword", storage_size: "1Gi", ...overrides.spec } as MySQL["spec"],
     ...(overrides.status === undefined ? {} : { status: overrides.status }),
   };
@@ -44,9 +49,12 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
   for (const o of objects) put(o);
   const recorded: Recorded = { applied: [], deleted: [], finalizersRemoved: [] };
   const cache: CacheReader = {
-    get: <T extends KubernetesObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string) => store.get(key(apiVersion, kind, namespace, name)) as T | undefined,
+    get: <T extends KubernetesObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string) =>
+      store.get(key(apiVersion, kind, namespace, name)) as T | undefined,
     list: <T extends KubernetesObject>(apiVersion: string, kind: string, namespace?: string) =>
-      [...store.values()].filter((o) => o.apiVersion === apiVersion && o.kind === kind && (namespace === undefined || o.metadata?.namespace === namespace)) as T[],
+      [...store.values()].filter(
+        (o) => o.apiVersion === apiVersion && o.kind === kind && (namespace === undefined || o.metadata?.namespace === namespace),
+      ) as T[],
   };
   const ctx: ReconcileContext = {
     cache,
@@ -55,7 +63,21 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
     async apply<T extends KubernetesObject>(object: T, options?: { owner?: KubernetesObject }): Promise<T> {
       recorded.applied.push({ object, owner: options?.owner });
       const stored = options?.owner
-        ? { ...object, metadata: { ...object.metadata, ownerReferences: [{ apiVersion: options.owner.apiVersion ?? "", kind: options.owner.kind ?? "", name: options.owner.metadata?.name ?? "", uid: options.owner.metadata?.uid ?? "", controller: true }] } }
+        ? {
+            ...object,
+            metadata: {
+              ...object.metadata,
+              ownerReferences: [
+                {
+                  apiVersion: options.owner.apiVersion ?? "",
+                  kind: options.owner.kind ?? "",
+                  name: options.owner.metadata?.name ?? "",
+                  uid: options.owner.metadata?.uid ?? "",
+                  controller: true,
+                },
+              ],
+            },
+          }
         : object;
       put(stored);
       return stored;
@@ -70,7 +92,8 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
     async removeFinalizer(object, finalizer) {
       recorded.finalizersRemoved.push(`${object.kind}/${object.metadata?.name} ${finalizer}`);
       const stored = store.get(key(object.apiVersion ?? "", object.kind ?? "", object.metadata?.namespace, object.metadata?.name ?? ""));
-      if (stored !== undefined) put({ ...stored, metadata: { ...stored.metadata, finalizers: (stored.metadata?.finalizers ?? []).filter((f) => f !== finalizer) } });
+      if (stored !== undefined)
+        put({ ...stored, metadata: { ...stored.metadata, finalizers: (stored.metadata?.finalizers ?? []).filter((f) => f !== finalizer) } });
     },
     async patchStatus() {},
   };

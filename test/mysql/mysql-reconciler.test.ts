@@ -7,7 +7,15 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { test } from "node:test";
 import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Job, V1PersistentVolume, V1Secret } from "@kubernetes/client-node";
-import { buildBackupClaim, buildBackupInfo, buildBackupVolume, buildCredentialsSecret, buildDataClaim, buildDataVolume, secretValue } from "../../src/mysql/desired/index.ts";
+import {
+  buildBackupClaim,
+  buildBackupInfo,
+  buildBackupVolume,
+  buildCredentialsSecret,
+  buildDataClaim,
+  buildDataVolume,
+  secretValue,
+} from "../../src/mysql/desired/index.ts";
 import { childNames } from "../../src/mysql/names.ts";
 import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
 import { EXIT_CODES } from "../../src/mysql/scripts/index.ts";
@@ -16,7 +24,13 @@ import { allStrings, originalResource, recordingContext } from "./fixtures.ts";
 const reconciler = new MySQLReconciler();
 
 function finish(job: KubernetesObject, outcome: "Complete" | "Failed", message = ""): V1Job {
-  return { ...(job as V1Job), status: { completionTime: outcome === "Complete" ? ("2026-11-26T15:00:00Z" as unknown as Date) : undefined, conditions: [{ type: outcome, status: "True", reason: outcome === "Failed" ? "PodFailurePolicy" : "Completed", message }] } };
+  return {
+    ...(job as V1Job),
+    status: {
+      completionTime: outcome === "Complete" ? ("2026-11-26T15:00:00Z" as unknown as Date) : undefined,
+      conditions: [{ type: outcome, status: "True", reason: outcome === "Failed" ? "PodFailurePolicy" : "Completed", message }],
+    },
+  };
 }
 
 function applied(recorded: { applied: { object: KubernetesObject; owner?: KubernetesObject }[] }): string[] {
@@ -24,7 +38,12 @@ function applied(recorded: { applied: { object: KubernetesObject; owner?: Kubern
 }
 
 function serverDeployment(availableReplicas: number): V1Deployment {
-  return { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "mysql-instance", namespace: "default", generation: 1 }, status: { observedGeneration: 1, availableReplicas } };
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "mysql-instance", namespace: "default", generation: 1 },
+    status: { observedGeneration: 1, availableReplicas },
+  };
 }
 
 test("onCreate without an earlier backup: volumes, backup storage (not owned), wait for the server → 'NAME created without restore-job'", async () => {
@@ -32,7 +51,11 @@ test("onCreate without an earlier backup: volumes, backup storage (not owned), w
   const { ctx, recorded, put } = recordingContext([ownedCredentials(resource, "otuspassword"), serverDeployment(0)]);
   const starting = await reconciler.onCreate(resource, ctx);
   assert.equal(starting.kind === "wait" && starting.reason, "Starting");
-  assert.deepEqual(applied(recorded), ["PersistentVolume/mysql-instance-pv", "PersistentVolume/backup-mysql-instance-pv", "PersistentVolumeClaim/backup-mysql-instance-pvc"]);
+  assert.deepEqual(applied(recorded), [
+    "PersistentVolume/mysql-instance-pv",
+    "PersistentVolume/backup-mysql-instance-pv",
+    "PersistentVolumeClaim/backup-mysql-instance-pvc",
+  ]);
   put(serverDeployment(1));
   const result = await reconciler.onCreate(resource, ctx);
   assert.deepEqual(result, { kind: "done", message: "mysql-instance created without restore-job", status: undefined });
@@ -58,10 +81,19 @@ test("onCreate with an earlier backup: restore Job (owned), wait, then 'NAME cre
 
 test("onCreate: a restore refused because the database holds data is not a failure; other failures are", async () => {
   const resource = originalResource();
-  for (const [exitCode, want] of [[EXIT_CODES.notEmpty, "done"], [EXIT_CODES.verify, "failed"]] as const) {
+  for (const [exitCode, want] of [
+    [EXIT_CODES.notEmpty, "done"],
+    [EXIT_CODES.verify, "failed"],
+  ] as const) {
     const { ctx, put } = recordingContext([ownedCredentials(resource, "otuspassword"), buildBackupInfo(resource, "t")]);
     await reconciler.onCreate(resource, ctx);
-    put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "restore-mysql-instance-job")!, "Failed", `Container mysqlop for pod default/x failed with exit code ${exitCode} matching FailJob rule at index 0`));
+    put(
+      finish(
+        ctx.cache.get<V1Job>("batch/v1", "Job", "default", "restore-mysql-instance-job")!,
+        "Failed",
+        `Container mysqlop for pod default/x failed with exit code ${exitCode} matching FailJob rule at index 0`,
+      ),
+    );
     const result = await reconciler.onCreate(resource, ctx);
     assert.equal(result.kind, want, `exit ${exitCode}`);
     if (result.kind === "done") assert.match(result.message ?? "", /created without restore-job: the database already holds data/);
@@ -71,7 +103,15 @@ test("onCreate: a restore refused because the database holds data is not a failu
 
 test("onCreate: a restore Job of an earlier resource of the same name is deleted first", async () => {
   const resource = originalResource();
-  const stale = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "restore-mysql-instance-job", namespace: "default", ownerReferences: [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: "old-uid" }] } };
+  const stale = {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: {
+      name: "restore-mysql-instance-job",
+      namespace: "default",
+      ownerReferences: [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: "old-uid" }],
+    },
+  };
   const { ctx, recorded } = recordingContext([ownedCredentials(resource, "otuspassword"), buildBackupInfo(resource, "t"), stale]);
   const result = await reconciler.onCreate(resource, ctx);
   assert.equal(result.kind, "wait");
@@ -84,7 +124,12 @@ test("onCreate with passwordSecretRef waits for the Secret, then copies it into 
   const waiting = await reconciler.onCreate(resource, ctx);
   assert.equal(waiting.kind, "wait");
   assert.equal(waiting.kind === "wait" && waiting.reason, "PasswordSecretMissing");
-  put({ apiVersion: "v1", kind: "Secret", metadata: { name: "root", namespace: "default" }, data: { pw: Buffer.from("from-secret").toString("base64") } } as V1Secret);
+  put({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "root", namespace: "default" },
+    data: { pw: Buffer.from("from-secret").toString("base64") },
+  } as V1Secret);
   assert.equal((await reconciler.onCreate(resource, ctx)).kind, "done");
   const creds = recorded.applied.find((a) => a.object.metadata?.name === "mysql-instance-credentials");
   assert.ok(creds?.owner, "credentials are owned");
@@ -117,7 +162,10 @@ test("finalize: a failed backup keeps the finalizer (failed) and says how to go 
   assert.equal(result.kind, "failed");
   assert.equal(result.kind === "failed" && result.reason, "BackupFailed");
   assert.deepEqual(result.status, { backup: { job: "backup-mysql-instance-job" } }, "status names the failed Job while deletion is held");
-  assert.match(result.kind === "failed" ? result.message : "", /delete the Job to retry, or remove the finalizer otus\.homework\/backup from this resource and from mysql-instance-pvc/);
+  assert.match(
+    result.kind === "failed" ? result.message : "",
+    /delete the Job to retry, or remove the finalizer otus\.homework\/backup from this resource and from mysql-instance-pvc/,
+  );
 
   const never = recordingContext();
   const skipped = await reconciler.finalize(originalResource(), never.ctx);
@@ -138,7 +186,10 @@ test("password change: Job with current and target in a Secret; on success the c
   put(finish(job, "Complete"));
   assert.deepEqual(await reconciler.onPasswordChange(resource, change, ctx), { kind: "done", message: "root password changed", status: undefined });
   assert.equal(secretValue(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-credentials"), "password"), "new-pw");
-  assert.ok(recorded.deleted.some((d) => d.name === "mysql-instance-password-change"), "the Secret with both passwords is removed");
+  assert.ok(
+    recorded.deleted.some((d) => d.name === "mysql-instance-password-change"),
+    "the Secret with both passwords is removed",
+  );
 
   // A newer change replaces the Job of the older one.
   const newer = originalResource({ spec: { password: "newer-pw" }, status: { appliedSpec: {} } });
@@ -161,14 +212,24 @@ test("image change: done only when the Deployment rolled out the new image; a st
     [deployment("mysql:5.7", { observedGeneration: 1, availableReplicas: 1, updatedReplicas: 1 }), "wait"],
     [deployment("mysql:8.0", { observedGeneration: 2, availableReplicas: 0, updatedReplicas: 1 }), "wait"],
     [deployment("mysql:8.0", { observedGeneration: 2, availableReplicas: 1, updatedReplicas: 1 }), "done"],
-    [deployment("mysql:8.0", { observedGeneration: 2, conditions: [{ type: "Progressing", status: "False", reason: "ProgressDeadlineExceeded", message: "timed out" }] }), "failed"],
+    [
+      deployment("mysql:8.0", {
+        observedGeneration: 2,
+        conditions: [{ type: "Progressing", status: "False", reason: "ProgressDeadlineExceeded", message: "timed out" }],
+      }),
+      "failed",
+    ],
   ];
-  for (const [given, want] of table) assert.equal((await reconciler.onImageChange(resource, change, recordingContext([given]).ctx)).kind, want, JSON.stringify(given.status));
+  for (const [given, want] of table)
+    assert.equal((await reconciler.onImageChange(resource, change, recordingContext([given]).ctx)).kind, want, JSON.stringify(given.status));
 });
 
 test("refused changes: database rename, storage class, shrink, hostPath growth; growth with a class is done", async () => {
   const { ctx } = recordingContext();
-  const withClass = originalResource({ spec: { storageClassName: "standard", storage_size: "2Gi" }, status: { appliedSpec: { storage_size: '"1Gi"', storageClassName: '"standard"' } } });
+  const withClass = originalResource({
+    spec: { storageClassName: "standard", storage_size: "2Gi" },
+    status: { appliedSpec: { storage_size: '"1Gi"', storageClassName: '"standard"' } },
+  });
   const table: [Promise<{ kind: string; reason?: string }>, string][] = [
     [reconciler.onDatabaseChange(originalResource(), { previous: "a", current: "b" }), "DatabaseChangeRefused"],
     [reconciler.onStorageClassNameChange(originalResource(), { previous: undefined, current: "fast" }), "StorageClassImmutable"],
@@ -200,7 +261,11 @@ test("dispatchChanges (generated) calls exactly the hooks of changed fields; sec
     }
   }
   const previous = { ...fingerprints, image: '"mysql:5.7"', password: "sha256:old" };
-  const result = await (new Spy() as unknown as { dispatchChanges(r: unknown, p: unknown, c: unknown): Promise<unknown> }).dispatchChanges(resource, previous, recordingContext().ctx);
+  const result = await (new Spy() as unknown as { dispatchChanges(r: unknown, p: unknown, c: unknown): Promise<unknown> }).dispatchChanges(
+    resource,
+    previous,
+    recordingContext().ctx,
+  );
   assert.deepEqual(called, ["image mysql:5.7→mysql:8.0", "password undefined"]);
   assert.deepEqual(result, { kind: "wait", afterMs: 1000, reason: "PasswordChanging", message: "later", status: { message: "m" } });
 });
@@ -236,9 +301,22 @@ test("onCreate: a data volume of an earlier resource still bound to the claim th
   const old = originalResource();
   old.metadata.uid = "0ld00000-0000-4000-8000-000000000000";
   const resource = originalResource();
-  const claim = { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "mysql-instance-pvc", namespace: "default", uid: "claim-uid", ownerReferences: [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: resource.metadata.uid!, controller: true }] } };
+  const claim = {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: {
+      name: "mysql-instance-pvc",
+      namespace: "default",
+      uid: "claim-uid",
+      ownerReferences: [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: resource.metadata.uid!, controller: true }],
+    },
+  };
   const volume = buildDataVolume(old);
-  const bound = { ...volume, spec: { ...volume.spec, claimRef: { ...volume.spec!.claimRef, uid: "claim-uid" } }, status: { phase: "Bound" } } as V1PersistentVolume;
+  const bound = {
+    ...volume,
+    spec: { ...volume.spec, claimRef: { ...volume.spec!.claimRef, uid: "claim-uid" } },
+    status: { phase: "Bound" },
+  } as V1PersistentVolume;
   const { ctx, recorded } = recordingContext([ownedCredentials(resource, "otuspassword"), serverDeployment(1), bound, claim]);
   const result = await reconciler.onCreate(resource, ctx);
   assert.equal(result.kind, "done");
@@ -264,7 +342,13 @@ test("a name starting with 'backup-' is refused: its data claim and volume would
 /** NAME-credentials as this resource's own (controller reference to its uid). */
 function ownedCredentials(resource: ReturnType<typeof originalResource>, password: string): V1Secret {
   const secret = buildCredentialsSecret(resource, password);
-  return { ...secret, metadata: { ...secret.metadata, ownerReferences: [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: resource.metadata.name!, uid: resource.metadata.uid!, controller: true }] } };
+  return {
+    ...secret,
+    metadata: {
+      ...secret.metadata,
+      ownerReferences: [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: resource.metadata.name!, uid: resource.metadata.uid!, controller: true }],
+    },
+  };
 }
 
 test("a password changed while creating never rewrites NAME-credentials behind the server's back; creation ends with the change applied", async () => {
@@ -283,7 +367,12 @@ test("NAME-credentials left by an earlier resource of this name are replaced, no
   const resource = originalResource({ spec: { password: undefined, passwordSecretRef: { name: "root", key: "pw" } } });
   const stale = buildCredentialsSecret(resource, "old-incarnation");
   stale.metadata!.ownerReferences = [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: "old-uid", controller: true }];
-  const root = { apiVersion: "v1", kind: "Secret", metadata: { name: "root", namespace: "default" }, data: { pw: Buffer.from("from-secret").toString("base64") } } as V1Secret;
+  const root = {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "root", namespace: "default" },
+    data: { pw: Buffer.from("from-secret").toString("base64") },
+  } as V1Secret;
   const { ctx } = recordingContext([stale, root]);
   await reconciler.onCreate(resource, ctx);
   assert.equal(secretValue(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-credentials"), "password"), "from-secret");
@@ -314,12 +403,21 @@ test("finalize: a password change under way finishes (and is recorded) before th
   const backingUp = await reconciler.finalize(resource, ctx);
   assert.equal(backingUp.kind === "wait" && backingUp.reason, "BackingUp");
   assert.deepEqual(backingUp.status, { backup: { job: "backup-mysql-instance-job" } });
-  assert.equal(secretValue(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-credentials"), "password"), "pw-2", "the backup connects with the password the server has");
+  assert.equal(
+    secretValue(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-credentials"), "password"),
+    "pw-2",
+    "the backup connects with the password the server has",
+  );
 });
 
 test("the password Job names its target only by a hash keyed with a secret (not with the resource's public uid)", async () => {
   const resource = originalResource({ spec: { password: undefined, passwordSecretRef: { name: "root", key: "pw" } }, status: { appliedSpec: {} } });
-  const root = { apiVersion: "v1", kind: "Secret", metadata: { name: "root", namespace: "default" }, data: { pw: Buffer.from("guessable").toString("base64") } } as V1Secret;
+  const root = {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "root", namespace: "default" },
+    data: { pw: Buffer.from("guessable").toString("base64") },
+  } as V1Secret;
   const { ctx } = recordingContext([ownedCredentials(resource, "old"), root]);
   await reconciler.onPasswordSecretRefChange(resource, { previous: undefined, current: { name: "root", key: "pw" } }, ctx);
   const job = ctx.cache.get<V1Job>("batch/v1", "Job", "default", "passwd-mysql-instance-job")!;
@@ -359,7 +457,13 @@ test("finalize under foreground cascading deletion: no backup Job (the garbage c
 test("a PersistentVolume of the data volume's name that this operator did not make is never deleted", async () => {
   const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
   // As the original homework made it by hand: no labels of ours, its own path and reclaim policy.
-  const handMade = { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: "mysql-instance-pv" }, spec: { hostPath: { path: "/data/mysql" }, persistentVolumeReclaimPolicy: "Delete" }, status: { phase: "Released" } } as V1PersistentVolume;
+  const handMade = {
+    apiVersion: "v1",
+    kind: "PersistentVolume",
+    metadata: { name: "mysql-instance-pv" },
+    spec: { hostPath: { path: "/data/mysql" }, persistentVolumeReclaimPolicy: "Delete" },
+    status: { phase: "Released" },
+  } as V1PersistentVolume;
   const creating = recordingContext([ownedCredentials(resource, "otuspassword"), serverDeployment(1), handMade]);
   const created = await reconciler.onCreate(originalResource(), creating.ctx);
   assert.equal(created.kind === "failed" && created.reason, "VolumeNameTaken");
@@ -408,7 +512,11 @@ test("finalize before creation finished with the server up (e.g. a failed restor
   const result = await reconciler.finalize(resource, ctx);
   assert.equal(result.kind, "done");
   assert.match(result.kind === "done" ? (result.message ?? "") : "", /unfinished-3f1c2a9e/);
-  assert.equal(ctx.cache.get<V1ConfigMap>("v1", "ConfigMap", "default", "backup-mysql-instance-info")?.data?.lastSucceeded, "2026-11-26T14:00:00Z", "the next resource restores the earlier backup");
+  assert.equal(
+    ctx.cache.get<V1ConfigMap>("v1", "ConfigMap", "default", "backup-mysql-instance-info")?.data?.lastSucceeded,
+    "2026-11-26T14:00:00Z",
+    "the next resource restores the earlier backup",
+  );
   assert.ok(recorded.deleted.some((d) => d.kind === "PersistentVolume"));
 
   // Without an earlier backup there is nothing to replace: the usual place, recorded.

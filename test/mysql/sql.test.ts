@@ -46,5 +46,8 @@ test("passwordChangeSql and clientOptionFile carry the password only as a quoted
     sql,
     "SET SESSION sql_mode = '';\nALTER USER IF EXISTS 'root'@'%' IDENTIFIED BY 'p''w\\\\d';\nALTER USER IF EXISTS 'root'@'localhost' IDENTIFIED BY 'p''w\\\\d';\nFLUSH PRIVILEGES;\n",
   );
-  assert.equal(clientOptionFile("mysql-instance", 'o"ld#'), '[client]\nuser="root"\npassword="o\\"ld#"\nhost="mysql-instance"\nport=3306\nconnect-timeout=10\n');
+  assert.equal(
+    clientOptionFile("mysql-instance", 'o"ld#'),
+    '[client]\nuser="root"\npassword="o\\"ld#"\nhost="mysql-instance"\nport=3306\nconnect-timeout=10\n',
+  );
 });

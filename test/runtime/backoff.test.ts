@@ -16,6 +16,10 @@ test("backoffDelay doubles per failure, caps at maxMs, and jitter only shortens"
     { failures: 0, random: 0, want: 100 },
   ];
   for (const { failures, random, want } of cases) {
-    assert.equal(backoffDelay(failures, options, () => random), want, `failures=${failures} random=${random}`);
+    assert.equal(
+      backoffDelay(failures, options, () => random),
+      want,
+      `failures=${failures} random=${random}`,
+    );
   }
 });

@@ -5,13 +5,34 @@ import type { Condition } from "../../src/runtime/resource-reconciler.ts";
 
 const t0 = new Date("2026-01-01T00:00:00.123Z");
 const t1 = new Date("2026-01-01T01:00:00.000Z");
-const ready = (status: Condition["status"], reason: string, time = "2026-01-01T00:00:00Z"): Condition => ({ type: "Ready", status, reason, message: "m", lastTransitionTime: time });
+const ready = (status: Condition["status"], reason: string, time = "2026-01-01T00:00:00Z"): Condition => ({
+  type: "Ready",
+  status,
+  reason,
+  message: "m",
+  lastTransitionTime: time,
+});
 
 test("setCondition: given/want", () => {
   const cases: { name: string; given: Condition[] | undefined; update: Omit<Condition, "lastTransitionTime">; want: Condition[] }[] = [
-    { name: "new condition gets now", given: undefined, update: { type: "Ready", status: "True", reason: "A", message: "m" }, want: [ready("True", "A", "2026-01-01T01:00:00Z")] },
-    { name: "same status keeps the time, takes the new reason", given: [ready("True", "A")], update: { type: "Ready", status: "True", reason: "B", message: "m" }, want: [ready("True", "B")] },
-    { name: "flip sets a new time", given: [ready("True", "A")], update: { type: "Ready", status: "False", reason: "B", message: "m" }, want: [ready("False", "B", "2026-01-01T01:00:00Z")] },
+    {
+      name: "new condition gets now",
+      given: undefined,
+      update: { type: "Ready", status: "True", reason: "A", message: "m" },
+      want: [ready("True", "A", "2026-01-01T01:00:00Z")],
+    },
+    {
+      name: "same status keeps the time, takes the new reason",
+      given: [ready("True", "A")],
+      update: { type: "Ready", status: "True", reason: "B", message: "m" },
+      want: [ready("True", "B")],
+    },
+    {
+      name: "flip sets a new time",
+      given: [ready("True", "A")],
+      update: { type: "Ready", status: "False", reason: "B", message: "m" },
+      want: [ready("False", "B", "2026-01-01T01:00:00Z")],
+    },
     {
       name: "other types are kept in place",
       given: [{ ...ready("True", "A"), type: "Other" }, ready("True", "A")],
@@ -29,7 +50,14 @@ test("setCondition does not mutate its input", () => {
 });
 
 test("mergeConditions ignores incoming lastTransitionTime unless the status flips", () => {
-  const merged = mergeConditions([ready("True", "A")], [{ ...ready("True", "A"), lastTransitionTime: "2030-01-01T00:00:00Z" }, { type: "Degraded", status: "False", reason: "X", message: "" }], t1);
+  const merged = mergeConditions(
+    [ready("True", "A")],
+    [
+      { ...ready("True", "A"), lastTransitionTime: "2030-01-01T00:00:00Z" },
+      { type: "Degraded", status: "False", reason: "X", message: "" },
+    ],
+    t1,
+  );
   assert.equal(findCondition(merged, "Ready")?.lastTransitionTime, "2026-01-01T00:00:00Z");
   assert.equal(findCondition(merged, "Degraded")?.lastTransitionTime, "2026-01-01T01:00:00Z");
   assert.ok(isConditionTrue(merged, "Ready"));

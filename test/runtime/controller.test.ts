@@ -102,7 +102,10 @@ test("controller: bounded concurrency, one reconcile per key, owned child re-que
   controller.start();
   for (let i = 0; i < 6; i++) primary.fire({ type: "add", object: obj(`w${i}`) });
   for (let i = 0; i < 6; i++) primary.fire({ type: "update", object: obj(`w${i}`) });
-  owned.fire({ type: "update", object: obj("w0-cm", { ownerReferences: [{ apiVersion: "example.test/v1", kind: "Widget", name: "w9", uid: "9", controller: true }] }) });
+  owned.fire({
+    type: "update",
+    object: obj("w0-cm", { ownerReferences: [{ apiVersion: "example.test/v1", kind: "Widget", name: "w9", uid: "9", controller: true }] }),
+  });
   owned.fire({ type: "add", object: obj("orphan") });
   primary.fire({ type: "add", object: obj("flaky") });
   for (let i = 0; i < 100 && (calls.get("ns/flaky") ?? 0) < 3; i++) await sleep(10);
@@ -177,11 +180,21 @@ test("controller: an update of the primary that changed only its status (our own
 });
 
 test("onlyStatusChanged: absent and empty metadata lists/maps are equal, equal copies are equal, any difference in them is a change", () => {
-  const at = (metadata: KubernetesObject["metadata"]): KubernetesObject => ({ apiVersion: "v1", kind: "X", metadata: { name: "x", generation: 1, ...metadata } });
+  const at = (metadata: KubernetesObject["metadata"]): KubernetesObject => ({
+    apiVersion: "v1",
+    kind: "X",
+    metadata: { name: "x", generation: 1, ...metadata },
+  });
   assert.equal(onlyStatusChanged(at({}), at({ labels: {}, annotations: {}, finalizers: [], ownerReferences: [] })), true);
   assert.equal(onlyStatusChanged(at({ labels: {} }), at({})), true);
   const owner = { apiVersion: "a/v1", kind: "K", name: "o", uid: "u", controller: true };
-  assert.equal(onlyStatusChanged(at({ labels: { a: "b" }, finalizers: ["f"], ownerReferences: [owner] }), at({ labels: { a: "b" }, finalizers: ["f"], ownerReferences: [{ ...owner }] })), true);
+  assert.equal(
+    onlyStatusChanged(
+      at({ labels: { a: "b" }, finalizers: ["f"], ownerReferences: [owner] }),
+      at({ labels: { a: "b" }, finalizers: ["f"], ownerReferences: [{ ...owner }] }),
+    ),
+    true,
+  );
   assert.equal(onlyStatusChanged(at({ labels: { a: "b" } }), at({ labels: { a: "c" } })), false);
   assert.equal(onlyStatusChanged(at({ annotations: { a: "b" } }), at({})), false);
   assert.equal(onlyStatusChanged(at({}), at({ finalizers: ["f"] })), false);

@@ -28,7 +28,12 @@ const requests: string[] = [];
 const openResponses = new Set<ServerResponse>();
 
 function widget(name: string, resourceVersion: number): object {
-  return { apiVersion: kind.apiVersion, kind: kind.kind, metadata: { name, namespace: "ns", resourceVersion: String(resourceVersion), managedFields: [{ manager: "x" }] }, spec: { message: name } };
+  return {
+    apiVersion: kind.apiVersion,
+    kind: kind.kind,
+    metadata: { name, namespace: "ns", resourceVersion: String(resourceVersion), managedFields: [{ manager: "x" }] },
+    spec: { message: name },
+  };
 }
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
@@ -66,11 +71,24 @@ function sendEvent(res: ServerResponse, type: string, object: object): void {
 
 function startInformer(overrides: { stallMs?: number; resyncMs?: number } = {}) {
   const kc = new KubeConfig();
-  kc.loadFromOptions({ clusters: [{ name: "fake", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }], users: [{ name: "u" }], contexts: [{ name: "fake", cluster: "fake", user: "u" }], currentContext: "fake" });
+  kc.loadFromOptions({
+    clusters: [{ name: "fake", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+    users: [{ name: "u" }],
+    contexts: [{ name: "fake", cluster: "fake", user: "u" }],
+    currentContext: "fake",
+  });
   const metrics = createRuntimeMetrics({ defaultMetrics: false });
   const rest = new KubeRest(kc);
   const events: InformerEvent[] = [];
-  const informer = new Informer({ rest, kind, log: createJsonLogger({ level: "error" }), metrics, resyncMs: overrides.resyncMs ?? 0, stallMs: overrides.stallMs ?? 60_000, backoff: { baseMs: 50, maxMs: 400, jitter: 0.2 } });
+  const informer = new Informer({
+    rest,
+    kind,
+    log: createJsonLogger({ level: "error" }),
+    metrics,
+    resyncMs: overrides.resyncMs ?? 0,
+    stallMs: overrides.stallMs ?? 60_000,
+    backoff: { baseMs: 50, maxMs: 400, jitter: 0.2 },
+  });
   informer.onEvent((e) => events.push(e));
   informer.start();
   return { informer, metrics, events, rest };
@@ -146,7 +164,8 @@ test("a watch that goes silent is restarted by the watchdog and the missed chang
 test("watch errors back off and retry; a list failure is retried until synced", async () => {
   reset();
   listFailures = 2;
-  const fail: WatchScript = (res) => res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ kind: "Status", code: 500, message: "boom" }));
+  const fail: WatchScript = (res) =>
+    res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ kind: "Status", code: 500, message: "boom" }));
   watchScripts = [fail, fail, fail];
   const { informer, metrics } = startInformer();
   try {

@@ -17,11 +17,22 @@ before(async () => {
     req.on("end", () => {
       seen.push({ method: req.method ?? "", url: req.url ?? "", contentType: req.headers["content-type"], body });
       if (req.url === "/apis/example.test/v1") {
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ resources: [{ name: "gadgets", kind: "Gadget", namespaced: true }, { name: "gadgets/status", kind: "Gadget", namespaced: true }] }));
+        res.writeHead(200, { "content-type": "application/json" }).end(
+          JSON.stringify({
+            resources: [
+              { name: "gadgets", kind: "Gadget", namespaced: true },
+              { name: "gadgets/status", kind: "Gadget", namespaced: true },
+            ],
+          }),
+        );
       } else if (req.url?.includes("missing")) {
-        res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ kind: "Status", reason: "NotFound", message: "gadgets \"missing\" not found" }));
+        res
+          .writeHead(404, { "content-type": "application/json" })
+          .end(JSON.stringify({ kind: "Status", reason: "NotFound", message: 'gadgets "missing" not found' }));
       } else if (req.url?.includes("stale")) {
-        res.writeHead(409, { "content-type": "application/json" }).end(JSON.stringify({ kind: "Status", reason: "Conflict", message: "the object has been modified" }));
+        res
+          .writeHead(409, { "content-type": "application/json" })
+          .end(JSON.stringify({ kind: "Status", reason: "Conflict", message: "the object has been modified" }));
       } else {
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true }));
       }
@@ -29,7 +40,12 @@ before(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   kc = new KubeConfig();
-  kc.loadFromOptions({ clusters: [{ name: "c", server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }], users: [{ name: "u" }], contexts: [{ name: "c", cluster: "c", user: "u" }], currentContext: "c" });
+  kc.loadFromOptions({
+    clusters: [{ name: "c", server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
+    users: [{ name: "u" }],
+    contexts: [{ name: "c", cluster: "c", user: "u" }],
+    currentContext: "c",
+  });
 });
 
 after(async () => {
@@ -39,15 +55,27 @@ after(async () => {
 
 test("resourcePath: core and grouped, namespaced and cluster-scoped, subresources", () => {
   assert.equal(resourcePath({ apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true }, "ns", "a"), "/api/v1/namespaces/ns/configmaps/a");
-  assert.equal(resourcePath({ apiVersion: "v1", kind: "PersistentVolume", plural: "persistentvolumes", namespaced: false }, "ignored", "pv"), "/api/v1/persistentvolumes/pv");
-  assert.equal(resourcePath({ apiVersion: "example.test/v1", kind: "Gadget", plural: "gadgets", namespaced: true }, undefined), "/apis/example.test/v1/gadgets");
-  assert.equal(resourcePath({ apiVersion: "example.test/v1", kind: "Gadget", plural: "gadgets", namespaced: true }, "n s", "g/1", "status"), "/apis/example.test/v1/namespaces/n%20s/gadgets/g%2F1/status");
+  assert.equal(
+    resourcePath({ apiVersion: "v1", kind: "PersistentVolume", plural: "persistentvolumes", namespaced: false }, "ignored", "pv"),
+    "/api/v1/persistentvolumes/pv",
+  );
+  assert.equal(
+    resourcePath({ apiVersion: "example.test/v1", kind: "Gadget", plural: "gadgets", namespaced: true }, undefined),
+    "/apis/example.test/v1/gadgets",
+  );
+  assert.equal(
+    resourcePath({ apiVersion: "example.test/v1", kind: "Gadget", plural: "gadgets", namespaced: true }, "n s", "g/1", "status"),
+    "/apis/example.test/v1/namespaces/n%20s/gadgets/g%2F1/status",
+  );
 });
 
 test("kind discovery is cached; unknown kinds fail clearly", async () => {
   const rest = new KubeRest(kc);
   seen.length = 0;
-  assert.equal(await rest.pathOf({ apiVersion: "example.test/v1", kind: "Gadget", metadata: { name: "g", namespace: "n" } }, "status"), "/apis/example.test/v1/namespaces/n/gadgets/g/status");
+  assert.equal(
+    await rest.pathOf({ apiVersion: "example.test/v1", kind: "Gadget", metadata: { name: "g", namespace: "n" } }, "status"),
+    "/apis/example.test/v1/namespaces/n/gadgets/g/status",
+  );
   await rest.kindInfo("example.test/v1", "Gadget");
   assert.equal(seen.filter((s) => s.url === "/apis/example.test/v1").length, 1);
   await assert.rejects(rest.kindInfo("example.test/v1", "Nope"), /does not serve kind Nope/);
@@ -58,7 +86,9 @@ test("errors carry the HTTP status and reason", async () => {
   const rest = new KubeRest(kc);
   const notFound = await rest.get("/apis/example.test/v1/namespaces/n/gadgets/missing").catch((e: unknown) => e);
   assert.ok(notFound instanceof KubeApiError && isNotFound(notFound) && notFound.reason === "NotFound");
-  const conflict = await rest.request("PATCH", "/apis/example.test/v1/namespaces/n/gadgets/stale", { body: {}, contentType: "application/merge-patch+json" }).catch((e: unknown) => e);
+  const conflict = await rest
+    .request("PATCH", "/apis/example.test/v1/namespaces/n/gadgets/stale", { body: {}, contentType: "application/merge-patch+json" })
+    .catch((e: unknown) => e);
   assert.ok(isConflict(conflict));
   assert.equal(seen.at(-1)?.contentType, "application/merge-patch+json");
   await rest.close();

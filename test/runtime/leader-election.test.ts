@@ -9,7 +9,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 test("decideLeaseAction: given/want", () => {
   const me = "me";
-  const held = (holder: string, seconds = 15): LeaseSpec => ({ holderIdentity: holder, leaseDurationSeconds: seconds, renewTime: "2026-01-01T00:00:00.000000Z" });
+  const held = (holder: string, seconds = 15): LeaseSpec => ({
+    holderIdentity: holder,
+    leaseDurationSeconds: seconds,
+    renewTime: "2026-01-01T00:00:00.000000Z",
+  });
   const cases: { name: string; spec: LeaseSpec | undefined; observedAt: number; now: number; want: string }[] = [
     { name: "no lease yet", spec: undefined, observedAt: 0, now: 0, want: "create" },
     { name: "ours", spec: held(me), observedAt: 0, now: 100_000, want: "renew" },
@@ -32,8 +36,14 @@ test("mustStepDown once the renew deadline passed since the last renewal", () =>
 test("timings must satisfy leaseDuration > renewDeadline > retryPeriod", () => {
   const rest = new KubeRest(new KubeConfig());
   const log = { debug() {}, info() {}, warn() {}, error() {} };
-  assert.throws(() => new LeaderElector({ rest, log, namespace: "n", name: "l", leaseDurationMs: 10_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 }), RangeError);
-  assert.throws(() => new LeaderElector({ rest, log, namespace: "n", name: "l", leaseDurationMs: 15_000, renewDeadlineMs: 2_000, retryPeriodMs: 2_000 }), RangeError);
+  assert.throws(
+    () => new LeaderElector({ rest, log, namespace: "n", name: "l", leaseDurationMs: 10_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 }),
+    RangeError,
+  );
+  assert.throws(
+    () => new LeaderElector({ rest, log, namespace: "n", name: "l", leaseDurationMs: 15_000, renewDeadlineMs: 2_000, retryPeriodMs: 2_000 }),
+    RangeError,
+  );
   assert.match(new LeaderElector({ rest, log, namespace: "n", name: "l" }).identity, /_[0-9a-f-]{36}$/);
 });
 
@@ -113,8 +123,14 @@ test("a leader whose API server hangs stops leading within renewDeadline of its 
     // Another process takes over once it has seen the last renewal unchanged for leaseDuration;
     // it saw it no earlier than when the server committed it.
     const sinceCommit = steppedDownAt - fake.lastAcceptedAt();
-    assert.ok(sinceCommit < timings.leaseDurationMs, `still leading ${Math.round(sinceCommit)} ms after the last renewal was committed (lease ${timings.leaseDurationMs} ms)`);
-    assert.ok(sinceCommit <= timings.renewDeadlineMs + 100, `stepped down ${Math.round(sinceCommit)} ms after the last committed renewal; the renew deadline is ${timings.renewDeadlineMs} ms`);
+    assert.ok(
+      sinceCommit < timings.leaseDurationMs,
+      `still leading ${Math.round(sinceCommit)} ms after the last renewal was committed (lease ${timings.leaseDurationMs} ms)`,
+    );
+    assert.ok(
+      sinceCommit <= timings.renewDeadlineMs + 100,
+      `stepped down ${Math.round(sinceCommit)} ms after the last committed renewal; the renew deadline is ${timings.renewDeadlineMs} ms`,
+    );
     assert.equal(await holding, "lost");
     assert.ok(holdOutcomeAt - steppedDownAt < 100, "holdLeadership reports the loss at once, not after a hanging request times out");
   } finally {
@@ -127,7 +143,16 @@ test("a leader whose API server hangs stops leading within renewDeadline of its 
 test("stop() during a campaign whose write is still in flight: acquire reports false and the lease it won is handed back", async () => {
   const fake = await startLeaseServer();
   const log = { debug() {}, info() {}, warn() {}, error() {} };
-  const elector = new LeaderElector({ rest: fake.rest, log, namespace: "n", name: "l", identity: "me", leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 500 });
+  const elector = new LeaderElector({
+    rest: fake.rest,
+    log,
+    namespace: "n",
+    name: "l",
+    identity: "me",
+    leaseDurationMs: 3000,
+    renewDeadlineMs: 2000,
+    retryPeriodMs: 500,
+  });
   try {
     fake.answerWritesAfter(300);
     const acquiring = elector.acquire();

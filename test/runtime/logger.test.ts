@@ -31,8 +31,19 @@ test("describeError keeps HTTP codes and the cause of network errors", async () 
 test("objects logged whole do not leak secrets: Secret data and password/token values are redacted", () => {
   const lines: string[] = [];
   const log = createJsonLogger({ level: "debug", write: (l) => lines.push(l) });
-  const resource = { apiVersion: "otus.homework/v1", kind: "MySQL", metadata: { name: "m" }, spec: { database: "otus-database", password: "otuspassword", passwordSecretRef: { name: "m-password", key: "password" } } };
-  const secret = { apiVersion: "v1", kind: "Secret", metadata: { name: "m-password" }, data: { password: Buffer.from("s3cr3t-value").toString("base64") }, stringData: { other: "plain-s3cr3t" } };
+  const resource = {
+    apiVersion: "otus.homework/v1",
+    kind: "MySQL",
+    metadata: { name: "m" },
+    spec: { database: "otus-database", password: "otuspassword", passwordSecretRef: { name: "m-password", key: "password" } },
+  };
+  const secret = {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "m-password" },
+    data: { password: Buffer.from("s3cr3t-value").toString("base64") },
+    stringData: { other: "plain-s3cr3t" },
+  };
   log.debug("reconciling", { resource, children: [secret], auth: { bearerToken: "tok-123", rootPassword: "pw-456" } });
   const line = lines[0] ?? "";
   for (const leaked of ["otuspassword", Buffer.from("s3cr3t-value").toString("base64"), "plain-s3cr3t", "tok-123", "pw-456"]) {
@@ -48,7 +59,13 @@ test("objects logged whole do not leak secrets: Secret data and password/token v
 test("describeError of a client-node ApiException: the API server's message and code, not the JSON dump of body and headers", async () => {
   const { describeError } = await import("../../src/runtime/logger.ts");
   const { ApiException } = await import("@kubernetes/client-node");
-  const body = { kind: "Status", code: 422, reason: "Invalid", message: 'Secret "m" is invalid: data[a b]: Invalid value', details: { causes: [{ field: "data[a b]" }] } };
+  const body = {
+    kind: "Status",
+    code: 422,
+    reason: "Invalid",
+    message: 'Secret "m" is invalid: data[a b]: Invalid value',
+    details: { causes: [{ field: "data[a b]" }] },
+  };
   const error = new ApiException(422, "Unknown API Status Code!", body, { "audit-id": "abc", "set-cookie": "session=s3cr3t" });
   const text = describeError(error);
   assert.equal(text, 'Secret "m" is invalid: data[a b]: Invalid value (HTTP 422)');

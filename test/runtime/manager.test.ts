@@ -87,7 +87,8 @@ async function startFakeApiServer() {
     }
     if (current === undefined) return reply(404, { kind: "Status", code: 404, message: "not found" });
     const precondition = (body.metadata as Json | undefined)?.resourceVersion;
-    if (precondition !== undefined && precondition !== (current.metadata as Json).resourceVersion) return reply(409, { kind: "Status", code: 409, message: "conflict" });
+    if (precondition !== undefined && precondition !== (current.metadata as Json).resourceVersion)
+      return reply(409, { kind: "Status", code: 409, message: "conflict" });
     const patch = status ? { status: body.status } : { ...body, metadata: { ...(body.metadata as Json), resourceVersion: undefined } };
     const stored = store(path, mergePatch(current, JSON.parse(JSON.stringify(patch))) as Json);
     // The watch lags behind status writes: their events come only when the test says so.
@@ -128,28 +129,38 @@ class CountingReconciler extends WidgetReconciler {
   }
 }
 
-test("a reconcile queued right behind a status write reads that write, even before the watch delivers it: onCreate runs once", { timeout: 20_000 }, async () => {
-  const fake = await startFakeApiServer();
-  const reconciler = new CountingReconciler("test");
-  const manager = new Manager({ name: "widget-test", kubeConfig: fake.kubeConfig, probePort: false, logger: createJsonLogger({ level: process.env.DEBUG_TEST ? "debug" : "error" }), resyncMs: 0 });
-  const controller = manager.addController({ name: "widget", resourceType: widgetType, owns: [configMapKind], reconciler });
-  const running = manager.start();
-  try {
-    const deadline = performance.now() + 5000;
-    while ((fake.widget()?.status as Json | undefined)?.appliedSpec === undefined) {
-      assert.ok(performance.now() < deadline, "the first reconcile wrote no status");
-      await sleep(10);
+test(
+  "a reconcile queued right behind a status write reads that write, even before the watch delivers it: onCreate runs once",
+  { timeout: 20_000 },
+  async () => {
+    const fake = await startFakeApiServer();
+    const reconciler = new CountingReconciler("test");
+    const manager = new Manager({
+      name: "widget-test",
+      kubeConfig: fake.kubeConfig,
+      probePort: false,
+      logger: createJsonLogger({ level: process.env.DEBUG_TEST ? "debug" : "error" }),
+      resyncMs: 0,
+    });
+    const controller = manager.addController({ name: "widget", resourceType: widgetType, owns: [configMapKind], reconciler });
+    const running = manager.start();
+    try {
+      const deadline = performance.now() + 5000;
+      while ((fake.widget()?.status as Json | undefined)?.appliedSpec === undefined) {
+        assert.ok(performance.now() < deadline, "the first reconcile wrote no status");
+        await sleep(10);
+      }
+      // The finalizer's and the ConfigMap's events queued the widget again behind the first reconcile.
+      while (controller.queue.length > 0 || controller.queue.processing > 0) await sleep(10);
+      await sleep(200);
+      assert.equal(reconciler.creates, 1, "onCreate ran again on a cache that had not seen the status write");
+      fake.releaseStatusEvents();
+      await sleep(200);
+      assert.equal(reconciler.creates, 1);
+    } finally {
+      await manager.stop();
+      await running.catch(() => undefined);
+      await fake.close();
     }
-    // The finalizer's and the ConfigMap's events queued the widget again behind the first reconcile.
-    while (controller.queue.length > 0 || controller.queue.processing > 0) await sleep(10);
-    await sleep(200);
-    assert.equal(reconciler.creates, 1, "onCreate ran again on a cache that had not seen the status write");
-    fake.releaseStatusEvents();
-    await sleep(200);
-    assert.equal(reconciler.creates, 1);
-  } finally {
-    await manager.stop();
-    await running.catch(() => undefined);
-    await fake.close();
-  }
-});
+  },
+);

@@ -34,8 +34,20 @@ class FakeRest {
 }
 
 const owner = (uid: string): KubernetesObject => ({ apiVersion: "example.test/v1", kind: "Gadget", metadata: { name: "g1", namespace: "ns", uid } });
-const reference = (uid: string, controller = true): V1OwnerReference => ({ apiVersion: "example.test/v1", kind: "Gadget", name: "g1", uid, controller, blockOwnerDeletion: true });
-const child = (): KubernetesObject & { data: Record<string, string> } => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "g1-config", namespace: "ns" }, data: { a: "1" } });
+const reference = (uid: string, controller = true): V1OwnerReference => ({
+  apiVersion: "example.test/v1",
+  kind: "Gadget",
+  name: "g1",
+  uid,
+  controller,
+  blockOwnerDeletion: true,
+});
+const child = (): KubernetesObject & { data: Record<string, string> } => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name: "g1-config", namespace: "ns" },
+  data: { a: "1" },
+});
 const path = "/api/v1/namespaces/ns/configmaps/g1-config";
 
 function writer(rest: FakeRest, cache?: Map<string, KubernetesObject>): ObjectWriter {

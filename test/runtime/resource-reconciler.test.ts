@@ -36,7 +36,9 @@ class FakeContext implements ReconcileContext {
     get: <T extends KubernetesObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string): T | undefined => {
       assert.equal(apiVersion, "example.test/v1");
       assert.equal(kind, "Gadget");
-      return this.object !== undefined && this.object.metadata.name === name && this.object.metadata.namespace === namespace ? (this.object as unknown as T) : undefined;
+      return this.object !== undefined && this.object.metadata.name === name && this.object.metadata.namespace === namespace
+        ? (this.object as unknown as T)
+        : undefined;
     },
     list: <T extends KubernetesObject>(): T[] => [],
   };
@@ -245,7 +247,9 @@ test("deletion: finalize until done, then remove the finalizer; no children appl
 });
 
 test("deletion: while the finalizer is held, status carries finalize's facts, conditions, message and observedGeneration", async () => {
-  const ctx = new FakeContext(gadget({ finalizers: ["example.test/cleanup"], deleting: true, status: reconciledStatus("2026-01-01T00:00:00Z"), generation: 3 }));
+  const ctx = new FakeContext(
+    gadget({ finalizers: ["example.test/cleanup"], deleting: true, status: reconciledStatus("2026-01-01T00:00:00Z"), generation: 3 }),
+  );
   const r = new GadgetReconciler();
   r.finalizeResult = waitFor(2000, "CleanupRunning", "cleanup-g1 runs", { cleanup: { job: "cleanup-g1", progress: "started" } });
   assert.deepEqual(await r.reconcile(request, ctx), { requeueAfterMs: 2000 });

@@ -68,7 +68,11 @@ export async function run(argv: string[]): Promise<number> {
       return 1;
     }
     if (result.removed.length > 0) console.log(`mysqlop generate: removed orphaned ${result.removed.join(", ")}`);
-    console.log(result.written.length === 0 ? `mysqlop generate: ${result.files.length} files already up to date` : `mysqlop generate: wrote ${result.written.join(", ")}`);
+    console.log(
+      result.written.length === 0
+        ? `mysqlop generate: ${result.files.length} files already up to date`
+        : `mysqlop generate: wrote ${result.written.join(", ")}`,
+    );
     return 0;
   } catch (error) {
     if (error instanceof SchemaError) {

@@ -127,7 +127,9 @@ export async function run(argv: string[]): Promise<number> {
     const ended = await Promise.race([stop.signalled, componentExit(cp)]);
     if (typeof ended !== "string") {
       const { name, exitStatus, logFile } = ended;
-      console.error(`mysqlop sandbox: ${name} exited unexpectedly (code ${exitStatus?.code}, signal ${exitStatus?.signal}); stopping.\n--- last lines of ${logFile} ---\n${lastLines(logFile, 30)}`);
+      console.error(
+        `mysqlop sandbox: ${name} exited unexpectedly (code ${exitStatus?.code}, signal ${exitStatus?.signal}); stopping.\n--- last lines of ${logFile} ---\n${lastLines(logFile, 30)}`,
+      );
       return 1;
     }
     console.error(`mysqlop sandbox: ${ended}, stopping`);

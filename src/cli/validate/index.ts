@@ -80,9 +80,14 @@ export async function validateFile(file: string): Promise<{ ok: boolean; lines: 
     checked++;
     const value: unknown = doc.toJS();
     const label = list.length > 1 ? ` (document ${index + 1})` : "";
-    const items = isList(value) ? value.items.map((item, i) => ({ item, prefix: ["items", i] as (string | number)[], label: `${label} (item ${i + 1})` })) : [{ item: value, prefix: [] as (string | number)[], label }];
+    const items = isList(value)
+      ? value.items.map((item, i) => ({ item, prefix: ["items", i] as (string | number)[], label: `${label} (item ${i + 1})` }))
+      : [{ item: value, prefix: [] as (string | number)[], label }];
     const located = items.flatMap(({ item, prefix, label }) =>
-      validateMySQL(item).map((issue: ValidationIssue) => ({ issue: { ...issue, message: issue.message + label }, offset: locate(doc, [...prefix, ...issue.path])?.[0] })),
+      validateMySQL(item).map((issue: ValidationIssue) => ({
+        issue: { ...issue, message: issue.message + label },
+        offset: locate(doc, [...prefix, ...issue.path])?.[0],
+      })),
     );
     located.sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));
     for (const { issue, offset } of located) lines.push(`${where(offset)}: ${issue.message}`);

@@ -25,7 +25,10 @@ export function markdownText(text: string): string {
 
 /** Escapes text for one Markdown table cell: prose escaping, pipes (also inside code), one line. */
 export function tableCell(text: string): string {
-  return markdownText(text).replaceAll("|", "\\|").replaceAll(/\s*\r?\n\s*/g, " ").trim();
+  return markdownText(text)
+    .replaceAll("|", "\\|")
+    .replaceAll(/\s*\r?\n\s*/g, " ")
+    .trim();
 }
 
 function code(text: string): string {
@@ -86,11 +89,23 @@ function collectSections(node: SchemaNode, path: string, title: string, out: Sec
 /** Renders the API reference (unformatted Markdown). */
 export function emitApiReference(model: GeneratorModel): string {
   const titleFor = (n: SchemaNode, p: string): string =>
-    typeof n.title === "string" ? n.title : p === "" ? model.kind : model.kind + p.split(/[.[\]]+/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join("");
+    typeof n.title === "string"
+      ? n.title
+      : p === ""
+        ? model.kind
+        : model.kind +
+          p
+            .split(/[.[\]]+/)
+            .filter(Boolean)
+            .map((w) => w[0]!.toUpperCase() + w.slice(1))
+            .join("");
   const lines: string[] = [generatedHeader(model, "html"), "", `# ${model.kind} API reference`, ""];
   lines.push(
     `\`apiVersion: ${model.group}/${model.storageVersion.name}\`, \`kind: ${model.kind}\` — ${model.scope === "Namespaced" ? "namespaced" : "cluster-scoped"}; ` +
-      `\`kubectl get ${[model.plural, model.singular, ...model.shortNames].join("|")}\`. Served versions: ${model.versions.filter((v) => v.served).map((v) => `\`${v.name}\``).join(", ")}.`,
+      `\`kubectl get ${[model.plural, model.singular, ...model.shortNames].join("|")}\`. Served versions: ${model.versions
+        .filter((v) => v.served)
+        .map((v) => `\`${v.name}\``)
+        .join(", ")}.`,
     "",
   );
   const sections: Section[] = [];
@@ -107,11 +122,18 @@ export function emitApiReference(model: GeneratorModel): string {
     lines.push("| Field | Type | Required | Description |", "|---|---|---|---|");
     for (const [name, raw] of Object.entries((section.node.properties ?? {}) as Record<string, SchemaNode>)) {
       if (section.path === "" && name === "metadata") {
-        lines.push("| `metadata` | [ObjectMeta](https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/object-meta/) | yes | Standard object metadata. |");
+        lines.push(
+          "| `metadata` | [ObjectMeta](https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/object-meta/) | yes | Standard object metadata. |",
+        );
         continue;
       }
       const childPath = section.path === "" ? name : `${section.path}.${name}`;
-      const description = [typeof raw.description === "string" ? raw.description.trim() : "", ...rulesOf(raw).map((r) => `${r[0]!.toUpperCase()}${r.slice(1)}.`)].filter(Boolean).join(" ");
+      const description = [
+        typeof raw.description === "string" ? raw.description.trim() : "",
+        ...rulesOf(raw).map((r) => `${r[0]!.toUpperCase()}${r.slice(1)}.`),
+      ]
+        .filter(Boolean)
+        .join(" ");
       lines.push(`| \`${name}\` | ${typeOf(raw, titleFor, childPath)} | ${required.has(name) ? "yes" : "no"} | ${tableCell(description)} |`);
     }
     lines.push("");
@@ -119,12 +141,26 @@ export function emitApiReference(model: GeneratorModel): string {
   const columns = model.storageVersion.printerColumns;
   if (columns.length > 0) {
     lines.push("## kubectl columns", "", "| Column | From | Shown |", "|---|---|---|");
-    for (const c of columns) lines.push(`| ${tableCell(String(c.name))} | ${tableCell(code(String(c.jsonPath)))} | ${Number(c.priority ?? 0) > 0 ? "with `-o wide`" : "always"} |`);
+    for (const c of columns)
+      lines.push(`| ${tableCell(String(c.name))} | ${tableCell(code(String(c.jsonPath)))} | ${Number(c.priority ?? 0) > 0 ? "with `-o wide`" : "always"} |`);
     lines.push("");
   }
-  lines.push("## Operator permissions", "", `ServiceAccount \`${model.rbac.namespace}/${model.rbac.serviceAccount}\`; generated into \`${model.outputs.rbac}\`.`, "", "| Scope | API group | Resource | Verbs | Why |", "|---|---|---|---|---|");
-  for (const [scope, rules] of [["cluster", model.rbac.clusterRules], [`namespace \`${model.rbac.namespace}\``, model.rbac.namespaceRules]] as const) {
-    for (const r of rules) lines.push(`| ${scope} | \`${r.group === "" ? "core" : r.group}\` | ${r.resources.map((x) => `\`${x}\``).join(", ")} | ${r.verbs.join(", ")} | ${tableCell(r.why)} |`);
+  lines.push(
+    "## Operator permissions",
+    "",
+    `ServiceAccount \`${model.rbac.namespace}/${model.rbac.serviceAccount}\`; generated into \`${model.outputs.rbac}\`.`,
+    "",
+    "| Scope | API group | Resource | Verbs | Why |",
+    "|---|---|---|---|---|",
+  );
+  for (const [scope, rules] of [
+    ["cluster", model.rbac.clusterRules],
+    [`namespace \`${model.rbac.namespace}\``, model.rbac.namespaceRules],
+  ] as const) {
+    for (const r of rules)
+      lines.push(
+        `| ${scope} | \`${r.group === "" ? "core" : r.group}\` | ${r.resources.map((x) => `\`${x}\``).join(", ")} | ${r.verbs.join(", ")} | ${tableCell(r.why)} |`,
+      );
   }
   lines.push("");
   return lines.join("\n");

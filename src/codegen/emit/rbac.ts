@@ -46,7 +46,11 @@ function bindingDocument(kind: "ClusterRoleBinding" | "RoleBinding", model: Gene
 /** Renders the RBAC manifests as multi-document YAML (unformatted). */
 export function emitRbac(model: GeneratorModel): string {
   const docs: Document[] = [
-    new Document({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: model.rbac.serviceAccount, namespace: model.rbac.namespace, labels: labels(model) } }),
+    new Document({
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: { name: model.rbac.serviceAccount, namespace: model.rbac.namespace, labels: labels(model) },
+    }),
     ruleDocument("ClusterRole", model, model.rbac.clusterRules),
     bindingDocument("ClusterRoleBinding", model),
   ];

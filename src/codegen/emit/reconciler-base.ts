@@ -248,7 +248,11 @@ function statements(model: GeneratorModel): StatementStructures[] {
     : [];
   const statementsList: (StatementStructures | false)[] = [
     hasSensitive && { kind: StructureKind.ImportDeclaration, moduleSpecifier: "node:crypto", namedImports: ["createHmac"] },
-    { kind: StructureKind.ImportDeclaration, moduleSpecifier: model.runtimeImports.resourceReconciler, namedImports: ["done", "failed", "ResourceReconciler", "waitFor"] },
+    {
+      kind: StructureKind.ImportDeclaration,
+      moduleSpecifier: model.runtimeImports.resourceReconciler,
+      namedImports: ["done", "failed", "ResourceReconciler", "waitFor"],
+    },
     {
       kind: StructureKind.ImportDeclaration,
       isTypeOnly: true,

@@ -21,7 +21,9 @@ export function mapSchema(node: SchemaNode, visit: (node: SchemaNode, path: read
   const out: SchemaNode = {};
   for (const [key, value] of Object.entries(node)) {
     if ((SCHEMA_MAPS as readonly string[]).includes(key) && isNode(value)) {
-      out[key] = Object.fromEntries(Object.entries(value).map(([name, child]) => [name, isNode(child) ? mapSchema(child, visit, [...path, key, name]) : child]));
+      out[key] = Object.fromEntries(
+        Object.entries(value).map(([name, child]) => [name, isNode(child) ? mapSchema(child, visit, [...path, key, name]) : child]),
+      );
     } else if ((SCHEMA_VALUES as readonly string[]).includes(key) && isNode(value)) {
       out[key] = mapSchema(value, visit, [...path, key]);
     } else if ((SCHEMA_LISTS as readonly string[]).includes(key) && Array.isArray(value)) {

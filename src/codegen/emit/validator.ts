@@ -25,7 +25,12 @@ function toValidatorSchema(node: SchemaNode, path: readonly string[]): SchemaNod
     if (typeof out.type === "string") out.type = [out.type, "null"];
   }
   const isRootMetadata = path.length === 2 && path[0] === "properties" && path[1] === "metadata";
-  if (node.properties !== undefined && node["x-kubernetes-preserve-unknown-fields"] !== true && node["x-kubernetes-embedded-resource"] !== true && !isRootMetadata) {
+  if (
+    node.properties !== undefined &&
+    node["x-kubernetes-preserve-unknown-fields"] !== true &&
+    node["x-kubernetes-embedded-resource"] !== true &&
+    !isRootMetadata
+  ) {
     out.additionalProperties = false;
   }
   return out;

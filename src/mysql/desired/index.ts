@@ -13,8 +13,25 @@ import { buildDataClaim } from "./storage.ts";
 
 export { buildBackupClaim, buildBackupVolume, buildDataClaim, buildDataVolume, usesHostPathVolumes, DATA_CLAIM_FINALIZER, HOST_PATH_ROOT } from "./storage.ts";
 export { buildDeployment, buildService, MYSQL_PORT, PASSWORD_KEY } from "./server.ts";
-export { buildCredentialsSecret, buildPasswordChangeSecret, buildScriptsConfigMap, passwordChangeDigest, secretValue, PASSWORD_CHANGE_FILES, PASSWORD_CHANGE_KEYS } from "./secrets.ts";
-export { buildBackupJob, buildPasswordChangeJob, buildRestoreJob, passwordChangeCommand, BACKUP_DIR, JOB_CONTAINER, PASSWORD_CHANGE_DIR, SCRIPTS_DIR } from "./jobs.ts";
+export {
+  buildCredentialsSecret,
+  buildPasswordChangeSecret,
+  buildScriptsConfigMap,
+  passwordChangeDigest,
+  secretValue,
+  PASSWORD_CHANGE_FILES,
+  PASSWORD_CHANGE_KEYS,
+} from "./secrets.ts";
+export {
+  buildBackupJob,
+  buildPasswordChangeJob,
+  buildRestoreJob,
+  passwordChangeCommand,
+  BACKUP_DIR,
+  JOB_CONTAINER,
+  PASSWORD_CHANGE_DIR,
+  SCRIPTS_DIR,
+} from "./jobs.ts";
 
 /**
  * The owned children the loop applies on every reconcile: scripts, data claim, Service,

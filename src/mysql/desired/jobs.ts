@@ -44,7 +44,13 @@ function scriptEnv(resource: MySQL): V1EnvVar[] {
   ];
 }
 
-function scriptJob(resource: MySQL, name: string, component: "backup" | "restore", script: typeof SCRIPT_FILES.backup | typeof SCRIPT_FILES.restore, subdirectory?: string): V1Job {
+function scriptJob(
+  resource: MySQL,
+  name: string,
+  component: "backup" | "restore",
+  script: typeof SCRIPT_FILES.backup | typeof SCRIPT_FILES.restore,
+  subdirectory?: string,
+): V1Job {
   const names = childNames(resource);
   const labels = labelsFor(resource, component);
   return {

@@ -35,7 +35,11 @@ function hostPathVolume(resource: MySQL, name: string, claimName: string, path: 
     kind: "PersistentVolume",
     metadata: {
       name,
-      labels: { ...labelsFor(resource, component), [VOLUME_OWNER_LABELS.namespace]: resource.metadata.namespace ?? "default", [VOLUME_OWNER_LABELS.name]: resource.metadata.name ?? "" },
+      labels: {
+        ...labelsFor(resource, component),
+        [VOLUME_OWNER_LABELS.namespace]: resource.metadata.namespace ?? "default",
+        [VOLUME_OWNER_LABELS.name]: resource.metadata.name ?? "",
+      },
     },
     spec: {
       capacity: { storage: storageSize },

@@ -43,9 +43,21 @@ test("unknown fields, a bad storage_size, and missing files: exit 1 with file:li
   t.after(() => rm(dir, { recursive: true, force: true }));
   const cases: [string, string, RegExp][] = [
     ["top-level.yaml", original.replace('# usless_data: "useless info"', 'usless_data: "useless info"'), /top-level\.yaml:10:1: unknown field "usless_data"/],
-    ["under-spec.yaml", original.replace("  storage_size: 1Gi", '  storage_size: 1Gi\n  usless_data: "useless info"'), /under-spec\.yaml:10:3: spec: unknown field "usless_data"/],
-    ["bad-size.yaml", original.replace("storage_size: 1Gi", "storage_size: lots"), /bad-size\.yaml:9:3: spec\.storage_size: must be a Kubernetes quantity such as 1Gi or 500Mi, got "lots"/],
-    ["second-doc.yaml", `${original}---\n${original.replace("otus-database", "bad.name")}`, /second-doc\.yaml:18:3: spec\.database: must be a MySQL database name.* \(document 2\)/],
+    [
+      "under-spec.yaml",
+      original.replace("  storage_size: 1Gi", '  storage_size: 1Gi\n  usless_data: "useless info"'),
+      /under-spec\.yaml:10:3: spec: unknown field "usless_data"/,
+    ],
+    [
+      "bad-size.yaml",
+      original.replace("storage_size: 1Gi", "storage_size: lots"),
+      /bad-size\.yaml:9:3: spec\.storage_size: must be a Kubernetes quantity such as 1Gi or 500Mi, got "lots"/,
+    ],
+    [
+      "second-doc.yaml",
+      `${original}---\n${original.replace("otus-database", "bad.name")}`,
+      /second-doc\.yaml:18:3: spec\.database: must be a MySQL database name.* \(document 2\)/,
+    ],
     ["broken.yaml", "spec: [\n", /broken\.yaml:\d+:\d+: invalid YAML/],
   ];
   for (const [name, text] of cases) await writeFile(join(dir, name), text);
@@ -70,8 +82,15 @@ test("stdin and a kubectl List: each item is checked and located", async () => {
     "apiVersion: v1",
     "kind: List",
     "items:",
-    ...original.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#")).map((l, i) => (i === 0 ? `  - ${l}` : `    ${l}`)),
-    ...original.replace("storage_size: 1Gi", "storage_size: lots").split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#")).map((l, i) => (i === 0 ? `  - ${l}` : `    ${l}`)),
+    ...original
+      .split("\n")
+      .filter((l) => l.trim() !== "" && !l.startsWith("#"))
+      .map((l, i) => (i === 0 ? `  - ${l}` : `    ${l}`)),
+    ...original
+      .replace("storage_size: 1Gi", "storage_size: lots")
+      .split("\n")
+      .filter((l) => l.trim() !== "" && !l.startsWith("#"))
+      .map((l, i) => (i === 0 ? `  - ${l}` : `    ${l}`)),
   ].join("\n");
   const result = await validateWithInput(list, "-");
   assert.equal(result.code, 1, result.stdout);

@@ -66,7 +66,10 @@ describe("integration: backup and restore failure cases", { skip }, () => {
     while (Date.now() < deadline) {
       for (const name of await listDir(dir)) {
         if (name.startsWith(".mysqlop-dump.sql.tmp.")) {
-          const size = await stat(join(dir, name)).then((s) => s.size, () => 0);
+          const size = await stat(join(dir, name)).then(
+            (s) => s.size,
+            () => 0,
+          );
           if (size >= bytes) return;
         }
       }
@@ -230,10 +233,7 @@ describe("integration: backup and restore failure cases", { skip }, () => {
       assert.equal(result.code, EXIT_CODES.write, result.stdout + result.stderr);
       assert.match(result.stderr, /No space left on device/);
       assert.match(result.stderr, /writing or hashing .* failed; the previous dump is untouched/);
-      assert.deepEqual(
-        { dump: await readFile(join(small, BACKUP_FILES.dump)), meta: await readFile(join(small, BACKUP_FILES.metadata)) },
-        previous,
-      );
+      assert.deepEqual({ dump: await readFile(join(small, BACKUP_FILES.dump)), meta: await readFile(join(small, BACKUP_FILES.metadata)) }, previous);
       assert.deepEqual(await listDir(small), committedFiles);
     } finally {
       await runCommand("umount", [small]);
@@ -277,7 +277,10 @@ describe("integration: backup and restore failure cases", { skip }, () => {
     const killed = await running;
     assert.equal(killed.signal, "SIGKILL");
     assert.deepEqual(await snapshot(ws), previous);
-    assert.ok((await listDir(ws.backupDir)).some((name) => name.startsWith(".mysqlop-dump.sql.tmp.")), "a partial dump was left behind");
+    assert.ok(
+      (await listDir(ws.backupDir)).some((name) => name.startsWith(".mysqlop-dump.sql.tmp.")),
+      "a partial dump was left behind",
+    );
     await new Promise((resolve) => setTimeout(resolve, 500)); // let killed children go
 
     await server.sql("DELETE FROM big", "oom_killed");
@@ -379,12 +382,22 @@ describe("integration: backup and restore failure cases", { skip }, () => {
   const badConfig: { why: string; script: "backup.sh" | "restore.sh"; env: Record<string, string | undefined>; want: RegExp }[] = [
     { why: "MYSQL_DATABASE unset", script: "backup.sh", env: { [ENV.database]: undefined }, want: /MYSQL_DATABASE is not set/ },
     { why: "MYSQL_DATABASE unset", script: "restore.sh", env: { [ENV.database]: undefined }, want: /MYSQL_DATABASE is not set/ },
-    { why: "backup volume not mounted", script: "backup.sh", env: { [ENV.backupDir]: "/nonexistent/backup" }, want: /backup directory \/nonexistent\/backup does not exist \(is the backup volume mounted\?\)/ },
+    {
+      why: "backup volume not mounted",
+      script: "backup.sh",
+      env: { [ENV.backupDir]: "/nonexistent/backup" },
+      want: /backup directory \/nonexistent\/backup does not exist \(is the backup volume mounted\?\)/,
+    },
     { why: "backup volume not mounted", script: "restore.sh", env: { [ENV.backupDir]: "/nonexistent/backup" }, want: /does not exist/ },
     { why: "RESTORE_FORCE unclear", script: "restore.sh", env: { [ENV.restoreForce]: "maybe" }, want: /RESTORE_FORCE must be one of/ },
     { why: "RESTORE_WAIT_SECONDS not a number", script: "restore.sh", env: { [ENV.restoreWaitSeconds]: "5m" }, want: /RESTORE_WAIT_SECONDS must be a number/ },
     { why: "MYSQL_PORT not a number", script: "backup.sh", env: { [ENV.port]: "33o6" }, want: /MYSQL_PORT must be a number/ },
-    { why: "password file unreadable", script: "backup.sh", env: { [ENV.password]: undefined, [ENV.passwordFile]: "/nonexistent/pw" }, want: /cannot read MYSQL_PASSWORD_FILE/ },
+    {
+      why: "password file unreadable",
+      script: "backup.sh",
+      env: { [ENV.password]: undefined, [ENV.passwordFile]: "/nonexistent/pw" },
+      want: /cannot read MYSQL_PASSWORD_FILE/,
+    },
   ];
   for (const { why, script, env: overrides, want } of badConfig) {
     test(`${script}: ${why} → exit 1 with a clear message`, async () => {

@@ -62,12 +62,7 @@ export interface ScriptRunOptions extends Pick<RunOptions, "onSpawn" | "timeoutM
  * BACKUP_DIR of the workspace, in the canary directory: an injected relative
  * `touch pwned` would leave its mark there.
  */
-export function runScript(
-  name: ScriptName,
-  ws: Workspace,
-  env: Record<string, string>,
-  options: ScriptRunOptions = {},
-): Promise<CommandResult> {
+export function runScript(name: ScriptName, ws: Workspace, env: Record<string, string>, options: ScriptRunOptions = {}): Promise<CommandResult> {
   const [shell = "/bin/sh", ...shellArgs] = options.shell ?? [];
   return runCommand(shell, [...shellArgs, scriptPath(name)], {
     env: {
@@ -107,7 +102,7 @@ export async function installArgvRecorders(ws: Workspace): Promise<string> {
       [
         "#!/bin/sh",
         `log=${shellQuote(log)}`,
-        'cnf=${1#--defaults-extra-file=}',
+        "cnf=${1#--defaults-extra-file=}",
         'mode=$(stat -c %a "$cnf" 2>/dev/null || echo none)',
         'dirmode=$(stat -c %a "$(dirname "$cnf")" 2>/dev/null || echo none)',
         `printf '%s\\0' ${shellQuote(tool)} "$@" "cnf-mode=$mode" "cnf-dir-mode=$dirmode" "env-password=\${MYSQL_PASSWORD+present}" ${shellQuote(END_OF_CALL)} >>"$log"`,

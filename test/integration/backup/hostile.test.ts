@@ -8,16 +8,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { BACKUP_FILES, ENV, EXIT_CODES, scriptPath } from "../../../src/mysql/scripts/index.ts";
 import { mariaDbAvailable, startMariaDb, sqlIdentifier, sqlString, type MariaDbServer } from "../../helpers/mariadb.ts";
-import {
-  connectionEnv,
-  createUser,
-  installArgvRecorders,
-  listDir,
-  makeWorkspace,
-  parseArgvLog,
-  runScript,
-  type Workspace,
-} from "./harness.ts";
+import { connectionEnv, createUser, installArgvRecorders, listDir, makeWorkspace, parseArgvLog, runScript, type Workspace } from "./harness.ts";
 
 const skip = mariaDbAvailable() ? false : "SKIPPED: mariadbd/mariadb-install-db/mariadb/mariadb-dump not installed (bash .ci/run installs them)";
 
@@ -48,7 +39,7 @@ const hostileNames: { why: string; name: string }[] = [
 /** Given passwords. Each carries a unique token so that a leak is found even in part. */
 const hostilePasswords: { why: string; password: string }[] = [
   { why: "quotes", password: `it's "quoted"` },
-  { why: "backslashes and escape-like text", password: "back\\slash\\\\ \\n \\t \\s \\\" end" },
+  { why: "backslashes and escape-like text", password: 'back\\slash\\\\ \\n \\t \\s \\" end' },
   { why: "ends with a backslash", password: "trailing\\" },
   { why: "command substitution", password: "$(touch pwned)`touch pwned`" },
   { why: "parameter expansion", password: "$HOME ${PATH} $0 $$" },
@@ -102,8 +93,7 @@ describe("integration: hostile values are inert", { skip }, () => {
       await createUser(server, user, password);
       const db = sqlIdentifier(name);
       await server.sql(
-        `CREATE DATABASE ${db};\nCREATE TABLE ${db}.test (id int primary key, name varchar(100));\n` +
-          `INSERT INTO ${db}.test VALUES (1, ${sqlString(name)});`,
+        `CREATE DATABASE ${db};\nCREATE TABLE ${db}.test (id int primary key, name varchar(100));\n` + `INSERT INTO ${db}.test VALUES (1, ${sqlString(name)});`,
       );
       const env = connectionEnv(server, user, password, name);
 
@@ -159,7 +149,10 @@ describe("integration: hostile values are inert", { skip }, () => {
           assert.ok(!output.includes(token), "the password is never printed");
         }
         const calls = parseArgvLog(await readFile(log, "utf8"));
-        assert.ok(calls.some((call) => call.tool === "mariadb-dump"), "the dump tool ran through the recorder");
+        assert.ok(
+          calls.some((call) => call.tool === "mariadb-dump"),
+          "the dump tool ran through the recorder",
+        );
         assert.ok(calls.filter((call) => call.tool === "mariadb").length >= 3, "the client ran through the recorder");
         for (const call of calls) {
           assert.ok(!call.args.join("\0").includes(token), `no password in argv of ${call.tool}`);

@@ -126,10 +126,7 @@ describe("integration: backup and restore round trips", { skip }, () => {
     await server.sql("DROP DATABASE bulk");
     const restore = await runScript("restore.sh", ws, env);
     assert.equal(restore.code, EXIT_CODES.ok, restore.stderr);
-    assert.deepEqual(
-      { rows: await tableDigest(server, db, "rows", "id"), bytes: await tableDigest(server, db, "bytes", "b") },
-      before,
-    );
+    assert.deepEqual({ rows: await tableDigest(server, db, "rows", "id"), bytes: await tableDigest(server, db, "bytes", "b") }, before);
     assert.equal(await server.sql("SELECT COUNT(*) FROM bulk.rows"), "50000\n");
   });
 

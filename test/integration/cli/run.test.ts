@@ -44,7 +44,11 @@ describe("integration: mysqlop run", { timeout: 120_000 }, () => {
     assert.equal(applied.code, 0, applied.stderr);
     const apps = env.cp.kubeConfig.makeApiClient(AppsV1Api);
     const core = env.cp.kubeConfig.makeApiClient(CoreV1Api);
-    const deployment = await eventually("Deployment mysql-instance", () => apps.readNamespacedDeployment({ name: "mysql-instance", namespace: "default" }), 30_000);
+    const deployment = await eventually(
+      "Deployment mysql-instance",
+      () => apps.readNamespacedDeployment({ name: "mysql-instance", namespace: "default" }),
+      30_000,
+    );
     assert.equal(deployment.spec?.template.spec?.containers[0]?.image, "mysql:5.7");
     assert.equal(deployment.metadata?.ownerReferences?.[0]?.kind, "MySQL");
     await core.readNamespacedService({ name: "mysql-instance", namespace: "default" });

@@ -18,12 +18,20 @@ function doc(name: string, spec: Record<string, unknown>, extra: Record<string, 
 const cases: [string, Record<string, unknown>, boolean][] = [
   ["the original", doc("original", ORIGINAL), true],
   ["defaults: no image", doc("no-image", { database: "d", password: "p", storage_size: "1Gi" }), true],
-  ["passwordSecretRef and storageClassName", doc("secret-ref", { database: "d", passwordSecretRef: { name: "root", key: "password" }, storage_size: "2Gi", storageClassName: "standard" }), true],
-  ["hostile but legal database name", doc("hostile", { ...ORIGINAL, database: "it's `x` $HOME; \"q\"\nnext données" }), true],
+  [
+    "passwordSecretRef and storageClassName",
+    doc("secret-ref", { database: "d", passwordSecretRef: { name: "root", key: "password" }, storage_size: "2Gi", storageClassName: "standard" }),
+    true,
+  ],
+  ["hostile but legal database name", doc("hostile", { ...ORIGINAL, database: 'it\'s `x` $HOME; "q"\nnext données' }), true],
   ["64-character database name", doc("long-db", { ...ORIGINAL, database: "d".repeat(64) }), true],
   ["usless_data at the top", doc("useless-top", ORIGINAL, { usless_data: "useless info" }), false],
   ["usless_data under spec", doc("useless-spec", { ...ORIGINAL, usless_data: "useless info" }), false],
-  ["unknown field in passwordSecretRef", doc("useless-ref", { database: "d", storage_size: "1Gi", passwordSecretRef: { name: "s", key: "k", namespace: "x" } }), false],
+  [
+    "unknown field in passwordSecretRef",
+    doc("useless-ref", { database: "d", storage_size: "1Gi", passwordSecretRef: { name: "s", key: "k", namespace: "x" } }),
+    false,
+  ],
   ["storage_size lots", doc("bad-size", { ...ORIGINAL, storage_size: "lots" }), false],
   ["storage_size 1GB", doc("bad-size-2", { ...ORIGINAL, storage_size: "1GB" }), false],
   ["storage_size as a number", doc("bad-size-3", { ...ORIGINAL, storage_size: 1 }), false],
@@ -57,7 +65,15 @@ describe("offline validator and API server agree", { timeout: 120_000 }, () => {
     test(`${label}: ${valid ? "accepted" : "rejected"} by both`, async () => {
       let serverError = "";
       try {
-        await custom.createNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace: "default", plural: "mysqls", body, dryRun: "All", fieldValidation: "Strict" });
+        await custom.createNamespacedCustomObject({
+          group: "otus.homework",
+          version: "v1",
+          namespace: "default",
+          plural: "mysqls",
+          body,
+          dryRun: "All",
+          fieldValidation: "Strict",
+        });
       } catch (error) {
         if (!(error instanceof ApiException)) throw error;
         serverError = String(error.body);

@@ -15,14 +15,7 @@ import {
   type V1CustomResourceDefinition,
 } from "@kubernetes/client-node";
 import { parse } from "yaml";
-import {
-  CRD_FILE,
-  coldBuildSeconds,
-  kubectl,
-  OPERATOR_NAMESPACE,
-  startMysqlopControlPlane,
-  type MysqlopControlPlane,
-} from "../../helpers/control-plane.ts";
+import { CRD_FILE, coldBuildSeconds, kubectl, OPERATOR_NAMESPACE, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
 
@@ -73,7 +66,13 @@ describe("generated CRD and RBAC on a real API server", { timeout: 180_000 }, ()
 
   test("the served CRD keeps the schema's defaults: a MySQL without spec.image gets mysql:5.7 from the API server", async () => {
     // Read raw: client-node's typed CRD model names `default` differently and would hide the very key checked here.
-    const served = await kubectl(env.cp, ["get", "crd", "mysqls.otus.homework", "-o", "jsonpath={.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.image.default}"]);
+    const served = await kubectl(env.cp, [
+      "get",
+      "crd",
+      "mysqls.otus.homework",
+      "-o",
+      "jsonpath={.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.image.default}",
+    ]);
     assert.equal(served.code, 0, served.stderr);
     assert.equal(served.stdout, "mysql:5.7");
     const customObjects = env.cp.kubeConfig.makeApiClient(CustomObjectsApi);
@@ -95,7 +94,14 @@ describe("generated CRD and RBAC on a real API server", { timeout: 180_000 }, ()
     const body = parse(await readFile(join(FIXTURES, "cr-usless-data.yaml"), "utf8")) as object;
     const customObjects = env.cp.kubeConfig.makeApiClient(CustomObjectsApi);
     await assert.rejects(
-      customObjects.createNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace: "default", plural: "mysqls", body, fieldValidation: "Strict" }),
+      customObjects.createNamespacedCustomObject({
+        group: "otus.homework",
+        version: "v1",
+        namespace: "default",
+        plural: "mysqls",
+        body,
+        fieldValidation: "Strict",
+      }),
       (error: unknown) => error instanceof ApiException && error.code === 400 && String(error.body).includes('unknown field \\"usless_data\\"'),
     );
   });
@@ -103,7 +109,10 @@ describe("generated CRD and RBAC on a real API server", { timeout: 180_000 }, ()
   test("a storage_size that is not a quantity is rejected with the schema's message", async () => {
     const applied = await kubectl(env.cp, ["apply", "-f", join(FIXTURES, "cr-bad-storage-size.yaml")]);
     assert.notEqual(applied.code, 0);
-    assert.match(applied.stderr, /The MySQL "mysql-bad-storage" is invalid: spec\.storage_size: Invalid value: "one gigabyte": spec\.storage_size in body should match/);
+    assert.match(
+      applied.stderr,
+      /The MySQL "mysql-bad-storage" is invalid: spec\.storage_size: Invalid value: "one gigabyte": spec\.storage_size in body should match/,
+    );
   });
 
   test("a missing required field is rejected with the schema's message", async () => {
@@ -133,7 +142,10 @@ describe("generated CRD and RBAC on a real API server", { timeout: 180_000 }, ()
       namespace: "default",
       body: {
         metadata: { name: "rbac-probe" },
-        spec: { selector: { matchLabels: { app: "rbac-probe" } }, template: { metadata: { labels: { app: "rbac-probe" } }, spec: { containers: [{ name: "c", image: "mysql:5.7" }] } } },
+        spec: {
+          selector: { matchLabels: { app: "rbac-probe" } },
+          template: { metadata: { labels: { app: "rbac-probe" } }, spec: { containers: [{ name: "c", image: "mysql:5.7" }] } },
+        },
       },
     });
     assert.equal(deployment.metadata?.name, "rbac-probe");
@@ -157,7 +169,11 @@ describe("generated CRD and RBAC on a real API server", { timeout: 180_000 }, ()
     assert.equal(
       await statusCodeOf(
         kubeConfig.makeApiClient(RbacAuthorizationV1Api).createClusterRoleBinding({
-          body: { metadata: { name: "escalate" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" }, subjects: [] },
+          body: {
+            metadata: { name: "escalate" },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+            subjects: [],
+          },
         }),
       ),
       403,

@@ -121,14 +121,21 @@ describe("control-plane lifecycle", { timeout: 300_000 }, () => {
 
     await cp.stopApiServer();
     assert.deepEqual(await listeningPorts([port]), [], "nothing listens on the API server's port");
-    await assert.rejects(core.listNamespace(), (error: unknown) => !(error instanceof ApiException) && /ECONNREFUSED|fetch failed/i.test(String(error) + String((error as { cause?: unknown }).cause)));
+    await assert.rejects(
+      core.listNamespace(),
+      (error: unknown) => !(error instanceof ApiException) && /ECONNREFUSED|fetch failed/i.test(String(error) + String((error as { cause?: unknown }).cause)),
+    );
 
     await cp.startApiServer();
     assert.equal(cp.server, `https://127.0.0.1:${port}`);
     const survivor = await core.readNamespacedConfigMap({ namespace: "default", name: "survivor" });
     assert.equal(survivor.data?.["kept"], "yes");
     const record = recordOfControlPlane(process.pid, cp.logDir);
-    assert.deepEqual(record.processes.find((p) => p.name === "etcd"), etcdBefore, "etcd ran on, untouched");
+    assert.deepEqual(
+      record.processes.find((p) => p.name === "etcd"),
+      etcdBefore,
+      "etcd ran on, untouched",
+    );
     await cp.stop();
     await assertNothingLeft(record);
   });
@@ -138,7 +145,12 @@ describe("control-plane lifecycle", { timeout: 300_000 }, () => {
     // file would otherwise reap the orphans before this test has seen them.
     const binaries = findBinaries();
     const cache = mkdtempSync(join(tmpdir(), "mysqlop-reap-test-cache-"));
-    const isolated = { MYSQLOP_CACHE: cache, TEST_ASSET_ETCD: binaries.etcd, TEST_ASSET_KUBE_APISERVER: binaries.kubeApiserver, TEST_ASSET_KUBECTL: binaries.kubectl };
+    const isolated = {
+      MYSQLOP_CACHE: cache,
+      TEST_ASSET_ETCD: binaries.etcd,
+      TEST_ASSET_KUBE_APISERVER: binaries.kubeApiserver,
+      TEST_ASSET_KUBECTL: binaries.kubectl,
+    };
     try {
       await withEnv(isolated, async () => {
         const holder = await startHolder("wait");
@@ -173,7 +185,9 @@ describe("control-plane lifecycle", { timeout: 300_000 }, () => {
 
   test("SIGTERM while the control plane is still starting: nothing is left either", async () => {
     const child = spawn(process.execPath, [HOLDER, "wait"], { stdio: ["ignore", "ignore", "pipe"] });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once("exit", (code, signal) => resolve({ code, signal })),
+    );
     // Strike as soon as etcd runs, before kube-apiserver is ready.
     let record: (PidRecord & { file: string }) | undefined;
     const deadline = Date.now() + 60_000;
@@ -213,10 +227,12 @@ describe("control-plane lifecycle", { timeout: 300_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), "mysqlop-fake-apiserver-"));
     try {
       const fake = fakeBinary(dir, "kube-apiserver", 'echo "fake kube-apiserver: line one"\necho "E1126 fake: cannot bind: something is wrong" >&2\nexit 3');
-      const error = await withEnv({ TEST_ASSET_KUBE_APISERVER: fake }, () => startControlPlane().then(
-        (cp) => (started.push(cp), assert.fail("a start with a crashing kube-apiserver succeeded")),
-        (e: unknown) => e,
-      ));
+      const error = await withEnv({ TEST_ASSET_KUBE_APISERVER: fake }, () =>
+        startControlPlane().then(
+          (cp) => (started.push(cp), assert.fail("a start with a crashing kube-apiserver succeeded")),
+          (e: unknown) => e,
+        ),
+      );
       assert.ok(error instanceof ComponentStartError, String(error));
       assert.equal(error.component, "kube-apiserver");
       assert.match(error.message, /kube-apiserver exited before it was ready \(code 3/);
@@ -224,7 +240,11 @@ describe("control-plane lifecycle", { timeout: 300_000 }, () => {
       const kept = /all component logs kept in (.+)\)$/m.exec(error.message)?.[1];
       assert.ok(kept !== undefined && existsSync(join(kept, "etcd.log")) && existsSync(join(kept, "kube-apiserver.log")), error.message);
       rmSync(kept, { recursive: true, force: true });
-      assert.deepEqual(recordsOf(process.pid).filter((r) => !started.some((cp) => r.tempDir === dirname(cp.logDir))), [], "no pid record left");
+      assert.deepEqual(
+        recordsOf(process.pid).filter((r) => !started.some((cp) => r.tempDir === dirname(cp.logDir))),
+        [],
+        "no pid record left",
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -236,10 +256,12 @@ describe("control-plane lifecycle", { timeout: 300_000 }, () => {
       const pidFile = join(dir, "pid");
       // exec keeps the pid: the test can check that exactly this process was killed.
       const fake = fakeBinary(dir, "kube-apiserver", `echo $$ > ${pidFile}\necho "fake kube-apiserver: waiting for Godot"\nexec sleep 120`);
-      const error = await withEnv({ TEST_ASSET_KUBE_APISERVER: fake }, () => startControlPlane({ readyTimeoutMs: 1_500 }).then(
-        (cp) => (started.push(cp), assert.fail("a start with a silent kube-apiserver succeeded")),
-        (e: unknown) => e,
-      ));
+      const error = await withEnv({ TEST_ASSET_KUBE_APISERVER: fake }, () =>
+        startControlPlane({ readyTimeoutMs: 1_500 }).then(
+          (cp) => (started.push(cp), assert.fail("a start with a silent kube-apiserver succeeded")),
+          (e: unknown) => e,
+        ),
+      );
       assert.ok(error instanceof ComponentStartError, String(error));
       assert.match(error.message, /kube-apiserver was not ready within 1\.5 s \(\/readyz: 0 .*ECONNREFUSED/);
       assert.match(error.logTail, /fake kube-apiserver: waiting for Godot/);
@@ -251,5 +273,4 @@ describe("control-plane lifecycle", { timeout: 300_000 }, () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
-
 });

@@ -36,7 +36,9 @@ async function startSandbox(args: string[]): Promise<RunningSandbox> {
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   const deadline = Date.now() + 120_000;
   while (!stdout.includes("Press Ctrl-C")) {
     if (child.exitCode !== null) assert.fail(`sandbox exited early (${child.exitCode}): ${stderr}`);

@@ -52,7 +52,11 @@ describe("workloads on the fake node", { timeout: 180_000 }, () => {
       namespace: "default",
       body: {
         metadata: { name: "web" },
-        spec: { replicas: 1, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "nginx" }] } } },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: "web" } },
+          template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "nginx" }] } },
+        },
       },
     });
     const core = kubeConfig.makeApiClient(CoreV1Api);
@@ -94,7 +98,9 @@ describe("workloads on the fake node", { timeout: 180_000 }, () => {
     });
     await apps.deleteNamespacedDeployment({ namespace: "default", name: "web" });
     for (const rs of replicaSets) {
-      await eventually(`ReplicaSet ${rs.metadata?.name} collected`, () => isGone(() => apps.readNamespacedReplicaSet({ namespace: "default", name: rs.metadata?.name ?? "" })));
+      await eventually(`ReplicaSet ${rs.metadata?.name} collected`, () =>
+        isGone(() => apps.readNamespacedReplicaSet({ namespace: "default", name: rs.metadata?.name ?? "" })),
+      );
     }
     await eventually("pods of Deployment web collected", async () => {
       const pods = await core.listNamespacedPod({ namespace: "default", labelSelector: "app=web" });
@@ -113,7 +119,10 @@ describe("workloads on the fake node", { timeout: 180_000 }, () => {
     await core.createNamespacedConfigMap({
       namespace: "default",
       body: {
-        metadata: { name: "owned", ownerReferences: [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "owner", uid: owner.metadata.uid, blockOwnerDeletion: true }] },
+        metadata: {
+          name: "owned",
+          ownerReferences: [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "owner", uid: owner.metadata.uid, blockOwnerDeletion: true }],
+        },
         data: { a: "b" },
       },
     });
@@ -133,9 +142,18 @@ describe("workloads on the fake node", { timeout: 180_000 }, () => {
     })) as { metadata: { uid: string } };
     await core.createNamespacedConfigMap({
       namespace: "default",
-      body: { metadata: { name: "owned-by-widget", ownerReferences: [{ apiVersion: "test.mysqlop.local/v1", kind: "Widget", name: "late", uid: owner.metadata.uid }] } },
+      body: {
+        metadata: {
+          name: "owned-by-widget",
+          ownerReferences: [{ apiVersion: "test.mysqlop.local/v1", kind: "Widget", name: "late", uid: owner.metadata.uid }],
+        },
+      },
     });
     await customObjects.deleteNamespacedCustomObject({ ...widget, name: "late" });
-    await eventually("ConfigMap owned-by-widget collected", () => isGone(() => core.readNamespacedConfigMap({ namespace: "default", name: "owned-by-widget" })), 10_000);
+    await eventually(
+      "ConfigMap owned-by-widget collected",
+      () => isGone(() => core.readNamespacedConfigMap({ namespace: "default", name: "owned-by-widget" })),
+      10_000,
+    );
   });
 });

@@ -10,7 +10,16 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubernetesObject } from "@kubernetes/client-node";
+import {
+  ApiException,
+  AppsV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubernetesObject,
+} from "@kubernetes/client-node";
 import type { MySQL } from "../../../generated/mysql-models.ts";
 import { secretValue } from "../../../src/mysql/desired/index.ts";
 import { createMySQLOperator } from "../../../src/mysql/operator.ts";
@@ -45,14 +54,19 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
   let custom: CustomObjectsApi;
   const logs: string[] = [];
 
-  const mysql = (): Promise<MySQL | undefined> => orUndefined(custom.getNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace: NS, plural: "mysqls", name: NAME }) as Promise<MySQL>);
+  const mysql = (): Promise<MySQL | undefined> =>
+    orUndefined(custom.getNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace: NS, plural: "mysqls", name: NAME }) as Promise<MySQL>);
 
   before(async () => {
     env = await startMysqlopControlPlane({ workloads: true });
     core = env.cp.kubeConfig.makeApiClient(CoreV1Api);
     batch = env.cp.kubeConfig.makeApiClient(BatchV1Api);
     custom = env.cp.kubeConfig.makeApiClient(CustomObjectsApi);
-    manager = createMySQLOperator({ kubeConfig: env.operator.kubeConfig, probePort: false, logger: createJsonLogger({ level: "info", write: (line) => void logs.push(line) }) });
+    manager = createMySQLOperator({
+      kubeConfig: env.operator.kubeConfig,
+      probePort: false,
+      logger: createJsonLogger({ level: "info", write: (line) => void logs.push(line) }),
+    });
     running = manager.start();
   });
 
@@ -95,19 +109,29 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
       { group: "otus.homework", version: "v1", namespace: NS, plural: "mysqls", name: NAME, body: { spec: { password: "n3w'pa$$ #word" } } },
       setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
     );
-    await eventually("credentials updated", async () => secretValue(await core.readNamespacedSecret({ name: `${NAME}-credentials`, namespace: NS }), "password") === "n3w'pa$$ #word");
+    await eventually(
+      "credentials updated",
+      async () => secretValue(await core.readNamespacedSecret({ name: `${NAME}-credentials`, namespace: NS }), "password") === "n3w'pa$$ #word",
+    );
     const job = await batch.readNamespacedJob({ name: `passwd-${NAME}-job`, namespace: NS });
     assert.ok(!JSON.stringify(job.spec).includes("n3w'pa$$"), "no password in the Job spec");
-    await eventually("change Secret removed", async () => (await orUndefined(core.readNamespacedSecret({ name: `${NAME}-password-change`, namespace: NS }))) === undefined);
+    await eventually(
+      "change Secret removed",
+      async () => (await orUndefined(core.readNamespacedSecret({ name: `${NAME}-password-change`, namespace: NS }))) === undefined,
+    );
     await eventually("Ready again", async () => (await mysql())?.status?.conditions?.find((c) => c.type === "Ready")?.status === "True");
     const events = await core.listNamespacedEvent({ namespace: NS });
     const jobs = await batch.listNamespacedJob({ namespace: NS });
     const m = await mysql();
     const { "kubectl.kubernetes.io/last-applied-configuration": _kubectl, ...annotations } = m?.metadata.annotations ?? {};
     const visible = JSON.stringify({ events: events.items, jobs: jobs.items, status: m?.status, annotations });
-    assert.ok(events.items.some((e) => e.involvedObject.name === NAME), "the operator records Events");
+    assert.ok(
+      events.items.some((e) => e.involvedObject.name === NAME),
+      "the operator records Events",
+    );
     for (const secret of ["otuspassword", "n3w'pa$$ #word"]) {
-      for (const form of [secret, Buffer.from(secret).toString("base64"), JSON.stringify(secret).slice(1, -1)]) assert.ok(!visible.includes(form), `${JSON.stringify(form)} in an Event, a Job, the status or an annotation`);
+      for (const form of [secret, Buffer.from(secret).toString("base64"), JSON.stringify(secret).slice(1, -1)])
+        assert.ok(!visible.includes(form), `${JSON.stringify(form)} in an Event, a Job, the status or an annotation`);
     }
   });
 
@@ -145,7 +169,10 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     assert.deepEqual(backupJob.spec?.template.spec?.containers[0]?.command, ["sh", "/mysqlop/scripts/backup.sh"]);
     await eventually("resource gone", async () => (await mysql()) === undefined, 120_000);
     const completed = await orUndefined(batch.readNamespacedJob({ name: `backup-${NAME}-job`, namespace: NS }));
-    assert.ok(completed === undefined || completed.status?.conditions?.some((c) => c.type === "Complete" && c.status === "True"), "the resource went only after the backup completed");
+    assert.ok(
+      completed === undefined || completed.status?.conditions?.some((c) => c.type === "Complete" && c.status === "True"),
+      "the resource went only after the backup completed",
+    );
     const info = await core.readNamespacedConfigMap({ name: `backup-${NAME}-info`, namespace: NS });
     assert.match(info.data?.lastSucceeded ?? "", /^\d{4}-\d\d-\d\dT/);
     assert.ok(await core.readNamespacedPersistentVolumeClaim({ name: `backup-${NAME}-pvc`, namespace: NS }), "backup claim kept");
@@ -155,10 +182,14 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
   test("re-create: restore-NAME-job runs and status says 'created with restore-job'", async () => {
     const applied = await kubectl(env.cp, ["apply", "-f", CR]);
     assert.equal(applied.code, 0, applied.stderr);
-    const restored = await eventually("restored", async () => {
-      const m = await mysql();
-      return m?.status?.message === `${NAME} created with restore-job` && m;
-    }, 120_000);
+    const restored = await eventually(
+      "restored",
+      async () => {
+        const m = await mysql();
+        return m?.status?.message === `${NAME} created with restore-job` && m;
+      },
+      120_000,
+    );
     assert.equal(restored.status?.restore?.job, `restore-${NAME}-job`);
     const job = await batch.readNamespacedJob({ name: `restore-${NAME}-job`, namespace: NS });
     assert.ok(job.metadata?.ownerReferences?.some((r) => r.uid === restored.metadata.uid));
@@ -171,23 +202,39 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     assert.equal(deleted.code, 0, deleted.stderr);
     const applied = await kubectl(env.cp, ["apply", "-f", CR]);
     assert.equal(applied.code, 0, applied.stderr);
-    const again = await eventually("restored again", async () => {
-      const m = await mysql();
-      return m?.metadata.uid !== before.metadata.uid && m?.status?.message === `${NAME} created with restore-job` && m;
-    }, 120_000);
+    const again = await eventually(
+      "restored again",
+      async () => {
+        const m = await mysql();
+        return m?.metadata.uid !== before.metadata.uid && m?.status?.message === `${NAME} created with restore-job` && m;
+      },
+      120_000,
+    );
     const uid = again.metadata.uid ?? "";
     const pv = await core.readPersistentVolume({ name: `${NAME}-pv` });
     assert.match(pv.spec?.hostPath?.path ?? "", new RegExp(`/${NAME}-${uid.slice(0, 8)}/data$`), "the new resource's own directory");
     const claim = await core.readNamespacedPersistentVolumeClaim({ name: `${NAME}-pvc`, namespace: NS });
-    assert.ok(claim.metadata?.ownerReferences?.some((r) => r.uid === uid && r.controller === true), "the claim belongs to the new resource");
-    await eventually("claim bound to it", async () => (await core.readNamespacedPersistentVolumeClaim({ name: `${NAME}-pvc`, namespace: NS })).status?.phase === "Bound");
+    assert.ok(
+      claim.metadata?.ownerReferences?.some((r) => r.uid === uid && r.controller === true),
+      "the claim belongs to the new resource",
+    );
+    await eventually(
+      "claim bound to it",
+      async () => (await core.readNamespacedPersistentVolumeClaim({ name: `${NAME}-pvc`, namespace: NS })).status?.phase === "Bound",
+    );
   });
 
   test("deleted before creation finished: the volume goes, and a new resource of the name is created normally", async () => {
     const name = "mysql-early";
     const manifest = (secret: string) =>
-      JSON.stringify({ apiVersion: "otus.homework/v1", kind: "MySQL", metadata: { name, namespace: NS }, spec: { image: "mysql:5.7", database: "early", storage_size: "1Gi", passwordSecretRef: { name: secret, key: "pw" } } });
-    const early = (): Promise<MySQL | undefined> => orUndefined(custom.getNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace: NS, plural: "mysqls", name }) as Promise<MySQL>);
+      JSON.stringify({
+        apiVersion: "otus.homework/v1",
+        kind: "MySQL",
+        metadata: { name, namespace: NS },
+        spec: { image: "mysql:5.7", database: "early", storage_size: "1Gi", passwordSecretRef: { name: secret, key: "pw" } },
+      });
+    const early = (): Promise<MySQL | undefined> =>
+      orUndefined(custom.getNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace: NS, plural: "mysqls", name }) as Promise<MySQL>);
     assert.equal((await kubectl(env.cp, ["apply", "-f", "-"], { input: manifest("early-root") })).code, 0);
     await eventually("waiting for its password Secret", async () => (await early())?.status?.conditions?.some((c) => c.reason === "PasswordSecretMissing"));
     const first = await core.readPersistentVolume({ name: `${name}-pv` });
@@ -199,10 +246,14 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     assert.match(info.data?.lastSucceeded ?? "", /^\d{4}-/, "no earlier backup: the usual place, recorded");
     await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: "early-root" }, stringData: { pw: "early-pw" } } });
     assert.equal((await kubectl(env.cp, ["apply", "-f", "-"], { input: manifest("early-root") })).code, 0);
-    const created = await eventually("created", async () => {
-      const m = await early();
-      return m?.status?.message === `${name} created with restore-job` && m;
-    }, 120_000);
+    const created = await eventually(
+      "created",
+      async () => {
+        const m = await early();
+        return m?.status?.message === `${name} created with restore-job` && m;
+      },
+      120_000,
+    );
     const pv = await core.readPersistentVolume({ name: `${name}-pv` });
     assert.notEqual(pv.metadata?.uid, first.metadata?.uid, "a new volume");
     assert.match(pv.spec?.hostPath?.path ?? "", new RegExp(`-${(created.metadata.uid ?? "").slice(0, 8)}/data$`));
@@ -210,8 +261,14 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
 
   test("foreground cascading delete: the data claim is kept until a backup succeeded, and the resource says why it waits", async () => {
     const name = "mysql-fg";
-    const fg = (): Promise<MySQL | undefined> => orUndefined(custom.getNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace: NS, plural: "mysqls", name }) as Promise<MySQL>);
-    const manifest = JSON.stringify({ apiVersion: "otus.homework/v1", kind: "MySQL", metadata: { name, namespace: NS }, spec: { image: "mysql:5.7", database: "fg", storage_size: "1Gi", password: "fg-pw" } });
+    const fg = (): Promise<MySQL | undefined> =>
+      orUndefined(custom.getNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace: NS, plural: "mysqls", name }) as Promise<MySQL>);
+    const manifest = JSON.stringify({
+      apiVersion: "otus.homework/v1",
+      kind: "MySQL",
+      metadata: { name, namespace: NS },
+      spec: { image: "mysql:5.7", database: "fg", storage_size: "1Gi", password: "fg-pw" },
+    });
     assert.equal((await kubectl(env.cp, ["apply", "-f", "-"], { input: manifest })).code, 0);
     await eventually("created", async () => (await fg())?.status?.message === `${name} created without restore-job`);
     const claim = await core.readNamespacedPersistentVolumeClaim({ name: `${name}-pvc`, namespace: NS });

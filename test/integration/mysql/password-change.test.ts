@@ -15,47 +15,56 @@ import { mariaDbAvailable, runCommand, startMariaDb } from "../../helpers/mariad
 const available = mariaDbAvailable();
 if (!available) console.log("# SKIPPED password-change integration: Debian mariadb-server/mariadb-client are not installed (CI installs them)");
 
-test("password change against a real MariaDB: hostile passwords are set exactly", { skip: available ? false : "mariadb-server is not installed", timeout: 120_000 }, async (t) => {
-  const server = await startMariaDb();
-  t.after(() => server.stop());
-  const dir = await mkdtemp(join(tmpdir(), "mysqlop-password-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+test(
+  "password change against a real MariaDB: hostile passwords are set exactly",
+  { skip: available ? false : "mariadb-server is not installed", timeout: 120_000 },
+  async (t) => {
+    const server = await startMariaDb();
+    t.after(() => server.stop());
+    const dir = await mkdtemp(join(tmpdir(), "mysqlop-password-"));
+    t.after(() => rm(dir, { recursive: true, force: true }));
 
-  const passwords = [
-    "otuspassword",
-    `it's "quoted" #not-a-comment`,
-    "back\\slash\\\\ and \\n",
-    "$(touch /tmp/mysqlop-pwned); rm -rf / `id`",
-    "  spaces around  ",
-    "new\nline",
-    "données 数据 🔑",
-    "'; DROP USER 'root'@'%'; --",
-  ];
-  const first = passwords[0]!;
-  await server.sql(`SET SESSION sql_mode = ''; CREATE USER 'root'@'%' IDENTIFIED BY ${sqlString(first)}; GRANT ALL ON *.* TO 'root'@'%' WITH GRANT OPTION;`);
+    const passwords = [
+      "otuspassword",
+      `it's "quoted" #not-a-comment`,
+      "back\\slash\\\\ and \\n",
+      "$(touch /tmp/mysqlop-pwned); rm -rf / `id`",
+      "  spaces around  ",
+      "new\nline",
+      "données 数据 🔑",
+      "'; DROP USER 'root'@'%'; --",
+    ];
+    const first = passwords[0]!;
+    await server.sql(`SET SESSION sql_mode = ''; CREATE USER 'root'@'%' IDENTIFIED BY ${sqlString(first)}; GRANT ALL ON *.* TO 'root'@'%' WITH GRANT OPTION;`);
 
-  async function connectsWith(password: string): Promise<{ ok: boolean; detail: string }> {
-    const cnf = join(dir, "probe.cnf");
-    await writeFile(cnf, clientOptionFile("127.0.0.1", password, server.port), { mode: 0o600 });
-    const result = await runCommand("mariadb", [`--defaults-extra-file=${cnf}`, "--batch", "--skip-column-names", "--execute=SELECT CURRENT_USER()"]);
-    return { ok: result.code === 0 && result.stdout.trim() === "root@%", detail: result.stderr || result.stdout };
-  }
+    async function connectsWith(password: string): Promise<{ ok: boolean; detail: string }> {
+      const cnf = join(dir, "probe.cnf");
+      await writeFile(cnf, clientOptionFile("127.0.0.1", password, server.port), { mode: 0o600 });
+      const result = await runCommand("mariadb", [`--defaults-extra-file=${cnf}`, "--batch", "--skip-column-names", "--execute=SELECT CURRENT_USER()"]);
+      return { ok: result.code === 0 && result.stdout.trim() === "root@%", detail: result.stderr || result.stdout };
+    }
 
-  assert.ok((await connectsWith(first)).ok, "the starting password works");
-  let current = first;
-  for (const target of passwords.slice(1)) {
-    await writeFile(join(dir, PASSWORD_CHANGE_FILES.client), clientOptionFile("127.0.0.1", current, server.port), { mode: 0o600 });
-    await writeFile(join(dir, PASSWORD_CHANGE_FILES.sql), passwordChangeSql(target), { mode: 0o600 });
-    const [shell, ...args] = passwordChangeCommand(dir);
-    const run = await runCommand(shell!, args);
-    assert.equal(run.code, 0, `changing to ${JSON.stringify(target)}: ${run.stderr}`);
-    const withNew = await connectsWith(target);
-    assert.ok(withNew.ok, `the new password ${JSON.stringify(target)} opens the server: ${withNew.detail}`);
-    assert.equal((await connectsWith(current)).ok, false, `the old password ${JSON.stringify(current)} no longer works`);
-    current = target;
-  }
-  assert.ok((await connectsWith(current)).ok);
-  const users = await runCommand("mariadb", [`--defaults-extra-file=${join(dir, "probe.cnf")}`, "--batch", "--skip-column-names", "--execute=SELECT COUNT(*) FROM mysql.user WHERE user = 'root'"]);
-  assert.equal(users.code, 0, users.stderr);
-  assert.ok(Number(users.stdout.trim()) >= 1, "no statement escaped its literal (root still exists)");
-});
+    assert.ok((await connectsWith(first)).ok, "the starting password works");
+    let current = first;
+    for (const target of passwords.slice(1)) {
+      await writeFile(join(dir, PASSWORD_CHANGE_FILES.client), clientOptionFile("127.0.0.1", current, server.port), { mode: 0o600 });
+      await writeFile(join(dir, PASSWORD_CHANGE_FILES.sql), passwordChangeSql(target), { mode: 0o600 });
+      const [shell, ...args] = passwordChangeCommand(dir);
+      const run = await runCommand(shell!, args);
+      assert.equal(run.code, 0, `changing to ${JSON.stringify(target)}: ${run.stderr}`);
+      const withNew = await connectsWith(target);
+      assert.ok(withNew.ok, `the new password ${JSON.stringify(target)} opens the server: ${withNew.detail}`);
+      assert.equal((await connectsWith(current)).ok, false, `the old password ${JSON.stringify(current)} no longer works`);
+      current = target;
+    }
+    assert.ok((await connectsWith(current)).ok);
+    const users = await runCommand("mariadb", [
+      `--defaults-extra-file=${join(dir, "probe.cnf")}`,
+      "--batch",
+      "--skip-column-names",
+      "--execute=SELECT COUNT(*) FROM mysql.user WHERE user = 'root'",
+    ]);
+    assert.equal(users.code, 0, users.stderr);
+    assert.ok(Number(users.stdout.trim()) >= 1, "no statement escaped its literal (root still exists)");
+  },
+);

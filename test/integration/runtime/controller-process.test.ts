@@ -165,7 +165,9 @@ describe("integration: the fixture controller as processes", { timeout: 300_000 
       "all widgets Ready",
       async () => {
         const list = await widgets.list();
-        return list.length === total && list.every((w) => condition(w, "Ready")?.status === "True" && w.status?.observedGeneration === w.metadata.generation) ? list : undefined;
+        return list.length === total && list.every((w) => condition(w, "Ready")?.status === "True" && w.status?.observedGeneration === w.metadata.generation)
+          ? list
+          : undefined;
       },
       120_000,
       500,
@@ -185,8 +187,13 @@ describe("integration: the fixture controller as processes", { timeout: 300_000 
     // The write rate limit held: no more writes than the burst plus QPS × time.
     const writes = metricValue(metrics, "rest_client_writes_total");
     assert.ok(writes > 0);
-    assert.ok(writes <= writeLimit.burst + writeLimit.qps * elapsedSeconds, `${writes} writes in ${elapsedSeconds.toFixed(1)} s exceed ${writeLimit.qps}/s + ${writeLimit.burst}`);
-    console.log(`# restart after SIGKILL: ${total} widgets converged in ${elapsedSeconds.toFixed(1)} s (incl. waiting out the dead leader's lease), ${writes} API writes (limit ${writeLimit.qps}/s, burst ${writeLimit.burst}), ${doneAtKill} were Ready at the kill`);
+    assert.ok(
+      writes <= writeLimit.burst + writeLimit.qps * elapsedSeconds,
+      `${writes} writes in ${elapsedSeconds.toFixed(1)} s exceed ${writeLimit.qps}/s + ${writeLimit.burst}`,
+    );
+    console.log(
+      `# restart after SIGKILL: ${total} widgets converged in ${elapsedSeconds.toFixed(1)} s (incl. waiting out the dead leader's lease), ${writes} API writes (limit ${writeLimit.qps}/s, burst ${writeLimit.burst}), ${doneAtKill} were Ready at the kill`,
+    );
     assert.equal(await kill(second, "SIGTERM"), 0, "graceful stop exits 0");
   });
 
@@ -228,7 +235,10 @@ describe("integration: the fixture controller as processes", { timeout: 300_000 
     await eventually("pair-c leads", async () => (await leaseHolder()) === "pair-c", 20_000, 50);
     const takeoverMs = performance.now() - stoppedAt;
     assert.equal(await exit, 0);
-    assert.ok(b.logs.some((l) => l.msg === "released the lease"), "pair-b logged the release");
+    assert.ok(
+      b.logs.some((l) => l.msg === "released the lease"),
+      "pair-b logged the release",
+    );
     assert.ok(takeoverMs < timings.leaseDurationMs / 2, `takeover after a graceful stop took ${Math.round(takeoverMs)} ms`);
     console.log(`# takeover after SIGTERM of the leader: ${Math.round(takeoverMs)} ms (lease ${timings.leaseDurationMs} ms)`);
   });
@@ -236,12 +246,28 @@ describe("integration: the fixture controller as processes", { timeout: 300_000 
   test("five electors racing for a fresh lease: exactly one wins, and after its release exactly one other", async () => {
     const rest = new KubeRest(plane.kubeConfig);
     const log = { debug() {}, info() {}, warn() {}, error() {} };
-    const electors = Array.from({ length: 5 }, (_, i) => new LeaderElector({ rest, log, namespace: leaseNamespace, name: "race", identity: `racer-${i}`, leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 300 }));
+    const electors = Array.from(
+      { length: 5 },
+      (_, i) =>
+        new LeaderElector({
+          rest,
+          log,
+          namespace: leaseNamespace,
+          name: "race",
+          identity: `racer-${i}`,
+          leaseDurationMs: 3000,
+          renewDeadlineMs: 2000,
+          retryPeriodMs: 300,
+        }),
+    );
     try {
       const first = await Promise.race(electors.map((e) => e.acquire().then(() => e)));
       const holding = first.holdLeadership();
       await sleep(1500); // several retry periods of the others
-      assert.deepEqual(electors.filter((e) => e.leading).map((e) => e.identity), [first.identity]);
+      assert.deepEqual(
+        electors.filter((e) => e.leading).map((e) => e.identity),
+        [first.identity],
+      );
       await first.stop(true);
       assert.equal(await holding, "stopped");
       const others = electors.filter((e) => e !== first);
@@ -269,8 +295,13 @@ describe("integration: the fixture controller as processes", { timeout: 300_000 
       // Its last renewal was committed before the API server went away; another replica may take the
       // lease leaseDuration after seeing it. The step-down is due renewDeadline after that renewal began.
       const lostAfterMs = Date.parse(String(lost.ts)) - stoppedAtWall;
-      assert.ok(lostAfterMs <= timings.renewDeadlineMs + 300, `stopped leading ${lostAfterMs} ms after the API server went away (renew deadline ${timings.renewDeadlineMs} ms, lease ${timings.leaseDurationMs} ms)`);
-      console.log(`# leader exited ${Math.round(exitMs)} ms after the API server went away (renew deadline ${timings.renewDeadlineMs} ms, lease ${timings.leaseDurationMs} ms)`);
+      assert.ok(
+        lostAfterMs <= timings.renewDeadlineMs + 300,
+        `stopped leading ${lostAfterMs} ms after the API server went away (renew deadline ${timings.renewDeadlineMs} ms, lease ${timings.leaseDurationMs} ms)`,
+      );
+      console.log(
+        `# leader exited ${Math.round(exitMs)} ms after the API server went away (renew deadline ${timings.renewDeadlineMs} ms, lease ${timings.leaseDurationMs} ms)`,
+      );
     } finally {
       await plane.startApiServer();
     }

@@ -38,7 +38,13 @@ export class WidgetClient {
 
   async get(name: string): Promise<Widget | undefined> {
     try {
-      return (await this.custom.getNamespacedCustomObject({ group: "fixtures.runtime.test", version: "v1", namespace: this.namespace, plural: "widgets", name })) as Widget;
+      return (await this.custom.getNamespacedCustomObject({
+        group: "fixtures.runtime.test",
+        version: "v1",
+        namespace: this.namespace,
+        plural: "widgets",
+        name,
+      })) as Widget;
     } catch (error) {
       if ((error as { code?: number }).code === 404) return undefined;
       throw error;
@@ -46,7 +52,12 @@ export class WidgetClient {
   }
 
   async list(): Promise<Widget[]> {
-    const list = (await this.custom.listNamespacedCustomObject({ group: "fixtures.runtime.test", version: "v1", namespace: this.namespace, plural: "widgets" })) as { items: Widget[] };
+    const list = (await this.custom.listNamespacedCustomObject({
+      group: "fixtures.runtime.test",
+      version: "v1",
+      namespace: this.namespace,
+      plural: "widgets",
+    })) as { items: Widget[] };
     return list.items;
   }
 

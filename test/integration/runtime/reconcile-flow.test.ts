@@ -16,7 +16,9 @@ import { condition, eventually, metricValue, WidgetClient, widgetCrdPath } from 
 class FactfulWidgetReconciler extends WidgetReconciler {
   override async finalize(widget: Widget): Promise<HookResult<WidgetStatus>> {
     const result = await super.finalize(widget);
-    return result.kind === "wait" ? waitFor(result.afterMs, result.reason, result.message, { configMap: `${widget.metadata.name}-data (deletion held)` }) : result;
+    return result.kind === "wait"
+      ? waitFor(result.afterMs, result.reason, result.message, { configMap: `${widget.metadata.name}-data (deletion held)` })
+      : result;
   }
 }
 
@@ -39,7 +41,13 @@ describe("integration: runtime against a real API server", { timeout: 240_000 },
       probeHost: "127.0.0.1",
       logger: createJsonLogger({ level: "debug", write: (line) => logLines.push(JSON.parse(line) as Record<string, unknown>) }),
     });
-    manager.addController({ name: "widget", resourceType: widgetType, owns: [configMapKind], reconciler: new FactfulWidgetReconciler("in-process"), concurrency: 2 });
+    manager.addController({
+      name: "widget",
+      resourceType: widgetType,
+      owns: [configMapKind],
+      reconciler: new FactfulWidgetReconciler("in-process"),
+      concurrency: 2,
+    });
     running = manager.start();
   });
 
@@ -69,11 +77,23 @@ describe("integration: runtime against a real API server", { timeout: 240_000 },
     const cm = await widgets.configMap("alpha-data");
     assert.equal(cm?.data?.message, "hello");
     assert.deepEqual(
-      cm?.metadata?.ownerReferences?.map((r) => ({ kind: r.kind, name: r.name, uid: r.uid, controller: r.controller, blockOwnerDeletion: r.blockOwnerDeletion })),
+      cm?.metadata?.ownerReferences?.map((r) => ({
+        kind: r.kind,
+        name: r.name,
+        uid: r.uid,
+        controller: r.controller,
+        blockOwnerDeletion: r.blockOwnerDeletion,
+      })),
       [{ kind: "Widget", name: "alpha", uid: widget.metadata.uid, controller: true, blockOwnerDeletion: true }],
     );
-    assert.ok(cm?.metadata?.managedFields?.some((f) => f.manager === "widget-fixture" && f.operation === "Apply"), "applied server-side by the field manager");
-    const events = await eventually("Created event", async () => (await widgets.events("alpha")).filter((e) => e.reason === "Created").length > 0 && widgets.events("alpha"));
+    assert.ok(
+      cm?.metadata?.managedFields?.some((f) => f.manager === "widget-fixture" && f.operation === "Apply"),
+      "applied server-side by the field manager",
+    );
+    const events = await eventually(
+      "Created event",
+      async () => (await widgets.events("alpha")).filter((e) => e.reason === "Created").length > 0 && widgets.events("alpha"),
+    );
     assert.equal(events.find((e) => e.reason === "Created")?.type, "Normal");
   });
 
@@ -141,7 +161,14 @@ describe("integration: runtime against a real API server", { timeout: 240_000 },
     // What the garbage collector has not removed yet (this control plane runs none): the child a
     // deleted Widget "gamma" with another uid got from this controller, i.e. applied by the same
     // field manager, whose next apply would otherwise simply replace the owner reference.
-    const earlier = { apiVersion: "fixtures.runtime.test/v1", kind: "Widget", name: "gamma", uid: "00000000-0000-0000-0000-00000000dead", controller: true, blockOwnerDeletion: true };
+    const earlier = {
+      apiVersion: "fixtures.runtime.test/v1",
+      kind: "Widget",
+      name: "gamma",
+      uid: "00000000-0000-0000-0000-00000000dead",
+      controller: true,
+      blockOwnerDeletion: true,
+    };
     const { PatchStrategy, setHeaderOptions } = await import("@kubernetes/client-node");
     await widgets.core.patchNamespacedConfigMap(
       {
@@ -164,18 +191,32 @@ describe("integration: runtime against a real API server", { timeout: 240_000 },
       return condition(w, "Degraded")?.status === "True" ? w : undefined;
     });
     assert.equal(condition(refused, "Degraded")?.reason, "ApplyFailed");
-    assert.match(refused.status?.message ?? "", /ConfigMap flow\/gamma-data is controlled by Widget gamma \(uid 00000000-0000-0000-0000-00000000dead\).*garbage collector/);
+    assert.match(
+      refused.status?.message ?? "",
+      /ConfigMap flow\/gamma-data is controlled by Widget gamma \(uid 00000000-0000-0000-0000-00000000dead\).*garbage collector/,
+    );
     const kept = await widgets.configMap("gamma-data");
-    assert.deepEqual(kept?.metadata?.ownerReferences?.map((r) => r.uid), [earlier.uid], "the earlier owner's reference is untouched");
+    assert.deepEqual(
+      kept?.metadata?.ownerReferences?.map((r) => r.uid),
+      [earlier.uid],
+      "the earlier owner's reference is untouched",
+    );
     assert.equal(kept?.data?.message, "from the earlier gamma");
     // The garbage collector's part: the earlier child goes, and the new gamma converges.
     await widgets.core.deleteNamespacedConfigMap({ namespace: "flow", name: "gamma-data" });
-    const ready = await eventually("gamma Ready", async () => {
-      const w = await widgets.get("gamma");
-      return condition(w, "Ready")?.status === "True" ? w : undefined;
-    }, 45_000);
+    const ready = await eventually(
+      "gamma Ready",
+      async () => {
+        const w = await widgets.get("gamma");
+        return condition(w, "Ready")?.status === "True" ? w : undefined;
+      },
+      45_000,
+    );
     const adopted = await widgets.configMap("gamma-data");
-    assert.deepEqual(adopted?.metadata?.ownerReferences?.map((r) => r.uid), [ready.metadata.uid]);
+    assert.deepEqual(
+      adopted?.metadata?.ownerReferences?.map((r) => r.uid),
+      [ready.metadata.uid],
+    );
     assert.equal(adopted?.data?.message, "new gamma");
   });
 
@@ -197,18 +238,29 @@ describe("integration: runtime against a real API server", { timeout: 240_000 },
     await new Promise((resolve) => setTimeout(resolve, 3000));
     await plane.startApiServer();
     await widgets.create("beta", { message: "after the outage" });
-    const beta = await eventually("beta Ready after the outage", async () => {
-      const w = await widgets.get("beta");
-      return condition(w, "Ready")?.status === "True" ? w : undefined;
-    }, 60_000);
+    const beta = await eventually(
+      "beta Ready after the outage",
+      async () => {
+        const w = await widgets.get("beta");
+        return condition(w, "Ready")?.status === "True" ? w : undefined;
+      },
+      60_000,
+    );
     assert.equal(beta.status?.configMap, "beta-data");
     // Twice: the first deletion may fall into the owned informer's relist (then the relist
     // re-queues every owner); the second can only be seen through the recovered watch.
     for (const round of ["first", "second"]) {
       await widgets.core.deleteNamespacedConfigMap({ namespace: "flow", name: "beta-data" });
-      await eventually(`beta-data recreated after the ${round} deletion`, async () => (await widgets.configMap("beta-data")) !== undefined, 45_000).catch((error: unknown) => {
-        throw new Error(`${String(error)}\nlast log lines:\n${logLines.slice(-40).map((l) => JSON.stringify(l)).join("\n")}`);
-      });
+      await eventually(`beta-data recreated after the ${round} deletion`, async () => (await widgets.configMap("beta-data")) !== undefined, 45_000).catch(
+        (error: unknown) => {
+          throw new Error(
+            `${String(error)}\nlast log lines:\n${logLines
+              .slice(-40)
+              .map((l) => JSON.stringify(l))
+              .join("\n")}`,
+          );
+        },
+      );
     }
     const metrics = (await probe("/metrics")).text;
     const restarts = metricValue(metrics, "informer_watch_restarts_total");

@@ -22,12 +22,10 @@ import { allStrings, originalResource } from "../fixtures.ts";
 
 test("the original cr.yaml → scripts, NAME-pvc, Service NAME, Deployment NAME with pods app=NAME", () => {
   const children = desiredChildren(originalResource());
-  assert.deepEqual(children.map((c) => `${c.kind}/${c.metadata?.name}`), [
-    "ConfigMap/mysql-instance-scripts",
-    "PersistentVolumeClaim/mysql-instance-pvc",
-    "Service/mysql-instance",
-    "Deployment/mysql-instance",
-  ]);
+  assert.deepEqual(
+    children.map((c) => `${c.kind}/${c.metadata?.name}`),
+    ["ConfigMap/mysql-instance-scripts", "PersistentVolumeClaim/mysql-instance-pvc", "Service/mysql-instance", "Deployment/mysql-instance"],
+  );
   for (const c of children) assert.equal(c.metadata?.namespace, "default");
   const deployment = children[3] as V1Deployment;
   const pod = deployment.spec!.template;
@@ -50,7 +48,12 @@ test("the password appears only in the credentials Secret, never in a Deployment
   const resource = originalResource({ spec: { password: "s3cr3t-value" } });
   const children = desiredChildren(resource);
   const base64 = Buffer.from("s3cr3t-value").toString("base64");
-  for (const child of [...children.filter((c) => c.kind !== "Secret"), buildBackupJob(resource), buildRestoreJob(resource), buildPasswordChangeJob(resource, "sha256:x")]) {
+  for (const child of [
+    ...children.filter((c) => c.kind !== "Secret"),
+    buildBackupJob(resource),
+    buildRestoreJob(resource),
+    buildPasswordChangeJob(resource, "sha256:x"),
+  ]) {
     const strings = allStrings(child).join("\n");
     assert.ok(!strings.includes("s3cr3t-value") && !strings.includes(base64), `${child.kind} ${child.metadata?.name} carries the password`);
   }
@@ -114,7 +117,11 @@ test("a refused change keeps the applied value in the children (no apply error l
     assert.equal(claim.spec!.storageClassName, want.cls, label);
   }
   const hostPathGrow = desiredChildren(originalResource({ spec: { storage_size: "5Gi" }, status: { appliedSpec: { storage_size: '"1Gi"' } } }));
-  assert.equal((hostPathGrow.find((c) => c.kind === "PersistentVolumeClaim") as V1PersistentVolumeClaim).spec!.resources!.requests!.storage, "1Gi", "a hostPath volume cannot grow");
+  assert.equal(
+    (hostPathGrow.find((c) => c.kind === "PersistentVolumeClaim") as V1PersistentVolumeClaim).spec!.resources!.requests!.storage,
+    "1Gi",
+    "a hostPath volume cannot grow",
+  );
 });
 
 test("hostile database names reach containers only as environment values; commands are fixed", () => {
@@ -149,7 +156,7 @@ test("backup and restore Jobs: script from the ConfigMap, backup claim mounted, 
 
 test("password change: the Secret holds the option file and SQL, the Job only file paths", () => {
   const resource = originalResource();
-  const secret = buildPasswordChangeSecret(resource, "old'pw", "new\"pw", "n0nce");
+  const secret = buildPasswordChangeSecret(resource, "old'pw", 'new"pw', "n0nce");
   assert.equal(secretValue(secret, "client.cnf"), '[client]\nuser="root"\npassword="old\'pw"\nhost="mysql-instance"\nport=3306\nconnect-timeout=10\n');
   assert.match(secretValue(secret, "change.sql")!, /IDENTIFIED BY 'new"pw';/);
   const job = buildPasswordChangeJob(resource, "sha256:abc");
@@ -180,7 +187,9 @@ test("only the server pod carries app=NAME (the original's kubectl exec selector
 
 /** The longest metadata.name the schema lets through. */
 function schemaMaxNameLength(): number {
-  const schema = parse(readFileSync(new URL("../../../schemas/mysql.yaml", import.meta.url), "utf8")) as { versions: { schema: { openAPIV3Schema: { properties: { metadata: { properties: { name: { maxLength: number } } } } } } }[] };
+  const schema = parse(readFileSync(new URL("../../../schemas/mysql.yaml", import.meta.url), "utf8")) as {
+    versions: { schema: { openAPIV3Schema: { properties: { metadata: { properties: { name: { maxLength: number } } } } } } }[];
+  };
   return schema.versions[0]!.schema.openAPIV3Schema.properties.metadata.properties.name.maxLength;
 }
 
@@ -188,7 +197,8 @@ function schemaMaxNameLength(): number {
 // the API server rejects a longer Job name (checked on kube-apiserver v1.36.3).
 test("Job names of the longest allowed resource name fit a label value (63): backup and password change", () => {
   const resource = originalResource({ name: "a".repeat(schemaMaxNameLength()) });
-  for (const job of [buildBackupJob(resource), buildPasswordChangeJob(resource, "x")]) assert.ok(job.metadata!.name!.length <= 63, `${job.metadata!.name} (${job.metadata!.name!.length})`);
+  for (const job of [buildBackupJob(resource), buildPasswordChangeJob(resource, "x")])
+    assert.ok(job.metadata!.name!.length <= 63, `${job.metadata!.name} (${job.metadata!.name!.length})`);
 });
 
 test("restore-NAME-job of the longest allowed resource name fits a label value (63)", () => {
@@ -198,7 +208,15 @@ test("restore-NAME-job of the longest allowed resource name fits a label value (
 
 test("app=NAME labels the server pod only (and selects it); every object carries the app.kubernetes.io set", () => {
   const resource = originalResource({ namespace: "team-a" });
-  const objects = [...desiredChildren(resource), buildDataVolume(resource), buildBackupVolume(resource), buildBackupClaim(resource), buildBackupJob(resource), buildRestoreJob(resource), buildPasswordChangeJob(resource, "x")];
+  const objects = [
+    ...desiredChildren(resource),
+    buildDataVolume(resource),
+    buildBackupVolume(resource),
+    buildBackupClaim(resource),
+    buildBackupJob(resource),
+    buildRestoreJob(resource),
+    buildPasswordChangeJob(resource, "x"),
+  ];
   for (const o of objects) {
     assert.equal(o.metadata?.labels?.app, undefined, `${o.kind} ${o.metadata?.name}`);
     assert.equal(o.metadata?.labels?.["app.kubernetes.io/instance"], "mysql-instance", `${o.kind} ${o.metadata?.name}`);

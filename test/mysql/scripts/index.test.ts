@@ -54,7 +54,10 @@ test("every documented variable is read by the scripts, with the documented defa
 test("every variable the scripts read from the environment is documented", () => {
   const documented = new Set<string>(Object.values(ENV));
   const read = new Set([...all.matchAll(/\$\{([A-Z][A-Z_]+)[:+-]/g)].map((m) => m[1]));
-  assert.deepEqual([...read].filter((name) => name !== undefined && !documented.has(name)), []);
+  assert.deepEqual(
+    [...read].filter((name) => name !== undefined && !documented.has(name)),
+    [],
+  );
 });
 
 test("client tool names are looked up in the documented order", () => {
