@@ -7,6 +7,12 @@
 /** Verbs an RBAC rule may grant; never `*`. Order is the canonical order in generated RBAC. */
 export const RBAC_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"] as const;
 
+/** What a change of a spec field means (`x-mysqlop-on-change`, default `hook`); the runtime's `ChangePolicy`. */
+export type ChangePolicy = "hook" | "rollout" | "immutable";
+
+/** The values `x-mysqlop-on-change` accepts. */
+export const CHANGE_POLICIES: readonly ChangePolicy[] = ["hook", "rollout", "immutable"];
+
 const dnsLabel = "^[a-z]([-a-z0-9]*[a-z0-9])?$";
 const dnsSubdomain = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 const verbs = { type: "array", minItems: 1, uniqueItems: true, items: { enum: [...RBAC_VERBS] } };

@@ -3,7 +3,7 @@
  * reads. All naming decisions (file names, type names, hook names) are made here, once.
  */
 import { posix } from "node:path";
-import { RBAC_VERBS } from "./file-format.ts";
+import { RBAC_VERBS, type ChangePolicy } from "./file-format.ts";
 import type { LoadedSchema } from "./load.ts";
 import { RUNTIME_DIR, RUNTIME_MODULES, runtimeImportProblem, runtimeModuleSpecifier, type GenerateOptions } from "./options.ts";
 import { hookNameOf } from "./validate.ts";
@@ -23,8 +23,10 @@ export interface RbacRule {
 /** One field of `spec`, with what the reconcile skeleton needs to know about it. */
 export interface SpecField {
   readonly name: string;
-  /** Change hook method, e.g. `onStorageSizeChange`. */
+  /** Change hook method, e.g. `onStorageSizeChange` (only fields whose policy is `hook` get one). */
   readonly hookName: string;
+  /** What a change of the field means. */
+  readonly onChange: ChangePolicy;
   readonly description: string;
   /** Present on every resource read from the API server (required, or defaulted). */
   readonly alwaysPresent: boolean;
@@ -141,6 +143,7 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
     return {
       name,
       hookName: hookNameOf(name),
+      onChange: (node["x-mysqlop-on-change"] as ChangePolicy | undefined) ?? "hook",
       description: typeof node.description === "string" ? node.description : "",
       alwaysPresent: specRequired.has(name) || node.default !== undefined,
       sensitive: node["x-mysqlop-sensitive"] === true,

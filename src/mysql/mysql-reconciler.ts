@@ -6,10 +6,9 @@
  */
 import { randomBytes } from "node:crypto";
 import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Job, V1PersistentVolume, V1PersistentVolumeClaim, V1Secret } from "@kubernetes/client-node";
-import { MySQLReconcilerBase } from "../../generated/mysql-reconciler-base.ts";
-import type { MySQL, MySQLSpec, MySQLStatus } from "../../generated/mysql-models.ts";
-import type { HookResult, ReconcileContext } from "../runtime/resource-reconciler.ts";
-import type { KindInfo } from "../runtime/kube-rest.ts";
+import { MySQLReconcilerBase, type MySQLChange } from "../../generated/mysql-reconciler-base.ts";
+import type { MySQL, MySQLStatus } from "../../generated/mysql-models.ts";
+import type { HookResult, KindInfo, ReconcileContext } from "../runtime/index.ts";
 import { effectiveSpec } from "./applied.ts";
 import {
   BACKUP_DIR,
@@ -234,7 +233,7 @@ export class MySQLReconciler extends MySQLReconcilerBase {
   }
 
   /** The Deployment already carries the new image (Recreate); done once it is rolled out. */
-  async onImageChange(resource: MySQL, change: { readonly previous: string | undefined; readonly current: string }, ctx: ReconcileContext): Promise<Result> {
+  async onImageChange(resource: MySQL, change: MySQLChange<"image">, ctx: ReconcileContext): Promise<Result> {
     const name = childNames(resource).server;
     const deployment = ctx.cache.get<V1Deployment>("apps/v1", "Deployment", resource.metadata.namespace, name);
     const image = deployment?.spec?.template.spec?.containers[0]?.image;
@@ -254,34 +253,18 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     return this.done(`image changed to ${change.current}`);
   }
 
-  /** The data lives in the old database: a rename is refused (children keep the applied name). */
-  async onDatabaseChange(_resource: MySQL, change: { readonly previous: string | undefined; readonly current: string }): Promise<Result> {
-    return this.failed(
-      "DatabaseChangeRefused",
-      `spec.database cannot change from ${JSON.stringify(change.previous)} to ${JSON.stringify(change.current)}: the data lives in the old database. Set it back; to rename, delete the resource (a backup is taken) and create it again.`,
-    );
-  }
-
   /** Sets the running server's root password to the inline one. */
-  async onPasswordChange(
-    resource: MySQL,
-    _change: { readonly previous: undefined; readonly current: string | undefined },
-    ctx: ReconcileContext,
-  ): Promise<Result> {
+  async onPasswordChange(resource: MySQL, _change: MySQLChange<"password">, ctx: ReconcileContext): Promise<Result> {
     return this.changePassword(resource, ctx);
   }
 
   /** Sets the running server's root password to the one in the referenced Secret. */
-  async onPasswordSecretRefChange(
-    resource: MySQL,
-    _change: { readonly previous: MySQLSpec["passwordSecretRef"] | undefined; readonly current: MySQLSpec["passwordSecretRef"] },
-    ctx: ReconcileContext,
-  ): Promise<Result> {
+  async onPasswordSecretRefChange(resource: MySQL, _change: MySQLChange<"passwordSecretRef">, ctx: ReconcileContext): Promise<Result> {
     return this.changePassword(resource, ctx);
   }
 
   /** Growing a dynamically provisioned claim is applied already; a hostPath volume cannot grow and nothing can shrink. */
-  async onStorageSizeChange(resource: MySQL, change: { readonly previous: string | undefined; readonly current: string }): Promise<Result> {
+  async onStorageSizeChange(resource: MySQL, change: MySQLChange<"storage_size">): Promise<Result> {
     const before = change.previous === undefined ? undefined : parseQuantity(change.previous);
     const after = parseQuantity(change.current);
     if (usesHostPathVolumes(resource)) {
@@ -297,14 +280,6 @@ export class MySQLReconciler extends MySQLReconcilerBase {
       );
     }
     return this.done(`storage request raised to ${effectiveSpec(resource).storageSize}; the volume grows if its StorageClass allows expansion`);
-  }
-
-  /** A claim's storage class is immutable: refused (children keep the applied class). */
-  async onStorageClassNameChange(_resource: MySQL, change: { readonly previous: string | undefined; readonly current: string | undefined }): Promise<Result> {
-    return this.failed(
-      "StorageClassImmutable",
-      `storageClassName cannot change from ${JSON.stringify(change.previous ?? null)} to ${JSON.stringify(change.current ?? null)} on an existing volume. Set it back; to move, delete the resource (a backup is taken) and create it again with the new class.`,
-    );
   }
 
   /** Reads a Job of this resource from the cache. */

@@ -1,5 +1,5 @@
 /** Structured JSON logs: one object per line, with the fields bound by the caller (controller, key). */
-import type { Logger } from "./resource-reconciler.ts";
+import type { Logger } from "./types.ts";
 
 /** Log levels, lowest first. */
 export type LogLevel = "debug" | "info" | "warn" | "error";

@@ -100,20 +100,17 @@ test("model: runtime imports join each runtime module to the --runtime-import fo
     [
       {},
       /* default: relative paths from generated/ to src/runtime */ {
-        resourceReconciler: "../src/runtime/resource-reconciler.ts",
+        index: "../src/runtime/index.ts",
         schemaValidation: "../src/runtime/schema-validation.ts",
       },
     ],
-    [{ outDir: "out/deep" }, { resourceReconciler: "../../src/runtime/resource-reconciler.ts", schemaValidation: "../../src/runtime/schema-validation.ts" }],
-    [{ outDir: "." }, { resourceReconciler: "./src/runtime/resource-reconciler.ts", schemaValidation: "./src/runtime/schema-validation.ts" }],
+    [{ outDir: "out/deep" }, { index: "../../src/runtime/index.ts", schemaValidation: "../../src/runtime/schema-validation.ts" }],
+    [{ outDir: "." }, { index: "./src/runtime/index.ts", schemaValidation: "./src/runtime/schema-validation.ts" }],
     [
       { runtimeImport: "generator-mysqlop/runtime" },
-      { resourceReconciler: "generator-mysqlop/runtime/resource-reconciler", schemaValidation: "generator-mysqlop/runtime/schema-validation" },
+      { index: "generator-mysqlop/runtime/index", schemaValidation: "generator-mysqlop/runtime/schema-validation" },
     ],
-    [
-      { runtimeImport: "../vendor/runtime/" },
-      { resourceReconciler: "../vendor/runtime/resource-reconciler.ts", schemaValidation: "../vendor/runtime/schema-validation.ts" },
-    ],
+    [{ runtimeImport: "../vendor/runtime/" }, { index: "../vendor/runtime/index.ts", schemaValidation: "../vendor/runtime/schema-validation.ts" }],
   ];
   for (const [given, want] of table) assert.deepEqual((await mysqlModel(given)).runtimeImports, want, JSON.stringify(given));
   await assert.rejects(

@@ -224,15 +224,13 @@ test("image change: done only when the Deployment rolled out the new image; a st
     assert.equal((await reconciler.onImageChange(resource, change, recordingContext([given]).ctx)).kind, want, JSON.stringify(given.status));
 });
 
-test("refused changes: database rename, storage class, shrink, hostPath growth; growth with a class is done", async () => {
+test("refused changes: shrink, hostPath growth; growth with a class is done", async () => {
   const { ctx } = recordingContext();
   const withClass = originalResource({
     spec: { storageClassName: "standard", storage_size: "2Gi" },
     status: { appliedSpec: { storage_size: '"1Gi"', storageClassName: '"standard"' } },
   });
   const table: [Promise<{ kind: string; reason?: string }>, string][] = [
-    [reconciler.onDatabaseChange(originalResource(), { previous: "a", current: "b" }), "DatabaseChangeRefused"],
-    [reconciler.onStorageClassNameChange(originalResource(), { previous: undefined, current: "fast" }), "StorageClassImmutable"],
     [reconciler.onStorageSizeChange(withClass, { previous: "2Gi", current: "1Gi" }), "StorageShrinkRefused"],
     [reconciler.onStorageSizeChange(originalResource({ spec: { storage_size: "2Gi" } }), { previous: "1Gi", current: "2Gi" }), "StorageResizeUnsupported"],
     [reconciler.onStorageSizeChange(withClass, { previous: "1Gi", current: "2Gi" }), "done"],
