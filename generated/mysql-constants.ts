@@ -1,9 +1,9 @@
-// Generated from schemas/mysql.yaml (sha256 1b14ec3bf924ff5e409fe3f87694458633f5df3079476f5e0d44fb7b80802f87) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 973792fb253a65074a978fc760bbda2103a931943d7feef719f74f49d94ab43e) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Names of the MySQL custom resource type, from the schema.
  * @packageDocumentation
  */
-import type { ResourceType, SpecFieldInfo } from "../src/runtime/index.ts";
+import type { KindInfo, ResourceType, SpecFieldInfo } from "../src/runtime/index.ts";
 
 /** API group of MySQL. */
 export const MYSQL_GROUP = "otus.homework";
@@ -41,6 +41,16 @@ export const MYSQL_SPEC_FIELDS: readonly SpecFieldInfo[] = [
   { name: "passwordSecretRef", onChange: "hook" },
   { name: "storage_size", onChange: "hook" },
   { name: "storageClassName", onChange: "immutable" },
+];
+/** Kinds the operator watches besides MySQL itself (the schema's operator rules with `watch`): its cache serves every read of the hooks. */
+export const MYSQL_WATCHED_KINDS: readonly KindInfo[] = [
+  { apiVersion: "v1", kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", namespaced: true },
+  { apiVersion: "v1", kind: "PersistentVolume", plural: "persistentvolumes", namespaced: false },
+  { apiVersion: "v1", kind: "Service", plural: "services", namespaced: true },
+  { apiVersion: "apps/v1", kind: "Deployment", plural: "deployments", namespaced: true },
+  { apiVersion: "batch/v1", kind: "Job", plural: "jobs", namespaced: true },
+  { apiVersion: "v1", kind: "Secret", plural: "secrets", namespaced: true },
+  { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true },
 ];
 /** Spec fields marked sensitive: never logged, fingerprinted only as salted hashes. */
 export const MYSQL_SENSITIVE_FIELDS: readonly string[] = ["password"];

@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 1b14ec3bf924ff5e409fe3f87694458633f5df3079476f5e0d44fb7b80802f87) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 973792fb253a65074a978fc760bbda2103a931943d7feef719f74f49d94ab43e) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Offline validation of MySQL documents against the storage version's schema
  * (v1), with the rules the API server applies (types, required fields,

@@ -24,6 +24,10 @@ const rule = {
   properties: {
     group: { type: "string", pattern: "^(|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$" },
     resource: { type: "string", pattern: "^[a-z][a-z0-9]*(/[a-z][a-z0-9]*)?$" },
+    // A rule with `watch` is a kind the operator caches: its informer needs the kind, version and scope.
+    kind: { type: "string", pattern: "^[A-Z][A-Za-z0-9]*$" },
+    version: { type: "string", pattern: "^v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)?$" },
+    scope: { enum: ["Namespaced", "Cluster"] },
     verbs,
     why: { type: "string", minLength: 1 },
   },

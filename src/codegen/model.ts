@@ -20,6 +20,14 @@ export interface RbacRule {
   readonly why: string;
 }
 
+/** A kind the operator watches (a rule with `watch`): what its informer needs. */
+export interface WatchedKind {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
+}
+
 /** One field of `spec`, with what the reconcile skeleton needs to know about it. */
 export interface SpecField {
   readonly name: string;
@@ -81,6 +89,8 @@ export interface GeneratorModel {
     readonly clusterRules: readonly RbacRule[];
     readonly namespaceRules: readonly RbacRule[];
   };
+  /** Kinds the operator watches besides the resource itself (the rules with `watch`), in rule order. */
+  readonly watchedKinds: readonly WatchedKind[];
   readonly outputs: OutputPaths;
   /** Import specifiers of the runtime modules, as written in generated files. */
   readonly runtimeImports: RuntimeImports;
@@ -108,6 +118,10 @@ function compareRules(a: RbacRule, b: RbacRule): number {
 
 function asRecord(value: unknown): SchemaNode {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as SchemaNode) : {};
+}
+
+function toRecords(list: unknown): SchemaNode[] {
+  return ((list as unknown[] | undefined) ?? []).map(asRecord);
 }
 
 function relativeImport(fromDir: string, target: string): string {
@@ -170,6 +184,15 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
       return { group: String(r.group), resources: [String(r.resource)], verbs: sortVerbs(r.verbs as string[]), why: String(r.why) };
     });
 
+  const watchedKinds: WatchedKind[] = [...toRecords(operator.clusterRules), ...toRecords(operator.namespaceRules)]
+    .filter((r) => Array.isArray(r.verbs) && r.verbs.includes("watch"))
+    .map((r) => ({
+      apiVersion: r.group === "" ? String(r.version) : `${String(r.group)}/${String(r.version)}`,
+      kind: String(r.kind),
+      plural: String(r.resource),
+      namespaced: r.scope !== "Cluster",
+    }));
+
   const outDir = posix.normalize(options.outDir ?? "generated");
   const deployDir = posix.normalize(options.deployDir ?? "deploy");
   const filePrefix = singular;
@@ -199,6 +222,7 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
       clusterRules: [...ownRules, ...toRules(operator.clusterRules)].sort(compareRules),
       namespaceRules: toRules(operator.namespaceRules).sort(compareRules),
     },
+    watchedKinds,
     outputs: {
       models: `${outDir}/${filePrefix}-models.ts`,
       constants: `${outDir}/${filePrefix}-constants.ts`,

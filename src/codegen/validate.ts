@@ -532,6 +532,14 @@ function checkRbac(doc: Json, problems: SchemaProblem[]): void {
     rules.forEach((r, i) => {
       if (!isObject(r)) return;
       const key = `${String(r.group)}/${String(r.resource)}`;
+      if (Array.isArray(r.verbs) && r.verbs.includes("watch"))
+        for (const field of ["kind", "version"])
+          if (r[field] === undefined)
+            problems.push({
+              pointer: toPointer(["operator", list, i]),
+              rule: "rbac/watched-kind",
+              message: `"${key}" is watched: name its "${field}" (and "scope: Cluster" if it is cluster-scoped), so the operator's informer can list it`,
+            });
       if (seen.has(key))
         problems.push({
           pointer: toPointer(["operator", list, i]),

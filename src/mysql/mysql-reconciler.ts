@@ -8,7 +8,7 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { MySQL } from "../../generated/mysql-models.ts";
 import { MySQLReconcilerBase, type MySQLChange } from "../../generated/mysql-reconciler-base.ts";
-import type { KindInfo, ReconcileContext } from "../runtime/index.ts";
+import type { ReconcileContext } from "../runtime/index.ts";
 import { backUp, nothingToBackUp, refuseForegroundDeletion, restoreIfBackedUp } from "./backup-restore.ts";
 import { desiredChildren } from "./desired/index.ts";
 import { instanceOf } from "./instance.ts";
@@ -17,17 +17,6 @@ import { changePassword, ensureCredentials, settlePasswordChange } from "./passw
 import type { Result } from "./result.ts";
 import { awaitImageRollout } from "./rollout.ts";
 import { ensureBackupStorage, ensureDataVolume, releaseData, resizeDataVolume } from "./volumes.ts";
-
-/** Kinds the MySQL controller must watch (its cache serves every read of the hooks). */
-export const MYSQL_WATCHED_KINDS: readonly KindInfo[] = [
-  { apiVersion: "apps/v1", kind: "Deployment", plural: "deployments", namespaced: true },
-  { apiVersion: "v1", kind: "Service", plural: "services", namespaced: true },
-  { apiVersion: "v1", kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", namespaced: true },
-  { apiVersion: "v1", kind: "PersistentVolume", plural: "persistentvolumes", namespaced: false },
-  { apiVersion: "v1", kind: "Secret", plural: "secrets", namespaced: true },
-  { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true },
-  { apiVersion: "batch/v1", kind: "Job", plural: "jobs", namespaced: true },
-];
 
 /** Reconciles MySQL resources: a server with its volume, a backup on delete, a restore on create. */
 export class MySQLReconciler extends MySQLReconcilerBase {

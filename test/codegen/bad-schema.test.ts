@@ -173,6 +173,12 @@ const cases: Case[] = [
     rule: "extension/immutable-name",
   },
   {
+    name: "a watched kind whose informer could not be built (no kind)",
+    schema: () => editedSchema((d) => d.deleteIn(["operator", "clusterRules", 0, "kind"])),
+    pointer: "/operator/clusterRules/0",
+    rule: "rbac/watched-kind",
+  },
+  {
     name: "a wildcard verb",
     schema: () => editedSchema((d) => d.setIn(["operator", "clusterRules", 0, "verbs"], ["*"])),
     pointer: "/operator/clusterRules/0/verbs/0",
