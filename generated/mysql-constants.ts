@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 aedbc40fc77db59f3717fe37b40568e75f5f080595cb28da3a4cc4121ae93c30) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 d2e2d8d33092902d1b1c333501d0af7e129dcd454977d6e79a4a06e1c25a5479) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Names of the MySQL custom resource type, from the schema.
  * @packageDocumentation

@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 aedbc40fc77db59f3717fe37b40568e75f5f080595cb28da3a4cc4121ae93c30) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 d2e2d8d33092902d1b1c333501d0af7e129dcd454977d6e79a4a06e1c25a5479) by `mysqlop generate`. DO NOT EDIT.
 import { createHmac } from "node:crypto";
 import { done, failed, ResourceReconciler, waitFor } from "../src/runtime/resource-reconciler.ts";
 import type { HookResult, ReconcileContext, ResourceType } from "../src/runtime/resource-reconciler.ts";
@@ -46,7 +46,7 @@ export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
   /**
    * Called when `spec.image` changed since the last fully successful reconcile (not on creation: {@link onCreate} runs then).
    *
-   * The MySQL container image. Changing it rolls the Deployment over to the new image (the data volume is kept).
+   * The MySQL container image, a reference such as `mysql:8.4` or `registry.example.com/db/mysql@sha256:…`. Changing it rolls the Deployment over to the new image (the data volume is kept).
    *
    * To do: make the server match `change.current` where applying {@link desired} cannot (it already sees the new value), or refuse with `this.failed(...)`; return `this.done()` once converged, `this.waitFor(...)` to be called again.
    * @param resource - the MySQL as read from the cache
@@ -62,7 +62,7 @@ export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
   /**
    * Called when `spec.database` changed since the last fully successful reconcile (not on creation: {@link onCreate} runs then).
    *
-   * The database to create, backed up on delete and restored on create. Any name MySQL allows: 1 to 64 characters, without "/", "\", "." or NUL, without characters beyond U+FFFF (such as emoji, which MySQL rejects in identifiers), not ending in a space. The operator quotes it everywhere, so hyphens (`otus-database`) and other special characters are fine. Changing it later is refused: the data lives in the old database.
+   * The database to create, backed up on delete and restored on create. Any name MySQL allows: 1 to 64 characters, without "/", "\", "." or control characters, without characters beyond U+FFFF (such as emoji, which MySQL rejects in identifiers), not ending in a space, and none of MySQL's own schemas (`mysql`, `sys`, `performance_schema`, `information_schema`, in any letter case). The operator quotes it everywhere, so hyphens (`otus-database`) and other special characters are fine. Changing it later is refused: the data lives in the old database.
    *
    * To do: make the server match `change.current` where applying {@link desired} cannot (it already sees the new value), or refuse with `this.failed(...)`; return `this.done()` once converged, `this.waitFor(...)` to be called again.
    * @param resource - the MySQL as read from the cache
@@ -78,7 +78,7 @@ export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
   /**
    * Called when `spec.password` changed since the last fully successful reconcile (not on creation: {@link onCreate} runs then).
    *
-   * The MySQL root password, inline. Kept for compatibility with the original example; anyone who can read the resource can read it (`kubectl apply` also copies it into the last-applied-configuration annotation), so prefer `passwordSecretRef`. The operator keeps the server's current password in the Secret `NAME-credentials` and never logs it. Changing it changes the root password of the running server.
+   * The MySQL root password, inline. Kept for compatibility with the original example; anyone who can read the resource can read it (`kubectl apply` also copies it into the last-applied-configuration annotation), so prefer `passwordSecretRef`. The operator keeps the server's current password in the Secret `NAME-credentials` and never logs it. Changing it changes the root password of the running server. At most 256 bytes in UTF-8, the limit of MySQL 8's default authentication.
    *
    * To do: make the server match `change.current` where applying {@link desired} cannot (it already sees the new value), or refuse with `this.failed(...)`; return `this.done()` once converged, `this.waitFor(...)` to be called again.
    * Sensitive: `change.previous` is always `undefined` (only a salted hash of the old value is kept); never log, record or return the value.
