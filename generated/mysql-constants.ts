@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 d2e2d8d33092902d1b1c333501d0af7e129dcd454977d6e79a4a06e1c25a5479) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 d678dc49bee9065e3eb00ec48dd88cb4ac9f48f5dc452149980e167abfdcbdf1) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Names of the MySQL custom resource type, from the schema.
  * @packageDocumentation

@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 d2e2d8d33092902d1b1c333501d0af7e129dcd454977d6e79a4a06e1c25a5479) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 d678dc49bee9065e3eb00ec48dd88cb4ac9f48f5dc452149980e167abfdcbdf1) by `mysqlop generate`. DO NOT EDIT.
 /**
  * TypeScript models of the MySQL custom resource (otus.homework/v1),
  * as read from the API server: fields with a default are always present.
@@ -30,7 +30,7 @@ export interface MySQL {
  */
 export interface MySQLSpec {
   /**
-   * The MySQL container image, a reference such as `mysql:8.4` or `registry.example.com/db/mysql@sha256:…`. Changing it rolls the Deployment over to the new image (the data volume is kept).
+   * The MySQL container image, a reference such as `mysql:8.4` (the default: MySQL 8.4 LTS) or `registry.example.com/db/mysql@sha256:…`. The original example's `mysql:5.7` still works but is end of life. Changing it rolls the Deployment over to the new image (the data volume is kept).
    */
   image: string;
   /**

@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 d2e2d8d33092902d1b1c333501d0af7e129dcd454977d6e79a4a06e1c25a5479) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 d678dc49bee9065e3eb00ec48dd88cb4ac9f48f5dc452149980e167abfdcbdf1) by `mysqlop generate`. DO NOT EDIT.
 import { createHmac } from "node:crypto";
 import { done, failed, ResourceReconciler, waitFor } from "../src/runtime/resource-reconciler.ts";
 import type { HookResult, ReconcileContext, ResourceType } from "../src/runtime/resource-reconciler.ts";
@@ -46,7 +46,7 @@ export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
   /**
    * Called when `spec.image` changed since the last fully successful reconcile (not on creation: {@link onCreate} runs then).
    *
-   * The MySQL container image, a reference such as `mysql:8.4` or `registry.example.com/db/mysql@sha256:…`. Changing it rolls the Deployment over to the new image (the data volume is kept).
+   * The MySQL container image, a reference such as `mysql:8.4` (the default: MySQL 8.4 LTS) or `registry.example.com/db/mysql@sha256:…`. The original example's `mysql:5.7` still works but is end of life. Changing it rolls the Deployment over to the new image (the data volume is kept).
    *
    * To do: make the server match `change.current` where applying {@link desired} cannot (it already sees the new value), or refuse with `this.failed(...)`; return `this.done()` once converged, `this.waitFor(...)` to be called again.
    * @param resource - the MySQL as read from the cache

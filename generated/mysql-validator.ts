@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 d2e2d8d33092902d1b1c333501d0af7e129dcd454977d6e79a4a06e1c25a5479) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 d678dc49bee9065e3eb00ec48dd88cb4ac9f48f5dc452149980e167abfdcbdf1) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Offline validation of MySQL documents against the storage version's schema
  * (v1), with the rules the API server applies (types, required fields,
@@ -63,13 +63,13 @@ export const mysqlResourceSchema: Record<string, unknown> = {
           type: "string",
           minLength: 1,
           maxLength: 1024,
-          default: "mysql:5.7",
+          default: "mysql:8.4",
           pattern:
             "^((([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(\\.([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\\[[a-fA-F0-9:]+\\])(:[0-9]+)?/)?[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*(:[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127})?(@[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$",
           "x-mysqlop-pattern-hint":
             "a container image reference such as mysql:8.4, registry.example.com:5000/db/mysql:8.4 or mysql@sha256:<64 hex digits> (repository path in lower case; no spaces, quotes or other shell characters)",
           description:
-            "The MySQL container image, a reference such as `mysql:8.4` or `registry.example.com/db/mysql@sha256:…`. Changing it rolls the Deployment over to the new image (the data volume is kept).",
+            "The MySQL container image, a reference such as `mysql:8.4` (the default: MySQL 8.4 LTS) or `registry.example.com/db/mysql@sha256:…`. The original example's `mysql:5.7` still works but is end of life. Changing it rolls the Deployment over to the new image (the data volume is kept).",
         },
         database: {
           type: "string",
