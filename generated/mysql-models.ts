@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 d678dc49bee9065e3eb00ec48dd88cb4ac9f48f5dc452149980e167abfdcbdf1) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 34313c4db0967719b843051e27aee556f19c2ed268490e076b570181662b6907) by `mysqlop generate`. DO NOT EDIT.
 /**
  * TypeScript models of the MySQL custom resource (otus.homework/v1),
  * as read from the API server: fields with a default are always present.

@@ -20,6 +20,8 @@ const rule = {
     resource: { type: "string", pattern: "^[a-z][a-z0-9]*(/[a-z][a-z0-9]*)?$" },
     verbs,
     why: { type: "string", minLength: 1 },
+    // Cluster: the resource is cluster-scoped (a ClusterRole even in the namespaced RBAC variant).
+    scope: { enum: ["Namespaced", "Cluster"] },
   },
 };
 
