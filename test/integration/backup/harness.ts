@@ -49,6 +49,28 @@ export function connectionEnv(server: MariaDbServer, user: string, password: str
   };
 }
 
+/** How the scripts get the password: the variable itself, or a file it names. */
+export type PasswordVia = "MYSQL_PASSWORD" | "MYSQL_PASSWORD_FILE";
+
+/** {@link connectionEnv}, with the password in MYSQL_PASSWORD or in a private file of the workspace named by MYSQL_PASSWORD_FILE. */
+export async function connectionEnvVia(
+  server: MariaDbServer,
+  ws: Workspace,
+  via: PasswordVia,
+  user: string,
+  password: string,
+  database: string,
+): Promise<Record<string, string>> {
+  const env = connectionEnv(server, user, password, database);
+  if (via === "MYSQL_PASSWORD_FILE") {
+    const file = join(ws.root, "password");
+    await writeFile(file, password, { mode: 0o600 });
+    delete env[ENV.password];
+    env[ENV.passwordFile] = file;
+  }
+  return env;
+}
+
 /** Options for {@link runScript}. */
 export interface ScriptRunOptions extends Pick<RunOptions, "onSpawn" | "timeoutMs"> {
   /** PATH for the script; default: the wrapper dir (if populated) then the system directories. */

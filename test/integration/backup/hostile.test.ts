@@ -3,11 +3,11 @@
 // a database named canary_*, a dropped guard database) prove nothing ran.
 import { after, afterEach, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { BACKUP_FILES, CLIENT_TOOLS, ENV, EXIT_CODES, OPTIONAL_TOOLS, REQUIRED_TOOLS, type ScriptName } from "../../../src/mysql/scripts/index.ts";
 import { mariaDbAvailable, startMariaDb, sqlIdentifier, sqlString, type MariaDbServer } from "../../helpers/mariadb.ts";
-import { connectionEnv, createUser, installProgramRecorders, listDir, makeWorkspace, runScript, type Workspace } from "./harness.ts";
+import { connectionEnv, connectionEnvVia, createUser, installProgramRecorders, listDir, makeWorkspace, runScript, type Workspace } from "./harness.ts";
 
 const skip = mariaDbAvailable() ? false : "SKIPPED: mariadbd/mariadb-install-db/mariadb/mariadb-dump not installed (bash .ci/run installs them)";
 
@@ -129,13 +129,7 @@ describe("integration: hostile values are inert", { skip }, () => {
         const db = `pwdb_${user}`;
         await createUser(server, user, secret);
         await server.sql(`CREATE DATABASE ${db}; CREATE TABLE ${db}.t (v int); INSERT INTO ${db}.t VALUES (${index});`);
-        const env = connectionEnv(server, user, secret, db);
-        if (via === "MYSQL_PASSWORD_FILE") {
-          const file = join(ws.root, "password");
-          await writeFile(file, secret, { mode: 0o600 });
-          delete env[ENV.password];
-          env[ENV.passwordFile] = file;
-        }
+        const env = await connectionEnvVia(server, ws, via, user, secret, db);
 
         const backup = await runScript("backup.sh", ws, env);
         assert.equal(backup.code, EXIT_CODES.ok, backup.stderr);
@@ -198,13 +192,7 @@ describe("integration: hostile values are inert", { skip }, () => {
       await createUser(server, user, secret);
       await server.sql(`CREATE DATABASE ${db}; CREATE TABLE ${db}.t (v int); INSERT INTO ${db}.t VALUES (1);`);
       const recorded = await installProgramRecorders(ws, [...REQUIRED_TOOLS, ...OPTIONAL_TOOLS, CLIENT_TOOLS.client[0], CLIENT_TOOLS.dump[0]]);
-      const env = connectionEnv(server, user, secret, db);
-      if (via === "MYSQL_PASSWORD_FILE") {
-        const file = join(ws.root, "password");
-        await writeFile(file, secret, { mode: 0o600 });
-        delete env[ENV.password];
-        env[ENV.passwordFile] = file;
-      }
+      const env = await connectionEnvVia(server, ws, via, user, secret, db);
       const run = async (script: ScriptName) => {
         const result = await runScript(script, ws, env, { path: ws.binDir });
         assert.equal(result.code, EXIT_CODES.ok, result.stderr);
