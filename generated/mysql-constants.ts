@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 d4b077db7e34fd5b8938c3246ff860576394737ea54fe2d57cade53a249c1141) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 e17cba08cb5e05ac93b8957b8ff92dd5cea24d0e9ae36f71b2443d6e653fcfdd) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Names of the MySQL custom resource type, from the schema.
  * @packageDocumentation
@@ -41,6 +41,7 @@ export const MYSQL_SPEC_FIELDS: readonly SpecFieldInfo[] = [
   { name: "passwordSecretRef", onChange: "hook" },
   { name: "storage_size", onChange: "hook" },
   { name: "storageClassName", onChange: "immutable" },
+  { name: "hostPath", onChange: "immutable" },
 ];
 /** Kinds the operator watches besides MySQL itself (the schema's operator rules with `watch`): its cache serves every read of the hooks. */
 export const MYSQL_WATCHED_KINDS: readonly KindInfo[] = [

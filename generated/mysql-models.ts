@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 d4b077db7e34fd5b8938c3246ff860576394737ea54fe2d57cade53a249c1141) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 e17cba08cb5e05ac93b8957b8ff92dd5cea24d0e9ae36f71b2443d6e653fcfdd) by `mysqlop generate`. DO NOT EDIT.
 /**
  * TypeScript models of the MySQL custom resource (otus.homework/v1),
  * as read from the API server: fields with a default are always present.
@@ -47,9 +47,10 @@ export interface MySQLSpec {
    */
   storage_size: string;
   /**
-   * StorageClass of the data and backup volumes, for clusters with dynamic provisioning. When omitted the operator creates hostPath PersistentVolumes itself (`NAME-pv`, `backup-NAME-pv`), as the original example did on minikube. It cannot be set, changed or removed later (a volume keeps its class): to move, delete the resource (a backup is taken) and create it again with the new class.
+   * StorageClass of the data and backup volumes, for clusters with dynamic provisioning. When omitted, the claims name no class, so the cluster's default StorageClass provisions them (as the original example's claim did on minikube); only where the cluster has no default StorageClass, or `hostPath` asks for it, the operator creates hostPath PersistentVolumes itself, pinned to one node. It cannot be set, changed or removed later (a volume keeps its class): to move, delete the resource (a backup is taken) and create it again with the new class.
    */
   storageClassName?: string;
+  hostPath?: HostPathStorage;
 }
 /**
  * Reads the MySQL root password from a key of an existing Secret in the resource's namespace. The value is read when the resource is created and whenever the reference changes, which changes the root password of the running server; to rotate, point it at a new Secret or key.
@@ -63,6 +64,15 @@ export interface SecretKeySelector {
    * The key within the Secret whose value is the password.
    */
   key: string;
+}
+/**
+ * Asks for hostPath volumes made by the operator (`NAME-pv`, `backup-NAME-pv`) even where the cluster has a default StorageClass. Both are pinned to one node with `nodeAffinity`, as local volumes are, so the server and every Job that mounts them run there; without a node, the operator chooses one (the node of an existing backup volume of this name first). Without `storageClassName` and without this field, hostPath volumes are used only where the cluster has no default StorageClass. It cannot be set, changed or removed later.
+ */
+export interface HostPathStorage {
+  /**
+   * The node whose disk holds the volumes (`kubectl get nodes`).
+   */
+  node?: string;
 }
 /**
  * What the operator observed and did. Written by the operator only.
@@ -86,6 +96,7 @@ export interface MySQLStatus {
   appliedSpec?: {
     [k: string]: string;
   };
+  storage?: StorageStatus;
   backup?: BackupStatus;
   restore?: RestoreStatus;
 }
@@ -117,6 +128,23 @@ export interface Condition {
    * The `metadata.generation` the condition was set for.
    */
   observedGeneration?: number;
+}
+/**
+ * Where the volumes come from, decided once when the resource is created and kept for its life (a live resource never changes mode).
+ */
+export interface StorageStatus {
+  /**
+   * `StorageClass`: the class `spec.storageClassName` names. `DefaultStorageClass`: the claims name no class and the cluster's default StorageClass provisions them. `HostPath`: volumes the operator made, pinned to `node` (the cluster had no default StorageClass, or `spec.hostPath` asked for it).
+   */
+  mode?: "StorageClass" | "DefaultStorageClass" | "HostPath";
+  /**
+   * The StorageClass of the claims (the cluster's default at creation, for `DefaultStorageClass`).
+   */
+  storageClassName?: string;
+  /**
+   * `HostPath`: the node the volumes are pinned to, where the server and its Jobs run.
+   */
+  node?: string;
 }
 /**
  * The last backup that succeeded.

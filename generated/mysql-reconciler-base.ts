@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 d4b077db7e34fd5b8938c3246ff860576394737ea54fe2d57cade53a249c1141) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 e17cba08cb5e05ac93b8957b8ff92dd5cea24d0e9ae36f71b2443d6e653fcfdd) by `mysqlop generate`. DO NOT EDIT.
 import { ResourceReconciler } from "../src/runtime/index.ts";
 import type {
   ChangeHooks,
@@ -38,6 +38,7 @@ export type MySQLChange<K extends keyof MySQLChanges> = MySQLChanges[K];
  * Fields without a hook (`x-mysqlop-on-change`):
  * - `spec.database` is immutable: the API server refuses a change (a CEL transition rule in the CRD); one that gets past it fails the reconcile (reason FieldImmutable) while the applied value stays in force. No hook.
  * - `spec.storageClassName` is immutable: the API server refuses a change (a CEL transition rule in the CRD); one that gets past it fails the reconcile (reason FieldImmutable) while the applied value stays in force. No hook.
+ * - `spec.hostPath` is immutable: the API server refuses a change (a CEL transition rule in the CRD); one that gets past it fails the reconcile (reason FieldImmutable) while the applied value stays in force. No hook.
  */
 export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
   /** otus.homework/v1 MySQL. */

@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 d4b077db7e34fd5b8938c3246ff860576394737ea54fe2d57cade53a249c1141) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 e17cba08cb5e05ac93b8957b8ff92dd5cea24d0e9ae36f71b2443d6e653fcfdd) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Offline validation of MySQL documents against the storage version's schema
  * (v1), with the rules the API server applies (types, required fields,
@@ -56,6 +56,14 @@ export const mysqlResourceSchema: Record<string, unknown> = {
         },
         {
           required: ["passwordSecretRef"],
+        },
+      ],
+      "x-kubernetes-validations": [
+        {
+          rule: "!(has(self.hostPath) && has(self.storageClassName))",
+          fieldPath: ".hostPath",
+          message:
+            "set storageClassName (volumes from that StorageClass) or hostPath (volumes the operator makes on one node), not both",
         },
       ],
       properties: {
@@ -143,7 +151,24 @@ export const mysqlResourceSchema: Record<string, unknown> = {
           pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
           "x-mysqlop-pattern-hint": 'a StorageClass name (a DNS subdomain: lower-case letters, digits, "-" and ".")',
           description:
-            "StorageClass of the data and backup volumes, for clusters with dynamic provisioning. When omitted the operator creates hostPath PersistentVolumes itself (`NAME-pv`, `backup-NAME-pv`), as the original example did on minikube. It cannot be set, changed or removed later (a volume keeps its class): to move, delete the resource (a backup is taken) and create it again with the new class.",
+            "StorageClass of the data and backup volumes, for clusters with dynamic provisioning. When omitted, the claims name no class, so the cluster's default StorageClass provisions them (as the original example's claim did on minikube); only where the cluster has no default StorageClass, or `hostPath` asks for it, the operator creates hostPath PersistentVolumes itself, pinned to one node. It cannot be set, changed or removed later (a volume keeps its class): to move, delete the resource (a backup is taken) and create it again with the new class.",
+        },
+        hostPath: {
+          type: "object",
+          title: "HostPathStorage",
+          description:
+            "Asks for hostPath volumes made by the operator (`NAME-pv`, `backup-NAME-pv`) even where the cluster has a default StorageClass. Both are pinned to one node with `nodeAffinity`, as local volumes are, so the server and every Job that mounts them run there; without a node, the operator chooses one (the node of an existing backup volume of this name first). Without `storageClassName` and without this field, hostPath volumes are used only where the cluster has no default StorageClass. It cannot be set, changed or removed later.",
+          properties: {
+            node: {
+              type: "string",
+              minLength: 1,
+              maxLength: 253,
+              pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+              "x-mysqlop-pattern-hint": 'a Node name (a DNS subdomain: lower-case letters, digits, "-" and ".")',
+              description: "The node whose disk holds the volumes (`kubectl get nodes`).",
+            },
+          },
+          additionalProperties: false,
         },
       },
       additionalProperties: false,
@@ -219,6 +244,30 @@ export const mysqlResourceSchema: Record<string, unknown> = {
           additionalProperties: {
             type: "string",
           },
+        },
+        storage: {
+          type: "object",
+          title: "StorageStatus",
+          description:
+            "Where the volumes come from, decided once when the resource is created and kept for its life (a live resource never changes mode).",
+          properties: {
+            mode: {
+              type: "string",
+              enum: ["StorageClass", "DefaultStorageClass", "HostPath"],
+              description:
+                "`StorageClass`: the class `spec.storageClassName` names. `DefaultStorageClass`: the claims name no class and the cluster's default StorageClass provisions them. `HostPath`: volumes the operator made, pinned to `node` (the cluster had no default StorageClass, or `spec.hostPath` asked for it).",
+            },
+            storageClassName: {
+              type: "string",
+              description:
+                "The StorageClass of the claims (the cluster's default at creation, for `DefaultStorageClass`).",
+            },
+            node: {
+              type: "string",
+              description: "`HostPath`: the node the volumes are pinned to, where the server and its Jobs run.",
+            },
+          },
+          additionalProperties: false,
         },
         backup: {
           type: "object",

@@ -16,7 +16,7 @@ import { hasReservedName, RESERVED_NAME_PREFIX } from "./names.ts";
 import { changePassword, ensureCredentials, settlePasswordChange } from "./password-change.ts";
 import type { Result } from "./result.ts";
 import { awaitImageRollout } from "./rollout.ts";
-import { ensureBackupStorage, ensureDataVolume, releaseData, resizeDataVolume } from "./volumes.ts";
+import { ensureBackupStorage, ensureDataVolume, placeVolumes, releaseData, resizeDataVolume } from "./volumes.ts";
 
 /** Reconciles MySQL resources: a server with its volume, a backup on delete, a restore on create. */
 export class MySQLReconciler extends MySQLReconcilerBase {
@@ -40,18 +40,20 @@ export class MySQLReconciler extends MySQLReconcilerBase {
         `a name starting with "${RESERVED_NAME_PREFIX}" is refused: ${names.dataClaim} and ${names.dataVolume} are the backup claim and volume of the resource "${name.slice(RESERVED_NAME_PREFIX.length)}". Nothing was created; delete this resource and choose another name.`,
       );
     }
-    // 2. The hostPath data volume, which the loop cannot own (cluster-scoped).
+    // 2. Where the volumes come from, decided once and recorded before anything claims storage.
+    if (resource.status?.storage?.mode === undefined) return placeVolumes(mysql, ctx);
+    // 3. The hostPath data volume, which the loop cannot own (cluster-scoped).
     const volume = await ensureDataVolume(mysql, ctx);
     if (volume !== undefined) return volume;
-    // 3. NAME-credentials: the password the server starts with.
+    // 4. NAME-credentials: the password the server starts with.
     const credentials = await ensureCredentials(mysql, ctx);
     if (credentials !== undefined) return credentials;
-    // 4. The backup storage, kept beyond the resource.
+    // 5. The backup storage, kept beyond the resource.
     await ensureBackupStorage(mysql, ctx);
-    // 5. The restore of an earlier resource's backup, if there is one; else wait for the server.
+    // 6. The restore of an earlier resource's backup, if there is one; else wait for the server.
     const restored = await restoreIfBackedUp(mysql, ctx);
     if (restored.kind !== "done") return restored;
-    // 6. The spec's password: appliedSpec will hold its hash, so the server must have it first
+    // 7. The spec's password: appliedSpec will hold its hash, so the server must have it first
     //    (the spec may have changed since the server started with NAME-credentials).
     const password = await changePassword(mysql, ctx);
     if (password.kind !== "done") return password;

@@ -11,8 +11,26 @@ import { buildBackupClaim, buildBackupVolume, buildDataVolume, DATA_CLAIM_FINALI
 import type { MySQLInstance } from "./instance.ts";
 import { VOLUME_OWNER_LABELS } from "./names.ts";
 import { controlledBy } from "./observe.ts";
+import { decidePlacement } from "./placement.ts";
 import { parseQuantity } from "./quantity.ts";
 import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
+
+/** How soon creation goes on once the placement is recorded: the next reconcile builds the claim and the server from it. */
+const PLACED_REQUEUE_MS = 100;
+
+/**
+ * Decides where the volumes come from (placement.ts) and hands it to the loop to record in
+ * `status.storage`, with an Event saying which mode and why; creation goes on in the next reconcile.
+ */
+export async function placeVolumes(instance: MySQLInstance, ctx: ReconcileContext): Promise<Result> {
+  const decided = await decidePlacement(instance, ctx);
+  if ("kind" in decided) return decided;
+  const { placement, why } = decided;
+  ctx.events.normal(instance.resource, "VolumesPlaced", why);
+  return waitFor(PLACED_REQUEUE_MS, "PlacingVolumes", why, {
+    storage: { mode: placement.mode, storageClassName: placement.storageClassName, node: placement.node },
+  });
+}
 
 function volume(ctx: ReconcileContext, name: string): V1PersistentVolume | undefined {
   return ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, name);

@@ -23,6 +23,7 @@ export type {
   CustomResource,
   EventRecorder,
   HookResult,
+  ListOptions,
   Logger,
   ReconcileContext,
   ReconcileRequest,

@@ -5,8 +5,8 @@
  */
 import type { KubernetesObject, V1OwnerReference } from "@kubernetes/client-node";
 import { mergeConditions } from "./conditions.ts";
-import { isConflict, isNotFound, PatchType, type KubeRest } from "./kube-rest.ts";
-import type { CacheReader, Condition, EventRecorder, Logger, ReconcileContext } from "./types.ts";
+import { isConflict, isNotFound, PatchType, resourcePath, type KubeRest } from "./kube-rest.ts";
+import type { CacheReader, Condition, EventRecorder, ListOptions, Logger, ReconcileContext } from "./types.ts";
 
 /** Thrown by a write attempted after leadership was lost (the work queue drops, never retries, such work). */
 export class NotLeaderError extends Error {
@@ -150,6 +150,23 @@ export class ObjectWriter {
     }
   }
 
+  /** Lists from the API server (every page), not from a cache; reading needs no leadership. */
+  async list<T extends KubernetesObject>(apiVersion: string, kind: string, options: ListOptions = {}): Promise<T[]> {
+    const rest = this.#options.rest;
+    const path = resourcePath(await rest.kindInfo(apiVersion, kind), options.namespace);
+    const items: T[] = [];
+    let continueToken: string | undefined;
+    do {
+      const page = await rest.get<{ items?: T[]; metadata?: { continue?: string } }>(path, {
+        query: { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector, limit: 500, continue: continueToken },
+      });
+      // List items carry no apiVersion/kind of their own.
+      for (const item of page.items ?? []) items.push({ ...item, apiVersion, kind });
+      continueToken = page.metadata?.continue || undefined;
+    } while (continueToken !== undefined);
+    return items;
+  }
+
   /** Deletes; an absent object is fine. */
   async delete(object: ObjectRef, options: { propagationPolicy?: "Foreground" | "Background" | "Orphan" } = {}): Promise<void> {
     this.#guard();
@@ -232,6 +249,7 @@ export function createReconcileContext(parts: { cache: CacheReader; events: Even
     events,
     log,
     apply: (object, options) => writer.apply(object, options, log),
+    list: (apiVersion, kind, options) => writer.list(apiVersion, kind, options),
     delete: (object, options) => writer.delete(object, options),
     addFinalizer: (object, finalizer) => writer.addFinalizer(object, finalizer),
     removeFinalizer: (object, finalizer) => writer.removeFinalizer(object, finalizer),

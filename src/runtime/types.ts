@@ -91,6 +91,16 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** Selects the objects {@link ReconcileContext.list} returns. */
+export interface ListOptions {
+  /** One namespace; all (or a cluster-scoped kind's) when absent. */
+  readonly namespace?: string;
+  /** A label selector, e.g. `batch.kubernetes.io/job-name=backup-x-job`. */
+  readonly labelSelector?: string;
+  /** A field selector, e.g. `involvedObject.uid=…` for Events. */
+  readonly fieldSelector?: string;
+}
+
 /** What the runtime gives a reconcile call. */
 export interface ReconcileContext {
   readonly cache: CacheReader;
@@ -98,6 +108,11 @@ export interface ReconcileContext {
   readonly log: Logger;
   /** Server-side apply with the controller's field manager; sets an owner reference to `owner` when given. */
   apply<T extends KubernetesObject>(object: T, options?: { owner?: KubernetesObject }): Promise<T>;
+  /**
+   * Lists objects from the API server, not a cache: for kinds read rarely and never watched (a stuck Job's pods and
+   * their Events, the cluster's StorageClasses or Nodes once at creation). Needs `list` on the kind.
+   */
+  list<T extends KubernetesObject>(apiVersion: string, kind: string, options?: ListOptions): Promise<T[]>;
   /** Deletes an object; absent is fine. */
   delete(
     object: { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string } },

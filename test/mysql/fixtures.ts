@@ -1,10 +1,19 @@
 /** Resources and a recording ReconcileContext for the MySQL handler tests. */
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { MySQL } from "../../generated/mysql-models.ts";
-import type { CacheReader, ReconcileContext } from "../../src/runtime/index.ts";
+import type { CacheReader, ListOptions, ReconcileContext } from "../../src/runtime/index.ts";
 
-/** The original cr.yaml as the API server returns it (defaults filled, uid set). */
+/** The node the fixtures' hostPath volumes are pinned to. */
+export const FIXTURE_NODE = "node-a";
+
+/**
+ * The original cr.yaml as the API server returns it (defaults filled, uid set), with its volumes
+ * placed as the create hook records it (`status.storage`: hostPath on {@link FIXTURE_NODE}, or the
+ * class the spec names); `status: { storage: undefined }` leaves the placement undecided.
+ */
 export function originalResource(overrides: { spec?: Partial<MySQL["spec"]>; status?: MySQL["status"]; namespace?: string; name?: string } = {}): MySQL {
+  const storageClassName = overrides.spec?.storageClassName;
+  const storage = storageClassName === undefined ? { mode: "HostPath" as const, node: FIXTURE_NODE } : { mode: "StorageClass" as const, storageClassName };
   return {
     apiVersion: "otus.homework/v1",
     kind: "MySQL",
@@ -15,7 +24,7 @@ export function originalResource(overrides: { spec?: Partial<MySQL["spec"]>; sta
       generation: 1,
     },
     spec: { image: "mysql:5.7", database: "otus-database", password: "otuspassword", storage_size: "1Gi", ...overrides.spec } as MySQL["spec"],
-    ...(overrides.status === undefined ? {} : { status: overrides.status }),
+    status: { storage, ...overrides.status },
   };
 }
 
@@ -25,6 +34,16 @@ export function allStrings(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(allStrings);
   if (typeof value === "object" && value !== null) return Object.entries(value).flatMap(([k, v]) => [k, ...allStrings(v)]);
   return [];
+}
+
+/** Equality field selectors over dotted paths (`involvedObject.uid=…`), as the API server answers them for Events. */
+function matchesFields(object: KubernetesObject, selector: string): boolean {
+  return selector.split(",").every((term) => {
+    const [path = "", value] = term.split("=");
+    let current: unknown = object;
+    for (const part of path.split(".")) current = (current as Record<string, unknown> | undefined)?.[part];
+    return current === value;
+  });
 }
 
 function key(apiVersion: string, kind: string, namespace: string | undefined, name: string): string {
@@ -58,6 +77,17 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
   };
   const ctx: ReconcileContext = {
     cache,
+    // The API server's list: what the store holds, selected by namespace and by equality label selectors.
+    async list<T extends KubernetesObject>(apiVersion: string, kind: string, options: ListOptions = {}): Promise<T[]> {
+      const wanted = (options.labelSelector ?? "")
+        .split(",")
+        .filter((term) => term !== "")
+        .map((term) => term.split("="));
+      return cache
+        .list<T>(apiVersion, kind, options.namespace)
+        .filter((o) => wanted.every(([k, v]) => o.metadata?.labels?.[k ?? ""] === v))
+        .filter((o) => options.fieldSelector === undefined || matchesFields(o, options.fieldSelector));
+    },
     events: { normal: () => {}, warning: () => {} },
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     async apply<T extends KubernetesObject>(object: T, options?: { owner?: KubernetesObject }): Promise<T> {

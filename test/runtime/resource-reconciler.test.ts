@@ -57,6 +57,9 @@ class FakeContext implements ReconcileContext {
     this.journal.push(`apply ${object.kind}/${object.metadata?.name} owner=${options?.owner?.metadata?.name}`);
     return object;
   }
+  async list<T extends KubernetesObject>(): Promise<T[]> {
+    return [];
+  }
   async delete(): Promise<void> {
     this.journal.push("delete");
   }

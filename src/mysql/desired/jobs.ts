@@ -10,6 +10,7 @@ import { labelsFor, PASSWORD_TARGET_ANNOTATION } from "../names.ts";
 import { ENV, EXIT_CODES, SCRIPT_FILES, scriptCommand } from "../scripts/index.ts";
 import { PASSWORD_CHANGE_FILES } from "./secrets.ts";
 import { MYSQL_PORT, PASSWORD_KEY } from "./server.ts";
+import { podAffinity } from "./storage.ts";
 
 /** Where the scripts ConfigMap is mounted. */
 export const SCRIPTS_DIR = "/mysqlop/scripts";
@@ -63,6 +64,7 @@ function scriptJob(
         metadata: { labels },
         spec: {
           restartPolicy: "Never",
+          ...podAffinity(instance),
           containers: [
             {
               name: JOB_CONTAINER,
@@ -126,6 +128,7 @@ export function buildPasswordChangeJob(instance: MySQLInstance, targetDigest: st
         metadata: { labels },
         spec: {
           restartPolicy: "Never",
+          ...podAffinity(instance),
           containers: [
             {
               name: JOB_CONTAINER,

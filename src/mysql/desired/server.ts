@@ -3,6 +3,7 @@ import type { V1Deployment, V1Service } from "@kubernetes/client-node";
 import type { MySQLInstance } from "../instance.ts";
 import { labelsFor, serverSelector } from "../names.ts";
 import { databaseForEntrypoint } from "../sql.ts";
+import { podAffinity } from "./storage.ts";
 
 /** Port of the server and its Service. */
 export const MYSQL_PORT = 3306;
@@ -38,6 +39,7 @@ export function buildDeployment(instance: MySQLInstance): V1Deployment {
       template: {
         metadata: { labels: podLabels },
         spec: {
+          ...podAffinity(instance),
           containers: [
             {
               name: "mysql",
