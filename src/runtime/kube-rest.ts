@@ -4,7 +4,6 @@
  * one connection pool is reused, every call has a timeout, and writes are rate limited.
  */
 import { HttpMethod, IsomorphicFetchHttpLibrary, RequestContext, type KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
-import type { TokenBucket } from "./rate-limiter.ts";
 
 /** A kind's REST coordinates. */
 export interface KindInfo {
@@ -55,12 +54,22 @@ export interface RequestOptions {
   readonly body?: unknown;
   readonly contentType?: string;
   readonly timeoutMs?: number;
+  /**
+   * Called right before the request is sent, after its wait for a write slot: throwing refuses it.
+   * Leadership is checked here, as a lease can be lost while a write waits for its slot.
+   */
+  readonly beforeSend?: () => void;
+}
+
+/** Spaces writes out (client-go's QPS/burst: `TokenBucket`); `acquire` resolves when the next write may go. */
+export interface WriteLimiter {
+  acquire(): Promise<void>;
 }
 
 /** Options of {@link KubeRest}. */
 export interface KubeRestOptions {
-  /** Applied to every non-GET request. */
-  readonly writeLimiter?: TokenBucket;
+  /** Applied to every non-GET request; none by default (the API server's priority and fairness protects it). */
+  readonly writeLimiter?: WriteLimiter;
   readonly timeoutMs?: number;
   /** Called after every write with its verb and HTTP status (0 when no answer came). */
   readonly onWrite?: (verb: string, code: number) => void;
@@ -154,6 +163,7 @@ export class KubeRest {
     if (this.#dispatcher === undefined) this.#dispatcher = ctx.getDispatcher();
     else ctx.setDispatcher(this.#dispatcher);
     ctx.setSignal(AbortSignal.timeout(options.timeoutMs ?? this.#options.timeoutMs ?? 30_000));
+    options.beforeSend?.();
     let code = 0;
     try {
       const response = await this.#http.send(ctx).toPromise();

@@ -114,11 +114,12 @@ export class Manager {
       });
     }
     this.metrics.leaderStatus.set({ name: options.name }, 0);
-    this.#events = new KubeEventRecorder({ rest: this.rest, component: options.name, instance: this.#elector?.identity, log: this.log });
+    const mayWrite = (): boolean => this.#elector === undefined || this.#elector.leading;
+    this.#events = new KubeEventRecorder({ rest: this.rest, component: options.name, instance: this.#elector?.identity, log: this.log, mayWrite });
     this.#writer = new ObjectWriter({
       rest: this.rest,
       fieldManager: options.name,
-      mayWrite: () => this.#elector === undefined || this.#elector.leading,
+      mayWrite,
       onWritten: (object) => {
         if (object.apiVersion !== undefined && object.kind !== undefined) this.cache.informerFor(object.apiVersion, object.kind)?.observeWrite(object);
       },

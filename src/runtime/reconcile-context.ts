@@ -124,7 +124,12 @@ export class ObjectWriter {
     }
     const path = await rest.pathOf(body);
     return this.#written(
-      await rest.request<T>("PATCH", path, { body, contentType: PatchType.apply, query: { fieldManager: this.#options.fieldManager, force: true } }),
+      await rest.request<T>("PATCH", path, {
+        body,
+        contentType: PatchType.apply,
+        query: { fieldManager: this.#options.fieldManager, force: true },
+        beforeSend: this.#beforeSend,
+      }),
     );
   }
 
@@ -157,6 +162,7 @@ export class ObjectWriter {
     try {
       await this.#options.rest.request("DELETE", path, {
         body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: options.propagationPolicy ?? "Background" },
+        beforeSend: this.#beforeSend,
       });
     } catch (error) {
       if (!isNotFound(error)) throw error;
@@ -187,7 +193,9 @@ export class ObjectWriter {
       body.conditions = mergeConditions(current, status.conditions as Condition[]);
     }
     const path = await this.#options.rest.pathOf(object, "status");
-    this.#written(await this.#options.rest.request<KubernetesObject>("PATCH", path, { body: { status: body }, contentType: PatchType.merge }));
+    this.#written(
+      await this.#options.rest.request<KubernetesObject>("PATCH", path, { body: { status: body }, contentType: PatchType.merge, beforeSend: this.#beforeSend }),
+    );
   }
 
   async #patchFinalizers(object: KubernetesObject, change: (current: string[]) => string[] | undefined): Promise<KubernetesObject | undefined> {
@@ -205,6 +213,7 @@ export class ObjectWriter {
           await rest.request<KubernetesObject>("PATCH", path, {
             body: { metadata: { resourceVersion: current.metadata?.resourceVersion, finalizers: next } },
             contentType: PatchType.merge,
+            beforeSend: this.#beforeSend,
           }),
         );
       } catch (error) {
@@ -222,6 +231,9 @@ export class ObjectWriter {
   #guard(): void {
     if (this.#options.mayWrite !== undefined && !this.#options.mayWrite()) throw new NotLeaderError();
   }
+
+  /** Checked again right before sending: the lease may have been lost while the write waited for a slot. */
+  readonly #beforeSend = (): void => this.#guard();
 }
 
 /** A {@link ReconcileContext} for one reconcile call. */

@@ -1,8 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { KubernetesObject, V1OwnerReference } from "@kubernetes/client-node";
-import { KubeApiError, resourcePath, type KindInfo, type KubeRest } from "../../src/runtime/kube-rest.ts";
-import { AlreadyOwnedError, ObjectWriter } from "../../src/runtime/reconcile-context.ts";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { KubeConfig, type KubernetesObject, type V1OwnerReference } from "@kubernetes/client-node";
+import { KubeApiError, KubeRest, resourcePath, type KindInfo } from "../../src/runtime/kube-rest.ts";
+import { AlreadyOwnedError, NotLeaderError, ObjectWriter } from "../../src/runtime/reconcile-context.ts";
 
 const configMaps: KindInfo = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
 
@@ -122,4 +124,48 @@ test("a GET that fails otherwise than 404 fails the apply (no blind adoption)", 
   };
   await assert.rejects(writer(rest).apply(child(), { owner: owner("new-uid") }), /forbidden/);
   assert.deepEqual(rest.requests, []);
+});
+
+test("a write that waited for a slot of the write limiter is refused when leadership was lost meanwhile, and never sent", async () => {
+  const sent: string[] = [];
+  const server = createServer((req, res) => {
+    sent.push(`${req.method} ${req.url}`);
+    req.resume().on("end", () => res.writeHead(200, { "content-type": "application/json" }).end("{}"));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: "c", server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
+    users: [{ name: "u" }],
+    contexts: [{ name: "c", cluster: "c", user: "u" }],
+    currentContext: "c",
+  });
+  // A limiter whose slot opens when the test says so: the lease is lost while a write waits for it.
+  const slots: (() => void)[] = [];
+  const limiter = { acquire: () => new Promise<void>((resolve) => slots.push(resolve)) };
+  const rest = new KubeRest(kubeConfig, { writeLimiter: limiter });
+  rest.registerKind(configMaps);
+  let leading = true;
+  const objectWriter = new ObjectWriter({ rest, fieldManager: "test", mayWrite: () => leading });
+  try {
+    const writes: [string, () => Promise<unknown>][] = [
+      ["apply", () => objectWriter.apply(child())],
+      ["status", () => objectWriter.patchStatus(child(), { phase: "x" })],
+      ["delete", () => objectWriter.delete({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "g1-config", namespace: "ns" } })],
+      ["finalizer", () => objectWriter.addFinalizer(child(), "test/finalizer")],
+    ];
+    for (const [name, write] of writes) {
+      leading = true;
+      const pending = write();
+      while (slots.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      leading = false;
+      slots.shift()?.();
+      await assert.rejects(pending, NotLeaderError, name);
+    }
+    assert.deepEqual(sent, [], "no request reached the API server");
+  } finally {
+    await rest.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
 });
