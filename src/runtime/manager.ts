@@ -49,7 +49,11 @@ export interface ManagerOptions {
   readonly logLevel?: LogLevel;
   /** A logger to use instead of a new JSON logger on stderr. */
   readonly logger?: JsonLogger;
-  /** API write rate limit (client-go's defaults are 5/10; reconcilers that apply several children want more). Default 20 QPS, burst 40. */
+  /**
+   * A client-side cap on API writes (client-go's QPS/burst). None by default, as in controller-runtime since
+   * v0.15: the API server's priority and fairness protects it, and a cap of 20/s made an operator writing ~20
+   * times per resource do one resource per second. Burst defaults to twice the QPS.
+   */
   readonly writeQps?: number;
   readonly writeBurst?: number;
   /** How long shutdown waits for in-flight reconciles. Default 30 s. */
@@ -94,8 +98,9 @@ export class Manager {
     this.log = options.logger ?? createJsonLogger({ level: options.logLevel ?? "info", fields: { manager: options.name } });
     this.metrics = createRuntimeMetrics();
     this.kubeConfig = options.kubeConfig ?? loadKubeConfig(options.kubeconfigPath);
+    const qps = options.writeQps;
     this.rest = new KubeRest(this.kubeConfig, {
-      writeLimiter: new TokenBucket({ qps: options.writeQps ?? 20, burst: options.writeBurst ?? 40 }),
+      writeLimiter: qps === undefined ? undefined : new TokenBucket({ qps, burst: options.writeBurst ?? Math.max(1, Math.ceil(qps * 2)) }),
       onWrite: (verb, code) => this.metrics.apiWrites.inc({ verb, code: String(code) }),
     });
     this.#leaseRest = new KubeRest(this.kubeConfig);
