@@ -25,7 +25,7 @@ import type { KubernetesObject, V1ObjectMeta } from "@kubernetes/client-node";
 import { isNotFound } from "./kube-rest.ts";
 import { describeError } from "./logger.ts";
 import { NotLeaderError } from "./reconcile-context.ts";
-import { changedFields, computeStatusPatch, LoopReason } from "./reconcile-status.ts";
+import { changedFields, computeStatusPatch, ConditionType, LoopReason } from "./reconcile-status.ts";
 
 /** Identifies a custom resource type on the API server. */
 export interface ResourceType {
@@ -269,7 +269,10 @@ async function runStep<S>(
 /**
  * Step 6 and 7: writes status when it changed, then records Events (after the status write, so
  * that a failed write retried later does not announce the same change twice), and tells the
- * queue what next.
+ * queue what next. Events mark transitions, status tells where things stand: a wait is announced
+ * when it starts a new phase (another reason than the running wait's) of a resource that had a
+ * status before (a new resource's progress ends in its Created Event), a failure when its status
+ * changed (a retry failing the same way writes nothing).
  */
 async function finish<S>(
   resource: CustomResource<unknown, StandardStatus>,
@@ -282,12 +285,20 @@ async function finish<S>(
   if (patch !== undefined) await ctx.patchStatus(resource, patch);
   if (doneEvent !== undefined) ctx.events.normal(resource, doneEvent.reason, doneEvent.message);
   if (result.kind === "wait") {
-    if (patch !== undefined) ctx.events.normal(resource, result.reason, result.message);
+    if (patch !== undefined && startsPhase(resource, result.reason)) ctx.events.normal(resource, result.reason, result.message);
     return { requeueAfterMs: result.afterMs };
   }
   if (result.kind === "failed") {
-    ctx.events.warning(resource, result.reason, result.message);
+    if (patch !== undefined) ctx.events.warning(resource, result.reason, result.message);
     throw new ReconcileFailedError(result.reason, result.message);
   }
   return {};
+}
+
+/** Whether a wait for `reason` starts a new phase of a resource that already had conditions. */
+function startsPhase(resource: CustomResource<unknown, StandardStatus>, reason: string): boolean {
+  const conditions = resource.status?.conditions ?? [];
+  if (conditions.length === 0) return false;
+  const progressing = conditions.find((c) => c.type === ConditionType.progressing);
+  return progressing?.status !== "True" || progressing.reason !== reason;
 }
