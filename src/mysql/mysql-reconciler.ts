@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Job, V1PersistentVolume, V1PersistentVolumeClaim, V1Secret } from "@kubernetes/client-node";
 import { MySQLReconcilerBase } from "../../generated/mysql-reconciler-base.ts";
 import type { MySQL, MySQLSpec, MySQLStatus } from "../../generated/mysql-models.ts";
-import type { HookResult, ReconcileContext } from "../runtime/resource-reconciler.ts";
+import type { HookResult, ObjectReference, ReconcileContext } from "../runtime/resource-reconciler.ts";
 import type { KindInfo } from "../runtime/kube-rest.ts";
 import { effectiveSpec } from "./applied.ts";
 import {
@@ -72,6 +72,11 @@ function controlledBy(object: KubernetesObject, resource: MySQL): boolean {
 function madeFor(volume: V1PersistentVolume, resource: MySQL): boolean {
   const labels = volume.metadata?.labels ?? {};
   return labels[VOLUME_OWNER_LABELS.namespace] === (resource.metadata.namespace ?? "default") && labels[VOLUME_OWNER_LABELS.name] === resource.metadata.name;
+}
+
+/** The object from the cache, else from the API server: the caches hold only what this operator labelled. */
+async function cachedOrRead<T extends KubernetesObject>(ctx: ReconcileContext, object: ObjectReference): Promise<T | undefined> {
+  return ctx.cache.get<T>(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name ?? "") ?? (await ctx.read<T>(object));
 }
 
 /** Whether the server's Deployment (as cached) has rolled out its current spec and has an available pod. */
@@ -312,13 +317,19 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     return jobOutcome(ctx.cache.get<V1Job>("batch/v1", "Job", resource.metadata.namespace, name), resource.metadata.uid);
   }
 
-  /** The root password the spec asks for (inline, or from the referenced Secret). */
-  private targetPassword(resource: MySQL, ctx: ReconcileContext): TargetPassword {
+  /**
+   * The root password the spec asks for (inline, or from the referenced Secret). That Secret is the user's, so no cache
+   * holds it: it is read from the API server, and watched while it is read, so that its creation ends a wait for it.
+   */
+  private async targetPassword(resource: MySQL, ctx: ReconcileContext): Promise<TargetPassword> {
     const spec = resource.spec;
     let password = spec.password;
     if (password === undefined && spec.passwordSecretRef !== undefined) {
       const ref = spec.passwordSecretRef;
-      const secret = ctx.cache.get<V1Secret>("v1", "Secret", resource.metadata.namespace, ref.name);
+      const secret = await ctx.read<V1Secret>(
+        { apiVersion: "v1", kind: "Secret", metadata: { name: ref.name, namespace: resource.metadata.namespace } },
+        { watch: true },
+      );
       password = secretValue(secret, ref.key);
       if (password === undefined) {
         return {
@@ -343,7 +354,7 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     // One of an earlier resource of this name (another uid) says nothing about this server.
     const ours = existing !== undefined && controlledBy(existing, resource);
     if (ours && secretValue(existing, PASSWORD_KEY) !== undefined) return undefined;
-    const target = this.targetPassword(resource, ctx);
+    const target = await this.targetPassword(resource, ctx);
     if ("result" in target) return target.result;
     await ctx.apply(buildCredentialsSecret(resource, target.password), { owner: resource });
     return undefined;
@@ -360,7 +371,7 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     if (!usesHostPathVolumes(resource)) return undefined;
     const wanted = buildDataVolume(resource);
     const name = wanted.metadata?.name ?? "";
-    const existing = ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, name);
+    const existing = await cachedOrRead<V1PersistentVolume>(ctx, { apiVersion: "v1", kind: "PersistentVolume", metadata: { name } });
     if (existing !== undefined && !madeFor(existing, resource)) {
       return this.failed(
         "VolumeNameTaken",
@@ -404,12 +415,13 @@ export class MySQLReconciler extends MySQLReconcilerBase {
   /** Creates the backup claim (and hostPath volume) once; never owned, never re-applied. */
   private async ensureBackupStorage(resource: MySQL, ctx: ReconcileContext): Promise<void> {
     const names = childNames(resource);
-    if (usesHostPathVolumes(resource) && ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, names.backupVolume) === undefined) {
-      await ctx.apply(buildBackupVolume(resource));
+    // One that exists is used as it is, also one made by hand (not labelled as ours, so read from the API server).
+    if (usesHostPathVolumes(resource)) {
+      const volume = { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: names.backupVolume } };
+      if ((await cachedOrRead(ctx, volume)) === undefined) await ctx.apply(buildBackupVolume(resource));
     }
-    if (ctx.cache.get<V1PersistentVolumeClaim>("v1", "PersistentVolumeClaim", resource.metadata.namespace, names.backupClaim) === undefined) {
-      await ctx.apply(buildBackupClaim(resource));
-    }
+    const claim = { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: names.backupClaim, namespace: resource.metadata.namespace } };
+    if ((await cachedOrRead(ctx, claim)) === undefined) await ctx.apply(buildBackupClaim(resource));
   }
 
   /**
@@ -476,7 +488,7 @@ export class MySQLReconciler extends MySQLReconcilerBase {
   private async changePassword(resource: MySQL, ctx: ReconcileContext): Promise<Result> {
     const names = childNames(resource);
     const ns = resource.metadata.namespace;
-    const target = this.targetPassword(resource, ctx);
+    const target = await this.targetPassword(resource, ctx);
     if ("result" in target) return target.result;
     const server = await this.serverPassword(resource, ctx);
     if ("result" in server) return server.result;

@@ -6,6 +6,7 @@
 import { MYSQL_RESOURCE_TYPE } from "../../generated/mysql-constants.ts";
 import { Manager, type ManagerOptions } from "../runtime/manager.ts";
 import { MySQLReconciler, MYSQL_WATCHED_KINDS } from "./mysql-reconciler.ts";
+import { OPERATOR_NAME } from "./names.ts";
 
 /**
  * MySQL resources reconciled at once by default. A reconcile spends most of its time waiting for the API
@@ -15,7 +16,7 @@ export const DEFAULT_WORKERS = 8;
 
 /** Manager options, plus how many MySQL resources may reconcile at once. */
 export interface MySQLOperatorOptions extends Omit<ManagerOptions, "name"> {
-  /** Field manager, Event source and lease name prefix; default `mysqlop`. */
+  /** Field manager, Event source, lease name prefix and managed-by label value; default {@link OPERATOR_NAME}. */
   readonly name?: string;
   /** Distinct resources reconciled at once; default {@link DEFAULT_WORKERS}. */
   readonly concurrency?: number;
@@ -24,7 +25,7 @@ export interface MySQLOperatorOptions extends Omit<ManagerOptions, "name"> {
 /** A Manager running the MySQL controller; call `start()` on it (and `handleSignals()` in a process). */
 export function createMySQLOperator(options: MySQLOperatorOptions = {}): Manager {
   const { concurrency, name, ...managerOptions } = options;
-  const manager = new Manager({ ...managerOptions, name: name ?? "mysqlop" });
+  const manager = new Manager({ ...managerOptions, name: name ?? OPERATOR_NAME });
   manager.addController({
     name: "mysql",
     resourceType: MYSQL_RESOURCE_TYPE,

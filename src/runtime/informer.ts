@@ -30,7 +30,10 @@ export interface InformerOptions {
   readonly kind: KindInfo;
   /** Watch one namespace only; all namespaces by default. */
   readonly namespace?: string;
+  /** Cache only the objects with these labels (e.g. what this operator made). */
   readonly labelSelector?: string;
+  /** Cache only the objects these fields select (e.g. `metadata.name=x`: one object). */
+  readonly fieldSelector?: string;
   readonly log: JsonLogger;
   readonly metrics?: RuntimeMetrics;
   /** Re-deliver every cached object this often (jittered up to +10 %); 0 disables. Default 10 min. */
@@ -92,6 +95,11 @@ export class Informer {
    */
   onRelist(handler: () => void): void {
     this.#relistHandlers.push(handler);
+  }
+
+  /** The label selector of this cache: a miss then only says that no object with those labels has the name. */
+  get labelSelector(): string | undefined {
+    return this.#options.labelSelector;
   }
 
   /** True once the first list completed. */
@@ -249,7 +257,12 @@ export class Informer {
       let page: ListAnswer;
       try {
         page = await this.#options.rest.get<ListAnswer>(path, {
-          query: { limit: this.#options.pageSize ?? 500, continue: continueToken, labelSelector: this.#options.labelSelector },
+          query: {
+            limit: this.#options.pageSize ?? 500,
+            continue: continueToken,
+            labelSelector: this.#options.labelSelector,
+            fieldSelector: this.#options.fieldSelector,
+          },
           timeoutMs: 60_000,
         });
       } catch (error) {
@@ -363,7 +376,13 @@ export class Informer {
       watch
         .watch(
           path,
-          { resourceVersion: this.#resourceVersion, allowWatchBookmarks: true, timeoutSeconds, labelSelector: this.#options.labelSelector },
+          {
+            resourceVersion: this.#resourceVersion,
+            allowWatchBookmarks: true,
+            timeoutSeconds,
+            labelSelector: this.#options.labelSelector,
+            fieldSelector: this.#options.fieldSelector,
+          },
           onEvent,
           done,
         )

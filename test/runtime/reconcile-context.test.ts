@@ -4,6 +4,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { KubeConfig, type KubernetesObject, type V1OwnerReference } from "@kubernetes/client-node";
 import { KubeApiError, KubeRest, resourcePath, type KindInfo } from "../../src/runtime/kube-rest.ts";
+import { MANAGED_BY_LABEL } from "../../src/runtime/managed-objects.ts";
 import { AlreadyOwnedError, NotLeaderError, ObjectWriter } from "../../src/runtime/reconcile-context.ts";
 
 const configMaps: KindInfo = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
@@ -168,4 +169,50 @@ test("a write that waited for a slot of the write limiter is refused when leader
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
+});
+
+test("apply is not sent when the cached object holds what it declares, hash annotation included; sent when a field drifted or the declaration changed", async () => {
+  const rest = new FakeRest();
+  const cache = new Map<string, KubernetesObject>();
+  let unchanged = 0;
+  const hashing = new ObjectWriter({
+    rest: rest as unknown as KubeRest,
+    fieldManager: "test",
+    appliedHashAnnotation: "test/applied-hash",
+    onUnchanged: () => unchanged++,
+    readCache: (_apiVersion, _kind, namespace, name) => ({ object: cache.get(`${namespace}/${name}`) }),
+  });
+  // The server's answer, with what the API server adds (uid, defaults), is what the cache then holds.
+  const live = await hashing.apply(child(), { owner: owner("new-uid") });
+  assert.match(live.metadata?.annotations?.["test/applied-hash"] ?? "", /^sha256:/);
+  cache.set("ns/g1-config", { ...structuredClone(live), metadata: { ...structuredClone(live.metadata), uid: "c1", resourceVersion: "7" } });
+  assert.deepEqual(rest.requests, [`PATCH ${path}`]);
+
+  const again = await hashing.apply(child(), { owner: owner("new-uid") });
+  assert.deepEqual(rest.requests, [`PATCH ${path}`], "nothing sent");
+  assert.equal(unchanged, 1);
+  assert.equal(again.metadata?.resourceVersion, "7", "the cached object is returned");
+
+  // Someone edited a declared field by hand: the apply puts it back.
+  cache.set("ns/g1-config", { ...structuredClone(cache.get("ns/g1-config")!), data: { a: "edited" } } as KubernetesObject);
+  await hashing.apply(child(), { owner: owner("new-uid") });
+  assert.equal(rest.requests.length, 2, "drift: applied");
+
+  // A field declared before and dropped now: the live object still holds everything declared, only the hash tells.
+  const withExtra = { ...child(), data: { a: "1", b: "2" } };
+  cache.set("ns/g1-config", (await hashing.apply(withExtra, { owner: owner("new-uid") })) as KubernetesObject);
+  assert.equal(rest.requests.length, 3);
+  await hashing.apply(child(), { owner: owner("new-uid") });
+  assert.equal(rest.requests.length, 4, "a dropped field: applied");
+
+  // Another owner: not unchanged, so the owner check runs, and refuses the foreign controller.
+  await assert.rejects(hashing.apply(child(), { owner: owner("newer-uid") }), AlreadyOwnedError);
+  assert.equal(rest.requests.length, 4);
+});
+
+test("every apply carries the managed-by label with the manager's name (the owned kinds' informers select on it)", async () => {
+  const rest = new FakeRest();
+  const labelled = new ObjectWriter({ rest: rest as unknown as KubeRest, fieldManager: "test", managedBy: "gadget-operator" });
+  await labelled.apply({ ...child(), metadata: { ...child().metadata, labels: { "app.kubernetes.io/managed-by": "someone", app: "g1" } } });
+  assert.deepEqual(rest.objects.get(path)?.metadata?.labels, { app: "g1", [MANAGED_BY_LABEL]: "gadget-operator" });
 });

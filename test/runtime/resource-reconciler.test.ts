@@ -55,6 +55,9 @@ class FakeContext implements ReconcileContext {
     this.journal.push(`apply ${object.kind}/${object.metadata?.name} owner=${options?.owner?.metadata?.name}`);
     return object;
   }
+  async read<T extends KubernetesObject>(): Promise<T | undefined> {
+    return undefined;
+  }
   async delete(): Promise<void> {
     this.journal.push("delete");
   }
