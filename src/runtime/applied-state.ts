@@ -24,13 +24,16 @@ function canonicalJson(value: unknown): string {
 }
 
 /**
- * Whether `live` holds every value of `desired`: objects key by key (extra keys in `live` are fine),
+ * Whether `live` holds every value of `desired`: objects key by key (extra keys in `live` are fine, and an empty
+ * string, `false`, 0 or an empty list may be absent),
  * lists of scalars exactly (order matters for a command line), except `metadata.finalizers` which is a
  * set others add to, and lists of objects element by element in order, where `live` may hold more
  * elements (another manager's owner reference, an injected container).
  */
 export function holdsApplied(live: unknown, desired: unknown, path = ""): boolean {
   if (desired === undefined) return true;
+  // The API server drops empty values of `omitempty` fields (a PersistentVolume's storageClassName "", readOnly false).
+  if (live === undefined && (desired === "" || desired === false || desired === 0 || (Array.isArray(desired) && desired.length === 0))) return true;
   if (Array.isArray(desired)) {
     if (!Array.isArray(live)) return false;
     if (desired.every((item) => !isObject(item))) {

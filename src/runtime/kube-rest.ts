@@ -71,8 +71,8 @@ export interface KubeRestOptions {
   /** Applied to every non-GET request; none by default (the API server's priority and fairness protects it). */
   readonly writeLimiter?: WriteLimiter;
   readonly timeoutMs?: number;
-  /** Called after every write with its verb and HTTP status (0 when no answer came). */
-  readonly onWrite?: (verb: string, code: number) => void;
+  /** Called after every write with its verb, HTTP status (0 when no answer came) and path. */
+  readonly onWrite?: (verb: string, code: number, path: string) => void;
 }
 
 /** Splits `group/version` (or core `v1`). */
@@ -146,6 +146,11 @@ export class KubeRest {
 
   /** Sends a request and parses the JSON answer; a non-2xx answer throws {@link KubeApiError}. */
   async request<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, options: RequestOptions = {}): Promise<T> {
+    return (await this.send<T>(method, path, options)).body;
+  }
+
+  /** {@link request}, with the HTTP status of the answer (201: the write created the object). */
+  async send<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, options: RequestOptions = {}): Promise<{ code: number; body: T }> {
     const isWrite = method !== "GET";
     if (isWrite && this.#options.writeLimiter !== undefined) await this.#options.writeLimiter.acquire();
     const cluster = this.kubeConfig.getCurrentCluster();
@@ -174,9 +179,9 @@ export class KubeRest {
         const message = (body as { message?: unknown } | undefined)?.message;
         throw new KubeApiError(code, `${method} ${path}: ${typeof message === "string" ? message : `HTTP ${code}`}`, body);
       }
-      return body as T;
+      return { code, body: body as T };
     } finally {
-      if (isWrite) this.#options.onWrite?.(method, code);
+      if (isWrite) this.#options.onWrite?.(method, code, path);
     }
   }
 

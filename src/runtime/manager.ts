@@ -104,7 +104,10 @@ export class Manager {
     const qps = options.writeQps;
     this.rest = new KubeRest(this.kubeConfig, {
       writeLimiter: qps === undefined ? undefined : new TokenBucket({ qps, burst: options.writeBurst ?? Math.max(1, Math.ceil(qps * 2)) }),
-      onWrite: (verb, code) => this.metrics.apiWrites.inc({ verb, code: String(code) }),
+      onWrite: (verb, code, path) => {
+        this.metrics.apiWrites.inc({ verb, code: String(code) });
+        this.log.debug("API write", { verb, code, path });
+      },
     });
     this.#leaseRest = new KubeRest(this.kubeConfig);
     const le = options.leaderElection;
@@ -131,8 +134,8 @@ export class Manager {
       mayWrite,
       appliedHashAnnotation: appliedHashAnnotation(options.name),
       onUnchanged: () => this.metrics.appliesUnchanged.inc(),
-      onWritten: (object) => {
-        if (object.apiVersion !== undefined && object.kind !== undefined) this.cache.informerFor(object.apiVersion, object.kind)?.observeWrite(object);
+      onWritten: (object, created) => {
+        if (object.apiVersion !== undefined && object.kind !== undefined) this.cache.informerFor(object.apiVersion, object.kind)?.observeWrite(object, created);
       },
       readCache: (apiVersion, kind, namespace, name) => {
         // A miss only means absent in a synced cache that watches the object's namespace and holds every object

@@ -53,8 +53,8 @@ export interface ObjectWriterOptions {
   readonly mayWrite?: () => boolean;
   /** Attempts of a finalizer patch that keeps hitting conflicts. Default 5. */
   readonly conflictRetries?: number;
-  /** Receives the server's answer to every successful write (the manager feeds it to the informer cache). */
-  readonly onWritten?: (object: KubernetesObject) => void;
+  /** Receives the server's answer to every successful write, and whether it created the object (the manager feeds it to the informer cache). */
+  readonly onWritten?: (object: KubernetesObject, created: boolean) => void;
   /**
    * The annotation that records the hash of what was applied last to each object, so that an apply that would change
    * nothing is not sent. Without it, every apply is sent.
@@ -145,14 +145,13 @@ export class ObjectWriter {
     }
     if (ref !== undefined) await this.#refuseForeignController(body, ref, cached);
     const path = await rest.pathOf(body);
-    return this.#written(
-      await rest.request<T>("PATCH", path, {
-        body,
-        contentType: PatchType.apply,
-        query: { fieldManager: this.#options.fieldManager, force: true },
-        beforeSend: this.#beforeSend,
-      }),
-    );
+    const answer = await rest.send<T>("PATCH", path, {
+      body,
+      contentType: PatchType.apply,
+      query: { fieldManager: this.#options.fieldManager, force: true },
+      beforeSend: this.#beforeSend,
+    });
+    return this.#written(answer.body, answer.code === 201);
   }
 
   /** Throws {@link AlreadyOwnedError} when the existing object (`cached`, else read from the API server) has a controller other than `ref`. */
@@ -258,8 +257,8 @@ export class ObjectWriter {
     }
   }
 
-  #written<T>(answer: T): T {
-    if (typeof answer === "object" && answer !== null) this.#options.onWritten?.(structuredClone(answer) as KubernetesObject);
+  #written<T>(answer: T, created = false): T {
+    if (typeof answer === "object" && answer !== null) this.#options.onWritten?.(structuredClone(answer) as KubernetesObject, created);
     return answer;
   }
 

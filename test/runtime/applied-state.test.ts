@@ -47,6 +47,18 @@ test("holdsApplied: given live and desired, want whether the apply would change 
       want: false,
     },
     { name: "empty object declared, absent live", live: {}, desired: { emptyDir: {} }, want: false },
+    {
+      name: "empty values the API server omits",
+      live: { spec: { capacity: { storage: "1Gi" } } },
+      desired: { spec: { storageClassName: "", readOnly: false, port: 0, args: [], capacity: { storage: "1Gi" } } },
+      want: true,
+    },
+    {
+      name: "an empty value is still a value when present",
+      live: { spec: { storageClassName: "fast" } },
+      desired: { spec: { storageClassName: "" } },
+      want: false,
+    },
   ];
   for (const c of cases) assert.equal(holdsApplied(c.live, c.desired), c.want, c.name);
 });

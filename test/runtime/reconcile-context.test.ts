@@ -24,15 +24,19 @@ class FakeRest {
     return this.request<T>("GET", path);
   }
   async request<T>(method: string, path: string, options: { body?: unknown } = {}): Promise<T> {
+    return (await this.send<T>(method, path, options)).body;
+  }
+  async send<T>(method: string, path: string, options: { body?: unknown } = {}): Promise<{ code: number; body: T }> {
     this.requests.push(`${method} ${path}`);
     if (method === "GET") {
       const object = this.objects.get(path);
       if (object === undefined) throw new KubeApiError(404, "not found", { reason: "NotFound" });
-      return structuredClone(object) as T;
+      return { code: 200, body: structuredClone(object) as T };
     }
     const body = options.body as KubernetesObject;
+    const created = !this.objects.has(path);
     this.objects.set(path, body);
-    return structuredClone(body) as T;
+    return { code: created ? 201 : 200, body: structuredClone(body) as T };
   }
 }
 

@@ -81,7 +81,14 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     if (forbidden.length > 0) console.log(`# operator log lines mentioning 403:\n${forbidden.slice(0, 5).join("\n")}`);
   });
 
+  const count = async (counter: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> =>
+    (await counter.get()).values.reduce((sum, v) => sum + v.value, 0);
+  const reconciles = (): Promise<number> => count(manager.metrics.reconcileTotal);
+  const writes = (): Promise<number> => count(manager.metrics.apiWrites);
+  let writesBeforeCreate = 0;
+
   test("the original cr.yaml: children owned, volumes not, 'created without restore-job', no secret in status", async () => {
+    writesBeforeCreate = await writes();
     const applied = await kubectl(env.cp, ["apply", "-f", CR]);
     assert.equal(applied.code, 0, applied.stderr);
     const created = await eventually("status.message", async () => {
@@ -107,11 +114,7 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     assert.ok(!JSON.stringify({ status: created.status, annotations }).includes("otuspassword"), "no password in status or the operator's annotations");
   });
 
-  test("once Ready, nothing changed writes nothing: resyncs, a child's status update, someone else's label on a child, an annotation on the resource", async () => {
-    const count = async (counter: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> =>
-      (await counter.get()).values.reduce((sum, v) => sum + v.value, 0);
-    const reconciles = (): Promise<number> => count(manager.metrics.reconcileTotal);
-    const writes = (): Promise<number> => count(manager.metrics.apiWrites);
+  test("creation takes at most 12 writes; once Ready, nothing changed writes nothing: resyncs, a child's status update, someone else's label on a child, an annotation on the resource", async () => {
     // The Created Event is the last write of creation; then one more reconcile (a resync) settles it.
     await eventually("the Created Event", async () =>
       (await core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${NAME}` })).items.some((e) => e.reason === "Created"),
@@ -119,6 +122,9 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     const settled = await reconciles();
     await eventually("a resync after creation", async () => (await reconciles()) > settled);
     const before = await writes();
+    // 8 objects created (Service, Deployment, data claim, scripts, credentials, data and backup volume, backup claim), the
+    // finalizer, 2 status writes (Starting, created) and the Created Event.
+    assert.ok(before - writesBeforeCreate <= 12, `creation took ${before - writesBeforeCreate} writes`);
     const reconcilesBefore = await reconciles();
     await eventually("two resyncs", async () => (await reconciles()) >= reconcilesBefore + 2);
 
