@@ -3,7 +3,7 @@
  * reads. All naming decisions (file names, type names, hook names) are made here, once.
  */
 import { posix } from "node:path";
-import { RBAC_VERBS } from "./file-format.ts";
+import { RBAC_VERBS, type ChangePolicy } from "./file-format.ts";
 import type { LoadedSchema } from "./load.ts";
 import { RUNTIME_DIR, RUNTIME_MODULES, runtimeImportProblem, runtimeModuleSpecifier, type GenerateOptions } from "./options.ts";
 import { hookNameOf } from "./validate.ts";
@@ -18,13 +18,25 @@ export interface RbacRule {
   readonly verbs: readonly string[];
   /** Why the operator needs it; becomes a comment in rbac.yaml. */
   readonly why: string;
+  /** The resource is cluster-scoped: only a ClusterRole can grant it, also to an operator that watches one namespace. */
+  readonly clusterScoped: boolean;
+}
+
+/** A kind the operator watches (a rule with `watch`): what its informer needs. */
+export interface WatchedKind {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
 }
 
 /** One field of `spec`, with what the reconcile skeleton needs to know about it. */
 export interface SpecField {
   readonly name: string;
-  /** Change hook method, e.g. `onStorageSizeChange`. */
+  /** Change hook method, e.g. `onStorageSizeChange` (only fields whose policy is `hook` get one). */
   readonly hookName: string;
+  /** What a change of the field means. */
+  readonly onChange: ChangePolicy;
   readonly description: string;
   /** Present on every resource read from the API server (required, or defaulted). */
   readonly alwaysPresent: boolean;
@@ -51,7 +63,17 @@ export interface OutputPaths {
   readonly reconcilerBase: string;
   readonly apiReference: string;
   readonly crd: string;
+  /** RBAC for an operator that watches every namespace. */
   readonly rbac: string;
+  /** RBAC for `--namespace` deployments: cluster-wide rights only for cluster-scoped resources, a Role per watched namespace. */
+  readonly rbacNamespaced: {
+    /** ServiceAccount, ClusterRole/Binding for cluster-scoped resources, the leader-election Role: applied once. */
+    readonly operator: string;
+    /** Role and RoleBinding without a namespace: applied in each watched namespace. */
+    readonly watchedRole: string;
+    /** A kustomization around `watchedRole` whose `namespace` an overlay sets. */
+    readonly watchedKustomization: string;
+  };
 }
 
 /** Everything the emitters need; built once per run. */
@@ -79,6 +101,8 @@ export interface GeneratorModel {
     readonly clusterRules: readonly RbacRule[];
     readonly namespaceRules: readonly RbacRule[];
   };
+  /** Kinds the operator watches besides the resource itself (the rules with `watch`), in rule order. */
+  readonly watchedKinds: readonly WatchedKind[];
   readonly outputs: OutputPaths;
   /** Import specifiers of the runtime modules, as written in generated files. */
   readonly runtimeImports: RuntimeImports;
@@ -106,6 +130,10 @@ function compareRules(a: RbacRule, b: RbacRule): number {
 
 function asRecord(value: unknown): SchemaNode {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as SchemaNode) : {};
+}
+
+function toRecords(list: unknown): SchemaNode[] {
+  return ((list as unknown[] | undefined) ?? []).map(asRecord);
 }
 
 function relativeImport(fromDir: string, target: string): string {
@@ -141,6 +169,7 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
     return {
       name,
       hookName: hookNameOf(name),
+      onChange: (node["x-mysqlop-on-change"] as ChangePolicy | undefined) ?? "hook",
       description: typeof node.description === "string" ? node.description : "",
       alwaysPresent: specRequired.has(name) || node.default !== undefined,
       sensitive: node["x-mysqlop-sensitive"] === true,
@@ -151,21 +180,47 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
   const plural = String(names.plural);
   const operator = asRecord(doc.operator);
   const own = asRecord(operator.resource);
-  const ownRules: RbacRule[] = [{ group, resources: [plural], verbs: sortVerbs(own.verbs as string[]), why: `the ${kind} resources themselves` }];
+  const scope = doc.scope === "Cluster" ? "Cluster" : "Namespaced";
+  const ownScoped = scope === "Cluster";
+  const ownRules: RbacRule[] = [
+    { group, resources: [plural], verbs: sortVerbs(own.verbs as string[]), why: `the ${kind} resources themselves`, clusterScoped: ownScoped },
+  ];
   if (Array.isArray(own.status))
-    ownRules.push({ group, resources: [`${plural}/status`], verbs: sortVerbs(own.status as string[]), why: `the status subresource of ${kind}` });
+    ownRules.push({
+      group,
+      resources: [`${plural}/status`],
+      verbs: sortVerbs(own.status as string[]),
+      why: `the status subresource of ${kind}`,
+      clusterScoped: ownScoped,
+    });
   if (Array.isArray(own.finalizers))
     ownRules.push({
       group,
       resources: [`${plural}/finalizers`],
       verbs: sortVerbs(own.finalizers as string[]),
       why: `the finalizers of ${kind} (owner references with blockOwnerDeletion)`,
+      clusterScoped: ownScoped,
     });
   const toRules = (list: unknown): RbacRule[] =>
     ((list as unknown[] | undefined) ?? []).map((raw) => {
       const r = asRecord(raw);
-      return { group: String(r.group), resources: [String(r.resource)], verbs: sortVerbs(r.verbs as string[]), why: String(r.why) };
+      return {
+        group: String(r.group),
+        resources: [String(r.resource)],
+        verbs: sortVerbs(r.verbs as string[]),
+        why: String(r.why),
+        clusterScoped: r.scope === "Cluster",
+      };
     });
+
+  const watchedKinds: WatchedKind[] = [...toRecords(operator.clusterRules), ...toRecords(operator.namespaceRules)]
+    .filter((r) => Array.isArray(r.verbs) && r.verbs.includes("watch"))
+    .map((r) => ({
+      apiVersion: r.group === "" ? String(r.version) : `${String(r.group)}/${String(r.version)}`,
+      kind: String(r.kind),
+      plural: String(r.resource),
+      namespaced: r.scope !== "Cluster",
+    }));
 
   const outDir = posix.normalize(options.outDir ?? "generated");
   const deployDir = posix.normalize(options.deployDir ?? "deploy");
@@ -179,7 +234,7 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
     singular,
     shortNames: (names.shortNames as string[] | undefined) ?? [],
     categories: (names.categories as string[] | undefined) ?? [],
-    scope: doc.scope === "Cluster" ? "Cluster" : "Namespaced",
+    scope,
     finalizer: String(doc.finalizer),
     versions,
     storageVersion,
@@ -196,6 +251,7 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
       clusterRules: [...ownRules, ...toRules(operator.clusterRules)].sort(compareRules),
       namespaceRules: toRules(operator.namespaceRules).sort(compareRules),
     },
+    watchedKinds,
     outputs: {
       models: `${outDir}/${filePrefix}-models.ts`,
       constants: `${outDir}/${filePrefix}-constants.ts`,
@@ -204,6 +260,11 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
       apiReference: `${outDir}/api-reference.md`,
       crd: `${deployDir}/crd.yaml`,
       rbac: `${deployDir}/rbac.yaml`,
+      rbacNamespaced: {
+        operator: `${deployDir}/rbac-namespaced/operator.yaml`,
+        watchedRole: `${deployDir}/rbac-namespaced/watched-namespace/role.yaml`,
+        watchedKustomization: `${deployDir}/rbac-namespaced/watched-namespace/kustomization.yaml`,
+      },
     },
     runtimeImports: runtimeImportsOf(options, outDir),
   };

@@ -6,8 +6,9 @@
  * status fields the runtime writes). Every problem names a JSON pointer and a rule.
  */
 import { Ajv, type ErrorObject } from "ajv";
+import { parse as parseCel } from "@marcbachmann/cel-js";
 import { SchemaError, toPointer, type SchemaProblem } from "./errors.ts";
-import { schemaFileFormat } from "./file-format.ts";
+import { CHANGE_POLICIES, schemaFileFormat } from "./file-format.ts";
 import type { LoadedSchema } from "./load.ts";
 
 /** Keywords of apiextensions.k8s.io/v1 JSONSchemaProps that a CRD may carry. */
@@ -61,11 +62,38 @@ const JUNCTORS = ["allOf", "anyOf", "oneOf", "not"] as const;
 
 const TYPES = new Set(["object", "array", "string", "integer", "number", "boolean"]);
 
-/** Our own extensions and the JSON type of their value; stripped from the CRD. */
-export const MYSQLOP_EXTENSIONS: Readonly<Record<string, "boolean" | "string">> = {
+/** Our own extensions and the JSON type (or the values) they take; stripped from the CRD. */
+export const MYSQLOP_EXTENSIONS: Readonly<Record<string, "boolean" | "string" | readonly string[]>> = {
   "x-mysqlop-sensitive": "boolean",
   "x-mysqlop-pattern-hint": "string",
+  "x-mysqlop-on-change": CHANGE_POLICIES,
 };
+
+/** Extensions that only mean something on a field of `spec` (they steer its change hook). */
+const SPEC_FIELD_EXTENSIONS = new Set(["x-mysqlop-on-change"]);
+
+/** Words CEL reserves: a field so named cannot be compared by a transition rule without escaping. */
+const CEL_RESERVED = new Set([
+  "true",
+  "false",
+  "null",
+  "in",
+  "as",
+  "break",
+  "const",
+  "continue",
+  "else",
+  "for",
+  "function",
+  "if",
+  "import",
+  "let",
+  "loop",
+  "package",
+  "namespace",
+  "return",
+  "var",
+]);
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -154,7 +182,20 @@ function walk(node: unknown, path: (string | number)[], ctx: WalkContext, intOrS
           rule: "extension/unknown",
           message: `unknown generator extension "${key}"; known: ${Object.keys(MYSQLOP_EXTENSIONS).join(", ")}`,
         });
-      else if (typeof value !== want) ctx.problems.push({ pointer: toPointer([...path, key]), rule: "extension/type", message: `"${key}" must be a ${want}` });
+      else if (Array.isArray(want) ? !want.includes(value as string) : typeof value !== want)
+        ctx.problems.push({
+          pointer: toPointer([...path, key]),
+          rule: "extension/type",
+          message: Array.isArray(want) ? `"${key}" must be one of ${want.join(", ")}` : `"${key}" must be a ${String(want)}`,
+        });
+      else if (SPEC_FIELD_EXTENSIONS.has(key) && !isSpecField(path))
+        ctx.problems.push({ pointer: toPointer([...path, key]), rule: "extension/placement", message: `"${key}" applies to the fields of spec only` });
+      else if (key === "x-mysqlop-on-change" && value === "immutable" && !isCelAddressable(String(path[path.length - 1])))
+        ctx.problems.push({
+          pointer: toPointer([...path, key]),
+          rule: "extension/immutable-name",
+          message: `an immutable field needs a name its CEL transition rule can address (letters, digits and "_", not a CEL keyword); rename ${JSON.stringify(path[path.length - 1])}`,
+        });
       continue;
     }
     if (FORBIDDEN_KEYWORDS.has(key)) {
@@ -289,6 +330,16 @@ function walk(node: unknown, path: (string | number)[], ctx: WalkContext, intOrS
   }
 }
 
+/** Whether `path` (from the schema file's root) names a field of the version's `spec`. */
+function isSpecField(path: readonly (string | number)[]): boolean {
+  return path.length === 8 && path[0] === "versions" && path[4] === "properties" && path[5] === "spec" && path[6] === "properties";
+}
+
+/** Whether CEL can address the field without escaping (`self.name`). */
+function isCelAddressable(name: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !name.includes("__") && !CEL_RESERVED.has(name);
+}
+
 /** The API server's rules for its own `x-kubernetes-*` extensions. */
 function checkKubernetesExtensions(node: Json, path: (string | number)[], problems: SchemaProblem[]): void {
   const bad = (key: string, message: string): void => void problems.push({ pointer: toPointer([...path, key]), rule: "structural/extension-misuse", message });
@@ -311,6 +362,37 @@ function checkKubernetesExtensions(node: Json, path: (string | number)[], proble
   if (node["x-kubernetes-list-type"] === "map" && !Array.isArray(node["x-kubernetes-list-map-keys"]))
     bad("x-kubernetes-list-type", "x-kubernetes-list-type: map needs x-kubernetes-list-map-keys");
   if (node["x-kubernetes-map-type"] !== undefined && node.type !== "object") bad("x-kubernetes-map-type", "x-kubernetes-map-type applies to objects only");
+  if (node["x-kubernetes-validations"] !== undefined) checkCelRules(node["x-kubernetes-validations"], [...path, "x-kubernetes-validations"], problems);
+}
+
+/** Reasons the API server accepts on a CEL rule. */
+const CEL_REASONS = ["FieldValueInvalid", "FieldValueForbidden", "FieldValueRequired", "FieldValueDuplicate"];
+const CEL_RULE_KEYS = new Set(["rule", "message", "messageExpression", "reason", "fieldPath", "optionalOldSelf"]);
+
+/**
+ * `x-kubernetes-validations`: each rule must have the API server's shape and parse as CEL, so
+ * that the offline validator (which evaluates the same rules) and the API server see one rule.
+ */
+function checkCelRules(rules: unknown, path: (string | number)[], problems: SchemaProblem[]): void {
+  const bad = (at: (string | number)[], message: string): void => void problems.push({ pointer: toPointer(at), rule: "structural/cel-rule", message });
+  if (!Array.isArray(rules)) return bad(path, "x-kubernetes-validations must be a list of rules");
+  rules.forEach((entry: unknown, i) => {
+    const at = [...path, i];
+    if (!isObject(entry) || typeof entry.rule !== "string") return bad(at, 'a CEL rule needs "rule", a string');
+    for (const key of Object.keys(entry)) if (!CEL_RULE_KEYS.has(key)) bad([...at, key], `unknown key "${key}"; known: ${[...CEL_RULE_KEYS].join(", ")}`);
+    for (const key of ["message", "messageExpression", "fieldPath"]) {
+      if (entry[key] !== undefined && typeof entry[key] !== "string") bad([...at, key], `"${key}" must be a string`);
+    }
+    if (entry.reason !== undefined && !CEL_REASONS.includes(String(entry.reason))) bad([...at, "reason"], `"reason" must be one of ${CEL_REASONS.join(", ")}`);
+    for (const key of ["rule", "messageExpression"]) {
+      if (typeof entry[key] !== "string") continue;
+      try {
+        parseCel(entry[key]);
+      } catch (error) {
+        bad([...at, key], `not a CEL expression: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  });
 }
 
 /** Structural rule 2: a field or item named inside a junctor must also be declared outside it. */
@@ -482,6 +564,14 @@ function checkRbac(doc: Json, problems: SchemaProblem[]): void {
     rules.forEach((r, i) => {
       if (!isObject(r)) return;
       const key = `${String(r.group)}/${String(r.resource)}`;
+      if (Array.isArray(r.verbs) && r.verbs.includes("watch"))
+        for (const field of ["kind", "version"])
+          if (r[field] === undefined)
+            problems.push({
+              pointer: toPointer(["operator", list, i]),
+              rule: "rbac/watched-kind",
+              message: `"${key}" is watched: name its "${field}" (and "scope: Cluster" if it is cluster-scoped), so the operator's informer can list it`,
+            });
       if (seen.has(key))
         problems.push({
           pointer: toPointer(["operator", list, i]),

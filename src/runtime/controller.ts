@@ -12,7 +12,7 @@ import { describeError, type JsonLogger } from "./logger.ts";
 import type { RuntimeMetrics } from "./metrics.ts";
 import { createReconcileContext, NotLeaderError, type ObjectWriter } from "./reconcile-context.ts";
 import { ReferenceWatches, type StartObjectWatch } from "./reference-watches.ts";
-import type { EventRecorder, ObjectReference, ReconcileContext, ReconcileRequest, Reconciler, ResourceType } from "./resource-reconciler.ts";
+import type { EventRecorder, ObjectReference, ReconcileContext, ReconcileRequest, Reconciler, ResourceType } from "./types.ts";
 import { WorkQueue } from "./work-queue.ts";
 
 /** What a controller watches and who reconciles it. */

@@ -24,7 +24,7 @@ import { TokenBucket } from "./rate-limiter.ts";
 import { appliedHashAnnotation, managedBySelector } from "./managed-objects.ts";
 import { ObjectWriter } from "./reconcile-context.ts";
 import type { ObjectWatch } from "./reference-watches.ts";
-import type { ObjectReference } from "./resource-reconciler.ts";
+import type { ObjectReference } from "./types.ts";
 
 /** Leader-election settings of a {@link Manager}. */
 export interface LeaderElectionOptions extends Partial<LeaderElectionTimings> {
@@ -52,6 +52,8 @@ export interface ManagerOptions {
   readonly logLevel?: LogLevel;
   /** A logger to use instead of a new JSON logger on stderr. */
   readonly logger?: JsonLogger;
+  /** Keys whose values the logger redacts wherever they appear: the resource's sensitive spec fields. */
+  readonly sensitiveFields?: readonly string[];
   /**
    * A client-side cap on API writes (client-go's QPS/burst). None by default, as in controller-runtime since
    * v0.15: the API server's priority and fairness protects it, and a cap of 20/s made an operator writing ~20
@@ -98,7 +100,8 @@ export class Manager {
 
   constructor(options: ManagerOptions) {
     this.#options = options;
-    this.log = options.logger ?? createJsonLogger({ level: options.logLevel ?? "info", fields: { manager: options.name } });
+    this.log =
+      options.logger ?? createJsonLogger({ level: options.logLevel ?? "info", fields: { manager: options.name }, sensitiveKeys: options.sensitiveFields });
     this.metrics = createRuntimeMetrics();
     this.kubeConfig = options.kubeConfig ?? loadKubeConfig(options.kubeconfigPath);
     const qps = options.writeQps;

@@ -8,7 +8,7 @@ import { appliedHash, holdsApplied } from "./applied-state.ts";
 import { mergeConditions } from "./conditions.ts";
 import { isConflict, isNotFound, PatchType, type KubeRest } from "./kube-rest.ts";
 import { MANAGED_BY_LABEL } from "./managed-objects.ts";
-import type { CacheReader, Condition, EventRecorder, Logger, ObjectReference, ReconcileContext } from "./resource-reconciler.ts";
+import type { CacheReader, Condition, EventRecorder, Logger, ObjectReference, ReconcileContext } from "./types.ts";
 
 /** Thrown by a write attempted after leadership was lost (the work queue drops, never retries, such work). */
 export class NotLeaderError extends Error {

@@ -4,7 +4,7 @@
  * re-queues every resource whose last reconcile read it; a watch stops once no resource's last
  * reconcile read its object any more. Each is a list+watch selected by name, so it holds one object.
  */
-import type { ObjectReference } from "./resource-reconciler.ts";
+import type { ObjectReference } from "./types.ts";
 
 /** A running watch on one object. */
 export interface ObjectWatch {

@@ -30,6 +30,7 @@ import { MYSQL_RESOURCE_TYPE } from "../../generated/mysql-constants.ts";
 import type { MySQL } from "../../generated/mysql-models.ts";
 import { FAKE_NODE_NAME } from "../../src/envtest/index.ts";
 import { buildBackupClaim, buildBackupVolume, buildCredentialsSecret, buildDataVolume, desiredChildren } from "../../src/mysql/desired/index.ts";
+import { instanceOf } from "../../src/mysql/instance.ts";
 import { createJsonLogger, Informer, KubeRest, kindInfoOf, PatchType } from "../../src/runtime/index.ts";
 import { kubectl, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../helpers/control-plane.ts";
 import { inParallel } from "./in-parallel.ts";
@@ -57,16 +58,16 @@ function mysqlResource(i: number): MySQL {
 
 /** The objects the operator creates for one resource (its status aside), built by the operator's own builders. */
 function objectsOf(resource: MySQL): KubernetesObject[] {
-  const withUid: MySQL = {
+  const instance = instanceOf({
     ...resource,
     metadata: { ...resource.metadata, uid: `00000000-0000-0000-0000-${resource.metadata.name?.slice(-4).padStart(12, "0")}` },
-  };
+  });
   return [
-    ...desiredChildren(withUid),
-    buildDataVolume(withUid),
-    buildCredentialsSecret(withUid, password),
-    buildBackupVolume(withUid),
-    buildBackupClaim(withUid),
+    ...desiredChildren(instance),
+    buildDataVolume(instance),
+    buildCredentialsSecret(instance, password),
+    buildBackupVolume(instance),
+    buildBackupClaim(instance),
   ];
 }
 

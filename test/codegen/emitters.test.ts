@@ -5,7 +5,7 @@ import { parseAllDocuments } from "yaml";
 import { markdownText, tableCell } from "../../src/codegen/emit/api-reference.ts";
 import { buildCrd, emitCrd } from "../../src/codegen/emit/crd.ts";
 import { GENERATED_HEADER_PATTERN, generatedHeader } from "../../src/codegen/emit/header.ts";
-import { emitRbac } from "../../src/codegen/emit/rbac.ts";
+import { emitNamespacedRbacKustomization, emitNamespacedRbacOperator, emitNamespacedRbacWatchedRole, emitRbac } from "../../src/codegen/emit/rbac.ts";
 import { escapeDocComment } from "../../src/codegen/emit/reconciler-base.ts";
 import { stripGeneratorExtensions } from "../../src/codegen/emit/schema-tools.ts";
 import { toPointer } from "../../src/codegen/errors.ts";
@@ -95,25 +95,44 @@ test("model: spec fields in schema order, sensitivity and presence from the sche
   );
 });
 
+test("model: the watched kinds are the operator rules with watch, each declared once in the schema", async () => {
+  const model = await mysqlModel();
+  assert.deepEqual(
+    model.watchedKinds.map((k) => `${k.apiVersion} ${k.kind} ${k.plural}${k.namespaced ? "" : " (cluster)"}`),
+    [
+      "v1 PersistentVolumeClaim persistentvolumeclaims",
+      "v1 PersistentVolume persistentvolumes (cluster)",
+      "v1 Service services",
+      "apps/v1 Deployment deployments",
+      "batch/v1 Job jobs",
+      "v1 Secret secrets",
+      "v1 ConfigMap configmaps",
+    ],
+  );
+  const watchedRules = model.rbac.clusterRules.filter((r) => r.verbs.includes("watch") && r.resources[0] !== model.plural);
+  assert.deepEqual(
+    model.watchedKinds.map((k) => k.plural).sort(),
+    watchedRules.map((r) => r.resources[0]).sort(),
+    "every watch right is an informer, and back",
+  );
+});
+
 test("model: runtime imports join each runtime module to the --runtime-import folder or package subpath", async () => {
   const table: [{ runtimeImport?: string; outDir?: string }, RuntimeImports][] = [
     [
       {},
       /* default: relative paths from generated/ to src/runtime */ {
-        resourceReconciler: "../src/runtime/resource-reconciler.ts",
+        index: "../src/runtime/index.ts",
         schemaValidation: "../src/runtime/schema-validation.ts",
       },
     ],
-    [{ outDir: "out/deep" }, { resourceReconciler: "../../src/runtime/resource-reconciler.ts", schemaValidation: "../../src/runtime/schema-validation.ts" }],
-    [{ outDir: "." }, { resourceReconciler: "./src/runtime/resource-reconciler.ts", schemaValidation: "./src/runtime/schema-validation.ts" }],
+    [{ outDir: "out/deep" }, { index: "../../src/runtime/index.ts", schemaValidation: "../../src/runtime/schema-validation.ts" }],
+    [{ outDir: "." }, { index: "./src/runtime/index.ts", schemaValidation: "./src/runtime/schema-validation.ts" }],
     [
       { runtimeImport: "generator-mysqlop/runtime" },
-      { resourceReconciler: "generator-mysqlop/runtime/resource-reconciler", schemaValidation: "generator-mysqlop/runtime/schema-validation" },
+      { index: "generator-mysqlop/runtime/index", schemaValidation: "generator-mysqlop/runtime/schema-validation" },
     ],
-    [
-      { runtimeImport: "../vendor/runtime/" },
-      { resourceReconciler: "../vendor/runtime/resource-reconciler.ts", schemaValidation: "../vendor/runtime/schema-validation.ts" },
-    ],
+    [{ runtimeImport: "../vendor/runtime/" }, { index: "../vendor/runtime/index.ts", schemaValidation: "../vendor/runtime/schema-validation.ts" }],
   ];
   for (const [given, want] of table) assert.deepEqual((await mysqlModel(given)).runtimeImports, want, JSON.stringify(given));
   await assert.rejects(
@@ -213,4 +232,35 @@ test("RBAC: exact verbs from the schema, no wildcard, cluster role for the opera
   for (const kind of ["/persistentvolumeclaims", "/persistentvolumes", "/services", "apps/deployments", "batch/jobs", "/secrets", "/configmaps", "/events"])
     assert.ok(rules.has(kind), kind);
   assert.deepEqual(objects[3]!.rules, [{ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] }]);
+});
+
+test("namespaced RBAC: a ClusterRole for cluster-scoped resources only, a Role without namespace for the rest, the same rights in sum", async () => {
+  const model = await mysqlModel();
+  type Rbac = { kind: string; metadata: { name: string; namespace?: string }; rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
+  const objectsOf = (text: string): Rbac[] => parseAllDocuments(text).map((d) => d.toJS() as Rbac);
+  const operator = objectsOf(emitNamespacedRbacOperator(model));
+  const watched = objectsOf(emitNamespacedRbacWatchedRole(model));
+  for (const text of [emitNamespacedRbacOperator(model), emitNamespacedRbacWatchedRole(model)]) assert.ok(!text.includes("*"), "no * anywhere");
+  assert.deepEqual(
+    operator.map((o) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`),
+    [
+      "ServiceAccount/mysqlop-system/mysqlop",
+      "ClusterRole//mysqlop-cluster-scoped",
+      "ClusterRoleBinding//mysqlop-cluster-scoped",
+      "Role/mysqlop-system/mysqlop",
+      "RoleBinding/mysqlop-system/mysqlop",
+    ],
+  );
+  assert.deepEqual(operator[1]!.rules, [{ apiGroups: [""], resources: ["persistentvolumes"], verbs: ["get", "list", "watch", "create", "patch", "delete"] }]);
+  assert.deepEqual(
+    watched.map((o) => `${o.kind}/${o.metadata.namespace ?? "(none)"}/${o.metadata.name}`),
+    ["Role/(none)/mysqlop", "RoleBinding/(none)/mysqlop"],
+    "no namespace: whoever applies it names the watched namespace",
+  );
+  assert.deepEqual((watched[1] as unknown as { subjects: unknown[] }).subjects, [{ kind: "ServiceAccount", name: "mysqlop", namespace: "mysqlop-system" }]);
+  const key = (r: { apiGroups: string[]; resources: string[]; verbs: string[] }) => `${r.apiGroups[0]}/${r.resources[0]}:${r.verbs.join(",")}`;
+  const everyNamespace = objectsOf(emitRbac(model))[1]!.rules!.map(key).sort();
+  assert.deepEqual([...operator[1]!.rules!, ...watched[0]!.rules!].map(key).sort(), everyNamespace, "the two variants grant the same rights");
+  const kustomization = parseAllDocuments(emitNamespacedRbacKustomization(model))[0]!.toJS() as Record<string, unknown>;
+  assert.deepEqual(kustomization, { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", namespace: "default", resources: ["role.yaml"] });
 });

@@ -2,8 +2,7 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { MySQL } from "../../generated/mysql-models.ts";
 import { OPERATOR_NAME } from "../../src/mysql/names.ts";
-import { MANAGED_BY_LABEL } from "../../src/runtime/managed-objects.ts";
-import type { CacheReader, ReconcileContext } from "../../src/runtime/resource-reconciler.ts";
+import { MANAGED_BY_LABEL, type CacheReader, type ReconcileContext } from "../../src/runtime/index.ts";
 
 /** The original cr.yaml as the API server returns it (defaults filled, uid set). */
 export function originalResource(overrides: { spec?: Partial<MySQL["spec"]>; status?: MySQL["status"]; namespace?: string; name?: string } = {}): MySQL {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ReferenceWatches } from "../../src/runtime/reference-watches.ts";
-import type { ObjectReference } from "../../src/runtime/resource-reconciler.ts";
+import type { ObjectReference } from "../../src/runtime/index.ts";
 
 const secret = (name: string): ObjectReference => ({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace: "ns" } });
 
