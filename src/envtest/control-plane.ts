@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { KubeConfig } from "@kubernetes/client-node";
-import { findBinaries, kubectlDir, requireWorkloadBinaries, type BinaryPaths } from "./binaries.ts";
+import { findBinaries, kubectlDir, requireWorkloadBinaries, type BinaryPaths, type NodeKind } from "./binaries.ts";
 import { generateCertificates, type ControlPlaneCertificates } from "./certificates.ts";
 import { ComponentStartError, type ComponentProcess } from "./component-process.ts";
 import { apiServerArgs, etcdArgs, waitApiServerReady, waitEtcdReady, type CorePorts } from "./core-components.ts";
@@ -24,14 +24,20 @@ import { freeLoopbackPort, waitPortsFree } from "./ports.ts";
 import { writeServiceAccountKubeconfig } from "./service-account-kubeconfig.ts";
 import { ComponentSupervisor, type ComponentStatus } from "./supervisor.ts";
 import { trackTeardown, untrackTeardown, type Teardown } from "./teardown-hooks.ts";
-import { startWorkloads } from "./workloads.ts";
+import { processNodeProblems } from "./process-node/support.ts";
+import { hostPathOnNode } from "./process-node/volumes.ts";
+import { PROCESS_NODE_DIR, startWorkloads } from "./workloads.ts";
 
 export type { ComponentStatus } from "./supervisor.ts";
 
 /** Options of {@link startControlPlane}. */
 export interface StartControlPlaneOptions {
-  /** Also run kube-controller-manager, kube-scheduler and kwok with one fake Node, so pods run and Jobs complete. */
-  workloads?: boolean;
+  /**
+   * Also run kube-controller-manager, kube-scheduler and one Node, so that pods run and Jobs complete:
+   * `"kwok"` (or `true`) a kwok fake node, where nothing executes; `"process"` the process node, where pods run as
+   * processes of this machine (needs root; see `process-node/`).
+   */
+  workloads?: boolean | NodeKind;
   /** Receives progress lines with timings; silent by default. */
   log?: (line: string) => void;
   /** Bound on each component's readiness wait, in ms (default 60 000: a loaded 2-core CI machine is slow). */
@@ -55,7 +61,14 @@ export interface ControlPlane {
   readonly binDir: string;
   /** Where the components' logs are (inside the temp dir, so gone after `stop()`). */
   readonly logDir: string;
-  /** Milliseconds from the call of `startControlPlane` until the API server answered /readyz, and until the fake Node took pods. */
+  /** The Node pods run on, when workloads run. */
+  readonly nodeName: string | undefined;
+  /**
+   * Where a hostPath volume's `path` lives on this machine with the process node (under the control plane's temp
+   * dir: the machine's own path is never used); undefined without the process node.
+   */
+  nodeHostPath(path: string): string | undefined;
+  /** Milliseconds from the call of `startControlPlane` until the API server answered /readyz, and until the Node took pods. */
   readonly timings: { apiServerReadyMs: number; workloadsReadyMs?: number };
   /**
    * Server-side applies the CustomResourceDefinition(s) in `file` and waits (bounded) until each is Established.
@@ -102,8 +115,10 @@ class LocalControlPlane implements ControlPlane, Teardown {
   #controllerManager: ComponentProcess | undefined;
   #apiServerPort = 0;
   #kubeConfig: KubeConfig | undefined;
+  #nodes: NodeKind | undefined;
   #stopping: Promise<void> | undefined;
   kubeconfigPath: string;
+  nodeName: string | undefined;
   server = "";
   binDir: string;
   logDir: string;
@@ -144,7 +159,7 @@ class LocalControlPlane implements ControlPlane, Teardown {
     return this.#certs;
   }
 
-  async boot(workloads: boolean, crds: string[], startedAt: number): Promise<void> {
+  async boot(workloads: NodeKind | undefined, crds: string[], startedAt: number): Promise<void> {
     const pkiStart = performance.now();
     const [certs, ports] = await Promise.all([generateCertificates(join(this.#tempDir, "pki")), freeCorePorts()]);
     this.#certs = certs;
@@ -153,18 +168,24 @@ class LocalControlPlane implements ControlPlane, Teardown {
     this.timings.apiServerReadyMs = elapsed(startedAt);
     this.#log(`envtest: kube-apiserver ready at ${this.server} ${this.timings.apiServerReadyMs} ms after start`);
     for (const file of crds) await this.installCrd(file);
-    if (workloads) {
-      this.#controllerManager = await startWorkloads({
-        binaries: requireWorkloadBinaries(this.#binaries),
+    if (workloads !== undefined) {
+      const started = await startWorkloads({
+        binaries: requireWorkloadBinaries(this.#binaries, workloads),
+        nodes: workloads,
         kubeconfigPath: this.kubeconfigPath,
         kubeConfig: this.kubeConfig,
         certs,
-        spawn: (name, binary, args) => this.#processes.spawn({ name, binary, args }),
+        tempDir: this.#tempDir,
+        spawn: (spec) => this.#processes.spawn(spec),
         readyTimeoutMs: this.#readyTimeoutMs,
         log: this.#log,
       });
+      this.#controllerManager = started.controllerManager;
+      this.#nodes = workloads;
+      this.nodeName = started.nodeName;
+      this.#processes.setPorts([...this.#processes.ports, ...started.ports]);
       this.timings.workloadsReadyMs = elapsed(startedAt);
-      this.#log(`envtest: workloads ready (fake node schedulable) ${this.timings.workloadsReadyMs} ms after start`);
+      this.#log(`envtest: workloads ready (node ${started.nodeName} schedulable) ${this.timings.workloadsReadyMs} ms after start`);
     }
   }
 
@@ -266,6 +287,10 @@ class LocalControlPlane implements ControlPlane, Teardown {
     this.#log(`envtest: restarted kube-controller-manager in ${elapsed(started)} ms so that its garbage collector watches the new CRD`);
   }
 
+  nodeHostPath(path: string): string | undefined {
+    return this.#nodes === "process" ? hostPathOnNode(join(this.#tempDir, PROCESS_NODE_DIR, "host"), path) : undefined;
+  }
+
   serviceAccountKubeConfig(opts: { namespace: string; name: string }): Promise<{ kubeConfig: KubeConfig; kubeconfigPath: string }> {
     return writeServiceAccountKubeconfig({ admin: this.kubeConfig, server: this.server, caPem: this.#requireCerts().caPem, dir: this.#tempDir, ...opts });
   }
@@ -306,8 +331,8 @@ class LocalControlPlane implements ControlPlane, Teardown {
 
 /**
  * Starts a real control plane: etcd and kube-apiserver (RBAC on, service-account tokens, an admin client
- * certificate) on free loopback ports, and with `workloads` kube-controller-manager, kube-scheduler and kwok with
- * one fake Node. Reaps what earlier, killed runs left behind first. Teardown is hooked to process exit and
+ * certificate) on free loopback ports, and with `workloads` kube-controller-manager, kube-scheduler and one Node
+ * (kwok's fake one, or the process node). Reaps what earlier, killed runs left behind first. Teardown is hooked to process exit and
  * SIGINT/SIGTERM/SIGHUP, so it happens even when a caller never reaches `stop()`.
  * On failure everything started is stopped and the error carries the failing component's last log lines.
  */
@@ -315,11 +340,16 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
   const startedAt = performance.now();
   const log = opts.log ?? (() => {});
   const binaries = findBinaries();
-  if (opts.workloads === true) requireWorkloadBinaries(binaries);
+  const workloads = opts.workloads === true ? "kwok" : opts.workloads === false ? undefined : opts.workloads;
+  if (workloads !== undefined) requireWorkloadBinaries(binaries, workloads);
+  if (workloads === "process") {
+    const problems = processNodeProblems();
+    if (problems.length > 0) throw new Error(`workloads "process": the process node cannot run here: ${problems.join("; ")}`);
+  }
   await reapLeftovers(log);
   const controlPlane = new LocalControlPlane(binaries, log, opts.readyTimeoutMs ?? 60_000);
   try {
-    await controlPlane.boot(opts.workloads === true, opts.crds ?? [], startedAt);
+    await controlPlane.boot(workloads, opts.crds ?? [], startedAt);
   } catch (error) {
     const kept = controlPlane.keepLogs();
     await controlPlane.stop().catch(() => {});

@@ -1,6 +1,7 @@
 /**
  * etcd and kube-apiserver: their flags (the envtest set: RBAC on, service-account tokens, loopback only) and how
- * to tell that each is ready.
+ * to tell that each is ready. The kubelet flags let the API server reach a node agent that serves
+ * `/containerLogs` (`kubectl logs`), verified against the control plane's own CA.
  */
 import { join } from "node:path";
 import type { ControlPlaneCertificates } from "./certificates.ts";
@@ -48,6 +49,12 @@ export function apiServerArgs(tempDir: string, certs: ControlPlaneCertificates, 
     `--service-account-key-file=${certs.serviceAccountPublicKeyFile}`,
     `--service-account-signing-key-file=${certs.serviceAccountKeyFile}`,
     "--disable-admission-plugins=ServiceAccount",
+    // `kubectl logs` is proxied to the node's kubelet endpoint: a node agent serving it (the process node) has a
+    // certificate of this CA for 127.0.0.1, and lets in clients with a certificate of the same CA.
+    `--kubelet-client-certificate=${certs.kubeletClientCertFile}`,
+    `--kubelet-client-key=${certs.kubeletClientKeyFile}`,
+    `--kubelet-certificate-authority=${certs.caCertFile}`,
+    "--kubelet-preferred-address-types=InternalIP",
   ];
 }
 
