@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { cachedBinDir, startControlPlane, type ControlPlane } from "../../src/envtest/index.ts";
+import { cachedBinDir, startControlPlane, type ControlPlane, type NodeKind } from "../../src/envtest/index.ts";
 
 /** The checkout's root. */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -27,7 +27,7 @@ export interface MysqlopControlPlane {
  * Starts a control plane (one per test file: `before`/`after`), installs `deploy/crd.yaml` and `deploy/rbac.yaml`,
  * and returns it with the operator's ServiceAccount kubeconfig. Stops the control plane again if any step fails.
  */
-export async function startMysqlopControlPlane(opts: { workloads?: boolean; log?: (line: string) => void } = {}): Promise<MysqlopControlPlane> {
+export async function startMysqlopControlPlane(opts: { workloads?: boolean | NodeKind; log?: (line: string) => void } = {}): Promise<MysqlopControlPlane> {
   // The CRD goes in before the workload components start, so kube-controller-manager need not restart for it.
   const cp = await startControlPlane({ ...opts, crds: [CRD_FILE] });
   try {
