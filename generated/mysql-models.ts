@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 aedbc40fc77db59f3717fe37b40568e75f5f080595cb28da3a4cc4121ae93c30) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 973792fb253a65074a978fc760bbda2103a931943d7feef719f74f49d94ab43e) by `mysqlop generate`. DO NOT EDIT.
 /**
  * TypeScript models of the MySQL custom resource (otus.homework/v1),
  * as read from the API server: fields with a default are always present.
@@ -47,7 +47,7 @@ export interface MySQLSpec {
    */
   storage_size: string;
   /**
-   * StorageClass of the data and backup volumes, for clusters with dynamic provisioning. When omitted the operator creates hostPath PersistentVolumes itself (`NAME-pv`, `backup-NAME-pv`), as the original example did on minikube.
+   * StorageClass of the data and backup volumes, for clusters with dynamic provisioning. When omitted the operator creates hostPath PersistentVolumes itself (`NAME-pv`, `backup-NAME-pv`), as the original example did on minikube. It cannot be set, changed or removed later (a volume keeps its class): to move, delete the resource (a backup is taken) and create it again with the new class.
    */
   storageClassName?: string;
 }

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { MYSQL_OPERATOR_NAMESPACE, MYSQL_OPERATOR_SERVICE_ACCOUNT } from "../../generated/mysql-constants.ts";
 import { cachedBinDir, startControlPlane, type ControlPlane, type NodeKind } from "../../src/envtest/index.ts";
 
 /** The checkout's root. */
@@ -12,9 +13,9 @@ export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const CRD_FILE = join(REPO_ROOT, "deploy", "crd.yaml");
 /** The generated RBAC (ServiceAccount, ClusterRole(Binding), Role(Binding)); its Namespace is created by `applyManifests`. */
 export const RBAC_FILE = join(REPO_ROOT, "deploy", "rbac.yaml");
-/** Where the operator runs, and as whom. */
-export const OPERATOR_NAMESPACE = "mysqlop-system";
-export const OPERATOR_SERVICE_ACCOUNT = "mysqlop";
+/** Where the operator runs, and as whom (from the schema). */
+export const OPERATOR_NAMESPACE = MYSQL_OPERATOR_NAMESPACE;
+export const OPERATOR_SERVICE_ACCOUNT = MYSQL_OPERATOR_SERVICE_ACCOUNT;
 
 /** A control plane with mysqlop's CRD and RBAC installed, and a client identity with exactly the operator's permissions. */
 export interface MysqlopControlPlane {
