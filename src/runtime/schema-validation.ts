@@ -129,7 +129,9 @@ function checkCelRules(rules: readonly CelRule[], data: unknown, parentSchema?: 
     const result = evaluateCel(rule.rule, self);
     if (result === true) continue;
     let message = rule.message ?? `failed rule: ${rule.rule}`;
-    if (result instanceof Error) message = `the rule ${JSON.stringify(rule.rule)} cannot be checked offline (${result.message}); the API server decides`;
+    // The library's message goes on with a picture of the expression; its first line says why.
+    if (result instanceof Error)
+      message = `the rule ${JSON.stringify(rule.rule)} cannot be checked offline (${result.message.split("\n")[0]}); the API server decides`;
     else if (rule.messageExpression !== undefined) {
       const custom = evaluateCel(rule.messageExpression, self);
       if (typeof custom === "string" && custom !== "") message = custom;
