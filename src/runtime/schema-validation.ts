@@ -145,14 +145,15 @@ function checkCelRules(rules: readonly CelRule[], data: unknown, parentSchema?: 
   }
   return errors.length === 0;
 }
+checkCelRules.errors = [] as Partial<ErrorObject>[];
 
+/** The JSON Schema type of a value (`integer` for whole numbers). */
 function jsonType(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "array";
   if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
   return typeof value;
 }
-checkCelRules.errors = [] as Partial<ErrorObject>[];
 
 /** Decodes an ajv `instancePath` (a JSON pointer); digit-only segments are list indexes. */
 function pathOf(instancePath: string): (string | number)[] {
