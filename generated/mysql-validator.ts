@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 34313c4db0967719b843051e27aee556f19c2ed268490e076b570181662b6907) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 0f438bdfcc5c694512e973518c2c07d8b5fb372a409c21125b3f3e58c5918f7d) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Offline validation of MySQL documents against the storage version's schema
  * (v1), with the rules the API server applies (types, required fields,
@@ -143,7 +143,7 @@ export const mysqlResourceSchema: Record<string, unknown> = {
           pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
           "x-mysqlop-pattern-hint": 'a StorageClass name (a DNS subdomain: lower-case letters, digits, "-" and ".")',
           description:
-            "StorageClass of the data and backup volumes, for clusters with dynamic provisioning. When omitted the operator creates hostPath PersistentVolumes itself (`NAME-pv`, `backup-NAME-pv`), as the original example did on minikube.",
+            "StorageClass of the data and backup volumes, for clusters with dynamic provisioning. When omitted the operator creates hostPath PersistentVolumes itself (`NAME-pv`, `backup-NAME-pv`), as the original example did on minikube. It cannot be set, changed or removed later (a volume keeps its class): to move, delete the resource (a backup is taken) and create it again with the new class.",
         },
       },
       additionalProperties: false,

@@ -3,7 +3,7 @@
  * reads. All naming decisions (file names, type names, hook names) are made here, once.
  */
 import { posix } from "node:path";
-import { RBAC_VERBS } from "./file-format.ts";
+import { RBAC_VERBS, type ChangePolicy } from "./file-format.ts";
 import type { LoadedSchema } from "./load.ts";
 import { RUNTIME_DIR, RUNTIME_MODULES, runtimeImportProblem, runtimeModuleSpecifier, type GenerateOptions } from "./options.ts";
 import { hookNameOf } from "./validate.ts";
@@ -22,11 +22,21 @@ export interface RbacRule {
   readonly clusterScoped: boolean;
 }
 
+/** A kind the operator watches (a rule with `watch`): what its informer needs. */
+export interface WatchedKind {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
+}
+
 /** One field of `spec`, with what the reconcile skeleton needs to know about it. */
 export interface SpecField {
   readonly name: string;
-  /** Change hook method, e.g. `onStorageSizeChange`. */
+  /** Change hook method, e.g. `onStorageSizeChange` (only fields whose policy is `hook` get one). */
   readonly hookName: string;
+  /** What a change of the field means. */
+  readonly onChange: ChangePolicy;
   readonly description: string;
   /** Present on every resource read from the API server (required, or defaulted). */
   readonly alwaysPresent: boolean;
@@ -91,6 +101,8 @@ export interface GeneratorModel {
     readonly clusterRules: readonly RbacRule[];
     readonly namespaceRules: readonly RbacRule[];
   };
+  /** Kinds the operator watches besides the resource itself (the rules with `watch`), in rule order. */
+  readonly watchedKinds: readonly WatchedKind[];
   readonly outputs: OutputPaths;
   /** Import specifiers of the runtime modules, as written in generated files. */
   readonly runtimeImports: RuntimeImports;
@@ -118,6 +130,10 @@ function compareRules(a: RbacRule, b: RbacRule): number {
 
 function asRecord(value: unknown): SchemaNode {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as SchemaNode) : {};
+}
+
+function toRecords(list: unknown): SchemaNode[] {
+  return ((list as unknown[] | undefined) ?? []).map(asRecord);
 }
 
 function relativeImport(fromDir: string, target: string): string {
@@ -153,6 +169,7 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
     return {
       name,
       hookName: hookNameOf(name),
+      onChange: (node["x-mysqlop-on-change"] as ChangePolicy | undefined) ?? "hook",
       description: typeof node.description === "string" ? node.description : "",
       alwaysPresent: specRequired.has(name) || node.default !== undefined,
       sensitive: node["x-mysqlop-sensitive"] === true,
@@ -196,6 +213,15 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
       };
     });
 
+  const watchedKinds: WatchedKind[] = [...toRecords(operator.clusterRules), ...toRecords(operator.namespaceRules)]
+    .filter((r) => Array.isArray(r.verbs) && r.verbs.includes("watch"))
+    .map((r) => ({
+      apiVersion: r.group === "" ? String(r.version) : `${String(r.group)}/${String(r.version)}`,
+      kind: String(r.kind),
+      plural: String(r.resource),
+      namespaced: r.scope !== "Cluster",
+    }));
+
   const outDir = posix.normalize(options.outDir ?? "generated");
   const deployDir = posix.normalize(options.deployDir ?? "deploy");
   const filePrefix = singular;
@@ -225,6 +251,7 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
       clusterRules: [...ownRules, ...toRules(operator.clusterRules)].sort(compareRules),
       namespaceRules: toRules(operator.namespaceRules).sort(compareRules),
     },
+    watchedKinds,
     outputs: {
       models: `${outDir}/${filePrefix}-models.ts`,
       constants: `${outDir}/${filePrefix}-constants.ts`,

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
+import { MYSQL_OPERATOR_NAMESPACE, MYSQL_OPERATOR_SERVICE_ACCOUNT } from "../../generated/mysql-constants.ts";
 import { cachedBinDir, startControlPlane, type ControlPlane } from "../../src/envtest/index.ts";
 
 /** The checkout's root. */
@@ -18,9 +19,9 @@ export const NAMESPACED_RBAC_FILES = {
   operator: join(REPO_ROOT, "deploy", "rbac-namespaced", "operator.yaml"),
   watchedRole: join(REPO_ROOT, "deploy", "rbac-namespaced", "watched-namespace", "role.yaml"),
 };
-/** Where the operator runs, and as whom. */
-export const OPERATOR_NAMESPACE = "mysqlop-system";
-export const OPERATOR_SERVICE_ACCOUNT = "mysqlop";
+/** Where the operator runs, and as whom (from the schema). */
+export const OPERATOR_NAMESPACE = MYSQL_OPERATOR_NAMESPACE;
+export const OPERATOR_SERVICE_ACCOUNT = MYSQL_OPERATOR_SERVICE_ACCOUNT;
 
 /** A control plane with mysqlop's CRD and RBAC installed, and a client identity with exactly the operator's permissions. */
 export interface MysqlopControlPlane {

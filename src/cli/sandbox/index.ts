@@ -4,6 +4,7 @@ import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
+import { MYSQL_OPERATOR_NAMESPACE, MYSQL_OPERATOR_SERVICE_ACCOUNT } from "../../../generated/mysql-constants.ts";
 import { mysqlopCacheDir } from "../../envtest/cache-dir.ts";
 import { lastLines, startControlPlane, type ComponentStatus, type ControlPlane } from "../../envtest/index.ts";
 
@@ -102,7 +103,7 @@ export async function run(argv: string[]): Promise<number> {
     cp = first;
     await cp.installCrd(crdFile);
     await cp.applyManifests(rbacFile);
-    const operator = await cp.serviceAccountKubeConfig({ namespace: "mysqlop-system", name: "mysqlop" });
+    const operator = await cp.serviceAccountKubeConfig({ namespace: MYSQL_OPERATOR_NAMESPACE, name: MYSQL_OPERATOR_SERVICE_ACCOUNT });
     await mkdir(dirname(kubeconfigPath), { recursive: true });
     await writeFile(kubeconfigPath, await readFile(cp.kubeconfigPath, "utf8"), { mode: 0o600 });
     // It holds an admin key; `mode` above applies only when the file is new.
