@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 0f438bdfcc5c694512e973518c2c07d8b5fb372a409c21125b3f3e58c5918f7d) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 d4b077db7e34fd5b8938c3246ff860576394737ea54fe2d57cade53a249c1141) by `mysqlop generate`. DO NOT EDIT.
 import { ResourceReconciler } from "../src/runtime/index.ts";
 import type {
   ChangeHooks,

@@ -178,6 +178,8 @@ test("the schema is compiled on first use, strictly", () => {
   const hinted = { type: "string", pattern: "^a$", [HINT]: "an a" };
   assert.throws(() => createSchemaValidator(hinted)("a"), /unknown keyword/, "the hint keyword must be declared");
   assert.deepEqual(createSchemaValidator(hinted, { patternHintKeyword: HINT })("a"), []);
+  const transition = { type: "object", "x-kubernetes-validations": [{ rule: "self.a == oldSelf.a" }] };
+  assert.deepEqual(createSchemaValidator(transition)({ a: -1 }), [], "transition rules (oldSelf) are left to the API server");
 });
 
 test("CEL rules (x-kubernetes-validations) are evaluated as the API server does on create", () => {
