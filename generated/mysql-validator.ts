@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 e17cba08cb5e05ac93b8957b8ff92dd5cea24d0e9ae36f71b2443d6e653fcfdd) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 45b3833a3f9d9e9e8994c5e4f1e77f343e1ef4dfa7e1648405f10928a8476b06) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Offline validation of MySQL documents against the storage version's schema
  * (v1), with the rules the API server applies (types, required fields,
@@ -264,7 +264,12 @@ export const mysqlResourceSchema: Record<string, unknown> = {
             },
             node: {
               type: "string",
-              description: "`HostPath`: the node the volumes are pinned to, where the server and its Jobs run.",
+              description:
+                "`HostPath`: the node the volumes are pinned to (its `kubernetes.io/hostname`), where the server and its Jobs run.",
+            },
+            reason: {
+              type: "string",
+              description: "Why this mode (and node) was chosen, in words.",
             },
           },
           additionalProperties: false,

@@ -11,7 +11,7 @@ import { MySQLReconcilerBase, type MySQLChange } from "../../generated/mysql-rec
 import type { ReconcileContext } from "../runtime/index.ts";
 import { backUp, nothingToBackUp, refuseForegroundDeletion, restoreIfBackedUp } from "./backup-restore.ts";
 import { desiredChildren } from "./desired/index.ts";
-import { instanceOf } from "./instance.ts";
+import { instanceOf, type MySQLInstance } from "./instance.ts";
 import { hasReservedName, RESERVED_NAME_PREFIX } from "./names.ts";
 import { changePassword, ensureCredentials, settlePasswordChange } from "./password-change.ts";
 import type { Result } from "./result.ts";
@@ -31,17 +31,26 @@ export class MySQLReconciler extends MySQLReconcilerBase {
    * `NAME created with restore-job` / `NAME created without restore-job`.
    */
   async onCreate(resource: MySQL, ctx: ReconcileContext): Promise<Result> {
-    const mysql = instanceOf(resource);
-    const { names, name } = mysql;
-    // 1. A reserved name: nothing is created, its volumes would be another resource's backup volumes.
+    const created = instanceOf(resource);
+    // 1. Where the volumes come from, decided once (recorded in status with whatever creation reports
+    //    now); the claim and the server are built only from then on.
+    if (hasReservedName(resource) || resource.status?.storage?.mode !== undefined) return this.#create(created, ctx);
+    const placed = await placeVolumes(created, ctx);
+    if ("kind" in placed) return placed;
+    const result = await this.#create(placed.instance, ctx);
+    return { ...result, status: { ...result.status, storage: placed.storage } };
+  }
+
+  /** Creation once the volumes are placed. */
+  async #create(mysql: MySQLInstance, ctx: ReconcileContext): Promise<Result> {
+    const { names, name, resource } = mysql;
+    // 2. A reserved name: nothing is created, its volumes would be another resource's backup volumes.
     if (hasReservedName(resource)) {
       return this.failed(
         "NameReserved",
         `a name starting with "${RESERVED_NAME_PREFIX}" is refused: ${names.dataClaim} and ${names.dataVolume} are the backup claim and volume of the resource "${name.slice(RESERVED_NAME_PREFIX.length)}". Nothing was created; delete this resource and choose another name.`,
       );
     }
-    // 2. Where the volumes come from, decided once and recorded before anything claims storage.
-    if (resource.status?.storage?.mode === undefined) return placeVolumes(mysql, ctx);
     // 3. The hostPath data volume, which the loop cannot own (cluster-scoped).
     const volume = await ensureDataVolume(mysql, ctx);
     if (volume !== undefined) return volume;

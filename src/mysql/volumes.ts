@@ -4,36 +4,45 @@
  * the resource), releasing the data claim after the final backup, and what a size change can
  * and cannot do.
  */
-import type { V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
-import type { ReconcileContext } from "../runtime/index.ts";
+import type { KubernetesObject, V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
+import type { ObjectReference, ReconcileContext } from "../runtime/index.ts";
 import type { MySQLChange } from "../../generated/mysql-reconciler-base.ts";
-import { buildBackupClaim, buildBackupVolume, buildDataVolume, DATA_CLAIM_FINALIZER, usesHostPathVolumes } from "./desired/index.ts";
-import type { MySQLInstance } from "./instance.ts";
+import type { StorageStatus } from "../../generated/mysql-models.ts";
+import { buildBackupClaim, buildBackupVolume, buildDataVolume, DATA_CLAIM_FINALIZER, desiredChildren, usesHostPathVolumes } from "./desired/index.ts";
+import { withPlacement, type MySQLInstance } from "./instance.ts";
 import { VOLUME_OWNER_LABELS } from "./names.ts";
 import { controlledBy } from "./observe.ts";
 import { decidePlacement } from "./placement.ts";
 import { parseQuantity } from "./quantity.ts";
 import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
 
-/** How soon creation goes on once the placement is recorded: the next reconcile builds the claim and the server from it. */
-const PLACED_REQUEUE_MS = 100;
-
 /**
- * Decides where the volumes come from (placement.ts) and hands it to the loop to record in
- * `status.storage`, with an Event saying which mode and why; creation goes on in the next reconcile.
+ * Decides where the volumes come from (placement.ts) and, this once, applies the owned children
+ * the loop could not build before (the claim and the server), so that creation goes on in the same
+ * reconcile. Returns the instance placed and the `status.storage` facts for the loop to record
+ * (with the hook's result, whatever it is), or the result when it cannot be decided now.
  */
-export async function placeVolumes(instance: MySQLInstance, ctx: ReconcileContext): Promise<Result> {
+export async function placeVolumes(
+  instance: MySQLInstance,
+  ctx: ReconcileContext,
+): Promise<{ readonly instance: MySQLInstance; readonly storage: StorageStatus } | Result> {
   const decided = await decidePlacement(instance, ctx);
   if ("kind" in decided) return decided;
-  const { placement, why } = decided;
-  ctx.events.normal(instance.resource, "VolumesPlaced", why);
-  return waitFor(PLACED_REQUEUE_MS, "PlacingVolumes", why, {
-    storage: { mode: placement.mode, storageClassName: placement.storageClassName, node: placement.node },
-  });
+  const placed = withPlacement(instance, decided.placement);
+  for (const child of desiredChildren(placed)) await ctx.apply(child, { owner: instance.resource });
+  return { instance: placed, storage: { ...decided.placement, reason: decided.why } };
 }
 
 function volume(ctx: ReconcileContext, name: string): V1PersistentVolume | undefined {
   return ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, name);
+}
+
+/**
+ * The volume or claim of a name, from the cache, else from the API server: the cache holds only what this operator
+ * labelled, and a name may be taken by one made by hand.
+ */
+async function existing<T extends KubernetesObject>(ctx: ReconcileContext, object: ObjectReference): Promise<T | undefined> {
+  return ctx.cache.get<T>(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name ?? "") ?? (await ctx.read<T>(object));
 }
 
 function claim(instance: MySQLInstance, ctx: ReconcileContext, name: string): V1PersistentVolumeClaim | undefined {
@@ -57,34 +66,38 @@ export async function ensureDataVolume(instance: MySQLInstance, ctx: ReconcileCo
   if (!usesHostPathVolumes(instance)) return undefined;
   const wanted = buildDataVolume(instance);
   const name = instance.names.dataVolume;
-  const existing = volume(ctx, name);
-  if (existing !== undefined && !madeFor(existing, instance)) {
+  const found = await existing<V1PersistentVolume>(ctx, { apiVersion: "v1", kind: "PersistentVolume", metadata: { name } });
+  if (found !== undefined && !madeFor(found, instance)) {
     return failed(
       "VolumeNameTaken",
       `PersistentVolume ${name} exists but was not made by this operator for ${instance.namespace ?? "default"}/${instance.name} (labels ${VOLUME_OWNER_LABELS.namespace}, ${VOLUME_OWNER_LABELS.name}); it is left alone. Move its data and delete it, or set storageClassName.`,
     );
   }
-  if (existing === undefined || existing.spec?.hostPath?.path === wanted.spec?.hostPath?.path) {
+  if (found === undefined || found.spec?.hostPath?.path === wanted.spec?.hostPath?.path) {
     await ctx.apply(wanted);
     return undefined;
   }
   const dataClaim = claim(instance, ctx, instance.names.dataClaim);
   const claimIsOurs = dataClaim !== undefined && controlledBy(dataClaim, instance);
-  const terminating = existing.metadata?.deletionTimestamp !== undefined && existing.metadata.deletionTimestamp !== null;
-  if (!terminating && claimIsOurs && dataClaim?.metadata?.uid !== undefined && existing.spec?.claimRef?.uid === dataClaim.metadata.uid) return undefined;
+  const terminating = found.metadata?.deletionTimestamp !== undefined && found.metadata.deletionTimestamp !== null;
+  if (!terminating && claimIsOurs && dataClaim?.metadata?.uid !== undefined && found.spec?.claimRef?.uid === dataClaim.metadata.uid) return undefined;
   if (!terminating) await ctx.delete({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name } });
   return waitFor(
     POLL_MS,
     "WaitingForVolume",
-    `PersistentVolume ${name} of an earlier resource of this name is being removed (its directory ${existing.spec?.hostPath?.path ?? ""} stays on the node)`,
+    `PersistentVolume ${name} of an earlier resource of this name is being removed (its directory ${found.spec?.hostPath?.path ?? ""} stays on the node)`,
   );
 }
 
-/** Creates the backup claim (and hostPath volume) once; never owned, never re-applied. */
+/** Creates the backup claim (and hostPath volume) once; never owned, never re-applied. One that exists is used as it is, also one made by hand. */
 export async function ensureBackupStorage(instance: MySQLInstance, ctx: ReconcileContext): Promise<void> {
   const { names } = instance;
-  if (usesHostPathVolumes(instance) && volume(ctx, names.backupVolume) === undefined) await ctx.apply(buildBackupVolume(instance));
-  if (claim(instance, ctx, names.backupClaim) === undefined) await ctx.apply(buildBackupClaim(instance));
+  if (usesHostPathVolumes(instance)) {
+    const backupVolume = { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: names.backupVolume } };
+    if ((await existing(ctx, backupVolume)) === undefined) await ctx.apply(buildBackupVolume(instance));
+  }
+  const backupClaim = { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: names.backupClaim, namespace: instance.namespace } };
+  if ((await existing(ctx, backupClaim)) === undefined) await ctx.apply(buildBackupClaim(instance));
 }
 
 /**

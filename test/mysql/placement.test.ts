@@ -7,7 +7,9 @@ import { buildBackupJob, buildBackupVolume, buildDataVolume, buildPasswordChange
 import { instanceOf } from "../../src/mysql/instance.ts";
 import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
 import { chooseNode, decidePlacement, defaultStorageClass, type StoragePlacement } from "../../src/mysql/placement.ts";
-import { FIXTURE_NODE, originalResource, recordingContext } from "./fixtures.ts";
+import { OPERATOR_NAME } from "../../src/mysql/names.ts";
+import { MANAGED_BY_LABEL } from "../../src/runtime/index.ts";
+import { FIXTURE_NODE, madeByOperator, originalResource, recordingContext } from "./fixtures.ts";
 
 function node(name: string, opts: { ready?: boolean; cordoned?: boolean; taint?: string; hostname?: string } = {}): V1Node {
   return {
@@ -23,7 +25,7 @@ function pinnedVolume(name: string, hostname: string, madeByUs = true): V1Persis
   return {
     apiVersion: "v1",
     kind: "PersistentVolume",
-    metadata: { name, labels: madeByUs ? { "otus.homework/mysql": "other", "otus.homework/namespace": "default" } : {} },
+    metadata: { name, labels: madeByUs ? { "otus.homework/mysql": "other", "otus.homework/namespace": "default", [MANAGED_BY_LABEL]: OPERATOR_NAME } : {} },
     spec: {
       nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [hostname] }] }] } },
     },
@@ -88,16 +90,17 @@ test("defaultStorageClass: the annotated class (GA or beta annotation), the newe
 
 test("decidePlacement: the spec's class; the default class; hostPath where there is none or when asked; an existing claim keeps its mode", async () => {
   const defaultClass = storageClass("standard", { "storageclass.kubernetes.io/is-default-class": "true" }, "2026-01-01T00:00:00Z");
-  const ownedClaim = (className: string): V1PersistentVolumeClaim => ({
-    apiVersion: "v1",
-    kind: "PersistentVolumeClaim",
-    metadata: {
-      name: "mysql-instance-pvc",
-      namespace: "default",
-      ownerReferences: [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: originalResource().metadata.uid!, controller: true }],
-    },
-    spec: { storageClassName: className },
-  });
+  const ownedClaim = (className: string): V1PersistentVolumeClaim =>
+    madeByOperator({
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: {
+        name: "mysql-instance-pvc",
+        namespace: "default",
+        ownerReferences: [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: originalResource().metadata.uid!, controller: true }],
+      },
+      spec: { storageClassName: className },
+    });
   const cases: [string, ReturnType<typeof undecided>, KubernetesObject[], StoragePlacement][] = [
     ["spec names a class", undecided({ storageClassName: "fast" }), [defaultClass, node("a")], { mode: "StorageClass", storageClassName: "fast" }],
     ["the cluster's default class", undecided(), [defaultClass, node("a")], { mode: "DefaultStorageClass", storageClassName: "standard" }],
@@ -121,7 +124,7 @@ test("decidePlacement: the spec's class; the default class; hostPath where there
   assert.ok("kind" in stuck && stuck.kind === "failed" && stuck.reason === "NoNodeForVolumes", JSON.stringify(stuck));
 });
 
-test("onCreate first records the placement (status.storage, an Event) and builds no claim or server before it", async () => {
+test("onCreate decides the placement once, builds the claim and the server from it at once, and hands status.storage to the loop", async () => {
   const resource = originalResource({ status: { storage: undefined } });
   assert.deepEqual(
     desiredChildren(instanceOf(resource)).map((c) => c.kind),
@@ -129,18 +132,22 @@ test("onCreate first records the placement (status.storage, an Event) and builds
     "no claim and no Deployment while undecided",
   );
   const { ctx, recorded } = recordingContext([node("a")]);
-  const events: string[] = [];
-  const result = await new MySQLReconciler().onCreate(resource, {
-    ...ctx,
-    events: { normal: (_o, r, m) => void events.push(`${r}: ${m}`), warning: () => {} },
+  const result = await new MySQLReconciler().onCreate(resource, ctx);
+  assert.equal(result.kind, "wait", "creation goes on: the server is not up yet");
+  assert.deepEqual(result.status?.storage, {
+    mode: "HostPath",
+    node: "a",
+    reason: "hostPath volumes on node a (the only node that takes pods), because the cluster has no default StorageClass",
   });
-  assert.equal(result.kind, "wait");
-  assert.deepEqual(result.status, { storage: { mode: "HostPath", storageClassName: undefined, node: "a" } });
-  assert.deepEqual(recorded.applied, [], "nothing claimed before the placement is recorded");
-  assert.match(
-    events[0] ?? "",
-    /^VolumesPlaced: hostPath volumes on node a \(the only node that takes pods\), because the cluster has no default StorageClass$/,
-  );
+  const claim = recorded.applied.find((a) => a.object.kind === "PersistentVolumeClaim" && a.object.metadata?.name === "mysql-instance-pvc");
+  assert.equal((claim?.object as V1PersistentVolumeClaim | undefined)?.spec?.volumeName, "mysql-instance-pv", "the claim, built for the hostPath volume");
+  assert.ok(claim?.owner !== undefined, "owned, as the loop would apply it");
+  assert.ok(recorded.applied.some((a) => a.object.kind === "Deployment" && a.owner !== undefined));
+  const pv = recorded.applied.find((a) => a.object.kind === "PersistentVolume" && a.object.metadata?.name === "mysql-instance-pv")
+    ?.object as V1PersistentVolume;
+  assert.deepEqual(pv.spec?.nodeAffinity?.required?.nodeSelectorTerms[0]?.matchExpressions?.[0]?.values, ["a"]);
+  const again = await new MySQLReconciler().onCreate(originalResource({ status: { storage: { mode: "HostPath", node: "a" } } }), ctx);
+  assert.equal(again.status?.storage, undefined, "decided once: a recorded placement is not decided again");
 });
 
 test("the builders follow the placement: no class named for the default class; hostPath volumes and every pod pinned to the node", () => {

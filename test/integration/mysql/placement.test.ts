@@ -70,7 +70,9 @@ describe("volume placement on a two-node cluster", { timeout: 360_000 }, () => {
     assert.ok([FAKE_NODE_NAME, SECOND_NODE].includes(node), `the server runs on a node of the cluster, got ${JSON.stringify(node)}`);
     assert.deepEqual(pinnedTo(await api.core.readPersistentVolume({ name: `${name}-pv` })), [node], "data volume pinned to the server's node");
     assert.deepEqual(pinnedTo(await api.core.readPersistentVolume({ name: `backup-${name}-pv` })), [node], "backup volume pinned to the same node");
-    assert.deepEqual(resource.status?.storage, { mode: "HostPath", node }, "kubectl get -o yaml says so");
+    assert.equal(resource.status?.storage?.mode, "HostPath");
+    assert.equal(resource.status?.storage?.node, node, "kubectl get -o yaml says so");
+    assert.match(resource.status?.storage?.reason ?? "", /because the cluster has no default StorageClass/);
 
     // The node is cordoned and the pod goes (a drain): the replacement must not start on the other, empty node.
     await setCordoned(env.cp, node, true);
@@ -113,7 +115,11 @@ describe("volume placement on a two-node cluster", { timeout: 360_000 }, () => {
     assert.equal(claim.spec?.storageClassName, "standard", "named by nobody, so the API server put the default class in");
     assert.equal(claim.spec?.volumeName, undefined);
     assert.equal(await orUndefined(api.core.readPersistentVolume({ name: "defaulted-pv" })), undefined, "the operator made no volume");
-    assert.deepEqual((await api.get(NS, "defaulted"))?.status?.storage, { mode: "DefaultStorageClass", storageClassName: "standard" });
+    assert.deepEqual((await api.get(NS, "defaulted"))?.status?.storage, {
+      mode: "DefaultStorageClass",
+      storageClassName: "standard",
+      reason: "the cluster's default StorageClass standard provisions the claims",
+    });
     // The class's provisioner, played by hand: a volume of that class for the claim.
     await api.core.createPersistentVolume({
       body: {
@@ -143,7 +149,11 @@ describe("volume placement on a two-node cluster", { timeout: 360_000 }, () => {
   test("spec.hostPath asks for hostPath volumes on a named node although a default StorageClass exists", async () => {
     await api.apply(mysqlManifest("asked", NS, { hostPath: { node: SECOND_NODE } }));
     const resource = await created("asked");
-    assert.deepEqual(resource.status?.storage, { mode: "HostPath", node: SECOND_NODE });
+    assert.deepEqual(resource.status?.storage, {
+      mode: "HostPath",
+      node: SECOND_NODE,
+      reason: `hostPath volumes on node ${SECOND_NODE} (spec.hostPath.node names it), because spec.hostPath asks for them`,
+    });
     assert.deepEqual(pinnedTo(await api.core.readPersistentVolume({ name: "asked-pv" })), [SECOND_NODE]);
     const [server] = (await api.core.listNamespacedPod({ namespace: NS, labelSelector: "app=asked" })).items;
     assert.equal(server?.spec?.nodeName, SECOND_NODE);
