@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 45b3833a3f9d9e9e8994c5e4f1e77f343e1ef4dfa7e1648405f10928a8476b06) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 8dbd87d69213ea068e671d8d0c4ed8f0711e38a8043df9f5421086b7ebc9e3ef) by `mysqlop generate`. DO NOT EDIT.
 /**
  * TypeScript models of the MySQL custom resource (otus.homework/v1),
  * as read from the API server: fields with a default are always present.

@@ -9,14 +9,23 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 import type { MySQL } from "../../generated/mysql-models.ts";
 import { MySQLReconcilerBase, type MySQLChange } from "../../generated/mysql-reconciler-base.ts";
 import type { ReconcileContext } from "../runtime/index.ts";
-import { backUp, nothingToBackUp, refuseForegroundDeletion, restoreIfBackedUp } from "./backup-restore.ts";
+import {
+  backUp,
+  isNamespaceTerminating,
+  namespaceTerminating,
+  NOTHING_TO_BACK_UP,
+  nothingToBackUp,
+  refuseForegroundDeletion,
+  restoreIfBackedUp,
+  skippedByRequest,
+} from "./backup-restore.ts";
 import { desiredChildren } from "./desired/index.ts";
 import { instanceOf, type MySQLInstance } from "./instance.ts";
 import { hasReservedName, RESERVED_NAME_PREFIX } from "./names.ts";
 import { changePassword, ensureCredentials, settlePasswordChange } from "./password-change.ts";
 import type { Result } from "./result.ts";
 import { awaitImageRollout } from "./rollout.ts";
-import { ensureBackupStorage, ensureDataVolume, placeVolumes, releaseData, resizeDataVolume } from "./volumes.ts";
+import { ensureBackupStorage, ensureDataVolume, placeVolumes, releaseBackupStorage, releaseData, resizeDataVolume } from "./volumes.ts";
 
 /** Reconciles MySQL resources: a server with its volume, a backup on delete, a restore on create. */
 export class MySQLReconciler extends MySQLReconcilerBase {
@@ -77,11 +86,14 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     const mysql = instanceOf(resource);
     // 1. Nothing was created under a reserved name; what carries its names belongs to another resource.
     if (hasReservedName(resource)) return this.done("nothing was created under a reserved name");
-    // 2. Creation never finished and no server is up: nothing to dump. The volume goes even so:
-    //    left behind, its per-uid path would block every later resource of this name.
-    if (nothingToBackUp(mysql, ctx)) {
+    // 2. A person gave the final backup up (recorded in an Event); else creation never finished and the
+    //    server never ran: nothing to dump. The volume goes even so: left behind, its per-uid path would
+    //    block every later resource of this name.
+    const without = skippedByRequest(mysql, ctx) ?? (nothingToBackUp(mysql, ctx) ? NOTHING_TO_BACK_UP : undefined);
+    if (without !== undefined) {
       await releaseData(mysql, ctx);
-      return this.done("deleted before creation finished, with no server up: no backup taken, an earlier backup is kept");
+      await releaseBackupStorage(mysql, ctx);
+      return this.done(without);
     }
     // 3. A foreground cascade takes the server before a backup could run: refused, data kept.
     const foreground = refuseForegroundDeletion(mysql, ctx);
@@ -90,11 +102,18 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     const password = await settlePasswordChange(mysql, ctx);
     if (password !== undefined) return password;
     // 5. The backup storage, then the backup Job; done once the dump is recorded.
-    await ensureBackupStorage(mysql, ctx);
+    try {
+      await ensureBackupStorage(mysql, ctx);
+    } catch (error) {
+      if (isNamespaceTerminating(error)) return namespaceTerminating(mysql, `${mysql.names.backupClaim} cannot be created`);
+      throw error;
+    }
     const backup = await backUp(mysql, ctx, this.finalizer);
     if (backup.kind !== "done") return backup;
-    // 6. The data may go: the hostPath volume is removed, the claim released to the garbage collector.
+    // 6. The data may go: the hostPath volume is removed, the claim released to the garbage collector;
+    //    the backup claim is let go, its volume retained.
     await releaseData(mysql, ctx);
+    await releaseBackupStorage(mysql, ctx);
     return backup;
   }
 

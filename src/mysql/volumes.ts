@@ -8,7 +8,15 @@ import type { KubernetesObject, V1PersistentVolume, V1PersistentVolumeClaim } fr
 import type { ObjectReference, ReconcileContext } from "../runtime/index.ts";
 import type { MySQLChange } from "../../generated/mysql-reconciler-base.ts";
 import type { StorageStatus } from "../../generated/mysql-models.ts";
-import { buildBackupClaim, buildBackupVolume, buildDataVolume, DATA_CLAIM_FINALIZER, desiredChildren, usesHostPathVolumes } from "./desired/index.ts";
+import {
+  BACKUP_CLAIM_FINALIZER,
+  buildBackupClaim,
+  buildBackupVolume,
+  buildDataVolume,
+  DATA_CLAIM_FINALIZER,
+  desiredChildren,
+  usesHostPathVolumes,
+} from "./desired/index.ts";
 import { withPlacement, type MySQLInstance } from "./instance.ts";
 import { VOLUME_OWNER_LABELS } from "./names.ts";
 import { controlledBy } from "./observe.ts";
@@ -89,15 +97,53 @@ export async function ensureDataVolume(instance: MySQLInstance, ctx: ReconcileCo
   );
 }
 
-/** Creates the backup claim (and hostPath volume) once; never owned, never re-applied. One that exists is used as it is, also one made by hand. */
+/**
+ * The backup storage: creates the claim (and hostPath volume) once, never owned, never re-applied; one
+ * that exists is used as it is, also one made by hand. While the resource lives the claim carries the
+ * operator's finalizer, so that nothing (a namespace being deleted, a `kubectl delete pvc`) takes it
+ * away before {@link releaseBackupStorage} made sure its volume is retained; its volume, once bound, is
+ * set to Retain.
+ */
 export async function ensureBackupStorage(instance: MySQLInstance, ctx: ReconcileContext): Promise<void> {
   const { names } = instance;
   if (usesHostPathVolumes(instance)) {
     const backupVolume = { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: names.backupVolume } };
     if ((await existing(ctx, backupVolume)) === undefined) await ctx.apply(buildBackupVolume(instance));
   }
-  const backupClaim = { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: names.backupClaim, namespace: instance.namespace } };
-  if ((await existing(ctx, backupClaim)) === undefined) await ctx.apply(buildBackupClaim(instance));
+  const found = await existing<V1PersistentVolumeClaim>(ctx, backupClaimReference(instance));
+  if (found === undefined) {
+    await ctx.apply(buildBackupClaim(instance));
+    return;
+  }
+  const deleting = found.metadata?.deletionTimestamp !== undefined && found.metadata.deletionTimestamp !== null;
+  // An object being deleted takes no new finalizer.
+  if (!deleting && !(found.metadata?.finalizers ?? []).includes(BACKUP_CLAIM_FINALIZER)) await ctx.addFinalizer(found, BACKUP_CLAIM_FINALIZER);
+  await retainVolume(ctx, found);
+}
+
+/**
+ * When the resource goes (after its final backup, or without one): the backup claim's volume is set to
+ * Retain, then the claim is let go. The claim itself stays; if it is deleted later (with its namespace),
+ * the dumps stay on the retained volume.
+ */
+export async function releaseBackupStorage(instance: MySQLInstance, ctx: ReconcileContext): Promise<void> {
+  const found = await existing<V1PersistentVolumeClaim>(ctx, backupClaimReference(instance));
+  if (found === undefined) return;
+  await retainVolume(ctx, found);
+  if ((found.metadata?.finalizers ?? []).includes(BACKUP_CLAIM_FINALIZER)) await ctx.removeFinalizer(found, BACKUP_CLAIM_FINALIZER);
+}
+
+function backupClaimReference(instance: MySQLInstance): ObjectReference {
+  return { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: instance.names.backupClaim, namespace: instance.namespace } };
+}
+
+/** Sets the reclaim policy of the volume `claim` is bound to to Retain (a provisioner's default is often Delete). */
+async function retainVolume(ctx: ReconcileContext, claim: V1PersistentVolumeClaim): Promise<void> {
+  const name = claim.spec?.volumeName;
+  if (name === undefined || name === "") return;
+  const pv = await existing<V1PersistentVolume>(ctx, { apiVersion: "v1", kind: "PersistentVolume", metadata: { name } });
+  if (pv === undefined || pv.spec?.persistentVolumeReclaimPolicy === "Retain") return;
+  await ctx.apply({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name }, spec: { persistentVolumeReclaimPolicy: "Retain" } });
 }
 
 /**

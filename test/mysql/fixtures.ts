@@ -57,6 +57,8 @@ export interface Recorded {
   readonly deleted: { apiVersion: string; kind: string; name?: string; namespace?: string }[];
   /** `KIND/NAME finalizer` for every finalizer removed. */
   readonly finalizersRemoved: string[];
+  /** `KIND/NAME finalizer` for every finalizer added. */
+  readonly finalizersAdded: string[];
   /** `KIND/NAME` of every object read from the API server, `(watch)` appended where asked. */
   readonly read: string[];
 }
@@ -80,7 +82,7 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
   const store = new Map<string, KubernetesObject>();
   const put = (o: KubernetesObject): void => void store.set(key(o.apiVersion ?? "", o.kind ?? "", o.metadata?.namespace, o.metadata?.name ?? ""), o);
   for (const o of objects) put(o);
-  const recorded: Recorded = { applied: [], deleted: [], finalizersRemoved: [], read: [] };
+  const recorded: Recorded = { applied: [], deleted: [], finalizersRemoved: [], finalizersAdded: [], read: [] };
   const cache: CacheReader = {
     get: <T extends KubernetesObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string) => {
       const object = store.get(key(apiVersion, kind, namespace, name));
@@ -140,8 +142,12 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
       recorded.deleted.push({ apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace });
       store.delete(key(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name ?? ""));
     },
-    async addFinalizer<T extends KubernetesObject>(object: T): Promise<T> {
-      return object;
+    async addFinalizer<T extends KubernetesObject>(object: T, finalizer: string): Promise<T> {
+      recorded.finalizersAdded.push(`${object.kind}/${object.metadata?.name} ${finalizer}`);
+      const finalizers = object.metadata?.finalizers ?? [];
+      const updated = { ...object, metadata: { ...object.metadata, finalizers: finalizers.includes(finalizer) ? finalizers : [...finalizers, finalizer] } };
+      if (store.has(key(object.apiVersion ?? "", object.kind ?? "", object.metadata?.namespace, object.metadata?.name ?? ""))) put(updated);
+      return updated;
     },
     async removeFinalizer(object, finalizer) {
       recorded.finalizersRemoved.push(`${object.kind}/${object.metadata?.name} ${finalizer}`);

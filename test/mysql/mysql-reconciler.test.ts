@@ -170,7 +170,7 @@ test("finalize: a failed backup keeps the finalizer (failed) and says how to go 
   assert.deepEqual(result.status, { backup: { job: "backup-mysql-instance-job" } }, "status names the failed Job while deletion is held");
   assert.match(
     result.kind === "failed" ? result.message : "",
-    /delete the Job to retry, or remove the finalizer otus\.homework\/backup from this resource and from mysql-instance-pvc/,
+    /delete the Job to retry, or give the final backup up with kubectl annotate mysql mysql-instance -n default otus\.homework\/final-backup=skip \(or remove the finalizer otus\.homework\/backup from this resource and from mysql-instance-pvc\)/,
   );
 
   const never = recordingContext();
@@ -455,7 +455,10 @@ test("the data claim carries the backup finalizer; finalize releases it only wit
   assert.deepEqual(recorded.finalizersRemoved, [], "not while the backup runs");
   put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!, "Complete"));
   assert.equal((await reconciler.finalize(resource, ctx)).kind, "done");
-  assert.deepEqual(recorded.finalizersRemoved, ["PersistentVolumeClaim/mysql-instance-pvc otus.homework/backup"]);
+  assert.deepEqual(recorded.finalizersRemoved, [
+    "PersistentVolumeClaim/mysql-instance-pvc otus.homework/backup",
+    "PersistentVolumeClaim/backup-mysql-instance-pvc otus.homework/backup",
+  ]);
 
   const early = recordingContext([claim]);
   assert.equal((await reconciler.finalize(originalResource(), early.ctx)).kind, "done");
@@ -518,7 +521,10 @@ test("finalize after --cascade=orphan: the data claim no longer belongs to the r
   put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!, "Complete"));
   assert.equal((await reconciler.finalize(resource, ctx)).kind, "done");
   assert.deepEqual(recorded.deleted, [], "the kept claim stays bound to its volume");
-  assert.deepEqual(recorded.finalizersRemoved, ["PersistentVolumeClaim/mysql-instance-pvc otus.homework/backup"]);
+  assert.deepEqual(recorded.finalizersRemoved, [
+    "PersistentVolumeClaim/mysql-instance-pvc otus.homework/backup",
+    "PersistentVolumeClaim/backup-mysql-instance-pvc otus.homework/backup",
+  ]);
 });
 
 test("finalize before creation finished with the server up (e.g. a failed restore, then writes): backed up beside the earlier dump, never over it", async () => {

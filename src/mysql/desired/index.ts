@@ -12,6 +12,7 @@ import { buildDeployment, buildService } from "./server.ts";
 import { buildDataClaim } from "./storage.ts";
 
 export {
+  BACKUP_CLAIM_FINALIZER,
   buildBackupClaim,
   buildBackupVolume,
   buildDataClaim,
@@ -38,6 +39,7 @@ export {
   passwordChangeCommand,
   BACKUP_DIR,
   JOB_CONTAINER,
+  JOB_DEADLINE_SECONDS,
   PASSWORD_CHANGE_DIR,
   SCRIPTS_DIR,
 } from "./jobs.ts";

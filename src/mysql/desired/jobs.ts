@@ -20,6 +20,14 @@ export const BACKUP_DIR = "/backup";
 export const JOB_CONTAINER = "mysqlop";
 
 /**
+ * How long a Job may run in all, retries included, before Kubernetes stops it (`activeDeadlineSeconds`):
+ * a dump or a load that hangs then fails with `DeadlineExceeded` and says so, instead of holding a
+ * deletion or creation without an end. Generous for the dumps (hours for a large database); a
+ * password change is one statement.
+ */
+export const JOB_DEADLINE_SECONDS = { dump: 6 * 3600, passwordChange: 600 } as const;
+
+/**
  * Exit codes that no retry can fix: the Job fails at once. Retried within the Job's back-off
  * limit: "server not reachable" and "the dump tool failed" (a server restarting mid-dump gives
  * that; the previous dump is untouched either way).
@@ -59,6 +67,7 @@ function scriptJob(
     metadata: { name, namespace: resource.metadata.namespace, labels },
     spec: {
       backoffLimit: 6,
+      activeDeadlineSeconds: JOB_DEADLINE_SECONDS.dump,
       podFailurePolicy: { rules: failFast() },
       template: {
         metadata: { labels },
@@ -124,6 +133,7 @@ export function buildPasswordChangeJob(instance: MySQLInstance, targetDigest: st
     metadata: { name: names.passwordJob, namespace: resource.metadata.namespace, labels, annotations: { [PASSWORD_TARGET_ANNOTATION]: targetDigest } },
     spec: {
       backoffLimit: 4,
+      activeDeadlineSeconds: JOB_DEADLINE_SECONDS.passwordChange,
       template: {
         metadata: { labels },
         spec: {

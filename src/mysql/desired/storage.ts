@@ -115,10 +115,16 @@ export function buildDataVolume(instance: MySQLInstance): V1PersistentVolume {
   return hostPathVolume(instance, names.dataVolume, names.dataClaim, `${HOST_PATH_ROOT}/${ns}/${resource.metadata.name}-${uid}/data`, "database");
 }
 
-/** The backup claim `backup-NAME-pvc`: never owned, it must outlive the resource. */
+/**
+ * The finalizer on the backup claim while its resource lives: a namespace being deleted cannot take the
+ * claim (and with a provisioner's Delete policy, the dumps) before the operator set its volume to Retain.
+ */
+export const BACKUP_CLAIM_FINALIZER = MYSQL_FINALIZER;
+
+/** The backup claim `backup-NAME-pvc`: never owned, it must outlive the resource (held by {@link BACKUP_CLAIM_FINALIZER} while the resource lives). */
 export function buildBackupClaim(instance: MySQLInstance): V1PersistentVolumeClaim {
   const { names } = instance;
-  return claim(instance, names.backupClaim, names.backupVolume, "backup");
+  return claim(instance, names.backupClaim, names.backupVolume, "backup", [BACKUP_CLAIM_FINALIZER]);
 }
 
 /** The hostPath backup volume `backup-NAME-pv` (hostPath mode only); its directory is per name, not per uid. */
