@@ -8,12 +8,12 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ApiextensionsV1Api, CoreV1Api, KubeConfig, type KubernetesObject, type V1CustomResourceDefinition } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
-import { KubeRest } from "../runtime/kube-rest.ts";
 import { findBinaries, kubectlDir, requireWorkloadBinaries, type BinaryPaths } from "./binaries.ts";
 import { mysqlopCacheDir } from "./cache-dir.ts";
 import { generateCertificates, type ControlPlaneCertificates } from "./certificates.ts";
 import { ComponentProcess, ComponentStartError, type ExitStatus } from "./component-process.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
+import { kubectlApply } from "./kubectl-apply.ts";
 import { PidRecordFile, reapLeftovers, TEMP_DIR_PREFIX } from "./pid-records.ts";
 import { freeLoopbackPort, listeningPortsSync, waitPortsFree } from "./ports.ts";
 import { canonicalExecutable, isProcessAlive, processStartTime } from "./process-identity.ts";
@@ -417,17 +417,9 @@ class LocalControlPlane implements ControlPlane, Teardown {
         if (error.code !== 409) throw error;
       });
     }
-    // Raw JSON, not client-node's KubernetesObjectApi: its typed models drop keys they name
-    // differently (a CRD schema's `default` is `_default` there), which silently lost CRD defaults.
-    const rest = new KubeRest(this.kubeConfig);
-    try {
-      for (const object of objects) {
-        const path = await rest.pathOf(object);
-        await rest.request("PATCH", path, { body: object, contentType: "application/apply-patch+yaml", query: { fieldManager: FIELD_MANAGER, force: true } });
-      }
-    } finally {
-      await rest.close();
-    }
+    // Not client-node's KubernetesObjectApi: its typed models drop keys they name differently
+    // (a CRD schema's `default` is `_default` there), which silently lost CRD defaults.
+    if (objects.length > 0) await kubectlApply(this.#binaries.kubectl, this.kubeconfigPath, objects, FIELD_MANAGER);
     const crds = objects.filter((o) => o.apiVersion === "apiextensions.k8s.io/v1" && o.kind === "CustomResourceDefinition");
     if (crds.length > 0) await this.#crdsApplied(crds);
   }

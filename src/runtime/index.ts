@@ -1,6 +1,9 @@
 /**
- * The public API of the controller runtime: what generated reconcilers, the operator's
- * `run` command and scaffolded projects import. Generic: knows no particular resource.
+ * The public API of the controller runtime: what generated reconcilers, hand-written handlers,
+ * the operator's `run` command and scaffolded projects import; code outside the runtime imports
+ * nothing else of it (eslint.config.js), except `schema-validation.ts`, the second entry point,
+ * which generated validators import so that an offline `validate` command loads no API client.
+ * Generic: knows no particular resource.
  */
 export { ResourceReconciler, ReconcileFailedError, FIELD_IMMUTABLE_REASON, type ChangeHooks } from "./resource-reconciler.ts";
 export { done, waitFor, failed, hookResults, type HookResults } from "./hook-result.ts";

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { MYSQL_OPERATOR_NAMESPACE } from "../../../generated/mysql-constants.ts";
 import { createMySQLOperator } from "../../mysql/operator.ts";
 import { LeadershipLostError, parseLogLevel } from "../../runtime/index.ts";
+import { stopOnSignals } from "./signals.ts";
 
 const USAGE = `usage: mysqlop run [--kubeconfig PATH] [--namespace NS] [--probe-port N] [--log-level LEVEL] [--no-leader-elect]
 
@@ -61,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
     logLevel,
     leaderElection: values["no-leader-elect"] === true ? undefined : { leaseNamespace },
   });
-  operator.handleSignals();
+  stopOnSignals(operator);
   let code = 0;
   try {
     await operator.start();
