@@ -5,7 +5,7 @@
  * which generated validators import so that an offline `validate` command loads no API client.
  * Generic: knows no particular resource.
  */
-export { ResourceReconciler, ReconcileFailedError, FIELD_IMMUTABLE_REASON, type ChangeHooks } from "./resource-reconciler.ts";
+export { ResourceReconciler, ReconcileFailedError, FIELD_IMMUTABLE_REASON, INVALID_SPEC_REASON, type ChangeHooks } from "./resource-reconciler.ts";
 export { done, waitFor, failed, hookResults, type HookResults } from "./hook-result.ts";
 export {
   appliedValue,
@@ -41,7 +41,7 @@ export { Controller, kindInfoOf, objectKey, ownerKeys, parseKey, type Controller
 export { findCondition, isConditionTrue, mergeConditions, setCondition, formatConditionTime, type ConditionUpdate } from "./conditions.ts";
 export { computeStatusPatch, changedFields, ConditionType, LoopReason } from "./reconcile-status.ts";
 export { ObjectWriter, AlreadyOwnedError, NotLeaderError, controllerReference, createReconcileContext } from "./reconcile-context.ts";
-export { KubeRest, KubeApiError, isConflict, isNotFound, resourcePath, splitApiVersion, PatchType, type KindInfo } from "./kube-rest.ts";
+export { KubeRest, KubeApiError, isConflict, isInvalid, isNotFound, resourcePath, splitApiVersion, PatchType, type KindInfo } from "./kube-rest.ts";
 export { Informer, type InformerEvent, type InformerEventType, type InformerOptions } from "./informer.ts";
 export { InformerCache } from "./cache-reader.ts";
 export { WorkQueue, type WorkQueueOptions, type WorkQueueObserver } from "./work-queue.ts";
