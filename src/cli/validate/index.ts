@@ -4,8 +4,9 @@
  */
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
+import { LineCounter, parseAllDocuments } from "yaml";
 import { validateMySQL, type ValidationIssue } from "../../../generated/mysql-validator.ts";
+import { locateInYaml } from "../../codegen/yaml-position.ts";
 
 const HELP = `usage: mysqlop validate FILE...
 
@@ -19,31 +20,6 @@ async function readInput(file: string): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString("utf8");
-}
-
-/** Finds the YAML node a validation path points at (the key, for a field), or the nearest parent. */
-function locate(doc: Document, path: readonly (string | number)[]): [number, number] | undefined {
-  let node: unknown = doc.contents;
-  let best: [number, number] | undefined = rangeOf(node);
-  for (const segment of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
-      if (pair === undefined) return best;
-      best = rangeOf(pair.key) ?? best;
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === "number") {
-      node = node.items[segment];
-      best = rangeOf(node) ?? best;
-    } else {
-      return best;
-    }
-  }
-  return best;
-}
-
-function rangeOf(node: unknown): [number, number] | undefined {
-  const range = (node as Node | null | undefined)?.range;
-  return range ? [range[0], range[1]] : undefined;
 }
 
 /** A `kind: List` as kubectl prints it. */
@@ -86,7 +62,7 @@ export async function validateFile(file: string): Promise<{ ok: boolean; lines: 
     const located = items.flatMap(({ item, prefix, label }) =>
       validateMySQL(item).map((issue: ValidationIssue) => ({
         issue: { ...issue, message: issue.message + label },
-        offset: locate(doc, [...prefix, ...issue.path])?.[0],
+        offset: locateInYaml(doc, [...prefix, ...issue.path]),
       })),
     );
     located.sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));

@@ -5,13 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { ApiException, CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import { MYSQL_FINALIZER } from "../../../generated/mysql-constants.ts";
 import type { MySQL } from "../../../generated/mysql-models.ts";
 import { createMySQLOperator } from "../../../src/mysql/operator.ts";
 import { createJsonLogger, type Manager } from "../../../src/runtime/index.ts";
 import { CRD_FILE, kubectl, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
 import { eventually } from "../../helpers/eventually.ts";
+import { orUndefined } from "../../helpers/not-found.ts";
 
 const NS = "default";
 
@@ -42,14 +43,8 @@ describe("MySQL objects the schema refuses", { timeout: 240_000 }, () => {
   let running: Promise<void> | undefined;
   let custom: CustomObjectsApi;
 
-  const get = async (name: string): Promise<MySQL | undefined> => {
-    try {
-      return (await custom.getNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace: NS, plural: "mysqls", name })) as MySQL;
-    } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return undefined;
-      throw error;
-    }
-  };
+  const get = (name: string): Promise<MySQL | undefined> =>
+    orUndefined(custom.getNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace: NS, plural: "mysqls", name }) as Promise<MySQL>);
   const events = async (name: string) =>
     (await env.cp.kubeConfig.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: NS })).items.filter((e) => e.involvedObject.name === name);
 
