@@ -78,7 +78,7 @@ export async function kubectl(cp: ControlPlane, args: string[], opts: { kubeconf
       const child = execFile(
         join(cp.binDir, "kubectl"),
         ["--kubeconfig", opts.kubeconfig ?? cp.kubeconfigPath, "--cache-dir", cacheDir, ...args],
-        { timeout: 60_000 },
+        { timeout: 60_000, maxBuffer: 256 * 1024 * 1024 },
         (error, stdout, stderr) => {
           const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
           if (code === -1) reject(error ?? new Error("kubectl failed to run"));
