@@ -3,10 +3,10 @@ import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseArgs } from "node:util";
 import { MYSQL_OPERATOR_NAMESPACE, MYSQL_OPERATOR_SERVICE_ACCOUNT } from "../../../generated/mysql-constants.ts";
 import { mysqlopCacheDir } from "../../envtest/cache-dir.ts";
 import { lastLines, startControlPlane, type ComponentStatus, type ControlPlane } from "../../envtest/index.ts";
+import { parseCommandArgs } from "../args.ts";
 
 const USAGE = `usage: mysqlop sandbox [--kubeconfig PATH] [--with-workloads]
 
@@ -63,22 +63,9 @@ async function componentExit(cp: ControlPlane): Promise<ComponentStatus> {
 
 /** `mysqlop sandbox`: a throw-away control plane with mysqlop's CRD and RBAC, for trying mysqlop without a cluster. */
 export async function run(argv: string[]): Promise<number> {
-  let values: { kubeconfig?: string; "with-workloads"?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { kubeconfig: { type: "string" }, "with-workloads": { type: "boolean" }, help: { type: "boolean", short: "h" } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    console.error(`mysqlop sandbox: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help === true) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs("sandbox", USAGE, argv, { kubeconfig: { type: "string" }, "with-workloads": { type: "boolean" } });
+  if (parsed.exitCode !== undefined) return parsed.exitCode;
+  const { values } = parsed;
   const kubeconfigPath = resolve(values.kubeconfig ?? join(mysqlopCacheDir(), "sandbox", "kubeconfig"));
   const crdFile = join(deployDir(), "crd.yaml");
   const rbacFile = join(deployDir(), "rbac.yaml");

@@ -3,10 +3,10 @@
  * generated from the schema, printing `FILE:LINE:COL: field: problem` for each issue.
  */
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { LineCounter, parseAllDocuments } from "yaml";
 import { validateMySQL, type ValidationIssue } from "../../../generated/mysql-validator.ts";
 import { locateInYaml } from "../../codegen/yaml-position.ts";
+import { parseCommandArgs, usageError } from "../args.ts";
 
 const HELP = `usage: mysqlop validate FILE...
 
@@ -74,21 +74,9 @@ export async function validateFile(file: string): Promise<{ ok: boolean; lines: 
 
 /** Runs the command; exit code 0 when every document is a valid MySQL, 1 otherwise, 2 on usage errors. */
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: { help: { type: "boolean", short: "h", default: false } }, allowPositionals: true, strict: true });
-  } catch (error) {
-    console.error(`mysqlop validate: ${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  if (parsed.positionals.length === 0) {
-    console.error(`mysqlop validate: no file given\n\n${HELP}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs("validate", HELP, argv, {}, true);
+  if (parsed.exitCode !== undefined) return parsed.exitCode;
+  if (parsed.positionals.length === 0) return usageError("validate", "no file given", HELP);
   let ok = true;
   for (const file of parsed.positionals) {
     const result = await validateFile(file);
