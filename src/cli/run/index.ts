@@ -1,3 +1,7 @@
+/**
+ * `mysqlop run`: the MySQL operator as a foreground process (like `kopf run`). Parses the flags,
+ * builds the operator (`src/mysql/operator.ts`), stops it gracefully on a signal and exits.
+ */
 import { MYSQL_OPERATOR_NAMESPACE } from "../../../generated/mysql-constants.ts";
 import { createMySQLOperator, DEFAULT_WORKERS } from "../../mysql/operator.ts";
 import { LeadershipLostError, parseLogLevel } from "../../runtime/index.ts";

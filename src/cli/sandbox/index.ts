@@ -1,3 +1,7 @@
+/**
+ * `mysqlop sandbox`: a local control plane (`src/envtest`) with the generated CRD and RBAC installed,
+ * for trying the operator without a cluster; runs until interrupted and removes everything it started.
+ */
 import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { delimiter, dirname, join, resolve } from "node:path";
