@@ -36,7 +36,16 @@ const layers = [
   },
   {
     files: ["src/envtest/**/*.ts"],
+    ignores: ["src/envtest/process-node/**"],
     forbid: [["(^|/)(runtime|mysql|cli|codegen|generated)/", "src/envtest is a harness of its own: it imports nothing of the operator"]],
+  },
+  {
+    // The process node is a kubelet of its own, a controller built on the runtime like the operator.
+    files: ["src/envtest/process-node/**/*.ts"],
+    forbid: [
+      [RUNTIME_INTERNALS, "the process node imports the runtime through its public index (src/runtime/index.ts)"],
+      ["(^|/)(mysql|cli|codegen|generated)/", "the process node imports nothing of the operator"],
+    ],
   },
 ];
 
@@ -64,8 +73,9 @@ export default tseslint.config(
   },
   // Generated files are linted for their imports only (their style is the generator's).
   { files: ["generated/**/*.ts"], languageOptions: { parser: tseslint.parser } },
-  ...layers.map(({ files, forbid }) => ({
+  ...layers.map(({ files, ignores, forbid }) => ({
     files,
+    ...(ignores === undefined ? {} : { ignores }),
     rules: { "no-restricted-imports": ["error", { patterns: forbid.map(([regex, message]) => ({ regex, message })) }] },
   })),
 );

@@ -10,5 +10,9 @@ export const commands: CommandEntry[] = [
   },
   { name: "validate", summary: "validate MySQL resource YAML files offline against the schema", load: () => import("./validate/index.ts") },
   { name: "run", summary: "run the MySQL operator against the current kubeconfig (like kopf run)", load: () => import("./run/index.ts") },
-  { name: "sandbox", summary: "start a local control plane (etcd + kube-apiserver) with the CRD and RBAC installed", load: () => import("./sandbox/index.ts") },
+  {
+    name: "sandbox",
+    summary: "start a local control plane with the CRD and RBAC installed (--workloads process: real pods as local processes)",
+    load: () => import("./sandbox/index.ts"),
+  },
 ];

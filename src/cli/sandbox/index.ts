@@ -9,19 +9,41 @@ import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { MYSQL_OPERATOR_NAMESPACE, MYSQL_OPERATOR_SERVICE_ACCOUNT } from "../../../generated/mysql-constants.ts";
 import { mysqlopCacheDir } from "../../envtest/cache-dir.ts";
-import { lastLines, startControlPlane, type ComponentStatus, type ControlPlane } from "../../envtest/index.ts";
-import { parseCommandArgs } from "../args.ts";
+import { lastLines, processNodeProblems, startControlPlane, type ComponentStatus, type ControlPlane, type NodeKind } from "../../envtest/index.ts";
+import { parseCommandArgs, usageError } from "../args.ts";
 
-const USAGE = `usage: mysqlop sandbox [--kubeconfig PATH] [--with-workloads]
+const USAGE = `usage: mysqlop sandbox [--kubeconfig PATH] [--workloads kwok|process | --with-workloads]
 
 Starts a local Kubernetes control plane (etcd + kube-apiserver, RBAC on), installs mysqlop's CRD and RBAC
 (deploy/crd.yaml, deploy/rbac.yaml), writes an admin kubeconfig and runs until interrupted (Ctrl-C).
 
-  --kubeconfig PATH   where to write the admin kubeconfig (default: ${join("$MYSQLOP_CACHE", "sandbox", "kubeconfig")});
-                      removed again on exit, since it points at a server that is then gone
-  --with-workloads    also run kube-controller-manager, kube-scheduler and kwok with one fake node,
-                      so Deployments get Running pods and Jobs complete (no container really runs)
-  -h, --help          show this help`;
+  --kubeconfig PATH      where to write the admin kubeconfig (default: ${join("$MYSQLOP_CACHE", "sandbox", "kubeconfig")});
+                         removed again on exit, since it points at a server that is then gone
+  --workloads process    also run kube-controller-manager, kube-scheduler and the process node: pods run as
+                         processes of this machine (root needed), a mysql:* or mariadb:* image runs the local
+                         mariadbd, each pod has its own 127.x.y.z address, kubectl logs works
+  --workloads kwok       the same with kwok's fake node instead: pods are marked Running and Jobs Complete,
+                         but nothing runs
+  --with-workloads       the same as --workloads kwok
+  -h, --help             show this help`;
+
+/** What a pod of each node kind is, for the ready message. */
+const NODE_NOTES: Record<NodeKind, string> = {
+  kwok: "kwok's fake node: pods are marked Running and Jobs Complete, but no container really runs.",
+  process:
+    "the process node: pods run as processes of this machine, each with its own 127.x.y.z pod IP (kubectl get pods -o wide); a mysql:* image runs the local mariadbd, so: mysql -h <pod IP> -uroot -p. kubectl logs works.",
+};
+
+/** `--workloads` and `--with-workloads` as one node kind; undefined for none. */
+function workloadsOption(values: { "with-workloads"?: boolean; workloads?: string }): NodeKind | undefined | { error: string } {
+  const named = values.workloads;
+  if (named !== undefined && named !== "kwok" && named !== "process") return { error: `--workloads must be kwok or process, not ${JSON.stringify(named)}` };
+  if (values["with-workloads"] === true) {
+    if (named === "process") return { error: "--with-workloads (kwok) and --workloads process contradict each other" };
+    return "kwok";
+  }
+  return named;
+}
 
 /** The package's own `deploy/` folder: the sandbox installs the CRD and RBAC shipped with this mysqlop. */
 function deployDir(): string {
@@ -67,9 +89,22 @@ async function componentExit(cp: ControlPlane): Promise<ComponentStatus> {
 
 /** `mysqlop sandbox`: a throw-away control plane with mysqlop's CRD and RBAC, for trying mysqlop without a cluster. */
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs("sandbox", USAGE, argv, { kubeconfig: { type: "string" }, "with-workloads": { type: "boolean" } });
+  const parsed = parseCommandArgs("sandbox", USAGE, argv, {
+    kubeconfig: { type: "string" },
+    "with-workloads": { type: "boolean" },
+    workloads: { type: "string" },
+  });
   if (parsed.exitCode !== undefined) return parsed.exitCode;
   const { values } = parsed;
+  const workloads = workloadsOption(values);
+  if (typeof workloads === "object") return usageError("sandbox", workloads.error, USAGE);
+  if (workloads === "process") {
+    const problems = processNodeProblems();
+    if (problems.length > 0) {
+      console.error(`mysqlop sandbox: --workloads process: the process node cannot run here: ${problems.join("; ")}`);
+      return 1;
+    }
+  }
   const kubeconfigPath = resolve(values.kubeconfig ?? join(mysqlopCacheDir(), "sandbox", "kubeconfig"));
   const crdFile = join(deployDir(), "crd.yaml");
   const rbacFile = join(deployDir(), "rbac.yaml");
@@ -84,7 +119,7 @@ export async function run(argv: string[]): Promise<number> {
   let wroteKubeconfig = false;
   try {
     const started = Date.now();
-    const starting = startControlPlane({ workloads: values["with-workloads"] === true, log: (line) => console.error(line) });
+    const starting = startControlPlane({ ...(workloads === undefined ? {} : { workloads }), log: (line) => console.error(line) });
     // Ctrl-C during start-up: the harness's own hooks tear down whatever already runs.
     const first = await Promise.race([starting, stop.signalled]);
     if (typeof first === "string") {
@@ -102,10 +137,11 @@ export async function run(argv: string[]): Promise<number> {
     wroteKubeconfig = true;
     const kubectl = kubectlCommand(cp.binDir);
     const sample = join(deployDir(), "cr.yaml");
-    const workloads = cp.timings.workloadsReadyMs !== undefined ? `, fake node ready in ${cp.timings.workloadsReadyMs} ms` : "";
+    const nodeReady = cp.timings.workloadsReadyMs !== undefined ? `, node ${cp.nodeName} ready in ${cp.timings.workloadsReadyMs} ms` : "";
     console.log(
       [
-        `mysqlop sandbox: API server ${cp.server} ready in ${cp.timings.apiServerReadyMs} ms${workloads}; CRD and RBAC installed (${Date.now() - started} ms in all).`,
+        `mysqlop sandbox: API server ${cp.server} ready in ${cp.timings.apiServerReadyMs} ms${nodeReady}; CRD and RBAC installed (${Date.now() - started} ms in all).`,
+        ...(workloads === undefined ? [] : [`Pods run on ${NODE_NOTES[workloads]}`]),
         "",
         `  ${kubectl} --kubeconfig ${kubeconfigPath} get mysqls`,
         ...(existsSync(sample) ? [`  ${kubectl} --kubeconfig ${kubeconfigPath} apply -f ${sample}`] : []),
