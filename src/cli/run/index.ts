@@ -3,7 +3,7 @@ import { MYSQL_OPERATOR_NAMESPACE } from "../../../generated/mysql-constants.ts"
 import { createMySQLOperator } from "../../mysql/operator.ts";
 import { LeadershipLostError, parseLogLevel } from "../../runtime/index.ts";
 
-const USAGE = `usage: mysqlop run [--kubeconfig PATH] [--namespace NS] [--probe-port N] [--log-level LEVEL] [--no-leader-elect]
+const USAGE = `usage: mysqlop run [--kubeconfig PATH] [--namespace NS] [--probe-port N] [--log-level LEVEL] [--lease-namespace NS] [--no-leader-elect]
 
 Runs the MySQL operator against the current kubeconfig (like 'kopf run'): watches MySQL resources and
 their children, reconciles them, and serves /healthz, /readyz and /metrics. Stops gracefully on Ctrl-C.

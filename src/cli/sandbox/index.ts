@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { delimiter, dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { mysqlopCacheDir } from "../../envtest/cache-dir.ts";
+import { packageRoot } from "../package-info.ts";
 import { lastLines, startControlPlane, type ComponentStatus, type ControlPlane } from "../../envtest/index.ts";
 
 const USAGE = `usage: mysqlop sandbox [--kubeconfig PATH] [--with-workloads]
@@ -20,7 +20,7 @@ Starts a local Kubernetes control plane (etcd + kube-apiserver, RBAC on), instal
 
 /** The package's own `deploy/` folder: the sandbox installs the CRD and RBAC shipped with this mysqlop. */
 function deployDir(): string {
-  return fileURLToPath(new URL("../../../deploy/", import.meta.url));
+  return join(packageRoot(), "deploy");
 }
 
 function kubectlCommand(binDir: string): string {
