@@ -18,7 +18,7 @@ import { startHealthServer, type HealthServer } from "./health-server.ts";
 import { Informer } from "./informer.ts";
 import { KubeRest, type KindInfo } from "./kube-rest.ts";
 import { LeaderElector, type LeaderElectionTimings } from "./leader-election.ts";
-import { createJsonLogger, type JsonLogger, type LogLevel } from "./logger.ts";
+import { createJsonLogger, type JsonLogger, type LogFormat, type LogLevel } from "./logger.ts";
 import { createRuntimeMetrics, type RuntimeMetrics } from "./metrics.ts";
 import { TokenBucket } from "./rate-limiter.ts";
 import { ObjectWriter } from "./reconcile-context.ts";
@@ -39,6 +39,11 @@ export interface ManagerOptions {
   /** A loaded kubeconfig; else {@link kubeconfigPath}; else the default chain (KUBECONFIG, ~/.kube/config, in-cluster). */
   readonly kubeConfig?: KubeConfig;
   readonly kubeconfigPath?: string;
+  /**
+   * Without a kubeconfig: read the in-cluster ServiceAccount credentials under this directory
+   * (`DIR/var/run/secrets/kubernetes.io/serviceaccount/{token,ca.crt}`, with KUBERNETES_SERVICE_HOST/PORT).
+   */
+  readonly inClusterRoot?: string;
   /** Watch one namespace only; all by default. */
   readonly namespace?: string;
   /** Leader election; off when omitted (fine for one replica, required for more). */
@@ -47,6 +52,10 @@ export interface ManagerOptions {
   readonly probePort?: number | false;
   readonly probeHost?: string;
   readonly logLevel?: LogLevel;
+  /** `json` (default) or `text` for a person at a terminal. */
+  readonly logFormat?: LogFormat;
+  /** `product/version` on every API request (field manager of non-apply writes, audit log); default the name. */
+  readonly userAgent?: string;
   /** A logger to use instead of a new JSON logger on stderr. */
   readonly logger?: JsonLogger;
   /** API write rate limit (client-go's defaults are 5/10; reconcilers that apply several children want more). Default 20 QPS, burst 40. */
@@ -91,14 +100,16 @@ export class Manager {
 
   constructor(options: ManagerOptions) {
     this.#options = options;
-    this.log = options.logger ?? createJsonLogger({ level: options.logLevel ?? "info", fields: { manager: options.name } });
+    this.log = options.logger ?? createJsonLogger({ level: options.logLevel ?? "info", format: options.logFormat, fields: { manager: options.name } });
     this.metrics = createRuntimeMetrics();
-    this.kubeConfig = options.kubeConfig ?? loadKubeConfig(options.kubeconfigPath);
+    this.kubeConfig = options.kubeConfig ?? loadKubeConfig(options.kubeconfigPath, options.inClusterRoot);
+    const userAgent = options.userAgent ?? options.name;
     this.rest = new KubeRest(this.kubeConfig, {
+      userAgent,
       writeLimiter: new TokenBucket({ qps: options.writeQps ?? 20, burst: options.writeBurst ?? 40 }),
       onWrite: (verb, code) => this.metrics.apiWrites.inc({ verb, code: String(code) }),
     });
-    this.#leaseRest = new KubeRest(this.kubeConfig);
+    this.#leaseRest = new KubeRest(this.kubeConfig, { userAgent });
     const le = options.leaderElection;
     if (le !== undefined) {
       this.#elector = new LeaderElector({
@@ -288,9 +299,10 @@ export class Manager {
   }
 }
 
-function loadKubeConfig(path: string | undefined): KubeConfig {
+function loadKubeConfig(path: string | undefined, inClusterRoot: string | undefined): KubeConfig {
   const kc = new KubeConfig();
   if (path !== undefined) kc.loadFromFile(path);
+  else if (inClusterRoot !== undefined && inClusterRoot !== "") kc.loadFromCluster(inClusterRoot);
   else kc.loadFromDefault();
   return kc;
 }
