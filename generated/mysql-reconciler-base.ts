@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 aedbc40fc77db59f3717fe37b40568e75f5f080595cb28da3a4cc4121ae93c30) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 b45aa90082fcea23b24dbd2a8520cf905e06cba140ddc78331c555913beebd84) by `mysqlop generate`. DO NOT EDIT.
 import { createHmac } from "node:crypto";
 import { done, failed, ResourceReconciler, waitFor } from "../src/runtime/resource-reconciler.ts";
 import type { HookResult, ReconcileContext, ResourceType } from "../src/runtime/resource-reconciler.ts";

@@ -20,6 +20,23 @@ export interface RbacRule {
   readonly why: string;
 }
 
+/** The operator's own Deployment, defaults filled in. */
+export interface OperatorDeploymentModel {
+  /** The image reference in deploy/operator.yaml; a kustomize overlay's `images:` replaces it by its name. */
+  readonly image: string;
+  readonly replicas: number;
+  /** Port of /healthz, /readyz and /metrics. */
+  readonly probePort: number;
+  readonly resources: { readonly requests: Readonly<Record<string, string>>; readonly limits: Readonly<Record<string, string>> };
+}
+
+/** Defaults of `operator.deployment`: two replicas with leader election, and room for the ~100 MB the bundled operator needs. */
+export const OPERATOR_DEPLOYMENT_DEFAULTS = {
+  replicas: 2,
+  probePort: 8081,
+  resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+} as const;
+
 /** One field of `spec`, with what the reconcile skeleton needs to know about it. */
 export interface SpecField {
   readonly name: string;
@@ -52,6 +69,9 @@ export interface OutputPaths {
   readonly apiReference: string;
   readonly crd: string;
   readonly rbac: string;
+  readonly namespace: string;
+  readonly operatorDeployment: string;
+  readonly kustomization: string;
 }
 
 /** Everything the emitters need; built once per run. */
@@ -79,6 +99,7 @@ export interface GeneratorModel {
     readonly clusterRules: readonly RbacRule[];
     readonly namespaceRules: readonly RbacRule[];
   };
+  readonly operatorDeployment: OperatorDeploymentModel;
   readonly outputs: OutputPaths;
   /** Import specifiers of the runtime modules, as written in generated files. */
   readonly runtimeImports: RuntimeImports;
@@ -111,6 +132,20 @@ function asRecord(value: unknown): SchemaNode {
 function relativeImport(fromDir: string, target: string): string {
   const rel = posix.relative(fromDir, target);
   return rel.startsWith(".") ? rel : `./${rel}`;
+}
+
+function operatorDeploymentOf(raw: SchemaNode, serviceAccount: string): OperatorDeploymentModel {
+  const resources = asRecord(raw.resources);
+  const defaults = OPERATOR_DEPLOYMENT_DEFAULTS;
+  return {
+    image: typeof raw.image === "string" ? raw.image : `${serviceAccount}:latest`,
+    replicas: typeof raw.replicas === "number" ? raw.replicas : defaults.replicas,
+    probePort: typeof raw.probePort === "number" ? raw.probePort : defaults.probePort,
+    resources: {
+      requests: { ...(resources.requests === undefined ? defaults.resources.requests : (resources.requests as Record<string, string>)) },
+      limits: { ...(resources.limits === undefined ? defaults.resources.limits : (resources.limits as Record<string, string>)) },
+    },
+  };
 }
 
 /** Builds the generator model from a schema file that passed validation. */
@@ -196,6 +231,7 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
       clusterRules: [...ownRules, ...toRules(operator.clusterRules)].sort(compareRules),
       namespaceRules: toRules(operator.namespaceRules).sort(compareRules),
     },
+    operatorDeployment: operatorDeploymentOf(asRecord(operator.deployment), String(operator.serviceAccount)),
     outputs: {
       models: `${outDir}/${filePrefix}-models.ts`,
       constants: `${outDir}/${filePrefix}-constants.ts`,
@@ -204,6 +240,9 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
       apiReference: `${outDir}/api-reference.md`,
       crd: `${deployDir}/crd.yaml`,
       rbac: `${deployDir}/rbac.yaml`,
+      namespace: `${deployDir}/namespace.yaml`,
+      operatorDeployment: `${deployDir}/operator.yaml`,
+      kustomization: `${deployDir}/kustomization.yaml`,
     },
     runtimeImports: runtimeImportsOf(options, outDir),
   };

@@ -10,7 +10,9 @@ import { cachedBinDir, startControlPlane, type ControlPlane } from "../../src/en
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** The generated CustomResourceDefinition. */
 export const CRD_FILE = join(REPO_ROOT, "deploy", "crd.yaml");
-/** The generated RBAC (ServiceAccount, ClusterRole(Binding), Role(Binding)); its Namespace is created by `applyManifests`. */
+/** The generated operator Namespace (Pod Security `restricted`). */
+export const NAMESPACE_FILE = join(REPO_ROOT, "deploy", "namespace.yaml");
+/** The generated RBAC (ServiceAccount, ClusterRole(Binding), Role(Binding)) in that namespace. */
 export const RBAC_FILE = join(REPO_ROOT, "deploy", "rbac.yaml");
 /** Where the operator runs, and as whom. */
 export const OPERATOR_NAMESPACE = "mysqlop-system";
@@ -24,13 +26,14 @@ export interface MysqlopControlPlane {
 }
 
 /**
- * Starts a control plane (one per test file: `before`/`after`), installs `deploy/crd.yaml` and `deploy/rbac.yaml`,
+ * Starts a control plane (one per test file: `before`/`after`), installs `deploy/crd.yaml`, `namespace.yaml` and `rbac.yaml`,
  * and returns it with the operator's ServiceAccount kubeconfig. Stops the control plane again if any step fails.
  */
 export async function startMysqlopControlPlane(opts: { workloads?: boolean; log?: (line: string) => void } = {}): Promise<MysqlopControlPlane> {
   // The CRD goes in before the workload components start, so kube-controller-manager need not restart for it.
   const cp = await startControlPlane({ ...opts, crds: [CRD_FILE] });
   try {
+    await cp.applyManifests(NAMESPACE_FILE);
     await cp.applyManifests(RBAC_FILE);
     const operator = await cp.serviceAccountKubeConfig({ namespace: OPERATOR_NAMESPACE, name: OPERATOR_SERVICE_ACCOUNT });
     return { cp, operator };

@@ -9,8 +9,8 @@ import { lastLines, startControlPlane, type ComponentStatus, type ControlPlane }
 
 const USAGE = `usage: mysqlop sandbox [--kubeconfig PATH] [--with-workloads]
 
-Starts a local Kubernetes control plane (etcd + kube-apiserver, RBAC on), installs mysqlop's CRD and RBAC
-(deploy/crd.yaml, deploy/rbac.yaml), writes an admin kubeconfig and runs until interrupted (Ctrl-C).
+Starts a local Kubernetes control plane (etcd + kube-apiserver, RBAC on), installs mysqlop's CRD, namespace
+and RBAC (deploy/crd.yaml, namespace.yaml, rbac.yaml), writes an admin kubeconfig and runs until interrupted (Ctrl-C).
 
   --kubeconfig PATH   where to write the admin kubeconfig (default: ${join("$MYSQLOP_CACHE", "sandbox", "kubeconfig")});
                       removed again on exit, since it points at a server that is then gone
@@ -80,8 +80,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   const kubeconfigPath = resolve(values.kubeconfig ?? join(mysqlopCacheDir(), "sandbox", "kubeconfig"));
   const crdFile = join(deployDir(), "crd.yaml");
+  const namespaceFile = join(deployDir(), "namespace.yaml");
   const rbacFile = join(deployDir(), "rbac.yaml");
-  for (const file of [crdFile, rbacFile]) {
+  for (const file of [crdFile, namespaceFile, rbacFile]) {
     if (!existsSync(file)) {
       console.error(`mysqlop sandbox: ${file} is missing (run 'mysqlop generate' in a checkout)`);
       return 1;
@@ -101,6 +102,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     cp = first;
     await cp.installCrd(crdFile);
+    await cp.applyManifests(namespaceFile);
     await cp.applyManifests(rbacFile);
     const operator = await cp.serviceAccountKubeConfig({ namespace: "mysqlop-system", name: "mysqlop" });
     await mkdir(dirname(kubeconfigPath), { recursive: true });

@@ -7,14 +7,15 @@ import { Document, isMap, isSeq } from "yaml";
 import type { GeneratorModel, RbacRule } from "../model.ts";
 import { generatedHeader } from "./header.ts";
 
-function labels(model: GeneratorModel): Record<string, string> {
+/** The labels of every object that installs the operator (RBAC, namespace, Deployment). */
+export function operatorLabels(model: GeneratorModel): Record<string, string> {
   return { "app.kubernetes.io/name": model.rbac.serviceAccount, "app.kubernetes.io/part-of": model.rbac.serviceAccount };
 }
 
 function ruleDocument(kind: "ClusterRole" | "Role", model: GeneratorModel, rules: readonly RbacRule[]): Document {
   const metadata: Record<string, unknown> = { name: model.rbac.serviceAccount };
   if (kind === "Role") metadata.namespace = model.rbac.namespace;
-  metadata.labels = labels(model);
+  metadata.labels = operatorLabels(model);
   const doc = new Document({
     apiVersion: "rbac.authorization.k8s.io/v1",
     kind,
@@ -33,7 +34,7 @@ function ruleDocument(kind: "ClusterRole" | "Role", model: GeneratorModel, rules
 function bindingDocument(kind: "ClusterRoleBinding" | "RoleBinding", model: GeneratorModel): Document {
   const metadata: Record<string, unknown> = { name: model.rbac.serviceAccount };
   if (kind === "RoleBinding") metadata.namespace = model.rbac.namespace;
-  metadata.labels = labels(model);
+  metadata.labels = operatorLabels(model);
   return new Document({
     apiVersion: "rbac.authorization.k8s.io/v1",
     kind,
@@ -49,7 +50,7 @@ export function emitRbac(model: GeneratorModel): string {
     new Document({
       apiVersion: "v1",
       kind: "ServiceAccount",
-      metadata: { name: model.rbac.serviceAccount, namespace: model.rbac.namespace, labels: labels(model) },
+      metadata: { name: model.rbac.serviceAccount, namespace: model.rbac.namespace, labels: operatorLabels(model) },
     }),
     ruleDocument("ClusterRole", model, model.rbac.clusterRules),
     bindingDocument("ClusterRoleBinding", model),
