@@ -34,3 +34,8 @@ export function mysqlopVersion(): string {
 export function mysqlopUserAgent(): string {
   return `mysqlop/${mysqlopVersion()}`;
 }
+
+/** How a person runs this same CLI again: `npm run mysqlop --` in a checkout (TypeScript sources), else `mysqlop`. */
+export function mysqlopCommand(): string {
+  return (process.argv[1] ?? "").endsWith(".ts") ? "npm run mysqlop --" : "mysqlop";
+}

@@ -87,8 +87,9 @@ describe("mysqlop sandbox", { timeout: 180_000 }, () => {
       assert.match(await kubectl(kubeconfig, ["get", "crd", "mysqls.otus.homework", "-o", "name"]), /mysqls\.otus\.homework/);
       assert.match(await kubectl(kubeconfig, ["get", "serviceaccount", "mysqlop", "-n", "mysqlop-system", "-o", "name"]), /serviceaccount\/mysqlop/);
       assert.match(await kubectl(kubeconfig, ["get", "nodes"]), /kwok-node-0\s+Ready/);
-      const operatorKubeconfig = /exactly its RBAC\): --kubeconfig (\S+)/.exec(stdout)?.[1];
-      assert.ok(operatorKubeconfig !== undefined, stdout);
+      const operatorKubeconfig = /run --kubeconfig (\S+) +# the operator as its ServiceAccount/.exec(stdout)?.[1];
+      assert.equal(operatorKubeconfig, join(dir, "nested", "operator.kubeconfig"), "a stable path beside the admin kubeconfig");
+      assert.match(stdout, new RegExp(`^  export KUBECONFIG=${kubeconfig}$`, "m"));
       assert.equal((await kubectl(operatorKubeconfig, ["auth", "can-i", "list", "mysqls.otus.homework", "--all-namespaces"])).trim(), "yes");
       await assert.rejects(kubectl(operatorKubeconfig, ["auth", "can-i", "delete", "nodes"]), (error: { code?: number; stdout?: string }) => {
         assert.equal(error.code, 1);
@@ -102,6 +103,7 @@ describe("mysqlop sandbox", { timeout: 180_000 }, () => {
       assert.deepEqual(exit, { code: 0, signal: null }, sandbox.output().stderr);
       assert.match(sandbox.output().stderr, /SIGINT, stopping/);
       assert.ok(!existsSync(kubeconfig), "the kubeconfig of a server that is gone is removed");
+      assert.ok(!existsSync(operatorKubeconfig), "the operator's too");
       await assertNothingLeft(sandbox.record);
     } finally {
       sandbox.kill("SIGTERM");
