@@ -28,5 +28,12 @@ export const sandboxCommand: CommandEntry = {
   load: () => import("./sandbox/index.ts"),
 };
 
+/** `mysqlop demo` (`npm start`). */
+export const demoCommand: CommandEntry = {
+  name: "demo",
+  summary: "the original scenario in one command: sandbox with workloads, operator, cr.yaml, what happens (npm start)",
+  load: () => import("./demo/index.ts"),
+};
+
 /** Every `mysqlop` sub-command, in the order `mysqlop --help` shows them. Add one entry per command folder. */
-export const commands: readonly CommandEntry[] = [generateCommand, validateCommand, runCommand, sandboxCommand];
+export const commands: readonly CommandEntry[] = [generateCommand, validateCommand, runCommand, sandboxCommand, demoCommand];
