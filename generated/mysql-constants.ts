@@ -1,9 +1,9 @@
-// Generated from schemas/mysql.yaml (sha256 b45aa90082fcea23b24dbd2a8520cf905e06cba140ddc78331c555913beebd84) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 7fd8e2074ca640bb9795faaad7a9cbd2f83e424df2a19a2d99f8f5868613cde2) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Names of the MySQL custom resource type, from the schema.
  * @packageDocumentation
  */
-import type { ResourceType } from "../src/runtime/resource-reconciler.ts";
+import type { KindInfo, ResourceType, SpecFieldInfo } from "../src/runtime/index.ts";
 
 /** API group of MySQL. */
 export const MYSQL_GROUP = "otus.homework";
@@ -33,15 +33,25 @@ export const MYSQL_RESOURCE_TYPE: ResourceType = {
   kind: MYSQL_KIND,
   namespaced: true,
 };
-/** Spec fields, in schema order; each has a change hook in the reconciler base class. */
-export const MYSQL_SPEC_FIELDS = [
-  "image",
-  "database",
-  "password",
-  "passwordSecretRef",
-  "storage_size",
-  "storageClassName",
-] as const;
+/** Spec fields in schema order, with what a change of each means (`x-mysqlop-on-change`) and whether it is a secret. */
+export const MYSQL_SPEC_FIELDS: readonly SpecFieldInfo[] = [
+  { name: "image", onChange: "hook" },
+  { name: "database", onChange: "immutable" },
+  { name: "password", onChange: "hook", sensitive: true },
+  { name: "passwordSecretRef", onChange: "hook" },
+  { name: "storage_size", onChange: "hook" },
+  { name: "storageClassName", onChange: "immutable" },
+];
+/** Kinds the operator watches besides MySQL itself (the schema's operator rules with `watch`): its cache serves every read of the hooks. */
+export const MYSQL_WATCHED_KINDS: readonly KindInfo[] = [
+  { apiVersion: "v1", kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", namespaced: true },
+  { apiVersion: "v1", kind: "PersistentVolume", plural: "persistentvolumes", namespaced: false },
+  { apiVersion: "v1", kind: "Service", plural: "services", namespaced: true },
+  { apiVersion: "apps/v1", kind: "Deployment", plural: "deployments", namespaced: true },
+  { apiVersion: "batch/v1", kind: "Job", plural: "jobs", namespaced: true },
+  { apiVersion: "v1", kind: "Secret", plural: "secrets", namespaced: true },
+  { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true },
+];
 /** Spec fields marked sensitive: never logged, fingerprinted only as salted hashes. */
 export const MYSQL_SENSITIVE_FIELDS: readonly string[] = ["password"];
 /** The operator's ServiceAccount and namespace (RBAC subjects). */

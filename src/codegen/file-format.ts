@@ -7,6 +7,12 @@
 /** Verbs an RBAC rule may grant; never `*`. Order is the canonical order in generated RBAC. */
 export const RBAC_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"] as const;
 
+/** What a change of a spec field means (`x-mysqlop-on-change`, default `hook`); the runtime's `ChangePolicy`. */
+export type ChangePolicy = "hook" | "rollout" | "immutable";
+
+/** The values `x-mysqlop-on-change` accepts. */
+export const CHANGE_POLICIES: readonly ChangePolicy[] = ["hook", "rollout", "immutable"];
+
 const dnsLabel = "^[a-z]([-a-z0-9]*[a-z0-9])?$";
 const dnsSubdomain = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 const verbs = { type: "array", minItems: 1, uniqueItems: true, items: { enum: [...RBAC_VERBS] } };
@@ -18,6 +24,10 @@ const rule = {
   properties: {
     group: { type: "string", pattern: "^(|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$" },
     resource: { type: "string", pattern: "^[a-z][a-z0-9]*(/[a-z][a-z0-9]*)?$" },
+    // A rule with `watch` is a kind the operator caches: its informer needs the kind, version and scope.
+    kind: { type: "string", pattern: "^[A-Z][A-Za-z0-9]*$" },
+    version: { type: "string", pattern: "^v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)?$" },
+    scope: { enum: ["Namespaced", "Cluster"] },
     verbs,
     why: { type: "string", minLength: 1 },
   },

@@ -3,7 +3,7 @@
  * reads. All naming decisions (file names, type names, hook names) are made here, once.
  */
 import { posix } from "node:path";
-import { RBAC_VERBS } from "./file-format.ts";
+import { RBAC_VERBS, type ChangePolicy } from "./file-format.ts";
 import type { LoadedSchema } from "./load.ts";
 import { RUNTIME_DIR, RUNTIME_MODULES, runtimeImportProblem, runtimeModuleSpecifier, type GenerateOptions } from "./options.ts";
 import { hookNameOf } from "./validate.ts";
@@ -37,11 +37,21 @@ export const OPERATOR_DEPLOYMENT_DEFAULTS = {
   resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
 } as const;
 
+/** A kind the operator watches (a rule with `watch`): what its informer needs. */
+export interface WatchedKind {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
+}
+
 /** One field of `spec`, with what the reconcile skeleton needs to know about it. */
 export interface SpecField {
   readonly name: string;
-  /** Change hook method, e.g. `onStorageSizeChange`. */
+  /** Change hook method, e.g. `onStorageSizeChange` (only fields whose policy is `hook` get one). */
   readonly hookName: string;
+  /** What a change of the field means. */
+  readonly onChange: ChangePolicy;
   readonly description: string;
   /** Present on every resource read from the API server (required, or defaulted). */
   readonly alwaysPresent: boolean;
@@ -100,6 +110,8 @@ export interface GeneratorModel {
     readonly namespaceRules: readonly RbacRule[];
   };
   readonly operatorDeployment: OperatorDeploymentModel;
+  /** Kinds the operator watches besides the resource itself (the rules with `watch`), in rule order. */
+  readonly watchedKinds: readonly WatchedKind[];
   readonly outputs: OutputPaths;
   /** Import specifiers of the runtime modules, as written in generated files. */
   readonly runtimeImports: RuntimeImports;
@@ -127,6 +139,10 @@ function compareRules(a: RbacRule, b: RbacRule): number {
 
 function asRecord(value: unknown): SchemaNode {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as SchemaNode) : {};
+}
+
+function toRecords(list: unknown): SchemaNode[] {
+  return ((list as unknown[] | undefined) ?? []).map(asRecord);
 }
 
 function relativeImport(fromDir: string, target: string): string {
@@ -176,6 +192,7 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
     return {
       name,
       hookName: hookNameOf(name),
+      onChange: (node["x-mysqlop-on-change"] as ChangePolicy | undefined) ?? "hook",
       description: typeof node.description === "string" ? node.description : "",
       alwaysPresent: specRequired.has(name) || node.default !== undefined,
       sensitive: node["x-mysqlop-sensitive"] === true,
@@ -201,6 +218,15 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
       const r = asRecord(raw);
       return { group: String(r.group), resources: [String(r.resource)], verbs: sortVerbs(r.verbs as string[]), why: String(r.why) };
     });
+
+  const watchedKinds: WatchedKind[] = [...toRecords(operator.clusterRules), ...toRecords(operator.namespaceRules)]
+    .filter((r) => Array.isArray(r.verbs) && r.verbs.includes("watch"))
+    .map((r) => ({
+      apiVersion: r.group === "" ? String(r.version) : `${String(r.group)}/${String(r.version)}`,
+      kind: String(r.kind),
+      plural: String(r.resource),
+      namespaced: r.scope !== "Cluster",
+    }));
 
   const outDir = posix.normalize(options.outDir ?? "generated");
   const deployDir = posix.normalize(options.deployDir ?? "deploy");
@@ -232,6 +258,7 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
       namespaceRules: toRules(operator.namespaceRules).sort(compareRules),
     },
     operatorDeployment: operatorDeploymentOf(asRecord(operator.deployment), String(operator.serviceAccount)),
+    watchedKinds,
     outputs: {
       models: `${outDir}/${filePrefix}-models.ts`,
       constants: `${outDir}/${filePrefix}-constants.ts`,

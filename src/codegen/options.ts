@@ -21,10 +21,13 @@ export interface GenerateOptions {
 /** Where the runtime lives in this repository, relative to the project root. */
 export const RUNTIME_DIR = "src/runtime";
 
-/** The runtime modules generated code imports, by file name without extension. */
+/**
+ * The runtime's entry points generated code imports, by file name without extension: its public
+ * index, and schema validation, a second entry point that loads nothing else of the runtime.
+ */
 export const RUNTIME_MODULES = {
-  /** The reconciler contract: `ResourceReconciler`, hook results, `ResourceType`. */
-  resourceReconciler: "resource-reconciler",
+  /** The public API: `ResourceReconciler`, hook results, `ResourceType`, the spec-field contract. */
+  index: "index",
   /** Schema validation with readable messages; nothing else of the runtime is loaded with it. */
   schemaValidation: "schema-validation",
 } as const;
@@ -32,7 +35,7 @@ export const RUNTIME_MODULES = {
 /**
  * Says what is wrong with a `runtimeImport` value, or returns `undefined` when it is usable.
  * It names a folder or package subpath, not a file: the old form, a path to
- * `resource-reconciler.ts`, is refused rather than joined into a path that does not exist.
+ * a runtime module, is refused rather than joined into a path that does not exist.
  */
 export function runtimeImportProblem(runtimeImport: string): string | undefined {
   if (runtimeImport.trim() === "") return "must not be empty";

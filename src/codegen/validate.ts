@@ -7,7 +7,7 @@
  */
 import { Ajv, type ErrorObject } from "ajv";
 import { SchemaError, toPointer, type SchemaProblem } from "./errors.ts";
-import { schemaFileFormat } from "./file-format.ts";
+import { CHANGE_POLICIES, schemaFileFormat } from "./file-format.ts";
 import type { LoadedSchema } from "./load.ts";
 
 /** Keywords of apiextensions.k8s.io/v1 JSONSchemaProps that a CRD may carry. */
@@ -61,11 +61,38 @@ const JUNCTORS = ["allOf", "anyOf", "oneOf", "not"] as const;
 
 const TYPES = new Set(["object", "array", "string", "integer", "number", "boolean"]);
 
-/** Our own extensions and the JSON type of their value; stripped from the CRD. */
-export const MYSQLOP_EXTENSIONS: Readonly<Record<string, "boolean" | "string">> = {
+/** Our own extensions and the JSON type (or the values) they take; stripped from the CRD. */
+export const MYSQLOP_EXTENSIONS: Readonly<Record<string, "boolean" | "string" | readonly string[]>> = {
   "x-mysqlop-sensitive": "boolean",
   "x-mysqlop-pattern-hint": "string",
+  "x-mysqlop-on-change": CHANGE_POLICIES,
 };
+
+/** Extensions that only mean something on a field of `spec` (they steer its change hook). */
+const SPEC_FIELD_EXTENSIONS = new Set(["x-mysqlop-on-change"]);
+
+/** Words CEL reserves: a field so named cannot be compared by a transition rule without escaping. */
+const CEL_RESERVED = new Set([
+  "true",
+  "false",
+  "null",
+  "in",
+  "as",
+  "break",
+  "const",
+  "continue",
+  "else",
+  "for",
+  "function",
+  "if",
+  "import",
+  "let",
+  "loop",
+  "package",
+  "namespace",
+  "return",
+  "var",
+]);
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -154,7 +181,20 @@ function walk(node: unknown, path: (string | number)[], ctx: WalkContext, intOrS
           rule: "extension/unknown",
           message: `unknown generator extension "${key}"; known: ${Object.keys(MYSQLOP_EXTENSIONS).join(", ")}`,
         });
-      else if (typeof value !== want) ctx.problems.push({ pointer: toPointer([...path, key]), rule: "extension/type", message: `"${key}" must be a ${want}` });
+      else if (Array.isArray(want) ? !want.includes(value as string) : typeof value !== want)
+        ctx.problems.push({
+          pointer: toPointer([...path, key]),
+          rule: "extension/type",
+          message: Array.isArray(want) ? `"${key}" must be one of ${want.join(", ")}` : `"${key}" must be a ${String(want)}`,
+        });
+      else if (SPEC_FIELD_EXTENSIONS.has(key) && !isSpecField(path))
+        ctx.problems.push({ pointer: toPointer([...path, key]), rule: "extension/placement", message: `"${key}" applies to the fields of spec only` });
+      else if (key === "x-mysqlop-on-change" && value === "immutable" && !isCelAddressable(String(path[path.length - 1])))
+        ctx.problems.push({
+          pointer: toPointer([...path, key]),
+          rule: "extension/immutable-name",
+          message: `an immutable field needs a name its CEL transition rule can address (letters, digits and "_", not a CEL keyword); rename ${JSON.stringify(path[path.length - 1])}`,
+        });
       continue;
     }
     if (FORBIDDEN_KEYWORDS.has(key)) {
@@ -287,6 +327,16 @@ function walk(node: unknown, path: (string | number)[], ctx: WalkContext, intOrS
       checkJunctorFieldsDeclared(branch, node, branchPath, ctx.problems);
     });
   }
+}
+
+/** Whether `path` (from the schema file's root) names a field of the version's `spec`. */
+function isSpecField(path: readonly (string | number)[]): boolean {
+  return path.length === 8 && path[0] === "versions" && path[4] === "properties" && path[5] === "spec" && path[6] === "properties";
+}
+
+/** Whether CEL can address the field without escaping (`self.name`). */
+function isCelAddressable(name: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !name.includes("__") && !CEL_RESERVED.has(name);
 }
 
 /** The API server's rules for its own `x-kubernetes-*` extensions. */
@@ -482,6 +532,14 @@ function checkRbac(doc: Json, problems: SchemaProblem[]): void {
     rules.forEach((r, i) => {
       if (!isObject(r)) return;
       const key = `${String(r.group)}/${String(r.resource)}`;
+      if (Array.isArray(r.verbs) && r.verbs.includes("watch"))
+        for (const field of ["kind", "version"])
+          if (r[field] === undefined)
+            problems.push({
+              pointer: toPointer(["operator", list, i]),
+              rule: "rbac/watched-kind",
+              message: `"${key}" is watched: name its "${field}" (and "scope: Cluster" if it is cluster-scoped), so the operator's informer can list it`,
+            });
       if (seen.has(key))
         problems.push({
           pointer: toPointer(["operator", list, i]),

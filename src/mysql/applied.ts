@@ -1,24 +1,12 @@
 /**
- * What the last fully successful reconcile applied, read back from `status.appliedSpec`
- * (the loop's fingerprints). Children that cannot follow a spec change in place (a PVC's
- * class, a static volume's size) are built from these values, so a refused change never
+ * The spec values children are built from: what the last fully successful reconcile applied
+ * (the runtime's `appliedValue`) where a child cannot follow a spec change in place (a PVC's
+ * class, a static volume's size, the database the data lives in), so a refused change never
  * turns into an apply error loop.
  */
-import type { MySQL, MySQLSpec } from "../../generated/mysql-models.ts";
+import type { MySQL } from "../../generated/mysql-models.ts";
+import { appliedValue } from "../runtime/index.ts";
 import { parseQuantity } from "./quantity.ts";
-
-/** The value of a non-sensitive spec field as last applied; `known: false` before the first success. */
-export function appliedValue<K extends keyof MySQLSpec>(resource: MySQL, field: K): { known: boolean; value: MySQLSpec[K] | undefined } {
-  const applied = resource.status?.appliedSpec;
-  if (applied === undefined) return { known: false, value: undefined };
-  const fingerprint = applied[field];
-  if (fingerprint === undefined) return { known: true, value: undefined };
-  try {
-    return { known: true, value: JSON.parse(fingerprint) as MySQLSpec[K] };
-  } catch {
-    return { known: false, value: undefined };
-  }
-}
 
 /** The spec values children are built from (see the module comment). */
 export interface EffectiveSpec {

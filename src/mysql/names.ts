@@ -3,6 +3,7 @@
  * deterministic so that a reconcile after a crash finds what an earlier one created.
  */
 import { createHash } from "node:crypto";
+import { MYSQL_GROUP } from "../../generated/mysql-constants.ts";
 import type { MySQL } from "../../generated/mysql-models.ts";
 
 /**
@@ -17,8 +18,8 @@ export function hasReservedName(resource: MySQL): boolean {
   return (resource.metadata.name ?? "").startsWith(RESERVED_NAME_PREFIX);
 }
 
-/** Label and annotation prefix of this operator. */
-export const LABEL_PREFIX = "otus.homework";
+/** Label and annotation prefix of this operator: the resource's API group. */
+export const LABEL_PREFIX = MYSQL_GROUP;
 
 /** The names of one resource's children. */
 export interface ChildNames {

@@ -3,9 +3,9 @@
  * (primary kind, watched children, reconciler). `mysqlop run` and the integration tests
  * build it here, so they run the same wiring.
  */
-import { MYSQL_RESOURCE_TYPE } from "../../generated/mysql-constants.ts";
-import { Manager, type ManagerOptions } from "../runtime/manager.ts";
-import { MySQLReconciler, MYSQL_WATCHED_KINDS } from "./mysql-reconciler.ts";
+import { MYSQL_RESOURCE_TYPE, MYSQL_SENSITIVE_FIELDS, MYSQL_WATCHED_KINDS } from "../../generated/mysql-constants.ts";
+import { Manager, type ManagerOptions } from "../runtime/index.ts";
+import { MySQLReconciler } from "./mysql-reconciler.ts";
 
 /** Manager options, plus how many MySQL resources may reconcile at once. */
 export interface MySQLOperatorOptions extends Omit<ManagerOptions, "name"> {
@@ -18,7 +18,7 @@ export interface MySQLOperatorOptions extends Omit<ManagerOptions, "name"> {
 /** A Manager running the MySQL controller; call `start()` on it (and `handleSignals()` in a process). */
 export function createMySQLOperator(options: MySQLOperatorOptions = {}): Manager {
   const { concurrency, name, ...managerOptions } = options;
-  const manager = new Manager({ ...managerOptions, name: name ?? "mysqlop" });
+  const manager = new Manager({ sensitiveFields: MYSQL_SENSITIVE_FIELDS, ...managerOptions, name: name ?? "mysqlop" });
   manager.addController({
     name: "mysql",
     resourceType: MYSQL_RESOURCE_TYPE,

@@ -1,7 +1,7 @@
 /** The {@link CacheReader} handed to reconcilers: reads informer caches, never the API server. */
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { Informer } from "./informer.ts";
-import type { CacheReader } from "./resource-reconciler.ts";
+import type { CacheReader } from "./types.ts";
 
 /** Reads the caches of a set of informers, looked up by apiVersion and kind. */
 export class InformerCache implements CacheReader {

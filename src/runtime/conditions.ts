@@ -1,5 +1,5 @@
 /** Standard status conditions (metav1.Condition) with Kubernetes' transition-time rule. */
-import type { Condition } from "./resource-reconciler.ts";
+import type { Condition } from "./types.ts";
 
 /** A condition to set; `lastTransitionTime` is decided by {@link setCondition}. */
 export type ConditionUpdate = Omit<Condition, "lastTransitionTime">;

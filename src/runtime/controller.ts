@@ -11,7 +11,7 @@ import type { KindInfo } from "./kube-rest.ts";
 import { describeError, type JsonLogger } from "./logger.ts";
 import type { RuntimeMetrics } from "./metrics.ts";
 import { createReconcileContext, NotLeaderError, type ObjectWriter } from "./reconcile-context.ts";
-import type { EventRecorder, ReconcileRequest, Reconciler, ResourceType } from "./resource-reconciler.ts";
+import type { EventRecorder, ReconcileRequest, Reconciler, ResourceType } from "./types.ts";
 import { WorkQueue } from "./work-queue.ts";
 
 /** What a controller watches and who reconciles it. */

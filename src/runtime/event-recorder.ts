@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { isNotFound, PatchType, type KubeRest } from "./kube-rest.ts";
 import { describeError } from "./logger.ts";
-import type { EventRecorder, Logger } from "./resource-reconciler.ts";
+import type { EventRecorder, Logger } from "./types.ts";
 
 interface Series {
   name: string;

@@ -2,25 +2,37 @@
  * The public API of the controller runtime: what generated reconcilers, the operator's
  * `run` command and scaffolded projects import. Generic: knows no particular resource.
  */
+export { ResourceReconciler, ReconcileFailedError, FIELD_IMMUTABLE_REASON, type ChangeHooks } from "./resource-reconciler.ts";
+export { done, waitFor, failed, hookResults, type HookResults } from "./hook-result.ts";
 export {
-  ResourceReconciler,
-  ReconcileFailedError,
-  done,
-  waitFor,
-  failed,
-  type CacheReader,
-  type Condition,
-  type CustomResource,
-  type EventRecorder,
-  type HookResult,
-  type Logger,
-  type ReconcileContext,
-  type ReconcileRequest,
-  type ReconcileResult,
-  type Reconciler,
-  type ResourceType,
-  type StandardStatus,
-} from "./resource-reconciler.ts";
+  appliedValue,
+  canonicalJson,
+  decodeFingerprint,
+  fingerprintSpec,
+  sensitiveFingerprint,
+  type AppliedValue,
+  type ChangePolicy,
+  type FieldChange,
+  type SensitiveFieldChange,
+  type SpecFieldInfo,
+} from "./spec-fields.ts";
+export type {
+  AnyResource,
+  CacheReader,
+  Condition,
+  CustomResource,
+  EventRecorder,
+  HookResult,
+  Logger,
+  ReconcileContext,
+  ReconcileRequest,
+  ReconcileResult,
+  Reconciler,
+  ResourceType,
+  SpecOf,
+  StandardStatus,
+  StatusOf,
+} from "./types.ts";
 export { Manager, LeadershipLostError, type ManagerOptions, type LeaderElectionOptions } from "./manager.ts";
 export { Controller, kindInfoOf, objectKey, ownerKeys, parseKey, type ControllerOptions } from "./controller.ts";
 export { findCondition, isConditionTrue, mergeConditions, setCondition, formatConditionTime, type ConditionUpdate } from "./conditions.ts";

@@ -15,7 +15,7 @@ import { randomUUID } from "node:crypto";
 import { V1MicroTime } from "@kubernetes/client-node";
 import { isConflict, isNotFound, type KubeRest } from "./kube-rest.ts";
 import { describeError } from "./logger.ts";
-import type { Logger } from "./resource-reconciler.ts";
+import type { Logger } from "./types.ts";
 
 /** The spec of a Lease as leader election uses it. */
 export interface LeaseSpec {

@@ -2,7 +2,7 @@
  * Structured logs, one record per line, with the fields bound by the caller (controller, key):
  * JSON for log collectors, or `TIME LEVEL message key=value …` for a person at a terminal.
  */
-import type { Logger } from "./resource-reconciler.ts";
+import type { Logger } from "./types.ts";
 
 /** Log levels, lowest first. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -38,12 +38,17 @@ export interface JsonLoggerOptions {
   readonly write?: (line: string) => void;
   readonly fields?: Record<string, unknown>;
   readonly now?: () => Date;
+  /**
+   * Keys whose string values are secrets wherever they appear in a logged object: the fields the
+   * resource's schema marks sensitive (e.g. a custom resource's `spec.password`).
+   */
+  readonly sensitiveKeys?: readonly string[];
 }
 
 /**
  * A line logger: `{"ts","level","msg",...bound fields,...call fields}` as JSON, or the same record
  * as text (see {@link formatText}). Errors become their message (never a request or response
- * body); Secret data and credential-like values are redacted in either format.
+ * body); Secret data and the values of sensitive keys are redacted in either format.
  */
 export function createJsonLogger(options: JsonLoggerOptions = {}): JsonLogger {
   const level = options.level ?? "info";
@@ -51,18 +56,20 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): JsonLogger {
   const write = options.write ?? ((line: string) => process.stderr.write(line + "\n"));
   const now = options.now ?? (() => new Date());
   const bound = options.fields ?? {};
+  const sensitiveKeys = options.sensitiveKeys ?? [];
+  const redact = redactor(new Set(sensitiveKeys));
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     if (levelRank[lvl] < levelRank[level]) return;
     const record: Record<string, unknown> = { ts: now().toISOString(), level: lvl, msg, ...bound };
     for (const [key, value] of Object.entries(fields ?? {})) record[key] = value instanceof Error ? describeError(value) : value;
-    write(format === "text" ? formatText(record) : safeStringify(record));
+    write(format === "text" ? formatText(record, redact) : safeStringify(record, redact));
   };
   return {
     debug: (msg, fields) => emit("debug", msg, fields),
     info: (msg, fields) => emit("info", msg, fields),
     warn: (msg, fields) => emit("warn", msg, fields),
     error: (msg, fields) => emit("error", msg, fields),
-    child: (fields) => createJsonLogger({ level, format, write, now, fields: { ...bound, ...fields } }),
+    child: (fields) => createJsonLogger({ level, format, write, now, sensitiveKeys, fields: { ...bound, ...fields } }),
   };
 }
 
@@ -93,28 +100,30 @@ function apiErrorMessage(error: Error): string {
 }
 
 const redacted = "[redacted]";
-/** Keys whose string values are credentials wherever they appear (e.g. a custom resource's `spec.password`). */
-const secretKey = /(password|passwd|token|secret)$/i;
 /** kubectl's client-side apply copy of the whole object, Secret data and spec.password included. */
 const lastApplied = "kubectl.kubernetes.io/last-applied-configuration";
 
+type Redact = (key: string, value: unknown) => unknown;
+
 /**
  * A safety net for fields logged whole (a resource, a child list): Secret values, string values
- * under credential-like keys and kubectl's last-applied copy never reach a log line. Keys stay
+ * under the sensitive keys and kubectl's last-applied copy never reach a log line. Keys stay
  * visible so that a line still says which secret was involved.
  */
-function redact(key: string, value: unknown): unknown {
-  if (typeof value === "string") return key === lastApplied || secretKey.test(key) ? redacted : value;
-  if (typeof value === "object" && value !== null && !Array.isArray(value) && (value as { kind?: unknown }).kind === "Secret") {
-    const secret = { ...(value as Record<string, unknown>) };
-    for (const field of ["data", "stringData"]) {
-      const values = secret[field];
-      if (typeof values === "object" && values !== null) secret[field] = Object.fromEntries(Object.keys(values).map((k) => [k, redacted]));
+const redactor =
+  (sensitiveKeys: ReadonlySet<string>): Redact =>
+  (key, value) => {
+    if (typeof value === "string") return key === lastApplied || sensitiveKeys.has(key) ? redacted : value;
+    if (typeof value === "object" && value !== null && !Array.isArray(value) && (value as { kind?: unknown }).kind === "Secret") {
+      const secret = { ...(value as Record<string, unknown>) };
+      for (const field of ["data", "stringData"]) {
+        const values = secret[field];
+        if (typeof values === "object" && values !== null) secret[field] = Object.fromEntries(Object.keys(values).map((k) => [k, redacted]));
+      }
+      return secret;
     }
-    return secret;
-  }
-  return value;
-}
+    return value;
+  };
 
 const bareValue = /^[^\s"=]+$/;
 
@@ -122,8 +131,8 @@ const bareValue = /^[^\s"=]+$/;
  * `2026-01-01T00:00:00.000Z INFO  message  key=value key2="two words" obj={"a":1}`: the record that
  * the JSON format would write, redacted the same way, with the fields as logfmt-style pairs.
  */
-function formatText(record: Record<string, unknown>): string {
-  const { ts, level, msg, ...fields } = JSON.parse(safeStringify(record)) as Record<string, unknown>;
+function formatText(record: Record<string, unknown>, redact: Redact): string {
+  const { ts, level, msg, ...fields } = JSON.parse(safeStringify(record, redact)) as Record<string, unknown>;
   const pairs = Object.entries(fields).map(([key, value]) => {
     if (typeof value !== "string") return `${key}=${JSON.stringify(value)}`;
     return `${key}=${bareValue.test(value) ? value : JSON.stringify(value)}`;
@@ -132,7 +141,7 @@ function formatText(record: Record<string, unknown>): string {
   return pairs.length === 0 ? head : `${head}  ${pairs.join(" ")}`;
 }
 
-function safeStringify(record: Record<string, unknown>): string {
+function safeStringify(record: Record<string, unknown>, redact: Redact): string {
   try {
     return JSON.stringify(record, redact);
   } catch {

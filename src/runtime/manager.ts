@@ -58,6 +58,8 @@ export interface ManagerOptions {
   readonly userAgent?: string;
   /** A logger to use instead of a new JSON logger on stderr. */
   readonly logger?: JsonLogger;
+  /** Keys whose values the logger redacts wherever they appear: the resource's sensitive spec fields. */
+  readonly sensitiveFields?: readonly string[];
   /** API write rate limit (client-go's defaults are 5/10; reconcilers that apply several children want more). Default 20 QPS, burst 40. */
   readonly writeQps?: number;
   readonly writeBurst?: number;
@@ -100,7 +102,14 @@ export class Manager {
 
   constructor(options: ManagerOptions) {
     this.#options = options;
-    this.log = options.logger ?? createJsonLogger({ level: options.logLevel ?? "info", format: options.logFormat, fields: { manager: options.name } });
+    this.log =
+      options.logger ??
+      createJsonLogger({
+        level: options.logLevel ?? "info",
+        format: options.logFormat,
+        fields: { manager: options.name },
+        sensitiveKeys: options.sensitiveFields,
+      });
     this.metrics = createRuntimeMetrics();
     this.kubeConfig = options.kubeConfig ?? loadKubeConfig(options.kubeconfigPath, options.inClusterRoot);
     const userAgent = options.userAgent ?? options.name;

@@ -6,7 +6,7 @@
 import type { KubernetesObject, V1OwnerReference } from "@kubernetes/client-node";
 import { mergeConditions } from "./conditions.ts";
 import { isConflict, isNotFound, PatchType, type KubeRest } from "./kube-rest.ts";
-import type { CacheReader, Condition, EventRecorder, Logger, ReconcileContext } from "./resource-reconciler.ts";
+import type { CacheReader, Condition, EventRecorder, Logger, ReconcileContext } from "./types.ts";
 
 /** Thrown by a write attempted after leadership was lost (the work queue drops, never retries, such work). */
 export class NotLeaderError extends Error {

@@ -1,7 +1,7 @@
 /** Pure: the status a reconcile writes for a hook's outcome (step 6 of the loop). */
 import { isDeepStrictEqual } from "node:util";
 import { setCondition } from "./conditions.ts";
-import type { Condition, CustomResource, HookResult, StandardStatus } from "./resource-reconciler.ts";
+import type { Condition, CustomResource, HookResult, StandardStatus } from "./types.ts";
 
 /** The standard condition types the loop maintains. */
 export const ConditionType = { ready: "Ready", progressing: "Progressing", degraded: "Degraded" } as const;

@@ -1,10 +1,8 @@
 /**
- * The generic reconcile loop that every generated reconciler base class extends.
- *
- * CONTRACT between the generator (issue 3, which emits `generated/*-reconciler-base.ts`
- * extending {@link ResourceReconciler}) and the runtime (issue 6, which implements
- * {@link ReconcileContext} and drives {@link Reconciler.reconcile} from its work queue).
- * Changing a signature here breaks the other side: coordinate through the lead.
+ * The generic reconcile loop that every generated reconciler base class extends. Everything
+ * that does not vary with the schema lives here: fingerprints, the dispatch of change hooks by
+ * policy, the typed result constructors. A generated base class adds only the field table and
+ * the typed hooks; the runtime's controller drives {@link Reconciler.reconcile} from its work queue.
  *
  * The loop, in numbered steps (DESIGN.md, "The reconcile skeleton"):
  *  1. read the resource from the cache (gone → done);
@@ -15,156 +13,97 @@
  *  3. ask the pure `desired(resource)` for the owned children;
  *  4. apply them (server-side apply, one field manager, owner references set here);
  *  5. first successful reconcile (no `status.appliedSpec` yet) → `onCreate` (restore);
- *     otherwise `dispatchChanges` calls the typed hook of every spec field whose
- *     fingerprint differs from `status.appliedSpec`;
+ *     otherwise, for every spec field whose fingerprint differs from `status.appliedSpec`,
+ *     what its change policy says: call its typed hook (`hook`), nothing (`rollout`), or
+ *     fail (`immutable`);
  *  6. write status through the status subresource: observedGeneration, conditions,
  *     message, the hooks' status facts, and the new `appliedSpec` once every hook is done;
  *  7. return done, or requeue after the delay a hook asked for.
  */
-import type { KubernetesObject, V1ObjectMeta } from "@kubernetes/client-node";
+import type { KubernetesObject } from "@kubernetes/client-node";
+import { done, failed, waitFor } from "./hook-result.ts";
 import { isNotFound } from "./kube-rest.ts";
 import { describeError } from "./logger.ts";
 import { NotLeaderError } from "./reconcile-context.ts";
 import { changedFields, computeStatusPatch, LoopReason } from "./reconcile-status.ts";
+import { decodeFingerprint, fingerprintSpec, type FieldChange, type SpecFieldInfo } from "./spec-fields.ts";
+import type { AnyResource, HookResult, ReconcileContext, ReconcileRequest, ReconcileResult, Reconciler, ResourceType, SpecOf, StatusOf } from "./types.ts";
 
-/** Identifies a custom resource type on the API server. */
-export interface ResourceType {
-  readonly group: string;
-  readonly version: string;
-  readonly plural: string;
-  readonly kind: string;
-  readonly namespaced: boolean;
-}
-
-/** A standard Kubernetes condition (metav1.Condition). */
-export interface Condition {
-  type: string;
-  status: "True" | "False" | "Unknown";
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
-  observedGeneration?: number;
-}
-
-/** Status fields the generic loop owns; a resource's status schema must declare them. */
-export interface StandardStatus {
-  observedGeneration?: number;
-  conditions?: Condition[];
-  message?: string;
-  /** Per spec field, the fingerprint applied by the last fully successful reconcile (secrets only as hashes). */
-  appliedSpec?: Record<string, string>;
-}
-
-/** A custom resource as the loop sees it. */
-export interface CustomResource<Spec = unknown, Status extends StandardStatus = StandardStatus> extends KubernetesObject {
-  apiVersion: string;
-  kind: string;
-  metadata: V1ObjectMeta;
-  spec: Spec;
-  status?: Status;
-}
+/** The change hooks of a resource type by spec field, as a generated base class hands them to the loop. */
+export type ChangeHooks<R extends AnyResource> = {
+  readonly [K in keyof SpecOf<R> & string]?: (resource: R, change: FieldChange<SpecOf<R>[K]>, ctx: ReconcileContext) => Promise<HookResult<StatusOf<R>>>;
+};
 
 /**
- * What a hook reports. Hooks never sleep and never write status: they return `wait`
- * to be called again later, and may hand status facts (`status`) to the loop.
+ * The generic loop. Generated base classes extend it with the field table ({@link specFields})
+ * and typed per-field hooks ({@link changeHooks}); hand-written subclasses implement the
+ * decisions: {@link desired}, {@link onCreate}, {@link finalize} and the field hooks.
  */
-export type HookResult<Status = Record<string, unknown>> =
-  | { readonly kind: "done"; readonly message?: string; readonly status?: Partial<Status> }
-  | { readonly kind: "wait"; readonly afterMs: number; readonly reason: string; readonly message: string; readonly status?: Partial<Status> }
-  | { readonly kind: "failed"; readonly reason: string; readonly message: string; readonly status?: Partial<Status> };
-
-/** The hook finished its work. */
-export function done<S = Record<string, unknown>>(message?: string, status?: Partial<S>): HookResult<S> {
-  return { kind: "done", message, status };
-}
-
-/** The hook is waiting for something (e.g. a Job): call it again after `afterMs`. */
-export function waitFor<S = Record<string, unknown>>(afterMs: number, reason: string, message: string, status?: Partial<S>): HookResult<S> {
-  return { kind: "wait", afterMs, reason, message, status };
-}
-
-/** The hook failed in a way that needs a person (or a back-off retry); `reason` is CamelCase. */
-export function failed<S = Record<string, unknown>>(reason: string, message: string, status?: Partial<S>): HookResult<S> {
-  return { kind: "failed", reason, message, status };
-}
-
-/** Names one object to reconcile. */
-export interface ReconcileRequest {
-  readonly namespace?: string;
-  readonly name: string;
-}
-
-/** What a reconcile asks of the work queue. Throwing means "retry with back-off". */
-export interface ReconcileResult {
-  readonly requeueAfterMs?: number;
-}
-
-/** Reads the informer caches (never the API server). */
-export interface CacheReader {
-  get<T extends KubernetesObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string): T | undefined;
-  list<T extends KubernetesObject>(apiVersion: string, kind: string, namespace?: string): T[];
-}
-
-/** Records Kubernetes Events on an object; repeats are aggregated. Never pass secrets. */
-export interface EventRecorder {
-  normal(object: KubernetesObject, reason: string, message: string): void;
-  warning(object: KubernetesObject, reason: string, message: string): void;
-}
-
-/** Structured logger; every line carries the controller and the resource key. */
-export interface Logger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
-/** What the runtime gives a reconcile call. */
-export interface ReconcileContext {
-  readonly cache: CacheReader;
-  readonly events: EventRecorder;
-  readonly log: Logger;
-  /** Server-side apply with the controller's field manager; sets an owner reference to `owner` when given. */
-  apply<T extends KubernetesObject>(object: T, options?: { owner?: KubernetesObject }): Promise<T>;
-  /** Deletes an object; absent is fine. */
-  delete(
-    object: { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string } },
-    options?: { propagationPolicy?: "Foreground" | "Background" | "Orphan" },
-  ): Promise<void>;
-  /** Adds the finalizer (conflict-safe patch) when missing; returns the updated object. */
-  addFinalizer<T extends KubernetesObject>(object: T, finalizer: string): Promise<T>;
-  /** Removes the finalizer (conflict-safe patch) when present. */
-  removeFinalizer<T extends KubernetesObject>(object: T, finalizer: string): Promise<void>;
-  /** Merge-patches the status subresource; conditions keep lastTransitionTime unless their status flips. */
-  patchStatus<T extends KubernetesObject>(object: T, status: Record<string, unknown>): Promise<void>;
-}
-
-/** Anything the runtime's controller can drive from its work queue. */
-export interface Reconciler {
-  reconcile(request: ReconcileRequest, ctx: ReconcileContext): Promise<ReconcileResult>;
-}
-
-/**
- * The generic loop. Generated base classes extend it with typed per-field hooks and
- * implement {@link fingerprint} and {@link dispatchChanges}; hand-written subclasses
- * implement the decisions: {@link desired}, {@link onCreate}, {@link finalize} and the field hooks.
- */
-export abstract class ResourceReconciler<R extends CustomResource<unknown, StandardStatus>> implements Reconciler {
+export abstract class ResourceReconciler<R extends AnyResource> implements Reconciler {
   /** The primary resource type. */
   abstract readonly resourceType: ResourceType;
   /** The finalizer that holds deletion until {@link finalize} reports done. */
   abstract readonly finalizer: string;
+  /** Generated: the spec fields in schema order, with their change policy and sensitivity. */
+  protected abstract readonly specFields: readonly SpecFieldInfo[];
 
   /** Pure: the children this resource should own, without owner references (the loop sets them). */
   abstract desired(resource: R): KubernetesObject[];
   /** Called until done after the children of a new resource were first applied (e.g. restore). */
-  abstract onCreate(resource: R, ctx: ReconcileContext): Promise<HookResult<NonNullable<R["status"]>>>;
+  abstract onCreate(resource: R, ctx: ReconcileContext): Promise<HookResult<StatusOf<R>>>;
   /** Called until done while the resource is being deleted (e.g. backup); the finalizer stays until then. */
-  abstract finalize(resource: R, ctx: ReconcileContext): Promise<HookResult<NonNullable<R["status"]>>>;
-  /** Generated: the per-field fingerprints of the spec (secret fields as hashes only). */
-  protected abstract fingerprint(resource: R): Record<string, string>;
-  /** Generated: calls the typed hook of every field whose fingerprint differs from `previous`. */
-  protected abstract dispatchChanges(resource: R, previous: Record<string, string>, ctx: ReconcileContext): Promise<HookResult<NonNullable<R["status"]>>>;
+  abstract finalize(resource: R, ctx: ReconcileContext): Promise<HookResult<StatusOf<R>>>;
+  /** Generated: the typed hook of every field whose policy is `hook`. */
+  protected abstract changeHooks(): ChangeHooks<R>;
+
+  /** Typed {@link HookResult}: the hook finished; `status` facts are merged into the status the loop writes. */
+  protected done(message?: string, status?: Partial<StatusOf<R>>): HookResult<StatusOf<R>> {
+    return done(message, status);
+  }
+
+  /** Typed {@link HookResult}: call the hook again after `afterMs` (e.g. while a Job runs); `reason` is CamelCase. */
+  protected waitFor(afterMs: number, reason: string, message: string, status?: Partial<StatusOf<R>>): HookResult<StatusOf<R>> {
+    return waitFor(afterMs, reason, message, status);
+  }
+
+  /** Typed {@link HookResult}: the hook cannot go on without a person (or a back-off retry); `reason` is CamelCase. */
+  protected failed(reason: string, message: string, status?: Partial<StatusOf<R>>): HookResult<StatusOf<R>> {
+    return failed(reason, message, status);
+  }
+
+  /** Per spec field, canonical JSON of its value; sensitive fields only as an HMAC keyed by the object's uid. */
+  protected fingerprint(resource: R): Record<string, string> {
+    return fingerprintSpec(resource, this.specFields);
+  }
+
+  /**
+   * Step 5 after creation: in schema order, for every field whose fingerprint differs from
+   * `previous`, what its policy says. Stops at the first result that is not done and returns it,
+   * carrying the status facts gathered so far.
+   */
+  protected async dispatchChanges(resource: R, previous: Record<string, string>, ctx: ReconcileContext): Promise<HookResult<StatusOf<R>>> {
+    const current = this.fingerprint(resource);
+    const hooks = this.changeHooks() as Record<string, ChangeHook<R> | undefined>;
+    const spec = (resource.spec ?? {}) as Record<string, unknown>;
+    let facts: Partial<StatusOf<R>> = {};
+    const messages: string[] = [];
+    for (const field of this.specFields) {
+      if (current[field.name] === previous[field.name]) continue;
+      const before = field.sensitive === true ? undefined : decodeFingerprint(previous[field.name]);
+      let result: HookResult<StatusOf<R>>;
+      if (field.onChange === "rollout") continue;
+      if (field.onChange === "immutable") result = immutableRefused(field, before, spec[field.name]);
+      else {
+        const hook = hooks[field.name];
+        if (hook === undefined) throw new Error(`spec.${field.name} has change policy "hook" but no hook`);
+        result = await hook(resource, { previous: before, current: spec[field.name] }, ctx);
+      }
+      if (result.kind !== "done") return { ...result, status: { ...facts, ...result.status } };
+      facts = { ...facts, ...result.status };
+      if (result.message !== undefined) messages.push(result.message);
+    }
+    return done(messages.length > 0 ? messages.join("; ") : undefined, facts);
+  }
 
   /** Runs the numbered steps above for one request. */
   async reconcile(request: ReconcileRequest, ctx: ReconcileContext): Promise<ReconcileResult> {
@@ -232,6 +171,24 @@ export abstract class ResourceReconciler<R extends CustomResource<unknown, Stand
   }
 }
 
+/** One change hook, untyped: the loop only passes through what the generated table typed. */
+type ChangeHook<R extends AnyResource> = (resource: R, change: FieldChange<unknown>, ctx: ReconcileContext) => Promise<HookResult<StatusOf<R>>>;
+
+/** The reason of a refused change of an `immutable` field. */
+export const FIELD_IMMUTABLE_REASON = "FieldImmutable";
+
+/**
+ * A change of an `immutable` field that reached the operator (the API server refuses it where the
+ * CRD carries the field's transition rule): the reconcile fails, and the applied value stays in force.
+ */
+function immutableRefused<S>(field: SpecFieldInfo, before: unknown, after: unknown): HookResult<S> {
+  const change = field.sensitive === true ? "" : ` from ${JSON.stringify(before ?? null)} to ${JSON.stringify(after ?? null)}`;
+  return failed(
+    FIELD_IMMUTABLE_REASON,
+    `spec.${field.name} is immutable and cannot change${change}; set it back (the operator keeps using the value it applied)`,
+  );
+}
+
 /** A hook reported `failed`: the status says why, and the work queue retries with back-off. */
 export class ReconcileFailedError extends Error {
   readonly reason: string;
@@ -244,11 +201,7 @@ export class ReconcileFailedError extends Error {
 }
 
 /** Runs a step; an exception is reported in status (Degraded) before it propagates to the queue. */
-async function runStep<S>(
-  resource: CustomResource<unknown, StandardStatus>,
-  ctx: ReconcileContext,
-  step: () => Promise<HookResult<S>>,
-): Promise<HookResult<S>> {
+async function runStep<S>(resource: AnyResource, ctx: ReconcileContext, step: () => Promise<HookResult<S>>): Promise<HookResult<S>> {
   try {
     return await step();
   } catch (error) {
@@ -272,7 +225,7 @@ async function runStep<S>(
  * queue what next.
  */
 async function finish<S>(
-  resource: CustomResource<unknown, StandardStatus>,
+  resource: AnyResource,
   result: HookResult<S>,
   appliedSpec: Record<string, string> | undefined,
   ctx: ReconcileContext,

@@ -154,6 +154,31 @@ const cases: Case[] = [
     rule: "extension/unknown",
   },
   {
+    name: "a change policy the generator does not know",
+    schema: () => editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "image", "x-mysqlop-on-change"], "restart")),
+    pointer: `${P}/properties/spec/properties/image/x-mysqlop-on-change`,
+    rule: "extension/type",
+  },
+  {
+    name: "a change policy on something that is not a field of spec",
+    schema: () => editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "passwordSecretRef", "properties", "key", "x-mysqlop-on-change"], "immutable")),
+    pointer: `${P}/properties/spec/properties/passwordSecretRef/properties/key/x-mysqlop-on-change`,
+    rule: "extension/placement",
+  },
+  {
+    name: "an immutable field whose name a CEL rule cannot address",
+    schema: () =>
+      editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "in"], { type: "string", description: "A CEL keyword.", "x-mysqlop-on-change": "immutable" })),
+    pointer: `${P}/properties/spec/properties/in/x-mysqlop-on-change`,
+    rule: "extension/immutable-name",
+  },
+  {
+    name: "a watched kind whose informer could not be built (no kind)",
+    schema: () => editedSchema((d) => d.deleteIn(["operator", "clusterRules", 0, "kind"])),
+    pointer: "/operator/clusterRules/0",
+    rule: "rbac/watched-kind",
+  },
+  {
     name: "a wildcard verb",
     schema: () => editedSchema((d) => d.setIn(["operator", "clusterRules", 0, "verbs"], ["*"])),
     pointer: "/operator/clusterRules/0/verbs/0",

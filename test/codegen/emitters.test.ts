@@ -99,25 +99,44 @@ test("model: spec fields in schema order, sensitivity and presence from the sche
   );
 });
 
+test("model: the watched kinds are the operator rules with watch, each declared once in the schema", async () => {
+  const model = await mysqlModel();
+  assert.deepEqual(
+    model.watchedKinds.map((k) => `${k.apiVersion} ${k.kind} ${k.plural}${k.namespaced ? "" : " (cluster)"}`),
+    [
+      "v1 PersistentVolumeClaim persistentvolumeclaims",
+      "v1 PersistentVolume persistentvolumes (cluster)",
+      "v1 Service services",
+      "apps/v1 Deployment deployments",
+      "batch/v1 Job jobs",
+      "v1 Secret secrets",
+      "v1 ConfigMap configmaps",
+    ],
+  );
+  const watchedRules = model.rbac.clusterRules.filter((r) => r.verbs.includes("watch") && r.resources[0] !== model.plural);
+  assert.deepEqual(
+    model.watchedKinds.map((k) => k.plural).sort(),
+    watchedRules.map((r) => r.resources[0]).sort(),
+    "every watch right is an informer, and back",
+  );
+});
+
 test("model: runtime imports join each runtime module to the --runtime-import folder or package subpath", async () => {
   const table: [{ runtimeImport?: string; outDir?: string }, RuntimeImports][] = [
     [
       {},
       /* default: relative paths from generated/ to src/runtime */ {
-        resourceReconciler: "../src/runtime/resource-reconciler.ts",
+        index: "../src/runtime/index.ts",
         schemaValidation: "../src/runtime/schema-validation.ts",
       },
     ],
-    [{ outDir: "out/deep" }, { resourceReconciler: "../../src/runtime/resource-reconciler.ts", schemaValidation: "../../src/runtime/schema-validation.ts" }],
-    [{ outDir: "." }, { resourceReconciler: "./src/runtime/resource-reconciler.ts", schemaValidation: "./src/runtime/schema-validation.ts" }],
+    [{ outDir: "out/deep" }, { index: "../../src/runtime/index.ts", schemaValidation: "../../src/runtime/schema-validation.ts" }],
+    [{ outDir: "." }, { index: "./src/runtime/index.ts", schemaValidation: "./src/runtime/schema-validation.ts" }],
     [
       { runtimeImport: "generator-mysqlop/runtime" },
-      { resourceReconciler: "generator-mysqlop/runtime/resource-reconciler", schemaValidation: "generator-mysqlop/runtime/schema-validation" },
+      { index: "generator-mysqlop/runtime/index", schemaValidation: "generator-mysqlop/runtime/schema-validation" },
     ],
-    [
-      { runtimeImport: "../vendor/runtime/" },
-      { resourceReconciler: "../vendor/runtime/resource-reconciler.ts", schemaValidation: "../vendor/runtime/schema-validation.ts" },
-    ],
+    [{ runtimeImport: "../vendor/runtime/" }, { index: "../vendor/runtime/index.ts", schemaValidation: "../vendor/runtime/schema-validation.ts" }],
   ];
   for (const [given, want] of table) assert.deepEqual((await mysqlModel(given)).runtimeImports, want, JSON.stringify(given));
   await assert.rejects(

@@ -25,7 +25,7 @@ const OUTPUTS = [
 ];
 
 const RUNTIME_DIR = join(repoRoot, "src/runtime");
-const RUNTIME = join(RUNTIME_DIR, "resource-reconciler.ts");
+const RUNTIME = join(RUNTIME_DIR, "index.ts");
 
 /** Captures console output of a CLI run. */
 async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
@@ -175,19 +175,17 @@ test("a read-only output folder fails before any output changes", { skip: proces
 const SUBCLASS = `// Hand-written: must survive regeneration byte for byte.
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { HookResult, ReconcileContext } from ${JSON.stringify(RUNTIME)};
-import { MySQLReconcilerBase } from "../../generated/mysql-reconciler-base.ts";
+import { MySQLReconcilerBase, type MySQLChange } from "../../generated/mysql-reconciler-base.ts";
 import type { MySQL, MySQLStatus } from "../../generated/mysql-models.ts";
 
 export class HandWritten extends MySQLReconcilerBase {
   desired(_resource: MySQL): KubernetesObject[] { return []; }
   async onCreate(): Promise<HookResult<MySQLStatus>> { return this.done(); }
   async finalize(): Promise<HookResult<MySQLStatus>> { return this.done(); }
-  async onImageChange(_r: MySQL, change: { previous: string | undefined; current: string }, _c: ReconcileContext): Promise<HookResult<MySQLStatus>> { return this.done(change.current); }
-  async onDatabaseChange(): Promise<HookResult<MySQLStatus>> { return this.done(); }
-  async onPasswordChange(_r: MySQL, change: { previous: undefined; current: string | undefined }): Promise<HookResult<MySQLStatus>> { return this.done(String(change.previous)); }
+  async onImageChange(_r: MySQL, change: MySQLChange<"image">, _c: ReconcileContext): Promise<HookResult<MySQLStatus>> { return this.done(change.current); }
+  async onPasswordChange(_r: MySQL, change: MySQLChange<"password">): Promise<HookResult<MySQLStatus>> { return this.done(String(change.previous)); }
   async onPasswordSecretRefChange(): Promise<HookResult<MySQLStatus>> { return this.done(); }
   async onStorageSizeChange(): Promise<HookResult<MySQLStatus>> { return this.done(); }
-  async onStorageClassNameChange(): Promise<HookResult<MySQLStatus>> { return this.done(); }
   /*EXTRA*/
 }
 `;
@@ -245,7 +243,7 @@ test("a field added to the schema reaches models, CRD, docs and hooks; the subcl
   assert.match(await read("generated/api-reference.md"), /\| `maxConnections`\s+\| integer\s+\| no\s+\| Upper limit of client connections/);
   assert.match(
     await read("generated/mysql-reconciler-base.ts"),
-    /abstract onMaxConnectionsChange\(\s*resource: MySQL,\s*change: \{\s*readonly previous: MySQLSpec\["maxConnections"\] \| undefined;\s*readonly current: MySQLSpec\["maxConnections"\];?\s*\}/,
+    /abstract onMaxConnectionsChange\(\s*resource: MySQL,\s*change: MySQLChange<"maxConnections">/,
   );
   assert.match(await read("generated/mysql-constants.ts"), /"maxConnections"/);
 

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { MYSQL_OPERATOR_NAMESPACE, MYSQL_OPERATOR_SERVICE_ACCOUNT } from "../../generated/mysql-constants.ts";
 import { cachedBinDir, startControlPlane, type ControlPlane } from "../../src/envtest/index.ts";
 
 /** The checkout's root. */
@@ -14,9 +15,9 @@ export const CRD_FILE = join(REPO_ROOT, "deploy", "crd.yaml");
 export const NAMESPACE_FILE = join(REPO_ROOT, "deploy", "namespace.yaml");
 /** The generated RBAC (ServiceAccount, ClusterRole(Binding), Role(Binding)) in that namespace. */
 export const RBAC_FILE = join(REPO_ROOT, "deploy", "rbac.yaml");
-/** Where the operator runs, and as whom. */
-export const OPERATOR_NAMESPACE = "mysqlop-system";
-export const OPERATOR_SERVICE_ACCOUNT = "mysqlop";
+/** Where the operator runs, and as whom (from the schema). */
+export const OPERATOR_NAMESPACE = MYSQL_OPERATOR_NAMESPACE;
+export const OPERATOR_SERVICE_ACCOUNT = MYSQL_OPERATOR_SERVICE_ACCOUNT;
 
 /** A control plane with mysqlop's CRD and RBAC installed, and a client identity with exactly the operator's permissions. */
 export interface MysqlopControlPlane {

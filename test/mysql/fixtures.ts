@@ -1,7 +1,7 @@
 /** Resources and a recording ReconcileContext for the MySQL handler tests. */
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { MySQL } from "../../generated/mysql-models.ts";
-import type { CacheReader, ReconcileContext } from "../../src/runtime/resource-reconciler.ts";
+import type { CacheReader, ReconcileContext } from "../../src/runtime/index.ts";
 
 /** The original cr.yaml as the API server returns it (defaults filled, uid set). */
 export function originalResource(overrides: { spec?: Partial<MySQL["spec"]>; status?: MySQL["status"]; namespace?: string; name?: string } = {}): MySQL {

@@ -16,6 +16,7 @@ import {
   buildDataVolume,
   secretValue,
 } from "../../src/mysql/desired/index.ts";
+import { instanceOf } from "../../src/mysql/instance.ts";
 import { childNames } from "../../src/mysql/names.ts";
 import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
 import { EXIT_CODES } from "../../src/mysql/scripts/index.ts";
@@ -64,7 +65,7 @@ test("onCreate without an earlier backup: volumes, backup storage (not owned), w
 
 test("onCreate with an earlier backup: restore Job (owned), wait, then 'NAME created with restore-job' with restore facts", async () => {
   const resource = originalResource({ spec: { storageClassName: "standard" } });
-  const { ctx, recorded, put } = recordingContext([ownedCredentials(resource, "otuspassword"), buildBackupInfo(resource, "2026-11-26T14:00:00Z")]);
+  const { ctx, recorded, put } = recordingContext([ownedCredentials(resource, "otuspassword"), buildBackupInfo(instanceOf(resource), "2026-11-26T14:00:00Z")]);
   const first = await reconciler.onCreate(resource, ctx);
   assert.equal(first.kind, "wait");
   assert.ok(applied(recorded).includes("Job/restore-mysql-instance-job (owned)"));
@@ -85,7 +86,7 @@ test("onCreate: a restore refused because the database holds data is not a failu
     [EXIT_CODES.notEmpty, "done"],
     [EXIT_CODES.verify, "failed"],
   ] as const) {
-    const { ctx, put } = recordingContext([ownedCredentials(resource, "otuspassword"), buildBackupInfo(resource, "t")]);
+    const { ctx, put } = recordingContext([ownedCredentials(resource, "otuspassword"), buildBackupInfo(instanceOf(resource), "t")]);
     await reconciler.onCreate(resource, ctx);
     put(
       finish(
@@ -112,7 +113,7 @@ test("onCreate: a restore Job of an earlier resource of the same name is deleted
       ownerReferences: [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: "old-uid" }],
     },
   };
-  const { ctx, recorded } = recordingContext([ownedCredentials(resource, "otuspassword"), buildBackupInfo(resource, "t"), stale]);
+  const { ctx, recorded } = recordingContext([ownedCredentials(resource, "otuspassword"), buildBackupInfo(instanceOf(resource), "t"), stale]);
   const result = await reconciler.onCreate(resource, ctx);
   assert.equal(result.kind, "wait");
   assert.deepEqual(recorded.deleted, [{ apiVersion: "batch/v1", kind: "Job", name: "restore-mysql-instance-job", namespace: "default" }]);
@@ -138,7 +139,7 @@ test("onCreate with passwordSecretRef waits for the Secret, then copies it into 
 
 test("finalize: backup Job, wait, then record the backup, delete the hostPath data volume, done", async () => {
   const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
-  const { ctx, recorded, put } = recordingContext([buildCredentialsSecret(resource, "p"), buildDataVolume(resource)]);
+  const { ctx, recorded, put } = recordingContext([buildCredentialsSecret(instanceOf(resource), "p"), buildDataVolume(instanceOf(resource))]);
   const first = await reconciler.finalize(resource, ctx);
   assert.equal(first.kind, "wait");
   assert.ok(applied(recorded).includes("Job/backup-mysql-instance-job (owned)"));
@@ -175,7 +176,7 @@ test("finalize: a failed backup keeps the finalizer (failed) and says how to go 
 
 test("password change: Job with current and target in a Secret; on success the credentials hold the target", async () => {
   const resource = originalResource({ spec: { password: "new-pw" }, status: { appliedSpec: {} } });
-  const { ctx, recorded, put } = recordingContext([buildCredentialsSecret(resource, "old-pw")]);
+  const { ctx, recorded, put } = recordingContext([buildCredentialsSecret(instanceOf(resource), "old-pw")]);
   const change = { previous: undefined, current: "new-pw" } as const;
   assert.equal((await reconciler.onPasswordChange(resource, change, ctx)).kind, "wait");
   const job = ctx.cache.get<V1Job>("batch/v1", "Job", "default", "passwd-mysql-instance-job")!;
@@ -224,15 +225,13 @@ test("image change: done only when the Deployment rolled out the new image; a st
     assert.equal((await reconciler.onImageChange(resource, change, recordingContext([given]).ctx)).kind, want, JSON.stringify(given.status));
 });
 
-test("refused changes: database rename, storage class, shrink, hostPath growth; growth with a class is done", async () => {
+test("refused changes: shrink, hostPath growth; growth with a class is done", async () => {
   const { ctx } = recordingContext();
   const withClass = originalResource({
     spec: { storageClassName: "standard", storage_size: "2Gi" },
     status: { appliedSpec: { storage_size: '"1Gi"', storageClassName: '"standard"' } },
   });
   const table: [Promise<{ kind: string; reason?: string }>, string][] = [
-    [reconciler.onDatabaseChange(originalResource(), { previous: "a", current: "b" }), "DatabaseChangeRefused"],
-    [reconciler.onStorageClassNameChange(originalResource(), { previous: undefined, current: "fast" }), "StorageClassImmutable"],
     [reconciler.onStorageSizeChange(withClass, { previous: "2Gi", current: "1Gi" }), "StorageShrinkRefused"],
     [reconciler.onStorageSizeChange(originalResource({ spec: { storage_size: "2Gi" } }), { previous: "1Gi", current: "2Gi" }), "StorageResizeUnsupported"],
     [reconciler.onStorageSizeChange(withClass, { previous: "1Gi", current: "2Gi" }), "done"],
@@ -272,7 +271,7 @@ test("dispatchChanges (generated) calls exactly the hooks of changed fields; sec
 
 test("finalize before creation finished: no backup, but the hostPath data volume it created goes (else a re-create of the name is stuck)", async () => {
   const resource = originalResource();
-  const { ctx, recorded } = recordingContext([buildDataVolume(resource)]);
+  const { ctx, recorded } = recordingContext([buildDataVolume(instanceOf(resource))]);
   const result = await reconciler.finalize(resource, ctx);
   assert.equal(result.kind, "done");
   assert.ok(!recorded.applied.some((a) => a.object.kind === "Job"), "no backup Job: an earlier backup is not overwritten");
@@ -283,7 +282,7 @@ test("onCreate: a data volume left by an earlier resource of this name is remove
   const old = originalResource();
   old.metadata.uid = "0ld00000-0000-4000-8000-000000000000";
   const resource = originalResource();
-  const leftover = { ...buildDataVolume(old), status: { phase: "Released" } } as V1PersistentVolume;
+  const leftover = { ...buildDataVolume(instanceOf(old)), status: { phase: "Released" } } as V1PersistentVolume;
   const { ctx, recorded, put } = recordingContext([ownedCredentials(resource, "otuspassword"), serverDeployment(1), leftover]);
   const first = await reconciler.onCreate(resource, ctx);
   assert.equal(first.kind === "wait" && first.reason, "WaitingForVolume");
@@ -311,7 +310,7 @@ test("onCreate: a data volume of an earlier resource still bound to the claim th
       ownerReferences: [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: resource.metadata.uid!, controller: true }],
     },
   };
-  const volume = buildDataVolume(old);
+  const volume = buildDataVolume(instanceOf(old));
   const bound = {
     ...volume,
     spec: { ...volume.spec, claimRef: { ...volume.spec!.claimRef, uid: "claim-uid" } },
@@ -330,7 +329,7 @@ test("a name starting with 'backup-' is refused: its data claim and volume would
   assert.equal(childNames(clash).dataClaim, childNames(other).backupClaim, "the clash this guards against");
   assert.equal(childNames(clash).dataVolume, childNames(other).backupVolume);
   assert.deepEqual(reconciler.desired(clash), [], "nothing applied: the loop would adopt the backup claim as a data claim");
-  const { ctx, recorded } = recordingContext([buildBackupClaim(other), buildBackupVolume(other)]);
+  const { ctx, recorded } = recordingContext([buildBackupClaim(instanceOf(other)), buildBackupVolume(instanceOf(other))]);
   const created = await reconciler.onCreate(clash, ctx);
   assert.equal(created.kind === "failed" && created.reason, "NameReserved");
   const finalized = await reconciler.finalize(clash, ctx);
@@ -341,7 +340,7 @@ test("a name starting with 'backup-' is refused: its data claim and volume would
 
 /** NAME-credentials as this resource's own (controller reference to its uid). */
 function ownedCredentials(resource: ReturnType<typeof originalResource>, password: string): V1Secret {
-  const secret = buildCredentialsSecret(resource, password);
+  const secret = buildCredentialsSecret(instanceOf(resource), password);
   return {
     ...secret,
     metadata: {
@@ -365,7 +364,7 @@ test("a password changed while creating never rewrites NAME-credentials behind t
 
 test("NAME-credentials left by an earlier resource of this name are replaced, not trusted", async () => {
   const resource = originalResource({ spec: { password: undefined, passwordSecretRef: { name: "root", key: "pw" } } });
-  const stale = buildCredentialsSecret(resource, "old-incarnation");
+  const stale = buildCredentialsSecret(instanceOf(resource), "old-incarnation");
   stale.metadata!.ownerReferences = [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: "old-uid", controller: true }];
   const root = {
     apiVersion: "v1",
@@ -480,7 +479,7 @@ test("a PersistentVolume of the data volume's name that this operator did not ma
 
 test("finalize under foreground deletion still completes when this resource's backup Job already succeeded", async () => {
   const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
-  const { ctx, put } = recordingContext([buildDataVolume(resource)]);
+  const { ctx, put } = recordingContext([buildDataVolume(instanceOf(resource))]);
   await reconciler.finalize(resource, ctx);
   put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!, "Complete"));
   resource.metadata.finalizers = ["foregroundDeletion", "otus.homework/backup"];
@@ -491,8 +490,8 @@ test("finalize under foreground deletion still completes when this resource's ba
 
 test("finalize after --cascade=orphan: the data claim no longer belongs to the resource, so its volume is not deleted under it", async () => {
   const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
-  const orphaned = { ...buildDataClaim(resource), status: { phase: "Bound" } };
-  const { ctx, recorded, put } = recordingContext([buildDataVolume(resource), orphaned]);
+  const orphaned = { ...buildDataClaim(instanceOf(resource)), status: { phase: "Bound" } };
+  const { ctx, recorded, put } = recordingContext([buildDataVolume(instanceOf(resource)), orphaned]);
   await reconciler.finalize(resource, ctx);
   put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!, "Complete"));
   assert.equal((await reconciler.finalize(resource, ctx)).kind, "done");
@@ -502,7 +501,11 @@ test("finalize after --cascade=orphan: the data claim no longer belongs to the r
 
 test("finalize before creation finished with the server up (e.g. a failed restore, then writes): backed up beside the earlier dump, never over it", async () => {
   const resource = originalResource();
-  const { ctx, recorded, put } = recordingContext([serverDeployment(1), buildBackupInfo(resource, "2026-11-26T14:00:00Z"), buildDataVolume(resource)]);
+  const { ctx, recorded, put } = recordingContext([
+    serverDeployment(1),
+    buildBackupInfo(instanceOf(resource), "2026-11-26T14:00:00Z"),
+    buildDataVolume(instanceOf(resource)),
+  ]);
   const first = await reconciler.finalize(resource, ctx);
   assert.equal(first.kind === "wait" && first.reason, "BackingUp");
   const job = ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!;

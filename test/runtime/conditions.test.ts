@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { findCondition, formatConditionTime, isConditionTrue, mergeConditions, setCondition } from "../../src/runtime/conditions.ts";
-import type { Condition } from "../../src/runtime/resource-reconciler.ts";
+import type { Condition } from "../../src/runtime/index.ts";
 
 const t0 = new Date("2026-01-01T00:00:00.123Z");
 const t1 = new Date("2026-01-01T01:00:00.000Z");

@@ -9,7 +9,7 @@ import { KubeRest, type KindInfo } from "../../src/runtime/kube-rest.ts";
 import { createJsonLogger } from "../../src/runtime/logger.ts";
 import { createRuntimeMetrics } from "../../src/runtime/metrics.ts";
 import { ObjectWriter } from "../../src/runtime/reconcile-context.ts";
-import type { ReconcileRequest, ReconcileResult, ResourceType } from "../../src/runtime/resource-reconciler.ts";
+import type { ReconcileRequest, ReconcileResult, ResourceType } from "../../src/runtime/index.ts";
 
 const widget: ResourceType = { group: "example.test", version: "v1", plural: "widgets", kind: "Widget", namespaced: true };
 const configMaps: KindInfo = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };

@@ -15,7 +15,9 @@ import {
   type ReconcileContext,
   type ResourceType,
   type StandardStatus,
-} from "../../src/runtime/resource-reconciler.ts";
+  type ChangeHooks,
+  type SpecFieldInfo,
+} from "../../src/runtime/index.ts";
 
 interface GadgetStatus extends StandardStatus {
   restoredFrom?: string;
@@ -92,10 +94,15 @@ class GadgetReconciler extends ResourceReconciler<Gadget> {
     this.hookCalls.push("finalize");
     return this.finalizeResult;
   }
-  protected fingerprint(resource: Gadget): Record<string, string> {
+  protected override readonly specFields: readonly SpecFieldInfo[] = [];
+  protected override changeHooks(): ChangeHooks<Gadget> {
+    return {};
+  }
+  /** Plain values (not canonical JSON) keep the loop's own assertions readable. */
+  protected override fingerprint(resource: Gadget): Record<string, string> {
     return { size: resource.spec.size, color: resource.spec.color };
   }
-  protected async dispatchChanges(resource: Gadget, previous: Record<string, string>): Promise<HookResult<GadgetStatus>> {
+  protected override async dispatchChanges(resource: Gadget, previous: Record<string, string>): Promise<HookResult<GadgetStatus>> {
     const changed = Object.keys(this.fingerprint(resource)).filter((k) => previous[k] !== this.fingerprint(resource)[k]);
     this.hookCalls.push(`dispatch ${changed.join(",")}`);
     return this.changeResult;

@@ -9,7 +9,7 @@ import { execFile } from "node:child_process";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { MYSQL_OPERATOR_NAMESPACE, MYSQL_RESOURCE_TYPE } from "../../../generated/mysql-constants.ts";
+import { MYSQL_OPERATOR_NAMESPACE, MYSQL_OPERATOR_SERVICE_ACCOUNT, MYSQL_RESOURCE_TYPE, MYSQL_SENSITIVE_FIELDS } from "../../../generated/mysql-constants.ts";
 import { createMySQLOperator } from "../../mysql/operator.ts";
 import { createJsonLogger, Informer, kindInfoOf, KubeRest, type Condition, type KindInfo, type Manager } from "../../runtime/index.ts";
 import { mysqlopCommand, mysqlopUserAgent } from "../package-info.ts";
@@ -220,9 +220,17 @@ export async function run(argv: string[]): Promise<number> {
       probePort: 0,
       userAgent: mysqlopUserAgent(),
       leaderElection: { leaseNamespace: MYSQL_OPERATOR_NAMESPACE },
-      logger: createJsonLogger({ level: "info", format: "text", write: (line) => show("operator", line.replace(/^\S+ /, "")) }),
+      logger: createJsonLogger({
+        level: "info",
+        format: "text",
+        sensitiveKeys: MYSQL_SENSITIVE_FIELDS,
+        write: (line) => show("operator", line.replace(/^\S+ /, "")),
+      }),
     });
-    show("demo", `operator starting as system:serviceaccount:${MYSQL_OPERATOR_NAMESPACE}:mysqlop (${session.operatorKubeconfigPath})`);
+    show(
+      "demo",
+      `operator starting as system:serviceaccount:${MYSQL_OPERATOR_NAMESPACE}:${MYSQL_OPERATOR_SERVICE_ACCOUNT} (${session.operatorKubeconfigPath})`,
+    );
     const running = operator.start();
     const leading = (async () => {
       while (!operator.leading && !finished) await new Promise((r) => setTimeout(r, 100));

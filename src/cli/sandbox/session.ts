@@ -8,6 +8,7 @@ import { existsSync, realpathSync } from "node:fs";
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { delimiter, dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { MYSQL_OPERATOR_NAMESPACE, MYSQL_OPERATOR_SERVICE_ACCOUNT } from "../../../generated/mysql-constants.ts";
 import { mysqlopCacheDir } from "../../envtest/cache-dir.ts";
 import { lastLines, startControlPlane, type ComponentStatus, type ControlPlane } from "../../envtest/index.ts";
 import { packageRoot } from "../package-info.ts";
@@ -133,7 +134,7 @@ export async function openSandbox(options: OpenSandboxOptions, stop: StopSignals
   try {
     await cp.applyManifests(namespaceFile);
     await cp.applyManifests(rbacFile);
-    const operator = await cp.serviceAccountKubeConfig({ namespace: "mysqlop-system", name: "mysqlop" });
+    const operator = await cp.serviceAccountKubeConfig({ namespace: MYSQL_OPERATOR_NAMESPACE, name: MYSQL_OPERATOR_SERVICE_ACCOUNT });
     await mkdir(dirname(options.kubeconfigPath), { recursive: true });
     for (const [from, to] of [
       [cp.kubeconfigPath, options.kubeconfigPath],

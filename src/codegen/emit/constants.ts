@@ -12,7 +12,7 @@ export function emitConstants(model: GeneratorModel): string {
  * Names of the ${model.kind} custom resource type, from the schema.
  * @packageDocumentation
  */
-import type { ResourceType } from ${js(model.runtimeImports.resourceReconciler)};
+import type { KindInfo, ResourceType, SpecFieldInfo } from ${js(model.runtimeImports.index)};
 
 /** API group of ${model.kind}. */
 export const ${p}_GROUP = ${js(model.group)};
@@ -42,8 +42,14 @@ export const ${p}_RESOURCE_TYPE: ResourceType = {
   kind: ${p}_KIND,
   namespaced: ${model.scope === "Namespaced"},
 };
-/** Spec fields, in schema order; each has a change hook in the reconciler base class. */
-export const ${p}_SPEC_FIELDS = ${js(model.specFields.map((f) => f.name))} as const;
+/** Spec fields in schema order, with what a change of each means (\`x-mysqlop-on-change\`) and whether it is a secret. */
+export const ${p}_SPEC_FIELDS: readonly SpecFieldInfo[] = [
+${model.specFields.map((f) => `  { name: ${js(f.name)}, onChange: ${js(f.onChange)}${f.sensitive ? ", sensitive: true" : ""} },`).join("\n")}
+];
+/** Kinds the operator watches besides ${model.kind} itself (the schema's operator rules with \`watch\`): its cache serves every read of the hooks. */
+export const ${p}_WATCHED_KINDS: readonly KindInfo[] = [
+${model.watchedKinds.map((k) => `  { apiVersion: ${js(k.apiVersion)}, kind: ${js(k.kind)}, plural: ${js(k.plural)}, namespaced: ${k.namespaced} },`).join("\n")}
+];
 /** Spec fields marked sensitive: never logged, fingerprinted only as salted hashes. */
 export const ${p}_SENSITIVE_FIELDS: readonly string[] = ${js(model.specFields.filter((f) => f.sensitive).map((f) => f.name))};
 /** The operator's ServiceAccount and namespace (RBAC subjects). */

@@ -2,7 +2,7 @@
 import { Document } from "yaml";
 import type { GeneratorModel } from "../model.ts";
 import { generatedHeader } from "./header.ts";
-import { stripGeneratorExtensions } from "./schema-tools.ts";
+import { stripGeneratorExtensions, withImmutabilityRules } from "./schema-tools.ts";
 
 /** The CRD as a plain object (also used by tests and the sandbox). */
 export function buildCrd(model: GeneratorModel): Record<string, unknown> {
@@ -20,7 +20,7 @@ export function buildCrd(model: GeneratorModel): Record<string, unknown> {
       versions: model.versions.map((v) => {
         const version: Record<string, unknown> = { name: v.name, served: v.served, storage: v.storage };
         if (v.deprecated) version.deprecated = true;
-        version.schema = { openAPIV3Schema: stripGeneratorExtensions(v.schema) };
+        version.schema = { openAPIV3Schema: stripGeneratorExtensions(withImmutabilityRules(v.schema)) };
         version.subresources = { status: {} };
         if (v.printerColumns.length > 0) version.additionalPrinterColumns = v.printerColumns;
         return version;

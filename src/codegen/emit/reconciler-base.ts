@@ -1,14 +1,16 @@
 /**
- * Emits the reconcile skeleton (generation gap): an abstract base class, built from
- * ts-morph structures, that extends the runtime's ResourceReconciler with one typed,
- * abstract change hook per spec field. A new schema field adds a hook, so a hand-written
- * subclass that does not implement it stops compiling.
+ * Emits the reconcile skeleton (generation gap): an abstract base class, built from ts-morph
+ * structures, that extends the runtime's ResourceReconciler with what varies with the schema
+ * only: the field table the loop reads and one typed, abstract change hook per spec field whose
+ * change policy is `hook`. A new such field adds a hook, so a hand-written subclass that does not
+ * implement it stops compiling. Fingerprints, dispatch and result constructors are the runtime's.
  */
 import {
   Project,
   Scope,
   StructureKind,
   type ClassDeclarationStructure,
+  type InterfaceDeclarationStructure,
   type MethodDeclarationStructure,
   type OptionalKind,
   type StatementStructures,
@@ -25,13 +27,26 @@ function fieldType(model: GeneratorModel, field: SpecField): string {
   return `${model.typeNames.spec}[${JSON.stringify(field.name)}]`;
 }
 
-function hookDocs(field: SpecField): string {
+function changesName(model: GeneratorModel): string {
+  return `${model.kind}Changes`;
+}
+
+function changeName(model: GeneratorModel): string {
+  return `${model.kind}Change`;
+}
+
+function hookFields(model: GeneratorModel): SpecField[] {
+  return model.specFields.filter((f) => f.onChange === "hook");
+}
+
+function hookDocs(model: GeneratorModel, field: SpecField): string {
   const lines = [
     `Called when \`spec.${field.name}\` changed since the last fully successful reconcile (not on creation: {@link onCreate} runs then).`,
     "",
     escapeDocComment(field.description.trim()),
     "",
     "To do: make the server match `change.current` where applying {@link desired} cannot (it already sees the new value), or refuse with `this.failed(...)`; return `this.done()` once converged, `this.waitFor(...)` to be called again.",
+    `Declare the parameter as \`${changeName(model)}<${JSON.stringify(field.name)}>\`, so that a change of the field's type in the schema reaches this code.`,
   ];
   if (field.sensitive)
     lines.push("Sensitive: `change.previous` is always `undefined` (only a salted hash of the old value is kept); never log, record or return the value.");
@@ -40,15 +55,13 @@ function hookDocs(field: SpecField): string {
 }
 
 function hookMethod(model: GeneratorModel, field: SpecField): OptionalKind<MethodDeclarationStructure> {
-  const t = fieldType(model, field);
-  const previous = field.sensitive ? "undefined" : `${t} | undefined`;
   return {
     name: field.hookName,
     isAbstract: true,
     scope: Scope.Public,
     docs: [
       {
-        description: hookDocs(field),
+        description: hookDocs(model, field),
         tags: [
           { tagName: "param", text: `resource - the ${model.kind} as read from the cache` },
           { tagName: "param", text: "change - the value applied last time (`previous`) and the value now in the spec (`current`)" },
@@ -58,72 +71,91 @@ function hookMethod(model: GeneratorModel, field: SpecField): OptionalKind<Metho
     ],
     parameters: [
       { name: "resource", type: model.typeNames.resource },
-      { name: "change", type: `{ readonly previous: ${previous}; readonly current: ${t} }` },
+      { name: "change", type: `${changeName(model)}<${JSON.stringify(field.name)}>` },
       { name: "ctx", type: "ReconcileContext" },
     ],
     returnType: `Promise<HookResult<${model.typeNames.status}>>`,
   };
 }
 
-function fingerprintBody(model: GeneratorModel): string {
-  const lines = ["const spec = resource.spec;", "const fingerprints: Record<string, string> = {};"];
-  for (const f of model.specFields) {
-    const access = `spec[${JSON.stringify(f.name)}]`;
-    const value = f.sensitive ? `sensitiveFingerprint(resource.metadata.uid ?? "", ${access})` : `canonicalJson(${access})`;
-    lines.push(`if (${access} !== undefined) fingerprints[${JSON.stringify(f.name)}] = ${value};`);
-  }
-  lines.push("return fingerprints;");
-  return lines.join("\n");
+/** The named change types: one property per hooked field, and `KindChange<"field">` to pick one. */
+function changeTypes(model: GeneratorModel): StatementStructures[] {
+  const changes: InterfaceDeclarationStructure = {
+    kind: StructureKind.Interface,
+    name: changesName(model),
+    isExported: true,
+    docs: [
+      { description: `What the change hook of each \`hook\` field of ${model.kind} is given: the value applied last time and the value now in the spec.` },
+    ],
+    properties: hookFields(model).map((f) => ({
+      name: f.name,
+      isReadonly: true,
+      type: `${f.sensitive ? "SensitiveFieldChange" : "FieldChange"}<${fieldType(model, f)}>`,
+      docs: [{ description: `\`spec.${f.name}\`${f.sensitive ? " (sensitive: `previous` is never known)" : ""}.` }],
+    })),
+  };
+  return [
+    changes,
+    {
+      kind: StructureKind.TypeAlias,
+      name: changeName(model),
+      isExported: true,
+      typeParameters: [{ name: "K", constraint: `keyof ${changesName(model)}` }],
+      type: `${changesName(model)}[K]`,
+      docs: [
+        {
+          description: `The change of one spec field, e.g. \`${changeName(model)}<${JSON.stringify(hookFields(model)[0]?.name ?? "field")}>\`: the parameter type of its hook.`,
+        },
+      ],
+    },
+  ];
 }
 
-function dispatchBody(model: GeneratorModel): string {
-  const status = model.typeNames.status;
-  const lines = [
-    "const current = this.fingerprint(resource);",
-    // One closure per field keeps each hook call fully typed while the loop stays generic.
-    `const hooks: [string, () => Promise<HookResult<${status}>>][] = [`,
-  ];
+/** The policies of the fields without a hook, for the class comment. */
+function policyDocs(model: GeneratorModel): string[] {
+  const lines: string[] = [];
   for (const f of model.specFields) {
-    const key = JSON.stringify(f.name);
-    const previous = f.sensitive ? "undefined" : `previousValue<${fieldType(model, f)}>(previous[${key}])`;
-    lines.push(`  [${key}, () => this.${f.hookName}(resource, { previous: ${previous}, current: resource.spec[${key}] }, ctx)],`);
+    if (f.onChange === "immutable")
+      lines.push(
+        `- \`spec.${f.name}\` is immutable: the API server refuses a change (a CEL transition rule in the CRD); one that gets past it fails the reconcile (reason FieldImmutable) while the applied value stays in force. No hook.`,
+      );
+    if (f.onChange === "rollout") lines.push(`- \`spec.${f.name}\` rolls out: applying {@link desired} is all a change needs. No hook.`);
   }
-  lines.push(
-    "];",
-    `let facts: Partial<${status}> = {};`,
-    "const messages: string[] = [];",
-    "for (const [field, call] of hooks) {",
-    "  if (current[field] === previous[field]) continue;",
-    "  const result = await call();",
-    '  if (result.kind !== "done") return { ...result, status: { ...facts, ...result.status } };',
-    "  facts = { ...facts, ...result.status };",
-    "  if (result.message !== undefined) messages.push(result.message);",
-    "}",
-    'return done(messages.length > 0 ? messages.join("; ") : undefined, facts);',
-  );
-  return lines.join("\n");
+  return lines.length === 0 ? [] : ["", "Fields without a hook (`x-mysqlop-on-change`):", ...lines];
+}
+
+function changeHooksBody(model: GeneratorModel): string {
+  const entries = hookFields(model).map((f) => {
+    // A sensitive field's previous value is never known; saying so keeps the hook's parameter type exact.
+    const change = f.sensitive ? "{ previous: undefined, current: change.current }" : "change";
+    return `  ${JSON.stringify(f.name)}: (resource, change, ctx) => this.${f.hookName}(resource, ${change}, ctx),`;
+  });
+  return ["return {", ...entries, "};"].join("\n");
 }
 
 /** The whole file as ts-morph statement structures. */
 function statements(model: GeneratorModel): StatementStructures[] {
   const { resource, spec, status } = model.typeNames;
   const p = model.constantPrefix;
-  const className = `${model.kind}ReconcilerBase`;
+  const hooked = hookFields(model);
+  const hasSensitiveHook = hooked.some((f) => f.sensitive);
+  const hasPlainHook = hooked.some((f) => !f.sensitive);
   const cls: ClassDeclarationStructure = {
     kind: StructureKind.Class,
-    name: className,
+    name: `${model.kind}ReconcilerBase`,
     isExported: true,
     isAbstract: true,
     extends: `ResourceReconciler<${resource}>`,
     docs: [
       {
         description: [
-          `The reconcile skeleton of ${model.kind}: the runtime's loop (read, finalizer, apply {@link desired}, hooks, status) with one typed hook per spec field.`,
+          `The reconcile skeleton of ${model.kind}: the runtime's loop (read, finalizer, apply {@link desired}, change policies, status) with one typed hook per spec field whose change policy is \`hook\`.`,
           `Extend it by hand under src/ (never edit this file) and implement {@link desired}, {@link onCreate}, {@link finalize} and every \`on…Change\` hook.`,
-          "A field added to the schema adds an abstract hook here, so the subclass stops compiling until it handles the field.",
+          "A hooked field added to the schema adds an abstract hook here, so the subclass stops compiling until it handles the field.",
           "",
           "Hooks never sleep and never write status: they return `this.done()`, `this.waitFor(ms, reason, message)` or `this.failed(reason, message)` and hand status facts back in the result.",
           "Change hooks run in schema order and stop at the first result that is not done; the runtime records the new fingerprints only after every hook reported done, so a hook may be called again with the same change and must be idempotent.",
+          ...policyDocs(model),
         ].join("\n"),
       },
     ],
@@ -144,166 +176,50 @@ function statements(model: GeneratorModel): StatementStructures[] {
         initializer: `${p}_FINALIZER`,
         docs: [{ description: "Holds deletion until {@link finalize} reports done." }],
       },
+      {
+        name: "specFields",
+        scope: Scope.Protected,
+        isReadonly: true,
+        hasOverrideKeyword: true,
+        type: "readonly SpecFieldInfo[]",
+        initializer: `${p}_SPEC_FIELDS`,
+        docs: [{ description: "The spec fields in schema order, with their change policy." }],
+      },
     ],
     methods: [
-      ...model.specFields.map((f) => hookMethod(model, f)),
+      ...hooked.map((f) => hookMethod(model, f)),
       {
-        name: "fingerprint",
+        name: "changeHooks",
         scope: Scope.Protected,
         hasOverrideKeyword: true,
-        docs: [
-          {
-            description:
-              "Per spec field, canonical JSON of its value; sensitive fields only as `sha256:<hex>`, an HMAC keyed by the object's uid, so status never holds a secret.",
-          },
-        ],
-        parameters: [{ name: "resource", type: resource }],
-        returnType: "Record<string, string>",
-        statements: fingerprintBody(model),
-      },
-      {
-        name: "dispatchChanges",
-        scope: Scope.Protected,
-        isAsync: true,
-        hasOverrideKeyword: true,
-        docs: [
-          {
-            description:
-              "Calls, in schema order, the hook of every field whose fingerprint differs from `previous`; stops at the first result that is not done and returns it, carrying the status facts gathered so far.",
-          },
-        ],
-        parameters: [
-          { name: "resource", type: resource },
-          { name: "previous", type: "Record<string, string>" },
-          { name: "ctx", type: "ReconcileContext" },
-        ],
-        returnType: `Promise<HookResult<${status}>>`,
-        statements: dispatchBody(model),
-      },
-      {
-        name: "done",
-        scope: Scope.Protected,
-        docs: [{ description: "Typed {@link HookResult}: the hook finished; `status` facts are merged into the status the loop writes." }],
-        parameters: [
-          { name: "message", type: "string", hasQuestionToken: true },
-          { name: "status", type: `Partial<${status}>`, hasQuestionToken: true },
-        ],
-        returnType: `HookResult<${status}>`,
-        statements: "return done(message, status);",
-      },
-      {
-        name: "waitFor",
-        scope: Scope.Protected,
-        docs: [{ description: "Typed {@link HookResult}: call the hook again after `afterMs` (e.g. while a Job runs); `reason` is CamelCase." }],
-        parameters: [
-          { name: "afterMs", type: "number" },
-          { name: "reason", type: "string" },
-          { name: "message", type: "string" },
-          { name: "status", type: `Partial<${status}>`, hasQuestionToken: true },
-        ],
-        returnType: `HookResult<${status}>`,
-        statements: "return waitFor(afterMs, reason, message, status);",
-      },
-      {
-        name: "failed",
-        scope: Scope.Protected,
-        docs: [{ description: "Typed {@link HookResult}: the hook cannot go on without a person (or a back-off retry); `reason` is CamelCase." }],
-        parameters: [
-          { name: "reason", type: "string" },
-          { name: "message", type: "string" },
-          { name: "status", type: `Partial<${status}>`, hasQuestionToken: true },
-        ],
-        returnType: `HookResult<${status}>`,
-        statements: "return failed(reason, message, status);",
-      },
-      {
-        name: "conditionOf",
-        scope: Scope.Protected,
-        docs: [{ description: "The condition of the given type in the resource's status, if any." }],
-        parameters: [
-          { name: "resource", type: resource },
-          { name: "type", type: "string" },
-        ],
-        returnType: `NonNullable<${status}["conditions"]>[number] | undefined`,
-        statements: "return resource.status?.conditions?.find((c) => c.type === type);",
+        docs: [{ description: "The hooks by field, for the runtime's dispatch." }],
+        returnType: `ChangeHooks<${resource}>`,
+        statements: changeHooksBody(model),
       },
     ],
   };
-  const hasSensitive = model.specFields.some((f) => f.sensitive);
-  const hasPlain = model.specFields.some((f) => !f.sensitive);
-  const sensitiveFingerprint: StatementStructures[] = hasSensitive
-    ? [
-        {
-          kind: StructureKind.Function,
-          name: "sensitiveFingerprint",
-          docs: [{ description: "`sha256:<hex>` of a secret value, keyed by `salt` (the object's uid) so equal secrets of different objects differ." }],
-          parameters: [
-            { name: "salt", type: "string" },
-            { name: "value", type: "unknown" },
-          ],
-          returnType: "string",
-          statements: 'return `sha256:${createHmac("sha256", salt).update(canonicalJson(value)).digest("hex")}`;',
-        },
-      ]
-    : [];
-  const statementsList: (StatementStructures | false)[] = [
-    hasSensitive && { kind: StructureKind.ImportDeclaration, moduleSpecifier: "node:crypto", namedImports: ["createHmac"] },
-    {
-      kind: StructureKind.ImportDeclaration,
-      moduleSpecifier: model.runtimeImports.resourceReconciler,
-      namedImports: ["done", "failed", "ResourceReconciler", "waitFor"],
-    },
-    {
-      kind: StructureKind.ImportDeclaration,
-      isTypeOnly: true,
-      moduleSpecifier: model.runtimeImports.resourceReconciler,
-      namedImports: ["HookResult", "ReconcileContext", "ResourceType"],
-    },
+  const runtimeTypes = [
+    "ChangeHooks",
+    ...(hasPlainHook ? ["FieldChange"] : []),
+    "HookResult",
+    ...(hooked.length > 0 ? ["ReconcileContext"] : []),
+    "ResourceType",
+    ...(hasSensitiveHook ? ["SensitiveFieldChange"] : []),
+    "SpecFieldInfo",
+  ];
+  const modelTypes = [...new Set([resource, ...(hooked.length > 0 ? [spec] : []), status])];
+  return [
+    { kind: StructureKind.ImportDeclaration, moduleSpecifier: model.runtimeImports.index, namedImports: ["ResourceReconciler"] },
+    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: model.runtimeImports.index, namedImports: runtimeTypes },
     {
       kind: StructureKind.ImportDeclaration,
       moduleSpecifier: `./${baseName(model.outputs.constants)}`,
-      namedImports: [`${p}_FINALIZER`, `${p}_RESOURCE_TYPE`],
+      namedImports: [`${p}_FINALIZER`, `${p}_RESOURCE_TYPE`, `${p}_SPEC_FIELDS`],
     },
-    {
-      kind: StructureKind.ImportDeclaration,
-      isTypeOnly: true,
-      moduleSpecifier: `./${baseName(model.outputs.models)}`,
-      namedImports: [...new Set([resource, spec, status])],
-    },
-    {
-      kind: StructureKind.Function,
-      name: "canonicalJson",
-      docs: [{ description: "JSON with object keys sorted, so equal values always give equal fingerprints." }],
-      parameters: [{ name: "value", type: "unknown" }],
-      returnType: "string",
-      statements: [
-        "return JSON.stringify(value, (_key, v: unknown) =>",
-        '  typeof v === "object" && v !== null && !Array.isArray(v)',
-        "    ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))",
-        "    : v,",
-        ");",
-      ].join("\n"),
-    },
-    ...sensitiveFingerprint,
-    hasPlain && {
-      kind: StructureKind.Function,
-      name: "previousValue",
-      typeParameters: ["T"],
-      docs: [{ description: "Decodes a non-sensitive fingerprint back into the value it was taken from; `undefined` when absent or unreadable." }],
-      parameters: [{ name: "fingerprint", type: "string | undefined" }],
-      returnType: "T | undefined",
-      statements: [
-        "if (fingerprint === undefined) return undefined;",
-        "try {",
-        "  return JSON.parse(fingerprint) as T;",
-        "} catch {",
-        "  return undefined;",
-        "}",
-      ].join("\n"),
-    },
+    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: `./${baseName(model.outputs.models)}`, namedImports: modelTypes },
+    ...changeTypes(model),
     cls,
   ];
-  return statementsList.filter((s): s is StatementStructures => s !== false);
 }
 
 function baseName(path: string): string {

@@ -8,7 +8,7 @@ import { generatedHeader } from "./header.ts";
 import { mapSchema } from "./schema-tools.ts";
 
 /** Keywords ajv does not know and the offline check does not need. */
-const DROPPED = new Set(["example", "externalDocs", "x-mysqlop-sensitive"]);
+const DROPPED = new Set(["example", "externalDocs", "x-mysqlop-sensitive", "x-mysqlop-on-change"]);
 
 function toValidatorSchema(node: SchemaNode, path: readonly string[]): SchemaNode {
   const out: SchemaNode = {};

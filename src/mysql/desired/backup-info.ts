@@ -4,18 +4,17 @@
  * finds one.
  */
 import type { V1ConfigMap } from "@kubernetes/client-node";
-import type { MySQL } from "../../../generated/mysql-models.ts";
+import type { MySQLInstance } from "../instance.ts";
 import { BACKUP_FILES } from "../scripts/index.ts";
-import { effectiveSpec } from "../applied.ts";
-import { childNames, labelsFor } from "../names.ts";
+import { labelsFor } from "../names.ts";
 import { BACKUP_DIR } from "./jobs.ts";
 
 /** Keys of the backup-info ConfigMap. */
 export const BACKUP_INFO_KEYS = { lastSucceeded: "lastSucceeded", job: "job", dumpFile: "dumpFile", database: "database" } as const;
 
 /** The record of a backup that succeeded at `completedAt`. */
-export function buildBackupInfo(resource: MySQL, completedAt: string): V1ConfigMap {
-  const names = childNames(resource);
+export function buildBackupInfo(instance: MySQLInstance, completedAt: string): V1ConfigMap {
+  const { resource, names } = instance;
   return {
     apiVersion: "v1",
     kind: "ConfigMap",
@@ -24,7 +23,7 @@ export function buildBackupInfo(resource: MySQL, completedAt: string): V1ConfigM
       [BACKUP_INFO_KEYS.lastSucceeded]: completedAt,
       [BACKUP_INFO_KEYS.job]: names.backupJob,
       [BACKUP_INFO_KEYS.dumpFile]: `${BACKUP_DIR}/${BACKUP_FILES.dump}`,
-      [BACKUP_INFO_KEYS.database]: effectiveSpec(resource).database,
+      [BACKUP_INFO_KEYS.database]: instance.spec.database,
     },
   };
 }

@@ -6,7 +6,7 @@
  * succeeded) and the Jobs.
  */
 import type { KubernetesObject } from "@kubernetes/client-node";
-import type { MySQL } from "../../../generated/mysql-models.ts";
+import type { MySQLInstance } from "../instance.ts";
 import { buildScriptsConfigMap } from "./secrets.ts";
 import { buildDeployment, buildService } from "./server.ts";
 import { buildDataClaim } from "./storage.ts";
@@ -38,7 +38,7 @@ export {
  * Deployment. Not the credentials: they must hold the password the server has, so they are
  * created once by the create hook and changed only after a password change succeeded.
  */
-export function desiredChildren(resource: MySQL): KubernetesObject[] {
-  return [buildScriptsConfigMap(resource), buildDataClaim(resource), buildService(resource), buildDeployment(resource)];
+export function desiredChildren(instance: MySQLInstance): KubernetesObject[] {
+  return [buildScriptsConfigMap(instance), buildDataClaim(instance), buildService(instance), buildDeployment(instance)];
 }
 export { buildBackupInfo, BACKUP_INFO_KEYS } from "./backup-info.ts";

@@ -5,9 +5,8 @@
  * the password only through Secrets.
  */
 import type { V1EnvVar, V1Job, V1PodFailurePolicyRule } from "@kubernetes/client-node";
-import type { MySQL } from "../../../generated/mysql-models.ts";
-import { effectiveSpec } from "../applied.ts";
-import { childNames, labelsFor, PASSWORD_TARGET_ANNOTATION } from "../names.ts";
+import type { MySQLInstance } from "../instance.ts";
+import { labelsFor, PASSWORD_TARGET_ANNOTATION } from "../names.ts";
 import { ENV, EXIT_CODES, SCRIPT_FILES, scriptCommand } from "../scripts/index.ts";
 import { PASSWORD_CHANGE_FILES } from "./secrets.ts";
 import { MYSQL_PORT, PASSWORD_KEY } from "./server.ts";
@@ -33,25 +32,25 @@ function failFast(): V1PodFailurePolicyRule[] {
   return [{ action: "FailJob", onExitCodes: { containerName: JOB_CONTAINER, operator: "In", values: PERMANENT_EXIT_CODES } }];
 }
 
-function scriptEnv(resource: MySQL): V1EnvVar[] {
-  const names = childNames(resource);
+function scriptEnv(instance: MySQLInstance): V1EnvVar[] {
+  const { names } = instance;
   return [
     { name: ENV.host, value: names.server },
     { name: ENV.port, value: String(MYSQL_PORT) },
-    { name: ENV.database, value: effectiveSpec(resource).database },
+    { name: ENV.database, value: instance.spec.database },
     { name: ENV.password, valueFrom: { secretKeyRef: { name: names.credentials, key: PASSWORD_KEY } } },
     { name: ENV.backupDir, value: BACKUP_DIR },
   ];
 }
 
 function scriptJob(
-  resource: MySQL,
+  instance: MySQLInstance,
   name: string,
   component: "backup" | "restore",
   script: typeof SCRIPT_FILES.backup | typeof SCRIPT_FILES.restore,
   subdirectory?: string,
 ): V1Job {
-  const names = childNames(resource);
+  const { resource, names } = instance;
   const labels = labelsFor(resource, component);
   return {
     apiVersion: "batch/v1",
@@ -67,9 +66,9 @@ function scriptJob(
           containers: [
             {
               name: JOB_CONTAINER,
-              image: effectiveSpec(resource).image,
+              image: instance.spec.image,
               command: scriptCommand(SCRIPTS_DIR, script),
-              env: scriptEnv(resource),
+              env: scriptEnv(instance),
               volumeMounts: [
                 { name: "scripts", mountPath: SCRIPTS_DIR, readOnly: true },
                 // kubelet creates a missing subPath directory, so BACKUP_DIR exists as the scripts require.
@@ -88,13 +87,13 @@ function scriptJob(
 }
 
 /** `backup-NAME-job`: dumps the database into the backup claim, or into `subdirectory` of it (to leave the dump at its root alone). */
-export function buildBackupJob(resource: MySQL, subdirectory?: string): V1Job {
-  return scriptJob(resource, childNames(resource).backupJob, "backup", SCRIPT_FILES.backup, subdirectory);
+export function buildBackupJob(instance: MySQLInstance, subdirectory?: string): V1Job {
+  return scriptJob(instance, instance.names.backupJob, "backup", SCRIPT_FILES.backup, subdirectory);
 }
 
 /** `restore-NAME-job`: loads the dump into the (empty) database; refuses a database that holds data. */
-export function buildRestoreJob(resource: MySQL): V1Job {
-  return scriptJob(resource, childNames(resource).restoreJob, "restore", SCRIPT_FILES.restore);
+export function buildRestoreJob(instance: MySQLInstance): V1Job {
+  return scriptJob(instance, instance.names.restoreJob, "restore", SCRIPT_FILES.restore);
 }
 
 /** Where the password-change Secret is mounted. */
@@ -114,8 +113,8 @@ export function passwordChangeCommand(dir: string): string[] {
  * both read from the password-change Secret. `targetDigest` ({@link passwordChangeDigest} of
  * the new password) tells a Job for an older change from the current one.
  */
-export function buildPasswordChangeJob(resource: MySQL, targetDigest: string): V1Job {
-  const names = childNames(resource);
+export function buildPasswordChangeJob(instance: MySQLInstance, targetDigest: string): V1Job {
+  const { resource, names } = instance;
   const labels = labelsFor(resource, "password-change");
   return {
     apiVersion: "batch/v1",
@@ -130,7 +129,7 @@ export function buildPasswordChangeJob(resource: MySQL, targetDigest: string): V
           containers: [
             {
               name: JOB_CONTAINER,
-              image: effectiveSpec(resource).image,
+              image: instance.spec.image,
               command: passwordChangeCommand(PASSWORD_CHANGE_DIR),
               volumeMounts: [{ name: "password-change", mountPath: PASSWORD_CHANGE_DIR, readOnly: true }],
             },

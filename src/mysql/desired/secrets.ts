@@ -4,9 +4,9 @@
  */
 import { createHmac } from "node:crypto";
 import type { V1ConfigMap, V1Secret } from "@kubernetes/client-node";
-import type { MySQL } from "../../../generated/mysql-models.ts";
+import type { MySQLInstance } from "../instance.ts";
 import { SCRIPT_TEXTS } from "../scripts/index.ts";
-import { childNames, labelsFor } from "../names.ts";
+import { labelsFor } from "../names.ts";
 import { clientOptionFile, passwordChangeSql } from "../sql.ts";
 import { PASSWORD_KEY } from "./server.ts";
 
@@ -34,11 +34,12 @@ function base64(text: string): string {
 }
 
 /** `NAME-credentials` with the root password the server has (or gets on first start). */
-export function buildCredentialsSecret(resource: MySQL, password: string): V1Secret {
+export function buildCredentialsSecret(instance: MySQLInstance, password: string): V1Secret {
+  const { resource, names } = instance;
   return {
     apiVersion: "v1",
     kind: "Secret",
-    metadata: { name: childNames(resource).credentials, namespace: resource.metadata.namespace, labels: labelsFor(resource, "credentials") },
+    metadata: { name: names.credentials, namespace: resource.metadata.namespace, labels: labelsFor(resource, "credentials") },
     type: "Opaque",
     data: { [PASSWORD_KEY]: base64(password) },
   };
@@ -48,8 +49,8 @@ export function buildCredentialsSecret(resource: MySQL, password: string): V1Sec
  * `NAME-password-change`: a client option file with the current password and the SQL that sets
  * the new one (mounted by the Job), the new password itself and the `nonce` of the digest on the Job.
  */
-export function buildPasswordChangeSecret(resource: MySQL, current: string, target: string, nonce: string): V1Secret {
-  const names = childNames(resource);
+export function buildPasswordChangeSecret(instance: MySQLInstance, current: string, target: string, nonce: string): V1Secret {
+  const { resource, names } = instance;
   return {
     apiVersion: "v1",
     kind: "Secret",
@@ -65,11 +66,12 @@ export function buildPasswordChangeSecret(resource: MySQL, current: string, targ
 }
 
 /** `NAME-scripts`: the backup and restore scripts the Jobs run. */
-export function buildScriptsConfigMap(resource: MySQL): V1ConfigMap {
+export function buildScriptsConfigMap(instance: MySQLInstance): V1ConfigMap {
+  const { resource, names } = instance;
   return {
     apiVersion: "v1",
     kind: "ConfigMap",
-    metadata: { name: childNames(resource).scripts, namespace: resource.metadata.namespace, labels: labelsFor(resource, "scripts") },
+    metadata: { name: names.scripts, namespace: resource.metadata.namespace, labels: labelsFor(resource, "scripts") },
     data: { ...SCRIPT_TEXTS },
   };
 }

@@ -1,8 +1,7 @@
 /** The MySQL server: a Deployment `NAME` (pods labelled `app=NAME`) and a Service `NAME`. */
 import type { V1Deployment, V1Service } from "@kubernetes/client-node";
-import type { MySQL } from "../../../generated/mysql-models.ts";
-import { effectiveSpec } from "../applied.ts";
-import { childNames, labelsFor, serverSelector } from "../names.ts";
+import type { MySQLInstance } from "../instance.ts";
+import { labelsFor, serverSelector } from "../names.ts";
 import { databaseForEntrypoint } from "../sql.ts";
 
 /** Port of the server and its Service. */
@@ -11,8 +10,8 @@ export const MYSQL_PORT = 3306;
 export const PASSWORD_KEY = "password";
 
 /** The Service `NAME` in front of the server. */
-export function buildService(resource: MySQL): V1Service {
-  const names = childNames(resource);
+export function buildService(instance: MySQLInstance): V1Service {
+  const { resource, names } = instance;
   return {
     apiVersion: "v1",
     kind: "Service",
@@ -25,9 +24,8 @@ export function buildService(resource: MySQL): V1Service {
  * The Deployment `NAME`: one server on the data claim. `Recreate`, because two servers
  * must never open one data directory: an image change stops the old pod first.
  */
-export function buildDeployment(resource: MySQL): V1Deployment {
-  const names = childNames(resource);
-  const spec = effectiveSpec(resource);
+export function buildDeployment(instance: MySQLInstance): V1Deployment {
+  const { resource, names, spec } = instance;
   const podLabels = { ...labelsFor(resource, "database"), ...serverSelector(resource) };
   return {
     apiVersion: "apps/v1",

@@ -5,15 +5,15 @@
  */
 import type { V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
 import { MYSQL_FINALIZER } from "../../../generated/mysql-constants.ts";
-import type { MySQL } from "../../../generated/mysql-models.ts";
-import { effectiveSpec } from "../applied.ts";
-import { childNames, labelsFor, VOLUME_OWNER_LABELS } from "../names.ts";
+import type { MySQLInstance } from "../instance.ts";
+import { labelsFor, VOLUME_OWNER_LABELS } from "../names.ts";
 
 /** Where hostPath volumes live on the node. */
 export const HOST_PATH_ROOT = "/var/lib/mysqlop";
 
-function claim(resource: MySQL, name: string, volumeName: string, component: "database" | "backup", finalizers?: string[]): V1PersistentVolumeClaim {
-  const { storageSize, storageClassName } = effectiveSpec(resource);
+function claim(instance: MySQLInstance, name: string, volumeName: string, component: "database" | "backup", finalizers?: string[]): V1PersistentVolumeClaim {
+  const { resource, spec } = instance;
+  const { storageSize, storageClassName } = spec;
   return {
     apiVersion: "v1",
     kind: "PersistentVolumeClaim",
@@ -28,8 +28,9 @@ function claim(resource: MySQL, name: string, volumeName: string, component: "da
   };
 }
 
-function hostPathVolume(resource: MySQL, name: string, claimName: string, path: string, component: "database" | "backup"): V1PersistentVolume {
-  const { storageSize } = effectiveSpec(resource);
+function hostPathVolume(instance: MySQLInstance, name: string, claimName: string, path: string, component: "database" | "backup"): V1PersistentVolume {
+  const { resource } = instance;
+  const { storageSize } = instance.spec;
   return {
     apiVersion: "v1",
     kind: "PersistentVolume",
@@ -54,8 +55,8 @@ function hostPathVolume(resource: MySQL, name: string, claimName: string, path: 
 }
 
 /** Whether the operator provides hostPath volumes itself (no storage class). */
-export function usesHostPathVolumes(resource: MySQL): boolean {
-  return effectiveSpec(resource).storageClassName === undefined;
+export function usesHostPathVolumes(instance: MySQLInstance): boolean {
+  return instance.spec.storageClassName === undefined;
 }
 
 /**
@@ -66,31 +67,31 @@ export function usesHostPathVolumes(resource: MySQL): boolean {
 export const DATA_CLAIM_FINALIZER = MYSQL_FINALIZER;
 
 /** The data claim `NAME-pvc` (owned by the resource, held by {@link DATA_CLAIM_FINALIZER}). */
-export function buildDataClaim(resource: MySQL): V1PersistentVolumeClaim {
-  const names = childNames(resource);
-  return claim(resource, names.dataClaim, names.dataVolume, "database", [DATA_CLAIM_FINALIZER]);
+export function buildDataClaim(instance: MySQLInstance): V1PersistentVolumeClaim {
+  const { names } = instance;
+  return claim(instance, names.dataClaim, names.dataVolume, "database", [DATA_CLAIM_FINALIZER]);
 }
 
 /**
  * The hostPath data volume `NAME-pv` (hostPath mode only). Its directory carries the
  * resource's uid, so a new resource of the same name starts empty and gets the restore.
  */
-export function buildDataVolume(resource: MySQL): V1PersistentVolume {
-  const names = childNames(resource);
+export function buildDataVolume(instance: MySQLInstance): V1PersistentVolume {
+  const { resource, names } = instance;
   const ns = resource.metadata.namespace ?? "default";
   const uid = (resource.metadata.uid ?? "").slice(0, 8);
-  return hostPathVolume(resource, names.dataVolume, names.dataClaim, `${HOST_PATH_ROOT}/${ns}/${resource.metadata.name}-${uid}/data`, "database");
+  return hostPathVolume(instance, names.dataVolume, names.dataClaim, `${HOST_PATH_ROOT}/${ns}/${resource.metadata.name}-${uid}/data`, "database");
 }
 
 /** The backup claim `backup-NAME-pvc`: never owned, it must outlive the resource. */
-export function buildBackupClaim(resource: MySQL): V1PersistentVolumeClaim {
-  const names = childNames(resource);
-  return claim(resource, names.backupClaim, names.backupVolume, "backup");
+export function buildBackupClaim(instance: MySQLInstance): V1PersistentVolumeClaim {
+  const { names } = instance;
+  return claim(instance, names.backupClaim, names.backupVolume, "backup");
 }
 
 /** The hostPath backup volume `backup-NAME-pv` (hostPath mode only); its directory is per name, not per uid. */
-export function buildBackupVolume(resource: MySQL): V1PersistentVolume {
-  const names = childNames(resource);
+export function buildBackupVolume(instance: MySQLInstance): V1PersistentVolume {
+  const { resource, names } = instance;
   const ns = resource.metadata.namespace ?? "default";
-  return hostPathVolume(resource, names.backupVolume, names.backupClaim, `${HOST_PATH_ROOT}/${ns}/${resource.metadata.name}/backup`, "backup");
+  return hostPathVolume(instance, names.backupVolume, names.backupClaim, `${HOST_PATH_ROOT}/${ns}/${resource.metadata.name}/backup`, "backup");
 }

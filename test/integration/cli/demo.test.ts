@@ -32,7 +32,11 @@ function descendants(root: number): number[] {
   const queue = [root];
   while (queue.length > 0) {
     const parent = queue.shift()!;
-    for (const [pid, ppid] of parents) if (ppid === parent && !found.includes(pid)) (found.push(pid), queue.push(pid));
+    for (const [pid, ppid] of parents) {
+      if (ppid !== parent || found.includes(pid)) continue;
+      found.push(pid);
+      queue.push(pid);
+    }
   }
   return found;
 }
@@ -65,12 +69,15 @@ describe("npm start (mysqlop demo)", { timeout: 300_000 }, () => {
       // Shown as it happened: the operator's log, the children, Events, the status with its conditions.
       assert.match(output, /^ +[\d.]+s {2}operator INFO {2}created PersistentVolumeClaim default\/mysql-instance-pvc/m);
       assert.match(output, /^ +[\d.]+s {2}child {4}\+ Deployment default\/mysql-instance$/m);
-      assert.match(output, /^ +[\d.]+s {2}event {4}Normal {2}Created {2}MySQL\/mysql-instance: mysql-instance created without restore-job$/m);
       assert.match(
         output,
         /^ +[\d.]+s {2}mysql {4}default\/mysql-instance {2}Ready=True Progressing=False Degraded=False: mysql-instance created without restore-job$/m,
       );
-      assert.match(output, /^ +[\d.]+s {2}kubectl {2}mysql\.otus\.homework\/mysql-instance created$/m);
+      // The Event and kubectl's own output may be shown after the status that ended the wait.
+      await eventually("the Created Event shown", async () =>
+        /^ +[\d.]+s {2}event {4}Normal {2}Created {2}MySQL\/mysql-instance: mysql-instance created without restore-job$/m.test(output),
+      );
+      await eventually("kubectl's answer shown", async () => /^ +[\d.]+s {2}kubectl {2}mysql\.otus\.homework\/mysql-instance created$/m.test(output));
       // For a second terminal: one export line, then the original scenario's kubectl lines.
       assert.match(output, new RegExp(`^  export KUBECONFIG=${kubeconfig}$`, "m"));
       for (const line of [

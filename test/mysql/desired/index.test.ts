@@ -16,12 +16,13 @@ import {
   desiredChildren,
   secretValue,
 } from "../../../src/mysql/desired/index.ts";
+import { instanceOf } from "../../../src/mysql/instance.ts";
 import { childNames } from "../../../src/mysql/names.ts";
 import { EXIT_CODES, SCRIPT_TEXTS } from "../../../src/mysql/scripts/index.ts";
 import { allStrings, originalResource } from "../fixtures.ts";
 
 test("the original cr.yaml → scripts, NAME-pvc, Service NAME, Deployment NAME with pods app=NAME", () => {
-  const children = desiredChildren(originalResource());
+  const children = desiredChildren(instanceOf(originalResource()));
   assert.deepEqual(
     children.map((c) => `${c.kind}/${c.metadata?.name}`),
     ["ConfigMap/mysql-instance-scripts", "PersistentVolumeClaim/mysql-instance-pvc", "Service/mysql-instance", "Deployment/mysql-instance"],
@@ -41,18 +42,18 @@ test("the original cr.yaml → scripts, NAME-pvc, Service NAME, Deployment NAME 
   const service = children[2] as V1Service;
   assert.deepEqual(service.spec!.selector, deployment.spec!.selector!.matchLabels);
   assert.deepEqual((children[0] as V1ConfigMap).data, SCRIPT_TEXTS);
-  assert.equal(secretValue(buildCredentialsSecret(originalResource(), "otuspassword"), "password"), "otuspassword");
+  assert.equal(secretValue(buildCredentialsSecret(instanceOf(originalResource()), "otuspassword"), "password"), "otuspassword");
 });
 
 test("the password appears only in the credentials Secret, never in a Deployment, Service, ConfigMap or Job", () => {
   const resource = originalResource({ spec: { password: "s3cr3t-value" } });
-  const children = desiredChildren(resource);
+  const children = desiredChildren(instanceOf(resource));
   const base64 = Buffer.from("s3cr3t-value").toString("base64");
   for (const child of [
     ...children.filter((c) => c.kind !== "Secret"),
-    buildBackupJob(resource),
-    buildRestoreJob(resource),
-    buildPasswordChangeJob(resource, "sha256:x"),
+    buildBackupJob(instanceOf(resource)),
+    buildRestoreJob(instanceOf(resource)),
+    buildPasswordChangeJob(instanceOf(resource), "sha256:x"),
   ]) {
     const strings = allStrings(child).join("\n");
     assert.ok(!strings.includes("s3cr3t-value") && !strings.includes(base64), `${child.kind} ${child.metadata?.name} carries the password`);
@@ -61,10 +62,10 @@ test("the password appears only in the credentials Secret, never in a Deployment
 
 test("credentials are never desired (the create hook makes them once, the password hooks change them)", () => {
   const created = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
-  assert.ok(!desiredChildren(created).some((c) => c.kind === "Secret"));
-  assert.ok(!desiredChildren(originalResource()).some((c) => c.kind === "Secret"));
+  assert.ok(!desiredChildren(instanceOf(created)).some((c) => c.kind === "Secret"));
+  assert.ok(!desiredChildren(instanceOf(originalResource())).some((c) => c.kind === "Secret"));
   const ref = originalResource({ spec: { password: undefined, passwordSecretRef: { name: "root", key: "pw" } } });
-  assert.ok(!desiredChildren(ref).some((c) => c.kind === "Secret"));
+  assert.ok(!desiredChildren(instanceOf(ref)).some((c) => c.kind === "Secret"));
 });
 
 test("storage: hostPath volumes without storageClassName, dynamic claims with it", () => {
@@ -73,20 +74,20 @@ test("storage: hostPath volumes without storageClassName, dynamic claims with it
     ["class", originalResource({ spec: { storageClassName: "standard" } }), { claimClass: "standard" }],
   ];
   for (const [label, resource, want] of given) {
-    const claim = desiredChildren(resource).find((c) => c.kind === "PersistentVolumeClaim") as V1PersistentVolumeClaim;
+    const claim = desiredChildren(instanceOf(resource)).find((c) => c.kind === "PersistentVolumeClaim") as V1PersistentVolumeClaim;
     assert.equal(claim.spec!.storageClassName, want.claimClass, label);
     assert.equal(claim.spec!.volumeName, want.volumeName, label);
     assert.equal(claim.spec!.resources!.requests!.storage, "1Gi", label);
   }
-  const pv: V1PersistentVolume = buildDataVolume(originalResource());
+  const pv: V1PersistentVolume = buildDataVolume(instanceOf(originalResource()));
   assert.equal(pv.metadata!.name, "mysql-instance-pv");
   assert.equal(pv.spec!.hostPath!.path, "/var/lib/mysqlop/default/mysql-instance-3f1c2a9e/data", "per uid: a new resource starts empty");
   assert.deepEqual(pv.spec!.claimRef, { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace: "default", name: "mysql-instance-pvc" });
   assert.equal(pv.metadata!.labels!["otus.homework/mysql"], "mysql-instance");
-  const backupPv = buildBackupVolume(originalResource());
+  const backupPv = buildBackupVolume(instanceOf(originalResource()));
   assert.equal(backupPv.metadata!.name, "backup-mysql-instance-pv");
   assert.equal(backupPv.spec!.hostPath!.path, "/var/lib/mysqlop/default/mysql-instance/backup", "per name: it outlives the resource");
-  assert.equal(buildBackupClaim(originalResource()).metadata!.name, "backup-mysql-instance-pvc");
+  assert.equal(buildBackupClaim(instanceOf(originalResource())).metadata!.name, "backup-mysql-instance-pvc");
 });
 
 test("PersistentVolume names: original names in default, unique elsewhere", () => {
@@ -109,14 +110,14 @@ test("a refused change keeps the applied value in the children (no apply error l
     ["shrink", { storage_size: "500Mi", storageClassName: "standard" }, { database: "otus-database", size: "1Gi", cls: "standard" }],
   ];
   for (const [label, spec, want] of table) {
-    const children = desiredChildren(originalResource({ spec, status: { appliedSpec: applied } }));
+    const children = desiredChildren(instanceOf(originalResource({ spec, status: { appliedSpec: applied } })));
     const claim = children.find((c) => c.kind === "PersistentVolumeClaim") as V1PersistentVolumeClaim;
     const env = (children.find((c) => c.kind === "Deployment") as V1Deployment).spec!.template.spec!.containers[0]!.env!;
     assert.equal(env.find((e) => e.name === "MYSQL_DATABASE")!.value, want.database, label);
     assert.equal(claim.spec!.resources!.requests!.storage, want.size, label);
     assert.equal(claim.spec!.storageClassName, want.cls, label);
   }
-  const hostPathGrow = desiredChildren(originalResource({ spec: { storage_size: "5Gi" }, status: { appliedSpec: { storage_size: '"1Gi"' } } }));
+  const hostPathGrow = desiredChildren(instanceOf(originalResource({ spec: { storage_size: "5Gi" }, status: { appliedSpec: { storage_size: '"1Gi"' } } })));
   assert.equal(
     (hostPathGrow.find((c) => c.kind === "PersistentVolumeClaim") as V1PersistentVolumeClaim).spec!.resources!.requests!.storage,
     "1Gi",
@@ -127,10 +128,10 @@ test("a refused change keeps the applied value in the children (no apply error l
 test("hostile database names reach containers only as environment values; commands are fixed", () => {
   const database = "x`; DROP DATABASE mysql; -- $(rm -rf /) 'q' \"d\"\nnext";
   const resource = originalResource({ spec: { database } });
-  const deployment = desiredChildren(resource).find((c) => c.kind === "Deployment") as V1Deployment;
+  const deployment = desiredChildren(instanceOf(resource)).find((c) => c.kind === "Deployment") as V1Deployment;
   assert.equal(deployment.spec!.template.spec!.containers[0]!.env!.find((e) => e.name === "MYSQL_DATABASE")!.value, database.replaceAll("`", "``"));
   assert.equal(deployment.spec!.template.spec!.containers[0]!.command, undefined);
-  for (const job of [buildBackupJob(resource), buildRestoreJob(resource), buildPasswordChangeJob(resource, "sha256:x")]) {
+  for (const job of [buildBackupJob(instanceOf(resource)), buildRestoreJob(instanceOf(resource)), buildPasswordChangeJob(instanceOf(resource), "sha256:x")]) {
     const container = job.spec!.template.spec!.containers[0]!;
     assert.ok(!allStrings(container.command ?? []).some((s) => s.includes("DROP")), `${job.metadata!.name} command carries the name`);
     if (job.metadata!.name !== "passwd-mysql-instance-job") assert.equal(container.env!.find((e) => e.name === "MYSQL_DATABASE")!.value, database);
@@ -138,7 +139,7 @@ test("hostile database names reach containers only as environment values; comman
 });
 
 test("backup and restore Jobs: script from the ConfigMap, backup claim mounted, permanent failures fail fast", () => {
-  const job = buildBackupJob(originalResource());
+  const job = buildBackupJob(instanceOf(originalResource()));
   assert.equal(job.metadata!.name, "backup-mysql-instance-job");
   const pod = job.spec!.template.spec!;
   assert.equal(pod.restartPolicy, "Never");
@@ -151,15 +152,15 @@ test("backup and restore Jobs: script from the ConfigMap, backup claim mounted, 
   assert.ok(codes.includes(EXIT_CODES.notEmpty) && codes.includes(EXIT_CODES.verify) && codes.includes(EXIT_CODES.config));
   assert.ok(!codes.includes(EXIT_CODES.connect), "an unreachable server is retried");
   assert.ok(!codes.includes(EXIT_CODES.dump), "a dump cut short by a restarting server is retried");
-  assert.deepEqual(buildRestoreJob(originalResource()).spec!.template.spec!.containers[0]!.command, ["sh", "/mysqlop/scripts/restore.sh"]);
+  assert.deepEqual(buildRestoreJob(instanceOf(originalResource())).spec!.template.spec!.containers[0]!.command, ["sh", "/mysqlop/scripts/restore.sh"]);
 });
 
 test("password change: the Secret holds the option file and SQL, the Job only file paths", () => {
   const resource = originalResource();
-  const secret = buildPasswordChangeSecret(resource, "old'pw", 'new"pw', "n0nce");
+  const secret = buildPasswordChangeSecret(instanceOf(resource), "old'pw", 'new"pw', "n0nce");
   assert.equal(secretValue(secret, "client.cnf"), '[client]\nuser="root"\npassword="old\'pw"\nhost="mysql-instance"\nport=3306\nconnect-timeout=10\n');
   assert.match(secretValue(secret, "change.sql")!, /IDENTIFIED BY 'new"pw';/);
-  const job = buildPasswordChangeJob(resource, "sha256:abc");
+  const job = buildPasswordChangeJob(instanceOf(resource), "sha256:abc");
   assert.equal(job.metadata!.annotations!["otus.homework/password-target"], "sha256:abc");
   assert.equal(secretValue(secret, "target"), 'new"pw', "recorded in NAME-credentials once the Job succeeded");
   assert.deepEqual(job.spec!.template.spec!.volumes, [
@@ -179,7 +180,7 @@ test("password change: the Secret holds the option file and SQL, the Job only fi
 
 test("only the server pod carries app=NAME (the original's kubectl exec selector finds one pod)", () => {
   const resource = originalResource();
-  for (const job of [buildBackupJob(resource), buildRestoreJob(resource), buildPasswordChangeJob(resource, "sha256:x")]) {
+  for (const job of [buildBackupJob(instanceOf(resource)), buildRestoreJob(instanceOf(resource)), buildPasswordChangeJob(instanceOf(resource), "sha256:x")]) {
     assert.equal(job.spec!.template.metadata!.labels!.app, undefined, job.metadata!.name);
     assert.equal(job.spec!.template.metadata!.labels!["app.kubernetes.io/instance"], "mysql-instance");
   }
@@ -197,25 +198,25 @@ function schemaMaxNameLength(): number {
 // the API server rejects a longer Job name (checked on kube-apiserver v1.36.3).
 test("Job names of the longest allowed resource name fit a label value (63): backup and password change", () => {
   const resource = originalResource({ name: "a".repeat(schemaMaxNameLength()) });
-  for (const job of [buildBackupJob(resource), buildPasswordChangeJob(resource, "x")])
+  for (const job of [buildBackupJob(instanceOf(resource)), buildPasswordChangeJob(instanceOf(resource), "x")])
     assert.ok(job.metadata!.name!.length <= 63, `${job.metadata!.name} (${job.metadata!.name!.length})`);
 });
 
 test("restore-NAME-job of the longest allowed resource name fits a label value (63)", () => {
   const resource = originalResource({ name: "a".repeat(schemaMaxNameLength()) });
-  assert.ok(buildRestoreJob(resource).metadata!.name!.length <= 63);
+  assert.ok(buildRestoreJob(instanceOf(resource)).metadata!.name!.length <= 63);
 });
 
 test("app=NAME labels the server pod only (and selects it); every object carries the app.kubernetes.io set", () => {
   const resource = originalResource({ namespace: "team-a" });
   const objects = [
-    ...desiredChildren(resource),
-    buildDataVolume(resource),
-    buildBackupVolume(resource),
-    buildBackupClaim(resource),
-    buildBackupJob(resource),
-    buildRestoreJob(resource),
-    buildPasswordChangeJob(resource, "x"),
+    ...desiredChildren(instanceOf(resource)),
+    buildDataVolume(instanceOf(resource)),
+    buildBackupVolume(instanceOf(resource)),
+    buildBackupClaim(instanceOf(resource)),
+    buildBackupJob(instanceOf(resource)),
+    buildRestoreJob(instanceOf(resource)),
+    buildPasswordChangeJob(instanceOf(resource), "x"),
   ];
   for (const o of objects) {
     assert.equal(o.metadata?.labels?.app, undefined, `${o.kind} ${o.metadata?.name}`);

@@ -1,0 +1,140 @@
+/**
+ * Backup on delete and restore on create, as Jobs that run the scripts in the resource's own
+ * image against its server. `backup-NAME-info` (not owned, like the backup claim) records the
+ * last good dump; a new resource of the same name restores it, and a dump taken of a server
+ * whose creation never finished goes beside that record, never over it.
+ */
+import type { V1ConfigMap } from "@kubernetes/client-node";
+import type { ReconcileContext } from "../runtime/index.ts";
+import { BACKUP_DIR, BACKUP_INFO_KEYS, buildBackupInfo, buildBackupJob, buildRestoreJob, DATA_CLAIM_FINALIZER } from "./desired/index.ts";
+import type { MySQLInstance } from "./instance.ts";
+import { jobReference, jobState, serverAvailable } from "./observe.ts";
+import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
+import { BACKUP_FILES, EXIT_CODES } from "./scripts/index.ts";
+
+/** The finalizer the API server sets for `kubectl delete --cascade=foreground`. */
+const FOREGROUND_DELETION = "foregroundDeletion";
+
+function backupInfo(instance: MySQLInstance, ctx: ReconcileContext): V1ConfigMap | undefined {
+  return ctx.cache.get<V1ConfigMap>("v1", "ConfigMap", instance.namespace, instance.names.backupInfo);
+}
+
+/** Whether creation finished: the loop recorded an applied spec. */
+function creationFinished(instance: MySQLInstance): boolean {
+  return instance.resource.status?.appliedSpec !== undefined;
+}
+
+/**
+ * The restore part of creation: with no earlier backup, done (with the original's status
+ * message) once the server is available; with one, done once `restore-NAME-job` loaded it, or
+ * found the database already holding data (then the backup is kept, not loaded).
+ */
+export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileContext): Promise<Result> {
+  const { names, name } = instance;
+  const info = backupInfo(instance, ctx);
+  if (info === undefined) {
+    // Ready should mean a server answers: creation ends when the Deployment is available.
+    if (!serverAvailable(instance, ctx)) return waitFor(POLL_MS, "Starting", `waiting for Deployment ${names.server} to become available`);
+    return done(`${name} created without restore-job`);
+  }
+  const lastBackup = info.data?.[BACKUP_INFO_KEYS.lastSucceeded] ?? "an earlier backup";
+  const outcome = jobState(instance, ctx, names.restoreJob);
+  switch (outcome.state) {
+    case "absent":
+      await ctx.apply(buildRestoreJob(instance), { owner: instance.resource });
+      return waitFor(POLL_MS, "Restoring", `${names.restoreJob} restores the backup of ${lastBackup}`);
+    case "foreign":
+      await ctx.delete(jobReference(instance, names.restoreJob), { propagationPolicy: "Background" });
+      return waitFor(POLL_MS, "Restoring", `removing ${names.restoreJob} left by an earlier resource of this name`);
+    case "running":
+      return waitFor(POLL_MS, "Restoring", `${names.restoreJob} restores the backup of ${lastBackup}`);
+    case "succeeded":
+      return done(`${name} created with restore-job`, {
+        restore: {
+          restoredAt: outcome.completedAt,
+          job: names.restoreJob,
+          fromDump: info.data?.[BACKUP_INFO_KEYS.dumpFile] ?? `${BACKUP_DIR}/${BACKUP_FILES.dump}`,
+        },
+      });
+    case "failed":
+      if (outcome.exitCode === EXIT_CODES.notEmpty) {
+        return done(`${name} created without restore-job: the database already holds data, so the backup of ${lastBackup} was not loaded (it is kept)`);
+      }
+      return failed(
+        "RestoreFailed",
+        `${names.restoreJob} failed (${outcome.reason}: ${outcome.message}); the backup is kept. Fix the cause, then delete the Job to retry.`,
+      );
+  }
+}
+
+/**
+ * Deleted before creation finished with no server up (a restore or the password change failed,
+ * the server never came up) and no backup started: there is nothing to dump, and no server that
+ * could have taken writes since it was last up, as far as the cache shows.
+ */
+export function nothingToBackUp(instance: MySQLInstance, ctx: ReconcileContext): boolean {
+  return !creationFinished(instance) && !serverAvailable(instance, ctx) && jobState(instance, ctx, instance.names.backupJob).state === "absent";
+}
+
+/**
+ * `kubectl delete --cascade=foreground`: the garbage collector deletes the server and any backup
+ * Job before the owner, so no backup can run; refused with what to do, unless this resource's
+ * backup already succeeded.
+ */
+export function refuseForegroundDeletion(instance: MySQLInstance, ctx: ReconcileContext): Result | undefined {
+  const { names } = instance;
+  const foreground = (instance.resource.metadata.finalizers ?? []).includes(FOREGROUND_DELETION);
+  if (!foreground || jobState(instance, ctx, names.backupJob).state === "succeeded") return undefined;
+  return failed(
+    "ForegroundDeletion",
+    `deleted with --cascade=foreground, which removes the server before a backup can run, so none is taken. The data stay on ${names.dataClaim}, held by the finalizer ${DATA_CLAIM_FINALIZER}. To let them go without a backup, remove that finalizer from ${names.dataClaim} and from this resource (first set persistentVolumeReclaimPolicy: Retain on its volume to keep the disk). Delete with the default (background) cascade to get a backup.`,
+  );
+}
+
+/**
+ * Dumps the database into the backup claim with `backup-NAME-job` and, once it succeeded,
+ * records the dump in `backup-NAME-info`. The server of an unfinished creation may hold writes,
+ * or only part of a restore: its dump goes into `unfinished-UID/` beside an earlier backup, which
+ * stays what a new resource of this name restores. While deletion is held, status names the Job
+ * to look at. `finalizer` is named in the message of a failed backup (how to give it up).
+ */
+export async function backUp(instance: MySQLInstance, ctx: ReconcileContext, finalizer: string): Promise<Result> {
+  const { names } = instance;
+  const earlier = backupInfo(instance, ctx);
+  const aside = !creationFinished(instance) && earlier !== undefined ? `unfinished-${instance.resource.metadata.uid ?? ""}` : undefined;
+  const outcome = jobState(instance, ctx, names.backupJob);
+  const backupUnderWay = { backup: { job: names.backupJob } };
+  switch (outcome.state) {
+    case "absent":
+      await ctx.apply(buildBackupJob(instance, aside), { owner: instance.resource });
+      return waitFor(
+        POLL_MS,
+        "BackingUp",
+        `${names.backupJob} dumps the database into ${names.backupClaim}${aside === undefined ? "" : `, directory ${aside}`}`,
+        backupUnderWay,
+      );
+    case "foreign":
+      await ctx.delete(jobReference(instance, names.backupJob), { propagationPolicy: "Background" });
+      return waitFor(POLL_MS, "BackingUp", `removing ${names.backupJob} left by an earlier resource of this name`);
+    case "running":
+      return waitFor(POLL_MS, "BackingUp", `${names.backupJob} dumps the database into ${names.backupClaim}`, backupUnderWay);
+    case "failed":
+      return failed(
+        "BackupFailed",
+        `${names.backupJob} failed (${outcome.reason}: ${outcome.message}); the resource is kept until a backup succeeds. Fix the cause and delete the Job to retry, or remove the finalizer ${finalizer} from this resource and from ${names.dataClaim} to give the backup up.`,
+        backupUnderWay,
+      );
+    case "succeeded": {
+      if (aside !== undefined) {
+        return done(
+          `deleted before creation finished: the server was backed up into ${names.backupClaim}, directory ${aside} (${names.backupJob}); the earlier backup of ${earlier?.data?.[BACKUP_INFO_KEYS.lastSucceeded] ?? "an earlier time"} is untouched and is what a new resource of this name restores`,
+        );
+      }
+      const completedAt = outcome.completedAt ?? new Date().toISOString();
+      await ctx.apply(buildBackupInfo(instance, completedAt));
+      return done(`backup succeeded (${names.backupJob}); ${names.backupClaim} keeps it`, {
+        backup: { lastSucceeded: completedAt, job: names.backupJob, dumpFile: `${BACKUP_DIR}/${BACKUP_FILES.dump}` },
+      });
+    }
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * What the cache shows about one instance's children, read the way the handlers decide on it
+ * (level-based: every decision is taken again from what is observed, never from memory).
+ */
+import type { KubernetesObject, V1Deployment, V1Job } from "@kubernetes/client-node";
+import type { ReconcileContext } from "../runtime/index.ts";
+import type { MySQLInstance } from "./instance.ts";
+import { jobOutcome, type JobOutcome } from "./job-outcome.ts";
+
+/** Whether `object` has a controller reference to this very resource (its uid, not just its name). */
+export function controlledBy(object: KubernetesObject, instance: MySQLInstance): boolean {
+  return object.metadata?.ownerReferences?.some((r) => r.controller === true && r.uid === instance.resource.metadata.uid) ?? false;
+}
+
+/** The state of the instance's Job `name`, from the cache. */
+export function jobState(instance: MySQLInstance, ctx: ReconcileContext, name: string): JobOutcome {
+  return jobOutcome(ctx.cache.get<V1Job>("batch/v1", "Job", instance.namespace, name), instance.resource.metadata.uid);
+}
+
+/** Enough of the instance's Job `name` to delete it. */
+export function jobReference(instance: MySQLInstance, name: string): { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } } {
+  return { apiVersion: "batch/v1", kind: "Job", metadata: { name, namespace: instance.namespace } };
+}
+
+/** The server's Deployment, as cached. */
+export function serverDeployment(instance: MySQLInstance, ctx: ReconcileContext): V1Deployment | undefined {
+  return ctx.cache.get<V1Deployment>("apps/v1", "Deployment", instance.namespace, instance.names.server);
+}
+
+/** Whether the server's Deployment has rolled out its current spec and has an available pod. */
+export function serverAvailable(instance: MySQLInstance, ctx: ReconcileContext): boolean {
+  const deployment = serverDeployment(instance, ctx);
+  const status = deployment?.status;
+  return deployment !== undefined && (status?.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 1) && (status?.availableReplicas ?? 0) >= 1;
+}

@@ -1,0 +1,153 @@
+/**
+ * The root password protocol. `NAME-credentials` always holds the password the server has; a
+ * change runs as a Job that connects with that one and sets the one the spec asks for (inline or
+ * from `passwordSecretRef`), both read from a temporary Secret, never from argv or the Job spec.
+ * The Job is tied to its target by a digest keyed with a nonce kept in that Secret, so a newer
+ * change replaces an older Job, and a Job that succeeded is recorded before anything replaces it.
+ */
+import { randomBytes } from "node:crypto";
+import type { V1Secret } from "@kubernetes/client-node";
+import type { ReconcileContext } from "../runtime/index.ts";
+import {
+  buildCredentialsSecret,
+  buildPasswordChangeJob,
+  buildPasswordChangeSecret,
+  PASSWORD_CHANGE_KEYS,
+  PASSWORD_KEY,
+  passwordChangeDigest,
+  secretValue,
+} from "./desired/index.ts";
+import type { MySQLInstance } from "./instance.ts";
+import { PASSWORD_TARGET_ANNOTATION } from "./names.ts";
+import { controlledBy, jobReference, jobState } from "./observe.ts";
+import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
+
+/** A password, or the result the hook must return because it cannot be had yet. */
+type PasswordOrResult = { readonly password: string } | { readonly result: Result };
+
+function secret(instance: MySQLInstance, ctx: ReconcileContext, name: string): V1Secret | undefined {
+  return ctx.cache.get<V1Secret>("v1", "Secret", instance.namespace, name);
+}
+
+/** The root password the spec asks for (inline, or from the referenced Secret). */
+function targetPassword(instance: MySQLInstance, ctx: ReconcileContext): PasswordOrResult {
+  const spec = instance.resource.spec;
+  let password = spec.password;
+  if (password === undefined && spec.passwordSecretRef !== undefined) {
+    const ref = spec.passwordSecretRef;
+    password = secretValue(secret(instance, ctx, ref.name), ref.key);
+    if (password === undefined) {
+      return {
+        result: waitFor(POLL_MS * 2, "PasswordSecretMissing", `waiting for Secret ${ref.name} with key ${JSON.stringify(ref.key)} (spec.passwordSecretRef)`),
+      };
+    }
+  }
+  if (password === undefined || password === "") return { result: failed("PasswordMissing", "set spec.password or spec.passwordSecretRef") };
+  if (password.includes("\0")) return { result: failed("PasswordInvalid", "the root password cannot contain a NUL character") };
+  return { password };
+}
+
+/** Makes sure `NAME-credentials` exists; returns a result only when the hook must stop here. */
+export async function ensureCredentials(instance: MySQLInstance, ctx: ReconcileContext): Promise<Result | undefined> {
+  const existing = secret(instance, ctx, instance.names.credentials);
+  // Created once, then changed only by a password change that succeeded: it must hold what the server has.
+  // One of an earlier resource of this name (another uid) says nothing about this server.
+  if (existing !== undefined && controlledBy(existing, instance) && secretValue(existing, PASSWORD_KEY) !== undefined) return undefined;
+  const target = targetPassword(instance, ctx);
+  if ("result" in target) return target.result;
+  await ctx.apply(buildCredentialsSecret(instance, target.password), { owner: instance.resource });
+  return undefined;
+}
+
+/**
+ * The server's root password now: NAME-credentials, after recording the password a
+ * password-change Job of this resource set, if one succeeded (the server has that one,
+ * whatever the spec says meanwhile). `changed` tells that such a Job set it.
+ */
+async function serverPassword(
+  instance: MySQLInstance,
+  ctx: ReconcileContext,
+): Promise<{ readonly password: string; readonly changed: boolean } | { readonly result: Result }> {
+  const { names } = instance;
+  const recorded = secretValue(secret(instance, ctx, names.credentials), PASSWORD_KEY);
+  const outcome = jobState(instance, ctx, names.passwordJob);
+  if (outcome.state === "succeeded") {
+    const changeSecret = secret(instance, ctx, names.passwordChange);
+    // Deleted only once its password was recorded: then NAME-credentials hold it already.
+    if (changeSecret !== undefined) {
+      const set = secretValue(changeSecret, PASSWORD_CHANGE_KEYS.target);
+      const nonce = secretValue(changeSecret, PASSWORD_CHANGE_KEYS.nonce);
+      if (set === undefined || nonce === undefined || outcome.job.metadata?.annotations?.[PASSWORD_TARGET_ANNOTATION] !== passwordChangeDigest(nonce, set)) {
+        return {
+          result: failed(
+            "PasswordChangeUnverifiable",
+            `${names.passwordJob} succeeded, but Secret ${names.passwordChange} no longer says which password it set; make Secret ${names.credentials} hold the server's root password, then delete the Job`,
+          ),
+        };
+      }
+      if (set !== recorded) await ctx.apply(buildCredentialsSecret(instance, set), { owner: instance.resource });
+      return { password: set, changed: true };
+    }
+  }
+  if (recorded === undefined)
+    return {
+      result: failed("CredentialsMissing", `Secret ${names.credentials} with the server's current root password is missing; restore it to change the password`),
+    };
+  return { password: recorded, changed: false };
+}
+
+/**
+ * Before a backup: a password change under way finishes first and one that succeeded is
+ * recorded, so the backup Job connects with the password the server has.
+ */
+export async function settlePasswordChange(instance: MySQLInstance, ctx: ReconcileContext): Promise<Result | undefined> {
+  const { names } = instance;
+  const outcome = jobState(instance, ctx, names.passwordJob);
+  if (outcome.state === "running")
+    return waitFor(POLL_MS, "PasswordChanging", `${names.passwordJob} is still setting the root password; the backup starts once it finished`);
+  if (outcome.state !== "succeeded") return undefined;
+  const server = await serverPassword(instance, ctx);
+  return "result" in server ? server.result : undefined;
+}
+
+/** Makes the server's root password the one the spec asks for (see the module comment); done once it has it. */
+export async function changePassword(instance: MySQLInstance, ctx: ReconcileContext): Promise<Result> {
+  const { names } = instance;
+  const target = targetPassword(instance, ctx);
+  if ("result" in target) return target.result;
+  const server = await serverPassword(instance, ctx);
+  if ("result" in server) return server.result;
+  const changeSecret = secret(instance, ctx, names.passwordChange);
+  const changeSecretRef = { apiVersion: "v1", kind: "Secret", metadata: { name: names.passwordChange, namespace: instance.namespace } };
+  if (server.password === target.password) {
+    if (changeSecret !== undefined) await ctx.delete(changeSecretRef);
+    return done(server.changed ? "root password changed" : "root password unchanged");
+  }
+  const outcome = jobState(instance, ctx, names.passwordJob);
+  const nonce = secretValue(changeSecret, PASSWORD_CHANGE_KEYS.nonce);
+  if (outcome.state !== "absent") {
+    // Its Secret not in the cache yet (it is written first): not enough to call the Job stale.
+    if (outcome.state === "running" && changeSecret === undefined)
+      return waitFor(POLL_MS, "PasswordChanging", `${names.passwordJob} sets the new root password`);
+    const forTarget = nonce !== undefined && outcome.job.metadata?.annotations?.[PASSWORD_TARGET_ANNOTATION] === passwordChangeDigest(nonce, target.password);
+    if (outcome.state === "foreign" || outcome.state === "succeeded" || !forTarget) {
+      await ctx.delete(jobReference(instance, names.passwordJob), { propagationPolicy: "Background" });
+      return waitFor(POLL_MS, "PasswordChanging", `removing ${names.passwordJob} of an earlier password change`);
+    }
+  }
+  switch (outcome.state) {
+    case "absent": {
+      const key = nonce ?? randomBytes(32).toString("hex");
+      await ctx.apply(buildPasswordChangeSecret(instance, server.password, target.password, key), { owner: instance.resource });
+      await ctx.apply(buildPasswordChangeJob(instance, passwordChangeDigest(key, target.password)), { owner: instance.resource });
+      return waitFor(POLL_MS, "PasswordChanging", `${names.passwordJob} sets the new root password`);
+    }
+    case "failed":
+      return failed(
+        "PasswordChangeFailed",
+        `${names.passwordJob} failed (${outcome.reason}: ${outcome.message}); the server keeps its old password, which Secret ${names.credentials} must hold. Fix the cause, then delete the Job to retry.`,
+      );
+    default:
+      return waitFor(POLL_MS, "PasswordChanging", `${names.passwordJob} sets the new root password`);
+  }
+}

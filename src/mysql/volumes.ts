@@ -1,0 +1,105 @@
+/**
+ * The volume lifecycle the loop cannot own: the hostPath data volume (cluster-scoped, so no
+ * owner reference can take it away), the backup claim and volume (never owned: they outlive
+ * the resource), releasing the data claim after the final backup, and what a size change can
+ * and cannot do.
+ */
+import type { V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
+import type { ReconcileContext } from "../runtime/index.ts";
+import type { MySQLChange } from "../../generated/mysql-reconciler-base.ts";
+import { buildBackupClaim, buildBackupVolume, buildDataVolume, DATA_CLAIM_FINALIZER, usesHostPathVolumes } from "./desired/index.ts";
+import type { MySQLInstance } from "./instance.ts";
+import { VOLUME_OWNER_LABELS } from "./names.ts";
+import { controlledBy } from "./observe.ts";
+import { parseQuantity } from "./quantity.ts";
+import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
+
+function volume(ctx: ReconcileContext, name: string): V1PersistentVolume | undefined {
+  return ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, name);
+}
+
+function claim(instance: MySQLInstance, ctx: ReconcileContext, name: string): V1PersistentVolumeClaim | undefined {
+  return ctx.cache.get<V1PersistentVolumeClaim>("v1", "PersistentVolumeClaim", instance.namespace, name);
+}
+
+/** Whether this operator made the (cluster-scoped) volume for this resource: its labels name the resource. */
+function madeFor(pv: V1PersistentVolume, instance: MySQLInstance): boolean {
+  const labels = pv.metadata?.labels ?? {};
+  return labels[VOLUME_OWNER_LABELS.namespace] === (instance.namespace ?? "default") && labels[VOLUME_OWNER_LABELS.name] === instance.name;
+}
+
+/**
+ * Applies the hostPath data volume (hostPath mode only); returns a result only when the hook
+ * must stop here. A volume of this name with another path was made for an earlier resource of
+ * the same name (the path carries the uid) and a volume's source cannot change: it is kept
+ * when the claim this resource controls is bound to it (its data were adopted with the claim),
+ * otherwise deleted (reclaim policy Retain: its directory stays on the node) and waited for.
+ */
+export async function ensureDataVolume(instance: MySQLInstance, ctx: ReconcileContext): Promise<Result | undefined> {
+  if (!usesHostPathVolumes(instance)) return undefined;
+  const wanted = buildDataVolume(instance);
+  const name = instance.names.dataVolume;
+  const existing = volume(ctx, name);
+  if (existing !== undefined && !madeFor(existing, instance)) {
+    return failed(
+      "VolumeNameTaken",
+      `PersistentVolume ${name} exists but was not made by this operator for ${instance.namespace ?? "default"}/${instance.name} (labels ${VOLUME_OWNER_LABELS.namespace}, ${VOLUME_OWNER_LABELS.name}); it is left alone. Move its data and delete it, or set storageClassName.`,
+    );
+  }
+  if (existing === undefined || existing.spec?.hostPath?.path === wanted.spec?.hostPath?.path) {
+    await ctx.apply(wanted);
+    return undefined;
+  }
+  const dataClaim = claim(instance, ctx, instance.names.dataClaim);
+  const claimIsOurs = dataClaim !== undefined && controlledBy(dataClaim, instance);
+  const terminating = existing.metadata?.deletionTimestamp !== undefined && existing.metadata.deletionTimestamp !== null;
+  if (!terminating && claimIsOurs && dataClaim?.metadata?.uid !== undefined && existing.spec?.claimRef?.uid === dataClaim.metadata.uid) return undefined;
+  if (!terminating) await ctx.delete({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name } });
+  return waitFor(
+    POLL_MS,
+    "WaitingForVolume",
+    `PersistentVolume ${name} of an earlier resource of this name is being removed (its directory ${existing.spec?.hostPath?.path ?? ""} stays on the node)`,
+  );
+}
+
+/** Creates the backup claim (and hostPath volume) once; never owned, never re-applied. */
+export async function ensureBackupStorage(instance: MySQLInstance, ctx: ReconcileContext): Promise<void> {
+  const { names } = instance;
+  if (usesHostPathVolumes(instance) && volume(ctx, names.backupVolume) === undefined) await ctx.apply(buildBackupVolume(instance));
+  if (claim(instance, ctx, names.backupClaim) === undefined) await ctx.apply(buildBackupClaim(instance));
+}
+
+/**
+ * After the final backup (or with nothing to back up): deletes the hostPath data volume the
+ * operator made for this resource (Retain keeps its directory) and lets the data claim go (the
+ * garbage collector deletes it with the resource).
+ */
+export async function releaseData(instance: MySQLInstance, ctx: ReconcileContext): Promise<void> {
+  const dataClaim = claim(instance, ctx, instance.names.dataClaim);
+  // Deleted with --cascade=orphan, the claim (no longer ours) is kept, and so is the volume it is bound to.
+  const claimIsOurs = dataClaim === undefined || controlledBy(dataClaim, instance);
+  const pv = volume(ctx, instance.names.dataVolume);
+  // Only one this operator made for this resource: a volume of the same name made by hand may hold data.
+  if (usesHostPathVolumes(instance) && claimIsOurs && pv !== undefined && madeFor(pv, instance))
+    await ctx.delete({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: instance.names.dataVolume } });
+  if (dataClaim?.metadata?.finalizers?.includes(DATA_CLAIM_FINALIZER)) await ctx.removeFinalizer(dataClaim, DATA_CLAIM_FINALIZER);
+}
+
+/** `spec.storage_size` changed: growing a dynamically provisioned claim is applied already; a hostPath volume cannot grow and nothing can shrink. */
+export function resizeDataVolume(instance: MySQLInstance, change: MySQLChange<"storage_size">): Result {
+  const before = change.previous === undefined ? undefined : parseQuantity(change.previous);
+  const after = parseQuantity(change.current);
+  if (usesHostPathVolumes(instance)) {
+    return failed(
+      "StorageResizeUnsupported",
+      `the hostPath volume ${instance.names.dataVolume} cannot grow from ${change.previous} to ${change.current}; set storage_size back, or use a storageClassName that allows expansion`,
+    );
+  }
+  if (before !== undefined && after !== undefined && after < before) {
+    return failed(
+      "StorageShrinkRefused",
+      `storage_size cannot shrink from ${change.previous} to ${change.current}: a volume claim never shrinks. Set it back.`,
+    );
+  }
+  return done(`storage request raised to ${instance.spec.storageSize}; the volume grows if its StorageClass allows expansion`);
+}

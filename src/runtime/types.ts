@@ -1,0 +1,117 @@
+/**
+ * The contract between the runtime and what runs on it: the shape of a custom resource the
+ * loop reconciles, what a hook reports, and the context a reconcile is given. Types only, so
+ * every runtime module can import them without forming a cycle.
+ */
+import type { KubernetesObject, V1ObjectMeta } from "@kubernetes/client-node";
+
+/** Identifies a custom resource type on the API server. */
+export interface ResourceType {
+  readonly group: string;
+  readonly version: string;
+  readonly plural: string;
+  readonly kind: string;
+  readonly namespaced: boolean;
+}
+
+/** A standard Kubernetes condition (metav1.Condition). */
+export interface Condition {
+  type: string;
+  status: "True" | "False" | "Unknown";
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+/** Status fields the generic loop owns; a resource's status schema must declare them. */
+export interface StandardStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  message?: string;
+  /** Per spec field, the fingerprint applied by the last fully successful reconcile (secrets only as hashes). */
+  appliedSpec?: Record<string, string>;
+}
+
+/** A custom resource as the loop sees it. */
+export interface CustomResource<Spec = unknown, Status extends StandardStatus = StandardStatus> extends KubernetesObject {
+  apiVersion: string;
+  kind: string;
+  metadata: V1ObjectMeta;
+  spec: Spec;
+  status?: Status;
+}
+
+/** Any custom resource the loop can reconcile. */
+export type AnyResource = CustomResource<unknown, StandardStatus>;
+
+/** The spec type of a resource type `R`. */
+export type SpecOf<R extends AnyResource> = R["spec"];
+
+/** The status type of a resource type `R`. */
+export type StatusOf<R extends AnyResource> = NonNullable<R["status"]>;
+
+/**
+ * What a hook reports. Hooks never sleep and never write status: they return `wait`
+ * to be called again later, and may hand status facts (`status`) to the loop.
+ */
+export type HookResult<Status = Record<string, unknown>> =
+  | { readonly kind: "done"; readonly message?: string; readonly status?: Partial<Status> }
+  | { readonly kind: "wait"; readonly afterMs: number; readonly reason: string; readonly message: string; readonly status?: Partial<Status> }
+  | { readonly kind: "failed"; readonly reason: string; readonly message: string; readonly status?: Partial<Status> };
+
+/** Names one object to reconcile. */
+export interface ReconcileRequest {
+  readonly namespace?: string;
+  readonly name: string;
+}
+
+/** What a reconcile asks of the work queue. Throwing means "retry with back-off". */
+export interface ReconcileResult {
+  readonly requeueAfterMs?: number;
+}
+
+/** Reads the informer caches (never the API server). */
+export interface CacheReader {
+  get<T extends KubernetesObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string): T | undefined;
+  list<T extends KubernetesObject>(apiVersion: string, kind: string, namespace?: string): T[];
+}
+
+/** Records Kubernetes Events on an object; repeats are aggregated. Never pass secrets. */
+export interface EventRecorder {
+  normal(object: KubernetesObject, reason: string, message: string): void;
+  warning(object: KubernetesObject, reason: string, message: string): void;
+}
+
+/** Structured logger; every line carries the controller and the resource key. */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** What the runtime gives a reconcile call. */
+export interface ReconcileContext {
+  readonly cache: CacheReader;
+  readonly events: EventRecorder;
+  readonly log: Logger;
+  /** Server-side apply with the controller's field manager; sets an owner reference to `owner` when given. */
+  apply<T extends KubernetesObject>(object: T, options?: { owner?: KubernetesObject }): Promise<T>;
+  /** Deletes an object; absent is fine. */
+  delete(
+    object: { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string } },
+    options?: { propagationPolicy?: "Foreground" | "Background" | "Orphan" },
+  ): Promise<void>;
+  /** Adds the finalizer (conflict-safe patch) when missing; returns the updated object. */
+  addFinalizer<T extends KubernetesObject>(object: T, finalizer: string): Promise<T>;
+  /** Removes the finalizer (conflict-safe patch) when present. */
+  removeFinalizer<T extends KubernetesObject>(object: T, finalizer: string): Promise<void>;
+  /** Merge-patches the status subresource; conditions keep lastTransitionTime unless their status flips. */
+  patchStatus<T extends KubernetesObject>(object: T, status: Record<string, unknown>): Promise<void>;
+}
+
+/** Anything the runtime's controller can drive from its work queue. */
+export interface Reconciler {
+  reconcile(request: ReconcileRequest, ctx: ReconcileContext): Promise<ReconcileResult>;
+}
