@@ -9,7 +9,13 @@ import { execFile } from "node:child_process";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { MYSQL_OPERATOR_NAMESPACE, MYSQL_OPERATOR_SERVICE_ACCOUNT, MYSQL_RESOURCE_TYPE, MYSQL_SENSITIVE_FIELDS } from "../../../generated/mysql-constants.ts";
+import {
+  MYSQL_OPERATOR_NAMESPACE,
+  MYSQL_OPERATOR_SERVICE_ACCOUNT,
+  MYSQL_RESOURCE_TYPE,
+  MYSQL_SENSITIVE_FIELDS,
+  MYSQL_WATCHED_KINDS,
+} from "../../../generated/mysql-constants.ts";
 import { createMySQLOperator } from "../../mysql/operator.ts";
 import { createJsonLogger, Informer, kindInfoOf, KubeRest, type Condition, type KindInfo, type Manager } from "../../runtime/index.ts";
 import { mysqlopCommand, mysqlopUserAgent } from "../package-info.ts";
@@ -38,17 +44,8 @@ Prints the kubeconfig and kubectl lines for a second terminal. Ctrl-C removes ev
 
 /** Everything mysqlop creates for a resource carries this label (pods, through their templates, too). */
 const MANAGED_BY_MYSQLOP = "app.kubernetes.io/managed-by=mysqlop";
-/** What the demo shows besides the resource itself: its children, their pods, and Events. */
-const SHOWN_KINDS: readonly KindInfo[] = [
-  { apiVersion: "v1", kind: "Secret", plural: "secrets", namespaced: true },
-  { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true },
-  { apiVersion: "v1", kind: "PersistentVolume", plural: "persistentvolumes", namespaced: false },
-  { apiVersion: "v1", kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", namespaced: true },
-  { apiVersion: "v1", kind: "Service", plural: "services", namespaced: true },
-  { apiVersion: "apps/v1", kind: "Deployment", plural: "deployments", namespaced: true },
-  { apiVersion: "batch/v1", kind: "Job", plural: "jobs", namespaced: true },
-  { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true },
-];
+/** What the demo shows besides the resource itself: the kinds the operator watches (its children), and their pods. */
+const SHOWN_KINDS: readonly KindInfo[] = [...MYSQL_WATCHED_KINDS, { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true }];
 const EVENTS: KindInfo = { apiVersion: "v1", kind: "Event", plural: "events", namespaced: true };
 /** Namespaces of the cluster's and the operator's own machinery, not of the user's resources. */
 const QUIET_NAMESPACES = new Set(["kube-system", "kube-public", "kube-node-lease", MYSQL_OPERATOR_NAMESPACE]);
