@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 7fd8e2074ca640bb9795faaad7a9cbd2f83e424df2a19a2d99f8f5868613cde2) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 d926086382781f7b879a614e803cc73ba41680fbe40217c342a5e26241f19763) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Names of the MySQL custom resource type, from the schema.
  * @packageDocumentation

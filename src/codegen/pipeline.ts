@@ -10,7 +10,7 @@ import { emitModels } from "./emit/models.ts";
 import { emitKustomization } from "./emit/kustomization.ts";
 import { emitNamespace } from "./emit/namespace.ts";
 import { emitOperatorDeployment } from "./emit/operator-deployment.ts";
-import { emitRbac } from "./emit/rbac.ts";
+import { emitNamespacedRbacKustomization, emitNamespacedRbacOperator, emitNamespacedRbacWatchedRole, emitRbac } from "./emit/rbac.ts";
 import { emitReconcilerBase } from "./emit/reconciler-base.ts";
 import { emitValidator } from "./emit/validator.ts";
 import { formatOutput, type OutputFile } from "./format.ts";
@@ -34,6 +34,9 @@ export async function renderOutputs(model: GeneratorModel): Promise<OutputFile[]
     { path: model.outputs.namespace, content: emitNamespace(model) },
     { path: model.outputs.operatorDeployment, content: emitOperatorDeployment(model) },
     { path: model.outputs.kustomization, content: emitKustomization(model) },
+    { path: model.outputs.rbacNamespaced.operator, content: emitNamespacedRbacOperator(model) },
+    { path: model.outputs.rbacNamespaced.watchedRole, content: emitNamespacedRbacWatchedRole(model) },
+    { path: model.outputs.rbacNamespaced.watchedKustomization, content: emitNamespacedRbacKustomization(model) },
   ];
   return Promise.all(emitted.map(formatOutput));
 }

@@ -1,10 +1,10 @@
 import { parseArgs } from "node:util";
 import { MYSQL_OPERATOR_NAMESPACE } from "../../../generated/mysql-constants.ts";
-import { createMySQLOperator } from "../../mysql/operator.ts";
+import { createMySQLOperator, DEFAULT_WORKERS } from "../../mysql/operator.ts";
 import { LeadershipLostError, parseLogFormat, parseLogLevel } from "../../runtime/index.ts";
 import { mysqlopUserAgent } from "../package-info.ts";
 
-const USAGE = `usage: mysqlop run [--kubeconfig PATH] [--namespace NS] [--probe-port N] [--log-level LEVEL] [--log-format FORMAT] [--lease-namespace NS] [--no-leader-elect]
+const USAGE = `usage: mysqlop run [--kubeconfig PATH] [--namespace NS] [--probe-port N] [--log-level LEVEL] [--log-format FORMAT] [--workers N] [--qps N [--burst N]] [--lease-namespace NS] [--no-leader-elect]
 
 Runs the MySQL operator against the current kubeconfig (like 'kopf run'): watches MySQL resources and
 their children, reconciles them, and serves /healthz, /readyz and /metrics. Stops gracefully on Ctrl-C.
@@ -15,6 +15,10 @@ their children, reconciles them, and serves /healthz, /readyz and /metrics. Stop
   --log-level LEVEL     debug | info | warn | error (default info)
   --log-format FORMAT   text | json: one line per record on stderr (default text when stderr is a terminal, else json)
   --lease-namespace NS  namespace of the leader-election Lease (default: POD_NAMESPACE or ${MYSQL_OPERATOR_NAMESPACE})
+  --workers N           MySQL resources reconciled at once (default ${DEFAULT_WORKERS})
+  --qps N               cap the operator's API writes at N per second (default: no cap; the API
+                        server's priority and fairness protects it)
+  --burst N             writes allowed at once under --qps (default: twice the QPS)
   --no-leader-elect     run without leader election (a single replica only)
   -h, --help            show this help
 
@@ -34,6 +38,9 @@ export async function run(argv: string[]): Promise<number> {
         "log-level": { type: "string" },
         "log-format": { type: "string" },
         "lease-namespace": { type: "string" },
+        workers: { type: "string" },
+        qps: { type: "string" },
+        burst: { type: "string" },
         "no-leader-elect": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -50,6 +57,22 @@ export async function run(argv: string[]): Promise<number> {
   const probePort = values["probe-port"] === undefined ? undefined : Number(values["probe-port"]);
   if (probePort !== undefined && !(Number.isInteger(probePort) && probePort >= 0 && probePort < 65536)) {
     console.error(`mysqlop run: --probe-port must be a port number (0-65535), got "${values["probe-port"]}"`);
+    return 2;
+  }
+  const numbers: Record<"workers" | "qps" | "burst", number | undefined> = { workers: undefined, qps: undefined, burst: undefined };
+  for (const flag of ["workers", "qps", "burst"] as const) {
+    const text = values[flag];
+    if (text === undefined) continue;
+    const value = Number(text);
+    const valid = flag === "qps" ? Number.isFinite(value) && value > 0 : Number.isInteger(value) && value >= 1;
+    if (!valid) {
+      console.error(`mysqlop run: --${flag} must be ${flag === "qps" ? "a number above 0" : "a whole number of at least 1"}, got "${text}"`);
+      return 2;
+    }
+    numbers[flag] = value;
+  }
+  if (numbers.burst !== undefined && numbers.qps === undefined) {
+    console.error("mysqlop run: --burst needs --qps (without --qps writes are not capped)");
     return 2;
   }
   let logLevel;
@@ -72,6 +95,9 @@ export async function run(argv: string[]): Promise<number> {
     namespace: values.namespace,
     probePort,
     logLevel,
+    concurrency: numbers.workers,
+    writeQps: numbers.qps,
+    writeBurst: numbers.burst,
     logFormat,
     userAgent: mysqlopUserAgent(),
     inClusterRoot: process.env["MYSQLOP_IN_CLUSTER_ROOT"],

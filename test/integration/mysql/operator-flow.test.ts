@@ -19,6 +19,7 @@ import {
   PatchStrategy,
   setHeaderOptions,
   type KubernetesObject,
+  type V1Deployment,
 } from "@kubernetes/client-node";
 import type { MySQL } from "../../../generated/mysql-models.ts";
 import { secretValue } from "../../../src/mysql/desired/index.ts";
@@ -65,6 +66,8 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     manager = createMySQLOperator({
       kubeConfig: env.operator.kubeConfig,
       probePort: false,
+      // Resyncs every few seconds: each one re-reconciles every resource, which must write nothing when nothing changed.
+      resyncMs: 3_000,
       logger: createJsonLogger({ level: "info", write: (line) => void logs.push(line) }),
     });
     running = manager.start();
@@ -78,7 +81,14 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     if (forbidden.length > 0) console.log(`# operator log lines mentioning 403:\n${forbidden.slice(0, 5).join("\n")}`);
   });
 
+  const count = async (counter: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> =>
+    (await counter.get()).values.reduce((sum, v) => sum + v.value, 0);
+  const reconciles = (): Promise<number> => count(manager.metrics.reconcileTotal);
+  const writes = (): Promise<number> => count(manager.metrics.apiWrites);
+  let writesBeforeCreate = 0;
+
   test("the original cr.yaml: children owned, volumes not, 'created without restore-job', no secret in status", async () => {
+    writesBeforeCreate = await writes();
     const applied = await kubectl(env.cp, ["apply", "-f", CR]);
     assert.equal(applied.code, 0, applied.stderr);
     const created = await eventually("status.message", async () => {
@@ -102,6 +112,43 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     // kubectl's own last-applied-configuration copies the spec (the reason to prefer passwordSecretRef); the operator adds nothing.
     const { "kubectl.kubernetes.io/last-applied-configuration": _kubectl, ...annotations } = created.metadata.annotations ?? {};
     assert.ok(!JSON.stringify({ status: created.status, annotations }).includes("otuspassword"), "no password in status or the operator's annotations");
+  });
+
+  test("creation takes at most 12 writes; once Ready, nothing changed writes nothing: resyncs, a child's status update, someone else's label on a child, an annotation on the resource", async () => {
+    // The Created Event is the last write of creation; then one more reconcile (a resync) settles it.
+    await eventually("the Created Event", async () =>
+      (await core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${NAME}` })).items.some((e) => e.reason === "Created"),
+    );
+    const settled = await reconciles();
+    await eventually("a resync after creation", async () => (await reconciles()) > settled);
+    const before = await writes();
+    // 8 objects created (Service, Deployment, data claim, scripts, credentials, data and backup volume, backup claim), the
+    // finalizer, 2 status writes (Starting, created) and the Created Event.
+    assert.ok(before - writesBeforeCreate <= 12, `creation took ${before - writesBeforeCreate} writes`);
+    const reconcilesBefore = await reconciles();
+    await eventually("two resyncs", async () => (await reconciles()) >= reconcilesBefore + 2);
+
+    const apps = env.cp.kubeConfig.makeApiClient(AppsV1Api);
+    const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+    const deployment = await apps.readNamespacedDeployment({ name: NAME, namespace: NS });
+    const touched = [...(deployment.status?.conditions ?? []), { type: "TestTouched", status: "True", reason: "Test", message: "a status update" }];
+    await apps.patchNamespacedDeploymentStatus({ name: NAME, namespace: NS, body: { status: { conditions: touched } } }, merge);
+    await core.patchNamespacedService({ name: NAME, namespace: NS, body: { metadata: { labels: { "example.test/team": "db" } } } }, merge);
+    await custom.patchNamespacedCustomObject(
+      {
+        group: "otus.homework",
+        version: "v1",
+        namespace: NS,
+        plural: "mysqls",
+        name: NAME,
+        body: { metadata: { annotations: { "example.test/note": "hi" } } },
+      },
+      merge,
+    );
+    const afterTouches = await reconciles();
+    await eventually("reconciled after the touches and another resync", async () => (await reconciles()) >= afterTouches + 2);
+    assert.equal(await writes(), before, `the operator wrote ${(await writes()) - before} times while nothing changed`);
+    assert.equal((await mysql())?.status?.conditions?.find((c) => c.type === "Ready")?.status, "True");
   });
 
   test("a password change runs passwd-NAME-job, then the credentials hold the new password and the change Secret is gone", async () => {
@@ -237,11 +284,16 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
       orUndefined(custom.getNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace: NS, plural: "mysqls", name }) as Promise<MySQL>);
     assert.equal((await kubectl(env.cp, ["apply", "-f", "-"], { input: manifest("early-root") })).code, 0);
     await eventually("waiting for its password Secret", async () => (await early())?.status?.conditions?.some((c) => c.reason === "PasswordSecretMissing"));
+    // kwok reports the server's pod ready although its password Secret is missing (a kubelet would not start it), so the
+    // server counts as up once the operator's cache shows its Deployment available.
+    await eventually(
+      "the server up, as the operator sees it",
+      async () => (manager.cache.get<V1Deployment>("apps/v1", "Deployment", NS, name)?.status?.availableReplicas ?? 0) >= 1,
+    );
     const first = await core.readPersistentVolume({ name: `${name}-pv` });
     const deleted = await kubectl(env.cp, ["delete", "mysqls.otus.homework", name, "--wait=true", "--timeout=120s"]);
     assert.equal(deleted.code, 0, deleted.stderr);
-    // kwok reports the server's pod ready although its password Secret is missing (a kubelet would not start it), so the
-    // server counts as up, and a server that is up is backed up even before creation finished (it may hold writes).
+    // A server that is up is backed up even before creation finished (it may hold writes).
     const info = await core.readNamespacedConfigMap({ name: `backup-${name}-info`, namespace: NS });
     assert.match(info.data?.lastSucceeded ?? "", /^\d{4}-/, "no earlier backup: the usual place, recorded");
     await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: "early-root" }, stringData: { pw: "early-pw" } } });
