@@ -24,7 +24,7 @@ export const runCommand: CommandEntry = {
 /** `mysqlop sandbox`. */
 export const sandboxCommand: CommandEntry = {
   name: "sandbox",
-  summary: "start a local control plane (etcd + kube-apiserver) with the CRD and RBAC installed",
+  summary: "start a local control plane with the CRD and RBAC installed (--workloads process: real pods as local processes)",
   load: () => import("./sandbox/index.ts"),
 };
 

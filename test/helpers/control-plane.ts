@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { MYSQL_OPERATOR_NAMESPACE, MYSQL_OPERATOR_SERVICE_ACCOUNT } from "../../generated/mysql-constants.ts";
-import { cachedBinDir, startControlPlane, type ControlPlane } from "../../src/envtest/index.ts";
+import { cachedBinDir, startControlPlane, type ControlPlane, type NodeKind } from "../../src/envtest/index.ts";
 
 /** The checkout's root. */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -39,7 +39,7 @@ export interface MysqlopControlPlane {
  * control plane again if any step fails.
  */
 export async function startMysqlopControlPlane(
-  opts: { workloads?: boolean; log?: (line: string) => void; watchNamespaces?: readonly string[] } = {},
+  opts: { workloads?: boolean | NodeKind; log?: (line: string) => void; watchNamespaces?: readonly string[] } = {},
 ): Promise<MysqlopControlPlane> {
   // The CRD goes in before the workload components start, so kube-controller-manager need not restart for it.
   const cp = await startControlPlane({ workloads: opts.workloads, log: opts.log, crds: [CRD_FILE] });

@@ -19,7 +19,10 @@ import {
 import { createMySQLOperator } from "../../mysql/operator.ts";
 import { createJsonLogger, Informer, kindInfoOf, KubeRest, type Condition, type KindInfo, type Manager } from "../../runtime/index.ts";
 import { mysqlopCommand, mysqlopUserAgent } from "../package-info.ts";
+import type { NodeKind } from "../../envtest/index.ts";
 import {
+  bestNodeKind,
+  NODE_NOTES,
   closeSandbox,
   componentExit,
   componentExitMessage,
@@ -30,17 +33,20 @@ import {
   type SandboxSession,
 } from "../sandbox/session.ts";
 
-const USAGE = `usage: mysqlop demo [--kubeconfig PATH]
+const USAGE = `usage: mysqlop demo [--kubeconfig PATH] [--workloads kwok|process]
 
 The original scenario in one command (what 'npm start' runs): starts a local control plane with workloads
-(kube-controller-manager, kube-scheduler, kwok: pods become Running and Jobs complete, no container really
-runs), installs mysqlop's CRD, namespace and RBAC, runs the operator as its ServiceAccount, applies the
-original deploy/cr.yaml, and shows its status, children, Events and the operator's log as they change.
-Prints the kubeconfig and kubectl lines for a second terminal. Ctrl-C removes everything.
+(kube-controller-manager, kube-scheduler and a node), installs mysqlop's CRD, namespace and RBAC, runs the
+operator as its ServiceAccount, applies the original deploy/cr.yaml, and shows its status, children, Events
+and the operator's log as they change. Prints the kubeconfig and kubectl lines for a second terminal.
+Ctrl-C removes everything.
 
-  --kubeconfig PATH   where to write the admin kubeconfig (default: ${join("$MYSQLOP_CACHE", "sandbox", "kubeconfig")});
-                      the operator's is operator.kubeconfig beside it; both are removed on exit
-  -h, --help          show this help`;
+  --kubeconfig PATH     where to write the admin kubeconfig (default: ${join("$MYSQLOP_CACHE", "sandbox", "kubeconfig")});
+                        the operator's is operator.kubeconfig beside it; both are removed on exit
+  --workloads NODE      process: pods run as processes of this machine and mysql:5.7 runs the local mariadbd, a
+                        real database (root and MariaDB needed); kwok: pods are only marked Running and Jobs
+                        Complete. Default: process where it can run here, else kwok
+  -h, --help            show this help`;
 
 /** Everything mysqlop creates for a resource carries this label (pods, through their templates, too). */
 const MANAGED_BY_MYSQLOP = "app.kubernetes.io/managed-by=mysqlop";
@@ -184,9 +190,13 @@ function nextSteps(session: SandboxSession): string {
 
 /** `mysqlop demo`. */
 export async function run(argv: string[]): Promise<number> {
-  let values: { kubeconfig?: string; help?: boolean };
+  let values: { kubeconfig?: string; workloads?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { kubeconfig: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: { kubeconfig: { type: "string" }, workloads: { type: "string" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+    }));
   } catch (error) {
     console.error(`mysqlop demo: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
@@ -195,14 +205,26 @@ export async function run(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (values.workloads !== undefined && values.workloads !== "kwok" && values.workloads !== "process") {
+    console.error(`mysqlop demo: --workloads must be kwok or process, not ${JSON.stringify(values.workloads)}\n\n${USAGE}`);
+    return 2;
+  }
+  const best = bestNodeKind();
+  if (values.workloads === "process" && best.kind !== "process") {
+    console.error(`mysqlop demo: --workloads process: ${best.why}`);
+    return 1;
+  }
+  const node: NodeKind = values.workloads ?? best.kind;
   const stop = watchStopSignals();
   let session: SandboxSession | undefined;
   let operator: Manager | undefined;
   let watching: { informers: Informer[]; rest: KubeRest } | undefined;
   let finished = false;
   try {
-    show("demo", "starting a local control plane with workloads (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok)");
-    session = await openSandbox({ kubeconfigPath: resolve(values.kubeconfig ?? defaultKubeconfigPath()), workloads: true, log: () => {} }, stop);
+    show("demo", `starting a local control plane with workloads (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, ${node} node)`);
+    show("demo", `pods run on ${NODE_NOTES[node]}`);
+    if (node === "kwok" && values.workloads === undefined) show("demo", `(not on the process node, which runs a real database: ${best.why})`);
+    session = await openSandbox({ kubeconfigPath: resolve(values.kubeconfig ?? defaultKubeconfigPath()), workloads: node, log: () => {} }, stop);
     if (session === undefined) return 130;
     show("demo", `API server ${session.cp.server} ready; CRD, namespace and RBAC installed (${(session.readyMs / 1000).toFixed(1)} s)`);
     show("demo", `for a second terminal: export KUBECONFIG=${session.kubeconfigPath}`);

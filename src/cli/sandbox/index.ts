@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { processNodeProblems, type NodeKind } from "../../envtest/index.ts";
 import { mysqlopCommand } from "../package-info.ts";
 import {
   closeSandbox,
@@ -8,30 +9,51 @@ import {
   componentExitMessage,
   defaultKubeconfigPath,
   deployDir,
+  NODE_NOTES,
   openSandbox,
   watchStopSignals,
   type SandboxSession,
 } from "./session.ts";
 
-const USAGE = `usage: mysqlop sandbox [--kubeconfig PATH] [--with-workloads]
+const USAGE = `usage: mysqlop sandbox [--kubeconfig PATH] [--workloads kwok|process | --with-workloads]
 
 Starts a local Kubernetes control plane (etcd + kube-apiserver, RBAC on), installs mysqlop's CRD, namespace
 and RBAC (deploy/crd.yaml, namespace.yaml, rbac.yaml), writes an admin kubeconfig and one for the operator's
 ServiceAccount (operator.kubeconfig beside it), and runs until interrupted (Ctrl-C).
 
-  --kubeconfig PATH   where to write the admin kubeconfig (default: ${join("$MYSQLOP_CACHE", "sandbox", "kubeconfig")});
-                      both kubeconfigs are removed again on exit, since they point at a server that is then gone
-  --with-workloads    also run kube-controller-manager, kube-scheduler and kwok with one fake node,
-                      so Deployments get Running pods and Jobs complete (no container really runs)
-  -h, --help          show this help`;
+  --kubeconfig PATH      where to write the admin kubeconfig (default: ${join("$MYSQLOP_CACHE", "sandbox", "kubeconfig")});
+                         both kubeconfigs are removed again on exit, since they point at a server that is then gone
+  --workloads process    also run kube-controller-manager, kube-scheduler and the process node: pods run as
+                         processes of this machine (root needed), a mysql:* or mariadb:* image runs the local
+                         mariadbd, each pod has its own 127.x.y.z address, kubectl logs works
+  --workloads kwok       the same with kwok's fake node instead: pods are marked Running and Jobs Complete,
+                         but nothing runs
+  --with-workloads       the same as --workloads kwok
+  -h, --help             show this help`;
+
+/** `--workloads` and `--with-workloads` as one node kind; undefined for none. */
+function workloadsOption(values: { "with-workloads"?: boolean; workloads?: string }): NodeKind | undefined | { error: string } {
+  const named = values.workloads;
+  if (named !== undefined && named !== "kwok" && named !== "process") return { error: `--workloads must be kwok or process, not ${JSON.stringify(named)}` };
+  if (values["with-workloads"] === true) {
+    if (named === "process") return { error: "--with-workloads (kwok) and --workloads process contradict each other" };
+    return "kwok";
+  }
+  return named;
+}
 
 /** `mysqlop sandbox`: a throw-away control plane with mysqlop's CRD and RBAC, for trying mysqlop without a cluster. */
 export async function run(argv: string[]): Promise<number> {
-  let values: { kubeconfig?: string; "with-workloads"?: boolean; help?: boolean };
+  let values: { kubeconfig?: string; "with-workloads"?: boolean; workloads?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { kubeconfig: { type: "string" }, "with-workloads": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      options: {
+        kubeconfig: { type: "string" },
+        "with-workloads": { type: "boolean" },
+        workloads: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -43,24 +65,30 @@ export async function run(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  const workloads = workloadsOption(values);
+  if (typeof workloads === "object") {
+    console.error(`mysqlop sandbox: ${workloads.error}\n\n${USAGE}`);
+    return 2;
+  }
+  if (workloads === "process") {
+    const problems = processNodeProblems();
+    if (problems.length > 0) {
+      console.error(`mysqlop sandbox: --workloads process: the process node cannot run here: ${problems.join("; ")}`);
+      return 1;
+    }
+  }
   const stop = watchStopSignals();
   let session: SandboxSession | undefined;
   try {
-    session = await openSandbox(
-      {
-        kubeconfigPath: resolve(values.kubeconfig ?? defaultKubeconfigPath()),
-        workloads: values["with-workloads"] === true,
-        log: (line) => console.error(line),
-      },
-      stop,
-    );
+    session = await openSandbox({ kubeconfigPath: resolve(values.kubeconfig ?? defaultKubeconfigPath()), workloads, log: (line) => console.error(line) }, stop);
     if (session === undefined) return 130;
     const { cp, kubectl, kubeconfigPath } = session;
     const sample = join(deployDir(), "cr.yaml");
-    const workloads = cp.timings.workloadsReadyMs !== undefined ? `, fake node ready in ${cp.timings.workloadsReadyMs} ms` : "";
+    const nodeReady = cp.timings.workloadsReadyMs !== undefined ? `, node ${cp.nodeName} ready in ${cp.timings.workloadsReadyMs} ms` : "";
     console.log(
       [
-        `mysqlop sandbox: API server ${cp.server} ready in ${cp.timings.apiServerReadyMs} ms${workloads}; CRD, namespace and RBAC installed (${session.readyMs} ms in all).`,
+        `mysqlop sandbox: API server ${cp.server} ready in ${cp.timings.apiServerReadyMs} ms${nodeReady}; CRD, namespace and RBAC installed (${session.readyMs} ms in all).`,
+        ...(workloads === undefined ? [] : [`Pods run on ${NODE_NOTES[workloads]}`]),
         "",
         `  ${kubectl} --kubeconfig ${kubeconfigPath} get mysqls`,
         ...(existsSync(sample) ? [`  ${kubectl} --kubeconfig ${kubeconfigPath} apply -f ${sample}`] : []),

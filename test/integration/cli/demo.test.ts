@@ -12,6 +12,7 @@ import { findBinaries } from "../../../src/envtest/index.ts";
 import { isProcessAlive } from "../../../src/envtest/process-identity.ts";
 import { eventually } from "../../helpers/eventually.ts";
 import { REPO_ROOT } from "../../helpers/control-plane.ts";
+import { bestNodeKind } from "../../../src/cli/sandbox/session.ts";
 
 const execFileAsync = promisify(execFile);
 
@@ -65,7 +66,9 @@ describe("npm start (mysqlop demo)", { timeout: 300_000 }, () => {
         240_000,
         250,
       );
-      console.log(`npm start → "mysql-instance created without restore-job": ${seconds} s`);
+      const node = bestNodeKind().kind;
+      console.log(`npm start → "mysql-instance created without restore-job": ${seconds} s (${node} node)`);
+      assert.match(output, node === "process" ? /pods run on the process node/ : /pods run on kwok's fake node/, "the demo says which node the pods run on");
       // Shown as it happened: the operator's log, the children, Events, the status with its conditions.
       assert.match(output, /^ +[\d.]+s {2}operator INFO {2}created PersistentVolumeClaim default\/mysql-instance-pvc/m);
       assert.match(output, /^ +[\d.]+s {2}child {4}\+ Deployment default\/mysql-instance$/m);
