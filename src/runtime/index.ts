@@ -43,7 +43,18 @@ export { findCondition, isConditionTrue, mergeConditions, setCondition, formatCo
 export { computeStatusPatch, changedFields, ConditionType, LoopReason } from "./reconcile-status.ts";
 export { MANAGED_BY_LABEL, managedBySelector, appliedHashAnnotation } from "./managed-objects.ts";
 export { ObjectWriter, AlreadyOwnedError, NotLeaderError, controllerReference, createReconcileContext } from "./reconcile-context.ts";
-export { KubeRest, KubeApiError, isConflict, isInvalid, isNotFound, resourcePath, splitApiVersion, withUserAgent, PatchType, type KindInfo } from "./kube-rest.ts";
+export {
+  KubeRest,
+  KubeApiError,
+  isConflict,
+  isInvalid,
+  isNotFound,
+  resourcePath,
+  splitApiVersion,
+  withUserAgent,
+  PatchType,
+  type KindInfo,
+} from "./kube-rest.ts";
 export { Informer, type InformerEvent, type InformerEventType, type InformerOptions } from "./informer.ts";
 export { InformerCache } from "./cache-reader.ts";
 export { WorkQueue, type WorkQueueOptions, type WorkQueueObserver } from "./work-queue.ts";
