@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 8dbd87d69213ea068e671d8d0c4ed8f0711e38a8043df9f5421086b7ebc9e3ef) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 e0040a418031e3666fc47dc462f2dca566277001e2a04205c9b52cc74a5c93d0) by `mysqlop generate`. DO NOT EDIT.
 /**
  * TypeScript models of the MySQL custom resource (otus.homework/v1),
  * as read from the API server: fields with a default are always present.

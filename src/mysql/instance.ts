@@ -6,7 +6,7 @@
 import type { MySQL } from "../../generated/mysql-models.ts";
 import { effectiveSpec, type EffectiveSpec } from "./applied.ts";
 import { childNames, type ChildNames } from "./names.ts";
-import { recordedPlacement, type StoragePlacement } from "./placement.ts";
+import { recordedPlacement, type StoragePlacement } from "./storage-mode.ts";
 
 /** A MySQL resource with what is derived from it. */
 export interface MySQLInstance {

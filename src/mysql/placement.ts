@@ -8,44 +8,16 @@
  * a hostPath resource, and the mode of an existing claim wins over anything the cluster says now.
  */
 import type { V1Node, V1PersistentVolume, V1PersistentVolumeClaim, V1StorageClass } from "@kubernetes/client-node";
-import type { MySQL, StorageStatus } from "../../generated/mysql-models.ts";
+
 import type { ReconcileContext } from "../runtime/index.ts";
 import type { MySQLInstance } from "./instance.ts";
 import { VOLUME_OWNER_LABELS } from "./names.ts";
 import { controlledBy } from "./observe.ts";
 import { failed, type Result } from "./result.ts";
-
-/** How the volumes are provided (see the module comment). */
-export type StorageMode = NonNullable<StorageStatus["mode"]>;
-
-/** The decided placement of a resource's volumes. */
-export interface StoragePlacement {
-  readonly mode: StorageMode;
-  /** The class the claims name (`StorageClass`), or the default class they got (`DefaultStorageClass`). */
-  readonly storageClassName?: string;
-  /** `HostPath`: the `kubernetes.io/hostname` of the node the volumes are pinned to; absent only for volumes made before pinning. */
-  readonly node?: string;
-}
-
-/** The node label hostPath volumes are pinned by; the scheduler matches a volume's node affinity against node labels only. */
-export const HOSTNAME_LABEL = "kubernetes.io/hostname";
+import { HOSTNAME_LABEL, type StoragePlacement } from "./storage-mode.ts";
 
 /** Annotations that mark the cluster's default StorageClass (the beta one is still honoured by the API server). */
 const DEFAULT_CLASS_ANNOTATIONS = ["storageclass.kubernetes.io/is-default-class", "storageclass.beta.kubernetes.io/is-default-class"];
-
-/**
- * The placement as the resource alone tells it (pure, for the desired-state builders): recorded in
- * status; or implied by `spec.storageClassName`; or hostPath for a resource whose creation finished
- * before placements were recorded (the operator then made hostPath volumes for every resource without
- * a class). `undefined` until the create hook decided it.
- */
-export function recordedPlacement(resource: MySQL, storageClassName: string | undefined): StoragePlacement | undefined {
-  const recorded = resource.status?.storage;
-  if (recorded?.mode !== undefined) return { mode: recorded.mode, storageClassName: recorded.storageClassName, node: recorded.node };
-  if (storageClassName !== undefined) return { mode: "StorageClass", storageClassName };
-  if (resource.status?.appliedSpec !== undefined) return { mode: "HostPath" };
-  return undefined;
-}
 
 /** Whether `storageClass` is marked as the cluster's default. */
 export function isDefaultClass(storageClass: V1StorageClass): boolean {

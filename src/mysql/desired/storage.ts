@@ -8,7 +8,7 @@ import type { V1Affinity, V1PersistentVolume, V1PersistentVolumeClaim, V1VolumeN
 import { MYSQL_FINALIZER } from "../../../generated/mysql-constants.ts";
 import type { MySQLInstance } from "../instance.ts";
 import { labelsFor, VOLUME_OWNER_LABELS } from "../names.ts";
-import { HOSTNAME_LABEL } from "../placement.ts";
+import { HOSTNAME_LABEL } from "../storage-mode.ts";
 
 /** Where hostPath volumes live on the node. */
 export const HOST_PATH_ROOT = "/var/lib/mysqlop";
