@@ -15,10 +15,10 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, type V1Pod } from "@kubernetes/client-node";
+import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, type V1Pod } from "@kubernetes/client-node";
 import type { MySQL } from "../../../generated/mysql-models.ts";
 import { optionFileValue } from "../../../src/mysql/sql.ts";
-import { kubectl, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
+import { kubectl, orUndefined, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
 import { eventually } from "../../helpers/eventually.ts";
 import { mysqlOk } from "../../helpers/mysql-client.ts";
 import { OperatorProcess } from "../../helpers/operator-process.ts";
@@ -26,15 +26,6 @@ import { containerPid, isReady, processNodeSkip } from "../../helpers/process-no
 
 const NS = "default";
 const LONG = 240_000;
-
-async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
-  try {
-    return await call;
-  } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return undefined;
-    throw error;
-  }
-}
 
 /** mulberry32: a small seeded PRNG, so that a failing chaos run can be repeated with its seed. */
 function seededRandom(seed: number): () => number {
