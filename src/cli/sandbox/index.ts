@@ -6,9 +6,17 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { MYSQL_OPERATOR_NAMESPACE, MYSQL_OPERATOR_SERVICE_ACCOUNT } from "../../../generated/mysql-constants.ts";
 import { mysqlopCacheDir } from "../../envtest/cache-dir.ts";
-import { lastLines, processNodeProblems, startControlPlane, type ComponentStatus, type ControlPlane, type NodeKind } from "../../envtest/index.ts";
+import {
+  lastLines,
+  preferredNodeKind,
+  processNodeProblems,
+  startControlPlane,
+  type ComponentStatus,
+  type ControlPlane,
+  type NodeKind,
+} from "../../envtest/index.ts";
 
-const USAGE = `usage: mysqlop sandbox [--kubeconfig PATH] [--workloads kwok|process | --with-workloads]
+const USAGE = `usage: mysqlop sandbox [--kubeconfig PATH] [--workloads process|kwok|auto | --with-workloads]
 
 Starts a local Kubernetes control plane (etcd + kube-apiserver, RBAC on), installs mysqlop's CRD and RBAC
 (deploy/crd.yaml, deploy/rbac.yaml), writes an admin kubeconfig and runs until interrupted (Ctrl-C).
@@ -20,6 +28,7 @@ Starts a local Kubernetes control plane (etcd + kube-apiserver, RBAC on), instal
                          mariadbd, each pod has its own 127.x.y.z address, kubectl logs works
   --workloads kwok       the same with kwok's fake node instead: pods are marked Running and Jobs Complete,
                          but nothing runs
+  --workloads auto       process where it can run and MariaDB is installed, else kwok (says which, and why)
   --with-workloads       the same as --workloads kwok
   -h, --help             show this help`;
 
@@ -33,12 +42,15 @@ const NODE_NOTES: Record<NodeKind, string> = {
 /** `--workloads` and `--with-workloads` as one node kind; undefined for none. */
 function workloadsOption(values: { "with-workloads"?: boolean; workloads?: string }): NodeKind | undefined | { error: string } {
   const named = values.workloads;
-  if (named !== undefined && named !== "kwok" && named !== "process") return { error: `--workloads must be kwok or process, not ${JSON.stringify(named)}` };
   if (values["with-workloads"] === true) {
-    if (named === "process") return { error: "--with-workloads (kwok) and --workloads process contradict each other" };
+    if (named !== undefined && named !== "kwok") return { error: `--with-workloads (kwok) and --workloads ${named} contradict each other` };
     return "kwok";
   }
-  return named;
+  if (named === undefined || named === "kwok" || named === "process") return named;
+  if (named !== "auto") return { error: `--workloads must be process, kwok or auto, not ${JSON.stringify(named)}` };
+  const preferred = preferredNodeKind();
+  console.error(`mysqlop sandbox: --workloads auto: ${preferred.kind} (${preferred.why})`);
+  return preferred.kind;
 }
 
 /** The package's own `deploy/` folder: the sandbox installs the CRD and RBAC shipped with this mysqlop. */
