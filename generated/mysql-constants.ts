@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 973792fb253a65074a978fc760bbda2103a931943d7feef719f74f49d94ab43e) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 d4b077db7e34fd5b8938c3246ff860576394737ea54fe2d57cade53a249c1141) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Names of the MySQL custom resource type, from the schema.
  * @packageDocumentation

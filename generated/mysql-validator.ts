@@ -1,10 +1,10 @@
-// Generated from schemas/mysql.yaml (sha256 973792fb253a65074a978fc760bbda2103a931943d7feef719f74f49d94ab43e) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 d4b077db7e34fd5b8938c3246ff860576394737ea54fe2d57cade53a249c1141) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Offline validation of MySQL documents against the storage version's schema
  * (v1), with the rules the API server applies (types, required fields,
  * patterns, lengths, enums, one-of) and unknown fields rejected at every level, as strict
- * field validation does. CEL rules (x-kubernetes-validations), if any, are only checked by
- * the API server.
+ * field validation does, and CEL rules (x-kubernetes-validations) as on create; rules that
+ * read `oldSelf` apply to updates only and are left to the API server.
  * @packageDocumentation
  */
 import { createSchemaValidator, type ValidationIssue } from "../src/runtime/schema-validation.ts";
@@ -62,25 +62,46 @@ export const mysqlResourceSchema: Record<string, unknown> = {
         image: {
           type: "string",
           minLength: 1,
-          default: "mysql:5.7",
+          maxLength: 1024,
+          default: "mysql:8.4",
+          pattern:
+            "^((([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(\\.([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\\[[a-fA-F0-9:]+\\])(:[0-9]+)?/)?[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*(:[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127})?(@[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$",
+          "x-mysqlop-pattern-hint":
+            "a container image reference such as mysql:8.4, registry.example.com:5000/db/mysql:8.4 or mysql@sha256:<64 hex digits> (repository path in lower case; no spaces, quotes or other shell characters)",
           description:
-            "The MySQL container image. Changing it rolls the Deployment over to the new image (the data volume is kept).",
+            "The MySQL container image, a reference such as `mysql:8.4` (the default: MySQL 8.4 LTS) or `registry.example.com/db/mysql@sha256:…`. The original example's `mysql:5.7` still works but is end of life. Changing it rolls the Deployment over to the new image (the data volume is kept).",
         },
         database: {
           type: "string",
           minLength: 1,
           maxLength: 64,
-          pattern: "^[^/\\\\.\\x00𐀀-􏿿]*[^/\\\\.\\x00 𐀀-􏿿]$",
+          pattern: "^[^/\\\\.\\x00-\\x1f\\x7f-\\x9f𐀀-􏿿]*[^/\\\\.\\x00-\\x1f\\x7f-\\x9f 𐀀-􏿿]$",
           "x-mysqlop-pattern-hint":
-            'a MySQL database name: no "/", "\\", "." or NUL, no character beyond U+FFFF (such as emoji), and not ending in a space',
+            'a MySQL database name: no "/", "\\", "." or control character (such as a newline or a terminal escape), no character beyond U+FFFF (such as emoji), and not ending in a space',
+          "x-kubernetes-validations": [
+            {
+              rule: "!(self.lowerAscii() in ['mysql', 'sys', 'performance_schema', 'information_schema'])",
+              reason: "FieldValueForbidden",
+              message:
+                "must not be one of MySQL's own schemas (mysql, sys, performance_schema, information_schema, in any letter case): the operator would back up the server's accounts and password hashes",
+            },
+          ],
           description:
-            'The database to create, backed up on delete and restored on create. Any name MySQL allows: 1 to 64 characters, without "/", "\\", "." or NUL, without characters beyond U+FFFF (such as emoji, which MySQL rejects in identifiers), not ending in a space. The operator quotes it everywhere, so hyphens (`otus-database`) and other special characters are fine. Changing it later is refused: the data lives in the old database.',
+            'The database to create, backed up on delete and restored on create. Any name MySQL allows: 1 to 64 characters, without "/", "\\", "." or control characters, without characters beyond U+FFFF (such as emoji, which MySQL rejects in identifiers), not ending in a space, and none of MySQL\'s own schemas (`mysql`, `sys`, `performance_schema`, `information_schema`, in any letter case). The operator quotes it everywhere, so hyphens (`otus-database`) and other special characters are fine. Changing it later is refused: the data lives in the old database.',
         },
         password: {
           type: "string",
           minLength: 1,
+          maxLength: 256,
+          "x-kubernetes-validations": [
+            {
+              rule: "size(bytes(self)) <= 256",
+              message:
+                "must be at most 256 bytes in UTF-8 (MySQL 8's caching_sha2_password refuses longer passwords; a character outside ASCII takes 2 to 4 bytes)",
+            },
+          ],
           description:
-            "The MySQL root password, inline. Kept for compatibility with the original example; anyone who can read the resource can read it (`kubectl apply` also copies it into the last-applied-configuration annotation), so prefer `passwordSecretRef`. The operator keeps the server's current password in the Secret `NAME-credentials` and never logs it. Changing it changes the root password of the running server.",
+            "The MySQL root password, inline. Kept for compatibility with the original example; anyone who can read the resource can read it (`kubectl apply` also copies it into the last-applied-configuration annotation), so prefer `passwordSecretRef`. The operator keeps the server's current password in the Secret `NAME-credentials` and never logs it. Changing it changes the root password of the running server. At most 256 bytes in UTF-8, the limit of MySQL 8's default authentication.",
         },
         passwordSecretRef: {
           type: "object",

@@ -27,6 +27,8 @@ const rule = {
     // A rule with `watch` is a kind the operator caches: its informer needs the kind, version and scope.
     kind: { type: "string", pattern: "^[A-Z][A-Za-z0-9]*$" },
     version: { type: "string", pattern: "^v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)?$" },
+    // Cluster: the resource is cluster-scoped (its informer lists across namespaces; a ClusterRole even in the
+    // namespaced RBAC variant).
     scope: { enum: ["Namespaced", "Cluster"] },
     verbs,
     why: { type: "string", minLength: 1 },

@@ -18,6 +18,8 @@ export interface RbacRule {
   readonly verbs: readonly string[];
   /** Why the operator needs it; becomes a comment in rbac.yaml. */
   readonly why: string;
+  /** The resource is cluster-scoped: only a ClusterRole can grant it, also to an operator that watches one namespace. */
+  readonly clusterScoped: boolean;
 }
 
 /** A kind the operator watches (a rule with `watch`): what its informer needs. */
@@ -61,7 +63,17 @@ export interface OutputPaths {
   readonly reconcilerBase: string;
   readonly apiReference: string;
   readonly crd: string;
+  /** RBAC for an operator that watches every namespace. */
   readonly rbac: string;
+  /** RBAC for `--namespace` deployments: cluster-wide rights only for cluster-scoped resources, a Role per watched namespace. */
+  readonly rbacNamespaced: {
+    /** ServiceAccount, ClusterRole/Binding for cluster-scoped resources, the leader-election Role: applied once. */
+    readonly operator: string;
+    /** Role and RoleBinding without a namespace: applied in each watched namespace. */
+    readonly watchedRole: string;
+    /** A kustomization around `watchedRole` whose `namespace` an overlay sets. */
+    readonly watchedKustomization: string;
+  };
 }
 
 /** Everything the emitters need; built once per run. */
@@ -168,20 +180,37 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
   const plural = String(names.plural);
   const operator = asRecord(doc.operator);
   const own = asRecord(operator.resource);
-  const ownRules: RbacRule[] = [{ group, resources: [plural], verbs: sortVerbs(own.verbs as string[]), why: `the ${kind} resources themselves` }];
+  const scope = doc.scope === "Cluster" ? "Cluster" : "Namespaced";
+  const ownScoped = scope === "Cluster";
+  const ownRules: RbacRule[] = [
+    { group, resources: [plural], verbs: sortVerbs(own.verbs as string[]), why: `the ${kind} resources themselves`, clusterScoped: ownScoped },
+  ];
   if (Array.isArray(own.status))
-    ownRules.push({ group, resources: [`${plural}/status`], verbs: sortVerbs(own.status as string[]), why: `the status subresource of ${kind}` });
+    ownRules.push({
+      group,
+      resources: [`${plural}/status`],
+      verbs: sortVerbs(own.status as string[]),
+      why: `the status subresource of ${kind}`,
+      clusterScoped: ownScoped,
+    });
   if (Array.isArray(own.finalizers))
     ownRules.push({
       group,
       resources: [`${plural}/finalizers`],
       verbs: sortVerbs(own.finalizers as string[]),
       why: `the finalizers of ${kind} (owner references with blockOwnerDeletion)`,
+      clusterScoped: ownScoped,
     });
   const toRules = (list: unknown): RbacRule[] =>
     ((list as unknown[] | undefined) ?? []).map((raw) => {
       const r = asRecord(raw);
-      return { group: String(r.group), resources: [String(r.resource)], verbs: sortVerbs(r.verbs as string[]), why: String(r.why) };
+      return {
+        group: String(r.group),
+        resources: [String(r.resource)],
+        verbs: sortVerbs(r.verbs as string[]),
+        why: String(r.why),
+        clusterScoped: r.scope === "Cluster",
+      };
     });
 
   const watchedKinds: WatchedKind[] = [...toRecords(operator.clusterRules), ...toRecords(operator.namespaceRules)]
@@ -205,7 +234,7 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
     singular,
     shortNames: (names.shortNames as string[] | undefined) ?? [],
     categories: (names.categories as string[] | undefined) ?? [],
-    scope: doc.scope === "Cluster" ? "Cluster" : "Namespaced",
+    scope,
     finalizer: String(doc.finalizer),
     versions,
     storageVersion,
@@ -231,6 +260,11 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
       apiReference: `${outDir}/api-reference.md`,
       crd: `${deployDir}/crd.yaml`,
       rbac: `${deployDir}/rbac.yaml`,
+      rbacNamespaced: {
+        operator: `${deployDir}/rbac-namespaced/operator.yaml`,
+        watchedRole: `${deployDir}/rbac-namespaced/watched-namespace/role.yaml`,
+        watchedKustomization: `${deployDir}/rbac-namespaced/watched-namespace/kustomization.yaml`,
+      },
     },
     runtimeImports: runtimeImportsOf(options, outDir),
   };

@@ -6,6 +6,7 @@
  * status fields the runtime writes). Every problem names a JSON pointer and a rule.
  */
 import { Ajv, type ErrorObject } from "ajv";
+import { parse as parseCel } from "@marcbachmann/cel-js";
 import { SchemaError, toPointer, type SchemaProblem } from "./errors.ts";
 import { CHANGE_POLICIES, schemaFileFormat } from "./file-format.ts";
 import type { LoadedSchema } from "./load.ts";
@@ -361,6 +362,37 @@ function checkKubernetesExtensions(node: Json, path: (string | number)[], proble
   if (node["x-kubernetes-list-type"] === "map" && !Array.isArray(node["x-kubernetes-list-map-keys"]))
     bad("x-kubernetes-list-type", "x-kubernetes-list-type: map needs x-kubernetes-list-map-keys");
   if (node["x-kubernetes-map-type"] !== undefined && node.type !== "object") bad("x-kubernetes-map-type", "x-kubernetes-map-type applies to objects only");
+  if (node["x-kubernetes-validations"] !== undefined) checkCelRules(node["x-kubernetes-validations"], [...path, "x-kubernetes-validations"], problems);
+}
+
+/** Reasons the API server accepts on a CEL rule. */
+const CEL_REASONS = ["FieldValueInvalid", "FieldValueForbidden", "FieldValueRequired", "FieldValueDuplicate"];
+const CEL_RULE_KEYS = new Set(["rule", "message", "messageExpression", "reason", "fieldPath", "optionalOldSelf"]);
+
+/**
+ * `x-kubernetes-validations`: each rule must have the API server's shape and parse as CEL, so
+ * that the offline validator (which evaluates the same rules) and the API server see one rule.
+ */
+function checkCelRules(rules: unknown, path: (string | number)[], problems: SchemaProblem[]): void {
+  const bad = (at: (string | number)[], message: string): void => void problems.push({ pointer: toPointer(at), rule: "structural/cel-rule", message });
+  if (!Array.isArray(rules)) return bad(path, "x-kubernetes-validations must be a list of rules");
+  rules.forEach((entry: unknown, i) => {
+    const at = [...path, i];
+    if (!isObject(entry) || typeof entry.rule !== "string") return bad(at, 'a CEL rule needs "rule", a string');
+    for (const key of Object.keys(entry)) if (!CEL_RULE_KEYS.has(key)) bad([...at, key], `unknown key "${key}"; known: ${[...CEL_RULE_KEYS].join(", ")}`);
+    for (const key of ["message", "messageExpression", "fieldPath"]) {
+      if (entry[key] !== undefined && typeof entry[key] !== "string") bad([...at, key], `"${key}" must be a string`);
+    }
+    if (entry.reason !== undefined && !CEL_REASONS.includes(String(entry.reason))) bad([...at, "reason"], `"reason" must be one of ${CEL_REASONS.join(", ")}`);
+    for (const key of ["rule", "messageExpression"]) {
+      if (typeof entry[key] !== "string") continue;
+      try {
+        parseCel(entry[key]);
+      } catch (error) {
+        bad([...at, key], `not a CEL expression: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  });
 }
 
 /** Structural rule 2: a field or item named inside a junctor must also be declared outside it. */

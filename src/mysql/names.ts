@@ -5,6 +5,14 @@
 import { createHash } from "node:crypto";
 import { MYSQL_GROUP } from "../../generated/mysql-constants.ts";
 import type { MySQL } from "../../generated/mysql-models.ts";
+import { MANAGED_BY_LABEL } from "../runtime/managed-objects.ts";
+
+/**
+ * The operator's name: its field manager, Event source, lease name prefix, and the value of
+ * {@link MANAGED_BY_LABEL} on everything it makes (the runtime sets that label on every apply, and
+ * caches only what carries it).
+ */
+export const OPERATOR_NAME = "mysqlop";
 
 /**
  * A resource named `backup-X` would take `backup-X-pvc` and `backup-X-pv` as its data claim and
@@ -81,7 +89,7 @@ export function labelsFor(
     "app.kubernetes.io/name": "mysql",
     "app.kubernetes.io/instance": name,
     "app.kubernetes.io/component": component,
-    "app.kubernetes.io/managed-by": "mysqlop",
+    [MANAGED_BY_LABEL]: OPERATOR_NAME,
   };
 }
 

@@ -6,25 +6,32 @@
 import { MYSQL_RESOURCE_TYPE, MYSQL_SENSITIVE_FIELDS, MYSQL_WATCHED_KINDS } from "../../generated/mysql-constants.ts";
 import { Manager, type ManagerOptions } from "../runtime/index.ts";
 import { MySQLReconciler } from "./mysql-reconciler.ts";
+import { OPERATOR_NAME } from "./names.ts";
+
+/**
+ * MySQL resources reconciled at once by default. A reconcile spends most of its time waiting for the API
+ * server, so more workers than cores pay off; see `npm run bench:operator`.
+ */
+export const DEFAULT_WORKERS = 8;
 
 /** Manager options, plus how many MySQL resources may reconcile at once. */
 export interface MySQLOperatorOptions extends Omit<ManagerOptions, "name"> {
-  /** Field manager, Event source and lease name prefix; default `mysqlop`. */
+  /** Field manager, Event source, lease name prefix and managed-by label value; default {@link OPERATOR_NAME}. */
   readonly name?: string;
-  /** Distinct resources reconciled at once; default 2. */
+  /** Distinct resources reconciled at once; default {@link DEFAULT_WORKERS}. */
   readonly concurrency?: number;
 }
 
 /** A Manager running the MySQL controller; call `start()` on it (and `handleSignals()` in a process). */
 export function createMySQLOperator(options: MySQLOperatorOptions = {}): Manager {
   const { concurrency, name, ...managerOptions } = options;
-  const manager = new Manager({ sensitiveFields: MYSQL_SENSITIVE_FIELDS, ...managerOptions, name: name ?? "mysqlop" });
+  const manager = new Manager({ sensitiveFields: MYSQL_SENSITIVE_FIELDS, ...managerOptions, name: name ?? OPERATOR_NAME });
   manager.addController({
     name: "mysql",
     resourceType: MYSQL_RESOURCE_TYPE,
     owns: MYSQL_WATCHED_KINDS,
     reconciler: new MySQLReconciler(),
-    concurrency: concurrency ?? 2,
+    concurrency: concurrency ?? DEFAULT_WORKERS,
   });
   return manager;
 }

@@ -29,13 +29,20 @@ function secret(instance: MySQLInstance, ctx: ReconcileContext, name: string): V
   return ctx.cache.get<V1Secret>("v1", "Secret", instance.namespace, name);
 }
 
-/** The root password the spec asks for (inline, or from the referenced Secret). */
-function targetPassword(instance: MySQLInstance, ctx: ReconcileContext): PasswordOrResult {
+/**
+ * The root password the spec asks for (inline, or from the referenced Secret). That Secret is the user's, so no cache
+ * holds it: it is read from the API server, and watched while it is read, so that its creation ends a wait for it.
+ */
+async function targetPassword(instance: MySQLInstance, ctx: ReconcileContext): Promise<PasswordOrResult> {
   const spec = instance.resource.spec;
   let password = spec.password;
   if (password === undefined && spec.passwordSecretRef !== undefined) {
     const ref = spec.passwordSecretRef;
-    password = secretValue(secret(instance, ctx, ref.name), ref.key);
+    const referenced = await ctx.read<V1Secret>(
+      { apiVersion: "v1", kind: "Secret", metadata: { name: ref.name, namespace: instance.namespace } },
+      { watch: true },
+    );
+    password = secretValue(referenced, ref.key);
     if (password === undefined) {
       return {
         result: waitFor(POLL_MS * 2, "PasswordSecretMissing", `waiting for Secret ${ref.name} with key ${JSON.stringify(ref.key)} (spec.passwordSecretRef)`),
@@ -53,7 +60,7 @@ export async function ensureCredentials(instance: MySQLInstance, ctx: ReconcileC
   // Created once, then changed only by a password change that succeeded: it must hold what the server has.
   // One of an earlier resource of this name (another uid) says nothing about this server.
   if (existing !== undefined && controlledBy(existing, instance) && secretValue(existing, PASSWORD_KEY) !== undefined) return undefined;
-  const target = targetPassword(instance, ctx);
+  const target = await targetPassword(instance, ctx);
   if ("result" in target) return target.result;
   await ctx.apply(buildCredentialsSecret(instance, target.password), { owner: instance.resource });
   return undefined;
@@ -113,7 +120,7 @@ export async function settlePasswordChange(instance: MySQLInstance, ctx: Reconci
 /** Makes the server's root password the one the spec asks for (see the module comment); done once it has it. */
 export async function changePassword(instance: MySQLInstance, ctx: ReconcileContext): Promise<Result> {
   const { names } = instance;
-  const target = targetPassword(instance, ctx);
+  const target = await targetPassword(instance, ctx);
   if ("result" in target) return target.result;
   const server = await serverPassword(instance, ctx);
   if ("result" in server) return server.result;

@@ -4,8 +4,8 @@
  * the resource), releasing the data claim after the final backup, and what a size change can
  * and cannot do.
  */
-import type { V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
-import type { ReconcileContext } from "../runtime/index.ts";
+import type { KubernetesObject, V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
+import type { ObjectReference, ReconcileContext } from "../runtime/index.ts";
 import type { MySQLChange } from "../../generated/mysql-reconciler-base.ts";
 import { buildBackupClaim, buildBackupVolume, buildDataVolume, DATA_CLAIM_FINALIZER, usesHostPathVolumes } from "./desired/index.ts";
 import type { MySQLInstance } from "./instance.ts";
@@ -16,6 +16,14 @@ import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
 
 function volume(ctx: ReconcileContext, name: string): V1PersistentVolume | undefined {
   return ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, name);
+}
+
+/**
+ * The volume or claim of a name, from the cache, else from the API server: the cache holds only what this operator
+ * labelled, and a name may be taken by one made by hand.
+ */
+async function existing<T extends KubernetesObject>(ctx: ReconcileContext, object: ObjectReference): Promise<T | undefined> {
+  return ctx.cache.get<T>(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name ?? "") ?? (await ctx.read<T>(object));
 }
 
 function claim(instance: MySQLInstance, ctx: ReconcileContext, name: string): V1PersistentVolumeClaim | undefined {
@@ -39,34 +47,38 @@ export async function ensureDataVolume(instance: MySQLInstance, ctx: ReconcileCo
   if (!usesHostPathVolumes(instance)) return undefined;
   const wanted = buildDataVolume(instance);
   const name = instance.names.dataVolume;
-  const existing = volume(ctx, name);
-  if (existing !== undefined && !madeFor(existing, instance)) {
+  const found = await existing<V1PersistentVolume>(ctx, { apiVersion: "v1", kind: "PersistentVolume", metadata: { name } });
+  if (found !== undefined && !madeFor(found, instance)) {
     return failed(
       "VolumeNameTaken",
       `PersistentVolume ${name} exists but was not made by this operator for ${instance.namespace ?? "default"}/${instance.name} (labels ${VOLUME_OWNER_LABELS.namespace}, ${VOLUME_OWNER_LABELS.name}); it is left alone. Move its data and delete it, or set storageClassName.`,
     );
   }
-  if (existing === undefined || existing.spec?.hostPath?.path === wanted.spec?.hostPath?.path) {
+  if (found === undefined || found.spec?.hostPath?.path === wanted.spec?.hostPath?.path) {
     await ctx.apply(wanted);
     return undefined;
   }
   const dataClaim = claim(instance, ctx, instance.names.dataClaim);
   const claimIsOurs = dataClaim !== undefined && controlledBy(dataClaim, instance);
-  const terminating = existing.metadata?.deletionTimestamp !== undefined && existing.metadata.deletionTimestamp !== null;
-  if (!terminating && claimIsOurs && dataClaim?.metadata?.uid !== undefined && existing.spec?.claimRef?.uid === dataClaim.metadata.uid) return undefined;
+  const terminating = found.metadata?.deletionTimestamp !== undefined && found.metadata.deletionTimestamp !== null;
+  if (!terminating && claimIsOurs && dataClaim?.metadata?.uid !== undefined && found.spec?.claimRef?.uid === dataClaim.metadata.uid) return undefined;
   if (!terminating) await ctx.delete({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name } });
   return waitFor(
     POLL_MS,
     "WaitingForVolume",
-    `PersistentVolume ${name} of an earlier resource of this name is being removed (its directory ${existing.spec?.hostPath?.path ?? ""} stays on the node)`,
+    `PersistentVolume ${name} of an earlier resource of this name is being removed (its directory ${found.spec?.hostPath?.path ?? ""} stays on the node)`,
   );
 }
 
-/** Creates the backup claim (and hostPath volume) once; never owned, never re-applied. */
+/** Creates the backup claim (and hostPath volume) once; never owned, never re-applied. One that exists is used as it is, also one made by hand. */
 export async function ensureBackupStorage(instance: MySQLInstance, ctx: ReconcileContext): Promise<void> {
   const { names } = instance;
-  if (usesHostPathVolumes(instance) && volume(ctx, names.backupVolume) === undefined) await ctx.apply(buildBackupVolume(instance));
-  if (claim(instance, ctx, names.backupClaim) === undefined) await ctx.apply(buildBackupClaim(instance));
+  if (usesHostPathVolumes(instance)) {
+    const backupVolume = { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: names.backupVolume } };
+    if ((await existing(ctx, backupVolume)) === undefined) await ctx.apply(buildBackupVolume(instance));
+  }
+  const backupClaim = { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: names.backupClaim, namespace: instance.namespace } };
+  if ((await existing(ctx, backupClaim)) === undefined) await ctx.apply(buildBackupClaim(instance));
 }
 
 /**

@@ -11,7 +11,8 @@ import type { KindInfo } from "./kube-rest.ts";
 import { describeError, type JsonLogger } from "./logger.ts";
 import type { RuntimeMetrics } from "./metrics.ts";
 import { createReconcileContext, NotLeaderError, type ObjectWriter } from "./reconcile-context.ts";
-import type { EventRecorder, ReconcileRequest, Reconciler, ResourceType } from "./types.ts";
+import { ReferenceWatches, type StartObjectWatch } from "./reference-watches.ts";
+import type { EventRecorder, ObjectReference, ReconcileContext, ReconcileRequest, Reconciler, ResourceType } from "./types.ts";
 import { WorkQueue } from "./work-queue.ts";
 
 /** What a controller watches and who reconciles it. */
@@ -85,10 +86,18 @@ function sameValue(a: unknown, b: unknown, empty: unknown): boolean {
   return a === b || isDeepStrictEqual(a ?? empty, b ?? empty);
 }
 
+/**
+ * Which objects of a kind an informer holds: every one (the primary kind, kinds only read), or only
+ * those this manager made (owned kinds: see managed-objects.ts).
+ */
+export type InformerScope = "all" | "managed";
+
 /** What a controller needs from its manager. */
 export interface ControllerDeps {
   readonly cache: InformerCache;
-  readonly informerFor: (kind: KindInfo) => Informer;
+  readonly informerFor: (kind: KindInfo, scope: InformerScope) => Informer;
+  /** Starts a watch of one object (for `ctx.read(…, { watch: true })`). */
+  readonly watchObject: StartObjectWatch;
   readonly events: EventRecorder;
   readonly writer: ObjectWriter;
   readonly log: JsonLogger;
@@ -103,6 +112,7 @@ export class Controller {
   readonly #deps: ControllerDeps;
   readonly #log: JsonLogger;
   readonly #workers: Promise<void>[] = [];
+  readonly #references: ReferenceWatches;
   readonly #metrics: {
     readonly success: { inc(): void };
     readonly requeueAfter: { inc(): void };
@@ -144,16 +154,17 @@ export class Controller {
     metrics.maxConcurrentReconciles.set({ controller: name }, this.#concurrency);
     this.#metrics.active.set(0);
     const primary = options.resourceType;
-    deps.informerFor(kindInfoOf(primary)).onEvent((event) => {
+    this.#references = new ReferenceWatches(deps.watchObject, (key) => this.queue.add(key));
+    deps.informerFor(kindInfoOf(primary), "all").onEvent((event) => {
       // Our own status writes come back as updates: reconciling them again only re-reads what we wrote,
       // and a failure whose status message changes each time would retry at once, bypassing the back-off.
       if (event.type === "update" && event.previous !== undefined && onlyStatusChanged(event.previous, event.object)) return;
       const meta = event.object.metadata;
       if (meta?.name !== undefined) this.queue.add(objectKey(primary.namespaced ? meta.namespace : undefined, meta.name));
     });
-    const primaryInformer = deps.informerFor(kindInfoOf(primary));
+    const primaryInformer = deps.informerFor(kindInfoOf(primary), "all");
     for (const owned of options.owns ?? []) {
-      const informer = deps.informerFor(owned);
+      const informer = deps.informerFor(owned, "managed");
       informer.onEvent((event) => this.#enqueueOwners(event));
       // A child created and deleted while its watch was down leaves no trace in the relist: re-check every owner.
       informer.onRelist(() => {
@@ -163,7 +174,7 @@ export class Controller {
         }
       });
     }
-    for (const watched of options.watches ?? []) deps.informerFor(watched);
+    for (const watched of options.watches ?? []) deps.informerFor(watched, "all");
   }
 
   get #concurrency(): number {
@@ -186,6 +197,7 @@ export class Controller {
     ]);
     clearTimeout(timer);
     if (!drained) this.#log.warn("shutdown deadline passed with reconciles still running", { inFlight: this.queue.processing });
+    this.#references.stop();
     return drained;
   }
 
@@ -203,9 +215,17 @@ export class Controller {
       const log = this.#log.child({ key });
       const started = performance.now();
       metrics.active.inc();
+      const referenced: ObjectReference[] = [];
+      const writer = this.#deps.writer;
+      const read: ReconcileContext["read"] = (object, options) => {
+        if (options?.watch === true) referenced.push(object);
+        return writer.read(object);
+      };
       try {
-        const ctx = createReconcileContext({ cache: this.#deps.cache, events: this.#deps.events, log, writer: this.#deps.writer });
+        const ctx = createReconcileContext({ cache: this.#deps.cache, events: this.#deps.events, log, writer, read });
         const result = await this.#options.reconciler.reconcile(parseKey(key), ctx);
+        // What this reconcile read is all the resource refers to now (after a failure, what it had not read yet may still be).
+        this.#references.update(key, referenced);
         this.queue.forget(key);
         if (result.requeueAfterMs !== undefined && result.requeueAfterMs > 0) {
           this.queue.addAfter(key, result.requeueAfterMs);
@@ -216,6 +236,7 @@ export class Controller {
           log.debug("reconciled");
         }
       } catch (error) {
+        this.#references.update(key, [...this.#references.referencedBy(key), ...referenced]);
         if (error instanceof NotLeaderError) {
           log.info("reconcile abandoned: leadership lost");
         } else {

@@ -30,6 +30,8 @@ export interface EventRecorderOptions {
   readonly log: Logger;
   /** Series remembered for aggregation; the oldest is forgotten beyond this. Default 4096. */
   readonly maxSeries?: number;
+  /** False once leadership is lost: Events are then dropped, also those already waiting to be sent. */
+  readonly mayWrite?: () => boolean;
 }
 
 const maxMessageLength = 1024;
@@ -100,6 +102,7 @@ export class KubeEventRecorder implements EventRecorder {
             await this.#options.rest.request("PATCH", `${path}/${series.name}`, {
               body: { count, lastTimestamp: series.lastTimestamp },
               contentType: PatchType.merge,
+              beforeSend: this.#beforeSend,
             });
           } catch (error) {
             if (!isNotFound(error)) throw error;
@@ -108,7 +111,8 @@ export class KubeEventRecorder implements EventRecorder {
             created = true;
           }
         } else created = true;
-        if (created) await this.#options.rest.request("POST", path, { body: this.#event(object, type, reason, message, series, count) });
+        if (created)
+          await this.#options.rest.request("POST", path, { body: this.#event(object, type, reason, message, series, count), beforeSend: this.#beforeSend });
         series.written = count;
       }
     } catch (error) {
@@ -119,6 +123,10 @@ export class KubeEventRecorder implements EventRecorder {
       series.inFlight = false;
     }
   }
+
+  readonly #beforeSend = (): void => {
+    if (this.#options.mayWrite !== undefined && !this.#options.mayWrite()) throw new Error("not the leader any more: Event dropped");
+  };
 
   #event(object: KubernetesObject, type: string, reason: string, message: string, series: Series, count: number): Record<string, unknown> {
     const meta = object.metadata ?? {};

@@ -24,6 +24,7 @@ export type {
   EventRecorder,
   HookResult,
   Logger,
+  ObjectReference,
   ReconcileContext,
   ReconcileRequest,
   ReconcileResult,
@@ -37,6 +38,7 @@ export { Manager, LeadershipLostError, type ManagerOptions, type LeaderElectionO
 export { Controller, kindInfoOf, objectKey, ownerKeys, parseKey, type ControllerOptions } from "./controller.ts";
 export { findCondition, isConditionTrue, mergeConditions, setCondition, formatConditionTime, type ConditionUpdate } from "./conditions.ts";
 export { computeStatusPatch, changedFields, ConditionType, LoopReason } from "./reconcile-status.ts";
+export { MANAGED_BY_LABEL, managedBySelector, appliedHashAnnotation } from "./managed-objects.ts";
 export { ObjectWriter, AlreadyOwnedError, NotLeaderError, controllerReference, createReconcileContext } from "./reconcile-context.ts";
 export { KubeRest, KubeApiError, isConflict, isNotFound, resourcePath, splitApiVersion, PatchType, type KindInfo } from "./kube-rest.ts";
 export { Informer, type InformerEvent, type InformerEventType, type InformerOptions } from "./informer.ts";

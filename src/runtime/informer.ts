@@ -30,7 +30,10 @@ export interface InformerOptions {
   readonly kind: KindInfo;
   /** Watch one namespace only; all namespaces by default. */
   readonly namespace?: string;
+  /** Cache only the objects with these labels (e.g. what this operator made). */
   readonly labelSelector?: string;
+  /** Cache only the objects these fields select (e.g. `metadata.name=x`: one object). */
+  readonly fieldSelector?: string;
   readonly log: JsonLogger;
   readonly metrics?: RuntimeMetrics;
   /** Re-deliver every cached object this often (jittered up to +10 %); 0 disables. Default 10 min. */
@@ -74,6 +77,8 @@ export class Informer {
   readonly #eventCounters = new Map<string, { inc(): void }>();
   /** Objects whose cached version came from observeWrite, with that version, until the watch catches up. */
   readonly #ahead = new Map<string, bigint>();
+  /** Uids of objects recently deleted (oldest first). */
+  readonly #deletedUids = new Set<string>();
 
   constructor(options: InformerOptions) {
     this.kind = options.kind;
@@ -92,6 +97,11 @@ export class Informer {
    */
   onRelist(handler: () => void): void {
     this.#relistHandlers.push(handler);
+  }
+
+  /** The label selector of this cache: a miss then only says that no object with those labels has the name. */
+  get labelSelector(): string | undefined {
+    return this.#options.labelSelector;
   }
 
   /** True once the first list completed. */
@@ -126,21 +136,52 @@ export class Informer {
    * Read-your-writes: puts the answer of this process's own write into the cache when it is
    * newer than the cached object, so that a reconcile queued right behind the write (e.g. woken
    * by a child's event) does not act on the state before it (a second `onCreate` because the
-   * status written a moment ago has not come back through the watch yet). Only objects already
-   * cached are updated (a write never resurrects a deleted object), and only when both
+   * status written a moment ago has not come back through the watch yet). Only when both
    * resourceVersions are integers (etcd revisions), as client-go's mutation cache requires;
-   * the watch event of the same version is then a no-op.
+   * the watch event of the same version is then a no-op. An object the cache does not hold is
+   * added only when the write `created` it (else the write may have raced a delete the watch
+   * already brought: a write never resurrects a deleted object), it is not among the objects
+   * recently deleted, and this cache selects it; silently, as the reconcile that wrote it runs.
    */
-  observeWrite(object: KubernetesObject): void {
+  observeWrite(object: KubernetesObject, created = false): void {
     const meta = object.metadata;
     if (meta?.name === undefined || object.apiVersion !== this.kind.apiVersion || object.kind !== this.kind.kind) return;
-    const cached = this.get(meta.namespace, meta.name);
-    if (cached === undefined || cached.metadata?.uid !== meta.uid) return;
     const next = integerVersion(meta.resourceVersion);
+    if (next === undefined) return;
+    const key = `${meta.namespace ?? ""}/${meta.name}`;
+    const cached = this.get(meta.namespace, meta.name);
+    if (cached === undefined) {
+      if (!created || !this.#synced || meta.uid === undefined || this.#deletedUids.has(meta.uid) || !this.#selects(object)) return;
+      this.#store.set(meta.namespace ?? "", (this.#store.get(meta.namespace ?? "") ?? new Map()).set(meta.name, trimObject(object)));
+      this.#ahead.set(key, next);
+      return;
+    }
+    if (cached.metadata?.uid !== meta.uid) return;
     const current = integerVersion(cached.metadata?.resourceVersion);
-    if (next === undefined || current === undefined || next <= current) return;
+    if (current === undefined || next <= current) return;
     this.#upsert(trimObject(object));
-    this.#ahead.set(`${meta.namespace ?? ""}/${meta.name}`, next);
+    this.#ahead.set(key, next);
+  }
+
+  /** Whether this cache's namespace and selectors take `object` (equality label selectors only; anything else: no). */
+  #selects(object: KubernetesObject): boolean {
+    const options = this.#options;
+    if (options.fieldSelector !== undefined) return false;
+    if (options.namespace !== undefined && object.metadata?.namespace !== options.namespace) return false;
+    if (options.labelSelector === undefined || options.labelSelector === "") return true;
+    const labels = object.metadata?.labels ?? {};
+    return options.labelSelector.split(",").every((term) => {
+      const match = /^\s*([^=!\s]+)\s*==?\s*([^=!\s]*)\s*$/.exec(term);
+      return match !== null && labels[match[1] ?? ""] === match[2];
+    });
+  }
+
+  /** Remembers the uid of an object that went away (bounded), so that a late answer of a write cannot bring it back. */
+  #tombstone(object: KubernetesObject): void {
+    const uid = object.metadata?.uid;
+    if (uid === undefined) return;
+    this.#deletedUids.add(uid);
+    if (this.#deletedUids.size > 4096) this.#deletedUids.delete(this.#deletedUids.values().next().value as string);
   }
 
   /** Number of cached objects. */
@@ -249,7 +290,12 @@ export class Informer {
       let page: ListAnswer;
       try {
         page = await this.#options.rest.get<ListAnswer>(path, {
-          query: { limit: this.#options.pageSize ?? 500, continue: continueToken, labelSelector: this.#options.labelSelector },
+          query: {
+            limit: this.#options.pageSize ?? 500,
+            continue: continueToken,
+            labelSelector: this.#options.labelSelector,
+            fieldSelector: this.#options.fieldSelector,
+          },
           timeoutMs: 60_000,
         });
       } catch (error) {
@@ -302,6 +348,7 @@ export class Informer {
       for (const [name, object] of objects) {
         if (!fresh.get(ns)?.has(name)) {
           objects.delete(name);
+          this.#tombstone(object);
           this.#emit({ type: "delete", object });
         }
       }
@@ -363,7 +410,13 @@ export class Informer {
       watch
         .watch(
           path,
-          { resourceVersion: this.#resourceVersion, allowWatchBookmarks: true, timeoutSeconds, labelSelector: this.#options.labelSelector },
+          {
+            resourceVersion: this.#resourceVersion,
+            allowWatchBookmarks: true,
+            timeoutSeconds,
+            labelSelector: this.#options.labelSelector,
+            fieldSelector: this.#options.fieldSelector,
+          },
           onEvent,
           done,
         )
@@ -415,6 +468,12 @@ export class Informer {
     const ns = object.metadata?.namespace ?? "";
     const objects = this.#store.get(ns);
     const cached = objects?.get(object.metadata?.name ?? "");
+    this.#tombstone(object);
+    // The delete of an earlier object of the name (another uid) must not take the one this process has just created.
+    if (cached !== undefined && object.metadata?.uid !== undefined && cached.metadata?.uid !== object.metadata.uid) {
+      this.#emit({ type: "delete", object });
+      return;
+    }
     objects?.delete(object.metadata?.name ?? "");
     this.#ahead.delete(`${ns}/${object.metadata?.name ?? ""}`);
     if (objects?.size === 0) this.#store.delete(ns);

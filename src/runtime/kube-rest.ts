@@ -4,7 +4,6 @@
  * one connection pool is reused, every call has a timeout, and writes are rate limited.
  */
 import { HttpMethod, IsomorphicFetchHttpLibrary, RequestContext, type KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
-import type { TokenBucket } from "./rate-limiter.ts";
 
 /** A kind's REST coordinates. */
 export interface KindInfo {
@@ -55,15 +54,25 @@ export interface RequestOptions {
   readonly body?: unknown;
   readonly contentType?: string;
   readonly timeoutMs?: number;
+  /**
+   * Called right before the request is sent, after its wait for a write slot: throwing refuses it.
+   * Leadership is checked here, as a lease can be lost while a write waits for its slot.
+   */
+  readonly beforeSend?: () => void;
+}
+
+/** Spaces writes out (client-go's QPS/burst: `TokenBucket`); `acquire` resolves when the next write may go. */
+export interface WriteLimiter {
+  acquire(): Promise<void>;
 }
 
 /** Options of {@link KubeRest}. */
 export interface KubeRestOptions {
-  /** Applied to every non-GET request. */
-  readonly writeLimiter?: TokenBucket;
+  /** Applied to every non-GET request; none by default (the API server's priority and fairness protects it). */
+  readonly writeLimiter?: WriteLimiter;
   readonly timeoutMs?: number;
-  /** Called after every write with its verb and HTTP status (0 when no answer came). */
-  readonly onWrite?: (verb: string, code: number) => void;
+  /** Called after every write with its verb, HTTP status (0 when no answer came) and path. */
+  readonly onWrite?: (verb: string, code: number, path: string) => void;
 }
 
 /** Splits `group/version` (or core `v1`). */
@@ -137,6 +146,11 @@ export class KubeRest {
 
   /** Sends a request and parses the JSON answer; a non-2xx answer throws {@link KubeApiError}. */
   async request<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, options: RequestOptions = {}): Promise<T> {
+    return (await this.send<T>(method, path, options)).body;
+  }
+
+  /** {@link request}, with the HTTP status of the answer (201: the write created the object). */
+  async send<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, options: RequestOptions = {}): Promise<{ code: number; body: T }> {
     const isWrite = method !== "GET";
     if (isWrite && this.#options.writeLimiter !== undefined) await this.#options.writeLimiter.acquire();
     const cluster = this.kubeConfig.getCurrentCluster();
@@ -154,6 +168,7 @@ export class KubeRest {
     if (this.#dispatcher === undefined) this.#dispatcher = ctx.getDispatcher();
     else ctx.setDispatcher(this.#dispatcher);
     ctx.setSignal(AbortSignal.timeout(options.timeoutMs ?? this.#options.timeoutMs ?? 30_000));
+    options.beforeSend?.();
     let code = 0;
     try {
       const response = await this.#http.send(ctx).toPromise();
@@ -164,9 +179,9 @@ export class KubeRest {
         const message = (body as { message?: unknown } | undefined)?.message;
         throw new KubeApiError(code, `${method} ${path}: ${typeof message === "string" ? message : `HTTP ${code}`}`, body);
       }
-      return body as T;
+      return { code, body: body as T };
     } finally {
-      if (isWrite) this.#options.onWrite?.(method, code);
+      if (isWrite) this.#options.onWrite?.(method, code, path);
     }
   }
 

@@ -12,7 +12,7 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import type { BackoffOptions } from "./backoff.ts";
 import { InformerCache } from "./cache-reader.ts";
-import { Controller, type ControllerOptions } from "./controller.ts";
+import { Controller, type ControllerOptions, type InformerScope } from "./controller.ts";
 import { KubeEventRecorder } from "./event-recorder.ts";
 import { startHealthServer, type HealthServer } from "./health-server.ts";
 import { Informer } from "./informer.ts";
@@ -21,7 +21,10 @@ import { LeaderElector, type LeaderElectionTimings } from "./leader-election.ts"
 import { createJsonLogger, type JsonLogger, type LogLevel } from "./logger.ts";
 import { createRuntimeMetrics, type RuntimeMetrics } from "./metrics.ts";
 import { TokenBucket } from "./rate-limiter.ts";
+import { appliedHashAnnotation, managedBySelector } from "./managed-objects.ts";
 import { ObjectWriter } from "./reconcile-context.ts";
+import type { ObjectWatch } from "./reference-watches.ts";
+import type { ObjectReference } from "./types.ts";
 
 /** Leader-election settings of a {@link Manager}. */
 export interface LeaderElectionOptions extends Partial<LeaderElectionTimings> {
@@ -51,7 +54,11 @@ export interface ManagerOptions {
   readonly logger?: JsonLogger;
   /** Keys whose values the logger redacts wherever they appear: the resource's sensitive spec fields. */
   readonly sensitiveFields?: readonly string[];
-  /** API write rate limit (client-go's defaults are 5/10; reconcilers that apply several children want more). Default 20 QPS, burst 40. */
+  /**
+   * A client-side cap on API writes (client-go's QPS/burst). None by default, as in controller-runtime since
+   * v0.15: the API server's priority and fairness protects it, and a cap of 20/s made an operator writing ~20
+   * times per resource do one resource per second. Burst defaults to twice the QPS.
+   */
   readonly writeQps?: number;
   readonly writeBurst?: number;
   /** How long shutdown waits for in-flight reconciles. Default 30 s. */
@@ -97,9 +104,13 @@ export class Manager {
       options.logger ?? createJsonLogger({ level: options.logLevel ?? "info", fields: { manager: options.name }, sensitiveKeys: options.sensitiveFields });
     this.metrics = createRuntimeMetrics();
     this.kubeConfig = options.kubeConfig ?? loadKubeConfig(options.kubeconfigPath);
+    const qps = options.writeQps;
     this.rest = new KubeRest(this.kubeConfig, {
-      writeLimiter: new TokenBucket({ qps: options.writeQps ?? 20, burst: options.writeBurst ?? 40 }),
-      onWrite: (verb, code) => this.metrics.apiWrites.inc({ verb, code: String(code) }),
+      writeLimiter: qps === undefined ? undefined : new TokenBucket({ qps, burst: options.writeBurst ?? Math.max(1, Math.ceil(qps * 2)) }),
+      onWrite: (verb, code, path) => {
+        this.metrics.apiWrites.inc({ verb, code: String(code) });
+        this.log.debug("API write", { verb, code, path });
+      },
     });
     this.#leaseRest = new KubeRest(this.kubeConfig);
     const le = options.leaderElection;
@@ -117,19 +128,26 @@ export class Manager {
       });
     }
     this.metrics.leaderStatus.set({ name: options.name }, 0);
-    this.#events = new KubeEventRecorder({ rest: this.rest, component: options.name, instance: this.#elector?.identity, log: this.log });
+    const mayWrite = (): boolean => this.#elector === undefined || this.#elector.leading;
+    this.#events = new KubeEventRecorder({ rest: this.rest, component: options.name, instance: this.#elector?.identity, log: this.log, mayWrite });
     this.#writer = new ObjectWriter({
       rest: this.rest,
       fieldManager: options.name,
-      mayWrite: () => this.#elector === undefined || this.#elector.leading,
-      onWritten: (object) => {
-        if (object.apiVersion !== undefined && object.kind !== undefined) this.cache.informerFor(object.apiVersion, object.kind)?.observeWrite(object);
+      managedBy: options.name,
+      mayWrite,
+      appliedHashAnnotation: appliedHashAnnotation(options.name),
+      onUnchanged: () => this.metrics.appliesUnchanged.inc(),
+      onWritten: (object, created) => {
+        if (object.apiVersion !== undefined && object.kind !== undefined) this.cache.informerFor(object.apiVersion, object.kind)?.observeWrite(object, created);
       },
       readCache: (apiVersion, kind, namespace, name) => {
-        // A miss only means absent in a synced cache that watches the object's namespace.
+        // A miss only means absent in a synced cache that watches the object's namespace and holds every object
+        // of its kind: a cache of what we labelled does not hold someone else's object of the same name.
         const informer = this.cache.informerFor(apiVersion, kind);
         const watched = namespace === undefined || options.namespace === undefined || options.namespace === namespace;
-        return informer?.synced === true && watched ? { object: informer.get(namespace, name) } : undefined;
+        if (informer?.synced !== true || !watched) return undefined;
+        const object = informer.get(namespace, name);
+        return object === undefined && informer.labelSelector !== undefined ? undefined : { object };
       },
     });
   }
@@ -139,7 +157,8 @@ export class Manager {
     if (this.#state !== "new") throw new Error("add controllers before starting the manager");
     const controller = new Controller(options, {
       cache: this.cache,
-      informerFor: (kind) => this.#informerFor(kind),
+      informerFor: (kind, scope) => this.#informerFor(kind, scope),
+      watchObject: (object, changed) => this.#watchObject(object, changed),
       events: this.#events,
       writer: this.#writer,
       log: this.log,
@@ -271,14 +290,20 @@ export class Manager {
     this.log.info("stopped", { drained: drained.every(Boolean), workersStarted: this.#workersStarted });
   }
 
-  #informerFor(kind: KindInfo): Informer {
+  #informerFor(kind: KindInfo, scope: InformerScope): Informer {
+    const labelSelector = scope === "managed" ? managedBySelector(this.#options.name) : undefined;
     const existing = this.cache.informerFor(kind.apiVersion, kind.kind);
-    if (existing !== undefined) return existing;
+    if (existing !== undefined) {
+      if (existing.labelSelector !== labelSelector)
+        throw new Error(`${kind.kind} (${kind.apiVersion}) is both owned by a controller and watched whole by another: one cache cannot serve both`);
+      return existing;
+    }
     this.rest.registerKind(kind);
     const informer = new Informer({
       rest: this.rest,
       kind,
       namespace: kind.namespaced ? this.#options.namespace : undefined,
+      labelSelector,
       log: this.log,
       metrics: this.metrics,
       resyncMs: this.#options.resyncMs,
@@ -288,6 +313,38 @@ export class Manager {
     });
     this.cache.register(informer);
     return informer;
+  }
+
+  /** A list+watch selected by name: one object, outside the caches, for `ctx.read(…, { watch: true })`. */
+  #watchObject(object: ObjectReference, changed: () => void): ObjectWatch {
+    let informer: Informer | undefined;
+    let stopped = false;
+    this.rest.kindInfo(object.apiVersion, object.kind).then(
+      (kind) => {
+        if (stopped || this.#state !== "running") return;
+        informer = new Informer({
+          rest: this.rest,
+          kind,
+          namespace: kind.namespaced ? object.metadata.namespace : undefined,
+          fieldSelector: `metadata.name=${object.metadata.name ?? ""}`,
+          log: this.log,
+          metrics: this.metrics,
+          resyncMs: 0,
+          stallMs: this.#options.watchStallMs,
+          backoff: this.#options.watchBackoff,
+          watchTimeoutSeconds: this.#options.watchTimeoutSeconds,
+        });
+        informer.onEvent(changed);
+        informer.start();
+      },
+      (error: unknown) => this.log.warn("cannot watch a referenced object", { object: `${object.kind} ${object.metadata.name ?? ""}`, error }),
+    );
+    return {
+      stop: () => {
+        stopped = true;
+        informer?.stop();
+      },
+    };
   }
 }
 

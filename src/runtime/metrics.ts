@@ -21,6 +21,7 @@ export interface RuntimeMetrics {
   readonly cacheSynced: Gauge<"kind">;
   readonly leaderStatus: Gauge<"name">;
   readonly apiWrites: Counter<"verb" | "code">;
+  readonly appliesUnchanged: Counter;
 }
 
 const durationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -91,6 +92,11 @@ export function createRuntimeMetrics(options: { defaultMetrics?: boolean } = {})
       name: "rest_client_writes_total",
       help: "API write requests by verb and HTTP status code",
       labelNames: ["verb", "code"],
+      registers,
+    }),
+    appliesUnchanged: new Counter({
+      name: "controller_applies_unchanged_total",
+      help: "Server-side applies not sent because the cached object already held what they declared",
       registers,
     }),
   };

@@ -4,9 +4,11 @@
  * subresource, deletes. Every write is refused once this process is no longer the leader.
  */
 import type { KubernetesObject, V1OwnerReference } from "@kubernetes/client-node";
+import { appliedHash, holdsApplied } from "./applied-state.ts";
 import { mergeConditions } from "./conditions.ts";
 import { isConflict, isNotFound, PatchType, type KubeRest } from "./kube-rest.ts";
-import type { CacheReader, Condition, EventRecorder, Logger, ReconcileContext } from "./types.ts";
+import { MANAGED_BY_LABEL } from "./managed-objects.ts";
+import type { CacheReader, Condition, EventRecorder, Logger, ObjectReference, ReconcileContext } from "./types.ts";
 
 /** Thrown by a write attempted after leadership was lost (the work queue drops, never retries, such work). */
 export class NotLeaderError extends Error {
@@ -45,14 +47,23 @@ export interface ObjectWriterOptions {
   readonly rest: KubeRest;
   /** The field manager of every server-side apply. */
   readonly fieldManager: string;
+  /** The value of {@link MANAGED_BY_LABEL} that every apply sets (the manager's name): the owned kinds' informers select on it. */
+  readonly managedBy?: string;
   /** False once leadership is lost: writes then throw {@link NotLeaderError}. */
   readonly mayWrite?: () => boolean;
   /** Attempts of a finalizer patch that keeps hitting conflicts. Default 5. */
   readonly conflictRetries?: number;
-  /** Receives the server's answer to every successful write (the manager feeds it to the informer cache). */
-  readonly onWritten?: (object: KubernetesObject) => void;
+  /** Receives the server's answer to every successful write, and whether it created the object (the manager feeds it to the informer cache). */
+  readonly onWritten?: (object: KubernetesObject, created: boolean) => void;
   /**
-   * Reads the informer cache of a kind for the owner check of {@link ObjectWriter.apply}: `undefined`
+   * The annotation that records the hash of what was applied last to each object, so that an apply that would change
+   * nothing is not sent. Without it, every apply is sent.
+   */
+  readonly appliedHashAnnotation?: string;
+  /** Called for every apply not sent because it would have changed nothing. */
+  readonly onUnchanged?: () => void;
+  /**
+   * Reads the informer cache of a kind for the unchanged check and the owner check of {@link ObjectWriter.apply}: `undefined`
    * when the kind is not cached (or not synced yet), then the object is read from the API server;
    * otherwise `{ object }`, with `object` undefined when the cache has no such object.
    */
@@ -63,8 +74,6 @@ export interface ObjectWriterOptions {
     name: string,
   ) => { readonly object: KubernetesObject | undefined } | undefined;
 }
-
-type ObjectRef = { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string } };
 
 /** Strips what must not be sent back in an apply patch. */
 function applyBody(object: KubernetesObject): KubernetesObject {
@@ -96,7 +105,11 @@ export class ObjectWriter {
     this.#options = options;
   }
 
-  /** Server-side apply (forced: this controller owns what it declares); sets a controller owner reference to `owner` where Kubernetes allows one. */
+  /**
+   * Server-side apply (forced: this controller owns what it declares); sets a controller owner reference to `owner` where
+   * Kubernetes allows one. Not sent when the cached object already holds what it declares (see applied-state.ts): then the
+   * cached object is returned.
+   */
   async apply<T extends KubernetesObject>(object: T, options: { owner?: KubernetesObject } = {}, log?: Logger): Promise<T> {
     this.#guard();
     const rest = this.#options.rest;
@@ -111,30 +124,45 @@ export class ObjectWriter {
         throw new Error(`apply ${object.kind} ${meta.name}: no namespace given and no namespaced owner to take it from`);
       meta.namespace = owner.metadata.namespace;
     }
+    if (this.#options.managedBy !== undefined) meta.labels = { ...meta.labels, [MANAGED_BY_LABEL]: this.#options.managedBy };
+    let ref: V1OwnerReference | undefined;
     if (owner !== undefined) {
-      const ref = controllerReference(owner);
       const ownerNamespace = owner.metadata?.namespace;
       // Kubernetes ignores (and the garbage collector complains about) an owner in another
       // namespace, or a namespaced owner of a cluster-scoped object: such children stay unowned.
-      const valid = ownerNamespace === undefined || (info.namespaced && meta.namespace === ownerNamespace);
-      if (valid) {
-        await this.#refuseForeignController(body, ref);
-        meta.ownerReferences = [...(meta.ownerReferences ?? []).filter((r) => r.uid !== ref.uid), ref];
+      if (ownerNamespace === undefined || (info.namespaced && meta.namespace === ownerNamespace)) {
+        const controller = controllerReference(owner);
+        meta.ownerReferences = [...(meta.ownerReferences ?? []).filter((r) => r.uid !== controller.uid), controller];
+        ref = controller;
       } else log?.debug("owner reference not set: owner and child cannot be related across namespaces", { child: `${object.kind}/${meta.name}` });
     }
+    const hashAnnotation = this.#options.appliedHashAnnotation;
+    if (hashAnnotation !== undefined) meta.annotations = { ...meta.annotations, [hashAnnotation]: appliedHash(body) };
+    const cached = this.#options.readCache?.(object.apiVersion, object.kind, meta.namespace, object.metadata.name);
+    if (hashAnnotation !== undefined && cached?.object !== undefined && holdsApplied(cached.object, body)) {
+      this.#options.onUnchanged?.();
+      return structuredClone(cached.object) as T;
+    }
+    if (ref !== undefined) await this.#refuseForeignController(body, ref, cached);
     const path = await rest.pathOf(body);
-    return this.#written(
-      await rest.request<T>("PATCH", path, { body, contentType: PatchType.apply, query: { fieldManager: this.#options.fieldManager, force: true } }),
-    );
+    const answer = await rest.send<T>("PATCH", path, {
+      body,
+      contentType: PatchType.apply,
+      query: { fieldManager: this.#options.fieldManager, force: true },
+      beforeSend: this.#beforeSend,
+    });
+    return this.#written(answer.body, answer.code === 201);
   }
 
-  /** Throws {@link AlreadyOwnedError} when the existing object (cache, else API server) has a controller other than `ref`. */
-  async #refuseForeignController(body: KubernetesObject, ref: V1OwnerReference): Promise<void> {
-    const apiVersion = body.apiVersion ?? "";
+  /** Throws {@link AlreadyOwnedError} when the existing object (`cached`, else read from the API server) has a controller other than `ref`. */
+  async #refuseForeignController(
+    body: KubernetesObject,
+    ref: V1OwnerReference,
+    cached: { readonly object: KubernetesObject | undefined } | undefined,
+  ): Promise<void> {
     const kind = body.kind ?? "";
     const namespace = body.metadata?.namespace;
     const name = body.metadata?.name ?? "";
-    const cached = this.#options.readCache?.(apiVersion, kind, namespace, name);
     let existing = cached?.object;
     if (cached === undefined) {
       try {
@@ -150,13 +178,25 @@ export class ObjectWriter {
     }
   }
 
+  /** Reads one object from the API server; `undefined` when it does not exist. */
+  async read<T extends KubernetesObject>(object: ObjectReference): Promise<T | undefined> {
+    const rest = this.#options.rest;
+    try {
+      return await rest.get<T>(await rest.pathOf(object));
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
   /** Deletes; an absent object is fine. */
-  async delete(object: ObjectRef, options: { propagationPolicy?: "Foreground" | "Background" | "Orphan" } = {}): Promise<void> {
+  async delete(object: ObjectReference, options: { propagationPolicy?: "Foreground" | "Background" | "Orphan" } = {}): Promise<void> {
     this.#guard();
     const path = await this.#options.rest.pathOf(object);
     try {
       await this.#options.rest.request("DELETE", path, {
         body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: options.propagationPolicy ?? "Background" },
+        beforeSend: this.#beforeSend,
       });
     } catch (error) {
       if (!isNotFound(error)) throw error;
@@ -187,7 +227,9 @@ export class ObjectWriter {
       body.conditions = mergeConditions(current, status.conditions as Condition[]);
     }
     const path = await this.#options.rest.pathOf(object, "status");
-    this.#written(await this.#options.rest.request<KubernetesObject>("PATCH", path, { body: { status: body }, contentType: PatchType.merge }));
+    this.#written(
+      await this.#options.rest.request<KubernetesObject>("PATCH", path, { body: { status: body }, contentType: PatchType.merge, beforeSend: this.#beforeSend }),
+    );
   }
 
   async #patchFinalizers(object: KubernetesObject, change: (current: string[]) => string[] | undefined): Promise<KubernetesObject | undefined> {
@@ -205,6 +247,7 @@ export class ObjectWriter {
           await rest.request<KubernetesObject>("PATCH", path, {
             body: { metadata: { resourceVersion: current.metadata?.resourceVersion, finalizers: next } },
             contentType: PatchType.merge,
+            beforeSend: this.#beforeSend,
           }),
         );
       } catch (error) {
@@ -214,24 +257,34 @@ export class ObjectWriter {
     }
   }
 
-  #written<T>(answer: T): T {
-    if (typeof answer === "object" && answer !== null) this.#options.onWritten?.(structuredClone(answer) as KubernetesObject);
+  #written<T>(answer: T, created = false): T {
+    if (typeof answer === "object" && answer !== null) this.#options.onWritten?.(structuredClone(answer) as KubernetesObject, created);
     return answer;
   }
 
   #guard(): void {
     if (this.#options.mayWrite !== undefined && !this.#options.mayWrite()) throw new NotLeaderError();
   }
+
+  /** Checked again right before sending: the lease may have been lost while the write waited for a slot. */
+  readonly #beforeSend = (): void => this.#guard();
 }
 
-/** A {@link ReconcileContext} for one reconcile call. */
-export function createReconcileContext(parts: { cache: CacheReader; events: EventRecorder; log: Logger; writer: ObjectWriter }): ReconcileContext {
+/** A {@link ReconcileContext} for one reconcile call; `read` defaults to the writer's (no watches). */
+export function createReconcileContext(parts: {
+  cache: CacheReader;
+  events: EventRecorder;
+  log: Logger;
+  writer: ObjectWriter;
+  read?: ReconcileContext["read"];
+}): ReconcileContext {
   const { cache, events, log, writer } = parts;
   return {
     cache,
     events,
     log,
     apply: (object, options) => writer.apply(object, options, log),
+    read: parts.read ?? ((object) => writer.read(object)),
     delete: (object, options) => writer.delete(object, options),
     addFinalizer: (object, finalizer) => writer.addFinalizer(object, finalizer),
     removeFinalizer: (object, finalizer) => writer.removeFinalizer(object, finalizer),

@@ -25,7 +25,7 @@ import { done, failed, waitFor } from "./hook-result.ts";
 import { isNotFound } from "./kube-rest.ts";
 import { describeError } from "./logger.ts";
 import { NotLeaderError } from "./reconcile-context.ts";
-import { changedFields, computeStatusPatch, LoopReason } from "./reconcile-status.ts";
+import { changedFields, computeStatusPatch, ConditionType, LoopReason } from "./reconcile-status.ts";
 import { decodeFingerprint, fingerprintSpec, type FieldChange, type SpecFieldInfo } from "./spec-fields.ts";
 import type { AnyResource, HookResult, ReconcileContext, ReconcileRequest, ReconcileResult, Reconciler, ResourceType, SpecOf, StatusOf } from "./types.ts";
 
@@ -222,7 +222,10 @@ async function runStep<S>(resource: AnyResource, ctx: ReconcileContext, step: ()
 /**
  * Step 6 and 7: writes status when it changed, then records Events (after the status write, so
  * that a failed write retried later does not announce the same change twice), and tells the
- * queue what next.
+ * queue what next. Events mark transitions, status tells where things stand: a wait is announced
+ * when it starts a new phase (another reason than the running wait's) of a resource that had a
+ * status before (a new resource's progress ends in its Created Event), a failure when its status
+ * changed (a retry failing the same way writes nothing).
  */
 async function finish<S>(
   resource: AnyResource,
@@ -235,12 +238,20 @@ async function finish<S>(
   if (patch !== undefined) await ctx.patchStatus(resource, patch);
   if (doneEvent !== undefined) ctx.events.normal(resource, doneEvent.reason, doneEvent.message);
   if (result.kind === "wait") {
-    if (patch !== undefined) ctx.events.normal(resource, result.reason, result.message);
+    if (patch !== undefined && startsPhase(resource, result.reason)) ctx.events.normal(resource, result.reason, result.message);
     return { requeueAfterMs: result.afterMs };
   }
   if (result.kind === "failed") {
-    ctx.events.warning(resource, result.reason, result.message);
+    if (patch !== undefined) ctx.events.warning(resource, result.reason, result.message);
     throw new ReconcileFailedError(result.reason, result.message);
   }
   return {};
+}
+
+/** Whether a wait for `reason` starts a new phase of a resource that already had conditions. */
+function startsPhase(resource: AnyResource, reason: string): boolean {
+  const conditions = resource.status?.conditions ?? [];
+  if (conditions.length === 0) return false;
+  const progressing = conditions.find((c) => c.type === ConditionType.progressing);
+  return progressing?.status !== "True" || progressing.reason !== reason;
 }

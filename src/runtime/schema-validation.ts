@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { parse as parseCel, type ParseResult } from "@marcbachmann/cel-js";
 
 /** Path of a field from the document root: keys and list indexes. */
 export type FieldPath = readonly (string | number)[];
@@ -56,13 +57,102 @@ function compileSchema(schema: Record<string, unknown>, options: SchemaValidator
   // verbose: errors carry the failing value and its schema, which the messages quote.
   const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictRequired: false, strictTuples: false, allowUnionTypes: true });
   if (options.patternHintKeyword !== undefined) ajv.addKeyword({ keyword: options.patternHintKeyword, schemaType: "string" });
-  // CEL rules are evaluated by the API server only.
-  ajv.addKeyword({ keyword: "x-kubernetes-validations" });
+  ajv.addKeyword({ keyword: CEL_KEYWORD, schemaType: "array", errors: true, validate: checkCelRules });
   ajv.addFormat("date-time", { type: "string", validate: (s: string) => RFC3339.test(s) && !Number.isNaN(Date.parse(s)) });
   ajv.addFormat("int32", { type: "number", validate: (n: number) => Number.isInteger(n) && n >= -2147483648 && n <= 2147483647 });
   ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isInteger(n) });
   for (const format of UNCHECKED_FORMATS) ajv.addFormat(format, true);
   return ajv.compile(schema);
+}
+
+const CEL_KEYWORD = "x-kubernetes-validations";
+
+/** One entry of `x-kubernetes-validations`, as the API server reads it. */
+interface CelRule {
+  readonly rule: string;
+  readonly message?: string;
+  readonly messageExpression?: string;
+  readonly fieldPath?: string;
+  readonly reason?: string;
+}
+
+const celPrograms = new Map<string, ParseResult>();
+
+/** A rule compiled once per expression (the library's standard functions include the strings extension's `lowerAscii`). */
+function celProgram(expression: string): ParseResult {
+  let program = celPrograms.get(expression);
+  if (program === undefined) {
+    program = parseCel(expression);
+    celPrograms.set(expression, program);
+  }
+  return program;
+}
+
+/** Evaluates `expression` with `self` bound; an error (unknown function, bad type) is returned, not thrown. */
+function evaluateCel(expression: string, self: unknown): unknown {
+  try {
+    return celProgram(expression)({ self });
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+/**
+ * A document value as the API server hands it to CEL: integers of `type: integer` fields are
+ * CEL ints (JSON numbers would be doubles), objects are maps, arrays are lists.
+ */
+function celValue(value: unknown, schema: Record<string, unknown> | undefined): unknown {
+  if (schema?.type === "integer" && typeof value === "number" && Number.isInteger(value)) return BigInt(value);
+  if (Array.isArray(value)) return value.map((item) => celValue(item, schema?.items as Record<string, unknown> | undefined));
+  if (typeof value === "object" && value !== null) {
+    const properties = (schema?.properties ?? {}) as Record<string, Record<string, unknown>>;
+    const additional = typeof schema?.additionalProperties === "object" ? (schema.additionalProperties as Record<string, unknown>) : undefined;
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, celValue(item, properties[key] ?? additional)]));
+  }
+  return value;
+}
+
+/**
+ * Evaluates a node's CEL rules against its value, as the API server does on create. Rules that
+ * read `oldSelf` compare with the stored object and only run on updates, so they are skipped.
+ * A rule that cannot be evaluated offline is reported, never passed silently.
+ */
+function checkCelRules(rules: readonly CelRule[], data: unknown, parentSchema?: Record<string, unknown>): boolean {
+  const errors: Partial<ErrorObject>[] = [];
+  checkCelRules.errors = errors;
+  // A value of the wrong type has its type error already; the API server does not run CEL on it.
+  if (typeof parentSchema?.type === "string" && jsonType(data) !== parentSchema.type && !(parentSchema.type === "number" && jsonType(data) === "integer"))
+    return true;
+  for (const rule of rules) {
+    if (/\boldSelf\b/.test(rule.rule)) continue;
+    const self = celValue(data, parentSchema);
+    const result = evaluateCel(rule.rule, self);
+    if (result === true) continue;
+    let message = rule.message ?? `failed rule: ${rule.rule}`;
+    // The library's message goes on with a picture of the expression; its first line says why.
+    if (result instanceof Error)
+      message = `the rule ${JSON.stringify(rule.rule)} cannot be checked offline (${result.message.split("\n")[0]}); the API server decides`;
+    else if (rule.messageExpression !== undefined) {
+      const custom = evaluateCel(rule.messageExpression, self);
+      if (typeof custom === "string" && custom !== "") message = custom;
+    }
+    const fieldPath = (rule.fieldPath ?? "").match(/[^.[\]'"]+/g) ?? [];
+    errors.push({
+      keyword: CEL_KEYWORD,
+      message,
+      params: { rule: rule.rule, reason: rule.reason ?? "FieldValueInvalid", fieldPath },
+    });
+  }
+  return errors.length === 0;
+}
+checkCelRules.errors = [] as Partial<ErrorObject>[];
+
+/** The JSON Schema type of a value (`integer` for whole numbers). */
+function jsonType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
+  return typeof value;
 }
 
 /** Decodes an ajv `instancePath` (a JSON pointer); digit-only segments are list indexes. */
@@ -90,7 +180,12 @@ function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "an object";
-  if (typeof value === "string") return JSON.stringify(value.length > 80 ? value.slice(0, 77) + "..." : value);
+  if (typeof value === "string") {
+    // JSON escapes C0 controls; DEL and C1 (U+009B is a terminal's CSI) are escaped too, so a
+    // hostile value cannot drive the terminal that prints the message.
+    const quoted = JSON.stringify(value.length > 80 ? value.slice(0, 77) + "..." : value);
+    return quoted.replace(/[\u007f-\u009f]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
+  }
   return String(value);
 }
 
@@ -199,6 +294,12 @@ function describeError(e: ErrorObject, document: unknown, options: SchemaValidat
     case "exclusiveMinimum":
     case "exclusiveMaximum":
       return { path, rule: e.keyword, message: prefix + "must be " + String(e.params.comparison) + " " + String(e.params.limit) + ", got " + got };
+    case CEL_KEYWORD: {
+      const fieldPath = (e.params.fieldPath as string[] | undefined) ?? [];
+      const at = fieldName([...path, ...fieldPath]);
+      // Without the value: a rule may guard a secret (a password's length), as on the API server.
+      return { path: [...path, ...fieldPath], rule: e.keyword, message: (at === "" ? "" : at + ": ") + String(e.message) };
+    }
     default:
       return { path, rule: e.keyword, message: prefix + (e.message ?? "is invalid") + ", got " + got };
   }

@@ -91,18 +91,29 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** Names one object: enough to read or delete it. */
+export interface ObjectReference {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name?: string; readonly namespace?: string };
+}
+
 /** What the runtime gives a reconcile call. */
 export interface ReconcileContext {
+  /** The informer caches. Those of owned kinds hold only what this operator made (its managed-by label): a miss there is not proof of absence. */
   readonly cache: CacheReader;
   readonly events: EventRecorder;
   readonly log: Logger;
   /** Server-side apply with the controller's field manager; sets an owner reference to `owner` when given. */
   apply<T extends KubernetesObject>(object: T, options?: { owner?: KubernetesObject }): Promise<T>;
+  /**
+   * Reads one object from the API server, not a cache: an object this operator did not make (a Secret the resource
+   * refers to), or proof that none of a name exists. `undefined` when absent. With `watch`, a change to the object
+   * re-queues the resource for as long as its reconciles keep reading it that way.
+   */
+  read<T extends KubernetesObject>(object: ObjectReference, options?: { readonly watch?: boolean }): Promise<T | undefined>;
   /** Deletes an object; absent is fine. */
-  delete(
-    object: { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string } },
-    options?: { propagationPolicy?: "Foreground" | "Background" | "Orphan" },
-  ): Promise<void>;
+  delete(object: ObjectReference, options?: { propagationPolicy?: "Foreground" | "Background" | "Orphan" }): Promise<void>;
   /** Adds the finalizer (conflict-safe patch) when missing; returns the updated object. */
   addFinalizer<T extends KubernetesObject>(object: T, finalizer: string): Promise<T>;
   /** Removes the finalizer (conflict-safe patch) when present. */

@@ -3,11 +3,15 @@
 // Prints wall-clock MB/s (best and median run) and the CPU seconds spent by the
 // client side (the command and all its children) and by the server: on a shared
 // machine the wall clock is noisy, CPU time much less so. Asserts nothing.
-//   BENCH_ROWS (default 480000 ≈ 117 MB of dump), BENCH_REPEAT (default 3).
-import { readFile, stat } from "node:fs/promises";
+//   BENCH_ROWS (default 480000 ≈ 117 MB of dump), BENCH_REPEAT (default 3),
+//   BENCH_COMPARE: comma-separated git revisions (e.g. `main`) or directories whose
+//   backup.sh/restore.sh/common.sh are measured in the same run beside this tree's,
+//   for before/after figures that share one machine state.
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { BACKUP_FILES, EXIT_CODES, scriptPath } from "../../src/mysql/scripts/index.ts";
+import { BACKUP_FILES, EXIT_CODES, SCRIPT_FILES, scriptPath } from "../../src/mysql/scripts/index.ts";
 import { runCommand, startMariaDb, type MariaDbServer } from "../helpers/mariadb.ts";
 import { connectionEnv, createUser, makeWorkspace, tableDigest, type Workspace } from "../integration/backup/harness.ts";
 
@@ -21,7 +25,32 @@ const dumpOptions = ["--single-transaction", "--routines", "--triggers", "--even
 // everything it waited for; the child's exit status is kept.
 const withTimes = '"$@"; status=$?; times >&2; exit $status';
 
-type Step = "plainDump" | "ourDump" | "plainRestore" | "ourRestore";
+/** One set of scripts under test: this tree's, or one named in BENCH_COMPARE. */
+interface Scripts {
+  /** `backup.sh`, or `backup.sh (main)` for a compared revision. */
+  suffix: string;
+  backup: string;
+  restore: string;
+}
+
+/** Copies the scripts of `source` (a directory, or a git revision of this repository) into `into`. */
+async function comparedScripts(source: string, into: string): Promise<Scripts> {
+  await mkdir(into, { recursive: true });
+  for (const file of Object.values(SCRIPT_FILES)) {
+    let text: string;
+    if (existsSync(source)) text = await readFile(join(source, file), "utf8");
+    else {
+      const shown = await runCommand("git", ["show", `${source}:src/mysql/scripts/${file}`], {
+        cwd: scriptPath("backup.sh").replace(/\/src\/mysql\/scripts\/backup\.sh$/, ""),
+      });
+      if (shown.code !== 0) throw new Error(`BENCH_COMPARE: cannot read ${file} of ${source}: ${shown.stderr}`);
+      text = shown.stdout;
+    }
+    await writeFile(join(into, file), text);
+  }
+  return { suffix: ` (${source})`, backup: join(into, SCRIPT_FILES.backup), restore: join(into, SCRIPT_FILES.restore) };
+}
+
 interface Run {
   wall: number;
   clientCpu: number;
@@ -35,6 +64,9 @@ async function serverCpuSeconds(server: MariaDbServer): Promise<number> {
 }
 
 async function measure(server: MariaDbServer, label: string, env: NodeJS.ProcessEnv, command: string[]): Promise<Run> {
+  // Unmeasured: write back what earlier steps left dirty (the plain dump never flushes its
+  // file), so that no step pays for another's writeback when it flushes its own.
+  await runCommand("sync", []);
   const serverBefore = await serverCpuSeconds(server);
   const start = performance.now();
   const result = await runCommand("/bin/sh", ["-c", withTimes, "sh", ...command], { env });
@@ -53,6 +85,9 @@ async function main(): Promise<void> {
   let ws: Workspace | undefined;
   try {
     ws = await makeWorkspace();
+    const sets: Scripts[] = [{ suffix: "", backup: scriptPath("backup.sh"), restore: scriptPath("restore.sh") }];
+    const compare = (process.env.BENCH_COMPARE ?? "").split(",").filter((source) => source !== "");
+    for (const [index, source] of compare.entries()) sets.push(await comparedScripts(source, join(ws.root, `compare-${index}`)));
     await createUser(server, user, password);
     process.stdout.write(`MariaDB ${server.version}; generating ${rows} rows...\n`);
     await server.sql(
@@ -70,74 +105,99 @@ async function main(): Promise<void> {
     const checkData = async (what: string) => {
       if ((await tableDigest(server, db, "events", "id")) !== digest) throw new Error(`${what} changed the data`);
     };
-    const steps: Record<Step, () => Promise<Run>> = {
-      plainDump: () =>
-        measure(server, "plain mariadb-dump > file", plainEnv, ["sh", "-c", 'mariadb-dump "$@" > "$0"', plainFile, ...client, ...dumpOptions, "--", db]),
-      ourDump: () => measure(server, "backup.sh", scriptEnv, ["/bin/sh", scriptPath("backup.sh")]),
-      plainRestore: async () => {
-        await server.sql(`DROP DATABASE ${db}; CREATE DATABASE ${db};`);
-        const run = await measure(server, "plain mariadb < file", plainEnv, ["sh", "-c", 'mariadb "$@" < "$0"', plainFile, ...client, `--database=${db}`]);
-        await checkData("plain restore");
-        return run;
+    const dumps: Step[] = [
+      {
+        label: PLAIN_DUMP,
+        run: () => measure(server, PLAIN_DUMP, plainEnv, ["sh", "-c", 'mariadb-dump "$@" > "$0"', plainFile, ...client, ...dumpOptions, "--", db]),
       },
-      ourRestore: async () => {
-        await server.sql(`DROP DATABASE ${db}`);
-        const run = await measure(server, "restore.sh", scriptEnv, ["/bin/sh", scriptPath("restore.sh")]);
-        await checkData("restore.sh");
-        return run;
+      ...sets.map((set) => ({ label: `backup.sh${set.suffix}`, run: () => measure(server, `backup.sh${set.suffix}`, scriptEnv, ["/bin/sh", set.backup]) })),
+    ];
+    const restores: Step[] = [
+      {
+        label: PLAIN_RESTORE,
+        run: async () => {
+          await server.sql(`DROP DATABASE ${db}; CREATE DATABASE ${db};`);
+          const run = await measure(server, PLAIN_RESTORE, plainEnv, ["sh", "-c", 'mariadb "$@" < "$0"', plainFile, ...client, `--database=${db}`]);
+          await checkData("plain restore");
+          return run;
+        },
       },
-    };
-    const runs: Record<Step, Run[]> = { plainDump: [], ourDump: [], plainRestore: [], ourRestore: [] };
-    // Alternate which goes first, so that warm-up and cache effects favour neither side.
+      ...sets.map((set) => ({
+        label: `restore.sh${set.suffix}`,
+        run: async () => {
+          await server.sql(`DROP DATABASE ${db}`);
+          const run = await measure(server, `restore.sh${set.suffix}`, scriptEnv, ["/bin/sh", set.restore]);
+          await checkData(`restore.sh${set.suffix}`);
+          return run;
+        },
+      })),
+    ];
+    const runs = new Map<string, Run[]>([...dumps, ...restores].map((step) => [step.label, []]));
+    // Rotate which goes first, so that warm-up and cache effects favour none of them.
+    // Each restore loads the dump the last backup.sh left (the same data every round).
     for (let round = 1; round <= repeat; round++) {
       process.stdout.write(`round ${round}/${repeat}\n`);
-      const order: Step[] = round % 2 === 1 ? ["plainDump", "ourDump", "plainRestore", "ourRestore"] : ["ourDump", "plainDump", "ourRestore", "plainRestore"];
-      for (const step of order) runs[step].push(await steps[step]());
+      for (const steps of [dumps, restores]) {
+        const shift = (round - 1) % steps.length;
+        for (const step of [...steps.slice(shift), ...steps.slice(0, shift)]) runs.get(step.label)!.push(await step.run());
+      }
     }
-    report(runs, (await stat(plainFile)).size, (await stat(ourFile)).size);
+    report(runs, dumps, restores, (await stat(plainFile)).size, (await stat(ourFile)).size);
   } finally {
     await ws?.remove();
     await server.stop();
   }
 }
 
-function report(runs: Record<Step, Run[]>, plainBytes: number, ourBytes: number): void {
+const PLAIN_DUMP = "plain mariadb-dump > file";
+const PLAIN_RESTORE = "plain mariadb < file";
+
+/** A measured command: one row of the report. */
+interface Step {
+  label: string;
+  run: () => Promise<Run>;
+}
+
+function report(runs: Map<string, Run[]>, dumps: Step[], restores: Step[], plainBytes: number, ourBytes: number): void {
   const mb = (bytes: number) => bytes / 1e6;
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
   const best = (values: number[]) => Math.min(...values);
-  const rows: [string, Step, number][] = [
-    ["plain mariadb-dump > file", "plainDump", plainBytes],
-    ["backup.sh", "ourDump", ourBytes],
-    ["plain mariadb < file", "plainRestore", plainBytes],
-    ["restore.sh", "ourRestore", ourBytes],
-  ];
+  const of = (label: string) => runs.get(label) ?? [];
+  const bytesOf = (label: string) => (label === PLAIN_DUMP || label === PLAIN_RESTORE ? plainBytes : ourBytes);
   const lines = [
     "",
     `dump size: plain ${mb(plainBytes).toFixed(1)} MB, backup.sh ${mb(ourBytes).toFixed(1)} MB; ${repeat} runs each`,
     "",
-    "                            wall s (best/median)   MB/s (best/median)   client CPU s   server CPU s   (medians)",
+    `${"".padEnd(36)}wall s (best/median)   MB/s (best/median)   client CPU s   server CPU s   (medians)`,
   ];
-  for (const [name, step, bytes] of rows) {
-    const wall = runs[step].map((r) => r.wall);
+  for (const { label } of [...dumps, ...restores]) {
+    const wall = of(label).map((r) => r.wall);
     lines.push(
-      `${name.padEnd(27)}${best(wall).toFixed(2).padStart(7)} /${median(wall).toFixed(2).padStart(6)}      ` +
-        `${(mb(bytes) / best(wall)).toFixed(1).padStart(7)} /${(mb(bytes) / median(wall)).toFixed(1).padStart(6)}` +
-        `${median(runs[step].map((r) => r.clientCpu))
+      `${label.padEnd(36)}${best(wall).toFixed(2).padStart(7)} /${median(wall).toFixed(2).padStart(6)}      ` +
+        `${(mb(bytesOf(label)) / best(wall)).toFixed(1).padStart(7)} /${(mb(bytesOf(label)) / median(wall)).toFixed(1).padStart(6)}` +
+        `${median(of(label).map((r) => r.clientCpu))
           .toFixed(2)
-          .padStart(15)}${median(runs[step].map((r) => r.serverCpu))
+          .padStart(15)}${median(of(label).map((r) => r.serverCpu))
           .toFixed(2)
           .padStart(15)}`,
     );
   }
-  const ratio = (ours: Step, plain: Step, pick: (values: number[]) => number) =>
-    ((mb(ourBytes) / pick(runs[ours].map((r) => r.wall)) / (mb(plainBytes) / pick(runs[plain].map((r) => r.wall)))) * 100).toFixed(1);
-  const cpu = (step: Step) => median(runs[step].map((r) => r.clientCpu + r.serverCpu));
-  lines.push(
-    "",
-    `backup.sh  vs plain dump:    ${ratio("ourDump", "plainDump", best)} % of the throughput (best runs), ${ratio("ourDump", "plainDump", median)} % (medians); total CPU ${((cpu("plainDump") / cpu("ourDump")) * 100).toFixed(1)} % efficiency. Target >= 85 %`,
-    `restore.sh vs plain restore: ${ratio("ourRestore", "plainRestore", best)} % of the throughput (best runs), ${ratio("ourRestore", "plainRestore", median)} % (medians); total CPU ${((cpu("plainRestore") / cpu("ourRestore")) * 100).toFixed(1)} % efficiency. Target >= 85 %`,
-    "",
-  );
+  const ratio = (ours: string, plain: string, pick: (values: number[]) => number) =>
+    ((mb(bytesOf(ours)) / pick(of(ours).map((r) => r.wall)) / (mb(bytesOf(plain)) / pick(of(plain).map((r) => r.wall)))) * 100).toFixed(1);
+  const cpu = (label: string) => median(of(label).map((r) => r.clientCpu + r.serverCpu));
+  lines.push("");
+  for (const [steps, plain] of [
+    [dumps, PLAIN_DUMP],
+    [restores, PLAIN_RESTORE],
+  ] as const) {
+    for (const { label } of steps.filter((step) => step.label !== plain)) {
+      lines.push(
+        `${label.padEnd(26)} vs ${plain}: ${ratio(label, plain, best)} % of the throughput (best runs), ${ratio(label, plain, median)} % (medians); ` +
+          `total CPU ${((cpu(plain) / cpu(label)) * 100).toFixed(1)} % efficiency. Target >= 85 %`,
+      );
+    }
+  }
+  lines.push("");
   process.stdout.write(lines.join("\n"));
 }
 

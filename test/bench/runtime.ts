@@ -21,6 +21,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { constants, PerformanceObserver } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { CustomObjectsApi, KubeConfig, Watch, type KubernetesObject } from "@kubernetes/client-node";
+import { inParallel } from "./in-parallel.ts";
 
 const N = Number(process.env.BENCH_N ?? 2000);
 /** Pause between a child's `listed` and its update phase, for its watch to connect. */
@@ -207,15 +208,6 @@ async function runChild(mode: Mode, kubeconfigPath: string, round: string): Prom
   await stop();
 }
 
-async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await work(items[next++] as T);
-    }),
-  );
-}
-
 type Rest = InstanceType<(typeof import("../../src/runtime/index.ts"))["KubeRest"]>;
 
 /** Compiles this file and what it imports to JavaScript under node_modules/.cache (so packages resolve); returns the compiled entry. */
@@ -301,6 +293,7 @@ async function measurePipelineOnly(events: number): Promise<number> {
     {
       cache: new InformerCache(),
       informerFor: (kind) => ({ kind, onEvent: (handler: (event: Event) => void) => handlers.push(handler) }) as unknown as InformerType,
+      watchObject: () => ({ stop() {} }),
       events: { normal() {}, warning() {} },
       writer: new ObjectWriter({ rest: new KubeRest(new KubeConfig()), fieldManager: "pipeline" }),
       log: createJsonLogger({ level: "warn" }),

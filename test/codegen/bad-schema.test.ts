@@ -21,6 +21,18 @@ interface Case {
 
 const cases: Case[] = [
   {
+    name: "a CEL rule that does not parse",
+    schema: () => editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "image", "x-kubernetes-validations"], [{ rule: "self.size( > 1" }])),
+    pointer: `${P}/properties/spec/properties/image/x-kubernetes-validations/0/rule`,
+    rule: "structural/cel-rule",
+  },
+  {
+    name: "a CEL rule with a reason the API server does not know",
+    schema: () => editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "image", "x-kubernetes-validations"], [{ rule: "size(self) > 1", reason: "Nope" }])),
+    pointer: `${P}/properties/spec/properties/image/x-kubernetes-validations/0/reason`,
+    rule: "structural/cel-rule",
+  },
+  {
     name: "a field without type",
     schema: () => editedSchema((d) => d.deleteIn([...SPEC_PROPERTIES, "image", "type"])),
     pointer: `${P}/properties/spec/properties/image`,
@@ -242,5 +254,5 @@ test("the real schema has no problems", async (t) => {
   const project = await createTempProject(await mysqlSchemaText());
   t.after(project.cleanup);
   const result = await generate({ root: project.root, schemaPath: "schemas/mysql.yaml" });
-  assert.equal(result.written.length, 7);
+  assert.equal(result.written.length, 10);
 });

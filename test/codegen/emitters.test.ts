@@ -5,7 +5,7 @@ import { parseAllDocuments } from "yaml";
 import { markdownText, tableCell } from "../../src/codegen/emit/api-reference.ts";
 import { buildCrd, emitCrd } from "../../src/codegen/emit/crd.ts";
 import { GENERATED_HEADER_PATTERN, generatedHeader } from "../../src/codegen/emit/header.ts";
-import { emitRbac } from "../../src/codegen/emit/rbac.ts";
+import { emitNamespacedRbacKustomization, emitNamespacedRbacOperator, emitNamespacedRbacWatchedRole, emitRbac } from "../../src/codegen/emit/rbac.ts";
 import { escapeDocComment } from "../../src/codegen/emit/reconciler-base.ts";
 import { stripGeneratorExtensions } from "../../src/codegen/emit/schema-tools.ts";
 import { toPointer } from "../../src/codegen/errors.ts";
@@ -232,4 +232,35 @@ test("RBAC: exact verbs from the schema, no wildcard, cluster role for the opera
   for (const kind of ["/persistentvolumeclaims", "/persistentvolumes", "/services", "apps/deployments", "batch/jobs", "/secrets", "/configmaps", "/events"])
     assert.ok(rules.has(kind), kind);
   assert.deepEqual(objects[3]!.rules, [{ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] }]);
+});
+
+test("namespaced RBAC: a ClusterRole for cluster-scoped resources only, a Role without namespace for the rest, the same rights in sum", async () => {
+  const model = await mysqlModel();
+  type Rbac = { kind: string; metadata: { name: string; namespace?: string }; rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
+  const objectsOf = (text: string): Rbac[] => parseAllDocuments(text).map((d) => d.toJS() as Rbac);
+  const operator = objectsOf(emitNamespacedRbacOperator(model));
+  const watched = objectsOf(emitNamespacedRbacWatchedRole(model));
+  for (const text of [emitNamespacedRbacOperator(model), emitNamespacedRbacWatchedRole(model)]) assert.ok(!text.includes("*"), "no * anywhere");
+  assert.deepEqual(
+    operator.map((o) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`),
+    [
+      "ServiceAccount/mysqlop-system/mysqlop",
+      "ClusterRole//mysqlop-cluster-scoped",
+      "ClusterRoleBinding//mysqlop-cluster-scoped",
+      "Role/mysqlop-system/mysqlop",
+      "RoleBinding/mysqlop-system/mysqlop",
+    ],
+  );
+  assert.deepEqual(operator[1]!.rules, [{ apiGroups: [""], resources: ["persistentvolumes"], verbs: ["get", "list", "watch", "create", "patch", "delete"] }]);
+  assert.deepEqual(
+    watched.map((o) => `${o.kind}/${o.metadata.namespace ?? "(none)"}/${o.metadata.name}`),
+    ["Role/(none)/mysqlop", "RoleBinding/(none)/mysqlop"],
+    "no namespace: whoever applies it names the watched namespace",
+  );
+  assert.deepEqual((watched[1] as unknown as { subjects: unknown[] }).subjects, [{ kind: "ServiceAccount", name: "mysqlop", namespace: "mysqlop-system" }]);
+  const key = (r: { apiGroups: string[]; resources: string[]; verbs: string[] }) => `${r.apiGroups[0]}/${r.resources[0]}:${r.verbs.join(",")}`;
+  const everyNamespace = objectsOf(emitRbac(model))[1]!.rules!.map(key).sort();
+  assert.deepEqual([...operator[1]!.rules!, ...watched[0]!.rules!].map(key).sort(), everyNamespace, "the two variants grant the same rights");
+  const kustomization = parseAllDocuments(emitNamespacedRbacKustomization(model))[0]!.toJS() as Record<string, unknown>;
+  assert.deepEqual(kustomization, { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", namespace: "default", resources: ["role.yaml"] });
 });

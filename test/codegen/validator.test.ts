@@ -30,7 +30,6 @@ test("database: any name MySQL allows, and nothing else", () => {
     "back`tick",
     "dollar$HOME",
     "two words",
-    "new\nline",
     "données",
     "数据库",
     "a".repeat(64),
@@ -44,8 +43,14 @@ test("database: any name MySQL allows, and nothing else", () => {
     ["a".repeat(65), /^spec\.database: must be at most 64 characters long, got 65$/],
     [
       "a/b",
-      /^spec\.database: must be a MySQL database name: no "\/", "\\", "\." or NUL, no character beyond U\+FFFF \(such as emoji\), and not ending in a space, got "a\/b"$/,
+      /^spec\.database: must be a MySQL database name: no "\/", "\\", "\." or control character \(such as a newline or a terminal escape\), no character beyond U\+FFFF \(such as emoji\), and not ending in a space, got "a\/b"$/,
     ],
+    // A terminal escape (set the window title, clear the screen) is refused and printed escaped.
+    ["x\u001b]0;pwned\u0007\u001b[2J", /^spec\.database: must be a MySQL database name: .*, got "x\\u001b\]0;pwned\\u0007\\u001b\[2J"$/],
+    ["new\nline", /spec\.database: must be a MySQL database name/],
+    ["tab\there", /spec\.database: must be a MySQL database name/],
+    ["del\u007f", /, got "del\\u007f"$/],
+    ["c1 csi \u009b2J", /, got "c1 csi \\u009b2J"$/],
     ["dolphin\u{1F42C}", /spec\.database: must be a MySQL database name/],
     ["a\\b", /spec\.database: must be a MySQL database name/],
     ["a.b", /spec\.database: must be a MySQL database name/],
@@ -58,8 +63,75 @@ test("database: any name MySQL allows, and nothing else", () => {
     assert.match(issues[0]!.message, want);
     assert.deepEqual(issues[0]!.path, ["spec", "database"]);
   }
+  for (const database of ["mysql", "MySQL", "sys", "SYS", "performance_schema", "Performance_Schema", "information_schema", "INFORMATION_SCHEMA"]) {
+    const issues = validateMySQL(resource({ ...ORIGINAL, database }));
+    assert.deepEqual(
+      issues.map((i) => [i.path.join("."), i.rule, i.message]),
+      [
+        [
+          "spec.database",
+          "x-kubernetes-validations",
+          "spec.database: must not be one of MySQL's own schemas (mysql, sys, performance_schema, information_schema, in any letter case): the operator would back up the server's accounts and password hashes",
+        ],
+      ],
+      database,
+    );
+  }
+  for (const database of ["mysqlx", "my_sys", "sys2", "information-schema"]) assert.deepEqual(validateMySQL(resource({ ...ORIGINAL, database })), [], database);
   const empty = validateMySQL(resource({ ...ORIGINAL, database: "" })).map((i) => i.message);
   assert.ok(empty.includes('spec.database: must be at least 1 character(s) long, got ""'), JSON.stringify(empty));
+});
+
+test("password: at most 256 bytes in UTF-8, and never echoed", () => {
+  for (const password of ["p", "a".repeat(256), "é".repeat(128), "\u{1F42C}".repeat(64), "日".repeat(85) + "a"]) {
+    assert.deepEqual(validateMySQL(resource({ ...ORIGINAL, password })), [], `${password.length} characters`);
+  }
+  const bytes = "must be at most 256 bytes in UTF-8 (MySQL 8's caching_sha2_password refuses longer passwords; a character outside ASCII takes 2 to 4 bytes)";
+  const table: [string, string[]][] = [
+    ["é".repeat(129), [`spec.password: ${bytes}`]],
+    ["\u{1F42C}".repeat(65), [`spec.password: ${bytes}`]],
+    ["a".repeat(257), [`spec.password: ${bytes}`, "spec.password: must be at most 256 characters long, got 257"]],
+  ];
+  for (const [password, want] of table) {
+    const issues = validateMySQL(resource({ ...ORIGINAL, password }));
+    assert.deepEqual(issues.map((i) => i.message).sort(), [...want].sort());
+    for (const issue of issues) assert.ok(!issue.message.includes(password.slice(0, 8)), "the password is not in the message");
+  }
+});
+
+test("image: a container image reference", () => {
+  const accepted = [
+    "mysql:8.4",
+    "mysql:5.7",
+    "mysql",
+    "mariadb:11.4",
+    "library/mysql:8.4.3",
+    "docker.io/library/mysql:8.4",
+    "registry.example.com:5000/db/team__x/my-sql.server:8.4_rc1",
+    "localhost/mysql:8",
+    "[::1]:5000/mysql:8.4",
+    `mysql@sha256:${"0123456789abcdef".repeat(4)}`,
+    `registry.example.com/mysql:8.4@sha256:${"ABCDEF0123456789".repeat(4)}`,
+  ];
+  for (const image of accepted) assert.deepEqual(validateMySQL(resource({ ...ORIGINAL, image })), [], image);
+  for (const image of [
+    "Mysql:8.4",
+    "mysql:8.4; rm -rf /",
+    "mysql:8.4\n",
+    "mysql:",
+    ":8.4",
+    "-mysql",
+    "mysql:-8",
+    "mysql@sha256:abc",
+    "my sql",
+    "$(id)",
+    "mysql:8.4 ",
+  ]) {
+    const issues = validateMySQL(resource({ ...ORIGINAL, image }));
+    assert.equal(issues.length, 1, image);
+    assert.equal(issues[0]!.rule, "pattern");
+    assert.match(issues[0]!.message, /^spec\.image: must be a container image reference such as mysql:8\.4, /);
+  }
 });
 
 test("storage_size: Kubernetes quantities only", () => {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ApiException, type KubeConfig } from "@kubernetes/client-node";
+import { parseAllDocuments } from "yaml";
 import { MYSQL_OPERATOR_NAMESPACE, MYSQL_OPERATOR_SERVICE_ACCOUNT } from "../../generated/mysql-constants.ts";
 import { cachedBinDir, startControlPlane, type ControlPlane, type NodeKind } from "../../src/envtest/index.ts";
 
@@ -13,6 +14,11 @@ export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const CRD_FILE = join(REPO_ROOT, "deploy", "crd.yaml");
 /** The generated RBAC (ServiceAccount, ClusterRole(Binding), Role(Binding)); its Namespace is created by `applyManifests`. */
 export const RBAC_FILE = join(REPO_ROOT, "deploy", "rbac.yaml");
+/** The namespaced RBAC variant: applied once, and per watched namespace (its objects carry no namespace). */
+export const NAMESPACED_RBAC_FILES = {
+  operator: join(REPO_ROOT, "deploy", "rbac-namespaced", "operator.yaml"),
+  watchedRole: join(REPO_ROOT, "deploy", "rbac-namespaced", "watched-namespace", "role.yaml"),
+};
 /** Where the operator runs, and as whom (from the schema). */
 export const OPERATOR_NAMESPACE = MYSQL_OPERATOR_NAMESPACE;
 export const OPERATOR_SERVICE_ACCOUNT = MYSQL_OPERATOR_SERVICE_ACCOUNT;
@@ -25,14 +31,27 @@ export interface MysqlopControlPlane {
 }
 
 /**
- * Starts a control plane (one per test file: `before`/`after`), installs `deploy/crd.yaml` and `deploy/rbac.yaml`,
- * and returns it with the operator's ServiceAccount kubeconfig. Stops the control plane again if any step fails.
+ * Starts a control plane (one per test file: `before`/`after`), installs `deploy/crd.yaml` and `deploy/rbac.yaml`
+ * (or, with `watchNamespaces`, the namespaced variant: `deploy/rbac-namespaced/operator.yaml` and the watched-namespace
+ * Role in each of those namespaces, created), and returns it with the operator's ServiceAccount kubeconfig. Stops the
+ * control plane again if any step fails.
  */
-export async function startMysqlopControlPlane(opts: { workloads?: boolean | NodeKind; log?: (line: string) => void } = {}): Promise<MysqlopControlPlane> {
+export async function startMysqlopControlPlane(
+  opts: { workloads?: boolean | NodeKind; log?: (line: string) => void; watchNamespaces?: readonly string[] } = {},
+): Promise<MysqlopControlPlane> {
   // The CRD goes in before the workload components start, so kube-controller-manager need not restart for it.
-  const cp = await startControlPlane({ ...opts, crds: [CRD_FILE] });
+  const cp = await startControlPlane({ workloads: opts.workloads, log: opts.log, crds: [CRD_FILE] });
   try {
-    await cp.applyManifests(RBAC_FILE);
+    if (opts.watchNamespaces === undefined) await cp.applyManifests(RBAC_FILE);
+    else {
+      await cp.applyManifests(NAMESPACED_RBAC_FILES.operator);
+      const role = parseAllDocuments(await readFile(NAMESPACED_RBAC_FILES.watchedRole, "utf8")).map(
+        (doc) => doc.toJS() as { metadata: { namespace?: string } },
+      );
+      for (const namespace of opts.watchNamespaces) {
+        await cp.applyManifests(role.map((object) => ({ ...object, metadata: { ...object.metadata, namespace } })));
+      }
+    }
     const operator = await cp.serviceAccountKubeConfig({ namespace: OPERATOR_NAMESPACE, name: OPERATOR_SERVICE_ACCOUNT });
     return { cp, operator };
   } catch (error) {
@@ -59,7 +78,7 @@ export async function kubectl(cp: ControlPlane, args: string[], opts: { kubeconf
       const child = execFile(
         join(cp.binDir, "kubectl"),
         ["--kubeconfig", opts.kubeconfig ?? cp.kubeconfigPath, "--cache-dir", cacheDir, ...args],
-        { timeout: 60_000 },
+        { timeout: 60_000, maxBuffer: 256 * 1024 * 1024 },
         (error, stdout, stderr) => {
           const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
           if (code === -1) reject(error ?? new Error("kubectl failed to run"));

@@ -1,7 +1,8 @@
 /** Resources and a recording ReconcileContext for the MySQL handler tests. */
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { MySQL } from "../../generated/mysql-models.ts";
-import type { CacheReader, ReconcileContext } from "../../src/runtime/index.ts";
+import { OPERATOR_NAME } from "../../src/mysql/names.ts";
+import { MANAGED_BY_LABEL, type CacheReader, type ReconcileContext } from "../../src/runtime/index.ts";
 
 /** The original cr.yaml as the API server returns it (defaults filled, uid set). */
 export function originalResource(overrides: { spec?: Partial<MySQL["spec"]>; status?: MySQL["status"]; namespace?: string; name?: string } = {}): MySQL {
@@ -37,23 +38,38 @@ export interface Recorded {
   readonly deleted: { apiVersion: string; kind: string; name?: string; namespace?: string }[];
   /** `KIND/NAME finalizer` for every finalizer removed. */
   readonly finalizersRemoved: string[];
+  /** `KIND/NAME` of every object read from the API server, `(watch)` appended where asked. */
+  readonly read: string[];
+}
+
+/** `object` as the operator makes it: with its managed-by label (the runtime sets it on every apply). */
+export function madeByOperator<T extends KubernetesObject>(object: T): T {
+  return { ...object, metadata: { ...object.metadata, labels: { ...object.metadata?.labels, [MANAGED_BY_LABEL]: OPERATOR_NAME } } };
+}
+
+/** As the operator's caches: the resources, and of other kinds only what the operator labelled as its own. */
+function cached(o: KubernetesObject): boolean {
+  return o.kind === "MySQL" || o.metadata?.labels?.[MANAGED_BY_LABEL] === OPERATOR_NAME;
 }
 
 /**
  * A ReconcileContext whose cache is a map and whose apply/delete write to that map, as
- * the API server plus informers would (without latency).
+ * the API server plus informers would (without latency). Like the operator's caches, the
+ * cache shows only what the operator labelled (apply labels what it writes); `read` sees all.
  */
 export function recordingContext(objects: KubernetesObject[] = []): { ctx: ReconcileContext; recorded: Recorded; put: (o: KubernetesObject) => void } {
   const store = new Map<string, KubernetesObject>();
   const put = (o: KubernetesObject): void => void store.set(key(o.apiVersion ?? "", o.kind ?? "", o.metadata?.namespace, o.metadata?.name ?? ""), o);
   for (const o of objects) put(o);
-  const recorded: Recorded = { applied: [], deleted: [], finalizersRemoved: [] };
+  const recorded: Recorded = { applied: [], deleted: [], finalizersRemoved: [], read: [] };
   const cache: CacheReader = {
-    get: <T extends KubernetesObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string) =>
-      store.get(key(apiVersion, kind, namespace, name)) as T | undefined,
+    get: <T extends KubernetesObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string) => {
+      const object = store.get(key(apiVersion, kind, namespace, name));
+      return object !== undefined && cached(object) ? (object as T) : undefined;
+    },
     list: <T extends KubernetesObject>(apiVersion: string, kind: string, namespace?: string) =>
       [...store.values()].filter(
-        (o) => o.apiVersion === apiVersion && o.kind === kind && (namespace === undefined || o.metadata?.namespace === namespace),
+        (o) => cached(o) && o.apiVersion === apiVersion && o.kind === kind && (namespace === undefined || o.metadata?.namespace === namespace),
       ) as T[],
   };
   const ctx: ReconcileContext = {
@@ -62,11 +78,12 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     async apply<T extends KubernetesObject>(object: T, options?: { owner?: KubernetesObject }): Promise<T> {
       recorded.applied.push({ object, owner: options?.owner });
+      const labelled = madeByOperator(object);
       const stored = options?.owner
         ? {
-            ...object,
+            ...labelled,
             metadata: {
-              ...object.metadata,
+              ...labelled.metadata,
               ownerReferences: [
                 {
                   apiVersion: options.owner.apiVersion ?? "",
@@ -78,9 +95,16 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
               ],
             },
           }
-        : object;
+        : labelled;
       put(stored);
       return stored;
+    },
+    async read<T extends KubernetesObject>(
+      object: { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string } },
+      options?: { watch?: boolean },
+    ) {
+      recorded.read.push(`${object.kind}/${object.metadata.name ?? ""}${options?.watch === true ? " (watch)" : ""}`);
+      return store.get(key(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name ?? "")) as T | undefined;
     },
     async delete(object) {
       recorded.deleted.push({ apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace });

@@ -20,7 +20,7 @@ import { instanceOf } from "../../src/mysql/instance.ts";
 import { childNames } from "../../src/mysql/names.ts";
 import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
 import { EXIT_CODES } from "../../src/mysql/scripts/index.ts";
-import { allStrings, originalResource, recordingContext } from "./fixtures.ts";
+import { allStrings, madeByOperator, originalResource, recordingContext } from "./fixtures.ts";
 
 const reconciler = new MySQLReconciler();
 
@@ -39,12 +39,12 @@ function applied(recorded: { applied: { object: KubernetesObject; owner?: Kubern
 }
 
 function serverDeployment(availableReplicas: number): V1Deployment {
-  return {
+  return madeByOperator({
     apiVersion: "apps/v1",
     kind: "Deployment",
     metadata: { name: "mysql-instance", namespace: "default", generation: 1 },
     status: { observedGeneration: 1, availableReplicas },
-  };
+  });
 }
 
 test("onCreate without an earlier backup: volumes, backup storage (not owned), wait for the server → 'NAME created without restore-job'", async () => {
@@ -104,7 +104,7 @@ test("onCreate: a restore refused because the database holds data is not a failu
 
 test("onCreate: a restore Job of an earlier resource of the same name is deleted first", async () => {
   const resource = originalResource();
-  const stale = {
+  const stale = madeByOperator({
     apiVersion: "batch/v1",
     kind: "Job",
     metadata: {
@@ -112,7 +112,7 @@ test("onCreate: a restore Job of an earlier resource of the same name is deleted
       namespace: "default",
       ownerReferences: [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: "old-uid" }],
     },
-  };
+  });
   const { ctx, recorded } = recordingContext([ownedCredentials(resource, "otuspassword"), buildBackupInfo(instanceOf(resource), "t"), stale]);
   const result = await reconciler.onCreate(resource, ctx);
   assert.equal(result.kind, "wait");
@@ -125,6 +125,11 @@ test("onCreate with passwordSecretRef waits for the Secret, then copies it into 
   const waiting = await reconciler.onCreate(resource, ctx);
   assert.equal(waiting.kind, "wait");
   assert.equal(waiting.kind === "wait" && waiting.reason, "PasswordSecretMissing");
+  assert.deepEqual(
+    recorded.read.filter((r) => r.startsWith("Secret/")),
+    ["Secret/root (watch)"],
+    "the user's Secret: read from the API server and watched",
+  );
   put({
     apiVersion: "v1",
     kind: "Secret",
@@ -217,13 +222,14 @@ test("password change: Job with current and target in a Secret; on success the c
 
 test("image change: done only when the Deployment rolled out the new image; a stalled rollout fails", async () => {
   const resource = originalResource({ spec: { image: "mysql:8.0" } });
-  const deployment = (image: string, status: V1Deployment["status"]): V1Deployment => ({
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name: "mysql-instance", namespace: "default", generation: 2 },
-    spec: { selector: {}, template: { spec: { containers: [{ name: "mysql", image }] } } },
-    status,
-  });
+  const deployment = (image: string, status: V1Deployment["status"]): V1Deployment =>
+    madeByOperator({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "mysql-instance", namespace: "default", generation: 2 },
+      spec: { selector: {}, template: { spec: { containers: [{ name: "mysql", image }] } } },
+      status,
+    });
   const change = { previous: "mysql:5.7", current: "mysql:8.0" };
   const table: [V1Deployment, string][] = [
     [deployment("mysql:5.7", { observedGeneration: 1, availableReplicas: 1, updatedReplicas: 1 }), "wait"],
@@ -316,7 +322,7 @@ test("onCreate: a data volume of an earlier resource still bound to the claim th
   const old = originalResource();
   old.metadata.uid = "0ld00000-0000-4000-8000-000000000000";
   const resource = originalResource();
-  const claim = {
+  const claim = madeByOperator({
     apiVersion: "v1",
     kind: "PersistentVolumeClaim",
     metadata: {
@@ -325,7 +331,7 @@ test("onCreate: a data volume of an earlier resource still bound to the claim th
       uid: "claim-uid",
       ownerReferences: [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: resource.metadata.uid!, controller: true }],
     },
-  };
+  });
   const volume = buildDataVolume(instanceOf(old));
   const bound = {
     ...volume,
@@ -543,4 +549,19 @@ test("finalize before creation finished with the server up (e.g. a failed restor
   await reconciler.finalize(resource, fresh.ctx);
   const plain = fresh.ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!;
   assert.equal(plain.spec!.template.spec!.containers[0]!.volumeMounts!.find((m) => m.name === "backup")!.subPath, undefined);
+});
+
+test("backup storage made by hand (not labelled as ours, so not cached) is found on the API server and used as it is", async () => {
+  const resource = originalResource();
+  const claim = {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name: "backup-mysql-instance-pvc", namespace: "default" },
+    spec: { storageClassName: "nfs", resources: { requests: { storage: "50Gi" } } },
+  };
+  const volume = { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: "backup-mysql-instance-pv" }, spec: { nfs: { server: "nas", path: "/b" } } };
+  const { ctx, recorded } = recordingContext([ownedCredentials(resource, "otuspassword"), serverDeployment(1), claim, volume]);
+  assert.equal((await reconciler.onCreate(resource, ctx)).kind, "done");
+  assert.deepEqual(applied(recorded), ["PersistentVolume/mysql-instance-pv"], "neither backup claim nor backup volume is applied over");
+  assert.ok(recorded.read.includes("PersistentVolumeClaim/backup-mysql-instance-pvc"));
 });

@@ -67,6 +67,7 @@ function setup(reconcile: (r: ReconcileRequest) => Promise<ReconcileResult>, con
         informers.set(kind.kind, informer);
         return informer;
       },
+      watchObject: () => ({ stop() {} }),
       events: { normal() {}, warning() {} },
       writer: new ObjectWriter({ rest: new KubeRest(new KubeConfig()), fieldManager: "test" }),
       log: createJsonLogger({ level: "debug", write: (l) => lines.push(l) }),

@@ -69,7 +69,7 @@ function sendEvent(res: ServerResponse, type: string, object: object): void {
   res.write(JSON.stringify({ type, object }) + "\n");
 }
 
-function startInformer(overrides: { stallMs?: number; resyncMs?: number } = {}) {
+function startInformer(overrides: { stallMs?: number; resyncMs?: number; labelSelector?: string } = {}) {
   const kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: "fake", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
@@ -87,6 +87,7 @@ function startInformer(overrides: { stallMs?: number; resyncMs?: number } = {}) 
     metrics,
     resyncMs: overrides.resyncMs ?? 0,
     stallMs: overrides.stallMs ?? 60_000,
+    labelSelector: overrides.labelSelector,
     backoff: { baseMs: 50, maxMs: 400, jitter: 0.2 },
   });
   informer.onEvent((e) => events.push(e));
@@ -94,7 +95,7 @@ function startInformer(overrides: { stallMs?: number; resyncMs?: number } = {}) 
   return { informer, metrics, events, rest };
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!check()) {
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}; requests: ${requests.join(", ")}`);
@@ -328,6 +329,49 @@ test("after observeWrite, a watch event older than the cached object does not ro
     await until("rv 6 arrived", () => informer.get("ns", "a")?.metadata?.resourceVersion === "6");
     const seen = events.filter((e) => e.type === "update").map((e) => e.object.metadata?.resourceVersion);
     assert.deepEqual(seen, ["5", "6"], "the stale rv 4 event neither replaced the cached rv 5 nor was delivered");
+  } finally {
+    informer.stop();
+  }
+});
+
+test("observeWrite of an object the write created: cached at once and silently (its watch event then adds nothing); never one deleted meanwhile or outside the selector", async () => {
+  reset();
+  let stream: ServerResponse | undefined;
+  watchScripts = [
+    (res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.flushHeaders();
+      stream = res;
+      openResponses.add(res);
+    },
+  ];
+  const { informer, events } = startInformer({ labelSelector: "app.kubernetes.io/managed-by=us" });
+  const created = (name: string, rv: number, uid: string, managedBy = "us"): KubernetesObject => {
+    const object = widget(name, rv) as KubernetesObject;
+    return { ...object, metadata: { ...object.metadata, uid, labels: { "app.kubernetes.io/managed-by": managedBy } } };
+  };
+  try {
+    await until("watching", () => stream !== undefined && informer.synced);
+    informer.observeWrite(created("new", 7, "u-new"), true);
+    assert.equal(informer.get("ns", "new")?.metadata?.resourceVersion, "7");
+    informer.observeWrite(created("updated-elsewhere", 8, "u-x"));
+    assert.equal(informer.get("ns", "updated-elsewhere"), undefined, "not created by this write: maybe deleted meanwhile");
+    informer.observeWrite(created("theirs", 9, "u-t", "someone-else"), true);
+    assert.equal(informer.get("ns", "theirs"), undefined, "outside the selector");
+    sendEvent(stream!, "ADDED", created("gone", 10, "u-gone"));
+    sendEvent(stream!, "DELETED", created("gone", 11, "u-gone"));
+    await until("the delete arrived", () => events.some((e) => e.type === "delete"));
+    informer.observeWrite(created("gone", 10, "u-gone"), true);
+    assert.equal(informer.get("ns", "gone"), undefined, "the answer of a write that the watch has seen deleted since");
+    // The watch brings the created object, then the deletion of an earlier one of the same name.
+    sendEvent(stream!, "ADDED", created("new", 7, "u-new"));
+    sendEvent(stream!, "DELETED", created("new", 5, "u-older"));
+    sendEvent(stream!, "MODIFIED", created("new", 12, "u-new"));
+    await until("rv 12", () => informer.get("ns", "new")?.metadata?.resourceVersion === "12");
+    const seen = events
+      .filter((e) => e.object.metadata?.name === "new")
+      .map((e) => `${e.type} ${e.object.metadata?.uid} ${e.object.metadata?.resourceVersion}`);
+    assert.deepEqual(seen, ["delete u-older 5", "update u-new 12"], "no add for our own creation; the older object's delete did not take the new one");
   } finally {
     informer.stop();
   }

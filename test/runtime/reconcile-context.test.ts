@@ -1,8 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { KubernetesObject, V1OwnerReference } from "@kubernetes/client-node";
-import { KubeApiError, resourcePath, type KindInfo, type KubeRest } from "../../src/runtime/kube-rest.ts";
-import { AlreadyOwnedError, ObjectWriter } from "../../src/runtime/reconcile-context.ts";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { KubeConfig, type KubernetesObject, type V1OwnerReference } from "@kubernetes/client-node";
+import { KubeApiError, KubeRest, resourcePath, type KindInfo } from "../../src/runtime/kube-rest.ts";
+import { MANAGED_BY_LABEL } from "../../src/runtime/managed-objects.ts";
+import { AlreadyOwnedError, NotLeaderError, ObjectWriter } from "../../src/runtime/reconcile-context.ts";
 
 const configMaps: KindInfo = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
 
@@ -21,15 +24,19 @@ class FakeRest {
     return this.request<T>("GET", path);
   }
   async request<T>(method: string, path: string, options: { body?: unknown } = {}): Promise<T> {
+    return (await this.send<T>(method, path, options)).body;
+  }
+  async send<T>(method: string, path: string, options: { body?: unknown } = {}): Promise<{ code: number; body: T }> {
     this.requests.push(`${method} ${path}`);
     if (method === "GET") {
       const object = this.objects.get(path);
       if (object === undefined) throw new KubeApiError(404, "not found", { reason: "NotFound" });
-      return structuredClone(object) as T;
+      return { code: 200, body: structuredClone(object) as T };
     }
     const body = options.body as KubernetesObject;
+    const created = !this.objects.has(path);
     this.objects.set(path, body);
-    return structuredClone(body) as T;
+    return { code: created ? 201 : 200, body: structuredClone(body) as T };
   }
 }
 
@@ -122,4 +129,94 @@ test("a GET that fails otherwise than 404 fails the apply (no blind adoption)", 
   };
   await assert.rejects(writer(rest).apply(child(), { owner: owner("new-uid") }), /forbidden/);
   assert.deepEqual(rest.requests, []);
+});
+
+test("a write that waited for a slot of the write limiter is refused when leadership was lost meanwhile, and never sent", async () => {
+  const sent: string[] = [];
+  const server = createServer((req, res) => {
+    sent.push(`${req.method} ${req.url}`);
+    req.resume().on("end", () => res.writeHead(200, { "content-type": "application/json" }).end("{}"));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: "c", server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
+    users: [{ name: "u" }],
+    contexts: [{ name: "c", cluster: "c", user: "u" }],
+    currentContext: "c",
+  });
+  // A limiter whose slot opens when the test says so: the lease is lost while a write waits for it.
+  const slots: (() => void)[] = [];
+  const limiter = { acquire: () => new Promise<void>((resolve) => slots.push(resolve)) };
+  const rest = new KubeRest(kubeConfig, { writeLimiter: limiter });
+  rest.registerKind(configMaps);
+  let leading = true;
+  const objectWriter = new ObjectWriter({ rest, fieldManager: "test", mayWrite: () => leading });
+  try {
+    const writes: [string, () => Promise<unknown>][] = [
+      ["apply", () => objectWriter.apply(child())],
+      ["status", () => objectWriter.patchStatus(child(), { phase: "x" })],
+      ["delete", () => objectWriter.delete({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "g1-config", namespace: "ns" } })],
+      ["finalizer", () => objectWriter.addFinalizer(child(), "test/finalizer")],
+    ];
+    for (const [name, write] of writes) {
+      leading = true;
+      const pending = write();
+      while (slots.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      leading = false;
+      slots.shift()?.();
+      await assert.rejects(pending, NotLeaderError, name);
+    }
+    assert.deepEqual(sent, [], "no request reached the API server");
+  } finally {
+    await rest.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+test("apply is not sent when the cached object holds what it declares, hash annotation included; sent when a field drifted or the declaration changed", async () => {
+  const rest = new FakeRest();
+  const cache = new Map<string, KubernetesObject>();
+  let unchanged = 0;
+  const hashing = new ObjectWriter({
+    rest: rest as unknown as KubeRest,
+    fieldManager: "test",
+    appliedHashAnnotation: "test/applied-hash",
+    onUnchanged: () => unchanged++,
+    readCache: (_apiVersion, _kind, namespace, name) => ({ object: cache.get(`${namespace}/${name}`) }),
+  });
+  // The server's answer, with what the API server adds (uid, defaults), is what the cache then holds.
+  const live = await hashing.apply(child(), { owner: owner("new-uid") });
+  assert.match(live.metadata?.annotations?.["test/applied-hash"] ?? "", /^sha256:/);
+  cache.set("ns/g1-config", { ...structuredClone(live), metadata: { ...structuredClone(live.metadata), uid: "c1", resourceVersion: "7" } });
+  assert.deepEqual(rest.requests, [`PATCH ${path}`]);
+
+  const again = await hashing.apply(child(), { owner: owner("new-uid") });
+  assert.deepEqual(rest.requests, [`PATCH ${path}`], "nothing sent");
+  assert.equal(unchanged, 1);
+  assert.equal(again.metadata?.resourceVersion, "7", "the cached object is returned");
+
+  // Someone edited a declared field by hand: the apply puts it back.
+  cache.set("ns/g1-config", { ...structuredClone(cache.get("ns/g1-config")!), data: { a: "edited" } } as KubernetesObject);
+  await hashing.apply(child(), { owner: owner("new-uid") });
+  assert.equal(rest.requests.length, 2, "drift: applied");
+
+  // A field declared before and dropped now: the live object still holds everything declared, only the hash tells.
+  const withExtra = { ...child(), data: { a: "1", b: "2" } };
+  cache.set("ns/g1-config", (await hashing.apply(withExtra, { owner: owner("new-uid") })) as KubernetesObject);
+  assert.equal(rest.requests.length, 3);
+  await hashing.apply(child(), { owner: owner("new-uid") });
+  assert.equal(rest.requests.length, 4, "a dropped field: applied");
+
+  // Another owner: not unchanged, so the owner check runs, and refuses the foreign controller.
+  await assert.rejects(hashing.apply(child(), { owner: owner("newer-uid") }), AlreadyOwnedError);
+  assert.equal(rest.requests.length, 4);
+});
+
+test("every apply carries the managed-by label with the manager's name (the owned kinds' informers select on it)", async () => {
+  const rest = new FakeRest();
+  const labelled = new ObjectWriter({ rest: rest as unknown as KubeRest, fieldManager: "test", managedBy: "gadget-operator" });
+  await labelled.apply({ ...child(), metadata: { ...child().metadata, labels: { "app.kubernetes.io/managed-by": "someone", app: "g1" } } });
+  assert.deepEqual(rest.objects.get(path)?.metadata?.labels, { app: "g1", [MANAGED_BY_LABEL]: "gadget-operator" });
 });

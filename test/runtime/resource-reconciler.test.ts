@@ -57,6 +57,9 @@ class FakeContext implements ReconcileContext {
     this.journal.push(`apply ${object.kind}/${object.metadata?.name} owner=${options?.owner?.metadata?.name}`);
     return object;
   }
+  async read<T extends KubernetesObject>(): Promise<T | undefined> {
+    return undefined;
+  }
   async delete(): Promise<void> {
     this.journal.push("delete");
   }
@@ -338,4 +341,26 @@ test("a failed status write announces nothing: the Created event follows a succe
   };
   await assert.rejects(new GadgetReconciler().reconcile(request, ctx), /unavailable/);
   assert.deepEqual(ctx.eventLog, []);
+});
+
+test("one Event per transition: a new resource's first wait only in status, the same wait with a new message none, a new phase one, the same failure again none", async () => {
+  const r = new GadgetReconciler();
+  const ctx = new FakeContext(gadget({ finalizers: ["example.test/cleanup"] }));
+  // Each reconcile sees the status the one before wrote, as the cache would.
+  const step = async (result: HookResult<GadgetStatus>): Promise<void> => {
+    r.createResult = result;
+    const written = ctx.statuses.length;
+    await r.reconcile(request, ctx).catch((error: unknown) => assert.ok(error instanceof ReconcileFailedError));
+    const status = ctx.statuses[written];
+    if (status !== undefined) ctx.object = { ...ctx.object!, status: { ...ctx.object!.status, ...(status as GadgetStatus) } };
+  };
+  await step(waitFor(5000, "Starting", "waiting for the server (0 of 1 up)"));
+  await step(waitFor(5000, "Starting", "waiting for the server (still 0 of 1 up)"));
+  assert.deepEqual(ctx.eventLog, [], "a new resource starting is a state, shown in status; its Created Event announces the end");
+  await step(waitFor(5000, "Restoring", "restore-g1 runs"));
+  await step(waitFor(5000, "Restoring", "restore-g1 runs, 40 %"));
+  await step(failed("RestoreFailed", "restore-g1 failed"));
+  await step(failed("RestoreFailed", "restore-g1 failed"));
+  await step(done("g1 created with restore"));
+  assert.deepEqual(ctx.eventLog, ["Normal Restoring: restore-g1 runs", "Warning RestoreFailed: restore-g1 failed", "Normal Created: g1 created with restore"]);
 });

@@ -1,9 +1,9 @@
 import { parseArgs } from "node:util";
 import { MYSQL_OPERATOR_NAMESPACE } from "../../../generated/mysql-constants.ts";
-import { createMySQLOperator } from "../../mysql/operator.ts";
+import { createMySQLOperator, DEFAULT_WORKERS } from "../../mysql/operator.ts";
 import { LeadershipLostError, parseLogLevel } from "../../runtime/index.ts";
 
-const USAGE = `usage: mysqlop run [--kubeconfig PATH] [--namespace NS] [--probe-port N] [--log-level LEVEL] [--no-leader-elect]
+const USAGE = `usage: mysqlop run [--kubeconfig PATH] [--namespace NS] [--probe-port N] [--log-level LEVEL] [--workers N] [--qps N [--burst N]] [--no-leader-elect]
 
 Runs the MySQL operator against the current kubeconfig (like 'kopf run'): watches MySQL resources and
 their children, reconciles them, and serves /healthz, /readyz and /metrics. Stops gracefully on Ctrl-C.
@@ -13,6 +13,10 @@ their children, reconciles them, and serves /healthz, /readyz and /metrics. Stop
   --probe-port N        port of /healthz, /readyz, /metrics (default 8081; 0 picks a free one)
   --log-level LEVEL     debug | info | warn | error (default info)
   --lease-namespace NS  namespace of the leader-election Lease (default: POD_NAMESPACE or ${MYSQL_OPERATOR_NAMESPACE})
+  --workers N           MySQL resources reconciled at once (default ${DEFAULT_WORKERS})
+  --qps N               cap the operator's API writes at N per second (default: no cap; the API
+                        server's priority and fairness protects it)
+  --burst N             writes allowed at once under --qps (default: twice the QPS)
   --no-leader-elect     run without leader election (a single replica only)
   -h, --help            show this help`;
 
@@ -28,6 +32,9 @@ export async function run(argv: string[]): Promise<number> {
         "probe-port": { type: "string" },
         "log-level": { type: "string" },
         "lease-namespace": { type: "string" },
+        workers: { type: "string" },
+        qps: { type: "string" },
+        burst: { type: "string" },
         "no-leader-elect": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -46,6 +53,22 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`mysqlop run: --probe-port must be a port number (0-65535), got "${values["probe-port"]}"`);
     return 2;
   }
+  const numbers: Record<"workers" | "qps" | "burst", number | undefined> = { workers: undefined, qps: undefined, burst: undefined };
+  for (const flag of ["workers", "qps", "burst"] as const) {
+    const text = values[flag];
+    if (text === undefined) continue;
+    const value = Number(text);
+    const valid = flag === "qps" ? Number.isFinite(value) && value > 0 : Number.isInteger(value) && value >= 1;
+    if (!valid) {
+      console.error(`mysqlop run: --${flag} must be ${flag === "qps" ? "a number above 0" : "a whole number of at least 1"}, got "${text}"`);
+      return 2;
+    }
+    numbers[flag] = value;
+  }
+  if (numbers.burst !== undefined && numbers.qps === undefined) {
+    console.error("mysqlop run: --burst needs --qps (without --qps writes are not capped)");
+    return 2;
+  }
   let logLevel;
   try {
     logLevel = parseLogLevel(values["log-level"] ?? "info");
@@ -59,6 +82,9 @@ export async function run(argv: string[]): Promise<number> {
     namespace: values.namespace,
     probePort,
     logLevel,
+    concurrency: numbers.workers,
+    writeQps: numbers.qps,
+    writeBurst: numbers.burst,
     leaderElection: values["no-leader-elect"] === true ? undefined : { leaseNamespace },
   });
   operator.handleSignals();

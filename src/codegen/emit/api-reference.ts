@@ -68,6 +68,9 @@ function rulesOf(node: SchemaNode): string[] {
   else if (node.minLength !== undefined) rules.push(`at least ${String(node.minLength)} character(s)`);
   if (node.minimum !== undefined) rules.push(`≥ ${String(node.minimum)}`);
   if (node.maximum !== undefined) rules.push(`≤ ${String(node.maximum)}`);
+  if (Array.isArray(node["x-kubernetes-validations"])) {
+    for (const rule of node["x-kubernetes-validations"] as { rule: string; message?: string }[]) rules.push(rule.message ?? `must satisfy ${code(rule.rule)}`);
+  }
   if (node["x-mysqlop-sensitive"] === true) rules.push("sensitive: never logged; change detection keeps only a salted hash");
   return rules;
 }

@@ -67,8 +67,8 @@ export function emitValidator(model: GeneratorModel): string {
  * Offline validation of ${model.kind} documents against the storage version's schema
  * (${model.storageVersion.name}), with the rules the API server applies (types, required fields,
  * patterns, lengths, enums, one-of) and unknown fields rejected at every level, as strict
- * field validation does. CEL rules (x-kubernetes-validations), if any, are only checked by
- * the API server.
+ * field validation does, and CEL rules (x-kubernetes-validations) as on create; rules that
+ * read \`oldSelf\` apply to updates only and are left to the API server.
  * @packageDocumentation
  */
 import { createSchemaValidator, type ValidationIssue } from ${JSON.stringify(model.runtimeImports.schemaValidation)};

@@ -16,6 +16,10 @@ DUMP_FILE=mysqlop-dump.sql
 META_FILE=mysqlop-dump.meta
 META_NEXT_FILE=mysqlop-dump.meta.next
 
+# Longest line (without its newline) the option-file reader of MySQL and MariaDB
+# takes whole: it reads lines with fgets into a 4096-byte buffer, less one.
+OPTION_LINE_MAX=4094
+
 # Dumps hold user data and the client config holds the password: owner-only files.
 umask 077
 
@@ -60,11 +64,18 @@ escape_line() {
 
 # option_line NAME VALUE: one line of a MySQL option file, the value double-quoted
 # so that '#', quotes and surrounding spaces survive, escaped with the option
-# file's own escapes (\\ \" \n \r).
+# file's own escapes (\\ \" \n \r). The option-file reader reads a line in
+# pieces of OPTION_LINE_MAX bytes and parses each piece as a line of its own, so a
+# longer value would inject options: it is refused. The byte count goes through a
+# pipe, never through argv or the environment.
 option_line() {
   escape_line "$2"
   replace_all "$replaced" '"' '\"'
-  printf '%s="%s"\n' "$1" "$replaced"
+  _line=$1=\"$replaced\"
+  _bytes=$(printf '%s' "$_line" | wc -c) || die "$EXIT_CONFIG" "cannot measure the $1 option"
+  [ "$((_bytes))" -le "$OPTION_LINE_MAX" ] ||
+    die "$EXIT_CONFIG" "the $1 is too long for a MySQL option file: $((_bytes)) bytes as $1=\"...\" with \\, \", newline and CR escaped, at most $OPTION_LINE_MAX"
+  printf '%s\n' "$_line"
 }
 
 # quote_identifier NAME: sets $ident to NAME as a backtick-quoted SQL identifier.
@@ -86,15 +97,15 @@ find_tool() {
 
 # Sets $password from MYSQL_PASSWORD or the file named by MYSQL_PASSWORD_FILE
 # (trailing newlines of the file are dropped, as the official images do for *_FILE).
+# Called before any other program starts: every child inherits the environment, so
+# MYSQL_PASSWORD is unset first (cat then reads the file without it).
 read_password() {
-  if [ -n "${MYSQL_PASSWORD_FILE:-}" ]; then
-    [ -z "${MYSQL_PASSWORD:-}" ] || die "$EXIT_CONFIG" "set MYSQL_PASSWORD or MYSQL_PASSWORD_FILE, not both"
-    password=$(cat -- "$MYSQL_PASSWORD_FILE") || die "$EXIT_CONFIG" "cannot read MYSQL_PASSWORD_FILE ($MYSQL_PASSWORD_FILE)"
-  else
-    password=${MYSQL_PASSWORD:-}
-  fi
-  # The client tools read it from the option file; they need not inherit it.
+  password=${MYSQL_PASSWORD:-}
   unset MYSQL_PASSWORD
+  if [ -n "${MYSQL_PASSWORD_FILE:-}" ]; then
+    [ -z "$password" ] || die "$EXIT_CONFIG" "set MYSQL_PASSWORD or MYSQL_PASSWORD_FILE, not both"
+    password=$(cat -- "$MYSQL_PASSWORD_FILE") || die "$EXIT_CONFIG" "cannot read MYSQL_PASSWORD_FILE ($MYSQL_PASSWORD_FILE)"
+  fi
 }
 
 cleanup() {

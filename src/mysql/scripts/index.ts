@@ -94,7 +94,7 @@ export const EXIT_CODES = {
 } as const;
 
 /** Programs the scripts call besides a POSIX `sh` and one client name of each pair. */
-export const REQUIRED_TOOLS = ["cat", "date", "dirname", "mkfifo", "mktemp", "mv", "rm", "sha256sum", "sleep", "sync", "tee", "wc"] as const;
+export const REQUIRED_TOOLS = ["cat", "date", "mktemp", "mv", "rm", "sha256sum", "sleep", "sync", "wc"] as const;
 
 /** Used instead of `sha256sum` when present: hardware-accelerated SHA-256 (`openssl dgst -sha256 -r`). */
 export const OPTIONAL_TOOLS = ["openssl"] as const;

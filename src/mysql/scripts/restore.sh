@@ -3,8 +3,15 @@
 # the dump is verified and the database holds nothing yet. Interface: README.md.
 set -eu
 SCRIPT=restore
+# common.sh sits beside this script. Found without dirname: no program may start
+# before read_password has taken the password out of the environment.
+case $0 in
+  */*) here=${0%/*} ;;
+  *) here=. ;;
+esac
 # shellcheck source=common.sh
-. "$(dirname -- "$0")/common.sh"
+. "$here/common.sh"
+read_password
 
 require_database_and_dir
 find_tool mariadb mysql
@@ -48,7 +55,6 @@ created=$(meta_value created "$verified") || created=unknown
 say "dump verified: $dump ($actual_size bytes, sha256 $actual_sum, created $created)"
 
 # 3. The server may still be starting (the restore Job runs beside a new Deployment).
-read_password
 write_client_config
 say "waiting up to ${wait_seconds}s for the server"
 deadline=$(($(date +%s) + wait_seconds))

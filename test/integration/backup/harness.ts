@@ -2,7 +2,7 @@
 // POSIX shell) against a server from test/helpers/mariadb.ts, in a private
 // workspace, with an environment built from scratch.
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readdir, rm, writeFile, chmod } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile, chmod } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { scriptPath, ENV, type ScriptName } from "../../../src/mysql/scripts/index.ts";
@@ -19,7 +19,7 @@ export interface Workspace {
   homeDir: string;
   /** Where an injected command would leave its mark. */
   canaryDir: string;
-  /** Wrapper scripts for the client tools that record argv (see {@link installArgvRecorders}). */
+  /** Wrapper scripts that record the programs a script starts (see {@link installProgramRecorders}). */
   binDir: string;
   remove(): Promise<void>;
 }
@@ -47,6 +47,28 @@ export function connectionEnv(server: MariaDbServer, user: string, password: str
     [ENV.password]: password,
     [ENV.database]: database,
   };
+}
+
+/** How the scripts get the password: the variable itself, or a file it names. */
+export type PasswordVia = "MYSQL_PASSWORD" | "MYSQL_PASSWORD_FILE";
+
+/** {@link connectionEnv}, with the password in MYSQL_PASSWORD or in a private file of the workspace named by MYSQL_PASSWORD_FILE. */
+export async function connectionEnvVia(
+  server: MariaDbServer,
+  ws: Workspace,
+  via: PasswordVia,
+  user: string,
+  password: string,
+  database: string,
+): Promise<Record<string, string>> {
+  const env = connectionEnv(server, user, password, database);
+  if (via === "MYSQL_PASSWORD_FILE") {
+    const file = join(ws.root, "password");
+    await writeFile(file, password, { mode: 0o600 });
+    delete env[ENV.password];
+    env[ENV.passwordFile] = file;
+  }
+  return env;
 }
 
 /** Options for {@link runScript}. */
@@ -88,62 +110,57 @@ export async function createUser(server: MariaDbServer, user: string, password: 
 }
 
 /**
- * Installs `mariadb` and `mariadb-dump` wrappers into ws.binDir that append
- * their argv (NUL-separated, one record per line), the mode of the option file
- * they were given and whether MYSQL_PASSWORD is in their environment to
- * `argv.log`, then exec the real tool.
+ * Installs, for each program, a wrapper into ws.binDir that records its argv, its whole
+ * environment and (for a client tool given `--defaults-extra-file=`) the modes of that file and
+ * its directory, one file per call, then execs the real program. Run a script with
+ * `path: ws.binDir` and every program it starts is recorded, or not found: nothing escapes.
+ * Returns a function that reads the calls recorded so far.
  */
-export async function installArgvRecorders(ws: Workspace): Promise<string> {
-  const log = join(ws.root, "argv.log");
-  for (const tool of ["mariadb", "mariadb-dump"]) {
-    const wrapper = join(ws.binDir, tool);
+export async function installProgramRecorders(ws: Workspace, programs: readonly string[]): Promise<() => Promise<RecordedCall[]>> {
+  const logDir = join(ws.root, "calls");
+  await mkdir(logDir, { recursive: true });
+  for (const program of programs) {
+    const real = await runCommand("/bin/sh", ["-c", 'command -v "$1"', "sh", program], { env: { PATH: "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" } });
+    if (real.code !== 0) throw new Error(`${program} is not installed`);
+    const wrapper = join(ws.binDir, program);
     await writeFile(
       wrapper,
       [
         "#!/bin/sh",
-        `log=${shellQuote(log)}`,
-        "cnf=${1#--defaults-extra-file=}",
-        'mode=$(stat -c %a "$cnf" 2>/dev/null || echo none)',
-        'dirmode=$(stat -c %a "$(dirname "$cnf")" 2>/dev/null || echo none)',
-        `printf '%s\\0' ${shellQuote(tool)} "$@" "cnf-mode=$mode" "cnf-dir-mode=$dirmode" "env-password=\${MYSQL_PASSWORD+present}" ${shellQuote(END_OF_CALL)} >>"$log"`,
-        `exec /usr/bin/${tool} "$@"`,
+        `record=$(/usr/bin/mktemp ${shellQuote(logDir)}/call.XXXXXX)`,
+        "case ${1-} in",
+        '  --defaults-extra-file=*) cnf=${1#--defaults-extra-file=}; mode=$(/usr/bin/stat -c %a "$cnf"); dirmode=$(/usr/bin/stat -c %a "${cnf%/*}") ;;',
+        "  *) mode=none; dirmode=none ;;",
+        "esac",
+        `{ printf '%s\\0' ${shellQuote(program)} "$#" "$@" "$mode" "$dirmode"; /usr/bin/env -0; } >"$record"`,
+        `exec ${shellQuote(real.stdout.trim())} "$@"`,
         "",
       ].join("\n"),
     );
     await chmod(wrapper, 0o755);
   }
-  return log;
+  return async () => {
+    const calls: RecordedCall[] = [];
+    for (const name of (await readdir(logDir)).sort()) {
+      const [tool = "", argc = "0", ...rest] = (await readFile(join(logDir, name), "utf8")).split("\0").slice(0, -1);
+      const args = rest.slice(0, Number(argc));
+      const [cnfMode = "", cnfDirMode = "", ...env] = rest.slice(Number(argc));
+      calls.push({ tool, args, cnfMode, cnfDirMode, env, passwordInEnv: env.some((entry) => entry.startsWith(`${ENV.password}=`)) });
+    }
+    return calls;
+  };
 }
 
-const END_OF_CALL = "--end-of-recorded-call--";
-
-/** One recorded client invocation. */
+/** One recorded program start. */
 export interface RecordedCall {
   tool: string;
   args: string[];
+  /** Modes of the `--defaults-extra-file` and its directory, or `none`. */
   cnfMode: string;
   cnfDirMode: string;
+  /** The program's environment, `NAME=value` entries. */
+  env: string[];
   passwordInEnv: boolean;
-}
-
-/** Parses the log written by the wrappers of {@link installArgvRecorders}. */
-export function parseArgvLog(text: string): RecordedCall[] {
-  return text
-    .split(`${END_OF_CALL}\0`)
-    .filter((record) => record !== "")
-    .map((record) => {
-      // Each field ends with NUL: tool, args..., cnf-mode=, cnf-dir-mode=, env-password=.
-      const fields = record.split("\0").slice(0, -1);
-      const [tool = "", ...rest] = fields;
-      const meta = rest.slice(-3);
-      return {
-        tool,
-        args: rest.slice(0, -3),
-        cnfMode: (meta[0] ?? "").replace("cnf-mode=", ""),
-        cnfDirMode: (meta[1] ?? "").replace("cnf-dir-mode=", ""),
-        passwordInEnv: (meta[2] ?? "") === "env-password=present",
-      };
-    });
 }
 
 /** Single-quotes a value for a shell script written by the tests themselves. */

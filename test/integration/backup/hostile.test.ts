@@ -3,12 +3,11 @@
 // a database named canary_*, a dropped guard database) prove nothing ran.
 import { after, afterEach, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
-import { readFileSync, readdirSync } from "node:fs";
+import { mkdir, readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { BACKUP_FILES, ENV, EXIT_CODES, scriptPath } from "../../../src/mysql/scripts/index.ts";
+import { BACKUP_FILES, CLIENT_TOOLS, ENV, EXIT_CODES, OPTIONAL_TOOLS, REQUIRED_TOOLS, type ScriptName } from "../../../src/mysql/scripts/index.ts";
 import { mariaDbAvailable, startMariaDb, sqlIdentifier, sqlString, type MariaDbServer } from "../../helpers/mariadb.ts";
-import { connectionEnv, createUser, installArgvRecorders, listDir, makeWorkspace, parseArgvLog, runScript, type Workspace } from "./harness.ts";
+import { connectionEnv, connectionEnvVia, createUser, installProgramRecorders, listDir, makeWorkspace, runScript, type Workspace } from "./harness.ts";
 
 const skip = mariaDbAvailable() ? false : "SKIPPED: mariadbd/mariadb-install-db/mariadb/mariadb-dump not installed (bash .ci/run installs them)";
 
@@ -125,18 +124,12 @@ describe("integration: hostile values are inert", { skip }, () => {
     for (const via of ["MYSQL_PASSWORD", "MYSQL_PASSWORD_FILE"] as const) {
       test(`password via ${via}: ${why}`, async () => {
         const ws = await workspace();
-        const log = await installArgvRecorders(ws);
+        const recorded = await installProgramRecorders(ws, ["mariadb", "mariadb-dump"]);
         const user = `pw${index}${via === "MYSQL_PASSWORD" ? "e" : "f"}`;
         const db = `pwdb_${user}`;
         await createUser(server, user, secret);
         await server.sql(`CREATE DATABASE ${db}; CREATE TABLE ${db}.t (v int); INSERT INTO ${db}.t VALUES (${index});`);
-        const env = connectionEnv(server, user, secret, db);
-        if (via === "MYSQL_PASSWORD_FILE") {
-          const file = join(ws.root, "password");
-          await writeFile(file, secret, { mode: 0o600 });
-          delete env[ENV.password];
-          env[ENV.passwordFile] = file;
-        }
+        const env = await connectionEnvVia(server, ws, via, user, secret, db);
 
         const backup = await runScript("backup.sh", ws, env);
         assert.equal(backup.code, EXIT_CODES.ok, backup.stderr);
@@ -148,7 +141,7 @@ describe("integration: hostile values are inert", { skip }, () => {
         for (const output of [backup.stdout, backup.stderr, restore.stdout, restore.stderr]) {
           assert.ok(!output.includes(token), "the password is never printed");
         }
-        const calls = parseArgvLog(await readFile(log, "utf8"));
+        const calls = await recorded();
         assert.ok(
           calls.some((call) => call.tool === "mariadb-dump"),
           "the dump tool ran through the recorder",
@@ -187,49 +180,84 @@ describe("integration: hostile values are inert", { skip }, () => {
     await server.sql("DROP DATABASE paths");
   });
 
-  test("ps view: no process's command line or environment holds the password while a backup runs", async () => {
-    const ws = await workspace();
-    const token = "PSTOKENq7";
-    const secret = `ps "visible?" ${token}`;
-    await createUser(server, "ps_watch", secret);
-    await server.sql(
-      "CREATE DATABASE ps_watch; CREATE TABLE ps_watch.big (id int primary key, payload varchar(600));\n" +
-        "USE ps_watch; INSERT INTO big SELECT seq, REPEAT(SHA2(seq, 256), 8) FROM seq_1_to_60000;",
-    );
-    const seen = { dumpProcesses: 0, leaks: [] as string[] };
-    let running = true;
-    // What `ps -ef` / `ps e` would show: /proc/PID/cmdline and /proc/PID/environ of
-    // every process. Only the script's own shell (and its forks before they exec)
-    // may hold the password, in its environment: that is how a Secret arrives.
-    const scriptShell = `/bin/sh\0${scriptPath("backup.sh")}\0`;
-    const sample = async (): Promise<void> => {
-      while (running) {
-        for (const pid of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
-          const cmdline = readProc(pid, "cmdline");
-          const environ = readProc(pid, "environ");
-          if (cmdline === undefined || environ === undefined) continue; // ended meanwhile
-          if (/(^|\/)mariadb-dump\0/.test(cmdline)) seen.dumpProcesses++;
-          if (cmdline.includes(token)) seen.leaks.push(`argv of ${cmdline}`);
-          if (environ.includes(token) && cmdline !== scriptShell) seen.leaks.push(`environment of ${cmdline}`);
-        }
-        await new Promise((resolve) => setImmediate(resolve));
+  // Every program either script starts runs through a recorder (PATH holds nothing else), so
+  // the check sees each program's environment as it started, whenever it ran: no sampling.
+  for (const via of ["MYSQL_PASSWORD", "MYSQL_PASSWORD_FILE"] as const) {
+    test(`no program started by backup.sh or restore.sh has the password (${via}) in its environment or argv`, async () => {
+      const ws = await workspace();
+      const token = `ENVTOKEN${via.length}q`;
+      const secret = `env "visible?" ${token}`;
+      const user = `env_${via.length}`;
+      const db = `env_watch_${via.length}`;
+      await createUser(server, user, secret);
+      await server.sql(`CREATE DATABASE ${db}; CREATE TABLE ${db}.t (v int); INSERT INTO ${db}.t VALUES (1);`);
+      const recorded = await installProgramRecorders(ws, [...REQUIRED_TOOLS, ...OPTIONAL_TOOLS, CLIENT_TOOLS.client[0], CLIENT_TOOLS.dump[0]]);
+      const env = await connectionEnvVia(server, ws, via, user, secret, db);
+      const run = async (script: ScriptName) => {
+        const result = await runScript(script, ws, env, { path: ws.binDir });
+        assert.equal(result.code, EXIT_CODES.ok, result.stderr);
+      };
+      await run("backup.sh");
+      await server.sql(`DROP DATABASE ${db}`);
+      await run("restore.sh");
+      assert.equal(await server.sql(`SELECT v FROM ${db}.t`), "1\n");
+
+      const calls = await recorded();
+      const started = new Set(calls.map((call) => call.tool));
+      for (const tool of ["mariadb", "mariadb-dump", "openssl", "mktemp", "date", "mv", "sync", "rm", "wc"])
+        assert.ok(started.has(tool), `${tool} ran (ran: ${[...started].join(", ")})`);
+      if (via === "MYSQL_PASSWORD_FILE") assert.ok(started.has("cat"), "cat read the password file");
+      for (const call of calls) {
+        assert.equal(call.passwordInEnv, false, `MYSQL_PASSWORD in the environment of ${call.tool} ${call.args.join(" ")}`);
+        assert.deepEqual(
+          call.env.filter((entry) => entry.includes(token)),
+          [],
+          `the password in the environment of ${call.tool}`,
+        );
+        assert.ok(!call.args.join("\0").includes(token), `the password in argv of ${call.tool}`);
       }
-    };
-    const sampler = sample();
-    const backup = await runScript("backup.sh", ws, connectionEnv(server, "ps_watch", secret, "ps_watch"));
-    running = false;
-    await sampler;
+      await server.sql(`DROP DATABASE ${db}`);
+    });
+  }
+
+  // The option-file reader reads a line in pieces of 4094 bytes (fgets into 4096) and parses
+  // each piece as a line: a longer password="..." line would inject the rest as options.
+  test("option-file line limit: a password line of 4094 bytes round-trips; one byte more is refused before anything runs", async () => {
+    const ws = await workspace();
+    await server.sql("CREATE DATABASE long_pw; CREATE TABLE long_pw.t (v int); INSERT INTO long_pw.t VALUES (9);");
+    // password="<escaped>" is 12 bytes around the escaped value; '"' and '\' double, 'é' is 2 bytes.
+    const fits = '"\\é'.repeat(680) + "x".repeat(4083 - 6 * 680);
+    assert.equal(Buffer.byteLength(`password="${fits.replace(/[\\"]/g, "\\$&")}"`), 4094);
+    await createUser(server, "long_pw", fits);
+    const env = connectionEnv(server, "long_pw", fits, "long_pw");
+    const backup = await runScript("backup.sh", ws, env);
     assert.equal(backup.code, EXIT_CODES.ok, backup.stderr);
-    assert.ok(seen.dumpProcesses > 0, "the sampler saw the dump tool running");
-    assert.deepEqual(seen.leaks, []);
-    await server.sql("DROP DATABASE ps_watch");
+
+    // One byte more, with an option placed where the line would be cut.
+    const tooLong = "y".repeat(4084) + "init-command=CREATE DATABASE canary_split #";
+    await createUser(server, "long_pw2", tooLong);
+    for (const script of ["backup.sh", "restore.sh"] as const) {
+      const refused = await runScript(script, ws, connectionEnv(server, "long_pw2", tooLong, "long_pw"));
+      assert.equal(refused.code, EXIT_CODES.config, refused.stdout + refused.stderr);
+      assert.match(refused.stderr, /error: the password is too long for a MySQL option file: \d+ bytes as password="\.\.\." .*, at most 4094$/m);
+      assert.ok(!refused.stderr.includes("yyyy"), "the password is not printed");
+    }
+    assert.deepEqual(await listDir(ws.tmpDir), [], "no option file left behind");
+    await server.sql("DROP DATABASE long_pw");
+  });
+
+  test("the schema's longest password (256 bytes, every byte escaped in the option file) round-trips", async () => {
+    const ws = await workspace();
+    const longest = '"\\'.repeat(128);
+    assert.equal(Buffer.byteLength(longest), 256);
+    await createUser(server, "max_pw", longest);
+    await server.sql("CREATE DATABASE max_pw; CREATE TABLE max_pw.t (v int); INSERT INTO max_pw.t VALUES (256);");
+    const env = connectionEnv(server, "max_pw", longest, "max_pw");
+    assert.equal((await runScript("backup.sh", ws, env)).code, EXIT_CODES.ok);
+    await server.sql("DROP DATABASE max_pw");
+    const restore = await runScript("restore.sh", ws, env);
+    assert.equal(restore.code, EXIT_CODES.ok, restore.stderr);
+    assert.equal(await server.sql("SELECT v FROM max_pw.t"), "256\n");
+    await server.sql("DROP DATABASE max_pw");
   });
 });
-
-function readProc(pid: string, file: string): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/${file}`, "latin1");
-  } catch {
-    return undefined;
-  }
-}

@@ -23,12 +23,20 @@ describe("integration: mysqlop run", { timeout: 120_000 }, () => {
   });
 
   test("bad flags exit 2 naming the flag, without touching the cluster", async () => {
-    const bad = spawn(process.execPath, [join(REPO_ROOT, "src/cli/main.ts"), "run", "--probe-port", "http"], { stdio: ["ignore", "pipe", "pipe"] });
-    let stderr = "";
-    bad.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => bad.on("exit", resolve));
-    assert.equal(code, 2);
-    assert.match(stderr, /--probe-port must be a port number \(0-65535\), got "http"/);
+    const cases: [string[], RegExp][] = [
+      [["--probe-port", "http"], /--probe-port must be a port number \(0-65535\), got "http"/],
+      [["--workers", "0"], /--workers must be a whole number of at least 1, got "0"/],
+      [["--qps=-5"], /--qps must be a number above 0, got "-5"/],
+      [["--burst", "10"], /--burst needs --qps/],
+    ];
+    for (const [args, message] of cases) {
+      const bad = spawn(process.execPath, [join(REPO_ROOT, "src/cli/main.ts"), "run", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+      let stderr = "";
+      bad.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => bad.on("exit", resolve));
+      assert.equal(code, 2, args.join(" "));
+      assert.match(stderr, message);
+    }
   });
 
   test("reconciles the original cr.yaml under the generated RBAC, then stops on SIGTERM with exit 0 and releases its lease", async () => {

@@ -2,6 +2,8 @@
  * The offline validator (`mysqlop validate`) and the API server with the generated CRD
  * must agree: every document below is sent to a real kube-apiserver (server-side dry
  * run, strict field validation) and checked offline, and both accept or both reject it.
+ * A refusal names the field on both sides, and the rule where the case says which words
+ * must appear (a pattern's hint offline is the regular expression on the API server).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -15,7 +17,12 @@ function doc(name: string, spec: Record<string, unknown>, extra: Record<string, 
   return { apiVersion: "otus.homework/v1", kind: "MySQL", metadata: { name }, spec, ...extra };
 }
 
-const cases: [string, Record<string, unknown>, boolean][] = [
+const OWN_SCHEMA = "must not be one of MySQL's own schemas";
+const PASSWORD_BYTES = "must be at most 256 bytes in UTF-8";
+const IMAGE_DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;
+
+/** Label, document, accepted?, and for a refusal: the field, and words both messages must hold. */
+const cases: [string, Record<string, unknown>, boolean, string?, string?][] = [
   ["the original", doc("original", ORIGINAL), true],
   ["defaults: no image", doc("no-image", { database: "d", password: "p", storage_size: "1Gi" }), true],
   [
@@ -23,7 +30,36 @@ const cases: [string, Record<string, unknown>, boolean][] = [
     doc("secret-ref", { database: "d", passwordSecretRef: { name: "root", key: "password" }, storage_size: "2Gi", storageClassName: "standard" }),
     true,
   ],
-  ["hostile but legal database name", doc("hostile", { ...ORIGINAL, database: 'it\'s `x` $HOME; "q"\nnext données' }), true],
+  ["hostile but legal database name", doc("hostile", { ...ORIGINAL, database: 'it\'s `x` $HOME; "q" next données' }), true],
+  ["database with a terminal escape", doc("escape-db", { ...ORIGINAL, database: "x\u001b]0;pwned\u0007\u001b[2J" }), false, "spec.database"],
+  ["database with a newline", doc("newline-db", { ...ORIGINAL, database: "a\nb" }), false, "spec.database"],
+  ["database with DEL", doc("del-db", { ...ORIGINAL, database: "a\u007fb" }), false, "spec.database"],
+  ["database with a C1 control (CSI)", doc("c1-db", { ...ORIGINAL, database: "a\u009b2J" }), false, "spec.database"],
+  ["database just above the C1 controls", doc("nbsp-db", { ...ORIGINAL, database: "a\u00a0b" }), true],
+  ["database mysql", doc("own-mysql", { ...ORIGINAL, database: "mysql" }), false, "spec.database", OWN_SCHEMA],
+  ["database MySQL (letter case)", doc("own-mysql-case", { ...ORIGINAL, database: "MySQL" }), false, "spec.database", OWN_SCHEMA],
+  ["database SYS", doc("own-sys", { ...ORIGINAL, database: "SYS" }), false, "spec.database", OWN_SCHEMA],
+  ["database Performance_Schema", doc("own-ps", { ...ORIGINAL, database: "Performance_Schema" }), false, "spec.database", OWN_SCHEMA],
+  ["database information_schema", doc("own-is", { ...ORIGINAL, database: "information_schema" }), false, "spec.database", OWN_SCHEMA],
+  ["database mysqlx (not a schema of MySQL)", doc("mysqlx", { ...ORIGINAL, database: "mysqlx" }), true],
+  ["password of 256 ASCII characters", doc("pw-256", { ...ORIGINAL, password: "p".repeat(256) }), true],
+  ["password of 257 ASCII characters", doc("pw-257", { ...ORIGINAL, password: "p".repeat(257) }), false, "spec.password"],
+  ["password of 128 two-byte characters (256 bytes)", doc("pw-e128", { ...ORIGINAL, password: "é".repeat(128) }), true],
+  ["password of 129 two-byte characters (258 bytes)", doc("pw-e129", { ...ORIGINAL, password: "é".repeat(129) }), false, "spec.password", PASSWORD_BYTES],
+  [
+    "password of 65 four-byte characters (260 bytes)",
+    doc("pw-emoji", { ...ORIGINAL, password: "\u{1F42C}".repeat(65) }),
+    false,
+    "spec.password",
+    PASSWORD_BYTES,
+  ],
+  ["image mysql:8.4", doc("img-84", { ...ORIGINAL, image: "mysql:8.4" }), true],
+  ["image with registry, port and digest", doc("img-full", { ...ORIGINAL, image: `registry.example.com:5000/db/my-sql:8.4@${IMAGE_DIGEST}` }), true],
+  ["image by digest only", doc("img-digest", { ...ORIGINAL, image: `mysql@${IMAGE_DIGEST}` }), true],
+  ["image with a shell command", doc("img-shell", { ...ORIGINAL, image: "mysql:8.4; rm -rf /" }), false, "spec.image"],
+  ["image with upper case in the path", doc("img-case", { ...ORIGINAL, image: "MySQL:8.4" }), false, "spec.image"],
+  ["image with a trailing newline", doc("img-nl", { ...ORIGINAL, image: "mysql:8.4\n" }), false, "spec.image"],
+  ["image with an empty tag", doc("img-tag", { ...ORIGINAL, image: "mysql:" }), false, "spec.image"],
   ["64-character database name", doc("long-db", { ...ORIGINAL, database: "d".repeat(64) }), true],
   ["usless_data at the top", doc("useless-top", ORIGINAL, { usless_data: "useless info" }), false],
   ["usless_data under spec", doc("useless-spec", { ...ORIGINAL, usless_data: "useless info" }), false],
@@ -61,7 +97,7 @@ describe("offline validator and API server agree", { timeout: 120_000 }, () => {
   });
   after(() => env?.cp.stop());
 
-  for (const [label, body, valid] of cases) {
+  for (const [label, body, valid, field, words] of cases) {
     test(`${label}: ${valid ? "accepted" : "rejected"} by both`, async () => {
       let serverError = "";
       try {
@@ -81,6 +117,12 @@ describe("offline validator and API server agree", { timeout: 120_000 }, () => {
       const offline = validateMySQL(body);
       assert.equal(serverError === "", valid, `API server: ${serverError || "accepted"}`);
       assert.equal(offline.length === 0, valid, `offline: ${offline.map((i) => i.message).join("; ") || "accepted"}`);
+      const offlineText = offline.map((i) => i.message).join("\n");
+      for (const expected of [field, words]) {
+        if (expected === undefined) continue;
+        assert.ok(serverError.includes(expected), `API server names ${JSON.stringify(expected)}: ${serverError}`);
+        assert.ok(offlineText.includes(expected), `offline names ${JSON.stringify(expected)}: ${offlineText}`);
+      }
     });
   }
 });

@@ -64,7 +64,7 @@ describe("generated CRD and RBAC on a real API server", { timeout: 180_000 }, ()
     assert.deepEqual(stored.spec, { image: "mysql:5.7", database: "otus-database", password: "otuspassword", storage_size: "1Gi" });
   });
 
-  test("the served CRD keeps the schema's defaults: a MySQL without spec.image gets mysql:5.7 from the API server", async () => {
+  test("the served CRD keeps the schema's defaults: a MySQL without spec.image gets the supported default mysql:8.4 from the API server", async () => {
     // Read raw: client-node's typed CRD model names `default` differently and would hide the very key checked here.
     const served = await kubectl(env.cp, [
       "get",
@@ -74,7 +74,7 @@ describe("generated CRD and RBAC on a real API server", { timeout: 180_000 }, ()
       "jsonpath={.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.image.default}",
     ]);
     assert.equal(served.code, 0, served.stderr);
-    assert.equal(served.stdout, "mysql:5.7");
+    assert.equal(served.stdout, "mysql:8.4");
     const customObjects = env.cp.kubeConfig.makeApiClient(CustomObjectsApi);
     const created = (await customObjects.createNamespacedCustomObject({
       group: "otus.homework",
@@ -83,7 +83,7 @@ describe("generated CRD and RBAC on a real API server", { timeout: 180_000 }, ()
       plural: "mysqls",
       body: { apiVersion: "otus.homework/v1", kind: "MySQL", metadata: { name: "no-image" }, spec: { database: "d", password: "p", storage_size: "1Gi" } },
     })) as { spec: Record<string, unknown> };
-    assert.equal(created.spec["image"], "mysql:5.7");
+    assert.equal(created.spec["image"], "mysql:8.4");
   });
 
   test("an unknown field (usless_data) is rejected with the API server's strict-decoding error", async () => {

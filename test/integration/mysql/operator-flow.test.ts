@@ -10,9 +10,19 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubernetesObject } from "@kubernetes/client-node";
+import {
+  AppsV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubernetesObject,
+  type V1Deployment,
+} from "@kubernetes/client-node";
 import type { MySQL } from "../../../generated/mysql-models.ts";
 import { secretValue } from "../../../src/mysql/desired/index.ts";
+import type { Manager } from "../../../src/runtime/index.ts";
 import { startInProcessOperator } from "../../helpers/operator-process.ts";
 import { eventually as pollUntil } from "../../helpers/eventually.ts";
 import { kubectl, orUndefined, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
@@ -28,6 +38,7 @@ function eventually<T>(what: string, check: () => Promise<T | undefined | false>
 
 describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
   let env: MysqlopControlPlane;
+  let manager: Manager;
   let operator: { stop: () => Promise<void> } | undefined;
   let core: CoreV1Api;
   let batch: BatchV1Api;
@@ -41,7 +52,8 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     core = env.cp.kubeConfig.makeApiClient(CoreV1Api);
     batch = env.cp.kubeConfig.makeApiClient(BatchV1Api);
     custom = env.cp.kubeConfig.makeApiClient(CustomObjectsApi);
-    operator = startInProcessOperator(env);
+    // Resyncs every few seconds: each one re-reconciles every resource, which must write nothing when nothing changed.
+    ({ manager, ...operator } = startInProcessOperator(env, { resyncMs: 3_000 }));
   });
 
   after(async () => {
@@ -49,7 +61,14 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     await env?.cp.stop();
   });
 
+  const count = async (counter: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> =>
+    (await counter.get()).values.reduce((sum, v) => sum + v.value, 0);
+  const reconciles = (): Promise<number> => count(manager.metrics.reconcileTotal);
+  const writes = (): Promise<number> => count(manager.metrics.apiWrites);
+  let writesBeforeCreate = 0;
+
   test("the original cr.yaml: children owned, volumes not, 'created without restore-job', no secret in status", async () => {
+    writesBeforeCreate = await writes();
     const applied = await kubectl(env.cp, ["apply", "-f", CR]);
     assert.equal(applied.code, 0, applied.stderr);
     const created = await eventually("status.message", async () => {
@@ -73,6 +92,43 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     // kubectl's own last-applied-configuration copies the spec (the reason to prefer passwordSecretRef); the operator adds nothing.
     const { "kubectl.kubernetes.io/last-applied-configuration": _kubectl, ...annotations } = created.metadata.annotations ?? {};
     assert.ok(!JSON.stringify({ status: created.status, annotations }).includes("otuspassword"), "no password in status or the operator's annotations");
+  });
+
+  test("creation takes at most 12 writes; once Ready, nothing changed writes nothing: resyncs, a child's status update, someone else's label on a child, an annotation on the resource", async () => {
+    // The Created Event is the last write of creation; then one more reconcile (a resync) settles it.
+    await eventually("the Created Event", async () =>
+      (await core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${NAME}` })).items.some((e) => e.reason === "Created"),
+    );
+    const settled = await reconciles();
+    await eventually("a resync after creation", async () => (await reconciles()) > settled);
+    const before = await writes();
+    // 8 objects created (Service, Deployment, data claim, scripts, credentials, data and backup volume, backup claim), the
+    // finalizer, 2 status writes (Starting, created) and the Created Event.
+    assert.ok(before - writesBeforeCreate <= 12, `creation took ${before - writesBeforeCreate} writes`);
+    const reconcilesBefore = await reconciles();
+    await eventually("two resyncs", async () => (await reconciles()) >= reconcilesBefore + 2);
+
+    const apps = env.cp.kubeConfig.makeApiClient(AppsV1Api);
+    const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+    const deployment = await apps.readNamespacedDeployment({ name: NAME, namespace: NS });
+    const touched = [...(deployment.status?.conditions ?? []), { type: "TestTouched", status: "True", reason: "Test", message: "a status update" }];
+    await apps.patchNamespacedDeploymentStatus({ name: NAME, namespace: NS, body: { status: { conditions: touched } } }, merge);
+    await core.patchNamespacedService({ name: NAME, namespace: NS, body: { metadata: { labels: { "example.test/team": "db" } } } }, merge);
+    await custom.patchNamespacedCustomObject(
+      {
+        group: "otus.homework",
+        version: "v1",
+        namespace: NS,
+        plural: "mysqls",
+        name: NAME,
+        body: { metadata: { annotations: { "example.test/note": "hi" } } },
+      },
+      merge,
+    );
+    const afterTouches = await reconciles();
+    await eventually("reconciled after the touches and another resync", async () => (await reconciles()) >= afterTouches + 2);
+    assert.equal(await writes(), before, `the operator wrote ${(await writes()) - before} times while nothing changed`);
+    assert.equal((await mysql())?.status?.conditions?.find((c) => c.type === "Ready")?.status, "True");
   });
 
   test("a password change runs passwd-NAME-job, then the credentials hold the new password and the change Secret is gone", async () => {
@@ -208,11 +264,16 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
       orUndefined(custom.getNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace: NS, plural: "mysqls", name }) as Promise<MySQL>);
     assert.equal((await kubectl(env.cp, ["apply", "-f", "-"], { input: manifest("early-root") })).code, 0);
     await eventually("waiting for its password Secret", async () => (await early())?.status?.conditions?.some((c) => c.reason === "PasswordSecretMissing"));
+    // kwok reports the server's pod ready although its password Secret is missing (a kubelet would not start it), so the
+    // server counts as up once the operator's cache shows its Deployment available.
+    await eventually(
+      "the server up, as the operator sees it",
+      async () => (manager.cache.get<V1Deployment>("apps/v1", "Deployment", NS, name)?.status?.availableReplicas ?? 0) >= 1,
+    );
     const first = await core.readPersistentVolume({ name: `${name}-pv` });
     const deleted = await kubectl(env.cp, ["delete", "mysqls.otus.homework", name, "--wait=true", "--timeout=120s"]);
     assert.equal(deleted.code, 0, deleted.stderr);
-    // kwok reports the server's pod ready although its password Secret is missing (a kubelet would not start it), so the
-    // server counts as up, and a server that is up is backed up even before creation finished (it may hold writes).
+    // A server that is up is backed up even before creation finished (it may hold writes).
     const info = await core.readNamespacedConfigMap({ name: `backup-${name}-info`, namespace: NS });
     assert.match(info.data?.lastSucceeded ?? "", /^\d{4}-/, "no earlier backup: the usual place, recorded");
     await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: "early-root" }, stringData: { pw: "early-pw" } } });

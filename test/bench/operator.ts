@@ -1,0 +1,336 @@
+/**
+ * `npm run bench:operator`: the MySQL operator against N resources created at once (N = 100, 500,
+ * 1 000; `BENCH_SIZES=100,500`), each N on fresh control planes with workloads (kube-controller-manager,
+ * kube-scheduler, kwok), the operator as its own process under the generated RBAC, with unrelated
+ * Secrets and ConfigMaps in the cluster (`BENCH_UNRELATED`, 1 000 of each, 8 KiB each).
+ *
+ * Per N, in one run:
+ *  - the ceiling: on a fresh control plane, a tight client loop (16 in flight) creates what the operator
+ *    would for N resources (the MySQL, its 4 owned children, the credentials, the data and backup volumes
+ *    and the backup claim);
+ *  - the operator: on another fresh control plane, the same N MySQL resources created (16 in flight);
+ *    the time until every one has its children and a first status (`observedGeneration`), and until every
+ *    one says `NAME created without restore-job` and is Ready; the operator's own API writes (its
+ *    `rest_client_writes_total`, which counts Events too and not the lease) next to every write the API
+ *    server served meanwhile (`apiserver_request_total`), the rest being kube-controller-manager's,
+ *    kube-scheduler's and kwok's; peak RSS and CPU seconds (from /proc); then `BENCH_IDLE_SECONDS` (60)
+ *    with everything Ready: writes per minute and CPU.
+ *
+ * The operator runs from `npm run build`'s output (JavaScript, as shipped): Node's TypeScript stripper is not
+ * part of its memory. `BENCH_OPERATOR_ARGS="--workers 2 --qps 20 --burst 40"` passes flags to `mysqlop run`,
+ * to measure one lever at a time (`BENCH_OPERATOR_NODE_ARGS` to node, e.g. `--cpu-prof`); `BENCH_OPERATOR_LOG=file` appends the operator's log there (with `--log-level debug`,
+ * one line per API write). Figures only; nothing is asserted. Not part of `npm test`.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createWriteStream, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { KubernetesObject } from "@kubernetes/client-node";
+import { MYSQL_RESOURCE_TYPE } from "../../generated/mysql-constants.ts";
+import type { MySQL } from "../../generated/mysql-models.ts";
+import { FAKE_NODE_NAME } from "../../src/envtest/index.ts";
+import { buildBackupClaim, buildBackupVolume, buildCredentialsSecret, buildDataVolume, desiredChildren } from "../../src/mysql/desired/index.ts";
+import { instanceOf } from "../../src/mysql/instance.ts";
+import { createJsonLogger, Informer, KubeRest, kindInfoOf, PatchType } from "../../src/runtime/index.ts";
+import { kubectl, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../helpers/control-plane.ts";
+import { inParallel } from "./in-parallel.ts";
+
+const sizes = (process.env.BENCH_SIZES ?? "100,500,1000").split(",").map(Number);
+const unrelatedCount = Number(process.env.BENCH_UNRELATED ?? 1000);
+const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
+const operatorArgs = (process.env.BENCH_OPERATOR_ARGS ?? "").split(/\s+/).filter((a) => a !== "");
+const operatorNodeArgs = (process.env.BENCH_OPERATOR_NODE_ARGS ?? "").split(/\s+/).filter((a) => a !== "");
+const inFlight = 16;
+const namespace = "bench";
+const unrelatedNamespace = "unrelated";
+const password = "otuspassword";
+const writeVerbs = new Set(["POST", "PUT", "PATCH", "APPLY", "DELETE", "DELETECOLLECTION"]);
+
+/** The MySQL resource `i` of a run, as `kubectl apply -f cr.yaml` would create it (other name, `bench` namespace). */
+function mysqlResource(i: number): MySQL {
+  return {
+    apiVersion: "otus.homework/v1",
+    kind: "MySQL",
+    metadata: { name: `mysql-${String(i).padStart(4, "0")}`, namespace },
+    spec: { image: "mysql:5.7", database: "otus-database", password, storage_size: "1Gi" },
+  };
+}
+
+/** The objects the operator creates for one resource (its status aside), built by the operator's own builders. */
+function objectsOf(resource: MySQL): KubernetesObject[] {
+  const instance = instanceOf({
+    ...resource,
+    metadata: { ...resource.metadata, uid: `00000000-0000-0000-0000-${resource.metadata.name?.slice(-4).padStart(12, "0")}` },
+  });
+  return [
+    ...desiredChildren(instance),
+    buildDataVolume(instance),
+    buildCredentialsSecret(instance, password),
+    buildBackupVolume(instance),
+    buildBackupClaim(instance),
+  ];
+}
+
+/** Sum of `apiserver_request_total` over write verbs, by resource (with subresource). */
+async function apiServerWrites(env: MysqlopControlPlane): Promise<Map<string, number>> {
+  const result = await kubectl(env.cp, ["get", "--raw", "/metrics"]);
+  if (result.code !== 0) throw new Error(`kubectl get --raw /metrics: ${result.stderr}`);
+  const byResource = new Map<string, number>();
+  for (const line of result.stdout.split("\n")) {
+    if (!line.startsWith("apiserver_request_total{")) continue;
+    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (!writeVerbs.has(labels.verb ?? "")) continue;
+    const key = labels.subresource ? `${labels.resource}/${labels.subresource}` : (labels.resource ?? "");
+    byResource.set(key, (byResource.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1)));
+  }
+  return byResource;
+}
+
+function total(map: Map<string, number>): number {
+  let sum = 0;
+  for (const value of map.values()) sum += value;
+  return sum;
+}
+
+function difference(after: Map<string, number>, before: Map<string, number>): Map<string, number> {
+  const result = new Map<string, number>();
+  for (const [key, value] of after) if (value - (before.get(key) ?? 0) > 0) result.set(key, value - (before.get(key) ?? 0));
+  return result;
+}
+
+/** RSS now and at peak (kB → MB), and CPU seconds used, of a process, from /proc. */
+function processFigures(pid: number): { rssMb: number; peakRssMb: number; cpuSeconds: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+  // utime and stime are fields 14 and 15; the command name (field 2) may hold spaces, so count after its ")".
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return { rssMb: kb("VmRSS") / 1024, peakRssMb: kb("VmHWM") / 1024, cpuSeconds: ticks / 100 };
+}
+
+/** The operator's own write counter, from its /metrics. */
+async function operatorWrites(probePort: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${probePort}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split("\n")) if (line.startsWith("rest_client_writes_total{")) sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+  return sum;
+}
+
+/** Namespaces, room for every pod on the fake node, and the unrelated Secrets and ConfigMaps. */
+async function prepare(env: MysqlopControlPlane, rest: KubeRest): Promise<void> {
+  await env.cp.applyManifests([
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } },
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: unrelatedNamespace } },
+  ]);
+  // The fake node takes 110 pods; every resource runs one.
+  const room = { pods: String(Math.max(...sizes) * 2) };
+  await rest.request("PATCH", `/api/v1/nodes/${FAKE_NODE_NAME}/status`, {
+    body: { status: { capacity: room, allocatable: room } },
+    contentType: PatchType.merge,
+  });
+  const filler = "x".repeat(8 * 1024);
+  await inParallel(
+    Array.from({ length: unrelatedCount }, (_, i) => i),
+    inFlight,
+    async (i) => {
+      const metadata = { name: `unrelated-${i}`, namespace: unrelatedNamespace };
+      await rest.request("POST", `/api/v1/namespaces/${unrelatedNamespace}/secrets`, {
+        body: { apiVersion: "v1", kind: "Secret", metadata, data: { blob: Buffer.from(filler).toString("base64") } },
+      });
+      await rest.request("POST", `/api/v1/namespaces/${unrelatedNamespace}/configmaps`, {
+        body: { apiVersion: "v1", kind: "ConfigMap", metadata, data: { blob: filler } },
+      });
+    },
+  );
+}
+
+/** The ceiling: the operator's objects for `n` resources created by a tight client loop; resources per second. */
+async function measureCeiling(n: number): Promise<{ seconds: number; writesPerResource: number }> {
+  const env = await startMysqlopControlPlane({ workloads: true });
+  const rest = new KubeRest(env.cp.kubeConfig);
+  try {
+    await prepare(env, rest);
+    const resources = Array.from({ length: n }, (_, i) => mysqlResource(i));
+    const perResource = 1 + objectsOf(resources[0] as MySQL).length;
+    const started = performance.now();
+    await inParallel(resources, inFlight, async (resource) => {
+      for (const object of [resource, ...objectsOf(resource)]) {
+        const collection = (await rest.pathOf(object)).replace(/\/[^/]+$/, "");
+        await rest.request("POST", collection, { body: object });
+      }
+    });
+    return { seconds: (performance.now() - started) / 1000, writesPerResource: perResource };
+  } finally {
+    await rest.close();
+    await env.cp.stop();
+  }
+}
+
+/** The operator as a process: `node dist/src/cli/main.js run …`; resolves once it leads and serves probes. */
+async function startOperator(kubeconfigPath: string): Promise<{ child: ChildProcess; probePort: number; log: string[] }> {
+  const entry = join(REPO_ROOT, "dist/src/cli/main.js");
+  const child = spawn(process.execPath, [...operatorNodeArgs, entry, "run", "--kubeconfig", kubeconfigPath, "--probe-port", "0", ...operatorArgs], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const log: string[] = [];
+  const logFile = process.env.BENCH_OPERATOR_LOG === undefined ? undefined : createWriteStream(process.env.BENCH_OPERATOR_LOG, { flags: "a" });
+  let probePort: number | undefined;
+  let leading = false;
+  const onLine = (chunk: Buffer): void => {
+    logFile?.write(chunk);
+    for (const line of chunk.toString().split("\n")) {
+      if (line === "") continue;
+      if (log.length < 10_000) log.push(line);
+      if (line.includes('"msg":"serving probes and metrics"')) probePort = Number(/"port":(\d+)/.exec(line)?.[1]);
+      if (line.includes('"msg":"became leader"')) leading = true;
+    }
+  };
+  child.stdout?.on("data", onLine);
+  child.stderr?.on("data", onLine);
+  const deadline = performance.now() + 60_000;
+  while (probePort === undefined || !leading) {
+    if (child.exitCode !== null) throw new Error(`the operator exited with ${child.exitCode}:\n${log.slice(-20).join("\n")}`);
+    if (performance.now() > deadline) throw new Error(`the operator did not lead within 60 s:\n${log.slice(-20).join("\n")}`);
+    await sleep(100);
+  }
+  // Ready: every informer synced.
+  while ((await fetch(`http://127.0.0.1:${probePort}/readyz`)).status !== 200) await sleep(100);
+  return { child, probePort, log };
+}
+
+interface OperatorFigures {
+  childrenSeconds: number;
+  readySeconds: number;
+  operatorWrites: number;
+  clusterWrites: number;
+  writesByResource: Map<string, number>;
+  baselineRssMb: number;
+  readyRssMb: number;
+  peakRssMb: number;
+  cpuSeconds: number;
+  idleWritesPerMinute: number;
+  idleCpuSecondsPerMinute: number;
+  warnings: number;
+}
+
+async function measureOperator(n: number): Promise<OperatorFigures> {
+  const env = await startMysqlopControlPlane({ workloads: true });
+  const rest = new KubeRest(env.cp.kubeConfig);
+  let operator: Awaited<ReturnType<typeof startOperator>> | undefined;
+  const informer = new Informer({ rest, kind: kindInfoOf(MYSQL_RESOURCE_TYPE), namespace, log: createJsonLogger({ level: "error" }), resyncMs: 0 });
+  try {
+    await prepare(env, rest);
+    operator = await startOperator(env.operator.kubeconfigPath);
+    const pid = operator.child.pid ?? 0;
+    const children = new Map<string, number>();
+    const ready = new Map<string, number>();
+    let started = 0;
+    informer.onEvent(({ object }) => {
+      const resource = object as MySQL;
+      const name = resource.metadata.name ?? "";
+      if (resource.status?.observedGeneration !== undefined && !children.has(name)) children.set(name, performance.now());
+      const isReady = resource.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+      if (isReady && resource.status?.message === `${name} created without restore-job` && !ready.has(name)) ready.set(name, performance.now());
+    });
+    informer.start();
+    await informer.waitForSync();
+    await sleep(1000);
+    const before = processFigures(pid);
+    const writesBefore = await operatorWrites(operator.probePort);
+    const serverBefore = await apiServerWrites(env);
+    started = performance.now();
+    await inParallel(
+      Array.from({ length: n }, (_, i) => mysqlResource(i)),
+      inFlight,
+      async (resource) => void (await rest.request("POST", `/apis/${resource.apiVersion}/namespaces/${namespace}/mysqls`, { body: resource })),
+    );
+    let lastReport = performance.now();
+    while (ready.size < n) {
+      if (operator.child.exitCode !== null) throw new Error(`the operator exited with ${operator.child.exitCode}:\n${operator.log.slice(-20).join("\n")}`);
+      if (performance.now() - lastReport > 15_000) {
+        lastReport = performance.now();
+        console.log(`  N=${n}: ${children.size} with children, ${ready.size} Ready after ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      }
+      await sleep(100);
+    }
+    const last = (times: Map<string, number>): number => (Math.max(...times.values()) - started) / 1000;
+    const atReady = processFigures(pid);
+    const writesAtReady = await operatorWrites(operator.probePort);
+    const serverAtReady = await apiServerWrites(env);
+    await sleep(idleSeconds * 1000);
+    const idle = processFigures(pid);
+    const writesIdle = await operatorWrites(operator.probePort);
+    const byResource = difference(serverAtReady, serverBefore);
+    // The bench's own creates of the MySQL resources are not the cluster's work.
+    byResource.set("mysqls", (byResource.get("mysqls") ?? 0) - n);
+    return {
+      childrenSeconds: last(children),
+      readySeconds: last(ready),
+      operatorWrites: writesAtReady - writesBefore,
+      clusterWrites: total(byResource),
+      writesByResource: byResource,
+      baselineRssMb: before.rssMb,
+      readyRssMb: atReady.rssMb,
+      peakRssMb: idle.peakRssMb,
+      cpuSeconds: atReady.cpuSeconds - before.cpuSeconds,
+      idleWritesPerMinute: ((writesIdle - writesAtReady) / idleSeconds) * 60,
+      idleCpuSecondsPerMinute: ((idle.cpuSeconds - atReady.cpuSeconds) / idleSeconds) * 60,
+      warnings: operator.log.filter((l) => l.includes('"level":"warn"') || l.includes('"level":"error"')).length,
+    };
+  } finally {
+    informer.stop();
+    if (operator !== undefined && operator.child.exitCode === null) {
+      const exited = new Promise((resolve) => operator?.child.once("exit", resolve));
+      operator.child.kill("SIGTERM");
+      await Promise.race([exited, sleep(15_000)]);
+      operator.child.kill("SIGKILL");
+    }
+    await rest.close();
+    await env.cp.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const build = spawnSync("npm", ["run", "build"], { cwd: REPO_ROOT, encoding: "utf8" });
+  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+  console.log(
+    `bench:operator: N = ${sizes.join(", ")}; ${unrelatedCount} unrelated Secrets and ConfigMaps; ${inFlight} creates in flight; ` +
+      `mysqlop run ${operatorArgs.join(" ") || "(defaults)"}; idle window ${idleSeconds} s`,
+  );
+  const rows: Record<string, string | number>[] = [];
+  for (const n of sizes) {
+    const ceiling = await measureCeiling(n);
+    console.log(
+      `  N=${n}: ceiling ${(n / ceiling.seconds).toFixed(1)} resources/s (${ceiling.writesPerResource} creates each, ${ceiling.seconds.toFixed(1)} s)`,
+    );
+    const op = await measureOperator(n);
+    const ceilingRate = n / ceiling.seconds;
+    const top = [...op.writesByResource].sort((a, b) => b[1] - a[1]).map(([r, c]) => `${r} ${(c / n).toFixed(1)}`);
+    console.log(`  N=${n}: API server writes per resource, by resource: ${top.join(", ")}`);
+    if (op.warnings > 0) console.log(`  N=${n}: the operator logged ${op.warnings} warnings or errors`);
+    rows.push({
+      N: n,
+      "ceiling res/s": Number(ceilingRate.toFixed(1)),
+      "children s": Number(op.childrenSeconds.toFixed(1)),
+      "children res/s": Number((n / op.childrenSeconds).toFixed(1)),
+      "ratio to ceiling": `${((n / op.childrenSeconds / ceilingRate) * 100).toFixed(0)} %`,
+      "Ready s": Number(op.readySeconds.toFixed(1)),
+      "Ready res/s": Number((n / op.readySeconds).toFixed(1)),
+      "ms/res to Ready": Number(((op.readySeconds * 1000) / n).toFixed(1)),
+      "own writes/res": Number((op.operatorWrites / n).toFixed(2)),
+      "cluster writes/res": Number((op.clusterWrites / n).toFixed(1)),
+      "peak RSS MB": Math.round(op.peakRssMb),
+      "RSS idle→Ready MB": `${Math.round(op.baselineRssMb)}→${Math.round(op.readyRssMb)}`,
+      "KB/res": Math.round(((op.readyRssMb - op.baselineRssMb) * 1024) / n),
+      "CPU s": Number(op.cpuSeconds.toFixed(1)),
+      "CPU ms/res": Math.round((op.cpuSeconds * 1000) / n),
+      "idle writes/min": Number(op.idleWritesPerMinute.toFixed(1)),
+      "idle CPU s/min": Number(op.idleCpuSecondsPerMinute.toFixed(2)),
+    });
+  }
+  console.log("");
+  console.table(rows);
+}
+
+await main();

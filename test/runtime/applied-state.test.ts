@@ -1,0 +1,72 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { appliedHash, holdsApplied } from "../../src/runtime/applied-state.ts";
+
+test("holdsApplied: given live and desired, want whether the apply would change nothing", () => {
+  const container = { name: "mysql", image: "mysql:5.7", command: ["sh", "-c", "run"] };
+  const cases: { name: string; live: unknown; desired: unknown; want: boolean }[] = [
+    { name: "equal scalars", live: "a", desired: "a", want: true },
+    { name: "different scalars", live: "a", desired: "b", want: false },
+    { name: "number is not its string", live: "1", desired: 1, want: false },
+    { name: "absent field", live: {}, desired: { a: 1 }, want: false },
+    { name: "extra live fields (defaults, status)", live: { a: 1, b: 2, status: { x: 1 } }, desired: { a: 1 }, want: true },
+    { name: "nested difference", live: { spec: { replicas: 2 } }, desired: { spec: { replicas: 1 } }, want: false },
+    { name: "scalar list, same order", live: { command: ["sh", "-c"] }, desired: { command: ["sh", "-c"] }, want: true },
+    { name: "scalar list, other order", live: { command: ["-c", "sh"] }, desired: { command: ["sh", "-c"] }, want: false },
+    { name: "scalar list, extra item", live: { command: ["sh", "-c", "x"] }, desired: { command: ["sh", "-c"] }, want: false },
+    {
+      name: "finalizers are a set others add to",
+      live: { metadata: { finalizers: ["kubernetes.io/pvc-protection", "ours"] } },
+      desired: { metadata: { finalizers: ["ours"] } },
+      want: true,
+    },
+    {
+      name: "finalizer missing",
+      live: { metadata: { finalizers: ["kubernetes.io/pvc-protection"] } },
+      desired: { metadata: { finalizers: ["ours"] } },
+      want: false,
+    },
+    {
+      name: "object list with defaults filled in",
+      live: { containers: [{ ...container, imagePullPolicy: "IfNotPresent", terminationMessagePath: "/dev/termination-log" }] },
+      desired: { containers: [container] },
+      want: true,
+    },
+    { name: "object list, changed element", live: { containers: [container] }, desired: { containers: [{ ...container, image: "mysql:8.0" }] }, want: false },
+    {
+      name: "object list, another manager's element besides",
+      live: { ownerReferences: [{ uid: "other" }, { uid: "ours", controller: true }] },
+      desired: { ownerReferences: [{ uid: "ours", controller: true }] },
+      want: true,
+    },
+    { name: "object list, element missing", live: { ownerReferences: [{ uid: "other" }] }, desired: { ownerReferences: [{ uid: "ours" }] }, want: false },
+    {
+      name: "object list, order kept",
+      live: { env: [{ name: "B" }, { name: "A" }] },
+      desired: { env: [{ name: "A" }, { name: "B" }] },
+      want: false,
+    },
+    { name: "empty object declared, absent live", live: {}, desired: { emptyDir: {} }, want: false },
+    {
+      name: "empty values the API server omits",
+      live: { spec: { capacity: { storage: "1Gi" } } },
+      desired: { spec: { storageClassName: "", readOnly: false, port: 0, args: [], capacity: { storage: "1Gi" } } },
+      want: true,
+    },
+    {
+      name: "an empty value is still a value when present",
+      live: { spec: { storageClassName: "fast" } },
+      desired: { spec: { storageClassName: "" } },
+      want: false,
+    },
+  ];
+  for (const c of cases) assert.equal(holdsApplied(c.live, c.desired), c.want, c.name);
+});
+
+test("appliedHash: key order does not matter, values do", () => {
+  const a = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x", labels: { a: "1", b: "2" } }, data: { k: "v" } };
+  const b = { kind: "ConfigMap", data: { k: "v" }, metadata: { labels: { b: "2", a: "1" }, name: "x" }, apiVersion: "v1" };
+  assert.equal(appliedHash(a), appliedHash(b));
+  assert.notEqual(appliedHash(a), appliedHash({ ...a, metadata: { ...a.metadata, name: "y" } }));
+  assert.match(appliedHash(a), /^sha256:[0-9a-f]{32}$/);
+});
