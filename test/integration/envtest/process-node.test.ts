@@ -229,6 +229,25 @@ describe("the process node", { skip: processNodeSkip(), timeout: 300_000 }, () =
     assert.match(out, new RegExp(`^web.other.svc.cluster.local=${theirs.status?.podIP}$`, "m"));
   });
 
+  test("an image without a command that the image table does not know: CreateContainerError saying why, and an Event", async () => {
+    await pod("imageonly", { containers: [{ name: "web", image: "nginx:1.27" }] });
+    const waiting = await podWhere(
+      core,
+      NS,
+      "imageonly",
+      "waiting with a reason",
+      (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === "CreateContainerError",
+    );
+    assert.match(
+      waiting.status?.containerStatuses?.[0]?.state?.waiting?.message ?? "",
+      /image "nginx:1\.27" has no local program on the process node .*LOCAL_IMAGES/,
+    );
+    assert.equal(waiting.status?.phase, "Pending");
+    const events = await core.listNamespacedEvent({ namespace: NS, fieldSelector: "involvedObject.name=imageonly,reason=Failed" });
+    assert.ok(events.items.some((e) => /no local program/.test(e.message ?? "")));
+    await core.deleteNamespacedPod({ namespace: NS, name: "imageonly" });
+  });
+
   test("restartPolicy Always: a crashing container is restarted with back-off, restartCount counts, kubectl logs --previous shows the last run", async () => {
     const apps = cp.kubeConfig.makeApiClient(AppsV1Api);
     await apps.createNamespacedDeployment({
