@@ -171,6 +171,11 @@ export class PodWorker {
     return run < 0 ? undefined : this.#logPath(slot, run);
   }
 
+  /** Whether the container's current run is running (its log may still grow). */
+  isRunning(container: string): boolean {
+    return this.#slots().some((s) => s.spec.name === container && s.state.kind === "running");
+  }
+
   /** The names of the pod's containers (init containers first). */
   containerNames(): string[] {
     return this.#slots().map((s) => s.spec.name);

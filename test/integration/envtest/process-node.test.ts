@@ -76,6 +76,7 @@ describe("the process node", { skip: processNodeSkip(), timeout: 300_000 }, () =
     assert.equal(bad?.status?.containerStatuses?.[0]?.state?.terminated?.reason, "Error");
     assert.equal((await logs(ok?.metadata?.name ?? "")).trim(), `done by ${ok?.metadata?.name}`);
     assert.equal((await logs(bad?.metadata?.name ?? "")).trim(), "failing");
+    assert.equal((await logs(ok?.metadata?.name ?? "", "--follow")).trim(), `done by ${ok?.metadata?.name}`, "following a finished container's log ends");
   });
 
   test("a container sees its env, volumes at their mount paths with their modes, its user, hostname and pod IP; the machine's / is not written", async () => {
