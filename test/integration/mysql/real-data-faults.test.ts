@@ -141,14 +141,19 @@ describe("faults with real data on the process node", { skip: processNodeSkip({ 
     // A session of the test holds the table, so the backup's dump waits on it: it is certainly under way.
     const dir = mkdtempSync(join(tmpdir(), "mysqlop-lock-"));
     writeFileSync(join(dir, "c.cnf"), `[client]\nuser=root\npassword=${optionFileValue(password)}\nhost=${pod.status?.podIP}\nprotocol=TCP\n`, { mode: 0o600 });
-    const holder = spawn("mariadb", [`--defaults-extra-file=${join(dir, "c.cnf")}`, "--database=fragile-db"], { stdio: ["pipe", "ignore", "ignore"] });
+    const holder = spawn("mariadb", [`--defaults-extra-file=${join(dir, "c.cnf")}`, "--batch", "--unbuffered", "--database=fragile-db"], {
+      stdio: ["pipe", "pipe", "ignore"],
+    });
+    let lockOutput = "";
+    holder.stdout.setEncoding("utf8").on("data", (chunk: string) => (lockOutput += chunk));
     const dataDir = await volumeDir(`${name}-pvc`);
     const dataMode = statSync(dataDir).mode & 0o7777;
     let killedAt: number;
     let heldMs: number;
     let backAt: number;
     try {
-      holder.stdin.write("LOCK TABLES t WRITE;\n");
+      holder.stdin.write("LOCK TABLES t WRITE; SELECT 'locked';\n");
+      await eventually("the test's session holds the table", async () => lockOutput.includes("locked"), LONG, 50);
       const deleted = await kubectl(env.cp, ["delete", "mysqls.otus.homework", name, "--wait=false"]);
       assert.equal(deleted.code, 0, deleted.stderr);
       await eventually(
