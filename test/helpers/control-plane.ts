@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ApiException, type KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { MYSQL_OPERATOR_NAMESPACE, MYSQL_OPERATOR_SERVICE_ACCOUNT } from "../../generated/mysql-constants.ts";
 import { cachedBinDir, startControlPlane, type ControlPlane, type NodeKind } from "../../src/envtest/index.ts";
@@ -103,15 +103,5 @@ export async function coldBuildSeconds(): Promise<number | undefined> {
     return Number.isFinite(seconds) ? seconds : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/** The answer of a read, or undefined for 404 Not Found (other errors are thrown). */
-export async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
-  try {
-    return await call;
-  } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return undefined;
-    throw error;
   }
 }

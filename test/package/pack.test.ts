@@ -74,6 +74,7 @@ describe("package: npm pack, installed into an empty project", { timeout: 600_00
       "dist/src/cli/main.js",
       "dist/src/runtime/index.d.ts",
       "dist/src/mysql/scripts/backup.sh",
+      "dist/src/envtest/process-node/sandbox.sh",
       "schemas/mysql.yaml",
       "deploy/crd.yaml",
       "deploy/cr.yaml",

@@ -25,7 +25,8 @@ import { secretValue } from "../../../src/mysql/desired/index.ts";
 import type { Manager } from "../../../src/runtime/index.ts";
 import { startInProcessOperator } from "../../helpers/operator-process.ts";
 import { eventually as pollUntil } from "../../helpers/eventually.ts";
-import { kubectl, orUndefined, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
+import { kubectl, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
+import { orUndefined } from "../../helpers/not-found.ts";
 
 const NS = "default";
 const NAME = "mysql-instance";

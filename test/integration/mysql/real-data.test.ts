@@ -14,7 +14,8 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1Po
 import type { MySQL } from "../../../generated/mysql-models.ts";
 import { secretValue } from "../../../src/mysql/desired/index.ts";
 import { startInProcessOperator } from "../../helpers/operator-process.ts";
-import { kubectl, orUndefined, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
+import { kubectl, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
+import { orUndefined } from "../../helpers/not-found.ts";
 import { eventually } from "../../helpers/eventually.ts";
 import { mysqlOk, mysqlQuery } from "../../helpers/mysql-client.ts";
 import { isReady, processNodeSkip } from "../../helpers/process-node.ts";
