@@ -76,6 +76,7 @@ describe("the process node", { skip: processNodeSkip(), timeout: 300_000 }, () =
     assert.equal(bad?.status?.containerStatuses?.[0]?.state?.terminated?.reason, "Error");
     assert.equal((await logs(ok?.metadata?.name ?? "")).trim(), `done by ${ok?.metadata?.name}`);
     assert.equal((await logs(bad?.metadata?.name ?? "")).trim(), "failing");
+    assert.equal((await logs(ok?.metadata?.name ?? "", "--follow")).trim(), `done by ${ok?.metadata?.name}`, "following a finished container's log ends");
   });
 
   test("a container sees its env, volumes at their mount paths with their modes, its user, hostname and pod IP; the machine's / is not written", async () => {
@@ -227,6 +228,25 @@ describe("the process node", { skip: processNodeSkip(), timeout: 300_000 }, () =
     assert.match(out, new RegExp(`^web.default.svc.cluster.local=${mine.status?.podIP}$`, "m"));
     assert.match(out, new RegExp(`^web.other=${theirs.status?.podIP}$`, "m"));
     assert.match(out, new RegExp(`^web.other.svc.cluster.local=${theirs.status?.podIP}$`, "m"));
+  });
+
+  test("an image without a command that the image table does not know: CreateContainerError saying why, and an Event", async () => {
+    await pod("imageonly", { containers: [{ name: "web", image: "nginx:1.27" }] });
+    const waiting = await podWhere(
+      core,
+      NS,
+      "imageonly",
+      "waiting with a reason",
+      (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === "CreateContainerError",
+    );
+    assert.match(
+      waiting.status?.containerStatuses?.[0]?.state?.waiting?.message ?? "",
+      /image "nginx:1\.27" has no local program on the process node .*LOCAL_IMAGES/,
+    );
+    assert.equal(waiting.status?.phase, "Pending");
+    const events = await core.listNamespacedEvent({ namespace: NS, fieldSelector: "involvedObject.name=imageonly,reason=Failed" });
+    assert.ok(events.items.some((e) => /no local program/.test(e.message ?? "")));
+    await core.deleteNamespacedPod({ namespace: NS, name: "imageonly" });
   });
 
   test("restartPolicy Always: a crashing container is restarted with back-off, restartCount counts, kubectl logs --previous shows the last run", async () => {

@@ -73,7 +73,7 @@ describe("mysqlop sandbox", { timeout: 180_000 }, () => {
 
   test("--help and a wrong flag", async () => {
     const help = await execFileAsync(process.execPath, [MAIN, "sandbox", "--help"]);
-    assert.match(help.stdout, /usage: mysqlop sandbox \[--kubeconfig PATH\] \[--workloads kwok\|process \| --with-workloads\]/);
+    assert.match(help.stdout, /usage: mysqlop sandbox \[--kubeconfig PATH\] \[--workloads process\|kwok\|auto \| --with-workloads\]/);
     await assert.rejects(execFileAsync(process.execPath, [MAIN, "sandbox", "--bogus"]), (error: { code?: number; stderr?: string }) => {
       assert.equal(error.code, 2);
       assert.match(error.stderr ?? "", /Unknown option '--bogus'/);
