@@ -102,7 +102,7 @@ export class Manager {
     this.#options = options;
     this.log =
       options.logger ?? createJsonLogger({ level: options.logLevel ?? "info", fields: { manager: options.name }, sensitiveKeys: options.sensitiveFields });
-    this.metrics = createRuntimeMetrics();
+    this.metrics = createRuntimeMetrics({ cacheSizes: () => this.cache.informers().map((i) => [i.kind.kind, i.size] as const) });
     this.kubeConfig = options.kubeConfig ?? loadKubeConfig(options.kubeconfigPath);
     const qps = options.writeQps;
     this.rest = new KubeRest(this.kubeConfig, {

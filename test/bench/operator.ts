@@ -33,7 +33,7 @@ import { buildBackupClaim, buildBackupVolume, buildCredentialsSecret, buildDataV
 import { instanceOf } from "../../src/mysql/instance.ts";
 import { createJsonLogger, Informer, KubeRest, kindInfoOf, PatchType } from "../../src/runtime/index.ts";
 import { kubectl, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../helpers/control-plane.ts";
-import { inParallel } from "./in-parallel.ts";
+import { inParallel } from "../helpers/in-parallel.ts";
 
 const sizes = (process.env.BENCH_SIZES ?? "100,500,1000").split(",").map(Number);
 const unrelatedCount = Number(process.env.BENCH_UNRELATED ?? 1000);
