@@ -17,7 +17,7 @@
  *    with everything Ready: writes per minute and CPU.
  *
  * The operator runs from `npm run build`'s output (JavaScript, as shipped): Node's TypeScript stripper is not
- * part of its memory. `BENCH_OPERATOR_ARGS="--workers 2 --qps 20 --burst 40"` passes flags to `mysqlop run`,
+ * part of its memory (`BENCH_OPERATOR_ENTRY=path/main.js` runs another build, e.g. of an earlier revision). `BENCH_OPERATOR_ARGS="--workers 2 --qps 20 --burst 40"` passes flags to `mysqlop run`,
  * to measure one lever at a time (`BENCH_OPERATOR_NODE_ARGS` to node, e.g. `--cpu-prof`); `BENCH_OPERATOR_LOG=file` appends the operator's log there (with `--log-level debug`,
  * one line per API write). Figures only; nothing is asserted. Not part of `npm test`.
  */
@@ -39,6 +39,8 @@ const sizes = (process.env.BENCH_SIZES ?? "100,500,1000").split(",").map(Number)
 const unrelatedCount = Number(process.env.BENCH_UNRELATED ?? 1000);
 const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const operatorArgs = (process.env.BENCH_OPERATOR_ARGS ?? "").split(/\s+/).filter((a) => a !== "");
+/** Another build of the operator to measure (e.g. of an earlier revision), instead of this checkout's `npm run build`. */
+const operatorEntry = process.env.BENCH_OPERATOR_ENTRY;
 const operatorNodeArgs = (process.env.BENCH_OPERATOR_NODE_ARGS ?? "").split(/\s+/).filter((a) => a !== "");
 const inFlight = 16;
 const namespace = "bench";
@@ -169,7 +171,7 @@ async function measureCeiling(n: number): Promise<{ seconds: number; writesPerRe
 
 /** The operator as a process: `node dist/src/cli/main.js run …`; resolves once it leads and serves probes. */
 async function startOperator(kubeconfigPath: string): Promise<{ child: ChildProcess; probePort: number; log: string[] }> {
-  const entry = join(REPO_ROOT, "dist/src/cli/main.js");
+  const entry = operatorEntry ?? join(REPO_ROOT, "dist/src/cli/main.js");
   const child = spawn(process.execPath, [...operatorNodeArgs, entry, "run", "--kubeconfig", kubeconfigPath, "--probe-port", "0", ...operatorArgs], {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -292,11 +294,13 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
 }
 
 async function main(): Promise<void> {
-  const build = spawnSync("npm", ["run", "build"], { cwd: REPO_ROOT, encoding: "utf8" });
-  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+  if (operatorEntry === undefined) {
+    const build = spawnSync("npm", ["run", "build"], { cwd: REPO_ROOT, encoding: "utf8" });
+    if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+  }
   console.log(
     `bench:operator: N = ${sizes.join(", ")}; ${unrelatedCount} unrelated Secrets and ConfigMaps; ${inFlight} creates in flight; ` +
-      `mysqlop run ${operatorArgs.join(" ") || "(defaults)"}; idle window ${idleSeconds} s`,
+      `${operatorEntry ?? "dist/src/cli/main.js"} run ${operatorArgs.join(" ") || "(defaults)"}; idle window ${idleSeconds} s`,
   );
   const rows: Record<string, string | number>[] = [];
   for (const n of sizes) {
