@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 d4b077db7e34fd5b8938c3246ff860576394737ea54fe2d57cade53a249c1141) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 d926086382781f7b879a614e803cc73ba41680fbe40217c342a5e26241f19763) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Names of the MySQL custom resource type, from the schema.
  * @packageDocumentation

@@ -98,15 +98,27 @@ export function findBinaries(): BinaryPaths {
   return { ...found, etcd, kubeApiserver, kubectl };
 }
 
-/** The workload binaries, or an error naming what is missing and how to get it. */
-export function requireWorkloadBinaries(paths: BinaryPaths): Required<BinaryPaths> {
-  const missing = LOOKUPS.filter((l) => paths[l.key] === undefined).map((l) => l.file);
+/** Which node runs the pods: kwok's fake one, or the process node (pods as local processes). */
+export type NodeKind = "kwok" | "process";
+
+/** The workload binaries `nodes` needs (kube-controller-manager and kube-scheduler, and kwok for its node). */
+export interface WorkloadBinaries {
+  kubeControllerManager: string;
+  kubeScheduler: string;
+  kwok?: string;
+  kwokStages?: string;
+}
+
+/** The workload binaries for `nodes`, or an error naming what is missing and how to get it. */
+export function requireWorkloadBinaries(paths: BinaryPaths, nodes: NodeKind = "kwok"): WorkloadBinaries {
+  const needed = nodes === "kwok" ? LOOKUPS : LOOKUPS.filter((l) => l.key !== "kwok" && l.key !== "kwokStages");
+  const missing = needed.filter((l) => paths[l.key] === undefined).map((l) => l.file);
   if (missing.length > 0) {
     throw new Error(
       `workloads need ${missing.join(", ")}, not found (setup-envtest's KUBEBUILDER_ASSETS has only etcd, kube-apiserver and kubectl).\n${HOW_TO_GET_THEM}`,
     );
   }
-  return paths as Required<BinaryPaths>;
+  return paths as WorkloadBinaries;
 }
 
 /** The directory holding kubectl, for tests that run it by path. */

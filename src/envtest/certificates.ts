@@ -14,6 +14,12 @@ export interface ControlPlaneCertificates {
   servingKeyFile: string;
   adminCertFile: string;
   adminKeyFile: string;
+  /** kube-apiserver's client certificate towards kubelets (`kubectl logs` is proxied through it). */
+  kubeletClientCertFile: string;
+  kubeletClientKeyFile: string;
+  /** A node agent's serving certificate for 127.0.0.1 (the process node's kubelet endpoint). */
+  kubeletServingCertFile: string;
+  kubeletServingKeyFile: string;
   /** Signs service-account tokens (kube-apiserver) and verifies them (also handed to kube-controller-manager). */
   serviceAccountKeyFile: string;
   serviceAccountPublicKeyFile: string;
@@ -68,7 +74,8 @@ async function issue(dir: string, name: string, subject: string[], extensions: s
 
 /**
  * Makes a CA, the API server's serving certificate, an admin client certificate (O=system:masters, so RBAC lets
- * it do everything) and the service-account signing key pair, with `openssl` (ECDSA P-256: fast to generate).
+ * it do everything), the service-account signing key pair, and the pair the API server and a node agent use
+ * between them (kubelet client and serving certificates), with `openssl` (ECDSA P-256: fast to generate).
  */
 export async function generateCertificates(dir: string): Promise<ControlPlaneCertificates> {
   await writeFile(
@@ -110,6 +117,8 @@ export async function generateCertificates(dir: string): Promise<ControlPlaneCer
   await Promise.all([
     issue(dir, "serving", ["CN = kube-apiserver"], [...leaf, "extendedKeyUsage = serverAuth", `subjectAltName = ${SERVING_SANS}`]),
     issue(dir, "admin", ["O = system:masters", "CN = mysqlop-envtest-admin"], [...leaf, "extendedKeyUsage = clientAuth"]),
+    issue(dir, "kubelet-client", ["CN = kube-apiserver-kubelet-client"], [...leaf, "extendedKeyUsage = clientAuth"]),
+    issue(dir, "kubelet-serving", ["CN = mysqlop-envtest-node"], [...leaf, "extendedKeyUsage = serverAuth", "subjectAltName = IP:127.0.0.1,DNS:localhost"]),
   ]);
   const [caPem, adminCertPem, adminKeyPem] = await Promise.all(["ca.crt", "admin.crt", "admin.key"].map((f) => readFile(join(dir, f), "utf8")));
   return {
@@ -119,6 +128,10 @@ export async function generateCertificates(dir: string): Promise<ControlPlaneCer
     servingKeyFile: join(dir, "serving.key"),
     adminCertFile: join(dir, "admin.crt"),
     adminKeyFile: join(dir, "admin.key"),
+    kubeletClientCertFile: join(dir, "kubelet-client.crt"),
+    kubeletClientKeyFile: join(dir, "kubelet-client.key"),
+    kubeletServingCertFile: join(dir, "kubelet-serving.crt"),
+    kubeletServingKeyFile: join(dir, "kubelet-serving.key"),
     serviceAccountKeyFile: join(dir, "sa.key"),
     serviceAccountPublicKeyFile: join(dir, "sa.pub"),
     caPem: caPem ?? "",

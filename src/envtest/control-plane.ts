@@ -1,29 +1,43 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
+/**
+ * A real control plane for tests and `mysqlop sandbox`: the public interface and the order of things. Start-up:
+ * reap what killed runs left, certificates, etcd, kube-apiserver, CRDs, then the workload components. Teardown
+ * (orderly, or from an exit hook) stops every process, waits until its ports are free and removes the temp dir.
+ * The pieces live beside this file: `core-components.ts` (etcd and kube-apiserver flags and readiness),
+ * `supervisor.ts` (processes and pid records), `manifests.ts` (apply, CRDs Established),
+ * `service-account-kubeconfig.ts`, `workloads.ts` (controller manager, scheduler, nodes).
+ */
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { setTimeout as sleep } from "node:timers/promises";
-import { ApiextensionsV1Api, CoreV1Api, KubeConfig, type KubernetesObject, type V1CustomResourceDefinition } from "@kubernetes/client-node";
-import { parseAllDocuments } from "yaml";
-import { KubeRest } from "../runtime/kube-rest.ts";
-import { findBinaries, kubectlDir, requireWorkloadBinaries, type BinaryPaths } from "./binaries.ts";
-import { mysqlopCacheDir } from "./cache-dir.ts";
+import { KubeConfig } from "@kubernetes/client-node";
+import { findBinaries, kubectlDir, requireWorkloadBinaries, type BinaryPaths, type NodeKind } from "./binaries.ts";
 import { generateCertificates, type ControlPlaneCertificates } from "./certificates.ts";
-import { ComponentProcess, ComponentStartError, type ExitStatus } from "./component-process.ts";
+import { ComponentStartError, type ComponentProcess } from "./component-process.ts";
+import { apiServerArgs, etcdArgs, waitApiServerReady, waitEtcdReady, type CorePorts } from "./core-components.ts";
+import { keepFailureLogs } from "./failure-logs.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
+import { applyObjects, crdsAmong, loadCrds, loadManifests } from "./manifests.ts";
 import { PidRecordFile, reapLeftovers, TEMP_DIR_PREFIX } from "./pid-records.ts";
-import { freeLoopbackPort, listeningPortsSync, waitPortsFree } from "./ports.ts";
-import { canonicalExecutable, isProcessAlive, processStartTime } from "./process-identity.ts";
+import { freeLoopbackPort, waitPortsFree } from "./ports.ts";
+import { writeServiceAccountKubeconfig } from "./service-account-kubeconfig.ts";
+import { ComponentSupervisor, type ComponentStatus } from "./supervisor.ts";
 import { trackTeardown, untrackTeardown, type Teardown } from "./teardown-hooks.ts";
-import { startWorkloads } from "./workloads.ts";
+import { processNodeProblems } from "./process-node/support.ts";
+import { hostPathOnNode } from "./process-node/volumes.ts";
+import { PROCESS_NODE_DIR, startWorkloads } from "./workloads.ts";
+
+export type { ComponentStatus } from "./supervisor.ts";
 
 /** Options of {@link startControlPlane}. */
 export interface StartControlPlaneOptions {
-  /** Also run kube-controller-manager, kube-scheduler and kwok with one fake Node, so pods run and Jobs complete. */
-  workloads?: boolean;
+  /**
+   * Also run kube-controller-manager, kube-scheduler and one Node, so that pods run and Jobs complete:
+   * `"kwok"` (or `true`) a kwok fake node, where nothing executes; `"process"` the process node, where pods run as
+   * processes of this machine (needs root; see `process-node/`).
+   */
+  workloads?: boolean | NodeKind;
   /** Receives progress lines with timings; silent by default. */
   log?: (line: string) => void;
   /** Bound on each component's readiness wait, in ms (default 60 000: a loaded 2-core CI machine is slow). */
@@ -47,7 +61,14 @@ export interface ControlPlane {
   readonly binDir: string;
   /** Where the components' logs are (inside the temp dir, so gone after `stop()`). */
   readonly logDir: string;
-  /** Milliseconds from the call of `startControlPlane` until the API server answered /readyz, and until the fake Node took pods. */
+  /** The Node pods run on, when workloads run. */
+  readonly nodeName: string | undefined;
+  /**
+   * Where a hostPath volume's `path` lives on this machine with the process node (under the control plane's temp
+   * dir: the machine's own path is never used); undefined without the process node.
+   */
+  nodeHostPath(path: string): string | undefined;
+  /** Milliseconds from the call of `startControlPlane` until the API server answered /readyz, and until the Node took pods. */
   readonly timings: { apiServerReadyMs: number; workloadsReadyMs?: number };
   /**
    * Server-side applies the CustomResourceDefinition(s) in `file` and waits (bounded) until each is Established.
@@ -73,58 +94,13 @@ export interface ControlPlane {
   components(): ComponentStatus[];
 }
 
-/** One component process of a control plane, as {@link ControlPlane.components} reports it. */
-export interface ComponentStatus {
-  name: string;
-  /** Set while it runs. */
-  pid?: number;
-  /** How its last run ended; absent while it runs or before it ever ran. */
-  exitStatus?: ExitStatus;
-  logFile: string;
-}
-
-const FIELD_MANAGER = "mysqlop-envtest";
-const STOP_GRACE_MS = 2_000;
-const KEPT_FAILURE_LOGS = 10;
-
-interface HttpProbe {
-  status: number;
-  body: string;
-}
-
-function probe(url: string, tls?: { ca: string; cert: string; key: string }): Promise<HttpProbe> {
-  return new Promise((resolve, reject) => {
-    const request = url.startsWith("https:") ? httpsRequest : httpRequest;
-    const req = request(url, { timeout: 2_000, agent: false, ...(tls ?? {}) }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("timeout", () => req.destroy(new Error("timed out")));
-    req.on("error", reject);
-    req.end();
-  });
-}
-
 function elapsed(since: number): number {
   return Math.round(performance.now() - since);
 }
 
-function objectsFromYaml(text: string, source: string): KubernetesObject[] {
-  const objects: KubernetesObject[] = [];
-  for (const doc of parseAllDocuments(text)) {
-    if (doc.errors.length > 0) throw new Error(`${source}: ${doc.errors[0]?.message}`);
-    const value: unknown = doc.toJS();
-    if (value === null || value === undefined) continue;
-    if (typeof value !== "object" || Array.isArray(value)) throw new Error(`${source}: a document is not a Kubernetes object`);
-    objects.push(value as KubernetesObject);
-  }
-  return objects;
-}
-
-function isEstablished(crd: V1CustomResourceDefinition): boolean {
-  return (crd.status?.conditions ?? []).some((c) => c.type === "Established" && c.status === "True");
+async function freeCorePorts(): Promise<CorePorts> {
+  const [etcdClient, etcdPeer, apiServer] = await Promise.all([freeLoopbackPort(), freeLoopbackPort(), freeLoopbackPort()]);
+  return { etcdClient, etcdPeer, apiServer };
 }
 
 class LocalControlPlane implements ControlPlane, Teardown {
@@ -132,16 +108,17 @@ class LocalControlPlane implements ControlPlane, Teardown {
   readonly #log: (line: string) => void;
   readonly #readyTimeoutMs: number;
   readonly #tempDir: string;
-  readonly #record: PidRecordFile;
-  readonly #components: ComponentProcess[] = [];
+  readonly #processes: ComponentSupervisor;
   #certs: ControlPlaneCertificates | undefined;
+  #etcd: ComponentProcess | undefined;
   #apiServer: ComponentProcess | undefined;
   #controllerManager: ComponentProcess | undefined;
   #apiServerPort = 0;
-  #ports: number[] = [];
   #kubeConfig: KubeConfig | undefined;
+  #nodes: NodeKind | undefined;
   #stopping: Promise<void> | undefined;
   kubeconfigPath: string;
+  nodeName: string | undefined;
   server = "";
   binDir: string;
   logDir: string;
@@ -158,7 +135,7 @@ class LocalControlPlane implements ControlPlane, Teardown {
     try {
       mkdirSync(this.logDir);
       mkdirSync(join(this.#tempDir, "pki"));
-      this.#record = new PidRecordFile(this.#tempDir);
+      this.#processes = new ComponentSupervisor(this.logDir, new PidRecordFile(this.#tempDir));
     } catch (error) {
       // Nothing runs yet, so nothing else to undo (e.g. the cache's run/ folder is not writable).
       rmSync(this.#tempDir, { recursive: true, force: true });
@@ -182,114 +159,70 @@ class LocalControlPlane implements ControlPlane, Teardown {
     return this.#certs;
   }
 
-  /** A component whose every run is in the pid record from the instant it exists until it is reaped. */
-  #component(name: string, binary: string, args: string[]): ComponentProcess {
-    const exe = canonicalExecutable(binary);
-    const component = new ComponentProcess({
-      name,
-      binary,
-      args,
-      logFile: join(this.logDir, `${name}.log`),
-      onSpawn: (pid) => this.#record.addProcess({ name, pid, exe, startTime: processStartTime(pid) }),
-      onExit: (pid) => this.#record.removeProcess(pid),
-    });
-    this.#components.push(component);
-    return component;
-  }
-
-  /** Refuses to start anything once stop() began (a signal during start-up), or it would outlive the teardown. */
-  #assertNotStopping(): void {
-    if (this.#stopping !== undefined) throw new Error("the control plane was stopped during start-up");
-  }
-
-  async #spawn(name: string, binary: string, args: string[]): Promise<ComponentProcess> {
-    this.#assertNotStopping();
-    const component = this.#component(name, binary, args);
-    await component.start();
-    return component;
-  }
-
-  async boot(workloads: boolean, crds: string[], startedAt: number): Promise<void> {
+  async boot(workloads: NodeKind | undefined, crds: string[], startedAt: number): Promise<void> {
     const pkiStart = performance.now();
-    const [certs, etcdClientPort, etcdPeerPort, apiServerPort] = await Promise.all([
-      generateCertificates(join(this.#tempDir, "pki")),
-      freeLoopbackPort(),
-      freeLoopbackPort(),
-      freeLoopbackPort(),
-    ]);
+    const [certs, ports] = await Promise.all([generateCertificates(join(this.#tempDir, "pki")), freeCorePorts()]);
     this.#certs = certs;
     this.#log(`envtest: certificates in ${elapsed(pkiStart)} ms; temp dir ${this.#tempDir}`);
-    await this.#startEtcdAndApiServer(etcdClientPort, etcdPeerPort, apiServerPort);
+    await this.#startEtcdAndApiServer(ports);
     this.timings.apiServerReadyMs = elapsed(startedAt);
     this.#log(`envtest: kube-apiserver ready at ${this.server} ${this.timings.apiServerReadyMs} ms after start`);
     for (const file of crds) await this.installCrd(file);
-    if (workloads) {
-      this.#controllerManager = await startWorkloads({
-        binaries: requireWorkloadBinaries(this.#binaries),
+    if (workloads !== undefined) {
+      const started = await startWorkloads({
+        binaries: requireWorkloadBinaries(this.#binaries, workloads),
+        nodes: workloads,
         kubeconfigPath: this.kubeconfigPath,
         kubeConfig: this.kubeConfig,
         certs,
-        spawn: (name, binary, args) => this.#spawn(name, binary, args),
+        tempDir: this.#tempDir,
+        spawn: (spec) => this.#processes.spawn(spec),
         readyTimeoutMs: this.#readyTimeoutMs,
         log: this.#log,
       });
+      this.#controllerManager = started.controllerManager;
+      this.#nodes = workloads;
+      this.nodeName = started.nodeName;
+      this.#processes.setPorts([...this.#processes.ports, ...started.ports]);
       this.timings.workloadsReadyMs = elapsed(startedAt);
-      this.#log(`envtest: workloads ready (fake node schedulable) ${this.timings.workloadsReadyMs} ms after start`);
+      this.#log(`envtest: workloads ready (node ${started.nodeName} schedulable) ${this.timings.workloadsReadyMs} ms after start`);
     }
   }
 
-  async #startEtcdAndApiServer(etcdClientPort: number, etcdPeerPort: number, apiServerPort: number): Promise<void> {
+  async #startEtcdAndApiServer(ports: CorePorts): Promise<void> {
     // A port probed free can be taken by another process before etcd or kube-apiserver binds it: retry with new ports.
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.#startEtcd(etcdClientPort, etcdPeerPort);
-        await this.#startFirstApiServer(etcdClientPort, apiServerPort);
+        await this.#startEtcd(ports);
+        await this.#startFirstApiServer(ports);
         return;
       } catch (error) {
         const bindRace = error instanceof ComponentStartError && /address already in use/.test(error.logTail);
         if (!bindRace || attempt >= 3) throw error;
         this.#log(`envtest: ${error.component} lost a port race, retrying with new ports`);
-        await this.#stopComponents([...this.#components]);
+        const attemptComponents = [this.#apiServer, this.#etcd].filter((c): c is ComponentProcess => c !== undefined);
+        await this.#processes.stop(attemptComponents);
+        this.#processes.forget(attemptComponents);
         rmSync(join(this.#tempDir, "etcd-data"), { recursive: true, force: true });
-        [etcdClientPort, etcdPeerPort, apiServerPort] = await Promise.all([freeLoopbackPort(), freeLoopbackPort(), freeLoopbackPort()]);
+        ports = await freeCorePorts();
       }
     }
   }
 
-  async #startEtcd(clientPort: number, peerPort: number): Promise<void> {
+  async #startEtcd(ports: CorePorts): Promise<void> {
     const started = performance.now();
-    const clientUrl = `http://127.0.0.1:${clientPort}`;
-    const peerUrl = `http://127.0.0.1:${peerPort}`;
-    const etcd = await this.#spawn("etcd", this.#binaries.etcd, [
-      `--data-dir=${join(this.#tempDir, "etcd-data")}`,
-      `--listen-client-urls=${clientUrl}`,
-      `--advertise-client-urls=${clientUrl}`,
-      `--listen-peer-urls=${peerUrl}`,
-      `--initial-advertise-peer-urls=${peerUrl}`,
-      `--initial-cluster=default=${peerUrl}`,
-      "--unsafe-no-fsync",
-    ]);
-    this.#ports = [clientPort, peerPort];
-    this.#record.setPorts(this.#ports);
-    let last = "no answer yet";
-    await etcd.waitReady(
-      async () => {
-        const res = await probe(`${clientUrl}/health`).catch((e: Error) => ({ status: 0, body: e.message }));
-        last = `${clientUrl}/health: ${res.status} ${res.body.trim()}`;
-        return res.status === 200 && res.body.includes('"true"');
-      },
-      this.#readyTimeoutMs,
-      () => last,
-    );
-    this.#log(`envtest: etcd ready in ${elapsed(started)} ms (${clientUrl})`);
+    this.#etcd = this.#processes.define({ name: "etcd", binary: this.#binaries.etcd, args: etcdArgs(join(this.#tempDir, "etcd-data"), ports), stopLast: true });
+    await this.#processes.start(this.#etcd);
+    this.#processes.setPorts([ports.etcdClient, ports.etcdPeer]);
+    await waitEtcdReady(this.#etcd, ports, this.#readyTimeoutMs);
+    this.#log(`envtest: etcd ready in ${elapsed(started)} ms (http://127.0.0.1:${ports.etcdClient})`);
   }
 
-  async #startFirstApiServer(etcdClientPort: number, port: number): Promise<void> {
+  async #startFirstApiServer(ports: CorePorts): Promise<void> {
     const certs = this.#requireCerts();
-    this.#apiServerPort = port;
-    this.server = `https://127.0.0.1:${port}`;
-    this.#ports = [...this.#ports, port];
-    this.#record.setPorts(this.#ports);
+    this.#apiServerPort = ports.apiServer;
+    this.server = `https://127.0.0.1:${ports.apiServer}`;
+    this.#processes.setPorts([...this.#processes.ports, ports.apiServer]);
     await writeFile(
       this.kubeconfigPath,
       renderKubeconfig({
@@ -303,24 +236,11 @@ class LocalControlPlane implements ControlPlane, Teardown {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(this.kubeconfigPath);
     this.#kubeConfig = kubeConfig;
-    const args = [
-      `--etcd-servers=http://127.0.0.1:${etcdClientPort}`,
-      `--cert-dir=${join(this.#tempDir, "apiserver-certs")}`,
-      `--tls-cert-file=${certs.servingCertFile}`,
-      `--tls-private-key-file=${certs.servingKeyFile}`,
-      `--client-ca-file=${certs.caCertFile}`,
-      `--secure-port=${port}`,
-      "--bind-address=127.0.0.1",
-      "--advertise-address=127.0.0.1",
-      "--service-cluster-ip-range=10.0.0.0/24",
-      "--allow-privileged=true",
-      "--authorization-mode=RBAC",
-      `--service-account-issuer=${this.server}/`,
-      `--service-account-key-file=${certs.serviceAccountPublicKeyFile}`,
-      `--service-account-signing-key-file=${certs.serviceAccountKeyFile}`,
-      "--disable-admission-plugins=ServiceAccount",
-    ];
-    this.#apiServer = this.#component("kube-apiserver", this.#binaries.kubeApiserver, args);
+    this.#apiServer = this.#processes.define({
+      name: "kube-apiserver",
+      binary: this.#binaries.kubeApiserver,
+      args: apiServerArgs(this.#tempDir, certs, ports),
+    });
     await this.#runApiServer();
   }
 
@@ -328,36 +248,16 @@ class LocalControlPlane implements ControlPlane, Teardown {
     const apiServer = this.#apiServer;
     if (apiServer === undefined) throw new Error("kube-apiserver was never configured");
     const started = performance.now();
-    this.#assertNotStopping();
-    await apiServer.start();
-    let last = "no answer yet";
-    await apiServer.waitReady(
-      async () => {
-        const res = await probe(`${this.server}/readyz`, this.#tls).catch((e: Error) => ({ status: 0, body: e.message }));
-        last = `/readyz: ${res.status} ${
-          res.body
-            .trim()
-            .split("\n")
-            .filter((l) => l.includes("failed"))
-            .join("; ") || res.body.trim().slice(0, 200)
-        }`;
-        return res.status === 200;
-      },
-      this.#readyTimeoutMs,
-      () => last,
-    );
+    await this.#processes.start(apiServer);
+    await waitApiServerReady(apiServer, this.server, this.#tls, this.#readyTimeoutMs);
     this.#log(`envtest: kube-apiserver answered /readyz ${elapsed(started)} ms after spawn`);
-  }
-
-  async #stopComponents(components: ComponentProcess[]): Promise<void> {
-    await Promise.all(components.map((c) => c.stop(STOP_GRACE_MS)));
   }
 
   async stopApiServer(): Promise<void> {
     const apiServer = this.#apiServer;
     if (apiServer?.pid === undefined) return;
     const started = performance.now();
-    await this.#stopComponents([apiServer]);
+    await this.#processes.stop([apiServer]);
     const busy = await waitPortsFree([this.#apiServerPort], 10_000);
     if (busy.length > 0) throw new Error(`kube-apiserver stopped but port ${this.#apiServerPort} is still listening`);
     this.#log(`envtest: kube-apiserver stopped in ${elapsed(started)} ms`);
@@ -369,90 +269,30 @@ class LocalControlPlane implements ControlPlane, Teardown {
   }
 
   async installCrd(file: string): Promise<void> {
-    const crds = objectsFromYaml(await readFile(file, "utf8"), file);
-    if (crds.length === 0 || crds.some((o) => o.kind !== "CustomResourceDefinition")) {
-      throw new Error(`${file}: expected only CustomResourceDefinition documents`);
-    }
-    await this.applyManifests(crds);
+    await this.applyManifests(await loadCrds(file));
   }
 
-  /** Waits (bounded) until every CRD in `crds` is Established, then lets the garbage collector know about them. */
-  async #crdsApplied(crds: KubernetesObject[]): Promise<void> {
-    const api = this.kubeConfig.makeApiClient(ApiextensionsV1Api);
-    const deadline = Date.now() + 30_000;
-    for (const crd of crds) {
-      const name = crd.metadata?.name ?? "";
-      for (;;) {
-        const current = await api.readCustomResourceDefinition({ name });
-        if (isEstablished(current)) break;
-        if (Date.now() >= deadline) {
-          throw new Error(`CRD ${name} was not Established within 30 s: ${JSON.stringify(current.status?.conditions ?? [])}`);
-        }
-        await sleep(50);
-      }
-    }
-    if (this.#controllerManager?.pid !== undefined) await this.#restartControllerManager();
+  async applyManifests(fileOrObjects: string | object[]): Promise<void> {
+    const objects = await loadManifests(fileOrObjects);
+    await applyObjects(this.kubeConfig, objects);
+    if (crdsAmong(objects).length > 0 && this.#controllerManager?.pid !== undefined) await this.#restartControllerManager();
   }
 
   async #restartControllerManager(): Promise<void> {
     const kcm = this.#controllerManager;
     if (kcm === undefined) return;
     const started = performance.now();
-    await this.#stopComponents([kcm]);
-    this.#assertNotStopping();
-    await kcm.start();
+    await this.#processes.stop([kcm]);
+    await this.#processes.start(kcm);
     this.#log(`envtest: restarted kube-controller-manager in ${elapsed(started)} ms so that its garbage collector watches the new CRD`);
   }
 
-  async applyManifests(fileOrObjects: string | object[]): Promise<void> {
-    const objects =
-      typeof fileOrObjects === "string"
-        ? objectsFromYaml(await readFile(fileOrObjects, "utf8"), fileOrObjects)
-        : (structuredClone(fileOrObjects) as KubernetesObject[]);
-    const declared = new Set(objects.filter((o) => o.kind === "Namespace").map((o) => o.metadata?.name));
-    const wanted = new Set(objects.map((o) => o.metadata?.namespace).filter((ns): ns is string => ns !== undefined && !declared.has(ns)));
-    const core = this.kubeConfig.makeApiClient(CoreV1Api);
-    for (const name of wanted) {
-      await core.createNamespace({ body: { metadata: { name } } }).catch((error: { code?: number }) => {
-        if (error.code !== 409) throw error;
-      });
-    }
-    // Raw JSON, not client-node's KubernetesObjectApi: its typed models drop keys they name
-    // differently (a CRD schema's `default` is `_default` there), which silently lost CRD defaults.
-    const rest = new KubeRest(this.kubeConfig);
-    try {
-      for (const object of objects) {
-        const path = await rest.pathOf(object);
-        await rest.request("PATCH", path, { body: object, contentType: "application/apply-patch+yaml", query: { fieldManager: FIELD_MANAGER, force: true } });
-      }
-    } finally {
-      await rest.close();
-    }
-    const crds = objects.filter((o) => o.apiVersion === "apiextensions.k8s.io/v1" && o.kind === "CustomResourceDefinition");
-    if (crds.length > 0) await this.#crdsApplied(crds);
+  nodeHostPath(path: string): string | undefined {
+    return this.#nodes === "process" ? hostPathOnNode(join(this.#tempDir, PROCESS_NODE_DIR, "host"), path) : undefined;
   }
 
-  async serviceAccountKubeConfig(opts: { namespace: string; name: string }): Promise<{ kubeConfig: KubeConfig; kubeconfigPath: string }> {
-    const core = this.kubeConfig.makeApiClient(CoreV1Api);
-    const tokenRequest = await core.createNamespacedServiceAccountToken({
-      name: opts.name,
-      namespace: opts.namespace,
-      body: { spec: { audiences: [], expirationSeconds: 24 * 3600 } },
-    });
-    const token = tokenRequest.status?.token;
-    if (token === undefined || token === "") throw new Error(`TokenRequest for ${opts.namespace}/${opts.name} returned no token`);
-    const kubeconfigPath = join(this.#tempDir, `sa-${opts.namespace}-${opts.name}.kubeconfig`);
-    const name = `system:serviceaccount:${opts.namespace}:${opts.name}`;
-    await writeFile(
-      kubeconfigPath,
-      renderKubeconfig({ name, server: this.server, caPem: this.#requireCerts().caPem, credentials: { token }, namespace: opts.namespace }),
-      {
-        mode: 0o600,
-      },
-    );
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromFile(kubeconfigPath);
-    return { kubeConfig, kubeconfigPath };
+  serviceAccountKubeConfig(opts: { namespace: string; name: string }): Promise<{ kubeConfig: KubeConfig; kubeconfigPath: string }> {
+    return writeServiceAccountKubeconfig({ admin: this.kubeConfig, server: this.server, caPem: this.#requireCerts().caPem, dir: this.#tempDir, ...opts });
   }
 
   stop(): Promise<void> {
@@ -461,68 +301,38 @@ class LocalControlPlane implements ControlPlane, Teardown {
   }
 
   components(): ComponentStatus[] {
-    // Components replaced by a retry (port race) are history, not part of this control plane.
-    const current = new Map(this.#components.map((c) => [c.name, c]));
-    return [...current.values()].map((c) => ({
-      name: c.name,
-      logFile: c.logFile,
-      ...(c.pid !== undefined ? { pid: c.pid } : {}),
-      ...(c.exitStatus !== undefined ? { exitStatus: c.exitStatus } : {}),
-    }));
+    return this.#processes.statuses();
   }
 
   async #stopEverything(): Promise<void> {
     const started = performance.now();
     try {
-      // etcd last: kube-apiserver waits for etcd while it shuts down, and would then need the SIGKILL.
-      await this.#stopComponents(this.#components.filter((c) => c.name !== "etcd"));
-      await this.#stopComponents(this.#components.filter((c) => c.name === "etcd"));
-      const busy = await waitPortsFree(this.#ports, 10_000);
+      await this.#processes.stopAll();
+      const busy = await waitPortsFree(this.#processes.ports, 10_000);
       if (busy.length > 0) throw new Error(`control plane stopped but ports ${busy.join(", ")} are still listening`);
     } finally {
       rmSync(this.#tempDir, { recursive: true, force: true });
-      if (this.#components.every((c) => c.pid === undefined)) this.#record.remove();
+      if (this.#processes.allGone) this.#processes.removeRecord();
       untrackTeardown(this);
     }
     this.#log(`envtest: stopped in ${elapsed(started)} ms`);
   }
 
   killNow(): void {
-    for (const c of this.#components) c.signal("SIGKILL");
-    const pids = this.#components.map((c) => c.pid).filter((p): p is number => p !== undefined);
-    // SIGKILL lands at once but the kernel needs a moment; the record must outlive any survivor for the reaper.
-    const deadline = Date.now() + 2_000;
-    const pause = new Int32Array(new SharedArrayBuffer(4));
-    // A killed multi-threaded process shows as a zombie before its last thread has closed its sockets: wait for those too.
-    const settled = (): boolean => !pids.some(isProcessAlive) && (listeningPortsSync(this.#ports) ?? []).length === 0;
-    while (!settled() && Date.now() < deadline) Atomics.wait(pause, 0, 0, 10);
+    this.#processes.killNow();
     rmSync(this.#tempDir, { recursive: true, force: true });
-    if (!pids.some(isProcessAlive)) this.#record.remove();
   }
 
   /** Copies the components' logs out of the temp dir (which `stop()` removes) so a failed start can be diagnosed. */
   keepLogs(): string | undefined {
-    try {
-      const logsRoot = join(mysqlopCacheDir(), "logs");
-      const dest = join(logsRoot, `envtest-failed-${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`);
-      mkdirSync(dest, { recursive: true });
-      for (const file of readdirSync(this.logDir)) copyFileSync(join(this.logDir, file), join(dest, file));
-      // Keep the latest few: a machine that keeps failing must not fill its disk with copies.
-      const kept = readdirSync(logsRoot)
-        .filter((d) => d.startsWith("envtest-failed-"))
-        .sort();
-      for (const old of kept.slice(0, -KEPT_FAILURE_LOGS)) rmSync(join(logsRoot, old), { recursive: true, force: true });
-      return dest;
-    } catch {
-      return undefined;
-    }
+    return keepFailureLogs(this.logDir);
   }
 }
 
 /**
  * Starts a real control plane: etcd and kube-apiserver (RBAC on, service-account tokens, an admin client
- * certificate) on free loopback ports, and with `workloads` kube-controller-manager, kube-scheduler and kwok with
- * one fake Node. Reaps what earlier, killed runs left behind first. Teardown is hooked to process exit and
+ * certificate) on free loopback ports, and with `workloads` kube-controller-manager, kube-scheduler and one Node
+ * (kwok's fake one, or the process node). Reaps what earlier, killed runs left behind first. Teardown is hooked to process exit and
  * SIGINT/SIGTERM/SIGHUP, so it happens even when a caller never reaches `stop()`.
  * On failure everything started is stopped and the error carries the failing component's last log lines.
  */
@@ -530,11 +340,16 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
   const startedAt = performance.now();
   const log = opts.log ?? (() => {});
   const binaries = findBinaries();
-  if (opts.workloads === true) requireWorkloadBinaries(binaries);
+  const workloads = opts.workloads === true ? "kwok" : opts.workloads === false ? undefined : opts.workloads;
+  if (workloads !== undefined) requireWorkloadBinaries(binaries, workloads);
+  if (workloads === "process") {
+    const problems = processNodeProblems();
+    if (problems.length > 0) throw new Error(`workloads "process": the process node cannot run here: ${problems.join("; ")}`);
+  }
   await reapLeftovers(log);
   const controlPlane = new LocalControlPlane(binaries, log, opts.readyTimeoutMs ?? 60_000);
   try {
-    await controlPlane.boot(opts.workloads === true, opts.crds ?? [], startedAt);
+    await controlPlane.boot(workloads, opts.crds ?? [], startedAt);
   } catch (error) {
     const kept = controlPlane.keepLogs();
     await controlPlane.stop().catch(() => {});

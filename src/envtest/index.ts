@@ -1,10 +1,11 @@
 /**
  * mysqlop's envtest: a real Kubernetes control plane (etcd, kube-apiserver and, on request, kube-controller-manager,
- * kube-scheduler and kwok with one fake Node) for integration tests and `mysqlop sandbox`.
+ * kube-scheduler and one Node: kwok's fake one, or the process node that runs pods as processes of this machine)
+ * for integration tests and `mysqlop sandbox`.
  *
  * ```ts
  * let cp: ControlPlane;
- * before(async () => { cp = await startControlPlane({ workloads: true }); await cp.installCrd("deploy/crd.yaml"); });
+ * before(async () => { cp = await startControlPlane({ workloads: "process", crds: ["deploy/crd.yaml"] }); });
  * after(() => cp.stop());
  * ```
  *
@@ -17,4 +18,6 @@ export { startControlPlane, type ComponentStatus, type ControlPlane, type StartC
 export { findBinaries, cachedBinDir, PINNED_VERSIONS, type BinaryPaths } from "./binaries.ts";
 export { ComponentStartError, lastLines, type ExitStatus } from "./component-process.ts";
 export { reapLeftovers, pidRecordDir, type ReapReport } from "./pid-records.ts";
-export { FAKE_NODE_NAME } from "./workloads.ts";
+export { FAKE_NODE_NAME, PROCESS_NODE_NAME } from "./workloads.ts";
+export type { NodeKind } from "./binaries.ts";
+export { processNodeProblems } from "./process-node/support.ts";

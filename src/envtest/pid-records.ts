@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -21,6 +21,7 @@ export interface RecordedProcess {
 /** What a running control plane leaves on disk so that a later start can clean up after it if it is SIGKILLed. */
 export interface PidRecord {
   owner: { pid: number; startTime?: string };
+  /** The control plane's temp dir, removed with its processes; "" for a record of processes only (a node agent's pods). */
   tempDir: string;
   ports: number[];
   processes: RecordedProcess[];
@@ -77,6 +78,67 @@ export class PidRecordFile {
   }
 }
 
+/** Holder of a lock file under the run dir. */
+interface LockHolder {
+  pid: number;
+  startTime?: string;
+}
+
+function lockPath(name: string): string {
+  return join(pidRecordDir(), `${name}.lock`);
+}
+
+function lockHolder(path: string): LockHolder | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(path, "utf8")) as LockHolder;
+    return typeof parsed.pid === "number" ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the lock at `path` is held by a live process; a lock just being written (no holder yet) counts as held. */
+function lockHeld(path: string): boolean {
+  const holder = lockHolder(path);
+  if (holder === undefined) {
+    try {
+      return Date.now() - statSync(path).mtimeMs < 10_000;
+    } catch {
+      return false;
+    }
+  }
+  return holder.startTime !== undefined && isSameProcess(holder.pid, { startTime: holder.startTime });
+}
+
+function createLock(path: string): boolean {
+  try {
+    writeFileSync(path, JSON.stringify({ pid: process.pid, startTime: processStartTime(process.pid) }), { flag: "wx", mode: 0o644 });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    return false;
+  }
+}
+
+/**
+ * Takes the machine-wide lock `name` (a file `<cache>/run/NAME.lock` naming this process) unless a live process
+ * holds it; a dead holder's lock is taken over. For resources that parallel runs on one machine must not share.
+ */
+export function tryRunLock(name: string): boolean {
+  mkdirSync(pidRecordDir(), { recursive: true });
+  const path = lockPath(name);
+  if (createLock(path)) return true;
+  if (lockHeld(path)) return false;
+  // Removed and created again, so that of two processes taking over the same dead lock only one wins.
+  rmSync(path, { force: true });
+  return createLock(path);
+}
+
+/** Gives the lock `name` back. */
+export function releaseRunLock(name: string): void {
+  rmSync(lockPath(name), { force: true });
+}
+
 /** What the reaper found and did. */
 export interface ReapReport {
   /** Component processes it killed, e.g. `kube-apiserver (pid 1234)`. */
@@ -97,6 +159,7 @@ function readRecord(path: string): PidRecord | undefined {
 }
 
 function isOurTempDir(dir: string): boolean {
+  if (dir === "") return false;
   const full = resolve(dir);
   return dirname(full) === resolve(tmpdir()) && basename(full).startsWith(TEMP_DIR_PREFIX);
 }
@@ -113,7 +176,7 @@ function kill(pid: number, signal: NodeJS.Signals): void {
 
 /**
  * Cleans up after control planes whose owning process died without teardown (SIGKILL, OOM, power loss of the
- * test runner): for each pid record whose owner is gone, SIGKILLs every recorded component that still is the
+ * test runner): removes lock files of dead holders; for each pid record whose owner is gone, SIGKILLs every recorded component that still is the
  * same process (pid, start time and executable all match, so a recycled pid is never touched), waits until they
  * are gone and their ports are free, and removes the temp dir and the record. Records of live owners are left alone.
  */
@@ -124,6 +187,10 @@ export async function reapLeftovers(log: (line: string) => void = () => {}): Pro
     files = readdirSync(pidRecordDir()).filter((f) => f.endsWith(".json"));
   } catch {
     return report;
+  }
+  for (const file of readdirSync(pidRecordDir()).filter((f) => f.endsWith(".lock"))) {
+    const path = join(pidRecordDir(), file);
+    if (!lockHeld(path)) rmSync(path, { force: true });
   }
   for (const file of files) {
     const path = join(pidRecordDir(), file);

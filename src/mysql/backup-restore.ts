@@ -116,8 +116,19 @@ export async function backUp(instance: MySQLInstance, ctx: ReconcileContext, fin
     case "foreign":
       await ctx.delete(jobReference(instance, names.backupJob), { propagationPolicy: "Background" });
       return waitFor(POLL_MS, "BackingUp", `removing ${names.backupJob} left by an earlier resource of this name`);
-    case "running":
+    case "running": {
+      // The Job retries a failed attempt (a server down or restarting) for minutes before it fails for good:
+      // meanwhile the deletion is held, and status and an Event say why instead of "backing up".
+      const failures = outcome.job.status?.failed ?? 0;
+      if (failures > 0) {
+        return failed(
+          "BackupRetrying",
+          `${names.backupJob}: ${failures} of at most ${(outcome.job.spec?.backoffLimit ?? 6) + 1} attempts failed so far, and it is retried (kubectl logs job/${names.backupJob} says why; exit code 2: the server is not reachable). The resource is kept until a backup succeeds; the previous backup is untouched.`,
+          backupUnderWay,
+        );
+      }
       return waitFor(POLL_MS, "BackingUp", `${names.backupJob} dumps the database into ${names.backupClaim}`, backupUnderWay);
+    }
     case "failed":
       return failed(
         "BackupFailed",

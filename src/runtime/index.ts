@@ -40,7 +40,7 @@ export { findCondition, isConditionTrue, mergeConditions, setCondition, formatCo
 export { computeStatusPatch, changedFields, ConditionType, LoopReason } from "./reconcile-status.ts";
 export { MANAGED_BY_LABEL, managedBySelector, appliedHashAnnotation } from "./managed-objects.ts";
 export { ObjectWriter, AlreadyOwnedError, NotLeaderError, controllerReference, createReconcileContext } from "./reconcile-context.ts";
-export { KubeRest, KubeApiError, isConflict, isNotFound, resourcePath, splitApiVersion, PatchType, type KindInfo } from "./kube-rest.ts";
+export { KubeRest, KubeApiError, isConflict, isNotFound, resourcePath, splitApiVersion, withUserAgent, PatchType, type KindInfo } from "./kube-rest.ts";
 export { Informer, type InformerEvent, type InformerEventType, type InformerOptions } from "./informer.ts";
 export { InformerCache } from "./cache-reader.ts";
 export { WorkQueue, type WorkQueueOptions, type WorkQueueObserver } from "./work-queue.ts";
@@ -56,6 +56,6 @@ export {
   type LeaderElectionTimings,
 } from "./leader-election.ts";
 export { KubeEventRecorder } from "./event-recorder.ts";
-export { createJsonLogger, parseLogLevel, describeError, type JsonLogger, type LogLevel } from "./logger.ts";
+export { createJsonLogger, parseLogLevel, parseLogFormat, describeError, type JsonLogger, type LogFormat, type LogLevel } from "./logger.ts";
 export { createRuntimeMetrics, type RuntimeMetrics } from "./metrics.ts";
 export { startHealthServer, type HealthServer, type Probe } from "./health-server.ts";

@@ -18,7 +18,7 @@ import { startHealthServer, type HealthServer } from "./health-server.ts";
 import { Informer } from "./informer.ts";
 import { KubeRest, type KindInfo } from "./kube-rest.ts";
 import { LeaderElector, type LeaderElectionTimings } from "./leader-election.ts";
-import { createJsonLogger, type JsonLogger, type LogLevel } from "./logger.ts";
+import { createJsonLogger, type JsonLogger, type LogFormat, type LogLevel } from "./logger.ts";
 import { createRuntimeMetrics, type RuntimeMetrics } from "./metrics.ts";
 import { TokenBucket } from "./rate-limiter.ts";
 import { appliedHashAnnotation, managedBySelector } from "./managed-objects.ts";
@@ -42,6 +42,11 @@ export interface ManagerOptions {
   /** A loaded kubeconfig; else {@link kubeconfigPath}; else the default chain (KUBECONFIG, ~/.kube/config, in-cluster). */
   readonly kubeConfig?: KubeConfig;
   readonly kubeconfigPath?: string;
+  /**
+   * Without a kubeconfig: read the in-cluster ServiceAccount credentials under this directory
+   * (`DIR/var/run/secrets/kubernetes.io/serviceaccount/{token,ca.crt}`, with KUBERNETES_SERVICE_HOST/PORT).
+   */
+  readonly inClusterRoot?: string;
   /** Watch one namespace only; all by default. */
   readonly namespace?: string;
   /** Leader election; off when omitted (fine for one replica, required for more). */
@@ -50,6 +55,10 @@ export interface ManagerOptions {
   readonly probePort?: number | false;
   readonly probeHost?: string;
   readonly logLevel?: LogLevel;
+  /** `json` (default) or `text` for a person at a terminal. */
+  readonly logFormat?: LogFormat;
+  /** `product/version` on every API request (field manager of non-apply writes, audit log); default the name. */
+  readonly userAgent?: string;
   /** A logger to use instead of a new JSON logger on stderr. */
   readonly logger?: JsonLogger;
   /** Keys whose values the logger redacts wherever they appear: the resource's sensitive spec fields. */
@@ -101,18 +110,26 @@ export class Manager {
   constructor(options: ManagerOptions) {
     this.#options = options;
     this.log =
-      options.logger ?? createJsonLogger({ level: options.logLevel ?? "info", fields: { manager: options.name }, sensitiveKeys: options.sensitiveFields });
+      options.logger ??
+      createJsonLogger({
+        level: options.logLevel ?? "info",
+        format: options.logFormat,
+        fields: { manager: options.name },
+        sensitiveKeys: options.sensitiveFields,
+      });
     this.metrics = createRuntimeMetrics({ cacheSizes: () => this.cache.informers().map((i) => [i.kind.kind, i.size] as const) });
-    this.kubeConfig = options.kubeConfig ?? loadKubeConfig(options.kubeconfigPath);
+    this.kubeConfig = options.kubeConfig ?? loadKubeConfig(options.kubeconfigPath, options.inClusterRoot);
+    const userAgent = options.userAgent ?? options.name;
     const qps = options.writeQps;
     this.rest = new KubeRest(this.kubeConfig, {
+      userAgent,
       writeLimiter: qps === undefined ? undefined : new TokenBucket({ qps, burst: options.writeBurst ?? Math.max(1, Math.ceil(qps * 2)) }),
       onWrite: (verb, code, path) => {
         this.metrics.apiWrites.inc({ verb, code: String(code) });
         this.log.debug("API write", { verb, code, path });
       },
     });
-    this.#leaseRest = new KubeRest(this.kubeConfig);
+    this.#leaseRest = new KubeRest(this.kubeConfig, { userAgent });
     const le = options.leaderElection;
     if (le !== undefined) {
       this.#elector = new LeaderElector({
@@ -348,9 +365,10 @@ export class Manager {
   }
 }
 
-function loadKubeConfig(path: string | undefined): KubeConfig {
+function loadKubeConfig(path: string | undefined, inClusterRoot: string | undefined): KubeConfig {
   const kc = new KubeConfig();
   if (path !== undefined) kc.loadFromFile(path);
+  else if (inClusterRoot !== undefined && inClusterRoot !== "") kc.loadFromCluster(inClusterRoot);
   else kc.loadFromDefault();
   return kc;
 }

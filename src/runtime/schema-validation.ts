@@ -129,7 +129,9 @@ function checkCelRules(rules: readonly CelRule[], data: unknown, parentSchema?: 
     const result = evaluateCel(rule.rule, self);
     if (result === true) continue;
     let message = rule.message ?? `failed rule: ${rule.rule}`;
-    if (result instanceof Error) message = `the rule ${JSON.stringify(rule.rule)} cannot be checked offline (${result.message}); the API server decides`;
+    // The library's message goes on with a picture of the expression; its first line says why.
+    if (result instanceof Error)
+      message = `the rule ${JSON.stringify(rule.rule)} cannot be checked offline (${result.message.split("\n")[0]}); the API server decides`;
     else if (rule.messageExpression !== undefined) {
       const custom = evaluateCel(rule.messageExpression, self);
       if (typeof custom === "string" && custom !== "") message = custom;
@@ -143,14 +145,15 @@ function checkCelRules(rules: readonly CelRule[], data: unknown, parentSchema?: 
   }
   return errors.length === 0;
 }
+checkCelRules.errors = [] as Partial<ErrorObject>[];
 
+/** The JSON Schema type of a value (`integer` for whole numbers). */
 function jsonType(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "array";
   if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
   return typeof value;
 }
-checkCelRules.errors = [] as Partial<ErrorObject>[];
 
 /** Decodes an ajv `instancePath` (a JSON pointer); digit-only segments are list indexes. */
 function pathOf(instancePath: string): (string | number)[] {

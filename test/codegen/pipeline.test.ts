@@ -13,6 +13,9 @@ import { createTempProject, editedSchema, mysqlSchemaText, repoRoot, snapshotFil
 
 const OUTPUTS = [
   "deploy/crd.yaml",
+  "deploy/kustomization.yaml",
+  "deploy/namespace.yaml",
+  "deploy/operator.yaml",
   "deploy/rbac-namespaced/operator.yaml",
   "deploy/rbac-namespaced/watched-namespace/kustomization.yaml",
   "deploy/rbac-namespaced/watched-namespace/role.yaml",
@@ -136,16 +139,16 @@ test("files generated from this schema that are no longer outputs are listed by 
   const header = (await readFile(join(project.root, "generated/mysql-models.ts"), "utf8")).split("\n", 1)[0]!;
   await writeFile(join(project.root, "generated/old-models.ts"), `${header}\nexport {};\n`);
   await writeFile(join(project.root, "generated/other-models.ts"), `${header.replace("schemas/mysql.yaml", "schemas/other.yaml")}\nexport {};\n`);
-  await writeFile(join(project.root, "deploy/operator.yaml"), "# hand-written\n");
+  await writeFile(join(project.root, "deploy/sample-overlay.yaml"), "# hand-written\n");
   const check = await capture(() => runGenerate(["--check", "--root", project.root]));
   assert.equal(check.code, 1);
   assert.match(check.err, /orphaned\s+generated\/old-models\.ts/);
-  assert.doesNotMatch(check.err, /other-models|operator\.yaml|mysql-models/);
+  assert.doesNotMatch(check.err, /other-models|sample-overlay\.yaml|mysql-models/);
   const run = await capture(() => runGenerate(["--root", project.root]));
   assert.match(run.out, /removed orphaned generated\/old-models\.ts/);
   const files = [...(await snapshotFiles(project.root)).keys()];
   assert.ok(!files.includes("generated/old-models.ts"));
-  assert.ok(files.includes("generated/other-models.ts") && files.includes("deploy/operator.yaml"), "files of other schemas and hand-written files stay");
+  assert.ok(files.includes("generated/other-models.ts") && files.includes("deploy/sample-overlay.yaml"), "files of other schemas and hand-written files stay");
   assert.equal((await capture(() => runGenerate(["--check", "--root", project.root]))).code, 0);
 });
 

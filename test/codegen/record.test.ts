@@ -56,7 +56,7 @@ test("unchanged inputs: generate and --check answer from the record, loading non
 
   const clean = await runRecordingImports(project.root, ["--check"]);
   assert.equal(clean.code, 0, clean.output);
-  assert.match(clean.output, /10 files up to date/);
+  assert.match(clean.output, /\d+ files up to date/);
   assert.deepEqual(clean.libraries, []);
   const nothingToDo = await runRecordingImports(project.root, []);
   assert.equal(nothingToDo.code, 0, nothingToDo.output);

@@ -179,6 +179,22 @@ test("finalize: a failed backup keeps the finalizer (failed) and says how to go 
   assert.deepEqual(never.recorded.applied, [], "no Job, and an earlier backup is not overwritten");
 });
 
+test("finalize: a backup Job whose attempts fail while it retries holds the deletion and says why (Degraded, Warning Event), naming the Job", async () => {
+  const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
+  const { ctx, put } = recordingContext();
+  await reconciler.finalize(resource, ctx);
+  const job = ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!;
+  put({ ...job, status: { active: 0, failed: 2 } } as V1Job);
+  const result = await reconciler.finalize(resource, ctx);
+  assert.equal(result.kind === "failed" && result.reason, "BackupRetrying");
+  assert.deepEqual(result.status, { backup: { job: "backup-mysql-instance-job" } });
+  assert.match(result.kind === "failed" ? result.message : "", /backup-mysql-instance-job: 2 of at most 7 attempts failed/);
+  assert.match(result.kind === "failed" ? result.message : "", /kubectl logs job\/backup-mysql-instance-job/);
+  put({ ...job, status: { active: 1 } } as V1Job);
+  const first = await reconciler.finalize(resource, ctx);
+  assert.equal(first.kind === "wait" && first.reason, "BackingUp", "no failed attempt yet: just backing up");
+});
+
 test("password change: Job with current and target in a Secret; on success the credentials hold the target", async () => {
   const resource = originalResource({ spec: { password: "new-pw" }, status: { appliedSpec: {} } });
   const { ctx, recorded, put } = recordingContext([buildCredentialsSecret(instanceOf(resource), "old-pw")]);

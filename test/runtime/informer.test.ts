@@ -25,9 +25,13 @@ let rv = 0;
 let listFailures = 0;
 let watchScripts: WatchScript[] = [];
 const requests: string[] = [];
-let testCount = 0;
-let testNamespace = "t0";
 const openResponses = new Set<ServerResponse>();
+/**
+ * Each test's informer talks to its own path prefix (`/t<epoch>`): a request of an earlier test's informer that
+ * reaches the server late (sent before that informer was stopped) is refused instead of consuming this test's
+ * scripts or showing up in its request log.
+ */
+let epoch = 0;
 
 function widget(name: string, resourceVersion: number): object {
   return {
@@ -40,11 +44,8 @@ function widget(name: string, resourceVersion: number): object {
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? "/", "http://fake");
-  if (!url.pathname.includes(`/namespaces/${testNamespace}/`)) {
-    // An earlier test's informer: an empty answer, or a quiet watch that its abort closes.
-    if (url.searchParams.get("watch") !== "true")
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ metadata: { resourceVersion: "1" }, items: [] }));
-    else openResponses.add(res.writeHead(200, { "content-type": "application/json" }));
+  if (!url.pathname.startsWith(`/t${epoch}/`)) {
+    res.writeHead(410, { "content-type": "application/json" }).end(JSON.stringify({ kind: "Status", message: "a stopped test's informer", code: 410 }));
     return;
   }
   requests.push(`${url.searchParams.get("watch") === "true" ? "watch" : "list"} rv=${url.searchParams.get("resourceVersion") ?? ""}`);
@@ -81,7 +82,7 @@ function sendEvent(res: ServerResponse, type: string, object: object): void {
 function startInformer(overrides: { stallMs?: number; resyncMs?: number; labelSelector?: string } = {}) {
   const kc = new KubeConfig();
   kc.loadFromOptions({
-    clusters: [{ name: "fake", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+    clusters: [{ name: "fake", server: `http://127.0.0.1:${port}/t${epoch}`, skipTLSVerify: true }],
     users: [{ name: "u" }],
     contexts: [{ name: "fake", cluster: "fake", user: "u" }],
     currentContext: "fake",
@@ -92,7 +93,6 @@ function startInformer(overrides: { stallMs?: number; resyncMs?: number; labelSe
   const informer = new Informer({
     rest,
     kind,
-    namespace: testNamespace,
     log: createJsonLogger({ level: "error" }),
     metrics,
     resyncMs: overrides.resyncMs ?? 0,
@@ -131,9 +131,7 @@ after(async () => {
 });
 
 function reset(): void {
-  // A stopped informer of an earlier test may still send the watch request it was preparing: its own namespace in the
-  // path keeps it from taking this test's scripted answers.
-  testNamespace = `t${++testCount}`;
+  epoch++;
   objects = new Map([["a", { name: "a", rv: 1 }]]);
   rv = 1;
   listFailures = 0;
@@ -361,26 +359,26 @@ test("observeWrite of an object the write created: cached at once and silently (
   const { informer, events } = startInformer({ labelSelector: "app.kubernetes.io/managed-by=us" });
   const created = (name: string, rv: number, uid: string, managedBy = "us"): KubernetesObject => {
     const object = widget(name, rv) as KubernetesObject;
-    return { ...object, metadata: { ...object.metadata, namespace: testNamespace, uid, labels: { "app.kubernetes.io/managed-by": managedBy } } };
+    return { ...object, metadata: { ...object.metadata, uid, labels: { "app.kubernetes.io/managed-by": managedBy } } };
   };
   try {
     await until("watching", () => stream !== undefined && informer.synced);
     informer.observeWrite(created("new", 7, "u-new"), true);
-    assert.equal(informer.get(testNamespace, "new")?.metadata?.resourceVersion, "7");
+    assert.equal(informer.get("ns", "new")?.metadata?.resourceVersion, "7");
     informer.observeWrite(created("updated-elsewhere", 8, "u-x"));
-    assert.equal(informer.get(testNamespace, "updated-elsewhere"), undefined, "not created by this write: maybe deleted meanwhile");
+    assert.equal(informer.get("ns", "updated-elsewhere"), undefined, "not created by this write: maybe deleted meanwhile");
     informer.observeWrite(created("theirs", 9, "u-t", "someone-else"), true);
-    assert.equal(informer.get(testNamespace, "theirs"), undefined, "outside the selector");
+    assert.equal(informer.get("ns", "theirs"), undefined, "outside the selector");
     sendEvent(stream!, "ADDED", created("gone", 10, "u-gone"));
     sendEvent(stream!, "DELETED", created("gone", 11, "u-gone"));
     await until("the delete arrived", () => events.some((e) => e.type === "delete"));
     informer.observeWrite(created("gone", 10, "u-gone"), true);
-    assert.equal(informer.get(testNamespace, "gone"), undefined, "the answer of a write that the watch has seen deleted since");
+    assert.equal(informer.get("ns", "gone"), undefined, "the answer of a write that the watch has seen deleted since");
     // The watch brings the created object, then the deletion of an earlier one of the same name.
     sendEvent(stream!, "ADDED", created("new", 7, "u-new"));
     sendEvent(stream!, "DELETED", created("new", 5, "u-older"));
     sendEvent(stream!, "MODIFIED", created("new", 12, "u-new"));
-    await until("rv 12", () => informer.get(testNamespace, "new")?.metadata?.resourceVersion === "12");
+    await until("rv 12", () => informer.get("ns", "new")?.metadata?.resourceVersion === "12");
     const seen = events
       .filter((e) => e.object.metadata?.name === "new")
       .map((e) => `${e.type} ${e.object.metadata?.uid} ${e.object.metadata?.resourceVersion}`);

@@ -182,6 +182,35 @@ test("the schema is compiled on first use, strictly", () => {
   assert.deepEqual(createSchemaValidator(transition)({ a: -1 }), [], "transition rules (oldSelf) are left to the API server");
 });
 
+test("CEL rules (x-kubernetes-validations) are evaluated as the API server does on create", () => {
+  const schema = objectOf({
+    count: { type: "integer", "x-kubernetes-validations": [{ rule: "self > 0", message: "must be positive" }] },
+    name: {
+      type: "string",
+      "x-kubernetes-validations": [
+        { rule: "!(self.lowerAscii() in ['root', 'admin'])", message: "must not be a reserved name", reason: "FieldValueForbidden" },
+        { rule: "size(bytes(self)) <= 4", messageExpression: "'is ' + string(size(bytes(self))) + ' bytes, at most 4'" },
+        { rule: "self == oldSelf", message: "is immutable" },
+      ],
+    },
+    range: {
+      type: "object",
+      properties: { min: { type: "integer" }, max: { type: "integer" } },
+      "x-kubernetes-validations": [{ rule: "self.min <= self.max", fieldPath: ".max" }],
+    },
+  });
+  const messages = (document: unknown) => issuesOf(schema, document).map((i) => `${i.path.join(".")} | ${i.rule} | ${i.message}`);
+  assert.deepEqual(messages({ count: 1, name: "abc", range: { min: 1, max: 2 } }), [], "valid; the oldSelf rule is left to updates");
+  assert.deepEqual(messages({ count: 0 }), ["count | x-kubernetes-validations | count: must be positive"], "integers are CEL ints");
+  assert.deepEqual(messages({ name: "Root" }), ["name | x-kubernetes-validations | name: must not be a reserved name"]);
+  assert.deepEqual(messages({ name: "éé€" }), ["name | x-kubernetes-validations | name: is 7 bytes, at most 4"], "messageExpression");
+  assert.deepEqual(messages({ range: { min: 3, max: 2 } }), ["range.max | x-kubernetes-validations | range.max: failed rule: self.min <= self.max"]);
+  assert.deepEqual(messages({ count: "many" }), ['count | type | count: must be an integer, got "many"'], "no CEL on a value of the wrong type");
+  const unknown = createSchemaValidator({ type: "string", "x-kubernetes-validations": [{ rule: "self.noSuchFunction()" }] })("x");
+  assert.equal(unknown.length, 1, "a rule the offline evaluator cannot run is reported, not passed");
+  assert.match(unknown[0]!.message, /^the rule "self\.noSuchFunction\(\)" cannot be checked offline \(.+\); the API server decides$/);
+});
+
 test("validators are independent: each has its own hint keyword", () => {
   const schema = (keyword: string) => objectOf({ v: { type: "string", pattern: "^x$", [keyword]: `hint from ${keyword}` } });
   const first = createSchemaValidator(schema("x-first-hint"), { patternHintKeyword: "x-first-hint" });

@@ -1,4 +1,5 @@
 /** `mysqlop generate`: regenerate everything derived from the schema, or `--check` for staleness. */
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { SchemaError } from "../../codegen/errors.ts";
 import { runtimeImportProblem, type GenerateOptions } from "../../codegen/options.ts";
@@ -66,6 +67,13 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof SchemaError) {
       console.error(`mysqlop generate: ${error.problems.length} problem(s) in ${error.file}; nothing was written:\n${error.message}`);
+      return 1;
+    }
+    const schemaFile = resolve(values.root, values.schema);
+    if ((error as NodeJS.ErrnoException).code === "ENOENT" && (error as NodeJS.ErrnoException).path === schemaFile) {
+      console.error(
+        `mysqlop generate: no schema file ${schemaFile}: run it in a mysqlop project (a folder with ${values.schema}), or pass --root DIR or --schema FILE`,
+      );
       return 1;
     }
     throw error;

@@ -1,9 +1,10 @@
 import { parseArgs } from "node:util";
 import { MYSQL_OPERATOR_NAMESPACE } from "../../../generated/mysql-constants.ts";
 import { createMySQLOperator, DEFAULT_WORKERS } from "../../mysql/operator.ts";
-import { LeadershipLostError, parseLogLevel } from "../../runtime/index.ts";
+import { LeadershipLostError, parseLogFormat, parseLogLevel } from "../../runtime/index.ts";
+import { mysqlopUserAgent } from "../package-info.ts";
 
-const USAGE = `usage: mysqlop run [--kubeconfig PATH] [--namespace NS] [--probe-port N] [--log-level LEVEL] [--workers N] [--qps N [--burst N]] [--no-leader-elect]
+const USAGE = `usage: mysqlop run [--kubeconfig PATH] [--namespace NS] [--probe-port N] [--log-level LEVEL] [--log-format FORMAT] [--workers N] [--qps N [--burst N]] [--lease-namespace NS] [--no-leader-elect]
 
 Runs the MySQL operator against the current kubeconfig (like 'kopf run'): watches MySQL resources and
 their children, reconciles them, and serves /healthz, /readyz and /metrics. Stops gracefully on Ctrl-C.
@@ -12,13 +13,17 @@ their children, reconciles them, and serves /healthz, /readyz and /metrics. Stop
   --namespace NS        watch one namespace only (default: all namespaces)
   --probe-port N        port of /healthz, /readyz, /metrics (default 8081; 0 picks a free one)
   --log-level LEVEL     debug | info | warn | error (default info)
+  --log-format FORMAT   text | json: one line per record on stderr (default text when stderr is a terminal, else json)
   --lease-namespace NS  namespace of the leader-election Lease (default: POD_NAMESPACE or ${MYSQL_OPERATOR_NAMESPACE})
   --workers N           MySQL resources reconciled at once (default ${DEFAULT_WORKERS})
   --qps N               cap the operator's API writes at N per second (default: no cap; the API
                         server's priority and fairness protects it)
   --burst N             writes allowed at once under --qps (default: twice the QPS)
   --no-leader-elect     run without leader election (a single replica only)
-  -h, --help            show this help`;
+  -h, --help            show this help
+
+In a pod (no --kubeconfig, no KUBECONFIG) it uses the ServiceAccount's token and CA under
+/var/run/secrets/kubernetes.io/serviceaccount; MYSQLOP_IN_CLUSTER_ROOT=DIR reads them under DIR instead.`;
 
 /** `mysqlop run`: the operator as a foreground process. */
 export async function run(argv: string[]): Promise<number> {
@@ -31,6 +36,7 @@ export async function run(argv: string[]): Promise<number> {
         namespace: { type: "string" },
         "probe-port": { type: "string" },
         "log-level": { type: "string" },
+        "log-format": { type: "string" },
         "lease-namespace": { type: "string" },
         workers: { type: "string" },
         qps: { type: "string" },
@@ -76,6 +82,13 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`mysqlop run: --log-level: ${(error as Error).message}`);
     return 2;
   }
+  let logFormat;
+  try {
+    logFormat = parseLogFormat(values["log-format"] ?? (process.stderr.isTTY ? "text" : "json"));
+  } catch (error) {
+    console.error(`mysqlop run: --log-format: ${(error as Error).message}`);
+    return 2;
+  }
   const leaseNamespace = values["lease-namespace"] ?? process.env["POD_NAMESPACE"] ?? MYSQL_OPERATOR_NAMESPACE;
   const operator = createMySQLOperator({
     kubeconfigPath: values.kubeconfig,
@@ -85,6 +98,9 @@ export async function run(argv: string[]): Promise<number> {
     concurrency: numbers.workers,
     writeQps: numbers.qps,
     writeBurst: numbers.burst,
+    logFormat,
+    userAgent: mysqlopUserAgent(),
+    inClusterRoot: process.env["MYSQLOP_IN_CLUSTER_ROOT"],
     leaderElection: values["no-leader-elect"] === true ? undefined : { leaseNamespace },
   });
   operator.handleSignals();

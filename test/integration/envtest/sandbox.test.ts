@@ -11,7 +11,12 @@ import { findBinaries, pidRecordDir } from "../../../src/envtest/index.ts";
 import type { PidRecord } from "../../../src/envtest/pid-records.ts";
 import { listeningPorts } from "../../../src/envtest/ports.ts";
 import { isSameProcess } from "../../../src/envtest/process-identity.ts";
+import type { V1Pod } from "@kubernetes/client-node";
 import { REPO_ROOT } from "../../helpers/control-plane.ts";
+import { eventually } from "../../helpers/eventually.ts";
+import { mysqlOk } from "../../helpers/mysql-client.ts";
+import { OperatorProcess } from "../../helpers/operator-process.ts";
+import { containerPid, pidNamespaceOf, processesInNamespace, processNodeSkip } from "../../helpers/process-node.ts";
 
 const execFileAsync = promisify(execFile);
 const MAIN = join(REPO_ROOT, "src", "cli", "main.ts");
@@ -68,7 +73,7 @@ describe("mysqlop sandbox", { timeout: 180_000 }, () => {
 
   test("--help and a wrong flag", async () => {
     const help = await execFileAsync(process.execPath, [MAIN, "sandbox", "--help"]);
-    assert.match(help.stdout, /usage: mysqlop sandbox \[--kubeconfig PATH\] \[--with-workloads\]/);
+    assert.match(help.stdout, /usage: mysqlop sandbox \[--kubeconfig PATH\] \[--workloads kwok\|process \| --with-workloads\]/);
     await assert.rejects(execFileAsync(process.execPath, [MAIN, "sandbox", "--bogus"]), (error: { code?: number; stderr?: string }) => {
       assert.equal(error.code, 2);
       assert.match(error.stderr ?? "", /Unknown option '--bogus'/);
@@ -87,8 +92,9 @@ describe("mysqlop sandbox", { timeout: 180_000 }, () => {
       assert.match(await kubectl(kubeconfig, ["get", "crd", "mysqls.otus.homework", "-o", "name"]), /mysqls\.otus\.homework/);
       assert.match(await kubectl(kubeconfig, ["get", "serviceaccount", "mysqlop", "-n", "mysqlop-system", "-o", "name"]), /serviceaccount\/mysqlop/);
       assert.match(await kubectl(kubeconfig, ["get", "nodes"]), /kwok-node-0\s+Ready/);
-      const operatorKubeconfig = /exactly its RBAC\): --kubeconfig (\S+)/.exec(stdout)?.[1];
-      assert.ok(operatorKubeconfig !== undefined, stdout);
+      const operatorKubeconfig = /run --kubeconfig (\S+) +# the operator as its ServiceAccount/.exec(stdout)?.[1];
+      assert.equal(operatorKubeconfig, join(dir, "nested", "operator.kubeconfig"), "a stable path beside the admin kubeconfig");
+      assert.match(stdout, new RegExp(`^  export KUBECONFIG=${kubeconfig}$`, "m"));
       assert.equal((await kubectl(operatorKubeconfig, ["auth", "can-i", "list", "mysqls.otus.homework", "--all-namespaces"])).trim(), "yes");
       await assert.rejects(kubectl(operatorKubeconfig, ["auth", "can-i", "delete", "nodes"]), (error: { code?: number; stdout?: string }) => {
         assert.equal(error.code, 1);
@@ -102,12 +108,57 @@ describe("mysqlop sandbox", { timeout: 180_000 }, () => {
       assert.deepEqual(exit, { code: 0, signal: null }, sandbox.output().stderr);
       assert.match(sandbox.output().stderr, /SIGINT, stopping/);
       assert.ok(!existsSync(kubeconfig), "the kubeconfig of a server that is gone is removed");
+      assert.ok(!existsSync(operatorKubeconfig), "the operator's too");
       await assertNothingLeft(sandbox.record);
     } finally {
       sandbox.kill("SIGTERM");
       await sandbox.exited;
     }
   });
+
+  test(
+    "--workloads process: the README's walk — mysqlop run, cr.yaml, a real server at its pod IP; Ctrl-C removes everything, the server too",
+    { skip: processNodeSkip({ mariadb: true }) },
+    async () => {
+      const kubeconfig = join(dir, "process", "kubeconfig");
+      const sandbox = await startSandbox(["--kubeconfig", kubeconfig, "--workloads", "process"]);
+      let operator: OperatorProcess | undefined;
+      try {
+        const { stdout } = sandbox.output();
+        assert.match(stdout, /Pods run on the process node/);
+        assert.match(await kubectl(kubeconfig, ["get", "nodes"]), /process-node-0\s+Ready/);
+        const operatorKubeconfig = /run --kubeconfig (\S+) +# the operator as its ServiceAccount/.exec(stdout)?.[1];
+        assert.ok(operatorKubeconfig !== undefined, stdout);
+        operator = new OperatorProcess(operatorKubeconfig);
+        await operator.start();
+        await kubectl(kubeconfig, ["apply", "-f", join(REPO_ROOT, "deploy", "cr.yaml")]);
+        await eventually(
+          "mysql-instance created",
+          async () =>
+            (await kubectl(kubeconfig, ["get", "my", "mysql-instance", "-o", "jsonpath={.status.message}"])) === "mysql-instance created without restore-job",
+          180_000,
+          500,
+        );
+        const ip = await kubectl(kubeconfig, ["get", "pods", "-l", "app=mysql-instance", "-o", "jsonpath={.items[0].status.podIP}"]);
+        assert.equal((await mysqlOk({ host: ip, password: "otuspassword", database: "otus-database" }, "SELECT 42;")).trim(), "42");
+        const pod = JSON.parse(await kubectl(kubeconfig, ["get", "pods", "-l", "app=mysql-instance", "-o", "jsonpath={.items[0]}"])) as V1Pod;
+        const serverNamespace = pidNamespaceOf(containerPid(pod));
+        assert.ok(serverNamespace !== undefined);
+        assert.match(await kubectl(kubeconfig, ["logs", pod.metadata?.name ?? ""]), /mariadbd/);
+        await operator.stop();
+
+        sandbox.kill("SIGINT");
+        const exit = await sandbox.exited;
+        assert.deepEqual(exit, { code: 0, signal: null }, sandbox.output().stderr);
+        await assertNothingLeft(sandbox.record);
+        assert.deepEqual(processesInNamespace(serverNamespace), [], "the server is gone with the sandbox");
+      } finally {
+        await operator?.stop();
+        sandbox.kill("SIGTERM");
+        await sandbox.exited;
+      }
+    },
+  );
 
   test("a component that dies ends the sandbox with exit 1 and that component's log", async () => {
     const kubeconfig = join(dir, "dies", "kubeconfig");

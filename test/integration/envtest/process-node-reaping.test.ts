@@ -1,0 +1,79 @@
+// Nothing of a pod outlives the process node: its processes die with the node agent however it dies (the kernel's
+// parent-death signal), and the agent goes when the process that started it is SIGKILLed.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { pidRecordDir, reapLeftovers } from "../../../src/envtest/index.ts";
+import type { PidRecord } from "../../../src/envtest/pid-records.ts";
+import { isProcessAlive } from "../../../src/envtest/process-identity.ts";
+import { eventually } from "../../helpers/eventually.ts";
+import { pidNamespaceOf, processesInNamespace, processNodeSkip } from "../../helpers/process-node.ts";
+
+const HOLDER = join(import.meta.dirname, "fixtures", "hold-process-node.ts");
+
+interface Held {
+  pid: number;
+  podNamespace: string;
+  agentPid: number;
+  kill: () => void;
+}
+
+/** Runs hold-process-node.ts and waits until its pod runs. */
+async function hold(): Promise<Held> {
+  const child = spawn(process.execPath, [HOLDER], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const deadline = Date.now() + 120_000;
+  while (!stdout.includes("\n")) {
+    if (child.exitCode !== null || child.signalCode !== null) assert.fail(`holder exited early: ${stderr}`);
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      assert.fail(`holder's pod did not run within 120 s: ${stderr}`);
+    }
+    await sleep(100);
+  }
+  const line = JSON.parse(stdout.split("\n")[0] ?? "") as { pid: number; logDir: string; podPid: number };
+  const recordFile = readdirSync(pidRecordDir()).find((f) => {
+    if (!f.startsWith(`${line.pid}-`) || !f.endsWith(".json")) return false;
+    return (JSON.parse(readFileSync(join(pidRecordDir(), f), "utf8")) as PidRecord).tempDir === dirname(line.logDir);
+  });
+  assert.ok(recordFile, "the holder's pid record");
+  const record = JSON.parse(readFileSync(join(pidRecordDir(), recordFile), "utf8")) as PidRecord;
+  const agent = record.processes.find((p) => p.name === "process-node");
+  assert.ok(agent, "the node agent is a recorded component");
+  const podNamespace = pidNamespaceOf(line.podPid);
+  assert.ok(podNamespace !== undefined, "the pod runs");
+  assert.ok(processesInNamespace(podNamespace).length >= 3, "sandbox PID 1, sh and its sleeps");
+  return { pid: line.pid, podNamespace, agentPid: agent.pid, kill: () => child.kill("SIGKILL") };
+}
+
+describe("process node reaping", { skip: processNodeSkip(), timeout: 300_000 }, () => {
+  test("the harness SIGKILLed: the agent notices, stops its pods and goes; the next start reaps the rest", async () => {
+    const held = await hold();
+    held.kill();
+    await eventually("the pod's processes gone", async () => processesInNamespace(held.podNamespace).length === 0, 30_000);
+    await eventually("the agent gone", async () => !isProcessAlive(held.agentPid), 30_000);
+    const report = await reapLeftovers();
+    assert.ok(
+      report.killed.some((k) => k.startsWith("etcd")),
+      `the reaper took the rest: ${JSON.stringify(report)}`,
+    );
+  });
+
+  test("the agent SIGKILLed: the kernel kills every process of its pods at once", async () => {
+    const held = await hold();
+    try {
+      process.kill(held.agentPid, "SIGKILL");
+      await eventually("the pod's processes gone", async () => processesInNamespace(held.podNamespace).length === 0, 10_000);
+    } finally {
+      held.kill();
+      await eventually("holder gone", async () => !isProcessAlive(held.pid), 10_000);
+      await reapLeftovers();
+    }
+  });
+});

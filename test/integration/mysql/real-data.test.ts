@@ -1,0 +1,244 @@
+/**
+ * The original scenario with real data: the operator (under its generated RBAC) on a real control plane whose pods
+ * run on the process node, so the server is a real mariadbd and backup-NAME-job and restore-NAME-job really run
+ * their scripts. Rows written through the server's pod IP must survive delete → backup → re-create → restore; a
+ * password change must take on the server; an image change must restart the server on the same data. Prints
+ * figures: apply → Ready, and the delete → backup → re-create → restore cycle.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test, type TestContext } from "node:test";
+import { ApiException, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1Pod } from "@kubernetes/client-node";
+import type { MySQL } from "../../../generated/mysql-models.ts";
+import { secretValue } from "../../../src/mysql/desired/index.ts";
+import { createMySQLOperator } from "../../../src/mysql/operator.ts";
+import { createJsonLogger, type Manager } from "../../../src/runtime/index.ts";
+import { kubectl, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
+import { eventually } from "../../helpers/eventually.ts";
+import { mysqlOk, mysqlQuery } from "../../helpers/mysql-client.ts";
+import { isReady, processNodeSkip } from "../../helpers/process-node.ts";
+
+const NS = "default";
+const NAME = "mysql-instance";
+const DATABASE = "otus-database";
+const CR = join(REPO_ROOT, "deploy/cr.yaml");
+/** Waits for servers, Jobs and rollouts on a loaded 2-core machine: generous bounds. */
+const LONG = 180_000;
+
+/** The original's table and rows, as its README created them. */
+const ORIGINAL_ROWS = [
+  "CREATE TABLE test ( id smallint unsigned not null auto_increment, name varchar(20) not null, constraint pk_example primary key (id) );",
+  "INSERT INTO test ( id, name ) VALUES ( null, 'some data' );",
+  "INSERT INTO test ( id, name ) VALUES ( null, 'some data-2' );",
+].join("\n");
+
+function figure(t: TestContext, text: string): void {
+  t.diagnostic(`figures: ${text}`);
+  console.log(`# figures (real data): ${text}`);
+}
+
+async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    if (error instanceof ApiException && error.code === 404) return undefined;
+    throw error;
+  }
+}
+
+describe("the original scenario with real data on the process node", { skip: processNodeSkip({ mariadb: true }), timeout: 900_000 }, () => {
+  let env: MysqlopControlPlane;
+  let manager: Manager;
+  let running: Promise<void>;
+  let core: CoreV1Api;
+  let custom: CustomObjectsApi;
+  let password = "otuspassword";
+  const logs: string[] = [];
+
+  const mysql = (namespace = NS, name = NAME): Promise<MySQL | undefined> =>
+    orUndefined(custom.getNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace, plural: "mysqls", name }) as Promise<MySQL>);
+  const patchSpec = (spec: Record<string, unknown>) =>
+    custom.patchNamespacedCustomObject(
+      { group: "otus.homework", version: "v1", namespace: NS, plural: "mysqls", name: NAME, body: { spec } },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+  /** The server's one Ready pod that is not going away. */
+  const server = (namespace = NS, name = NAME): Promise<V1Pod> =>
+    eventually(
+      `a Ready server pod of ${namespace}/${name}`,
+      async () => {
+        const pods = await core.listNamespacedPod({ namespace, labelSelector: `app=${name}` });
+        const ready = pods.items.filter((p) => isReady(p) && p.metadata?.deletionTimestamp === undefined);
+        return ready.length === 1 && ready[0];
+      },
+      LONG,
+      250,
+    );
+  const rows = async (pod: V1Pod, pw = password): Promise<string> =>
+    mysqlOk({ host: pod.status?.podIP ?? "", password: pw, database: DATABASE }, "SELECT id, name FROM test ORDER BY id;");
+  const backupDir = async (namespace = NS, name = NAME): Promise<string> => {
+    const claim = await core.readNamespacedPersistentVolumeClaim({ namespace, name: `backup-${name}-pvc` });
+    const volume = await core.readPersistentVolume({ name: claim.spec?.volumeName ?? "" });
+    const dir = env.cp.nodeHostPath(volume.spec?.hostPath?.path ?? "");
+    assert.ok(dir !== undefined, "the backup volume is a hostPath on the process node");
+    return dir;
+  };
+  const messageIs = (text: string, namespace = NS, name = NAME) =>
+    eventually(
+      `status.message "${text}"`,
+      async () => {
+        const m = await mysql(namespace, name);
+        return m?.status?.message === text && m;
+      },
+      LONG,
+      250,
+    );
+
+  before(async () => {
+    env = await startMysqlopControlPlane({ workloads: "process" });
+    core = env.cp.kubeConfig.makeApiClient(CoreV1Api);
+    custom = env.cp.kubeConfig.makeApiClient(CustomObjectsApi);
+    manager = createMySQLOperator({
+      kubeConfig: env.operator.kubeConfig,
+      probePort: false,
+      logger: createJsonLogger({ level: "info", write: (line) => void logs.push(line) }),
+    });
+    running = manager.start();
+  });
+
+  after(async () => {
+    await manager?.stop();
+    await running?.catch(() => {});
+    await env?.cp.stop();
+    const forbidden = logs.filter((l) => l.includes("forbidden") || l.includes("403"));
+    if (forbidden.length > 0) console.log(`# operator log lines mentioning 403:\n${forbidden.slice(0, 5).join("\n")}`);
+  });
+
+  test("apply cr.yaml → a real server; the original's rows → delete backs them up → apply again restores them", async (t) => {
+    const applyAt = performance.now();
+    const applied = await kubectl(env.cp, ["apply", "-f", CR]);
+    assert.equal(applied.code, 0, applied.stderr);
+    const created = await messageIs(`${NAME} created without restore-job`);
+    const readyMs = performance.now() - applyAt;
+    assert.equal(created.status?.conditions?.find((c) => c.type === "Ready")?.status, "True");
+    const first = await server();
+    assert.match(first.status?.podIP ?? "", /^127\./);
+
+    await mysqlOk({ host: first.status?.podIP ?? "", password, database: DATABASE }, ORIGINAL_ROWS);
+    const written = await rows(first);
+    assert.equal(written, "1\tsome data\n2\tsome data-2\n");
+
+    const deleteAt = performance.now();
+    const deleted = await kubectl(env.cp, ["delete", "mysqls.otus.homework", NAME, "--wait=true", "--timeout=180s"]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    const backedUpMs = performance.now() - deleteAt;
+    const dir = await backupDir();
+    const dump = readFileSync(join(dir, "mysqlop-dump.sql"), "utf8");
+    const meta = readFileSync(join(dir, "mysqlop-dump.meta"), "utf8");
+    assert.match(dump, /INSERT INTO `test` VALUES\s*\(1,'some data'\),\s*\(2,'some data-2'\);/, "the rows are in the dump on the backup volume");
+    assert.match(meta, new RegExp(`^sha256=${createHash("sha256").update(dump).digest("hex")}$`, "m"), "the metadata's checksum is the dump's");
+    assert.match(meta, new RegExp(`^database=${DATABASE}$`, "m"));
+
+    const reapplyAt = performance.now();
+    const reapplied = await kubectl(env.cp, ["apply", "-f", CR]);
+    assert.equal(reapplied.code, 0, reapplied.stderr);
+    const restored = await messageIs(`${NAME} created with restore-job`);
+    const restoredMs = performance.now() - reapplyAt;
+    assert.equal(restored.status?.restore?.job, `restore-${NAME}-job`);
+    const second = await server();
+    assert.notEqual(second.metadata?.uid, first.metadata?.uid, "a new server pod");
+    assert.equal(await rows(second), written, "the two rows are back");
+    const restoreLog = await kubectl(env.cp, ["logs", `job/restore-${NAME}-job`]);
+    assert.match(restoreLog.stdout, /dump verified/);
+
+    figure(
+      t,
+      `apply → Ready with a real server ${Math.round(readyMs)} ms; delete → backup done (resource gone) ${Math.round(backedUpMs)} ms; re-create → restored ${Math.round(restoredMs)} ms; cycle ${Math.round(performance.now() - deleteAt)} ms`,
+    );
+  });
+
+  test("a password change: the new password works on the server and the old one is refused", async () => {
+    const newPassword = "n3w'pa$$ #word";
+    await patchSpec({ password: newPassword });
+    await eventually(
+      "the credentials hold the new password",
+      async () => secretValue(await core.readNamespacedSecret({ namespace: NS, name: `${NAME}-credentials` }), "password") === newPassword,
+      LONG,
+      250,
+    );
+    await eventually("Ready again", async () => (await mysql())?.status?.conditions?.find((c) => c.type === "Ready")?.status === "True", LONG, 250);
+    const pod = await server();
+    const host = pod.status?.podIP ?? "";
+    await eventually("the new password works", async () => (await mysqlQuery({ host, password: newPassword }, "SELECT 1;")).code === 0, LONG);
+    const old = await mysqlQuery({ host, password }, "SELECT 1;");
+    assert.notEqual(old.code, 0, "the old password is refused");
+    assert.match(old.stderr, /Access denied for user 'root'/);
+    password = newPassword;
+    assert.equal(await rows(pod), "1\tsome data\n2\tsome data-2\n");
+  });
+
+  test("an image change restarts the server, in a new pod, on the same data", async () => {
+    const before = await server();
+    const serverId = async (pod: V1Pod) => mysqlOk({ host: pod.status?.podIP ?? "", password }, "SELECT @@hostname;");
+    assert.equal((await serverId(before)).trim(), before.metadata?.name);
+    await patchSpec({ image: "mysql:8.0" });
+    await eventually("image applied", async () => (await mysql())?.status?.appliedSpec?.image === '"mysql:8.0"', LONG, 250);
+    const after = await server();
+    assert.notEqual(after.metadata?.uid, before.metadata?.uid, "a new pod");
+    assert.equal(after.spec?.containers[0]?.image, "mysql:8.0");
+    assert.equal((await serverId(after)).trim(), after.metadata?.name, "a new server process answers");
+    assert.equal(await rows(after), "1\tsome data\n2\tsome data-2\n", "on the same data");
+  });
+
+  test("two resources of the same name in two namespaces keep their data apart", async () => {
+    const manifest = (namespace: string, pw: string) =>
+      JSON.stringify({
+        apiVersion: "otus.homework/v1",
+        kind: "MySQL",
+        metadata: { name: "twin", namespace },
+        spec: { image: "mysql:5.7", database: "shared-name", password: pw, storage_size: "1Gi" },
+      });
+    for (const namespace of ["team-a", "team-b"]) {
+      await core.createNamespace({ body: { metadata: { name: namespace } } });
+      const out = await kubectl(env.cp, ["apply", "-f", "-"], { input: manifest(namespace, `${namespace}-pw`) });
+      assert.equal(out.code, 0, out.stderr);
+    }
+    const [a, b] = await Promise.all(
+      ["team-a", "team-b"].map(async (namespace) => {
+        await messageIs("twin created without restore-job", namespace, "twin");
+        return server(namespace, "twin");
+      }),
+    );
+    assert.ok(a !== undefined && b !== undefined);
+    assert.notEqual(a.status?.podIP, b.status?.podIP);
+    const conn = (pod: V1Pod, namespace: string) => ({ host: pod.status?.podIP ?? "", password: `${namespace}-pw`, database: "shared-name" });
+    await mysqlOk(conn(a, "team-a"), "CREATE TABLE t (v varchar(20)); INSERT INTO t VALUES ('from a');");
+    await mysqlOk(conn(b, "team-b"), "CREATE TABLE t (v varchar(20)); INSERT INTO t VALUES ('from b');");
+    assert.notEqual((await mysqlQuery({ ...conn(a, "team-a"), password: "team-b-pw" }, "SELECT 1;")).code, 0, "each server has its own password");
+    for (const namespace of ["team-a", "team-b"]) {
+      const out = await kubectl(env.cp, ["delete", "-n", namespace, "mysqls.otus.homework", "twin", "--wait=true", "--timeout=180s"]);
+      assert.equal(out.code, 0, out.stderr);
+    }
+    const dumps = await Promise.all(
+      ["team-a", "team-b"].map(async (namespace) => readFileSync(join(await backupDir(namespace, "twin"), "mysqlop-dump.sql"), "utf8")),
+    );
+    assert.match(dumps[0] ?? "", /'from a'/);
+    assert.doesNotMatch(dumps[0] ?? "", /'from b'/);
+    assert.match(dumps[1] ?? "", /'from b'/);
+    assert.doesNotMatch(dumps[1] ?? "", /'from a'/);
+    for (const namespace of ["team-a", "team-b"]) {
+      const out = await kubectl(env.cp, ["apply", "-f", "-"], { input: manifest(namespace, `${namespace}-pw`) });
+      assert.equal(out.code, 0, out.stderr);
+    }
+    for (const [namespace, want] of [
+      ["team-a", "from a"],
+      ["team-b", "from b"],
+    ] as const) {
+      await messageIs("twin created with restore-job", namespace, "twin");
+      const pod = await server(namespace, "twin");
+      assert.equal(await mysqlOk(conn(pod, namespace), "SELECT v FROM t;"), `${want}\n`, `${namespace} got its own rows back`);
+    }
+  });
+});
