@@ -1,7 +1,11 @@
+/**
+ * `mysqlop sandbox`: a local control plane (`src/envtest`) with the generated CRD and RBAC installed,
+ * for trying the operator without a cluster; runs until interrupted and removes everything it started.
+ */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { processNodeProblems, type NodeKind } from "../../envtest/index.ts";
+import { parseCommandArgs, usageError } from "../args.ts";
 import { mysqlopCommand } from "../package-info.ts";
 import {
   closeSandbox,
@@ -44,32 +48,15 @@ function workloadsOption(values: { "with-workloads"?: boolean; workloads?: strin
 
 /** `mysqlop sandbox`: a throw-away control plane with mysqlop's CRD and RBAC, for trying mysqlop without a cluster. */
 export async function run(argv: string[]): Promise<number> {
-  let values: { kubeconfig?: string; "with-workloads"?: boolean; workloads?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        kubeconfig: { type: "string" },
-        "with-workloads": { type: "boolean" },
-        workloads: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    console.error(`mysqlop sandbox: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help === true) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs("sandbox", USAGE, argv, {
+    kubeconfig: { type: "string" },
+    "with-workloads": { type: "boolean" },
+    workloads: { type: "string" },
+  });
+  if (parsed.exitCode !== undefined) return parsed.exitCode;
+  const { values } = parsed;
   const workloads = workloadsOption(values);
-  if (typeof workloads === "object") {
-    console.error(`mysqlop sandbox: ${workloads.error}\n\n${USAGE}`);
-    return 2;
-  }
+  if (typeof workloads === "object") return usageError("sandbox", workloads.error, USAGE);
   if (workloads === "process") {
     const problems = processNodeProblems();
     if (problems.length > 0) {
