@@ -106,17 +106,20 @@ export async function ensureDataVolume(instance: MySQLInstance, ctx: ReconcileCo
  */
 export async function ensureBackupStorage(instance: MySQLInstance, ctx: ReconcileContext): Promise<void> {
   const { names } = instance;
-  if (usesHostPathVolumes(instance)) {
-    const backupVolume = { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: names.backupVolume } };
-    if ((await existing(ctx, backupVolume)) === undefined) await ctx.apply(buildBackupVolume(instance));
-  }
-  const found = await existing<V1PersistentVolumeClaim>(ctx, backupClaimReference(instance));
-  if (found === undefined) {
-    await ctx.apply(buildBackupClaim(instance));
-    return;
-  }
+  const backupVolume = { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: names.backupVolume } };
+  // The volume and the claim are independent objects: written at once.
+  await Promise.all([
+    usesHostPathVolumes(instance) && existing(ctx, backupVolume).then((found) => (found === undefined ? ctx.apply(buildBackupVolume(instance)) : undefined)),
+    existing<V1PersistentVolumeClaim>(ctx, backupClaimReference(instance)).then(async (found) => {
+      if (found === undefined) await ctx.apply(buildBackupClaim(instance));
+      else await holdBackupClaim(ctx, found);
+    }),
+  ]);
+}
+
+/** Puts the operator's finalizer on an existing backup claim (an object being deleted takes no new one) and retains its volume. */
+async function holdBackupClaim(ctx: ReconcileContext, found: V1PersistentVolumeClaim): Promise<void> {
   const deleting = found.metadata?.deletionTimestamp !== undefined && found.metadata.deletionTimestamp !== null;
-  // An object being deleted takes no new finalizer.
   if (!deleting && !(found.metadata?.finalizers ?? []).includes(BACKUP_CLAIM_FINALIZER)) await ctx.addFinalizer(found, BACKUP_CLAIM_FINALIZER);
   await retainVolume(ctx, found);
 }

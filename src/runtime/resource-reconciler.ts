@@ -184,15 +184,16 @@ export abstract class ResourceReconciler<R extends AnyResource> implements Recon
     if (!(resource.metadata.finalizers ?? []).includes(this.finalizer)) resource = await ctx.addFinalizer(resource, this.finalizer);
     const current = resource;
 
-    // 3–4. Compute the children and apply them (owner references are set by apply).
+    // 3–4. Compute the children and apply them, all at once: each is its own object (owner references are set by apply).
     await runStep(current, ctx, async () => {
-      for (const child of this.desired(current)) {
-        try {
-          await ctx.apply(child, { owner: current });
-        } catch (error) {
-          if (error instanceof Error) error.message = `apply ${child.kind ?? "object"} ${child.metadata?.name ?? ""}: ${error.message}`;
-          throw Object.assign(error as object, { reconcileReason: LoopReason.applyFailed });
-        }
+      const children = this.desired(current);
+      const outcomes = await Promise.allSettled(children.map((child) => ctx.apply(child, { owner: current })));
+      const failure = outcomes.findIndex((outcome) => outcome.status === "rejected");
+      if (failure >= 0) {
+        const child = children[failure];
+        const error = (outcomes[failure] as PromiseRejectedResult).reason as unknown;
+        if (error instanceof Error) error.message = `apply ${child?.kind ?? "object"} ${child?.metadata?.name ?? ""}: ${error.message}`;
+        throw Object.assign(error as object, { reconcileReason: LoopReason.applyFailed });
       }
       return done();
     });
