@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 e0040a418031e3666fc47dc462f2dca566277001e2a04205c9b52cc74a5c93d0) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 b9b824fd428ba7efbb117f6a94d62a2107ab59434560908589b1098c562361a6) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Names of the MySQL custom resource type, from the schema.
  * @packageDocumentation
@@ -31,6 +31,7 @@ export const MYSQL_SPEC_FIELDS: readonly SpecFieldInfo[] = [
   { name: "passwordSecretRef", onChange: "hook" },
   { name: "storage_size", onChange: "hook" },
   { name: "storageClassName", onChange: "immutable" },
+  { name: "backup", onChange: "rollout" },
   { name: "hostPath", onChange: "immutable" },
 ];
 /** Kinds the operator watches besides MySQL itself (the schema's operator rules with `watch`): its cache serves every read of the hooks. */

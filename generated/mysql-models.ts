@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 e0040a418031e3666fc47dc462f2dca566277001e2a04205c9b52cc74a5c93d0) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 b9b824fd428ba7efbb117f6a94d62a2107ab59434560908589b1098c562361a6) by `mysqlop generate`. DO NOT EDIT.
 /**
  * TypeScript models of the MySQL custom resource (otus.homework/v1),
  * as read from the API server: fields with a default are always present.
@@ -50,6 +50,7 @@ export interface MySQLSpec {
    * StorageClass of the data and backup volumes, for clusters with dynamic provisioning. When omitted, the claims name no class, so the cluster's default StorageClass provisions them (as the original example's claim did on minikube); only where the cluster has no default StorageClass, or `hostPath` asks for it, the operator creates hostPath PersistentVolumes itself, pinned to one node. It cannot be set, changed or removed later (a volume keeps its class): to move, delete the resource (a backup is taken) and create it again with the new class.
    */
   storageClassName?: string;
+  backup?: BackupSpec;
   hostPath?: HostPathStorage;
 }
 /**
@@ -64,6 +65,15 @@ export interface SecretKeySelector {
    * The key within the Secret whose value is the password.
    */
   key: string;
+}
+/**
+ * How backups are kept. Every backup (the final one on deletion) is a new dump in `history/` of the backup volume, named by its time, with its size and sha256; a new resource of the same name restores the newest. A change applies from the next backup on.
+ */
+export interface BackupSpec {
+  /**
+   * How many of the newest dumps are always kept. An older dump is removed only once a restore loaded it: a dump that was never restored is never removed.
+   */
+  keep: number;
 }
 /**
  * Asks for hostPath volumes made by the operator (`NAME-pv`, `backup-NAME-pv`) even where the cluster has a default StorageClass. Both are pinned to one node with `nodeAffinity`, as local volumes are, so the server and every Job that mounts them run there; without a node, the operator chooses one (the node of an existing backup volume of this name first). Without `storageClassName` and without this field, hostPath volumes are used only where the cluster has no default StorageClass. It cannot be set, changed or removed later.
@@ -163,9 +173,21 @@ export interface BackupStatus {
    */
   job?: string;
   /**
-   * Path of the dump inside the backup volume; its metadata file beside it holds the checksum the restore verifies.
+   * Path of the dump in the backup Job's mount of the backup volume (`/backup/history/mysqlop-dump-YYYYMMDDTHHMMSSZ.sql`); its metadata file beside it holds the checksum the restore verifies.
    */
   dumpFile?: string;
+  /**
+   * Size of the dump in bytes.
+   */
+  sizeBytes?: number;
+  /**
+   * SHA-256 of the dump (hex); a restore loads exactly the dump with this checksum.
+   */
+  sha256?: string;
+  /**
+   * When the dump started (the consistent snapshot's time).
+   */
+  created?: string;
 }
 /**
  * The restore performed when the resource was created, if any.

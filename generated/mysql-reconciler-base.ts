@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 e0040a418031e3666fc47dc462f2dca566277001e2a04205c9b52cc74a5c93d0) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 b9b824fd428ba7efbb117f6a94d62a2107ab59434560908589b1098c562361a6) by `mysqlop generate`. DO NOT EDIT.
 import { ResourceReconciler } from "../src/runtime/index.ts";
 import type {
   ChangeHooks,
@@ -39,6 +39,7 @@ export type MySQLChange<K extends keyof MySQLChanges> = MySQLChanges[K];
  * Fields without a hook (`x-mysqlop-on-change`):
  * - `spec.database` is immutable: the API server refuses a change (a CEL transition rule in the CRD); one that gets past it fails the reconcile (reason FieldImmutable) while the applied value stays in force. No hook.
  * - `spec.storageClassName` is immutable: the API server refuses a change (a CEL transition rule in the CRD); one that gets past it fails the reconcile (reason FieldImmutable) while the applied value stays in force. No hook.
+ * - `spec.backup` rolls out: applying {@link desired} is all a change needs. No hook.
  * - `spec.hostPath` is immutable: the API server refuses a change (a CEL transition rule in the CRD); one that gets past it fails the reconcile (reason FieldImmutable) while the applied value stays in force. No hook.
  */
 export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {

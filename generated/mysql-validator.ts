@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 e0040a418031e3666fc47dc462f2dca566277001e2a04205c9b52cc74a5c93d0) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 b9b824fd428ba7efbb117f6a94d62a2107ab59434560908589b1098c562361a6) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Offline validation of MySQL documents against the storage version's schema
  * (v1), with the rules the API server applies (types, required fields,
@@ -153,6 +153,24 @@ export const mysqlResourceSchema: Record<string, unknown> = {
           description:
             "StorageClass of the data and backup volumes, for clusters with dynamic provisioning. When omitted, the claims name no class, so the cluster's default StorageClass provisions them (as the original example's claim did on minikube); only where the cluster has no default StorageClass, or `hostPath` asks for it, the operator creates hostPath PersistentVolumes itself, pinned to one node. It cannot be set, changed or removed later (a volume keeps its class): to move, delete the resource (a backup is taken) and create it again with the new class.",
         },
+        backup: {
+          type: "object",
+          title: "BackupSpec",
+          description:
+            "How backups are kept. Every backup (the final one on deletion) is a new dump in `history/` of the backup volume, named by its time, with its size and sha256; a new resource of the same name restores the newest. A change applies from the next backup on.",
+          properties: {
+            keep: {
+              type: "integer",
+              format: "int32",
+              minimum: 1,
+              maximum: 1000,
+              default: 5,
+              description:
+                "How many of the newest dumps are always kept. An older dump is removed only once a restore loaded it: a dump that was never restored is never removed.",
+            },
+          },
+          additionalProperties: false,
+        },
         hostPath: {
           type: "object",
           title: "HostPathStorage",
@@ -291,7 +309,21 @@ export const mysqlResourceSchema: Record<string, unknown> = {
             dumpFile: {
               type: "string",
               description:
-                "Path of the dump inside the backup volume; its metadata file beside it holds the checksum the restore verifies.",
+                "Path of the dump in the backup Job's mount of the backup volume (`/backup/history/mysqlop-dump-YYYYMMDDTHHMMSSZ.sql`); its metadata file beside it holds the checksum the restore verifies.",
+            },
+            sizeBytes: {
+              type: "integer",
+              format: "int64",
+              description: "Size of the dump in bytes.",
+            },
+            sha256: {
+              type: "string",
+              description: "SHA-256 of the dump (hex); a restore loads exactly the dump with this checksum.",
+            },
+            created: {
+              type: "string",
+              format: "date-time",
+              description: "When the dump started (the consistent snapshot's time).",
             },
           },
           additionalProperties: false,

@@ -6,13 +6,14 @@
  */
 import type { V1ConfigMap } from "@kubernetes/client-node";
 import type { ReconcileContext } from "../runtime/index.ts";
-import { BACKUP_DIR, BACKUP_INFO_KEYS, buildBackupInfo, buildBackupJob, buildRestoreJob, DATA_CLAIM_FINALIZER } from "./desired/index.ts";
+import { readBackupReport } from "./backup-report.ts";
+import { BACKUP_INFO_KEYS, buildBackupInfo, buildBackupJob, buildRestoreJob, DATA_CLAIM_FINALIZER, dumpPath } from "./desired/index.ts";
 import type { MySQLInstance } from "./instance.ts";
 import { FINAL_BACKUP_ANNOTATION, FINAL_BACKUP_SKIP } from "./names.ts";
 import { jobReference, jobState, serverAvailable, serverPods } from "./observe.ts";
 import { describeNotStarting, jobNotStarting, podsNotStarting, type NotStarting } from "./pod-diagnosis.ts";
 import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
-import { BACKUP_FILES, EXIT_CODES } from "./scripts/index.ts";
+import { EXIT_CODES } from "./scripts/index.ts";
 
 /** The finalizer the API server sets for `kubectl delete --cascade=foreground`. */
 const FOREGROUND_DELETION = "foregroundDeletion";
@@ -44,10 +45,13 @@ export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileC
     return done(`${name} created without restore-job`);
   }
   const lastBackup = info.data?.[BACKUP_INFO_KEYS.lastSucceeded] ?? "an earlier backup";
+  const fromDump = info.data?.[BACKUP_INFO_KEYS.dumpFile] ?? dumpPath(undefined);
+  // Recorded by backups since dumps are kept as a history: the restore loads exactly that dump.
+  const sha256 = info.data?.[BACKUP_INFO_KEYS.sha256];
   const outcome = jobState(instance, ctx, names.restoreJob);
   switch (outcome.state) {
     case "absent":
-      await ctx.apply(buildRestoreJob(instance), { owner: instance.resource });
+      await ctx.apply(buildRestoreJob(instance, sha256), { owner: instance.resource });
       return waitFor(POLL_MS, "Restoring", `${names.restoreJob} restores the backup of ${lastBackup}`);
     case "foreign":
       await ctx.delete(jobReference(instance, names.restoreJob), { propagationPolicy: "Background" });
@@ -63,12 +67,14 @@ export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileC
         restore: {
           restoredAt: outcome.completedAt,
           job: names.restoreJob,
-          fromDump: info.data?.[BACKUP_INFO_KEYS.dumpFile] ?? `${BACKUP_DIR}/${BACKUP_FILES.dump}`,
+          fromDump,
         },
       });
     case "failed":
       if (outcome.exitCode === EXIT_CODES.notEmpty) {
-        return done(`${name} created without restore-job: the database already holds data, so the backup of ${lastBackup} was not loaded (it is kept)`);
+        return done(
+          `${name} created without restore-job: the database already holds data, so the backup of ${lastBackup} was not loaded; ${fromDump} is kept on ${names.backupClaim} (later backups are new dumps beside it, and retention never removes a dump that was never restored)`,
+        );
       }
       return failed(
         "RestoreFailed",
@@ -180,9 +186,17 @@ export async function backUp(instance: MySQLInstance, ctx: ReconcileContext, fin
         );
       }
       const completedAt = outcome.completedAt ?? new Date().toISOString();
-      await ctx.apply(buildBackupInfo(instance, completedAt));
-      return done(`backup succeeded (${names.backupJob}); ${names.backupClaim} keeps it`, {
-        backup: { lastSucceeded: completedAt, job: names.backupJob, dumpFile: `${BACKUP_DIR}/${BACKUP_FILES.dump}` },
+      const report = await readBackupReport(instance, ctx, outcome.job);
+      await ctx.apply(buildBackupInfo(instance, completedAt, report));
+      const dumpFile = dumpPath(report);
+      const facts = report === undefined ? "" : ` (${report.sizeBytes} bytes, sha256 ${report.sha256})`;
+      return done(`backup succeeded (${names.backupJob}); ${names.backupClaim} keeps it as ${dumpFile}${facts}`, {
+        backup: {
+          lastSucceeded: completedAt,
+          job: names.backupJob,
+          dumpFile,
+          ...(report === undefined ? {} : { sizeBytes: report.sizeBytes, sha256: report.sha256, created: report.created }),
+        },
       });
     }
   }

@@ -42,3 +42,8 @@ export function serverPods(instance: MySQLInstance, ctx: ReconcileContext): Prom
     .join(",");
   return ctx.list<V1Pod>("v1", "Pod", { namespace: instance.namespace, labelSelector: selector });
 }
+
+/** The pods of the Job with uid `jobUid`, from the API server (pods are not cached): read only while it does not start, or once it succeeded. */
+export function jobPods(instance: MySQLInstance, ctx: ReconcileContext, jobUid: string): Promise<V1Pod[]> {
+  return ctx.list<V1Pod>("v1", "Pod", { namespace: instance.namespace, labelSelector: `batch.kubernetes.io/controller-uid=${jobUid}` });
+}

@@ -7,6 +7,7 @@
 import type { CoreV1Event, V1Job, V1Pod } from "@kubernetes/client-node";
 import type { ReconcileContext } from "../runtime/index.ts";
 import type { MySQLInstance } from "./instance.ts";
+import { jobPods } from "./observe.ts";
 
 /** Why a pod does not start, in words a person can act on. */
 export interface NotStarting {
@@ -88,7 +89,7 @@ export async function jobNotStarting(instance: MySQLInstance, ctx: ReconcileCont
   if ((status?.ready ?? 0) > 0 || (status?.succeeded ?? 0) > 0) return undefined;
   const uid = job.metadata?.uid;
   if (uid === undefined) return undefined;
-  const pods = await ctx.list<V1Pod>("v1", "Pod", { namespace: instance.namespace, labelSelector: `batch.kubernetes.io/controller-uid=${uid}` });
+  const pods = await jobPods(instance, ctx, uid);
   if (pods.length === 0) {
     if (age(job.metadata?.creationTimestamp, now) < START_GRACE_MS) return undefined;
     const events = await eventsOf(instance, ctx, uid);

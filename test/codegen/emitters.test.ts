@@ -95,6 +95,7 @@ test("model: spec fields in schema order, sensitivity and presence from the sche
       ["passwordSecretRef", "onPasswordSecretRefChange", false, false],
       ["storage_size", "onStorageSizeChange", true, false],
       ["storageClassName", "onStorageClassNameChange", false, false],
+      ["backup", "onBackupChange", false, false],
       ["hostPath", "onHostPathChange", false, false],
     ],
   );

@@ -54,4 +54,4 @@ export function desiredChildren(instance: MySQLInstance): KubernetesObject[] {
   if (instance.placement === undefined) return [buildScriptsConfigMap(instance), buildService(instance)];
   return [buildScriptsConfigMap(instance), buildDataClaim(instance), buildService(instance), buildDeployment(instance)];
 }
-export { buildBackupInfo, BACKUP_INFO_KEYS } from "./backup-info.ts";
+export { buildBackupInfo, BACKUP_INFO_KEYS, dumpPath, type BackupReport } from "./backup-info.ts";

@@ -7,7 +7,7 @@
 import type { V1EnvVar, V1Job, V1PodFailurePolicyRule } from "@kubernetes/client-node";
 import type { MySQLInstance } from "../instance.ts";
 import { labelsFor, PASSWORD_TARGET_ANNOTATION } from "../names.ts";
-import { ENV, EXIT_CODES, SCRIPT_FILES, scriptCommand } from "../scripts/index.ts";
+import { DEFAULTS, ENV, EXIT_CODES, SCRIPT_FILES, scriptCommand } from "../scripts/index.ts";
 import { PASSWORD_CHANGE_FILES } from "./secrets.ts";
 import { MYSQL_PORT, PASSWORD_KEY } from "./server.ts";
 import { podAffinity } from "./storage.ts";
@@ -18,6 +18,8 @@ export const SCRIPTS_DIR = "/mysqlop/scripts";
 export const BACKUP_DIR = "/backup";
 /** Name of the container in every Job (named in pod failure policies). */
 export const JOB_CONTAINER = "mysqlop";
+/** The backup script writes its report (file, size, sha256, created) here: Kubernetes copies it into the pod's status. */
+export const TERMINATION_MESSAGE_PATH = "/dev/termination-log";
 
 /**
  * How long a Job may run in all, retries included, before Kubernetes stops it (`activeDeadlineSeconds`):
@@ -57,6 +59,7 @@ function scriptJob(
   name: string,
   component: "backup" | "restore",
   script: typeof SCRIPT_FILES.backup | typeof SCRIPT_FILES.restore,
+  extraEnv: V1EnvVar[],
   subdirectory?: string,
 ): V1Job {
   const { resource, names } = instance;
@@ -79,7 +82,7 @@ function scriptJob(
               name: JOB_CONTAINER,
               image: instance.spec.image,
               command: scriptCommand(SCRIPTS_DIR, script),
-              env: scriptEnv(instance),
+              env: [...scriptEnv(instance), ...extraEnv],
               volumeMounts: [
                 { name: "scripts", mountPath: SCRIPTS_DIR, readOnly: true },
                 // kubelet creates a missing subPath directory, so BACKUP_DIR exists as the scripts require.
@@ -99,12 +102,20 @@ function scriptJob(
 
 /** `backup-NAME-job`: dumps the database into the backup claim, or into `subdirectory` of it (to leave the dump at its root alone). */
 export function buildBackupJob(instance: MySQLInstance, subdirectory?: string): V1Job {
-  return scriptJob(instance, instance.names.backupJob, "backup", SCRIPT_FILES.backup, subdirectory);
+  const env = [
+    { name: ENV.backupKeep, value: String(instance.resource.spec.backup?.keep ?? DEFAULTS.keep) },
+    { name: ENV.backupReportFile, value: TERMINATION_MESSAGE_PATH },
+  ];
+  return scriptJob(instance, instance.names.backupJob, "backup", SCRIPT_FILES.backup, env, subdirectory);
 }
 
-/** `restore-NAME-job`: loads the dump into the (empty) database; refuses a database that holds data. */
-export function buildRestoreJob(instance: MySQLInstance): V1Job {
-  return scriptJob(instance, instance.names.restoreJob, "restore", SCRIPT_FILES.restore);
+/**
+ * `restore-NAME-job`: loads the dump into the (empty) database; refuses a database that holds data.
+ * With `sha256` (the record of the last backup) exactly that dump, and a volume without it fails.
+ */
+export function buildRestoreJob(instance: MySQLInstance, sha256?: string): V1Job {
+  const env = sha256 === undefined ? [] : [{ name: ENV.restoreSha256, value: sha256 }];
+  return scriptJob(instance, instance.names.restoreJob, "restore", SCRIPT_FILES.restore, env);
 }
 
 /** Where the password-change Secret is mounted. */
