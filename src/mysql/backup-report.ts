@@ -1,7 +1,7 @@
 /**
- * What a finished backup Job wrote: the backup script puts `key=value` lines (file, size, sha256,
- * created) into its termination message, which Kubernetes copies into the pod's status, so the
- * operator records the dump without reading the volume or the pod's logs.
+ * What a finished Job's script said, from its pod's termination message (Kubernetes copies it into
+ * the pod's status): the backup script's report (`key=value` lines: file, size, sha256, created),
+ * so the operator records the dump without reading the volume; a failed script's error line.
  */
 import type { V1Job } from "@kubernetes/client-node";
 import type { ReconcileContext } from "../runtime/index.ts";
@@ -27,15 +27,56 @@ export function parseBackupReport(message: string | undefined): BackupReport | u
   return { file, sizeBytes: Number(size), sha256, created };
 }
 
-/** The report of the succeeded pod of `job` (read from the API server once, when the Job succeeded); `undefined` when its pod is gone. */
-export async function readBackupReport(instance: MySQLInstance, ctx: ReconcileContext, job: V1Job): Promise<BackupReport | undefined> {
-  const uid = job.metadata?.uid;
-  if (uid === undefined) return undefined;
-  for (const pod of await jobPods(instance, ctx, uid)) {
-    if (pod.status?.phase !== "Succeeded") continue;
-    const container = pod.status.containerStatuses?.find((c) => c.name === JOB_CONTAINER);
-    const report = parseBackupReport(container?.state?.terminated?.message);
+/** How long after a backup Job completed its succeeded pod may still be missing from a list before the dump is recorded without its report. */
+export const REPORT_GRACE_MS = 30_000;
+
+/**
+ * The report of the succeeded pod of `job` (read from the API server once the Job succeeded);
+ * `pending` while no succeeded pod is listed yet, within {@link REPORT_GRACE_MS} of `completedAt`;
+ * `undefined` when there is none to read (its pod is gone, or wrote none).
+ */
+export async function readBackupReport(
+  instance: MySQLInstance,
+  ctx: ReconcileContext,
+  job: V1Job,
+  completedAt: string,
+  now = new Date(),
+): Promise<BackupReport | "pending" | undefined> {
+  const messages = await terminationMessages(instance, ctx, job, "Succeeded");
+  for (const message of messages) {
+    const report = parseBackupReport(message);
     if (report !== undefined) return report;
   }
+  if (messages.length === 0 && now.getTime() - Date.parse(completedAt) < REPORT_GRACE_MS) return "pending";
+  ctx.log.warn("a backup succeeded without a readable report: its dump is recorded without size and checksum", {
+    job: job.metadata?.name,
+    messages: messages.map((m) => m.slice(0, 200)),
+  });
   return undefined;
+}
+
+/**
+ * Why the script of a failed Job said it failed: the last line of a failed pod's termination
+ * message (its log's tail, `restore: error: …`); `undefined` when its pods are gone.
+ */
+export async function scriptError(instance: MySQLInstance, ctx: ReconcileContext, job: V1Job): Promise<string | undefined> {
+  for (const message of await terminationMessages(instance, ctx, job, "Failed")) {
+    const last = message
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line !== "")
+      .at(-1);
+    if (last !== undefined) return last;
+  }
+  return undefined;
+}
+
+/** The termination messages of the Job container in the pods of `job` that ended in `phase`. */
+async function terminationMessages(instance: MySQLInstance, ctx: ReconcileContext, job: V1Job, phase: "Succeeded" | "Failed"): Promise<string[]> {
+  const uid = job.metadata?.uid;
+  if (uid === undefined) return [];
+  return (await jobPods(instance, ctx, uid))
+    .filter((pod) => pod.status?.phase === phase)
+    .map((pod) => pod.status?.containerStatuses?.find((c) => c.name === JOB_CONTAINER)?.state?.terminated?.message)
+    .filter((message): message is string => message !== undefined && message !== "");
 }

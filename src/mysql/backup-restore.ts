@@ -6,7 +6,7 @@
  */
 import type { V1ConfigMap } from "@kubernetes/client-node";
 import type { ReconcileContext } from "../runtime/index.ts";
-import { readBackupReport } from "./backup-report.ts";
+import { readBackupReport, scriptError } from "./backup-report.ts";
 import { BACKUP_INFO_KEYS, buildBackupInfo, buildBackupJob, buildRestoreJob, DATA_CLAIM_FINALIZER, dumpPath } from "./desired/index.ts";
 import type { MySQLInstance } from "./instance.ts";
 import { FINAL_BACKUP_ANNOTATION, FINAL_BACKUP_SKIP } from "./names.ts";
@@ -70,16 +70,18 @@ export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileC
           fromDump,
         },
       });
-    case "failed":
+    case "failed": {
       if (outcome.exitCode === EXIT_CODES.notEmpty) {
         return done(
           `${name} created without restore-job: the database already holds data, so the backup of ${lastBackup} was not loaded; ${fromDump} is kept on ${names.backupClaim} (later backups are new dumps beside it, and retention never removes a dump that was never restored)`,
         );
       }
+      const why = await scriptError(instance, ctx, outcome.job);
       return failed(
         "RestoreFailed",
-        `${names.restoreJob} failed (${outcome.reason}: ${outcome.message}); the backup is kept. Fix the cause, then delete the Job to retry.`,
+        `${names.restoreJob} failed (${outcome.reason}: ${outcome.message})${why === undefined ? "" : `: ${why}`}; the backup is kept. Fix the cause, then delete the Job to retry.`,
       );
+    }
   }
 }
 
@@ -186,7 +188,8 @@ export async function backUp(instance: MySQLInstance, ctx: ReconcileContext, fin
         );
       }
       const completedAt = outcome.completedAt ?? new Date().toISOString();
-      const report = await readBackupReport(instance, ctx, outcome.job);
+      const report = await readBackupReport(instance, ctx, outcome.job, completedAt);
+      if (report === "pending") return waitFor(POLL_MS, "BackingUp", `${names.backupJob} succeeded; reading its report`, backupUnderWay);
       await ctx.apply(buildBackupInfo(instance, completedAt, report));
       const dumpFile = dumpPath(report);
       const facts = report === undefined ? "" : ` (${report.sizeBytes} bytes, sha256 ${report.sha256})`;

@@ -82,6 +82,8 @@ function scriptJob(
               name: JOB_CONTAINER,
               image: instance.spec.image,
               command: scriptCommand(SCRIPTS_DIR, script),
+              // A script's error line (its log's tail) lands in the pod's status, where the operator reads it.
+              terminationMessagePolicy: "FallbackToLogsOnError",
               env: [...scriptEnv(instance), ...extraEnv],
               volumeMounts: [
                 { name: "scripts", mountPath: SCRIPTS_DIR, readOnly: true },
@@ -114,7 +116,7 @@ export function buildBackupJob(instance: MySQLInstance, subdirectory?: string): 
  * With `sha256` (the record of the last backup) exactly that dump, and a volume without it fails.
  */
 export function buildRestoreJob(instance: MySQLInstance, sha256?: string): V1Job {
-  const env = sha256 === undefined ? [] : [{ name: ENV.restoreSha256, value: sha256 }];
+  const env = [{ name: ENV.restoreRequired, value: "1" }, ...(sha256 === undefined ? [] : [{ name: ENV.restoreSha256, value: sha256 }])];
   return scriptJob(instance, instance.names.restoreJob, "restore", SCRIPT_FILES.restore, env);
 }
 

@@ -57,6 +57,8 @@ export const ENV = {
   backupKeep: "BACKUP_KEEP",
   /** Backup only: a file to write the report of a completed backup into (`key=value` lines: file, size, sha256, created, entries); the Job sets the termination-message path. */
   backupReportFile: "BACKUP_REPORT_FILE",
+  /** Restore only: `1`/`true`/`yes` when a backup was recorded: no dump is then a failure (exit 4), not "nothing to restore". */
+  restoreRequired: "RESTORE_REQUIRED",
   /** Restore only: the sha256 of the dump to restore (the operator's record of the last backup); a volume without it is a failure. Unset: the newest dump. */
   restoreSha256: "RESTORE_SHA256",
   /** Where the private client option file is written (an emptyDir with a read-only root filesystem). Default `/tmp`. */

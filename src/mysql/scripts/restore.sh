@@ -26,6 +26,11 @@ case $wait_seconds in
   '' | *[!0-9]*) die "$EXIT_CONFIG" "RESTORE_WAIT_SECONDS must be a number of seconds" ;;
 esac
 
+case ${RESTORE_REQUIRED:-} in
+  '' | 0 | false | no) required= ;;
+  1 | true | yes) required=1 ;;
+  *) die "$EXIT_CONFIG" "RESTORE_REQUIRED must be one of 1, true, yes, 0, false, no" ;;
+esac
 want=${RESTORE_SHA256:-}
 case $want in
   '' | *[!0-9a-f]*) [ -z "$want" ] || die "$EXIT_CONFIG" "RESTORE_SHA256 must be a lower-case hex SHA-256 digest" ;;
@@ -61,6 +66,8 @@ fi
 # Nothing to restore is a normal outcome. Metadata without its dump is not.
 if [ ! -e "$dump" ]; then
   [ ! -e "$meta" ] || die "$EXIT_VERIFY" "metadata $meta exists but the dump $dump is missing; refusing to call that nothing to restore"
+  [ -z "$required" ] ||
+    die "$EXIT_VERIFY" "a backup was recorded, but there is no dump in $dir (is this the volume it was written to, or was the claim re-created?); refusing to call that nothing to restore"
   say "no dump found at $dump; nothing to restore"
   exit 0
 fi

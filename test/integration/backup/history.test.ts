@@ -135,6 +135,16 @@ describe("integration: backup history and retention", { skip }, () => {
     assert.equal(await server.sql(`SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${db}'`), "0\n", "the server was not touched");
   });
 
+  test("RESTORE_REQUIRED: a recorded backup with no dump on the volume fails (exit 4) instead of 'nothing to restore'", async () => {
+    const ws = await workspace();
+    const alone = await restore(ws);
+    assert.equal(alone.code, EXIT_CODES.ok, alone.stderr);
+    assert.match(alone.stdout, /nothing to restore/);
+    const required = await restore(ws, { [ENV.restoreRequired]: "1" });
+    assert.equal(required.code, EXIT_CODES.verify, required.stdout);
+    assert.match(required.stderr, /a backup was recorded, but there is no dump in .*; refusing to call that nothing to restore/);
+  });
+
   test("BACKUP_KEEP must be a whole number of at least 1", async () => {
     const ws = await workspace();
     for (const value of ["0", "two", "-1"]) {
