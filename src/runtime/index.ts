@@ -39,7 +39,15 @@ export { Controller, kindInfoOf, objectKey, ownerKeys, parseKey, type Controller
 export { findCondition, isConditionTrue, mergeConditions, setCondition, formatConditionTime, type ConditionUpdate } from "./conditions.ts";
 export { computeStatusPatch, changedFields, ConditionType, LoopReason } from "./reconcile-status.ts";
 export { MANAGED_BY_LABEL, managedBySelector, appliedHashAnnotation } from "./managed-objects.ts";
-export { ObjectWriter, AlreadyOwnedError, NotLeaderError, controllerReference, createReconcileContext } from "./reconcile-context.ts";
+export {
+  ObjectWriter,
+  ApplyRefusedError,
+  AlreadyOwnedError,
+  NotManagedError,
+  NotLeaderError,
+  controllerReference,
+  createReconcileContext,
+} from "./reconcile-context.ts";
 export { KubeRest, KubeApiError, isConflict, isNotFound, resourcePath, splitApiVersion, PatchType, type KindInfo } from "./kube-rest.ts";
 export { Informer, type InformerEvent, type InformerEventType, type InformerOptions } from "./informer.ts";
 export { InformerCache } from "./cache-reader.ts";

@@ -19,26 +19,66 @@ export class NotLeaderError extends Error {
 }
 
 /**
+ * An apply refused before anything was sent: the object exists and this manager may not take it over. The loop
+ * reports it like a hook's failure (status and a Warning Event, with {@link reason}) and retries with back-off.
+ */
+export class ApplyRefusedError extends Error {
+  /** The condition and Event reason, CamelCase. */
+  readonly reason: string;
+  /** The object that was not applied, as `Kind namespace/name`. */
+  readonly object: string;
+  /** Enough of it to read or watch it. */
+  readonly reference: ObjectReference;
+
+  constructor(reason: string, object: string, reference: ObjectReference, message: string) {
+    super(message);
+    this.name = "ApplyRefusedError";
+    this.reason = reason;
+    this.object = object;
+    this.reference = reference;
+  }
+}
+
+/**
  * Thrown by an apply with an owner when the object exists and another object (another uid) is its
  * controller: controller-runtime's `AlreadyOwnedError`. Forced server-side apply with our field
  * manager would otherwise replace that owner reference and silently adopt, e.g., the children of an
  * earlier resource of the same name that the garbage collector has not removed yet. Thrown, the
  * reconcile is retried with back-off and converges once the collector deleted the old object.
  */
-export class AlreadyOwnedError extends Error {
-  /** The object that was not applied, as `Kind namespace/name`. */
-  readonly object: string;
+export class AlreadyOwnedError extends ApplyRefusedError {
   /** The controller owner reference it carries. */
   readonly controller: V1OwnerReference;
 
-  constructor(object: string, controller: V1OwnerReference, owner: V1OwnerReference) {
+  constructor(object: string, reference: ObjectReference, controller: V1OwnerReference, owner: V1OwnerReference) {
     super(
+      "AlreadyOwned",
+      object,
+      reference,
       `${object} is controlled by ${controller.kind} ${controller.name} (uid ${controller.uid}), not by ${owner.kind} ${owner.name} (uid ${owner.uid}); ` +
         `not adopted: waiting for the garbage collector to delete it once its owner is gone (retried with back-off)`,
     );
     this.name = "AlreadyOwnedError";
-    this.object = object;
     this.controller = controller;
+  }
+}
+
+/**
+ * Thrown by an apply when an object of that name exists without this manager's {@link MANAGED_BY_LABEL}: someone
+ * else made it (a user's claim or Secret that happens to carry the name). Forced server-side apply would take it
+ * over: change its fields, add an owner reference and finalizers, and let the garbage collector delete it with
+ * the owner. Nothing of it is changed; the label is the way to hand such an object over deliberately.
+ */
+export class NotManagedError extends ApplyRefusedError {
+  constructor(object: string, reference: ObjectReference, managedBy: string) {
+    super(
+      "AdoptionRefused",
+      object,
+      reference,
+      `${object} exists and was not made by ${managedBy} (it lacks the label ${MANAGED_BY_LABEL}=${managedBy}), so it is left unchanged. ` +
+        `Remove or rename it; or, to hand it over (${managedBy} then changes it as it needs, owns it and may delete it), add that label`,
+    );
+    this.name = "NotManagedError";
   }
 }
 
@@ -143,7 +183,7 @@ export class ObjectWriter {
       this.#options.onUnchanged?.();
       return structuredClone(cached.object) as T;
     }
-    if (ref !== undefined) await this.#refuseForeignController(body, ref, cached);
+    if (ref !== undefined || this.#options.managedBy !== undefined) await this.#refuseForeign(body, ref, cached);
     const path = await rest.pathOf(body);
     const answer = await rest.send<T>("PATCH", path, {
       body,
@@ -154,10 +194,14 @@ export class ObjectWriter {
     return this.#written(answer.body, answer.code === 201);
   }
 
-  /** Throws {@link AlreadyOwnedError} when the existing object (`cached`, else read from the API server) has a controller other than `ref`. */
-  async #refuseForeignController(
+  /**
+   * Throws {@link NotManagedError} when the existing object (`cached`, else read from the API server: the caches of
+   * owned kinds hold only what this manager labelled, so a miss there proves nothing) lacks this manager's label, and
+   * {@link AlreadyOwnedError} when its controller is not `ref`.
+   */
+  async #refuseForeign(
     body: KubernetesObject,
-    ref: V1OwnerReference,
+    ref: V1OwnerReference | undefined,
     cached: { readonly object: KubernetesObject | undefined } | undefined,
   ): Promise<void> {
     const kind = body.kind ?? "";
@@ -168,14 +212,17 @@ export class ObjectWriter {
       try {
         existing = await this.#options.rest.get<KubernetesObject>(await this.#options.rest.pathOf(body));
       } catch (error) {
-        // Absent: the apply creates it, with our owner.
+        // Absent: the apply creates it, with our label and owner.
         if (!isNotFound(error)) throw error;
       }
     }
-    const controller = existing?.metadata?.ownerReferences?.find((r) => r.controller === true);
-    if (controller !== undefined && controller.uid !== ref.uid) {
-      throw new AlreadyOwnedError(`${kind} ${namespace === undefined ? "" : `${namespace}/`}${name}`, controller, ref);
-    }
+    if (existing === undefined) return;
+    const object = `${kind} ${namespace === undefined ? "" : `${namespace}/`}${name}`;
+    const reference: ObjectReference = { apiVersion: body.apiVersion ?? "", kind, metadata: namespace === undefined ? { name } : { name, namespace } };
+    const managedBy = this.#options.managedBy;
+    if (managedBy !== undefined && existing.metadata?.labels?.[MANAGED_BY_LABEL] !== managedBy) throw new NotManagedError(object, reference, managedBy);
+    const controller = existing.metadata?.ownerReferences?.find((r) => r.controller === true);
+    if (ref !== undefined && controller !== undefined && controller.uid !== ref.uid) throw new AlreadyOwnedError(object, reference, controller, ref);
   }
 
   /** Reads one object from the API server; `undefined` when it does not exist. */
@@ -270,20 +317,32 @@ export class ObjectWriter {
   readonly #beforeSend = (): void => this.#guard();
 }
 
-/** A {@link ReconcileContext} for one reconcile call; `read` defaults to the writer's (no watches). */
+/**
+ * A {@link ReconcileContext} for one reconcile call; `read` defaults to the writer's (no watches). `watch` is told about
+ * every object an apply refused as not ours: no cache holds it, and its removal or hand-over should re-queue the
+ * resource at once rather than after the back-off.
+ */
 export function createReconcileContext(parts: {
   cache: CacheReader;
   events: EventRecorder;
   log: Logger;
   writer: ObjectWriter;
   read?: ReconcileContext["read"];
+  watch?: (object: ObjectReference) => void;
 }): ReconcileContext {
   const { cache, events, log, writer } = parts;
   return {
     cache,
     events,
     log,
-    apply: (object, options) => writer.apply(object, options, log),
+    apply: async (object, options) => {
+      try {
+        return await writer.apply(object, options, log);
+      } catch (error) {
+        if (error instanceof NotManagedError) parts.watch?.(error.reference);
+        throw error;
+      }
+    },
     read: parts.read ?? ((object) => writer.read(object)),
     delete: (object, options) => writer.delete(object, options),
     addFinalizer: (object, finalizer) => writer.addFinalizer(object, finalizer),
