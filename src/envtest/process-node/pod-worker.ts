@@ -375,6 +375,7 @@ export class PodWorker {
       { source: terminationLog, target: spec.terminationMessagePath ?? "/dev/termination-log", readOnly: false },
     ];
     mkdirSync(join(this.#dir, "logs", spec.name), { recursive: true });
+    const image = localImageFor(spec.image ?? "");
     return {
       tools: this.#deps.tools,
       plan: {
@@ -383,6 +384,8 @@ export class PodWorker {
         mounts,
         workingDir: spec.workingDir ?? "/",
         hostname,
+        users: image?.users ?? [],
+        directories: image?.directories ?? [],
       },
       command,
       env,
