@@ -33,6 +33,7 @@ import { buildBackupClaim, buildBackupVolume, buildCredentialsSecret, buildDataV
 import { instanceOf } from "../../src/mysql/instance.ts";
 import { createJsonLogger, Informer, KubeRest, kindInfoOf, PatchType } from "../../src/runtime/index.ts";
 import { kubectl, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../helpers/control-plane.ts";
+import { withSpecDefaults } from "../helpers/spec-defaults.ts";
 import { inParallel } from "./in-parallel.ts";
 
 const sizes = (process.env.BENCH_SIZES ?? "100,500,1000").split(",").map(Number);
@@ -52,7 +53,7 @@ function mysqlResource(i: number): MySQL {
     apiVersion: "otus.homework/v1",
     kind: "MySQL",
     metadata: { name: `mysql-${String(i).padStart(4, "0")}`, namespace },
-    spec: { image: "mysql:5.7", database: "otus-database", password, storage_size: "1Gi" },
+    spec: withSpecDefaults({ image: "mysql:5.7", database: "otus-database", password, storage_size: "1Gi" }),
   };
 }
 

@@ -63,6 +63,36 @@ test("onCreate without an earlier backup: volumes, backup storage (not owned), w
   assert.deepEqual(applied(recorded).slice(3), ["PersistentVolume/mysql-instance-pv"], "the backup storage is created once, never re-applied");
 });
 
+test("onCreate: a server pod the namespace refuses (the Deployment's ReplicaFailure) is ServerPodRefused with the admission's words and what to do", async () => {
+  const refused = (resource: ReturnType<typeof originalResource>, message: string): V1Deployment => {
+    const deployment = serverDeployment(0);
+    return {
+      ...deployment,
+      metadata: { ...deployment.metadata, name: resource.metadata.name },
+      status: { ...deployment.status, conditions: [{ type: "ReplicaFailure", status: "True", reason: "FailedCreate", message }] },
+    };
+  };
+  const podSecurity =
+    'pods "mysql-instance-5d8f9-x" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "volume-permissions")';
+  const given: [string, ReturnType<typeof originalResource>, string, RegExp][] = [
+    ["hostPath mode, restricted namespace", originalResource(), podSecurity, /use a storageClassName .* or enforce "baseline" in this namespace/],
+    [
+      "storage class, restricted namespace",
+      originalResource({ spec: { storageClassName: "standard" } }),
+      podSecurity,
+      /meets the "restricted" Pod Security level/,
+    ],
+    ["a quota", originalResource(), 'pods "x" is forbidden: exceeded quota: compute', /ResourceQuota or LimitRange/],
+  ];
+  for (const [label, resource, message, hint] of given) {
+    const { ctx } = recordingContext([ownedCredentials(resource, "otuspassword"), refused(resource, message)]);
+    const result = await reconciler.onCreate(resource, ctx);
+    assert.equal(result.kind === "failed" && result.reason, "ServerPodRefused", label);
+    assert.ok(result.kind === "failed" && result.message.startsWith(`Deployment mysql-instance cannot create the server's pod: ${message}. `), label);
+    assert.match(result.kind === "failed" ? result.message : "", hint, label);
+  }
+});
+
 test("onCreate with an earlier backup: restore Job (owned), wait, then 'NAME created with restore-job' with restore facts", async () => {
   const resource = originalResource({ spec: { storageClassName: "standard" } });
   const { ctx, recorded, put } = recordingContext([ownedCredentials(resource, "otuspassword"), buildBackupInfo(instanceOf(resource), "2026-11-26T14:00:00Z")]);
