@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 714ee9c846d126a97071e84f2c5f323e5189e47c844b23ab7831b12d1932ca86) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 b4444cdb00703b67860ab60016bbf75c9d2d4e52625a9835aa12b8278caef6c3) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Names of the MySQL custom resource type, from the schema.
  * @packageDocumentation
@@ -9,20 +9,10 @@ import type { KindInfo, ResourceType, SpecFieldInfo } from "../src/runtime/index
 export const MYSQL_GROUP = "otus.homework";
 /** Storage version of MySQL. */
 export const MYSQL_VERSION = "v1";
-/** `apiVersion` of MySQL objects. */
-export const MYSQL_API_VERSION = "otus.homework/v1";
 /** Kind of the resource. */
 export const MYSQL_KIND = "MySQL";
-/** Kind of its list. */
-export const MYSQL_LIST_KIND = "MySQLList";
 /** Plural resource name (URL path segment). */
 export const MYSQL_PLURAL = "mysqls";
-/** Singular resource name. */
-export const MYSQL_SINGULAR = "mysql";
-/** Short names for kubectl. */
-export const MYSQL_SHORT_NAMES: readonly string[] = ["my"];
-/** Name of the CustomResourceDefinition. */
-export const MYSQL_CRD_NAME = "mysqls.otus.homework";
 /** The finalizer that holds deletion until the final backup succeeded. */
 export const MYSQL_FINALIZER = "otus.homework/backup";
 /** The resource type, as the runtime wants it. */

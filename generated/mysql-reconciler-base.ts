@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 714ee9c846d126a97071e84f2c5f323e5189e47c844b23ab7831b12d1932ca86) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 b4444cdb00703b67860ab60016bbf75c9d2d4e52625a9835aa12b8278caef6c3) by `mysqlop generate`. DO NOT EDIT.
 import { ResourceReconciler } from "../src/runtime/index.ts";
 import type {
   ChangeHooks,
@@ -11,6 +11,7 @@ import type {
 } from "../src/runtime/index.ts";
 import { MYSQL_FINALIZER, MYSQL_RESOURCE_TYPE, MYSQL_SPEC_FIELDS } from "./mysql-constants.ts";
 import type { MySQL, MySQLSpec, MySQLStatus } from "./mysql-models.ts";
+import { validateMySQL } from "./mysql-validator.ts";
 
 /** What the change hook of each `hook` field of MySQL is given: the value applied last time and the value now in the spec. */
 export interface MySQLChanges {
@@ -137,6 +138,13 @@ export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
     change: MySQLChange<"resources">,
     ctx: ReconcileContext,
   ): Promise<HookResult<MySQLStatus>>;
+
+  /** What the schema refuses in the resource's spec (the offline validator's verdict): the loop neither adds the finalizer nor runs a hook then. */
+  protected override specProblems(resource: MySQL): string[] {
+    return validateMySQL(resource)
+      .filter((issue) => issue.path[0] === "spec")
+      .map((issue) => issue.message);
+  }
 
   /** The hooks by field, for the runtime's dispatch. */
   protected override changeHooks(): ChangeHooks<MySQL> {

@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 714ee9c846d126a97071e84f2c5f323e5189e47c844b23ab7831b12d1932ca86) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 b4444cdb00703b67860ab60016bbf75c9d2d4e52625a9835aa12b8278caef6c3) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Offline validation of MySQL documents against the storage version's schema
  * (v1), with the rules the API server applies (types, required fields,

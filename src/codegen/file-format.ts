@@ -35,6 +35,22 @@ const rule = {
   },
 };
 
+/** A quantity as Kubernetes writes it (`50m`, `128Mi`, `1`). */
+const quantity = { type: "string", pattern: "^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$" };
+const resourceList = { type: "object", additionalProperties: false, properties: { cpu: quantity, memory: quantity } };
+
+/** The operator's own Deployment (`deploy/operator.yaml`); every field has a default. */
+const operatorDeployment = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    image: { type: "string", pattern: "^[a-z0-9][^\\s]*$" },
+    replicas: { type: "integer", minimum: 1, maximum: 10 },
+    probePort: { type: "integer", minimum: 1024, maximum: 65535 },
+    resources: { type: "object", additionalProperties: false, properties: { requests: resourceList, limits: resourceList } },
+  },
+};
+
 const printerColumn = {
   type: "object",
   additionalProperties: false,
@@ -108,6 +124,7 @@ export const schemaFileFormat = {
         },
         clusterRules: { type: "array", items: rule },
         namespaceRules: { type: "array", items: rule },
+        deployment: operatorDeployment,
       },
     },
   },

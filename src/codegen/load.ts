@@ -5,8 +5,9 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import { LineCounter, parseDocument, type Document } from "yaml";
 import { fromPointer, SchemaError, type SchemaProblem } from "./errors.ts";
+import { locateInYaml } from "./yaml-position.ts";
 
 /** A schema file as read from disk: its text, its hash and its parsed value. */
 export interface LoadedSchema {
@@ -24,22 +25,7 @@ export interface LoadedSchema {
 
 function locator(doc: Document, lineCounter: LineCounter): LoadedSchema["locate"] {
   return (pointer) => {
-    let node: unknown = doc.contents;
-    let offset = (node as { range?: [number] } | null)?.range?.[0];
-    for (const segment of fromPointer(pointer)) {
-      if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === segment);
-        if (pair === undefined) break;
-        offset = (pair.key as { range?: [number] }).range?.[0] ?? offset;
-        node = pair.value;
-      } else if (isSeq(node)) {
-        node = node.items[Number(segment)];
-        if (node === undefined) break;
-        offset = (node as { range?: [number] }).range?.[0] ?? offset;
-      } else {
-        break;
-      }
-    }
+    const offset = locateInYaml(doc, fromPointer(pointer));
     if (offset === undefined) return undefined;
     const pos = lineCounter.linePos(offset);
     return { line: pos.line, column: pos.col };

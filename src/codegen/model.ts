@@ -22,6 +22,23 @@ export interface RbacRule {
   readonly clusterScoped: boolean;
 }
 
+/** The operator's own Deployment, defaults filled in. */
+export interface OperatorDeploymentModel {
+  /** The image reference in deploy/operator.yaml; a kustomize overlay's `images:` replaces it by its name. */
+  readonly image: string;
+  readonly replicas: number;
+  /** Port of /healthz, /readyz and /metrics. */
+  readonly probePort: number;
+  readonly resources: { readonly requests: Readonly<Record<string, string>>; readonly limits: Readonly<Record<string, string>> };
+}
+
+/** Defaults of `operator.deployment`: two replicas with leader election, and room for the ~100 MB the bundled operator needs. */
+export const OPERATOR_DEPLOYMENT_DEFAULTS = {
+  replicas: 2,
+  probePort: 8081,
+  resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+} as const;
+
 /** A kind the operator watches (a rule with `watch`): what its informer needs. */
 export interface WatchedKind {
   readonly apiVersion: string;
@@ -65,6 +82,9 @@ export interface OutputPaths {
   readonly crd: string;
   /** RBAC for an operator that watches every namespace. */
   readonly rbac: string;
+  readonly namespace: string;
+  readonly operatorDeployment: string;
+  readonly kustomization: string;
   /** RBAC for `--namespace` deployments: cluster-wide rights only for cluster-scoped resources, a Role per watched namespace. */
   readonly rbacNamespaced: {
     /** ServiceAccount, ClusterRole/Binding for cluster-scoped resources, the leader-election Role: applied once. */
@@ -101,6 +121,7 @@ export interface GeneratorModel {
     readonly clusterRules: readonly RbacRule[];
     readonly namespaceRules: readonly RbacRule[];
   };
+  readonly operatorDeployment: OperatorDeploymentModel;
   /** Kinds the operator watches besides the resource itself (the rules with `watch`), in rule order. */
   readonly watchedKinds: readonly WatchedKind[];
   readonly outputs: OutputPaths;
@@ -139,6 +160,20 @@ function toRecords(list: unknown): SchemaNode[] {
 function relativeImport(fromDir: string, target: string): string {
   const rel = posix.relative(fromDir, target);
   return rel.startsWith(".") ? rel : `./${rel}`;
+}
+
+function operatorDeploymentOf(raw: SchemaNode, serviceAccount: string): OperatorDeploymentModel {
+  const resources = asRecord(raw.resources);
+  const defaults = OPERATOR_DEPLOYMENT_DEFAULTS;
+  return {
+    image: typeof raw.image === "string" ? raw.image : `${serviceAccount}:latest`,
+    replicas: typeof raw.replicas === "number" ? raw.replicas : defaults.replicas,
+    probePort: typeof raw.probePort === "number" ? raw.probePort : defaults.probePort,
+    resources: {
+      requests: { ...(resources.requests === undefined ? defaults.resources.requests : (resources.requests as Record<string, string>)) },
+      limits: { ...(resources.limits === undefined ? defaults.resources.limits : (resources.limits as Record<string, string>)) },
+    },
+  };
 }
 
 /** Builds the generator model from a schema file that passed validation. */
@@ -251,6 +286,7 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
       clusterRules: [...ownRules, ...toRules(operator.clusterRules)].sort(compareRules),
       namespaceRules: toRules(operator.namespaceRules).sort(compareRules),
     },
+    operatorDeployment: operatorDeploymentOf(asRecord(operator.deployment), String(operator.serviceAccount)),
     watchedKinds,
     outputs: {
       models: `${outDir}/${filePrefix}-models.ts`,
@@ -260,6 +296,9 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
       apiReference: `${outDir}/api-reference.md`,
       crd: `${deployDir}/crd.yaml`,
       rbac: `${deployDir}/rbac.yaml`,
+      namespace: `${deployDir}/namespace.yaml`,
+      operatorDeployment: `${deployDir}/operator.yaml`,
+      kustomization: `${deployDir}/kustomization.yaml`,
       rbacNamespaced: {
         operator: `${deployDir}/rbac-namespaced/operator.yaml`,
         watchedRole: `${deployDir}/rbac-namespaced/watched-namespace/role.yaml`,

@@ -7,6 +7,9 @@ import { emitApiReference } from "./emit/api-reference.ts";
 import { emitConstants } from "./emit/constants.ts";
 import { emitCrd } from "./emit/crd.ts";
 import { emitModels } from "./emit/models.ts";
+import { emitKustomization } from "./emit/kustomization.ts";
+import { emitNamespace } from "./emit/namespace.ts";
+import { emitOperatorDeployment } from "./emit/operator-deployment.ts";
 import { emitNamespacedRbacKustomization, emitNamespacedRbacOperator, emitNamespacedRbacWatchedRole, emitRbac } from "./emit/rbac.ts";
 import { emitReconcilerBase } from "./emit/reconciler-base.ts";
 import { emitValidator } from "./emit/validator.ts";
@@ -28,6 +31,9 @@ export async function renderOutputs(model: GeneratorModel): Promise<OutputFile[]
     { path: model.outputs.apiReference, content: emitApiReference(model) },
     { path: model.outputs.crd, content: emitCrd(model) },
     { path: model.outputs.rbac, content: emitRbac(model) },
+    { path: model.outputs.namespace, content: emitNamespace(model) },
+    { path: model.outputs.operatorDeployment, content: emitOperatorDeployment(model) },
+    { path: model.outputs.kustomization, content: emitKustomization(model) },
     { path: model.outputs.rbacNamespaced.operator, content: emitNamespacedRbacOperator(model) },
     { path: model.outputs.rbacNamespaced.watchedRole, content: emitNamespacedRbacWatchedRole(model) },
     { path: model.outputs.rbacNamespaced.watchedKustomization, content: emitNamespacedRbacKustomization(model) },

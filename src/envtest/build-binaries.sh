@@ -17,6 +17,12 @@ CACHE_ROOT=${MYSQLOP_CACHE:-$HOME/.cache/mysqlop}
 OUT="$CACHE_ROOT/k8s/$K8S_VERSION-etcd$ETCD_VERSION-kwok$KWOK_VERSION/bin"
 BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok)
 
+# `--print-bin-dir`: where the binaries are (or will be), for putting the pinned kubectl on PATH.
+if [ "${1:-}" = "--print-bin-dir" ]; then
+  printf '%s\n' "$OUT"
+  exit 0
+fi
+
 log() { printf 'build-binaries: %s\n' "$*" >&2; }
 
 answers_version() {

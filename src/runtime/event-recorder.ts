@@ -83,6 +83,12 @@ export class KubeEventRecorder implements EventRecorder {
       this.#evict();
     }
     series.count++;
+    // The log says what kubectl describe shows, once per series rather than per repeat.
+    if (series.count === 1) {
+      const fields = { object: `${object.kind ?? "object"} ${meta.namespace === undefined ? "" : `${meta.namespace}/`}${meta.name}` };
+      if (type === "Warning") this.#options.log.warn(`event ${reason}: ${message}`, fields);
+      else this.#options.log.info(`event ${reason}: ${message}`, fields);
+    }
     series.lastTimestamp = now;
     series.lastUsed = performance.now();
     if (series.inFlight) return;

@@ -1,8 +1,11 @@
 /**
- * The public API of the controller runtime: what generated reconcilers, the operator's
- * `run` command and scaffolded projects import. Generic: knows no particular resource.
+ * The public API of the controller runtime: what generated reconcilers, hand-written handlers,
+ * the operator's `run` command and scaffolded projects import; code outside the runtime imports
+ * nothing else of it (eslint.config.js), except `schema-validation.ts`, the second entry point,
+ * which generated validators import so that an offline `validate` command loads no API client.
+ * Generic: knows no particular resource.
  */
-export { ResourceReconciler, ReconcileFailedError, FIELD_IMMUTABLE_REASON, type ChangeHooks } from "./resource-reconciler.ts";
+export { ResourceReconciler, ReconcileFailedError, FIELD_IMMUTABLE_REASON, INVALID_SPEC_REASON, type ChangeHooks } from "./resource-reconciler.ts";
 export { done, waitFor, failed, hookResults, type HookResults } from "./hook-result.ts";
 export {
   appliedValue,
@@ -48,7 +51,7 @@ export {
   controllerReference,
   createReconcileContext,
 } from "./reconcile-context.ts";
-export { KubeRest, KubeApiError, isConflict, isNotFound, resourcePath, splitApiVersion, PatchType, type KindInfo } from "./kube-rest.ts";
+export { KubeRest, KubeApiError, isConflict, isInvalid, isNotFound, resourcePath, splitApiVersion, withUserAgent, PatchType, type KindInfo } from "./kube-rest.ts";
 export { Informer, type InformerEvent, type InformerEventType, type InformerOptions } from "./informer.ts";
 export { InformerCache } from "./cache-reader.ts";
 export { WorkQueue, type WorkQueueOptions, type WorkQueueObserver } from "./work-queue.ts";
@@ -64,6 +67,6 @@ export {
   type LeaderElectionTimings,
 } from "./leader-election.ts";
 export { KubeEventRecorder } from "./event-recorder.ts";
-export { createJsonLogger, parseLogLevel, describeError, type JsonLogger, type LogLevel } from "./logger.ts";
+export { createJsonLogger, parseLogLevel, parseLogFormat, describeError, type JsonLogger, type LogFormat, type LogLevel } from "./logger.ts";
 export { createRuntimeMetrics, type RuntimeMetrics } from "./metrics.ts";
 export { startHealthServer, type HealthServer, type Probe } from "./health-server.ts";

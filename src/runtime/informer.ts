@@ -374,7 +374,7 @@ export class Informer {
       controller?.abort();
     };
     return new Promise<boolean>((resolve, reject) => {
-      const watch = new Watch(this.#options.rest.kubeConfig);
+      const watch = new Watch(this.#options.rest.clientConfig);
       const done = (error: unknown): void => {
         ended = true;
         this.#log.debug("watch ended", { error: error === null || error === undefined ? undefined : describeError(error), delivered });

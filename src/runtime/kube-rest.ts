@@ -36,6 +36,11 @@ export function isNotFound(error: unknown): boolean {
   return error instanceof KubeApiError && error.code === 404;
 }
 
+/** True for a 422 answer: the API server's validation refused the object. */
+export function isInvalid(error: unknown): boolean {
+  return error instanceof KubeApiError && error.code === 422;
+}
+
 /** True for a 409 answer (resourceVersion conflict or already exists). */
 export function isConflict(error: unknown): boolean {
   return error instanceof KubeApiError && error.code === 409;
@@ -73,6 +78,25 @@ export interface KubeRestOptions {
   readonly timeoutMs?: number;
   /** Called after every write with its verb, HTTP status (0 when no answer came) and path. */
   readonly onWrite?: (verb: string, code: number, path: string) => void;
+  /**
+   * `product/version` sent on every request, watches included. The API server names the field manager of
+   * writes without one (update, create, merge patch) after it, and its audit log and metrics tell clients
+   * apart by it; without one, requests say `undici`.
+   */
+  readonly userAgent?: string;
+}
+
+/**
+ * A view of `kubeConfig` whose requests carry `userAgent`: the same clusters and credentials (it
+ * delegates to the original, which stays untouched) for client-node helpers such as `Watch`.
+ */
+export function withUserAgent(kubeConfig: KubeConfig, userAgent: string): KubeConfig {
+  const view = Object.create(kubeConfig) as KubeConfig;
+  view.applySecurityAuthentication = async (context: RequestContext): Promise<void> => {
+    await kubeConfig.applySecurityAuthentication(context);
+    context.setHeaderParam("User-Agent", userAgent);
+  };
+  return view;
 }
 
 /** Splits `group/version` (or core `v1`). */
@@ -95,6 +119,8 @@ export function resourcePath(kind: KindInfo, namespace: string | undefined, name
 /** JSON REST calls against the current cluster of a kubeconfig. */
 export class KubeRest {
   readonly kubeConfig: KubeConfig;
+  /** {@link kubeConfig} as requests outside this client (client-node's `Watch`) should use it: with this client's user agent. */
+  readonly clientConfig: KubeConfig;
   readonly #http = new IsomorphicFetchHttpLibrary();
   readonly #options: KubeRestOptions;
   readonly #kinds = new Map<string, KindInfo>();
@@ -104,6 +130,7 @@ export class KubeRest {
   constructor(kubeConfig: KubeConfig, options: KubeRestOptions = {}) {
     this.kubeConfig = kubeConfig;
     this.#options = options;
+    this.clientConfig = options.userAgent === undefined ? kubeConfig : withUserAgent(kubeConfig, options.userAgent);
   }
 
   /** Makes a kind known without discovery (the manager registers every watched kind). */
@@ -163,7 +190,7 @@ export class KubeRest {
       ctx.setHeaderParam("Content-Type", options.contentType ?? "application/json");
       ctx.setBody(JSON.stringify(options.body));
     }
-    await this.kubeConfig.applySecurityAuthentication(ctx);
+    await this.clientConfig.applySecurityAuthentication(ctx);
     // client-node builds a new connection pool per request; keep the first one so connections are reused.
     if (this.#dispatcher === undefined) this.#dispatcher = ctx.getDispatcher();
     else ctx.setDispatcher(this.#dispatcher);

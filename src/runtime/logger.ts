@@ -1,4 +1,7 @@
-/** Structured JSON logs: one object per line, with the fields bound by the caller (controller, key). */
+/**
+ * Structured logs, one record per line, with the fields bound by the caller (controller, key):
+ * JSON for log collectors, or `TIME LEVEL message key=value …` for a person at a terminal.
+ */
 import type { Logger } from "./types.ts";
 
 /** Log levels, lowest first. */
@@ -12,6 +15,15 @@ export function parseLogLevel(value: string): LogLevel {
   throw new Error(`unknown log level '${value}' (debug, info, warn, error)`);
 }
 
+/** How lines look: one JSON object, or text for a person. */
+export type LogFormat = "json" | "text";
+
+/** Parses a format name (e.g. from `--log-format`); throws on anything else. */
+export function parseLogFormat(value: string): LogFormat {
+  if (value === "json" || value === "text") return value;
+  throw new Error(`unknown log format '${value}' (json, text)`);
+}
+
 /** A {@link Logger} that can bind more fields, e.g. `log.child({ controller, key })`. */
 export interface JsonLogger extends Logger {
   child(fields: Record<string, unknown>): JsonLogger;
@@ -20,6 +32,8 @@ export interface JsonLogger extends Logger {
 /** Options of {@link createJsonLogger}. */
 export interface JsonLoggerOptions {
   readonly level?: LogLevel;
+  /** `json` (default) or `text`. */
+  readonly format?: LogFormat;
   /** Where lines go; stderr by default, so stdout stays free for a command's output. */
   readonly write?: (line: string) => void;
   readonly fields?: Record<string, unknown>;
@@ -32,11 +46,13 @@ export interface JsonLoggerOptions {
 }
 
 /**
- * A JSON-lines logger: `{"ts","level","msg",...bound fields,...call fields}`. Errors become their
- * message (never a request or response body); Secret data and the values of sensitive keys are redacted.
+ * A line logger: `{"ts","level","msg",...bound fields,...call fields}` as JSON, or the same record
+ * as text (see {@link formatText}). Errors become their message (never a request or response
+ * body); Secret data and the values of sensitive keys are redacted in either format.
  */
 export function createJsonLogger(options: JsonLoggerOptions = {}): JsonLogger {
   const level = options.level ?? "info";
+  const format = options.format ?? "json";
   const write = options.write ?? ((line: string) => process.stderr.write(line + "\n"));
   const now = options.now ?? (() => new Date());
   const bound = options.fields ?? {};
@@ -46,14 +62,14 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): JsonLogger {
     if (levelRank[lvl] < levelRank[level]) return;
     const record: Record<string, unknown> = { ts: now().toISOString(), level: lvl, msg, ...bound };
     for (const [key, value] of Object.entries(fields ?? {})) record[key] = value instanceof Error ? describeError(value) : value;
-    write(safeStringify(record, redact));
+    write(format === "text" ? formatText(record, redact) : safeStringify(record, redact));
   };
   return {
     debug: (msg, fields) => emit("debug", msg, fields),
     info: (msg, fields) => emit("info", msg, fields),
     warn: (msg, fields) => emit("warn", msg, fields),
     error: (msg, fields) => emit("error", msg, fields),
-    child: (fields) => createJsonLogger({ level, write, now, sensitiveKeys, fields: { ...bound, ...fields } }),
+    child: (fields) => createJsonLogger({ level, format, write, now, sensitiveKeys, fields: { ...bound, ...fields } }),
   };
 }
 
@@ -108,6 +124,22 @@ const redactor =
     }
     return value;
   };
+
+const bareValue = /^[^\s"=]+$/;
+
+/**
+ * `2026-01-01T00:00:00.000Z INFO  message  key=value key2="two words" obj={"a":1}`: the record that
+ * the JSON format would write, redacted the same way, with the fields as logfmt-style pairs.
+ */
+function formatText(record: Record<string, unknown>, redact: Redact): string {
+  const { ts, level, msg, ...fields } = JSON.parse(safeStringify(record, redact)) as Record<string, unknown>;
+  const pairs = Object.entries(fields).map(([key, value]) => {
+    if (typeof value !== "string") return `${key}=${JSON.stringify(value)}`;
+    return `${key}=${bareValue.test(value) ? value : JSON.stringify(value)}`;
+  });
+  const head = `${String(ts)} ${String(level).toUpperCase().padEnd(5)} ${String(msg)}`;
+  return pairs.length === 0 ? head : `${head}  ${pairs.join(" ")}`;
+}
 
 function safeStringify(record: Record<string, unknown>, redact: Redact): string {
   try {

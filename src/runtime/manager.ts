@@ -3,11 +3,12 @@
  * controllers, leader election, the probe/metrics server, logging and graceful shutdown.
  *
  * Start-up: probe server → informers (on every replica, so a standby's cache is warm) →
- * leader election → caches synced → controller workers. Shutdown (SIGTERM/SIGINT or
- * {@link Manager.stop}): stop taking work → let in-flight reconciles finish within the
+ * leader election → caches synced → controller workers. Shutdown ({@link Manager.stop}, which
+ * the program calls on SIGTERM/SIGINT: a library never handles signals or exits the process):
+ * stop taking work → let in-flight reconciles finish within the
  * deadline → flush Events → release the lease → stop informers → close the server.
  * Losing the lease stops the workers at once and makes {@link Manager.start} reject, so
- * the process exits and restarts as a standby, as controller-runtime does.
+ * the program can exit and restart as a standby, as controller-runtime does.
  */
 import { KubeConfig } from "@kubernetes/client-node";
 import type { BackoffOptions } from "./backoff.ts";
@@ -18,7 +19,7 @@ import { startHealthServer, type HealthServer } from "./health-server.ts";
 import { Informer } from "./informer.ts";
 import { KubeRest, type KindInfo } from "./kube-rest.ts";
 import { LeaderElector, type LeaderElectionTimings } from "./leader-election.ts";
-import { createJsonLogger, type JsonLogger, type LogLevel } from "./logger.ts";
+import { createJsonLogger, type JsonLogger, type LogFormat, type LogLevel } from "./logger.ts";
 import { createRuntimeMetrics, type RuntimeMetrics } from "./metrics.ts";
 import { TokenBucket } from "./rate-limiter.ts";
 import { appliedHashAnnotation, managedBySelector } from "./managed-objects.ts";
@@ -42,6 +43,11 @@ export interface ManagerOptions {
   /** A loaded kubeconfig; else {@link kubeconfigPath}; else the default chain (KUBECONFIG, ~/.kube/config, in-cluster). */
   readonly kubeConfig?: KubeConfig;
   readonly kubeconfigPath?: string;
+  /**
+   * Without a kubeconfig: read the in-cluster ServiceAccount credentials under this directory
+   * (`DIR/var/run/secrets/kubernetes.io/serviceaccount/{token,ca.crt}`, with KUBERNETES_SERVICE_HOST/PORT).
+   */
+  readonly inClusterRoot?: string;
   /** Watch one namespace only; all by default. */
   readonly namespace?: string;
   /** Leader election; off when omitted (fine for one replica, required for more). */
@@ -50,6 +56,10 @@ export interface ManagerOptions {
   readonly probePort?: number | false;
   readonly probeHost?: string;
   readonly logLevel?: LogLevel;
+  /** `json` (default) or `text` for a person at a terminal. */
+  readonly logFormat?: LogFormat;
+  /** `product/version` on every API request (field manager of non-apply writes, audit log); default the name. */
+  readonly userAgent?: string;
   /** A logger to use instead of a new JSON logger on stderr. */
   readonly logger?: JsonLogger;
   /** Keys whose values the logger redacts wherever they appear: the resource's sensitive spec fields. */
@@ -101,18 +111,26 @@ export class Manager {
   constructor(options: ManagerOptions) {
     this.#options = options;
     this.log =
-      options.logger ?? createJsonLogger({ level: options.logLevel ?? "info", fields: { manager: options.name }, sensitiveKeys: options.sensitiveFields });
+      options.logger ??
+      createJsonLogger({
+        level: options.logLevel ?? "info",
+        format: options.logFormat,
+        fields: { manager: options.name },
+        sensitiveKeys: options.sensitiveFields,
+      });
     this.metrics = createRuntimeMetrics();
-    this.kubeConfig = options.kubeConfig ?? loadKubeConfig(options.kubeconfigPath);
+    this.kubeConfig = options.kubeConfig ?? loadKubeConfig(options.kubeconfigPath, options.inClusterRoot);
+    const userAgent = options.userAgent ?? options.name;
     const qps = options.writeQps;
     this.rest = new KubeRest(this.kubeConfig, {
+      userAgent,
       writeLimiter: qps === undefined ? undefined : new TokenBucket({ qps, burst: options.writeBurst ?? Math.max(1, Math.ceil(qps * 2)) }),
       onWrite: (verb, code, path) => {
         this.metrics.apiWrites.inc({ verb, code: String(code) });
         this.log.debug("API write", { verb, code, path });
       },
     });
-    this.#leaseRest = new KubeRest(this.kubeConfig);
+    this.#leaseRest = new KubeRest(this.kubeConfig, { userAgent });
     const le = options.leaderElection;
     if (le !== undefined) {
       this.#elector = new LeaderElector({
@@ -203,7 +221,7 @@ export class Manager {
   }
 
   /**
-   * Runs until {@link stop} (or a signal with {@link handleSignals}); resolves after a clean
+   * Runs until {@link stop} (a program calls it on SIGTERM); resolves after a clean
    * shutdown and rejects with {@link LeadershipLostError} when the lease was lost.
    */
   async start(): Promise<void> {
@@ -257,22 +275,6 @@ export class Manager {
     this.#signalStop?.();
     this.#stopped ??= this.#shutdown();
     return this.#stopped;
-  }
-
-  /** Makes SIGTERM and SIGINT stop the manager gracefully; a second signal exits at once. */
-  handleSignals(): void {
-    let received = false;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (received) {
-        this.log.warn("second signal: exiting now", { signal });
-        process.exit(1);
-      }
-      received = true;
-      this.log.info("signal received: shutting down", { signal });
-      this.stop().catch(() => undefined);
-    };
-    process.on("SIGTERM", onSignal);
-    process.on("SIGINT", onSignal);
   }
 
   async #shutdown(): Promise<void> {
@@ -348,9 +350,10 @@ export class Manager {
   }
 }
 
-function loadKubeConfig(path: string | undefined): KubeConfig {
+function loadKubeConfig(path: string | undefined, inClusterRoot: string | undefined): KubeConfig {
   const kc = new KubeConfig();
   if (path !== undefined) kc.loadFromFile(path);
+  else if (inClusterRoot !== undefined && inClusterRoot !== "") kc.loadFromCluster(inClusterRoot);
   else kc.loadFromDefault();
   return kc;
 }

@@ -128,6 +128,12 @@ function applyBody(object: KubernetesObject): KubernetesObject {
   return body;
 }
 
+/** `Kind namespace/name` (or `Kind name` when cluster-scoped), as log lines name an object. */
+function describeObject(object: { kind?: string; metadata?: { name?: string; namespace?: string } }): string {
+  const namespace = object.metadata?.namespace;
+  return `${object.kind ?? "object"} ${namespace === undefined || namespace === "" ? "" : `${namespace}/`}${object.metadata?.name ?? ""}`;
+}
+
 /** The owner reference a controller sets on its children. */
 export function controllerReference(owner: KubernetesObject): V1OwnerReference {
   const meta = owner.metadata;
@@ -191,7 +197,13 @@ export class ObjectWriter {
       query: { fieldManager: this.#options.fieldManager, force: true },
       beforeSend: this.#beforeSend,
     });
-    return this.#written(answer.body, answer.code === 201);
+    const created = answer.code === 201;
+    const written = this.#written(answer.body, created);
+    // Only what the API server really wrote is news: an apply that changed nothing keeps the resourceVersion.
+    if (created) log?.info(`created ${describeObject(written)}`);
+    else if (cached?.object !== undefined && cached.object.metadata?.resourceVersion !== written.metadata?.resourceVersion)
+      log?.info(`changed ${describeObject(written)}`);
+    return written;
   }
 
   /**
@@ -237,7 +249,7 @@ export class ObjectWriter {
   }
 
   /** Deletes; an absent object is fine. */
-  async delete(object: ObjectReference, options: { propagationPolicy?: "Foreground" | "Background" | "Orphan" } = {}): Promise<void> {
+  async delete(object: ObjectReference, options: { propagationPolicy?: "Foreground" | "Background" | "Orphan" } = {}, log?: Logger): Promise<void> {
     this.#guard();
     const path = await this.#options.rest.pathOf(object);
     try {
@@ -245,21 +257,24 @@ export class ObjectWriter {
         body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: options.propagationPolicy ?? "Background" },
         beforeSend: this.#beforeSend,
       });
+      log?.info(`deleted ${describeObject(object)}`);
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
   }
 
   /** Adds `finalizer` with a resourceVersion-guarded merge patch; on a conflict re-reads and retries. */
-  async addFinalizer<T extends KubernetesObject>(object: T, finalizer: string): Promise<T> {
+  async addFinalizer<T extends KubernetesObject>(object: T, finalizer: string, log?: Logger): Promise<T> {
     const result = await this.#patchFinalizers(object, (list) => (list.includes(finalizer) ? undefined : [...list, finalizer]));
-    return (result ?? object) as T;
+    if (result.written) log?.info(`added finalizer ${finalizer} to ${describeObject(object)}`);
+    return result.object as T;
   }
 
   /** Removes `finalizer` the same way; an object already gone is fine. */
-  async removeFinalizer<T extends KubernetesObject>(object: T, finalizer: string): Promise<void> {
+  async removeFinalizer<T extends KubernetesObject>(object: T, finalizer: string, log?: Logger): Promise<void> {
     try {
-      await this.#patchFinalizers(object, (list) => (list.includes(finalizer) ? list.filter((f) => f !== finalizer) : undefined));
+      const result = await this.#patchFinalizers(object, (list) => (list.includes(finalizer) ? list.filter((f) => f !== finalizer) : undefined));
+      if (result.written) log?.info(`removed finalizer ${finalizer} from ${describeObject(object)}`);
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
@@ -279,7 +294,10 @@ export class ObjectWriter {
     );
   }
 
-  async #patchFinalizers(object: KubernetesObject, change: (current: string[]) => string[] | undefined): Promise<KubernetesObject | undefined> {
+  async #patchFinalizers(
+    object: KubernetesObject,
+    change: (current: string[]) => string[] | undefined,
+  ): Promise<{ object: KubernetesObject; written: boolean }> {
     const rest = this.#options.rest;
     const path = await rest.pathOf(object);
     let current = object;
@@ -287,16 +305,17 @@ export class ObjectWriter {
     for (let attempt = 1; ; attempt++) {
       this.#guard();
       const next = change(current.metadata?.finalizers ?? []);
-      if (next === undefined) return current;
+      if (next === undefined) return { object: current, written: false };
       try {
         // resourceVersion in a merge patch is a precondition: a stale view gets 409, not a lost update.
-        return this.#written(
+        const written = this.#written(
           await rest.request<KubernetesObject>("PATCH", path, {
             body: { metadata: { resourceVersion: current.metadata?.resourceVersion, finalizers: next } },
             contentType: PatchType.merge,
             beforeSend: this.#beforeSend,
           }),
         );
+        return { object: written, written: true };
       } catch (error) {
         if (!isConflict(error) || attempt >= attempts) throw error;
         current = await rest.get<KubernetesObject>(path);
@@ -344,9 +363,9 @@ export function createReconcileContext(parts: {
       }
     },
     read: parts.read ?? ((object) => writer.read(object)),
-    delete: (object, options) => writer.delete(object, options),
-    addFinalizer: (object, finalizer) => writer.addFinalizer(object, finalizer),
-    removeFinalizer: (object, finalizer) => writer.removeFinalizer(object, finalizer),
+    delete: (object, options) => writer.delete(object, options, log),
+    addFinalizer: (object, finalizer) => writer.addFinalizer(object, finalizer, log),
+    removeFinalizer: (object, finalizer) => writer.removeFinalizer(object, finalizer, log),
     patchStatus: (object, status) => writer.patchStatus(object, status),
   };
 }

@@ -1,10 +1,14 @@
 /** Given/want tables for the pure pieces of the pipeline: naming, escaping, CRD and RBAC shape. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { V1Deployment } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { markdownText, tableCell } from "../../src/codegen/emit/api-reference.ts";
 import { buildCrd, emitCrd } from "../../src/codegen/emit/crd.ts";
 import { GENERATED_HEADER_PATTERN, generatedHeader } from "../../src/codegen/emit/header.ts";
+import { emitKustomization } from "../../src/codegen/emit/kustomization.ts";
+import { emitNamespace } from "../../src/codegen/emit/namespace.ts";
+import { buildOperatorDeployment, OPERATOR_UID } from "../../src/codegen/emit/operator-deployment.ts";
 import { emitNamespacedRbacKustomization, emitNamespacedRbacOperator, emitNamespacedRbacWatchedRole, emitRbac } from "../../src/codegen/emit/rbac.ts";
 import { escapeDocComment } from "../../src/codegen/emit/reconciler-base.ts";
 import { stripGeneratorExtensions } from "../../src/codegen/emit/schema-tools.ts";
@@ -234,6 +238,50 @@ test("RBAC: exact verbs from the schema, no wildcard, cluster role for the opera
   for (const kind of ["/persistentvolumeclaims", "/persistentvolumes", "/services", "apps/deployments", "batch/jobs", "/secrets", "/configmaps", "/events"])
     assert.ok(rules.has(kind), kind);
   assert.deepEqual(objects[3]!.rules, [{ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] }]);
+});
+
+test("operator Deployment: in the operator's namespace under its ServiceAccount, leader-elected replicas, probes, limits, restricted pod security", async () => {
+  const model = await mysqlModel();
+  const deployment = buildOperatorDeployment(model) as unknown as V1Deployment;
+  assert.equal(deployment.metadata?.namespace, "mysqlop-system");
+  assert.equal(deployment.spec?.replicas, 2);
+  const pod = deployment.spec!.template.spec!;
+  assert.equal(pod.serviceAccountName, "mysqlop");
+  assert.deepEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: OPERATOR_UID, runAsGroup: OPERATOR_UID, seccompProfile: { type: "RuntimeDefault" } });
+  const container = pod.containers[0]!;
+  assert.equal(container.image, "mysqlop:0.1.0");
+  assert.deepEqual(container.args, ["run", "--probe-port=8081", "--log-format=json"]);
+  assert.deepEqual(container.env?.[0], { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } });
+  assert.equal(container.livenessProbe?.httpGet?.path, "/healthz");
+  assert.equal(container.readinessProbe?.httpGet?.path, "/readyz");
+  assert.deepEqual(container.resources, { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } });
+  assert.deepEqual(container.securityContext, {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ["ALL"] },
+  });
+});
+
+test("operator Deployment defaults when the schema has no operator.deployment: image <serviceAccount>:latest, 2 replicas, port 8081", async () => {
+  const text = (await mysqlSchemaText()).replace(/\n {2}# The operator's own Deployment[\s\S]*$/, "\n");
+  const model = buildModel(parseSchemaText(text, "schemas/mysql.yaml"), { root: ".", schemaPath: "schemas/mysql.yaml" });
+  assert.deepEqual(model.operatorDeployment, {
+    image: "mysqlop:latest",
+    replicas: 2,
+    probePort: 8081,
+    resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+  });
+});
+
+test("namespace and kustomization: the namespace enforces restricted pod security; the kustomization lists CRD, namespace, RBAC, operator", async () => {
+  const model = await mysqlModel();
+  const namespace = parseAllDocuments(emitNamespace(model))[0]!.toJS() as { metadata: { name: string; labels: Record<string, string> } };
+  assert.equal(namespace.metadata.name, "mysqlop-system");
+  assert.equal(namespace.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+  const kustomization = parseAllDocuments(emitKustomization(model))[0]!.toJS() as { kind: string; resources: string[] };
+  assert.equal(kustomization.kind, "Kustomization");
+  assert.deepEqual(kustomization.resources, ["crd.yaml", "namespace.yaml", "rbac.yaml", "operator.yaml"]);
 });
 
 test("namespaced RBAC: a ClusterRole for cluster-scoped resources only, a Role without namespace for the rest, the same rights in sum", async () => {

@@ -13,6 +13,9 @@ import { createTempProject, editedSchema, mysqlSchemaText, repoRoot, snapshotFil
 
 const OUTPUTS = [
   "deploy/crd.yaml",
+  "deploy/kustomization.yaml",
+  "deploy/namespace.yaml",
+  "deploy/operator.yaml",
   "deploy/rbac-namespaced/operator.yaml",
   "deploy/rbac-namespaced/watched-namespace/kustomization.yaml",
   "deploy/rbac-namespaced/watched-namespace/role.yaml",
@@ -134,16 +137,16 @@ test("files generated from this schema that are no longer outputs are listed by 
   const header = (await readFile(join(project.root, "generated/mysql-models.ts"), "utf8")).split("\n", 1)[0]!;
   await writeFile(join(project.root, "generated/old-models.ts"), `${header}\nexport {};\n`);
   await writeFile(join(project.root, "generated/other-models.ts"), `${header.replace("schemas/mysql.yaml", "schemas/other.yaml")}\nexport {};\n`);
-  await writeFile(join(project.root, "deploy/operator.yaml"), "# hand-written\n");
+  await writeFile(join(project.root, "deploy/sample-overlay.yaml"), "# hand-written\n");
   const check = await capture(() => runGenerate(["--check", "--root", project.root]));
   assert.equal(check.code, 1);
   assert.match(check.err, /orphaned\s+generated\/old-models\.ts/);
-  assert.doesNotMatch(check.err, /other-models|operator\.yaml|mysql-models/);
+  assert.doesNotMatch(check.err, /other-models|sample-overlay\.yaml|mysql-models/);
   const run = await capture(() => runGenerate(["--root", project.root]));
   assert.match(run.out, /removed orphaned generated\/old-models\.ts/);
   const files = [...(await snapshotFiles(project.root)).keys()];
   assert.ok(!files.includes("generated/old-models.ts"));
-  assert.ok(files.includes("generated/other-models.ts") && files.includes("deploy/operator.yaml"), "files of other schemas and hand-written files stay");
+  assert.ok(files.includes("generated/other-models.ts") && files.includes("deploy/sample-overlay.yaml"), "files of other schemas and hand-written files stay");
   assert.equal((await capture(() => runGenerate(["--check", "--root", project.root]))).code, 0);
 });
 
@@ -212,6 +215,7 @@ function typeErrors(root: string, files: string[]): { code: number; text: string
   return project.getPreEmitDiagnostics().map((d) => ({ code: d.getCode(), text: ts.flattenDiagnosticMessageText(d.compilerObject.messageText, "\n") }));
 }
 
+// Follows docs/architecture.md, "Recipe: a new spec field", steps 1 to 3.
 test("a field added to the schema reaches models, CRD, docs and hooks; the subclass fails to compile until it handles it, and is never touched", async (t) => {
   const project = await createTempProject(await mysqlSchemaText());
   t.after(project.cleanup);
@@ -223,17 +227,21 @@ test("a field added to the schema reaches models, CRD, docs and hooks; the subcl
   const files = ["src/mysql/hand-written.ts"];
   assert.deepEqual(typeErrors(project.root, files), [], "the subclass compiles against the current schema");
 
+  // Step 1: declare the field, and what a change of it means; here also an immutable one.
   await writeFile(
     join(project.root, "schemas/mysql.yaml"),
-    await editedSchema((d) =>
+    await editedSchema((d) => {
       d.setIn([...SPEC_PROPERTIES, "maxConnections"], {
         type: "integer",
         minimum: 1,
         default: 151,
+        "x-mysqlop-on-change": "hook",
         description: "Upper limit of client connections (max_connections).",
-      }),
-    ),
+      });
+      d.setIn([...SPEC_PROPERTIES, "zone"], { type: "string", maxLength: 63, "x-mysqlop-on-change": "immutable", description: "Where the data lives." });
+    }),
   );
+  // Step 2: generate.
   const result = await generate(options);
   assert.ok(result.written.length === OUTPUTS.length, "every output depends on the schema");
   assert.equal(await readFile(subclassPath, "utf8"), SUBCLASS, "the hand-written subclass survives regeneration byte for byte");
@@ -246,14 +254,35 @@ test("a field added to the schema reaches models, CRD, docs and hooks; the subcl
     await read("generated/mysql-reconciler-base.ts"),
     /abstract onMaxConnectionsChange\(\s*resource: MySQL,\s*change: MySQLChange<"maxConnections">/,
   );
-  assert.match(await read("generated/mysql-constants.ts"), /"maxConnections"/);
+  assert.match(await read("generated/mysql-constants.ts"), /\{ name: "maxConnections", onChange: "hook" \}/);
+  assert.match(await read("generated/mysql-constants.ts"), /\{ name: "zone", onChange: "immutable" \}/);
+  assert.doesNotMatch(await read("generated/mysql-reconciler-base.ts"), /onZoneChange/, "an immutable field has no hook");
+  assert.match(await read("deploy/crd.yaml"), /rule: has\(self\.zone\) == has\(oldSelf\.zone\) && \(!has\(self\.zone\) \|\| self\.zone == oldSelf\.zone\)/);
 
   const errors = typeErrors(project.root, files);
   assert.equal(errors.length, 1, errors.map((e) => e.text).join("\n"));
   assert.equal(errors[0]!.code, 2515, "TS2515: non-abstract class does not implement an inherited abstract member");
   assert.match(errors[0]!.text, /onMaxConnectionsChange/);
 
-  await writeFile(subclassPath, SUBCLASS.replace("/*EXTRA*/", "async onMaxConnectionsChange(): Promise<HookResult<MySQLStatus>> { return this.done(); }"));
+  // Step 3: implement the hook, its parameter typed by the named change type.
+  const implemented = SUBCLASS.replace(
+    "/*EXTRA*/",
+    'async onMaxConnectionsChange(_r: MySQL, change: MySQLChange<"maxConnections">): Promise<HookResult<MySQLStatus>> { return this.done(`max_connections ${change.current.toFixed(0)}`); }',
+  );
+  await writeFile(subclassPath, implemented);
   assert.deepEqual(typeErrors(project.root, files), [], "implementing the new hook fixes the build");
+
+  // A later change of the field's type reaches the hook through its named change type (a literal
+  // parameter type would still compile: method parameters are checked bivariantly).
+  await writeFile(
+    join(project.root, "schemas/mysql.yaml"),
+    (await read("schemas/mysql.yaml")).replace(/(maxConnections:\n\s+)type: integer\n\s+minimum: 1\n(\s+)default: 151/, '$1type: string\n$2default: "151"'),
+  );
+  await generate(options);
+  const widened = typeErrors(project.root, files);
+  assert.ok(
+    widened.some((e) => /maxConnections|string/.test(e.text) && e.code !== 2515),
+    `the hook's body no longer type-checks: ${widened.map((e) => e.text).join("; ")}`,
+  );
   await rm(join(project.root, "src"), { recursive: true });
 });

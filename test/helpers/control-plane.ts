@@ -12,7 +12,9 @@ import { cachedBinDir, startControlPlane, type ControlPlane, type NodeKind } fro
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** The generated CustomResourceDefinition. */
 export const CRD_FILE = join(REPO_ROOT, "deploy", "crd.yaml");
-/** The generated RBAC (ServiceAccount, ClusterRole(Binding), Role(Binding)); its Namespace is created by `applyManifests`. */
+/** The generated operator Namespace (Pod Security `restricted`). */
+export const NAMESPACE_FILE = join(REPO_ROOT, "deploy", "namespace.yaml");
+/** The generated RBAC (ServiceAccount, ClusterRole(Binding), Role(Binding)) in that namespace. */
 export const RBAC_FILE = join(REPO_ROOT, "deploy", "rbac.yaml");
 /** The namespaced RBAC variant: applied once, and per watched namespace (its objects carry no namespace). */
 export const NAMESPACED_RBAC_FILES = {
@@ -31,7 +33,7 @@ export interface MysqlopControlPlane {
 }
 
 /**
- * Starts a control plane (one per test file: `before`/`after`), installs `deploy/crd.yaml` and `deploy/rbac.yaml`
+ * Starts a control plane (one per test file: `before`/`after`), installs `deploy/crd.yaml`, `namespace.yaml` and `rbac.yaml`
  * (or, with `watchNamespaces`, the namespaced variant: `deploy/rbac-namespaced/operator.yaml` and the watched-namespace
  * Role in each of those namespaces, created), and returns it with the operator's ServiceAccount kubeconfig. Stops the
  * control plane again if any step fails.
@@ -42,6 +44,7 @@ export async function startMysqlopControlPlane(
   // The CRD goes in before the workload components start, so kube-controller-manager need not restart for it.
   const cp = await startControlPlane({ workloads: opts.workloads, log: opts.log, crds: [CRD_FILE] });
   try {
+    await cp.applyManifests(NAMESPACE_FILE);
     if (opts.watchNamespaces === undefined) await cp.applyManifests(RBAC_FILE);
     else {
       await cp.applyManifests(NAMESPACED_RBAC_FILES.operator);

@@ -26,6 +26,12 @@ let listFailures = 0;
 let watchScripts: WatchScript[] = [];
 const requests: string[] = [];
 const openResponses = new Set<ServerResponse>();
+/**
+ * Each test's informer talks to its own path prefix (`/t<epoch>`): a request of an earlier test's informer that
+ * reaches the server late (sent before that informer was stopped) is refused instead of consuming this test's
+ * scripts or showing up in its request log.
+ */
+let epoch = 0;
 
 function widget(name: string, resourceVersion: number): object {
   return {
@@ -38,6 +44,10 @@ function widget(name: string, resourceVersion: number): object {
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? "/", "http://fake");
+  if (!url.pathname.startsWith(`/t${epoch}/`)) {
+    res.writeHead(410, { "content-type": "application/json" }).end(JSON.stringify({ kind: "Status", message: "a stopped test's informer", code: 410 }));
+    return;
+  }
   requests.push(`${url.searchParams.get("watch") === "true" ? "watch" : "list"} rv=${url.searchParams.get("resourceVersion") ?? ""}`);
   if (url.searchParams.get("watch") !== "true") {
     if (listFailures > 0) {
@@ -72,7 +82,7 @@ function sendEvent(res: ServerResponse, type: string, object: object): void {
 function startInformer(overrides: { stallMs?: number; resyncMs?: number; labelSelector?: string } = {}) {
   const kc = new KubeConfig();
   kc.loadFromOptions({
-    clusters: [{ name: "fake", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+    clusters: [{ name: "fake", server: `http://127.0.0.1:${port}/t${epoch}`, skipTLSVerify: true }],
     users: [{ name: "u" }],
     contexts: [{ name: "fake", cluster: "fake", user: "u" }],
     currentContext: "fake",
@@ -121,6 +131,7 @@ after(async () => {
 });
 
 function reset(): void {
+  epoch++;
   objects = new Map([["a", { name: "a", rv: 1 }]]);
   rv = 1;
   listFailures = 0;

@@ -2,19 +2,19 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig, Watch } from "@kubernetes/client-node";
 import { isConflict, isNotFound, KubeApiError, KubeRest, resourcePath } from "../../src/runtime/kube-rest.ts";
 
 let server: Server;
 let kc: KubeConfig;
-const seen: { method: string; url: string; contentType: string | undefined; body: string }[] = [];
+const seen: { method: string; url: string; contentType: string | undefined; body: string; userAgent: string | undefined }[] = [];
 
 before(async () => {
   server = createServer((req, res) => {
     let body = "";
     req.on("data", (c: Buffer) => (body += c.toString()));
     req.on("end", () => {
-      seen.push({ method: req.method ?? "", url: req.url ?? "", contentType: req.headers["content-type"], body });
+      seen.push({ method: req.method ?? "", url: req.url ?? "", contentType: req.headers["content-type"], body, userAgent: req.headers["user-agent"] });
       if (req.url === "/apis/example.test/v1") {
         res.writeHead(200, { "content-type": "application/json" }).end(
           JSON.stringify({
@@ -106,4 +106,34 @@ test("every write waits for a slot of the write limiter, no read does; each writ
   assert.equal(writes[0], "POST 200");
   assert.equal(writes.at(-1), "PATCH 200");
   await rest.close();
+});
+
+test("userAgent goes on every request, reads, writes and client-node watches through clientConfig; the kubeconfig stays untouched", async () => {
+  const rest = new KubeRest(kc, { userAgent: "gadgetop/1.2.3" });
+  seen.length = 0;
+  await rest.get("/api/v1/namespaces/ns/configmaps/a");
+  await rest.request("POST", "/api/v1/namespaces/ns/configmaps", { body: { metadata: { name: "b" } } });
+  await new Promise<void>((resolve, reject) => {
+    new Watch(rest.clientConfig)
+      .watch(
+        "/api/v1/configmaps",
+        {},
+        () => {},
+        (error) => (error === null || error === undefined ? resolve() : reject(error)),
+      )
+      .catch(reject);
+  });
+  assert.deepEqual(
+    seen.map((r) => [r.method, r.userAgent]),
+    [
+      ["GET", "gadgetop/1.2.3"],
+      ["POST", "gadgetop/1.2.3"],
+      ["GET", "gadgetop/1.2.3"],
+    ],
+  );
+  seen.length = 0;
+  const plain = new KubeRest(kc);
+  await plain.get("/api/v1/namespaces/ns/configmaps/a");
+  assert.notEqual(seen[0]?.userAgent, "gadgetop/1.2.3", "the original kubeconfig carries no user agent of the view");
+  await Promise.all([rest.close(), plain.close()]);
 });

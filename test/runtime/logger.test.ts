@@ -79,3 +79,29 @@ test("describeError does not call a DOMException's legacy code an HTTP status", 
   const timeout = new DOMException("The operation was aborted due to timeout", "TimeoutError");
   assert.equal(describeError(timeout), "The operation was aborted due to timeout");
 });
+
+test("text format: time, level and message first, then the fields as key=value, redacted like JSON", () => {
+  const lines: string[] = [];
+  const log = createJsonLogger({
+    level: "info",
+    format: "text",
+    sensitiveKeys: ["password"],
+    write: (l) => lines.push(l),
+    now: () => new Date("2026-01-01T00:00:00Z"),
+  });
+  const scoped = log.child({ controller: "widget", key: "ns/a" });
+  scoped.debug("hidden");
+  scoped.info("created ConfigMap ns/a-config");
+  scoped.warn("retrying", { error: new Error("connection refused"), attempt: 2, spec: { password: "pw-456", size: "1Gi" } });
+  assert.deepEqual(lines, [
+    "2026-01-01T00:00:00.000Z INFO  created ConfigMap ns/a-config  controller=widget key=ns/a",
+    '2026-01-01T00:00:00.000Z WARN  retrying  controller=widget key=ns/a error="connection refused" attempt=2 spec={"password":"[redacted]","size":"1Gi"}',
+  ]);
+});
+
+test("parseLogFormat accepts json and text only", async () => {
+  const { parseLogFormat } = await import("../../src/runtime/logger.ts");
+  assert.equal(parseLogFormat("text"), "text");
+  assert.equal(parseLogFormat("json"), "json");
+  assert.throws(() => parseLogFormat("pretty"), /unknown log format 'pretty' \(json, text\)/);
+});

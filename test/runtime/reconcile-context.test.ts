@@ -132,6 +132,61 @@ test("a GET that fails otherwise than 404 fails the apply (no blind adoption)", 
   assert.deepEqual(rest.requests, []);
 });
 
+/** Like the API server, a write that changes nothing keeps the resourceVersion; anything else gets a new one. */
+class VersioningRest extends FakeRest {
+  #version = 0;
+  override async send<T>(method: string, path: string, options: { body?: unknown } = {}): Promise<{ code: number; body: T }> {
+    if (method === "GET") return super.send<T>(method, path, options);
+    this.requests.push(`${method} ${path}`);
+    if (method === "DELETE") {
+      if (!this.objects.delete(path)) throw new KubeApiError(404, "not found", { reason: "NotFound" });
+      return { code: 200, body: {} as T };
+    }
+    const current = this.objects.get(path);
+    const patch = structuredClone(options.body) as KubernetesObject;
+    delete patch.metadata?.resourceVersion;
+    const merged = { ...current, ...patch, metadata: { ...current?.metadata, ...patch.metadata } } as KubernetesObject;
+    const same =
+      current !== undefined &&
+      JSON.stringify({ ...merged, metadata: { ...merged.metadata, resourceVersion: undefined } }) ===
+        JSON.stringify({ ...current, metadata: { ...current.metadata, resourceVersion: undefined } });
+    if (!same) {
+      merged.metadata!.resourceVersion = String(++this.#version);
+      this.objects.set(path, merged);
+    }
+    return { code: current === undefined ? 201 : 200, body: structuredClone(this.objects.get(path)) as T };
+  }
+}
+
+test("writes are logged at info as what the API server did: created, changed, deleted, finalizer added/removed; an apply that changed nothing says nothing", async () => {
+  const rest = new VersioningRest();
+  const cache = new Map<string, KubernetesObject>();
+  const lines: string[] = [];
+  const log = { debug: () => {}, info: (msg: string) => lines.push(msg), warn: () => {}, error: () => {} };
+  const w = new ObjectWriter({
+    rest: rest as unknown as KubeRest,
+    fieldManager: "test",
+    readCache: (_apiVersion, _kind, namespace, name) => ({ object: cache.get(`${namespace}/${name}`) }),
+    onWritten: (object) => cache.set(`${object.metadata?.namespace}/${object.metadata?.name}`, object),
+  });
+  await w.apply(child(), {}, log);
+  await w.apply(child(), {}, log);
+  await w.apply({ ...child(), data: { a: "2" } }, {}, log);
+  const current = cache.get("ns/g1-config")!;
+  const held = await w.addFinalizer(current, "example.test/keep", log);
+  await w.addFinalizer(held, "example.test/keep", log);
+  await w.removeFinalizer(held, "example.test/keep", log);
+  await w.delete({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "g1-config", namespace: "ns" } }, {}, log);
+  await w.delete({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "g1-config", namespace: "ns" } }, {}, log);
+  assert.deepEqual(lines, [
+    "created ConfigMap ns/g1-config",
+    "changed ConfigMap ns/g1-config",
+    "added finalizer example.test/keep to ConfigMap ns/g1-config",
+    "removed finalizer example.test/keep from ConfigMap ns/g1-config",
+    "deleted ConfigMap ns/g1-config",
+  ]);
+});
+
 test("a write that waited for a slot of the write limiter is refused when leadership was lost meanwhile, and never sent", async () => {
   const sent: string[] = [];
   const server = createServer((req, res) => {

@@ -1,8 +1,9 @@
 /** `mysqlop generate`: regenerate everything derived from the schema, or `--check` for staleness. */
-import { parseArgs } from "node:util";
+import { resolve } from "node:path";
 import { SchemaError } from "../../codegen/errors.ts";
 import { runtimeImportProblem } from "../../codegen/options.ts";
 import { generate } from "../../codegen/pipeline.ts";
+import { parseCommandArgs, usageError } from "../args.ts";
 
 const HELP = `usage: mysqlop generate [--check] [--schema FILE] [--root DIR] [--out DIR] [--deploy DIR] [--runtime-import SPECIFIER]
 
@@ -23,34 +24,20 @@ Generates the models, constants, validator, reconcile base class and API referen
 
 /** Runs the command; exit code 0 on success, 1 on stale files (`--check`) or schema errors, 2 on usage errors. */
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        check: { type: "boolean", default: false },
-        schema: { type: "string", default: "schemas/mysql.yaml" },
-        root: { type: "string", default: process.cwd() },
-        out: { type: "string", default: "generated" },
-        deploy: { type: "string", default: "deploy" },
-        "runtime-import": { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    console.error(`mysqlop generate: ${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const parsed = parseCommandArgs("generate", HELP, argv, {
+    check: { type: "boolean", default: false },
+    schema: { type: "string", default: "schemas/mysql.yaml" },
+    root: { type: "string", default: process.cwd() },
+    out: { type: "string", default: "generated" },
+    deploy: { type: "string", default: "deploy" },
+    "runtime-import": { type: "string" },
+  });
+  if (parsed.exitCode !== undefined) return parsed.exitCode;
+  const { values } = parsed;
   const runtimeImport = values["runtime-import"];
   const problem = runtimeImport === undefined ? undefined : runtimeImportProblem(runtimeImport);
   if (problem !== undefined) {
-    console.error(`mysqlop generate: --runtime-import ${problem}\n\n${HELP}`);
-    return 2;
+    return usageError("generate", `--runtime-import ${problem}`, HELP);
   }
   try {
     const result = await generate(
@@ -77,6 +64,13 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof SchemaError) {
       console.error(`mysqlop generate: ${error.problems.length} problem(s) in ${error.file}; nothing was written:\n${error.message}`);
+      return 1;
+    }
+    const schemaFile = resolve(values.root, values.schema);
+    if ((error as NodeJS.ErrnoException).code === "ENOENT" && (error as NodeJS.ErrnoException).path === schemaFile) {
+      console.error(
+        `mysqlop generate: no schema file ${schemaFile}: run it in a mysqlop project (a folder with ${values.schema}), or pass --root DIR or --schema FILE`,
+      );
       return 1;
     }
     throw error;

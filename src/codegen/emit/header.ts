@@ -1,3 +1,4 @@
+/** The first line of every generated file (where it comes from, the schema hash, DO NOT EDIT), and how to recognise it. */
 import type { GeneratorModel } from "../model.ts";
 
 /** Comment syntax of an output file. */

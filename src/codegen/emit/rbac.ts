@@ -13,13 +13,14 @@ import { generatedHeader } from "./header.ts";
 
 type RoleKind = "ClusterRole" | "Role";
 
-function labels(model: GeneratorModel): Record<string, string> {
+/** The labels of every object that installs the operator (RBAC, namespace, Deployment). */
+export function operatorLabels(model: GeneratorModel): Record<string, string> {
   return { "app.kubernetes.io/name": model.rbac.serviceAccount, "app.kubernetes.io/part-of": model.rbac.serviceAccount };
 }
 
 /** metadata of a generated object; `namespace: null` leaves it to whoever applies the file. */
 function metadataOf(model: GeneratorModel, name: string, namespace: string | null | undefined): Record<string, unknown> {
-  return { name, ...(typeof namespace === "string" ? { namespace } : {}), labels: labels(model) };
+  return { name, ...(typeof namespace === "string" ? { namespace } : {}), labels: operatorLabels(model) };
 }
 
 function ruleDocument(kind: RoleKind, model: GeneratorModel, name: string, namespace: string | null | undefined, rules: readonly RbacRule[]): Document {

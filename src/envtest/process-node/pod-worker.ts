@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { V1Container, V1Pod, V1Probe } from "@kubernetes/client-node";
-import type { JsonLogger } from "../../runtime/logger.ts";
+import type { JsonLogger } from "../../runtime/index.ts";
 import { baseEnvironment, ContainerConfigError, containerEnvironment, expandReferences, type PodRuntimeFacts } from "./container-env.ts";
 import { ContainerProcess, ContainerStartError, type ContainerExit, type NodeTools, type SandboxMount } from "./container-process.ts";
 import { IMAGE_PROGRAMS_DIR, IMAGE_PROGRAMS_MOUNT, localImageFor, missingPrograms } from "./local-images.ts";

@@ -62,11 +62,18 @@ describe("integration: mysqlop run", { timeout: 120_000 }, () => {
     await core.readNamespacedService({ name: "mysql-instance", namespace: "default" });
     await core.readNamespacedPersistentVolumeClaim({ name: "mysql-instance-pvc", namespace: "default" });
     assert.doesNotMatch(output, /otuspassword/, "the password never reaches the log");
+    // What the operator did, at the default level, as it happened.
+    await eventually("the log names the children it created", async () => output.includes('"msg":"created PersistentVolumeClaim default/mysql-instance-pvc"'));
+    assert.match(output, /"msg":"created Deployment default\/mysql-instance"/);
+    assert.match(output, /"msg":"added finalizer otus\.homework\/backup to MySQL default\/mysql-instance"/);
+    assert.doesNotMatch(output, /"msg":"changed Deployment default\/mysql-instance"/, "a re-apply that changed nothing is not reported");
 
     operator.kill("SIGTERM");
     assert.equal(await exited, 0, output.slice(-2000));
     assert.match(output, /"msg":"released the lease"/);
     const lease = await env.cp.kubeConfig.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: "mysqlop-leader", namespace: OPERATOR_NAMESPACE });
     assert.ok(lease.spec?.holderIdentity === undefined || lease.spec.holderIdentity === "", `lease still held by ${lease.spec?.holderIdentity}`);
+    // The API server names the manager of writes without a fieldManager (the Lease's create and updates) after the user agent.
+    assert.deepEqual([...new Set((lease.metadata?.managedFields ?? []).map((f) => f.manager))], ["mysqlop"]);
   });
 });

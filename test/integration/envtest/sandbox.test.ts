@@ -92,8 +92,9 @@ describe("mysqlop sandbox", { timeout: 180_000 }, () => {
       assert.match(await kubectl(kubeconfig, ["get", "crd", "mysqls.otus.homework", "-o", "name"]), /mysqls\.otus\.homework/);
       assert.match(await kubectl(kubeconfig, ["get", "serviceaccount", "mysqlop", "-n", "mysqlop-system", "-o", "name"]), /serviceaccount\/mysqlop/);
       assert.match(await kubectl(kubeconfig, ["get", "nodes"]), /kwok-node-0\s+Ready/);
-      const operatorKubeconfig = /exactly its RBAC\): --kubeconfig (\S+)/.exec(stdout)?.[1];
-      assert.ok(operatorKubeconfig !== undefined, stdout);
+      const operatorKubeconfig = /run --kubeconfig (\S+) +# the operator as its ServiceAccount/.exec(stdout)?.[1];
+      assert.equal(operatorKubeconfig, join(dir, "nested", "operator.kubeconfig"), "a stable path beside the admin kubeconfig");
+      assert.match(stdout, new RegExp(`^  export KUBECONFIG=${kubeconfig}$`, "m"));
       assert.equal((await kubectl(operatorKubeconfig, ["auth", "can-i", "list", "mysqls.otus.homework", "--all-namespaces"])).trim(), "yes");
       await assert.rejects(kubectl(operatorKubeconfig, ["auth", "can-i", "delete", "nodes"]), (error: { code?: number; stdout?: string }) => {
         assert.equal(error.code, 1);
@@ -107,6 +108,7 @@ describe("mysqlop sandbox", { timeout: 180_000 }, () => {
       assert.deepEqual(exit, { code: 0, signal: null }, sandbox.output().stderr);
       assert.match(sandbox.output().stderr, /SIGINT, stopping/);
       assert.ok(!existsSync(kubeconfig), "the kubeconfig of a server that is gone is removed");
+      assert.ok(!existsSync(operatorKubeconfig), "the operator's too");
       await assertNothingLeft(sandbox.record);
     } finally {
       sandbox.kill("SIGTERM");
@@ -125,7 +127,7 @@ describe("mysqlop sandbox", { timeout: 180_000 }, () => {
         const { stdout } = sandbox.output();
         assert.match(stdout, /Pods run on the process node/);
         assert.match(await kubectl(kubeconfig, ["get", "nodes"]), /process-node-0\s+Ready/);
-        const operatorKubeconfig = /exactly its RBAC\): --kubeconfig (\S+)/.exec(stdout)?.[1];
+        const operatorKubeconfig = /run --kubeconfig (\S+) +# the operator as its ServiceAccount/.exec(stdout)?.[1];
         assert.ok(operatorKubeconfig !== undefined, stdout);
         operator = new OperatorProcess(operatorKubeconfig);
         await operator.start();

@@ -11,7 +11,6 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
-  ApiException,
   AppsV1Api,
   BatchV1Api,
   CoreV1Api,
@@ -27,6 +26,7 @@ import { createMySQLOperator } from "../../../src/mysql/operator.ts";
 import { createJsonLogger, type Manager } from "../../../src/runtime/index.ts";
 import { eventually as pollUntil } from "../../helpers/eventually.ts";
 import { kubectl, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
+import { orUndefined } from "../../helpers/not-found.ts";
 
 const NS = "default";
 const NAME = "mysql-instance";
@@ -35,15 +35,6 @@ const CR = join(REPO_ROOT, "deploy/cr.yaml");
 /** The MySQL flow waits on Jobs and rollouts: longer than the runtime tests. */
 function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
   return pollUntil(what, check, timeoutMs, 250);
-}
-
-async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
-  try {
-    return await call;
-  } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return undefined;
-    throw error;
-  }
 }
 
 describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {

@@ -1,0 +1,24 @@
+# The mysqlop operator image: the bundled operator (`npm run bundle`: one ES module, tree-shaken)
+# and the backup/restore scripts it mounts into Jobs, on Node 24, as a non-root user.
+#   docker build -t REGISTRY/mysqlop:VERSION . && docker push REGISTRY/mysqlop:VERSION
+# test/integration/image/image-content.test.ts assembles exactly what the last stage copies and
+# runs it as this user, in-cluster, against a real API server.
+ARG NODE_VERSION=24.9.0
+
+FROM node:${NODE_VERSION}-slim AS build
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY generated/ generated/
+COPY src/ src/
+RUN npm run bundle
+
+FROM node:${NODE_VERSION}-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /build/dist/operator/ /app/
+# A numeric user, so that the kubelet can verify runAsNonRoot (deploy/operator.yaml runs as the same).
+USER 65532:65532
+ENTRYPOINT ["node", "/app/mysqlop.mjs"]
+CMD ["run"]

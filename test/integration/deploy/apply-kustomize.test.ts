@@ -1,0 +1,95 @@
+// `kubectl apply -k deploy/` as a user runs it on a fresh cluster: nothing installed beforehand (no CRD, no namespace),
+// the pinned kubectl, a control plane with workloads (kube-controller-manager, kube-scheduler, kwok), Pod Security on.
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { AppsV1Api, CoreV1Api, type V1Pod } from "@kubernetes/client-node";
+import { parseAllDocuments } from "yaml";
+import { startControlPlane, type ControlPlane } from "../../../src/envtest/index.ts";
+import { eventually } from "../../helpers/eventually.ts";
+import { kubectl, OPERATOR_NAMESPACE, REPO_ROOT } from "../../helpers/control-plane.ts";
+
+const DEPLOY_DIR = join(REPO_ROOT, "deploy");
+
+describe("integration: kubectl apply -k deploy/ on a fresh cluster", { timeout: 240_000 }, () => {
+  let cp: ControlPlane;
+
+  before(async () => {
+    cp = await startControlPlane({ workloads: true });
+  });
+  after(async () => {
+    await cp?.stop();
+  });
+
+  test("every object applies on the first try; the operator's pods are scheduled and Running; kubectl get my works", async () => {
+    const applied = await kubectl(cp, ["apply", "-k", DEPLOY_DIR]);
+    assert.equal(applied.code, 0, `kubectl apply -k failed:\n${applied.stdout}\n${applied.stderr}`);
+    assert.doesNotMatch(applied.stderr, /error|warning/i, applied.stderr);
+    for (const object of [
+      "customresourcedefinition.apiextensions.k8s.io/mysqls.otus.homework created",
+      `namespace/${OPERATOR_NAMESPACE} created`,
+      "serviceaccount/mysqlop created",
+      "clusterrole.rbac.authorization.k8s.io/mysqlop created",
+      "clusterrolebinding.rbac.authorization.k8s.io/mysqlop created",
+      "role.rbac.authorization.k8s.io/mysqlop created",
+      "rolebinding.rbac.authorization.k8s.io/mysqlop created",
+      "deployment.apps/mysqlop created",
+    ]) {
+      assert.ok(applied.stdout.includes(object), `'${object}' in:\n${applied.stdout}`);
+    }
+
+    const core = cp.kubeConfig.makeApiClient(CoreV1Api);
+    const apps = cp.kubeConfig.makeApiClient(AppsV1Api);
+    const running = await eventually(
+      "both operator pods scheduled and Running",
+      async () => {
+        const pods: V1Pod[] = (await core.listNamespacedPod({ namespace: OPERATOR_NAMESPACE, labelSelector: "app.kubernetes.io/name=mysqlop" })).items;
+        return pods.length === 2 && pods.every((p) => p.spec?.nodeName !== undefined && p.status?.phase === "Running") && pods;
+      },
+      120_000,
+      500,
+    );
+    for (const pod of running) {
+      assert.equal(pod.spec?.serviceAccountName, "mysqlop");
+      assert.equal(pod.spec?.containers[0]?.env?.find((e) => e.name === "POD_NAMESPACE")?.valueFrom?.fieldRef?.fieldPath, "metadata.namespace");
+    }
+    const deployment = await apps.readNamespacedDeployment({ name: "mysqlop", namespace: OPERATOR_NAMESPACE });
+    assert.equal(deployment.status?.readyReplicas, 2, JSON.stringify(deployment.status));
+    // Pod Security `restricted` is enforced in the namespace; the ReplicaSet would report FailedCreate otherwise.
+    const failed = (await core.listNamespacedEvent({ namespace: OPERATOR_NAMESPACE })).items.filter((e) => e.reason === "FailedCreate");
+    assert.deepEqual(
+      failed.map((e) => e.message),
+      [],
+    );
+
+    const got = await kubectl(cp, ["get", "my", "--all-namespaces"]);
+    assert.equal(got.code, 0, got.stderr);
+    assert.match(got.stderr, /No resources found/);
+    const again = await kubectl(cp, ["apply", "-k", DEPLOY_DIR]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stdout, / created$/m, "a second apply creates nothing");
+  });
+
+  test("a kustomize overlay sets the image with images:, the rest unchanged", async () => {
+    const overlay = await mkdtemp(join(tmpdir(), "mysqlop-overlay-"));
+    try {
+      await writeFile(
+        join(overlay, "kustomization.yaml"),
+        // Kustomize refuses absolute paths; a relative one may leave the overlay's folder.
+        `resources:\n  - ${relative(overlay, DEPLOY_DIR)}\nimages:\n  - name: mysqlop\n    newName: registry.example.test/team/mysqlop\n    newTag: "9.9.9"\n`,
+      );
+      const built = await kubectl(cp, ["kustomize", overlay]);
+      assert.equal(built.code, 0, built.stderr);
+      const objects = parseAllDocuments(built.stdout).map(
+        (d) => d.toJS() as { kind: string; spec?: { template?: { spec?: { containers?: { image: string }[] } } } },
+      );
+      const deployment = objects.find((o) => o.kind === "Deployment");
+      assert.equal(deployment?.spec?.template?.spec?.containers?.[0]?.image, "registry.example.test/team/mysqlop:9.9.9");
+      assert.equal(objects.length, 8, "CRD, Namespace, ServiceAccount, ClusterRole(Binding), Role(Binding), Deployment");
+    } finally {
+      await rm(overlay, { recursive: true, force: true });
+    }
+  });
+});
