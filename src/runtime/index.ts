@@ -51,7 +51,18 @@ export {
   controllerReference,
   createReconcileContext,
 } from "./reconcile-context.ts";
-export { KubeRest, KubeApiError, isConflict, isInvalid, isNotFound, resourcePath, splitApiVersion, withUserAgent, PatchType, type KindInfo } from "./kube-rest.ts";
+export {
+  KubeRest,
+  KubeApiError,
+  isConflict,
+  isInvalid,
+  isNotFound,
+  resourcePath,
+  splitApiVersion,
+  withUserAgent,
+  PatchType,
+  type KindInfo,
+} from "./kube-rest.ts";
 export { Informer, type InformerEvent, type InformerEventType, type InformerOptions } from "./informer.ts";
 export { InformerCache } from "./cache-reader.ts";
 export { WorkQueue, type WorkQueueOptions, type WorkQueueObserver } from "./work-queue.ts";
