@@ -7,26 +7,18 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, type CoreV1Event, type KubernetesObject } from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api, type CoreV1Event, type KubernetesObject } from "@kubernetes/client-node";
 import type { MySQL } from "../../../generated/mysql-models.ts";
-import { createMySQLOperator } from "../../../src/mysql/operator.ts";
-import { createJsonLogger, MANAGED_BY_LABEL, type Manager } from "../../../src/runtime/index.ts";
+import { MANAGED_BY_LABEL } from "../../../src/runtime/index.ts";
 import { eventually as pollUntil } from "../../helpers/eventually.ts";
 import { kubectl, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
+import { readMySQL, startOperator, type OperatorUnderTest } from "../../helpers/mysql-operator.ts";
+import { orUndefined } from "../../helpers/not-found.ts";
 
 const NS = "default";
 
 function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
   return pollUntil(what, check, timeoutMs, 250);
-}
-
-async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
-  try {
-    return await call;
-  } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return undefined;
-    throw error;
-  }
 }
 
 /** One kind of child, made by a user before the MySQL resource of its name. */
@@ -42,15 +34,11 @@ interface Squatter {
 
 describe("an object of a child's name that the operator did not make is refused, never adopted", { timeout: 600_000 }, () => {
   let env: MysqlopControlPlane;
-  let manager: Manager;
-  let running: Promise<void>;
+  let operator: OperatorUnderTest;
   let core: CoreV1Api;
   let apps: AppsV1Api;
-  let custom: CustomObjectsApi;
-  const logs: string[] = [];
 
-  const mysql = (name: string): Promise<MySQL | undefined> =>
-    orUndefined(custom.getNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace: NS, plural: "mysqls", name }) as Promise<MySQL>);
+  const mysql = (name: string): Promise<MySQL | undefined> => readMySQL(env, NS, name);
   const condition = (m: MySQL | undefined, type: string) => m?.status?.conditions?.find((c) => c.type === type);
   const createMySQL = async (name: string): Promise<void> => {
     const manifest = JSON.stringify({
@@ -67,7 +55,7 @@ describe("an object of a child's name that the operator did not make is refused,
       (e) => e.type === "Warning",
     );
   const failedReconciles = async (): Promise<number> =>
-    (await manager.metrics.reconcileTotal.get()).values.filter((v) => v.labels.result === "error").reduce((sum, v) => sum + v.value, 0);
+    (await operator.manager.metrics.reconcileTotal.get()).values.filter((v) => v.labels.result === "error").reduce((sum, v) => sum + v.value, 0);
 
   /**
    * The refusal, as a user sees it: Degraded with reason AdoptionRefused naming the object, one Warning Event saying the
@@ -97,21 +85,12 @@ describe("an object of a child's name that the operator did not make is refused,
     env = await startMysqlopControlPlane({ workloads: true });
     core = env.cp.kubeConfig.makeApiClient(CoreV1Api);
     apps = env.cp.kubeConfig.makeApiClient(AppsV1Api);
-    custom = env.cp.kubeConfig.makeApiClient(CustomObjectsApi);
-    manager = createMySQLOperator({
-      kubeConfig: env.operator.kubeConfig,
-      probePort: false,
-      logger: createJsonLogger({ level: "info", write: (line) => void logs.push(line) }),
-    });
-    running = manager.start();
+    operator = startOperator(env);
   });
 
   after(async () => {
-    await manager?.stop();
-    await running?.catch(() => {});
+    await operator?.stop();
     await env?.cp.stop();
-    const forbidden = logs.filter((l) => /forbidden|\b403\b/i.test(l));
-    if (forbidden.length > 0) console.log(`# operator log lines mentioning 403:\n${forbidden.slice(0, 5).join("\n")}`);
   });
 
   const squatters = (): Squatter[] => [

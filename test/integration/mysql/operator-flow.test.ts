@@ -22,10 +22,10 @@ import {
 } from "@kubernetes/client-node";
 import type { MySQL } from "../../../generated/mysql-models.ts";
 import { secretValue } from "../../../src/mysql/desired/index.ts";
-import { createMySQLOperator } from "../../../src/mysql/operator.ts";
-import { createJsonLogger, type Manager } from "../../../src/runtime/index.ts";
+import type { Manager } from "../../../src/runtime/index.ts";
 import { eventually as pollUntil } from "../../helpers/eventually.ts";
 import { kubectl, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
+import { startOperator, type OperatorUnderTest } from "../../helpers/mysql-operator.ts";
 import { orUndefined } from "../../helpers/not-found.ts";
 
 const NS = "default";
@@ -39,12 +39,11 @@ function eventually<T>(what: string, check: () => Promise<T | undefined | false>
 
 describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
   let env: MysqlopControlPlane;
+  let operator: OperatorUnderTest;
   let manager: Manager;
-  let running: Promise<void>;
   let core: CoreV1Api;
   let batch: BatchV1Api;
   let custom: CustomObjectsApi;
-  const logs: string[] = [];
 
   const mysql = (): Promise<MySQL | undefined> =>
     orUndefined(custom.getNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace: NS, plural: "mysqls", name: NAME }) as Promise<MySQL>);
@@ -54,22 +53,14 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     core = env.cp.kubeConfig.makeApiClient(CoreV1Api);
     batch = env.cp.kubeConfig.makeApiClient(BatchV1Api);
     custom = env.cp.kubeConfig.makeApiClient(CustomObjectsApi);
-    manager = createMySQLOperator({
-      kubeConfig: env.operator.kubeConfig,
-      probePort: false,
-      // Resyncs every few seconds: each one re-reconciles every resource, which must write nothing when nothing changed.
-      resyncMs: 3_000,
-      logger: createJsonLogger({ level: "info", write: (line) => void logs.push(line) }),
-    });
-    running = manager.start();
+    // Resyncs every few seconds: each one re-reconciles every resource, which must write nothing when nothing changed.
+    operator = startOperator(env, { resyncMs: 3_000 });
+    manager = operator.manager;
   });
 
   after(async () => {
-    await manager?.stop();
-    await running?.catch(() => {});
+    await operator?.stop();
     await env?.cp.stop();
-    const forbidden = logs.filter((l) => l.includes("forbidden") || l.includes("403"));
-    if (forbidden.length > 0) console.log(`# operator log lines mentioning 403:\n${forbidden.slice(0, 5).join("\n")}`);
   });
 
   const count = async (counter: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> =>

@@ -10,10 +10,10 @@ import { after, before, describe, test } from "node:test";
 import { ApiException, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type CoreV1Event } from "@kubernetes/client-node";
 import type { MySQL } from "../../../generated/mysql-models.ts";
 import { secretValue } from "../../../src/mysql/desired/index.ts";
-import { createMySQLOperator } from "../../../src/mysql/operator.ts";
-import { createJsonLogger, type Manager } from "../../../src/runtime/index.ts";
 import { kubectl, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
 import { eventually as pollUntil } from "../../helpers/eventually.ts";
+import { readMySQL, startOperator, type OperatorUnderTest } from "../../helpers/mysql-operator.ts";
+import { orUndefined } from "../../helpers/not-found.ts";
 
 const RESTRICTED = "locked";
 const BASELINE = "relaxed";
@@ -23,25 +23,13 @@ function eventually<T>(what: string, check: () => Promise<T | undefined | false>
   return pollUntil(what, check, timeoutMs, 250);
 }
 
-async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
-  try {
-    return await call;
-  } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return undefined;
-    throw error;
-  }
-}
-
 describe("Pod Security: a namespace that enforces 'restricted' admits every pod the operator makes", { timeout: 600_000 }, () => {
   let env: MysqlopControlPlane;
-  let manager: Manager;
-  let running: Promise<void>;
+  let operator: OperatorUnderTest;
   let core: CoreV1Api;
   let custom: CustomObjectsApi;
-  const logs: string[] = [];
 
-  const mysql = (namespace: string, name: string): Promise<MySQL | undefined> =>
-    orUndefined(custom.getNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace, plural: "mysqls", name }) as Promise<MySQL>);
+  const mysql = (namespace: string, name: string): Promise<MySQL | undefined> => readMySQL(env, namespace, name);
   const messageIs = (namespace: string, name: string, text: string) =>
     eventually(`${namespace}/${name}: "${text}"`, async () => {
       const m = await mysql(namespace, name);
@@ -87,17 +75,11 @@ describe("Pod Security: a namespace that enforces 'restricted' admits every pod 
         body: { metadata: { name, labels: { "pod-security.kubernetes.io/enforce": level, "pod-security.kubernetes.io/enforce-version": "latest" } } },
       });
     }
-    manager = createMySQLOperator({
-      kubeConfig: env.operator.kubeConfig,
-      probePort: false,
-      logger: createJsonLogger({ level: "info", write: (line) => void logs.push(line) }),
-    });
-    running = manager.start();
+    operator = startOperator(env);
   });
 
   after(async () => {
-    await manager?.stop();
-    await running?.catch(() => {});
+    await operator?.stop();
     await env?.cp.stop();
   });
 
