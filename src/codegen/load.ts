@@ -4,9 +4,9 @@
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { isAbsolute, relative, resolve } from "node:path";
 import { LineCounter, parseDocument, type Document } from "yaml";
 import { fromPointer, SchemaError, type SchemaProblem } from "./errors.ts";
+import { schemaDisplayPath } from "./options.ts";
 import { locateInYaml } from "./yaml-position.ts";
 
 /** A schema file as read from disk: its text, its hash and its parsed value. */
@@ -54,9 +54,6 @@ export function parseSchemaText(text: string, displayPath: string): LoadedSchema
 
 /** Reads and parses the schema file at `path` (relative paths resolve against `root`). */
 export async function loadSchema(path: string, root: string): Promise<LoadedSchema> {
-  const absolute = isAbsolute(path) ? path : resolve(root, path);
-  const text = await readFile(absolute, "utf8");
-  const shown = relative(root, absolute);
-  const displayPath = shown.startsWith("..") || isAbsolute(shown) ? absolute : shown.split("\\").join("/");
-  return parseSchemaText(text, displayPath);
+  const { absolute, display } = schemaDisplayPath(root, path);
+  return parseSchemaText(await readFile(absolute, "utf8"), display);
 }

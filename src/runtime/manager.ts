@@ -118,7 +118,7 @@ export class Manager {
         fields: { manager: options.name },
         sensitiveKeys: options.sensitiveFields,
       });
-    this.metrics = createRuntimeMetrics();
+    this.metrics = createRuntimeMetrics({ cacheSizes: () => this.cache.informers().map((i) => [i.kind.kind, i.size] as const) });
     this.kubeConfig = options.kubeConfig ?? loadKubeConfig(options.kubeconfigPath, options.inClusterRoot);
     const userAgent = options.userAgent ?? options.name;
     const qps = options.writeQps;

@@ -20,6 +20,8 @@ function rankOf(file: string): number {
   if (file.startsWith("emit/")) return 4;
   if (file === "format.ts") return 5;
   if (file === "write.ts") return 6;
+  // The record of what the write stage wrote, read back by the next run.
+  if (file === "record.ts") return 6.5;
   if (file === "pipeline.ts") return 7;
   // The public entry point re-exports the stages for library users.
   if (file === "index.ts") return 8;

@@ -26,6 +26,8 @@ const OUTPUTS = [
   "generated/mysql-reconciler-base.ts",
   "generated/mysql-validator.ts",
 ];
+/** The generation record, written beside the outputs (not an output: see src/codegen/record.ts). */
+const RECORD = "generated/mysql.generated.sha256";
 
 const RUNTIME_DIR = join(repoRoot, "src/runtime");
 const RUNTIME = join(RUNTIME_DIR, "index.ts");
@@ -55,13 +57,13 @@ test("same schema → byte-identical files, and each starts with the DO NOT EDIT
   await generate({ root: b.root, schemaPath: "schemas/mysql.yaml" });
   const filesA = await snapshotFiles(a.root);
   const filesB = await snapshotFiles(b.root);
-  assert.deepEqual([...filesA.keys()].filter((p) => !p.startsWith("schemas/")).sort(), OUTPUTS);
+  assert.deepEqual([...filesA.keys()].filter((p) => !p.startsWith("schemas/")).sort(), [...OUTPUTS, RECORD].sort());
   assert.deepEqual(filesA, filesB);
   const { createHash } = await import("node:crypto");
   const hash = createHash("sha256")
     .update(await mysqlSchemaText())
     .digest("hex");
-  for (const path of OUTPUTS) {
+  for (const path of [...OUTPUTS, RECORD]) {
     const first = filesA.get(path)!.split("\n")[0]!;
     assert.match(first, /Generated from schemas\/mysql\.yaml .*DO NOT EDIT/, path);
     assert.ok(first.includes(hash), `${path} header carries the schema hash`);

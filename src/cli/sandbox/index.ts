@@ -4,7 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { processNodeProblems, type NodeKind } from "../../envtest/index.ts";
+import { preferredNodeKind, processNodeProblems, type NodeKind } from "../../envtest/index.ts";
 import { parseCommandArgs, usageError } from "../args.ts";
 import { mysqlopCommand } from "../package-info.ts";
 import {
@@ -19,7 +19,7 @@ import {
   type SandboxSession,
 } from "./session.ts";
 
-const USAGE = `usage: mysqlop sandbox [--kubeconfig PATH] [--workloads kwok|process | --with-workloads]
+const USAGE = `usage: mysqlop sandbox [--kubeconfig PATH] [--workloads process|kwok|auto | --with-workloads]
 
 Starts a local Kubernetes control plane (etcd + kube-apiserver, RBAC on), installs mysqlop's CRD, namespace
 and RBAC (deploy/crd.yaml, namespace.yaml, rbac.yaml), writes an admin kubeconfig and one for the operator's
@@ -32,18 +32,22 @@ ServiceAccount (operator.kubeconfig beside it), and runs until interrupted (Ctrl
                          mariadbd, each pod has its own 127.x.y.z address, kubectl logs works
   --workloads kwok       the same with kwok's fake node instead: pods are marked Running and Jobs Complete,
                          but nothing runs
+  --workloads auto       process where it can run and MariaDB is installed, else kwok (says which, and why)
   --with-workloads       the same as --workloads kwok
   -h, --help             show this help`;
 
 /** `--workloads` and `--with-workloads` as one node kind; undefined for none. */
 function workloadsOption(values: { "with-workloads"?: boolean; workloads?: string }): NodeKind | undefined | { error: string } {
   const named = values.workloads;
-  if (named !== undefined && named !== "kwok" && named !== "process") return { error: `--workloads must be kwok or process, not ${JSON.stringify(named)}` };
   if (values["with-workloads"] === true) {
-    if (named === "process") return { error: "--with-workloads (kwok) and --workloads process contradict each other" };
+    if (named !== undefined && named !== "kwok") return { error: `--with-workloads (kwok) and --workloads ${named} contradict each other` };
     return "kwok";
   }
-  return named;
+  if (named === undefined || named === "kwok" || named === "process") return named;
+  if (named !== "auto") return { error: `--workloads must be process, kwok or auto, not ${JSON.stringify(named)}` };
+  const preferred = preferredNodeKind();
+  console.error(`mysqlop sandbox: --workloads auto: ${preferred.kind} (${preferred.why})`);
+  return preferred.kind;
 }
 
 /** `mysqlop sandbox`: a throw-away control plane with mysqlop's CRD and RBAC, for trying mysqlop without a cluster. */

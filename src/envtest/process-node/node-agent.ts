@@ -275,7 +275,8 @@ export class NodeAgent {
           : `container "${container}" in pod "${podName}" is waiting to start`,
       };
     }
-    return { kind: "found", file, live: () => worker.logFile(container, false) === file && this.#workers.has(pod.metadata?.uid ?? "") };
+    const live = (): boolean => !previous && worker.isRunning(container) && worker.logFile(container, false) === file;
+    return { kind: "found", file, live };
   }
 
   #nodeStatus(): Record<string, unknown> {

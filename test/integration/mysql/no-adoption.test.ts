@@ -12,7 +12,7 @@ import type { MySQL } from "../../../generated/mysql-models.ts";
 import { MANAGED_BY_LABEL } from "../../../src/runtime/index.ts";
 import { eventually as pollUntil } from "../../helpers/eventually.ts";
 import { kubectl, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
-import { readMySQL, startOperator, type OperatorUnderTest } from "../../helpers/mysql-operator.ts";
+import { readMySQL, startInProcessOperator, type InProcessOperator } from "../../helpers/operator-process.ts";
 import { orUndefined } from "../../helpers/not-found.ts";
 
 const NS = "default";
@@ -34,7 +34,7 @@ interface Squatter {
 
 describe("an object of a child's name that the operator did not make is refused, never adopted", { timeout: 600_000 }, () => {
   let env: MysqlopControlPlane;
-  let operator: OperatorUnderTest;
+  let operator: InProcessOperator;
   let core: CoreV1Api;
   let apps: AppsV1Api;
 
@@ -85,7 +85,7 @@ describe("an object of a child's name that the operator did not make is refused,
     env = await startMysqlopControlPlane({ workloads: true });
     core = env.cp.kubeConfig.makeApiClient(CoreV1Api);
     apps = env.cp.kubeConfig.makeApiClient(AppsV1Api);
-    operator = startOperator(env);
+    operator = startInProcessOperator(env);
   });
 
   after(async () => {

@@ -23,9 +23,9 @@ import {
 import type { MySQL } from "../../../generated/mysql-models.ts";
 import { secretValue } from "../../../src/mysql/desired/index.ts";
 import type { Manager } from "../../../src/runtime/index.ts";
+import { startInProcessOperator } from "../../helpers/operator-process.ts";
 import { eventually as pollUntil } from "../../helpers/eventually.ts";
 import { kubectl, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
-import { startOperator, type OperatorUnderTest } from "../../helpers/mysql-operator.ts";
 import { orUndefined } from "../../helpers/not-found.ts";
 
 const NS = "default";
@@ -39,8 +39,8 @@ function eventually<T>(what: string, check: () => Promise<T | undefined | false>
 
 describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
   let env: MysqlopControlPlane;
-  let operator: OperatorUnderTest;
   let manager: Manager;
+  let operator: { stop: () => Promise<void> } | undefined;
   let core: CoreV1Api;
   let batch: BatchV1Api;
   let custom: CustomObjectsApi;
@@ -54,8 +54,7 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     batch = env.cp.kubeConfig.makeApiClient(BatchV1Api);
     custom = env.cp.kubeConfig.makeApiClient(CustomObjectsApi);
     // Resyncs every few seconds: each one re-reconciles every resource, which must write nothing when nothing changed.
-    operator = startOperator(env, { resyncMs: 3_000 });
-    manager = operator.manager;
+    ({ manager, ...operator } = startInProcessOperator(env, { resyncMs: 3_000 }));
   });
 
   after(async () => {

@@ -12,7 +12,7 @@ import type { MySQL } from "../../../generated/mysql-models.ts";
 import { secretValue } from "../../../src/mysql/desired/index.ts";
 import { kubectl, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
 import { eventually as pollUntil } from "../../helpers/eventually.ts";
-import { readMySQL, startOperator, type OperatorUnderTest } from "../../helpers/mysql-operator.ts";
+import { readMySQL, startInProcessOperator, type InProcessOperator } from "../../helpers/operator-process.ts";
 import { orUndefined } from "../../helpers/not-found.ts";
 
 const RESTRICTED = "locked";
@@ -25,7 +25,7 @@ function eventually<T>(what: string, check: () => Promise<T | undefined | false>
 
 describe("Pod Security: a namespace that enforces 'restricted' admits every pod the operator makes", { timeout: 600_000 }, () => {
   let env: MysqlopControlPlane;
-  let operator: OperatorUnderTest;
+  let operator: InProcessOperator;
   let core: CoreV1Api;
   let custom: CustomObjectsApi;
 
@@ -75,7 +75,7 @@ describe("Pod Security: a namespace that enforces 'restricted' admits every pod 
         body: { metadata: { name, labels: { "pod-security.kubernetes.io/enforce": level, "pod-security.kubernetes.io/enforce-version": "latest" } } },
       });
     }
-    operator = startOperator(env);
+    operator = startInProcessOperator(env);
   });
 
   after(async () => {

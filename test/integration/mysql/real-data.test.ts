@@ -10,11 +10,12 @@ import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test, type TestContext } from "node:test";
-import { ApiException, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1Pod } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1Pod } from "@kubernetes/client-node";
 import type { MySQL } from "../../../generated/mysql-models.ts";
 import { secretValue } from "../../../src/mysql/desired/index.ts";
+import { startInProcessOperator } from "../../helpers/operator-process.ts";
 import { kubectl, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
-import { startOperator, type OperatorUnderTest } from "../../helpers/mysql-operator.ts";
+import { orUndefined } from "../../helpers/not-found.ts";
 import { eventually } from "../../helpers/eventually.ts";
 import { mysqlOk, mysqlQuery } from "../../helpers/mysql-client.ts";
 import { containerPid, isReady, processNodeSkip } from "../../helpers/process-node.ts";
@@ -38,18 +39,9 @@ function figure(t: TestContext, text: string): void {
   console.log(`# figures (real data): ${text}`);
 }
 
-async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
-  try {
-    return await call;
-  } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return undefined;
-    throw error;
-  }
-}
-
 describe("the original scenario with real data on the process node", { skip: processNodeSkip({ mariadb: true }), timeout: 900_000 }, () => {
   let env: MysqlopControlPlane;
-  let operator: OperatorUnderTest;
+  let operator: { stop: () => Promise<void> } | undefined;
   let core: CoreV1Api;
   let custom: CustomObjectsApi;
   let password = "otuspassword";
@@ -97,7 +89,7 @@ describe("the original scenario with real data on the process node", { skip: pro
     env = await startMysqlopControlPlane({ workloads: "process" });
     core = env.cp.kubeConfig.makeApiClient(CoreV1Api);
     custom = env.cp.kubeConfig.makeApiClient(CustomObjectsApi);
-    operator = startOperator(env);
+    operator = startInProcessOperator(env);
   });
 
   after(async () => {
