@@ -143,6 +143,14 @@ export function controllerReference(owner: KubernetesObject): V1OwnerReference {
   return { apiVersion: owner.apiVersion, kind: owner.kind, name: meta.name, uid: meta.uid, controller: true, blockOwnerDeletion: true };
 }
 
+/** An apply ready to send: its body, the owner reference set in it, what the cache holds, and the cached object when nothing would change. */
+interface PreparedApply<T extends KubernetesObject> {
+  readonly body: KubernetesObject;
+  readonly ref: V1OwnerReference | undefined;
+  readonly cached: { readonly object: KubernetesObject | undefined } | undefined;
+  readonly unchanged: T | undefined;
+}
+
 /** Writes objects for reconcilers; shared by every reconcile of a manager. */
 export class ObjectWriter {
   readonly #options: ObjectWriterOptions;
@@ -154,9 +162,41 @@ export class ObjectWriter {
   /**
    * Server-side apply (forced: this controller owns what it declares); sets a controller owner reference to `owner` where
    * Kubernetes allows one. Not sent when the cached object already holds what it declares (see applied-state.ts): then the
-   * cached object is returned.
+   * cached object is returned. Refused, and not sent, when an object of that name exists that this manager may not take
+   * over ({@link NotManagedError}, {@link AlreadyOwnedError}).
    */
   async apply<T extends KubernetesObject>(object: T, options: { owner?: KubernetesObject } = {}, log?: Logger): Promise<T> {
+    const prepared = await this.#prepare(object, options.owner, log);
+    if (prepared.unchanged !== undefined) return prepared.unchanged;
+    await this.#refuseForeign(prepared);
+    return this.#send(prepared, log);
+  }
+
+  /**
+   * Applies several objects at once, as {@link apply} does each, but all or none as to adoption: every object is looked up
+   * first, and when any of them may not be taken over its refusal is thrown and none is sent (a server is not created to
+   * mount a claim that is not ours). Otherwise all are sent at once; the first failure is thrown (naming its object) once
+   * every write has ended, the others having been written.
+   */
+  async applyAll<T extends KubernetesObject>(objects: readonly T[], options: { owner?: KubernetesObject } = {}, log?: Logger): Promise<T[]> {
+    const prepared = await Promise.all(objects.map((object) => this.#prepare(object, options.owner, log)));
+    const checks = await Promise.allSettled(prepared.map((one) => (one.unchanged === undefined ? this.#refuseForeign(one) : undefined)));
+    const failures = checks.flatMap((check) => (check.status === "rejected" ? [check.reason as unknown] : []));
+    const refusal = failures.find((error) => error instanceof ApplyRefusedError);
+    if (refusal !== undefined) throw refusal;
+    if (failures.length > 0) throw failures[0];
+    const writes = await Promise.allSettled(prepared.map((one) => (one.unchanged !== undefined ? one.unchanged : this.#send(one, log))));
+    const failed = writes.findIndex((write) => write.status === "rejected");
+    if (failed >= 0) {
+      const error = (writes[failed] as PromiseRejectedResult).reason as unknown;
+      if (error instanceof Error) error.message = `apply ${describeObject(prepared[failed]?.body ?? {})}: ${error.message}`;
+      throw error;
+    }
+    return writes.map((write) => (write as PromiseFulfilledResult<T>).value);
+  }
+
+  /** The apply body of `object` (namespace, label, owner reference, hash), and the cached object when the apply would change nothing. */
+  async #prepare<T extends KubernetesObject>(object: T, owner: KubernetesObject | undefined, log: Logger | undefined): Promise<PreparedApply<T>> {
     this.#guard();
     const rest = this.#options.rest;
     if (object.apiVersion === undefined || object.kind === undefined || object.metadata?.name === undefined)
@@ -164,7 +204,6 @@ export class ObjectWriter {
     const info = await rest.kindInfo(object.apiVersion, object.kind);
     const body = applyBody(object);
     const meta = (body.metadata ??= {});
-    const owner = options.owner;
     if (info.namespaced && !meta.namespace) {
       if (owner?.metadata?.namespace === undefined)
         throw new Error(`apply ${object.kind} ${meta.name}: no namespace given and no namespaced owner to take it from`);
@@ -187,11 +226,15 @@ export class ObjectWriter {
     const cached = this.#options.readCache?.(object.apiVersion, object.kind, meta.namespace, object.metadata.name);
     if (hashAnnotation !== undefined && cached?.object !== undefined && holdsApplied(cached.object, body)) {
       this.#options.onUnchanged?.();
-      return structuredClone(cached.object) as T;
+      return { body, ref, cached, unchanged: structuredClone(cached.object) as T };
     }
-    if (ref !== undefined || this.#options.managedBy !== undefined) await this.#refuseForeign(body, ref, cached);
-    const path = await rest.pathOf(body);
-    const answer = await rest.send<T>("PATCH", path, {
+    return { body, ref, cached, unchanged: undefined };
+  }
+
+  /** Sends a prepared apply. */
+  async #send<T extends KubernetesObject>({ body, cached }: PreparedApply<T>, log: Logger | undefined): Promise<T> {
+    const path = await this.#options.rest.pathOf(body);
+    const answer = await this.#options.rest.send<T>("PATCH", path, {
       body,
       contentType: PatchType.apply,
       query: { fieldManager: this.#options.fieldManager, force: true },
@@ -211,11 +254,8 @@ export class ObjectWriter {
    * owned kinds hold only what this manager labelled, so a miss there proves nothing) lacks this manager's label, and
    * {@link AlreadyOwnedError} when its controller is not `ref`.
    */
-  async #refuseForeign(
-    body: KubernetesObject,
-    ref: V1OwnerReference | undefined,
-    cached: { readonly object: KubernetesObject | undefined } | undefined,
-  ): Promise<void> {
+  async #refuseForeign({ body, ref, cached }: PreparedApply<KubernetesObject>): Promise<void> {
+    if (ref === undefined && this.#options.managedBy === undefined) return;
     const kind = body.kind ?? "";
     const namespace = body.metadata?.namespace;
     const name = body.metadata?.name ?? "";
@@ -350,18 +390,20 @@ export function createReconcileContext(parts: {
   watch?: (object: ObjectReference) => void;
 }): ReconcileContext {
   const { cache, events, log, writer } = parts;
+  const watchRefused = async <T>(write: Promise<T>): Promise<T> => {
+    try {
+      return await write;
+    } catch (error) {
+      if (error instanceof NotManagedError) parts.watch?.(error.reference);
+      throw error;
+    }
+  };
   return {
     cache,
     events,
     log,
-    apply: async (object, options) => {
-      try {
-        return await writer.apply(object, options, log);
-      } catch (error) {
-        if (error instanceof NotManagedError) parts.watch?.(error.reference);
-        throw error;
-      }
-    },
+    apply: (object, options) => watchRefused(writer.apply(object, options, log)),
+    applyAll: (objects, options) => watchRefused(writer.applyAll(objects, options, log)),
     read: parts.read ?? ((object) => writer.read(object)),
     delete: (object, options) => writer.delete(object, options, log),
     addFinalizer: (object, finalizer) => writer.addFinalizer(object, finalizer, log),

@@ -184,20 +184,13 @@ export abstract class ResourceReconciler<R extends AnyResource> implements Recon
     if (!(resource.metadata.finalizers ?? []).includes(this.finalizer)) resource = await ctx.addFinalizer(resource, this.finalizer);
     const current = resource;
 
-    // 3–4. Compute the children and apply them, all at once: each is its own object (owner references are set by apply).
-    // A child that may not be adopted stops here, and its refusal is what the resource reports even when another child failed too.
+    // 3–4. Compute the children and apply them, all at once (each is its own object; owner references are set by apply).
+    // When one of them may not be adopted, none is sent, and the refusal is the step's failure.
     const applied = await runStep(current, ctx, async () => {
-      const children = this.desired(current);
-      const outcomes = await Promise.allSettled(children.map((child) => ctx.apply(child, { owner: current })));
-      const rejections = outcomes.flatMap((outcome, index) =>
-        outcome.status === "rejected" ? [{ child: children[index], error: outcome.reason as unknown }] : [],
-      );
-      const refusal = rejections.find(({ error }) => error instanceof ApplyRefusedError);
-      if (refusal !== undefined) throw refusal.error;
-      const failure = rejections[0];
-      if (failure !== undefined) {
-        const { child, error } = failure;
-        if (error instanceof Error) error.message = `apply ${child?.kind ?? "object"} ${child?.metadata?.name ?? ""}: ${error.message}`;
+      try {
+        await ctx.applyAll(this.desired(current), { owner: current });
+      } catch (error) {
+        if (error instanceof ApplyRefusedError) throw error;
         throw Object.assign(error as object, { reconcileReason: LoopReason.applyFailed });
       }
       return done();

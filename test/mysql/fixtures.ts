@@ -100,6 +100,9 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
       put(stored);
       return stored;
     },
+    async applyAll<T extends KubernetesObject>(objects: readonly T[], options?: { owner?: KubernetesObject }): Promise<T[]> {
+      return Promise.all(objects.map((object) => ctx.apply(object, options)));
+    },
     async read<T extends KubernetesObject>(
       object: { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string } },
       options?: { watch?: boolean },

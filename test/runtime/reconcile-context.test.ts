@@ -362,4 +362,39 @@ describe("an object this manager did not make is never adopted", () => {
     await managed(handedOver).apply(child(), { owner: owner("new-uid") });
     assert.deepEqual(handedOver.requests, [`GET ${path}`, `PATCH ${path}`]);
   });
+
+  test("applyAll: when one of the objects is someone else's, none is sent (a server is not made to mount a user's claim)", async () => {
+    const rest = new FakeRest();
+    const otherPath = "/api/v1/namespaces/ns/configmaps/g1-scripts";
+    rest.objects.set(otherPath, { ...theirs(), metadata: { ...theirs().metadata, name: "g1-scripts" } });
+    const scripts = { ...child(), metadata: { name: "g1-scripts", namespace: "ns" } };
+    const error = await managed(rest)
+      .applyAll([child(), scripts], { owner: owner("new-uid") })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    assert.ok(error instanceof NotManagedError, `expected NotManagedError, got ${String(error)}`);
+    assert.match(error.message, /^ConfigMap ns\/g1-scripts exists/);
+    assert.deepEqual(rest.requests.toSorted(), [`GET ${path}`, `GET ${otherPath}`], "both looked up, neither patched");
+    assert.equal(rest.objects.has(path), false);
+  });
+
+  test("applyAll: with none refused, every object is sent; a failure names its object and the others are still written", async () => {
+    const rest = new FakeRest();
+    const scripts = { ...child(), metadata: { name: "g1-scripts", namespace: "ns" } };
+    const written = await managed(rest).applyAll([child(), scripts], { owner: owner("new-uid") });
+    assert.deepEqual(
+      written.map((object) => object.metadata?.name),
+      ["g1-config", "g1-scripts"],
+    );
+    const failing = new FakeRest();
+    const send = failing.send.bind(failing);
+    failing.send = async <T>(method: string, target: string, options: { body?: unknown } = {}) => {
+      if (method === "PATCH" && target === path) throw new KubeApiError(422, "invalid", { reason: "Invalid" });
+      return send<T>(method, target, options);
+    };
+    await assert.rejects(managed(failing).applyAll([child(), scripts], { owner: owner("new-uid") }), /apply ConfigMap ns\/g1-config: invalid/);
+    assert.ok(failing.objects.has("/api/v1/namespaces/ns/configmaps/g1-scripts"), "the other object was written");
+  });
 });

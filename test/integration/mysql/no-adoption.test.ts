@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { AppsV1Api, CoreV1Api, type CoreV1Event, type KubernetesObject } from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api, type CoreV1Event, type KubernetesObject, type V1Deployment } from "@kubernetes/client-node";
 import type { MySQL } from "../../../generated/mysql-models.ts";
 import { MANAGED_BY_LABEL } from "../../../src/runtime/index.ts";
 import { eventually as pollUntil } from "../../helpers/eventually.ts";
@@ -29,6 +29,11 @@ interface Squatter {
   readonly object: string;
   create(): Promise<unknown>;
   read(): Promise<KubernetesObject | undefined>;
+  /**
+   * Whether the object's own controllers are done with it (the deployment controller writes a new Deployment's revision
+   * and status twice): only then does its snapshot stay as it is unless the operator changes it.
+   */
+  settled?(object: KubernetesObject): boolean;
   remove(): Promise<unknown>;
 }
 
@@ -147,6 +152,7 @@ describe("an object of a child's name that the operator did not make is refused,
         }),
       read: () => orUndefined(apps.readNamespacedDeployment({ name: "adopt-deploy", namespace: NS })),
       remove: () => apps.deleteNamespacedDeployment({ name: "adopt-deploy", namespace: NS }),
+      settled: (object) => (object as V1Deployment).status?.conditions?.some((c) => c.type === "Progressing" && c.reason === "NewReplicaSetAvailable") === true,
     },
     {
       mysql: "adopt-cm",
@@ -160,8 +166,10 @@ describe("an object of a child's name that the operator did not make is refused,
   for (const squatter of squatters()) {
     test(`${squatter.object}, made by a user: refused with its name in status and an Event, left as it was; once it is gone, the resource converges`, async () => {
       await squatter.create();
-      const made = await squatter.read();
-      assert.ok(made !== undefined);
+      const made = await eventually(`${squatter.object} made`, async () => {
+        const object = await squatter.read();
+        return object !== undefined && (squatter.settled?.(object) ?? true) && object;
+      });
       await createMySQL(squatter.mysql);
       await assertRefused(squatter, squatter.mysql, made);
       await squatter.remove();
