@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { AppsV1Api, CoreV1Api, type CoreV1Event, type KubernetesObject, type V1Deployment } from "@kubernetes/client-node";
+import { AppsV1Api, BatchV1Api, CoreV1Api, type CoreV1Event, type KubernetesObject, type V1Deployment } from "@kubernetes/client-node";
 import type { MySQL } from "../../../generated/mysql-models.ts";
 import { MANAGED_BY_LABEL } from "../../../src/runtime/index.ts";
 import { eventually as pollUntil } from "../../helpers/eventually.ts";
@@ -42,6 +42,7 @@ describe("an object of a child's name that the operator did not make is refused,
   let operator: InProcessOperator;
   let core: CoreV1Api;
   let apps: AppsV1Api;
+  let batch: BatchV1Api;
 
   const mysql = (name: string): Promise<MySQL | undefined> => readMySQL(env, NS, name);
   const condition = (m: MySQL | undefined, type: string) => m?.status?.conditions?.find((c) => c.type === type);
@@ -90,6 +91,7 @@ describe("an object of a child's name that the operator did not make is refused,
     env = await startMysqlopControlPlane({ workloads: true });
     core = env.cp.kubeConfig.makeApiClient(CoreV1Api);
     apps = env.cp.kubeConfig.makeApiClient(AppsV1Api);
+    batch = env.cp.kubeConfig.makeApiClient(BatchV1Api);
     operator = startInProcessOperator(env);
   });
 
@@ -245,5 +247,37 @@ describe("an object of a child's name that the operator did not make is refused,
     const ours = await core.readNamespacedConfigMap({ name: record, namespace: NS });
     assert.equal(ours.metadata?.labels?.[MANAGED_BY_LABEL], "mysqlop");
     assert.match(ours.data?.lastSucceeded ?? "", /^\d{4}-/);
+  });
+
+  test("a user's Job of the backup Job's name: the deletion is held, the Job is neither taken over nor deleted", async () => {
+    const name = "adopt-job";
+    const job = `backup-${name}-job`;
+    await createMySQL(name);
+    await eventually(`${name} created`, async () => (await mysql(name))?.status?.message === `${name} created without restore-job`, 120_000);
+    await batch.createNamespacedJob({
+      namespace: NS,
+      body: {
+        metadata: { name: job },
+        spec: { suspend: true, template: { spec: { restartPolicy: "Never", containers: [{ name: "report", image: "busybox:1.36", command: ["true"] }] } } },
+      },
+    });
+    const made = await eventually(`${job} made`, async () => {
+      const object = await orUndefined(batch.readNamespacedJob({ name: job, namespace: NS }));
+      // The job controller records a suspended Job's Suspended condition once: the snapshot is taken after it.
+      return object?.status?.conditions?.some((c) => c.type === "Suspended") === true && object;
+    });
+    const deleted = await kubectl(env.cp, ["delete", "mysqls.otus.homework", name, "--wait=false"]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    const squatter: Squatter = {
+      mysql: name,
+      object: `Job ${NS}/${job}`,
+      create: async () => {},
+      read: () => orUndefined(batch.readNamespacedJob({ name: job, namespace: NS })),
+      remove: () => batch.deleteNamespacedJob({ name: job, namespace: NS, propagationPolicy: "Background" }),
+    };
+    await assertRefused(squatter, name, made);
+    assert.ok((await mysql(name))?.metadata.finalizers?.includes("otus.homework/backup"), "the deletion is held");
+    await squatter.remove();
+    await eventually(`${name} gone`, async () => (await mysql(name)) === undefined, 120_000);
   });
 });
