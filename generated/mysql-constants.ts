@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 b9b824fd428ba7efbb117f6a94d62a2107ab59434560908589b1098c562361a6) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 4b6ece733f8f845f815d803ad83cebc655dabcc5c8dd493ff82b9017a09144e6) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Names of the MySQL custom resource type, from the schema.
  * @packageDocumentation
@@ -33,6 +33,8 @@ export const MYSQL_SPEC_FIELDS: readonly SpecFieldInfo[] = [
   { name: "storageClassName", onChange: "immutable" },
   { name: "backup", onChange: "rollout" },
   { name: "hostPath", onChange: "immutable" },
+  { name: "resources", onChange: "hook" },
+  { name: "jobResources", onChange: "rollout" },
 ];
 /** Kinds the operator watches besides MySQL itself (the schema's operator rules with `watch`): its cache serves every read of the hooks. */
 export const MYSQL_WATCHED_KINDS: readonly KindInfo[] = [

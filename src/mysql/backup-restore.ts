@@ -7,10 +7,10 @@
 import type { V1ConfigMap } from "@kubernetes/client-node";
 import type { ReconcileContext } from "../runtime/index.ts";
 import { readBackupReport, scriptError } from "./backup-report.ts";
-import { BACKUP_INFO_KEYS, buildBackupInfo, buildBackupJob, buildRestoreJob, DATA_CLAIM_FINALIZER, dumpPath } from "./desired/index.ts";
+import { BACKUP_INFO_KEYS, buildBackupInfo, buildBackupJob, buildRestoreJob, DATA_CLAIM_FINALIZER, dumpPath, usesHostPathVolumes } from "./desired/index.ts";
 import type { MySQLInstance } from "./instance.ts";
 import { FINAL_BACKUP_ANNOTATION, FINAL_BACKUP_SKIP } from "./names.ts";
-import { jobReference, jobState, serverAvailable, serverPods } from "./observe.ts";
+import { jobReference, jobState, serverAvailable, serverPodRefused, serverPods } from "./observe.ts";
 import { describeNotStarting, jobNotStarting, podsNotStarting, type NotStarting } from "./pod-diagnosis.ts";
 import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
 import { EXIT_CODES } from "./scripts/index.ts";
@@ -38,6 +38,8 @@ export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileC
   if (info === undefined) {
     // Ready should mean a server answers: creation ends when the Deployment is available.
     if (!serverAvailable(instance, ctx)) {
+      const refused = serverNotStarting(instance, ctx);
+      if (refused !== undefined) return refused;
       const stuck = await podsNotStarting(instance, ctx, await serverPods(instance, ctx));
       if (stuck !== undefined) return failed("ServerNotStarting", `Deployment ${names.server}: ${describeNotStarting(stuck)}`);
       return waitFor(POLL_MS, "Starting", `waiting for Deployment ${names.server} to become available`);
@@ -97,6 +99,19 @@ export function skippedByRequest(instance: MySQLInstance, ctx: ReconcileContext)
   const what = `deleted without a final backup, as the annotation ${FINAL_BACKUP_ANNOTATION}=${FINAL_BACKUP_SKIP} asked: the data of ${instance.names.dataClaim} were not backed up; earlier backups stay on ${instance.names.backupClaim}`;
   ctx.events.warning(instance.resource, "FinalBackupSkipped", what);
   return what;
+}
+
+/** The server's pod refused by the namespace (see {@link serverPodRefused}), with what to do about it; `undefined` otherwise. */
+function serverNotStarting(instance: MySQLInstance, ctx: ReconcileContext): Result | undefined {
+  const refusal = serverPodRefused(instance, ctx);
+  if (refusal === undefined) return undefined;
+  const podSecurity = refusal.includes("PodSecurity");
+  const hint = !podSecurity
+    ? "Fix the cause (a ResourceQuota or LimitRange, say); the Deployment retries by itself."
+    : usesHostPathVolumes(instance)
+      ? `Without spec.storageClassName the server's pod hands its hostPath volume to the mysql user with an init container that runs as root (kubelet creates hostPath directories owned by root), which the "restricted" Pod Security level refuses: use a storageClassName (delete and re-create the resource; a backup is taken), or enforce "baseline" in this namespace.`
+      : 'Every pod of the operator meets the "restricted" Pod Security level; see what the message says is missing.';
+  return failed("ServerPodRefused", `Deployment ${instance.names.server} cannot create the server's pod: ${refusal}. ${hint}`);
 }
 
 /**

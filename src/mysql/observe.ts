@@ -47,3 +47,12 @@ export function serverPods(instance: MySQLInstance, ctx: ReconcileContext): Prom
 export function jobPods(instance: MySQLInstance, ctx: ReconcileContext, jobUid: string): Promise<V1Pod[]> {
   return ctx.list<V1Pod>("v1", "Pod", { namespace: instance.namespace, labelSelector: `batch.kubernetes.io/controller-uid=${jobUid}` });
 }
+
+/**
+ * Why the server's pod cannot be created, when its ReplicaSet says so (the Deployment's `ReplicaFailure` condition):
+ * a namespace's Pod Security level or quota refused it. `undefined` while nothing refused it.
+ */
+export function serverPodRefused(instance: MySQLInstance, ctx: ReconcileContext): string | undefined {
+  const failure = serverDeployment(instance, ctx)?.status?.conditions?.find((c) => c.type === "ReplicaFailure" && c.status === "True");
+  return failure === undefined ? undefined : (failure.message ?? failure.reason ?? "ReplicaFailure");
+}

@@ -146,7 +146,8 @@ async function retainVolume(ctx: ReconcileContext, claim: V1PersistentVolumeClai
   if (name === undefined || name === "") return;
   const pv = await existing<V1PersistentVolume>(ctx, { apiVersion: "v1", kind: "PersistentVolume", metadata: { name } });
   if (pv === undefined || pv.spec?.persistentVolumeReclaimPolicy === "Retain") return;
-  await ctx.apply({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name }, spec: { persistentVolumeReclaimPolicy: "Retain" } });
+  // A provisioner's volume is not the operator's to take over: only this one field is patched.
+  await ctx.mergePatch(pv, { spec: { persistentVolumeReclaimPolicy: "Retain" } });
 }
 
 /**

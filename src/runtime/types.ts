@@ -122,6 +122,11 @@ export interface ReconcileContext {
    */
   list<T extends KubernetesObject>(apiVersion: string, kind: string, options?: ListOptions): Promise<T[]>;
   /**
+   * Applies several objects at once, all or none as to adoption: when any of them exists and may not be taken over, its
+   * refusal is thrown and none is sent. The first failed write is thrown, naming its object, once every write has ended.
+   */
+  applyAll<T extends KubernetesObject>(objects: readonly T[], options?: { owner?: KubernetesObject }): Promise<T[]>;
+  /**
    * Reads one object from the API server, not a cache: an object this operator did not make (a Secret the resource
    * refers to), or proof that none of a name exists. `undefined` when absent. With `watch`, a change to the object
    * re-queues the resource for as long as its reconciles keep reading it that way.
@@ -133,6 +138,10 @@ export interface ReconcileContext {
   addFinalizer<T extends KubernetesObject>(object: T, finalizer: string): Promise<T>;
   /** Removes the finalizer (conflict-safe patch) when present. */
   removeFinalizer<T extends KubernetesObject>(object: T, finalizer: string): Promise<void>;
+  /** Merge-patches fields of an existing object without taking it over (no label, no owner): one field of an object someone else made. */
+  mergePatch<T extends KubernetesObject>(object: T, patch: Record<string, unknown>): Promise<T>;
+  /** Merge-patches fields of an existing object without taking it over (no label, no owner): one field of an object someone else made. */
+  mergePatch<T extends KubernetesObject>(object: T, patch: Record<string, unknown>): Promise<T>;
   /** Merge-patches the status subresource; conditions keep lastTransitionTime unless their status flips. */
   patchStatus<T extends KubernetesObject>(object: T, status: Record<string, unknown>): Promise<void>;
 }

@@ -97,6 +97,8 @@ test("model: spec fields in schema order, sensitivity and presence from the sche
       ["storageClassName", "onStorageClassNameChange", false, false],
       ["backup", "onBackupChange", false, false],
       ["hostPath", "onHostPathChange", false, false],
+      ["resources", "onResourcesChange", true, false],
+      ["jobResources", "onJobResourcesChange", true, false],
     ],
   );
 });

@@ -3,6 +3,7 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 import type { MySQL } from "../../generated/mysql-models.ts";
 import { OPERATOR_NAME } from "../../src/mysql/names.ts";
 import { MANAGED_BY_LABEL, type CacheReader, type ListOptions, type ReconcileContext } from "../../src/runtime/index.ts";
+import { withSpecDefaults } from "../helpers/spec-defaults.ts";
 
 /** The node the fixtures' hostPath volumes are pinned to. */
 export const FIXTURE_NODE = "node-a";
@@ -24,7 +25,7 @@ export function originalResource(overrides: { spec?: Partial<MySQL["spec"]>; sta
       uid: "3f1c2a9e-0000-4000-8000-000000000001",
       generation: 1,
     },
-    spec: { image: "mysql:5.7", database: "otus-database", password: "otuspassword", storage_size: "1Gi", ...overrides.spec } as MySQL["spec"],
+    spec: withSpecDefaults({ image: "mysql:5.7", database: "otus-database", password: "otuspassword", storage_size: "1Gi", ...overrides.spec }),
     status: { storage, ...overrides.status },
   };
 }
@@ -131,6 +132,9 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
       put(stored);
       return stored;
     },
+    async applyAll<T extends KubernetesObject>(objects: readonly T[], options?: { owner?: KubernetesObject }): Promise<T[]> {
+      return Promise.all(objects.map((object) => ctx.apply(object, options)));
+    },
     async read<T extends KubernetesObject>(
       object: { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string } },
       options?: { watch?: boolean },
@@ -156,6 +160,14 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
         put({ ...stored, metadata: { ...stored.metadata, finalizers: (stored.metadata?.finalizers ?? []).filter((f) => f !== finalizer) } });
     },
     async patchStatus() {},
+    async mergePatch<T extends KubernetesObject>(object: T, patch: Record<string, unknown>): Promise<T> {
+      // Merges one level deep, enough for the fields the handlers patch (spec.persistentVolumeReclaimPolicy).
+      const stored = store.get(key(object.apiVersion ?? "", object.kind ?? "", object.metadata?.namespace, object.metadata?.name ?? "")) ?? object;
+      const merged = { ...stored } as Record<string, unknown>;
+      for (const [field, value] of Object.entries(patch)) merged[field] = { ...(merged[field] as object), ...(value as object) };
+      put(merged as unknown as KubernetesObject);
+      return merged as unknown as T;
+    },
   };
   return { ctx, recorded, put };
 }

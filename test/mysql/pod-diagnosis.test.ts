@@ -1,7 +1,7 @@
 /** Why a pod does not start (given/want), and what the hooks make of it: Degraded with the reason, never a silent wait. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { CoreV1Event, V1Job, V1Pod } from "@kubernetes/client-node";
+import type { CoreV1Event, KubernetesObject, V1Job, V1Pod } from "@kubernetes/client-node";
 import { buildBackupClaim, buildBackupJob, buildPasswordChangeJob, buildRestoreJob, JOB_DEADLINE_SECONDS } from "../../src/mysql/desired/index.ts";
 import { instanceOf } from "../../src/mysql/instance.ts";
 import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
@@ -199,17 +199,17 @@ test("the backup claim: held by the operator's finalizer while the resource live
   const { ctx, recorded, put } = recordingContext([provisioned, unprotected]);
   await reconciler.finalize(resource, ctx);
   assert.deepEqual(recorded.finalizersAdded, ["PersistentVolumeClaim/backup-mysql-instance-pvc otus.homework/backup"], "a claim made earlier is held too");
-  assert.ok(
-    recorded.applied.some(
-      (a) =>
-        a.object.kind === "PersistentVolume" &&
-        (a.object as { spec?: { persistentVolumeReclaimPolicy?: string } }).spec?.persistentVolumeReclaimPolicy === "Retain",
-    ),
-    "the provisioned volume is set to Retain",
-  );
+  const volume = await ctx.read<{ metadata?: { labels?: Record<string, string> }; spec?: { persistentVolumeReclaimPolicy?: string } } & KubernetesObject>({
+    apiVersion: "v1",
+    kind: "PersistentVolume",
+    metadata: { name: "pvc-1234" },
+  });
+  assert.equal(volume?.spec?.persistentVolumeReclaimPolicy, "Retain", "the provisioned volume is set to Retain");
+  assert.equal(volume?.metadata?.labels, undefined, "only that field is patched: the provisioner's volume is not taken over");
+  assert.ok(!recorded.applied.some((a) => a.object.kind === "PersistentVolume"), "no apply to it");
   put(
     Object.assign(structuredClone(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!), {
-      status: { conditions: [{ type: "Complete", status: "True" }] },
+      status: { completionTime: "2026-11-26T15:00:00Z", conditions: [{ type: "Complete", status: "True" }] },
     }),
   );
   assert.equal((await reconciler.finalize(resource, ctx)).kind, "done");

@@ -4,13 +4,14 @@
  * only as environment variables or mounted files, never through a shell command line;
  * the password only through Secrets.
  */
-import type { V1EnvVar, V1Job, V1PodFailurePolicyRule } from "@kubernetes/client-node";
+import type { V1EnvVar, V1Job, V1PodFailurePolicyRule, V1VolumeMount } from "@kubernetes/client-node";
 import type { MySQLInstance } from "../instance.ts";
 import { labelsFor, PASSWORD_TARGET_ANNOTATION } from "../names.ts";
 import { DEFAULTS, ENV, EXIT_CODES, SCRIPT_FILES, scriptCommand } from "../scripts/index.ts";
+import { hardenedPodSpec } from "./pod-security.ts";
 import { PASSWORD_CHANGE_FILES } from "./secrets.ts";
 import { MYSQL_PORT, PASSWORD_KEY } from "./server.ts";
-import { podAffinity } from "./storage.ts";
+import { podAffinity, usesHostPathVolumes } from "./storage.ts";
 
 /** Where the scripts ConfigMap is mounted. */
 export const SCRIPTS_DIR = "/mysqlop/scripts";
@@ -64,6 +65,8 @@ function scriptJob(
 ): V1Job {
   const { resource, names } = instance;
   const labels = labelsFor(resource, component);
+  // kubelet creates a missing subPath directory, so BACKUP_DIR exists as the scripts require.
+  const backupMount: V1VolumeMount = { name: "backup", mountPath: BACKUP_DIR, ...(subdirectory === undefined ? {} : { subPath: subdirectory }) };
   return {
     apiVersion: "batch/v1",
     kind: "Job",
@@ -74,28 +77,28 @@ function scriptJob(
       podFailurePolicy: { rules: failFast() },
       template: {
         metadata: { labels },
+        // The volumes' node (hostPath mode): the pod runs where the dump and the data are.
         spec: {
-          restartPolicy: "Never",
           ...podAffinity(instance),
-          containers: [
-            {
+          ...hardenedPodSpec({
+            restartPolicy: "Never",
+            container: {
               name: JOB_CONTAINER,
               image: instance.spec.image,
               command: scriptCommand(SCRIPTS_DIR, script),
               // A script's error line (its log's tail) lands in the pod's status, where the operator reads it.
               terminationMessagePolicy: "FallbackToLogsOnError",
               env: [...scriptEnv(instance), ...extraEnv],
-              volumeMounts: [
-                { name: "scripts", mountPath: SCRIPTS_DIR, readOnly: true },
-                // kubelet creates a missing subPath directory, so BACKUP_DIR exists as the scripts require.
-                { name: "backup", mountPath: BACKUP_DIR, ...(subdirectory === undefined ? {} : { subPath: subdirectory }) },
-              ],
+              volumeMounts: [{ name: "scripts", mountPath: SCRIPTS_DIR, readOnly: true }, backupMount],
             },
-          ],
-          volumes: [
-            { name: "scripts", configMap: { name: names.scripts } },
-            { name: "backup", persistentVolumeClaim: { claimName: names.backupClaim } },
-          ],
+            volumes: [
+              { name: "scripts", configMap: { name: names.scripts } },
+              { name: "backup", persistentVolumeClaim: { claimName: names.backupClaim } },
+            ],
+            resources: instance.spec.jobResources,
+            // Only a backup writes there; a restore reads.
+            hostPathMounts: component === "backup" && usesHostPathVolumes(instance) ? [backupMount] : [],
+          }),
         },
       },
     },
@@ -149,30 +152,33 @@ export function buildPasswordChangeJob(instance: MySQLInstance, targetDigest: st
       activeDeadlineSeconds: JOB_DEADLINE_SECONDS.passwordChange,
       template: {
         metadata: { labels },
+        // The volumes' node (hostPath mode): the pod runs where the dump and the data are.
         spec: {
-          restartPolicy: "Never",
           ...podAffinity(instance),
-          containers: [
-            {
+          ...hardenedPodSpec({
+            restartPolicy: "Never",
+            container: {
               name: JOB_CONTAINER,
               image: instance.spec.image,
               command: passwordChangeCommand(PASSWORD_CHANGE_DIR),
               volumeMounts: [{ name: "password-change", mountPath: PASSWORD_CHANGE_DIR, readOnly: true }],
             },
-          ],
-          volumes: [
-            {
-              name: "password-change",
-              secret: {
-                secretName: names.passwordChange,
-                defaultMode: 0o400,
-                items: [
-                  { key: PASSWORD_CHANGE_FILES.client, path: PASSWORD_CHANGE_FILES.client },
-                  { key: PASSWORD_CHANGE_FILES.sql, path: PASSWORD_CHANGE_FILES.sql },
-                ],
+            volumes: [
+              {
+                name: "password-change",
+                secret: {
+                  secretName: names.passwordChange,
+                  // Readable by the container's user through fsGroup, by nobody else.
+                  defaultMode: 0o400,
+                  items: [
+                    { key: PASSWORD_CHANGE_FILES.client, path: PASSWORD_CHANGE_FILES.client },
+                    { key: PASSWORD_CHANGE_FILES.sql, path: PASSWORD_CHANGE_FILES.sql },
+                  ],
+                },
               },
-            },
-          ],
+            ],
+            resources: instance.spec.jobResources,
+          }),
         },
       },
     },
