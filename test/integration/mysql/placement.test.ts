@@ -9,9 +9,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { StorageV1Api, type V1PersistentVolume } from "@kubernetes/client-node";
-import { createMySQLOperator } from "../../../src/mysql/operator.ts";
 import { FAKE_NODE_NAME } from "../../../src/envtest/index.ts";
-import { createJsonLogger, type Manager } from "../../../src/runtime/index.ts";
+import { startInProcessOperator, type InProcessOperator } from "../../helpers/operator-process.ts";
 import { startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
 import { eventually as pollUntil } from "../../helpers/eventually.ts";
 import { addFakeNode, setCordoned } from "../../helpers/kwok-nodes.ts";
@@ -30,10 +29,8 @@ function pinnedTo(pv: V1PersistentVolume | undefined): string[] | undefined {
 
 describe("volume placement on a two-node cluster", { timeout: 360_000 }, () => {
   let env: MysqlopControlPlane;
-  let manager: Manager;
-  let running: Promise<void>;
+  let operator: InProcessOperator | undefined;
   let api: MySQLApi;
-  const logs: string[] = [];
 
   const created = (name: string) =>
     eventually(`${name} created`, async () => {
@@ -45,20 +42,12 @@ describe("volume placement on a two-node cluster", { timeout: 360_000 }, () => {
     env = await startMysqlopControlPlane({ workloads: true });
     await addFakeNode(env.cp, SECOND_NODE);
     api = mysqlApi(env.cp);
-    manager = createMySQLOperator({
-      kubeConfig: env.operator.kubeConfig,
-      probePort: false,
-      logger: createJsonLogger({ level: "info", write: (line) => void logs.push(line) }),
-    });
-    running = manager.start();
+    operator = startInProcessOperator(env);
   });
 
   after(async () => {
-    await manager?.stop();
-    await running?.catch(() => {});
+    await operator?.stop();
     await env?.cp.stop();
-    const forbidden = logs.filter((l) => l.includes("forbidden") || l.includes("403"));
-    if (forbidden.length > 0) console.log(`# operator log lines mentioning 403:\n${forbidden.slice(0, 5).join("\n")}`);
   });
 
   test("no default StorageClass: both hostPath volumes pinned to the server's node; rescheduled while it is cordoned, the server waits there; the backup runs there", async () => {
