@@ -104,7 +104,9 @@ describe("volume placement on a two-node cluster", { timeout: 360_000 }, () => {
     assert.equal(claim.spec?.storageClassName, "standard", "named by nobody, so the API server put the default class in");
     assert.equal(claim.spec?.volumeName, undefined);
     assert.equal(await orUndefined(api.core.readPersistentVolume({ name: "defaulted-pv" })), undefined, "the operator made no volume");
-    assert.deepEqual((await api.get(NS, "defaulted"))?.status?.storage, {
+    // Status is written after the children, at the end of the reconcile that made the claim.
+    const recorded = await eventually("status.storage", async () => (await api.get(NS, "defaulted"))?.status?.storage);
+    assert.deepEqual(recorded, {
       mode: "DefaultStorageClass",
       storageClassName: "standard",
       reason: "the cluster's default StorageClass standard provisions the claims",
