@@ -4,7 +4,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", ".tmp/", "generated/", "test/**/fixtures/**/expected/"] },
+  { ignores: ["node_modules/", "dist/", ".tmp/", "generated/", "test/**/fixtures/**/expected/", "generators/**/*.js", "generators/*/templates/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
