@@ -77,6 +77,12 @@ export default class MysqlopGenerator extends Generator<Record<string, unknown>,
     });
   }
 
+  /** npm installs the project: a new folder has no lock file to detect a package manager from, and the scaffold's scripts and CI use npm. */
+  initializing(): void {
+    const env = this.env as { options?: Record<string, unknown> };
+    if (env.options !== undefined) env.options["nodePackageManager"] ??= "npm";
+  }
+
   /** Answers: options first, then earlier answers (.yo-rc.json), then prompts or defaults; every one checked. */
   async prompting(): Promise<void> {
     const stored = this.config.getAll() as Partial<ScaffoldAnswers>;
@@ -144,7 +150,7 @@ export default class MysqlopGenerator extends Generator<Record<string, unknown>,
       this.log.info(`Next: npm install && npm run generate && npm test   (the schema: ${names.files.schema})`);
       return;
     }
-    await this.spawn("npm", ["run", "generate"], { cwd: this.destinationRoot() });
+    await this.spawn("npm", ["run", "generate"], { cwd: this.destinationRoot(), stdio: "inherit" });
     this.log.info(`Ready: npm test runs the operator on a real control plane; the schema is ${names.files.schema}, the handlers ${names.files.reconciler}.`);
   }
 

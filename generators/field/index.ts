@@ -71,7 +71,7 @@ export default class FieldGenerator extends Generator<Record<string, unknown>, F
   async end(): Promise<void> {
     const field = this.#field!;
     if (this.options["skip-generate"] !== true && this.options.skipGenerate !== true)
-      await this.spawn("npm", ["run", "generate"], { cwd: this.destinationRoot() });
+      await this.spawn("npm", ["run", "generate"], { cwd: this.destinationRoot(), stdio: "inherit" });
     this.log.info(
       field.onChange === "hook"
         ? `spec.${field.name} added. The base class now declares ${hookNameOf(field.name)}: implement it in your reconciler (npm run typecheck names it until you do).`
