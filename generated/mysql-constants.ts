@@ -9,20 +9,10 @@ import type { KindInfo, ResourceType, SpecFieldInfo } from "../src/runtime/index
 export const MYSQL_GROUP = "otus.homework";
 /** Storage version of MySQL. */
 export const MYSQL_VERSION = "v1";
-/** `apiVersion` of MySQL objects. */
-export const MYSQL_API_VERSION = "otus.homework/v1";
 /** Kind of the resource. */
 export const MYSQL_KIND = "MySQL";
-/** Kind of its list. */
-export const MYSQL_LIST_KIND = "MySQLList";
 /** Plural resource name (URL path segment). */
 export const MYSQL_PLURAL = "mysqls";
-/** Singular resource name. */
-export const MYSQL_SINGULAR = "mysql";
-/** Short names for kubectl. */
-export const MYSQL_SHORT_NAMES: readonly string[] = ["my"];
-/** Name of the CustomResourceDefinition. */
-export const MYSQL_CRD_NAME = "mysqls.otus.homework";
 /** The finalizer that holds deletion until the final backup succeeded. */
 export const MYSQL_FINALIZER = "otus.homework/backup";
 /** The resource type, as the runtime wants it. */

@@ -11,6 +11,7 @@ import type {
 } from "../src/runtime/index.ts";
 import { MYSQL_FINALIZER, MYSQL_RESOURCE_TYPE, MYSQL_SPEC_FIELDS } from "./mysql-constants.ts";
 import type { MySQL, MySQLSpec, MySQLStatus } from "./mysql-models.ts";
+import { validateMySQL } from "./mysql-validator.ts";
 
 /** What the change hook of each `hook` field of MySQL is given: the value applied last time and the value now in the spec. */
 export interface MySQLChanges {
@@ -117,6 +118,13 @@ export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
     change: MySQLChange<"storage_size">,
     ctx: ReconcileContext,
   ): Promise<HookResult<MySQLStatus>>;
+
+  /** What the schema refuses in the resource's spec (the offline validator's verdict): the loop neither adds the finalizer nor runs a hook then. */
+  protected override specProblems(resource: MySQL): string[] {
+    return validateMySQL(resource)
+      .filter((issue) => issue.path[0] === "spec")
+      .map((issue) => issue.message);
+  }
 
   /** The hooks by field, for the runtime's dispatch. */
   protected override changeHooks(): ChangeHooks<MySQL> {

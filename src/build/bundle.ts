@@ -33,6 +33,8 @@ export async function bundleOperator(): Promise<{ file: string; bytes: number; s
     banner: { js: 'import { createRequire as mysqlopCreateRequire } from "node:module";\nconst require = mysqlopCreateRequire(import.meta.url);' },
     define: { MYSQLOP_BUNDLED_VERSION: JSON.stringify(version) },
     legalComments: "none",
+    minifyWhitespace: true,
+    minifySyntax: true,
     logLevel: "warning",
   });
   const scriptsDir = join(root, "src/mysql/scripts");

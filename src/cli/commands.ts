@@ -1,3 +1,4 @@
+/** The table of `mysqlop` sub-commands: `main.ts` lists them for `--help` and loads one only when it runs. */
 import type { CommandEntry } from "./command.ts";
 
 /** `mysqlop generate`. */

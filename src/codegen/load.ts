@@ -4,9 +4,10 @@
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { isAbsolute, relative, resolve } from "node:path";
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import { LineCounter, parseDocument, type Document } from "yaml";
 import { fromPointer, SchemaError, type SchemaProblem } from "./errors.ts";
+import { schemaDisplayPath } from "./options.ts";
+import { locateInYaml } from "./yaml-position.ts";
 
 /** A schema file as read from disk: its text, its hash and its parsed value. */
 export interface LoadedSchema {
@@ -24,22 +25,7 @@ export interface LoadedSchema {
 
 function locator(doc: Document, lineCounter: LineCounter): LoadedSchema["locate"] {
   return (pointer) => {
-    let node: unknown = doc.contents;
-    let offset = (node as { range?: [number] } | null)?.range?.[0];
-    for (const segment of fromPointer(pointer)) {
-      if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === segment);
-        if (pair === undefined) break;
-        offset = (pair.key as { range?: [number] }).range?.[0] ?? offset;
-        node = pair.value;
-      } else if (isSeq(node)) {
-        node = node.items[Number(segment)];
-        if (node === undefined) break;
-        offset = (node as { range?: [number] }).range?.[0] ?? offset;
-      } else {
-        break;
-      }
-    }
+    const offset = locateInYaml(doc, fromPointer(pointer));
     if (offset === undefined) return undefined;
     const pos = lineCounter.linePos(offset);
     return { line: pos.line, column: pos.col };
@@ -68,9 +54,6 @@ export function parseSchemaText(text: string, displayPath: string): LoadedSchema
 
 /** Reads and parses the schema file at `path` (relative paths resolve against `root`). */
 export async function loadSchema(path: string, root: string): Promise<LoadedSchema> {
-  const absolute = isAbsolute(path) ? path : resolve(root, path);
-  const text = await readFile(absolute, "utf8");
-  const shown = relative(root, absolute);
-  const displayPath = shown.startsWith("..") || isAbsolute(shown) ? absolute : shown.split("\\").join("/");
-  return parseSchemaText(text, displayPath);
+  const { absolute, display } = schemaDisplayPath(root, path);
+  return parseSchemaText(await readFile(absolute, "utf8"), display);
 }

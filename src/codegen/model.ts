@@ -5,7 +5,7 @@
 import { posix } from "node:path";
 import { RBAC_VERBS, type ChangePolicy } from "./file-format.ts";
 import type { LoadedSchema } from "./load.ts";
-import { RUNTIME_DIR, RUNTIME_MODULES, runtimeImportProblem, runtimeModuleSpecifier, type GenerateOptions } from "./options.ts";
+import { outputDirs, RUNTIME_DIR, RUNTIME_MODULES, runtimeImportProblem, runtimeModuleSpecifier, type GenerateOptions } from "./options.ts";
 import { hookNameOf } from "./validate.ts";
 
 /** A JSON Schema node as plain data. */
@@ -257,8 +257,7 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
       namespaced: r.scope !== "Cluster",
     }));
 
-  const outDir = posix.normalize(options.outDir ?? "generated");
-  const deployDir = posix.normalize(options.deployDir ?? "deploy");
+  const { outDir, deployDir } = outputDirs(options);
   const filePrefix = singular;
   return {
     source: { path: loaded.displayPath, sha256: loaded.sha256 },

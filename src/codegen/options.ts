@@ -1,3 +1,5 @@
+import { isAbsolute, posix, relative, resolve } from "node:path";
+
 /** Options of one generator run; every path is relative to `root` unless absolute. */
 export interface GenerateOptions {
   /** Project root; outputs and the schema path resolve against it. */
@@ -16,6 +18,18 @@ export interface GenerateOptions {
    * Default: the relative path from `outDir` to this repository's `src/runtime`.
    */
   readonly runtimeImport?: string;
+}
+
+/** How a schema path is shown in headers and messages: relative to `root` with `/` separators, or absolute outside it. */
+export function schemaDisplayPath(root: string, path: string): { absolute: string; display: string } {
+  const absolute = isAbsolute(path) ? path : resolve(root, path);
+  const shown = relative(root, absolute);
+  return { absolute, display: shown.startsWith("..") || isAbsolute(shown) ? absolute : shown.split("\\").join("/") };
+}
+
+/** The output folders of a run, normalised, with their defaults. */
+export function outputDirs(options: GenerateOptions): { outDir: string; deployDir: string } {
+  return { outDir: posix.normalize(options.outDir ?? "generated"), deployDir: posix.normalize(options.deployDir ?? "deploy") };
 }
 
 /** Where the runtime lives in this repository, relative to the project root. */

@@ -18,7 +18,8 @@ import { loadSchema, type LoadedSchema } from "./load.ts";
 import { buildModel, type GeneratorModel } from "./model.ts";
 import type { GenerateOptions } from "./options.ts";
 import { validateSchema } from "./validate.ts";
-import { GENERATED_HEADER_PATTERN } from "./emit/header.ts";
+import { generatedHeader, isGeneratedFrom } from "./emit/header.ts";
+import { inputsHash, recordedOptions, recordPath, renderRecord, sha256 } from "./record.ts";
 import { compareOutputs, findOrphans, removeOrphans, writeOutputs, type FileState } from "./write.ts";
 
 /** Emits every output of a model, formatted, in a fixed order. Pure apart from prettier. */
@@ -64,12 +65,17 @@ export async function generate(options: GenerateOptions, mode: { check: boolean 
   const files = await generateFromLoaded(loaded, options);
   const outputs = files.map((f) => f.path);
   const dirs = outputs.map((p) => posix.dirname(p));
+  const recorded = recordedOptions(options);
   // Only files generated from this same schema count: another schema may share the folders.
-  const isOurs = (firstLine: string): boolean => GENERATED_HEADER_PATTERN.exec(firstLine)?.[1] === loaded.displayPath;
-  const orphans = await findOrphans(options.root, dirs, outputs, isOurs);
+  const orphans = await findOrphans(options.root, dirs, [...outputs, recordPath(recorded)], (firstLine) => isGeneratedFrom(firstLine, loaded.displayPath));
   const states: FileState[] = [...(await compareOutputs(options.root, files)), ...orphans.map((path) => ({ path, state: "orphaned" as const }))];
   if (mode.check) return { files, written: [], states, removed: [] };
-  const written = await writeOutputs(options.root, files);
+  const record = renderRecord(generatedHeader({ source: { path: loaded.displayPath, sha256: loaded.sha256 } }, "hash"), {
+    inputs: await inputsHash(loaded.text, recorded),
+    outputs: files.map((f) => ({ path: f.path, sha256: sha256(f.content) })),
+  });
+  // The record is written with the outputs (atomically), but is not one: it is not reported.
+  const written = (await writeOutputs(options.root, [...files, { path: recordPath(recorded), content: record }])).filter((p) => outputs.includes(p));
   const removed = await removeOrphans(options.root, orphans);
   return { files, written, states, removed };
 }

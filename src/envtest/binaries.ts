@@ -1,3 +1,8 @@
+/**
+ * Where the control-plane binaries come from: `TEST_ASSET_*` variables first, then `KUBEBUILDER_ASSETS` (etcd and
+ * kube-apiserver only), then the version-keyed cache that `npm run envtest:build` fills; and which of them a kind of
+ * workload node needs.
+ */
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { mysqlopCacheDir } from "./cache-dir.ts";

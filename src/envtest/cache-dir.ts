@@ -1,3 +1,7 @@
+/**
+ * The root of mysqlop's cache outside the checkout (`MYSQLOP_CACHE`, else `~/.cache/mysqlop`): binaries, pid
+ * records, sandbox kubeconfigs.
+ */
 import { homedir } from "node:os";
 import { join } from "node:path";
 

@@ -1,3 +1,7 @@
+/**
+ * The certificates of one control plane, made with openssl in its temp dir: a CA, the API server's serving
+ * certificate, an admin client certificate (O=system:masters) and the service-account signing key pair.
+ */
 import { execFile } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";

@@ -1,3 +1,7 @@
+/**
+ * One supervised control-plane component (etcd, kube-apiserver, …): spawned with its log in a file, watched
+ * for exit, stopped with SIGTERM and then SIGKILL (kube-apiserver does not exit promptly on SIGTERM).
+ */
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";

@@ -274,7 +274,7 @@ class LocalControlPlane implements ControlPlane, Teardown {
 
   async applyManifests(fileOrObjects: string | object[]): Promise<void> {
     const objects = await loadManifests(fileOrObjects);
-    await applyObjects(this.kubeConfig, objects);
+    await applyObjects(this.kubeConfig, { kubectl: this.#binaries.kubectl, kubeconfigPath: this.kubeconfigPath }, objects);
     if (crdsAmong(objects).length > 0 && this.#controllerManager?.pid !== undefined) await this.#restartControllerManager();
   }
 

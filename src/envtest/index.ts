@@ -20,5 +20,5 @@ export { ComponentStartError, lastLines, type ExitStatus } from "./component-pro
 export { reapLeftovers, pidRecordDir, type ReapReport } from "./pid-records.ts";
 export { FAKE_NODE_NAME, PROCESS_NODE_NAME } from "./workloads.ts";
 export type { NodeKind } from "./binaries.ts";
-export { processNodeProblems } from "./process-node/support.ts";
+export { preferredNodeKind, processNodeProblems } from "./process-node/support.ts";
 export { eventually } from "./eventually.ts";

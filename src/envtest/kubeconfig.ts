@@ -1,3 +1,7 @@
+/**
+ * Renders a kubeconfig for one cluster and one identity (a client certificate, or a token), so tests and the
+ * sandbox never depend on the user's own kubeconfig.
+ */
 import { stringify } from "yaml";
 
 /** Who a kubeconfig authenticates as: a client certificate (PEM) or a bearer token. */

@@ -1,13 +1,13 @@
 /**
- * Manifests into a control plane: YAML streams parsed to plain objects, server-side applied as raw JSON (field
- * manager `mysqlop-envtest`, conflicts forced), missing namespaces created first, and CRDs waited for until they
+ * Manifests into a control plane: YAML streams parsed to plain objects, server-side applied as they are by the
+ * control plane's own kubectl (field manager `mysqlop-envtest`, conflicts forced), missing namespaces created first, and CRDs waited for until they
  * are Established, so that the next call can create resources of their kinds.
  */
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ApiextensionsV1Api, CoreV1Api, type KubeConfig, type KubernetesObject, type V1CustomResourceDefinition } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
-import { KubeRest } from "../runtime/kube-rest.ts";
+import { kubectlApply } from "./kubectl-apply.ts";
 
 const FIELD_MANAGER = "mysqlop-envtest";
 const ESTABLISHED_TIMEOUT_MS = 30_000;
@@ -59,19 +59,11 @@ async function createMissingNamespaces(kubeConfig: KubeConfig, objects: Kubernet
 }
 
 /** Server-side applies `objects` in order (namespaces they need first), then waits until the CRDs among them are Established. */
-export async function applyObjects(kubeConfig: KubeConfig, objects: KubernetesObject[]): Promise<void> {
+export async function applyObjects(kubeConfig: KubeConfig, access: { kubectl: string; kubeconfigPath: string }, objects: KubernetesObject[]): Promise<void> {
   await createMissingNamespaces(kubeConfig, objects);
-  // Raw JSON, not client-node's KubernetesObjectApi: its typed models drop keys they name
-  // differently (a CRD schema's `default` is `_default` there), which silently lost CRD defaults.
-  const rest = new KubeRest(kubeConfig);
-  try {
-    for (const object of objects) {
-      const path = await rest.pathOf(object);
-      await rest.request("PATCH", path, { body: object, contentType: "application/apply-patch+yaml", query: { fieldManager: FIELD_MANAGER, force: true } });
-    }
-  } finally {
-    await rest.close();
-  }
+  // Not client-node's KubernetesObjectApi: its typed models drop keys they name differently
+  // (a CRD schema's `default` is `_default` there), which silently lost CRD defaults.
+  if (objects.length > 0) await kubectlApply(access.kubectl, access.kubeconfigPath, objects, FIELD_MANAGER);
   await waitEstablished(kubeConfig, crdsAmong(objects));
 }
 

@@ -1,3 +1,8 @@
+/**
+ * Pid records of running control planes under `<cache>/run/`: a SIGKILLed test leaves its record behind, and the
+ * next start reaps the processes and temp dirs it names (only those whose owner is gone, and only if each pid is
+ * still the recorded program). Also machine-wide run locks with takeover of a dead holder's lock.
+ */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

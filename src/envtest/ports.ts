@@ -1,3 +1,7 @@
+/**
+ * Loopback ports for the components: a free one per start, and whether given ports are still listened on (the
+ * next start must not race a dying kube-apiserver for its port).
+ */
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";

@@ -1,3 +1,7 @@
+/**
+ * Whether a pid is still the process that was recorded (start time and executable from /proc), so that the
+ * reaper never kills an unrelated process that reused a pid.
+ */
 import { readFileSync, readlinkSync, realpathSync } from "node:fs";
 
 /**

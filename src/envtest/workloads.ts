@@ -134,7 +134,8 @@ function nodeComponent(ctx: WorkloadContext): { spec: ComponentSpec; nodeName: s
         `--kubeconfig=${ctx.kubeconfigPath}`,
         `--config=${kwokStages}`,
         "--manage-all-nodes=true",
-        "--cidr=10.0.1.0/24",
+        // Pod IPs outside the Service range, for 65 534 pods (a /24 ran out at 254).
+        "--cidr=10.1.0.0/16",
         "--node-ip=10.0.0.1",
         // The heartbeat-with-lease stage updates node status only every ~10 minutes and counts on a renewed Lease;
         // without one the node-lifecycle controller marks the node Unknown and taints it after ~50 s.

@@ -40,14 +40,11 @@ export class MySQLReconciler extends MySQLReconcilerBase {
         `a name starting with "${RESERVED_NAME_PREFIX}" is refused: ${names.dataClaim} and ${names.dataVolume} are the backup claim and volume of the resource "${name.slice(RESERVED_NAME_PREFIX.length)}". Nothing was created; delete this resource and choose another name.`,
       );
     }
-    // 2. The hostPath data volume, which the loop cannot own (cluster-scoped).
-    const volume = await ensureDataVolume(mysql, ctx);
+    // 2–4. The hostPath data volume, which the loop cannot own (cluster-scoped); NAME-credentials, the password the
+    //      server starts with; the backup storage, kept beyond the resource. Independent of each other: written at once.
+    const [volume, credentials] = await Promise.all([ensureDataVolume(mysql, ctx), ensureCredentials(mysql, ctx), ensureBackupStorage(mysql, ctx)]);
     if (volume !== undefined) return volume;
-    // 3. NAME-credentials: the password the server starts with.
-    const credentials = await ensureCredentials(mysql, ctx);
     if (credentials !== undefined) return credentials;
-    // 4. The backup storage, kept beyond the resource.
-    await ensureBackupStorage(mysql, ctx);
     // 5. The restore of an earlier resource's backup, if there is one; else wait for the server.
     const restored = await restoreIfBackedUp(mysql, ctx);
     if (restored.kind !== "done") return restored;

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { MYSQL_GROUP } from "../../generated/mysql-constants.ts";
 import type { MySQL } from "../../generated/mysql-models.ts";
-import { MANAGED_BY_LABEL } from "../runtime/managed-objects.ts";
+import { MANAGED_BY_LABEL } from "../runtime/index.ts";
 
 /**
  * The operator's name: its field manager, Event source, lease name prefix, and the value of

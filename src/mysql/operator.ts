@@ -22,7 +22,7 @@ export interface MySQLOperatorOptions extends Omit<ManagerOptions, "name"> {
   readonly concurrency?: number;
 }
 
-/** A Manager running the MySQL controller; call `start()` on it (and `handleSignals()` in a process). */
+/** A Manager running the MySQL controller; call `start()` on it (a program stops it on SIGTERM, see `cli/run`). */
 export function createMySQLOperator(options: MySQLOperatorOptions = {}): Manager {
   const { concurrency, name, ...managerOptions } = options;
   const manager = new Manager({ sensitiveFields: MYSQL_SENSITIVE_FIELDS, ...managerOptions, name: name ?? OPERATOR_NAME });

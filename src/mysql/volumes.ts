@@ -73,12 +73,12 @@ export async function ensureDataVolume(instance: MySQLInstance, ctx: ReconcileCo
 /** Creates the backup claim (and hostPath volume) once; never owned, never re-applied. One that exists is used as it is, also one made by hand. */
 export async function ensureBackupStorage(instance: MySQLInstance, ctx: ReconcileContext): Promise<void> {
   const { names } = instance;
-  if (usesHostPathVolumes(instance)) {
-    const backupVolume = { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: names.backupVolume } };
-    if ((await existing(ctx, backupVolume)) === undefined) await ctx.apply(buildBackupVolume(instance));
-  }
+  const backupVolume = { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: names.backupVolume } };
   const backupClaim = { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: names.backupClaim, namespace: instance.namespace } };
-  if ((await existing(ctx, backupClaim)) === undefined) await ctx.apply(buildBackupClaim(instance));
+  await Promise.all([
+    usesHostPathVolumes(instance) && existing(ctx, backupVolume).then((found) => (found === undefined ? ctx.apply(buildBackupVolume(instance)) : undefined)),
+    existing(ctx, backupClaim).then((found) => (found === undefined ? ctx.apply(buildBackupClaim(instance)) : undefined)),
+  ]);
 }
 
 /**

@@ -12,15 +12,12 @@
 import { createHash } from "node:crypto";
 import type { KubernetesObject } from "@kubernetes/client-node";
 
-/** `sha256:` of the object in canonical JSON (keys sorted), shortened: identical applies, identical hashes. */
+/**
+ * `sha256:` of the object's JSON, shortened. Key order is the builder's: the same code builds the same order on every
+ * reconcile, and another order (after an upgrade) costs one apply. Sorting keys cost more than the rest of the check.
+ */
 export function appliedHash(object: KubernetesObject): string {
-  return `sha256:${createHash("sha256").update(canonicalJson(object)).digest("hex").slice(0, 32)}`;
-}
-
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === "object" && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
+  return `sha256:${createHash("sha256").update(JSON.stringify(object)).digest("hex").slice(0, 32)}`;
 }
 
 /**

@@ -154,7 +154,20 @@ export class Controller {
     metrics.maxConcurrentReconciles.set({ controller: name }, this.#concurrency);
     this.#metrics.active.set(0);
     const primary = options.resourceType;
-    this.#references = new ReferenceWatches(deps.watchObject, (key) => this.queue.add(key));
+    const referenced = metrics.referencedObjects.labels({ controller: name });
+    this.#references = new ReferenceWatches(
+      (object, changed) => {
+        referenced.inc();
+        const watch = deps.watchObject(object, changed);
+        return {
+          stop: () => {
+            referenced.dec();
+            watch.stop();
+          },
+        };
+      },
+      (key) => this.queue.add(key),
+    );
     deps.informerFor(kindInfoOf(primary), "all").onEvent((event) => {
       // Our own status writes come back as updates: reconciling them again only re-reads what we wrote,
       // and a failure whose status message changes each time would retry at once, bypassing the back-off.

@@ -1,8 +1,11 @@
 /**
- * The public API of the controller runtime: what generated reconcilers, the operator's
- * `run` command and scaffolded projects import. Generic: knows no particular resource.
+ * The public API of the controller runtime: what generated reconcilers, hand-written handlers,
+ * the operator's `run` command and scaffolded projects import; code outside the runtime imports
+ * nothing else of it (eslint.config.js), except `schema-validation.ts`, the second entry point,
+ * which generated validators import so that an offline `validate` command loads no API client.
+ * Generic: knows no particular resource.
  */
-export { ResourceReconciler, ReconcileFailedError, FIELD_IMMUTABLE_REASON, type ChangeHooks } from "./resource-reconciler.ts";
+export { ResourceReconciler, ReconcileFailedError, FIELD_IMMUTABLE_REASON, INVALID_SPEC_REASON, type ChangeHooks } from "./resource-reconciler.ts";
 export { done, waitFor, failed, hookResults, type HookResults } from "./hook-result.ts";
 export {
   appliedValue,
@@ -40,7 +43,18 @@ export { findCondition, isConditionTrue, mergeConditions, setCondition, formatCo
 export { computeStatusPatch, changedFields, ConditionType, LoopReason } from "./reconcile-status.ts";
 export { MANAGED_BY_LABEL, managedBySelector, appliedHashAnnotation } from "./managed-objects.ts";
 export { ObjectWriter, AlreadyOwnedError, NotLeaderError, controllerReference, createReconcileContext } from "./reconcile-context.ts";
-export { KubeRest, KubeApiError, isConflict, isNotFound, resourcePath, splitApiVersion, withUserAgent, PatchType, type KindInfo } from "./kube-rest.ts";
+export {
+  KubeRest,
+  KubeApiError,
+  isConflict,
+  isInvalid,
+  isNotFound,
+  resourcePath,
+  splitApiVersion,
+  withUserAgent,
+  PatchType,
+  type KindInfo,
+} from "./kube-rest.ts";
 export { Informer, type InformerEvent, type InformerEventType, type InformerOptions } from "./informer.ts";
 export { InformerCache } from "./cache-reader.ts";
 export { WorkQueue, type WorkQueueOptions, type WorkQueueObserver } from "./work-queue.ts";

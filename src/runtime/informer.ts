@@ -141,7 +141,8 @@ export class Informer {
    * the watch event of the same version is then a no-op. An object the cache does not hold is
    * added only when the write `created` it (else the write may have raced a delete the watch
    * already brought: a write never resurrects a deleted object), it is not among the objects
-   * recently deleted, and this cache selects it; silently, as the reconcile that wrote it runs.
+   * recently deleted, and this cache selects it; silently, as the reconcile that wrote it runs. What it keeps is a
+   * copy: the writer hands the same answer to its caller.
    */
   observeWrite(object: KubernetesObject, created = false): void {
     const meta = object.metadata;
@@ -152,14 +153,14 @@ export class Informer {
     const cached = this.get(meta.namespace, meta.name);
     if (cached === undefined) {
       if (!created || !this.#synced || meta.uid === undefined || this.#deletedUids.has(meta.uid) || !this.#selects(object)) return;
-      this.#store.set(meta.namespace ?? "", (this.#store.get(meta.namespace ?? "") ?? new Map()).set(meta.name, trimObject(object)));
+      this.#store.set(meta.namespace ?? "", (this.#store.get(meta.namespace ?? "") ?? new Map()).set(meta.name, trimObject(structuredClone(object))));
       this.#ahead.set(key, next);
       return;
     }
     if (cached.metadata?.uid !== meta.uid) return;
     const current = integerVersion(cached.metadata?.resourceVersion);
     if (current === undefined || next <= current) return;
-    this.#upsert(trimObject(object));
+    this.#upsert(trimObject(structuredClone(object)));
     this.#ahead.set(key, next);
   }
 
@@ -521,11 +522,39 @@ export class Informer {
   }
 }
 
-/** Drops managedFields (large, never read by reconcilers) to keep the cache small, as controller-runtime does. */
+/**
+ * Drops managedFields (large, never read by reconcilers) to keep the cache small, as controller-runtime does, and
+ * keeps one copy of each large value that many ConfigMaps or Secrets repeat (the same scripts in every resource's
+ * ConfigMap, a CA bundle): each parsed object brings its own copy, and a cache of N such objects held N.
+ */
 function trimObject(object: KubernetesObject): KubernetesObject {
   // Assigning undefined (not `delete`) keeps V8's fast object shape; JSON drops it the same.
   if (object.metadata?.managedFields !== undefined) object.metadata.managedFields = undefined;
+  const payload = object as { data?: unknown; binaryData?: unknown };
+  internLargeValues(payload.data);
+  internLargeValues(payload.binaryData);
   return object;
+}
+
+/** Values at least this long are kept once; shorter ones cost less than looking them up. */
+const INTERNED_MIN_LENGTH = 1024;
+/** Distinct large values remembered; the oldest is forgotten beyond this (a forgotten one is only stored again). */
+const INTERNED_MAX = 256;
+const interned = new Map<string, string>();
+
+function internLargeValues(map: unknown): void {
+  if (typeof map !== "object" || map === null) return;
+  const values = map as Record<string, unknown>;
+  for (const key of Object.keys(values)) {
+    const value = values[key];
+    if (typeof value !== "string" || value.length < INTERNED_MIN_LENGTH) continue;
+    const known = interned.get(value);
+    if (known !== undefined) values[key] = known;
+    else {
+      interned.set(value, value);
+      if (interned.size > INTERNED_MAX) interned.delete(interned.keys().next().value as string);
+    }
+  }
 }
 
 function integerVersion(resourceVersion: string | undefined): bigint | undefined {

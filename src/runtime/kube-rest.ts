@@ -36,6 +36,11 @@ export function isNotFound(error: unknown): boolean {
   return error instanceof KubeApiError && error.code === 404;
 }
 
+/** True for a 422 answer: the API server's validation refused the object. */
+export function isInvalid(error: unknown): boolean {
+  return error instanceof KubeApiError && error.code === 422;
+}
+
 /** True for a 409 answer (resourceVersion conflict or already exists). */
 export function isConflict(error: unknown): boolean {
   return error instanceof KubeApiError && error.code === 409;

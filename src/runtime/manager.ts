@@ -3,11 +3,12 @@
  * controllers, leader election, the probe/metrics server, logging and graceful shutdown.
  *
  * Start-up: probe server → informers (on every replica, so a standby's cache is warm) →
- * leader election → caches synced → controller workers. Shutdown (SIGTERM/SIGINT or
- * {@link Manager.stop}): stop taking work → let in-flight reconciles finish within the
+ * leader election → caches synced → controller workers. Shutdown ({@link Manager.stop}, which
+ * the program calls on SIGTERM/SIGINT: a library never handles signals or exits the process):
+ * stop taking work → let in-flight reconciles finish within the
  * deadline → flush Events → release the lease → stop informers → close the server.
  * Losing the lease stops the workers at once and makes {@link Manager.start} reject, so
- * the process exits and restarts as a standby, as controller-runtime does.
+ * the program can exit and restart as a standby, as controller-runtime does.
  */
 import { KubeConfig } from "@kubernetes/client-node";
 import type { BackoffOptions } from "./backoff.ts";
@@ -117,7 +118,7 @@ export class Manager {
         fields: { manager: options.name },
         sensitiveKeys: options.sensitiveFields,
       });
-    this.metrics = createRuntimeMetrics();
+    this.metrics = createRuntimeMetrics({ cacheSizes: () => this.cache.informers().map((i) => [i.kind.kind, i.size] as const) });
     this.kubeConfig = options.kubeConfig ?? loadKubeConfig(options.kubeconfigPath, options.inClusterRoot);
     const userAgent = options.userAgent ?? options.name;
     const qps = options.writeQps;
@@ -220,7 +221,7 @@ export class Manager {
   }
 
   /**
-   * Runs until {@link stop} (or a signal with {@link handleSignals}); resolves after a clean
+   * Runs until {@link stop} (a program calls it on SIGTERM); resolves after a clean
    * shutdown and rejects with {@link LeadershipLostError} when the lease was lost.
    */
   async start(): Promise<void> {
@@ -274,22 +275,6 @@ export class Manager {
     this.#signalStop?.();
     this.#stopped ??= this.#shutdown();
     return this.#stopped;
-  }
-
-  /** Makes SIGTERM and SIGINT stop the manager gracefully; a second signal exits at once. */
-  handleSignals(): void {
-    let received = false;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (received) {
-        this.log.warn("second signal: exiting now", { signal });
-        process.exit(1);
-      }
-      received = true;
-      this.log.info("signal received: shutting down", { signal });
-      this.stop().catch(() => undefined);
-    };
-    process.on("SIGTERM", onSignal);
-    process.on("SIGINT", onSignal);
   }
 
   async #shutdown(): Promise<void> {

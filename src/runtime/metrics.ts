@@ -19,6 +19,8 @@ export interface RuntimeMetrics {
   readonly watchRestarts: Counter<"kind" | "reason">;
   readonly watchEvents: Counter<"kind" | "type">;
   readonly cacheSynced: Gauge<"kind">;
+  readonly cacheObjects: Gauge<"kind">;
+  readonly referencedObjects: Gauge<"controller">;
   readonly leaderStatus: Gauge<"name">;
   readonly apiWrites: Counter<"verb" | "code">;
   readonly appliesUnchanged: Counter;
@@ -26,8 +28,8 @@ export interface RuntimeMetrics {
 
 const durationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-/** Creates the metrics on a fresh registry (one per manager, so tests can run several). */
-export function createRuntimeMetrics(options: { defaultMetrics?: boolean } = {}): RuntimeMetrics {
+/** Creates the metrics on a fresh registry (one per manager, so tests can run several); `cacheSizes` is read at each scrape. */
+export function createRuntimeMetrics(options: { defaultMetrics?: boolean; cacheSizes?: () => Iterable<readonly [string, number]> } = {}): RuntimeMetrics {
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -82,6 +84,21 @@ export function createRuntimeMetrics(options: { defaultMetrics?: boolean } = {})
     }),
     watchEvents: new Counter({ name: "informer_watch_events_total", help: "Watch events received per kind and type", labelNames: ["kind", "type"], registers }),
     cacheSynced: new Gauge({ name: "informer_cache_synced", help: "1 when the informer of a kind has listed at least once", labelNames: ["kind"], registers }),
+    cacheObjects: new Gauge({
+      name: "informer_cache_objects",
+      help: "Objects held in the informer cache of a kind",
+      labelNames: ["kind"],
+      registers,
+      collect() {
+        for (const [kind, size] of options.cacheSizes?.() ?? []) this.set({ kind }, size);
+      },
+    }),
+    referencedObjects: new Gauge({
+      name: "controller_referenced_objects",
+      help: "Objects a controller's resources refer to (read with watch), each watched by name",
+      labelNames: ["controller"],
+      registers,
+    }),
     leaderStatus: new Gauge({
       name: "leader_election_master_status",
       help: "1 when this process holds the leader-election lease",

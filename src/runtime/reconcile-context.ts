@@ -53,7 +53,10 @@ export interface ObjectWriterOptions {
   readonly mayWrite?: () => boolean;
   /** Attempts of a finalizer patch that keeps hitting conflicts. Default 5. */
   readonly conflictRetries?: number;
-  /** Receives the server's answer to every successful write, and whether it created the object (the manager feeds it to the informer cache). */
+  /**
+   * Receives the server's answer to every successful write, and whether it created the object (the manager feeds it to
+   * the informer cache, which copies what it keeps: the caller gets the same answer).
+   */
   readonly onWritten?: (object: KubernetesObject, created: boolean) => void;
   /**
    * The annotation that records the hash of what was applied last to each object, so that an apply that would change
@@ -75,17 +78,14 @@ export interface ObjectWriterOptions {
   ) => { readonly object: KubernetesObject | undefined } | undefined;
 }
 
-/** Strips what must not be sent back in an apply patch. */
+/**
+ * The apply patch of `object`, without what must not be sent back. A new top level and metadata (apply sets labels,
+ * annotations and owner references there, each a new value); the rest is shared with `object`, never changed.
+ */
 function applyBody(object: KubernetesObject): KubernetesObject {
-  const body = structuredClone(object);
-  if (body.metadata !== undefined) {
-    delete body.metadata.resourceVersion;
-    delete body.metadata.uid;
-    delete body.metadata.creationTimestamp;
-    delete body.metadata.generation;
-    delete body.metadata.managedFields;
-  }
-  return body;
+  if (object.metadata === undefined) return { ...object };
+  const { resourceVersion: _rv, uid: _uid, creationTimestamp: _created, generation: _generation, managedFields: _fields, ...metadata } = object.metadata;
+  return { ...object, metadata };
 }
 
 /** `Kind namespace/name` (or `Kind name` when cluster-scoped), as log lines name an object. */
@@ -277,7 +277,7 @@ export class ObjectWriter {
   }
 
   #written<T>(answer: T, created = false): T {
-    if (typeof answer === "object" && answer !== null) this.#options.onWritten?.(structuredClone(answer) as KubernetesObject, created);
+    if (typeof answer === "object" && answer !== null) this.#options.onWritten?.(answer as KubernetesObject, created);
     return answer;
   }
 

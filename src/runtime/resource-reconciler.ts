@@ -22,7 +22,7 @@
  */
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { done, failed, waitFor } from "./hook-result.ts";
-import { isNotFound } from "./kube-rest.ts";
+import { isInvalid, isNotFound } from "./kube-rest.ts";
 import { describeError } from "./logger.ts";
 import { NotLeaderError } from "./reconcile-context.ts";
 import { changedFields, computeStatusPatch, ConditionType, LoopReason } from "./reconcile-status.ts";
@@ -55,6 +55,14 @@ export abstract class ResourceReconciler<R extends AnyResource> implements Recon
   abstract finalize(resource: R, ctx: ReconcileContext): Promise<HookResult<StatusOf<R>>>;
   /** Generated: the typed hook of every field whose policy is `hook`. */
   protected abstract changeHooks(): ChangeHooks<R>;
+
+  /**
+   * Generated: why the schema refuses this resource's spec (missing, or invalid), one message per
+   * problem; empty when it is fine. The loop adds no finalizer to, and runs no hook on, a refused spec.
+   */
+  protected specProblems(_resource: R): string[] {
+    return [];
+  }
 
   /** Typed {@link HookResult}: the hook finished; `status` facts are merged into the status the loop writes. */
   protected done(message?: string, status?: Partial<StatusOf<R>>): HookResult<StatusOf<R>> {
@@ -112,11 +120,40 @@ export abstract class ResourceReconciler<R extends AnyResource> implements Recon
     let resource = ctx.cache.get<R>(`${type.group}/${type.version}`, type.kind, type.namespaced ? request.namespace : undefined, request.name);
     if (resource === undefined) return {};
 
-    // 2. Being deleted: finalize until done, then let go. Otherwise hold deletion with the finalizer.
+    // 2. Being deleted: finalize until done, then let go. Otherwise hold deletion with the finalizer,
+    //    but only for a spec the schema accepts: an object nobody can reconcile must stay deletable.
+    const problems = this.specProblems(resource);
     if (resource.metadata.deletionTimestamp !== undefined && resource.metadata.deletionTimestamp !== null) {
       const deleting = resource;
       if (!(deleting.metadata.finalizers ?? []).includes(this.finalizer)) return {};
-      const result = await runStep(deleting, ctx, () => this.finalize(deleting, ctx));
+      if (problems.length > 0 && deleting.status?.appliedSpec === undefined) {
+        // Never reconciled (e.g. written before the CRD validated it): finalize has nothing to undo and could not read it.
+        try {
+          await ctx.removeFinalizer(deleting, this.finalizer);
+        } catch (error) {
+          if (!isInvalid(error)) throw error;
+          // The API server validates every update, a finalizer's removal too, and does not let a missing required field pass.
+          ctx.events.warning(
+            deleting,
+            INVALID_SPEC_REASON,
+            `the finalizer cannot be removed: the API server refuses every update of this resource (${describeError(error)}); give it a valid spec (kubectl edit) and the deletion finishes`,
+          );
+          return {};
+        }
+        ctx.events.warning(
+          deleting,
+          INVALID_SPEC_REASON,
+          `finalizer removed without finalizing: the resource was never reconciled and its spec is refused (${problems.join("; ")})`,
+        );
+        return {};
+      }
+      const result = await runStep(deleting, ctx, () =>
+        problems.length > 0
+          ? Promise.resolve(
+              invalidSpec<StatusOf<R>>(problems, "finalize cannot run on it; fix the spec, or remove the finalizer by hand to give finalizing up"),
+            )
+          : this.finalize(deleting, ctx),
+      );
       if (result.kind === "done") {
         await ctx.removeFinalizer(deleting, this.finalizer);
         ctx.events.normal(deleting, "Finalized", result.message ?? "finalizer removed");
@@ -132,18 +169,31 @@ export abstract class ResourceReconciler<R extends AnyResource> implements Recon
         return {};
       }
     }
+    if (problems.length > 0) {
+      // Refused before the finalizer goes on: nothing is created, and a spec change wakes the controller again.
+      const result = invalidSpec<StatusOf<R>>(problems, "nothing is reconciled until it is fixed (kubectl apply) or the resource deleted");
+      try {
+        const patch = computeStatusPatch(resource, { result: result as HookResult<Record<string, unknown>> });
+        if (patch !== undefined) await ctx.patchStatus(resource, patch);
+      } catch (error) {
+        ctx.log.warn("could not record the refused spec in status", { error: describeError(error) });
+      }
+      ctx.events.warning(resource, INVALID_SPEC_REASON, result.message);
+      return {};
+    }
     if (!(resource.metadata.finalizers ?? []).includes(this.finalizer)) resource = await ctx.addFinalizer(resource, this.finalizer);
     const current = resource;
 
-    // 3–4. Compute the children and apply them (owner references are set by apply).
+    // 3–4. Compute the children and apply them, all at once: each is its own object (owner references are set by apply).
     await runStep(current, ctx, async () => {
-      for (const child of this.desired(current)) {
-        try {
-          await ctx.apply(child, { owner: current });
-        } catch (error) {
-          if (error instanceof Error) error.message = `apply ${child.kind ?? "object"} ${child.metadata?.name ?? ""}: ${error.message}`;
-          throw Object.assign(error as object, { reconcileReason: LoopReason.applyFailed });
-        }
+      const children = this.desired(current);
+      const outcomes = await Promise.allSettled(children.map((child) => ctx.apply(child, { owner: current })));
+      const failure = outcomes.findIndex((outcome) => outcome.status === "rejected");
+      if (failure >= 0) {
+        const child = children[failure];
+        const error = (outcomes[failure] as PromiseRejectedResult).reason as unknown;
+        if (error instanceof Error) error.message = `apply ${child?.kind ?? "object"} ${child?.metadata?.name ?? ""}: ${error.message}`;
+        throw Object.assign(error as object, { reconcileReason: LoopReason.applyFailed });
       }
       return done();
     });
@@ -173,6 +223,16 @@ export abstract class ResourceReconciler<R extends AnyResource> implements Recon
 
 /** One change hook, untyped: the loop only passes through what the generated table typed. */
 type ChangeHook<R extends AnyResource> = (resource: R, change: FieldChange<unknown>, ctx: ReconcileContext) => Promise<HookResult<StatusOf<R>>>;
+
+/** The reason the loop gives for a spec the schema refuses. */
+export const INVALID_SPEC_REASON = "InvalidSpec";
+
+function invalidSpec<S>(
+  problems: readonly string[],
+  consequence: string,
+): { readonly kind: "failed"; readonly reason: string; readonly message: string } & HookResult<S> {
+  return { kind: "failed", reason: INVALID_SPEC_REASON, message: `the spec is refused by the schema (${problems.join("; ")}): ${consequence}` };
+}
 
 /** The reason of a refused change of an `immutable` field. */
 export const FIELD_IMMUTABLE_REASON = "FieldImmutable";

@@ -145,20 +145,48 @@ async function benchInProcess(label: string, schema: string): Promise<number> {
   }
 }
 
+/** Prints the child's CPU time (user + system, µs) on stderr as it exits. */
+const CPU_REPORTER = `data:text/javascript,process.on("exit",()=>process.stderr.write("\\ncpu-us "+JSON.stringify(process.cpuUsage())))`;
+
+/** One CLI run as a process: wall and CPU milliseconds. */
+async function cliRun(root: string, args: string[]): Promise<{ wallMs: number; cpuMs: number }> {
+  const start = performance.now();
+  const { stderr } = await promisify(execFile)(process.execPath, [
+    "--import",
+    CPU_REPORTER,
+    join(repo, "src/cli/main.ts"),
+    "generate",
+    ...args,
+    "--root",
+    root,
+  ]).catch((error: { stderr?: string }) => ({ stderr: error.stderr ?? "" }));
+  const wallMs = performance.now() - start;
+  const cpu = JSON.parse(/cpu-us (.*)/.exec(stderr)?.[1] ?? '{"user":NaN,"system":NaN}') as { user: number; system: number };
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
 async function benchCli(label: string, schema: string): Promise<void> {
   const root = await tempProject(schema);
   try {
-    const times: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      await rm(join(root, "generated"), { recursive: true, force: true });
-      const start = performance.now();
-      await promisify(execFile)(process.execPath, [join(repo, "src/cli/main.ts"), "generate", "--root", root]);
-      times.push(performance.now() - start);
+    const cases: [string, () => Promise<void>, string[]][] = [
+      ["generate, from scratch", () => rm(join(root, "generated"), { recursive: true, force: true }), []],
+      ["generate, nothing to do", async () => {}, []],
+      ["--check, up to date", async () => {}, ["--check"]],
+      ["--check, a generated file edited", () => writeFile(join(root, "generated/api-reference.md"), "edited\n"), ["--check"]],
+      ["--check, the schema edited", () => writeFile(join(root, "schemas/mysql.yaml"), `${schema}\n# edited\n`), ["--check"]],
+    ];
+    for (const [what, prepare, args] of cases) {
+      const runs: { wallMs: number; cpuMs: number }[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        await writeFile(join(root, "schemas/mysql.yaml"), schema);
+        await promisify(execFile)(process.execPath, [join(repo, "src/cli/main.ts"), "generate", "--root", root]);
+        await prepare();
+        runs.push(await cliRun(root, args));
+      }
+      const wall = median(runs.map((r) => r.wallMs));
+      const cpu = median(runs.map((r) => r.cpuMs));
+      console.log(`CLI process ${label.padEnd(22)} ${what.padEnd(34)} median wall ${ms(wall).padStart(10)}  CPU ${ms(cpu).padStart(10)}`);
     }
-    const checkStart = performance.now();
-    await promisify(execFile)(process.execPath, [join(repo, "src/cli/main.ts"), "generate", "--check", "--root", root]);
-    const check = performance.now() - checkStart;
-    console.log(`CLI process ${label.padEnd(22)} median ${ms(median(times)).padStart(10)}  min ${ms(Math.min(...times)).padStart(10)}  (--check ${ms(check)})`);
   } finally {
     await rm(root, { recursive: true, force: true });
   }

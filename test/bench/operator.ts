@@ -7,7 +7,8 @@
  * Per N, in one run:
  *  - the ceiling: on a fresh control plane, a tight client loop (16 in flight) creates what the operator
  *    would for N resources (the MySQL, its 4 owned children, the credentials, the data and backup volumes
- *    and the backup claim);
+ *    and the backup claim); once before and once after the operator's run, and their mean counts (the
+ *    machine is shared, its load drifts);
  *  - the operator: on another fresh control plane, the same N MySQL resources created (16 in flight);
  *    the time until every one has its children and a first status (`observedGeneration`), and until every
  *    one says `NAME created without restore-job` and is Ready; the operator's own API writes (its
@@ -16,29 +17,37 @@
  *    kube-scheduler's and kwok's; peak RSS and CPU seconds (from /proc); then `BENCH_IDLE_SECONDS` (60)
  *    with everything Ready: writes per minute and CPU.
  *
- * The operator runs from `npm run build`'s output (JavaScript, as shipped): Node's TypeScript stripper is not
- * part of its memory. `BENCH_OPERATOR_ARGS="--workers 2 --qps 20 --burst 40"` passes flags to `mysqlop run`,
- * to measure one lever at a time (`BENCH_OPERATOR_NODE_ARGS` to node, e.g. `--cpu-prof`); `BENCH_OPERATOR_LOG=file` appends the operator's log there (with `--log-level debug`,
- * one line per API write). Figures only; nothing is asserted. Not part of `npm test`.
+ * The operator runs as the container image runs it: the bundle of `npm run bundle` (tree-shaken JavaScript, so
+ * neither client-node's whole generated API nor Node's TypeScript stripper is part of its memory);
+ * `BENCH_OPERATOR_ENTRY=path/main.js` runs another build instead (e.g. of an earlier revision).
+ * `BENCH_OPERATOR_ARGS="--workers 2 --qps 20 --burst 40"` passes flags to `mysqlop run`, to measure one lever at a
+ * time; `BENCH_OPERATOR_NODE_ARGS` passes flags to node (e.g. `--cpu-prof`; with `--heapsnapshot-signal=SIGUSR2` a
+ * heap snapshot is taken at the end of the idle window); `BENCH_OPERATOR_LOG=file` appends the
+ * operator's log there (with `--log-level debug`, one line per API write). Figures only; nothing is asserted. Not part
+ * of `npm test`.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { MYSQL_RESOURCE_TYPE } from "../../generated/mysql-constants.ts";
 import type { MySQL } from "../../generated/mysql-models.ts";
+import { bundleOperator } from "../../src/build/bundle.ts";
 import { FAKE_NODE_NAME } from "../../src/envtest/index.ts";
 import { buildBackupClaim, buildBackupVolume, buildCredentialsSecret, buildDataVolume, desiredChildren } from "../../src/mysql/desired/index.ts";
 import { instanceOf } from "../../src/mysql/instance.ts";
 import { createJsonLogger, Informer, KubeRest, kindInfoOf, PatchType } from "../../src/runtime/index.ts";
-import { kubectl, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../helpers/control-plane.ts";
-import { inParallel } from "./in-parallel.ts";
+import { kubectl, startMysqlopControlPlane, type MysqlopControlPlane } from "../helpers/control-plane.ts";
+import { inParallel } from "../helpers/in-parallel.ts";
 
 const sizes = (process.env.BENCH_SIZES ?? "100,500,1000").split(",").map(Number);
 const unrelatedCount = Number(process.env.BENCH_UNRELATED ?? 1000);
 const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const operatorArgs = (process.env.BENCH_OPERATOR_ARGS ?? "").split(/\s+/).filter((a) => a !== "");
+/** Another build of the operator to measure (e.g. of an earlier revision), instead of this checkout's bundle. */
+const operatorEntry = process.env.BENCH_OPERATOR_ENTRY;
+/** The operator bundle, as the container image runs it (`npm run bundle`). */
+let bundleFile = "";
 const operatorNodeArgs = (process.env.BENCH_OPERATOR_NODE_ARGS ?? "").split(/\s+/).filter((a) => a !== "");
 const inFlight = 16;
 const namespace = "bench";
@@ -109,12 +118,17 @@ function processFigures(pid: number): { rssMb: number; peakRssMb: number; cpuSec
   return { rssMb: kb("VmRSS") / 1024, peakRssMb: kb("VmHWM") / 1024, cpuSeconds: ticks / 100 };
 }
 
-/** The operator's own write counter, from its /metrics. */
-async function operatorWrites(probePort: number): Promise<number> {
+/** A metric of the operator's /metrics, summed over its labels. */
+async function operatorMetric(probePort: number, name: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${probePort}/metrics`)).text();
   let sum = 0;
-  for (const line of text.split("\n")) if (line.startsWith("rest_client_writes_total{")) sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+  for (const line of text.split("\n")) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(" ") + 1));
   return sum;
+}
+
+/** The operator's own write counter. */
+function operatorWrites(probePort: number): Promise<number> {
+  return operatorMetric(probePort, "rest_client_writes_total");
 }
 
 /** Namespaces, room for every pod on the fake node, and the unrelated Secrets and ConfigMaps. */
@@ -169,7 +183,7 @@ async function measureCeiling(n: number): Promise<{ seconds: number; writesPerRe
 
 /** The operator as a process: `node dist/src/cli/main.js run …`; resolves once it leads and serves probes. */
 async function startOperator(kubeconfigPath: string): Promise<{ child: ChildProcess; probePort: number; log: string[] }> {
-  const entry = join(REPO_ROOT, "dist/src/cli/main.js");
+  const entry = operatorEntry ?? bundleFile;
   const child = spawn(process.execPath, [...operatorNodeArgs, entry, "run", "--kubeconfig", kubeconfigPath, "--probe-port", "0", ...operatorArgs], {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -207,6 +221,9 @@ interface OperatorFigures {
   writesByResource: Map<string, number>;
   baselineRssMb: number;
   readyRssMb: number;
+  /** At the end of the idle window, and the V8 heap in use then (live objects plus garbage not collected yet). */
+  idleRssMb: number;
+  heapUsedMb: number;
   peakRssMb: number;
   cpuSeconds: number;
   idleWritesPerMinute: number;
@@ -261,6 +278,12 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
     await sleep(idleSeconds * 1000);
     const idle = processFigures(pid);
     const writesIdle = await operatorWrites(operator.probePort);
+    const heapUsedMb = (await operatorMetric(operator.probePort, "nodejs_heap_size_used_bytes")) / 1024 / 1024;
+    if (operatorNodeArgs.some((a) => a.startsWith("--heapsnapshot-signal"))) {
+      // Written into the operator's working directory (this one), named Heap.*.heapsnapshot.
+      operator.child.kill("SIGUSR2");
+      await sleep(20_000);
+    }
     const byResource = difference(serverAtReady, serverBefore);
     // The bench's own creates of the MySQL resources are not the cluster's work.
     byResource.set("mysqls", (byResource.get("mysqls") ?? 0) - n);
@@ -272,6 +295,8 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
       writesByResource: byResource,
       baselineRssMb: before.rssMb,
       readyRssMb: atReady.rssMb,
+      idleRssMb: idle.rssMb,
+      heapUsedMb,
       peakRssMb: idle.peakRssMb,
       cpuSeconds: atReady.cpuSeconds - before.cpuSeconds,
       idleWritesPerMinute: ((writesIdle - writesAtReady) / idleSeconds) * 60,
@@ -292,20 +317,22 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
 }
 
 async function main(): Promise<void> {
-  const build = spawnSync("npm", ["run", "build"], { cwd: REPO_ROOT, encoding: "utf8" });
-  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+  if (operatorEntry === undefined) bundleFile = (await bundleOperator()).file;
   console.log(
     `bench:operator: N = ${sizes.join(", ")}; ${unrelatedCount} unrelated Secrets and ConfigMaps; ${inFlight} creates in flight; ` +
-      `mysqlop run ${operatorArgs.join(" ") || "(defaults)"}; idle window ${idleSeconds} s`,
+      `${operatorEntry ?? bundleFile} run ${operatorArgs.join(" ") || "(defaults)"}; idle window ${idleSeconds} s`,
   );
   const rows: Record<string, string | number>[] = [];
   for (const n of sizes) {
-    const ceiling = await measureCeiling(n);
+    // The machine is shared: the ceiling is taken before and after the operator's run, and their mean compared.
+    const before = await measureCeiling(n);
     console.log(
-      `  N=${n}: ceiling ${(n / ceiling.seconds).toFixed(1)} resources/s (${ceiling.writesPerResource} creates each, ${ceiling.seconds.toFixed(1)} s)`,
+      `  N=${n}: ceiling before ${(n / before.seconds).toFixed(1)} resources/s (${before.writesPerResource} creates each, ${before.seconds.toFixed(1)} s)`,
     );
     const op = await measureOperator(n);
-    const ceilingRate = n / ceiling.seconds;
+    const after = await measureCeiling(n);
+    console.log(`  N=${n}: ceiling after ${(n / after.seconds).toFixed(1)} resources/s (${after.seconds.toFixed(1)} s)`);
+    const ceilingRate = (n / before.seconds + n / after.seconds) / 2;
     const top = [...op.writesByResource].sort((a, b) => b[1] - a[1]).map(([r, c]) => `${r} ${(c / n).toFixed(1)}`);
     console.log(`  N=${n}: API server writes per resource, by resource: ${top.join(", ")}`);
     if (op.warnings > 0) console.log(`  N=${n}: the operator logged ${op.warnings} warnings or errors`);
@@ -323,6 +350,7 @@ async function main(): Promise<void> {
       "peak RSS MB": Math.round(op.peakRssMb),
       "RSS idle→Ready MB": `${Math.round(op.baselineRssMb)}→${Math.round(op.readyRssMb)}`,
       "KB/res": Math.round(((op.readyRssMb - op.baselineRssMb) * 1024) / n),
+      "idle end RSS/heap MB": `${Math.round(op.idleRssMb)}/${Math.round(op.heapUsedMb)}`,
       "CPU s": Number(op.cpuSeconds.toFixed(1)),
       "CPU ms/res": Math.round((op.cpuSeconds * 1000) / n),
       "idle writes/min": Number(op.idleWritesPerMinute.toFixed(1)),

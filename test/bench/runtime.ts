@@ -21,7 +21,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { constants, PerformanceObserver } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { CustomObjectsApi, KubeConfig, Watch, type KubernetesObject } from "@kubernetes/client-node";
-import { inParallel } from "./in-parallel.ts";
+import { inParallel } from "../helpers/in-parallel.ts";
 
 const N = Number(process.env.BENCH_N ?? 2000);
 /** Pause between a child's `listed` and its update phase, for its watch to connect. */

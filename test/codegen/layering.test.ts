@@ -13,13 +13,15 @@ const codegen = fileURLToPath(new URL("../../src/codegen/", import.meta.url));
 
 /** Rank of each module; shared modules are rank 0. */
 function rankOf(file: string): number {
-  if (file === "errors.ts" || file === "options.ts" || file === "file-format.ts") return 0;
+  if (file === "errors.ts" || file === "options.ts" || file === "file-format.ts" || file === "yaml-position.ts") return 0;
   if (file === "load.ts") return 1;
   if (file === "validate.ts") return 2;
   if (file === "model.ts") return 3;
   if (file.startsWith("emit/")) return 4;
   if (file === "format.ts") return 5;
   if (file === "write.ts") return 6;
+  // The record of what the write stage wrote, read back by the next run.
+  if (file === "record.ts") return 6.5;
   if (file === "pipeline.ts") return 7;
   // The public entry point re-exports the stages for library users.
   if (file === "index.ts") return 8;

@@ -26,6 +26,8 @@ const OUTPUTS = [
   "generated/mysql-reconciler-base.ts",
   "generated/mysql-validator.ts",
 ];
+/** The generation record, written beside the outputs (not an output: see src/codegen/record.ts). */
+const RECORD = "generated/mysql.generated.sha256";
 
 const RUNTIME_DIR = join(repoRoot, "src/runtime");
 const RUNTIME = join(RUNTIME_DIR, "index.ts");
@@ -55,13 +57,13 @@ test("same schema → byte-identical files, and each starts with the DO NOT EDIT
   await generate({ root: b.root, schemaPath: "schemas/mysql.yaml" });
   const filesA = await snapshotFiles(a.root);
   const filesB = await snapshotFiles(b.root);
-  assert.deepEqual([...filesA.keys()].filter((p) => !p.startsWith("schemas/")).sort(), OUTPUTS);
+  assert.deepEqual([...filesA.keys()].filter((p) => !p.startsWith("schemas/")).sort(), [...OUTPUTS, RECORD].sort());
   assert.deepEqual(filesA, filesB);
   const { createHash } = await import("node:crypto");
   const hash = createHash("sha256")
     .update(await mysqlSchemaText())
     .digest("hex");
-  for (const path of OUTPUTS) {
+  for (const path of [...OUTPUTS, RECORD]) {
     const first = filesA.get(path)!.split("\n")[0]!;
     assert.match(first, /Generated from schemas\/mysql\.yaml .*DO NOT EDIT/, path);
     assert.ok(first.includes(hash), `${path} header carries the schema hash`);
@@ -214,6 +216,7 @@ function typeErrors(root: string, files: string[]): { code: number; text: string
   return project.getPreEmitDiagnostics().map((d) => ({ code: d.getCode(), text: ts.flattenDiagnosticMessageText(d.compilerObject.messageText, "\n") }));
 }
 
+// Follows docs/architecture.md, "Recipe: a new spec field", steps 1 to 3.
 test("a field added to the schema reaches models, CRD, docs and hooks; the subclass fails to compile until it handles it, and is never touched", async (t) => {
   const project = await createTempProject(await mysqlSchemaText());
   t.after(project.cleanup);
@@ -225,17 +228,21 @@ test("a field added to the schema reaches models, CRD, docs and hooks; the subcl
   const files = ["src/mysql/hand-written.ts"];
   assert.deepEqual(typeErrors(project.root, files), [], "the subclass compiles against the current schema");
 
+  // Step 1: declare the field, and what a change of it means; here also an immutable one.
   await writeFile(
     join(project.root, "schemas/mysql.yaml"),
-    await editedSchema((d) =>
+    await editedSchema((d) => {
       d.setIn([...SPEC_PROPERTIES, "maxConnections"], {
         type: "integer",
         minimum: 1,
         default: 151,
+        "x-mysqlop-on-change": "hook",
         description: "Upper limit of client connections (max_connections).",
-      }),
-    ),
+      });
+      d.setIn([...SPEC_PROPERTIES, "zone"], { type: "string", maxLength: 63, "x-mysqlop-on-change": "immutable", description: "Where the data lives." });
+    }),
   );
+  // Step 2: generate.
   const result = await generate(options);
   assert.ok(result.written.length === OUTPUTS.length, "every output depends on the schema");
   assert.equal(await readFile(subclassPath, "utf8"), SUBCLASS, "the hand-written subclass survives regeneration byte for byte");
@@ -248,14 +255,35 @@ test("a field added to the schema reaches models, CRD, docs and hooks; the subcl
     await read("generated/mysql-reconciler-base.ts"),
     /abstract onMaxConnectionsChange\(\s*resource: MySQL,\s*change: MySQLChange<"maxConnections">/,
   );
-  assert.match(await read("generated/mysql-constants.ts"), /"maxConnections"/);
+  assert.match(await read("generated/mysql-constants.ts"), /\{ name: "maxConnections", onChange: "hook" \}/);
+  assert.match(await read("generated/mysql-constants.ts"), /\{ name: "zone", onChange: "immutable" \}/);
+  assert.doesNotMatch(await read("generated/mysql-reconciler-base.ts"), /onZoneChange/, "an immutable field has no hook");
+  assert.match(await read("deploy/crd.yaml"), /rule: has\(self\.zone\) == has\(oldSelf\.zone\) && \(!has\(self\.zone\) \|\| self\.zone == oldSelf\.zone\)/);
 
   const errors = typeErrors(project.root, files);
   assert.equal(errors.length, 1, errors.map((e) => e.text).join("\n"));
   assert.equal(errors[0]!.code, 2515, "TS2515: non-abstract class does not implement an inherited abstract member");
   assert.match(errors[0]!.text, /onMaxConnectionsChange/);
 
-  await writeFile(subclassPath, SUBCLASS.replace("/*EXTRA*/", "async onMaxConnectionsChange(): Promise<HookResult<MySQLStatus>> { return this.done(); }"));
+  // Step 3: implement the hook, its parameter typed by the named change type.
+  const implemented = SUBCLASS.replace(
+    "/*EXTRA*/",
+    'async onMaxConnectionsChange(_r: MySQL, change: MySQLChange<"maxConnections">): Promise<HookResult<MySQLStatus>> { return this.done(`max_connections ${change.current.toFixed(0)}`); }',
+  );
+  await writeFile(subclassPath, implemented);
   assert.deepEqual(typeErrors(project.root, files), [], "implementing the new hook fixes the build");
+
+  // A later change of the field's type reaches the hook through its named change type (a literal
+  // parameter type would still compile: method parameters are checked bivariantly).
+  await writeFile(
+    join(project.root, "schemas/mysql.yaml"),
+    (await read("schemas/mysql.yaml")).replace(/(maxConnections:\n\s+)type: integer\n\s+minimum: 1\n(\s+)default: 151/, '$1type: string\n$2default: "151"'),
+  );
+  await generate(options);
+  const widened = typeErrors(project.root, files);
+  assert.ok(
+    widened.some((e) => /maxConnections|string/.test(e.text) && e.code !== 2515),
+    `the hook's body no longer type-checks: ${widened.map((e) => e.text).join("; ")}`,
+  );
   await rm(join(project.root, "src"), { recursive: true });
 });

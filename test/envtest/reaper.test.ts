@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { pidRecordDir, reapLeftovers } from "../../src/envtest/index.ts";
-import { TEMP_DIR_PREFIX, type PidRecord } from "../../src/envtest/pid-records.ts";
+import { releaseRunLock, TEMP_DIR_PREFIX, tryRunLock, type PidRecord } from "../../src/envtest/pid-records.ts";
 import { isProcessAlive, processStartTime } from "../../src/envtest/process-identity.ts";
 
 const SLEEP = realpathSync(spawnSync("sh", ["-c", "command -v sleep"], { encoding: "utf8" }).stdout.trim());
@@ -111,5 +111,21 @@ describe("reapLeftovers", () => {
     } finally {
       rmSync(liveFile, { force: true });
     }
+  });
+  test("machine-wide locks: one holder at a time; a dead holder's lock is taken over and reaped, a live or half-written one kept", async () => {
+    assert.equal(tryRunLock("probe"), true);
+    assert.equal(tryRunLock("probe"), false, "held by a live process (this one)");
+    const dir = pidRecordDir();
+    writeFileSync(join(dir, "dead.lock"), JSON.stringify({ pid: deadPid(), startTime: "1" }));
+    writeFileSync(join(dir, "being-written.lock"), "");
+    assert.equal(tryRunLock("dead"), true, "a dead holder's lock is taken over");
+    releaseRunLock("dead");
+    writeFileSync(join(dir, "dead.lock"), JSON.stringify({ pid: deadPid(), startTime: "1" }));
+    await reapLeftovers();
+    assert.ok(!existsSync(join(dir, "dead.lock")), "reaped");
+    assert.ok(existsSync(join(dir, "probe.lock")), "a live holder's lock is kept");
+    assert.ok(existsSync(join(dir, "being-written.lock")), "a lock whose holder is still writing it is kept");
+    releaseRunLock("probe");
+    assert.ok(!existsSync(join(dir, "probe.lock")));
   });
 });

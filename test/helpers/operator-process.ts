@@ -1,8 +1,39 @@
-// `mysqlop run` as a separate process, so that a test can SIGKILL it at any point and start it again.
+// The operator for integration tests: in the test's own process (a runtime Manager, as the operator's
+// ServiceAccount), or as a separate `mysqlop run` process that a test can SIGKILL at any point and start again.
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { REPO_ROOT } from "./control-plane.ts";
+import { createMySQLOperator, type MySQLOperatorOptions } from "../../src/mysql/operator.ts";
+import { createJsonLogger, type Manager } from "../../src/runtime/index.ts";
+import { REPO_ROOT, type MysqlopControlPlane } from "./control-plane.ts";
 import { eventually } from "./eventually.ts";
+
+/**
+ * The operator running in this process as the operator's ServiceAccount (more Manager options in `options`);
+ * `stop()` stops it and prints any log line about a 403 (a missing permission).
+ */
+export function startInProcessOperator(
+  env: MysqlopControlPlane,
+  options: Omit<MySQLOperatorOptions, "kubeConfig" | "probePort" | "logger"> = {},
+): { manager: Manager; logs: string[]; stop: () => Promise<void> } {
+  const logs: string[] = [];
+  const manager = createMySQLOperator({
+    ...options,
+    kubeConfig: env.operator.kubeConfig,
+    probePort: false,
+    logger: createJsonLogger({ level: "info", write: (line) => void logs.push(line) }),
+  });
+  const running = manager.start();
+  return {
+    manager,
+    logs,
+    stop: async () => {
+      await manager.stop();
+      await running.catch(() => {});
+      const forbidden = logs.filter((l) => l.includes("forbidden") || l.includes("403"));
+      if (forbidden.length > 0) console.log(`# operator log lines mentioning 403:\n${forbidden.slice(0, 5).join("\n")}`);
+    },
+  };
+}
 
 /** A restartable operator process; its output (JSON log lines) is kept across runs. */
 export class OperatorProcess {

@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import type { CoreV1Api, V1Pod } from "@kubernetes/client-node";
 import { processNodeProblems } from "../../src/envtest/index.ts";
+import { isSameProcess, processStartTime } from "../../src/envtest/process-identity.ts";
 import { eventually } from "./eventually.ts";
 import { mariaDbAvailable } from "./mariadb.ts";
 
@@ -68,6 +69,27 @@ export function processesInNamespace(ns: string): number[] {
     }
   }
   return pids;
+}
+
+/** A process named for good: its pid and the kernel's start time (a pid, like a namespace's number, is reused). */
+export interface ProcessRef {
+  pid: number;
+  startTime: string | undefined;
+}
+
+/**
+ * The processes of a container's PID namespace now, by pid and start time: what a test checks later, since the
+ * namespace's number itself is handed to the next namespace once this one is gone.
+ */
+export function containerProcesses(pod: V1Pod, container?: string): ProcessRef[] {
+  const ns = pidNamespaceOf(containerPid(pod, container));
+  if (ns === undefined) throw new Error(`the container of ${pod.metadata?.name} is gone`);
+  return processesInNamespace(ns).map((pid) => ({ pid, startTime: processStartTime(pid) }));
+}
+
+/** Those of `processes` that still run. */
+export function stillRunning(processes: ProcessRef[]): ProcessRef[] {
+  return processes.filter((p) => p.startTime !== undefined && isSameProcess(p.pid, { startTime: p.startTime }));
 }
 
 /** Pids of live processes whose command line contains `marker`. */

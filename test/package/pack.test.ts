@@ -74,6 +74,7 @@ describe("package: npm pack, installed into an empty project", { timeout: 600_00
       "dist/src/cli/main.js",
       "dist/src/runtime/index.d.ts",
       "dist/src/mysql/scripts/backup.sh",
+      "dist/src/envtest/process-node/sandbox.sh",
       "schemas/mysql.yaml",
       "deploy/crd.yaml",
       "deploy/cr.yaml",
@@ -106,6 +107,8 @@ describe("package: npm pack, installed into an empty project", { timeout: 600_00
       "mysql-models.ts",
       "mysql-reconciler-base.ts",
       "mysql-validator.ts",
+      // The generation record: the next run with the same inputs answers from it.
+      "mysql.generated.sha256",
     ]);
     assert.ok((await readdir(join(project, "deploy"))).includes("crd.yaml"));
     ok(await sh(bin(), ["generate", "--check", "--runtime-import", `${pkg.name}/runtime`], project), "mysqlop generate --check");

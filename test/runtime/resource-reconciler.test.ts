@@ -364,3 +364,54 @@ test("one Event per transition: a new resource's first wait only in status, the 
   await step(done("g1 created with restore"));
   assert.deepEqual(ctx.eventLog, ["Normal Restoring: restore-g1 runs", "Warning RestoreFailed: restore-g1 failed", "Normal Created: g1 created with restore"]);
 });
+
+/** A Gadget whose schema refuses a spec without `color`. */
+class StrictGadgetReconciler extends GadgetReconciler {
+  protected override specProblems(resource: Gadget): string[] {
+    return resource.spec?.color === undefined ? ['spec: missing required field "color"'] : [];
+  }
+}
+
+function colorless(overrides: Parameters<typeof gadget>[0] = {}): Gadget {
+  const g = gadget(overrides);
+  return { ...g, spec: { size: "1Gi" } as Gadget["spec"] };
+}
+
+test("a spec the schema refuses gets no finalizer, no children and no hook: Degraded InvalidSpec and a warning, no retry", async () => {
+  const ctx = new FakeContext(colorless());
+  const r = new StrictGadgetReconciler();
+  assert.deepEqual(await r.reconcile(request, ctx), {});
+  assert.deepEqual(ctx.journal, ["patchStatus"], "no finalizer, no apply");
+  assert.deepEqual(r.hookCalls, []);
+  const degraded = findCondition(conditionsOf(ctx.statuses[0]), "Degraded");
+  assert.equal(degraded?.reason, "InvalidSpec");
+  assert.match(degraded?.message ?? "", /missing required field "color"/);
+  assert.match(ctx.eventLog[0] ?? "", /^Warning InvalidSpec: the spec is refused by the schema \(spec: missing required field "color"\)/);
+});
+
+test("a refused status write for a refused spec still warns and lets the object be (nothing to retry)", async () => {
+  const ctx = new FakeContext(colorless());
+  ctx.patchStatus = async () => {
+    throw new KubeApiError(422, "status is invalid", { reason: "Invalid" });
+  };
+  assert.deepEqual(await new StrictGadgetReconciler().reconcile(request, ctx), {});
+  assert.equal(ctx.eventLog.length, 1);
+});
+
+test("deleting a never-reconciled resource with a refused spec that holds the finalizer: the finalizer goes without finalize", async () => {
+  const ctx = new FakeContext(colorless({ finalizers: ["example.test/cleanup"], deleting: true }));
+  const r = new StrictGadgetReconciler();
+  assert.deepEqual(await r.reconcile(request, ctx), {});
+  assert.deepEqual(ctx.journal, ["removeFinalizer example.test/cleanup"]);
+  assert.deepEqual(r.hookCalls, [], "finalize never sees a spec it cannot read");
+  assert.match(ctx.eventLog[0] ?? "", /^Warning InvalidSpec: finalizer removed without finalizing/);
+});
+
+test("deleting a reconciled resource whose spec is now refused: deletion is held (finalize could not run), status says how to go on", async () => {
+  const ctx = new FakeContext(colorless({ finalizers: ["example.test/cleanup"], deleting: true, status: reconciledStatus("2026-01-01T00:00:00Z") }));
+  const r = new StrictGadgetReconciler();
+  await assert.rejects(r.reconcile(request, ctx), ReconcileFailedError);
+  assert.ok(!ctx.journal.includes("removeFinalizer example.test/cleanup"));
+  assert.deepEqual(r.hookCalls, []);
+  assert.match(findCondition(conditionsOf(ctx.statuses[0]), "Degraded")?.message ?? "", /fix the spec, or remove the finalizer by hand/);
+});

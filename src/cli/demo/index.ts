@@ -7,7 +7,6 @@
  */
 import { execFile } from "node:child_process";
 import { join, relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import {
   MYSQL_OPERATOR_NAMESPACE,
@@ -17,7 +16,8 @@ import {
   MYSQL_WATCHED_KINDS,
 } from "../../../generated/mysql-constants.ts";
 import { createMySQLOperator } from "../../mysql/operator.ts";
-import { createJsonLogger, Informer, kindInfoOf, KubeRest, type Condition, type KindInfo, type Manager } from "../../runtime/index.ts";
+import { createJsonLogger, Informer, kindInfoOf, KubeRest, managedBySelector, type Condition, type KindInfo, type Manager } from "../../runtime/index.ts";
+import { parseCommandArgs, usageError } from "../args.ts";
 import { mysqlopCommand, mysqlopUserAgent } from "../package-info.ts";
 import type { NodeKind } from "../../envtest/index.ts";
 import {
@@ -48,8 +48,8 @@ Ctrl-C removes everything.
                         Complete. Default: process where it can run here, else kwok
   -h, --help            show this help`;
 
-/** Everything mysqlop creates for a resource carries this label (pods, through their templates, too). */
-const MANAGED_BY_MYSQLOP = "app.kubernetes.io/managed-by=mysqlop";
+/** Everything the operator creates for a resource carries its managed-by label (pods, through their templates, too). */
+const MANAGED_BY_MYSQLOP = managedBySelector("mysqlop");
 /** What the demo shows besides the resource itself: the kinds the operator watches (its children), and their pods. */
 const SHOWN_KINDS: readonly KindInfo[] = [...MYSQL_WATCHED_KINDS, { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true }];
 const EVENTS: KindInfo = { apiVersion: "v1", kind: "Event", plural: "events", namespaced: true };
@@ -190,24 +190,11 @@ function nextSteps(session: SandboxSession): string {
 
 /** `mysqlop demo`. */
 export async function run(argv: string[]): Promise<number> {
-  let values: { kubeconfig?: string; workloads?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { kubeconfig: { type: "string" }, workloads: { type: "string" }, help: { type: "boolean", short: "h" } },
-      strict: true,
-    }));
-  } catch (error) {
-    console.error(`mysqlop demo: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help === true) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs("demo", USAGE, argv, { kubeconfig: { type: "string" }, workloads: { type: "string" } });
+  if (parsed.exitCode !== undefined) return parsed.exitCode;
+  const { values } = parsed;
   if (values.workloads !== undefined && values.workloads !== "kwok" && values.workloads !== "process") {
-    console.error(`mysqlop demo: --workloads must be kwok or process, not ${JSON.stringify(values.workloads)}\n\n${USAGE}`);
-    return 2;
+    return usageError("demo", `--workloads must be kwok or process, not ${JSON.stringify(values.workloads)}`, USAGE);
   }
   const best = bestNodeKind();
   if (values.workloads === "process" && best.kind !== "process") {

@@ -1,9 +1,10 @@
 /** `mysqlop generate`: regenerate everything derived from the schema, or `--check` for staleness. */
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { SchemaError } from "../../codegen/errors.ts";
-import { runtimeImportProblem } from "../../codegen/options.ts";
-import { generate } from "../../codegen/pipeline.ts";
+import { runtimeImportProblem, type GenerateOptions } from "../../codegen/options.ts";
+import { recordedStates } from "../../codegen/record.ts";
+import type { FileState } from "../../codegen/write.ts";
+import { parseCommandArgs, usageError } from "../args.ts";
 
 const HELP = `usage: mysqlop generate [--check] [--schema FILE] [--root DIR] [--out DIR] [--deploy DIR] [--runtime-import SPECIFIER]
 
@@ -24,57 +25,31 @@ Generates the models, constants, validator, reconcile base class and API referen
 
 /** Runs the command; exit code 0 on success, 1 on stale files (`--check`) or schema errors, 2 on usage errors. */
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        check: { type: "boolean", default: false },
-        schema: { type: "string", default: "schemas/mysql.yaml" },
-        root: { type: "string", default: process.cwd() },
-        out: { type: "string", default: "generated" },
-        deploy: { type: "string", default: "deploy" },
-        "runtime-import": { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    console.error(`mysqlop generate: ${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const parsed = parseCommandArgs("generate", HELP, argv, {
+    check: { type: "boolean", default: false },
+    schema: { type: "string", default: "schemas/mysql.yaml" },
+    root: { type: "string", default: process.cwd() },
+    out: { type: "string", default: "generated" },
+    deploy: { type: "string", default: "deploy" },
+    "runtime-import": { type: "string" },
+  });
+  if (parsed.exitCode !== undefined) return parsed.exitCode;
+  const { values } = parsed;
   const runtimeImport = values["runtime-import"];
   const problem = runtimeImport === undefined ? undefined : runtimeImportProblem(runtimeImport);
   if (problem !== undefined) {
-    console.error(`mysqlop generate: --runtime-import ${problem}\n\n${HELP}`);
-    return 2;
+    return usageError("generate", `--runtime-import ${problem}`, HELP);
+  }
+  const options: GenerateOptions = { root: values.root, schemaPath: values.schema, outDir: values.out, deployDir: values.deploy, runtimeImport };
+  // Inputs as recorded by the last run: the verdict needs no generating (see codegen/record.ts).
+  const recorded = await recordedStates(options);
+  if (recorded !== undefined && (values.check || recorded.states.every((s) => s.state === "fresh"))) {
+    return report(values.check, values.schema, recorded.outputs.length, recorded.states, [], []);
   }
   try {
-    const result = await generate(
-      { root: values.root, schemaPath: values.schema, outDir: values.out, deployDir: values.deploy, runtimeImport },
-      { check: values.check },
-    );
-    if (values.check) {
-      const stale = result.states.filter((s) => s.state !== "fresh");
-      if (stale.length === 0) {
-        console.log(`mysqlop generate --check: ${result.files.length} files up to date`);
-        return 0;
-      }
-      console.error(`mysqlop generate --check: ${stale.length} generated file(s) out of date with ${values.schema}; run \`npm run generate\`:`);
-      for (const s of stale) console.error(`  ${s.state.padEnd(8)}  ${s.path}`);
-      return 1;
-    }
-    if (result.removed.length > 0) console.log(`mysqlop generate: removed orphaned ${result.removed.join(", ")}`);
-    console.log(
-      result.written.length === 0
-        ? `mysqlop generate: ${result.files.length} files already up to date`
-        : `mysqlop generate: wrote ${result.written.join(", ")}`,
-    );
-    return 0;
+    const { generate } = await import("../../codegen/pipeline.ts");
+    const result = await generate(options, { check: values.check });
+    return report(values.check, values.schema, result.files.length, result.states, result.written, result.removed);
   } catch (error) {
     if (error instanceof SchemaError) {
       console.error(`mysqlop generate: ${error.problems.length} problem(s) in ${error.file}; nothing was written:\n${error.message}`);
@@ -89,4 +64,21 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw error;
   }
+}
+
+/** Prints the outcome; the exit code. */
+function report(check: boolean, schema: string, files: number, states: readonly FileState[], written: readonly string[], removed: readonly string[]): number {
+  if (check) {
+    const stale = states.filter((s) => s.state !== "fresh");
+    if (stale.length === 0) {
+      console.log(`mysqlop generate --check: ${files} files up to date`);
+      return 0;
+    }
+    console.error(`mysqlop generate --check: ${stale.length} generated file(s) out of date with ${schema}; run \`npm run generate\`:`);
+    for (const s of stale) console.error(`  ${s.state.padEnd(8)}  ${s.path}`);
+    return 1;
+  }
+  if (removed.length > 0) console.log(`mysqlop generate: removed orphaned ${removed.join(", ")}`);
+  console.log(written.length === 0 ? `mysqlop generate: ${files} files already up to date` : `mysqlop generate: wrote ${written.join(", ")}`);
+  return 0;
 }

@@ -3,8 +3,9 @@
  * (`mysqlop run`) and every project `yo mysqlop` scaffolds (its `src/main.ts`). Parses the flags,
  * builds the operator's Manager, stops it gracefully on a signal, and exits.
  */
-import { parseArgs } from "node:util";
 import { LeadershipLostError, parseLogFormat, parseLogLevel, type LogFormat, type LogLevel, type Manager } from "../../runtime/index.ts";
+import { parseCommandArgs, usageError } from "../args.ts";
+import { stopOnSignals } from "./signals.ts";
 
 /** What the command hands an operator's factory: the Manager options it parsed, plus the worker count. */
 export interface OperatorRunOptions {
@@ -63,36 +64,28 @@ In a pod (no --kubeconfig, no KUBECONFIG) it uses the ServiceAccount's token and
 
 /** `PROGRAM run`: the operator as a foreground process; resolves to the exit code (2 on a usage error). */
 export async function runOperator(argv: string[], operator: OperatorDefinition): Promise<number> {
-  const fail = (message: string): number => {
-    console.error(`${operator.program} run: ${message}`);
-    return 2;
-  };
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        kubeconfig: { type: "string" },
-        namespace: { type: "string" },
-        "probe-port": { type: "string" },
-        "log-level": { type: "string" },
-        "log-format": { type: "string" },
-        "lease-namespace": { type: "string" },
-        workers: { type: "string" },
-        qps: { type: "string" },
-        burst: { type: "string" },
-        "no-leader-elect": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    return fail(`${(error as Error).message}\n\n${usage(operator)}`);
-  }
-  if (values.help === true) {
-    console.log(usage(operator));
-    return 0;
-  }
+  const fail = (message: string): number => usageError("run", message, undefined, operator.program);
+  const parsed = parseCommandArgs(
+    "run",
+    usage(operator),
+    argv,
+    {
+      kubeconfig: { type: "string" },
+      namespace: { type: "string" },
+      "probe-port": { type: "string" },
+      "log-level": { type: "string" },
+      "log-format": { type: "string" },
+      "lease-namespace": { type: "string" },
+      workers: { type: "string" },
+      qps: { type: "string" },
+      burst: { type: "string" },
+      "no-leader-elect": { type: "boolean" },
+    },
+    false,
+    operator.program,
+  );
+  if (parsed.exitCode !== undefined) return parsed.exitCode;
+  const { values } = parsed;
   const probePort = values["probe-port"] === undefined ? undefined : Number(values["probe-port"]);
   if (probePort !== undefined && !(Number.isInteger(probePort) && probePort >= 0 && probePort < 65536)) {
     return fail(`--probe-port must be a port number (0-65535), got "${values["probe-port"]}"`);
@@ -133,7 +126,7 @@ export async function runOperator(argv: string[], operator: OperatorDefinition):
     inClusterRoot: process.env["MYSQLOP_IN_CLUSTER_ROOT"],
     leaderElection: values["no-leader-elect"] === true ? undefined : { leaseNamespace },
   });
-  manager.handleSignals();
+  stopOnSignals(manager);
   let code = 0;
   try {
     await manager.start();

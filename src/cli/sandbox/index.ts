@@ -1,7 +1,11 @@
+/**
+ * `mysqlop sandbox`: a local control plane (`src/envtest`) with the generated CRD and RBAC installed,
+ * for trying the operator without a cluster; runs until interrupted and removes everything it started.
+ */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { processNodeProblems, type NodeKind } from "../../envtest/index.ts";
+import { preferredNodeKind, processNodeProblems, type NodeKind } from "../../envtest/index.ts";
+import { parseCommandArgs, usageError } from "../args.ts";
 import { mysqlopCommand } from "../package-info.ts";
 import {
   closeSandbox,
@@ -15,7 +19,7 @@ import {
   type SandboxSession,
 } from "./session.ts";
 
-const USAGE = `usage: mysqlop sandbox [--kubeconfig PATH] [--workloads kwok|process | --with-workloads]
+const USAGE = `usage: mysqlop sandbox [--kubeconfig PATH] [--workloads process|kwok|auto | --with-workloads]
 
 Starts a local Kubernetes control plane (etcd + kube-apiserver, RBAC on), installs mysqlop's CRD, namespace
 and RBAC (deploy/crd.yaml, namespace.yaml, rbac.yaml), writes an admin kubeconfig and one for the operator's
@@ -28,48 +32,35 @@ ServiceAccount (operator.kubeconfig beside it), and runs until interrupted (Ctrl
                          mariadbd, each pod has its own 127.x.y.z address, kubectl logs works
   --workloads kwok       the same with kwok's fake node instead: pods are marked Running and Jobs Complete,
                          but nothing runs
+  --workloads auto       process where it can run and MariaDB is installed, else kwok (says which, and why)
   --with-workloads       the same as --workloads kwok
   -h, --help             show this help`;
 
 /** `--workloads` and `--with-workloads` as one node kind; undefined for none. */
 function workloadsOption(values: { "with-workloads"?: boolean; workloads?: string }): NodeKind | undefined | { error: string } {
   const named = values.workloads;
-  if (named !== undefined && named !== "kwok" && named !== "process") return { error: `--workloads must be kwok or process, not ${JSON.stringify(named)}` };
   if (values["with-workloads"] === true) {
-    if (named === "process") return { error: "--with-workloads (kwok) and --workloads process contradict each other" };
+    if (named !== undefined && named !== "kwok") return { error: `--with-workloads (kwok) and --workloads ${named} contradict each other` };
     return "kwok";
   }
-  return named;
+  if (named === undefined || named === "kwok" || named === "process") return named;
+  if (named !== "auto") return { error: `--workloads must be process, kwok or auto, not ${JSON.stringify(named)}` };
+  const preferred = preferredNodeKind();
+  console.error(`mysqlop sandbox: --workloads auto: ${preferred.kind} (${preferred.why})`);
+  return preferred.kind;
 }
 
 /** `mysqlop sandbox`: a throw-away control plane with mysqlop's CRD and RBAC, for trying mysqlop without a cluster. */
 export async function run(argv: string[]): Promise<number> {
-  let values: { kubeconfig?: string; "with-workloads"?: boolean; workloads?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        kubeconfig: { type: "string" },
-        "with-workloads": { type: "boolean" },
-        workloads: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    console.error(`mysqlop sandbox: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help === true) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs("sandbox", USAGE, argv, {
+    kubeconfig: { type: "string" },
+    "with-workloads": { type: "boolean" },
+    workloads: { type: "string" },
+  });
+  if (parsed.exitCode !== undefined) return parsed.exitCode;
+  const { values } = parsed;
   const workloads = workloadsOption(values);
-  if (typeof workloads === "object") {
-    console.error(`mysqlop sandbox: ${workloads.error}\n\n${USAGE}`);
-    return 2;
-  }
+  if (typeof workloads === "object") return usageError("sandbox", workloads.error, USAGE);
   if (workloads === "process") {
     const problems = processNodeProblems();
     if (problems.length > 0) {

@@ -10,7 +10,7 @@ import { delimiter, dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { MYSQL_OPERATOR_NAMESPACE, MYSQL_OPERATOR_SERVICE_ACCOUNT } from "../../../generated/mysql-constants.ts";
 import { mysqlopCacheDir } from "../../envtest/cache-dir.ts";
-import { lastLines, processNodeProblems, startControlPlane, type ComponentStatus, type ControlPlane, type NodeKind } from "../../envtest/index.ts";
+import { lastLines, preferredNodeKind, startControlPlane, type ComponentStatus, type ControlPlane, type NodeKind } from "../../envtest/index.ts";
 import { packageRoot } from "../package-info.ts";
 
 /** The package's own `deploy/` folder: a sandbox installs the CRD, namespace and RBAC shipped with this mysqlop. */
@@ -110,17 +110,13 @@ export const NODE_NOTES: Record<NodeKind, string> = {
     "the process node: pods run as processes of this machine, each with its own 127.x.y.z pod IP (kubectl get pods -o wide); a mysql:* image runs the local mariadbd, so: mysql -h <pod IP> -uroot -p. kubectl logs works.",
 };
 
-/** Where Debian's MariaDB server is: the process node runs it for mysql:* and mariadb:* images. */
-const MARIADBD = "/usr/sbin/mariadbd";
-
 /**
- * The node that shows the most: the process node (a real database) where it can run here and MariaDB is
- * installed, else kwok's fake node. Says why when it falls back.
+ * The node that shows the most: the process node (a real database) where it can run here and the programs of its
+ * image table (MariaDB) are installed, else kwok's fake node. Says why when it falls back.
  */
 export function bestNodeKind(): { kind: NodeKind; why?: string } {
-  const problems = processNodeProblems();
-  if (!existsSync(MARIADBD)) problems.push(`it needs Debian's MariaDB server (${MARIADBD}; .ci/setup installs it)`);
-  return problems.length === 0 ? { kind: "process" } : { kind: "kwok", why: `the process node cannot run here: ${problems.join("; ")}` };
+  const preferred = preferredNodeKind();
+  return preferred.kind === "process" ? { kind: "process" } : preferred;
 }
 
 /** Options of {@link openSandbox}. */

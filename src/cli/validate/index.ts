@@ -3,9 +3,10 @@
  * generated from the schema, printing `FILE:LINE:COL: field: problem` for each issue.
  */
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
+import { LineCounter, parseAllDocuments } from "yaml";
 import { validateMySQL, type ValidationIssue } from "../../../generated/mysql-validator.ts";
+import { locateInYaml } from "../../codegen/yaml-position.ts";
+import { parseCommandArgs, usageError } from "../args.ts";
 
 const HELP = `usage: mysqlop validate FILE...
 
@@ -19,31 +20,6 @@ async function readInput(file: string): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString("utf8");
-}
-
-/** Finds the YAML node a validation path points at (the key, for a field), or the nearest parent. */
-function locate(doc: Document, path: readonly (string | number)[]): [number, number] | undefined {
-  let node: unknown = doc.contents;
-  let best: [number, number] | undefined = rangeOf(node);
-  for (const segment of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
-      if (pair === undefined) return best;
-      best = rangeOf(pair.key) ?? best;
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === "number") {
-      node = node.items[segment];
-      best = rangeOf(node) ?? best;
-    } else {
-      return best;
-    }
-  }
-  return best;
-}
-
-function rangeOf(node: unknown): [number, number] | undefined {
-  const range = (node as Node | null | undefined)?.range;
-  return range ? [range[0], range[1]] : undefined;
 }
 
 /** A `kind: List` as kubectl prints it. */
@@ -86,7 +62,7 @@ export async function validateFile(file: string): Promise<{ ok: boolean; lines: 
     const located = items.flatMap(({ item, prefix, label }) =>
       validateMySQL(item).map((issue: ValidationIssue) => ({
         issue: { ...issue, message: issue.message + label },
-        offset: locate(doc, [...prefix, ...issue.path])?.[0],
+        offset: locateInYaml(doc, [...prefix, ...issue.path]),
       })),
     );
     located.sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));
@@ -98,21 +74,9 @@ export async function validateFile(file: string): Promise<{ ok: boolean; lines: 
 
 /** Runs the command; exit code 0 when every document is a valid MySQL, 1 otherwise, 2 on usage errors. */
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: { help: { type: "boolean", short: "h", default: false } }, allowPositionals: true, strict: true });
-  } catch (error) {
-    console.error(`mysqlop validate: ${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  if (parsed.positionals.length === 0) {
-    console.error(`mysqlop validate: no file given\n\n${HELP}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs("validate", HELP, argv, {}, true);
+  if (parsed.exitCode !== undefined) return parsed.exitCode;
+  if (parsed.positionals.length === 0) return usageError("validate", "no file given", HELP);
   let ok = true;
   for (const file of parsed.positionals) {
     const result = await validateFile(file);

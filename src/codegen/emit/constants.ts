@@ -18,20 +18,10 @@ import type { KindInfo, ResourceType, SpecFieldInfo } from ${js(model.runtimeImp
 export const ${p}_GROUP = ${js(model.group)};
 /** Storage version of ${model.kind}. */
 export const ${p}_VERSION = ${js(v)};
-/** \`apiVersion\` of ${model.kind} objects. */
-export const ${p}_API_VERSION = ${js(`${model.group}/${v}`)};
 /** Kind of the resource. */
 export const ${p}_KIND = ${js(model.kind)};
-/** Kind of its list. */
-export const ${p}_LIST_KIND = ${js(model.listKind)};
 /** Plural resource name (URL path segment). */
 export const ${p}_PLURAL = ${js(model.plural)};
-/** Singular resource name. */
-export const ${p}_SINGULAR = ${js(model.singular)};
-/** Short names for kubectl. */
-export const ${p}_SHORT_NAMES: readonly string[] = ${js(model.shortNames)};
-/** Name of the CustomResourceDefinition. */
-export const ${p}_CRD_NAME = ${js(`${model.plural}.${model.group}`)};
 /** The finalizer that holds deletion until the final backup succeeded. */
 export const ${p}_FINALIZER = ${js(model.finalizer)};
 /** The resource type, as the runtime wants it. */

@@ -189,6 +189,22 @@ function statements(model: GeneratorModel): StatementStructures[] {
     methods: [
       ...hooked.map((f) => hookMethod(model, f)),
       {
+        name: "specProblems",
+        scope: Scope.Protected,
+        hasOverrideKeyword: true,
+        docs: [
+          {
+            description:
+              "What the schema refuses in the resource's spec (the offline validator's verdict): the loop neither adds the finalizer nor runs a hook then.",
+          },
+        ],
+        parameters: [{ name: "resource", type: resource }],
+        returnType: "string[]",
+        statements: `return validate${resource}(resource)
+  .filter((issue) => issue.path[0] === "spec")
+  .map((issue) => issue.message);`,
+      },
+      {
         name: "changeHooks",
         scope: Scope.Protected,
         hasOverrideKeyword: true,
@@ -217,6 +233,7 @@ function statements(model: GeneratorModel): StatementStructures[] {
       namedImports: [`${p}_FINALIZER`, `${p}_RESOURCE_TYPE`, `${p}_SPEC_FIELDS`],
     },
     { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: `./${baseName(model.outputs.models)}`, namedImports: modelTypes },
+    { kind: StructureKind.ImportDeclaration, moduleSpecifier: `./${baseName(model.outputs.validator)}`, namedImports: [`validate${resource}`] },
     ...changeTypes(model),
     cls,
   ];

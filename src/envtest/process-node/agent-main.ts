@@ -5,8 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
-import { KubeRest } from "../../runtime/kube-rest.ts";
-import { createJsonLogger, parseLogLevel } from "../../runtime/logger.ts";
+import { createJsonLogger, KubeRest, parseLogLevel } from "../../runtime/index.ts";
 import { NodeAgent } from "./node-agent.ts";
 import { findNodeTools } from "./support.ts";
 

@@ -14,6 +14,9 @@ import { constants } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
+/** How long the sandbox may take to go after its PID 1 was killed before unshare is killed too. */
+const SANDBOX_EXIT_WAIT_MS = 5_000;
+
 /** Absolute paths of the machine's programs the node runs containers with (util-linux). */
 export interface NodeTools {
   unshare: string;
@@ -114,6 +117,15 @@ export function setprivArgs(identity: ProcessIdentity): string[] {
   return args;
 }
 
+/**
+ * Arguments of `setpriv` that run `command` inside the container whose PID 1 is `nsPid`: dying with the node,
+ * in its mount, UTS and PID namespaces, its root and working directory, as `identity`.
+ */
+function joinArgs(tools: NodeTools, nsPid: number, identity: ProcessIdentity, command: string[]): string[] {
+  const enter = [tools.nsenter, `--target=${nsPid}`, "--mount", "--uts", "--pid", "--root", "--wd", "--"];
+  return ["--pdeathsig=KILL", "--", ...enter, tools.setpriv, ...setprivArgs(identity), ...command];
+}
+
 function signalNumber(signal: NodeJS.Signals | null): number | undefined {
   return signal === null ? undefined : (constants.signals as Record<string, number>)[signal];
 }
@@ -159,21 +171,31 @@ export class ContainerProcess {
   readonly exited: Promise<ContainerExit>;
   /** When the command started (RFC 3339). */
   readonly startedAt: string;
-  readonly #sandbox: ChildProcess;
   readonly #command: ChildProcess;
   readonly #launch: ContainerLaunch;
   /** Host pid of the namespace's PID 1, through which commands join it. */
   readonly #nsPid: number;
   #mainPid: number | undefined;
 
-  private constructor(launch: ContainerLaunch, sandbox: ChildProcess, nsPid: number, command: ChildProcess, exited: Promise<ContainerExit>) {
+  private constructor(
+    launch: ContainerLaunch,
+    sandbox: ChildProcess,
+    sandboxExit: Promise<ContainerExit>,
+    nsPid: number,
+    command: ChildProcess,
+    exited: Promise<ContainerExit>,
+  ) {
     this.#launch = launch;
-    this.#sandbox = sandbox;
     this.#nsPid = nsPid;
     this.#command = command;
     this.startedAt = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    // Resolves only once the sandbox is gone too: unshare reaps the namespace's PID 1 only after the kernel
+    // removed every other process of the namespace, so nothing of the container is left then.
     this.exited = exited.then(async (exit) => {
       this.destroy();
+      const stuck = setTimeout(() => kill(sandbox.pid, "SIGKILL"), SANDBOX_EXIT_WAIT_MS);
+      await sandboxExit;
+      clearTimeout(stuck);
       return exit;
     });
   }
@@ -216,32 +238,18 @@ export class ContainerProcess {
     const fd = openSync(launch.logFile, "a");
     let command: ChildProcess;
     try {
-      command = spawn(
-        tools.setpriv,
-        [
-          "--pdeathsig=KILL",
-          "--",
-          tools.nsenter,
-          `--target=${nsPid}`,
-          "--mount",
-          "--uts",
-          "--pid",
-          "--root",
-          "--wd",
-          "--",
-          tools.setpriv,
-          ...setprivArgs(launch.identity),
-          ...launch.command,
-        ],
-        { stdio: ["ignore", fd, fd], detached: true, env: Object.fromEntries(launch.env) },
-      );
+      command = spawn(tools.setpriv, joinArgs(tools, nsPid, launch.identity, launch.command), {
+        stdio: ["ignore", fd, fd],
+        detached: true,
+        env: Object.fromEntries(launch.env),
+      });
     } finally {
       closeSync(fd);
     }
     const exited = watch(command);
     if (command.pid !== undefined) launch.onProcess(command.pid, "container");
     void exited.then(() => command.pid !== undefined && launch.onProcessGone(command.pid));
-    const container = new ContainerProcess(launch, sandbox, nsPid, command, exited);
+    const container = new ContainerProcess(launch, sandbox, sandboxExit, nsPid, command, exited);
     await container.#findMain();
     return container;
   }
@@ -288,35 +296,16 @@ export class ContainerProcess {
     kill(this.#mainPid, signal);
   }
 
-  /** Kills the sandbox, and with it every process left in the container; the mounts go with the namespace. */
+  /** Kills the namespace's PID 1, and with it every process of the container; the mounts go with the namespaces. */
   destroy(): void {
-    kill(this.#sandbox.pid, "SIGKILL");
-    kill(this.#command.pid, "SIGKILL");
+    kill(this.#nsPid, "SIGKILL");
   }
 
   /** Runs `command` inside the container as its user (an `exec` probe); resolves with its exit code and output. */
   exec(command: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
     const { tools, identity, env } = this.#launch;
     return new Promise((resolve) => {
-      const child = spawn(
-        tools.setpriv,
-        [
-          "--pdeathsig=KILL",
-          "--",
-          tools.nsenter,
-          `--target=${this.#nsPid}`,
-          "--mount",
-          "--uts",
-          "--pid",
-          "--root",
-          "--wd",
-          "--",
-          tools.setpriv,
-          ...setprivArgs(identity),
-          ...command,
-        ],
-        { stdio: ["ignore", "pipe", "pipe"], env: Object.fromEntries(env) },
-      );
+      const child = spawn(tools.setpriv, joinArgs(tools, this.#nsPid, identity, command), { stdio: ["ignore", "pipe", "pipe"], env: Object.fromEntries(env) });
       let output = "";
       child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
       child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));

@@ -10,9 +10,7 @@
 import { cpus, hostname as machineHostname, release, totalmem } from "node:os";
 import { join } from "node:path";
 import type { KubernetesObject, V1Pod, V1Service } from "@kubernetes/client-node";
-import { Informer } from "../../runtime/informer.ts";
-import { isConflict, isNotFound, KubeRest, PatchType, type KindInfo } from "../../runtime/kube-rest.ts";
-import type { JsonLogger } from "../../runtime/logger.ts";
+import { Informer, isConflict, isNotFound, KubeRest, PatchType, type JsonLogger, type KindInfo } from "../../runtime/index.ts";
 import { PidRecordFile } from "../pid-records.ts";
 import { canonicalExecutable, processStartTime } from "../process-identity.ts";
 import type { NodeTools } from "./container-process.ts";
@@ -277,7 +275,8 @@ export class NodeAgent {
           : `container "${container}" in pod "${podName}" is waiting to start`,
       };
     }
-    return { kind: "found", file, live: () => worker.logFile(container, false) === file && this.#workers.has(pod.metadata?.uid ?? "") };
+    const live = (): boolean => !previous && worker.isRunning(container) && worker.logFile(container, false) === file;
+    return { kind: "found", file, live };
   }
 
   #nodeStatus(): Record<string, unknown> {

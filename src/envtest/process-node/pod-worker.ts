@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { V1Container, V1Pod, V1Probe } from "@kubernetes/client-node";
-import type { JsonLogger } from "../../runtime/logger.ts";
+import type { JsonLogger } from "../../runtime/index.ts";
 import { baseEnvironment, ContainerConfigError, containerEnvironment, expandReferences, type PodRuntimeFacts } from "./container-env.ts";
 import { ContainerProcess, ContainerStartError, type ContainerExit, type NodeTools, type SandboxMount } from "./container-process.ts";
 import { IMAGE_PROGRAMS_DIR, IMAGE_PROGRAMS_MOUNT, localImageFor, missingPrograms } from "./local-images.ts";
@@ -54,6 +54,14 @@ const BACKOFF_MAX_MS = 300_000;
 const BACKOFF_RESET_MS = 600_000;
 const SETUP_TIMEOUT_MS = 30_000;
 const TERMINATION_MESSAGE_LIMIT = 4096;
+
+/** The container has nothing to run (an image without a command that the image table does not know): `CreateContainerError`. */
+class ContainerCreateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ContainerCreateError";
+  }
+}
 
 function now(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -161,6 +169,11 @@ export class PodWorker {
     if (slot === undefined || slot.runs === 0) return undefined;
     const run = slot.runs - 1 - (previous ? 1 : 0);
     return run < 0 ? undefined : this.#logPath(slot, run);
+  }
+
+  /** Whether the container's current run is running (its log may still grow). */
+  isRunning(container: string): boolean {
+    return this.#slots().some((s) => s.spec.name === container && s.state.kind === "running");
   }
 
   /** The names of the pod's containers (init containers first). */
@@ -280,16 +293,14 @@ export class PodWorker {
     if (this.#terminating) return false;
     const delay = slot.crashes <= 1 ? 0 : Math.min(BACKOFF_BASE_MS * 2 ** (slot.crashes - 2), BACKOFF_MAX_MS);
     if (delay > 0) {
-      const message = `back-off ${delay / 1000}s restarting failed container=${slot.spec.name} pod=${this.#pod.metadata?.name}_${this.#pod.metadata?.namespace}(${this.uid})`;
-      slot.state = { kind: "waiting", reason: "CrashLoopBackOff", message };
-      this.#deps.event(
-        this.#pod,
-        "Warning",
-        "BackOff",
-        `Back-off restarting failed container ${slot.spec.name} in pod ${this.#pod.metadata?.name}`,
-        slot.spec.name,
-      );
-      this.#publish();
+      // A container that ran and ended is in CrashLoopBackOff; one that could not start keeps its error as reason.
+      if (slot.state.kind === "terminated") {
+        const message = `back-off ${delay / 1000}s restarting failed container=${slot.spec.name} pod=${this.#pod.metadata?.name}_${this.#pod.metadata?.namespace}(${this.uid})`;
+        slot.state = { kind: "waiting", reason: "CrashLoopBackOff", message };
+        const event = `Back-off restarting failed container ${slot.spec.name} in pod ${this.#pod.metadata?.name}`;
+        this.#deps.event(this.#pod, "Warning", "BackOff", event, slot.spec.name);
+        this.#publish();
+      }
       await this.#pause(delay);
     }
     return !this.#terminating;
@@ -310,8 +321,13 @@ export class PodWorker {
       process = await ContainerProcess.start(launch);
     } catch (error) {
       rmSync(runDir, { recursive: true, force: true });
-      if (!(error instanceof ContainerConfigError) && !(error instanceof ContainerStartError)) throw error;
-      const reason = error instanceof ContainerConfigError ? "CreateContainerConfigError" : "RunContainerError";
+      if (!(error instanceof ContainerConfigError) && !(error instanceof ContainerStartError) && !(error instanceof ContainerCreateError)) throw error;
+      const reason =
+        error instanceof ContainerConfigError
+          ? "CreateContainerConfigError"
+          : error instanceof ContainerCreateError
+            ? "CreateContainerError"
+            : "RunContainerError";
       slot.state = { kind: "waiting", reason, message: error.message };
       this.#deps.event(this.#pod, "Warning", "Failed", `Error: ${error.message}`, slot.spec.name);
       this.#publish();
@@ -400,12 +416,12 @@ export class PodWorker {
     if (spec.command !== undefined && spec.command.length > 0) return [...expand(spec.command), ...expand(spec.args)];
     const image = localImageFor(spec.image ?? "");
     if (image === undefined) {
-      throw new ContainerStartError(
+      throw new ContainerCreateError(
         `image ${JSON.stringify(spec.image)} has no local program on the process node (which runs the machine's own programs, not images): give the container a command, or see LOCAL_IMAGES in src/envtest/process-node/local-images.ts`,
       );
     }
     const missing = missingPrograms(image);
-    if (missing.length > 0) throw new ContainerStartError(`image ${spec.image} runs ${image.description}, which needs ${missing.join(", ")} on this machine`);
+    if (missing.length > 0) throw new ContainerCreateError(`image ${spec.image} runs ${image.description}, which needs ${missing.join(", ")} on this machine`);
     const [program, ...rest] = image.entrypoint;
     return ["/bin/sh", `${IMAGE_PROGRAMS_MOUNT}/${program}`, ...rest, ...expand(spec.args)];
   }

@@ -6,7 +6,9 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import type { NodeKind } from "../binaries.ts";
 import type { NodeTools } from "./container-process.ts";
+import { LOCAL_IMAGES, missingPrograms } from "./local-images.ts";
 
 function which(program: string): string | undefined {
   const found = spawnSync("sh", ["-c", 'command -v "$1"', "sh", program], { encoding: "utf8" });
@@ -39,4 +41,16 @@ export function findNodeTools(): NodeTools {
   if (!existsSync(sandboxScript)) throw new Error(`${sandboxScript} is missing`);
   const path = (program: string): string => which(program) ?? program;
   return { unshare: path("unshare"), nsenter: path("nsenter"), setpriv: path("setpriv"), sh: path("sh"), sandboxScript };
+}
+
+/**
+ * The node a sandbox should run when the user leaves it open: the process node where it can run and the local
+ * programs of its image table are installed (so a mysql image gets a real server), else kwok; with the reason.
+ */
+export function preferredNodeKind(): { kind: NodeKind; why: string } {
+  const problems = processNodeProblems();
+  if (problems.length > 0) return { kind: "kwok", why: `the process node cannot run here: ${problems.join("; ")}` };
+  const missing = [...new Set(LOCAL_IMAGES.flatMap((row) => missingPrograms(row)))];
+  if (missing.length > 0) return { kind: "kwok", why: `${missing.join(", ")} not installed (.ci/setup installs them), so a server image would not run` };
+  return { kind: "process", why: "root, util-linux, overlayfs and the MariaDB server are here" };
 }

@@ -5,9 +5,10 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ApiException, CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import { eventually } from "../../helpers/eventually.ts";
 import { kubectl, OPERATOR_NAMESPACE, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
+import { orUndefined } from "../../helpers/not-found.ts";
 
 const WATCHED = "team-a";
 const OTHER = "team-b";
@@ -24,14 +25,8 @@ describe("integration: mysqlop run --namespace under the namespaced RBAC", { tim
   let operator: ChildProcess | undefined;
   let output = "";
 
-  const mysql = async (namespace: string): Promise<MySQLObject | undefined> => {
-    try {
-      return (await custom.getNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace, plural: "mysqls", name: NAME })) as MySQLObject;
-    } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return undefined;
-      throw error;
-    }
-  };
+  const mysql = (namespace: string): Promise<MySQLObject | undefined> =>
+    orUndefined(custom.getNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace, plural: "mysqls", name: NAME }) as Promise<MySQLObject>);
 
   before(async () => {
     env = await startMysqlopControlPlane({ workloads: true, watchNamespaces: [WATCHED] });

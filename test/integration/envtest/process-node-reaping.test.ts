@@ -8,15 +8,15 @@ import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pidRecordDir, reapLeftovers } from "../../../src/envtest/index.ts";
 import type { PidRecord } from "../../../src/envtest/pid-records.ts";
-import { isProcessAlive } from "../../../src/envtest/process-identity.ts";
+import { isProcessAlive, processStartTime } from "../../../src/envtest/process-identity.ts";
 import { eventually } from "../../helpers/eventually.ts";
-import { pidNamespaceOf, processesInNamespace, processNodeSkip } from "../../helpers/process-node.ts";
+import { pidNamespaceOf, processesInNamespace, processNodeSkip, stillRunning, type ProcessRef } from "../../helpers/process-node.ts";
 
 const HOLDER = join(import.meta.dirname, "fixtures", "hold-process-node.ts");
 
 interface Held {
   pid: number;
-  podNamespace: string;
+  podProcesses: ProcessRef[];
   agentPid: number;
   kill: () => void;
 }
@@ -48,15 +48,16 @@ async function hold(): Promise<Held> {
   assert.ok(agent, "the node agent is a recorded component");
   const podNamespace = pidNamespaceOf(line.podPid);
   assert.ok(podNamespace !== undefined, "the pod runs");
-  assert.ok(processesInNamespace(podNamespace).length >= 3, "sandbox PID 1, sh and its sleeps");
-  return { pid: line.pid, podNamespace, agentPid: agent.pid, kill: () => child.kill("SIGKILL") };
+  const podProcesses = processesInNamespace(podNamespace).map((pid) => ({ pid, startTime: processStartTime(pid) }));
+  assert.ok(podProcesses.length >= 3, "sandbox PID 1, sh and its sleeps");
+  return { pid: line.pid, podProcesses, agentPid: agent.pid, kill: () => child.kill("SIGKILL") };
 }
 
 describe("process node reaping", { skip: processNodeSkip(), timeout: 300_000 }, () => {
   test("the harness SIGKILLed: the agent notices, stops its pods and goes; the next start reaps the rest", async () => {
     const held = await hold();
     held.kill();
-    await eventually("the pod's processes gone", async () => processesInNamespace(held.podNamespace).length === 0, 30_000);
+    await eventually("the pod's processes gone", async () => stillRunning(held.podProcesses).length === 0, 30_000);
     await eventually("the agent gone", async () => !isProcessAlive(held.agentPid), 30_000);
     const report = await reapLeftovers();
     assert.ok(
@@ -69,7 +70,7 @@ describe("process node reaping", { skip: processNodeSkip(), timeout: 300_000 }, 
     const held = await hold();
     try {
       process.kill(held.agentPid, "SIGKILL");
-      await eventually("the pod's processes gone", async () => processesInNamespace(held.podNamespace).length === 0, 10_000);
+      await eventually("the pod's processes gone", async () => stillRunning(held.podProcesses).length === 0, 10_000);
     } finally {
       held.kill();
       await eventually("holder gone", async () => !isProcessAlive(held.pid), 10_000);

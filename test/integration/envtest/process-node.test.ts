@@ -11,7 +11,7 @@ import { AppsV1Api, BatchV1Api, CoreV1Api, type V1Container, type V1Pod } from "
 import { PROCESS_NODE_NAME, startControlPlane, type ControlPlane } from "../../../src/envtest/index.ts";
 import { kubectl } from "../../helpers/control-plane.ts";
 import { eventually } from "../../helpers/eventually.ts";
-import { containerPid, isDone, isReady, pidNamespaceOf, podWhere, processesInNamespace, processNodeSkip } from "../../helpers/process-node.ts";
+import { containerProcesses, isDone, isReady, podWhere, processNodeSkip, stillRunning } from "../../helpers/process-node.ts";
 
 const NS = "default";
 
@@ -76,6 +76,7 @@ describe("the process node", { skip: processNodeSkip(), timeout: 300_000 }, () =
     assert.equal(bad?.status?.containerStatuses?.[0]?.state?.terminated?.reason, "Error");
     assert.equal((await logs(ok?.metadata?.name ?? "")).trim(), `done by ${ok?.metadata?.name}`);
     assert.equal((await logs(bad?.metadata?.name ?? "")).trim(), "failing");
+    assert.equal((await logs(ok?.metadata?.name ?? "", "--follow")).trim(), `done by ${ok?.metadata?.name}`, "following a finished container's log ends");
   });
 
   test("a container sees its env, volumes at their mount paths with their modes, its user, hostname and pod IP; the machine's / is not written", async () => {
@@ -229,6 +230,25 @@ describe("the process node", { skip: processNodeSkip(), timeout: 300_000 }, () =
     assert.match(out, new RegExp(`^web.other.svc.cluster.local=${theirs.status?.podIP}$`, "m"));
   });
 
+  test("an image without a command that the image table does not know: CreateContainerError saying why, and an Event", async () => {
+    await pod("imageonly", { containers: [{ name: "web", image: "nginx:1.27" }] });
+    const waiting = await podWhere(
+      core,
+      NS,
+      "imageonly",
+      "waiting with a reason",
+      (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === "CreateContainerError",
+    );
+    assert.match(
+      waiting.status?.containerStatuses?.[0]?.state?.waiting?.message ?? "",
+      /image "nginx:1\.27" has no local program on the process node .*LOCAL_IMAGES/,
+    );
+    assert.equal(waiting.status?.phase, "Pending");
+    const events = await core.listNamespacedEvent({ namespace: NS, fieldSelector: "involvedObject.name=imageonly,reason=Failed" });
+    assert.ok(events.items.some((e) => /no local program/.test(e.message ?? "")));
+    await core.deleteNamespacedPod({ namespace: NS, name: "imageonly" });
+  });
+
   test("restartPolicy Always: a crashing container is restarted with back-off, restartCount counts, kubectl logs --previous shows the last run", async () => {
     const apps = cp.kubeConfig.makeApiClient(AppsV1Api);
     await apps.createNamespacedDeployment({
@@ -286,9 +306,9 @@ describe("the process node", { skip: processNodeSkip(), timeout: 300_000 }, () =
       podWhere(core, NS, "graceful", "Running", (p) => p.status?.phase === "Running"),
       podWhere(core, NS, "stubborn", "Running", (p) => p.status?.phase === "Running"),
     ]);
-    const namespaces = [graceful, stubborn].map((p) => pidNamespaceOf(containerPid(p)));
+    const processes = [graceful, stubborn].map((p) => containerProcesses(p));
     assert.ok(
-      namespaces.every((ns) => ns !== undefined && processesInNamespace(ns).length >= 2),
+      processes.every((list) => list.length >= 2),
       "each pod has its own PID namespace with its processes",
     );
     const started = Date.now();
@@ -299,7 +319,7 @@ describe("the process node", { skip: processNodeSkip(), timeout: 300_000 }, () =
     assert.equal(g.code, 0, g.stderr);
     assert.equal(s.code, 0, s.stderr);
     assert.ok(Date.now() - started >= 2_000, "the stubborn pod had its grace period before SIGKILL");
-    for (const ns of namespaces) assert.deepEqual(processesInNamespace(ns ?? ""), [], `no process left in ${ns}`);
+    for (const list of processes) assert.deepEqual(stillRunning(list), [], "no process of the pod left");
     assert.equal(readFileSync(join(cp.nodeHostPath("/var/lib/grace") ?? "", "term"), "utf8"), "got TERM\n", "the TERM handler ran");
     const events = await core.listNamespacedEvent({ namespace: NS, fieldSelector: "involvedObject.name=graceful" });
     assert.ok(events.items.some((e) => e.reason === "Killing"));

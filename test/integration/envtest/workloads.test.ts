@@ -5,9 +5,10 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, type V1Pod } from "@kubernetes/client-node";
+import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, type V1Pod } from "@kubernetes/client-node";
 import { FAKE_NODE_NAME } from "../../../src/envtest/index.ts";
 import { startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
+import { orUndefined } from "../../helpers/not-found.ts";
 
 /** Polls `check` every 100 ms until it returns a value; fails with `what` after `timeoutMs`. */
 async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
@@ -26,13 +27,7 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined>, 
 }
 
 async function isGone(read: () => Promise<unknown>): Promise<true | undefined> {
-  try {
-    await read();
-    return undefined;
-  } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return true;
-    throw error;
-  }
+  return (await orUndefined(read())) === undefined ? true : undefined;
 }
 
 describe("workloads on the fake node", { timeout: 180_000 }, () => {

@@ -11,7 +11,6 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
-  ApiException,
   AppsV1Api,
   BatchV1Api,
   CoreV1Api,
@@ -23,10 +22,11 @@ import {
 } from "@kubernetes/client-node";
 import type { MySQL } from "../../../generated/mysql-models.ts";
 import { secretValue } from "../../../src/mysql/desired/index.ts";
-import { createMySQLOperator } from "../../../src/mysql/operator.ts";
-import { createJsonLogger, type Manager } from "../../../src/runtime/index.ts";
+import type { Manager } from "../../../src/runtime/index.ts";
+import { startInProcessOperator } from "../../helpers/operator-process.ts";
 import { eventually as pollUntil } from "../../helpers/eventually.ts";
 import { kubectl, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
+import { orUndefined } from "../../helpers/not-found.ts";
 
 const NS = "default";
 const NAME = "mysql-instance";
@@ -37,23 +37,13 @@ function eventually<T>(what: string, check: () => Promise<T | undefined | false>
   return pollUntil(what, check, timeoutMs, 250);
 }
 
-async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
-  try {
-    return await call;
-  } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return undefined;
-    throw error;
-  }
-}
-
 describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
   let env: MysqlopControlPlane;
   let manager: Manager;
-  let running: Promise<void>;
+  let operator: { stop: () => Promise<void> } | undefined;
   let core: CoreV1Api;
   let batch: BatchV1Api;
   let custom: CustomObjectsApi;
-  const logs: string[] = [];
 
   const mysql = (): Promise<MySQL | undefined> =>
     orUndefined(custom.getNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace: NS, plural: "mysqls", name: NAME }) as Promise<MySQL>);
@@ -63,22 +53,13 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     core = env.cp.kubeConfig.makeApiClient(CoreV1Api);
     batch = env.cp.kubeConfig.makeApiClient(BatchV1Api);
     custom = env.cp.kubeConfig.makeApiClient(CustomObjectsApi);
-    manager = createMySQLOperator({
-      kubeConfig: env.operator.kubeConfig,
-      probePort: false,
-      // Resyncs every few seconds: each one re-reconciles every resource, which must write nothing when nothing changed.
-      resyncMs: 3_000,
-      logger: createJsonLogger({ level: "info", write: (line) => void logs.push(line) }),
-    });
-    running = manager.start();
+    // Resyncs every few seconds: each one re-reconciles every resource, which must write nothing when nothing changed.
+    ({ manager, ...operator } = startInProcessOperator(env, { resyncMs: 3_000 }));
   });
 
   after(async () => {
-    await manager?.stop();
-    await running?.catch(() => {});
+    await operator?.stop();
     await env?.cp.stop();
-    const forbidden = logs.filter((l) => l.includes("forbidden") || l.includes("403"));
-    if (forbidden.length > 0) console.log(`# operator log lines mentioning 403:\n${forbidden.slice(0, 5).join("\n")}`);
   });
 
   const count = async (counter: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> =>

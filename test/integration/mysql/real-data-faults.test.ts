@@ -15,10 +15,11 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, type V1Pod } from "@kubernetes/client-node";
+import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, type V1Pod } from "@kubernetes/client-node";
 import type { MySQL } from "../../../generated/mysql-models.ts";
 import { optionFileValue } from "../../../src/mysql/sql.ts";
 import { kubectl, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
+import { orUndefined } from "../../helpers/not-found.ts";
 import { eventually } from "../../helpers/eventually.ts";
 import { mysqlOk } from "../../helpers/mysql-client.ts";
 import { OperatorProcess } from "../../helpers/operator-process.ts";
@@ -26,15 +27,6 @@ import { containerPid, isReady, processNodeSkip } from "../../helpers/process-no
 
 const NS = "default";
 const LONG = 240_000;
-
-async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
-  try {
-    return await call;
-  } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return undefined;
-    throw error;
-  }
-}
 
 /** mulberry32: a small seeded PRNG, so that a failing chaos run can be repeated with its seed. */
 function seededRandom(seed: number): () => number {
@@ -150,14 +142,19 @@ describe("faults with real data on the process node", { skip: processNodeSkip({ 
     // A session of the test holds the table, so the backup's dump waits on it: it is certainly under way.
     const dir = mkdtempSync(join(tmpdir(), "mysqlop-lock-"));
     writeFileSync(join(dir, "c.cnf"), `[client]\nuser=root\npassword=${optionFileValue(password)}\nhost=${pod.status?.podIP}\nprotocol=TCP\n`, { mode: 0o600 });
-    const holder = spawn("mariadb", [`--defaults-extra-file=${join(dir, "c.cnf")}`, "--database=fragile-db"], { stdio: ["pipe", "ignore", "ignore"] });
+    const holder = spawn("mariadb", [`--defaults-extra-file=${join(dir, "c.cnf")}`, "--batch", "--unbuffered", "--database=fragile-db"], {
+      stdio: ["pipe", "pipe", "ignore"],
+    });
+    let lockOutput = "";
+    holder.stdout.setEncoding("utf8").on("data", (chunk: string) => (lockOutput += chunk));
     const dataDir = await volumeDir(`${name}-pvc`);
     const dataMode = statSync(dataDir).mode & 0o7777;
     let killedAt: number;
     let heldMs: number;
     let backAt: number;
     try {
-      holder.stdin.write("LOCK TABLES t WRITE;\n");
+      holder.stdin.write("LOCK TABLES t WRITE; SELECT 'locked';\n");
+      await eventually("the test's session holds the table", async () => lockOutput.includes("locked"), LONG, 50);
       const deleted = await kubectl(env.cp, ["delete", "mysqls.otus.homework", name, "--wait=false"]);
       assert.equal(deleted.code, 0, deleted.stderr);
       await eventually(

@@ -10,12 +10,12 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test, type TestContext } from "node:test";
-import { ApiException, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1Pod } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1Pod } from "@kubernetes/client-node";
 import type { MySQL } from "../../../generated/mysql-models.ts";
 import { secretValue } from "../../../src/mysql/desired/index.ts";
-import { createMySQLOperator } from "../../../src/mysql/operator.ts";
-import { createJsonLogger, type Manager } from "../../../src/runtime/index.ts";
+import { startInProcessOperator } from "../../helpers/operator-process.ts";
 import { kubectl, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
+import { orUndefined } from "../../helpers/not-found.ts";
 import { eventually } from "../../helpers/eventually.ts";
 import { mysqlOk, mysqlQuery } from "../../helpers/mysql-client.ts";
 import { isReady, processNodeSkip } from "../../helpers/process-node.ts";
@@ -39,23 +39,12 @@ function figure(t: TestContext, text: string): void {
   console.log(`# figures (real data): ${text}`);
 }
 
-async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
-  try {
-    return await call;
-  } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return undefined;
-    throw error;
-  }
-}
-
 describe("the original scenario with real data on the process node", { skip: processNodeSkip({ mariadb: true }), timeout: 900_000 }, () => {
   let env: MysqlopControlPlane;
-  let manager: Manager;
-  let running: Promise<void>;
+  let operator: { stop: () => Promise<void> } | undefined;
   let core: CoreV1Api;
   let custom: CustomObjectsApi;
   let password = "otuspassword";
-  const logs: string[] = [];
 
   const mysql = (namespace = NS, name = NAME): Promise<MySQL | undefined> =>
     orUndefined(custom.getNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace, plural: "mysqls", name }) as Promise<MySQL>);
@@ -100,20 +89,12 @@ describe("the original scenario with real data on the process node", { skip: pro
     env = await startMysqlopControlPlane({ workloads: "process" });
     core = env.cp.kubeConfig.makeApiClient(CoreV1Api);
     custom = env.cp.kubeConfig.makeApiClient(CustomObjectsApi);
-    manager = createMySQLOperator({
-      kubeConfig: env.operator.kubeConfig,
-      probePort: false,
-      logger: createJsonLogger({ level: "info", write: (line) => void logs.push(line) }),
-    });
-    running = manager.start();
+    operator = startInProcessOperator(env);
   });
 
   after(async () => {
-    await manager?.stop();
-    await running?.catch(() => {});
+    await operator?.stop();
     await env?.cp.stop();
-    const forbidden = logs.filter((l) => l.includes("forbidden") || l.includes("403"));
-    if (forbidden.length > 0) console.log(`# operator log lines mentioning 403:\n${forbidden.slice(0, 5).join("\n")}`);
   });
 
   test("apply cr.yaml → a real server; the original's rows → delete backs them up → apply again restores them", async (t) => {

@@ -13,6 +13,7 @@ import { CoordinationV1Api } from "@kubernetes/client-node";
 import { startControlPlane, type ControlPlane } from "../../../src/envtest/index.ts";
 import { KubeRest, LeaderElector } from "../../../src/runtime/index.ts";
 import { condition, eventually, metricValue, WidgetClient, widgetControllerPath, widgetCrdPath } from "./helpers.ts";
+import { orUndefined } from "../../helpers/not-found.ts";
 
 const leaseNamespace = "widget-system";
 const leaseName = "widget-fixture-leader";
@@ -117,13 +118,8 @@ describe("integration: the fixture controller as processes", { timeout: 300_000 
   }
 
   async function leaseHolder(): Promise<string | undefined> {
-    try {
-      const lease = await plane.kubeConfig.makeApiClient(CoordinationV1Api).readNamespacedLease({ namespace: leaseNamespace, name: leaseName });
-      return lease.spec?.holderIdentity || undefined;
-    } catch (error) {
-      if ((error as { code?: number }).code === 404) return undefined;
-      throw error;
-    }
+    const lease = await orUndefined(plane.kubeConfig.makeApiClient(CoordinationV1Api).readNamespacedLease({ namespace: leaseNamespace, name: leaseName }));
+    return lease?.spec?.holderIdentity || undefined;
   }
 
   async function kill(proc: ControllerProcess, signal: NodeJS.Signals): Promise<number | null> {

@@ -1,6 +1,7 @@
 /** Shared helpers of the runtime's integration tests (real control plane, fixture Widget kind). */
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type V1ConfigMap, type CoreV1Event } from "@kubernetes/client-node";
 import type { Widget } from "../../fixtures/runtime/widget-reconciler.ts";
+import { orUndefined } from "../../helpers/not-found.ts";
 
 /** Absolute path of the fixture CRD. */
 export const widgetCrdPath = new URL("../../fixtures/runtime/widget-crd.yaml", import.meta.url).pathname;
@@ -37,18 +38,15 @@ export class WidgetClient {
   }
 
   async get(name: string): Promise<Widget | undefined> {
-    try {
-      return (await this.custom.getNamespacedCustomObject({
+    return orUndefined(
+      this.custom.getNamespacedCustomObject({
         group: "fixtures.runtime.test",
         version: "v1",
         namespace: this.namespace,
         plural: "widgets",
         name,
-      })) as Widget;
-    } catch (error) {
-      if ((error as { code?: number }).code === 404) return undefined;
-      throw error;
-    }
+      }) as Promise<Widget>,
+    );
   }
 
   async list(): Promise<Widget[]> {
@@ -73,12 +71,7 @@ export class WidgetClient {
   }
 
   async configMap(name: string): Promise<V1ConfigMap | undefined> {
-    try {
-      return await this.core.readNamespacedConfigMap({ namespace: this.namespace, name });
-    } catch (error) {
-      if ((error as { code?: number }).code === 404) return undefined;
-      throw error;
-    }
+    return orUndefined(this.core.readNamespacedConfigMap({ namespace: this.namespace, name }));
   }
 
   async configMaps(): Promise<V1ConfigMap[]> {
