@@ -173,7 +173,7 @@ export default class MysqlopGenerator extends Generator<Record<string, unknown>,
         typecheck: "tsc --noEmit -p tsconfig.json",
         test: 'npm run generate -- --check && npm run typecheck && node --test --test-reporter=spec "test/**/*.test.ts"',
         start: "node src/main.ts run",
-        "envtest:build": `bash node_modules/${own.name}/src/envtest/build-binaries.sh`,
+        "envtest:build": `bash node_modules/${own.name}/dist/src/envtest/build-binaries.sh`,
       },
       dependencies: {
         [own.name]: toolkit,

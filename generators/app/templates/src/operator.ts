@@ -17,7 +17,7 @@ export interface OperatorOptions extends Omit<ManagerOptions, "name"> {
   readonly concurrency?: number;
 }
 
-/** A Manager running the <%= kind %> controller; call `start()` on it (and `handleSignals()` in a process). */
+/** A Manager running the <%= kind %> controller; call `start()` on it (`npm start`, through `runOperator`, also stops it on SIGTERM). */
 export function create<%= kind %>Operator(options: OperatorOptions = {}): Manager {
   const { concurrency, ...managerOptions } = options;
   const manager = new Manager({ sensitiveFields: <%= constantPrefix %>_SENSITIVE_FIELDS, ...managerOptions, name: OPERATOR_NAME });
