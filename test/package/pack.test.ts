@@ -107,7 +107,6 @@ describe("package: npm pack, installed into an empty project", { timeout: 600_00
       "mysql-models.ts",
       "mysql-reconciler-base.ts",
       "mysql-validator.ts",
-      // The generation record: the next run with the same inputs answers from it.
       "mysql.generated.sha256",
     ]);
     assert.ok((await readdir(join(project, "deploy"))).includes("crd.yaml"));
