@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { delimiter, dirname, join, relative } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { packRepository } from "../../helpers/pack.ts";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const pkg = JSON.parse(await readFile(join(repo, "package.json"), "utf8")) as { name: string; version: string; devDependencies: Record<string, string> };
@@ -84,9 +85,7 @@ describe("yo mysqlop end to end: the real yo, an unprivileged user, the packed t
     const nodeBin = dirname(process.execPath);
     rootEnv = { ...process.env, PATH: `${nodeBin}${delimiter}${process.env.PATH ?? ""}`, npm_config_update_notifier: "false" };
     // `prepack` builds dist/ and the compiled generators first.
-    const packed = ok(await run("npm", ["pack", "--json", "--pack-destination", work], { cwd: repo, env: rootEnv }), "npm pack");
-    const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf("["))) as { filename: string }[];
-    tarball = join(work, info!.filename);
+    tarball = (await packRepository(work, rootEnv)).tarball;
     // npm i -g yo generator-mysqlop, into a prefix of the test's own, from the npm cache.
     prefix = join(work, "global");
     ok(
