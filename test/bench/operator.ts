@@ -24,7 +24,7 @@
  * time; `BENCH_OPERATOR_NODE_ARGS` passes flags to node (e.g. `--cpu-prof`; with `--heapsnapshot-signal=SIGUSR2` a
  * heap snapshot is taken at the end of the idle window); `BENCH_OPERATOR_LOG=file` appends the
  * operator's log there (with `--log-level debug`, one line per API write). Figures only; nothing is asserted. Not part
- * of `npm test`.
+ * of `npm test`. `BENCH_CEILING=0` leaves the ceiling out (to measure a lever of the operator alone).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, readFileSync } from "node:fs";
@@ -43,6 +43,8 @@ import { inParallel } from "../helpers/in-parallel.ts";
 const sizes = (process.env.BENCH_SIZES ?? "100,500,1000").split(",").map(Number);
 const unrelatedCount = Number(process.env.BENCH_UNRELATED ?? 1000);
 const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
+/** `BENCH_CEILING=0` leaves the ceiling out (to measure a lever of the operator alone, e.g. its memory). */
+const withCeiling = process.env.BENCH_CEILING !== "0";
 const operatorArgs = (process.env.BENCH_OPERATOR_ARGS ?? "").split(/\s+/).filter((a) => a !== "");
 /** Another build of the operator to measure (e.g. of an earlier revision), instead of this checkout's bundle. */
 const operatorEntry = process.env.BENCH_OPERATOR_ENTRY;
@@ -325,14 +327,16 @@ async function main(): Promise<void> {
   const rows: Record<string, string | number>[] = [];
   for (const n of sizes) {
     // The machine is shared: the ceiling is taken before and after the operator's run, and their mean compared.
-    const before = await measureCeiling(n);
-    console.log(
-      `  N=${n}: ceiling before ${(n / before.seconds).toFixed(1)} resources/s (${before.writesPerResource} creates each, ${before.seconds.toFixed(1)} s)`,
-    );
+    const before = withCeiling ? await measureCeiling(n) : undefined;
+    if (before !== undefined) {
+      console.log(
+        `  N=${n}: ceiling before ${(n / before.seconds).toFixed(1)} resources/s (${before.writesPerResource} creates each, ${before.seconds.toFixed(1)} s)`,
+      );
+    }
     const op = await measureOperator(n);
-    const after = await measureCeiling(n);
-    console.log(`  N=${n}: ceiling after ${(n / after.seconds).toFixed(1)} resources/s (${after.seconds.toFixed(1)} s)`);
-    const ceilingRate = (n / before.seconds + n / after.seconds) / 2;
+    const after = withCeiling ? await measureCeiling(n) : undefined;
+    if (after !== undefined) console.log(`  N=${n}: ceiling after ${(n / after.seconds).toFixed(1)} resources/s (${after.seconds.toFixed(1)} s)`);
+    const ceilingRate = before !== undefined && after !== undefined ? (n / before.seconds + n / after.seconds) / 2 : NaN;
     const top = [...op.writesByResource].sort((a, b) => b[1] - a[1]).map(([r, c]) => `${r} ${(c / n).toFixed(1)}`);
     console.log(`  N=${n}: API server writes per resource, by resource: ${top.join(", ")}`);
     if (op.warnings > 0) console.log(`  N=${n}: the operator logged ${op.warnings} warnings or errors`);
@@ -356,6 +360,8 @@ async function main(): Promise<void> {
       "idle writes/min": Number(op.idleWritesPerMinute.toFixed(1)),
       "idle CPU s/min": Number(op.idleCpuSecondsPerMinute.toFixed(2)),
     });
+    // Each N's row as soon as it is measured: a run stopped during a larger N keeps the smaller ones' figures.
+    console.log(`  N=${n}: ${JSON.stringify(rows.at(-1))}`);
   }
   console.log("");
   console.table(rows);
