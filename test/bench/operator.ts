@@ -226,6 +226,9 @@ interface OperatorFigures {
   /** At the end of the idle window, and the V8 heap in use then (live objects plus garbage not collected yet). */
   idleRssMb: number;
   heapUsedMb: number;
+  /** The V8 heap the process holds (used or not) and the memory outside it that V8 knows of (Buffers, ArrayBuffers). */
+  heapTotalMb: number;
+  externalMb: number;
   peakRssMb: number;
   cpuSeconds: number;
   idleWritesPerMinute: number;
@@ -281,6 +284,8 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
     const idle = processFigures(pid);
     const writesIdle = await operatorWrites(operator.probePort);
     const heapUsedMb = (await operatorMetric(operator.probePort, "nodejs_heap_size_used_bytes")) / 1024 / 1024;
+    const heapTotalMb = (await operatorMetric(operator.probePort, "nodejs_heap_size_total_bytes")) / 1024 / 1024;
+    const externalMb = (await operatorMetric(operator.probePort, "nodejs_external_memory_bytes")) / 1024 / 1024;
     if (operatorNodeArgs.some((a) => a.startsWith("--heapsnapshot-signal"))) {
       // Written into the operator's working directory (this one), named Heap.*.heapsnapshot.
       operator.child.kill("SIGUSR2");
@@ -299,6 +304,8 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
       readyRssMb: atReady.rssMb,
       idleRssMb: idle.rssMb,
       heapUsedMb,
+      heapTotalMb,
+      externalMb,
       peakRssMb: idle.peakRssMb,
       cpuSeconds: atReady.cpuSeconds - before.cpuSeconds,
       idleWritesPerMinute: ((writesIdle - writesAtReady) / idleSeconds) * 60,
@@ -354,7 +361,7 @@ async function main(): Promise<void> {
       "peak RSS MB": Math.round(op.peakRssMb),
       "RSS idle→Ready MB": `${Math.round(op.baselineRssMb)}→${Math.round(op.readyRssMb)}`,
       "KB/res": Math.round(((op.readyRssMb - op.baselineRssMb) * 1024) / n),
-      "idle end RSS/heap MB": `${Math.round(op.idleRssMb)}/${Math.round(op.heapUsedMb)}`,
+      "idle end RSS/heap/used/external MB": `${Math.round(op.idleRssMb)}/${Math.round(op.heapTotalMb)}/${Math.round(op.heapUsedMb)}/${Math.round(op.externalMb)}`,
       "CPU s": Number(op.cpuSeconds.toFixed(1)),
       "CPU ms/res": Math.round((op.cpuSeconds * 1000) / n),
       "idle writes/min": Number(op.idleWritesPerMinute.toFixed(1)),
