@@ -192,7 +192,8 @@ async function startOperator(kubeconfigPath: string): Promise<{ child: ChildProc
   const log: string[] = [];
   const logFile = process.env.BENCH_OPERATOR_LOG === undefined ? undefined : createWriteStream(process.env.BENCH_OPERATOR_LOG, { flags: "a" });
   let probePort: number | undefined;
-  let leading = false;
+  // Without leader election the operator works as soon as its informers are synced.
+  let leading = operatorArgs.includes("--no-leader-elect");
   const onLine = (chunk: Buffer): void => {
     logFile?.write(chunk);
     for (const line of chunk.toString().split("\n")) {
