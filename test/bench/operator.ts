@@ -18,10 +18,11 @@
  *    with everything Ready: writes per minute and CPU.
  *
  * The operator runs as the container image runs it: the bundle of `npm run bundle` (tree-shaken JavaScript, so
- * neither client-node's whole generated API nor Node's TypeScript stripper is part of its memory);
+ * neither client-node's whole generated API nor Node's TypeScript stripper is part of its memory), with the node
+ * flags of the Dockerfile's ENTRYPOINT;
  * `BENCH_OPERATOR_ENTRY=path/main.js` runs another build instead (e.g. of an earlier revision).
  * `BENCH_OPERATOR_ARGS="--workers 2 --qps 20 --burst 40"` passes flags to `mysqlop run`, to measure one lever at a
- * time; `BENCH_OPERATOR_NODE_ARGS` passes flags to node (e.g. `--cpu-prof`; with `--heapsnapshot-signal=SIGUSR2` a
+ * time; `BENCH_OPERATOR_NODE_ARGS` passes these flags to node instead (empty for none; e.g. `--cpu-prof`; with `--heapsnapshot-signal=SIGUSR2` a
  * heap snapshot is taken at the end of the idle window); `BENCH_OPERATOR_LOG=file` appends the
  * operator's log there (with `--log-level debug`, one line per API write). Figures only; nothing is asserted. Not part
  * of `npm test`. `BENCH_CEILING=0` leaves the ceiling out (to measure a lever of the operator alone).
@@ -50,7 +51,15 @@ const operatorArgs = (process.env.BENCH_OPERATOR_ARGS ?? "").split(/\s+/).filter
 const operatorEntry = process.env.BENCH_OPERATOR_ENTRY;
 /** The operator bundle, as the container image runs it (`npm run bundle`). */
 let bundleFile = "";
-const operatorNodeArgs = (process.env.BENCH_OPERATOR_NODE_ARGS ?? "").split(/\s+/).filter((a) => a !== "");
+/** Node's flags in the image's ENTRYPOINT (`["node", FLAGS…, "/app/mysqlop.mjs"]`). */
+function imageNodeFlags(): string[] {
+  const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(readFileSync(new URL("../../Dockerfile", import.meta.url), "utf8"))?.[1];
+  if (entrypoint === undefined) throw new Error("the Dockerfile has no ENTRYPOINT in exec form");
+  return (JSON.parse(entrypoint) as string[]).slice(1).filter((a) => a.startsWith("--"));
+}
+/** The image's node flags unless `BENCH_OPERATOR_NODE_ARGS` is set (to "" for none). */
+const operatorNodeArgs =
+  process.env.BENCH_OPERATOR_NODE_ARGS === undefined ? imageNodeFlags() : process.env.BENCH_OPERATOR_NODE_ARGS.split(/\s+/).filter((a) => a !== "");
 const inFlight = 16;
 const namespace = "bench";
 const unrelatedNamespace = "unrelated";
@@ -330,7 +339,7 @@ async function main(): Promise<void> {
   if (operatorEntry === undefined) bundleFile = (await bundleOperator()).file;
   console.log(
     `bench:operator: N = ${sizes.join(", ")}; ${unrelatedCount} unrelated Secrets and ConfigMaps; ${inFlight} creates in flight; ` +
-      `${operatorEntry ?? bundleFile} run ${operatorArgs.join(" ") || "(defaults)"}; idle window ${idleSeconds} s`,
+      `node ${operatorNodeArgs.join(" ")} ${operatorEntry ?? bundleFile} run ${operatorArgs.join(" ") || "(defaults)"}; idle window ${idleSeconds} s`,
   );
   const rows: Record<string, string | number>[] = [];
   for (const n of sizes) {
