@@ -107,6 +107,7 @@ describe("package: npm pack, installed into an empty project", { timeout: 600_00
       "mysql-models.ts",
       "mysql-reconciler-base.ts",
       "mysql-validator.ts",
+      "mysql.generated.sha256",
     ]);
     assert.ok((await readdir(join(project, "deploy"))).includes("crd.yaml"));
     ok(await sh(bin(), ["generate", "--check", "--runtime-import", `${pkg.name}/runtime`], project), "mysqlop generate --check");
