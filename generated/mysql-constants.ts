@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 d926086382781f7b879a614e803cc73ba41680fbe40217c342a5e26241f19763) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 b4444cdb00703b67860ab60016bbf75c9d2d4e52625a9835aa12b8278caef6c3) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Names of the MySQL custom resource type, from the schema.
  * @packageDocumentation
@@ -31,6 +31,8 @@ export const MYSQL_SPEC_FIELDS: readonly SpecFieldInfo[] = [
   { name: "passwordSecretRef", onChange: "hook" },
   { name: "storage_size", onChange: "hook" },
   { name: "storageClassName", onChange: "immutable" },
+  { name: "resources", onChange: "hook" },
+  { name: "jobResources", onChange: "rollout" },
 ];
 /** Kinds the operator watches besides MySQL itself (the schema's operator rules with `watch`): its cache serves every read of the hooks. */
 export const MYSQL_WATCHED_KINDS: readonly KindInfo[] = [

@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 d926086382781f7b879a614e803cc73ba41680fbe40217c342a5e26241f19763) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 b4444cdb00703b67860ab60016bbf75c9d2d4e52625a9835aa12b8278caef6c3) by `mysqlop generate`. DO NOT EDIT.
 /**
  * TypeScript models of the MySQL custom resource (otus.homework/v1),
  * as read from the API server: fields with a default are always present.
@@ -50,6 +50,8 @@ export interface MySQLSpec {
    * StorageClass of the data and backup volumes, for clusters with dynamic provisioning. When omitted the operator creates hostPath PersistentVolumes itself (`NAME-pv`, `backup-NAME-pv`), as the original example did on minikube. It cannot be set, changed or removed later (a volume keeps its class): to move, delete the resource (a backup is taken) and create it again with the new class.
    */
   storageClassName?: string;
+  resources: ServerResources;
+  jobResources: JobResources;
 }
 /**
  * Reads the MySQL root password from a key of an existing Secret in the resource's namespace. The value is read when the resource is created and whenever the reference changes, which changes the root password of the running server; to rotate, point it at a new Secret or key.
@@ -63,6 +65,68 @@ export interface SecretKeySelector {
    * The key within the Secret whose value is the password.
    */
   key: string;
+}
+/**
+ * CPU and memory of the MySQL server's container, as in a pod spec: `requests` is what the scheduler reserves, `limits` the most it may use (a container above its memory limit is killed). A request must not exceed its limit. Leaving the field out gives the default: 250m CPU and 1Gi memory requested, 1Gi memory at most, and no CPU limit (a CPU limit throttles a busy server; add one where a quota asks for it). Set at least the memory to what InnoDB's buffer pool and the connections need. Giving the field replaces the whole default. Changing it restarts the server (the Deployment rolls over).
+ */
+export interface ServerResources {
+  /**
+   * CPU (cores, `500m` or `2`) and memory (bytes, `512Mi` or `4Gi`).
+   */
+  requests?: {
+    /**
+     * CPU in cores (`500m` is half a core).
+     */
+    cpu?: number | string;
+    /**
+     * Memory in bytes (`512Mi`, `4Gi`).
+     */
+    memory?: number | string;
+  };
+  /**
+   * CPU (cores, `500m` or `2`) and memory (bytes, `512Mi` or `4Gi`).
+   */
+  limits?: {
+    /**
+     * CPU in cores (`500m` is half a core).
+     */
+    cpu?: number | string;
+    /**
+     * Memory in bytes (`512Mi`, `4Gi`).
+     */
+    memory?: number | string;
+  };
+}
+/**
+ * CPU and memory of the containers of the backup, restore and password-change Jobs, as in a pod spec (see `resources`). The default, when the field is left out: 100m CPU and 256Mi memory requested, 256Mi memory at most. A Job takes the value in force when it is created.
+ */
+export interface JobResources {
+  /**
+   * CPU (cores, `500m` or `2`) and memory (bytes, `512Mi` or `4Gi`).
+   */
+  requests?: {
+    /**
+     * CPU in cores (`500m` is half a core).
+     */
+    cpu?: number | string;
+    /**
+     * Memory in bytes (`512Mi`, `4Gi`).
+     */
+    memory?: number | string;
+  };
+  /**
+   * CPU (cores, `500m` or `2`) and memory (bytes, `512Mi` or `4Gi`).
+   */
+  limits?: {
+    /**
+     * CPU in cores (`500m` is half a core).
+     */
+    cpu?: number | string;
+    /**
+     * Memory in bytes (`512Mi`, `4Gi`).
+     */
+    memory?: number | string;
+  };
 }
 /**
  * What the operator observed and did. Written by the operator only.

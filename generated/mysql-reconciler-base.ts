@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 d926086382781f7b879a614e803cc73ba41680fbe40217c342a5e26241f19763) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 b4444cdb00703b67860ab60016bbf75c9d2d4e52625a9835aa12b8278caef6c3) by `mysqlop generate`. DO NOT EDIT.
 import { ResourceReconciler } from "../src/runtime/index.ts";
 import type {
   ChangeHooks,
@@ -23,6 +23,8 @@ export interface MySQLChanges {
   readonly passwordSecretRef: FieldChange<MySQLSpec["passwordSecretRef"]>;
   /** `spec.storage_size`. */
   readonly storage_size: FieldChange<MySQLSpec["storage_size"]>;
+  /** `spec.resources`. */
+  readonly resources: FieldChange<MySQLSpec["resources"]>;
 }
 
 /** The change of one spec field, e.g. `MySQLChange<"image">`: the parameter type of its hook. */
@@ -39,6 +41,7 @@ export type MySQLChange<K extends keyof MySQLChanges> = MySQLChanges[K];
  * Fields without a hook (`x-mysqlop-on-change`):
  * - `spec.database` is immutable: the API server refuses a change (a CEL transition rule in the CRD); one that gets past it fails the reconcile (reason FieldImmutable) while the applied value stays in force. No hook.
  * - `spec.storageClassName` is immutable: the API server refuses a change (a CEL transition rule in the CRD); one that gets past it fails the reconcile (reason FieldImmutable) while the applied value stays in force. No hook.
+ * - `spec.jobResources` rolls out: applying {@link desired} is all a change needs. No hook.
  */
 export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
   /** otus.homework/v1 MySQL. */
@@ -119,6 +122,23 @@ export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
     ctx: ReconcileContext,
   ): Promise<HookResult<MySQLStatus>>;
 
+  /**
+   * Called when `spec.resources` changed since the last fully successful reconcile (not on creation: {@link onCreate} runs then).
+   *
+   * CPU and memory of the MySQL server's container, as in a pod spec: `requests` is what the scheduler reserves, `limits` the most it may use (a container above its memory limit is killed). A request must not exceed its limit. Leaving the field out gives the default: 250m CPU and 1Gi memory requested, 1Gi memory at most, and no CPU limit (a CPU limit throttles a busy server; add one where a quota asks for it). Set at least the memory to what InnoDB's buffer pool and the connections need. Giving the field replaces the whole default. Changing it restarts the server (the Deployment rolls over).
+   *
+   * To do: make the server match `change.current` where applying {@link desired} cannot (it already sees the new value), or refuse with `this.failed(...)`; return `this.done()` once converged, `this.waitFor(...)` to be called again.
+   * Declare the parameter as `MySQLChange<"resources">`, so that a change of the field's type in the schema reaches this code.
+   * @param resource - the MySQL as read from the cache
+   * @param change - the value applied last time (`previous`) and the value now in the spec (`current`)
+   * @param ctx - the runtime: cache, apply, delete, events, log
+   */
+  public abstract onResourcesChange(
+    resource: MySQL,
+    change: MySQLChange<"resources">,
+    ctx: ReconcileContext,
+  ): Promise<HookResult<MySQLStatus>>;
+
   /** What the schema refuses in the resource's spec (the offline validator's verdict): the loop neither adds the finalizer nor runs a hook then. */
   protected override specProblems(resource: MySQL): string[] {
     return validateMySQL(resource)
@@ -134,6 +154,7 @@ export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
         this.onPasswordChange(resource, { previous: undefined, current: change.current }, ctx),
       passwordSecretRef: (resource, change, ctx) => this.onPasswordSecretRefChange(resource, change, ctx),
       storage_size: (resource, change, ctx) => this.onStorageSizeChange(resource, change, ctx),
+      resources: (resource, change, ctx) => this.onResourcesChange(resource, change, ctx),
     };
   }
 }

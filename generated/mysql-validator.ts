@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 d926086382781f7b879a614e803cc73ba41680fbe40217c342a5e26241f19763) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 b4444cdb00703b67860ab60016bbf75c9d2d4e52625a9835aa12b8278caef6c3) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Offline validation of MySQL documents against the storage version's schema
  * (v1), with the rules the API server applies (types, required fields,
@@ -144,6 +144,174 @@ export const mysqlResourceSchema: Record<string, unknown> = {
           "x-mysqlop-pattern-hint": 'a StorageClass name (a DNS subdomain: lower-case letters, digits, "-" and ".")',
           description:
             "StorageClass of the data and backup volumes, for clusters with dynamic provisioning. When omitted the operator creates hostPath PersistentVolumes itself (`NAME-pv`, `backup-NAME-pv`), as the original example did on minikube. It cannot be set, changed or removed later (a volume keeps its class): to move, delete the resource (a backup is taken) and create it again with the new class.",
+        },
+        resources: {
+          type: "object",
+          title: "ServerResources",
+          description:
+            "CPU and memory of the MySQL server's container, as in a pod spec: `requests` is what the scheduler reserves, `limits` the most it may use (a container above its memory limit is killed). A request must not exceed its limit. Leaving the field out gives the default: 250m CPU and 1Gi memory requested, 1Gi memory at most, and no CPU limit (a CPU limit throttles a busy server; add one where a quota asks for it). Set at least the memory to what InnoDB's buffer pool and the connections need. Giving the field replaces the whole default. Changing it restarts the server (the Deployment rolls over).",
+          default: {
+            requests: {
+              cpu: "250m",
+              memory: "1Gi",
+            },
+            limits: {
+              memory: "1Gi",
+            },
+          },
+          properties: {
+            requests: {
+              type: "object",
+              description: "CPU (cores, `500m` or `2`) and memory (bytes, `512Mi` or `4Gi`).",
+              properties: {
+                cpu: {
+                  anyOf: [
+                    {
+                      type: "integer",
+                    },
+                    {
+                      type: "string",
+                    },
+                  ],
+                  pattern: "^\\+?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$",
+                  "x-mysqlop-pattern-hint": "a Kubernetes quantity such as 500m, 2 or 1Gi",
+                  description: "CPU in cores (`500m` is half a core).",
+                },
+                memory: {
+                  anyOf: [
+                    {
+                      type: "integer",
+                    },
+                    {
+                      type: "string",
+                    },
+                  ],
+                  pattern: "^\\+?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$",
+                  "x-mysqlop-pattern-hint": "a Kubernetes quantity such as 500m, 2 or 1Gi",
+                  description: "Memory in bytes (`512Mi`, `4Gi`).",
+                },
+              },
+              additionalProperties: false,
+            },
+            limits: {
+              type: "object",
+              description: "CPU (cores, `500m` or `2`) and memory (bytes, `512Mi` or `4Gi`).",
+              properties: {
+                cpu: {
+                  anyOf: [
+                    {
+                      type: "integer",
+                    },
+                    {
+                      type: "string",
+                    },
+                  ],
+                  pattern: "^\\+?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$",
+                  "x-mysqlop-pattern-hint": "a Kubernetes quantity such as 500m, 2 or 1Gi",
+                  description: "CPU in cores (`500m` is half a core).",
+                },
+                memory: {
+                  anyOf: [
+                    {
+                      type: "integer",
+                    },
+                    {
+                      type: "string",
+                    },
+                  ],
+                  pattern: "^\\+?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$",
+                  "x-mysqlop-pattern-hint": "a Kubernetes quantity such as 500m, 2 or 1Gi",
+                  description: "Memory in bytes (`512Mi`, `4Gi`).",
+                },
+              },
+              additionalProperties: false,
+            },
+          },
+          additionalProperties: false,
+        },
+        jobResources: {
+          type: "object",
+          title: "JobResources",
+          description:
+            "CPU and memory of the containers of the backup, restore and password-change Jobs, as in a pod spec (see `resources`). The default, when the field is left out: 100m CPU and 256Mi memory requested, 256Mi memory at most. A Job takes the value in force when it is created.",
+          default: {
+            requests: {
+              cpu: "100m",
+              memory: "256Mi",
+            },
+            limits: {
+              memory: "256Mi",
+            },
+          },
+          properties: {
+            requests: {
+              type: "object",
+              description: "CPU (cores, `500m` or `2`) and memory (bytes, `512Mi` or `4Gi`).",
+              properties: {
+                cpu: {
+                  anyOf: [
+                    {
+                      type: "integer",
+                    },
+                    {
+                      type: "string",
+                    },
+                  ],
+                  pattern: "^\\+?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$",
+                  "x-mysqlop-pattern-hint": "a Kubernetes quantity such as 500m, 2 or 1Gi",
+                  description: "CPU in cores (`500m` is half a core).",
+                },
+                memory: {
+                  anyOf: [
+                    {
+                      type: "integer",
+                    },
+                    {
+                      type: "string",
+                    },
+                  ],
+                  pattern: "^\\+?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$",
+                  "x-mysqlop-pattern-hint": "a Kubernetes quantity such as 500m, 2 or 1Gi",
+                  description: "Memory in bytes (`512Mi`, `4Gi`).",
+                },
+              },
+              additionalProperties: false,
+            },
+            limits: {
+              type: "object",
+              description: "CPU (cores, `500m` or `2`) and memory (bytes, `512Mi` or `4Gi`).",
+              properties: {
+                cpu: {
+                  anyOf: [
+                    {
+                      type: "integer",
+                    },
+                    {
+                      type: "string",
+                    },
+                  ],
+                  pattern: "^\\+?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$",
+                  "x-mysqlop-pattern-hint": "a Kubernetes quantity such as 500m, 2 or 1Gi",
+                  description: "CPU in cores (`500m` is half a core).",
+                },
+                memory: {
+                  anyOf: [
+                    {
+                      type: "integer",
+                    },
+                    {
+                      type: "string",
+                    },
+                  ],
+                  pattern: "^\\+?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$",
+                  "x-mysqlop-pattern-hint": "a Kubernetes quantity such as 500m, 2 or 1Gi",
+                  description: "Memory in bytes (`512Mi`, `4Gi`).",
+                },
+              },
+              additionalProperties: false,
+            },
+          },
+          additionalProperties: false,
         },
       },
       additionalProperties: false,

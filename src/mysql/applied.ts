@@ -4,7 +4,7 @@
  * class, a static volume's size, the database the data lives in), so a refused change never
  * turns into an apply error loop.
  */
-import type { MySQL } from "../../generated/mysql-models.ts";
+import type { MySQL, MySQLSpec } from "../../generated/mysql-models.ts";
 import { appliedValue } from "../runtime/index.ts";
 import { parseQuantity } from "./quantity.ts";
 
@@ -14,6 +14,10 @@ export interface EffectiveSpec {
   readonly database: string;
   readonly storageSize: string;
   readonly storageClassName: string | undefined;
+  /** The server container's CPU and memory. */
+  readonly resources: MySQLSpec["resources"];
+  /** The Jobs' containers' CPU and memory. */
+  readonly jobResources: MySQLSpec["jobResources"];
 }
 
 /** Spec values, except database, storage class and (unless it may grow) size, which stay as applied. */
@@ -36,5 +40,7 @@ export function effectiveSpec(resource: MySQL): EffectiveSpec {
     database: database.known && database.value !== undefined ? database.value : spec.database,
     storageSize,
     storageClassName,
+    resources: spec.resources,
+    jobResources: spec.jobResources,
   };
 }

@@ -6,9 +6,9 @@
  */
 import type { V1ConfigMap } from "@kubernetes/client-node";
 import type { ReconcileContext } from "../runtime/index.ts";
-import { BACKUP_DIR, BACKUP_INFO_KEYS, buildBackupInfo, buildBackupJob, buildRestoreJob, DATA_CLAIM_FINALIZER } from "./desired/index.ts";
+import { BACKUP_DIR, BACKUP_INFO_KEYS, buildBackupInfo, buildBackupJob, buildRestoreJob, DATA_CLAIM_FINALIZER, usesHostPathVolumes } from "./desired/index.ts";
 import type { MySQLInstance } from "./instance.ts";
-import { jobReference, jobState, serverAvailable } from "./observe.ts";
+import { jobReference, jobState, serverAvailable, serverPodRefused } from "./observe.ts";
 import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
 import { BACKUP_FILES, EXIT_CODES } from "./scripts/index.ts";
 
@@ -34,7 +34,8 @@ export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileC
   const info = backupInfo(instance, ctx);
   if (info === undefined) {
     // Ready should mean a server answers: creation ends when the Deployment is available.
-    if (!serverAvailable(instance, ctx)) return waitFor(POLL_MS, "Starting", `waiting for Deployment ${names.server} to become available`);
+    if (!serverAvailable(instance, ctx))
+      return serverNotStarting(instance, ctx) ?? waitFor(POLL_MS, "Starting", `waiting for Deployment ${names.server} to become available`);
     return done(`${name} created without restore-job`);
   }
   const lastBackup = info.data?.[BACKUP_INFO_KEYS.lastSucceeded] ?? "an earlier backup";
@@ -65,6 +66,19 @@ export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileC
         `${names.restoreJob} failed (${outcome.reason}: ${outcome.message}); the backup is kept. Fix the cause, then delete the Job to retry.`,
       );
   }
+}
+
+/** The server's pod refused by the namespace (see {@link serverPodRefused}), with what to do about it; `undefined` otherwise. */
+function serverNotStarting(instance: MySQLInstance, ctx: ReconcileContext): Result | undefined {
+  const refusal = serverPodRefused(instance, ctx);
+  if (refusal === undefined) return undefined;
+  const podSecurity = refusal.includes("PodSecurity");
+  const hint = !podSecurity
+    ? "Fix the cause (a ResourceQuota or LimitRange, say); the Deployment retries by itself."
+    : usesHostPathVolumes(instance)
+      ? `Without spec.storageClassName the server's pod hands its hostPath volume to the mysql user with an init container that runs as root (kubelet creates hostPath directories owned by root), which the "restricted" Pod Security level refuses: use a storageClassName (delete and re-create the resource; a backup is taken), or enforce "baseline" in this namespace.`
+      : 'Every pod of the operator meets the "restricted" Pod Security level; see what the message says is missing.';
+  return failed("ServerPodRefused", `Deployment ${instance.names.server} cannot create the server's pod: ${refusal}. ${hint}`);
 }
 
 /**

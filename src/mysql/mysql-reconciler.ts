@@ -15,7 +15,7 @@ import { instanceOf } from "./instance.ts";
 import { hasReservedName, RESERVED_NAME_PREFIX } from "./names.ts";
 import { changePassword, ensureCredentials, settlePasswordChange } from "./password-change.ts";
 import type { Result } from "./result.ts";
-import { awaitImageRollout } from "./rollout.ts";
+import { awaitImageRollout, awaitResourcesRollout } from "./rollout.ts";
 import { ensureBackupStorage, ensureDataVolume, releaseData, resizeDataVolume } from "./volumes.ts";
 
 /** Reconciles MySQL resources: a server with its volume, a backup on delete, a restore on create. */
@@ -87,6 +87,11 @@ export class MySQLReconciler extends MySQLReconcilerBase {
   /** The Deployment already carries the new image (Recreate); done once it is rolled out. */
   async onImageChange(resource: MySQL, change: MySQLChange<"image">, ctx: ReconcileContext): Promise<Result> {
     return awaitImageRollout(instanceOf(resource), change, ctx);
+  }
+
+  /** The Deployment already carries the new resources (Recreate); done once it is rolled out. */
+  async onResourcesChange(resource: MySQL, change: MySQLChange<"resources">, ctx: ReconcileContext): Promise<Result> {
+    return awaitResourcesRollout(instanceOf(resource), change, ctx);
   }
 
   /** Sets the running server's root password to the inline one. */

@@ -33,3 +33,12 @@ export function serverAvailable(instance: MySQLInstance, ctx: ReconcileContext):
   const status = deployment?.status;
   return deployment !== undefined && (status?.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 1) && (status?.availableReplicas ?? 0) >= 1;
 }
+
+/**
+ * Why the server's pod cannot be created, when its ReplicaSet says so (the Deployment's `ReplicaFailure` condition):
+ * a namespace's Pod Security level or quota refused it. `undefined` while nothing refused it.
+ */
+export function serverPodRefused(instance: MySQLInstance, ctx: ReconcileContext): string | undefined {
+  const failure = serverDeployment(instance, ctx)?.status?.conditions?.find((c) => c.type === "ReplicaFailure" && c.status === "True");
+  return failure === undefined ? undefined : (failure.message ?? failure.reason ?? "ReplicaFailure");
+}

@@ -235,7 +235,14 @@ export class Controller {
         return writer.read(object);
       };
       try {
-        const ctx = createReconcileContext({ cache: this.#deps.cache, events: this.#deps.events, log, writer, read });
+        const ctx = createReconcileContext({
+          cache: this.#deps.cache,
+          events: this.#deps.events,
+          log,
+          writer,
+          read,
+          watch: (object) => referenced.push(object),
+        });
         const result = await this.#options.reconciler.reconcile(parseKey(key), ctx);
         // What this reconcile read is all the resource refers to now (after a failure, what it had not read yet may still be).
         this.#references.update(key, referenced);

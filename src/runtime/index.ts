@@ -42,7 +42,15 @@ export { Controller, kindInfoOf, objectKey, ownerKeys, parseKey, type Controller
 export { findCondition, isConditionTrue, mergeConditions, setCondition, formatConditionTime, type ConditionUpdate } from "./conditions.ts";
 export { computeStatusPatch, changedFields, ConditionType, LoopReason } from "./reconcile-status.ts";
 export { MANAGED_BY_LABEL, managedBySelector, appliedHashAnnotation } from "./managed-objects.ts";
-export { ObjectWriter, AlreadyOwnedError, NotLeaderError, controllerReference, createReconcileContext } from "./reconcile-context.ts";
+export {
+  ObjectWriter,
+  ApplyRefusedError,
+  AlreadyOwnedError,
+  NotManagedError,
+  NotLeaderError,
+  controllerReference,
+  createReconcileContext,
+} from "./reconcile-context.ts";
 export {
   KubeRest,
   KubeApiError,

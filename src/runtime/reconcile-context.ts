@@ -19,26 +19,66 @@ export class NotLeaderError extends Error {
 }
 
 /**
+ * An apply refused before anything was sent: the object exists and this manager may not take it over. The loop
+ * reports it like a hook's failure (status and a Warning Event, with {@link reason}) and retries with back-off.
+ */
+export class ApplyRefusedError extends Error {
+  /** The condition and Event reason, CamelCase. */
+  readonly reason: string;
+  /** The object that was not applied, as `Kind namespace/name`. */
+  readonly object: string;
+  /** Enough of it to read or watch it. */
+  readonly reference: ObjectReference;
+
+  constructor(reason: string, object: string, reference: ObjectReference, message: string) {
+    super(message);
+    this.name = "ApplyRefusedError";
+    this.reason = reason;
+    this.object = object;
+    this.reference = reference;
+  }
+}
+
+/**
  * Thrown by an apply with an owner when the object exists and another object (another uid) is its
  * controller: controller-runtime's `AlreadyOwnedError`. Forced server-side apply with our field
  * manager would otherwise replace that owner reference and silently adopt, e.g., the children of an
  * earlier resource of the same name that the garbage collector has not removed yet. Thrown, the
  * reconcile is retried with back-off and converges once the collector deleted the old object.
  */
-export class AlreadyOwnedError extends Error {
-  /** The object that was not applied, as `Kind namespace/name`. */
-  readonly object: string;
+export class AlreadyOwnedError extends ApplyRefusedError {
   /** The controller owner reference it carries. */
   readonly controller: V1OwnerReference;
 
-  constructor(object: string, controller: V1OwnerReference, owner: V1OwnerReference) {
+  constructor(object: string, reference: ObjectReference, controller: V1OwnerReference, owner: V1OwnerReference) {
     super(
+      "AlreadyOwned",
+      object,
+      reference,
       `${object} is controlled by ${controller.kind} ${controller.name} (uid ${controller.uid}), not by ${owner.kind} ${owner.name} (uid ${owner.uid}); ` +
         `not adopted: waiting for the garbage collector to delete it once its owner is gone (retried with back-off)`,
     );
     this.name = "AlreadyOwnedError";
-    this.object = object;
     this.controller = controller;
+  }
+}
+
+/**
+ * Thrown by an apply when an object of that name exists without this manager's {@link MANAGED_BY_LABEL}: someone
+ * else made it (a user's claim or Secret that happens to carry the name). Forced server-side apply would take it
+ * over: change its fields, add an owner reference and finalizers, and let the garbage collector delete it with
+ * the owner. Nothing of it is changed; the label is the way to hand such an object over deliberately.
+ */
+export class NotManagedError extends ApplyRefusedError {
+  constructor(object: string, reference: ObjectReference, managedBy: string) {
+    super(
+      "AdoptionRefused",
+      object,
+      reference,
+      `${object} exists and was not made by ${managedBy} (it lacks the label ${MANAGED_BY_LABEL}=${managedBy}), so it is left unchanged. ` +
+        `Remove or rename it; or, to hand it over (${managedBy} then changes it as it needs, owns it and may delete it), add that label`,
+    );
+    this.name = "NotManagedError";
   }
 }
 
@@ -103,6 +143,14 @@ export function controllerReference(owner: KubernetesObject): V1OwnerReference {
   return { apiVersion: owner.apiVersion, kind: owner.kind, name: meta.name, uid: meta.uid, controller: true, blockOwnerDeletion: true };
 }
 
+/** An apply ready to send: its body, the owner reference set in it, what the cache holds, and the cached object when nothing would change. */
+interface PreparedApply<T extends KubernetesObject> {
+  readonly body: KubernetesObject;
+  readonly ref: V1OwnerReference | undefined;
+  readonly cached: { readonly object: KubernetesObject | undefined } | undefined;
+  readonly unchanged: T | undefined;
+}
+
 /** Writes objects for reconcilers; shared by every reconcile of a manager. */
 export class ObjectWriter {
   readonly #options: ObjectWriterOptions;
@@ -114,9 +162,41 @@ export class ObjectWriter {
   /**
    * Server-side apply (forced: this controller owns what it declares); sets a controller owner reference to `owner` where
    * Kubernetes allows one. Not sent when the cached object already holds what it declares (see applied-state.ts): then the
-   * cached object is returned.
+   * cached object is returned. Refused, and not sent, when an object of that name exists that this manager may not take
+   * over ({@link NotManagedError}, {@link AlreadyOwnedError}).
    */
   async apply<T extends KubernetesObject>(object: T, options: { owner?: KubernetesObject } = {}, log?: Logger): Promise<T> {
+    const prepared = await this.#prepare(object, options.owner, log);
+    if (prepared.unchanged !== undefined) return prepared.unchanged;
+    await this.#refuseForeign(prepared);
+    return this.#send(prepared, log);
+  }
+
+  /**
+   * Applies several objects at once, as {@link apply} does each, but all or none as to adoption: every object is looked up
+   * first, and when any of them may not be taken over its refusal is thrown and none is sent (a server is not created to
+   * mount a claim that is not ours). Otherwise all are sent at once; the first failure is thrown (naming its object) once
+   * every write has ended, the others having been written.
+   */
+  async applyAll<T extends KubernetesObject>(objects: readonly T[], options: { owner?: KubernetesObject } = {}, log?: Logger): Promise<T[]> {
+    const prepared = await Promise.all(objects.map((object) => this.#prepare(object, options.owner, log)));
+    const checks = await Promise.allSettled(prepared.map((one) => (one.unchanged === undefined ? this.#refuseForeign(one) : undefined)));
+    const failures = checks.flatMap((check) => (check.status === "rejected" ? [check.reason as unknown] : []));
+    const refusal = failures.find((error) => error instanceof ApplyRefusedError);
+    if (refusal !== undefined) throw refusal;
+    if (failures.length > 0) throw failures[0];
+    const writes = await Promise.allSettled(prepared.map((one) => (one.unchanged !== undefined ? one.unchanged : this.#send(one, log))));
+    const failed = writes.findIndex((write) => write.status === "rejected");
+    if (failed >= 0) {
+      const error = (writes[failed] as PromiseRejectedResult).reason as unknown;
+      if (error instanceof Error) error.message = `apply ${describeObject(prepared[failed]?.body ?? {})}: ${error.message}`;
+      throw error;
+    }
+    return writes.map((write) => (write as PromiseFulfilledResult<T>).value);
+  }
+
+  /** The apply body of `object` (namespace, label, owner reference, hash), and the cached object when the apply would change nothing. */
+  async #prepare<T extends KubernetesObject>(object: T, owner: KubernetesObject | undefined, log: Logger | undefined): Promise<PreparedApply<T>> {
     this.#guard();
     const rest = this.#options.rest;
     if (object.apiVersion === undefined || object.kind === undefined || object.metadata?.name === undefined)
@@ -124,7 +204,6 @@ export class ObjectWriter {
     const info = await rest.kindInfo(object.apiVersion, object.kind);
     const body = applyBody(object);
     const meta = (body.metadata ??= {});
-    const owner = options.owner;
     if (info.namespaced && !meta.namespace) {
       if (owner?.metadata?.namespace === undefined)
         throw new Error(`apply ${object.kind} ${meta.name}: no namespace given and no namespaced owner to take it from`);
@@ -147,11 +226,15 @@ export class ObjectWriter {
     const cached = this.#options.readCache?.(object.apiVersion, object.kind, meta.namespace, object.metadata.name);
     if (hashAnnotation !== undefined && cached?.object !== undefined && holdsApplied(cached.object, body)) {
       this.#options.onUnchanged?.();
-      return structuredClone(cached.object) as T;
+      return { body, ref, cached, unchanged: structuredClone(cached.object) as T };
     }
-    if (ref !== undefined) await this.#refuseForeignController(body, ref, cached);
-    const path = await rest.pathOf(body);
-    const answer = await rest.send<T>("PATCH", path, {
+    return { body, ref, cached, unchanged: undefined };
+  }
+
+  /** Sends a prepared apply. */
+  async #send<T extends KubernetesObject>({ body, cached }: PreparedApply<T>, log: Logger | undefined): Promise<T> {
+    const path = await this.#options.rest.pathOf(body);
+    const answer = await this.#options.rest.send<T>("PATCH", path, {
       body,
       contentType: PatchType.apply,
       query: { fieldManager: this.#options.fieldManager, force: true },
@@ -166,12 +249,13 @@ export class ObjectWriter {
     return written;
   }
 
-  /** Throws {@link AlreadyOwnedError} when the existing object (`cached`, else read from the API server) has a controller other than `ref`. */
-  async #refuseForeignController(
-    body: KubernetesObject,
-    ref: V1OwnerReference,
-    cached: { readonly object: KubernetesObject | undefined } | undefined,
-  ): Promise<void> {
+  /**
+   * Throws {@link NotManagedError} when the existing object (`cached`, else read from the API server: the caches of
+   * owned kinds hold only what this manager labelled, so a miss there proves nothing) lacks this manager's label, and
+   * {@link AlreadyOwnedError} when its controller is not `ref`.
+   */
+  async #refuseForeign({ body, ref, cached }: PreparedApply<KubernetesObject>): Promise<void> {
+    if (ref === undefined && this.#options.managedBy === undefined) return;
     const kind = body.kind ?? "";
     const namespace = body.metadata?.namespace;
     const name = body.metadata?.name ?? "";
@@ -180,14 +264,17 @@ export class ObjectWriter {
       try {
         existing = await this.#options.rest.get<KubernetesObject>(await this.#options.rest.pathOf(body));
       } catch (error) {
-        // Absent: the apply creates it, with our owner.
+        // Absent: the apply creates it, with our label and owner.
         if (!isNotFound(error)) throw error;
       }
     }
-    const controller = existing?.metadata?.ownerReferences?.find((r) => r.controller === true);
-    if (controller !== undefined && controller.uid !== ref.uid) {
-      throw new AlreadyOwnedError(`${kind} ${namespace === undefined ? "" : `${namespace}/`}${name}`, controller, ref);
-    }
+    if (existing === undefined) return;
+    const object = `${kind} ${namespace === undefined ? "" : `${namespace}/`}${name}`;
+    const reference: ObjectReference = { apiVersion: body.apiVersion ?? "", kind, metadata: namespace === undefined ? { name } : { name, namespace } };
+    const managedBy = this.#options.managedBy;
+    if (managedBy !== undefined && existing.metadata?.labels?.[MANAGED_BY_LABEL] !== managedBy) throw new NotManagedError(object, reference, managedBy);
+    const controller = existing.metadata?.ownerReferences?.find((r) => r.controller === true);
+    if (ref !== undefined && controller !== undefined && controller.uid !== ref.uid) throw new AlreadyOwnedError(object, reference, controller, ref);
   }
 
   /** Reads one object from the API server; `undefined` when it does not exist. */
@@ -289,20 +376,34 @@ export class ObjectWriter {
   readonly #beforeSend = (): void => this.#guard();
 }
 
-/** A {@link ReconcileContext} for one reconcile call; `read` defaults to the writer's (no watches). */
+/**
+ * A {@link ReconcileContext} for one reconcile call; `read` defaults to the writer's (no watches). `watch` is told about
+ * every object an apply refused as not ours: no cache holds it, and its removal or hand-over should re-queue the
+ * resource at once rather than after the back-off.
+ */
 export function createReconcileContext(parts: {
   cache: CacheReader;
   events: EventRecorder;
   log: Logger;
   writer: ObjectWriter;
   read?: ReconcileContext["read"];
+  watch?: (object: ObjectReference) => void;
 }): ReconcileContext {
   const { cache, events, log, writer } = parts;
+  const watchRefused = async <T>(write: Promise<T>): Promise<T> => {
+    try {
+      return await write;
+    } catch (error) {
+      if (error instanceof NotManagedError) parts.watch?.(error.reference);
+      throw error;
+    }
+  };
   return {
     cache,
     events,
     log,
-    apply: (object, options) => writer.apply(object, options, log),
+    apply: (object, options) => watchRefused(writer.apply(object, options, log)),
+    applyAll: (objects, options) => watchRefused(writer.applyAll(objects, options, log)),
     read: parts.read ?? ((object) => writer.read(object)),
     delete: (object, options) => writer.delete(object, options, log),
     addFinalizer: (object, finalizer) => writer.addFinalizer(object, finalizer, log),

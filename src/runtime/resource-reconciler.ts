@@ -24,7 +24,7 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 import { done, failed, waitFor } from "./hook-result.ts";
 import { isInvalid, isNotFound } from "./kube-rest.ts";
 import { describeError } from "./logger.ts";
-import { NotLeaderError } from "./reconcile-context.ts";
+import { ApplyRefusedError, NotLeaderError } from "./reconcile-context.ts";
 import { changedFields, computeStatusPatch, ConditionType, LoopReason } from "./reconcile-status.ts";
 import { decodeFingerprint, fingerprintSpec, type FieldChange, type SpecFieldInfo } from "./spec-fields.ts";
 import type { AnyResource, HookResult, ReconcileContext, ReconcileRequest, ReconcileResult, Reconciler, ResourceType, SpecOf, StatusOf } from "./types.ts";
@@ -184,19 +184,18 @@ export abstract class ResourceReconciler<R extends AnyResource> implements Recon
     if (!(resource.metadata.finalizers ?? []).includes(this.finalizer)) resource = await ctx.addFinalizer(resource, this.finalizer);
     const current = resource;
 
-    // 3–4. Compute the children and apply them, all at once: each is its own object (owner references are set by apply).
-    await runStep(current, ctx, async () => {
-      const children = this.desired(current);
-      const outcomes = await Promise.allSettled(children.map((child) => ctx.apply(child, { owner: current })));
-      const failure = outcomes.findIndex((outcome) => outcome.status === "rejected");
-      if (failure >= 0) {
-        const child = children[failure];
-        const error = (outcomes[failure] as PromiseRejectedResult).reason as unknown;
-        if (error instanceof Error) error.message = `apply ${child?.kind ?? "object"} ${child?.metadata?.name ?? ""}: ${error.message}`;
+    // 3–4. Compute the children and apply them, all at once (each is its own object; owner references are set by apply).
+    // When one of them may not be adopted, none is sent, and the refusal is the step's failure.
+    const applied = await runStep(current, ctx, async () => {
+      try {
+        await ctx.applyAll(this.desired(current), { owner: current });
+      } catch (error) {
+        if (error instanceof ApplyRefusedError) throw error;
         throw Object.assign(error as object, { reconcileReason: LoopReason.applyFailed });
       }
       return done();
     });
+    if (applied.kind !== "done") return finish(current, applied, undefined, ctx);
 
     // 5. First reconcile → onCreate; afterwards → the hooks of the fields that changed.
     const previous = current.status?.appliedSpec;
@@ -260,11 +259,16 @@ export class ReconcileFailedError extends Error {
   }
 }
 
-/** Runs a step; an exception is reported in status (Degraded) before it propagates to the queue. */
+/**
+ * Runs a step; an exception is reported in status (Degraded) before it propagates to the queue. An apply refused as
+ * someone else's object becomes the step's `failed` result, so that it is reported as a hook's failure is: status and a
+ * Warning Event naming the object (an exception leaves only status and the log).
+ */
 async function runStep<S>(resource: AnyResource, ctx: ReconcileContext, step: () => Promise<HookResult<S>>): Promise<HookResult<S>> {
   try {
     return await step();
   } catch (error) {
+    if (error instanceof ApplyRefusedError) return failed(error.reason, error.message);
     if (!(error instanceof NotLeaderError)) {
       const reason = (error as { reconcileReason?: unknown }).reconcileReason;
       const failure = failed(typeof reason === "string" ? reason : LoopReason.reconcileError, describeError(error));

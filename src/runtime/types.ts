@@ -107,6 +107,11 @@ export interface ReconcileContext {
   /** Server-side apply with the controller's field manager; sets an owner reference to `owner` when given. */
   apply<T extends KubernetesObject>(object: T, options?: { owner?: KubernetesObject }): Promise<T>;
   /**
+   * Applies several objects at once, all or none as to adoption: when any of them exists and may not be taken over, its
+   * refusal is thrown and none is sent. The first failed write is thrown, naming its object, once every write has ended.
+   */
+  applyAll<T extends KubernetesObject>(objects: readonly T[], options?: { owner?: KubernetesObject }): Promise<T[]>;
+  /**
    * Reads one object from the API server, not a cache: an object this operator did not make (a Secret the resource
    * refers to), or proof that none of a name exists. `undefined` when absent. With `watch`, a change to the object
    * re-queues the resource for as long as its reconciles keep reading it that way.

@@ -39,6 +39,7 @@ import { instanceOf } from "../../src/mysql/instance.ts";
 import { createJsonLogger, Informer, KubeRest, kindInfoOf, PatchType } from "../../src/runtime/index.ts";
 import { kubectl, startMysqlopControlPlane, type MysqlopControlPlane } from "../helpers/control-plane.ts";
 import { inParallel } from "../helpers/in-parallel.ts";
+import { withSpecDefaults } from "../helpers/spec-defaults.ts";
 
 const sizes = (process.env.BENCH_SIZES ?? "100,500,1000").split(",").map(Number);
 const unrelatedCount = Number(process.env.BENCH_UNRELATED ?? 1000);
@@ -61,7 +62,7 @@ function mysqlResource(i: number): MySQL {
     apiVersion: "otus.homework/v1",
     kind: "MySQL",
     metadata: { name: `mysql-${String(i).padStart(4, "0")}`, namespace },
-    spec: { image: "mysql:5.7", database: "otus-database", password, storage_size: "1Gi" },
+    spec: withSpecDefaults({ image: "mysql:5.7", database: "otus-database", password, storage_size: "1Gi" }),
   };
 }
 

@@ -95,6 +95,8 @@ test("model: spec fields in schema order, sensitivity and presence from the sche
       ["passwordSecretRef", "onPasswordSecretRefChange", false, false],
       ["storage_size", "onStorageSizeChange", true, false],
       ["storageClassName", "onStorageClassNameChange", false, false],
+      ["resources", "onResourcesChange", true, false],
+      ["jobResources", "onJobResourcesChange", true, false],
     ],
   );
 });

@@ -191,6 +191,7 @@ export class HandWritten extends MySQLReconcilerBase {
   async onPasswordChange(_r: MySQL, change: MySQLChange<"password">): Promise<HookResult<MySQLStatus>> { return this.done(String(change.previous)); }
   async onPasswordSecretRefChange(): Promise<HookResult<MySQLStatus>> { return this.done(); }
   async onStorageSizeChange(): Promise<HookResult<MySQLStatus>> { return this.done(); }
+  async onResourcesChange(): Promise<HookResult<MySQLStatus>> { return this.done(); }
   /*EXTRA*/
 }
 `;

@@ -2,10 +2,23 @@
 // ServiceAccount), or as a separate `mysqlop run` process that a test can SIGKILL at any point and start again.
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import { CustomObjectsApi } from "@kubernetes/client-node";
+import { MYSQL_GROUP, MYSQL_PLURAL, MYSQL_VERSION } from "../../generated/mysql-constants.ts";
+import type { MySQL } from "../../generated/mysql-models.ts";
 import { createMySQLOperator, type MySQLOperatorOptions } from "../../src/mysql/operator.ts";
 import { createJsonLogger, type Manager } from "../../src/runtime/index.ts";
 import { REPO_ROOT, type MysqlopControlPlane } from "./control-plane.ts";
 import { eventually } from "./eventually.ts";
+import { orUndefined } from "./not-found.ts";
+
+/** An operator started by {@link startInProcessOperator}. */
+export interface InProcessOperator {
+  readonly manager: Manager;
+  /** Every JSON log line, in order. */
+  readonly logs: string[];
+  /** Stops it (in `after`), and prints the log lines that mention a refused request: a right the generated RBAC lacks. */
+  stop(): Promise<void>;
+}
 
 /**
  * The operator running in this process as the operator's ServiceAccount (more Manager options in `options`);
@@ -14,7 +27,7 @@ import { eventually } from "./eventually.ts";
 export function startInProcessOperator(
   env: MysqlopControlPlane,
   options: Omit<MySQLOperatorOptions, "kubeConfig" | "probePort" | "logger"> = {},
-): { manager: Manager; logs: string[]; stop: () => Promise<void> } {
+): InProcessOperator {
   const logs: string[] = [];
   const manager = createMySQLOperator({
     ...options,
@@ -33,6 +46,12 @@ export function startInProcessOperator(
       if (forbidden.length > 0) console.log(`# operator log lines mentioning 403:\n${forbidden.slice(0, 5).join("\n")}`);
     },
   };
+}
+
+/** The MySQL resource `namespace/name` as the API server has it now, or `undefined`. */
+export function readMySQL(env: MysqlopControlPlane, namespace: string, name: string): Promise<MySQL | undefined> {
+  const custom = env.cp.kubeConfig.makeApiClient(CustomObjectsApi);
+  return orUndefined(custom.getNamespacedCustomObject({ group: MYSQL_GROUP, version: MYSQL_VERSION, namespace, plural: MYSQL_PLURAL, name }) as Promise<MySQL>);
 }
 
 /** A restartable operator process; its output (JSON log lines) is kept across runs. */

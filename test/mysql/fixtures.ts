@@ -3,6 +3,7 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 import type { MySQL } from "../../generated/mysql-models.ts";
 import { OPERATOR_NAME } from "../../src/mysql/names.ts";
 import { MANAGED_BY_LABEL, type CacheReader, type ReconcileContext } from "../../src/runtime/index.ts";
+import { withSpecDefaults } from "../helpers/spec-defaults.ts";
 
 /** The original cr.yaml as the API server returns it (defaults filled, uid set). */
 export function originalResource(overrides: { spec?: Partial<MySQL["spec"]>; status?: MySQL["status"]; namespace?: string; name?: string } = {}): MySQL {
@@ -15,7 +16,7 @@ export function originalResource(overrides: { spec?: Partial<MySQL["spec"]>; sta
       uid: "3f1c2a9e-0000-4000-8000-000000000001",
       generation: 1,
     },
-    spec: { image: "mysql:5.7", database: "otus-database", password: "otuspassword", storage_size: "1Gi", ...overrides.spec } as MySQL["spec"],
+    spec: withSpecDefaults({ image: "mysql:5.7", database: "otus-database", password: "otuspassword", storage_size: "1Gi", ...overrides.spec }),
     ...(overrides.status === undefined ? {} : { status: overrides.status }),
   };
 }
@@ -98,6 +99,9 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
         : labelled;
       put(stored);
       return stored;
+    },
+    async applyAll<T extends KubernetesObject>(objects: readonly T[], options?: { owner?: KubernetesObject }): Promise<T[]> {
+      return Promise.all(objects.map((object) => ctx.apply(object, options)));
     },
     async read<T extends KubernetesObject>(
       object: { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string } },

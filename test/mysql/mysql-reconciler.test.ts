@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { test } from "node:test";
-import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Job, V1PersistentVolume, V1Secret } from "@kubernetes/client-node";
+import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Job, V1PersistentVolume, V1ResourceRequirements, V1Secret } from "@kubernetes/client-node";
 import {
   buildBackupClaim,
   buildBackupInfo,
@@ -61,6 +61,36 @@ test("onCreate without an earlier backup: volumes, backup storage (not owned), w
   const result = await reconciler.onCreate(resource, ctx);
   assert.deepEqual(result, { kind: "done", message: "mysql-instance created without restore-job", status: undefined });
   assert.deepEqual(applied(recorded).slice(3), ["PersistentVolume/mysql-instance-pv"], "the backup storage is created once, never re-applied");
+});
+
+test("onCreate: a server pod the namespace refuses (the Deployment's ReplicaFailure) is ServerPodRefused with the admission's words and what to do", async () => {
+  const refused = (resource: ReturnType<typeof originalResource>, message: string): V1Deployment => {
+    const deployment = serverDeployment(0);
+    return {
+      ...deployment,
+      metadata: { ...deployment.metadata, name: resource.metadata.name },
+      status: { ...deployment.status, conditions: [{ type: "ReplicaFailure", status: "True", reason: "FailedCreate", message }] },
+    };
+  };
+  const podSecurity =
+    'pods "mysql-instance-5d8f9-x" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "volume-permissions")';
+  const given: [string, ReturnType<typeof originalResource>, string, RegExp][] = [
+    ["hostPath mode, restricted namespace", originalResource(), podSecurity, /use a storageClassName .* or enforce "baseline" in this namespace/],
+    [
+      "storage class, restricted namespace",
+      originalResource({ spec: { storageClassName: "standard" } }),
+      podSecurity,
+      /meets the "restricted" Pod Security level/,
+    ],
+    ["a quota", originalResource(), 'pods "x" is forbidden: exceeded quota: compute', /ResourceQuota or LimitRange/],
+  ];
+  for (const [label, resource, message, hint] of given) {
+    const { ctx } = recordingContext([ownedCredentials(resource, "otuspassword"), refused(resource, message)]);
+    const result = await reconciler.onCreate(resource, ctx);
+    assert.equal(result.kind === "failed" && result.reason, "ServerPodRefused", label);
+    assert.ok(result.kind === "failed" && result.message.startsWith(`Deployment mysql-instance cannot create the server's pod: ${message}. `), label);
+    assert.match(result.kind === "failed" ? result.message : "", hint, label);
+  }
 });
 
 test("onCreate with an earlier backup: restore Job (owned), wait, then 'NAME created with restore-job' with restore facts", async () => {
@@ -245,6 +275,38 @@ test("image change: done only when the Deployment rolled out the new image; a st
   ];
   for (const [given, want] of table)
     assert.equal((await reconciler.onImageChange(resource, change, recordingContext([given]).ctx)).kind, want, JSON.stringify(given.status));
+});
+
+test("onResourcesChange: done once the rolled-out server carries the new amounts, however the API server writes them (0.5 is 500m)", async () => {
+  const current = { requests: { cpu: "0.5", memory: "2Gi" }, limits: { memory: "2048Mi" } };
+  const resource = originalResource({ spec: { resources: current } });
+  const deployment = (resources: V1ResourceRequirements, status: V1Deployment["status"]): V1Deployment =>
+    madeByOperator({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "mysql-instance", namespace: "default", generation: 2 },
+      spec: { selector: {}, template: { spec: { containers: [{ name: "mysql", image: "mysql:5.7", resources }] } } },
+      status,
+    });
+  const stored = { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "2Gi" } };
+  const rolledOut = { observedGeneration: 2, availableReplicas: 1, updatedReplicas: 1 };
+  const table: [V1Deployment, string][] = [
+    [
+      deployment({ requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "1Gi" } }, { observedGeneration: 1, availableReplicas: 1, updatedReplicas: 1 }),
+      "wait",
+    ],
+    [deployment(stored, { observedGeneration: 2, availableReplicas: 0, updatedReplicas: 1 }), "wait"],
+    [deployment({ requests: stored.requests }, rolledOut), "wait"],
+    [deployment(stored, rolledOut), "done"],
+  ];
+  const change = { previous: { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "1Gi" } }, current };
+  for (const [given, want] of table) {
+    const result = await reconciler.onResourcesChange(resource, change, recordingContext([given]).ctx);
+    assert.equal(result.kind, want, JSON.stringify(given.spec?.template.spec?.containers[0]?.resources));
+    if (result.kind === "wait")
+      assert.match(result.message, /rolls over from resources requests cpu=250m memory=1Gi, limits memory=1Gi to requests cpu=0\.5 memory=2Gi/);
+    if (result.kind === "done") assert.equal(result.message, "resources changed to requests cpu=0.5 memory=2Gi, limits memory=2048Mi");
+  }
 });
 
 test("refused changes: shrink, hostPath growth; growth with a class is done", async () => {

@@ -1,11 +1,12 @@
-import { test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { KubeConfig, type KubernetesObject, type V1OwnerReference } from "@kubernetes/client-node";
 import { KubeApiError, KubeRest, resourcePath, type KindInfo } from "../../src/runtime/kube-rest.ts";
 import { MANAGED_BY_LABEL } from "../../src/runtime/managed-objects.ts";
-import { AlreadyOwnedError, NotLeaderError, ObjectWriter } from "../../src/runtime/reconcile-context.ts";
+import { AlreadyOwnedError, createReconcileContext, NotLeaderError, NotManagedError, ObjectWriter } from "../../src/runtime/reconcile-context.ts";
+import type { ObjectReference } from "../../src/runtime/types.ts";
 
 const configMaps: KindInfo = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
 
@@ -274,4 +275,126 @@ test("every apply carries the managed-by label with the manager's name (the owne
   const labelled = new ObjectWriter({ rest: rest as unknown as KubeRest, fieldManager: "test", managedBy: "gadget-operator" });
   await labelled.apply({ ...child(), metadata: { ...child().metadata, labels: { "app.kubernetes.io/managed-by": "someone", app: "g1" } } });
   assert.deepEqual(rest.objects.get(path)?.metadata?.labels, { app: "g1", [MANAGED_BY_LABEL]: "gadget-operator" });
+});
+
+describe("an object this manager did not make is never adopted", () => {
+  const managed = (rest: FakeRest, cache?: Map<string, KubernetesObject>): ObjectWriter =>
+    new ObjectWriter({
+      rest: rest as unknown as KubeRest,
+      fieldManager: "gadget-operator",
+      managedBy: "gadget-operator",
+      appliedHashAnnotation: "gadget-operator/applied-hash",
+      // As the manager's: a label-selected cache answers "not cached" for a miss, so the writer asks the API server.
+      readCache:
+        cache === undefined
+          ? undefined
+          : (_apiVersion, _kind, namespace, name) => {
+              const object = cache.get(`${namespace}/${name}`);
+              return object === undefined ? undefined : { object };
+            },
+    });
+  const theirs = (labels?: Record<string, string>): KubernetesObject =>
+    ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "g1-config", namespace: "ns", uid: "theirs", resourceVersion: "3", ...(labels === undefined ? {} : { labels }) },
+      data: { a: "their value" },
+    }) as KubernetesObject;
+
+  const cases: [string, Record<string, string> | undefined][] = [
+    ["no labels", undefined],
+    ["other labels", { app: "g1" }],
+    ["another manager's label", { [MANAGED_BY_LABEL]: "helm" }],
+  ];
+  for (const [what, labels] of cases) {
+    test(`with ${what}: refused, naming the object and the label, with or without an owner, and nothing is sent`, async () => {
+      for (const options of [{}, { owner: owner("new-uid") }]) {
+        const rest = new FakeRest();
+        rest.objects.set(path, theirs(labels));
+        const error = await managed(rest)
+          .apply(child(), options)
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        assert.ok(error instanceof NotManagedError, `expected NotManagedError, got ${String(error)}`);
+        assert.equal(error.reason, "AdoptionRefused");
+        assert.match(error.message, /ConfigMap ns\/g1-config exists and was not made by gadget-operator/);
+        assert.match(error.message, /app\.kubernetes\.io\/managed-by=gadget-operator/);
+        assert.match(error.message, /left unchanged/);
+        assert.deepEqual(error.reference, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "g1-config", namespace: "ns" } });
+        assert.deepEqual(rest.requests, [`GET ${path}`], "read, never patched");
+        assert.deepEqual(rest.objects.get(path), theirs(labels));
+      }
+    });
+  }
+
+  test("the reconcile context watches a refused object by name, so that its removal or hand-over re-queues the resource at once", async () => {
+    const rest = new FakeRest();
+    rest.objects.set(path, theirs());
+    const watched: ObjectReference[] = [];
+    const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+    const ctx = createReconcileContext({
+      cache: { get: () => undefined, list: () => [] },
+      events: { normal: () => {}, warning: () => {} },
+      log: quiet,
+      writer: managed(rest),
+      watch: (object) => watched.push(object),
+    });
+    await assert.rejects(ctx.apply(child()), NotManagedError);
+    assert.deepEqual(watched, [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "g1-config", namespace: "ns" } }]);
+  });
+
+  test("a cache miss is not proof of absence: the API server is asked, and an absent object is created with the label", async () => {
+    const rest = new FakeRest();
+    await managed(rest, new Map()).apply(child(), { owner: owner("new-uid") });
+    assert.deepEqual(rest.requests, [`GET ${path}`, `PATCH ${path}`]);
+    assert.equal(rest.objects.get(path)?.metadata?.labels?.[MANAGED_BY_LABEL], "gadget-operator");
+  });
+
+  test("one it made (labelled, cached) is applied without a GET; labelled by hand, it is handed over", async () => {
+    const rest = new FakeRest();
+    const cache = new Map<string, KubernetesObject>([["ns/g1-config", theirs({ [MANAGED_BY_LABEL]: "gadget-operator" })]]);
+    await managed(rest, cache).apply(child(), { owner: owner("new-uid") });
+    assert.deepEqual(rest.requests, [`PATCH ${path}`]);
+    const handedOver = new FakeRest();
+    handedOver.objects.set(path, theirs({ [MANAGED_BY_LABEL]: "gadget-operator" }));
+    await managed(handedOver).apply(child(), { owner: owner("new-uid") });
+    assert.deepEqual(handedOver.requests, [`GET ${path}`, `PATCH ${path}`]);
+  });
+
+  test("applyAll: when one of the objects is someone else's, none is sent (a server is not made to mount a user's claim)", async () => {
+    const rest = new FakeRest();
+    const otherPath = "/api/v1/namespaces/ns/configmaps/g1-scripts";
+    rest.objects.set(otherPath, { ...theirs(), metadata: { ...theirs().metadata, name: "g1-scripts" } });
+    const scripts = { ...child(), metadata: { name: "g1-scripts", namespace: "ns" } };
+    const error = await managed(rest)
+      .applyAll([child(), scripts], { owner: owner("new-uid") })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    assert.ok(error instanceof NotManagedError, `expected NotManagedError, got ${String(error)}`);
+    assert.match(error.message, /^ConfigMap ns\/g1-scripts exists/);
+    assert.deepEqual(rest.requests.toSorted(), [`GET ${path}`, `GET ${otherPath}`], "both looked up, neither patched");
+    assert.equal(rest.objects.has(path), false);
+  });
+
+  test("applyAll: with none refused, every object is sent; a failure names its object and the others are still written", async () => {
+    const rest = new FakeRest();
+    const scripts = { ...child(), metadata: { name: "g1-scripts", namespace: "ns" } };
+    const written = await managed(rest).applyAll([child(), scripts], { owner: owner("new-uid") });
+    assert.deepEqual(
+      written.map((object) => object.metadata?.name),
+      ["g1-config", "g1-scripts"],
+    );
+    const failing = new FakeRest();
+    const send = failing.send.bind(failing);
+    failing.send = async <T>(method: string, target: string, options: { body?: unknown } = {}) => {
+      if (method === "PATCH" && target === path) throw new KubeApiError(422, "invalid", { reason: "Invalid" });
+      return send<T>(method, target, options);
+    };
+    await assert.rejects(managed(failing).applyAll([child(), scripts], { owner: owner("new-uid") }), /apply ConfigMap ns\/g1-config: invalid/);
+    assert.ok(failing.objects.has("/api/v1/namespaces/ns/configmaps/g1-scripts"), "the other object was written");
+  });
 });

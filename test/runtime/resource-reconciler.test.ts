@@ -6,6 +6,7 @@ import { KubeApiError } from "../../src/runtime/kube-rest.ts";
 import {
   done,
   failed,
+  NotManagedError,
   ReconcileFailedError,
   ResourceReconciler,
   waitFor,
@@ -33,6 +34,8 @@ class FakeContext implements ReconcileContext {
   events: { normal: (o: KubernetesObject, r: string, m: string) => void; warning: (o: KubernetesObject, r: string, m: string) => void };
   eventLog: string[] = [];
   failApply = false;
+  /** Thrown by every apply when set. */
+  applyError: Error | undefined;
   log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
   cache = {
     get: <T extends KubernetesObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string): T | undefined => {
@@ -54,8 +57,12 @@ class FakeContext implements ReconcileContext {
   }
   async apply<T extends KubernetesObject>(object: T, options?: { owner?: KubernetesObject }): Promise<T> {
     if (this.failApply) throw new Error("boom");
+    if (this.applyError !== undefined) throw this.applyError;
     this.journal.push(`apply ${object.kind}/${object.metadata?.name} owner=${options?.owner?.metadata?.name}`);
     return object;
+  }
+  async applyAll<T extends KubernetesObject>(objects: readonly T[], options?: { owner?: KubernetesObject }): Promise<T[]> {
+    return Promise.all(objects.map((object) => this.apply(object, options)));
   }
   async read<T extends KubernetesObject>(): Promise<T | undefined> {
     return undefined;
@@ -185,9 +192,38 @@ test("an apply error is recorded as Degraded/ApplyFailed and propagates", async 
   const ctx = new FakeContext(gadget({ finalizers: ["example.test/cleanup"] }));
   ctx.failApply = true;
   const r = new GadgetReconciler();
-  await assert.rejects(r.reconcile(request, ctx), /apply ConfigMap g1-config: boom/);
+  await assert.rejects(r.reconcile(request, ctx), /boom/);
   assert.equal(findCondition(conditionsOf(ctx.statuses[0]), "Degraded")?.reason, "ApplyFailed");
   assert.deepEqual(r.hookCalls, [], "hooks do not run when the children could not be applied");
+});
+
+test("an object it may not adopt fails the reconcile with the refusal's reason, in status and in one Warning Event, before any hook", async () => {
+  const ctx = new FakeContext(gadget({ finalizers: ["example.test/cleanup"] }));
+  const reference = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "g1-config", namespace: "ns" } };
+  ctx.applyError = new NotManagedError("ConfigMap ns/g1-config", reference, "gadget-operator");
+  const r = new GadgetReconciler();
+  await assert.rejects(r.reconcile(request, ctx), (error: unknown) => error instanceof ReconcileFailedError && error.reason === "AdoptionRefused");
+  const degraded = findCondition(conditionsOf(ctx.statuses[0]), "Degraded");
+  assert.equal(degraded?.status, "True");
+  assert.equal(degraded?.reason, "AdoptionRefused");
+  assert.match(degraded?.message ?? "", /^ConfigMap ns\/g1-config exists and was not made by gadget-operator/);
+  assert.deepEqual(ctx.eventLog, [`Warning AdoptionRefused: ${ctx.applyError.message}`]);
+  assert.deepEqual(r.hookCalls, [], "hooks do not run when a child was refused");
+});
+
+test("a refusal inside a hook (the finalizer's backup record, say) is reported the same way", async () => {
+  const ctx = new FakeContext(gadget({ finalizers: ["example.test/cleanup"], deleting: true }));
+  const reference = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "g1-record", namespace: "ns" } };
+  const refusal = new NotManagedError("ConfigMap ns/g1-record", reference, "gadget-operator");
+  const r = new GadgetReconciler();
+  r.finalize = async () => {
+    r.hookCalls.push("finalize");
+    throw refusal;
+  };
+  await assert.rejects(r.reconcile(request, ctx), ReconcileFailedError);
+  assert.equal(findCondition(conditionsOf(ctx.statuses[0]), "Degraded")?.reason, "AdoptionRefused");
+  assert.deepEqual(ctx.eventLog, [`Warning AdoptionRefused: ${refusal.message}`]);
+  assert.ok(!ctx.journal.includes("removeFinalizer example.test/cleanup"), "deletion stays held");
 });
 
 const reconciledStatus = (ts: string): GadgetStatus => ({

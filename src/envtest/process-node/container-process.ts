@@ -13,6 +13,7 @@ import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { ImageDirectory, ImageUser } from "./local-images.ts";
 
 /** How long the sandbox may take to go after its PID 1 was killed before unshare is killed too. */
 const SANDBOX_EXIT_WAIT_MS = 5_000;
@@ -44,6 +45,10 @@ export interface SandboxPlan {
   mounts: SandboxMount[];
   workingDir: string;
   hostname: string;
+  /** Accounts of the container's image (see local-images.ts). */
+  users?: readonly ImageUser[];
+  /** Directories of the container's image. */
+  directories?: readonly ImageDirectory[];
 }
 
 /** Who the command runs as, and with which privileges. */
@@ -99,6 +104,8 @@ export function renderPlan(plan: SandboxPlan): string {
   const lines = [`container_dir ${shellQuote(plan.containerDir)}`];
   if (plan.readOnlyRoot) lines.push("read_only_root");
   lines.push("root_fs");
+  for (const u of plan.users ?? []) lines.push(`image_user ${shellQuote(u.name)} ${u.uid} ${u.gid} ${shellQuote(u.home)}`);
+  for (const d of plan.directories ?? []) lines.push(`image_dir ${shellQuote(d.path)} ${d.mode.toString(8)} ${d.uid} ${d.gid}`);
   for (const m of plan.mounts) lines.push(`mount_volume ${shellQuote(m.source)} ${shellQuote(m.target)} ${m.readOnly ? "ro" : "rw"}`);
   lines.push(`working_dir ${shellQuote(plan.workingDir)}`, `host_name ${shellQuote(plan.hostname)}`, "");
   return lines.join("\n");

@@ -8,6 +8,22 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
+/** An account an image's `/etc/passwd` and `/etc/group` hold (user and group of one name). */
+export interface ImageUser {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+  readonly home: string;
+}
+
+/** A directory an image ships, with its owner and mode (a socket directory writable by any user, say). */
+export interface ImageDirectory {
+  readonly path: string;
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+}
+
 /** One row: images that map to one local program. */
 export interface LocalImage {
   /** What the program is, for messages and the README. */
@@ -18,6 +34,13 @@ export interface LocalImage {
   readonly entrypoint: readonly string[];
   /** Programs it needs on the machine; a missing one is named when such a container starts. */
   readonly requires: readonly string[];
+  /**
+   * The image's own accounts: every container of the image sees them in its `/etc/passwd` and `/etc/group` (instead of
+   * the machine's accounts of the same name or id), so a pod that runs as the image's user by number is that user.
+   */
+  readonly users?: readonly ImageUser[];
+  /** Directories of the image that its programs expect (created in every container of the image). */
+  readonly directories?: readonly ImageDirectory[];
 }
 
 /** Where the programs are inside every container (read-only). */
@@ -34,6 +57,9 @@ export const LOCAL_IMAGES: readonly LocalImage[] = [
     repositories: ["mysql", "mariadb", "mysql/mysql-server"],
     entrypoint: ["mysql-server.sh"],
     requires: ["mariadbd", "mariadb-install-db", "mariadb"],
+    // Both official images: mysql is uid and gid 999, and the socket directory is open to any user of the server.
+    users: [{ name: "mysql", uid: 999, gid: 999, home: "/var/lib/mysql" }],
+    directories: [{ path: "/run/mysqld", mode: 0o1777, uid: 999, gid: 999 }],
   },
 ];
 

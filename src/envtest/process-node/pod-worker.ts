@@ -394,6 +394,7 @@ export class PodWorker {
       { source: terminationLog, target: spec.terminationMessagePath ?? "/dev/termination-log", readOnly: false },
     ];
     mkdirSync(join(this.#dir, "logs", spec.name), { recursive: true });
+    const image = localImageFor(spec.image ?? "");
     return {
       tools: this.#deps.tools,
       plan: {
@@ -402,6 +403,8 @@ export class PodWorker {
         mounts,
         workingDir: spec.workingDir ?? "/",
         hostname,
+        users: image?.users ?? [],
+        directories: image?.directories ?? [],
       },
       command,
       env,

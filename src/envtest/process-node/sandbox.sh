@@ -54,10 +54,32 @@ root_fs() {
   ln -s /proc/self/fd/2 "$root/dev/stderr"
   mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
   mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$root/sys"
-  # Read-only root: these are part of it (writable places are volumes).
-  ro=${read_only:+,ro}
-  mount -t tmpfs -o "mode=1777,nosuid,nodev$ro" tmp "$root/tmp"
-  mount -t tmpfs -o "mode=0755,nosuid,nodev$ro" run "$root/run"
+  # Writable until the plan is done (the image's directories go here); a read-only root makes them read-only then.
+  mount -t tmpfs -o mode=1777,nosuid,nodev tmp "$root/tmp"
+  mount -t tmpfs -o mode=0755,nosuid,nodev run "$root/run"
+}
+
+# without_account FILE NAME ID: FILE (passwd or group) without the entries named NAME or numbered ID.
+without_account() {
+  awk -F: -v name="$2" -v id="$3" '$1 != name && $3 != id' "$1" || fail "cannot read $1"
+}
+
+# image_user NAME UID GID HOME: the image's account NAME (user and group) in the container's /etc/passwd and
+# /etc/group, in place of the machine's accounts of that name or those ids. The files are the overlay's copies.
+image_user() {
+  passwd=$root/etc/passwd
+  group=$root/etc/group
+  accounts=$(without_account "$passwd" "$1" "$2") || exit 1
+  printf '%s\n%s:x:%s:%s::%s:/usr/sbin/nologin\n' "$accounts" "$1" "$2" "$3" "$4" >"$passwd" || fail "cannot write /etc/passwd"
+  groups=$(without_account "$group" "$1" "$3") || exit 1
+  printf '%s\n%s:x:%s:\n' "$groups" "$1" "$3" >"$group" || fail "cannot write /etc/group"
+}
+
+# image_dir PATH MODE UID GID: a directory of the image, with its owner and mode (octal).
+image_dir() {
+  target=$(inside "$1")
+  mkdir -p -- "$root$target" || fail "cannot create $1"
+  { chown "$3:$4" "$root$target" && chmod "$2" "$root$target"; } || fail "cannot set the owner and mode of $1"
 }
 
 # inside PATH: PATH resolved inside the root (symlinks stay in the root), missing components allowed.
@@ -104,6 +126,8 @@ target=$(inside "$workdir")
 mkdir -p -- "$root$target" || fail "cannot create the working directory $workdir"
 if [ -n "$read_only" ]; then
   mount -o remount,bind,ro -- "$root" || fail "cannot make the root read-only"
+  # /tmp and /run are part of it (writable places are volumes).
+  { mount -o remount,ro -- "$root/tmp" && mount -o remount,ro -- "$root/run"; } || fail "cannot make /tmp and /run read-only"
 fi
 echo ready
 # PID 1 of the container: waits in the working directory, where nsenter --wd finds it.

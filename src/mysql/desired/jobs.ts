@@ -4,12 +4,14 @@
  * only as environment variables or mounted files, never through a shell command line;
  * the password only through Secrets.
  */
-import type { V1EnvVar, V1Job, V1PodFailurePolicyRule } from "@kubernetes/client-node";
+import type { V1EnvVar, V1Job, V1PodFailurePolicyRule, V1VolumeMount } from "@kubernetes/client-node";
 import type { MySQLInstance } from "../instance.ts";
 import { labelsFor, PASSWORD_TARGET_ANNOTATION } from "../names.ts";
 import { ENV, EXIT_CODES, SCRIPT_FILES, scriptCommand } from "../scripts/index.ts";
+import { hardenedPodSpec } from "./pod-security.ts";
 import { PASSWORD_CHANGE_FILES } from "./secrets.ts";
 import { MYSQL_PORT, PASSWORD_KEY } from "./server.ts";
+import { usesHostPathVolumes } from "./storage.ts";
 
 /** Where the scripts ConfigMap is mounted. */
 export const SCRIPTS_DIR = "/mysqlop/scripts";
@@ -52,6 +54,8 @@ function scriptJob(
 ): V1Job {
   const { resource, names } = instance;
   const labels = labelsFor(resource, component);
+  // kubelet creates a missing subPath directory, so BACKUP_DIR exists as the scripts require.
+  const backupMount: V1VolumeMount = { name: "backup", mountPath: BACKUP_DIR, ...(subdirectory === undefined ? {} : { subPath: subdirectory }) };
   return {
     apiVersion: "batch/v1",
     kind: "Job",
@@ -61,26 +65,23 @@ function scriptJob(
       podFailurePolicy: { rules: failFast() },
       template: {
         metadata: { labels },
-        spec: {
+        spec: hardenedPodSpec({
           restartPolicy: "Never",
-          containers: [
-            {
-              name: JOB_CONTAINER,
-              image: instance.spec.image,
-              command: scriptCommand(SCRIPTS_DIR, script),
-              env: scriptEnv(instance),
-              volumeMounts: [
-                { name: "scripts", mountPath: SCRIPTS_DIR, readOnly: true },
-                // kubelet creates a missing subPath directory, so BACKUP_DIR exists as the scripts require.
-                { name: "backup", mountPath: BACKUP_DIR, ...(subdirectory === undefined ? {} : { subPath: subdirectory }) },
-              ],
-            },
-          ],
+          container: {
+            name: JOB_CONTAINER,
+            image: instance.spec.image,
+            command: scriptCommand(SCRIPTS_DIR, script),
+            env: scriptEnv(instance),
+            volumeMounts: [{ name: "scripts", mountPath: SCRIPTS_DIR, readOnly: true }, backupMount],
+          },
           volumes: [
             { name: "scripts", configMap: { name: names.scripts } },
             { name: "backup", persistentVolumeClaim: { claimName: names.backupClaim } },
           ],
-        },
+          resources: instance.spec.jobResources,
+          // Only a backup writes there; a restore reads.
+          hostPathMounts: component === "backup" && usesHostPathVolumes(instance) ? [backupMount] : [],
+        }),
       },
     },
   };
@@ -124,21 +125,20 @@ export function buildPasswordChangeJob(instance: MySQLInstance, targetDigest: st
       backoffLimit: 4,
       template: {
         metadata: { labels },
-        spec: {
+        spec: hardenedPodSpec({
           restartPolicy: "Never",
-          containers: [
-            {
-              name: JOB_CONTAINER,
-              image: instance.spec.image,
-              command: passwordChangeCommand(PASSWORD_CHANGE_DIR),
-              volumeMounts: [{ name: "password-change", mountPath: PASSWORD_CHANGE_DIR, readOnly: true }],
-            },
-          ],
+          container: {
+            name: JOB_CONTAINER,
+            image: instance.spec.image,
+            command: passwordChangeCommand(PASSWORD_CHANGE_DIR),
+            volumeMounts: [{ name: "password-change", mountPath: PASSWORD_CHANGE_DIR, readOnly: true }],
+          },
           volumes: [
             {
               name: "password-change",
               secret: {
                 secretName: names.passwordChange,
+                // Readable by the container's user through fsGroup, by nobody else.
                 defaultMode: 0o400,
                 items: [
                   { key: PASSWORD_CHANGE_FILES.client, path: PASSWORD_CHANGE_FILES.client },
@@ -147,7 +147,8 @@ export function buildPasswordChangeJob(instance: MySQLInstance, targetDigest: st
               },
             },
           ],
-        },
+          resources: instance.spec.jobResources,
+        }),
       },
     },
   };

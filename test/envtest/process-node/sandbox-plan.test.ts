@@ -26,6 +26,23 @@ describe("shellQuote and renderPlan", () => {
     });
     assert.equal(plan, "container_dir '/n/c'\nread_only_root\nroot_fs\nmount_volume '/n/v' '/data' ro\nworking_dir '/w'\nhost_name 'pod-1'\n");
   });
+
+  test("an image's accounts and directories come right after the root, before the volumes (mode in octal)", () => {
+    const plan = renderPlan({
+      containerDir: "/n/c",
+      readOnlyRoot: false,
+      mounts: [{ source: "/n/v", target: "/var/lib/mysql", readOnly: false }],
+      workingDir: "/",
+      hostname: "db-0",
+      users: [{ name: "mysql", uid: 999, gid: 999, home: "/var/lib/mysql" }],
+      directories: [{ path: "/run/mysqld", mode: 0o1777, uid: 999, gid: 999 }],
+    });
+    assert.equal(
+      plan,
+      "container_dir '/n/c'\nroot_fs\nimage_user 'mysql' 999 999 '/var/lib/mysql'\nimage_dir '/run/mysqld' 1777 999 999\n" +
+        "mount_volume '/n/v' '/var/lib/mysql' rw\nworking_dir '/'\nhost_name 'db-0'\n",
+    );
+  });
 });
 
 describe("processIdentity", () => {
@@ -73,6 +90,7 @@ describe("local images", () => {
   for (const [image, repo] of cases) test(`${image} is ${repo}`, () => assert.equal(imageRepository(image), repo));
   test("MySQL and MariaDB images map to the local server; others to nothing", () => {
     assert.ok(localImageFor("mysql:5.7")?.entrypoint.includes("mysql-server.sh"));
+    assert.deepEqual(localImageFor("mariadb:11.4")?.users, [{ name: "mysql", uid: 999, gid: 999, home: "/var/lib/mysql" }], "the official images' mysql user");
     assert.ok(localImageFor("mariadb:11")?.entrypoint.includes("mysql-server.sh"));
     assert.equal(localImageFor("mysqlx:1"), undefined);
     assert.equal(localImageFor("busybox"), undefined);

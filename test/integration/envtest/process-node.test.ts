@@ -181,6 +181,47 @@ describe("the process node", { skip: processNodeSkip(), timeout: 300_000 }, () =
     assert.ok(!existsSync("/var/lib/check-data"), "the hostPath lives under the node's directory, not the machine's /var/lib");
   });
 
+  test("an image's own accounts and directories: a restricted pod of the mysql image is the image's mysql user (999); other images see the machine's", async () => {
+    const restricted = {
+      runAsNonRoot: true,
+      runAsUser: 999,
+      runAsGroup: 999,
+      fsGroup: 999,
+      seccompProfile: { type: "RuntimeDefault" },
+    };
+    const script = [
+      'echo "user=$(id -un):$(id -gn) $(id -u):$(id -g)"',
+      'echo "passwd=$(getent passwd 999)"',
+      "echo \"run=$(stat -c '%a %u:%g' /run/mysqld 2>&1)\"",
+      'touch /run/mysqld/probe && echo "socket-dir=writable"',
+    ].join("\n");
+    const container = (image: string): V1Container => ({
+      name: "main",
+      image,
+      command: ["sh", "-c", script],
+      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+    });
+    await pod("image-mysql", {
+      restartPolicy: "Never",
+      securityContext: restricted,
+      automountServiceAccountToken: false,
+      containers: [container("mysql:8.4")],
+    });
+    await pod("image-busybox", { restartPolicy: "Never", securityContext: restricted, containers: [container("busybox")] });
+    const mysql = await podWhere(core, NS, "image-mysql", "done", isDone);
+    const mysqlOut = await logs("image-mysql");
+    assert.equal(mysql.status?.phase, "Succeeded", mysqlOut);
+    assert.match(mysqlOut, /^user=mysql:mysql 999:999$/m);
+    assert.match(mysqlOut, /^passwd=mysql:x:999:999::\/var\/lib\/mysql:/m);
+    assert.match(mysqlOut, /^run=1777 999:999$/m);
+    assert.match(mysqlOut, /^socket-dir=writable$/m);
+    const busybox = await podWhere(core, NS, "image-busybox", "done", isDone);
+    const busyboxOut = await logs("image-busybox");
+    assert.equal(busybox.status?.phase, "Failed", "no /run/mysqld outside the mysql image");
+    assert.doesNotMatch(busyboxOut, /^passwd=mysql:x:999/m);
+    assert.match(busyboxOut, /^run=.*No such file/m);
+  });
+
   test("Service names resolve to ready pods' IPs (full names across namespaces, short names within); a readiness probe decides", async () => {
     await core.createNamespace({ body: { metadata: { name: "other" } } });
     const server = (namespace: string): Promise<void> =>

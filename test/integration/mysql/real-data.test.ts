@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test, type TestContext } from "node:test";
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1Pod } from "@kubernetes/client-node";
@@ -18,7 +18,7 @@ import { kubectl, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane 
 import { orUndefined } from "../../helpers/not-found.ts";
 import { eventually } from "../../helpers/eventually.ts";
 import { mysqlOk, mysqlQuery } from "../../helpers/mysql-client.ts";
-import { isReady, processNodeSkip } from "../../helpers/process-node.ts";
+import { containerPid, isReady, processNodeSkip } from "../../helpers/process-node.ts";
 
 const NS = "default";
 const NAME = "mysql-instance";
@@ -106,6 +106,8 @@ describe("the original scenario with real data on the process node", { skip: pro
     assert.equal(created.status?.conditions?.find((c) => c.type === "Ready")?.status, "True");
     const first = await server();
     assert.match(first.status?.podIP ?? "", /^127\./);
+    const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${containerPid(first, "mysql")}/status`, "utf8"))?.[1];
+    assert.equal(uid, "999", "the server runs as the image's mysql user, never root");
 
     await mysqlOk({ host: first.status?.podIP ?? "", password, database: DATABASE }, ORIGINAL_ROWS);
     const written = await rows(first);
@@ -121,6 +123,7 @@ describe("the original scenario with real data on the process node", { skip: pro
     assert.match(dump, /INSERT INTO `test` VALUES\s*\(1,'some data'\),\s*\(2,'some data-2'\);/, "the rows are in the dump on the backup volume");
     assert.match(meta, new RegExp(`^sha256=${createHash("sha256").update(dump).digest("hex")}$`, "m"), "the metadata's checksum is the dump's");
     assert.match(meta, new RegExp(`^database=${DATABASE}$`, "m"));
+    assert.equal(statSync(join(dir, "mysqlop-dump.sql")).uid, 999, "written by the backup Job as the mysql user");
 
     const reapplyAt = performance.now();
     const reapplied = await kubectl(env.cp, ["apply", "-f", CR]);

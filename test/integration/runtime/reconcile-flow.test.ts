@@ -193,7 +193,7 @@ describe("integration: runtime against a real API server", { timeout: 240_000 },
       const w = await widgets.get("gamma");
       return condition(w, "Degraded")?.status === "True" ? w : undefined;
     });
-    assert.equal(condition(refused, "Degraded")?.reason, "ApplyFailed");
+    assert.equal(condition(refused, "Degraded")?.reason, "AlreadyOwned");
     assert.match(
       refused.status?.message ?? "",
       /ConfigMap flow\/gamma-data is controlled by Widget gamma \(uid 00000000-0000-0000-0000-00000000dead\).*garbage collector/,

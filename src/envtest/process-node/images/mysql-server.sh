@@ -10,7 +10,10 @@
 # First start (no mysql/ in /var/lib/mysql): initialise the data directory, set the
 # root password, create the database and the user, then start for real. An existing
 # data directory is used as it is; the variables are not read again (as in the images).
-# Started as root, the server runs as the machine's `mysql` user and owns its data.
+# Started as root, the server runs as the image's `mysql` user (uid 999, as in the
+# official images; the node puts it in the container's /etc/passwd) and owns its data;
+# started as any other user (a pod's runAsUser), it runs as that one, which must be able
+# to write the data directory already (fsGroup, or an init container that chowns it).
 # It listens on the pod's IP (the address of its hostname in /etc/hosts) port 3306,
 # and on /run/mysqld/mysqld.sock. Arguments go to mariadbd, as with the images.
 set -eu
@@ -86,6 +89,8 @@ if [ "$(id -u)" = 0 ]; then
   chown "$user" /run/mysqld
   # The images do the same: the data directory belongs to the server's user.
   find "$datadir" \! -user "$user" -exec chown "$user" '{}' +
+elif [ ! -w "$datadir" ]; then
+  die "$datadir is not writable by $user (uid $(id -u)): the volume must belong to that user or its group"
 fi
 
 if [ ! -d "$datadir/mysql" ]; then
