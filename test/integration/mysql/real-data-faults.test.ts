@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, type V1Pod } from "@kubernetes/client-node";
 import type { MySQL } from "../../../generated/mysql-models.ts";
+import { SCRIPTS_DIR } from "../../../src/mysql/desired/jobs.ts";
 import { EXIT_CODES } from "../../../src/mysql/scripts/index.ts";
 import { optionFileValue } from "../../../src/mysql/sql.ts";
 import { kubectl, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
@@ -48,10 +49,17 @@ function sha256(text: string): string {
 }
 
 /**
- * The Job `job` was made once and ran to success once. Its pod may have been retried before that: the Job retries
- * "server not reachable" (exit 2) by design, and on a loaded machine the client's 10 s connect timeout can expire;
- * any other failed attempt fails the test. Failed attempts are printed with their logs either way.
+ * The Job `job` was made once and ran to success once. Its pod may have been retried before that, for two causes
+ * only, each told by its log, not its exit code (both exit 2): the script's own "cannot connect" (the Job retries an
+ * unreachable server by design) and a known defect of the process node, not the operator, under investigation: now
+ * and then (1 attempt in about 9 runs) a Job container starts without its scripts ConfigMap files in place, and sh
+ * says it "cannot open" the script. Any other failed attempt fails the test; every one is printed with its log.
  */
+const RETRIED_FAILURES: readonly { what: string; log: RegExp }[] = [
+  { what: "the server not reachable", log: /cannot connect to the server|server not reachable within/ },
+  { what: "KNOWN PROCESS-NODE DEFECT: the scripts volume empty at start", log: new RegExp(`cannot open ${SCRIPTS_DIR}/\\S+: No such file`) },
+];
+
 async function ranOnce(attempts: JobAttempts, job: string): Promise<void> {
   // The pods ended before the Job completed, but the watch may deliver that a moment after the test saw the outcome.
   const seen = await eventually(
@@ -62,7 +70,9 @@ async function ranOnce(attempts: JobAttempts, job: string): Promise<void> {
     },
     60_000,
   );
-  for (const a of seen.filter((a) => a.exitCode !== 0)) console.log(`# ${job}: attempt ${a.pod} failed, exit ${a.exitCode} (${a.reason}): ${a.log?.trim()}`);
+  const failed = seen.filter((a) => a.exitCode !== 0);
+  const cause = (log = "") => RETRIED_FAILURES.find((f) => f.log.test(log))?.what;
+  for (const a of failed) console.log(`# ${job}: attempt ${a.pod} failed (${cause(a.log) ?? "unexpected"}), exit ${a.exitCode}: ${a.log?.trim()}`);
   assert.equal(attempts.lostBecause, undefined, `the watch of Job pods ended early (${attempts.lostBecause}): attempts may be missing`);
   assert.equal(new Set(seen.map((a) => a.jobUid)).size, 1, `${job}: made once (pods of ${seen.length} attempts name one Job)`);
   assert.deepEqual(
@@ -71,9 +81,9 @@ async function ranOnce(attempts: JobAttempts, job: string): Promise<void> {
     `${job}: exactly one attempt succeeded, the last`,
   );
   assert.deepEqual(
-    seen.filter((a) => a.exitCode !== 0 && a.exitCode !== EXIT_CODES.connect).map((a) => `${a.pod}: exit ${a.exitCode}`),
+    failed.filter((a) => a.exitCode !== EXIT_CODES.connect || cause(a.log) === undefined).map((a) => `${a.pod}: exit ${a.exitCode}: ${a.log}`),
     [],
-    `${job}: no attempt failed other than to connect`,
+    `${job}: no attempt failed for a cause other than ${RETRIED_FAILURES.map((f) => f.what).join(" or ")}`,
   );
 }
 
