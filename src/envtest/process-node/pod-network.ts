@@ -11,6 +11,7 @@
  * there are none (a connection is refused, as to a ClusterIP without endpoints). There is no proxy: a client reaches the endpoint's own port, so a Service whose port differs
  * from its target port is not served, and a ClusterIP (10.0.0.x) is not routable here.
  */
+import { closeSync, openSync, writeSync } from "node:fs";
 import { pidRecordDir, releaseRunLock, tryRunLock } from "../pid-records.ts";
 
 const LOCK_PREFIX = "pod-addresses-";
@@ -118,4 +119,38 @@ export function renderHostsFile(pod: PodIdentity, services: ServiceAddresses[], 
     for (const address of addresses) lines.push(`${address}\t${names.join(" ")}`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * A pod's hosts file, rewritten in place: it is bind-mounted, which pins its inode, so a new file renamed over it
+ * would not be seen. A resolver in the pod may read it at any moment, and a truncate-then-write would let it find
+ * the file empty (a name not found: a client in the pod fails to connect). So unchanged text is not written at all,
+ * and a change is one write at offset 0 without truncation, padded with a comment line to the old length when the
+ * text got shorter (the file never shrinks; it is a few hundred bytes).
+ */
+export class HostsFile {
+  readonly path: string;
+  #text: string | undefined;
+  #size = 0;
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  /** Writes `text` (lines ending in a newline) unless it is what the file holds already; true when it wrote. */
+  update(text: string): boolean {
+    if (text === this.#text) return false;
+    const missing = this.#size - Buffer.byteLength(text);
+    const padding = missing <= 0 ? "" : missing === 1 ? "\n" : `#${" ".repeat(missing - 2)}\n`;
+    const bytes = Buffer.from(text + padding);
+    const fd = openSync(this.path, this.#text === undefined ? "w" : "r+");
+    try {
+      for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done, done);
+    } finally {
+      closeSync(fd);
+    }
+    this.#text = text;
+    this.#size = bytes.length;
+    return true;
+  }
 }

@@ -19,6 +19,7 @@ import { baseEnvironment, ContainerConfigError, containerEnvironment, expandRefe
 import { ContainerProcess, ContainerStartError, type ContainerExit, type NodeTools, type SandboxMount } from "./container-process.ts";
 import { IMAGE_PROGRAMS_DIR, IMAGE_PROGRAMS_MOUNT, localImageFor, missingPrograms } from "./local-images.ts";
 import { podStatus, type ContainerRecord, type ContainerState, type PodCondition, type PodRecord } from "./pod-status.ts";
+import { HostsFile } from "./pod-network.ts";
 import { probeTiming, ProbeVerdict, runProbe } from "./probes.ts";
 import { processIdentity } from "./security.ts";
 import { containerMounts, prepareVolumes, VolumeNotReadyError, type PreparedVolume, type VolumeLookup } from "./volumes.ts";
@@ -114,6 +115,7 @@ export class PodWorker {
   readonly #startTime = now();
   #pod: V1Pod;
   #ip: string | undefined;
+  readonly #hosts: HostsFile;
   #ipReleased = false;
   #volumes = new Map<string, PreparedVolume>();
   #terminating = false;
@@ -131,6 +133,7 @@ export class PodWorker {
     this.#deps = deps;
     this.uid = pod.metadata?.uid ?? "";
     this.#dir = join(deps.podsDir, `${pod.metadata?.namespace}_${pod.metadata?.name}_${this.uid}`);
+    this.#hosts = new HostsFile(join(this.#dir, "etc-hosts"));
     this.#log = deps.log.child({ pod: `${pod.metadata?.namespace}/${pod.metadata?.name}` });
     this.#init = (pod.spec?.initContainers ?? []).map((c) => new ContainerSlot(c, true));
     this.#containers = (pod.spec?.containers ?? []).map((c) => new ContainerSlot(c, false));
@@ -181,11 +184,11 @@ export class PodWorker {
     return this.#slots().map((s) => s.spec.name);
   }
 
-  /** Rewrites the pod's hosts file in place (a bind mount follows the file, so running containers see it). */
+  /** Rewrites the pod's hosts file in place when its text changed (a bind mount follows the file, so running containers see it). */
   refreshHosts(): void {
     if (this.#ip === undefined || this.#gone) return;
     try {
-      writeFileSync(join(this.#dir, "etc-hosts"), this.#deps.hostsFile(this.#pod, this.#ip));
+      this.#hosts.update(this.#deps.hostsFile(this.#pod, this.#ip));
     } catch (error) {
       this.#log.warn("cannot rewrite the hosts file", { error });
     }
@@ -388,7 +391,7 @@ export class PodWorker {
     chmodSync(terminationLog, 0o666);
     const mounts: SandboxMount[] = [
       ...containerMounts(spec, this.#volumes, env),
-      { source: join(this.#dir, "etc-hosts"), target: "/etc/hosts", readOnly: false },
+      { source: this.#hosts.path, target: "/etc/hosts", readOnly: false },
       { source: IMAGE_PROGRAMS_DIR, target: IMAGE_PROGRAMS_MOUNT, readOnly: true },
       { source: terminationLog, target: spec.terminationMessagePath ?? "/dev/termination-log", readOnly: false },
     ];

