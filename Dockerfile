@@ -3,7 +3,7 @@
 #   docker build -t REGISTRY/mysqlop:VERSION . && docker push REGISTRY/mysqlop:VERSION
 # test/integration/image/image-content.test.ts assembles exactly what the last stage copies and
 # runs it as this user, in-cluster, against a real API server.
-ARG NODE_VERSION=24.9.0
+ARG NODE_VERSION=24.21.0
 
 FROM node:${NODE_VERSION}-slim AS build
 WORKDIR /build
@@ -20,5 +20,7 @@ WORKDIR /app
 COPY --from=build /build/dist/operator/ /app/
 # A numeric user, so that the kubelet can verify runAsNonRoot (deploy/operator.yaml runs as the same).
 USER 65532:65532
-ENTRYPOINT ["node", "/app/mysqlop.mjs"]
+# --optimize-for-size: V8 grows its heap far less during a burst of work (bench:operator, resources created at once:
+# peak RSS 173 -> 112 MB at 100, 361 -> 134 MB at 1 000) for more CPU; nothing else in the operator depends on it.
+ENTRYPOINT ["node", "--optimize-for-size", "/app/mysqlop.mjs"]
 CMD ["run"]

@@ -18,13 +18,14 @@
  *    with everything Ready: writes per minute and CPU.
  *
  * The operator runs as the container image runs it: the bundle of `npm run bundle` (tree-shaken JavaScript, so
- * neither client-node's whole generated API nor Node's TypeScript stripper is part of its memory);
+ * neither client-node's whole generated API nor Node's TypeScript stripper is part of its memory), with the node
+ * flags of the Dockerfile's ENTRYPOINT;
  * `BENCH_OPERATOR_ENTRY=path/main.js` runs another build instead (e.g. of an earlier revision).
  * `BENCH_OPERATOR_ARGS="--workers 2 --qps 20 --burst 40"` passes flags to `mysqlop run`, to measure one lever at a
- * time; `BENCH_OPERATOR_NODE_ARGS` passes flags to node (e.g. `--cpu-prof`; with `--heapsnapshot-signal=SIGUSR2` a
+ * time; `BENCH_OPERATOR_NODE_ARGS` passes these flags to node instead (empty for none; e.g. `--cpu-prof`; with `--heapsnapshot-signal=SIGUSR2` a
  * heap snapshot is taken at the end of the idle window); `BENCH_OPERATOR_LOG=file` appends the
  * operator's log there (with `--log-level debug`, one line per API write). Figures only; nothing is asserted. Not part
- * of `npm test`.
+ * of `npm test`. `BENCH_CEILING=0` leaves the ceiling out (to measure a lever of the operator alone).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, readFileSync } from "node:fs";
@@ -44,12 +45,22 @@ import { withSpecDefaults } from "../helpers/spec-defaults.ts";
 const sizes = (process.env.BENCH_SIZES ?? "100,500,1000").split(",").map(Number);
 const unrelatedCount = Number(process.env.BENCH_UNRELATED ?? 1000);
 const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
+/** `BENCH_CEILING=0` leaves the ceiling out (to measure a lever of the operator alone, e.g. its memory). */
+const withCeiling = process.env.BENCH_CEILING !== "0";
 const operatorArgs = (process.env.BENCH_OPERATOR_ARGS ?? "").split(/\s+/).filter((a) => a !== "");
 /** Another build of the operator to measure (e.g. of an earlier revision), instead of this checkout's bundle. */
 const operatorEntry = process.env.BENCH_OPERATOR_ENTRY;
 /** The operator bundle, as the container image runs it (`npm run bundle`). */
 let bundleFile = "";
-const operatorNodeArgs = (process.env.BENCH_OPERATOR_NODE_ARGS ?? "").split(/\s+/).filter((a) => a !== "");
+/** Node's flags in the image's ENTRYPOINT (`["node", FLAGS…, "/app/mysqlop.mjs"]`). */
+function imageNodeFlags(): string[] {
+  const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(readFileSync(new URL("../../Dockerfile", import.meta.url), "utf8"))?.[1];
+  if (entrypoint === undefined) throw new Error("the Dockerfile has no ENTRYPOINT in exec form");
+  return (JSON.parse(entrypoint) as string[]).slice(1).filter((a) => a.startsWith("--"));
+}
+/** The image's node flags unless `BENCH_OPERATOR_NODE_ARGS` is set (to "" for none). */
+const operatorNodeArgs =
+  process.env.BENCH_OPERATOR_NODE_ARGS === undefined ? imageNodeFlags() : process.env.BENCH_OPERATOR_NODE_ARGS.split(/\s+/).filter((a) => a !== "");
 const inFlight = 16;
 const namespace = "bench";
 const unrelatedNamespace = "unrelated";
@@ -191,7 +202,8 @@ async function startOperator(kubeconfigPath: string): Promise<{ child: ChildProc
   const log: string[] = [];
   const logFile = process.env.BENCH_OPERATOR_LOG === undefined ? undefined : createWriteStream(process.env.BENCH_OPERATOR_LOG, { flags: "a" });
   let probePort: number | undefined;
-  let leading = false;
+  // Without leader election the operator works as soon as its informers are synced.
+  let leading = operatorArgs.includes("--no-leader-elect");
   const onLine = (chunk: Buffer): void => {
     logFile?.write(chunk);
     for (const line of chunk.toString().split("\n")) {
@@ -225,6 +237,9 @@ interface OperatorFigures {
   /** At the end of the idle window, and the V8 heap in use then (live objects plus garbage not collected yet). */
   idleRssMb: number;
   heapUsedMb: number;
+  /** The V8 heap the process holds (used or not) and the memory outside it that V8 knows of (Buffers, ArrayBuffers). */
+  heapTotalMb: number;
+  externalMb: number;
   peakRssMb: number;
   cpuSeconds: number;
   idleWritesPerMinute: number;
@@ -280,6 +295,8 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
     const idle = processFigures(pid);
     const writesIdle = await operatorWrites(operator.probePort);
     const heapUsedMb = (await operatorMetric(operator.probePort, "nodejs_heap_size_used_bytes")) / 1024 / 1024;
+    const heapTotalMb = (await operatorMetric(operator.probePort, "nodejs_heap_size_total_bytes")) / 1024 / 1024;
+    const externalMb = (await operatorMetric(operator.probePort, "nodejs_external_memory_bytes")) / 1024 / 1024;
     if (operatorNodeArgs.some((a) => a.startsWith("--heapsnapshot-signal"))) {
       // Written into the operator's working directory (this one), named Heap.*.heapsnapshot.
       operator.child.kill("SIGUSR2");
@@ -298,6 +315,8 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
       readyRssMb: atReady.rssMb,
       idleRssMb: idle.rssMb,
       heapUsedMb,
+      heapTotalMb,
+      externalMb,
       peakRssMb: idle.peakRssMb,
       cpuSeconds: atReady.cpuSeconds - before.cpuSeconds,
       idleWritesPerMinute: ((writesIdle - writesAtReady) / idleSeconds) * 60,
@@ -321,19 +340,21 @@ async function main(): Promise<void> {
   if (operatorEntry === undefined) bundleFile = (await bundleOperator()).file;
   console.log(
     `bench:operator: N = ${sizes.join(", ")}; ${unrelatedCount} unrelated Secrets and ConfigMaps; ${inFlight} creates in flight; ` +
-      `${operatorEntry ?? bundleFile} run ${operatorArgs.join(" ") || "(defaults)"}; idle window ${idleSeconds} s`,
+      `node ${operatorNodeArgs.join(" ")} ${operatorEntry ?? bundleFile} run ${operatorArgs.join(" ") || "(defaults)"}; idle window ${idleSeconds} s`,
   );
   const rows: Record<string, string | number>[] = [];
   for (const n of sizes) {
     // The machine is shared: the ceiling is taken before and after the operator's run, and their mean compared.
-    const before = await measureCeiling(n);
-    console.log(
-      `  N=${n}: ceiling before ${(n / before.seconds).toFixed(1)} resources/s (${before.writesPerResource} creates each, ${before.seconds.toFixed(1)} s)`,
-    );
+    const before = withCeiling ? await measureCeiling(n) : undefined;
+    if (before !== undefined) {
+      console.log(
+        `  N=${n}: ceiling before ${(n / before.seconds).toFixed(1)} resources/s (${before.writesPerResource} creates each, ${before.seconds.toFixed(1)} s)`,
+      );
+    }
     const op = await measureOperator(n);
-    const after = await measureCeiling(n);
-    console.log(`  N=${n}: ceiling after ${(n / after.seconds).toFixed(1)} resources/s (${after.seconds.toFixed(1)} s)`);
-    const ceilingRate = (n / before.seconds + n / after.seconds) / 2;
+    const after = withCeiling ? await measureCeiling(n) : undefined;
+    if (after !== undefined) console.log(`  N=${n}: ceiling after ${(n / after.seconds).toFixed(1)} resources/s (${after.seconds.toFixed(1)} s)`);
+    const ceilingRate = before !== undefined && after !== undefined ? (n / before.seconds + n / after.seconds) / 2 : NaN;
     const top = [...op.writesByResource].sort((a, b) => b[1] - a[1]).map(([r, c]) => `${r} ${(c / n).toFixed(1)}`);
     console.log(`  N=${n}: API server writes per resource, by resource: ${top.join(", ")}`);
     if (op.warnings > 0) console.log(`  N=${n}: the operator logged ${op.warnings} warnings or errors`);
@@ -351,12 +372,14 @@ async function main(): Promise<void> {
       "peak RSS MB": Math.round(op.peakRssMb),
       "RSS idle→Ready MB": `${Math.round(op.baselineRssMb)}→${Math.round(op.readyRssMb)}`,
       "KB/res": Math.round(((op.readyRssMb - op.baselineRssMb) * 1024) / n),
-      "idle end RSS/heap MB": `${Math.round(op.idleRssMb)}/${Math.round(op.heapUsedMb)}`,
+      "idle end RSS/heap/used/external MB": `${Math.round(op.idleRssMb)}/${Math.round(op.heapTotalMb)}/${Math.round(op.heapUsedMb)}/${Math.round(op.externalMb)}`,
       "CPU s": Number(op.cpuSeconds.toFixed(1)),
       "CPU ms/res": Math.round((op.cpuSeconds * 1000) / n),
       "idle writes/min": Number(op.idleWritesPerMinute.toFixed(1)),
       "idle CPU s/min": Number(op.idleCpuSecondsPerMinute.toFixed(2)),
     });
+    // Each N's row as soon as it is measured: a run stopped during a larger N keeps the smaller ones' figures.
+    console.log(`  N=${n}: ${JSON.stringify(rows.at(-1))}`);
   }
   console.log("");
   console.table(rows);

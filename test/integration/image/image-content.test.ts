@@ -174,7 +174,9 @@ describe("integration: the image's content runs the operator in-cluster, unprivi
     assert.equal(program, "node");
     const [uid, gid] = final.user!.split(":");
     const server = new URL(env.cp.server);
-    operator = spawn(SETPRIV!, [`--reuid=${uid}`, `--regid=${gid}`, "--clear-groups", "--", nodeBin, ...entryArgs.map((a) => join(root, a)), ...args], {
+    // Node's flags as they are, the script's path under the assembled root.
+    const entry = entryArgs.map((a) => (a.startsWith("/") ? join(root, a) : a));
+    operator = spawn(SETPRIV!, [`--reuid=${uid}`, `--regid=${gid}`, "--clear-groups", "--", nodeBin, ...entry, ...args], {
       cwd: join(root, final.workdir ?? "/"),
       env: {
         ...final.env,
