@@ -1,19 +1,17 @@
 /**
  * Leader election against the real API server, under the operator's ServiceAccount and the
- * shipped FlowSchema: what a holding leader's renewals cost the server, counted by the server
+ * shipped FlowSchema (which `startMysqlopControlPlane` installs): what a holding leader's renewals cost the server, counted by the server
  * (the FlowSchema's dispatched-requests counter), and how it recovers when the lease it last
  * wrote is no longer current.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { CoordinationV1Api, V1MicroTime, Watch, type V1Lease } from "@kubernetes/client-node";
 import { KubeRest, LeaderElector } from "../../../src/runtime/index.ts";
-import { kubectl, OPERATOR_NAMESPACE, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
+import { kubectl, OPERATOR_NAMESPACE, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
 import { eventually } from "../../helpers/eventually.ts";
 import { metricValue } from "./helpers.ts";
 
-const FLOW_SCHEMA_FILE = join(REPO_ROOT, "deploy", "flowschema.yaml");
 const FLOW_SCHEMA = "mysqlop-leader-election";
 const log = { debug() {}, info() {}, warn() {}, error() {} };
 // Generous: the machine is loaded, and these tests count requests, not time.
@@ -25,7 +23,6 @@ describe("integration: leader election on the real API server", { timeout: 180_0
 
   before(async () => {
     plane = await startMysqlopControlPlane();
-    await plane.cp.applyManifests(FLOW_SCHEMA_FILE);
     rest = new KubeRest(plane.operator.kubeConfig);
   });
   after(async () => {
