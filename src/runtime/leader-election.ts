@@ -1,6 +1,7 @@
 /**
  * Leader election on a `coordination.k8s.io/v1` Lease, after client-go's leaderelection:
- * the lease is replaced only with a resourceVersion guard (a lost race is a 409), expiry is
+ * the lease is replaced only with a resourceVersion guard (a lost race is a 409), a leader
+ * renews with a single write of the lease it last wrote (reading it only after a 409), expiry is
  * judged by when *this* process last saw the record change (immune to clock skew between
  * machines), the leader steps down when it could not renew for `renewDeadlineMs` (before
  * anyone else may take the lease), and a graceful stop releases the lease at once.
@@ -313,10 +314,7 @@ export class LeaderElector {
     if (lease === undefined || lease.spec?.holderIdentity !== this.identity) return;
     const now = microTime(Date.now());
     try {
-      await this.#options.rest.request("PUT", `${this.#path}/${encodeURIComponent(this.#options.name)}`, {
-        body: { ...lease, spec: { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1, renewTime: now, acquireTime: now } },
-        timeoutMs: this.#timeoutMs,
-      });
+      await this.#replace(lease, { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1, renewTime: now, acquireTime: now });
       this.#options.log.info("released the lease", { lease: `${this.#options.namespace}/${this.#options.name}` });
     } catch (error) {
       this.#options.log.warn("could not release the lease; a standby takes over when it expires", { error: describeError(error) });
