@@ -3,7 +3,7 @@
 #   docker build -t REGISTRY/mysqlop:VERSION . && docker push REGISTRY/mysqlop:VERSION
 # test/integration/image/image-content.test.ts assembles exactly what the last stage copies and
 # runs it as this user, in-cluster, against a real API server.
-ARG NODE_VERSION=24.9.0
+ARG NODE_VERSION=24.21.0
 
 FROM node:${NODE_VERSION}-slim AS build
 WORKDIR /build

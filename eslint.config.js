@@ -47,10 +47,17 @@ const layers = [
       ["(^|/)(mysql|cli|codegen|generated)/", "the process node imports nothing of the operator"],
     ],
   },
+  {
+    files: ["generators/**/*.ts"],
+    forbid: [
+      ["^\\.\\./\\.\\./(src|generated)/", "the generators ship as compiled JS on their own: they import packages, never the toolkit's TypeScript sources"],
+    ],
+  },
 ];
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", ".tmp/", "test/**/fixtures/**/expected/"] },
+  // The generators' compiled JS is build output; their templates are a scaffolded project's files, checked by that project.
+  { ignores: ["node_modules/", "dist/", ".tmp/", "test/**/fixtures/**/expected/", "generators/**/*.js", "generators/*/templates/"] },
   {
     files: ["**/*.ts", "**/*.js"],
     ignores: ["generated/**"],

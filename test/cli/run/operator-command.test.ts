@@ -1,0 +1,36 @@
+/** The `run` command any runtime operator shares: its flags are checked before anything is built, under the operator's own name. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { runOperator, type OperatorDefinition } from "../../../src/cli/run/operator-command.ts";
+
+test("a bad flag value names the operator's program and the flag, exits 2, and builds no Manager", async () => {
+  let built = 0;
+  const definition: OperatorDefinition = {
+    program: "mariadb-operator",
+    kind: "MariaDB",
+    defaultLeaseNamespace: "mariadb-operator-system",
+    defaultWorkers: 4,
+    userAgent: "mariadb-operator/0.0.1",
+    create: () => {
+      built += 1;
+      throw new Error("not built on a usage error");
+    },
+  };
+  const errors: string[] = [];
+  const { error } = console;
+  console.error = (...args: unknown[]) => void errors.push(args.join(" "));
+  try {
+    assert.equal(await runOperator(["--workers", "0"], definition), 2);
+    assert.equal(await runOperator(["--burst", "3"], definition), 2);
+    assert.equal(await runOperator(["--bogus"], definition), 2);
+  } finally {
+    console.error = error;
+  }
+  assert.equal(built, 0);
+  assert.match(errors[0]!, /^mariadb-operator run: --workers must be a whole number of at least 1, got "0"$/);
+  assert.match(errors[1]!, /^mariadb-operator run: --burst needs --qps/);
+  assert.match(
+    errors[2]!,
+    /^mariadb-operator run: Unknown option '--bogus'[\s\S]*usage: mariadb-operator run [\s\S]*MariaDB resources reconciled at once \(default 4\)/,
+  );
+});

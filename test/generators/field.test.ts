@@ -1,0 +1,137 @@
+/**
+ * `yo mysqlop:field`: the schema edit as a pure function (given/want), and the sub-generator run by
+ * yeoman-test in a scaffolded project (without regenerating; the end-to-end test regenerates and
+ * sees the compile error name the new hook).
+ */
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import helpers from "yeoman-test";
+import { parse } from "yaml";
+import { addSpecField, fieldProblem, hookNameOf, type NewField } from "../../generators/field/schema-field.ts";
+import { hookNameOf as codegenHookNameOf } from "../../src/codegen/validate.ts";
+
+const APP = fileURLToPath(new URL("../../generators/app/index.ts", import.meta.url));
+const FIELD = fileURLToPath(new URL("../../generators/field/index.ts", import.meta.url));
+
+const SCHEMA = `# top comment, kept
+group: db.example.com
+versions:
+  - name: v1alpha1
+    served: true
+    storage: false
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            required:
+              - database
+            properties:
+              # the database, kept with its comment
+              database:
+                type: string
+`;
+
+interface SpecDoc {
+  versions: { schema?: { openAPIV3Schema: { properties: { spec: { required?: string[]; properties: Record<string, Record<string, unknown>> } } } } }[];
+}
+
+function specOf(text: string): { required?: string[]; properties: Record<string, Record<string, unknown>> } {
+  const spec = (parse(text) as SpecDoc).versions[1]?.schema?.openAPIV3Schema.properties.spec;
+  assert.ok(spec !== undefined);
+  return spec;
+}
+
+/** Generator options, which yeoman-test types as Yeoman's own only. */
+const options = (given: Record<string, unknown>): Record<string, unknown> => given;
+
+const field = (over: Partial<NewField>): NewField => ({
+  name: "replicas",
+  type: "integer",
+  description: "Servers to run.",
+  onChange: "hook",
+  required: false,
+  ...over,
+});
+
+describe("addSpecField", () => {
+  test("adds the field to spec of the storage version, keeping comments and the rest", () => {
+    const cases: [Partial<NewField>, Record<string, unknown>, string[]][] = [
+      [{}, { type: "integer", "x-mysqlop-on-change": "hook", description: "Servers to run." }, ["database"]],
+      [{ defaultValue: "3" }, { type: "integer", "x-mysqlop-on-change": "hook", default: 3, description: "Servers to run." }, ["database"]],
+      [
+        { required: true, onChange: "rollout" },
+        { type: "integer", "x-mysqlop-on-change": "rollout", description: "Servers to run." },
+        ["database", "replicas"],
+      ],
+      [
+        { name: "paused", type: "boolean", defaultValue: "false", onChange: "immutable" },
+        { type: "boolean", "x-mysqlop-on-change": "immutable", default: false, description: "Servers to run." },
+        ["database"],
+      ],
+    ];
+    for (const [given, want, required] of cases) {
+      const out = addSpecField(SCHEMA, field(given));
+      const spec = specOf(out);
+      assert.deepEqual(spec.properties[given.name ?? "replicas"], want, JSON.stringify(given));
+      assert.deepEqual(spec.required, required);
+      assert.deepEqual(spec.properties.database, { type: "string" });
+      assert.match(out, /^# top comment, kept$/m);
+      assert.match(out, /# the database, kept with its comment/);
+    }
+  });
+
+  test("refuses an existing field, a bad name, type, policy or default, naming the fix", () => {
+    assert.throws(() => addSpecField(SCHEMA, field({ name: "database" })), /spec\.database exists already in the schema; edit it there/);
+    const cases: [Partial<NewField>, RegExp][] = [
+      [{ name: "Replicas" }, /field name "Replicas" must start with a lower-case letter/],
+      [{ name: "re-plicas" }, /field name "re-plicas" must start with a lower-case letter .* only letters, digits and "_"/],
+      [{ type: "object" as NewField["type"] }, /--type "object" must be one of string, integer, number, boolean/],
+      [{ onChange: "later" as NewField["onChange"] }, /--on-change "later" must be one of hook, rollout, immutable/],
+      [{ defaultValue: "three" }, /--default "three" is not of type integer/],
+      [{ defaultValue: "1.5" }, /--default "1.5" is not of type integer/],
+      [{ required: true, defaultValue: "1" }, /give --required or --default, not both/],
+    ];
+    for (const [given, want] of cases) assert.match(fieldProblem(field(given)) ?? "", want, JSON.stringify(given));
+  });
+
+  test("the hook name is the one the code generator gives the field", () => {
+    for (const name of ["replicas", "storage_size", "passwordSecretRef", "backup_schedule2"]) assert.equal(hookNameOf(name), codegenHookNameOf(name));
+  });
+});
+
+describe("yo mysqlop:field in a scaffolded project", () => {
+  test("adds spec.replicas to the project's schema, on disk", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "yo-mysqlop-field-"));
+    try {
+      await helpers
+        .run(APP, { tmpdir: false })
+        .cd(dir)
+        .withOptions(options({ skipInstall: true, kind: "MariaDB", group: "db.example.com" }));
+      await helpers
+        .run(FIELD, { tmpdir: false })
+        .cd(dir)
+        .withOptions(options({ name: "replicas", type: "integer", description: "Servers to run.", skipGenerate: true }));
+      const schema = parse(await readFile(join(dir, "schemas/mariadb.yaml"), "utf8")) as SpecDoc;
+      const spec = schema.versions[0]?.schema?.openAPIV3Schema.properties.spec;
+      assert.deepEqual(spec?.properties.replicas, { type: "integer", "x-mysqlop-on-change": "hook", description: "Servers to run." });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("outside a scaffolded project it says what to do", async () => {
+    await assert.rejects(
+      helpers.run(FIELD).withOptions(options({ name: "replicas", skipGenerate: true })),
+      /no \.yo-rc\.json with a kind here; run it in a project scaffolded by yo mysqlop/,
+    );
+  });
+});
