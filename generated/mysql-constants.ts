@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 b4444cdb00703b67860ab60016bbf75c9d2d4e52625a9835aa12b8278caef6c3) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 4b6ece733f8f845f815d803ad83cebc655dabcc5c8dd493ff82b9017a09144e6) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Names of the MySQL custom resource type, from the schema.
  * @packageDocumentation
@@ -31,6 +31,8 @@ export const MYSQL_SPEC_FIELDS: readonly SpecFieldInfo[] = [
   { name: "passwordSecretRef", onChange: "hook" },
   { name: "storage_size", onChange: "hook" },
   { name: "storageClassName", onChange: "immutable" },
+  { name: "backup", onChange: "rollout" },
+  { name: "hostPath", onChange: "immutable" },
   { name: "resources", onChange: "hook" },
   { name: "jobResources", onChange: "rollout" },
 ];

@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 b4444cdb00703b67860ab60016bbf75c9d2d4e52625a9835aa12b8278caef6c3) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 4b6ece733f8f845f815d803ad83cebc655dabcc5c8dd493ff82b9017a09144e6) by `mysqlop generate`. DO NOT EDIT.
 /**
  * TypeScript models of the MySQL custom resource (otus.homework/v1),
  * as read from the API server: fields with a default are always present.
@@ -47,9 +47,11 @@ export interface MySQLSpec {
    */
   storage_size: string;
   /**
-   * StorageClass of the data and backup volumes, for clusters with dynamic provisioning. When omitted the operator creates hostPath PersistentVolumes itself (`NAME-pv`, `backup-NAME-pv`), as the original example did on minikube. It cannot be set, changed or removed later (a volume keeps its class): to move, delete the resource (a backup is taken) and create it again with the new class.
+   * StorageClass of the data and backup volumes, for clusters with dynamic provisioning. When omitted, the claims name no class, so the cluster's default StorageClass provisions them (as the original example's claim did on minikube); only where the cluster has no default StorageClass, or `hostPath` asks for it, the operator creates hostPath PersistentVolumes itself, pinned to one node. It cannot be set, changed or removed later (a volume keeps its class): to move, delete the resource (a backup is taken) and create it again with the new class.
    */
   storageClassName?: string;
+  backup?: BackupSpec;
+  hostPath?: HostPathStorage;
   resources: ServerResources;
   jobResources: JobResources;
 }
@@ -65,6 +67,24 @@ export interface SecretKeySelector {
    * The key within the Secret whose value is the password.
    */
   key: string;
+}
+/**
+ * How backups are kept. Every backup (the final one on deletion) is a new dump in `history/` of the backup volume, named by its time, with its size and sha256; a new resource of the same name restores the newest. A change applies from the next backup on.
+ */
+export interface BackupSpec {
+  /**
+   * How many of the newest dumps are always kept. An older dump is removed only once a restore loaded it: a dump that was never restored is never removed.
+   */
+  keep: number;
+}
+/**
+ * Asks for hostPath volumes made by the operator (`NAME-pv`, `backup-NAME-pv`) even where the cluster has a default StorageClass. Both are pinned to one node with `nodeAffinity`, as local volumes are, so the server and every Job that mounts them run there; without a node, the operator chooses one (the node of an existing backup volume of this name first). Without `storageClassName` and without this field, hostPath volumes are used only where the cluster has no default StorageClass. It cannot be set, changed or removed later.
+ */
+export interface HostPathStorage {
+  /**
+   * The node whose disk holds the volumes (`kubectl get nodes`).
+   */
+  node?: string;
 }
 /**
  * CPU and memory of the MySQL server's container, as in a pod spec: `requests` is what the scheduler reserves, `limits` the most it may use (a container above its memory limit is killed). A request must not exceed its limit. Leaving the field out gives the default: 250m CPU and 1Gi memory requested, 1Gi memory at most, and no CPU limit (a CPU limit throttles a busy server; add one where a quota asks for it). Set at least the memory to what InnoDB's buffer pool and the connections need. Giving the field replaces the whole default. Changing it restarts the server (the Deployment rolls over).
@@ -150,6 +170,7 @@ export interface MySQLStatus {
   appliedSpec?: {
     [k: string]: string;
   };
+  storage?: StorageStatus;
   backup?: BackupStatus;
   restore?: RestoreStatus;
 }
@@ -183,6 +204,27 @@ export interface Condition {
   observedGeneration?: number;
 }
 /**
+ * Where the volumes come from, decided once when the resource is created and kept for its life (a live resource never changes mode).
+ */
+export interface StorageStatus {
+  /**
+   * `StorageClass`: the class `spec.storageClassName` names. `DefaultStorageClass`: the claims name no class and the cluster's default StorageClass provisions them. `HostPath`: volumes the operator made, pinned to `node` (the cluster had no default StorageClass, or `spec.hostPath` asked for it).
+   */
+  mode?: "StorageClass" | "DefaultStorageClass" | "HostPath";
+  /**
+   * The StorageClass of the claims (the cluster's default at creation, for `DefaultStorageClass`).
+   */
+  storageClassName?: string;
+  /**
+   * `HostPath`: the node the volumes are pinned to (its `kubernetes.io/hostname`), where the server and its Jobs run.
+   */
+  node?: string;
+  /**
+   * Why this mode (and node) was chosen, in words.
+   */
+  reason?: string;
+}
+/**
  * The last backup that succeeded.
  */
 export interface BackupStatus {
@@ -195,9 +237,21 @@ export interface BackupStatus {
    */
   job?: string;
   /**
-   * Path of the dump inside the backup volume; its metadata file beside it holds the checksum the restore verifies.
+   * Path of the dump in the backup Job's mount of the backup volume (`/backup/history/mysqlop-dump-YYYYMMDDTHHMMSSZ.sql`); its metadata file beside it holds the checksum the restore verifies.
    */
   dumpFile?: string;
+  /**
+   * Size of the dump in bytes.
+   */
+  sizeBytes?: number;
+  /**
+   * SHA-256 of the dump (hex); a restore loads exactly the dump with this checksum.
+   */
+  sha256?: string;
+  /**
+   * When the dump started (the consistent snapshot's time).
+   */
+  created?: string;
 }
 /**
  * The restore performed when the resource was created, if any.

@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 b4444cdb00703b67860ab60016bbf75c9d2d4e52625a9835aa12b8278caef6c3) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 4b6ece733f8f845f815d803ad83cebc655dabcc5c8dd493ff82b9017a09144e6) by `mysqlop generate`. DO NOT EDIT.
 import { ResourceReconciler } from "../src/runtime/index.ts";
 import type {
   ChangeHooks,
@@ -41,6 +41,8 @@ export type MySQLChange<K extends keyof MySQLChanges> = MySQLChanges[K];
  * Fields without a hook (`x-mysqlop-on-change`):
  * - `spec.database` is immutable: the API server refuses a change (a CEL transition rule in the CRD); one that gets past it fails the reconcile (reason FieldImmutable) while the applied value stays in force. No hook.
  * - `spec.storageClassName` is immutable: the API server refuses a change (a CEL transition rule in the CRD); one that gets past it fails the reconcile (reason FieldImmutable) while the applied value stays in force. No hook.
+ * - `spec.backup` rolls out: applying {@link desired} is all a change needs. No hook.
+ * - `spec.hostPath` is immutable: the API server refuses a change (a CEL transition rule in the CRD); one that gets past it fails the reconcile (reason FieldImmutable) while the applied value stays in force. No hook.
  * - `spec.jobResources` rolls out: applying {@link desired} is all a change needs. No hook.
  */
 export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {

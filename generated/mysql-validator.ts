@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 b4444cdb00703b67860ab60016bbf75c9d2d4e52625a9835aa12b8278caef6c3) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 4b6ece733f8f845f815d803ad83cebc655dabcc5c8dd493ff82b9017a09144e6) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Offline validation of MySQL documents against the storage version's schema
  * (v1), with the rules the API server applies (types, required fields,
@@ -56,6 +56,14 @@ export const mysqlResourceSchema: Record<string, unknown> = {
         },
         {
           required: ["passwordSecretRef"],
+        },
+      ],
+      "x-kubernetes-validations": [
+        {
+          rule: "!(has(self.hostPath) && has(self.storageClassName))",
+          fieldPath: ".hostPath",
+          message:
+            "set storageClassName (volumes from that StorageClass) or hostPath (volumes the operator makes on one node), not both",
         },
       ],
       properties: {
@@ -143,7 +151,42 @@ export const mysqlResourceSchema: Record<string, unknown> = {
           pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
           "x-mysqlop-pattern-hint": 'a StorageClass name (a DNS subdomain: lower-case letters, digits, "-" and ".")',
           description:
-            "StorageClass of the data and backup volumes, for clusters with dynamic provisioning. When omitted the operator creates hostPath PersistentVolumes itself (`NAME-pv`, `backup-NAME-pv`), as the original example did on minikube. It cannot be set, changed or removed later (a volume keeps its class): to move, delete the resource (a backup is taken) and create it again with the new class.",
+            "StorageClass of the data and backup volumes, for clusters with dynamic provisioning. When omitted, the claims name no class, so the cluster's default StorageClass provisions them (as the original example's claim did on minikube); only where the cluster has no default StorageClass, or `hostPath` asks for it, the operator creates hostPath PersistentVolumes itself, pinned to one node. It cannot be set, changed or removed later (a volume keeps its class): to move, delete the resource (a backup is taken) and create it again with the new class.",
+        },
+        backup: {
+          type: "object",
+          title: "BackupSpec",
+          description:
+            "How backups are kept. Every backup (the final one on deletion) is a new dump in `history/` of the backup volume, named by its time, with its size and sha256; a new resource of the same name restores the newest. A change applies from the next backup on.",
+          properties: {
+            keep: {
+              type: "integer",
+              format: "int32",
+              minimum: 1,
+              maximum: 1000,
+              default: 5,
+              description:
+                "How many of the newest dumps are always kept. An older dump is removed only once a restore loaded it: a dump that was never restored is never removed.",
+            },
+          },
+          additionalProperties: false,
+        },
+        hostPath: {
+          type: "object",
+          title: "HostPathStorage",
+          description:
+            "Asks for hostPath volumes made by the operator (`NAME-pv`, `backup-NAME-pv`) even where the cluster has a default StorageClass. Both are pinned to one node with `nodeAffinity`, as local volumes are, so the server and every Job that mounts them run there; without a node, the operator chooses one (the node of an existing backup volume of this name first). Without `storageClassName` and without this field, hostPath volumes are used only where the cluster has no default StorageClass. It cannot be set, changed or removed later.",
+          properties: {
+            node: {
+              type: "string",
+              minLength: 1,
+              maxLength: 253,
+              pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+              "x-mysqlop-pattern-hint": 'a Node name (a DNS subdomain: lower-case letters, digits, "-" and ".")',
+              description: "The node whose disk holds the volumes (`kubectl get nodes`).",
+            },
+          },
+          additionalProperties: false,
         },
         resources: {
           type: "object",
@@ -388,6 +431,35 @@ export const mysqlResourceSchema: Record<string, unknown> = {
             type: "string",
           },
         },
+        storage: {
+          type: "object",
+          title: "StorageStatus",
+          description:
+            "Where the volumes come from, decided once when the resource is created and kept for its life (a live resource never changes mode).",
+          properties: {
+            mode: {
+              type: "string",
+              enum: ["StorageClass", "DefaultStorageClass", "HostPath"],
+              description:
+                "`StorageClass`: the class `spec.storageClassName` names. `DefaultStorageClass`: the claims name no class and the cluster's default StorageClass provisions them. `HostPath`: volumes the operator made, pinned to `node` (the cluster had no default StorageClass, or `spec.hostPath` asked for it).",
+            },
+            storageClassName: {
+              type: "string",
+              description:
+                "The StorageClass of the claims (the cluster's default at creation, for `DefaultStorageClass`).",
+            },
+            node: {
+              type: "string",
+              description:
+                "`HostPath`: the node the volumes are pinned to (its `kubernetes.io/hostname`), where the server and its Jobs run.",
+            },
+            reason: {
+              type: "string",
+              description: "Why this mode (and node) was chosen, in words.",
+            },
+          },
+          additionalProperties: false,
+        },
         backup: {
           type: "object",
           title: "BackupStatus",
@@ -405,7 +477,21 @@ export const mysqlResourceSchema: Record<string, unknown> = {
             dumpFile: {
               type: "string",
               description:
-                "Path of the dump inside the backup volume; its metadata file beside it holds the checksum the restore verifies.",
+                "Path of the dump in the backup Job's mount of the backup volume (`/backup/history/mysqlop-dump-YYYYMMDDTHHMMSSZ.sql`); its metadata file beside it holds the checksum the restore verifies.",
+            },
+            sizeBytes: {
+              type: "integer",
+              format: "int64",
+              description: "Size of the dump in bytes.",
+            },
+            sha256: {
+              type: "string",
+              description: "SHA-256 of the dump (hex); a restore loads exactly the dump with this checksum.",
+            },
+            created: {
+              type: "string",
+              format: "date-time",
+              description: "When the dump started (the consistent snapshot's time).",
             },
           },
           additionalProperties: false,

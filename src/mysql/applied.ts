@@ -20,8 +20,11 @@ export interface EffectiveSpec {
   readonly jobResources: MySQLSpec["jobResources"];
 }
 
-/** Spec values, except database, storage class and (unless it may grow) size, which stay as applied. */
-export function effectiveSpec(resource: MySQL): EffectiveSpec {
+/**
+ * Spec values, except database, storage class and (unless it may grow) size, which stay as applied.
+ * `growable` tells whether the data claim is provisioned by a StorageClass (a hostPath volume cannot grow).
+ */
+export function effectiveSpec(resource: MySQL, growable: (storageClassName: string | undefined) => boolean): EffectiveSpec {
   const spec = resource.spec;
   const database = appliedValue(resource, "database");
   const storageClass = appliedValue(resource, "storageClassName");
@@ -32,7 +35,7 @@ export function effectiveSpec(resource: MySQL): EffectiveSpec {
     const before = parseQuantity(size.value);
     const after = parseQuantity(spec.storage_size);
     // Only a dynamically provisioned claim can grow; nothing can shrink.
-    const mayGrow = storageClassName !== undefined && before !== undefined && after !== undefined && after > before;
+    const mayGrow = growable(storageClassName) && before !== undefined && after !== undefined && after > before;
     if (!mayGrow) storageSize = size.value;
   }
   return {

@@ -6,11 +6,14 @@
  */
 import type { V1ConfigMap } from "@kubernetes/client-node";
 import type { ReconcileContext } from "../runtime/index.ts";
-import { BACKUP_DIR, BACKUP_INFO_KEYS, buildBackupInfo, buildBackupJob, buildRestoreJob, DATA_CLAIM_FINALIZER, usesHostPathVolumes } from "./desired/index.ts";
+import { readBackupReport, scriptError } from "./backup-report.ts";
+import { BACKUP_INFO_KEYS, buildBackupInfo, buildBackupJob, buildRestoreJob, DATA_CLAIM_FINALIZER, dumpPath, usesHostPathVolumes } from "./desired/index.ts";
 import type { MySQLInstance } from "./instance.ts";
-import { jobReference, jobState, serverAvailable, serverPodRefused } from "./observe.ts";
+import { FINAL_BACKUP_ANNOTATION, FINAL_BACKUP_SKIP } from "./names.ts";
+import { jobReference, jobState, serverAvailable, serverPodRefused, serverPods } from "./observe.ts";
+import { describeNotStarting, jobNotStarting, podsNotStarting, type NotStarting } from "./pod-diagnosis.ts";
 import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
-import { BACKUP_FILES, EXIT_CODES } from "./scripts/index.ts";
+import { EXIT_CODES } from "./scripts/index.ts";
 
 /** The finalizer the API server sets for `kubectl delete --cascade=foreground`. */
 const FOREGROUND_DELETION = "foregroundDeletion";
@@ -34,38 +37,68 @@ export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileC
   const info = backupInfo(instance, ctx);
   if (info === undefined) {
     // Ready should mean a server answers: creation ends when the Deployment is available.
-    if (!serverAvailable(instance, ctx))
-      return serverNotStarting(instance, ctx) ?? waitFor(POLL_MS, "Starting", `waiting for Deployment ${names.server} to become available`);
+    if (!serverAvailable(instance, ctx)) {
+      const refused = serverNotStarting(instance, ctx);
+      if (refused !== undefined) return refused;
+      const stuck = await podsNotStarting(instance, ctx, await serverPods(instance, ctx));
+      if (stuck !== undefined) return failed("ServerNotStarting", `Deployment ${names.server}: ${describeNotStarting(stuck)}`);
+      return waitFor(POLL_MS, "Starting", `waiting for Deployment ${names.server} to become available`);
+    }
     return done(`${name} created without restore-job`);
   }
   const lastBackup = info.data?.[BACKUP_INFO_KEYS.lastSucceeded] ?? "an earlier backup";
+  const fromDump = info.data?.[BACKUP_INFO_KEYS.dumpFile] ?? dumpPath(undefined);
+  // Recorded by backups since dumps are kept as a history: the restore loads exactly that dump.
+  const sha256 = info.data?.[BACKUP_INFO_KEYS.sha256];
   const outcome = jobState(instance, ctx, names.restoreJob);
   switch (outcome.state) {
     case "absent":
-      await ctx.apply(buildRestoreJob(instance), { owner: instance.resource });
+      await ctx.apply(buildRestoreJob(instance, sha256), { owner: instance.resource });
       return waitFor(POLL_MS, "Restoring", `${names.restoreJob} restores the backup of ${lastBackup}`);
     case "foreign":
       await ctx.delete(jobReference(instance, names.restoreJob), { propagationPolicy: "Background" });
       return waitFor(POLL_MS, "Restoring", `removing ${names.restoreJob} left by an earlier resource of this name`);
-    case "running":
+    case "running": {
+      const stuck = await jobNotStarting(instance, ctx, outcome.job);
+      if (stuck !== undefined)
+        return failed(notStartingReason(stuck, "RestoreNotStarting"), `${names.restoreJob}: ${describeNotStarting(stuck)}; the backup is kept`);
       return waitFor(POLL_MS, "Restoring", `${names.restoreJob} restores the backup of ${lastBackup}`);
+    }
     case "succeeded":
       return done(`${name} created with restore-job`, {
         restore: {
           restoredAt: outcome.completedAt,
           job: names.restoreJob,
-          fromDump: info.data?.[BACKUP_INFO_KEYS.dumpFile] ?? `${BACKUP_DIR}/${BACKUP_FILES.dump}`,
+          fromDump,
         },
       });
-    case "failed":
+    case "failed": {
       if (outcome.exitCode === EXIT_CODES.notEmpty) {
-        return done(`${name} created without restore-job: the database already holds data, so the backup of ${lastBackup} was not loaded (it is kept)`);
+        return done(
+          `${name} created without restore-job: the database already holds data, so the backup of ${lastBackup} was not loaded; ${fromDump} is kept on ${names.backupClaim} (later backups are new dumps beside it, and retention never removes a dump that was never restored)`,
+        );
       }
+      const why = await scriptError(instance, ctx, outcome.job);
       return failed(
         "RestoreFailed",
-        `${names.restoreJob} failed (${outcome.reason}: ${outcome.message}); the backup is kept. Fix the cause, then delete the Job to retry.`,
+        `${names.restoreJob} failed (${outcome.reason}: ${outcome.message})${why === undefined ? "" : `: ${why}`}; the backup is kept. Fix the cause, then delete the Job to retry.`,
       );
+    }
   }
+}
+
+/** Why a deletion took no backup because there was nothing to back up. */
+export const NOTHING_TO_BACK_UP = "deleted before creation finished, with no server up: no backup taken, an earlier backup is kept";
+
+/**
+ * The final backup given up deliberately with the annotation {@link FINAL_BACKUP_ANNOTATION}={@link FINAL_BACKUP_SKIP}:
+ * the Warning Event `FinalBackupSkipped` records it, and the returned text says it in status; `undefined` without it.
+ */
+export function skippedByRequest(instance: MySQLInstance, ctx: ReconcileContext): string | undefined {
+  if (instance.resource.metadata.annotations?.[FINAL_BACKUP_ANNOTATION] !== FINAL_BACKUP_SKIP) return undefined;
+  const what = `deleted without a final backup, as the annotation ${FINAL_BACKUP_ANNOTATION}=${FINAL_BACKUP_SKIP} asked: the data of ${instance.names.dataClaim} were not backed up; earlier backups stay on ${instance.names.backupClaim}`;
+  ctx.events.warning(instance.resource, "FinalBackupSkipped", what);
+  return what;
 }
 
 /** The server's pod refused by the namespace (see {@link serverPodRefused}), with what to do about it; `undefined` otherwise. */
@@ -120,7 +153,12 @@ export async function backUp(instance: MySQLInstance, ctx: ReconcileContext, fin
   const backupUnderWay = { backup: { job: names.backupJob } };
   switch (outcome.state) {
     case "absent":
-      await ctx.apply(buildBackupJob(instance, aside), { owner: instance.resource });
+      try {
+        await ctx.apply(buildBackupJob(instance, aside), { owner: instance.resource });
+      } catch (error) {
+        if (isNamespaceTerminating(error)) return namespaceTerminating(instance, `${names.backupJob} cannot be created`);
+        throw error;
+      }
       return waitFor(
         POLL_MS,
         "BackingUp",
@@ -141,12 +179,21 @@ export async function backUp(instance: MySQLInstance, ctx: ReconcileContext, fin
           backupUnderWay,
         );
       }
+      const stuck = await jobNotStarting(instance, ctx, outcome.job);
+      if (stuck !== undefined) {
+        if (notStartingReason(stuck, "") === NAMESPACE_TERMINATING) return namespaceTerminating(instance, `${names.backupJob}: ${describeNotStarting(stuck)}`);
+        return failed(
+          "BackupNotStarting",
+          `${names.backupJob}: ${describeNotStarting(stuck)}. The resource is kept until a backup succeeds: fix the cause (the Job goes on by itself), or give the final backup up with ${skipCommand(instance)}.`,
+          backupUnderWay,
+        );
+      }
       return waitFor(POLL_MS, "BackingUp", `${names.backupJob} dumps the database into ${names.backupClaim}`, backupUnderWay);
     }
     case "failed":
       return failed(
         "BackupFailed",
-        `${names.backupJob} failed (${outcome.reason}: ${outcome.message}); the resource is kept until a backup succeeds. Fix the cause and delete the Job to retry, or remove the finalizer ${finalizer} from this resource and from ${names.dataClaim} to give the backup up.`,
+        `${names.backupJob} failed (${outcome.reason}: ${outcome.message}); the resource is kept until a backup succeeds. Fix the cause and delete the Job to retry, or give the final backup up with ${skipCommand(instance)} (or remove the finalizer ${finalizer} from this resource and from ${names.dataClaim}).`,
         backupUnderWay,
       );
     case "succeeded": {
@@ -156,10 +203,51 @@ export async function backUp(instance: MySQLInstance, ctx: ReconcileContext, fin
         );
       }
       const completedAt = outcome.completedAt ?? new Date().toISOString();
-      await ctx.apply(buildBackupInfo(instance, completedAt));
-      return done(`backup succeeded (${names.backupJob}); ${names.backupClaim} keeps it`, {
-        backup: { lastSucceeded: completedAt, job: names.backupJob, dumpFile: `${BACKUP_DIR}/${BACKUP_FILES.dump}` },
+      const report = await readBackupReport(instance, ctx, outcome.job, completedAt);
+      if (report === "pending") return waitFor(POLL_MS, "BackingUp", `${names.backupJob} succeeded; reading its report`, backupUnderWay);
+      await ctx.apply(buildBackupInfo(instance, completedAt, report));
+      const dumpFile = dumpPath(report);
+      const facts = report === undefined ? "" : ` (${report.sizeBytes} bytes, sha256 ${report.sha256})`;
+      return done(`backup succeeded (${names.backupJob}); ${names.backupClaim} keeps it as ${dumpFile}${facts}`, {
+        backup: {
+          lastSucceeded: completedAt,
+          job: names.backupJob,
+          dumpFile,
+          ...(report === undefined ? {} : { sizeBytes: report.sizeBytes, sha256: report.sha256, created: report.created }),
+        },
       });
     }
   }
+}
+
+/** The reason of a status that says the namespace is being deleted. */
+export const NAMESPACE_TERMINATING = "NamespaceTerminating";
+
+/** `fallback`, or {@link NAMESPACE_TERMINATING} when the pod cannot even be created because the namespace is going. */
+function notStartingReason(stuck: NotStarting, fallback: string): string {
+  return /because it is being terminated/.test(stuck.message) ? NAMESPACE_TERMINATING : fallback;
+}
+
+/** Whether an API error says that nothing new may be created in the namespace: it is being deleted. */
+export function isNamespaceTerminating(error: unknown): boolean {
+  const causes = (error as { body?: { details?: { causes?: { reason?: string }[] } } }).body?.details?.causes ?? [];
+  return causes.some((c) => c.reason === NAMESPACE_TERMINATING);
+}
+
+/** The command that gives the final backup up deliberately (see {@link FINAL_BACKUP_ANNOTATION}). */
+export function skipCommand(instance: MySQLInstance): string {
+  return `kubectl annotate mysql ${instance.name} -n ${instance.namespace ?? "default"} ${FINAL_BACKUP_ANNOTATION}=${FINAL_BACKUP_SKIP}`;
+}
+
+/**
+ * The namespace is being deleted: no Job (no pod) can start in it any more, so the final backup
+ * cannot run; the deletion is held, with the way out. The backups stay: their claim is held by the
+ * operator's finalizer and their volume is retained.
+ */
+export function namespaceTerminating(instance: MySQLInstance, what: string): Result {
+  const { names } = instance;
+  return failed(
+    NAMESPACE_TERMINATING,
+    `namespace ${instance.namespace ?? "default"} is being deleted, so no backup Job can start in it (${what}). The data stay on ${names.dataClaim} (finalizer ${DATA_CLAIM_FINALIZER}) and the earlier backups on ${names.backupClaim}, whose volume is retained. To let the namespace go without a final backup: ${skipCommand(instance)} (set persistentVolumeReclaimPolicy: Retain on the volume of ${names.dataClaim} first to keep its disk).`,
+  );
 }

@@ -9,14 +9,23 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 import type { MySQL } from "../../generated/mysql-models.ts";
 import { MySQLReconcilerBase, type MySQLChange } from "../../generated/mysql-reconciler-base.ts";
 import type { ReconcileContext } from "../runtime/index.ts";
-import { backUp, nothingToBackUp, refuseForegroundDeletion, restoreIfBackedUp } from "./backup-restore.ts";
+import {
+  backUp,
+  isNamespaceTerminating,
+  namespaceTerminating,
+  NOTHING_TO_BACK_UP,
+  nothingToBackUp,
+  refuseForegroundDeletion,
+  restoreIfBackedUp,
+  skippedByRequest,
+} from "./backup-restore.ts";
 import { desiredChildren } from "./desired/index.ts";
-import { instanceOf } from "./instance.ts";
+import { instanceOf, type MySQLInstance } from "./instance.ts";
 import { hasReservedName, RESERVED_NAME_PREFIX } from "./names.ts";
 import { changePassword, ensureCredentials, settlePasswordChange } from "./password-change.ts";
 import type { Result } from "./result.ts";
 import { awaitImageRollout, awaitResourcesRollout } from "./rollout.ts";
-import { ensureBackupStorage, ensureDataVolume, releaseData, resizeDataVolume } from "./volumes.ts";
+import { ensureBackupStorage, ensureDataVolume, placeVolumes, releaseBackupStorage, releaseData, resizeDataVolume } from "./volumes.ts";
 
 /** Reconciles MySQL resources: a server with its volume, a backup on delete, a restore on create. */
 export class MySQLReconciler extends MySQLReconcilerBase {
@@ -31,24 +40,35 @@ export class MySQLReconciler extends MySQLReconcilerBase {
    * `NAME created with restore-job` / `NAME created without restore-job`.
    */
   async onCreate(resource: MySQL, ctx: ReconcileContext): Promise<Result> {
-    const mysql = instanceOf(resource);
-    const { names, name } = mysql;
-    // 1. A reserved name: nothing is created, its volumes would be another resource's backup volumes.
+    const created = instanceOf(resource);
+    // 1. Where the volumes come from, decided once (recorded in status with whatever creation reports
+    //    now); the claim and the server are built only from then on.
+    if (hasReservedName(resource) || resource.status?.storage?.mode !== undefined) return this.#create(created, ctx);
+    const placed = await placeVolumes(created, ctx);
+    if ("kind" in placed) return placed;
+    const result = await this.#create(placed.instance, ctx);
+    return { ...result, status: { ...result.status, storage: placed.storage } };
+  }
+
+  /** Creation once the volumes are placed. */
+  async #create(mysql: MySQLInstance, ctx: ReconcileContext): Promise<Result> {
+    const { names, name, resource } = mysql;
+    // 2. A reserved name: nothing is created, its volumes would be another resource's backup volumes.
     if (hasReservedName(resource)) {
       return this.failed(
         "NameReserved",
         `a name starting with "${RESERVED_NAME_PREFIX}" is refused: ${names.dataClaim} and ${names.dataVolume} are the backup claim and volume of the resource "${name.slice(RESERVED_NAME_PREFIX.length)}". Nothing was created; delete this resource and choose another name.`,
       );
     }
-    // 2–4. The hostPath data volume, which the loop cannot own (cluster-scoped); NAME-credentials, the password the
+    // 3–5. The hostPath data volume, which the loop cannot own (cluster-scoped); NAME-credentials, the password the
     //      server starts with; the backup storage, kept beyond the resource. Independent of each other: written at once.
     const [volume, credentials] = await Promise.all([ensureDataVolume(mysql, ctx), ensureCredentials(mysql, ctx), ensureBackupStorage(mysql, ctx)]);
     if (volume !== undefined) return volume;
     if (credentials !== undefined) return credentials;
-    // 5. The restore of an earlier resource's backup, if there is one; else wait for the server.
+    // 6. The restore of an earlier resource's backup, if there is one; else wait for the server.
     const restored = await restoreIfBackedUp(mysql, ctx);
     if (restored.kind !== "done") return restored;
-    // 6. The spec's password: appliedSpec will hold its hash, so the server must have it first
+    // 7. The spec's password: appliedSpec will hold its hash, so the server must have it first
     //    (the spec may have changed since the server started with NAME-credentials).
     const password = await changePassword(mysql, ctx);
     if (password.kind !== "done") return password;
@@ -63,11 +83,14 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     const mysql = instanceOf(resource);
     // 1. Nothing was created under a reserved name; what carries its names belongs to another resource.
     if (hasReservedName(resource)) return this.done("nothing was created under a reserved name");
-    // 2. Creation never finished and no server is up: nothing to dump. The volume goes even so:
-    //    left behind, its per-uid path would block every later resource of this name.
-    if (nothingToBackUp(mysql, ctx)) {
+    // 2. A person gave the final backup up (recorded in an Event); else creation never finished and the
+    //    server never ran: nothing to dump. The volume goes even so: left behind, its per-uid path would
+    //    block every later resource of this name.
+    const without = skippedByRequest(mysql, ctx) ?? (nothingToBackUp(mysql, ctx) ? NOTHING_TO_BACK_UP : undefined);
+    if (without !== undefined) {
       await releaseData(mysql, ctx);
-      return this.done("deleted before creation finished, with no server up: no backup taken, an earlier backup is kept");
+      await releaseBackupStorage(mysql, ctx);
+      return this.done(without);
     }
     // 3. A foreground cascade takes the server before a backup could run: refused, data kept.
     const foreground = refuseForegroundDeletion(mysql, ctx);
@@ -76,11 +99,18 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     const password = await settlePasswordChange(mysql, ctx);
     if (password !== undefined) return password;
     // 5. The backup storage, then the backup Job; done once the dump is recorded.
-    await ensureBackupStorage(mysql, ctx);
+    try {
+      await ensureBackupStorage(mysql, ctx);
+    } catch (error) {
+      if (isNamespaceTerminating(error)) return namespaceTerminating(mysql, `${mysql.names.backupClaim} cannot be created`);
+      throw error;
+    }
     const backup = await backUp(mysql, ctx, this.finalizer);
     if (backup.kind !== "done") return backup;
-    // 6. The data may go: the hostPath volume is removed, the claim released to the garbage collector.
+    // 6. The data may go: the hostPath volume is removed, the claim released to the garbage collector;
+    //    the backup claim is let go, its volume retained.
     await releaseData(mysql, ctx);
+    await releaseBackupStorage(mysql, ctx);
     return backup;
   }
 

@@ -100,5 +100,9 @@ export function serverSelector(resource: MySQL): Record<string, string> {
 
 /** Labels on PersistentVolumes the operator created itself, so it can find and remove them. */
 export const VOLUME_OWNER_LABELS = { namespace: `${LABEL_PREFIX}/namespace`, name: `${LABEL_PREFIX}/mysql` } as const;
+/** Annotation on a MySQL resource: {@link FINAL_BACKUP_SKIP} deletes it without the final backup, deliberately (an Event records it). */
+export const FINAL_BACKUP_ANNOTATION = `${LABEL_PREFIX}/final-backup`;
+/** The value of {@link FINAL_BACKUP_ANNOTATION} that skips the final backup. */
+export const FINAL_BACKUP_SKIP = "skip";
 /** Annotation on the password-change Job: a digest of the password it sets, keyed by a nonce kept in the password-change Secret. */
 export const PASSWORD_TARGET_ANNOTATION = `${LABEL_PREFIX}/password-target`;

@@ -2,10 +2,11 @@
  * What the cache shows about one instance's children, read the way the handlers decide on it
  * (level-based: every decision is taken again from what is observed, never from memory).
  */
-import type { KubernetesObject, V1Deployment, V1Job } from "@kubernetes/client-node";
+import type { KubernetesObject, V1Deployment, V1Job, V1Pod } from "@kubernetes/client-node";
 import type { ReconcileContext } from "../runtime/index.ts";
 import type { MySQLInstance } from "./instance.ts";
 import { jobOutcome, type JobOutcome } from "./job-outcome.ts";
+import { serverSelector } from "./names.ts";
 
 /** Whether `object` has a controller reference to this very resource (its uid, not just its name). */
 export function controlledBy(object: KubernetesObject, instance: MySQLInstance): boolean {
@@ -32,6 +33,19 @@ export function serverAvailable(instance: MySQLInstance, ctx: ReconcileContext):
   const deployment = serverDeployment(instance, ctx);
   const status = deployment?.status;
   return deployment !== undefined && (status?.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 1) && (status?.availableReplicas ?? 0) >= 1;
+}
+
+/** The server's pods, from the API server (pods are not cached): read only while the server is not available. */
+export function serverPods(instance: MySQLInstance, ctx: ReconcileContext): Promise<V1Pod[]> {
+  const selector = Object.entries(serverSelector(instance.resource))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+  return ctx.list<V1Pod>("v1", "Pod", { namespace: instance.namespace, labelSelector: selector });
+}
+
+/** The pods of the Job with uid `jobUid`, from the API server (pods are not cached): read only while it does not start, or once it succeeded. */
+export function jobPods(instance: MySQLInstance, ctx: ReconcileContext, jobUid: string): Promise<V1Pod[]> {
+  return ctx.list<V1Pod>("v1", "Pod", { namespace: instance.namespace, labelSelector: `batch.kubernetes.io/controller-uid=${jobUid}` });
 }
 
 /**

@@ -6,7 +6,7 @@
  * change replaces an older Job, and a Job that succeeded is recorded before anything replaces it.
  */
 import { randomBytes } from "node:crypto";
-import type { V1Secret } from "@kubernetes/client-node";
+import type { V1Job, V1Secret } from "@kubernetes/client-node";
 import type { ReconcileContext } from "../runtime/index.ts";
 import {
   buildCredentialsSecret,
@@ -20,6 +20,7 @@ import {
 import type { MySQLInstance } from "./instance.ts";
 import { PASSWORD_TARGET_ANNOTATION } from "./names.ts";
 import { controlledBy, jobReference, jobState } from "./observe.ts";
+import { describeNotStarting, jobNotStarting } from "./pod-diagnosis.ts";
 import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
 
 /** A password, or the result the hook must return because it cannot be had yet. */
@@ -110,11 +111,24 @@ async function serverPassword(
 export async function settlePasswordChange(instance: MySQLInstance, ctx: ReconcileContext): Promise<Result | undefined> {
   const { names } = instance;
   const outcome = jobState(instance, ctx, names.passwordJob);
-  if (outcome.state === "running")
+  if (outcome.state === "running") {
+    const stuck = await passwordJobNotStarting(instance, ctx, outcome.job);
+    if (stuck !== undefined) return stuck;
     return waitFor(POLL_MS, "PasswordChanging", `${names.passwordJob} is still setting the root password; the backup starts once it finished`);
+  }
   if (outcome.state !== "succeeded") return undefined;
   const server = await serverPassword(instance, ctx);
   return "result" in server ? server.result : undefined;
+}
+
+/** `PasswordChangeNotStarting` when the password-change Job's pod does not start (see pod-diagnosis.ts). */
+async function passwordJobNotStarting(instance: MySQLInstance, ctx: ReconcileContext, job: V1Job): Promise<Result | undefined> {
+  const stuck = await jobNotStarting(instance, ctx, job);
+  if (stuck === undefined) return undefined;
+  return failed(
+    "PasswordChangeNotStarting",
+    `${instance.names.passwordJob}: ${describeNotStarting(stuck)}; the server keeps its old password, which Secret ${instance.names.credentials} holds`,
+  );
 }
 
 /** Makes the server's root password the one the spec asks for (see the module comment); done once it has it. */
@@ -155,6 +169,8 @@ export async function changePassword(instance: MySQLInstance, ctx: ReconcileCont
         `${names.passwordJob} failed (${outcome.reason}: ${outcome.message}); the server keeps its old password, which Secret ${names.credentials} must hold. Fix the cause, then delete the Job to retry.`,
       );
     default:
-      return waitFor(POLL_MS, "PasswordChanging", `${names.passwordJob} sets the new root password`);
+      return (
+        (await passwordJobNotStarting(instance, ctx, outcome.job)) ?? waitFor(POLL_MS, "PasswordChanging", `${names.passwordJob} sets the new root password`)
+      );
   }
 }

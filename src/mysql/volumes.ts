@@ -7,12 +7,39 @@
 import type { KubernetesObject, V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
 import type { ObjectReference, ReconcileContext } from "../runtime/index.ts";
 import type { MySQLChange } from "../../generated/mysql-reconciler-base.ts";
-import { buildBackupClaim, buildBackupVolume, buildDataVolume, DATA_CLAIM_FINALIZER, usesHostPathVolumes } from "./desired/index.ts";
-import type { MySQLInstance } from "./instance.ts";
+import type { StorageStatus } from "../../generated/mysql-models.ts";
+import {
+  BACKUP_CLAIM_FINALIZER,
+  buildBackupClaim,
+  buildBackupVolume,
+  buildDataVolume,
+  DATA_CLAIM_FINALIZER,
+  desiredChildren,
+  usesHostPathVolumes,
+} from "./desired/index.ts";
+import { withPlacement, type MySQLInstance } from "./instance.ts";
 import { VOLUME_OWNER_LABELS } from "./names.ts";
 import { controlledBy } from "./observe.ts";
+import { decidePlacement } from "./placement.ts";
 import { parseQuantity } from "./quantity.ts";
 import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
+
+/**
+ * Decides where the volumes come from (placement.ts) and, this once, applies the owned children
+ * the loop could not build before (the claim and the server), so that creation goes on in the same
+ * reconcile. Returns the instance placed and the `status.storage` facts for the loop to record
+ * (with the hook's result, whatever it is), or the result when it cannot be decided now.
+ */
+export async function placeVolumes(
+  instance: MySQLInstance,
+  ctx: ReconcileContext,
+): Promise<{ readonly instance: MySQLInstance; readonly storage: StorageStatus } | Result> {
+  const decided = await decidePlacement(instance, ctx);
+  if ("kind" in decided) return decided;
+  const placed = withPlacement(instance, decided.placement);
+  for (const child of desiredChildren(placed)) await ctx.apply(child, { owner: instance.resource });
+  return { instance: placed, storage: { ...decided.placement, reason: decided.why } };
+}
 
 function volume(ctx: ReconcileContext, name: string): V1PersistentVolume | undefined {
   return ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, name);
@@ -70,15 +97,57 @@ export async function ensureDataVolume(instance: MySQLInstance, ctx: ReconcileCo
   );
 }
 
-/** Creates the backup claim (and hostPath volume) once; never owned, never re-applied. One that exists is used as it is, also one made by hand. */
+/**
+ * The backup storage: creates the claim (and hostPath volume) once, never owned, never re-applied; one
+ * that exists is used as it is, also one made by hand. While the resource lives the claim carries the
+ * operator's finalizer, so that nothing (a namespace being deleted, a `kubectl delete pvc`) takes it
+ * away before {@link releaseBackupStorage} made sure its volume is retained; its volume, once bound, is
+ * set to Retain.
+ */
 export async function ensureBackupStorage(instance: MySQLInstance, ctx: ReconcileContext): Promise<void> {
   const { names } = instance;
   const backupVolume = { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: names.backupVolume } };
-  const backupClaim = { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: names.backupClaim, namespace: instance.namespace } };
+  // The volume and the claim are independent objects: written at once.
   await Promise.all([
     usesHostPathVolumes(instance) && existing(ctx, backupVolume).then((found) => (found === undefined ? ctx.apply(buildBackupVolume(instance)) : undefined)),
-    existing(ctx, backupClaim).then((found) => (found === undefined ? ctx.apply(buildBackupClaim(instance)) : undefined)),
+    existing<V1PersistentVolumeClaim>(ctx, backupClaimReference(instance)).then(async (found) => {
+      if (found === undefined) await ctx.apply(buildBackupClaim(instance));
+      else await holdBackupClaim(ctx, found);
+    }),
   ]);
+}
+
+/** Puts the operator's finalizer on an existing backup claim (an object being deleted takes no new one) and retains its volume. */
+async function holdBackupClaim(ctx: ReconcileContext, found: V1PersistentVolumeClaim): Promise<void> {
+  const deleting = found.metadata?.deletionTimestamp !== undefined && found.metadata.deletionTimestamp !== null;
+  if (!deleting && !(found.metadata?.finalizers ?? []).includes(BACKUP_CLAIM_FINALIZER)) await ctx.addFinalizer(found, BACKUP_CLAIM_FINALIZER);
+  await retainVolume(ctx, found);
+}
+
+/**
+ * When the resource goes (after its final backup, or without one): the backup claim's volume is set to
+ * Retain, then the claim is let go. The claim itself stays; if it is deleted later (with its namespace),
+ * the dumps stay on the retained volume.
+ */
+export async function releaseBackupStorage(instance: MySQLInstance, ctx: ReconcileContext): Promise<void> {
+  const found = await existing<V1PersistentVolumeClaim>(ctx, backupClaimReference(instance));
+  if (found === undefined) return;
+  await retainVolume(ctx, found);
+  if ((found.metadata?.finalizers ?? []).includes(BACKUP_CLAIM_FINALIZER)) await ctx.removeFinalizer(found, BACKUP_CLAIM_FINALIZER);
+}
+
+function backupClaimReference(instance: MySQLInstance): ObjectReference {
+  return { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: instance.names.backupClaim, namespace: instance.namespace } };
+}
+
+/** Sets the reclaim policy of the volume `claim` is bound to to Retain (a provisioner's default is often Delete). */
+async function retainVolume(ctx: ReconcileContext, claim: V1PersistentVolumeClaim): Promise<void> {
+  const name = claim.spec?.volumeName;
+  if (name === undefined || name === "") return;
+  const pv = await existing<V1PersistentVolume>(ctx, { apiVersion: "v1", kind: "PersistentVolume", metadata: { name } });
+  if (pv === undefined || pv.spec?.persistentVolumeReclaimPolicy === "Retain") return;
+  // A provisioner's volume is not the operator's to take over: only this one field is patched.
+  await ctx.mergePatch(pv, { spec: { persistentVolumeReclaimPolicy: "Retain" } });
 }
 
 /**

@@ -26,6 +26,7 @@ export type {
   CustomResource,
   EventRecorder,
   HookResult,
+  ListOptions,
   Logger,
   ObjectReference,
   ReconcileContext,

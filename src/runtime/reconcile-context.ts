@@ -6,9 +6,9 @@
 import type { KubernetesObject, V1OwnerReference } from "@kubernetes/client-node";
 import { appliedHash, holdsApplied } from "./applied-state.ts";
 import { mergeConditions } from "./conditions.ts";
-import { isConflict, isNotFound, PatchType, type KubeRest } from "./kube-rest.ts";
+import { isConflict, isNotFound, PatchType, resourcePath, type KubeRest } from "./kube-rest.ts";
 import { MANAGED_BY_LABEL } from "./managed-objects.ts";
-import type { CacheReader, Condition, EventRecorder, Logger, ObjectReference, ReconcileContext } from "./types.ts";
+import type { CacheReader, Condition, EventRecorder, ListOptions, Logger, ObjectReference, ReconcileContext } from "./types.ts";
 
 /** Thrown by a write attempted after leadership was lost (the work queue drops, never retries, such work). */
 export class NotLeaderError extends Error {
@@ -277,6 +277,23 @@ export class ObjectWriter {
     if (ref !== undefined && controller !== undefined && controller.uid !== ref.uid) throw new AlreadyOwnedError(object, reference, controller, ref);
   }
 
+  /** Lists from the API server (every page), not from a cache; reading needs no leadership. */
+  async list<T extends KubernetesObject>(apiVersion: string, kind: string, options: ListOptions = {}): Promise<T[]> {
+    const rest = this.#options.rest;
+    const path = resourcePath(await rest.kindInfo(apiVersion, kind), options.namespace);
+    const items: T[] = [];
+    let continueToken: string | undefined;
+    do {
+      const page = await rest.get<{ items?: T[]; metadata?: { continue?: string } }>(path, {
+        query: { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector, limit: 500, continue: continueToken },
+      });
+      // List items carry no apiVersion/kind of their own.
+      for (const item of page.items ?? []) items.push({ ...item, apiVersion, kind });
+      continueToken = page.metadata?.continue || undefined;
+    } while (continueToken !== undefined);
+    return items;
+  }
+
   /** Reads one object from the API server; `undefined` when it does not exist. */
   async read<T extends KubernetesObject>(object: ObjectReference): Promise<T | undefined> {
     const rest = this.#options.rest;
@@ -318,6 +335,20 @@ export class ObjectWriter {
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
+  }
+
+  /**
+   * Merge-patches `patch` into an existing object without taking it over (no label, no owner): for one field of
+   * an object someone else made, such as the reclaim policy of a provisioned volume.
+   */
+  async mergePatch<T extends KubernetesObject>(object: T, patch: Record<string, unknown>, log?: Logger): Promise<T> {
+    this.#guard();
+    const path = await this.#options.rest.pathOf(object);
+    const written = this.#written(
+      await this.#options.rest.request<T>("PATCH", path, { body: patch, contentType: PatchType.merge, beforeSend: this.#beforeSend }),
+    ) as T;
+    log?.info(`patched ${describeObject(written)}`);
+    return written;
   }
 
   /** Merge-patches the status subresource; conditions keep `lastTransitionTime` unless their status flips. */
@@ -402,6 +433,7 @@ export function createReconcileContext(parts: {
     cache,
     events,
     log,
+    list: (apiVersion, kind, options) => writer.list(apiVersion, kind, options),
     apply: (object, options) => watchRefused(writer.apply(object, options, log)),
     applyAll: (objects, options) => watchRefused(writer.applyAll(objects, options, log)),
     read: parts.read ?? ((object) => writer.read(object)),
@@ -409,5 +441,6 @@ export function createReconcileContext(parts: {
     addFinalizer: (object, finalizer) => writer.addFinalizer(object, finalizer, log),
     removeFinalizer: (object, finalizer) => writer.removeFinalizer(object, finalizer, log),
     patchStatus: (object, status) => writer.patchStatus(object, status),
+    mergePatch: (object, patch) => writer.mergePatch(object, patch, log),
   };
 }

@@ -91,6 +91,16 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** Selects the objects {@link ReconcileContext.list} returns. */
+export interface ListOptions {
+  /** One namespace; all (or a cluster-scoped kind's) when absent. */
+  readonly namespace?: string;
+  /** A label selector, e.g. `batch.kubernetes.io/job-name=backup-x-job`. */
+  readonly labelSelector?: string;
+  /** A field selector, e.g. `involvedObject.uid=…` for Events. */
+  readonly fieldSelector?: string;
+}
+
 /** Names one object: enough to read or delete it. */
 export interface ObjectReference {
   readonly apiVersion: string;
@@ -106,6 +116,11 @@ export interface ReconcileContext {
   readonly log: Logger;
   /** Server-side apply with the controller's field manager; sets an owner reference to `owner` when given. */
   apply<T extends KubernetesObject>(object: T, options?: { owner?: KubernetesObject }): Promise<T>;
+  /**
+   * Lists objects from the API server, not a cache: for kinds read rarely and never watched (a stuck Job's pods and
+   * their Events, the cluster's StorageClasses or Nodes once at creation). Needs `list` on the kind.
+   */
+  list<T extends KubernetesObject>(apiVersion: string, kind: string, options?: ListOptions): Promise<T[]>;
   /**
    * Applies several objects at once, all or none as to adoption: when any of them exists and may not be taken over, its
    * refusal is thrown and none is sent. The first failed write is thrown, naming its object, once every write has ended.
@@ -123,6 +138,10 @@ export interface ReconcileContext {
   addFinalizer<T extends KubernetesObject>(object: T, finalizer: string): Promise<T>;
   /** Removes the finalizer (conflict-safe patch) when present. */
   removeFinalizer<T extends KubernetesObject>(object: T, finalizer: string): Promise<void>;
+  /** Merge-patches fields of an existing object without taking it over (no label, no owner): one field of an object someone else made. */
+  mergePatch<T extends KubernetesObject>(object: T, patch: Record<string, unknown>): Promise<T>;
+  /** Merge-patches fields of an existing object without taking it over (no label, no owner): one field of an object someone else made. */
+  mergePatch<T extends KubernetesObject>(object: T, patch: Record<string, unknown>): Promise<T>;
   /** Merge-patches the status subresource; conditions keep lastTransitionTime unless their status flips. */
   patchStatus<T extends KubernetesObject>(object: T, status: Record<string, unknown>): Promise<void>;
 }

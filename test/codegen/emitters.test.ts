@@ -95,6 +95,8 @@ test("model: spec fields in schema order, sensitivity and presence from the sche
       ["passwordSecretRef", "onPasswordSecretRefChange", false, false],
       ["storage_size", "onStorageSizeChange", true, false],
       ["storageClassName", "onStorageClassNameChange", false, false],
+      ["backup", "onBackupChange", false, false],
+      ["hostPath", "onHostPathChange", false, false],
       ["resources", "onResourcesChange", true, false],
       ["jobResources", "onJobResourcesChange", true, false],
     ],
@@ -301,7 +303,11 @@ test("namespaced RBAC: a ClusterRole for cluster-scoped resources only, a Role w
       "RoleBinding/mysqlop-system/mysqlop",
     ],
   );
-  assert.deepEqual(operator[1]!.rules, [{ apiGroups: [""], resources: ["persistentvolumes"], verbs: ["get", "list", "watch", "create", "patch", "delete"] }]);
+  assert.deepEqual(operator[1]!.rules, [
+    { apiGroups: [""], resources: ["nodes"], verbs: ["list"] },
+    { apiGroups: [""], resources: ["persistentvolumes"], verbs: ["get", "list", "watch", "create", "patch", "delete"] },
+    { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"], verbs: ["list"] },
+  ]);
   assert.deepEqual(
     watched.map((o) => `${o.kind}/${o.metadata.namespace ?? "(none)"}/${o.metadata.name}`),
     ["Role/(none)/mysqlop", "RoleBinding/(none)/mysqlop"],

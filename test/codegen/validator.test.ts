@@ -155,13 +155,16 @@ test("unknown fields are rejected at every level, naming the field", () => {
     [resource(ORIGINAL, { usless_data: "useless info" }), 'unknown field "usless_data" (known fields: apiVersion, kind, metadata, spec, status)'],
     [
       resource({ ...ORIGINAL, usless_data: "useless info" }),
-      'spec: unknown field "usless_data" (known fields: image, database, password, passwordSecretRef, storage_size, storageClassName, resources, jobResources)',
+      'spec: unknown field "usless_data" (known fields: image, database, password, passwordSecretRef, storage_size, storageClassName, backup, hostPath, resources, jobResources)',
     ],
     [
       resource({ database: "d", storage_size: "1Gi", passwordSecretRef: { name: "s", key: "k", namespace: "x" } }),
       'spec.passwordSecretRef: unknown field "namespace" (known fields: name, key)',
     ],
-    [resource(ORIGINAL, { status: { backup: { when: "now" } } }), 'status.backup: unknown field "when" (known fields: lastSucceeded, job, dumpFile)'],
+    [
+      resource(ORIGINAL, { status: { backup: { when: "now" } } }),
+      'status.backup: unknown field "when" (known fields: lastSucceeded, job, dumpFile, sizeBytes, sha256, created)',
+    ],
   ];
   for (const [doc, want] of table) {
     const issues = validateMySQL(doc);

@@ -2,11 +2,20 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { MySQL } from "../../generated/mysql-models.ts";
 import { OPERATOR_NAME } from "../../src/mysql/names.ts";
-import { MANAGED_BY_LABEL, type CacheReader, type ReconcileContext } from "../../src/runtime/index.ts";
+import { MANAGED_BY_LABEL, type CacheReader, type ListOptions, type ReconcileContext } from "../../src/runtime/index.ts";
 import { withSpecDefaults } from "../helpers/spec-defaults.ts";
 
-/** The original cr.yaml as the API server returns it (defaults filled, uid set). */
+/** The node the fixtures' hostPath volumes are pinned to. */
+export const FIXTURE_NODE = "node-a";
+
+/**
+ * The original cr.yaml as the API server returns it (defaults filled, uid set), with its volumes
+ * placed as the create hook records it (`status.storage`: hostPath on {@link FIXTURE_NODE}, or the
+ * class the spec names); `status: { storage: undefined }` leaves the placement undecided.
+ */
 export function originalResource(overrides: { spec?: Partial<MySQL["spec"]>; status?: MySQL["status"]; namespace?: string; name?: string } = {}): MySQL {
+  const storageClassName = overrides.spec?.storageClassName;
+  const storage = storageClassName === undefined ? { mode: "HostPath" as const, node: FIXTURE_NODE } : { mode: "StorageClass" as const, storageClassName };
   return {
     apiVersion: "otus.homework/v1",
     kind: "MySQL",
@@ -17,7 +26,7 @@ export function originalResource(overrides: { spec?: Partial<MySQL["spec"]>; sta
       generation: 1,
     },
     spec: withSpecDefaults({ image: "mysql:5.7", database: "otus-database", password: "otuspassword", storage_size: "1Gi", ...overrides.spec }),
-    ...(overrides.status === undefined ? {} : { status: overrides.status }),
+    status: { storage, ...overrides.status },
   };
 }
 
@@ -27,6 +36,16 @@ export function allStrings(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(allStrings);
   if (typeof value === "object" && value !== null) return Object.entries(value).flatMap(([k, v]) => [k, ...allStrings(v)]);
   return [];
+}
+
+/** Equality field selectors over dotted paths (`involvedObject.uid=…`), as the API server answers them for Events. */
+function matchesFields(object: KubernetesObject, selector: string): boolean {
+  return selector.split(",").every((term) => {
+    const [path = "", value] = term.split("=");
+    let current: unknown = object;
+    for (const part of path.split(".")) current = (current as Record<string, unknown> | undefined)?.[part];
+    return current === value;
+  });
 }
 
 function key(apiVersion: string, kind: string, namespace: string | undefined, name: string): string {
@@ -39,6 +58,8 @@ export interface Recorded {
   readonly deleted: { apiVersion: string; kind: string; name?: string; namespace?: string }[];
   /** `KIND/NAME finalizer` for every finalizer removed. */
   readonly finalizersRemoved: string[];
+  /** `KIND/NAME finalizer` for every finalizer added. */
+  readonly finalizersAdded: string[];
   /** `KIND/NAME` of every object read from the API server, `(watch)` appended where asked. */
   readonly read: string[];
 }
@@ -62,7 +83,7 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
   const store = new Map<string, KubernetesObject>();
   const put = (o: KubernetesObject): void => void store.set(key(o.apiVersion ?? "", o.kind ?? "", o.metadata?.namespace, o.metadata?.name ?? ""), o);
   for (const o of objects) put(o);
-  const recorded: Recorded = { applied: [], deleted: [], finalizersRemoved: [], read: [] };
+  const recorded: Recorded = { applied: [], deleted: [], finalizersRemoved: [], finalizersAdded: [], read: [] };
   const cache: CacheReader = {
     get: <T extends KubernetesObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string) => {
       const object = store.get(key(apiVersion, kind, namespace, name));
@@ -75,6 +96,17 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
   };
   const ctx: ReconcileContext = {
     cache,
+    // The API server's list: what the store holds, selected by namespace and by equality label selectors.
+    async list<T extends KubernetesObject>(apiVersion: string, kind: string, options: ListOptions = {}): Promise<T[]> {
+      const wanted = (options.labelSelector ?? "")
+        .split(",")
+        .filter((term) => term !== "")
+        .map((term) => term.split("="));
+      return ([...store.values()] as T[])
+        .filter((o) => o.apiVersion === apiVersion && o.kind === kind && (options.namespace === undefined || o.metadata?.namespace === options.namespace))
+        .filter((o) => wanted.every(([k, v]) => o.metadata?.labels?.[k ?? ""] === v))
+        .filter((o) => options.fieldSelector === undefined || matchesFields(o, options.fieldSelector));
+    },
     events: { normal: () => {}, warning: () => {} },
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     async apply<T extends KubernetesObject>(object: T, options?: { owner?: KubernetesObject }): Promise<T> {
@@ -114,8 +146,12 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
       recorded.deleted.push({ apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace });
       store.delete(key(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name ?? ""));
     },
-    async addFinalizer<T extends KubernetesObject>(object: T): Promise<T> {
-      return object;
+    async addFinalizer<T extends KubernetesObject>(object: T, finalizer: string): Promise<T> {
+      recorded.finalizersAdded.push(`${object.kind}/${object.metadata?.name} ${finalizer}`);
+      const finalizers = object.metadata?.finalizers ?? [];
+      const updated = { ...object, metadata: { ...object.metadata, finalizers: finalizers.includes(finalizer) ? finalizers : [...finalizers, finalizer] } };
+      if (store.has(key(object.apiVersion ?? "", object.kind ?? "", object.metadata?.namespace, object.metadata?.name ?? ""))) put(updated);
+      return updated;
     },
     async removeFinalizer(object, finalizer) {
       recorded.finalizersRemoved.push(`${object.kind}/${object.metadata?.name} ${finalizer}`);
@@ -124,6 +160,14 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
         put({ ...stored, metadata: { ...stored.metadata, finalizers: (stored.metadata?.finalizers ?? []).filter((f) => f !== finalizer) } });
     },
     async patchStatus() {},
+    async mergePatch<T extends KubernetesObject>(object: T, patch: Record<string, unknown>): Promise<T> {
+      // Merges one level deep, enough for the fields the handlers patch (spec.persistentVolumeReclaimPolicy).
+      const stored = store.get(key(object.apiVersion ?? "", object.kind ?? "", object.metadata?.namespace, object.metadata?.name ?? "")) ?? object;
+      const merged = { ...stored } as Record<string, unknown>;
+      for (const [field, value] of Object.entries(patch)) merged[field] = { ...(merged[field] as object), ...(value as object) };
+      put(merged as unknown as KubernetesObject);
+      return merged as unknown as T;
+    },
   };
   return { ctx, recorded, put };
 }

@@ -10,6 +10,7 @@ import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Job, V1PersistentVo
 import {
   buildBackupClaim,
   buildBackupInfo,
+  buildBackupJob,
   buildBackupVolume,
   buildCredentialsSecret,
   buildDataClaim,
@@ -200,7 +201,7 @@ test("finalize: a failed backup keeps the finalizer (failed) and says how to go 
   assert.deepEqual(result.status, { backup: { job: "backup-mysql-instance-job" } }, "status names the failed Job while deletion is held");
   assert.match(
     result.kind === "failed" ? result.message : "",
-    /delete the Job to retry, or remove the finalizer otus\.homework\/backup from this resource and from mysql-instance-pvc/,
+    /delete the Job to retry, or give the final backup up with kubectl annotate mysql mysql-instance -n default otus\.homework\/final-backup=skip \(or remove the finalizer otus\.homework\/backup from this resource and from mysql-instance-pvc\)/,
   );
 
   const never = recordingContext();
@@ -517,7 +518,10 @@ test("the data claim carries the backup finalizer; finalize releases it only wit
   assert.deepEqual(recorded.finalizersRemoved, [], "not while the backup runs");
   put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!, "Complete"));
   assert.equal((await reconciler.finalize(resource, ctx)).kind, "done");
-  assert.deepEqual(recorded.finalizersRemoved, ["PersistentVolumeClaim/mysql-instance-pvc otus.homework/backup"]);
+  assert.deepEqual(recorded.finalizersRemoved, [
+    "PersistentVolumeClaim/mysql-instance-pvc otus.homework/backup",
+    "PersistentVolumeClaim/backup-mysql-instance-pvc otus.homework/backup",
+  ]);
 
   const early = recordingContext([claim]);
   assert.equal((await reconciler.finalize(originalResource(), early.ctx)).kind, "done");
@@ -580,7 +584,10 @@ test("finalize after --cascade=orphan: the data claim no longer belongs to the r
   put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!, "Complete"));
   assert.equal((await reconciler.finalize(resource, ctx)).kind, "done");
   assert.deepEqual(recorded.deleted, [], "the kept claim stays bound to its volume");
-  assert.deepEqual(recorded.finalizersRemoved, ["PersistentVolumeClaim/mysql-instance-pvc otus.homework/backup"]);
+  assert.deepEqual(recorded.finalizersRemoved, [
+    "PersistentVolumeClaim/mysql-instance-pvc otus.homework/backup",
+    "PersistentVolumeClaim/backup-mysql-instance-pvc otus.homework/backup",
+  ]);
 });
 
 test("finalize before creation finished with the server up (e.g. a failed restore, then writes): backed up beside the earlier dump, never over it", async () => {
@@ -626,4 +633,71 @@ test("backup storage made by hand (not labelled as ours, so not cached) is found
   assert.equal((await reconciler.onCreate(resource, ctx)).kind, "done");
   assert.deepEqual(applied(recorded), ["PersistentVolume/mysql-instance-pv"], "neither backup claim nor backup volume is applied over");
   assert.ok(recorded.read.includes("PersistentVolumeClaim/backup-mysql-instance-pvc"));
+});
+
+test("finalize records the dump the backup reported (file, size, sha256, created); a new resource's restore Job asks for exactly that dump", async () => {
+  const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
+  const { ctx, put } = recordingContext([buildCredentialsSecret(instanceOf(resource), "p")]);
+  await reconciler.finalize(resource, ctx);
+  const job = ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!;
+  assert.deepEqual(
+    job.spec?.template.spec?.containers[0]?.env?.filter((e) => e.name.startsWith("BACKUP_")).map((e) => `${e.name}=${e.value ?? ""}`),
+    ["BACKUP_DIR=/backup", "BACKUP_KEEP=5", "BACKUP_REPORT_FILE=/dev/termination-log"],
+  );
+  const sha256 = "ab".repeat(32);
+  put(finish({ ...job, metadata: { ...job.metadata, uid: "job-uid" } }, "Complete"));
+  put({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "backup-mysql-instance-job-x", namespace: "default", labels: { "batch.kubernetes.io/controller-uid": "job-uid" } },
+    status: {
+      phase: "Succeeded",
+      containerStatuses: [
+        {
+          name: "mysqlop",
+          image: "mysql:5.7",
+          imageID: "",
+          ready: false,
+          restartCount: 0,
+          state: {
+            terminated: {
+              exitCode: 0,
+              message: `file=history/mysqlop-dump-20261126T145900Z.sql\nsize=1234\nsha256=${sha256}\ncreated=2026-11-26T14:59:00Z\nentries=2\n`,
+            },
+          },
+        },
+      ],
+    },
+  } as KubernetesObject);
+  const done = await reconciler.finalize(resource, ctx);
+  assert.deepEqual(done.status, {
+    backup: {
+      lastSucceeded: "2026-11-26T15:00:00Z",
+      job: "backup-mysql-instance-job",
+      dumpFile: "/backup/history/mysqlop-dump-20261126T145900Z.sql",
+      sizeBytes: 1234,
+      sha256,
+      created: "2026-11-26T14:59:00Z",
+    },
+  });
+  const info = ctx.cache.get<V1ConfigMap>("v1", "ConfigMap", "default", "backup-mysql-instance-info")!;
+  assert.equal(info.data?.sha256, sha256);
+
+  const next = originalResource();
+  const created = recordingContext([ownedCredentials(next, "otuspassword"), info]);
+  await reconciler.onCreate(next, created.ctx);
+  const restore = created.ctx.cache.get<V1Job>("batch/v1", "Job", "default", "restore-mysql-instance-job")!;
+  assert.deepEqual(
+    restore.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === "RESTORE_SHA256"),
+    { name: "RESTORE_SHA256", value: sha256 },
+  );
+  created.put(finish(restore, "Failed", "Pod failed: container mysqlop exit code 5"));
+  const kept = await reconciler.onCreate(next, created.ctx);
+  assert.equal(kept.kind, "done");
+  assert.match(kept.kind === "done" ? (kept.message ?? "") : "", /\/backup\/history\/mysqlop-dump-20261126T145900Z\.sql is kept on backup-mysql-instance-pvc/);
+});
+
+test("the backup Job keeps spec.backup.keep dumps", () => {
+  const job = buildBackupJob(instanceOf(originalResource({ spec: { backup: { keep: 12 } } })));
+  assert.equal(job.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === "BACKUP_KEEP")?.value, "12");
 });

@@ -132,6 +132,36 @@ test("a GET that fails otherwise than 404 fails the apply (no blind adoption)", 
   assert.deepEqual(rest.requests, []);
 });
 
+test("list reads every page from the API server with the selectors, and gives each item its apiVersion and kind", async () => {
+  const pods: KindInfo = { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true };
+  const asked: { path: string; query: Record<string, unknown> }[] = [];
+  const rest = {
+    kindInfo: async () => pods,
+    get: async (path: string, options: { query?: Record<string, unknown> } = {}) => {
+      asked.push({ path, query: options.query ?? {} });
+      return options.query?.continue === undefined
+        ? { items: [{ metadata: { name: "p1" } }], metadata: { continue: "next" } }
+        : { items: [{ metadata: { name: "p2" } }], metadata: {} };
+    },
+  };
+  const list = await new ObjectWriter({ rest: rest as unknown as KubeRest, fieldManager: "test", mayWrite: () => false }).list("v1", "Pod", {
+    namespace: "ns",
+    labelSelector: "job-name=j",
+  });
+  assert.deepEqual(
+    list.map((p) => `${p.apiVersion} ${p.kind} ${p.metadata?.name}`),
+    ["v1 Pod p1", "v1 Pod p2"],
+    "both pages; reading needs no leadership",
+  );
+  assert.deepEqual(
+    asked.map((a) => [a.path, a.query.labelSelector, a.query.continue]),
+    [
+      ["/api/v1/namespaces/ns/pods", "job-name=j", undefined],
+      ["/api/v1/namespaces/ns/pods", "job-name=j", "next"],
+    ],
+  );
+});
+
 /** Like the API server, a write that changes nothing keeps the resourceVersion; anything else gets a new one. */
 class VersioningRest extends FakeRest {
   #version = 0;

@@ -61,6 +61,13 @@ class FakeContext implements ReconcileContext {
     this.journal.push(`apply ${object.kind}/${object.metadata?.name} owner=${options?.owner?.metadata?.name}`);
     return object;
   }
+  async mergePatch<T extends KubernetesObject>(object: T): Promise<T> {
+    this.journal.push(`mergePatch ${object.kind}/${object.metadata?.name}`);
+    return object;
+  }
+  async list<T extends KubernetesObject>(): Promise<T[]> {
+    return [];
+  }
   async applyAll<T extends KubernetesObject>(objects: readonly T[], options?: { owner?: KubernetesObject }): Promise<T[]> {
     return Promise.all(objects.map((object) => this.apply(object, options)));
   }

@@ -10,7 +10,7 @@
  * Status is derived from what the containers do (`pod-status.ts`) and written whenever it changes; Events say
  * what happened (Started, Killing, BackOff, Unhealthy, Failed, FailedMount) as a kubelet's do.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { V1Container, V1Pod, V1Probe } from "@kubernetes/client-node";
@@ -387,6 +387,8 @@ export class PodWorker {
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
     const terminationLog = join(runDir, "termination-log");
     writeFileSync(terminationLog, "", { mode: 0o666 });
+    // As the kubelet does: writable by the container's user whatever it is (the mode above is cut by the umask).
+    chmodSync(terminationLog, 0o666);
     const mounts: SandboxMount[] = [
       ...containerMounts(spec, this.#volumes, env),
       { source: this.#hosts.path, target: "/etc/hosts", readOnly: false },

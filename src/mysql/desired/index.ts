@@ -11,7 +11,17 @@ import { buildScriptsConfigMap } from "./secrets.ts";
 import { buildDeployment, buildService } from "./server.ts";
 import { buildDataClaim } from "./storage.ts";
 
-export { buildBackupClaim, buildBackupVolume, buildDataClaim, buildDataVolume, usesHostPathVolumes, DATA_CLAIM_FINALIZER, HOST_PATH_ROOT } from "./storage.ts";
+export {
+  BACKUP_CLAIM_FINALIZER,
+  buildBackupClaim,
+  buildBackupVolume,
+  buildDataClaim,
+  buildDataVolume,
+  podAffinity,
+  usesHostPathVolumes,
+  DATA_CLAIM_FINALIZER,
+  HOST_PATH_ROOT,
+} from "./storage.ts";
 export { buildDeployment, buildService, MYSQL_PORT, PASSWORD_KEY } from "./server.ts";
 export {
   buildCredentialsSecret,
@@ -29,6 +39,7 @@ export {
   passwordChangeCommand,
   BACKUP_DIR,
   JOB_CONTAINER,
+  JOB_DEADLINE_SECONDS,
   PASSWORD_CHANGE_DIR,
   SCRIPTS_DIR,
 } from "./jobs.ts";
@@ -36,9 +47,11 @@ export {
 /**
  * The owned children the loop applies on every reconcile: scripts, data claim, Service,
  * Deployment. Not the credentials: they must hold the password the server has, so they are
- * created once by the create hook and changed only after a password change succeeded.
+ * created once by the create hook and changed only after a password change succeeded. No claim
+ * and no server before the create hook decided where the volumes come from.
  */
 export function desiredChildren(instance: MySQLInstance): KubernetesObject[] {
+  if (instance.placement === undefined) return [buildScriptsConfigMap(instance), buildService(instance)];
   return [buildScriptsConfigMap(instance), buildDataClaim(instance), buildService(instance), buildDeployment(instance)];
 }
-export { buildBackupInfo, BACKUP_INFO_KEYS } from "./backup-info.ts";
+export { buildBackupInfo, BACKUP_INFO_KEYS, dumpPath, type BackupReport } from "./backup-info.ts";

@@ -7,11 +7,11 @@
 import type { V1EnvVar, V1Job, V1PodFailurePolicyRule, V1VolumeMount } from "@kubernetes/client-node";
 import type { MySQLInstance } from "../instance.ts";
 import { labelsFor, PASSWORD_TARGET_ANNOTATION } from "../names.ts";
-import { ENV, EXIT_CODES, SCRIPT_FILES, scriptCommand } from "../scripts/index.ts";
+import { DEFAULTS, ENV, EXIT_CODES, SCRIPT_FILES, scriptCommand } from "../scripts/index.ts";
 import { hardenedPodSpec } from "./pod-security.ts";
 import { PASSWORD_CHANGE_FILES } from "./secrets.ts";
 import { MYSQL_PORT, PASSWORD_KEY } from "./server.ts";
-import { usesHostPathVolumes } from "./storage.ts";
+import { podAffinity, usesHostPathVolumes } from "./storage.ts";
 
 /** Where the scripts ConfigMap is mounted. */
 export const SCRIPTS_DIR = "/mysqlop/scripts";
@@ -19,6 +19,16 @@ export const SCRIPTS_DIR = "/mysqlop/scripts";
 export const BACKUP_DIR = "/backup";
 /** Name of the container in every Job (named in pod failure policies). */
 export const JOB_CONTAINER = "mysqlop";
+/** The backup script writes its report (file, size, sha256, created) here: Kubernetes copies it into the pod's status. */
+export const TERMINATION_MESSAGE_PATH = "/dev/termination-log";
+
+/**
+ * How long a Job may run in all, retries included, before Kubernetes stops it (`activeDeadlineSeconds`):
+ * a dump or a load that hangs then fails with `DeadlineExceeded` and says so, instead of holding a
+ * deletion or creation without an end. Generous for the dumps (hours for a large database); a
+ * password change is one statement.
+ */
+export const JOB_DEADLINE_SECONDS = { dump: 6 * 3600, passwordChange: 600 } as const;
 
 /**
  * Exit codes that no retry can fix: the Job fails at once. Retried within the Job's back-off
@@ -50,6 +60,7 @@ function scriptJob(
   name: string,
   component: "backup" | "restore",
   script: typeof SCRIPT_FILES.backup | typeof SCRIPT_FILES.restore,
+  extraEnv: V1EnvVar[],
   subdirectory?: string,
 ): V1Job {
   const { resource, names } = instance;
@@ -62,26 +73,33 @@ function scriptJob(
     metadata: { name, namespace: resource.metadata.namespace, labels },
     spec: {
       backoffLimit: 6,
+      activeDeadlineSeconds: JOB_DEADLINE_SECONDS.dump,
       podFailurePolicy: { rules: failFast() },
       template: {
         metadata: { labels },
-        spec: hardenedPodSpec({
-          restartPolicy: "Never",
-          container: {
-            name: JOB_CONTAINER,
-            image: instance.spec.image,
-            command: scriptCommand(SCRIPTS_DIR, script),
-            env: scriptEnv(instance),
-            volumeMounts: [{ name: "scripts", mountPath: SCRIPTS_DIR, readOnly: true }, backupMount],
-          },
-          volumes: [
-            { name: "scripts", configMap: { name: names.scripts } },
-            { name: "backup", persistentVolumeClaim: { claimName: names.backupClaim } },
-          ],
-          resources: instance.spec.jobResources,
-          // Only a backup writes there; a restore reads.
-          hostPathMounts: component === "backup" && usesHostPathVolumes(instance) ? [backupMount] : [],
-        }),
+        // The volumes' node (hostPath mode): the pod runs where the dump and the data are.
+        spec: {
+          ...podAffinity(instance),
+          ...hardenedPodSpec({
+            restartPolicy: "Never",
+            container: {
+              name: JOB_CONTAINER,
+              image: instance.spec.image,
+              command: scriptCommand(SCRIPTS_DIR, script),
+              // A script's error line (its log's tail) lands in the pod's status, where the operator reads it.
+              terminationMessagePolicy: "FallbackToLogsOnError",
+              env: [...scriptEnv(instance), ...extraEnv],
+              volumeMounts: [{ name: "scripts", mountPath: SCRIPTS_DIR, readOnly: true }, backupMount],
+            },
+            volumes: [
+              { name: "scripts", configMap: { name: names.scripts } },
+              { name: "backup", persistentVolumeClaim: { claimName: names.backupClaim } },
+            ],
+            resources: instance.spec.jobResources,
+            // Only a backup writes there; a restore reads.
+            hostPathMounts: component === "backup" && usesHostPathVolumes(instance) ? [backupMount] : [],
+          }),
+        },
       },
     },
   };
@@ -89,12 +107,20 @@ function scriptJob(
 
 /** `backup-NAME-job`: dumps the database into the backup claim, or into `subdirectory` of it (to leave the dump at its root alone). */
 export function buildBackupJob(instance: MySQLInstance, subdirectory?: string): V1Job {
-  return scriptJob(instance, instance.names.backupJob, "backup", SCRIPT_FILES.backup, subdirectory);
+  const env = [
+    { name: ENV.backupKeep, value: String(instance.resource.spec.backup?.keep ?? DEFAULTS.keep) },
+    { name: ENV.backupReportFile, value: TERMINATION_MESSAGE_PATH },
+  ];
+  return scriptJob(instance, instance.names.backupJob, "backup", SCRIPT_FILES.backup, env, subdirectory);
 }
 
-/** `restore-NAME-job`: loads the dump into the (empty) database; refuses a database that holds data. */
-export function buildRestoreJob(instance: MySQLInstance): V1Job {
-  return scriptJob(instance, instance.names.restoreJob, "restore", SCRIPT_FILES.restore);
+/**
+ * `restore-NAME-job`: loads the dump into the (empty) database; refuses a database that holds data.
+ * With `sha256` (the record of the last backup) exactly that dump, and a volume without it fails.
+ */
+export function buildRestoreJob(instance: MySQLInstance, sha256?: string): V1Job {
+  const env = [{ name: ENV.restoreRequired, value: "1" }, ...(sha256 === undefined ? [] : [{ name: ENV.restoreSha256, value: sha256 }])];
+  return scriptJob(instance, instance.names.restoreJob, "restore", SCRIPT_FILES.restore, env);
 }
 
 /** Where the password-change Secret is mounted. */
@@ -123,32 +149,37 @@ export function buildPasswordChangeJob(instance: MySQLInstance, targetDigest: st
     metadata: { name: names.passwordJob, namespace: resource.metadata.namespace, labels, annotations: { [PASSWORD_TARGET_ANNOTATION]: targetDigest } },
     spec: {
       backoffLimit: 4,
+      activeDeadlineSeconds: JOB_DEADLINE_SECONDS.passwordChange,
       template: {
         metadata: { labels },
-        spec: hardenedPodSpec({
-          restartPolicy: "Never",
-          container: {
-            name: JOB_CONTAINER,
-            image: instance.spec.image,
-            command: passwordChangeCommand(PASSWORD_CHANGE_DIR),
-            volumeMounts: [{ name: "password-change", mountPath: PASSWORD_CHANGE_DIR, readOnly: true }],
-          },
-          volumes: [
-            {
-              name: "password-change",
-              secret: {
-                secretName: names.passwordChange,
-                // Readable by the container's user through fsGroup, by nobody else.
-                defaultMode: 0o400,
-                items: [
-                  { key: PASSWORD_CHANGE_FILES.client, path: PASSWORD_CHANGE_FILES.client },
-                  { key: PASSWORD_CHANGE_FILES.sql, path: PASSWORD_CHANGE_FILES.sql },
-                ],
-              },
+        // The volumes' node (hostPath mode): the pod runs where the dump and the data are.
+        spec: {
+          ...podAffinity(instance),
+          ...hardenedPodSpec({
+            restartPolicy: "Never",
+            container: {
+              name: JOB_CONTAINER,
+              image: instance.spec.image,
+              command: passwordChangeCommand(PASSWORD_CHANGE_DIR),
+              volumeMounts: [{ name: "password-change", mountPath: PASSWORD_CHANGE_DIR, readOnly: true }],
             },
-          ],
-          resources: instance.spec.jobResources,
-        }),
+            volumes: [
+              {
+                name: "password-change",
+                secret: {
+                  secretName: names.passwordChange,
+                  // Readable by the container's user through fsGroup, by nobody else.
+                  defaultMode: 0o400,
+                  items: [
+                    { key: PASSWORD_CHANGE_FILES.client, path: PASSWORD_CHANGE_FILES.client },
+                    { key: PASSWORD_CHANGE_FILES.sql, path: PASSWORD_CHANGE_FILES.sql },
+                  ],
+                },
+              },
+            ],
+            resources: instance.spec.jobResources,
+          }),
+        },
       },
     },
   };

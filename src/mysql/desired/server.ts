@@ -4,7 +4,7 @@ import type { MySQLInstance } from "../instance.ts";
 import { labelsFor, serverSelector } from "../names.ts";
 import { databaseForEntrypoint } from "../sql.ts";
 import { hardenedPodSpec } from "./pod-security.ts";
-import { usesHostPathVolumes } from "./storage.ts";
+import { podAffinity, usesHostPathVolumes } from "./storage.ts";
 
 /** Port of the server and its Service. */
 export const MYSQL_PORT = 3306;
@@ -74,23 +74,26 @@ export function buildDeployment(instance: MySQLInstance): V1Deployment {
       selector: { matchLabels: serverSelector(resource) },
       template: {
         metadata: { labels: podLabels },
-        spec: hardenedPodSpec({
-          container: {
-            name: "mysql",
-            image: spec.image,
-            env: [
-              // Read by the image on the first start only; later changes go through the password hooks.
-              { name: "MYSQL_ROOT_PASSWORD", valueFrom: { secretKeyRef: { name: names.credentials, key: PASSWORD_KEY } } },
-              { name: "MYSQL_DATABASE", value: databaseForEntrypoint(spec.database) },
-            ],
-            ports: [{ name: "mysql", containerPort: MYSQL_PORT, protocol: "TCP" }],
-            volumeMounts: [dataMount],
-            ...serverProbes(),
-          },
-          volumes: [{ name: "data", persistentVolumeClaim: { claimName: names.dataClaim } }],
-          resources: spec.resources,
-          hostPathMounts: usesHostPathVolumes(instance) ? [dataMount] : [],
-        }),
+        spec: {
+          ...podAffinity(instance),
+          ...hardenedPodSpec({
+            container: {
+              name: "mysql",
+              image: spec.image,
+              env: [
+                // Read by the image on the first start only; later changes go through the password hooks.
+                { name: "MYSQL_ROOT_PASSWORD", valueFrom: { secretKeyRef: { name: names.credentials, key: PASSWORD_KEY } } },
+                { name: "MYSQL_DATABASE", value: databaseForEntrypoint(spec.database) },
+              ],
+              ports: [{ name: "mysql", containerPort: MYSQL_PORT, protocol: "TCP" }],
+              volumeMounts: [dataMount],
+              ...serverProbes(),
+            },
+            volumes: [{ name: "data", persistentVolumeClaim: { claimName: names.dataClaim } }],
+            resources: spec.resources,
+            hostPathMounts: usesHostPathVolumes(instance) ? [dataMount] : [],
+          }),
+        },
       },
     },
   };

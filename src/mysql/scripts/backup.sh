@@ -20,6 +20,11 @@ find_tool mariadb-dump mysqldump
 dumper=$tool
 write_client_config
 
+keep=${BACKUP_KEEP:-5}
+case $keep in
+  '' | *[!0-9]* | 0) die "$EXIT_CONFIG" "BACKUP_KEEP must be a whole number of backups, at least 1" ;;
+esac
+
 # 1. A previous run may have stopped between renaming its dump and renaming its
 #    metadata (see step 5): finish or discard its work so both files agree again.
 if [ -e "$next" ]; then
@@ -35,10 +40,23 @@ if [ -e "$next" ]; then
 fi
 # Leftovers of runs that were killed; the dump and metadata never match this.
 rm -f -- "$dir"/.mysqlop-dump.*.tmp.*
+# A history dump without its metadata was never committed (see step 5).
+for d in "$history/$HISTORY_PREFIX"*.sql; do
+  [ ! -e "$d" ] || [ -e "${d%.sql}.meta" ] || rm -f -- "$d" || die "$EXIT_WRITE" "cannot remove $d"
+done
 
 # 2. Connect first: "server down" is then reported as such.
 version=$(sql -e 'SELECT VERSION()') || die "$EXIT_CONNECT" "cannot connect to the server; the previous dump is untouched"
-created=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+# The history entry's name is its time, to the second: a second backup within the
+# same second waits for the next one rather than take an existing name.
+while :; do
+  created=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  replace_all "$created" '-' ''
+  replace_all "$replaced" ':' ''
+  entry=$history/$HISTORY_PREFIX$replaced
+  [ -e "$entry.sql" ] || [ -e "$entry.meta" ] || break
+  sleep 1
+done
 
 # 3. Dump into a temporary file in the same directory (same filesystem, so the
 #    rename in step 5 is atomic), straight from the dump tool: nothing copies the
@@ -79,14 +97,47 @@ tmp_meta=$dir/.mysqlop-dump.meta.tmp.$$
   printf 'dump=%s\n' "$DUMP_FILE"
 } >"$tmp_meta" || die "$EXIT_WRITE" "cannot write $tmp_meta"
 
-# 5. Commit. Flush the metadata (the dump was flushed in step 3), then rename:
+# 5. History first: the dump and its metadata as a new entry named by its time,
+#    never replaced (hard links: no second copy on disk; a copy where the
+#    filesystem has no hard links). The metadata is the entry's commit: a crash
+#    before it leaves a dump without metadata, which restore never takes.
+sync "$tmp_meta" || die "$EXIT_WRITE" "cannot flush $tmp_meta to disk"
+mkdir -p -- "$history" || die "$EXIT_WRITE" "cannot create $history"
+ln -- "$tmp_dump" "$entry.sql" 2>/dev/null || cat -- "$tmp_dump" >"$entry.sql" || die "$EXIT_WRITE" "cannot write $entry.sql"
+ln -- "$tmp_meta" "$entry.meta" 2>/dev/null || cat -- "$tmp_meta" >"$entry.meta" || die "$EXIT_WRITE" "cannot write $entry.meta"
+sync "$history" || die "$EXIT_WRITE" "cannot flush $history to disk"
+
+# 6. Commit the newest dump under its fixed name. Flush the metadata (the dump was flushed in step 3), then rename:
 #    metadata to meta.next, the dump into place, meta.next to meta. After a crash between any two steps the dump
 #    on disk matches meta or meta.next, and restore accepts either (step 1 of
 #    the next backup tidies up).
-sync "$tmp_meta" || die "$EXIT_WRITE" "cannot flush $tmp_meta to disk"
 mv -f -- "$tmp_meta" "$next" || die "$EXIT_WRITE" "cannot rename $tmp_meta to $next"
 mv -f -- "$tmp_dump" "$dump" || die "$EXIT_WRITE" "cannot rename $tmp_dump to $dump"
 mv -f -- "$next" "$meta" || die "$EXIT_WRITE" "cannot rename $next to $meta"
 sync "$dir" || die "$EXIT_WRITE" "cannot flush $dir to disk"
 
-say "backup complete: $dump ($size bytes, sha256 $sum)"
+say "backup complete: $entry.sql ($size bytes, sha256 $sum)"
+
+# 7. Retention: the newest $keep entries stay; an older one goes only once a
+#    restore loaded it (its .restored mark): a dump never restored is kept.
+set -- "$history/$HISTORY_PREFIX"*.meta
+entries=$#
+excess=$((entries - keep))
+for m in "$@"; do
+  [ "$excess" -gt 0 ] || break
+  excess=$((excess - 1))
+  old=${m%.meta}
+  if [ -e "$old$RESTORED_SUFFIX" ]; then
+    rm -f -- "$m" "$old.sql" "$old$RESTORED_SUFFIX" || die "$EXIT_WRITE" "cannot remove $old.sql"
+    entries=$((entries - 1))
+    say "retention: removed $old.sql (restored, and older than the newest $keep)"
+  else
+    say "retention: kept $old.sql, older than the newest $keep: it was never restored"
+  fi
+done
+
+# 8. What the operator records (status.backup): the container's termination message.
+if [ -n "${BACKUP_REPORT_FILE:-}" ]; then
+  printf 'file=%s\nsize=%s\nsha256=%s\ncreated=%s\nentries=%s\n' "$HISTORY_DIR/${entry##*/}.sql" "$size" "$sum" "$created" "$entries" >"$BACKUP_REPORT_FILE" ||
+    say "warning: cannot write the report to $BACKUP_REPORT_FILE; the backup itself is complete"
+fi

@@ -15,6 +15,12 @@ EXIT_WRITE=7     # cannot write, flush or rename in the backup directory
 DUMP_FILE=mysqlop-dump.sql
 META_FILE=mysqlop-dump.meta
 META_NEXT_FILE=mysqlop-dump.meta.next
+# Every backup, kept under its own UTC timestamp (a hard link of the dump above
+# when it was taken): HISTORY_DIR/mysqlop-dump-YYYYMMDDTHHMMSSZ.sql and .meta,
+# and .restored once a restore loaded it. Retention deletes only restored ones.
+HISTORY_DIR=history
+HISTORY_PREFIX=mysqlop-dump-
+RESTORED_SUFFIX=.restored
 
 # Longest line (without its newline) the option-file reader of MySQL and MariaDB
 # takes whole: it reads lines with fgets into a 4096-byte buffer, less one.
@@ -183,4 +189,19 @@ require_database_and_dir() {
   dump=$dir/$DUMP_FILE
   meta=$dir/$META_FILE
   next=$dir/$META_NEXT_FILE
+  history=$dir/$HISTORY_DIR
+}
+
+# history_entry META: sets $entry to the history entry (path without .meta) whose
+# metadata names the same sha256 as META; returns 1 when there is none.
+history_entry() {
+  _want=$(meta_value sha256 "$1") || return 1
+  for _m in "$history/$HISTORY_PREFIX"*.meta; do
+    [ -f "$_m" ] || continue
+    if [ "$(meta_value sha256 "$_m")" = "$_want" ]; then
+      entry=${_m%.meta}
+      return 0
+    fi
+  done
+  return 1
 }

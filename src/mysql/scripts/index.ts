@@ -53,6 +53,14 @@ export const ENV = {
   restoreForce: "RESTORE_FORCE",
   /** Restore only: how long to wait for the server to accept connections. Default {@link DEFAULTS.restoreWaitSeconds}. */
   restoreWaitSeconds: "RESTORE_WAIT_SECONDS",
+  /** Backup only: how many history entries retention keeps at least (older ones go only once restored). Default {@link DEFAULTS.keep}. */
+  backupKeep: "BACKUP_KEEP",
+  /** Backup only: a file to write the report of a completed backup into (`key=value` lines: file, size, sha256, created, entries); the Job sets the termination-message path. */
+  backupReportFile: "BACKUP_REPORT_FILE",
+  /** Restore only: `1`/`true`/`yes` when a backup was recorded: no dump is then a failure (exit 4), not "nothing to restore". */
+  restoreRequired: "RESTORE_REQUIRED",
+  /** Restore only: the sha256 of the dump to restore (the operator's record of the last backup); a volume without it is a failure. Unset: the newest dump. */
+  restoreSha256: "RESTORE_SHA256",
   /** Where the private client option file is written (an emptyDir with a read-only root filesystem). Default `/tmp`. */
   tmpDir: "TMPDIR",
 } as const;
@@ -62,6 +70,7 @@ export const DEFAULTS = {
   user: "root",
   backupDir: "/backup",
   restoreWaitSeconds: 300,
+  keep: 5,
 } as const;
 
 /** Files in the backup directory. The operator decides "created with restore-job" by the existence of `dump`. */
@@ -72,6 +81,11 @@ export const BACKUP_FILES = {
   metadata: "mysqlop-dump.meta",
   /** Metadata of a backup that stopped between its last two renames; restore accepts it if it matches the dump. */
   pendingMetadata: "mysqlop-dump.meta.next",
+  /** Directory of every backup, each `historyPrefix` + its UTC time (`20261129T003000Z`) + `.sql`/`.meta`, never replaced. */
+  historyDir: "history",
+  historyPrefix: "mysqlop-dump-",
+  /** Beside a history entry once a restore loaded it; retention removes only marked entries. */
+  restoredSuffix: ".restored",
 } as const;
 
 /** Exit codes of both scripts (restore exits 0 also when there is no dump). */
@@ -94,7 +108,7 @@ export const EXIT_CODES = {
 } as const;
 
 /** Programs the scripts call besides a POSIX `sh` and one client name of each pair. */
-export const REQUIRED_TOOLS = ["cat", "date", "mktemp", "mv", "rm", "sha256sum", "sleep", "sync", "wc"] as const;
+export const REQUIRED_TOOLS = ["cat", "date", "ln", "mkdir", "mktemp", "mv", "rm", "sha256sum", "sleep", "sync", "wc"] as const;
 
 /** Used instead of `sha256sum` when present: hardware-accelerated SHA-256 (`openssl dgst -sha256 -r`). */
 export const OPTIONAL_TOOLS = ["openssl"] as const;

@@ -26,9 +26,48 @@ case $wait_seconds in
   '' | *[!0-9]*) die "$EXIT_CONFIG" "RESTORE_WAIT_SECONDS must be a number of seconds" ;;
 esac
 
-# 1. Nothing to restore is a normal outcome. Metadata without its dump is not.
+case ${RESTORE_REQUIRED:-} in
+  '' | 0 | false | no) required= ;;
+  1 | true | yes) required=1 ;;
+  *) die "$EXIT_CONFIG" "RESTORE_REQUIRED must be one of 1, true, yes, 0, false, no" ;;
+esac
+want=${RESTORE_SHA256:-}
+case $want in
+  '' | *[!0-9a-f]*) [ -z "$want" ] || die "$EXIT_CONFIG" "RESTORE_SHA256 must be a lower-case hex SHA-256 digest" ;;
+esac
+[ -z "$want" ] || [ ${#want} -eq 64 ] || die "$EXIT_CONFIG" "RESTORE_SHA256 must be 64 hex digits"
+
+# 1. With RESTORE_SHA256 (the operator's record of the last backup) exactly that
+#    dump is restored: the newest one when its metadata names it, else the
+#    history entry that does; none is a failure, never "nothing to restore".
+if [ -n "$want" ]; then
+  chosen=
+  for m in "$meta" "$next"; do
+    if [ -e "$dump" ] && [ -f "$m" ] && [ "$(meta_value sha256 "$m")" = "$want" ]; then
+      chosen=$m
+      break
+    fi
+  done
+  if [ -z "$chosen" ]; then
+    for m in "$history/$HISTORY_PREFIX"*.meta; do
+      if [ -f "$m" ] && [ "$(meta_value sha256 "$m")" = "$want" ]; then
+        chosen=$m
+        dump=${m%.meta}.sql
+        meta=$m
+        next=$m
+        break
+      fi
+    done
+  fi
+  [ -n "$chosen" ] ||
+    die "$EXIT_VERIFY" "the backup record names the dump with sha256 $want, but no metadata in $dir names it (is this the volume it was written to, or was the claim re-created?); refusing to call that nothing to restore"
+fi
+
+# Nothing to restore is a normal outcome. Metadata without its dump is not.
 if [ ! -e "$dump" ]; then
   [ ! -e "$meta" ] || die "$EXIT_VERIFY" "metadata $meta exists but the dump $dump is missing; refusing to call that nothing to restore"
+  [ -z "$required" ] ||
+    die "$EXIT_VERIFY" "a backup was recorded, but there is no dump in $dir (is this the volume it was written to, or was the claim re-created?); refusing to call that nothing to restore"
   say "no dump found at $dump; nothing to restore"
   exit 0
 fi
@@ -91,3 +130,10 @@ sql --database="$db" <"$dump" ||
   die "$EXIT_LOAD" "loading $dump failed; database $db may be partly restored"
 count_objects
 say "restored database $db from $dump (created $created): $tables tables, $routines routines, $events events"
+
+# 6. Mark the history entry restored: from now on retention may remove it.
+if history_entry "$verified"; then
+  escape_line "$db"
+  printf 'restored=%s\ndatabase=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$replaced" >"$entry$RESTORED_SUFFIX" ||
+    say "warning: cannot mark $entry.sql restored; retention keeps it"
+fi

@@ -13,7 +13,7 @@ const skip = mariaDbAvailable() ? false : "SKIPPED: mariadbd/mariadb-install-db/
 
 const user = "operator";
 const password = "failure-secret";
-const committedFiles = [BACKUP_FILES.dump, BACKUP_FILES.metadata].sort();
+const committedFiles = [BACKUP_FILES.dump, BACKUP_FILES.metadata, BACKUP_FILES.historyDir].sort();
 
 describe("integration: backup and restore failure cases", { skip }, () => {
   let server: MariaDbServer;

@@ -171,7 +171,7 @@ describe("integration: hostile values are inert", { skip }, () => {
     const env = { ...connectionEnv(server, "paths", "paths-pw", "paths"), [ENV.backupDir]: backupDir, TMPDIR: tmpDir };
     const backup = await runScript("backup.sh", ws, env);
     assert.equal(backup.code, EXIT_CODES.ok, backup.stderr);
-    assert.deepEqual(await listDir(backupDir), [BACKUP_FILES.dump, BACKUP_FILES.metadata].sort());
+    assert.deepEqual(await listDir(backupDir), [BACKUP_FILES.dump, BACKUP_FILES.metadata, BACKUP_FILES.historyDir].sort());
     await server.sql("DROP DATABASE paths");
     const restore = await runScript("restore.sh", ws, env);
     assert.equal(restore.code, EXIT_CODES.ok, restore.stderr);

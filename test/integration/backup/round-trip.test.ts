@@ -44,7 +44,7 @@ describe("integration: backup and restore round trips", { skip }, () => {
 
     const backup = await runScript("backup.sh", ws, env);
     assert.equal(backup.code, EXIT_CODES.ok, backup.stderr);
-    assert.deepEqual(await listDir(ws.backupDir), [BACKUP_FILES.metadata, BACKUP_FILES.dump].sort());
+    assert.deepEqual(await listDir(ws.backupDir), [BACKUP_FILES.metadata, BACKUP_FILES.dump, BACKUP_FILES.historyDir].sort());
     assert.deepEqual(await listDir(ws.tmpDir), [], "the private client config is removed");
 
     const dump = await readFile(join(ws.backupDir, BACKUP_FILES.dump));

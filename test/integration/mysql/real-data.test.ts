@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test, type TestContext } from "node:test";
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1Pod } from "@kubernetes/client-node";
@@ -124,6 +124,17 @@ describe("the original scenario with real data on the process node", { skip: pro
     assert.match(meta, new RegExp(`^sha256=${createHash("sha256").update(dump).digest("hex")}$`, "m"), "the metadata's checksum is the dump's");
     assert.match(meta, new RegExp(`^database=${DATABASE}$`, "m"));
     assert.equal(statSync(join(dir, "mysqlop-dump.sql")).uid, 999, "written by the backup Job as the mysql user");
+    // The dump is a history entry of its own, and the record names it with its checksum and size.
+    const record = (await core.readNamespacedConfigMap({ namespace: NS, name: `backup-${NAME}-info` })).data ?? {};
+    const history = readdirSync(join(dir, "history")).filter((file) => file.endsWith(".sql"));
+    assert.equal(history.length, 1, "one history entry");
+    const entry = join(dir, "history", history[0] ?? "");
+    assert.equal(readFileSync(entry, "utf8"), dump, "the history entry is the dump");
+    // The backup Job's termination message carries file, size and checksum; the record is exactly this dump.
+    const dumpFile = record.dumpFile ?? "";
+    assert.equal(dumpFile, `/backup/history/${history[0] ?? ""}`, `the record names the history entry (${JSON.stringify(record)})`);
+    assert.equal(record.sha256, createHash("sha256").update(dump).digest("hex"));
+    assert.equal(record.sizeBytes, String(Buffer.byteLength(dump)));
 
     const reapplyAt = performance.now();
     const reapplied = await kubectl(env.cp, ["apply", "-f", CR]);
@@ -131,6 +142,8 @@ describe("the original scenario with real data on the process node", { skip: pro
     const restored = await messageIs(`${NAME} created with restore-job`);
     const restoredMs = performance.now() - reapplyAt;
     assert.equal(restored.status?.restore?.job, `restore-${NAME}-job`);
+    assert.equal(restored.status?.restore?.fromDump, dumpFile, "the recorded dump is named");
+    assert.ok(existsSync(entry.replace(/\.sql$/, ".restored")), "the restore marked its history entry");
     const second = await server();
     assert.notEqual(second.metadata?.uid, first.metadata?.uid, "a new server pod");
     assert.equal(await rows(second), written, "the two rows are back");
@@ -224,5 +237,49 @@ describe("the original scenario with real data on the process node", { skip: pro
       const pod = await server(namespace, "twin");
       assert.equal(await mysqlOk(conn(pod, namespace), "SELECT v FROM t;"), `${want}\n`, `${namespace} got its own rows back`);
     }
+  });
+
+  test("a recorded backup whose dump is not on the volume is a failed restore naming the cause, never 'created with restore-job'", async () => {
+    const namespace = "lost-dump";
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    // The record of a backup whose volume is elsewhere (another node, a re-created claim): the new backup claim is empty.
+    await core.createNamespacedConfigMap({
+      namespace,
+      body: {
+        // Labelled as the operator labels its record (its caches select what it manages).
+        metadata: { name: "backup-lost-info", labels: { "app.kubernetes.io/managed-by": "mysqlop" } },
+        data: { lastSucceeded: "2026-11-01T10:00:00Z", job: "backup-lost-job", dumpFile: "/backup/mysqlop-dump.sql", database: DATABASE },
+      },
+    });
+    const out = await kubectl(env.cp, ["apply", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "otus.homework/v1",
+        kind: "MySQL",
+        metadata: { name: "lost", namespace },
+        spec: { image: "mysql:5.7", database: DATABASE, password: "lost-pw", storage_size: "1Gi" },
+      }),
+    });
+    assert.equal(out.code, 0, out.stderr);
+    const lastStatus = async () =>
+      `${JSON.stringify((await mysql(namespace, "lost"))?.status)}\n${(await kubectl(env.cp, ["get", "jobs,pods", "-n", namespace, "-o", "wide"])).stdout}`;
+    const degraded = await eventually(
+      "Degraded RestoreFailed",
+      async () => {
+        const m = await mysql(namespace, "lost");
+        const condition = m?.status?.conditions?.find((c) => c.type === "Degraded");
+        return condition?.status === "True" && condition.reason === "RestoreFailed" && m;
+      },
+      LONG,
+      250,
+    ).catch(async (error: unknown) => {
+      throw new Error(`${String(error)}; last seen: ${await lastStatus()}`);
+    });
+    assert.match(degraded.status?.message ?? "", /exit code 4/);
+    assert.match(degraded.status?.message ?? "", /a backup was recorded, but there is no dump in \/backup/);
+    assert.equal(degraded.status?.restore, undefined, "no restore is recorded");
+    const deleted = await kubectl(env.cp, ["annotate", "-n", namespace, "mysqls.otus.homework", "lost", "otus.homework/final-backup=skip"]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    const gone = await kubectl(env.cp, ["delete", "-n", namespace, "mysqls.otus.homework", "lost", "--wait=true", "--timeout=180s"]);
+    assert.equal(gone.code, 0, gone.stderr);
   });
 });

@@ -42,6 +42,9 @@ test("file names agree with common.sh", () => {
   assert.match(common, new RegExp(`^DUMP_FILE=${BACKUP_FILES.dump.replace(/\./g, "\\.")}$`, "m"));
   assert.match(common, new RegExp(`^META_FILE=${BACKUP_FILES.metadata.replace(/\./g, "\\.")}$`, "m"));
   assert.match(common, new RegExp(`^META_NEXT_FILE=${BACKUP_FILES.pendingMetadata.replace(/\./g, "\\.")}$`, "m"));
+  assert.match(common, new RegExp(`^HISTORY_DIR=${BACKUP_FILES.historyDir}$`, "m"));
+  assert.match(common, new RegExp(`^HISTORY_PREFIX=${BACKUP_FILES.historyPrefix}$`, "m"));
+  assert.match(common, new RegExp(`^RESTORED_SUFFIX=${BACKUP_FILES.restoredSuffix.replace(/\./g, "\\.")}$`, "m"));
 });
 
 test("every documented variable is read by the scripts, with the documented defaults", () => {
@@ -49,6 +52,7 @@ test("every documented variable is read by the scripts, with the documented defa
   assert.ok(all.includes(`\${${ENV.user}:-${DEFAULTS.user}}`));
   assert.ok(all.includes(`\${${ENV.backupDir}:-${DEFAULTS.backupDir}}`));
   assert.ok(all.includes(`\${${ENV.restoreWaitSeconds}:-${DEFAULTS.restoreWaitSeconds}}`));
+  assert.ok(all.includes(`\${${ENV.backupKeep}:-${DEFAULTS.keep}}`));
 });
 
 test("every variable the scripts read from the environment is documented", () => {

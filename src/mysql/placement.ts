@@ -1,0 +1,123 @@
+/**
+ * Where a resource's volumes come from, decided once at creation and kept for its life
+ * (`status.storage`): the StorageClass the spec names; else the cluster's default StorageClass,
+ * with claims that name no class (as the original's claim on minikube); else, or when
+ * `spec.hostPath` asks, hostPath volumes the operator makes, pinned to one node with
+ * `nodeAffinity` like local volumes, so the server and every Job that mounts them run where the
+ * data is. A live resource never changes mode: a default StorageClass added later does not move
+ * a hostPath resource, and the mode of an existing claim wins over anything the cluster says now.
+ */
+import type { V1Node, V1PersistentVolume, V1PersistentVolumeClaim, V1StorageClass } from "@kubernetes/client-node";
+
+import type { ReconcileContext } from "../runtime/index.ts";
+import type { MySQLInstance } from "./instance.ts";
+import { VOLUME_OWNER_LABELS } from "./names.ts";
+import { controlledBy } from "./observe.ts";
+import { failed, type Result } from "./result.ts";
+import { HOSTNAME_LABEL, type StoragePlacement } from "./storage-mode.ts";
+
+/** Annotations that mark the cluster's default StorageClass (the beta one is still honoured by the API server). */
+const DEFAULT_CLASS_ANNOTATIONS = ["storageclass.kubernetes.io/is-default-class", "storageclass.beta.kubernetes.io/is-default-class"];
+
+/** Whether `storageClass` is marked as the cluster's default. */
+export function isDefaultClass(storageClass: V1StorageClass): boolean {
+  return DEFAULT_CLASS_ANNOTATIONS.some((key) => storageClass.metadata?.annotations?.[key] === "true");
+}
+
+/** The cluster's default StorageClass: with several marked, the newest, as the API server's admission picks it. */
+export function defaultStorageClass(classes: readonly V1StorageClass[]): V1StorageClass | undefined {
+  const stamp = (c: V1StorageClass): string => String(c.metadata?.creationTimestamp ?? "");
+  return classes.filter(isDefaultClass).sort((a, b) => stamp(b).localeCompare(stamp(a)) || (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""))[0];
+}
+
+/** The `kubernetes.io/hostname` a volume is pinned to by its required node affinity, if any. */
+export function pinnedNode(pv: V1PersistentVolume | undefined): string | undefined {
+  for (const term of pv?.spec?.nodeAffinity?.required?.nodeSelectorTerms ?? []) {
+    const expression = term.matchExpressions?.find((e) => e.key === HOSTNAME_LABEL && e.operator === "In" && e.values?.length === 1);
+    if (expression?.values?.[0] !== undefined) return expression.values[0];
+  }
+  return undefined;
+}
+
+/** The hostname label of a node (its name where it has none). */
+export function hostnameOf(node: V1Node): string {
+  return node.metadata?.labels?.[HOSTNAME_LABEL] ?? node.metadata?.name ?? "";
+}
+
+/** Ready, not cordoned, and without a taint that keeps new pods away. */
+function takesPods(node: V1Node): boolean {
+  const ready = node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+  const repelled = node.spec?.taints?.some((t) => t.effect === "NoSchedule" || t.effect === "NoExecute") ?? false;
+  return ready && node.spec?.unschedulable !== true && !repelled;
+}
+
+/**
+ * The node for new hostPath volumes: the one `spec.hostPath.node` names; else the node of an
+ * existing backup volume of this name (its dumps are there, and the restore Job mounts it), while
+ * that node exists; else, among the nodes that take pods, the one with the fewest volumes this
+ * operator pinned (ties by name). A string is the reason there is none.
+ */
+export function chooseNode(
+  instance: MySQLInstance,
+  nodes: readonly V1Node[],
+  volumes: readonly V1PersistentVolume[],
+): { readonly node: string; readonly why: string } | string {
+  const asked = instance.resource.spec.hostPath?.node;
+  if (asked !== undefined) {
+    const named = nodes.find((n) => n.metadata?.name === asked);
+    if (named === undefined) return `spec.hostPath.node names ${asked}, which is not a node of this cluster (kubectl get nodes)`;
+    return { node: hostnameOf(named), why: "spec.hostPath.node names it" };
+  }
+  const backupNode = pinnedNode(volumes.find((pv) => pv.metadata?.name === instance.names.backupVolume));
+  if (backupNode !== undefined && nodes.some((n) => hostnameOf(n) === backupNode)) {
+    return { node: backupNode, why: `the backup volume ${instance.names.backupVolume} of this name is there` };
+  }
+  const load = new Map<string, number>();
+  for (const pv of volumes) {
+    const pinned = pv.metadata?.labels?.[VOLUME_OWNER_LABELS.name] === undefined ? undefined : pinnedNode(pv);
+    if (pinned !== undefined) load.set(pinned, (load.get(pinned) ?? 0) + 1);
+  }
+  const candidates = nodes
+    .filter(takesPods)
+    .map(hostnameOf)
+    .sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0) || a.localeCompare(b));
+  const chosen = candidates[0];
+  if (chosen === undefined) return `no node is Ready and schedulable (of ${nodes.length}) to hold the hostPath volumes`;
+  return { node: chosen, why: candidates.length === 1 ? "the only node that takes pods" : `the node that takes pods with the fewest mysqlop volumes` };
+}
+
+/**
+ * Decides the placement of a new resource (see the module comment); returns it with the reason
+ * a person reads in status and Events, or the hook's result when it cannot be decided now.
+ */
+export async function decidePlacement(instance: MySQLInstance, ctx: ReconcileContext): Promise<{ placement: StoragePlacement; why: string } | Result> {
+  const { resource, names } = instance;
+  const spec = resource.spec;
+  if (spec.storageClassName !== undefined) {
+    return { placement: { mode: "StorageClass", storageClassName: spec.storageClassName }, why: `spec.storageClassName names ${spec.storageClassName}` };
+  }
+  // An existing claim of this resource (made before the placement was recorded) keeps its mode.
+  const claim = ctx.cache.get<V1PersistentVolumeClaim>("v1", "PersistentVolumeClaim", instance.namespace, names.dataClaim);
+  if (claim !== undefined && controlledBy(claim, instance)) {
+    if (claim.spec?.storageClassName === "") {
+      const node = pinnedNode(ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, names.dataVolume));
+      return { placement: { mode: "HostPath", node }, why: `its claim ${names.dataClaim} is bound to a hostPath volume already` };
+    }
+    return {
+      placement: { mode: "DefaultStorageClass", storageClassName: claim.spec?.storageClassName },
+      why: `its claim ${names.dataClaim} was provisioned by StorageClass ${claim.spec?.storageClassName ?? "(none yet)"} already`,
+    };
+  }
+  if (spec.hostPath === undefined) {
+    const byDefault = defaultStorageClass(await ctx.list<V1StorageClass>("storage.k8s.io/v1", "StorageClass"));
+    if (byDefault !== undefined) {
+      const name = byDefault.metadata?.name ?? "";
+      return { placement: { mode: "DefaultStorageClass", storageClassName: name }, why: `the cluster's default StorageClass ${name} provisions the claims` };
+    }
+  }
+  const nodes = await ctx.list<V1Node>("v1", "Node");
+  const chosen = chooseNode(instance, nodes, ctx.cache.list<V1PersistentVolume>("v1", "PersistentVolume"));
+  if (typeof chosen === "string") return failed("NoNodeForVolumes", `${chosen}; hostPath volumes are made only once a node can take them`);
+  const because = spec.hostPath === undefined ? "the cluster has no default StorageClass" : "spec.hostPath asks for them";
+  return { placement: { mode: "HostPath", node: chosen.node }, why: `hostPath volumes on node ${chosen.node} (${chosen.why}), because ${because}` };
+}

@@ -1,0 +1,182 @@
+/** Where the volumes come from: the decision at creation (given/want tables) and what the builders make of it. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { KubernetesObject, V1Node, V1PersistentVolume, V1PersistentVolumeClaim, V1StorageClass } from "@kubernetes/client-node";
+import type { MySQL } from "../../generated/mysql-models.ts";
+import { buildBackupJob, buildBackupVolume, buildDataVolume, buildPasswordChangeJob, buildRestoreJob, desiredChildren } from "../../src/mysql/desired/index.ts";
+import { instanceOf } from "../../src/mysql/instance.ts";
+import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
+import { chooseNode, decidePlacement, defaultStorageClass } from "../../src/mysql/placement.ts";
+import type { StoragePlacement } from "../../src/mysql/storage-mode.ts";
+import { OPERATOR_NAME } from "../../src/mysql/names.ts";
+import { MANAGED_BY_LABEL } from "../../src/runtime/index.ts";
+import { FIXTURE_NODE, madeByOperator, originalResource, recordingContext } from "./fixtures.ts";
+
+function node(name: string, opts: { ready?: boolean; cordoned?: boolean; taint?: string; hostname?: string } = {}): V1Node {
+  return {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name, labels: { "kubernetes.io/hostname": opts.hostname ?? name } },
+    spec: { unschedulable: opts.cordoned, taints: opts.taint === undefined ? undefined : [{ key: "k", effect: opts.taint }] },
+    status: { conditions: [{ type: "Ready", status: opts.ready === false ? "False" : "True" }] },
+  };
+}
+
+function pinnedVolume(name: string, hostname: string, madeByUs = true): V1PersistentVolume {
+  return {
+    apiVersion: "v1",
+    kind: "PersistentVolume",
+    metadata: { name, labels: madeByUs ? { "otus.homework/mysql": "other", "otus.homework/namespace": "default", [MANAGED_BY_LABEL]: OPERATOR_NAME } : {} },
+    spec: {
+      nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [hostname] }] }] } },
+    },
+  };
+}
+
+function storageClass(name: string, annotations: Record<string, string>, created: string): V1StorageClass {
+  return {
+    apiVersion: "storage.k8s.io/v1",
+    kind: "StorageClass",
+    metadata: { name, annotations, creationTimestamp: created as unknown as Date },
+    provisioner: "x",
+  };
+}
+
+const undecided = (spec: Partial<MySQL["spec"]> = {}) => instanceOf(originalResource({ spec, status: { storage: undefined } }));
+
+test("chooseNode: the node asked for; else the backup volume's node; else the least loaded node that takes pods", () => {
+  const cases: [string, Parameters<typeof chooseNode>, string][] = [
+    ["asked for (even cordoned)", [undecided({ hostPath: { node: "b" } }), [node("a"), node("b", { cordoned: true })], []], "b"],
+    ["asked for: its hostname label", [undecided({ hostPath: { node: "b" } }), [node("b", { hostname: "b.example" })], []], "b.example"],
+    ["the backup volume's node", [undecided(), [node("a"), node("b")], [pinnedVolume("backup-mysql-instance-pv", "b")]], "b"],
+    ["least loaded", [undecided(), [node("a"), node("b")], [pinnedVolume("x-pv", "a"), pinnedVolume("y-pv", "a"), pinnedVolume("z-pv", "b")]], "b"],
+    ["volumes not ours do not count", [undecided(), [node("a"), node("b")], [pinnedVolume("x-pv", "a", false)]], "a"],
+    [
+      "cordoned, not ready and tainted nodes are left out",
+      [undecided(), [node("a", { cordoned: true }), node("b", { ready: false }), node("c", { taint: "NoSchedule" }), node("d")], []],
+      "d",
+    ],
+    ["a backup volume on a node that is gone: another node", [undecided(), [node("a")], [pinnedVolume("backup-mysql-instance-pv", "gone")]], "a"],
+  ];
+  for (const [name, args, want] of cases) {
+    const chosen = chooseNode(...args);
+    assert.equal(typeof chosen === "string" ? chosen : chosen.node, want, name);
+  }
+  const none = chooseNode(undecided(), [node("a", { cordoned: true })], []);
+  assert.match(String(none), /no node is Ready and schedulable \(of 1\)/);
+  assert.match(String(chooseNode(undecided({ hostPath: { node: "zz" } }), [node("a")], [])), /spec\.hostPath\.node names zz, which is not a node/);
+});
+
+test("defaultStorageClass: the annotated class (GA or beta annotation), the newest of several, none without the annotation", () => {
+  const cases: [string, V1StorageClass[], string | undefined][] = [
+    ["none", [storageClass("a", {}, "2026-01-01T00:00:00Z")], undefined],
+    [
+      "annotated",
+      [storageClass("a", {}, "2026-01-01T00:00:00Z"), storageClass("b", { "storageclass.kubernetes.io/is-default-class": "true" }, "2026-01-01T00:00:00Z")],
+      "b",
+    ],
+    ["beta annotation", [storageClass("c", { "storageclass.beta.kubernetes.io/is-default-class": "true" }, "2026-01-01T00:00:00Z")], "c"],
+    ["false is not default", [storageClass("d", { "storageclass.kubernetes.io/is-default-class": "false" }, "2026-01-01T00:00:00Z")], undefined],
+    [
+      "the newest of two",
+      [
+        storageClass("old", { "storageclass.kubernetes.io/is-default-class": "true" }, "2026-01-01T00:00:00Z"),
+        storageClass("new", { "storageclass.kubernetes.io/is-default-class": "true" }, "2026-02-01T00:00:00Z"),
+      ],
+      "new",
+    ],
+  ];
+  for (const [name, classes, want] of cases) assert.equal(defaultStorageClass(classes)?.metadata?.name, want, name);
+});
+
+test("decidePlacement: the spec's class; the default class; hostPath where there is none or when asked; an existing claim keeps its mode", async () => {
+  const defaultClass = storageClass("standard", { "storageclass.kubernetes.io/is-default-class": "true" }, "2026-01-01T00:00:00Z");
+  const ownedClaim = (className: string): V1PersistentVolumeClaim =>
+    madeByOperator({
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: {
+        name: "mysql-instance-pvc",
+        namespace: "default",
+        ownerReferences: [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: originalResource().metadata.uid!, controller: true }],
+      },
+      spec: { storageClassName: className },
+    });
+  const cases: [string, ReturnType<typeof undecided>, KubernetesObject[], StoragePlacement][] = [
+    ["spec names a class", undecided({ storageClassName: "fast" }), [defaultClass, node("a")], { mode: "StorageClass", storageClassName: "fast" }],
+    ["the cluster's default class", undecided(), [defaultClass, node("a")], { mode: "DefaultStorageClass", storageClassName: "standard" }],
+    ["no default class: hostPath on a node", undecided(), [node("a")], { mode: "HostPath", node: "a" }],
+    ["hostPath asked for despite a default class", undecided({ hostPath: {} }), [defaultClass, node("a")], { mode: "HostPath", node: "a" }],
+    ["an existing hostPath claim stays hostPath", undecided(), [defaultClass, node("a"), ownedClaim("")], { mode: "HostPath", node: undefined }],
+    [
+      "an existing provisioned claim stays so",
+      undecided(),
+      [node("a"), ownedClaim("old-default")],
+      { mode: "DefaultStorageClass", storageClassName: "old-default" },
+    ],
+  ];
+  for (const [name, instance, objects, want] of cases) {
+    const decided = await decidePlacement(instance, recordingContext(objects).ctx);
+    assert.ok("placement" in decided, `${name}: ${JSON.stringify(decided)}`);
+    assert.deepEqual(decided.placement, want, name);
+    assert.ok(decided.why.length > 0, name);
+  }
+  const stuck = await decidePlacement(undecided(), recordingContext([node("a", { ready: false })]).ctx);
+  assert.ok("kind" in stuck && stuck.kind === "failed" && stuck.reason === "NoNodeForVolumes", JSON.stringify(stuck));
+});
+
+test("onCreate decides the placement once, builds the claim and the server from it at once, and hands status.storage to the loop", async () => {
+  const resource = originalResource({ status: { storage: undefined } });
+  assert.deepEqual(
+    desiredChildren(instanceOf(resource)).map((c) => c.kind),
+    ["ConfigMap", "Service"],
+    "no claim and no Deployment while undecided",
+  );
+  const { ctx, recorded } = recordingContext([node("a")]);
+  const result = await new MySQLReconciler().onCreate(resource, ctx);
+  assert.equal(result.kind, "wait", "creation goes on: the server is not up yet");
+  assert.deepEqual(result.status?.storage, {
+    mode: "HostPath",
+    node: "a",
+    reason: "hostPath volumes on node a (the only node that takes pods), because the cluster has no default StorageClass",
+  });
+  const claim = recorded.applied.find((a) => a.object.kind === "PersistentVolumeClaim" && a.object.metadata?.name === "mysql-instance-pvc");
+  assert.equal((claim?.object as V1PersistentVolumeClaim | undefined)?.spec?.volumeName, "mysql-instance-pv", "the claim, built for the hostPath volume");
+  assert.ok(claim?.owner !== undefined, "owned, as the loop would apply it");
+  assert.ok(recorded.applied.some((a) => a.object.kind === "Deployment" && a.owner !== undefined));
+  const pv = recorded.applied.find((a) => a.object.kind === "PersistentVolume" && a.object.metadata?.name === "mysql-instance-pv")
+    ?.object as V1PersistentVolume;
+  assert.deepEqual(pv.spec?.nodeAffinity?.required?.nodeSelectorTerms[0]?.matchExpressions?.[0]?.values, ["a"]);
+  const again = await new MySQLReconciler().onCreate(originalResource({ status: { storage: { mode: "HostPath", node: "a" } } }), ctx);
+  assert.equal(again.status?.storage, undefined, "decided once: a recorded placement is not decided again");
+});
+
+test("the builders follow the placement: no class named for the default class; hostPath volumes and every pod pinned to the node", () => {
+  const byDefault = instanceOf(originalResource({ status: { storage: { mode: "DefaultStorageClass", storageClassName: "standard" } } }));
+  const claim = desiredChildren(byDefault).find((c) => c.kind === "PersistentVolumeClaim") as V1PersistentVolumeClaim;
+  assert.equal(claim.spec?.storageClassName, undefined, "the claim names no class: the API server fills in the default");
+  assert.equal(claim.spec?.volumeName, undefined);
+  assert.equal(
+    (desiredChildren(byDefault).find((c) => c.kind === "Deployment") as { spec: { template: { spec: { affinity?: unknown } } } }).spec.template.spec.affinity,
+    undefined,
+  );
+
+  const pinned = instanceOf(originalResource());
+  const want = [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [FIXTURE_NODE] }] }];
+  assert.deepEqual(buildDataVolume(pinned).spec?.nodeAffinity?.required?.nodeSelectorTerms, want);
+  assert.deepEqual(buildBackupVolume(pinned).spec?.nodeAffinity?.required?.nodeSelectorTerms, want);
+  const deployment = desiredChildren(pinned).find((c) => c.kind === "Deployment") as {
+    spec: { template: { spec: { affinity?: { nodeAffinity?: unknown } } } };
+  };
+  const pods = [
+    deployment.spec.template.spec,
+    buildBackupJob(pinned).spec?.template.spec,
+    buildRestoreJob(pinned).spec?.template.spec,
+    buildPasswordChangeJob(pinned, "d").spec?.template.spec,
+  ];
+  for (const pod of pods) assert.deepEqual(pod?.affinity?.nodeAffinity, { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: want } });
+
+  const legacy = instanceOf(originalResource({ status: { storage: undefined, appliedSpec: { image: '"mysql:5.7"' } } }));
+  assert.equal(legacy.placement?.mode, "HostPath", "created before placements were recorded: hostPath, as then");
+  assert.equal(buildDataVolume(legacy).spec?.nodeAffinity, undefined, "and not pinned after the fact");
+});
