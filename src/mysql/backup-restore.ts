@@ -116,11 +116,18 @@ function serverNotStarting(instance: MySQLInstance, ctx: ReconcileContext): Resu
 
 /**
  * Deleted before creation finished with no server up (a restore or the password change failed,
- * the server never came up) and no backup started: there is nothing to dump, and no server that
- * could have taken writes since it was last up, as far as the cache shows.
+ * the server never came up) and no backup ever started for this deletion: there is nothing to dump,
+ * and no server that could have taken writes since it was last up, as far as the cache shows.
+ * Once a backup Job was made (status.backup), the server ran: a failed one deleted to retry, or a
+ * server restarting at that moment, must not let the data claim go.
  */
 export function nothingToBackUp(instance: MySQLInstance, ctx: ReconcileContext): boolean {
-  return !creationFinished(instance) && !serverAvailable(instance, ctx) && jobState(instance, ctx, instance.names.backupJob).state === "absent";
+  return (
+    !creationFinished(instance) &&
+    instance.resource.status?.backup === undefined &&
+    !serverAvailable(instance, ctx) &&
+    jobState(instance, ctx, instance.names.backupJob).state === "absent"
+  );
 }
 
 /**
