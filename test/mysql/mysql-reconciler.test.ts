@@ -543,6 +543,22 @@ test("deleted during an unfinished creation: once a backup Job was made (the ser
   );
 });
 
+test("the skip annotation set after the backup Job succeeded: that backup is recorded (what a new resource restores), not skipped", async () => {
+  const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
+  const claim = reconciler.desired(resource).find((c) => c.kind === "PersistentVolumeClaim")!;
+  const { ctx, recorded, put } = recordingContext([claim]);
+  await reconciler.finalize(resource, ctx);
+  put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!, "Complete"));
+  resource.metadata.annotations = { ...resource.metadata.annotations, "otus.homework/final-backup": "skip" };
+  const result = await reconciler.finalize(resource, ctx);
+  assert.equal(result.kind, "done");
+  assert.match(result.kind === "done" ? (result.message ?? "") : "", /backup succeeded/);
+  assert.ok(
+    recorded.applied.some((a) => a.object.kind === "ConfigMap" && a.object.metadata?.name === "backup-mysql-instance-info"),
+    "the succeeded dump is recorded for the next resource of this name",
+  );
+});
+
 test("finalize under foreground cascading deletion: no backup Job (the garbage collector takes server and Job), the claim is kept, status says why", async () => {
   const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
   resource.metadata.finalizers = ["foregroundDeletion", "otus.homework/backup"];
