@@ -85,6 +85,8 @@ export interface OutputPaths {
   readonly namespace: string;
   readonly operatorDeployment: string;
   readonly kustomization: string;
+  /** The FlowSchema that gives the operator's Lease requests the `leader-election` priority level. */
+  readonly flowSchema: string;
   /** RBAC for `--namespace` deployments: cluster-wide rights only for cluster-scoped resources, a Role per watched namespace. */
   readonly rbacNamespaced: {
     /** ServiceAccount, ClusterRole/Binding for cluster-scoped resources, the leader-election Role: applied once. */
@@ -298,6 +300,7 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
       namespace: `${deployDir}/namespace.yaml`,
       operatorDeployment: `${deployDir}/operator.yaml`,
       kustomization: `${deployDir}/kustomization.yaml`,
+      flowSchema: `${deployDir}/flowschema.yaml`,
       rbacNamespaced: {
         operator: `${deployDir}/rbac-namespaced/operator.yaml`,
         watchedRole: `${deployDir}/rbac-namespaced/watched-namespace/role.yaml`,

@@ -8,6 +8,7 @@ import { emitConstants } from "./emit/constants.ts";
 import { emitCrd } from "./emit/crd.ts";
 import { emitModels } from "./emit/models.ts";
 import { emitKustomization } from "./emit/kustomization.ts";
+import { emitFlowSchema } from "./emit/flow-schema.ts";
 import { emitNamespace } from "./emit/namespace.ts";
 import { emitOperatorDeployment } from "./emit/operator-deployment.ts";
 import { emitNamespacedRbacKustomization, emitNamespacedRbacOperator, emitNamespacedRbacWatchedRole, emitRbac } from "./emit/rbac.ts";
@@ -34,6 +35,7 @@ export async function renderOutputs(model: GeneratorModel): Promise<OutputFile[]
     { path: model.outputs.rbac, content: emitRbac(model) },
     { path: model.outputs.namespace, content: emitNamespace(model) },
     { path: model.outputs.operatorDeployment, content: emitOperatorDeployment(model) },
+    { path: model.outputs.flowSchema, content: emitFlowSchema(model) },
     { path: model.outputs.kustomization, content: emitKustomization(model) },
     { path: model.outputs.rbacNamespaced.operator, content: emitNamespacedRbacOperator(model) },
     { path: model.outputs.rbacNamespaced.watchedRole, content: emitNamespacedRbacWatchedRole(model) },

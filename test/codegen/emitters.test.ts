@@ -277,14 +277,14 @@ test("operator Deployment defaults when the schema has no operator.deployment: i
   });
 });
 
-test("namespace and kustomization: the namespace enforces restricted pod security; the kustomization lists CRD, namespace, RBAC, operator", async () => {
+test("namespace and kustomization: the namespace enforces restricted pod security; the kustomization lists CRD, namespace, RBAC, FlowSchema, operator", async () => {
   const model = await mysqlModel();
   const namespace = parseAllDocuments(emitNamespace(model))[0]!.toJS() as { metadata: { name: string; labels: Record<string, string> } };
   assert.equal(namespace.metadata.name, "mysqlop-system");
   assert.equal(namespace.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
   const kustomization = parseAllDocuments(emitKustomization(model))[0]!.toJS() as { kind: string; resources: string[] };
   assert.equal(kustomization.kind, "Kustomization");
-  assert.deepEqual(kustomization.resources, ["crd.yaml", "namespace.yaml", "rbac.yaml", "operator.yaml"]);
+  assert.deepEqual(kustomization.resources, ["crd.yaml", "namespace.yaml", "rbac.yaml", "flowschema.yaml", "operator.yaml"]);
 });
 
 test("namespaced RBAC: a ClusterRole for cluster-scoped resources only, a Role without namespace for the rest, the same rights in sum", async () => {

@@ -13,6 +13,7 @@ import { createTempProject, editedSchema, mysqlSchemaText, repoRoot, snapshotFil
 
 const OUTPUTS = [
   "deploy/crd.yaml",
+  "deploy/flowschema.yaml",
   "deploy/kustomization.yaml",
   "deploy/namespace.yaml",
   "deploy/operator.yaml",

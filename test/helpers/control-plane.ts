@@ -16,6 +16,8 @@ export const CRD_FILE = join(REPO_ROOT, "deploy", "crd.yaml");
 export const NAMESPACE_FILE = join(REPO_ROOT, "deploy", "namespace.yaml");
 /** The generated RBAC (ServiceAccount, ClusterRole(Binding), Role(Binding)) in that namespace. */
 export const RBAC_FILE = join(REPO_ROOT, "deploy", "rbac.yaml");
+/** The generated FlowSchema: the operator's Lease requests in the API server's `leader-election` priority level. */
+export const FLOW_SCHEMA_FILE = join(REPO_ROOT, "deploy", "flowschema.yaml");
 /** The namespaced RBAC variant: applied once, and per watched namespace (its objects carry no namespace). */
 export const NAMESPACED_RBAC_FILES = {
   operator: join(REPO_ROOT, "deploy", "rbac-namespaced", "operator.yaml"),
@@ -33,7 +35,7 @@ export interface MysqlopControlPlane {
 }
 
 /**
- * Starts a control plane (one per test file: `before`/`after`), installs `deploy/crd.yaml`, `namespace.yaml` and `rbac.yaml`
+ * Starts a control plane (one per test file: `before`/`after`), installs `deploy/crd.yaml`, `namespace.yaml`, `flowschema.yaml` and `rbac.yaml`
  * (or, with `watchNamespaces`, the namespaced variant: `deploy/rbac-namespaced/operator.yaml` and the watched-namespace
  * Role in each of those namespaces, created), and returns it with the operator's ServiceAccount kubeconfig. Stops the
  * control plane again if any step fails.
@@ -45,6 +47,8 @@ export async function startMysqlopControlPlane(
   const cp = await startControlPlane({ workloads: opts.workloads, log: opts.log, crds: [CRD_FILE] });
   try {
     await cp.applyManifests(NAMESPACE_FILE);
+    // As deployed: the operator's lease renewals do not queue behind its own writes.
+    await cp.applyManifests(FLOW_SCHEMA_FILE);
     if (opts.watchNamespaces === undefined) await cp.applyManifests(RBAC_FILE);
     else {
       await cp.applyManifests(NAMESPACED_RBAC_FILES.operator);

@@ -275,7 +275,8 @@ export class ContainerProcess {
       if (Date.now() > deadline) throw new ContainerStartError(`the sandbox was not set up within ${timeoutMs / 1000} s: ${err.trim()}`);
       await sleep(10);
     }
-    // setpriv exec'd unshare, so the sandbox pid is unshare's; its only child is the namespace's PID 1 (which printed "ready").
+    // setpriv exec'd unshare, so the sandbox pid is unshare's; its only child is the namespace's PID 1, which printed
+    // "ready" from inside the container's root and working directory (what nsenter --root --wd takes from it).
     const [nsPid] = childrenOf(sandbox.pid ?? 0);
     if (nsPid === undefined) throw new ContainerStartError("the sandbox has no PID 1");
     return nsPid;

@@ -9,9 +9,10 @@
 # the pod's volumes bind-mounted at their mount paths, and the pod's /etc/hosts.
 #
 # Usage: sandbox.sh PLAN, PLAN being a shell file of the calls below, written by
-# the node with every value single-quoted. Prints "ready" once set up, then stays
-# as the namespace's PID 1 (the pause role) until the node kills it; the
-# container's processes join the namespaces with nsenter.
+# the node with every value single-quoted. Prints "ready" once set up, from inside
+# the container's root and working directory, then stays as the namespace's PID 1
+# (the pause role) until the node kills it; the container's processes join the
+# namespaces, root and working directory of that PID 1 with nsenter.
 set -eu
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
@@ -129,7 +130,9 @@ if [ -n "$read_only" ]; then
   # /tmp and /run are part of it (writable places are volumes).
   { mount -o remount,ro -- "$root/tmp" && mount -o remount,ro -- "$root/run"; } || fail "cannot make /tmp and /run read-only"
 fi
-echo ready
-# PID 1 of the container: waits in the working directory, where nsenter --wd finds it.
+# PID 1 of the container: waits in the working directory, where nsenter --root --wd finds its root and directory.
+# It says "ready" only from there: the node joins as soon as it reads the word, and a word printed before the
+# chroot (a loaded machine may hold this shell between the two) would let the command start in the machine's
+# root, without the volumes.
 # shellcheck disable=SC2016 # $1 is for the inner shell
-exec chroot "$root" /bin/sh -c 'cd -- "$1" && exec sleep infinity' pause "$workdir"
+exec chroot "$root" /bin/sh -c 'cd -- "$1" && echo ready && exec sleep infinity' pause "$workdir"

@@ -2,6 +2,7 @@
 // the pinned kubectl, a control plane with workloads (kube-controller-manager, kube-scheduler, kwok), Pod Security on.
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { request, type RequestOptions } from "node:https";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -9,7 +10,7 @@ import { AppsV1Api, CoreV1Api, type V1Pod } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { startControlPlane, type ControlPlane } from "../../../src/envtest/index.ts";
 import { eventually } from "../../helpers/eventually.ts";
-import { kubectl, OPERATOR_NAMESPACE, REPO_ROOT } from "../../helpers/control-plane.ts";
+import { kubectl, OPERATOR_NAMESPACE, OPERATOR_SERVICE_ACCOUNT, REPO_ROOT } from "../../helpers/control-plane.ts";
 
 const DEPLOY_DIR = join(REPO_ROOT, "deploy");
 
@@ -35,6 +36,7 @@ describe("integration: kubectl apply -k deploy/ on a fresh cluster", { timeout: 
       "clusterrolebinding.rbac.authorization.k8s.io/mysqlop created",
       "role.rbac.authorization.k8s.io/mysqlop created",
       "rolebinding.rbac.authorization.k8s.io/mysqlop created",
+      "flowschema.flowcontrol.apiserver.k8s.io/mysqlop-leader-election created",
       "deployment.apps/mysqlop created",
     ]) {
       assert.ok(applied.stdout.includes(object), `'${object}' in:\n${applied.stdout}`);
@@ -72,6 +74,38 @@ describe("integration: kubectl apply -k deploy/ on a fresh cluster", { timeout: 
     assert.doesNotMatch(again.stdout, / created$/m, "a second apply creates nothing");
   });
 
+  test("the shipped FlowSchema puts the operator's Lease requests, and only those, in the leader-election priority level", async () => {
+    const applied = await kubectl(cp, ["apply", "-k", DEPLOY_DIR]);
+    assert.equal(applied.code, 0, applied.stderr);
+    const uidOf = async (flowSchema: string): Promise<string> => {
+      const got = await kubectl(cp, ["get", "flowschema", flowSchema, "-o", "jsonpath={.metadata.uid} {.spec.priorityLevelConfiguration.name}"]);
+      assert.equal(got.code, 0, got.stderr);
+      return got.stdout;
+    };
+    const [ours, level] = (await uidOf("mysqlop-leader-election")).split(" ");
+    assert.equal(level, "leader-election");
+    const [serviceAccounts] = (await uidOf("service-accounts")).split(" ");
+    const { kubeConfig } = await cp.serviceAccountKubeConfig({ namespace: OPERATOR_NAMESPACE, name: OPERATOR_SERVICE_ACCOUNT });
+    // The API server names the FlowSchema a request matched in a response header, whatever the answer (a 404 here).
+    const matched = async (method: string, path: string): Promise<string | undefined> => {
+      const options: RequestOptions = { method };
+      await kubeConfig.applyToHTTPSOptions(options);
+      return new Promise((resolve, reject) => {
+        request(`${cp.server}${path}`, options, (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.headers["x-kubernetes-pf-flowschema-uid"] as string | undefined));
+        })
+          .on("error", reject)
+          .end(method === "GET" ? undefined : JSON.stringify({ apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: "probe" } }));
+      });
+    };
+    const leases = `/apis/coordination.k8s.io/v1/namespaces/${OPERATOR_NAMESPACE}/leases`;
+    assert.equal(await matched("GET", `${leases}/mysqlop-leader`), ours, "the operator's lease read");
+    assert.equal(await matched("PUT", `${leases}/probe`), ours, "the operator's lease renewal");
+    assert.equal(await matched("GET", "/apis/otus.homework/v1/mysqls"), serviceAccounts, "its other requests stay where they were");
+    assert.equal(await matched("GET", "/apis/coordination.k8s.io/v1/namespaces/default/leases/probe"), serviceAccounts, "leases elsewhere are not its own");
+  });
+
   test("a kustomize overlay sets the image with images:, the rest unchanged", async () => {
     const overlay = await mkdtemp(join(tmpdir(), "mysqlop-overlay-"));
     try {
@@ -87,7 +121,7 @@ describe("integration: kubectl apply -k deploy/ on a fresh cluster", { timeout: 
       );
       const deployment = objects.find((o) => o.kind === "Deployment");
       assert.equal(deployment?.spec?.template?.spec?.containers?.[0]?.image, "registry.example.test/team/mysqlop:9.9.9");
-      assert.equal(objects.length, 8, "CRD, Namespace, ServiceAccount, ClusterRole(Binding), Role(Binding), Deployment");
+      assert.equal(objects.length, 9, "CRD, Namespace, ServiceAccount, ClusterRole(Binding), Role(Binding), FlowSchema, Deployment");
     } finally {
       await rm(overlay, { recursive: true, force: true });
     }

@@ -18,7 +18,6 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, type V1Pod } from "@kubernetes/client-node";
 import type { MySQL } from "../../../generated/mysql-models.ts";
-import { SCRIPTS_DIR } from "../../../src/mysql/desired/jobs.ts";
 import { EXIT_CODES } from "../../../src/mysql/scripts/index.ts";
 import { optionFileValue } from "../../../src/mysql/sql.ts";
 import { kubectl, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
@@ -49,15 +48,12 @@ function sha256(text: string): string {
 }
 
 /**
- * The Job `job` was made once and ran to success once. Its pod may have been retried before that, for two causes
- * only, each told by its log, not its exit code (both exit 2): the script's own "cannot connect" (the Job retries an
- * unreachable server by design) and a known defect of the process node, not the operator, under investigation: now
- * and then (1 attempt in about 9 runs) a Job container starts without its scripts ConfigMap files in place, and sh
- * says it "cannot open" the script. Any other failed attempt fails the test; every one is printed with its log.
+ * The Job `job` was made once and ran to success once. Its pod may have been retried before that for one cause
+ * only, told by its log, not its exit code: the script's own "cannot connect" (exit 2; the Job retries an
+ * unreachable server by design). Any other failed attempt fails the test; every one is printed with its log.
  */
 const RETRIED_FAILURES: readonly { what: string; log: RegExp }[] = [
   { what: "the server not reachable", log: /cannot connect to the server|server not reachable within/ },
-  { what: "KNOWN PROCESS-NODE DEFECT: the scripts volume empty at start", log: new RegExp(`cannot open ${SCRIPTS_DIR}/\\S+: No such file`) },
 ];
 
 async function ranOnce(attempts: JobAttempts, job: string): Promise<void> {
