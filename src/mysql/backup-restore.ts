@@ -92,10 +92,13 @@ export const NOTHING_TO_BACK_UP = "deleted before creation finished, with no ser
 
 /**
  * The final backup given up deliberately with the annotation {@link FINAL_BACKUP_ANNOTATION}={@link FINAL_BACKUP_SKIP}:
- * the Warning Event `FinalBackupSkipped` records it, and the returned text says it in status; `undefined` without it.
+ * the Warning Event `FinalBackupSkipped` records it, and the returned text says it in status; `undefined` without it,
+ * and when the backup Job already succeeded (that dump is recorded, not skipped).
  */
 export function skippedByRequest(instance: MySQLInstance, ctx: ReconcileContext): string | undefined {
   if (instance.resource.metadata.annotations?.[FINAL_BACKUP_ANNOTATION] !== FINAL_BACKUP_SKIP) return undefined;
+  // A backup that already succeeded is recorded instead: skipping it would leave a new resource of this name an older dump.
+  if (jobState(instance, ctx, instance.names.backupJob).state === "succeeded") return undefined;
   const what = `deleted without a final backup, as the annotation ${FINAL_BACKUP_ANNOTATION}=${FINAL_BACKUP_SKIP} asked: the data of ${instance.names.dataClaim} were not backed up; earlier backups stay on ${instance.names.backupClaim}`;
   ctx.events.warning(instance.resource, "FinalBackupSkipped", what);
   return what;
@@ -116,11 +119,18 @@ function serverNotStarting(instance: MySQLInstance, ctx: ReconcileContext): Resu
 
 /**
  * Deleted before creation finished with no server up (a restore or the password change failed,
- * the server never came up) and no backup started: there is nothing to dump, and no server that
- * could have taken writes since it was last up, as far as the cache shows.
+ * the server never came up) and no backup ever started for this deletion: there is nothing to dump,
+ * and no server that could have taken writes since it was last up, as far as the cache shows.
+ * Once a backup Job was made (status.backup), the server ran: a failed one deleted to retry, or a
+ * server restarting at that moment, must not let the data claim go.
  */
 export function nothingToBackUp(instance: MySQLInstance, ctx: ReconcileContext): boolean {
-  return !creationFinished(instance) && !serverAvailable(instance, ctx) && jobState(instance, ctx, instance.names.backupJob).state === "absent";
+  return (
+    !creationFinished(instance) &&
+    instance.resource.status?.backup === undefined &&
+    !serverAvailable(instance, ctx) &&
+    jobState(instance, ctx, instance.names.backupJob).state === "absent"
+  );
 }
 
 /**

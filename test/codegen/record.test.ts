@@ -15,17 +15,18 @@ import { createTempProject, mysqlSchemaText, repoRoot } from "./temp-project.ts"
 const RECORD = "generated/mysql.generated.sha256";
 
 /**
- * Runs `mysqlop generate ARGS` in a child process that records every module specifier it resolves:
+ * Runs `mysqlop generate ARGS` in a child process that records every module it loads (a load hook: Node 24.11+
+ * also runs resolve hooks for require.resolve, which the record uses to read library versions without loading them):
  * exit code, output, and which of the generator's libraries were loaded.
  */
 async function runRecordingImports(root: string, args: string[]): Promise<{ code: number; output: string; libraries: string[] }> {
   const script = `
     import { registerHooks } from "node:module";
     const seen = new Set();
-    registerHooks({ resolve(specifier, context, next) { seen.add(specifier); return next(specifier, context); } });
+    registerHooks({ load(url, context, next) { seen.add(url); return next(url, context); } });
     const { run } = await import(${JSON.stringify(join(repoRoot, "src/cli/generate/index.ts"))});
     const code = await run(${JSON.stringify([...args, "--root", root])});
-    const libraries = ["ts-morph", "prettier", "json-schema-to-typescript", "ajv", "yaml"].filter((l) => seen.has(l));
+    const libraries = ["ts-morph", "prettier", "json-schema-to-typescript", "ajv", "yaml"].filter((l) => [...seen].some((u) => u.includes("/node_modules/" + l + "/")));
     process.stderr.write("\\nresult " + JSON.stringify({ code, libraries }) + "\\n");`;
   const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { cwd: root }).catch(
     (error: { stdout?: string; stderr?: string }) => ({ stdout: error.stdout ?? "", stderr: error.stderr ?? "" }),

@@ -528,6 +528,37 @@ test("the data claim carries the backup finalizer; finalize releases it only wit
   assert.deepEqual(early.recorded.finalizersRemoved, ["PersistentVolumeClaim/mysql-instance-pvc otus.homework/backup"], "nothing to back up: the claim may go");
 });
 
+test("deleted during an unfinished creation: once a backup Job was made (the server ran), a failed backup deleted to retry never becomes 'nothing to back up'", async () => {
+  // Creation unfinished (a restore or password change under way), the server down, no Job: but status says a
+  // backup Job was made for this deletion, so the server ran and may hold writes; the data claim stays.
+  const resource = originalResource({ status: { backup: { job: "backup-mysql-instance-job" } } });
+  const claim = reconciler.desired(resource).find((c) => c.kind === "PersistentVolumeClaim")!;
+  const { ctx, recorded } = recordingContext([claim]);
+  const result = await reconciler.finalize(resource, ctx);
+  assert.notEqual(result.kind, "done", "the deletion is held until a backup succeeds");
+  assert.deepEqual(recorded.finalizersRemoved, [], "the data claim keeps its finalizer");
+  assert.ok(
+    recorded.applied.some((a) => a.object.kind === "Job" && a.object.metadata?.name === "backup-mysql-instance-job"),
+    "the backup is tried again",
+  );
+});
+
+test("the skip annotation set after the backup Job succeeded: that backup is recorded (what a new resource restores), not skipped", async () => {
+  const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
+  const claim = reconciler.desired(resource).find((c) => c.kind === "PersistentVolumeClaim")!;
+  const { ctx, recorded, put } = recordingContext([claim]);
+  await reconciler.finalize(resource, ctx);
+  put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!, "Complete"));
+  resource.metadata.annotations = { ...resource.metadata.annotations, "otus.homework/final-backup": "skip" };
+  const result = await reconciler.finalize(resource, ctx);
+  assert.equal(result.kind, "done");
+  assert.match(result.kind === "done" ? (result.message ?? "") : "", /backup succeeded/);
+  assert.ok(
+    recorded.applied.some((a) => a.object.kind === "ConfigMap" && a.object.metadata?.name === "backup-mysql-instance-info"),
+    "the succeeded dump is recorded for the next resource of this name",
+  );
+});
+
 test("finalize under foreground cascading deletion: no backup Job (the garbage collector takes server and Job), the claim is kept, status says why", async () => {
   const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
   resource.metadata.finalizers = ["foregroundDeletion", "otus.homework/backup"];

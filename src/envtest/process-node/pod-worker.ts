@@ -342,6 +342,14 @@ export class PodWorker {
       slot.crashes++;
       return undefined;
     }
+    if (this.#terminating) {
+      // The pod stopped (or went) while the container started: gone() and the node's stop could not see this
+      // process, so it is killed here, before the worker they await ends.
+      process.destroy();
+      await process.exited;
+      rmSync(runDir, { recursive: true, force: true });
+      return "stopped";
+    }
     if (slot.runs > 0) slot.restartCount++;
     slot.runs++;
     slot.process = process;
