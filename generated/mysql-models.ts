@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 fdc30a8d7e75909f817799431c36a9e4ffe2e2ee0d06c880726aa7dc44ee382e) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 7f44b8b00a35d73d169d762925bb1db428d134b70a9e9dd0ab0503f60a44041b) by `mysqlop generate`. DO NOT EDIT.
 /**
  * TypeScript models of the MySQL custom resource (otus.homework/v1),
  * as read from the API server: fields with a default are always present.
@@ -180,6 +180,10 @@ export interface MySQLStatus {
   appliedSpec?: {
     [k: string]: string;
   };
+  /**
+   * When the operator first saw this resource's server available. From then on a deletion waits for a backup (or the `otus.homework/final-backup: skip` annotation), even when creation never finished and the server is down at that moment.
+   */
+  serverStarted?: string;
   storage?: StorageStatus;
   backup?: BackupStatus;
   restore?: RestoreStatus;

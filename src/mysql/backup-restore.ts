@@ -118,8 +118,8 @@ function serverNotStarting(instance: MySQLInstance, ctx: ReconcileContext): Resu
 }
 
 /**
- * Deleted before creation finished with no server up (a restore or the password change failed,
- * the server never came up) and no backup ever started for this deletion: there is nothing to dump,
+ * Deleted before creation finished with no server up, one that was never seen available
+ * (`status.serverStarted`), and no backup ever started for this deletion: there is nothing to dump,
  * and no server that could have taken writes since it was last up, as far as the cache shows.
  * Once a backup Job was made (status.backup), the server ran: a failed one deleted to retry, or a
  * server restarting at that moment, must not let the data claim go.
@@ -127,10 +127,20 @@ function serverNotStarting(instance: MySQLInstance, ctx: ReconcileContext): Resu
 export function nothingToBackUp(instance: MySQLInstance, ctx: ReconcileContext): boolean {
   return (
     !creationFinished(instance) &&
+    instance.resource.status?.serverStarted === undefined &&
     instance.resource.status?.backup === undefined &&
     !serverAvailable(instance, ctx) &&
     jobState(instance, ctx, instance.names.backupJob).state === "absent"
   );
+}
+
+/**
+ * `result` of a creation step, with `status.serverStarted` the first time the server is seen available:
+ * from then on the server may hold writes, and a deletion waits for a backup even if creation never finishes.
+ */
+export function markServerStarted(instance: MySQLInstance, ctx: ReconcileContext, result: Result): Result {
+  if (instance.resource.status?.serverStarted !== undefined || !serverAvailable(instance, ctx)) return result;
+  return { ...result, status: { ...result.status, serverStarted: new Date().toISOString() } };
 }
 
 /**

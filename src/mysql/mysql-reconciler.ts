@@ -14,6 +14,7 @@ import {
   isNamespaceTerminating,
   namespaceTerminating,
   NOTHING_TO_BACK_UP,
+  markServerStarted,
   nothingToBackUp,
   refuseForegroundDeletion,
   restoreIfBackedUp,
@@ -43,11 +44,11 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     const created = instanceOf(resource);
     // 1. Where the volumes come from, decided once (recorded in status with whatever creation reports
     //    now); the claim and the server are built only from then on.
-    if (hasReservedName(resource) || resource.status?.storage?.mode !== undefined) return this.#create(created, ctx);
+    if (hasReservedName(resource) || resource.status?.storage?.mode !== undefined) return markServerStarted(created, ctx, await this.#create(created, ctx));
     const placed = await placeVolumes(created, ctx);
     if ("kind" in placed) return placed;
     const result = await this.#create(placed.instance, ctx);
-    return { ...result, status: { ...result.status, storage: placed.storage } };
+    return markServerStarted(placed.instance, ctx, { ...result, status: { ...result.status, storage: placed.storage } });
   }
 
   /** Creation once the volumes are placed. */

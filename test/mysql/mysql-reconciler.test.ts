@@ -60,7 +60,10 @@ test("onCreate without an earlier backup: volumes, backup storage (not owned), w
   ]);
   put(serverDeployment(1));
   const result = await reconciler.onCreate(resource, ctx);
-  assert.deepEqual(result, { kind: "done", message: "mysql-instance created without restore-job", status: undefined });
+  const { serverStarted, ...rest } = result.status ?? {};
+  assert.deepEqual({ ...result, status: rest }, { kind: "done", message: "mysql-instance created without restore-job", status: {} });
+  assert.ok(!Number.isNaN(Date.parse(serverStarted ?? "")), "the first time the server is seen available is recorded");
+  assert.equal(starting.status?.serverStarted, undefined, "not while it never was");
   assert.deepEqual(applied(recorded).slice(3), ["PersistentVolume/mysql-instance-pv"], "the backup storage is created once, never re-applied");
 });
 
@@ -557,6 +560,18 @@ test("the skip annotation set after the backup Job succeeded: that backup is rec
     recorded.applied.some((a) => a.object.kind === "ConfigMap" && a.object.metadata?.name === "backup-mysql-instance-info"),
     "the succeeded dump is recorded for the next resource of this name",
   );
+});
+
+test("deleted during an unfinished creation whose server once ran (status.serverStarted) and is down now: the deletion waits for a backup", async () => {
+  // A restore that failed, or a password change under way: no appliedSpec, the server took writes, and is
+  // restarting at the moment of deletion. Without the marker this was "nothing to back up" and the claim went.
+  const resource = originalResource({ status: { serverStarted: "2026-11-29T00:00:00Z" } });
+  const claim = reconciler.desired(resource).find((c) => c.kind === "PersistentVolumeClaim")!;
+  const { ctx, recorded } = recordingContext([claim, serverDeployment(0)]);
+  const result = await reconciler.finalize(resource, ctx);
+  assert.notEqual(result.kind, "done", "held until a backup succeeds (or the skip annotation)");
+  assert.deepEqual(recorded.finalizersRemoved, [], "the data claim keeps its finalizer");
+  assert.ok(recorded.applied.some((a) => a.object.kind === "Job" && a.object.metadata?.name === "backup-mysql-instance-job"));
 });
 
 test("finalize under foreground cascading deletion: no backup Job (the garbage collector takes server and Job), the claim is kept, status says why", async () => {
