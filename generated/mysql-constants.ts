@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 4b6ece733f8f845f815d803ad83cebc655dabcc5c8dd493ff82b9017a09144e6) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 fdc30a8d7e75909f817799431c36a9e4ffe2e2ee0d06c880726aa7dc44ee382e) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Names of the MySQL custom resource type, from the schema.
  * @packageDocumentation
@@ -32,6 +32,7 @@ export const MYSQL_SPEC_FIELDS: readonly SpecFieldInfo[] = [
   { name: "storage_size", onChange: "hook" },
   { name: "storageClassName", onChange: "immutable" },
   { name: "backup", onChange: "rollout" },
+  { name: "restore", onChange: "rollout" },
   { name: "hostPath", onChange: "immutable" },
   { name: "resources", onChange: "hook" },
   { name: "jobResources", onChange: "rollout" },

@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 4b6ece733f8f845f815d803ad83cebc655dabcc5c8dd493ff82b9017a09144e6) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 fdc30a8d7e75909f817799431c36a9e4ffe2e2ee0d06c880726aa7dc44ee382e) by `mysqlop generate`. DO NOT EDIT.
 /**
  * TypeScript models of the MySQL custom resource (otus.homework/v1),
  * as read from the API server: fields with a default are always present.
@@ -51,6 +51,7 @@ export interface MySQLSpec {
    */
   storageClassName?: string;
   backup?: BackupSpec;
+  restore?: RestoreSpec;
   hostPath?: HostPathStorage;
   resources: ServerResources;
   jobResources: JobResources;
@@ -76,6 +77,15 @@ export interface BackupSpec {
    * How many of the newest dumps are always kept. An older dump is removed only once a restore loaded it: a dump that was never restored is never removed.
    */
   keep: number;
+}
+/**
+ * How the restore on creation treats the backup it finds. Read when the restore Job is made: on creation, and again after a failed `restore-NAME-job` is deleted to retry; a change once the resource is created does nothing.
+ */
+export interface RestoreSpec {
+  /**
+   * A dump is restored only into the database it was taken from: a backup of another `spec.database` (the resource was re-created with a new name for its database) is refused with reason `RestoreFailed`, and kept. Set this to the database the dump was taken from (the error names it) to load it into `spec.database` anyway, then delete the failed `restore-NAME-job`. A dump of `spec.database` itself is always accepted.
+   */
+  fromDatabase?: string;
 }
 /**
  * Asks for hostPath volumes made by the operator (`NAME-pv`, `backup-NAME-pv`) even where the cluster has a default StorageClass. Both are pinned to one node with `nodeAffinity`, as local volumes are, so the server and every Job that mounts them run there; without a node, the operator chooses one (the node of an existing backup volume of this name first). Without `storageClassName` and without this field, hostPath volumes are used only where the cluster has no default StorageClass. It cannot be set, changed or removed later.

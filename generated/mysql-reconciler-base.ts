@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 4b6ece733f8f845f815d803ad83cebc655dabcc5c8dd493ff82b9017a09144e6) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 fdc30a8d7e75909f817799431c36a9e4ffe2e2ee0d06c880726aa7dc44ee382e) by `mysqlop generate`. DO NOT EDIT.
 import { ResourceReconciler } from "../src/runtime/index.ts";
 import type {
   ChangeHooks,
@@ -42,6 +42,7 @@ export type MySQLChange<K extends keyof MySQLChanges> = MySQLChanges[K];
  * - `spec.database` is immutable: the API server refuses a change (a CEL transition rule in the CRD); one that gets past it fails the reconcile (reason FieldImmutable) while the applied value stays in force. No hook.
  * - `spec.storageClassName` is immutable: the API server refuses a change (a CEL transition rule in the CRD); one that gets past it fails the reconcile (reason FieldImmutable) while the applied value stays in force. No hook.
  * - `spec.backup` rolls out: applying {@link desired} is all a change needs. No hook.
+ * - `spec.restore` rolls out: applying {@link desired} is all a change needs. No hook.
  * - `spec.hostPath` is immutable: the API server refuses a change (a CEL transition rule in the CRD); one that gets past it fails the reconcile (reason FieldImmutable) while the applied value stays in force. No hook.
  * - `spec.jobResources` rolls out: applying {@link desired} is all a change needs. No hook.
  */

@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 4b6ece733f8f845f815d803ad83cebc655dabcc5c8dd493ff82b9017a09144e6) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 fdc30a8d7e75909f817799431c36a9e4ffe2e2ee0d06c880726aa7dc44ee382e) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Offline validation of MySQL documents against the storage version's schema
  * (v1), with the rules the API server applies (types, required fields,
@@ -167,6 +167,25 @@ export const mysqlResourceSchema: Record<string, unknown> = {
               default: 5,
               description:
                 "How many of the newest dumps are always kept. An older dump is removed only once a restore loaded it: a dump that was never restored is never removed.",
+            },
+          },
+          additionalProperties: false,
+        },
+        restore: {
+          type: "object",
+          title: "RestoreSpec",
+          description:
+            "How the restore on creation treats the backup it finds. Read when the restore Job is made: on creation, and again after a failed `restore-NAME-job` is deleted to retry; a change once the resource is created does nothing.",
+          properties: {
+            fromDatabase: {
+              type: "string",
+              minLength: 1,
+              maxLength: 64,
+              pattern: "^[^/\\\\.\\x00-\\x1f\\x7f-\\x9f𐀀-􏿿]*[^/\\\\.\\x00-\\x1f\\x7f-\\x9f 𐀀-􏿿]$",
+              "x-mysqlop-pattern-hint":
+                'a MySQL database name: no "/", "\\", "." or control character (such as a newline or a terminal escape), no character beyond U+FFFF (such as emoji), and not ending in a space',
+              description:
+                "A dump is restored only into the database it was taken from: a backup of another `spec.database` (the resource was re-created with a new name for its database) is refused with reason `RestoreFailed`, and kept. Set this to the database the dump was taken from (the error names it) to load it into `spec.database` anyway, then delete the failed `restore-NAME-job`. A dump of `spec.database` itself is always accepted.",
             },
           },
           additionalProperties: false,

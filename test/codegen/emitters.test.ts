@@ -96,6 +96,7 @@ test("model: spec fields in schema order, sensitivity and presence from the sche
       ["storage_size", "onStorageSizeChange", true, false],
       ["storageClassName", "onStorageClassNameChange", false, false],
       ["backup", "onBackupChange", false, false],
+      ["restore", "onRestoreChange", false, false],
       ["hostPath", "onHostPathChange", false, false],
       ["resources", "onResourcesChange", true, false],
       ["jobResources", "onJobResourcesChange", true, false],

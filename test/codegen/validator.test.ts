@@ -155,7 +155,7 @@ test("unknown fields are rejected at every level, naming the field", () => {
     [resource(ORIGINAL, { usless_data: "useless info" }), 'unknown field "usless_data" (known fields: apiVersion, kind, metadata, spec, status)'],
     [
       resource({ ...ORIGINAL, usless_data: "useless info" }),
-      'spec: unknown field "usless_data" (known fields: image, database, password, passwordSecretRef, storage_size, storageClassName, backup, hostPath, resources, jobResources)',
+      'spec: unknown field "usless_data" (known fields: image, database, password, passwordSecretRef, storage_size, storageClassName, backup, restore, hostPath, resources, jobResources)',
     ],
     [
       resource({ database: "d", storage_size: "1Gi", passwordSecretRef: { name: "s", key: "k", namespace: "x" } }),

@@ -115,11 +115,17 @@ export function buildBackupJob(instance: MySQLInstance, subdirectory?: string): 
 }
 
 /**
- * `restore-NAME-job`: loads the dump into the (empty) database; refuses a database that holds data.
+ * `restore-NAME-job`: loads the dump into the (empty) database; refuses a database that holds data,
+ * and a dump of another database than `spec.database` unless `spec.restore.fromDatabase` names it.
  * With `sha256` (the record of the last backup) exactly that dump, and a volume without it fails.
  */
 export function buildRestoreJob(instance: MySQLInstance, sha256?: string): V1Job {
-  const env = [{ name: ENV.restoreRequired, value: "1" }, ...(sha256 === undefined ? [] : [{ name: ENV.restoreSha256, value: sha256 }])];
+  const fromDatabase = instance.resource.spec.restore?.fromDatabase;
+  const env = [
+    { name: ENV.restoreRequired, value: "1" },
+    ...(sha256 === undefined ? [] : [{ name: ENV.restoreSha256, value: sha256 }]),
+    ...(fromDatabase === undefined ? [] : [{ name: ENV.restoreFromDatabase, value: fromDatabase }]),
+  ];
   return scriptJob(instance, instance.names.restoreJob, "restore", SCRIPT_FILES.restore, env);
 }
 

@@ -4,13 +4,14 @@
 # shellcheck shell=sh disable=SC2034,SC1003 # variables are for the sourcing scripts; '\' is a lone backslash
 
 # Exit codes; index.ts exports the same numbers to the operator.
-EXIT_CONFIG=1    # bad or missing environment, missing tool, no backup directory
-EXIT_CONNECT=2   # server not reachable (restore: not within RESTORE_WAIT_SECONDS)
-EXIT_DUMP=3      # the dump tool failed; the previous dump is untouched
-EXIT_VERIFY=4    # dump missing, truncated or corrupt against its metadata
-EXIT_NOT_EMPTY=5 # restore target already holds tables, routines or events
-EXIT_LOAD=6      # creating the database or loading the dump failed
-EXIT_WRITE=7     # cannot write, flush or rename in the backup directory
+EXIT_CONFIG=1         # bad or missing environment, missing tool, no backup directory
+EXIT_CONNECT=2        # server not reachable (restore: not within RESTORE_WAIT_SECONDS)
+EXIT_DUMP=3           # the dump tool failed; the previous dump is untouched
+EXIT_VERIFY=4         # dump missing, truncated or corrupt against its metadata
+EXIT_NOT_EMPTY=5      # restore target already holds tables, routines or events
+EXIT_LOAD=6           # creating the database or loading the dump failed
+EXIT_WRITE=7          # cannot write, flush or rename in the backup directory
+EXIT_OTHER_DATABASE=8 # restore: the dump was taken from another database
 
 DUMP_FILE=mysqlop-dump.sql
 META_FILE=mysqlop-dump.meta

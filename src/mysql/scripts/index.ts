@@ -61,6 +61,8 @@ export const ENV = {
   restoreRequired: "RESTORE_REQUIRED",
   /** Restore only: the sha256 of the dump to restore (the operator's record of the last backup); a volume without it is a failure. Unset: the newest dump. */
   restoreSha256: "RESTORE_SHA256",
+  /** Restore only: the database the dump may also have been taken from; a dump of any other database than this or `database` is refused (exit 8). */
+  restoreFromDatabase: "RESTORE_FROM_DATABASE",
   /** Where the private client option file is written (an emptyDir with a read-only root filesystem). Default `/tmp`. */
   tmpDir: "TMPDIR",
 } as const;
@@ -105,6 +107,8 @@ export const EXIT_CODES = {
   load: 6,
   /** Backup: cannot write, flush or rename in the backup directory. */
   write: 7,
+  /** Restore: the dump was taken from another database than the target, and `RESTORE_FROM_DATABASE` does not name it; nothing was loaded. */
+  otherDatabase: 8,
 } as const;
 
 /** Programs the scripts call besides a POSIX `sh` and one client name of each pair. */

@@ -93,6 +93,21 @@ fi
 created=$(meta_value created "$verified") || created=unknown
 say "dump verified: $dump ($actual_size bytes, sha256 $actual_sum, created $created)"
 
+# The dump goes only into the database it was taken from, or into another one
+# when RESTORE_FROM_DATABASE names its source: a dump of another database
+# (another resource's, before a rename) is never loaded by accident. Both sides
+# are compared in the metadata's one-line escaped form. Metadata without a
+# database line predates the record and is taken as it always was.
+if taken_from=$(meta_value database "$verified"); then
+  escape_line "$db"
+  own=$replaced
+  escape_line "${RESTORE_FROM_DATABASE:-}"
+  if [ "$taken_from" != "$own" ] && { [ -z "${RESTORE_FROM_DATABASE:-}" ] || [ "$taken_from" != "$replaced" ]; }; then
+    die "$EXIT_OTHER_DATABASE" "dump $dump was taken from database $taken_from, not $db; refusing to load it into another database (set RESTORE_FROM_DATABASE=$taken_from, spec.restore.fromDatabase of the resource, to load it anyway)"
+  fi
+  [ "$taken_from" = "$own" ] || say "loading a dump of database $taken_from into $db, as RESTORE_FROM_DATABASE allows"
+fi
+
 # 3. The server may still be starting (the restore Job runs beside a new Deployment).
 write_client_config
 say "waiting up to ${wait_seconds}s for the server"

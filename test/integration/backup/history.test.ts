@@ -145,6 +145,38 @@ describe("integration: backup history and retention", { skip }, () => {
     assert.match(required.stderr, /a backup was recorded, but there is no dump in .*; refusing to call that nothing to restore/);
   });
 
+  test("a dump is loaded only into the database it was taken from, unless RESTORE_FROM_DATABASE names that database (exit 8 otherwise, the server untouched)", async () => {
+    const ws = await workspace();
+    const taken = await backUp(ws, ["from otus"]);
+    await server.sql(`DROP DATABASE \`${db}\``);
+    const target = "renamed db";
+    const into = (extra: Record<string, string> = {}) => runScript("restore.sh", ws, { ...connectionEnv(server, user, password, target), ...extra });
+    const targetExists = async () => server.sql(`SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${target}'`);
+
+    const refused = await into();
+    assert.equal(refused.code, EXIT_CODES.otherDatabase, refused.stderr);
+    assert.match(
+      refused.stderr,
+      new RegExp(
+        `dump .* was taken from database ${db}, not ${target}; refusing to load it into another database \\(set ${ENV.restoreFromDatabase}=${db}, spec\\.restore\\.fromDatabase of the resource, to load it anyway\\)`,
+      ),
+    );
+    assert.equal(await targetExists(), "0\n", "the server was not touched");
+
+    const wrongSwitch = await into({ [ENV.restoreFromDatabase]: "yet-another" });
+    assert.equal(wrongSwitch.code, EXIT_CODES.otherDatabase, wrongSwitch.stderr);
+    assert.equal(await targetExists(), "0\n");
+
+    const allowed = await into({ [ENV.restoreFromDatabase]: db, [ENV.restoreSha256]: taken.sha256 ?? "" });
+    assert.equal(allowed.code, EXIT_CODES.ok, allowed.stderr);
+    assert.equal(await server.sql("SELECT name FROM test", target), "from otus\n");
+    await server.sql(`DROP DATABASE \`${target}\``);
+
+    const own = await restore(ws, { [ENV.restoreFromDatabase]: "yet-another" });
+    assert.equal(own.code, EXIT_CODES.ok, `a dump of the resource's own database is always accepted: ${own.stderr}`);
+    assert.equal(await server.sql("SELECT name FROM test", db), "from otus\n");
+  });
+
   test("BACKUP_KEEP must be a whole number of at least 1", async () => {
     const ws = await workspace();
     for (const value of ["0", "two", "-1"]) {

@@ -239,6 +239,73 @@ describe("the original scenario with real data on the process node", { skip: pro
     }
   });
 
+  test("a dump is restored only into the database it was taken from: re-created with another spec.database, RestoreFailed names both and spec.restore.fromDatabase, which then loads it", async () => {
+    const namespace = "renamed-db";
+    const name = "renamed";
+    const other = "other-database";
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    const apply = async (spec: Record<string, unknown>) => {
+      const out = await kubectl(env.cp, ["apply", "-f", "-"], {
+        input: JSON.stringify({
+          apiVersion: "otus.homework/v1",
+          kind: "MySQL",
+          metadata: { name, namespace },
+          spec: { image: "mysql:5.7", password: "renamed-pw", storage_size: "1Gi", ...spec },
+        }),
+      });
+      assert.equal(out.code, 0, out.stderr);
+    };
+    await apply({ database: DATABASE });
+    await messageIs(`${name} created without restore-job`, namespace, name);
+    const first = await server(namespace, name);
+    await mysqlOk(
+      { host: first.status?.podIP ?? "", password: "renamed-pw", database: DATABASE },
+      "CREATE TABLE t (v varchar(20)); INSERT INTO t VALUES ('kept');",
+    );
+    const deleted = await kubectl(env.cp, ["delete", "-n", namespace, "mysqls.otus.homework", name, "--wait=true", "--timeout=180s"]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+
+    await apply({ database: other });
+    const degraded = await eventually(
+      "Degraded RestoreFailed",
+      async () => {
+        const m = await mysql(namespace, name);
+        const condition = m?.status?.conditions?.find((c) => c.type === "Degraded");
+        return condition?.status === "True" && condition.reason === "RestoreFailed" && m;
+      },
+      LONG,
+      250,
+    );
+    assert.match(degraded.status?.message ?? "", /exit code 8/);
+    assert.match(
+      degraded.status?.message ?? "",
+      new RegExp(
+        `was taken from database ${DATABASE}, not ${other}; refusing to load it into another database \\(set RESTORE_FROM_DATABASE=${DATABASE}, spec\\.restore\\.fromDatabase`,
+      ),
+    );
+    const refusedPod = await server(namespace, name);
+    assert.equal(
+      await mysqlOk(
+        { host: refusedPod.status?.podIP ?? "", password: "renamed-pw" },
+        `SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${other}';`,
+      ),
+      "0\n",
+      "nothing was loaded",
+    );
+
+    await apply({ database: other, restore: { fromDatabase: DATABASE } });
+    const retried = await kubectl(env.cp, ["delete", "-n", namespace, "job", `restore-${name}-job`, "--wait=true"]);
+    assert.equal(retried.code, 0, retried.stderr);
+    await messageIs(`${name} created with restore-job`, namespace, name);
+    const restored = await server(namespace, name);
+    assert.equal(await mysqlOk({ host: restored.status?.podIP ?? "", password: "renamed-pw", database: other }, "SELECT v FROM t;"), "kept\n");
+
+    const skip = await kubectl(env.cp, ["annotate", "-n", namespace, "mysqls.otus.homework", name, "otus.homework/final-backup=skip"]);
+    assert.equal(skip.code, 0, skip.stderr);
+    const gone = await kubectl(env.cp, ["delete", "-n", namespace, "mysqls.otus.homework", name, "--wait=true", "--timeout=180s"]);
+    assert.equal(gone.code, 0, gone.stderr);
+  });
+
   test("a recorded backup whose dump is not on the volume is a failed restore naming the cause, never 'created with restore-job'", async () => {
     const namespace = "lost-dump";
     await core.createNamespace({ body: { metadata: { name: namespace } } });

@@ -18,7 +18,7 @@ import {
 } from "../../../src/mysql/desired/index.ts";
 import { instanceOf } from "../../../src/mysql/instance.ts";
 import { childNames } from "../../../src/mysql/names.ts";
-import { EXIT_CODES, SCRIPT_TEXTS } from "../../../src/mysql/scripts/index.ts";
+import { ENV, EXIT_CODES, SCRIPT_TEXTS } from "../../../src/mysql/scripts/index.ts";
 import { allStrings, originalResource } from "../fixtures.ts";
 
 test("the original cr.yaml → scripts, NAME-pvc, Service NAME, Deployment NAME with pods app=NAME", () => {
@@ -153,6 +153,17 @@ test("backup and restore Jobs: script from the ConfigMap, backup claim mounted, 
   assert.ok(!codes.includes(EXIT_CODES.connect), "an unreachable server is retried");
   assert.ok(!codes.includes(EXIT_CODES.dump), "a dump cut short by a restarting server is retried");
   assert.deepEqual(buildRestoreJob(instanceOf(originalResource())).spec!.template.spec!.containers[0]!.command, ["sh", "/mysqlop/scripts/restore.sh"]);
+});
+
+test("restore Job: spec.restore.fromDatabase becomes RESTORE_FROM_DATABASE, and is absent without it", () => {
+  const envOf = (job: ReturnType<typeof buildRestoreJob>) => job.spec!.template.spec!.containers[0]!.env!;
+  assert.ok(!envOf(buildRestoreJob(instanceOf(originalResource()))).some((e) => e.name === ENV.restoreFromDatabase));
+  const renamed = originalResource({ spec: { database: "new-name", restore: { fromDatabase: "otus-database" } } });
+  const env = envOf(buildRestoreJob(instanceOf(renamed), "a".repeat(64)));
+  assert.equal(env.find((e) => e.name === ENV.restoreFromDatabase)?.value, "otus-database");
+  assert.equal(env.find((e) => e.name === ENV.database)?.value, "new-name");
+  const codes = buildRestoreJob(instanceOf(renamed)).spec!.podFailurePolicy!.rules[0]!.onExitCodes!.values;
+  assert.ok(codes.includes(EXIT_CODES.otherDatabase), "a dump of another database is not retried");
 });
 
 test("password change: the Secret holds the option file and SQL, the Job only file paths", () => {

@@ -34,6 +34,7 @@ test("exit codes agree with common.sh", () => {
     NOT_EMPTY: EXIT_CODES.notEmpty,
     LOAD: EXIT_CODES.load,
     WRITE: EXIT_CODES.write,
+    OTHER_DATABASE: EXIT_CODES.otherDatabase,
   };
   assert.deepEqual(given, want);
 });
