@@ -44,23 +44,39 @@ export class ApplyRefusedError extends Error {
  * controller: controller-runtime's `AlreadyOwnedError`. Forced server-side apply with our field
  * manager would otherwise replace that owner reference and silently adopt, e.g., the children of an
  * earlier resource of the same name that the garbage collector has not removed yet. Thrown, the
- * reconcile is retried with back-off and converges once the collector deleted the old object.
+ * reconcile is retried and converges once the collector deleted the old object.
  */
 export class AlreadyOwnedError extends ApplyRefusedError {
   /** The controller owner reference it carries. */
   readonly controller: V1OwnerReference;
+  /**
+   * The controller is an earlier resource of the owner's kind and name (names are unique, so that one is deleted):
+   * the garbage collector will remove the object, and the refusal is a wait, not a failure.
+   */
+  readonly previousOwner: boolean;
 
   constructor(object: string, reference: ObjectReference, controller: V1OwnerReference, owner: V1OwnerReference) {
+    const previousOwner = controller.kind === owner.kind && controller.name === owner.name && apiGroup(controller.apiVersion) === apiGroup(owner.apiVersion);
     super(
       "AlreadyOwned",
       object,
       reference,
-      `${object} is controlled by ${controller.kind} ${controller.name} (uid ${controller.uid}), not by ${owner.kind} ${owner.name} (uid ${owner.uid}); ` +
-        `not adopted: waiting for the garbage collector to delete it once its owner is gone (retried with back-off)`,
+      previousOwner
+        ? `waiting for the garbage collector to remove ${object} left by the previous ${controller.kind} ${controller.name} (uid ${controller.uid}); ` +
+            `${owner.kind} ${owner.name} (uid ${owner.uid}) creates its own once it is gone`
+        : `${object} is controlled by ${controller.kind} ${controller.name} (uid ${controller.uid}), not by ${owner.kind} ${owner.name} (uid ${owner.uid}); ` +
+            `not adopted: remove it, or the resource that controls it (retried with back-off)`,
     );
     this.name = "AlreadyOwnedError";
     this.controller = controller;
+    this.previousOwner = previousOwner;
   }
+}
+
+/** The group of an `apiVersion` (`""` for the core group's `v1`). */
+function apiGroup(apiVersion: string): string {
+  const slash = apiVersion.indexOf("/");
+  return slash < 0 ? "" : apiVersion.slice(0, slash);
 }
 
 /**

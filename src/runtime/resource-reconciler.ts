@@ -24,7 +24,7 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 import { done, failed, waitFor } from "./hook-result.ts";
 import { isInvalid, isNotFound } from "./kube-rest.ts";
 import { describeError } from "./logger.ts";
-import { ApplyRefusedError, NotLeaderError } from "./reconcile-context.ts";
+import { AlreadyOwnedError, ApplyRefusedError, NotLeaderError } from "./reconcile-context.ts";
 import { changedFields, computeStatusPatch, ConditionType, LoopReason } from "./reconcile-status.ts";
 import { decodeFingerprint, fingerprintSpec, type FieldChange, type SpecFieldInfo } from "./spec-fields.ts";
 import type { AnyResource, HookResult, ReconcileContext, ReconcileRequest, ReconcileResult, Reconciler, ResourceType, SpecOf, StatusOf } from "./types.ts";
@@ -248,6 +248,12 @@ function immutableRefused<S>(field: SpecFieldInfo, before: unknown, after: unkno
   );
 }
 
+/** The Progressing reason while a child of a deleted resource of the same name waits for the garbage collector. */
+const WAITING_FOR_GARBAGE_COLLECTOR_REASON = "WaitingForGarbageCollector";
+
+/** How soon a reconcile waiting for the garbage collector looks again (it usually takes a second or two). */
+const GARBAGE_COLLECTOR_WAIT_MS = 2000;
+
 /** A hook reported `failed`: the status says why, and the work queue retries with back-off. */
 export class ReconcileFailedError extends Error {
   readonly reason: string;
@@ -262,12 +268,15 @@ export class ReconcileFailedError extends Error {
 /**
  * Runs a step; an exception is reported in status (Degraded) before it propagates to the queue. An apply refused as
  * someone else's object becomes the step's `failed` result, so that it is reported as a hook's failure is: status and a
- * Warning Event naming the object (an exception leaves only status and the log).
+ * Warning Event naming the object (an exception leaves only status and the log). An object still controlled by the
+ * deleted resource of the same name (deleted and re-created at once) is a wait: the garbage collector removes it.
  */
 async function runStep<S>(resource: AnyResource, ctx: ReconcileContext, step: () => Promise<HookResult<S>>): Promise<HookResult<S>> {
   try {
     return await step();
   } catch (error) {
+    if (error instanceof AlreadyOwnedError && error.previousOwner)
+      return waitFor(GARBAGE_COLLECTOR_WAIT_MS, WAITING_FOR_GARBAGE_COLLECTOR_REASON, error.message);
     if (error instanceof ApplyRefusedError) return failed(error.reason, error.message);
     if (!(error instanceof NotLeaderError)) {
       const reason = (error as { reconcileReason?: unknown }).reconcileReason;

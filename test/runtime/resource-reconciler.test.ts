@@ -4,6 +4,7 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 import { findCondition } from "../../src/runtime/conditions.ts";
 import { KubeApiError } from "../../src/runtime/kube-rest.ts";
 import {
+  AlreadyOwnedError,
   done,
   failed,
   NotManagedError,
@@ -216,6 +217,42 @@ test("an object it may not adopt fails the reconcile with the refusal's reason, 
   assert.match(degraded?.message ?? "", /^ConfigMap ns\/g1-config exists and was not made by gadget-operator/);
   assert.deepEqual(ctx.eventLog, [`Warning AdoptionRefused: ${ctx.applyError.message}`]);
   assert.deepEqual(r.hookCalls, [], "hooks do not run when a child was refused");
+});
+
+test("a child still controlled by the deleted resource of the same name (re-created at once): a wait for the garbage collector, not a failure", async () => {
+  const ctx = new FakeContext(gadget({ finalizers: ["example.test/cleanup"] }));
+  const reference = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "g1-config", namespace: "ns" } };
+  const previous = { apiVersion: "example.test/v1", kind: "Gadget", name: "g1", uid: "u0", controller: true };
+  ctx.applyError = new AlreadyOwnedError("ConfigMap ns/g1-config", reference, previous, {
+    apiVersion: "example.test/v1",
+    kind: "Gadget",
+    name: "g1",
+    uid: "u1",
+  });
+  const r = new GadgetReconciler();
+  const result = await r.reconcile(request, ctx);
+  assert.ok((result.requeueAfterMs ?? 0) > 0, `requeued, got ${JSON.stringify(result)}`);
+  const conditions = conditionsOf(ctx.statuses[0]);
+  assert.equal(findCondition(conditions, "Degraded")?.status, "False");
+  assert.equal(findCondition(conditions, "Progressing")?.status, "True");
+  assert.equal(findCondition(conditions, "Progressing")?.reason, "WaitingForGarbageCollector");
+  assert.match(
+    findCondition(conditions, "Progressing")?.message ?? "",
+    /waiting for the garbage collector to remove ConfigMap ns\/g1-config left by the previous Gadget g1 \(uid u0\)/,
+  );
+  assert.deepEqual(ctx.eventLog, [], "no Warning (a new resource's first wait is only in status)");
+  assert.deepEqual(r.hookCalls, [], "hooks wait for the children");
+});
+
+test("a child controlled by another live resource (another name) stays a refusal: Degraded AlreadyOwned and a Warning", async () => {
+  const ctx = new FakeContext(gadget({ finalizers: ["example.test/cleanup"] }));
+  const reference = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "g1-config", namespace: "ns" } };
+  const other = { apiVersion: "example.test/v1", kind: "Gadget", name: "g2", uid: "u2", controller: true };
+  ctx.applyError = new AlreadyOwnedError("ConfigMap ns/g1-config", reference, other, { apiVersion: "example.test/v1", kind: "Gadget", name: "g1", uid: "u1" });
+  const r = new GadgetReconciler();
+  await assert.rejects(r.reconcile(request, ctx), (error: unknown) => error instanceof ReconcileFailedError && error.reason === "AlreadyOwned");
+  assert.equal(findCondition(conditionsOf(ctx.statuses[0]), "Degraded")?.reason, "AlreadyOwned");
+  assert.deepEqual(ctx.eventLog, [`Warning AlreadyOwned: ${ctx.applyError.message}`]);
 });
 
 test("a refusal inside a hook (the finalizer's backup record, say) is reported the same way", async () => {

@@ -160,7 +160,7 @@ describe("integration: runtime against a real API server", { timeout: 240_000 },
     await eventually("alpha gone", async () => (await widgets.get("alpha")) === undefined);
   });
 
-  test("a child controlled by an earlier owner of the same name is not adopted: Degraded until the garbage collector removes it", async () => {
+  test("a child controlled by an earlier owner of the same name is not adopted: a wait (Progressing, not Degraded) until the garbage collector removes it", async () => {
     // What the garbage collector has not removed yet (this control plane runs none): the child a
     // deleted Widget "gamma" with another uid got from this controller, i.e. applied by the same
     // field manager, whose next apply would otherwise simply replace the owner reference.
@@ -189,14 +189,15 @@ describe("integration: runtime against a real API server", { timeout: 240_000 },
       setHeaderOptions("Content-Type", PatchStrategy.ServerSideApply),
     );
     await widgets.create("gamma", { message: "new gamma" });
-    const refused = await eventually("gamma Degraded", async () => {
+    const waiting = await eventually("gamma waiting for the garbage collector", async () => {
       const w = await widgets.get("gamma");
-      return condition(w, "Degraded")?.status === "True" ? w : undefined;
+      return condition(w, "Progressing")?.reason === "WaitingForGarbageCollector" ? w : undefined;
     });
-    assert.equal(condition(refused, "Degraded")?.reason, "AlreadyOwned");
+    assert.equal(condition(waiting, "Progressing")?.status, "True");
+    assert.notEqual(condition(waiting, "Degraded")?.status, "True", "a normal transient state, not a failure");
     assert.match(
-      refused.status?.message ?? "",
-      /ConfigMap flow\/gamma-data is controlled by Widget gamma \(uid 00000000-0000-0000-0000-00000000dead\).*garbage collector/,
+      waiting.status?.message ?? "",
+      /waiting for the garbage collector to remove ConfigMap flow\/gamma-data left by the previous Widget gamma \(uid 00000000-0000-0000-0000-00000000dead\)/,
     );
     const kept = await widgets.configMap("gamma-data");
     assert.deepEqual(
