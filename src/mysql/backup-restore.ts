@@ -144,6 +144,21 @@ export function markServerStarted(instance: MySQLInstance, ctx: ReconcileContext
 }
 
 /**
+ * Writes `status.serverStarted` at once when the server is available and it is not recorded yet: for a creation
+ * step that failed, whose status carries no result. A failure of this write is logged, never hides the step's error.
+ */
+export async function recordServerStarted(instance: MySQLInstance, ctx: ReconcileContext): Promise<void> {
+  const marked = markServerStarted(instance, ctx, done(""));
+  const serverStarted = marked.status?.serverStarted;
+  if (serverStarted === undefined) return;
+  try {
+    await ctx.patchStatus(instance.resource, { serverStarted });
+  } catch (error) {
+    ctx.log.warn("could not record that the server started", { error });
+  }
+}
+
+/**
  * `kubectl delete --cascade=foreground`: the garbage collector deletes the server and any backup
  * Job before the owner, so no backup can run; refused with what to do, unless this resource's
  * backup already succeeded.

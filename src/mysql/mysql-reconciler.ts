@@ -16,6 +16,7 @@ import {
   NOTHING_TO_BACK_UP,
   markServerStarted,
   nothingToBackUp,
+  recordServerStarted,
   refuseForegroundDeletion,
   restoreIfBackedUp,
   skippedByRequest,
@@ -42,6 +43,18 @@ export class MySQLReconciler extends MySQLReconcilerBase {
    */
   async onCreate(resource: MySQL, ctx: ReconcileContext): Promise<Result> {
     const created = instanceOf(resource);
+    try {
+      return await this.#placeAndCreate(created, ctx);
+    } catch (error) {
+      // The server may take writes during the back-off that follows: a deletion then must back it up.
+      await recordServerStarted(created, ctx);
+      throw error;
+    }
+  }
+
+  /** Creation: the volumes placed once, then {@link #create}; `status.serverStarted` added the first time the server is up. */
+  async #placeAndCreate(created: MySQLInstance, ctx: ReconcileContext): Promise<Result> {
+    const { resource } = created;
     // 1. Where the volumes come from, decided once (recorded in status with whatever creation reports
     //    now); the claim and the server are built only from then on.
     if (hasReservedName(resource) || resource.status?.storage?.mode !== undefined) return markServerStarted(created, ctx, await this.#create(created, ctx));

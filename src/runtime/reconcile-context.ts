@@ -55,15 +55,21 @@ export class AlreadyOwnedError extends ApplyRefusedError {
    */
   readonly previousOwner: boolean;
 
-  constructor(object: string, reference: ObjectReference, controller: V1OwnerReference, owner: V1OwnerReference) {
+  constructor(object: string, reference: ObjectReference, controller: V1OwnerReference, owner: V1OwnerReference, finalizers: readonly string[] = []) {
     const previousOwner = controller.kind === owner.kind && controller.name === owner.name && apiGroup(controller.apiVersion) === apiGroup(owner.apiVersion);
+    // A finalizer of its own (not the garbage collector's or the API server's protection) may have no one left to remove it.
+    const holding = finalizers.filter((f) => !GARBAGE_COLLECTION_FINALIZERS.has(f));
+    const held =
+      holding.length === 0
+        ? ""
+        : `; it is held by the finalizer ${holding.join(", ")}: if nothing will remove it (the previous ${controller.kind}'s finalizing was given up by hand), remove it from ${object} by hand`;
     super(
       "AlreadyOwned",
       object,
       reference,
       previousOwner
         ? `waiting for the garbage collector to remove ${object} left by the previous ${controller.kind} ${controller.name} (uid ${controller.uid}); ` +
-            `${owner.kind} ${owner.name} (uid ${owner.uid}) creates its own once it is gone`
+            `${owner.kind} ${owner.name} (uid ${owner.uid}) creates its own once it is gone${held}`
         : `${object} is controlled by ${controller.kind} ${controller.name} (uid ${controller.uid}), not by ${owner.kind} ${owner.name} (uid ${owner.uid}); ` +
             `not adopted: remove it, or the resource that controls it (retried with back-off)`,
     );
@@ -72,6 +78,9 @@ export class AlreadyOwnedError extends ApplyRefusedError {
     this.previousOwner = previousOwner;
   }
 }
+
+/** Finalizers the garbage collector and the API server's storage protection handle by themselves. */
+const GARBAGE_COLLECTION_FINALIZERS = new Set(["orphan", "foregroundDeletion", "kubernetes.io/pvc-protection", "kubernetes.io/pv-protection"]);
 
 /** The group of an `apiVersion` (`""` for the core group's `v1`). */
 function apiGroup(apiVersion: string): string {
@@ -290,7 +299,8 @@ export class ObjectWriter {
     const managedBy = this.#options.managedBy;
     if (managedBy !== undefined && existing.metadata?.labels?.[MANAGED_BY_LABEL] !== managedBy) throw new NotManagedError(object, reference, managedBy);
     const controller = existing.metadata?.ownerReferences?.find((r) => r.controller === true);
-    if (ref !== undefined && controller !== undefined && controller.uid !== ref.uid) throw new AlreadyOwnedError(object, reference, controller, ref);
+    if (ref !== undefined && controller !== undefined && controller.uid !== ref.uid)
+      throw new AlreadyOwnedError(object, reference, controller, ref, existing.metadata?.finalizers);
   }
 
   /** Lists from the API server (every page), not from a cache; reading needs no leadership. */

@@ -62,6 +62,8 @@ export interface Recorded {
   readonly finalizersAdded: string[];
   /** `KIND/NAME` of every object read from the API server, `(watch)` appended where asked. */
   readonly read: string[];
+  /** Every status written outside a result (ctx.patchStatus). */
+  readonly statusPatches: Record<string, unknown>[];
 }
 
 /** `object` as the operator makes it: with its managed-by label (the runtime sets it on every apply). */
@@ -83,7 +85,7 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
   const store = new Map<string, KubernetesObject>();
   const put = (o: KubernetesObject): void => void store.set(key(o.apiVersion ?? "", o.kind ?? "", o.metadata?.namespace, o.metadata?.name ?? ""), o);
   for (const o of objects) put(o);
-  const recorded: Recorded = { applied: [], deleted: [], finalizersRemoved: [], finalizersAdded: [], read: [] };
+  const recorded: Recorded = { applied: [], deleted: [], finalizersRemoved: [], finalizersAdded: [], read: [], statusPatches: [] };
   const cache: CacheReader = {
     get: <T extends KubernetesObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string) => {
       const object = store.get(key(apiVersion, kind, namespace, name));
@@ -159,7 +161,9 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
       if (stored !== undefined)
         put({ ...stored, metadata: { ...stored.metadata, finalizers: (stored.metadata?.finalizers ?? []).filter((f) => f !== finalizer) } });
     },
-    async patchStatus() {},
+    async patchStatus(_object, status) {
+      recorded.statusPatches.push(status);
+    },
     async mergePatch<T extends KubernetesObject>(object: T, patch: Record<string, unknown>): Promise<T> {
       // Merges one level deep, enough for the fields the handlers patch (spec.persistentVolumeReclaimPolicy).
       const stored = store.get(key(object.apiVersion ?? "", object.kind ?? "", object.metadata?.namespace, object.metadata?.name ?? "")) ?? object;

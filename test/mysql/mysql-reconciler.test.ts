@@ -562,6 +562,17 @@ test("the skip annotation set after the backup Job succeeded: that backup is rec
   );
 });
 
+test("a creation step that fails while the server is available still records status.serverStarted before the error", async () => {
+  const resource = originalResource();
+  const { ctx, recorded } = recordingContext([ownedCredentials(resource, "otuspassword"), serverDeployment(1)]);
+  ctx.apply = () => Promise.reject(new Error("the API server is unavailable"));
+  await assert.rejects(reconciler.onCreate(resource, ctx), /the API server is unavailable/);
+  assert.ok(
+    recorded.statusPatches.some((s) => typeof s.serverStarted === "string"),
+    "the server may take writes during the back-off: a deletion then must back it up",
+  );
+});
+
 test("deleted during an unfinished creation whose server once ran (status.serverStarted) and is down now: the deletion waits for a backup", async () => {
   // A restore that failed, or a password change under way: no appliedSpec, the server took writes, and is
   // restarting at the moment of deletion. Without the marker this was "nothing to back up" and the claim went.

@@ -244,6 +244,18 @@ test("a child still controlled by the deleted resource of the same name (re-crea
   assert.deepEqual(r.hookCalls, [], "hooks wait for the children");
 });
 
+test("the wait for the garbage collector names a finalizer of its own that holds the old child (nothing may be left to remove it)", () => {
+  const reference = { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "g1-pvc", namespace: "ns" } };
+  const previous = { apiVersion: "example.test/v1", kind: "Gadget", name: "g1", uid: "u0", controller: true };
+  const owner = { apiVersion: "example.test/v1", kind: "Gadget", name: "g1", uid: "u1" };
+  const held = new AlreadyOwnedError("PersistentVolumeClaim ns/g1-pvc", reference, previous, owner, ["kubernetes.io/pvc-protection", "example.test/backup"]);
+  assert.ok(held.previousOwner);
+  assert.match(held.message, /held by the finalizer example\.test\/backup: .*remove it from PersistentVolumeClaim ns\/g1-pvc by hand/);
+  assert.doesNotMatch(held.message, /pvc-protection/, "the API server's protection goes by itself");
+  const plain = new AlreadyOwnedError("PersistentVolumeClaim ns/g1-pvc", reference, previous, owner, ["kubernetes.io/pvc-protection"]);
+  assert.doesNotMatch(plain.message, /held by/);
+});
+
 test("a child controlled by another live resource (another name) stays a refusal: Degraded AlreadyOwned and a Warning", async () => {
   const ctx = new FakeContext(gadget({ finalizers: ["example.test/cleanup"] }));
   const reference = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "g1-config", namespace: "ns" } };
