@@ -306,10 +306,10 @@ describe("integration: backup and restore failure cases", { skip }, () => {
     assert.equal(retry.code, EXIT_CODES.notEmpty);
   });
 
-  test("restore into another database name: the dump names no database", async () => {
+  test("restore into another database name, as RESTORE_FROM_DATABASE allows: the dump names no database", async () => {
     const ws = await workspace();
     await seedAndBackup(ws, "source_db", ["moved"]);
-    const restore = await runScript("restore.sh", ws, env("target_db"));
+    const restore = await runScript("restore.sh", ws, { ...env("target_db"), [ENV.restoreFromDatabase]: "source_db" });
     assert.equal(restore.code, EXIT_CODES.ok, restore.stderr);
     assert.equal(await server.sql("SELECT name FROM test", "target_db"), "moved\n");
     assert.equal(await server.sql("SELECT name FROM test", "source_db"), "moved\n");
