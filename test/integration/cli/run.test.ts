@@ -15,7 +15,8 @@ describe("integration: mysqlop run", { timeout: 120_000 }, () => {
   let exited: Promise<number | null>;
 
   before(async () => {
-    env = await startMysqlopControlPlane();
+    // A node to hold the hostPath volumes: without one the operator places nothing (as on any cluster without nodes).
+    env = await startMysqlopControlPlane({ workloads: true });
   });
   after(async () => {
     operator?.kill("SIGKILL");

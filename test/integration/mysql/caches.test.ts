@@ -43,7 +43,8 @@ describe("integration: the operator caches only what it made", { timeout: 600_00
     (await custom.getNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace: TEAM, plural: "mysqls", name: "db" })) as MySQL;
 
   before(async () => {
-    env = await startMysqlopControlPlane();
+    // A node to hold the hostPath volumes: without one the operator places nothing (as on any cluster without nodes).
+    env = await startMysqlopControlPlane({ workloads: true });
     core = env.cp.kubeConfig.makeApiClient(CoreV1Api);
     custom = env.cp.kubeConfig.makeApiClient(CustomObjectsApi);
     for (const name of [TEAM, UNRELATED]) await core.createNamespace({ body: { metadata: { name } } });
@@ -118,7 +119,15 @@ describe("integration: the operator caches only what it made", { timeout: 600_00
 
   test("the Secret appears: creation goes on, and the watch on it stops once no reconcile reads it any more", async () => {
     await core.createNamespacedSecret({ namespace: TEAM, body: { metadata: { name: "root" }, stringData: { pw: "s3cret" } } });
-    await eventually("past the Secret", async () => (await mysql()).status?.conditions?.find((c) => c.type === "Progressing")?.reason === "Starting", 60_000);
+    // Past the Secret for good (the server may already be up on the kwok node, so no intermediate reason is waited for).
+    await eventually(
+      "past the Secret",
+      async () => {
+        const conditions = (await mysql()).status?.conditions ?? [];
+        return conditions.length > 0 && !conditions.some((c) => c.reason === "PasswordSecretMissing");
+      },
+      60_000,
+    );
     await eventually("the watch on it stopped", async () => (await referenced()) === 0, 60_000);
     const credentials = await core.readNamespacedSecret({ name: "db-credentials", namespace: TEAM });
     assert.equal(credentials.metadata?.labels?.[MANAGED_BY_LABEL], "mysqlop");
