@@ -137,9 +137,11 @@ export function nothingToBackUp(instance: MySQLInstance, ctx: ReconcileContext):
 /**
  * `result` of a creation step, with `status.serverStarted` the first time the server is seen available:
  * from then on the server may hold writes, and a deletion waits for a backup even if creation never finishes.
+ * `available` is taken before the step: a server that became available during it (the cache moved on while the
+ * step waited for it) is recorded by the next step, together with its result, not by a write of its own.
  */
-export function markServerStarted(instance: MySQLInstance, ctx: ReconcileContext, result: Result): Result {
-  if (instance.resource.status?.serverStarted !== undefined || !serverAvailable(instance, ctx)) return result;
+export function markServerStarted(instance: MySQLInstance, available: boolean, result: Result): Result {
+  if (instance.resource.status?.serverStarted !== undefined || !available) return result;
   return { ...result, status: { ...result.status, serverStarted: new Date().toISOString() } };
 }
 
@@ -147,8 +149,8 @@ export function markServerStarted(instance: MySQLInstance, ctx: ReconcileContext
  * Writes `status.serverStarted` at once when the server is available and it is not recorded yet: for a creation
  * step that failed, whose status carries no result. A failure of this write is logged, never hides the step's error.
  */
-export async function recordServerStarted(instance: MySQLInstance, ctx: ReconcileContext): Promise<void> {
-  const marked = markServerStarted(instance, ctx, done(""));
+export async function recordServerStarted(instance: MySQLInstance, available: boolean, ctx: ReconcileContext): Promise<void> {
+  const marked = markServerStarted(instance, available, done(""));
   const serverStarted = marked.status?.serverStarted;
   if (serverStarted === undefined) return;
   try {

@@ -22,6 +22,7 @@ import {
   skippedByRequest,
 } from "./backup-restore.ts";
 import { desiredChildren } from "./desired/index.ts";
+import { serverAvailable } from "./observe.ts";
 import { instanceOf, type MySQLInstance } from "./instance.ts";
 import { hasReservedName, RESERVED_NAME_PREFIX } from "./names.ts";
 import { changePassword, ensureCredentials, settlePasswordChange } from "./password-change.ts";
@@ -43,25 +44,27 @@ export class MySQLReconciler extends MySQLReconcilerBase {
    */
   async onCreate(resource: MySQL, ctx: ReconcileContext): Promise<Result> {
     const created = instanceOf(resource);
+    const available = serverAvailable(created, ctx);
     try {
-      return await this.#placeAndCreate(created, ctx);
+      return await this.#placeAndCreate(created, available, ctx);
     } catch (error) {
       // The server may take writes during the back-off that follows: a deletion then must back it up.
-      await recordServerStarted(created, ctx);
+      await recordServerStarted(created, available, ctx);
       throw error;
     }
   }
 
   /** Creation: the volumes placed once, then {@link #create}; `status.serverStarted` added the first time the server is up. */
-  async #placeAndCreate(created: MySQLInstance, ctx: ReconcileContext): Promise<Result> {
+  async #placeAndCreate(created: MySQLInstance, available: boolean, ctx: ReconcileContext): Promise<Result> {
     const { resource } = created;
     // 1. Where the volumes come from, decided once (recorded in status with whatever creation reports
     //    now); the claim and the server are built only from then on.
-    if (hasReservedName(resource) || resource.status?.storage?.mode !== undefined) return markServerStarted(created, ctx, await this.#create(created, ctx));
+    if (hasReservedName(resource) || resource.status?.storage?.mode !== undefined)
+      return markServerStarted(created, available, await this.#create(created, ctx));
     const placed = await placeVolumes(created, ctx);
     if ("kind" in placed) return placed;
     const result = await this.#create(placed.instance, ctx);
-    return markServerStarted(placed.instance, ctx, { ...result, status: { ...result.status, storage: placed.storage } });
+    return markServerStarted(placed.instance, available, { ...result, status: { ...result.status, storage: placed.storage } });
   }
 
   /** Creation once the volumes are placed. */
