@@ -57,8 +57,13 @@ describe("integration: kubectl apply -k deploy/ on a fresh cluster", { timeout: 
       assert.equal(pod.spec?.serviceAccountName, "mysqlop");
       assert.equal(pod.spec?.containers[0]?.env?.find((e) => e.name === "POD_NAMESPACE")?.valueFrom?.fieldRef?.fieldPath, "metadata.namespace");
     }
-    const deployment = await apps.readNamespacedDeployment({ name: "mysqlop", namespace: OPERATOR_NAMESPACE });
-    assert.equal(deployment.status?.readyReplicas, 2, JSON.stringify(deployment.status));
+    // Running is not yet ready: the Deployment counts a pod once its readiness probe passed.
+    await eventually(
+      "both operator pods ready",
+      async () => (await apps.readNamespacedDeployment({ name: "mysqlop", namespace: OPERATOR_NAMESPACE })).status?.readyReplicas === 2,
+      120_000,
+      500,
+    );
     // Pod Security `restricted` is enforced in the namespace; the ReplicaSet would report FailedCreate otherwise.
     const failed = (await core.listNamespacedEvent({ namespace: OPERATOR_NAMESPACE })).items.filter((e) => e.reason === "FailedCreate");
     assert.deepEqual(
