@@ -13,6 +13,8 @@ export interface JobAttempt {
   readonly reason: string;
   /** A failed attempt's log, read as it ended: undefined until read, "(gone)" when the pod went first; "" otherwise. */
   readonly log: string | undefined;
+  /** The pod was deleted; with `exitCode` undefined, before the watch saw its container end. */
+  readonly deleted?: boolean;
 }
 
 /** What {@link watchJobAttempts} saw; `stop()` ends the watch. */
@@ -32,7 +34,7 @@ export async function watchJobAttempts(kubeConfig: KubeConfig, namespace: string
   const byJob = new Map<string, Map<string, JobAttempt>>();
   let stopped = false;
   let lostBecause: string | undefined;
-  const seen = (pod: V1Pod): void => {
+  const seen = (pod: V1Pod, deleted = false): void => {
     const job = pod.metadata?.labels?.[JOB_NAME_LABEL];
     const name = pod.metadata?.name ?? "";
     if (job === undefined) return;
@@ -40,7 +42,7 @@ export async function watchJobAttempts(kubeConfig: KubeConfig, namespace: string
     byJob.set(job, attempts);
     if (attempts.get(name)?.exitCode !== undefined) return;
     const ended = pod.status?.containerStatuses?.[0]?.state?.terminated;
-    const attempt = { pod: name, jobUid: pod.metadata?.ownerReferences?.[0]?.uid ?? "", exitCode: ended?.exitCode, reason: ended?.reason ?? "" };
+    const attempt = { pod: name, jobUid: pod.metadata?.ownerReferences?.[0]?.uid ?? "", exitCode: ended?.exitCode, reason: ended?.reason ?? "", deleted };
     const failed = ended !== undefined && ended.exitCode !== 0;
     attempts.set(name, { ...attempt, log: failed ? undefined : "" });
     if (failed)
@@ -66,7 +68,7 @@ export async function watchJobAttempts(kubeConfig: KubeConfig, namespace: string
           return;
         }
         resourceVersion = object.metadata?.resourceVersion ?? resourceVersion;
-        if (type !== "BOOKMARK") seen(object);
+        if (type !== "BOOKMARK") seen(object, type === "DELETED");
       },
       // A pause first, so that an API server that is going away is not asked in a tight loop.
       () =>

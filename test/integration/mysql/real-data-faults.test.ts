@@ -62,20 +62,26 @@ async function ranOnce(attempts: JobAttempts, job: string): Promise<void> {
     `every attempt of ${job} seen to its end`,
     async () => {
       const all = attempts.of(job);
-      return all.length > 0 && all.every((a) => a.exitCode !== undefined && a.log !== undefined) && all;
+      return all.length > 0 && all.every((a) => (a.exitCode !== undefined && a.log !== undefined) || a.deleted === true) && all;
     },
     60_000,
   );
-  const failed = seen.filter((a) => a.exitCode !== 0);
+  // A pod deleted before the watch saw its end (its Job garbage-collected with the resource at once): its outcome is
+  // unknown, said loudly; the dump on the volume (checked by the caller) shows the backup ran.
+  for (const a of seen.filter((x) => x.exitCode === undefined)) console.log(`# ${job}: attempt ${a.pod} was deleted before its end was seen`);
+  const known = seen.filter((a) => a.exitCode !== undefined);
+  const failed = known.filter((a) => a.exitCode !== 0);
   const cause = (log = "") => RETRIED_FAILURES.find((f) => f.log.test(log))?.what;
   for (const a of failed) console.log(`# ${job}: attempt ${a.pod} failed (${cause(a.log) ?? "unexpected"}), exit ${a.exitCode}: ${a.log?.trim()}`);
   assert.equal(attempts.lostBecause, undefined, `the watch of Job pods ended early (${attempts.lostBecause}): attempts may be missing`);
   assert.equal(new Set(seen.map((a) => a.jobUid)).size, 1, `${job}: made once (pods of ${seen.length} attempts name one Job)`);
-  assert.deepEqual(
-    seen.filter((a) => a.exitCode === 0).map((a) => a.pod),
-    [seen.at(-1)?.pod],
-    `${job}: exactly one attempt succeeded, the last`,
-  );
+  assert.ok(known.filter((a) => a.exitCode === 0).length <= 1, `${job}: at most one attempt succeeded`);
+  if (known.length === seen.length)
+    assert.deepEqual(
+      known.filter((a) => a.exitCode === 0).map((a) => a.pod),
+      [seen.at(-1)?.pod],
+      `${job}: exactly one attempt succeeded, the last`,
+    );
   assert.deepEqual(
     failed.filter((a) => a.exitCode !== EXIT_CODES.connect || cause(a.log) === undefined).map((a) => `${a.pod}: exit ${a.exitCode}: ${a.log}`),
     [],
