@@ -141,8 +141,13 @@ export function nothingToBackUp(instance: MySQLInstance, ctx: ReconcileContext):
  * step waited for it) is recorded by the next step, together with its result, not by a write of its own.
  */
 export function markServerStarted(instance: MySQLInstance, available: boolean, result: Result): Result {
-  if (instance.resource.status?.serverStarted !== undefined || !available) return result;
+  if (!firstSeenStarted(instance, available)) return result;
   return { ...result, status: { ...result.status, serverStarted: new Date().toISOString() } };
+}
+
+/** The server is available and `status.serverStarted` not recorded yet. */
+function firstSeenStarted(instance: MySQLInstance, available: boolean): boolean {
+  return available && instance.resource.status?.serverStarted === undefined;
 }
 
 /**
@@ -150,11 +155,9 @@ export function markServerStarted(instance: MySQLInstance, available: boolean, r
  * step that failed, whose status carries no result. A failure of this write is logged, never hides the step's error.
  */
 export async function recordServerStarted(instance: MySQLInstance, available: boolean, ctx: ReconcileContext): Promise<void> {
-  const marked = markServerStarted(instance, available, done(""));
-  const serverStarted = marked.status?.serverStarted;
-  if (serverStarted === undefined) return;
+  if (!firstSeenStarted(instance, available)) return;
   try {
-    await ctx.patchStatus(instance.resource, { serverStarted });
+    await ctx.patchStatus(instance.resource, { serverStarted: new Date().toISOString() });
   } catch (error) {
     ctx.log.warn("could not record that the server started", { error });
   }
