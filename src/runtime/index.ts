@@ -24,6 +24,7 @@ export type {
   CacheReader,
   Condition,
   CustomResource,
+  DeleteOptions,
   EventRecorder,
   HookResult,
   ListOptions,

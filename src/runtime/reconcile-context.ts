@@ -8,7 +8,7 @@ import { appliedHash, holdsApplied } from "./applied-state.ts";
 import { mergeConditions } from "./conditions.ts";
 import { isConflict, isNotFound, PatchType, resourcePath, type KubeRest } from "./kube-rest.ts";
 import { MANAGED_BY_LABEL } from "./managed-objects.ts";
-import type { CacheReader, Condition, EventRecorder, ListOptions, Logger, ObjectReference, ReconcileContext } from "./types.ts";
+import type { CacheReader, Condition, DeleteOptions, EventRecorder, ListOptions, Logger, ObjectReference, ReconcileContext } from "./types.ts";
 
 /** Thrown by a write attempted after leadership was lost (the work queue drops, never retries, such work). */
 export class NotLeaderError extends Error {
@@ -332,12 +332,17 @@ export class ObjectWriter {
   }
 
   /** Deletes; an absent object is fine. */
-  async delete(object: ObjectReference, options: { propagationPolicy?: "Foreground" | "Background" | "Orphan" } = {}, log?: Logger): Promise<void> {
+  async delete(object: ObjectReference, options: DeleteOptions = {}, log?: Logger): Promise<void> {
     this.#guard();
     const path = await this.#options.rest.pathOf(object);
     try {
       await this.#options.rest.request("DELETE", path, {
-        body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: options.propagationPolicy ?? "Background" },
+        body: {
+          apiVersion: "v1",
+          kind: "DeleteOptions",
+          propagationPolicy: options.propagationPolicy ?? "Background",
+          ...(options.uid === undefined ? {} : { preconditions: { uid: options.uid } }),
+        },
         beforeSend: this.#beforeSend,
       });
       log?.info(`deleted ${describeObject(object)}`);

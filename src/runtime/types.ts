@@ -108,6 +108,13 @@ export interface ObjectReference {
   readonly metadata: { readonly name?: string; readonly namespace?: string };
 }
 
+/** How {@link ReconcileContext.delete} deletes. */
+export interface DeleteOptions {
+  readonly propagationPolicy?: "Foreground" | "Background" | "Orphan";
+  /** The uid the object must have (a precondition the API server checks). */
+  readonly uid?: string;
+}
+
 /** What the runtime gives a reconcile call. */
 export interface ReconcileContext {
   /** The informer caches. Those of owned kinds hold only what this operator made (its managed-by label): a miss there is not proof of absence. */
@@ -132,8 +139,8 @@ export interface ReconcileContext {
    * re-queues the resource for as long as its reconciles keep reading it that way.
    */
   read<T extends KubernetesObject>(object: ObjectReference, options?: { readonly watch?: boolean }): Promise<T | undefined>;
-  /** Deletes an object; absent is fine. */
-  delete(object: ObjectReference, options?: { propagationPolicy?: "Foreground" | "Background" | "Orphan" }): Promise<void>;
+  /** Deletes an object; absent is fine. With `uid`, only that very object: one of the name made since is refused (409). */
+  delete(object: ObjectReference, options?: DeleteOptions): Promise<void>;
   /** Adds the finalizer (conflict-safe patch) when missing; returns the updated object. */
   addFinalizer<T extends KubernetesObject>(object: T, finalizer: string): Promise<T>;
   /** Removes the finalizer (conflict-safe patch) when present. */

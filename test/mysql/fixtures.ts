@@ -55,7 +55,8 @@ function key(apiVersion: string, kind: string, namespace: string | undefined, na
 /** What a hook did through the context. */
 export interface Recorded {
   readonly applied: { object: KubernetesObject; owner?: KubernetesObject }[];
-  readonly deleted: { apiVersion: string; kind: string; name?: string; namespace?: string }[];
+  /** With the uid the delete was conditioned on, where it was. */
+  readonly deleted: { apiVersion: string; kind: string; name?: string; namespace?: string; uid?: string }[];
   /** `KIND/NAME finalizer` for every finalizer removed. */
   readonly finalizersRemoved: string[];
   /** `KIND/NAME finalizer` for every finalizer added. */
@@ -144,8 +145,14 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
       recorded.read.push(`${object.kind}/${object.metadata.name ?? ""}${options?.watch === true ? " (watch)" : ""}`);
       return store.get(key(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name ?? "")) as T | undefined;
     },
-    async delete(object) {
-      recorded.deleted.push({ apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace });
+    async delete(object, options) {
+      recorded.deleted.push({
+        apiVersion: object.apiVersion,
+        kind: object.kind,
+        name: object.metadata.name,
+        namespace: object.metadata.namespace,
+        ...(options?.uid === undefined ? {} : { uid: options.uid }),
+      });
       store.delete(key(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name ?? ""));
     },
     async addFinalizer<T extends KubernetesObject>(object: T, finalizer: string): Promise<T> {

@@ -99,7 +99,11 @@ test("onCreate: a server pod the namespace refuses (the Deployment's ReplicaFail
 
 test("onCreate with an earlier backup: restore Job (owned), wait, then 'NAME created with restore-job' with restore facts", async () => {
   const resource = originalResource({ spec: { storageClassName: "standard" } });
-  const { ctx, recorded, put } = recordingContext([ownedCredentials(resource, "otuspassword"), buildBackupInfo(instanceOf(resource), "2026-11-26T14:00:00Z")]);
+  const { ctx, recorded, put } = recordingContext([
+    resource,
+    ownedCredentials(resource, "otuspassword"),
+    buildBackupInfo(instanceOf(resource), "2026-11-26T14:00:00Z"),
+  ]);
   const first = await reconciler.onCreate(resource, ctx);
   assert.equal(first.kind, "wait");
   assert.ok(applied(recorded).includes("Job/restore-mysql-instance-job (owned)"));
@@ -120,7 +124,7 @@ test("onCreate: a restore refused because the database holds data is not a failu
     [EXIT_CODES.notEmpty, "done"],
     [EXIT_CODES.verify, "failed"],
   ] as const) {
-    const { ctx, put } = recordingContext([ownedCredentials(resource, "otuspassword"), buildBackupInfo(instanceOf(resource), "t")]);
+    const { ctx, put } = recordingContext([resource, ownedCredentials(resource, "otuspassword"), buildBackupInfo(instanceOf(resource), "t")]);
     await reconciler.onCreate(resource, ctx);
     put(
       finish(
@@ -136,7 +140,7 @@ test("onCreate: a restore refused because the database holds data is not a failu
   }
 });
 
-test("onCreate: a restore Job of an earlier resource of the same name is deleted first", async () => {
+test("onCreate: a restore Job of an earlier resource of the same name is waited for while it runs, then deleted (that very Job) first", async () => {
   const resource = originalResource();
   const stale = madeByOperator({
     apiVersion: "batch/v1",
@@ -144,13 +148,47 @@ test("onCreate: a restore Job of an earlier resource of the same name is deleted
     metadata: {
       name: "restore-mysql-instance-job",
       namespace: "default",
+      uid: "old-job-uid",
       ownerReferences: [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: "old-uid" }],
     },
   });
-  const { ctx, recorded } = recordingContext([ownedCredentials(resource, "otuspassword"), buildBackupInfo(instanceOf(resource), "t"), stale]);
+  const { ctx, recorded, put } = recordingContext([resource, ownedCredentials(resource, "otuspassword"), buildBackupInfo(instanceOf(resource), "t"), stale]);
+  const running = await reconciler.onCreate(resource, ctx);
+  assert.equal(
+    running.kind === "wait" && running.message,
+    "waiting for restore-mysql-instance-job, left by an earlier resource of this name, to end (it still runs; the garbage collector removes it, or it finishes)",
+  );
+  assert.deepEqual(recorded.deleted, [], "never deleted while it runs");
+  put(finish(stale, "Complete"));
   const result = await reconciler.onCreate(resource, ctx);
   assert.equal(result.kind, "wait");
-  assert.deepEqual(recorded.deleted, [{ apiVersion: "batch/v1", kind: "Job", name: "restore-mysql-instance-job", namespace: "default" }]);
+  assert.deepEqual(recorded.deleted, [{ apiVersion: "batch/v1", kind: "Job", name: "restore-mysql-instance-job", namespace: "default", uid: "old-job-uid" }]);
+});
+
+test("a Job the cache shows missing is made only while the API server holds this very resource (a cache behind another writer: gone, or re-created)", async () => {
+  const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
+  const gone = recordingContext([buildCredentialsSecret(instanceOf(resource), "p")]);
+  const first = await reconciler.finalize(resource, gone.ctx);
+  assert.equal(
+    first.kind === "wait" && first.message,
+    "backup-mysql-instance-job not made: mysql-instance (uid 3f1c2a9e-0000-4000-8000-000000000001) is gone on the API server, which this operator's cache does not show yet",
+  );
+  assert.deepEqual(
+    applied(gone.recorded).filter((a) => a.startsWith("Job/")),
+    [],
+  );
+
+  const again = { ...resource, metadata: { ...resource.metadata, uid: "new-uid" } };
+  const recreated = recordingContext([again, ownedCredentials(again, "otuspassword"), buildBackupInfo(instanceOf(resource), "t")]);
+  const restoring = await reconciler.onCreate(originalResource(), recreated.ctx);
+  assert.match(
+    restoring.kind === "wait" ? restoring.message : "",
+    /^restore-mysql-instance-job not made: mysql-instance is another resource now \(uid new-uid, not 3f1c2a9e/,
+  );
+  assert.deepEqual(
+    applied(recreated.recorded).filter((a) => a.startsWith("Job/")),
+    [],
+  );
 });
 
 test("onCreate with passwordSecretRef waits for the Secret, then copies it into NAME-credentials", async () => {
@@ -178,7 +216,7 @@ test("onCreate with passwordSecretRef waits for the Secret, then copies it into 
 
 test("finalize: backup Job, wait, then record the backup, delete the hostPath data volume, done", async () => {
   const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
-  const { ctx, recorded, put } = recordingContext([buildCredentialsSecret(instanceOf(resource), "p"), buildDataVolume(instanceOf(resource))]);
+  const { ctx, recorded, put } = recordingContext([resource, buildCredentialsSecret(instanceOf(resource), "p"), buildDataVolume(instanceOf(resource))]);
   const first = await reconciler.finalize(resource, ctx);
   assert.equal(first.kind, "wait");
   assert.ok(applied(recorded).includes("Job/backup-mysql-instance-job (owned)"));
@@ -195,7 +233,7 @@ test("finalize: backup Job, wait, then record the backup, delete the hostPath da
 
 test("finalize: a failed backup keeps the finalizer (failed) and says how to go on; no backup before creation finished", async () => {
   const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
-  const { ctx, put } = recordingContext();
+  const { ctx, put } = recordingContext([resource]);
   await reconciler.finalize(resource, ctx);
   put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!, "Failed", "BackoffLimitExceeded"));
   const result = await reconciler.finalize(resource, ctx);
@@ -215,7 +253,7 @@ test("finalize: a failed backup keeps the finalizer (failed) and says how to go 
 
 test("finalize: a backup Job whose attempts fail while it retries holds the deletion and says why (Degraded, Warning Event), naming the Job", async () => {
   const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
-  const { ctx, put } = recordingContext();
+  const { ctx, put } = recordingContext([resource]);
   await reconciler.finalize(resource, ctx);
   const job = ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!;
   put({ ...job, status: { active: 0, failed: 2 } } as V1Job);
@@ -516,7 +554,7 @@ test("the data claim carries the backup finalizer; finalize releases it only wit
   const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
   const claim = reconciler.desired(resource).find((c) => c.kind === "PersistentVolumeClaim")!;
   assert.deepEqual(claim.metadata?.finalizers, ["otus.homework/backup"], "a cascading delete cannot take the data before the backup");
-  const { ctx, recorded, put } = recordingContext([claim]);
+  const { ctx, recorded, put } = recordingContext([resource, claim]);
   await reconciler.finalize(resource, ctx);
   assert.deepEqual(recorded.finalizersRemoved, [], "not while the backup runs");
   put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!, "Complete"));
@@ -536,7 +574,7 @@ test("deleted during an unfinished creation: once a backup Job was made (the ser
   // backup Job was made for this deletion, so the server ran and may hold writes; the data claim stays.
   const resource = originalResource({ status: { backup: { job: "backup-mysql-instance-job" } } });
   const claim = reconciler.desired(resource).find((c) => c.kind === "PersistentVolumeClaim")!;
-  const { ctx, recorded } = recordingContext([claim]);
+  const { ctx, recorded } = recordingContext([resource, claim]);
   const result = await reconciler.finalize(resource, ctx);
   assert.notEqual(result.kind, "done", "the deletion is held until a backup succeeds");
   assert.deepEqual(recorded.finalizersRemoved, [], "the data claim keeps its finalizer");
@@ -549,7 +587,7 @@ test("deleted during an unfinished creation: once a backup Job was made (the ser
 test("the skip annotation set after the backup Job succeeded: that backup is recorded (what a new resource restores), not skipped", async () => {
   const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
   const claim = reconciler.desired(resource).find((c) => c.kind === "PersistentVolumeClaim")!;
-  const { ctx, recorded, put } = recordingContext([claim]);
+  const { ctx, recorded, put } = recordingContext([resource, claim]);
   await reconciler.finalize(resource, ctx);
   put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!, "Complete"));
   resource.metadata.annotations = { ...resource.metadata.annotations, "otus.homework/final-backup": "skip" };
@@ -578,7 +616,7 @@ test("deleted during an unfinished creation whose server once ran (status.server
   // restarting at the moment of deletion. Without the marker this was "nothing to back up" and the claim went.
   const resource = originalResource({ status: { serverStarted: "2026-11-29T00:00:00Z" } });
   const claim = reconciler.desired(resource).find((c) => c.kind === "PersistentVolumeClaim")!;
-  const { ctx, recorded } = recordingContext([claim, serverDeployment(0)]);
+  const { ctx, recorded } = recordingContext([resource, claim, serverDeployment(0)]);
   const result = await reconciler.finalize(resource, ctx);
   assert.notEqual(result.kind, "done", "held until a backup succeeds (or the skip annotation)");
   assert.deepEqual(recorded.finalizersRemoved, [], "the data claim keeps its finalizer");
@@ -613,9 +651,9 @@ test("a PersistentVolume of the data volume's name that this operator did not ma
   assert.equal(created.kind === "failed" && created.reason, "VolumeNameTaken");
   assert.deepEqual(creating.recorded.deleted, []);
 
-  const deleting = recordingContext([handMade]);
+  const deleting = recordingContext([resource, handMade]);
   await reconciler.finalize(originalResource(), deleting.ctx);
-  const backedUp = recordingContext([handMade]);
+  const backedUp = recordingContext([resource, handMade]);
   await reconciler.finalize(resource, backedUp.ctx);
   backedUp.put(finish(backedUp.ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!, "Complete"));
   assert.equal((await reconciler.finalize(resource, backedUp.ctx)).kind, "done");
@@ -624,7 +662,7 @@ test("a PersistentVolume of the data volume's name that this operator did not ma
 
 test("finalize under foreground deletion still completes when this resource's backup Job already succeeded", async () => {
   const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
-  const { ctx, put } = recordingContext([buildDataVolume(instanceOf(resource))]);
+  const { ctx, put } = recordingContext([resource, buildDataVolume(instanceOf(resource))]);
   await reconciler.finalize(resource, ctx);
   put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!, "Complete"));
   resource.metadata.finalizers = ["foregroundDeletion", "otus.homework/backup"];
@@ -636,7 +674,7 @@ test("finalize under foreground deletion still completes when this resource's ba
 test("finalize after --cascade=orphan: the data claim no longer belongs to the resource, so its volume is not deleted under it", async () => {
   const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
   const orphaned = { ...buildDataClaim(instanceOf(resource)), status: { phase: "Bound" } };
-  const { ctx, recorded, put } = recordingContext([buildDataVolume(instanceOf(resource)), orphaned]);
+  const { ctx, recorded, put } = recordingContext([resource, buildDataVolume(instanceOf(resource)), orphaned]);
   await reconciler.finalize(resource, ctx);
   put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!, "Complete"));
   assert.equal((await reconciler.finalize(resource, ctx)).kind, "done");
@@ -650,6 +688,7 @@ test("finalize after --cascade=orphan: the data claim no longer belongs to the r
 test("finalize before creation finished with the server up (e.g. a failed restore, then writes): backed up beside the earlier dump, never over it", async () => {
   const resource = originalResource();
   const { ctx, recorded, put } = recordingContext([
+    resource,
     serverDeployment(1),
     buildBackupInfo(instanceOf(resource), "2026-11-26T14:00:00Z"),
     buildDataVolume(instanceOf(resource)),
@@ -671,7 +710,7 @@ test("finalize before creation finished with the server up (e.g. a failed restor
   assert.ok(recorded.deleted.some((d) => d.kind === "PersistentVolume"));
 
   // Without an earlier backup there is nothing to replace: the usual place, recorded.
-  const fresh = recordingContext([serverDeployment(1)]);
+  const fresh = recordingContext([resource, serverDeployment(1)]);
   await reconciler.finalize(resource, fresh.ctx);
   const plain = fresh.ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!;
   assert.equal(plain.spec!.template.spec!.containers[0]!.volumeMounts!.find((m) => m.name === "backup")!.subPath, undefined);
@@ -694,7 +733,7 @@ test("backup storage made by hand (not labelled as ours, so not cached) is found
 
 test("finalize records the dump the backup reported (file, size, sha256, created); a new resource's restore Job asks for exactly that dump", async () => {
   const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
-  const { ctx, put } = recordingContext([buildCredentialsSecret(instanceOf(resource), "p")]);
+  const { ctx, put } = recordingContext([resource, buildCredentialsSecret(instanceOf(resource), "p")]);
   await reconciler.finalize(resource, ctx);
   const job = ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!;
   assert.deepEqual(
@@ -741,7 +780,7 @@ test("finalize records the dump the backup reported (file, size, sha256, created
   assert.equal(info.data?.sha256, sha256);
 
   const next = originalResource();
-  const created = recordingContext([ownedCredentials(next, "otuspassword"), info]);
+  const created = recordingContext([next, ownedCredentials(next, "otuspassword"), info]);
   await reconciler.onCreate(next, created.ctx);
   const restore = created.ctx.cache.get<V1Job>("batch/v1", "Job", "default", "restore-mysql-instance-job")!;
   assert.deepEqual(

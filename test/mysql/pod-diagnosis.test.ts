@@ -128,7 +128,7 @@ function jobPod(job: V1Job, status: V1Pod["status"]): V1Pod {
 }
 
 test("a backup Job whose pod cannot start holds the deletion as Degraded (BackupNotStarting) with the cause and the way out", async () => {
-  const { ctx, put } = recordingContext();
+  const { ctx, put } = recordingContext([created]);
   await reconciler.finalize(created, ctx);
   const job: V1Job = { ...ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!, status: { active: 1, ready: 0 } };
   job.metadata = { ...job.metadata, uid: "job-uid", creationTimestamp: new Date() };
@@ -145,7 +145,7 @@ test("a backup Job whose pod cannot start holds the deletion as Degraded (Backup
 });
 
 test("a Job that cannot create its pod because the namespace is being deleted: NamespaceTerminating, with the way out", async () => {
-  const { ctx, put } = recordingContext();
+  const { ctx, put } = recordingContext([created]);
   await reconciler.finalize(created, ctx);
   const job = ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!;
   put({ ...job, metadata: { ...job.metadata, uid: "job-uid", creationTimestamp: new Date(Date.now() - START_GRACE_MS) }, status: { active: 0 } } as V1Job);
@@ -196,7 +196,7 @@ test("the backup claim: held by the operator's finalizer while the resource live
     metadata: { name: "backup-mysql-instance-pvc", namespace: "default" },
     spec: { volumeName: "pvc-1234", storageClassName: "standard" },
   });
-  const { ctx, recorded, put } = recordingContext([provisioned, unprotected]);
+  const { ctx, recorded, put } = recordingContext([resource, provisioned, unprotected]);
   await reconciler.finalize(resource, ctx);
   assert.deepEqual(recorded.finalizersAdded, ["PersistentVolumeClaim/backup-mysql-instance-pvc otus.homework/backup"], "a claim made earlier is held too");
   const volume = await ctx.read<{ metadata?: { labels?: Record<string, string> }; spec?: { persistentVolumeReclaimPolicy?: string } } & KubernetesObject>({
