@@ -25,7 +25,7 @@ function mergePatch(target: unknown, patch: unknown): unknown {
   return result;
 }
 
-/** Widgets and ConfigMaps in memory; status writes reach watchers only when `releaseStatusEvents` is called. */
+/** Widgets and ConfigMaps in memory (created by apply or POST); status writes reach watchers only when `releaseStatusEvents` is called. */
 async function startFakeApiServer() {
   let rv = 1;
   const objects = new Map<string, Json>();
@@ -73,6 +73,14 @@ async function startFakeApiServer() {
     if (req.method === "POST" && url.pathname.endsWith("/events")) return reply(201, JSON.parse(text));
     const status = url.pathname.endsWith("/status");
     const path = status ? url.pathname.slice(0, -"/status".length) : url.pathname;
+    if (req.method === "POST") {
+      const object = JSON.parse(text) as Json;
+      const target = `${url.pathname}/${(object.metadata as Json).name as string}`;
+      if (objects.has(target)) return reply(409, { kind: "Status", code: 409, reason: "AlreadyExists", message: "already exists" });
+      const stored = store(target, object);
+      notify("ADDED", stored);
+      return reply(201, stored);
+    }
     if (req.method !== "PATCH") return reply(404, { kind: "Status", code: 404, message: `${req.method} ${url.pathname}` });
     const body = JSON.parse(text) as Json;
     const current = objects.get(path);
