@@ -129,7 +129,12 @@ export class NotManagedError extends ApplyRefusedError {
 /** Options of {@link ObjectWriter}. */
 export interface ObjectWriterOptions {
   readonly rest: KubeRest;
-  /** The field manager of every server-side apply. */
+  /**
+   * The field manager of every server-side apply. Creates are made as `FIELD_MANAGER-create` (a create is an update to
+   * the API server, whose fields no apply ever prunes), and the first apply that changes such an object hands that
+   * manager's fields over to this one first: what the create set and a later declaration drops is then removed, as if
+   * the object had been applied from the start.
+   */
   readonly fieldManager: string;
   /** The value of {@link MANAGED_BY_LABEL} that every apply sets (the manager's name): the owned kinds' informers select on it. */
   readonly managedBy?: string;
@@ -197,6 +202,22 @@ interface PreparedApply<T extends KubernetesObject> {
   readonly unchanged: T | undefined;
 }
 
+/** What a look-up found: whether the object is absent, and the object when it was read from the API server. */
+interface LookUp {
+  readonly absent: boolean;
+  readonly existing?: KubernetesObject;
+}
+
+/** A look-up not made (nothing to check): the object is applied, whether it exists or not. */
+const PRESENT: LookUp = { absent: false };
+
+/** Two managedFields field sets (`fieldsV1`: nested objects, `{}` at the leaves) as one: every field either holds. */
+function mergeFieldSets(a: object | undefined, b: object | undefined): object {
+  const merged: Record<string, object> = { ...(a as Record<string, object> | undefined) };
+  for (const [key, value] of Object.entries((b ?? {}) as Record<string, object>)) merged[key] = mergeFieldSets(merged[key], value);
+  return merged;
+}
+
 /** The rejection of a create not sent because one before it in the same {@link ObjectWriter.applyAll} was refused. */
 const NOT_SENT = new Error("not sent: an object before it was refused");
 
@@ -246,15 +267,15 @@ export class ObjectWriter {
    */
   async applyAll<T extends KubernetesObject>(objects: readonly T[], options: { owner?: KubernetesObject } = {}, log?: Logger): Promise<T[]> {
     const prepared = await Promise.all(objects.map((object) => this.#prepare(object, options.owner, log)));
-    const lookups = await Promise.allSettled(prepared.map((one) => (one.unchanged === undefined ? this.#lookUp(one) : false)));
+    const lookups = await Promise.allSettled(prepared.map((one) => (one.unchanged === undefined ? this.#lookUp(one) : PRESENT)));
     throwFirst(lookups);
     let creating: Promise<boolean> = Promise.resolve(false);
     const writes = await Promise.allSettled(
       prepared.map((one, i) => {
         if (one.unchanged !== undefined) return one.unchanged;
-        const absent = (lookups[i] as PromiseFulfilledResult<boolean>).value;
-        if (!absent) return this.#send(one, false, log);
-        const create = creating.then((refused) => (refused ? Promise.reject(NOT_SENT) : this.#send(one, true, log)));
+        const found = (lookups[i] as PromiseFulfilledResult<LookUp>).value;
+        if (!found.absent) return this.#send(one, found, log);
+        const create = creating.then((refused) => (refused ? Promise.reject(NOT_SENT) : this.#send(one, found, log)));
         creating = create.then(
           () => false,
           (error: unknown) => error === NOT_SENT || error instanceof ApplyRefusedError,
@@ -307,16 +328,16 @@ export class ObjectWriter {
    * Sends a prepared apply: a create when the object was found absent. A create that finds an object after all (made since
    * it was looked up) re-reads it and refuses it as {@link #lookUp} would have; one that is ours is applied.
    */
-  async #send<T extends KubernetesObject>(prepared: PreparedApply<T>, absent: boolean, log: Logger | undefined): Promise<T> {
+  async #send<T extends KubernetesObject>(prepared: PreparedApply<T>, found: LookUp, log: Logger | undefined): Promise<T> {
     const { body, cached } = prepared;
     const rest = this.#options.rest;
     const path = await rest.pathOf(body);
-    if (absent) {
+    let existing = found.existing;
+    if (found.absent) {
       try {
         const created = await rest.send<T>("POST", prepared.collection, {
           body,
-          // The same manager as the applies: the fields it sets are this manager's, and the next apply takes them without a conflict.
-          query: { fieldManager: this.#options.fieldManager },
+          query: { fieldManager: this.#createManager },
           beforeSend: this.#beforeSend,
         });
         const written = this.#written(created.body, true);
@@ -324,9 +345,12 @@ export class ObjectWriter {
         return written;
       } catch (error) {
         if (!isAlreadyExists(error)) throw error;
-        this.#refuse(prepared, await rest.get<KubernetesObject>(path));
+        existing = await rest.get<KubernetesObject>(path);
+        this.#refuse(prepared, existing);
       }
     }
+    if ((existing ?? cached?.object)?.metadata?.managedFields?.some((entry) => entry.manager === this.#createManager) === true)
+      await this.#handOverCreatedFields(path);
     const answer = await rest.send<T>("PATCH", path, {
       body,
       contentType: PatchType.apply,
@@ -344,11 +368,11 @@ export class ObjectWriter {
 
   /**
    * Looks the object up (`cached`, else from the API server: the caches of owned kinds hold only what this manager
-   * labelled, so a miss there proves nothing) and refuses it ({@link #refuse}); true when it is absent, so that it is
-   * created rather than applied. Without a managed-by label or an owner there is nothing to check, and nothing is read.
+   * labelled, so a miss there proves nothing) and refuses it ({@link #refuse}); says whether it is absent, so that it
+   * is created rather than applied. Without a managed-by label or an owner there is nothing to check, and nothing is read.
    */
-  async #lookUp(prepared: PreparedApply<KubernetesObject>): Promise<boolean> {
-    if (prepared.ref === undefined && this.#options.managedBy === undefined) return false;
+  async #lookUp(prepared: PreparedApply<KubernetesObject>): Promise<LookUp> {
+    if (prepared.ref === undefined && this.#options.managedBy === undefined) return PRESENT;
     const { body, cached } = prepared;
     let existing = cached?.object;
     if (cached === undefined) {
@@ -358,9 +382,38 @@ export class ObjectWriter {
         if (!isNotFound(error)) throw error;
       }
     }
-    if (existing === undefined) return true;
+    if (existing === undefined) return { absent: true };
     this.#refuse(prepared, existing);
-    return false;
+    return { absent: false, existing };
+  }
+
+  /** The field manager of creates (see {@link ObjectWriterOptions.fieldManager}). */
+  get #createManager(): string {
+    return `${this.#options.fieldManager}-create`;
+  }
+
+  /**
+   * Makes the fields a create of this writer set the applies' own (one managedFields entry moved into another, with a
+   * resourceVersion precondition), so that the apply about to be sent removes what it no longer declares. One write,
+   * once per object, on the first apply that changes it.
+   */
+  async #handOverCreatedFields(path: string): Promise<void> {
+    const rest = this.#options.rest;
+    const current = await rest.get<KubernetesObject>(path);
+    const entries = current.metadata?.managedFields ?? [];
+    const created = entries.find((entry) => entry.manager === this.#createManager && entry.operation === "Update");
+    if (created === undefined) return;
+    const applied = entries.find((entry) => entry.manager === this.#options.fieldManager && entry.operation === "Apply");
+    const merged = { ...created, manager: this.#options.fieldManager, operation: "Apply", fieldsV1: mergeFieldSets(applied?.fieldsV1, created.fieldsV1) };
+    this.#written(
+      await rest.request<KubernetesObject>("PATCH", path, {
+        body: {
+          metadata: { resourceVersion: current.metadata?.resourceVersion, managedFields: [...entries.filter((e) => e !== created && e !== applied), merged] },
+        },
+        contentType: PatchType.merge,
+        beforeSend: this.#beforeSend,
+      }),
+    );
   }
 
   /**

@@ -502,6 +502,54 @@ describe("an object this manager did not make is never adopted", () => {
     assert.deepEqual(rest.objects.get(path), theirs());
   });
 
+  test("an object this writer created (POST, as MANAGER-create) has those fields handed to its applies before the first apply that changes it, once", async () => {
+    const rest = new FakeRest();
+    const bodies: { method: string; contentType?: string; body?: unknown; query?: unknown }[] = [];
+    const send = rest.send.bind(rest);
+    rest.send = async <T>(method: string, target: string, options: { body?: unknown; contentType?: string; query?: unknown } = {}) => {
+      if (method !== "GET") bodies.push({ method, contentType: options.contentType, body: options.body, query: options.query });
+      return send<T>(method, target, options);
+    };
+    await managed(rest).apply(child(), { owner: owner("new-uid") });
+    assert.deepEqual(bodies[0]?.query, { fieldManager: "gadget-operator-create" });
+    const created = {
+      manager: "gadget-operator-create",
+      operation: "Update",
+      apiVersion: "v1",
+      fieldsType: "FieldsV1",
+      fieldsV1: { "f:data": { ".": {}, "f:a": {} } },
+    };
+    const finalizers = {
+      manager: "gadget-operator",
+      operation: "Update",
+      apiVersion: "v1",
+      fieldsType: "FieldsV1",
+      fieldsV1: { "f:metadata": { "f:finalizers": {} } },
+    };
+    const live = rest.objects.get(path)!;
+    rest.objects.set(path, { ...live, metadata: { ...live.metadata, resourceVersion: "5", managedFields: [created, finalizers] } } as KubernetesObject);
+    // The cache keeps who wrote how, not the field sets.
+    const cache = new Map([
+      ["ns/g1-config", { ...live, metadata: { ...live.metadata, managedFields: [{ manager: "gadget-operator-create", operation: "Update" }] } }],
+    ]);
+    bodies.length = 0;
+    rest.requests.length = 0;
+    await managed(rest, cache as Map<string, KubernetesObject>).apply({ ...child(), data: { b: "2" } }, { owner: owner("new-uid") });
+    assert.deepEqual(rest.requests, [`GET ${path}`, `PATCH ${path}`, `PATCH ${path}`], "read, hand-over, apply");
+    assert.equal(bodies[0]?.contentType, "application/merge-patch+json");
+    assert.deepEqual(bodies[0]?.body, {
+      metadata: { resourceVersion: "5", managedFields: [finalizers, { ...created, manager: "gadget-operator", operation: "Apply" }] },
+    });
+    assert.equal(bodies[1]?.contentType, "application/apply-patch+yaml");
+    // Handed over: the object's entries no longer name the create manager, and the next changing apply is sent alone.
+    const cachedNow = new Map([
+      ["ns/g1-config", { ...live, metadata: { ...live.metadata, managedFields: [{ manager: "gadget-operator", operation: "Apply" }] } }],
+    ]);
+    rest.requests.length = 0;
+    await managed(rest, cachedNow as Map<string, KubernetesObject>).apply({ ...child(), data: { c: "3" } }, { owner: owner("new-uid") });
+    assert.deepEqual(rest.requests, [`PATCH ${path}`]);
+  });
+
   test("applyAll: with none refused, every object is sent; a failure names its object and the others are still written", async () => {
     const rest = new FakeRest();
     const scripts = { ...child(), metadata: { name: "g1-scripts", namespace: "ns" } };
