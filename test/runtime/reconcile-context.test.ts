@@ -65,6 +65,20 @@ const child = (): KubernetesObject & { data: Record<string, string> } => ({
 const collection = "/api/v1/namespaces/ns/configmaps";
 const path = `${collection}/g1-config`;
 
+/** A reconcile context over `writer` that records what it is told to watch. */
+function watchingContext(writer: ObjectWriter): { ctx: ReturnType<typeof createReconcileContext>; watched: ObjectReference[] } {
+  const watched: ObjectReference[] = [];
+  const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+  const ctx = createReconcileContext({
+    cache: { get: () => undefined, list: () => [] },
+    events: { normal: () => {}, warning: () => {} },
+    log: quiet,
+    writer,
+    watch: (object) => watched.push(object),
+  });
+  return { ctx, watched };
+}
+
 function writer(rest: FakeRest, cache?: Map<string, KubernetesObject>): ObjectWriter {
   return new ObjectWriter({
     rest: rest as unknown as KubeRest,
@@ -369,15 +383,7 @@ describe("an object this manager did not make is never adopted", () => {
   test("the reconcile context watches a refused object by name, so that its removal or hand-over re-queues the resource at once", async () => {
     const rest = new FakeRest();
     rest.objects.set(path, theirs());
-    const watched: ObjectReference[] = [];
-    const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-    const ctx = createReconcileContext({
-      cache: { get: () => undefined, list: () => [] },
-      events: { normal: () => {}, warning: () => {} },
-      log: quiet,
-      writer: managed(rest),
-      watch: (object) => watched.push(object),
-    });
+    const { ctx, watched } = watchingContext(managed(rest));
     await assert.rejects(ctx.apply(child()), NotManagedError);
     assert.deepEqual(watched, [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "g1-config", namespace: "ns" } }]);
   });
@@ -434,15 +440,7 @@ describe("an object this manager did not make is never adopted", () => {
 
   test("an object made by someone else between the look-up and the write is refused (the create fails), not taken over", async () => {
     const rest = racing(theirs());
-    const watched: ObjectReference[] = [];
-    const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-    const ctx = createReconcileContext({
-      cache: { get: () => undefined, list: () => [] },
-      events: { normal: () => {}, warning: () => {} },
-      log: quiet,
-      writer: managed(rest),
-      watch: (object) => watched.push(object),
-    });
+    const { ctx, watched } = watchingContext(managed(rest));
     const error = await ctx.apply(child(), { owner: owner("new-uid") }).then(
       () => undefined,
       (e: unknown) => e,
@@ -466,15 +464,7 @@ describe("an object this manager did not make is never adopted", () => {
     const scriptsPath = `${collection}/g1-scripts`;
     rest.objects.set(path, theirs());
     rest.objects.set(scriptsPath, { ...theirs(), metadata: { ...theirs().metadata, name: "g1-scripts" } });
-    const watched: ObjectReference[] = [];
-    const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-    const ctx = createReconcileContext({
-      cache: { get: () => undefined, list: () => [] },
-      events: { normal: () => {}, warning: () => {} },
-      log: quiet,
-      writer: managed(rest),
-      watch: (object) => watched.push(object),
-    });
+    const { ctx, watched } = watchingContext(managed(rest));
     const scripts = { ...child(), metadata: { name: "g1-scripts", namespace: "ns" } };
     const error = await ctx.applyAll([child(), scripts], { owner: owner("new-uid") }).then(
       () => undefined,
