@@ -565,8 +565,8 @@ export class ObjectWriter {
 
 /**
  * A {@link ReconcileContext} for one reconcile call; `read` defaults to the writer's (no watches). `watch` is told about
- * every object an apply refused as not ours (all of them when one write refused several): no cache holds it, and its removal or hand-over should re-queue the
- * resource at once rather than after the back-off.
+ * every object an apply refused as not ours (all of them when one write refused several): no cache holds it, and its
+ * removal or hand-over should re-queue the resource at once rather than after the back-off.
  */
 export function createReconcileContext(parts: {
   cache: CacheReader;
