@@ -1,6 +1,6 @@
 /**
  * The generation record: beside the outputs, what the last run generated, and from what. Generating
- * means loading prettier (with its TypeScript, YAML and Markdown printers) and the schema tools, which costs far more
+ * means loading the TypeScript compiler (ts-morph), prettier and the schema tools, which costs far more
  * than the run itself; with the record, a run whose inputs are what they were when it was written only
  * compares the files on disk with the recorded hashes, loading none of that. Inputs are everything the
  * output depends on: the schema's text, the options, every file of the generator's own code (this
@@ -18,7 +18,7 @@ import { outputDirs, schemaDisplayPath, type GenerateOptions } from "./options.t
 import { findOrphans, type FileState } from "./write.ts";
 
 /** Libraries whose output goes into the generated files: their versions are inputs. */
-const FORMATTING_LIBRARIES = ["prettier", "json-schema-to-typescript", "yaml", "ajv", "@marcbachmann/cel-js"] as const;
+const FORMATTING_LIBRARIES = ["prettier", "json-schema-to-typescript", "ts-morph", "yaml", "ajv", "@marcbachmann/cel-js"] as const;
 
 /** What a record holds. */
 export interface GenerationRecord {

@@ -1,10 +1,20 @@
 /**
- * Emits the reconcile skeleton (generation gap): an abstract base class, printed from a template
- * (prettier lays it out), that extends the runtime's ResourceReconciler with what varies with the schema
+ * Emits the reconcile skeleton (generation gap): an abstract base class, built from ts-morph
+ * structures, that extends the runtime's ResourceReconciler with what varies with the schema
  * only: the field table the loop reads and one typed, abstract change hook per spec field whose
  * change policy is `hook`. A new such field adds a hook, so a hand-written subclass that does not
  * implement it stops compiling. Fingerprints, dispatch and result constructors are the runtime's.
  */
+import {
+  Project,
+  Scope,
+  StructureKind,
+  type ClassDeclarationStructure,
+  type InterfaceDeclarationStructure,
+  type MethodDeclarationStructure,
+  type OptionalKind,
+  type StatementStructures,
+} from "ts-morph";
 import type { GeneratorModel, SpecField } from "../model.ts";
 import { generatedHeader } from "./header.ts";
 
@@ -44,37 +54,60 @@ function hookDocs(model: GeneratorModel, field: SpecField): string {
   return lines.join("\n");
 }
 
-/** A TSDoc comment: one line when it fits the description alone, else one ` * ` line per line of text. */
-function docComment(description: string, tags: readonly string[] = []): string {
-  const lines = [...description.split("\n"), ...tags];
-  if (lines.length === 1) return `/** ${lines[0]} */`;
-  return ["/**", ...lines.map((line) => (line === "" ? " *" : ` * ${line}`)), " */"].join("\n");
-}
-
-function hookMethod(model: GeneratorModel, field: SpecField): string {
-  const tags = [
-    `@param resource - the ${model.kind} as read from the cache`,
-    "@param change - the value applied last time (`previous`) and the value now in the spec (`current`)",
-    "@param ctx - the runtime: cache, apply, delete, events, log",
-  ];
-  return `${docComment(hookDocs(model, field), tags)}
-public abstract ${field.hookName}(resource: ${model.typeNames.resource}, change: ${changeName(model)}<${JSON.stringify(field.name)}>, ctx: ReconcileContext): Promise<HookResult<${model.typeNames.status}>>;`;
+function hookMethod(model: GeneratorModel, field: SpecField): OptionalKind<MethodDeclarationStructure> {
+  return {
+    name: field.hookName,
+    isAbstract: true,
+    scope: Scope.Public,
+    docs: [
+      {
+        description: hookDocs(model, field),
+        tags: [
+          { tagName: "param", text: `resource - the ${model.kind} as read from the cache` },
+          { tagName: "param", text: "change - the value applied last time (`previous`) and the value now in the spec (`current`)" },
+          { tagName: "param", text: "ctx - the runtime: cache, apply, delete, events, log" },
+        ],
+      },
+    ],
+    parameters: [
+      { name: "resource", type: model.typeNames.resource },
+      { name: "change", type: `${changeName(model)}<${JSON.stringify(field.name)}>` },
+      { name: "ctx", type: "ReconcileContext" },
+    ],
+    returnType: `Promise<HookResult<${model.typeNames.status}>>`,
+  };
 }
 
 /** The named change types: one property per hooked field, and `KindChange<"field">` to pick one. */
-function changeTypes(model: GeneratorModel): string[] {
-  const properties = hookFields(model).map(
-    (f) => `${docComment(`\`spec.${f.name}\`${f.sensitive ? " (sensitive: `previous` is never known)" : ""}.`)}
-readonly ${f.name}: ${f.sensitive ? "SensitiveFieldChange" : "FieldChange"}<${fieldType(model, f)}>;`,
-  );
-  const example = JSON.stringify(hookFields(model)[0]?.name ?? "field");
+function changeTypes(model: GeneratorModel): StatementStructures[] {
+  const changes: InterfaceDeclarationStructure = {
+    kind: StructureKind.Interface,
+    name: changesName(model),
+    isExported: true,
+    docs: [
+      { description: `What the change hook of each \`hook\` field of ${model.kind} is given: the value applied last time and the value now in the spec.` },
+    ],
+    properties: hookFields(model).map((f) => ({
+      name: f.name,
+      isReadonly: true,
+      type: `${f.sensitive ? "SensitiveFieldChange" : "FieldChange"}<${fieldType(model, f)}>`,
+      docs: [{ description: `\`spec.${f.name}\`${f.sensitive ? " (sensitive: `previous` is never known)" : ""}.` }],
+    })),
+  };
   return [
-    `${docComment(`What the change hook of each \`hook\` field of ${model.kind} is given: the value applied last time and the value now in the spec.`)}
-export interface ${changesName(model)} {
-${properties.join("\n")}
-}`,
-    `${docComment(`The change of one spec field, e.g. \`${changeName(model)}<${example}>\`: the parameter type of its hook.`)}
-export type ${changeName(model)}<K extends keyof ${changesName(model)}> = ${changesName(model)}[K];`,
+    changes,
+    {
+      kind: StructureKind.TypeAlias,
+      name: changeName(model),
+      isExported: true,
+      typeParameters: [{ name: "K", constraint: `keyof ${changesName(model)}` }],
+      type: `${changesName(model)}[K]`,
+      docs: [
+        {
+          description: `The change of one spec field, e.g. \`${changeName(model)}<${JSON.stringify(hookFields(model)[0]?.name ?? "field")}>\`: the parameter type of its hook.`,
+        },
+      ],
+    },
   ];
 }
 
@@ -100,43 +133,87 @@ function changeHooksBody(model: GeneratorModel): string {
   return ["return {", ...entries, "};"].join("\n");
 }
 
-/** The whole file, unformatted: imports, the change types, the class. */
-function statements(model: GeneratorModel): string[] {
+/** The whole file as ts-morph statement structures. */
+function statements(model: GeneratorModel): StatementStructures[] {
   const { resource, spec, status } = model.typeNames;
   const p = model.constantPrefix;
   const hooked = hookFields(model);
   const hasSensitiveHook = hooked.some((f) => f.sensitive);
   const hasPlainHook = hooked.some((f) => !f.sensitive);
-  const classDocs = [
-    `The reconcile skeleton of ${model.kind}: the runtime's loop (read, finalizer, apply {@link desired}, change policies, status) with one typed hook per spec field whose change policy is \`hook\`.`,
-    `Extend it by hand under src/ (never edit this file) and implement {@link desired}, {@link onCreate}, {@link finalize} and every \`on…Change\` hook.`,
-    "A hooked field added to the schema adds an abstract hook here, so the subclass stops compiling until it handles the field.",
-    "",
-    "Hooks never sleep and never write status: they return `this.done()`, `this.waitFor(ms, reason, message)` or `this.failed(reason, message)` and hand status facts back in the result.",
-    "Change hooks run in schema order and stop at the first result that is not done; the runtime records the new fingerprints only after every hook reported done, so a hook may be called again with the same change and must be idempotent.",
-    ...policyDocs(model),
-  ].join("\n");
-  const properties = [
-    `${docComment(`${model.group}/${model.storageVersion.name} ${model.kind}.`)}
-override readonly resourceType: ResourceType = ${p}_RESOURCE_TYPE;`,
-    `${docComment("Holds deletion until {@link finalize} reports done.")}
-override readonly finalizer: string = ${p}_FINALIZER;`,
-    `${docComment("The spec fields in schema order, with their change policy.")}
-protected override readonly specFields: readonly SpecFieldInfo[] = ${p}_SPEC_FIELDS;`,
-  ];
-  const methods = [
-    ...hooked.map((f) => hookMethod(model, f)),
-    `${docComment("What the schema refuses in the resource's spec (the offline validator's verdict): the loop neither adds the finalizer nor runs a hook then.")}
-protected override specProblems(resource: ${resource}): string[] {
-return validate${resource}(resource)
+  const cls: ClassDeclarationStructure = {
+    kind: StructureKind.Class,
+    name: `${model.kind}ReconcilerBase`,
+    isExported: true,
+    isAbstract: true,
+    extends: `ResourceReconciler<${resource}>`,
+    docs: [
+      {
+        description: [
+          `The reconcile skeleton of ${model.kind}: the runtime's loop (read, finalizer, apply {@link desired}, change policies, status) with one typed hook per spec field whose change policy is \`hook\`.`,
+          `Extend it by hand under src/ (never edit this file) and implement {@link desired}, {@link onCreate}, {@link finalize} and every \`on…Change\` hook.`,
+          "A hooked field added to the schema adds an abstract hook here, so the subclass stops compiling until it handles the field.",
+          "",
+          "Hooks never sleep and never write status: they return `this.done()`, `this.waitFor(ms, reason, message)` or `this.failed(reason, message)` and hand status facts back in the result.",
+          "Change hooks run in schema order and stop at the first result that is not done; the runtime records the new fingerprints only after every hook reported done, so a hook may be called again with the same change and must be idempotent.",
+          ...policyDocs(model),
+        ].join("\n"),
+      },
+    ],
+    properties: [
+      {
+        name: "resourceType",
+        isReadonly: true,
+        hasOverrideKeyword: true,
+        type: "ResourceType",
+        initializer: `${p}_RESOURCE_TYPE`,
+        docs: [{ description: `${model.group}/${model.storageVersion.name} ${model.kind}.` }],
+      },
+      {
+        name: "finalizer",
+        isReadonly: true,
+        hasOverrideKeyword: true,
+        type: "string",
+        initializer: `${p}_FINALIZER`,
+        docs: [{ description: "Holds deletion until {@link finalize} reports done." }],
+      },
+      {
+        name: "specFields",
+        scope: Scope.Protected,
+        isReadonly: true,
+        hasOverrideKeyword: true,
+        type: "readonly SpecFieldInfo[]",
+        initializer: `${p}_SPEC_FIELDS`,
+        docs: [{ description: "The spec fields in schema order, with their change policy." }],
+      },
+    ],
+    methods: [
+      ...hooked.map((f) => hookMethod(model, f)),
+      {
+        name: "specProblems",
+        scope: Scope.Protected,
+        hasOverrideKeyword: true,
+        docs: [
+          {
+            description:
+              "What the schema refuses in the resource's spec (the offline validator's verdict): the loop neither adds the finalizer nor runs a hook then.",
+          },
+        ],
+        parameters: [{ name: "resource", type: resource }],
+        returnType: "string[]",
+        statements: `return validate${resource}(resource)
   .filter((issue) => issue.path[0] === "spec")
-  .map((issue) => issue.message);
-}`,
-    `${docComment("The hooks by field, for the runtime's dispatch.")}
-protected override changeHooks(): ChangeHooks<${resource}> {
-${changeHooksBody(model)}
-}`,
-  ];
+  .map((issue) => issue.message);`,
+      },
+      {
+        name: "changeHooks",
+        scope: Scope.Protected,
+        hasOverrideKeyword: true,
+        docs: [{ description: "The hooks by field, for the runtime's dispatch." }],
+        returnType: `ChangeHooks<${resource}>`,
+        statements: changeHooksBody(model),
+      },
+    ],
+  };
   const runtimeTypes = [
     "ChangeHooks",
     ...(hasPlainHook ? ["FieldChange"] : []),
@@ -147,30 +224,32 @@ ${changeHooksBody(model)}
     "SpecFieldInfo",
   ];
   const modelTypes = [...new Set([resource, ...(hooked.length > 0 ? [spec] : []), status])];
-  const from = (path: string): string => JSON.stringify(`./${baseName(path)}`);
-  const imports = [
-    `import { ResourceReconciler } from ${JSON.stringify(model.runtimeImports.index)};`,
-    `import type { ${runtimeTypes.join(", ")} } from ${JSON.stringify(model.runtimeImports.index)};`,
-    `import { ${p}_FINALIZER, ${p}_RESOURCE_TYPE, ${p}_SPEC_FIELDS } from ${from(model.outputs.constants)};`,
-    `import type { ${modelTypes.join(", ")} } from ${from(model.outputs.models)};`,
-    `import { validate${resource} } from ${from(model.outputs.validator)};`,
+  return [
+    { kind: StructureKind.ImportDeclaration, moduleSpecifier: model.runtimeImports.index, namedImports: ["ResourceReconciler"] },
+    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: model.runtimeImports.index, namedImports: runtimeTypes },
+    {
+      kind: StructureKind.ImportDeclaration,
+      moduleSpecifier: `./${baseName(model.outputs.constants)}`,
+      namedImports: [`${p}_FINALIZER`, `${p}_RESOURCE_TYPE`, `${p}_SPEC_FIELDS`],
+    },
+    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: `./${baseName(model.outputs.models)}`, namedImports: modelTypes },
+    { kind: StructureKind.ImportDeclaration, moduleSpecifier: `./${baseName(model.outputs.validator)}`, namedImports: [`validate${resource}`] },
+    ...changeTypes(model),
+    cls,
   ];
-  // Blank lines are laid out here (prettier keeps them but never adds any): none between the
-  // properties, one before each method and between top-level declarations.
-  const cls = `${docComment(classDocs)}
-export abstract class ${model.kind}ReconcilerBase extends ResourceReconciler<${resource}> {
-${properties.join("\n")}
-
-${methods.join("\n\n")}
-}`;
-  return [imports.join("\n"), ...changeTypes(model), cls];
 }
 
 function baseName(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
+let project: Project | undefined;
+
 /** Renders `generated/<singular>-reconciler-base.ts` (unformatted). */
 export function emitReconcilerBase(model: GeneratorModel): string {
-  return `${generatedHeader(model, "line")}\n${statements(model).join("\n\n")}\n`;
+  project ??= new Project({ useInMemoryFileSystem: true, skipLoadingLibFiles: true });
+  const file = project.createSourceFile("/reconciler-base.ts", { statements: statements(model) }, { overwrite: true });
+  const text = file.getFullText();
+  project.removeSourceFile(file);
+  return `${generatedHeader(model, "line")}\n${text}`;
 }
