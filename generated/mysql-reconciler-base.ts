@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 7f44b8b00a35d73d169d762925bb1db428d134b70a9e9dd0ab0503f60a44041b) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 9eed181d6be74eb8a23d7265a4f0d69059a1d0f2031d46e4c7c87ca4c98343dc) by `mysqlop generate`. DO NOT EDIT.
 import { ResourceReconciler } from "../src/runtime/index.ts";
 import type {
   ChangeHooks,
