@@ -11,7 +11,8 @@ import { readBackupReport, scriptError } from "./backup-report.ts";
 import { buildBackupCronJob, buildBackupInfo, dumpPath } from "./desired/index.ts";
 import type { MySQLInstance } from "./instance.ts";
 import { jobOutcome, timestamp } from "./job-outcome.ts";
-import { controlledBy } from "./observe.ts";
+import { controlledBy, jobReference } from "./observe.ts";
+import { describeNotStarting, jobNotStarting } from "./pod-diagnosis.ts";
 import { POLL_MS, waitFor, type Result } from "./result.ts";
 
 /** Reasons of the Events that mark a change of the scheduled backups' outcome. */
@@ -123,12 +124,20 @@ export async function quiesceBackupSchedule(instance: MySQLInstance, ctx: Reconc
     // Looked at again once the cache shows it suspended: a Job the CronJob made just before is listed by then.
     return waitFor(POLL_MS, "SuspendingBackupSchedule", `suspending ${names.backupSchedule} before the final backup`);
   }
-  const running = [
-    ...(cronJob.status?.active ?? []).map((ref) => ref.name ?? ""),
-    ...scheduledJobs(instance, ctx, cronJob)
-      .filter((job) => jobOutcome(job, undefined).state === "running")
-      .map((job) => job.metadata?.name ?? ""),
-  ];
+  const jobs = scheduledJobs(instance, ctx, cronJob).filter((job) => jobOutcome(job, undefined).state === "running");
+  // One whose pod never started (an image that cannot be pulled, a node gone) dumps nothing and would hold the
+  // deletion until its deadline: it goes, and the final backup says for itself why it does not start, if it does not.
+  for (const job of jobs) {
+    const stuck = await jobNotStarting(instance, ctx, job);
+    if (stuck === undefined) continue;
+    await ctx.delete(jobReference(instance, job.metadata?.name ?? ""), { propagationPolicy: "Background" });
+    return waitFor(
+      POLL_MS,
+      "AwaitingScheduledBackup",
+      `removing the scheduled backup ${job.metadata?.name ?? ""}, which never started (${describeNotStarting(stuck)})`,
+    );
+  }
+  const running = [...(cronJob.status?.active ?? []).map((ref) => ref.name ?? ""), ...jobs.map((job) => job.metadata?.name ?? "")];
   if (running.length === 0) return undefined;
   return waitFor(
     POLL_MS,

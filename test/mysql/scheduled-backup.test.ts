@@ -150,6 +150,24 @@ test("deletion: the CronJob is suspended first, a running scheduled Job is await
   );
   assert.ok(listed?.kind === "wait" && listed.message.includes("mysql-instance-backup-schedule-6"));
 
+  // A scheduled Job whose pod never started (its image cannot be pulled) dumps nothing: it is removed, not awaited for hours.
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "stuck-pod", namespace: "default", creationTimestamp: "2020-01-01T00:00:00Z", labels: { "batch.kubernetes.io/controller-uid": "j-7" } },
+    status: {
+      phase: "Pending",
+      containerStatuses: [{ name: "mysqlop", state: { waiting: { reason: "ImagePullBackOff", message: "Back-off pulling image" } } }],
+    },
+  } as unknown as KubernetesObject;
+  const stuck = recordingContext([resource, cronJob(resource, true), job(resource, 7, "running"), pod]);
+  const removing = await quiesceBackupSchedule(instanceOf(resource), stuck.ctx);
+  assert.ok(removing?.kind === "wait" && /never started.*ImagePullBackOff/.test(removing.message), JSON.stringify(removing));
+  assert.deepEqual(
+    stuck.recorded.deleted.map((d) => `${d.kind}/${d.name}`),
+    ["Job/mysql-instance-backup-schedule-7"],
+  );
+
   const idle = recordingContext([resource, cronJob(resource, true), job(resource, 5, "failed")]);
   assert.equal(await quiesceBackupSchedule(instanceOf(resource), idle.ctx), undefined);
   assert.equal(await quiesceBackupSchedule(instanceOf(resource), recordingContext([resource]).ctx), undefined, "no schedule, nothing to wait for");
