@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 9eed181d6be74eb8a23d7265a4f0d69059a1d0f2031d46e4c7c87ca4c98343dc) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 a954cbf68b22e816b90139fee1ee737614ed31ef8b8c7d6a2b60758e7e275989) by `mysqlop generate`. DO NOT EDIT.
 /**
  * TypeScript models of the MySQL custom resource (otus.homework/v1),
  * as read from the API server: fields with a default are always present.

@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 9eed181d6be74eb8a23d7265a4f0d69059a1d0f2031d46e4c7c87ca4c98343dc) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 a954cbf68b22e816b90139fee1ee737614ed31ef8b8c7d6a2b60758e7e275989) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Offline validation of MySQL documents against the storage version's schema
  * (v1), with the rules the API server applies (types, required fields,
@@ -182,9 +182,9 @@ export const mysqlResourceSchema: Record<string, unknown> = {
               minLength: 1,
               maxLength: 256,
               pattern:
-                "^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\\*|\\?|([0-9]+|[A-Za-z]{3})(-([0-9]+|[A-Za-z]{3}))?)(/[0-9]+)?(,(\\*|\\?|([0-9]+|[A-Za-z]{3})(-([0-9]+|[A-Za-z]{3}))?)(/[0-9]+)?)*( +(\\*|\\?|([0-9]+|[A-Za-z]{3})(-([0-9]+|[A-Za-z]{3}))?)(/[0-9]+)?(,(\\*|\\?|([0-9]+|[A-Za-z]{3})(-([0-9]+|[A-Za-z]{3}))?)(/[0-9]+)?)*){4})$",
+                "^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\\*|\\?|([0-5]?[0-9])(-([0-5]?[0-9]))?)(/[0-9]+)?(,(\\*|\\?|([0-5]?[0-9])(-([0-5]?[0-9]))?)(/[0-9]+)?)* +(\\*|\\?|([01]?[0-9]|2[0-3])(-([01]?[0-9]|2[0-3]))?)(/[0-9]+)?(,(\\*|\\?|([01]?[0-9]|2[0-3])(-([01]?[0-9]|2[0-3]))?)(/[0-9]+)?)* +(\\*|\\?|(0?[1-9]|[12][0-9]|3[01])(-(0?[1-9]|[12][0-9]|3[01]))?)(/[0-9]+)?(,(\\*|\\?|(0?[1-9]|[12][0-9]|3[01])(-(0?[1-9]|[12][0-9]|3[01]))?)(/[0-9]+)?)* +(\\*|\\?|(0?[1-9]|1[0-2]|[A-Za-z]{3})(-(0?[1-9]|1[0-2]|[A-Za-z]{3}))?)(/[0-9]+)?(,(\\*|\\?|(0?[1-9]|1[0-2]|[A-Za-z]{3})(-(0?[1-9]|1[0-2]|[A-Za-z]{3}))?)(/[0-9]+)?)* +(\\*|\\?|(0?[0-7]|[A-Za-z]{3})(-(0?[0-7]|[A-Za-z]{3}))?)(/[0-9]+)?(,(\\*|\\?|(0?[0-7]|[A-Za-z]{3})(-(0?[0-7]|[A-Za-z]{3}))?)(/[0-9]+)?)*)$",
               "x-mysqlop-pattern-hint":
-                'a cron schedule of 5 fields (minute hour day-of-month month day-of-week) such as "0 3 * * *" or "*/30 * * * *", or a macro such as @daily',
+                'a cron schedule of 5 fields separated by spaces (minute 0-59, hour 0-23, day of month 1-31, month 1-12 or JAN-DEC, day of week 0-7 or SUN-SAT) such as "0 3 * * *" or "*/30 * * * *", or a macro such as @daily',
               description:
                 "When to take a backup while the resource lives, in cron syntax (`0 3 * * *`: every day at 03:00 in the time zone of kube-controller-manager; `@daily` and the other macros work too). The operator owns a CronJob `NAME-backup-schedule` that runs the same backup as the final one into the same history, under the same `keep`; it is made once the resource is created (never during a restore), one backup at a time (`concurrencyPolicy: Forbid`), and on deletion it is suspended and its running backup awaited before the final backup starts. `status.backup.scheduled` shows the last scheduled backup and its outcome. Removing the field deletes the CronJob.",
             },
