@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 a954cbf68b22e816b90139fee1ee737614ed31ef8b8c7d6a2b60758e7e275989) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 cdb69e6351ef19951a41059cdfa03c6c2648ab996c1713a257a8494f3b1ef852) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Names of the MySQL custom resource type, from the schema.
  * @packageDocumentation

@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 a954cbf68b22e816b90139fee1ee737614ed31ef8b8c7d6a2b60758e7e275989) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 cdb69e6351ef19951a41059cdfa03c6c2648ab996c1713a257a8494f3b1ef852) by `mysqlop generate`. DO NOT EDIT.
 /**
  * TypeScript models of the MySQL custom resource (otus.homework/v1),
  * as read from the API server: fields with a default are always present.
@@ -70,7 +70,7 @@ export interface SecretKeySelector {
   key: string;
 }
 /**
- * How backups are kept. Every backup (the final one on deletion) is a new dump in `history/` of the backup volume, named by its time, with its size and sha256; a new resource of the same name restores the newest. A change applies from the next backup on.
+ * How backups are taken and kept. Every backup (the final one on deletion, and those of `schedule`) is a new dump in `history/` of the backup volume, named by its time, with its size and sha256; a new resource of the same name restores the newest. A change applies from the next backup on.
  */
 export interface BackupSpec {
   /**
@@ -78,7 +78,7 @@ export interface BackupSpec {
    */
   keep: number;
   /**
-   * When to take a backup while the resource lives, in cron syntax (`0 3 * * *`: every day at 03:00 in the time zone of kube-controller-manager; `@daily` and the other macros work too). The operator owns a CronJob `NAME-backup-schedule` that runs the same backup as the final one into the same history, under the same `keep`; it is made once the resource is created (never during a restore), one backup at a time (`concurrencyPolicy: Forbid`), and on deletion it is suspended and its running backup awaited before the final backup starts. `status.backup.scheduled` shows the last scheduled backup and its outcome. Removing the field deletes the CronJob.
+   * When to take a backup while the resource lives, in cron syntax (`0 3 * * *`: every day at 03:00 in the time zone of kube-controller-manager; `@daily` and the other macros work too). The operator owns a CronJob `NAME-backup-schedule` that runs the same backup as the final one into the same history, under the same `keep`; it is made once the resource is created (never during a restore), one backup at a time (`concurrencyPolicy: Forbid`), and on deletion it is suspended and its running backup awaited before the final backup starts. `status.backup.scheduled` shows the last scheduled backup and its outcome, and a new resource of this name restores the newest dump, scheduled or final. Removing the field deletes the CronJob. The resource's name must then be at most 36 characters (a CronJob's name has 52).
    */
   schedule?: string;
 }

@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 a954cbf68b22e816b90139fee1ee737614ed31ef8b8c7d6a2b60758e7e275989) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 cdb69e6351ef19951a41059cdfa03c6c2648ab996c1713a257a8494f3b1ef852) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Offline validation of MySQL documents against the storage version's schema
  * (v1), with the rules the API server applies (types, required fields,
@@ -166,7 +166,7 @@ export const mysqlResourceSchema: Record<string, unknown> = {
           type: "object",
           title: "BackupSpec",
           description:
-            "How backups are kept. Every backup (the final one on deletion) is a new dump in `history/` of the backup volume, named by its time, with its size and sha256; a new resource of the same name restores the newest. A change applies from the next backup on.",
+            "How backups are taken and kept. Every backup (the final one on deletion, and those of `schedule`) is a new dump in `history/` of the backup volume, named by its time, with its size and sha256; a new resource of the same name restores the newest. A change applies from the next backup on.",
           properties: {
             keep: {
               type: "integer",
@@ -186,7 +186,7 @@ export const mysqlResourceSchema: Record<string, unknown> = {
               "x-mysqlop-pattern-hint":
                 'a cron schedule of 5 fields separated by spaces (minute 0-59, hour 0-23, day of month 1-31, month 1-12 or JAN-DEC, day of week 0-7 or SUN-SAT) such as "0 3 * * *" or "*/30 * * * *", or a macro such as @daily',
               description:
-                "When to take a backup while the resource lives, in cron syntax (`0 3 * * *`: every day at 03:00 in the time zone of kube-controller-manager; `@daily` and the other macros work too). The operator owns a CronJob `NAME-backup-schedule` that runs the same backup as the final one into the same history, under the same `keep`; it is made once the resource is created (never during a restore), one backup at a time (`concurrencyPolicy: Forbid`), and on deletion it is suspended and its running backup awaited before the final backup starts. `status.backup.scheduled` shows the last scheduled backup and its outcome. Removing the field deletes the CronJob.",
+                "When to take a backup while the resource lives, in cron syntax (`0 3 * * *`: every day at 03:00 in the time zone of kube-controller-manager; `@daily` and the other macros work too). The operator owns a CronJob `NAME-backup-schedule` that runs the same backup as the final one into the same history, under the same `keep`; it is made once the resource is created (never during a restore), one backup at a time (`concurrencyPolicy: Forbid`), and on deletion it is suspended and its running backup awaited before the final backup starts. `status.backup.scheduled` shows the last scheduled backup and its outcome, and a new resource of this name restores the newest dump, scheduled or final. Removing the field deletes the CronJob. The resource's name must then be at most 36 characters (a CronJob's name has 52).",
             },
           },
           additionalProperties: false,
