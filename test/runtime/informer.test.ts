@@ -168,9 +168,10 @@ test("a watch that goes silent is restarted by the watchdog and the missed chang
     assert.ok(informer.get("ns", "a"), "listed object cached");
     assert.equal(informer.get("ns", "a")?.apiVersion, kind.apiVersion, "list items get apiVersion/kind");
     assert.deepEqual(informer.get("ns", "a")?.metadata?.managedFields, [{ manager: "x", operation: "Update" }], "managedFields trimmed to who wrote how");
-    await until("b via the restarted watch", () => informer.get("ns", "b") !== undefined, 5000);
+    await until("b via the restarted watch", () => informer.get("ns", "b") !== undefined);
     assert.ok(silent !== undefined);
-    assert.equal(await restarts(metrics, "stalled"), 1);
+    // The restarted watch goes quiet after its event too, so a slow machine may see it restarted as well before this line.
+    assert.ok((await restarts(metrics, "stalled")) >= 1, "the silent watch was restarted as stalled");
     assert.deepEqual(requests.slice(0, 3), ["list rv=", "watch rv=1", "watch rv=1"]);
     assert.ok(informer.healthy);
   } finally {
