@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 cdb69e6351ef19951a41059cdfa03c6c2648ab996c1713a257a8494f3b1ef852) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 2ac145a34e5c174f2ba3ab85251b6299713b0646c9066f1bcf70148979db28f1) by `mysqlop generate`. DO NOT EDIT.
 import { ResourceReconciler } from "../src/runtime/index.ts";
 import type {
   ChangeHooks,

@@ -157,6 +157,8 @@ test("backup.schedule: 5 cron fields in their ranges or a macro, for a name of a
     "*/30 * * * *",
     "59 23 31 12 7",
     "0 0 1 JAN MON-FRI",
+    "0 0 * dec sun",
+    "0 0 * Jun-Aug Sat",
     "5,35 */2 ? * 0-6",
     "0  3 * * *",
     "@daily",
@@ -179,6 +181,9 @@ test("backup.schedule: 5 cron fields in their ranges or a macro, for a name of a
     "0 0 32 * *",
     "0 0 * 13 *",
     "0 0 * * 8",
+    "0 0 * XYZ *",
+    "0 0 * * FOO",
+    "0 0 * JAN-XYZ *",
   ]) {
     const issues = validateMySQL(resource({ ...ORIGINAL, backup: { schedule } }));
     assert.equal(issues.length, 1, schedule);

@@ -83,6 +83,12 @@ const cases: [string, Record<string, unknown>, boolean, string?, string?][] = [
   ["backup.schedule @daily", doc("cron-macro", { ...ORIGINAL, backup: { schedule: "@daily" } }), true],
   ["backup.schedule with minute 60", doc("cron-minute-60", { ...ORIGINAL, backup: { schedule: "60 * * * *" } }), false, "spec.backup.schedule"],
   ["backup.schedule with hour 24", doc("cron-hour-24", { ...ORIGINAL, backup: { schedule: "0 24 * * *" } }), false, "spec.backup.schedule"],
+  [
+    "backup.schedule with a month name that is none",
+    doc("cron-month-xyz", { ...ORIGINAL, backup: { schedule: "0 0 * XYZ *" } }),
+    false,
+    "spec.backup.schedule",
+  ],
   ["backup.schedule at the top of every range", doc("cron-max", { ...ORIGINAL, backup: { schedule: "59 23 31 12 7" } }), true],
   ["backup.schedule of 4 fields", doc("cron-four", { ...ORIGINAL, backup: { schedule: "* * * *" } }), false, "spec.backup.schedule"],
   ["backup.schedule of 6 fields", doc("cron-six", { ...ORIGINAL, backup: { schedule: "0 * * * * *" } }), false, "spec.backup.schedule"],
