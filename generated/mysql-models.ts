@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 7f44b8b00a35d73d169d762925bb1db428d134b70a9e9dd0ab0503f60a44041b) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 2ac145a34e5c174f2ba3ab85251b6299713b0646c9066f1bcf70148979db28f1) by `mysqlop generate`. DO NOT EDIT.
 /**
  * TypeScript models of the MySQL custom resource (otus.homework/v1),
  * as read from the API server: fields with a default are always present.
@@ -70,13 +70,17 @@ export interface SecretKeySelector {
   key: string;
 }
 /**
- * How backups are kept. Every backup (the final one on deletion) is a new dump in `history/` of the backup volume, named by its time, with its size and sha256; a new resource of the same name restores the newest. A change applies from the next backup on.
+ * How backups are taken and kept. Every backup (the final one on deletion, and those of `schedule`) is a new dump in `history/` of the backup volume, named by its time, with its size and sha256; a new resource of the same name restores the newest. A change applies from the next backup on.
  */
 export interface BackupSpec {
   /**
    * How many of the newest dumps are always kept. An older dump is removed only once a restore loaded it: a dump that was never restored is never removed.
    */
   keep: number;
+  /**
+   * When to take a backup while the resource lives, in cron syntax (`0 3 * * *`: every day at 03:00 in the time zone of kube-controller-manager; `@daily` and the other macros work too). The operator owns a CronJob `NAME-backup-schedule` that runs the same backup as the final one into the same history, under the same `keep`; it is made once the resource is created (never during a restore), one backup at a time (`concurrencyPolicy: Forbid`), and on deletion it is suspended and its running backup awaited before the final backup starts. `status.backup.scheduled` shows the last scheduled backup and its outcome, and a new resource of this name restores the newest dump, scheduled or final. Removing the field deletes the CronJob. The resource's name must then be at most 36 characters (a CronJob's name has 52).
+   */
+  schedule?: string;
 }
 /**
  * How the restore on creation treats the backup it finds. Read when the restore Job is made: on creation, and again after a failed `restore-NAME-job` is deleted to retry; a change once the resource is created does nothing.
@@ -266,6 +270,48 @@ export interface BackupStatus {
    * When the dump started (the consistent snapshot's time).
    */
   created?: string;
+  scheduled?: ScheduledBackupStatus;
+}
+/**
+ * The last backup of `spec.backup.schedule` that ended (a Job of the CronJob `NAME-backup-schedule`), succeeded or failed.
+ */
+export interface ScheduledBackupStatus {
+  /**
+   * Name of the Job the CronJob made.
+   */
+  job?: string;
+  /**
+   * How it ended.
+   */
+  outcome?: "Succeeded" | "Failed";
+  /**
+   * When the Job started.
+   */
+  startedAt?: string;
+  /**
+   * When it completed or failed.
+   */
+  finishedAt?: string;
+  /**
+   * `Failed`: why, as the Job says (`BackoffLimitExceeded`, `DeadlineExceeded`, …).
+   */
+  reason?: string;
+  /**
+   * `Failed`: the Job's message and the script's last error line.
+   */
+  message?: string;
+  /**
+   * `Succeeded`: path of the dump it added to the history (as the Jobs mount the backup volume).
+   */
+  dumpFile?: string;
+  /**
+   * `Succeeded`: size of the dump in bytes.
+   */
+  sizeBytes?: number;
+  /**
+   * `Succeeded`: SHA-256 of the dump (hex).
+   */
+  sha256?: string;
 }
 /**
  * The restore performed when the resource was created, if any.

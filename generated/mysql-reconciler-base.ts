@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 7f44b8b00a35d73d169d762925bb1db428d134b70a9e9dd0ab0503f60a44041b) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 2ac145a34e5c174f2ba3ab85251b6299713b0646c9066f1bcf70148979db28f1) by `mysqlop generate`. DO NOT EDIT.
 import { ResourceReconciler } from "../src/runtime/index.ts";
 import type {
   ChangeHooks,

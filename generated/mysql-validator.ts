@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 7f44b8b00a35d73d169d762925bb1db428d134b70a9e9dd0ab0503f60a44041b) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 2ac145a34e5c174f2ba3ab85251b6299713b0646c9066f1bcf70148979db28f1) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Offline validation of MySQL documents against the storage version's schema
  * (v1), with the rules the API server applies (types, required fields,
@@ -18,6 +18,15 @@ export const mysqlResourceSchema: Record<string, unknown> = {
   description:
     "A single-instance MySQL server with its data volume, its Service and a backup that outlives it: deleting the resource first dumps the database into backup storage, and creating a resource of the same name restores that dump.",
   required: ["apiVersion", "kind", "metadata", "spec"],
+  "x-kubernetes-validations": [
+    {
+      rule: "!has(self.spec.backup) || !has(self.spec.backup.schedule) || size(self.metadata.name) <= 36",
+      fieldPath: ".spec.backup.schedule",
+      reason: "FieldValueForbidden",
+      message:
+        "needs a resource name (metadata.name) of at most 36 characters: the CronJob that runs the schedule is named NAME-backup-schedule, and Kubernetes allows a CronJob 52 characters; choose a shorter name, or remove spec.backup.schedule",
+    },
+  ],
   properties: {
     apiVersion: {
       type: "string",
@@ -157,7 +166,7 @@ export const mysqlResourceSchema: Record<string, unknown> = {
           type: "object",
           title: "BackupSpec",
           description:
-            "How backups are kept. Every backup (the final one on deletion) is a new dump in `history/` of the backup volume, named by its time, with its size and sha256; a new resource of the same name restores the newest. A change applies from the next backup on.",
+            "How backups are taken and kept. Every backup (the final one on deletion, and those of `schedule`) is a new dump in `history/` of the backup volume, named by its time, with its size and sha256; a new resource of the same name restores the newest. A change applies from the next backup on.",
           properties: {
             keep: {
               type: "integer",
@@ -167,6 +176,17 @@ export const mysqlResourceSchema: Record<string, unknown> = {
               default: 5,
               description:
                 "How many of the newest dumps are always kept. An older dump is removed only once a restore loaded it: a dump that was never restored is never removed.",
+            },
+            schedule: {
+              type: "string",
+              minLength: 1,
+              maxLength: 256,
+              pattern:
+                "^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\\*|\\?|([0-5]?[0-9])(-([0-5]?[0-9]))?)(/[0-9]+)?(,(\\*|\\?|([0-5]?[0-9])(-([0-5]?[0-9]))?)(/[0-9]+)?)* +(\\*|\\?|([01]?[0-9]|2[0-3])(-([01]?[0-9]|2[0-3]))?)(/[0-9]+)?(,(\\*|\\?|([01]?[0-9]|2[0-3])(-([01]?[0-9]|2[0-3]))?)(/[0-9]+)?)* +(\\*|\\?|(0?[1-9]|[12][0-9]|3[01])(-(0?[1-9]|[12][0-9]|3[01]))?)(/[0-9]+)?(,(\\*|\\?|(0?[1-9]|[12][0-9]|3[01])(-(0?[1-9]|[12][0-9]|3[01]))?)(/[0-9]+)?)* +(\\*|\\?|(0?[1-9]|1[0-2]|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(-(0?[1-9]|1[0-2]|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))?)(/[0-9]+)?(,(\\*|\\?|(0?[1-9]|1[0-2]|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(-(0?[1-9]|1[0-2]|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))?)(/[0-9]+)?)* +(\\*|\\?|(0?[0-7]|SUN|MON|TUE|WED|THU|FRI|SAT|Sun|Mon|Tue|Wed|Thu|Fri|Sat|sun|mon|tue|wed|thu|fri|sat)(-(0?[0-7]|SUN|MON|TUE|WED|THU|FRI|SAT|Sun|Mon|Tue|Wed|Thu|Fri|Sat|sun|mon|tue|wed|thu|fri|sat))?)(/[0-9]+)?(,(\\*|\\?|(0?[0-7]|SUN|MON|TUE|WED|THU|FRI|SAT|Sun|Mon|Tue|Wed|Thu|Fri|Sat|sun|mon|tue|wed|thu|fri|sat)(-(0?[0-7]|SUN|MON|TUE|WED|THU|FRI|SAT|Sun|Mon|Tue|Wed|Thu|Fri|Sat|sun|mon|tue|wed|thu|fri|sat))?)(/[0-9]+)?)*)$",
+              "x-mysqlop-pattern-hint":
+                'a cron schedule of 5 fields separated by spaces (minute 0-59, hour 0-23, day of month 1-31, month 1-12 or JAN-DEC, day of week 0-7 or SUN-SAT) such as "0 3 * * *" or "*/30 * * * *", or a macro such as @daily',
+              description:
+                "When to take a backup while the resource lives, in cron syntax (`0 3 * * *`: every day at 03:00 in the time zone of kube-controller-manager; `@daily` and the other macros work too). The operator owns a CronJob `NAME-backup-schedule` that runs the same backup as the final one into the same history, under the same `keep`; it is made once the resource is created (never during a restore), one backup at a time (`concurrencyPolicy: Forbid`), and on deletion it is suspended and its running backup awaited before the final backup starts. `status.backup.scheduled` shows the last scheduled backup and its outcome, and a new resource of this name restores the newest dump, scheduled or final. Removing the field deletes the CronJob. The resource's name must then be at most 36 characters (a CronJob's name has 52).",
             },
           },
           additionalProperties: false,
@@ -517,6 +537,56 @@ export const mysqlResourceSchema: Record<string, unknown> = {
               type: "string",
               format: "date-time",
               description: "When the dump started (the consistent snapshot's time).",
+            },
+            scheduled: {
+              type: "object",
+              title: "ScheduledBackupStatus",
+              description:
+                "The last backup of `spec.backup.schedule` that ended (a Job of the CronJob `NAME-backup-schedule`), succeeded or failed.",
+              properties: {
+                job: {
+                  type: "string",
+                  description: "Name of the Job the CronJob made.",
+                },
+                outcome: {
+                  type: "string",
+                  enum: ["Succeeded", "Failed"],
+                  description: "How it ended.",
+                },
+                startedAt: {
+                  type: "string",
+                  format: "date-time",
+                  description: "When the Job started.",
+                },
+                finishedAt: {
+                  type: "string",
+                  format: "date-time",
+                  description: "When it completed or failed.",
+                },
+                reason: {
+                  type: "string",
+                  description: "`Failed`: why, as the Job says (`BackoffLimitExceeded`, `DeadlineExceeded`, …).",
+                },
+                message: {
+                  type: "string",
+                  description: "`Failed`: the Job's message and the script's last error line.",
+                },
+                dumpFile: {
+                  type: "string",
+                  description:
+                    "`Succeeded`: path of the dump it added to the history (as the Jobs mount the backup volume).",
+                },
+                sizeBytes: {
+                  type: "integer",
+                  format: "int64",
+                  description: "`Succeeded`: size of the dump in bytes.",
+                },
+                sha256: {
+                  type: "string",
+                  description: "`Succeeded`: SHA-256 of the dump (hex).",
+                },
+              },
+              additionalProperties: false,
             },
           },
           additionalProperties: false,

@@ -27,8 +27,8 @@ export function jobOutcome(job: V1Job | undefined, ownerUid: string | undefined)
   return { state: "running", job };
 }
 
-/** Informer caches hold JSON strings; client-node's typed calls return Dates. */
-function timestamp(value: Date | string | undefined): string | undefined {
+/** A time of a Job's status as an RFC 3339 string: informer caches hold JSON strings, client-node's typed calls return Dates. */
+export function timestamp(value: Date | string | undefined): string | undefined {
   if (value === undefined) return undefined;
   return value instanceof Date ? value.toISOString().replace(/\.\d{3}Z$/, "Z") : String(value);
 }

@@ -6,7 +6,7 @@
  * (level-based) and never wait in place: a running Job is a `waitFor`.
  */
 import type { KubernetesObject } from "@kubernetes/client-node";
-import type { MySQL } from "../../generated/mysql-models.ts";
+import type { MySQL, MySQLStatus } from "../../generated/mysql-models.ts";
 import { MySQLReconcilerBase, type MySQLChange } from "../../generated/mysql-reconciler-base.ts";
 import type { ReconcileContext } from "../runtime/index.ts";
 import {
@@ -27,6 +27,7 @@ import { instanceOf, type MySQLInstance } from "./instance.ts";
 import { hasReservedName, RESERVED_NAME_PREFIX } from "./names.ts";
 import { changePassword, ensureCredentials, settlePasswordChange } from "./password-change.ts";
 import type { Result } from "./result.ts";
+import { quiesceBackupSchedule, reconcileBackupSchedule, type ScheduledBackupFacts } from "./scheduled-backup.ts";
 import { awaitImageRollout, awaitResourcesRollout } from "./rollout.ts";
 import { ensureBackupStorage, ensureDataVolume, placeVolumes, releaseBackupStorage, releaseData, resizeDataVolume } from "./volumes.ts";
 
@@ -89,7 +90,20 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     //    (the spec may have changed since the server started with NAME-credentials).
     const password = await changePassword(mysql, ctx);
     if (password.kind !== "done") return password;
+    // 8. Scheduled backups start only now: none may run beside the restore.
+    await reconcileBackupSchedule(mysql, ctx);
     return restored;
+  }
+
+  /**
+   * After creation, every reconcile: the changed fields' hooks, then the backup schedule (its CronJob follows
+   * `spec.backup.schedule`, and a scheduled backup that ended is recorded in `status.backup.scheduled`).
+   */
+  protected override async dispatchChanges(resource: MySQL, previous: Record<string, string>, ctx: ReconcileContext): Promise<Result> {
+    const result = await super.dispatchChanges(resource, previous, ctx);
+    if (result.kind !== "done") return result;
+    const scheduled = await reconcileBackupSchedule(instanceOf(resource), ctx);
+    return scheduled === undefined ? result : { ...result, status: { ...result.status, ...statusFacts(scheduled) } };
   }
 
   /**
@@ -115,7 +129,10 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     // 4. A password change under way finishes (and is recorded) first: the backup connects with the server's password.
     const password = await settlePasswordChange(mysql, ctx);
     if (password !== undefined) return password;
-    // 5. The backup storage, then the backup Job; done once the dump is recorded.
+    // 5. No scheduled backup may run beside the final one: the schedule is suspended, a running one awaited.
+    const scheduled = await quiesceBackupSchedule(mysql, ctx);
+    if (scheduled !== undefined) return scheduled;
+    // 6. The backup storage, then the backup Job; done once the dump is recorded.
     try {
       await ensureBackupStorage(mysql, ctx);
     } catch (error) {
@@ -124,7 +141,7 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     }
     const backup = await backUp(mysql, ctx, this.finalizer);
     if (backup.kind !== "done") return backup;
-    // 6. The data may go: the hostPath volume is removed, the claim released to the garbage collector;
+    // 7. The data may go: the hostPath volume is removed, the claim released to the garbage collector;
     //    the backup claim is let go, its volume retained.
     await releaseData(mysql, ctx);
     await releaseBackupStorage(mysql, ctx);
@@ -155,4 +172,9 @@ export class MySQLReconciler extends MySQLReconcilerBase {
   async onStorageSizeChange(resource: MySQL, change: MySQLChange<"storage_size">): Promise<Result> {
     return resizeDataVolume(instanceOf(resource), change);
   }
+}
+
+/** The scheduled backup's facts as status facts: its `null`s clear, in the merge patch, what an earlier outcome recorded. */
+function statusFacts(facts: ScheduledBackupFacts): Partial<MySQLStatus> {
+  return facts as unknown as Partial<MySQLStatus>;
 }

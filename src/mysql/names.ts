@@ -43,6 +43,8 @@ export interface ChildNames {
   readonly credentials: string;
   readonly scripts: string;
   readonly backupJob: string;
+  /** The CronJob of `spec.backup.schedule` (at most 52 characters: the schema limits the name of a resource that has one). */
+  readonly backupSchedule: string;
   readonly restoreJob: string;
   readonly passwordJob: string;
   readonly passwordChange: string;
@@ -68,6 +70,7 @@ export function childNames(resource: MySQL): ChildNames {
     credentials: `${name}-credentials`,
     scripts: `${name}-scripts`,
     backupJob: `backup-${name}-job`,
+    backupSchedule: `${name}-backup-schedule`,
     restoreJob: `restore-${name}-job`,
     // Not "password-": with the longest name allowed it would pass the 63 characters of the job-name label.
     passwordJob: `passwd-${name}-job`,
@@ -82,7 +85,7 @@ export function childNames(resource: MySQL): ChildNames {
  */
 export function labelsFor(
   resource: MySQL,
-  component: "database" | "backup" | "restore" | "password-change" | "credentials" | "scripts",
+  component: "database" | "backup" | "scheduled-backup" | "restore" | "password-change" | "credentials" | "scripts",
 ): Record<string, string> {
   const name = resource.metadata.name ?? "";
   return {

@@ -10,6 +10,7 @@
 import type { V1Node, V1PersistentVolume, V1PersistentVolumeClaim, V1StorageClass } from "@kubernetes/client-node";
 
 import type { ReconcileContext } from "../runtime/index.ts";
+import { compareStrings } from "./compare.ts";
 import type { MySQLInstance } from "./instance.ts";
 import { VOLUME_OWNER_LABELS } from "./names.ts";
 import { controlledBy } from "./observe.ts";
@@ -27,7 +28,7 @@ export function isDefaultClass(storageClass: V1StorageClass): boolean {
 /** The cluster's default StorageClass: with several marked, the newest, as the API server's admission picks it. */
 export function defaultStorageClass(classes: readonly V1StorageClass[]): V1StorageClass | undefined {
   const stamp = (c: V1StorageClass): string => String(c.metadata?.creationTimestamp ?? "");
-  return classes.filter(isDefaultClass).sort((a, b) => stamp(b).localeCompare(stamp(a)) || (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""))[0];
+  return classes.filter(isDefaultClass).sort((a, b) => compareStrings(stamp(b), stamp(a)) || compareStrings(a.metadata?.name ?? "", b.metadata?.name ?? ""))[0];
 }
 
 /** The `kubernetes.io/hostname` a volume is pinned to by its required node affinity, if any. */
@@ -80,7 +81,7 @@ export function chooseNode(
   const candidates = nodes
     .filter(takesPods)
     .map(hostnameOf)
-    .sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0) || a.localeCompare(b));
+    .sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0) || compareStrings(a, b));
   const chosen = candidates[0];
   if (chosen === undefined) return `no node is Ready and schedulable (of ${nodes.length}) to hold the hostPath volumes`;
   return { node: chosen, why: candidates.length === 1 ? "the only node that takes pods" : `the node that takes pods with the fewest mysqlop volumes` };

@@ -6,6 +6,7 @@
  */
 import type { CoreV1Event, V1Job, V1Pod } from "@kubernetes/client-node";
 import type { ReconcileContext } from "../runtime/index.ts";
+import { compareStrings } from "./compare.ts";
 import type { MySQLInstance } from "./instance.ts";
 import { jobPods } from "./observe.ts";
 
@@ -67,7 +68,7 @@ export function podNotStarting(pod: V1Pod, events: readonly CoreV1Event[], now: 
   if (phase !== undefined && phase !== "Pending") return undefined;
   const warning = [...events]
     .filter((e) => e.type === "Warning")
-    .sort((a, b) => String(b.lastTimestamp ?? b.eventTime ?? "").localeCompare(String(a.lastTimestamp ?? a.eventTime ?? "")))[0];
+    .sort((a, b) => compareStrings(String(b.lastTimestamp ?? b.eventTime ?? ""), String(a.lastTimestamp ?? a.eventTime ?? "")))[0];
   if (warning !== undefined) return { object: name, cause: warning.reason ?? "Warning", message: warning.message ?? "" };
   if (age(created, now) >= PENDING_GRACE_MS) {
     return {

@@ -149,8 +149,10 @@ async function prepare(env: MysqlopControlPlane, rest: KubeRest): Promise<void> 
     { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } },
     { apiVersion: "v1", kind: "Namespace", metadata: { name: unrelatedNamespace } },
   ]);
-  // The fake node takes 110 pods; every resource runs one.
-  const room = { pods: String(Math.max(...sizes) * 2) };
+  // The fake node takes 110 pods, 32 CPUs and 256 GiB; every resource runs a server that requests 250m CPU and
+  // 1 GiB by default (and its Jobs as much again at most), so 128 would be the most that could start.
+  const most = Math.max(...sizes);
+  const room = { pods: String(most * 2), cpu: String(most), memory: `${most * 4}Gi` };
   await rest.request("PATCH", `/api/v1/nodes/${FAKE_NODE_NAME}/status`, {
     body: { status: { capacity: room, allocatable: room } },
     contentType: PatchType.merge,

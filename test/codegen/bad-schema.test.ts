@@ -144,7 +144,7 @@ const cases: Case[] = [
   {
     name: "duplicate printer columns",
     schema: () => editedSchema((d) => d.addIn(COLUMNS, { name: "image", type: "string", jsonPath: ".spec.image" })),
-    pointer: "/versions/0/additionalPrinterColumns/6/name",
+    pointer: "/versions/0/additionalPrinterColumns/7/name",
     rule: "printer-columns/duplicate",
   },
   {

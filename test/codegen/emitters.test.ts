@@ -114,6 +114,7 @@ test("model: the watched kinds are the operator rules with watch, each declared 
       "v1 Service services",
       "apps/v1 Deployment deployments",
       "batch/v1 Job jobs",
+      "batch/v1 CronJob cronjobs",
       "v1 Secret secrets",
       "v1 ConfigMap configmaps",
     ],
@@ -211,7 +212,7 @@ test("CRD: mysqls.otus.homework, v1 served+storage, status subresource, short na
   assert.ok(!text.includes("x-mysqlop-"), "our extensions are stripped: the API server rejects unknown keys");
   assert.match(text, /x-kubernetes-list-type: map/);
   const columns = (v1.additionalPrinterColumns as { name: string }[]).map((c) => c.name);
-  assert.deepEqual(columns, ["Image", "Database", "Storage", "Ready", "Message", "Age"]);
+  assert.deepEqual(columns, ["Image", "Database", "Storage", "Ready", "Scheduled-Backup", "Message", "Age"]);
 });
 
 test("RBAC: exact verbs from the schema, no wildcard, cluster role for the operator, role for leases", async () => {

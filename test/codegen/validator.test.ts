@@ -150,6 +150,64 @@ test("storage_size: Kubernetes quantities only", () => {
   );
 });
 
+test("backup.schedule: 5 cron fields in their ranges or a macro, for a name of at most 36 characters", () => {
+  for (const schedule of [
+    "* * * * *",
+    "0 3 * * *",
+    "*/30 * * * *",
+    "59 23 31 12 7",
+    "0 0 1 JAN MON-FRI",
+    "0 0 * dec sun",
+    "0 0 * Jun-Aug Sat",
+    "5,35 */2 ? * 0-6",
+    "0  3 * * *",
+    "@daily",
+    "@hourly",
+  ]) {
+    assert.deepEqual(validateMySQL(resource({ ...ORIGINAL, backup: { schedule } })), [], schedule);
+  }
+  for (const schedule of [
+    "* * * *",
+    "* * * * * *",
+    "TZ=UTC 0 3 * * *",
+    "@every 1h",
+    "x * * * *",
+    " * * * * *",
+    "0 3 * * *\n",
+    "0 3 * * * ; rm -rf /",
+    "60 * * * *",
+    "0 24 * * *",
+    "0 0 0 * *",
+    "0 0 32 * *",
+    "0 0 * 13 *",
+    "0 0 * * 8",
+    "0 0 * XYZ *",
+    "0 0 * * FOO",
+    "0 0 * JAN-XYZ *",
+  ]) {
+    const issues = validateMySQL(resource({ ...ORIGINAL, backup: { schedule } }));
+    assert.equal(issues.length, 1, schedule);
+    assert.deepEqual(issues[0]!.path, ["spec", "backup", "schedule"]);
+    assert.equal(
+      issues[0]!.message,
+      `spec.backup.schedule: must be a cron schedule of 5 fields separated by spaces (minute 0-59, hour 0-23, day of month 1-31, month 1-12 or JAN-DEC, day of week 0-7 or SUN-SAT) such as "0 3 * * *" or "*/30 * * * *", or a macro such as @daily, got ${JSON.stringify(schedule)}`,
+    );
+  }
+  const long = { name: `a${"b".repeat(36)}` };
+  const issues = validateMySQL(resource({ ...ORIGINAL, backup: { schedule: "@daily" } }, { metadata: long }));
+  assert.deepEqual(
+    issues.map((i) => [i.path.join("."), i.message]),
+    [
+      [
+        "spec.backup.schedule",
+        "spec.backup.schedule: needs a resource name (metadata.name) of at most 36 characters: the CronJob that runs the schedule is named NAME-backup-schedule, and Kubernetes allows a CronJob 52 characters; choose a shorter name, or remove spec.backup.schedule",
+      ],
+    ],
+  );
+  assert.deepEqual(validateMySQL(resource(ORIGINAL, { metadata: long })), [], "a long name without a schedule is fine");
+  assert.deepEqual(validateMySQL(resource({ ...ORIGINAL, backup: { schedule: "@daily" } }, { metadata: { name: long.name.slice(1) } })), []);
+});
+
 test("unknown fields are rejected at every level, naming the field", () => {
   const table: [Record<string, unknown>, string][] = [
     [resource(ORIGINAL, { usless_data: "useless info" }), 'unknown field "usless_data" (known fields: apiVersion, kind, metadata, spec, status)'],
@@ -163,7 +221,7 @@ test("unknown fields are rejected at every level, naming the field", () => {
     ],
     [
       resource(ORIGINAL, { status: { backup: { when: "now" } } }),
-      'status.backup: unknown field "when" (known fields: lastSucceeded, job, dumpFile, sizeBytes, sha256, created)',
+      'status.backup: unknown field "when" (known fields: lastSucceeded, job, dumpFile, sizeBytes, sha256, created, scheduled)',
     ],
   ];
   for (const [doc, want] of table) {

@@ -14,8 +14,8 @@ export interface Connection {
   database?: string;
 }
 
-/** Runs `sql` on the server; never throws for a SQL or connection error (the result says). */
-export async function mysqlQuery(conn: Connection, sql: string): Promise<CommandResult> {
+/** Runs `sql` on the server within `timeoutMs` (then the client is killed); never throws for a SQL or connection error (the result says). */
+export async function mysqlQuery(conn: Connection, sql: string, timeoutMs = 60_000): Promise<CommandResult> {
   const dir = await mkdtemp(join(tmpdir(), "mysqlop-client-"));
   try {
     const options = join(dir, "client.cnf");
@@ -38,7 +38,7 @@ export async function mysqlQuery(conn: Connection, sql: string): Promise<Command
       "--skip-column-names",
       ...(conn.database === undefined ? [] : [`--database=${conn.database}`]),
     ];
-    return await runCommand("mariadb", args, { input: sql, timeoutMs: 60_000 });
+    return await runCommand("mariadb", args, { input: sql, timeoutMs });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -34,8 +34,11 @@ export function dumpPath(report: BackupReport | undefined): string {
   return `${BACKUP_DIR}/${report?.file ?? BACKUP_FILES.dump}`;
 }
 
-/** The record of a backup that succeeded at `completedAt`, with what its script reported (absent when its pod is gone). */
-export function buildBackupInfo(instance: MySQLInstance, completedAt: string, report?: BackupReport): V1ConfigMap {
+/**
+ * The record of a backup that succeeded at `completedAt`, with what its script reported (absent when its pod is gone);
+ * `job` is the Job that took it (the final `backup-NAME-job`, or one of the schedule's).
+ */
+export function buildBackupInfo(instance: MySQLInstance, completedAt: string, report?: BackupReport, job?: string): V1ConfigMap {
   const { resource, names } = instance;
   return {
     apiVersion: "v1",
@@ -43,7 +46,7 @@ export function buildBackupInfo(instance: MySQLInstance, completedAt: string, re
     metadata: { name: names.backupInfo, namespace: resource.metadata.namespace, labels: labelsFor(resource, "backup") },
     data: {
       [BACKUP_INFO_KEYS.lastSucceeded]: completedAt,
-      [BACKUP_INFO_KEYS.job]: names.backupJob,
+      [BACKUP_INFO_KEYS.job]: job ?? names.backupJob,
       [BACKUP_INFO_KEYS.dumpFile]: dumpPath(report),
       [BACKUP_INFO_KEYS.database]: instance.spec.database,
       ...(report === undefined

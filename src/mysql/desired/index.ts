@@ -33,6 +33,7 @@ export {
   PASSWORD_CHANGE_KEYS,
 } from "./secrets.ts";
 export {
+  buildBackupCronJob,
   buildBackupJob,
   buildPasswordChangeJob,
   buildRestoreJob,

@@ -1,10 +1,11 @@
 /**
  * The Jobs: `backup-NAME-job` (on delete), `restore-NAME-job` (on create) and
- * `passwd-NAME-job` (password change). Values from the resource reach the containers
+ * `passwd-NAME-job` (password change), and the CronJob `NAME-backup-schedule` (the backups of
+ * `spec.backup.schedule`, from the same template as `backup-NAME-job`). Values from the resource reach the containers
  * only as environment variables or mounted files, never through a shell command line;
  * the password only through Secrets.
  */
-import type { V1EnvVar, V1Job, V1PodFailurePolicyRule, V1VolumeMount } from "@kubernetes/client-node";
+import type { V1CronJob, V1EnvVar, V1Job, V1PodFailurePolicyRule, V1VolumeMount } from "@kubernetes/client-node";
 import type { MySQLInstance } from "../instance.ts";
 import { labelsFor, PASSWORD_TARGET_ANNOTATION } from "../names.ts";
 import { DEFAULTS, ENV, EXIT_CODES, SCRIPT_FILES, scriptCommand } from "../scripts/index.ts";
@@ -58,7 +59,7 @@ function scriptEnv(instance: MySQLInstance): V1EnvVar[] {
 function scriptJob(
   instance: MySQLInstance,
   name: string,
-  component: "backup" | "restore",
+  component: "backup" | "scheduled-backup" | "restore",
   script: typeof SCRIPT_FILES.backup | typeof SCRIPT_FILES.restore,
   extraEnv: V1EnvVar[],
   subdirectory?: string,
@@ -97,7 +98,7 @@ function scriptJob(
             ],
             resources: instance.spec.jobResources,
             // Only a backup writes there; a restore reads.
-            hostPathMounts: component === "backup" && usesHostPathVolumes(instance) ? [backupMount] : [],
+            hostPathMounts: component !== "restore" && usesHostPathVolumes(instance) ? [backupMount] : [],
           }),
         },
       },
@@ -105,13 +106,48 @@ function scriptJob(
   };
 }
 
-/** `backup-NAME-job`: dumps the database into the backup claim, or into `subdirectory` of it (to leave the dump at its root alone). */
-export function buildBackupJob(instance: MySQLInstance, subdirectory?: string): V1Job {
-  const env = [
+function backupEnv(instance: MySQLInstance): V1EnvVar[] {
+  return [
     { name: ENV.backupKeep, value: String(instance.resource.spec.backup?.keep ?? DEFAULTS.keep) },
     { name: ENV.backupReportFile, value: TERMINATION_MESSAGE_PATH },
   ];
-  return scriptJob(instance, instance.names.backupJob, "backup", SCRIPT_FILES.backup, env, subdirectory);
+}
+
+/** `backup-NAME-job`: dumps the database into the backup claim, or into `subdirectory` of it (to leave the dump at its root alone). */
+export function buildBackupJob(instance: MySQLInstance, subdirectory?: string): V1Job {
+  return scriptJob(instance, instance.names.backupJob, "backup", SCRIPT_FILES.backup, backupEnv(instance), subdirectory);
+}
+
+/**
+ * How long after its time a missed scheduled backup may still start (`startingDeadlineSeconds`): a backup
+ * skipped while the CronJob was suspended or the controller down is not made up hours later, and the
+ * controller never counts more than 100 missed times (past which it stops scheduling).
+ */
+export const SCHEDULE_STARTING_DEADLINE_SECONDS = 600;
+
+/**
+ * `NAME-backup-schedule`: the backups of `spec.backup.schedule`, Jobs from the template of `backup-NAME-job` (the
+ * same script, volume, history and retention), labelled as component `scheduled-backup`. One at a time
+ * (`Forbid`): two dumps must never write the backup directory at once. `suspend` stops new ones (deletion).
+ */
+export function buildBackupCronJob(instance: MySQLInstance, schedule: string, suspend = false): V1CronJob {
+  const { resource, names } = instance;
+  const job = scriptJob(instance, names.backupSchedule, "scheduled-backup", SCRIPT_FILES.backup, backupEnv(instance));
+  const labels = labelsFor(resource, "scheduled-backup");
+  return {
+    apiVersion: "batch/v1",
+    kind: "CronJob",
+    metadata: { name: names.backupSchedule, namespace: resource.metadata.namespace, labels },
+    spec: {
+      schedule,
+      suspend,
+      concurrencyPolicy: "Forbid",
+      startingDeadlineSeconds: SCHEDULE_STARTING_DEADLINE_SECONDS,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: { metadata: { labels }, spec: job.spec },
+    },
+  };
 }
 
 /**

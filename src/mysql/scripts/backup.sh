@@ -38,7 +38,9 @@ if [ -e "$next" ]; then
     rm -f -- "$next" || die "$EXIT_WRITE" "cannot remove $next"
   fi
 fi
-# Leftovers of runs that were killed; the dump and metadata never match this.
+# Leftovers of runs that were killed; the dump and metadata never match this. No other
+# backup runs now: the operator never starts the final backup beside a scheduled one, and
+# the schedule's CronJob runs one at a time.
 rm -f -- "$dir"/.mysqlop-dump.*.tmp.*
 # A history dump without its metadata was never committed (see step 5).
 for d in "$history/$HISTORY_PREFIX"*.sql; do
@@ -65,8 +67,8 @@ done
 #    the flush alone (measured: npm run bench:backup).
 #    --single-transaction: a consistent InnoDB snapshot without locking.
 #    "--" keeps a database named like "--all-databases" a name.
-tmp_dump=$dir/.mysqlop-dump.sql.tmp.$$
-: >"$tmp_dump" || die "$EXIT_WRITE" "cannot create a file in $dir"
+#    Unique per run (mktemp): in a pod the script's pid ($$) is the same every time.
+tmp_dump=$(mktemp "$dir/.mysqlop-dump.sql.tmp.XXXXXXXX") || die "$EXIT_WRITE" "cannot create a file in $dir"
 say "dumping database $db with $dumper (server $version)"
 dump_status=0
 "$dumper" --defaults-extra-file="$client_cnf" --single-transaction --routines --triggers --events \
@@ -85,7 +87,7 @@ case $sum in
 esac
 size=$(file_size "$tmp_dump") || die "$EXIT_WRITE" "cannot measure $tmp_dump"
 escape_line "$db"
-tmp_meta=$dir/.mysqlop-dump.meta.tmp.$$
+tmp_meta=$(mktemp "$dir/.mysqlop-dump.meta.tmp.XXXXXXXX") || die "$EXIT_WRITE" "cannot create a file in $dir"
 {
   printf '# mysqlop backup metadata, written after the dump succeeded (see README.md)\n'
   printf 'format=1\n'

@@ -6,6 +6,7 @@ import { parse } from "yaml";
 import type { V1ConfigMap, V1Deployment, V1PersistentVolume, V1PersistentVolumeClaim, V1Service } from "@kubernetes/client-node";
 import {
   buildBackupClaim,
+  buildBackupCronJob,
   buildBackupJob,
   buildBackupVolume,
   buildCredentialsSecret,
@@ -153,6 +154,34 @@ test("backup and restore Jobs: script from the ConfigMap, backup claim mounted, 
   assert.ok(!codes.includes(EXIT_CODES.connect), "an unreachable server is retried");
   assert.ok(!codes.includes(EXIT_CODES.dump), "a dump cut short by a restarting server is retried");
   assert.deepEqual(buildRestoreJob(instanceOf(originalResource())).spec!.template.spec!.containers[0]!.command, ["sh", "/mysqlop/scripts/restore.sh"]);
+});
+
+test("NAME-backup-schedule: the backup Job's template (script, volume, keep), one at a time, suspended on request, its own component label", () => {
+  const instance = instanceOf(originalResource({ spec: { backup: { keep: 7, schedule: "0 3 * * *" } } }));
+  const backup = buildBackupJob(instance);
+  const cronJob = buildBackupCronJob(instance, "0 3 * * *");
+  assert.equal(cronJob.metadata!.name, "mysql-instance-backup-schedule");
+  assert.equal(cronJob.spec!.schedule, "0 3 * * *");
+  assert.equal(cronJob.spec!.concurrencyPolicy, "Forbid");
+  assert.equal(cronJob.spec!.suspend, false);
+  assert.ok(cronJob.spec!.successfulJobsHistoryLimit! >= 1 && cronJob.spec!.failedJobsHistoryLimit! >= 1);
+  const template = cronJob.spec!.jobTemplate;
+  const labels = { ...backup.metadata!.labels, "app.kubernetes.io/component": "scheduled-backup" };
+  assert.deepEqual(template.metadata!.labels, labels);
+  assert.deepEqual(cronJob.metadata!.labels, labels);
+  // The same Job spec as the final backup, but for the component label of its pods.
+  const { template: podTemplate, ...jobSpec } = template.spec!;
+  const { template: backupPodTemplate, ...backupJobSpec } = backup.spec!;
+  assert.deepEqual(jobSpec, backupJobSpec);
+  assert.deepEqual(podTemplate.spec, backupPodTemplate.spec);
+  assert.deepEqual(podTemplate.metadata!.labels, labels);
+  assert.ok(podTemplate.spec!.containers[0]!.env!.some((e) => e.name === ENV.backupKeep && e.value === "7"));
+  assert.equal(buildBackupCronJob(instance, "0 3 * * *", true).spec!.suspend, true);
+});
+
+test("NAME-backup-schedule of the longest name a schedule allows (36) fits a CronJob's 52 characters", () => {
+  const name = `a${"b".repeat(35)}`;
+  assert.equal(buildBackupCronJob(instanceOf(originalResource({ name })), "* * * * *").metadata!.name!.length, 52);
 });
 
 test("restore Job: spec.restore.fromDatabase becomes RESTORE_FROM_DATABASE, and is absent without it", () => {

@@ -1,0 +1,151 @@
+/**
+ * The backups of `spec.backup.schedule`: the CronJob `NAME-backup-schedule` runs the final backup's Job template
+ * (same script, history and retention) while the resource lives. Made only once creation finished, so that no
+ * scheduled dump runs beside a restore; suspended on deletion, and its running Job awaited, so that none runs
+ * beside the final backup (two backups in one directory would tidy away each other's files).
+ */
+import type { V1CronJob, V1Job } from "@kubernetes/client-node";
+import type { ScheduledBackupStatus } from "../../generated/mysql-models.ts";
+import type { ReconcileContext } from "../runtime/index.ts";
+import { readBackupReport, scriptError } from "./backup-report.ts";
+import { buildBackupCronJob, buildBackupInfo, dumpPath } from "./desired/index.ts";
+import type { MySQLInstance } from "./instance.ts";
+import { jobOutcome, timestamp } from "./job-outcome.ts";
+import { controlledBy, jobReference } from "./observe.ts";
+import { describeNotStarting, jobNotStarting } from "./pod-diagnosis.ts";
+import { POLL_MS, waitFor, type Result } from "./result.ts";
+
+/** Reasons of the Events that mark a change of the scheduled backups' outcome. */
+export const SCHEDULED_BACKUP_EVENTS = { succeeded: "ScheduledBackupSucceeded", failed: "ScheduledBackupFailed" } as const;
+
+/** The status facts of a recorded scheduled backup: `status.backup.scheduled` (merge patch: `null` clears a key an earlier outcome set). */
+export interface ScheduledBackupFacts {
+  readonly backup: { readonly scheduled: { readonly [K in keyof ScheduledBackupStatus]-?: ScheduledBackupStatus[K] | null } };
+}
+
+function cachedCronJob(instance: MySQLInstance, ctx: ReconcileContext): V1CronJob | undefined {
+  const cronJob = ctx.cache.get<V1CronJob>("batch/v1", "CronJob", instance.namespace, instance.names.backupSchedule);
+  return cronJob !== undefined && controlledBy(cronJob, instance) ? cronJob : undefined;
+}
+
+/** The cached Jobs the CronJob `cronJob` made (its controller reference, by uid). */
+function scheduledJobs(instance: MySQLInstance, ctx: ReconcileContext, cronJob: V1CronJob): V1Job[] {
+  const uid = cronJob.metadata?.uid;
+  return ctx.cache
+    .list<V1Job>("batch/v1", "Job", instance.namespace)
+    .filter((job) => job.metadata?.ownerReferences?.some((r) => r.controller === true && r.uid === uid) ?? false);
+}
+
+/**
+ * For a created resource, on every reconcile: makes `NAME-backup-schedule` follow `spec.backup.schedule` (deleted
+ * when the field is gone), and returns the status facts of a scheduled backup that ended since status last said,
+ * with one Event when the outcome changes; `undefined` when there is nothing new to record.
+ */
+export async function reconcileBackupSchedule(instance: MySQLInstance, ctx: ReconcileContext): Promise<ScheduledBackupFacts | undefined> {
+  const schedule = instance.resource.spec.backup?.schedule;
+  const cached = cachedCronJob(instance, ctx);
+  if (schedule === undefined) {
+    if (cached !== undefined)
+      await ctx.delete({ apiVersion: "batch/v1", kind: "CronJob", metadata: cached.metadata ?? {} }, { propagationPolicy: "Background" });
+    return undefined;
+  }
+  const cronJob = await ctx.apply(buildBackupCronJob(instance, schedule), { owner: instance.resource });
+  const ended = scheduledJobs(instance, ctx, cached ?? cronJob)
+    .map((job) => ({ job, outcome: jobOutcome(job, undefined) }))
+    .filter(({ outcome }) => outcome.state === "succeeded" || outcome.state === "failed")
+    .sort((a, b) => created(a.job) - created(b.job))
+    .at(-1);
+  if (ended === undefined) return undefined;
+  const previous = instance.resource.status?.backup?.scheduled;
+  const { job, outcome } = ended;
+  const name = job.metadata?.name ?? "";
+  const verdict = outcome.state === "succeeded" ? "Succeeded" : "Failed";
+  if (previous?.job === name && previous.outcome === verdict) return undefined;
+  const startedAt = timestamp(job.status?.startTime) ?? null;
+  let record: ScheduledBackupFacts["backup"]["scheduled"];
+  if (outcome.state === "succeeded") {
+    const finishedAt = outcome.completedAt ?? new Date().toISOString();
+    const report = await readBackupReport(instance, ctx, job, finishedAt);
+    // Its pod is not listed yet: recorded by a later reconcile (the CronJob's next status change, or a resync).
+    if (report === "pending") return undefined;
+    // A new resource of this name restores the newest dump, the schedule's as well as the final one.
+    await ctx.apply(buildBackupInfo(instance, finishedAt, report, name));
+    record = {
+      job: name,
+      outcome: verdict,
+      startedAt,
+      finishedAt,
+      reason: null,
+      message: null,
+      dumpFile: dumpPath(report),
+      sizeBytes: report?.sizeBytes ?? null,
+      sha256: report?.sha256 ?? null,
+    };
+  } else if (outcome.state === "failed") {
+    const why = await scriptError(instance, ctx, job);
+    const failedAt = job.status?.conditions?.find((c) => c.type === "Failed" && c.status === "True")?.lastTransitionTime;
+    record = {
+      job: name,
+      outcome: verdict,
+      startedAt,
+      finishedAt: timestamp(failedAt) ?? null,
+      reason: outcome.reason,
+      message: `${outcome.message}${why === undefined ? "" : `: ${why}`}`,
+      dumpFile: null,
+      sizeBytes: null,
+      sha256: null,
+    };
+  } else return undefined;
+  if (previous?.outcome !== verdict) {
+    if (verdict === "Succeeded") {
+      const facts = record.sha256 === null ? "" : ` (${record.sizeBytes} bytes, sha256 ${record.sha256})`;
+      ctx.events.normal(instance.resource, SCHEDULED_BACKUP_EVENTS.succeeded, `scheduled backup ${name} succeeded: ${record.dumpFile}${facts}`);
+    } else {
+      ctx.events.warning(
+        instance.resource,
+        SCHEDULED_BACKUP_EVENTS.failed,
+        `scheduled backup ${name} failed (${record.reason}: ${record.message}); kubectl logs job/${name} says more. Earlier dumps are untouched.`,
+      );
+    }
+  }
+  return { backup: { scheduled: record } };
+}
+
+/**
+ * On deletion, before the final backup: suspends `NAME-backup-schedule` and waits while a Job of it runs, so that the
+ * final backup never runs beside a scheduled one. `undefined` once none runs (or there is no schedule).
+ */
+export async function quiesceBackupSchedule(instance: MySQLInstance, ctx: ReconcileContext): Promise<Result | undefined> {
+  const cronJob = cachedCronJob(instance, ctx);
+  if (cronJob === undefined) return undefined;
+  const { names } = instance;
+  if (cronJob.spec?.suspend !== true) {
+    await ctx.apply(buildBackupCronJob(instance, cronJob.spec?.schedule ?? "", true), { owner: instance.resource });
+    // Looked at again once the cache shows it suspended: a Job the CronJob made just before is listed by then.
+    return waitFor(POLL_MS, "SuspendingBackupSchedule", `suspending ${names.backupSchedule} before the final backup`);
+  }
+  const jobs = scheduledJobs(instance, ctx, cronJob).filter((job) => jobOutcome(job, undefined).state === "running");
+  // One whose pod never started (an image that cannot be pulled, a node gone) dumps nothing and would hold the
+  // deletion until its deadline: it goes, and the final backup says for itself why it does not start, if it does not.
+  for (const job of jobs) {
+    const stuck = await jobNotStarting(instance, ctx, job);
+    if (stuck === undefined) continue;
+    await ctx.delete(jobReference(instance, job.metadata?.name ?? ""), { propagationPolicy: "Background" });
+    return waitFor(
+      POLL_MS,
+      "AwaitingScheduledBackup",
+      `removing the scheduled backup ${job.metadata?.name ?? ""}, which never started (${describeNotStarting(stuck)})`,
+    );
+  }
+  const running = [...(cronJob.status?.active ?? []).map((ref) => ref.name ?? ""), ...jobs.map((job) => job.metadata?.name ?? "")];
+  if (running.length === 0) return undefined;
+  return waitFor(
+    POLL_MS,
+    "AwaitingScheduledBackup",
+    `the scheduled backup ${[...new Set(running)].join(", ")} is running; ${names.backupJob} (the final backup) starts once it ended`,
+  );
+}
+
+function created(job: V1Job): number {
+  return Date.parse(String(job.metadata?.creationTimestamp ?? "")) || 0;
+}

@@ -1,0 +1,174 @@
+/**
+ * The backup schedule's decisions on a fake cache (the real control plane and MariaDB prove the whole path in
+ * test/integration/mysql/scheduled-backup.test.ts): what a scheduled Job's end records, that an unchanged outcome writes
+ * and announces nothing, that removing the field deletes the CronJob, and how deletion waits for a running one.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { KubernetesObject, V1Job } from "@kubernetes/client-node";
+import type { MySQL } from "../../generated/mysql-models.ts";
+import { buildBackupCronJob } from "../../src/mysql/desired/index.ts";
+import { instanceOf } from "../../src/mysql/instance.ts";
+import { labelsFor } from "../../src/mysql/names.ts";
+import { quiesceBackupSchedule, reconcileBackupSchedule, SCHEDULED_BACKUP_EVENTS } from "../../src/mysql/scheduled-backup.ts";
+import { madeByOperator, originalResource, recordingContext } from "./fixtures.ts";
+
+const SCHEDULE = "* * * * *";
+const CRON_UID = "c0000000-0000-4000-8000-000000000001";
+
+function scheduled(overrides: { status?: MySQL["status"]; schedule?: string | null } = {}): MySQL {
+  const schedule = overrides.schedule === null ? undefined : (overrides.schedule ?? SCHEDULE);
+  return originalResource({ spec: { backup: { keep: 5, ...(schedule === undefined ? {} : { schedule }) } }, status: { appliedSpec: {}, ...overrides.status } });
+}
+
+function cronJob(resource: MySQL, suspend = false, active: string[] = []): KubernetesObject {
+  const built = madeByOperator(buildBackupCronJob(instanceOf(resource), SCHEDULE, suspend));
+  return {
+    ...built,
+    metadata: {
+      ...built.metadata,
+      uid: CRON_UID,
+      ownerReferences: [
+        { apiVersion: "otus.homework/v1", kind: "MySQL", name: resource.metadata.name ?? "", uid: resource.metadata.uid ?? "", controller: true },
+      ],
+    },
+    status: { active: active.map((name) => ({ name })) },
+  } as KubernetesObject;
+}
+
+function job(resource: MySQL, minute: number, state: "running" | "failed"): V1Job {
+  const at = `2026-11-29T04:${String(minute).padStart(2, "0")}:00Z`;
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: {
+      name: `mysql-instance-backup-schedule-${minute}`,
+      namespace: "default",
+      uid: `j-${minute}`,
+      creationTimestamp: at as unknown as Date,
+      labels: madeByOperator({ metadata: { labels: labelsFor(resource, "scheduled-backup") } }).metadata?.labels,
+      ownerReferences: [{ apiVersion: "batch/v1", kind: "CronJob", name: "mysql-instance-backup-schedule", uid: CRON_UID, controller: true }],
+    },
+    status: {
+      startTime: at as unknown as Date,
+      ...(state === "failed"
+        ? {
+            conditions: [
+              {
+                type: "Failed",
+                status: "True",
+                reason: "BackoffLimitExceeded",
+                message: "Job has reached the specified backoff limit",
+                lastTransitionTime: at as unknown as Date,
+              },
+            ],
+          }
+        : {}),
+    },
+  };
+}
+
+function withEvents(ctx: ReturnType<typeof recordingContext>["ctx"]) {
+  const events: string[] = [];
+  return {
+    ctx: {
+      ...ctx,
+      events: {
+        normal: (_o: unknown, reason: string) => events.push(`Normal ${reason}`),
+        warning: (_o: unknown, reason: string) => events.push(`Warning ${reason}`),
+      },
+    },
+    events,
+  };
+}
+
+test("a failed scheduled Job is recorded with its reason, once, with one Warning Event; the CronJob is applied with the resource as owner", async () => {
+  const resource = scheduled();
+  const { ctx: base, recorded } = recordingContext([resource, cronJob(resource), job(resource, 1, "failed"), job(resource, 2, "running")]);
+  const { ctx, events } = withEvents(base);
+  const facts = await reconcileBackupSchedule(instanceOf(resource), ctx);
+  assert.deepEqual(facts, {
+    backup: {
+      scheduled: {
+        job: "mysql-instance-backup-schedule-1",
+        outcome: "Failed",
+        startedAt: "2026-11-29T04:01:00Z",
+        finishedAt: "2026-11-29T04:01:00Z",
+        reason: "BackoffLimitExceeded",
+        message: "Job has reached the specified backoff limit",
+        dumpFile: null,
+        sizeBytes: null,
+        sha256: null,
+      },
+    },
+  });
+  assert.deepEqual(events, [`Warning ${SCHEDULED_BACKUP_EVENTS.failed}`]);
+  const applied = recorded.applied.find((a) => a.object.kind === "CronJob");
+  assert.equal(applied?.owner, resource);
+
+  // The same outcome already in status: nothing to write, nothing to announce.
+  const known = scheduled({ status: { backup: { scheduled: { job: "mysql-instance-backup-schedule-1", outcome: "Failed" } } } });
+  const again = withEvents(recordingContext([known, cronJob(known), job(known, 1, "failed")]).ctx);
+  assert.equal(await reconcileBackupSchedule(instanceOf(known), again.ctx), undefined);
+  assert.deepEqual(again.events, []);
+
+  // Another failure after a failure: recorded, but the outcome did not change, so no Event.
+  const next = withEvents(recordingContext([known, cronJob(known), job(known, 1, "failed"), job(known, 3, "failed")]).ctx);
+  assert.equal((await reconcileBackupSchedule(instanceOf(known), next.ctx))?.backup.scheduled.job, "mysql-instance-backup-schedule-3");
+  assert.deepEqual(next.events, []);
+});
+
+test("removing spec.backup.schedule deletes the CronJob; a resource without one makes none", async () => {
+  const resource = scheduled({ schedule: null });
+  const { ctx, recorded } = recordingContext([resource, cronJob(resource)]);
+  assert.equal(await reconcileBackupSchedule(instanceOf(resource), ctx), undefined);
+  assert.deepEqual(
+    recorded.deleted.map((d) => `${d.kind}/${d.name}`),
+    ["CronJob/mysql-instance-backup-schedule"],
+  );
+  const plain = recordingContext([resource]);
+  await reconcileBackupSchedule(instanceOf(resource), plain.ctx);
+  assert.deepEqual(plain.recorded.applied, []);
+  assert.deepEqual(plain.recorded.deleted, []);
+});
+
+test("deletion: the CronJob is suspended first, a running scheduled Job is awaited, then the final backup may start", async () => {
+  const resource = scheduled();
+  const live = recordingContext([resource, cronJob(resource)]);
+  const suspending = await quiesceBackupSchedule(instanceOf(resource), live.ctx);
+  assert.equal(suspending?.kind, "wait");
+  assert.equal((live.recorded.applied[0]?.object as { spec?: { suspend?: boolean } }).spec?.suspend, true);
+
+  const busy = recordingContext([resource, cronJob(resource, true), job(resource, 5, "running")]);
+  const waiting = await quiesceBackupSchedule(instanceOf(resource), busy.ctx);
+  assert.ok(waiting?.kind === "wait" && waiting.reason === "AwaitingScheduledBackup", JSON.stringify(waiting));
+  assert.match(waiting.message, /mysql-instance-backup-schedule-5/);
+  // Listed in the CronJob's status before the Job reached the cache: awaited too.
+  const listed = await quiesceBackupSchedule(
+    instanceOf(resource),
+    recordingContext([resource, cronJob(resource, true, ["mysql-instance-backup-schedule-6"])]).ctx,
+  );
+  assert.ok(listed?.kind === "wait" && listed.message.includes("mysql-instance-backup-schedule-6"));
+
+  // A scheduled Job whose pod never started (its image cannot be pulled) dumps nothing: it is removed, not awaited for hours.
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "stuck-pod", namespace: "default", creationTimestamp: "2020-01-01T00:00:00Z", labels: { "batch.kubernetes.io/controller-uid": "j-7" } },
+    status: {
+      phase: "Pending",
+      containerStatuses: [{ name: "mysqlop", state: { waiting: { reason: "ImagePullBackOff", message: "Back-off pulling image" } } }],
+    },
+  } as unknown as KubernetesObject;
+  const stuck = recordingContext([resource, cronJob(resource, true), job(resource, 7, "running"), pod]);
+  const removing = await quiesceBackupSchedule(instanceOf(resource), stuck.ctx);
+  assert.ok(removing?.kind === "wait" && /never started.*ImagePullBackOff/.test(removing.message), JSON.stringify(removing));
+  assert.deepEqual(
+    stuck.recorded.deleted.map((d) => `${d.kind}/${d.name}`),
+    ["Job/mysql-instance-backup-schedule-7"],
+  );
+
+  const idle = recordingContext([resource, cronJob(resource, true), job(resource, 5, "failed")]);
+  assert.equal(await quiesceBackupSchedule(instanceOf(resource), idle.ctx), undefined);
+  assert.equal(await quiesceBackupSchedule(instanceOf(resource), recordingContext([resource]).ctx), undefined, "no schedule, nothing to wait for");
+});
