@@ -147,8 +147,6 @@ export interface ReconcileContext {
   removeFinalizer<T extends KubernetesObject>(object: T, finalizer: string): Promise<void>;
   /** Merge-patches fields of an existing object without taking it over (no label, no owner): one field of an object someone else made. */
   mergePatch<T extends KubernetesObject>(object: T, patch: Record<string, unknown>): Promise<T>;
-  /** Merge-patches fields of an existing object without taking it over (no label, no owner): one field of an object someone else made. */
-  mergePatch<T extends KubernetesObject>(object: T, patch: Record<string, unknown>): Promise<T>;
   /** Merge-patches the status subresource; conditions keep lastTransitionTime unless their status flips. */
   patchStatus<T extends KubernetesObject>(object: T, status: Record<string, unknown>): Promise<void>;
 }
