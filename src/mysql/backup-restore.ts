@@ -79,9 +79,13 @@ export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileC
         );
       }
       const why = await scriptError(instance, ctx, outcome.job);
+      const partly =
+        outcome.exitCode === EXIT_CODES.load
+          ? ` Database ${instance.spec.database} may hold part of ${fromDump}: empty it (DROP DATABASE), then delete the Job to retry (README: "A restore that failed part-way").`
+          : " Fix the cause, then delete the Job to retry.";
       return failed(
         "RestoreFailed",
-        `${names.restoreJob} failed (${outcome.reason}: ${outcome.message})${why === undefined ? "" : `: ${why}`}; the backup is kept. Fix the cause, then delete the Job to retry.`,
+        `${names.restoreJob} failed to restore ${fromDump} (the backup of ${lastBackup}) (${outcome.reason}: ${outcome.message})${why === undefined ? "" : `: ${why}`}; the backup is kept.${partly}`,
       );
     }
   }

@@ -289,7 +289,7 @@ describe("integration: backup and restore failure cases", { skip }, () => {
     assert.deepEqual(await listDir(ws.backupDir), committedFiles);
   });
 
-  test("a verified dump that fails to load: exit 6 saying the database may be partly restored; a retry refuses (exit 5)", async () => {
+  test("a verified dump that fails to load: exit 6 saying the database may be partly restored; a retry of the same restore (RESTORE_ID) says so again (exit 6), never 'not empty'; emptied, the retry loads again", async () => {
     const ws = await workspace();
     const dump = "CREATE TABLE t (v int);\nINSERT INTO t VALUES (1);\nTHIS IS NOT SQL;\n";
     await writeFile(join(ws.backupDir, BACKUP_FILES.dump), dump);
@@ -297,13 +297,23 @@ describe("integration: backup and restore failure cases", { skip }, () => {
       join(ws.backupDir, BACKUP_FILES.metadata),
       `format=1\nsha256=${createHash("sha256").update(dump).digest("hex")}\nsize=${Buffer.byteLength(dump)}\ncreated=2026-01-01T00:00:00Z\n`,
     );
-    const failed = await runScript("restore.sh", ws, env("bad_sql"));
+    const id = { ...env("bad_sql"), [ENV.restoreId]: "8d1e0f52-6a3b-4e2c-9f7d-0c4b2a1e5f63" };
+    const failed = await runScript("restore.sh", ws, id);
     assert.equal(failed.code, EXIT_CODES.load);
     assert.match(failed.stderr, /ERROR 1064/);
     assert.match(failed.stderr, /loading .* failed; database bad_sql may be partly restored/);
     assert.equal(await server.sql("SELECT v FROM t", "bad_sql"), "1\n");
-    const retry = await runScript("restore.sh", ws, env("bad_sql"));
-    assert.equal(retry.code, EXIT_CODES.notEmpty);
+    const retry = await runScript("restore.sh", ws, id);
+    assert.equal(retry.code, EXIT_CODES.load, retry.stderr);
+    assert.match(retry.stderr, /an earlier run of this restore began loading .* into database bad_sql .* and did not finish/);
+    assert.equal(await server.sql("SELECT v FROM t", "bad_sql"), "1\n", "nothing loaded over it");
+    // Without RESTORE_ID the script cannot tell its own half-load from data that were there: it refuses as not empty.
+    const anonymous = await runScript("restore.sh", ws, env("bad_sql"));
+    assert.equal(anonymous.code, EXIT_CODES.notEmpty);
+    await server.sql("DROP DATABASE bad_sql");
+    const emptied = await runScript("restore.sh", ws, id);
+    assert.equal(emptied.code, EXIT_CODES.load, emptied.stderr);
+    assert.match(emptied.stderr, /ERROR 1064/, "loaded again once emptied");
   });
 
   test("restore into another database name, as RESTORE_FROM_DATABASE allows: the dump names no database", async () => {

@@ -100,6 +100,21 @@ describe("integration: backup history and retention", { skip }, () => {
     ]);
   });
 
+  test("a re-run of a restore that succeeded (the same RESTORE_ID) says the dump is already restored and exits 0; another restore still refuses the data (exit 5)", async () => {
+    const ws = await workspace();
+    const taken = await backUp(ws, ["restored once"]);
+    await server.sql(`DROP DATABASE \`${db}\``);
+    const id = { [ENV.restoreId]: "3f2c6a1e-0b7d-4c55-9e1a-5d2f8c4b7a90", [ENV.restoreSha256]: taken.sha256 ?? "" };
+    const first = await restore(ws, id);
+    assert.equal(first.code, EXIT_CODES.ok, first.stderr);
+    const again = await restore(ws, id);
+    assert.equal(again.code, EXIT_CODES.ok, again.stderr);
+    assert.match(again.stdout, /already restored into database otus-database by an earlier run of this restore/);
+    assert.equal(await server.sql("SELECT name FROM test", db), "restored once\n", "loaded once, not twice");
+    const other = await restore(ws, { ...id, [ENV.restoreId]: "another-uid" });
+    assert.equal(other.code, EXIT_CODES.notEmpty, other.stderr);
+  });
+
   test("retention keeps the newest BACKUP_KEEP entries and removes an older one only once it was restored", async () => {
     const ws = await workspace();
     const keep = { [ENV.backupKeep]: "2" };
