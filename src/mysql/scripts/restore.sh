@@ -84,6 +84,26 @@ fi
 # 2. Verify before touching the server. meta.next counts too: backup.sh renames
 #    the dump before its metadata (see its step 5).
 actual_sum=$(file_sha256 "$dump") || die "$EXIT_VERIFY" "cannot read or hash $dump"
+# The fixed name may hold a newer dump than the one recorded (a backup that
+# stopped between its renames leaves it with meta.next): the recorded one is
+# then its history entry, and nothing else is loaded.
+if [ -n "$want" ] && [ "$actual_sum" != "$want" ]; then
+  recorded=
+  for m in "$history/$HISTORY_PREFIX"*.meta; do
+    if [ -f "$m" ] && [ "$(meta_value sha256 "$m")" = "$want" ]; then
+      recorded=$m
+      break
+    fi
+  done
+  [ -n "$recorded" ] ||
+    die "$EXIT_VERIFY" "dump $dump has sha256 $actual_sum, not $want that the backup record names, and no history entry names that one; refusing to load another dump"
+  dump=${recorded%.meta}.sql
+  meta=$recorded
+  next=$recorded
+  actual_sum=$(file_sha256 "$dump") || die "$EXIT_VERIFY" "cannot read or hash $dump"
+  [ "$actual_sum" = "$want" ] ||
+    die "$EXIT_VERIFY" "dump $dump is corrupt: sha256 $actual_sum, but the backup record and its metadata say $want; refusing to load it"
+fi
 actual_size=$(file_size "$dump") || die "$EXIT_VERIFY" "cannot read $dump"
 verified=
 for m in "$meta" "$next"; do

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BACKUP_FILES, ENV, EXIT_CODES } from "../../../src/mysql/scripts/index.ts";
 import { mariaDbAvailable, startMariaDb, type MariaDbServer } from "../../helpers/mariadb.ts";
@@ -98,6 +98,22 @@ describe("integration: backup history and retention", { skip }, () => {
       `${secondEntry}.meta`,
       `${secondEntry}.sql`,
     ]);
+  });
+
+  test("RESTORE_SHA256 names the older dump while a newer one sits committed half-way (its meta.next): the recorded dump is loaded, never the newer", async () => {
+    const ws = await workspace();
+    const older = await backUp(ws, ["older"]);
+    const olderMeta = await readFile(join(ws.backupDir, BACKUP_FILES.metadata));
+    await backUp(ws, ["newer"]);
+    // The state between the last two renames of a backup: the newer dump under the fixed name, its metadata as meta.next,
+    // the older metadata still the current one.
+    await writeFile(join(ws.backupDir, BACKUP_FILES.pendingMetadata), await readFile(join(ws.backupDir, BACKUP_FILES.metadata)));
+    await writeFile(join(ws.backupDir, BACKUP_FILES.metadata), olderMeta);
+    await server.sql(`DROP DATABASE \`${db}\``);
+    const loaded = await restore(ws, { [ENV.restoreSha256]: older.sha256 ?? "" });
+    assert.equal(loaded.code, EXIT_CODES.ok, loaded.stderr);
+    assert.equal(await server.sql("SELECT name FROM test", db), "older\n", "the dump the record names");
+    assert.match(loaded.stdout, new RegExp(`sha256 ${older.sha256}`));
   });
 
   test("a re-run of a restore that succeeded (the same RESTORE_ID) says the dump is already restored and exits 0; another restore still refuses the data (exit 5)", async () => {
