@@ -62,3 +62,30 @@ export function isSameProcess(pid: number, recorded: { startTime?: string; exe?:
   if (startTime === undefined || recorded.startTime === undefined || startTime !== recorded.startTime) return false;
   return recorded.exe === undefined || processExecutable(pid) === recorded.exe;
 }
+
+/** A process named for good: its pid and the kernel's start time, read while it was known to be that process. */
+export interface KnownProcess {
+  readonly pid: number;
+  readonly startTime: string | undefined;
+}
+
+/** Names the process `pid` is now (undefined when it is already gone). */
+export function identify(pid: number | undefined): KnownProcess | undefined {
+  if (pid === undefined) return undefined;
+  const startTime = processStartTime(pid);
+  return startTime === undefined ? undefined : { pid, startTime };
+}
+
+/**
+ * Sends `signal` only while the pid still is the identified process: a pid the kernel recycled for an unrelated
+ * process (a process of the host, another test's server) is never signalled. True when the signal was sent.
+ */
+export function signalIfSame(known: KnownProcess | undefined, signal: NodeJS.Signals): boolean {
+  if (known === undefined || known.startTime === undefined || processStartTime(known.pid) !== known.startTime) return false;
+  try {
+    process.kill(known.pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}

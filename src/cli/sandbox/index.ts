@@ -22,7 +22,7 @@ import {
 const USAGE = `usage: mysqlop sandbox [--kubeconfig PATH] [--workloads process|kwok|auto | --with-workloads]
 
 Starts a local Kubernetes control plane (etcd + kube-apiserver, RBAC on), installs mysqlop's CRD, namespace
-and RBAC (deploy/crd.yaml, namespace.yaml, rbac.yaml), writes an admin kubeconfig and one for the operator's
+RBAC and FlowSchema (deploy/crd.yaml, namespace.yaml, rbac.yaml, flowschema.yaml), writes an admin kubeconfig and one for the operator's
 ServiceAccount (operator.kubeconfig beside it), and runs until interrupted (Ctrl-C).
 
   --kubeconfig PATH      where to write the admin kubeconfig (default: ${join("$MYSQLOP_CACHE", "sandbox", "kubeconfig")});

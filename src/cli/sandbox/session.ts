@@ -129,15 +129,16 @@ export interface OpenSandboxOptions {
 }
 
 /**
- * Starts the control plane, installs deploy/crd.yaml, namespace.yaml and rbac.yaml, and writes both
+ * Starts the control plane, installs deploy/crd.yaml, namespace.yaml, rbac.yaml and flowschema.yaml (the operator's
+ * lease renewals in the API server's leader-election priority level, as in a cluster), and writes both
  * kubeconfigs (mode 0600: they hold credentials). Resolves `undefined` when a stop signal came first
  * (the control plane is then stopped again); throws when a file is missing or a step fails.
  */
 export async function openSandbox(options: OpenSandboxOptions, stop: StopSignals): Promise<SandboxSession | undefined> {
-  const files = ["crd.yaml", "namespace.yaml", "rbac.yaml"].map((f) => join(deployDir(), f));
+  const files = ["crd.yaml", "namespace.yaml", "rbac.yaml", "flowschema.yaml"].map((f) => join(deployDir(), f));
   const missing = files.find((file) => !existsSync(file));
   if (missing !== undefined) throw new Error(`${missing} is missing (run 'mysqlop generate' in a checkout)`);
-  const [crdFile, namespaceFile, rbacFile] = files as [string, string, string];
+  const [crdFile, namespaceFile, rbacFile, flowSchemaFile] = files as [string, string, string, string];
   const started = Date.now();
   const starting = startControlPlane({ workloads: options.workloads, log: options.log, crds: [crdFile] });
   // Ctrl-C during start-up: the harness's own hooks tear down whatever already runs.
@@ -151,6 +152,7 @@ export async function openSandbox(options: OpenSandboxOptions, stop: StopSignals
   try {
     await cp.applyManifests(namespaceFile);
     await cp.applyManifests(rbacFile);
+    await cp.applyManifests(flowSchemaFile);
     const operator = await cp.serviceAccountKubeConfig({ namespace: MYSQL_OPERATOR_NAMESPACE, name: MYSQL_OPERATOR_SERVICE_ACCOUNT });
     await mkdir(dirname(options.kubeconfigPath), { recursive: true });
     for (const [from, to] of [

@@ -13,6 +13,7 @@ import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { identify, processStartTime, signalIfSame, type KnownProcess } from "../process-identity.ts";
 import type { ImageDirectory, ImageUser } from "./local-images.ts";
 
 /** How long the sandbox may take to go after its PID 1 was killed before unshare is killed too. */
@@ -150,15 +151,6 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-function kill(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
 function exitOf(code: number | null, signal: NodeJS.Signals | null): ContainerExit {
   const number = signalNumber(signal);
   return number === undefined ? { exitCode: code ?? 255 } : { exitCode: 128 + number, signal: number };
@@ -182,7 +174,9 @@ export class ContainerProcess {
   readonly #launch: ContainerLaunch;
   /** Host pid of the namespace's PID 1, through which commands join it. */
   readonly #nsPid: number;
-  #mainPid: number | undefined;
+  /** The namespace's PID 1 as a process, so that a late kill never hits a process that reused its pid. */
+  readonly #ns: KnownProcess | undefined;
+  #main: KnownProcess | undefined;
 
   private constructor(
     launch: ContainerLaunch,
@@ -194,13 +188,14 @@ export class ContainerProcess {
   ) {
     this.#launch = launch;
     this.#nsPid = nsPid;
+    this.#ns = identify(nsPid);
     this.#command = command;
     this.startedAt = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
     // Resolves only once the sandbox is gone too: unshare reaps the namespace's PID 1 only after the kernel
     // removed every other process of the namespace, so nothing of the container is left then.
     this.exited = exited.then(async (exit) => {
       this.destroy();
-      const stuck = setTimeout(() => kill(sandbox.pid, "SIGKILL"), SANDBOX_EXIT_WAIT_MS);
+      const stuck = setTimeout(() => sandbox.kill("SIGKILL"), SANDBOX_EXIT_WAIT_MS);
       await sandboxExit;
       clearTimeout(stuck);
       return exit;
@@ -238,7 +233,7 @@ export class ContainerProcess {
     try {
       nsPid = await ContainerProcess.#waitSandbox(sandbox, sandboxExit, launch.setupTimeoutMs);
     } catch (error) {
-      kill(sandbox.pid, "SIGKILL");
+      sandbox.kill("SIGKILL");
       await sandboxExit;
       throw error;
     }
@@ -286,9 +281,9 @@ export class ContainerProcess {
   async #findMain(): Promise<void> {
     const nsenter = this.#command.pid;
     if (nsenter === undefined) return;
-    for (let i = 0; i < 200 && this.#mainPid === undefined; i++) {
+    for (let i = 0; i < 200 && this.#main === undefined; i++) {
       const [child] = childrenOf(nsenter);
-      if (child !== undefined) this.#mainPid = child;
+      if (child !== undefined) this.#main = identify(child);
       else if (this.#command.exitCode !== null || this.#command.signalCode !== null) return;
       else await sleep(5);
     }
@@ -296,22 +291,25 @@ export class ContainerProcess {
 
   /** Host pid of the command (undefined if it ended before it could be seen). */
   get pid(): number | undefined {
-    return this.#mainPid;
+    return this.#main?.pid;
   }
 
-  /** Sends `signal` to the command. */
+  /** Sends `signal` to the command while it runs (never to a process that reused its pid after it ended). */
   signal(signal: NodeJS.Signals): void {
-    kill(this.#mainPid, signal);
+    signalIfSame(this.#main, signal);
   }
 
   /** Kills the namespace's PID 1, and with it every process of the container; the mounts go with the namespaces. */
   destroy(): void {
-    kill(this.#nsPid, "SIGKILL");
+    signalIfSame(this.#ns, "SIGKILL");
   }
 
   /** Runs `command` inside the container as its user (an `exec` probe); resolves with its exit code and output. */
   exec(command: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
     const { tools, identity, env } = this.#launch;
+    // nsenter joins whatever process holds the pid now: once the container is gone, never another process's namespaces.
+    if (this.#ns === undefined || processStartTime(this.#nsPid) !== this.#ns.startTime)
+      return Promise.resolve({ exitCode: 255, output: "the container is gone" });
     return new Promise((resolve) => {
       const child = spawn(tools.setpriv, joinArgs(tools, this.#nsPid, identity, command), { stdio: ["ignore", "pipe", "pipe"], env: Object.fromEntries(env) });
       let output = "";

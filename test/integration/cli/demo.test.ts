@@ -101,6 +101,16 @@ describe("npm start (mysqlop demo)", { timeout: 300_000 }, () => {
       assert.match(output, new RegExp(`operator starting as system:serviceaccount:mysqlop-system:mysqlop \\(${operatorKubeconfig}\\)`));
       const whoami = await execFileAsync(kubectl, ["--kubeconfig", operatorKubeconfig, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"]);
       assert.equal(whoami.stdout, "system:serviceaccount:mysqlop-system:mysqlop");
+      const flowSchema = await execFileAsync(kubectl, [
+        "--kubeconfig",
+        kubeconfig,
+        "get",
+        "flowschema",
+        "mysqlop-leader-election",
+        "-o",
+        "jsonpath={.spec.priorityLevelConfiguration.name}",
+      ]);
+      assert.equal(flowSchema.stdout, "leader-election", "the sandbox installs deploy/flowschema.yaml as a cluster would");
 
       const started = descendants(child.pid!);
       assert.ok(started.length >= 5, `the control plane's processes run below the demo: ${started.join(", ")}`);
