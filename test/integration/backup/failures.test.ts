@@ -240,6 +240,27 @@ describe("integration: backup and restore failure cases", { skip }, () => {
     }
   });
 
+  test("two backups that are each PID 1 of their pod write into distinct temporary files", async (t) => {
+    const probe = await runCommand("unshare", ["--pid", "--fork", "/bin/sh", "-c", "echo $$"], {});
+    if (probe.code !== 0 || probe.stdout.trim() !== "1") {
+      t.skip(`SKIPPED: cannot run a shell as PID 1 of a new PID namespace here (unshare: ${probe.stderr.trim() || probe.stdout.trim()})`);
+      return;
+    }
+    const ws = await workspace();
+    await server.sql("DROP DATABASE IF EXISTS pid_one; CREATE DATABASE pid_one; CREATE TABLE pid_one.t (v int); INSERT INTO pid_one.t VALUES (1);");
+    // The dump tool, wrapped: it records where its output goes (the script's temporary file), then runs.
+    const targets = join(ws.root, "dump-targets");
+    const real = (await runCommand("/bin/sh", ["-c", "command -v mariadb-dump"], { env: { PATH: "/usr/bin:/bin:/usr/sbin:/sbin" } })).stdout.trim();
+    await writeFile(join(ws.binDir, "mariadb-dump"), `#!/bin/sh\nexec 9>&1\nreadlink /proc/self/fd/9 >>'${targets}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+    for (const run of [1, 2]) {
+      const backup = await runScript("backup.sh", ws, env("pid_one"), { shell: ["unshare", "--pid", "--fork", "/bin/sh"] });
+      assert.equal(backup.code, EXIT_CODES.ok, `run ${run}: ${backup.stderr}`);
+    }
+    const [first, second] = (await readFile(targets, "utf8")).trim().split("\n");
+    assert.match(first ?? "", /\/\.mysqlop-dump\.sql\.tmp\./);
+    assert.notEqual(first, second, "each run's temporary dump has a name of its own");
+  });
+
   test("SIGTERM during the dump (Job deleted): exit 143, previous dump and metadata intact, partial file removed", async () => {
     const ws = await workspace();
     const previous = await seedAndBackup(ws, "sigterm_case", ["some data"]);
