@@ -20,6 +20,7 @@ import {
   refuseForegroundDeletion,
   restoreIfBackedUp,
   skippedByRequest,
+  withSkipWayOut,
 } from "./backup-restore.ts";
 import { desiredChildren } from "./desired/index.ts";
 import { serverAvailable, serverReadiness } from "./observe.ts";
@@ -114,7 +115,7 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     if (foreground !== undefined) return foreground;
     // 4. A password change under way finishes (and is recorded) first: the backup connects with the server's password.
     const password = await settlePasswordChange(mysql, ctx);
-    if (password !== undefined) return password;
+    if (password !== undefined) return withSkipWayOut(password, mysql);
     // 5. The backup storage, then the backup Job; done once the dump is recorded.
     try {
       await ensureBackupStorage(mysql, ctx);

@@ -239,10 +239,12 @@ describe("the original scenario with real data on the process node", { skip: pro
     }
   });
 
-  test("a dump is restored only into the database it was taken from: re-created with another spec.database, RestoreFailed names both and spec.restore.fromDatabase, which then loads it", async () => {
-    const namespace = "renamed-db";
-    const name = "renamed";
-    const other = "other-database";
+  /**
+   * In the new namespace `namespace`: creates the resource `name` (spec.database {@link DATABASE}), writes table `t`
+   * with the row 'kept' and deletes the resource, so that its backup is recorded. Returns what applies it again with
+   * `spec` (spec.database included).
+   */
+  async function backedUpInNewNamespace(namespace: string, name: string, pw: string): Promise<(spec: Record<string, unknown>) => Promise<void>> {
     await core.createNamespace({ body: { metadata: { name: namespace } } });
     const apply = async (spec: Record<string, unknown>) => {
       const out = await kubectl(env.cp, ["apply", "-f", "-"], {
@@ -250,7 +252,7 @@ describe("the original scenario with real data on the process node", { skip: pro
           apiVersion: "otus.homework/v1",
           kind: "MySQL",
           metadata: { name, namespace },
-          spec: { image: "mysql:5.7", password: "renamed-pw", storage_size: "1Gi", ...spec },
+          spec: { image: "mysql:5.7", password: pw, storage_size: "1Gi", ...spec },
         }),
       });
       assert.equal(out.code, 0, out.stderr);
@@ -258,13 +260,17 @@ describe("the original scenario with real data on the process node", { skip: pro
     await apply({ database: DATABASE });
     await messageIs(`${name} created without restore-job`, namespace, name);
     const first = await server(namespace, name);
-    await mysqlOk(
-      { host: first.status?.podIP ?? "", password: "renamed-pw", database: DATABASE },
-      "CREATE TABLE t (v varchar(20)); INSERT INTO t VALUES ('kept');",
-    );
+    await mysqlOk({ host: first.status?.podIP ?? "", password: pw, database: DATABASE }, "CREATE TABLE t (v varchar(20)); INSERT INTO t VALUES ('kept');");
     const deleted = await kubectl(env.cp, ["delete", "-n", namespace, "mysqls.otus.homework", name, "--wait=true", "--timeout=180s"]);
     assert.equal(deleted.code, 0, deleted.stderr);
+    return apply;
+  }
 
+  test("a dump is restored only into the database it was taken from: re-created with another spec.database, RestoreFailed names both and spec.restore.fromDatabase, which then loads it", async () => {
+    const namespace = "renamed-db";
+    const name = "renamed";
+    const other = "other-database";
+    const apply = await backedUpInNewNamespace(namespace, name, "renamed-pw");
     await apply({ database: other });
     const degraded = await eventually(
       "Degraded RestoreFailed",
@@ -277,6 +283,11 @@ describe("the original scenario with real data on the process node", { skip: pro
       250,
     );
     assert.match(degraded.status?.message ?? "", /exit code 8/);
+    assert.match(
+      degraded.status?.message ?? "",
+      new RegExp(`to start with an empty database instead, delete ConfigMap backup-${name}-info`),
+      "the other way out",
+    );
     assert.match(
       degraded.status?.message ?? "",
       new RegExp(
@@ -309,28 +320,7 @@ describe("the original scenario with real data on the process node", { skip: pro
   test("a restore that failed part-way is never reported as created: the retry (a new Job) fails again naming the partly restored database, not 'already holds data'", async () => {
     const namespace = "half-loaded";
     const name = "half";
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
-    const apply = async () => {
-      const out = await kubectl(env.cp, ["apply", "-f", "-"], {
-        input: JSON.stringify({
-          apiVersion: "otus.homework/v1",
-          kind: "MySQL",
-          metadata: { name, namespace },
-          spec: { image: "mysql:5.7", database: DATABASE, password: "half-pw", storage_size: "1Gi" },
-        }),
-      });
-      assert.equal(out.code, 0, out.stderr);
-    };
-    await apply();
-    await messageIs(`${name} created without restore-job`, namespace, name);
-    const first = await server(namespace, name);
-    await mysqlOk(
-      { host: first.status?.podIP ?? "", password: "half-pw", database: DATABASE },
-      "CREATE TABLE t (v varchar(20)); INSERT INTO t VALUES ('kept');",
-    );
-    const deleted = await kubectl(env.cp, ["delete", "-n", namespace, "mysqls.otus.homework", name, "--wait=true", "--timeout=180s"]);
-    assert.equal(deleted.code, 0, deleted.stderr);
-
+    const apply = await backedUpInNewNamespace(namespace, name, "half-pw");
     // The recorded dump gains a statement the server refuses after its table and row: a load that stops part-way.
     // Its checksum is made right everywhere (metadata, history entry, record): the dump verifies, then fails to load.
     const dir = await backupDir(namespace, name);
@@ -352,7 +342,7 @@ describe("the original scenario with real data on the process node", { skip: pro
       setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
     );
 
-    await apply();
+    await apply({ database: DATABASE });
     const failedOnce = await eventually(
       "Degraded RestoreFailed (exit 6)",
       async () => {
