@@ -108,13 +108,38 @@ export async function ensureBackupStorage(instance: MySQLInstance, ctx: Reconcil
   const { names } = instance;
   const backupVolume = { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: names.backupVolume } };
   // The volume and the claim are independent objects: written at once.
+  const hostPath = usesHostPathVolumes(instance);
+  const volumeFound = hostPath ? existing<V1PersistentVolume>(ctx, backupVolume) : Promise.resolve(undefined);
+  const claimFound = existing<V1PersistentVolumeClaim>(ctx, backupClaimReference(instance));
   await Promise.all([
-    usesHostPathVolumes(instance) && existing(ctx, backupVolume).then((found) => (found === undefined ? ctx.apply(buildBackupVolume(instance)) : undefined)),
-    existing<V1PersistentVolumeClaim>(ctx, backupClaimReference(instance)).then(async (found) => {
+    hostPath &&
+      volumeFound.then(async (found) => {
+        if (found === undefined) await ctx.apply(buildBackupVolume(instance));
+        else await reopenBackupVolume(ctx, instance, found, await claimFound);
+      }),
+    claimFound.then(async (found) => {
       if (found === undefined) await ctx.apply(buildBackupClaim(instance));
       else await holdBackupClaim(ctx, found);
     }),
   ]);
+}
+
+/**
+ * The hostPath backup volume of a claim that is gone (deleted with its namespace, or by hand) stays Released, still
+ * naming the old claim's uid, and would never bind the claim of a new resource of the name: its dumps would be out of
+ * reach of the restore. The volume this operator made for this name is handed to the new claim by forgetting that uid
+ * (what an administrator does with `kubectl patch pv`); a volume someone else made is never touched.
+ */
+async function reopenBackupVolume(
+  ctx: ReconcileContext,
+  instance: MySQLInstance,
+  pv: V1PersistentVolume,
+  current: V1PersistentVolumeClaim | undefined,
+): Promise<void> {
+  const boundTo = pv.spec?.claimRef?.uid;
+  if (!madeFor(pv, instance) || boundTo === undefined || boundTo === current?.metadata?.uid) return;
+  if (pv.status?.phase !== "Released" && current === undefined) return;
+  await ctx.mergePatch(pv, { spec: { claimRef: { uid: null, resourceVersion: null } } });
 }
 
 /** Puts the operator's finalizer on an existing backup claim (an object being deleted takes no new one) and retains its volume. */

@@ -4,7 +4,8 @@
  * RBAC: a backup Job whose pod cannot be scheduled is reported Degraded with the scheduler's reason, and the
  * documented annotation gives the final backup up (an Event records it); a server whose claim never binds is
  * reported too; a namespace being deleted is detected, its backups held by the operator until their volume is
- * retained, and the annotation lets the namespace go while the dumps' volume stays.
+ * retained, and the annotation lets the namespace go while the dumps' volume stays; a hostPath backup volume whose
+ * claim was deleted binds the claim of the next resource of the name.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -94,6 +95,40 @@ describe("deletion and creation that cannot hang silently", { timeout: 420_000 }
     const backupClaim = await api.core.readNamespacedPersistentVolumeClaim({ name: `backup-${name}-pvc`, namespace: NS });
     assert.ok(!(backupClaim.metadata?.finalizers ?? []).includes("otus.homework/backup"), "the backup claim is let go, not deleted");
     assert.ok(await api.core.readPersistentVolume({ name: `backup-${name}-pv` }), "the backup volume stays");
+  });
+
+  test("a backup claim deleted after its resource went: a new resource of the name gets the retained hostPath backup volume back, not a claim Pending forever", async () => {
+    const name = "phoenix";
+    await api.apply(mysqlManifest(name, NS));
+    await eventually("created", async () => (await api.get(NS, name))?.status?.message === `${name} created without restore-job`);
+    const first = await eventually("the backup claim bound", async () => {
+      const c = await orUndefined(api.core.readNamespacedPersistentVolumeClaim({ name: `backup-${name}-pvc`, namespace: NS }));
+      return c?.status?.phase === "Bound" && c;
+    });
+    const annotated = await kubectl(env.cp, ["annotate", "mysqls.otus.homework", name, "otus.homework/final-backup=skip"]);
+    assert.equal(annotated.code, 0, annotated.stderr);
+    await api.delete(NS, name);
+    await eventually("deleted", async () => (await api.get(NS, name)) === undefined);
+    // The claim, let go by the operator, deleted by a person: its volume (Retain) stays Released, naming the old claim.
+    const removed = await kubectl(env.cp, ["delete", "pvc", `backup-${name}-pvc`]);
+    assert.equal(removed.code, 0, removed.stderr);
+    const released = await eventually("the backup volume Released", async () => {
+      const pv = await api.core.readPersistentVolume({ name: `backup-${name}-pv` });
+      return pv.status?.phase === "Released" && pv;
+    });
+    assert.equal(released.spec?.claimRef?.uid, first.metadata?.uid, "the released volume still names the deleted claim");
+
+    await api.apply(mysqlManifest(name, NS));
+    const again = await eventually("the new backup claim bound to the same volume", async () => {
+      const c = await orUndefined(api.core.readNamespacedPersistentVolumeClaim({ name: `backup-${name}-pvc`, namespace: NS }));
+      return c?.status?.phase === "Bound" && c;
+    });
+    assert.notEqual(again.metadata?.uid, first.metadata?.uid, "a new claim");
+    assert.equal(again.spec?.volumeName, `backup-${name}-pv`);
+    const pv = await api.core.readPersistentVolume({ name: `backup-${name}-pv` });
+    assert.equal(pv.spec?.claimRef?.uid, again.metadata?.uid);
+    assert.equal(pv.spec?.persistentVolumeReclaimPolicy, "Retain");
+    await eventually("created again", async () => (await api.get(NS, name))?.status?.message === `${name} created without restore-job`);
   });
 
   test("a server whose claim never binds: creation reports Degraded ServerNotStarting with the scheduler's reason", async () => {
