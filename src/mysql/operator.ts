@@ -4,7 +4,7 @@
  * build it here, so they run the same wiring.
  */
 import { MYSQL_RESOURCE_TYPE, MYSQL_SENSITIVE_FIELDS, MYSQL_WATCHED_KINDS } from "../../generated/mysql-constants.ts";
-import { Manager, type ManagerOptions } from "../runtime/index.ts";
+import { Manager, type BackoffOptions, type ManagerOptions } from "../runtime/index.ts";
 import { MySQLReconciler } from "./mysql-reconciler.ts";
 import { OPERATOR_NAME } from "./names.ts";
 
@@ -20,11 +20,13 @@ export interface MySQLOperatorOptions extends Omit<ManagerOptions, "name"> {
   readonly name?: string;
   /** Distinct resources reconciled at once; default {@link DEFAULT_WORKERS}. */
   readonly concurrency?: number;
+  /** How the retries of a failed reconcile space out; default the runtime's (500 ms doubling to 5 min). */
+  readonly retryBackoff?: BackoffOptions;
 }
 
 /** A Manager running the MySQL controller; call `start()` on it (a program stops it on SIGTERM, see `cli/run`). */
 export function createMySQLOperator(options: MySQLOperatorOptions = {}): Manager {
-  const { concurrency, name, ...managerOptions } = options;
+  const { concurrency, name, retryBackoff, ...managerOptions } = options;
   const manager = new Manager({ sensitiveFields: MYSQL_SENSITIVE_FIELDS, ...managerOptions, name: name ?? OPERATOR_NAME });
   manager.addController({
     name: "mysql",
@@ -32,6 +34,7 @@ export function createMySQLOperator(options: MySQLOperatorOptions = {}): Manager
     owns: MYSQL_WATCHED_KINDS,
     reconciler: new MySQLReconciler(),
     concurrency: concurrency ?? DEFAULT_WORKERS,
+    backoff: retryBackoff,
   });
   return manager;
 }

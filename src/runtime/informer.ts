@@ -523,13 +523,14 @@ export class Informer {
 }
 
 /**
- * Drops managedFields (large, never read by reconcilers) to keep the cache small, as controller-runtime does, and
- * keeps one copy of each large value that many ConfigMaps or Secrets repeat (the same scripts in every resource's
- * ConfigMap, a CA bundle): each parsed object brings its own copy, and a cache of N such objects held N.
+ * Drops the field sets of managedFields (large, never read by reconcilers) to keep the cache small, as
+ * controller-runtime drops managedFields, keeping who wrote how (the writer hands the fields of its creates over to its
+ * applies once), and keeps one copy of each large value that many ConfigMaps or Secrets repeat (the same scripts in
+ * every resource's ConfigMap, a CA bundle): each parsed object brings its own copy, and a cache of N such objects held N.
  */
 function trimObject(object: KubernetesObject): KubernetesObject {
-  // Assigning undefined (not `delete`) keeps V8's fast object shape; JSON drops it the same.
-  if (object.metadata?.managedFields !== undefined) object.metadata.managedFields = undefined;
+  const meta = object.metadata;
+  if (meta?.managedFields !== undefined) meta.managedFields = meta.managedFields.map(({ manager, operation }) => ({ manager, operation }));
   const payload = object as { data?: unknown; binaryData?: unknown };
   internLargeValues(payload.data);
   internLargeValues(payload.binaryData);

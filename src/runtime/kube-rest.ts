@@ -46,6 +46,11 @@ export function isConflict(error: unknown): boolean {
   return error instanceof KubeApiError && error.code === 409;
 }
 
+/** True for a create answered 409 AlreadyExists: an object of that name exists. */
+export function isAlreadyExists(error: unknown): boolean {
+  return error instanceof KubeApiError && error.code === 409 && error.reason === "AlreadyExists";
+}
+
 /** Content types for PATCH. */
 export const PatchType = {
   merge: "application/merge-patch+json",

@@ -6,7 +6,7 @@
 import type { KubernetesObject, V1OwnerReference } from "@kubernetes/client-node";
 import { appliedHash, holdsApplied } from "./applied-state.ts";
 import { mergeConditions } from "./conditions.ts";
-import { isConflict, isNotFound, PatchType, resourcePath, type KubeRest } from "./kube-rest.ts";
+import { isAlreadyExists, isConflict, isNotFound, PatchType, resourcePath, type KubeRest } from "./kube-rest.ts";
 import { MANAGED_BY_LABEL } from "./managed-objects.ts";
 import type { CacheReader, Condition, EventRecorder, ListOptions, Logger, ObjectReference, ReconcileContext } from "./types.ts";
 
@@ -29,6 +29,8 @@ export class ApplyRefusedError extends Error {
   readonly object: string;
   /** Enough of it to read or watch it. */
   readonly reference: ObjectReference;
+  /** The other objects refused by the same {@link ObjectWriter.applyAll}, each watched as this one is; none for a single apply. */
+  readonly others: readonly ApplyRefusedError[];
 
   constructor(reason: string, object: string, reference: ObjectReference, message: string) {
     super(message);
@@ -36,7 +38,24 @@ export class ApplyRefusedError extends Error {
     this.reason = reason;
     this.object = object;
     this.reference = reference;
+    this.others = [];
   }
+
+  /** This refusal and every other of the same write. */
+  get all(): readonly ApplyRefusedError[] {
+    return [this, ...this.others];
+  }
+}
+
+/** The first of several refusals of one write, naming the others in its message and carrying them. */
+function combineRefusals(refusals: readonly ApplyRefusedError[]): ApplyRefusedError {
+  const [first, ...others] = refusals;
+  if (first === undefined) throw new Error("no refusal to combine");
+  if (others.length === 0) return first;
+  const combined = Object.assign(Object.create(Object.getPrototypeOf(first) as object) as ApplyRefusedError, first, { others });
+  combined.message = `${first.message}. Refused in the same step as well: ${others.map((other) => `${other.object} (${other.reason})`).join(", ")}`;
+  combined.stack = first.stack;
+  return combined;
 }
 
 /**
@@ -110,7 +129,12 @@ export class NotManagedError extends ApplyRefusedError {
 /** Options of {@link ObjectWriter}. */
 export interface ObjectWriterOptions {
   readonly rest: KubeRest;
-  /** The field manager of every server-side apply. */
+  /**
+   * The field manager of every server-side apply. Creates are made as `FIELD_MANAGER-create` (a create is an update to
+   * the API server, whose fields no apply ever prunes), and the first apply that changes such an object hands that
+   * manager's fields over to this one first: what the create set and a later declaration drops is then removed, as if
+   * the object had been applied from the start.
+   */
   readonly fieldManager: string;
   /** The value of {@link MANAGED_BY_LABEL} that every apply sets (the manager's name): the owned kinds' informers select on it. */
   readonly managedBy?: string;
@@ -171,9 +195,44 @@ export function controllerReference(owner: KubernetesObject): V1OwnerReference {
 /** An apply ready to send: its body, the owner reference set in it, what the cache holds, and the cached object when nothing would change. */
 interface PreparedApply<T extends KubernetesObject> {
   readonly body: KubernetesObject;
+  /** The path a create posts to. */
+  readonly collection: string;
   readonly ref: V1OwnerReference | undefined;
   readonly cached: { readonly object: KubernetesObject | undefined } | undefined;
   readonly unchanged: T | undefined;
+}
+
+/** What a look-up found: whether the object is absent, and the object when it was read from the API server. */
+interface LookUp {
+  readonly absent: boolean;
+  readonly existing?: KubernetesObject;
+}
+
+/** A look-up not made (nothing to check): the object is applied, whether it exists or not. */
+const PRESENT: LookUp = { absent: false };
+
+/** Two managedFields field sets (`fieldsV1`: nested objects, `{}` at the leaves) as one: every field either holds. */
+function mergeFieldSets(a: object | undefined, b: object | undefined): object {
+  const merged: Record<string, object> = { ...(a as Record<string, object> | undefined) };
+  for (const [key, value] of Object.entries((b ?? {}) as Record<string, object>)) merged[key] = mergeFieldSets(merged[key], value);
+  return merged;
+}
+
+/** The rejection of a create not sent because one before it in the same {@link ObjectWriter.applyAll} was refused. */
+const NOT_SENT = new Error("not sent: an object before it was refused");
+
+/**
+ * Throws, from settled writes, every refusal at once ({@link combineRefusals}); else the first failure, its message
+ * prefixed with `apply ` and the object `describe` names.
+ */
+function throwFirst(settled: readonly PromiseSettledResult<unknown>[], describe?: (index: number) => string): void {
+  const refusals = [...new Set(settled.flatMap((one) => (one.status === "rejected" && one.reason instanceof ApplyRefusedError ? [one.reason] : [])))];
+  if (refusals.length > 0) throw combineRefusals(refusals);
+  const failed = settled.findIndex((one) => one.status === "rejected");
+  if (failed < 0) return;
+  const error = (settled[failed] as PromiseRejectedResult).reason as unknown;
+  if (describe !== undefined && error instanceof Error) error.message = `apply ${describe(failed)}: ${error.message}`;
+  throw error;
 }
 
 /** Writes objects for reconcilers; shared by every reconcile of a manager. */
@@ -188,35 +247,43 @@ export class ObjectWriter {
    * Server-side apply (forced: this controller owns what it declares); sets a controller owner reference to `owner` where
    * Kubernetes allows one. Not sent when the cached object already holds what it declares (see applied-state.ts): then the
    * cached object is returned. Refused, and not sent, when an object of that name exists that this manager may not take
-   * over ({@link NotManagedError}, {@link AlreadyOwnedError}).
+   * over ({@link NotManagedError}, {@link AlreadyOwnedError}). An object found absent is created (POST), not applied: an
+   * apply would take over one someone else made since it was looked up, a create fails on it, and it is refused as if it
+   * had been there.
    */
   async apply<T extends KubernetesObject>(object: T, options: { owner?: KubernetesObject } = {}, log?: Logger): Promise<T> {
     const prepared = await this.#prepare(object, options.owner, log);
     if (prepared.unchanged !== undefined) return prepared.unchanged;
-    await this.#refuseForeign(prepared);
-    return this.#send(prepared, log);
+    return this.#send(prepared, await this.#lookUp(prepared), log);
   }
 
   /**
    * Applies several objects at once, as {@link apply} does each, but all or none as to adoption: every object is looked up
-   * first, and when any of them may not be taken over its refusal is thrown and none is sent (a server is not created to
-   * mount a claim that is not ours). Otherwise all are sent at once; the first failure is thrown (naming its object) once
-   * every write has ended, the others having been written.
+   * first, and when any of them may not be taken over, none is sent and the first refusal is thrown, carrying the others
+   * (a server is not created to mount a claim that is not ours). Otherwise existing objects are applied at once and absent
+   * ones created one after another in the given order, stopping at a refusal (one made by someone else since it was looked
+   * up: what follows it may mount it). Refusals are thrown first; else the first failure, naming its object, once every
+   * write has ended, the others having been written.
    */
   async applyAll<T extends KubernetesObject>(objects: readonly T[], options: { owner?: KubernetesObject } = {}, log?: Logger): Promise<T[]> {
     const prepared = await Promise.all(objects.map((object) => this.#prepare(object, options.owner, log)));
-    const checks = await Promise.allSettled(prepared.map((one) => (one.unchanged === undefined ? this.#refuseForeign(one) : undefined)));
-    const failures = checks.flatMap((check) => (check.status === "rejected" ? [check.reason as unknown] : []));
-    const refusal = failures.find((error) => error instanceof ApplyRefusedError);
-    if (refusal !== undefined) throw refusal;
-    if (failures.length > 0) throw failures[0];
-    const writes = await Promise.allSettled(prepared.map((one) => (one.unchanged !== undefined ? one.unchanged : this.#send(one, log))));
-    const failed = writes.findIndex((write) => write.status === "rejected");
-    if (failed >= 0) {
-      const error = (writes[failed] as PromiseRejectedResult).reason as unknown;
-      if (error instanceof Error) error.message = `apply ${describeObject(prepared[failed]?.body ?? {})}: ${error.message}`;
-      throw error;
-    }
+    const lookups = await Promise.allSettled(prepared.map((one) => (one.unchanged === undefined ? this.#lookUp(one) : PRESENT)));
+    throwFirst(lookups);
+    let creating: Promise<boolean> = Promise.resolve(false);
+    const writes = await Promise.allSettled(
+      prepared.map((one, i) => {
+        if (one.unchanged !== undefined) return one.unchanged;
+        const found = (lookups[i] as PromiseFulfilledResult<LookUp>).value;
+        if (!found.absent) return this.#send(one, found, log);
+        const create = creating.then((refused) => (refused ? Promise.reject(NOT_SENT) : this.#send(one, found, log)));
+        creating = create.then(
+          () => false,
+          (error: unknown) => error === NOT_SENT || error instanceof ApplyRefusedError,
+        );
+        return create;
+      }),
+    );
+    throwFirst(writes, (i) => describeObject(prepared[i]?.body ?? {}));
     return writes.map((write) => (write as PromiseFulfilledResult<T>).value);
   }
 
@@ -249,17 +316,42 @@ export class ObjectWriter {
     const hashAnnotation = this.#options.appliedHashAnnotation;
     if (hashAnnotation !== undefined) meta.annotations = { ...meta.annotations, [hashAnnotation]: appliedHash(body) };
     const cached = this.#options.readCache?.(object.apiVersion, object.kind, meta.namespace, object.metadata.name);
+    const collection = resourcePath(info, meta.namespace);
     if (hashAnnotation !== undefined && cached?.object !== undefined && holdsApplied(cached.object, body)) {
       this.#options.onUnchanged?.();
-      return { body, ref, cached, unchanged: structuredClone(cached.object) as T };
+      return { body, collection, ref, cached, unchanged: structuredClone(cached.object) as T };
     }
-    return { body, ref, cached, unchanged: undefined };
+    return { body, collection, ref, cached, unchanged: undefined };
   }
 
-  /** Sends a prepared apply. */
-  async #send<T extends KubernetesObject>({ body, cached }: PreparedApply<T>, log: Logger | undefined): Promise<T> {
-    const path = await this.#options.rest.pathOf(body);
-    const answer = await this.#options.rest.send<T>("PATCH", path, {
+  /**
+   * Sends a prepared apply: a create when the object was found absent. A create that finds an object after all (made since
+   * it was looked up) re-reads it and refuses it as {@link #lookUp} would have; one that is ours is applied.
+   */
+  async #send<T extends KubernetesObject>(prepared: PreparedApply<T>, found: LookUp, log: Logger | undefined): Promise<T> {
+    const { body, cached } = prepared;
+    const rest = this.#options.rest;
+    const path = await rest.pathOf(body);
+    let existing = found.existing;
+    if (found.absent) {
+      try {
+        const created = await rest.send<T>("POST", prepared.collection, {
+          body,
+          query: { fieldManager: this.#createManager },
+          beforeSend: this.#beforeSend,
+        });
+        const written = this.#written(created.body, true);
+        log?.info(`created ${describeObject(written)}`);
+        return written;
+      } catch (error) {
+        if (!isAlreadyExists(error)) throw error;
+        existing = await rest.get<KubernetesObject>(path);
+        this.#refuse(prepared, existing);
+      }
+    }
+    if ((existing ?? cached?.object)?.metadata?.managedFields?.some((entry) => entry.manager === this.#createManager) === true)
+      await this.#handOverCreatedFields(path);
+    const answer = await rest.send<T>("PATCH", path, {
       body,
       contentType: PatchType.apply,
       query: { fieldManager: this.#options.fieldManager, force: true },
@@ -275,25 +367,63 @@ export class ObjectWriter {
   }
 
   /**
-   * Throws {@link NotManagedError} when the existing object (`cached`, else read from the API server: the caches of
-   * owned kinds hold only what this manager labelled, so a miss there proves nothing) lacks this manager's label, and
-   * {@link AlreadyOwnedError} when its controller is not `ref`.
+   * Looks the object up (`cached`, else from the API server: the caches of owned kinds hold only what this manager
+   * labelled, so a miss there proves nothing) and refuses it ({@link #refuse}); says whether it is absent, so that it
+   * is created rather than applied. Without a managed-by label or an owner there is nothing to check, and nothing is read.
    */
-  async #refuseForeign({ body, ref, cached }: PreparedApply<KubernetesObject>): Promise<void> {
-    if (ref === undefined && this.#options.managedBy === undefined) return;
-    const kind = body.kind ?? "";
-    const namespace = body.metadata?.namespace;
-    const name = body.metadata?.name ?? "";
+  async #lookUp(prepared: PreparedApply<KubernetesObject>): Promise<LookUp> {
+    if (prepared.ref === undefined && this.#options.managedBy === undefined) return PRESENT;
+    const { body, cached } = prepared;
     let existing = cached?.object;
     if (cached === undefined) {
       try {
         existing = await this.#options.rest.get<KubernetesObject>(await this.#options.rest.pathOf(body));
       } catch (error) {
-        // Absent: the apply creates it, with our label and owner.
         if (!isNotFound(error)) throw error;
       }
     }
-    if (existing === undefined) return;
+    if (existing === undefined) return { absent: true };
+    this.#refuse(prepared, existing);
+    return { absent: false, existing };
+  }
+
+  /** The field manager of creates (see {@link ObjectWriterOptions.fieldManager}). */
+  get #createManager(): string {
+    return `${this.#options.fieldManager}-create`;
+  }
+
+  /**
+   * Makes the fields a create of this writer set the applies' own (one managedFields entry moved into another, with a
+   * resourceVersion precondition), so that the apply about to be sent removes what it no longer declares. One write,
+   * once per object, on the first apply that changes it.
+   */
+  async #handOverCreatedFields(path: string): Promise<void> {
+    const rest = this.#options.rest;
+    const current = await rest.get<KubernetesObject>(path);
+    const entries = current.metadata?.managedFields ?? [];
+    const created = entries.find((entry) => entry.manager === this.#createManager && entry.operation === "Update");
+    if (created === undefined) return;
+    const applied = entries.find((entry) => entry.manager === this.#options.fieldManager && entry.operation === "Apply");
+    const merged = { ...created, manager: this.#options.fieldManager, operation: "Apply", fieldsV1: mergeFieldSets(applied?.fieldsV1, created.fieldsV1) };
+    this.#written(
+      await rest.request<KubernetesObject>("PATCH", path, {
+        body: {
+          metadata: { resourceVersion: current.metadata?.resourceVersion, managedFields: [...entries.filter((e) => e !== created && e !== applied), merged] },
+        },
+        contentType: PatchType.merge,
+        beforeSend: this.#beforeSend,
+      }),
+    );
+  }
+
+  /**
+   * Throws {@link NotManagedError} when `existing` lacks this manager's label, and {@link AlreadyOwnedError} when its
+   * controller is not the apply's owner.
+   */
+  #refuse({ body, ref }: PreparedApply<KubernetesObject>, existing: KubernetesObject): void {
+    const kind = body.kind ?? "";
+    const namespace = body.metadata?.namespace;
+    const name = body.metadata?.name ?? "";
     const object = `${kind} ${namespace === undefined ? "" : `${namespace}/`}${name}`;
     const reference: ObjectReference = { apiVersion: body.apiVersion ?? "", kind, metadata: namespace === undefined ? { name } : { name, namespace } };
     const managedBy = this.#options.managedBy;
@@ -435,8 +565,8 @@ export class ObjectWriter {
 
 /**
  * A {@link ReconcileContext} for one reconcile call; `read` defaults to the writer's (no watches). `watch` is told about
- * every object an apply refused as not ours: no cache holds it, and its removal or hand-over should re-queue the
- * resource at once rather than after the back-off.
+ * every object an apply refused as not ours (all of them when one write refused several): no cache holds it, and its
+ * removal or hand-over should re-queue the resource at once rather than after the back-off.
  */
 export function createReconcileContext(parts: {
   cache: CacheReader;
@@ -451,7 +581,7 @@ export function createReconcileContext(parts: {
     try {
       return await write;
     } catch (error) {
-      if (error instanceof NotManagedError) parts.watch?.(error.reference);
+      if (error instanceof ApplyRefusedError) for (const refusal of error.all) if (refusal instanceof NotManagedError) parts.watch?.(refusal.reference);
       throw error;
     }
   };

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Manager } from "../../src/runtime/manager.ts";
 import { createJsonLogger } from "../../src/runtime/logger.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { configMapKind, WidgetReconciler, widgetType } from "../fixtures/runtime/widget-reconciler.ts";
 
 type Json = Record<string, unknown>;
@@ -25,7 +26,7 @@ function mergePatch(target: unknown, patch: unknown): unknown {
   return result;
 }
 
-/** Widgets and ConfigMaps in memory; status writes reach watchers only when `releaseStatusEvents` is called. */
+/** Widgets and ConfigMaps in memory (created by apply or POST); status writes reach watchers only when `releaseStatusEvents` is called. */
 async function startFakeApiServer() {
   let rv = 1;
   const objects = new Map<string, Json>();
@@ -73,6 +74,14 @@ async function startFakeApiServer() {
     if (req.method === "POST" && url.pathname.endsWith("/events")) return reply(201, JSON.parse(text));
     const status = url.pathname.endsWith("/status");
     const path = status ? url.pathname.slice(0, -"/status".length) : url.pathname;
+    if (req.method === "POST") {
+      const object = JSON.parse(text) as Json;
+      const target = `${url.pathname}/${(object.metadata as Json).name as string}`;
+      if (objects.has(target)) return reply(409, { kind: "Status", code: 409, reason: "AlreadyExists", message: "already exists" });
+      const stored = store(target, object);
+      notify("ADDED", stored);
+      return reply(201, stored);
+    }
     if (req.method !== "PATCH") return reply(404, { kind: "Status", code: 404, message: `${req.method} ${url.pathname}` });
     const body = JSON.parse(text) as Json;
     const current = objects.get(path);
@@ -131,7 +140,7 @@ class CountingReconciler extends WidgetReconciler {
 
 test(
   "a reconcile queued right behind a status write reads that write, even before the watch delivers it: onCreate runs once",
-  { timeout: 20_000 },
+  { timeout: 90_000 },
   async () => {
     const fake = await startFakeApiServer();
     const reconciler = new CountingReconciler("test");
@@ -145,11 +154,7 @@ test(
     const controller = manager.addController({ name: "widget", resourceType: widgetType, owns: [configMapKind], reconciler });
     const running = manager.start();
     try {
-      const deadline = performance.now() + 5000;
-      while ((fake.widget()?.status as Json | undefined)?.appliedSpec === undefined) {
-        assert.ok(performance.now() < deadline, "the first reconcile wrote no status");
-        await sleep(10);
-      }
+      await eventually("the first reconcile's status write", async () => (fake.widget()?.status as Json | undefined)?.appliedSpec !== undefined, 60_000, 10);
       // The finalizer's and the ConfigMap's events queued the widget again behind the first reconcile.
       while (controller.queue.length > 0 || controller.queue.processing > 0) await sleep(10);
       await sleep(200);

@@ -10,7 +10,7 @@ import type { ObjectReference } from "../../src/runtime/types.ts";
 
 const configMaps: KindInfo = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
 
-/** An API server of ConfigMaps in memory: answers GET and PATCH by path, and records each request. */
+/** An API server of ConfigMaps in memory: answers GET and PATCH by path, POST to the collection (409 when it exists), and records each request. */
 class FakeRest {
   readonly objects = new Map<string, KubernetesObject>();
   readonly requests: string[] = [];
@@ -35,6 +35,12 @@ class FakeRest {
       return { code: 200, body: structuredClone(object) as T };
     }
     const body = options.body as KubernetesObject;
+    if (method === "POST") {
+      const target = `${path}/${body.metadata?.name ?? ""}`;
+      if (this.objects.has(target)) throw new KubeApiError(409, "already exists", { reason: "AlreadyExists" });
+      this.objects.set(target, body);
+      return { code: 201, body: structuredClone(body) as T };
+    }
     const created = !this.objects.has(path);
     this.objects.set(path, body);
     return { code: created ? 201 : 200, body: structuredClone(body) as T };
@@ -56,7 +62,22 @@ const child = (): KubernetesObject & { data: Record<string, string> } => ({
   metadata: { name: "g1-config", namespace: "ns" },
   data: { a: "1" },
 });
-const path = "/api/v1/namespaces/ns/configmaps/g1-config";
+const collection = "/api/v1/namespaces/ns/configmaps";
+const path = `${collection}/g1-config`;
+
+/** A reconcile context over `writer` that records what it is told to watch. */
+function watchingContext(writer: ObjectWriter): { ctx: ReturnType<typeof createReconcileContext>; watched: ObjectReference[] } {
+  const watched: ObjectReference[] = [];
+  const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+  const ctx = createReconcileContext({
+    cache: { get: () => undefined, list: () => [] },
+    events: { normal: () => {}, warning: () => {} },
+    log: quiet,
+    writer,
+    watch: (object) => watched.push(object),
+  });
+  return { ctx, watched };
+}
 
 function writer(rest: FakeRest, cache?: Map<string, KubernetesObject>): ObjectWriter {
   return new ObjectWriter({
@@ -92,17 +113,17 @@ test("apply reads the informer cache when the kind is cached: a foreign controll
   assert.deepEqual(rest.requests, []);
 });
 
-test("apply with a cached kind and no cached object creates it, with our controller reference, without a GET", async () => {
+test("apply with a cached kind and no cached object creates it (POST), with our controller reference, without a GET", async () => {
   const rest = new FakeRest();
   await writer(rest, new Map()).apply(child(), { owner: owner("new-uid") });
-  assert.deepEqual(rest.requests, [`PATCH ${path}`]);
+  assert.deepEqual(rest.requests, [`POST ${collection}`]);
   assert.deepEqual(rest.objects.get(path)?.metadata?.ownerReferences, [reference("new-uid")]);
 });
 
-test("apply of an absent object (GET 404) creates it with our controller reference", async () => {
+test("apply of an absent object (GET 404) creates it (POST) with our controller reference", async () => {
   const rest = new FakeRest();
   await writer(rest).apply(child(), { owner: owner("new-uid") });
-  assert.deepEqual(rest.requests, [`GET ${path}`, `PATCH ${path}`]);
+  assert.deepEqual(rest.requests, [`GET ${path}`, `POST ${collection}`]);
   assert.deepEqual(rest.objects.get(path)?.metadata?.ownerReferences, [reference("new-uid")]);
 });
 
@@ -276,10 +297,10 @@ test("apply is not sent when the cached object holds what it declares, hash anno
   const live = await hashing.apply(child(), { owner: owner("new-uid") });
   assert.match(live.metadata?.annotations?.["test/applied-hash"] ?? "", /^sha256:/);
   cache.set("ns/g1-config", { ...structuredClone(live), metadata: { ...structuredClone(live.metadata), uid: "c1", resourceVersion: "7" } });
-  assert.deepEqual(rest.requests, [`PATCH ${path}`]);
+  assert.deepEqual(rest.requests, [`POST ${collection}`]);
 
   const again = await hashing.apply(child(), { owner: owner("new-uid") });
-  assert.deepEqual(rest.requests, [`PATCH ${path}`], "nothing sent");
+  assert.deepEqual(rest.requests, [`POST ${collection}`], "nothing sent");
   assert.equal(unchanged, 1);
   assert.equal(again.metadata?.resourceVersion, "7", "the cached object is returned");
 
@@ -362,23 +383,15 @@ describe("an object this manager did not make is never adopted", () => {
   test("the reconcile context watches a refused object by name, so that its removal or hand-over re-queues the resource at once", async () => {
     const rest = new FakeRest();
     rest.objects.set(path, theirs());
-    const watched: ObjectReference[] = [];
-    const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-    const ctx = createReconcileContext({
-      cache: { get: () => undefined, list: () => [] },
-      events: { normal: () => {}, warning: () => {} },
-      log: quiet,
-      writer: managed(rest),
-      watch: (object) => watched.push(object),
-    });
+    const { ctx, watched } = watchingContext(managed(rest));
     await assert.rejects(ctx.apply(child()), NotManagedError);
     assert.deepEqual(watched, [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "g1-config", namespace: "ns" } }]);
   });
 
-  test("a cache miss is not proof of absence: the API server is asked, and an absent object is created with the label", async () => {
+  test("a cache miss is not proof of absence: the API server is asked, and an absent object is created (POST) with the label", async () => {
     const rest = new FakeRest();
     await managed(rest, new Map()).apply(child(), { owner: owner("new-uid") });
-    assert.deepEqual(rest.requests, [`GET ${path}`, `PATCH ${path}`]);
+    assert.deepEqual(rest.requests, [`GET ${path}`, `POST ${collection}`]);
     assert.equal(rest.objects.get(path)?.metadata?.labels?.[MANAGED_BY_LABEL], "gadget-operator");
   });
 
@@ -410,6 +423,123 @@ describe("an object this manager did not make is never adopted", () => {
     assert.equal(rest.objects.has(path), false);
   });
 
+  /** A FakeRest where `theirs` appears right after the writer's GET found its path empty: the race of a read and a write. */
+  const racing = (made: KubernetesObject): FakeRest => {
+    const rest = new FakeRest();
+    const get = rest.get.bind(rest);
+    rest.get = async <T>(target: string): Promise<T> => {
+      try {
+        return await get<T>(target);
+      } catch (error) {
+        if (target === path && !rest.objects.has(path)) rest.objects.set(path, made);
+        throw error;
+      }
+    };
+    return rest;
+  };
+
+  test("an object made by someone else between the look-up and the write is refused (the create fails), not taken over", async () => {
+    const rest = racing(theirs());
+    const { ctx, watched } = watchingContext(managed(rest));
+    const error = await ctx.apply(child(), { owner: owner("new-uid") }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof NotManagedError, `expected NotManagedError, got ${String(error)}`);
+    assert.match(error.message, /^ConfigMap ns\/g1-config exists and was not made by gadget-operator/);
+    assert.deepEqual(rest.requests, [`GET ${path}`, `POST ${collection}`, `GET ${path}`], "looked up, create refused, read again; never patched");
+    assert.deepEqual(rest.objects.get(path), theirs());
+    assert.deepEqual(watched, [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "g1-config", namespace: "ns" } }]);
+  });
+
+  test("one made between the look-up and the write that is ours after all (labelled) is applied", async () => {
+    const rest = racing(theirs({ [MANAGED_BY_LABEL]: "gadget-operator" }));
+    await managed(rest).apply(child(), { owner: owner("new-uid") });
+    assert.deepEqual(rest.requests, [`GET ${path}`, `POST ${collection}`, `GET ${path}`, `PATCH ${path}`]);
+    assert.equal((rest.objects.get(path) as { data?: Record<string, string> }).data?.a, "1");
+  });
+
+  test("applyAll: every refused object is named and watched, not only the first", async () => {
+    const rest = new FakeRest();
+    const scriptsPath = `${collection}/g1-scripts`;
+    rest.objects.set(path, theirs());
+    rest.objects.set(scriptsPath, { ...theirs(), metadata: { ...theirs().metadata, name: "g1-scripts" } });
+    const { ctx, watched } = watchingContext(managed(rest));
+    const scripts = { ...child(), metadata: { name: "g1-scripts", namespace: "ns" } };
+    const error = await ctx.applyAll([child(), scripts], { owner: owner("new-uid") }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof NotManagedError, `expected NotManagedError, got ${String(error)}`);
+    assert.match(error.message, /^ConfigMap ns\/g1-config exists and was not made by gadget-operator/);
+    assert.match(error.message, /Refused in the same step as well: ConfigMap ns\/g1-scripts \(AdoptionRefused\)$/);
+    assert.deepEqual(
+      error.all.map((refusal) => refusal.object),
+      ["ConfigMap ns/g1-config", "ConfigMap ns/g1-scripts"],
+    );
+    assert.deepEqual(
+      watched.map((object) => object.metadata.name),
+      ["g1-config", "g1-scripts"],
+    );
+    assert.deepEqual(rest.requests.toSorted(), [`GET ${path}`, `GET ${scriptsPath}`], "neither written");
+  });
+
+  test("applyAll creates absent objects in order and stops at one made by someone else meanwhile: what follows it is not created", async () => {
+    const rest = racing(theirs());
+    const server = { ...child(), metadata: { name: "g1-server", namespace: "ns" } };
+    await assert.rejects(managed(rest).applyAll([child(), server], { owner: owner("new-uid") }), NotManagedError);
+    assert.equal(rest.objects.has(`${collection}/g1-server`), false, "the object after the refused one was not created");
+    assert.deepEqual(rest.objects.get(path), theirs());
+  });
+
+  test("an object this writer created (POST, as MANAGER-create) has those fields handed to its applies before the first apply that changes it, once", async () => {
+    const rest = new FakeRest();
+    const bodies: { method: string; contentType?: string; body?: unknown; query?: unknown }[] = [];
+    const send = rest.send.bind(rest);
+    rest.send = async <T>(method: string, target: string, options: { body?: unknown; contentType?: string; query?: unknown } = {}) => {
+      if (method !== "GET") bodies.push({ method, contentType: options.contentType, body: options.body, query: options.query });
+      return send<T>(method, target, options);
+    };
+    await managed(rest).apply(child(), { owner: owner("new-uid") });
+    assert.deepEqual(bodies[0]?.query, { fieldManager: "gadget-operator-create" });
+    const created = {
+      manager: "gadget-operator-create",
+      operation: "Update",
+      apiVersion: "v1",
+      fieldsType: "FieldsV1",
+      fieldsV1: { "f:data": { ".": {}, "f:a": {} } },
+    };
+    const finalizers = {
+      manager: "gadget-operator",
+      operation: "Update",
+      apiVersion: "v1",
+      fieldsType: "FieldsV1",
+      fieldsV1: { "f:metadata": { "f:finalizers": {} } },
+    };
+    const live = rest.objects.get(path)!;
+    rest.objects.set(path, { ...live, metadata: { ...live.metadata, resourceVersion: "5", managedFields: [created, finalizers] } } as KubernetesObject);
+    // The cache keeps who wrote how, not the field sets.
+    const cache = new Map([
+      ["ns/g1-config", { ...live, metadata: { ...live.metadata, managedFields: [{ manager: "gadget-operator-create", operation: "Update" }] } }],
+    ]);
+    bodies.length = 0;
+    rest.requests.length = 0;
+    await managed(rest, cache as Map<string, KubernetesObject>).apply({ ...child(), data: { b: "2" } }, { owner: owner("new-uid") });
+    assert.deepEqual(rest.requests, [`GET ${path}`, `PATCH ${path}`, `PATCH ${path}`], "read, hand-over, apply");
+    assert.equal(bodies[0]?.contentType, "application/merge-patch+json");
+    assert.deepEqual(bodies[0]?.body, {
+      metadata: { resourceVersion: "5", managedFields: [finalizers, { ...created, manager: "gadget-operator", operation: "Apply" }] },
+    });
+    assert.equal(bodies[1]?.contentType, "application/apply-patch+yaml");
+    // Handed over: the object's entries no longer name the create manager, and the next changing apply is sent alone.
+    const cachedNow = new Map([
+      ["ns/g1-config", { ...live, metadata: { ...live.metadata, managedFields: [{ manager: "gadget-operator", operation: "Apply" }] } }],
+    ]);
+    rest.requests.length = 0;
+    await managed(rest, cachedNow as Map<string, KubernetesObject>).apply({ ...child(), data: { c: "3" } }, { owner: owner("new-uid") });
+    assert.deepEqual(rest.requests, [`PATCH ${path}`]);
+  });
+
   test("applyAll: with none refused, every object is sent; a failure names its object and the others are still written", async () => {
     const rest = new FakeRest();
     const scripts = { ...child(), metadata: { name: "g1-scripts", namespace: "ns" } };
@@ -421,7 +551,7 @@ describe("an object this manager did not make is never adopted", () => {
     const failing = new FakeRest();
     const send = failing.send.bind(failing);
     failing.send = async <T>(method: string, target: string, options: { body?: unknown } = {}) => {
-      if (method === "PATCH" && target === path) throw new KubeApiError(422, "invalid", { reason: "Invalid" });
+      if (method === "POST" && (options.body as KubernetesObject).metadata?.name === "g1-config") throw new KubeApiError(422, "invalid", { reason: "Invalid" });
       return send<T>(method, target, options);
     };
     await assert.rejects(managed(failing).applyAll([child(), scripts], { owner: owner("new-uid") }), /apply ConfigMap ns\/g1-config: invalid/);

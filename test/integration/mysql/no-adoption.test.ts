@@ -3,13 +3,14 @@
  * with the operator under its generated RBAC: an object that carries the name of a child but not the operator's
  * managed-by label is someone else's. The operator refuses it (status and a Warning Event naming it, retried with
  * back-off) and changes nothing of it, not even metadata: its resourceVersion stays. Once the object is gone, the
- * resource converges and the child it then creates is its own.
+ * resource converges and the child it then creates is its own. An object made by someone else between the operator's
+ * look-up and its write (the race, made certain by a hook on the operator's reads) is refused the same way.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { AppsV1Api, BatchV1Api, CoreV1Api, type CoreV1Event, type KubernetesObject, type V1Deployment } from "@kubernetes/client-node";
 import type { MySQL } from "../../../generated/mysql-models.ts";
-import { MANAGED_BY_LABEL } from "../../../src/runtime/index.ts";
+import { isNotFound, MANAGED_BY_LABEL } from "../../../src/runtime/index.ts";
 import { eventually as pollUntil } from "../../helpers/eventually.ts";
 import { kubectl, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
 import { readMySQL, startInProcessOperator, type InProcessOperator } from "../../helpers/operator-process.ts";
@@ -279,5 +280,82 @@ describe("an object of a child's name that the operator did not make is refused,
     assert.ok((await mysql(name))?.metadata.finalizers?.includes("otus.homework/backup"), "the deletion is held");
     await squatter.remove();
     await eventually(`${name} gone`, async () => (await mysql(name)) === undefined, 120_000);
+  });
+  test("a Service made between the operator's look-up and its write (the race, made certain): refused, not taken over, no server made", async () => {
+    const name = "adopt-race";
+    const servicePath = `/api/v1/namespaces/${NS}/services/${name}`;
+    const squatter: Squatter = {
+      mysql: name,
+      object: `Service ${NS}/${name}`,
+      create: () =>
+        core.createNamespacedService({ namespace: NS, body: { metadata: { name }, spec: { selector: { app: "their-app" }, ports: [{ port: 3306 }] } } }),
+      read: () => orUndefined(core.readNamespacedService({ name, namespace: NS })),
+      remove: () => core.deleteNamespacedService({ name, namespace: NS }),
+    };
+    const rest = operator.manager.rest;
+    const get = rest.get.bind(rest);
+    let raced = false;
+    // The operator's look-up finds no Service; a user's appears before the operator writes, as another client's may at any moment.
+    rest.get = (async (path: string, options?: Parameters<typeof get>[1]) => {
+      try {
+        return await get(path, options);
+      } catch (error) {
+        if (!raced && path === servicePath && isNotFound(error)) {
+          raced = true;
+          await squatter.create();
+        }
+        throw error;
+      }
+    }) as typeof rest.get;
+    try {
+      await createMySQL(name);
+      await eventually("the Service made right after the operator found none", async () => raced);
+      const made = await squatter.read();
+      assert.ok(made !== undefined);
+      await assertRefused(squatter, name, made);
+      assert.equal(await orUndefined(apps.readNamespacedDeployment({ name, namespace: NS })), undefined, "no server was made to use it");
+    } finally {
+      rest.get = get;
+    }
+    await squatter.remove();
+    await eventually(`${name} created`, async () => (await mysql(name))?.status?.message === `${name} created without restore-job`, 120_000);
+    const ours = await squatter.read();
+    assert.equal(ours?.metadata?.labels?.[MANAGED_BY_LABEL], "mysqlop");
+  });
+
+  test("several children refused at once: each is named and watched, so that removing any of them re-queues the resource (retries an hour apart)", async () => {
+    await operator.stop();
+    // A retry of a failed reconcile an hour away: only a watch can bring the resource back within the test.
+    operator = startInProcessOperator(env, { retryBackoff: { baseMs: 3_600_000, maxMs: 3_600_000, jitter: 0 } });
+    try {
+      const name = "adopt-many";
+      const scripts = `${name}-scripts`;
+      await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: scripts }, data: { "backup.sh": "echo mine" } } });
+      await core.createNamespacedService({ namespace: NS, body: { metadata: { name }, spec: { selector: { app: "their-app" }, ports: [{ port: 3306 }] } } });
+      await createMySQL(name);
+      const both = await eventually(`${name} refuses both`, async () => {
+        const message = condition(await mysql(name), "Degraded")?.message;
+        return message?.includes(`Service ${NS}/${name} (AdoptionRefused)`) === true && message;
+      });
+      assert.ok(both.startsWith(`ConfigMap ${NS}/${scripts} exists and was not made by mysqlop`), both);
+      const failures = await failedReconciles();
+      // The second of the two: before every refused object was watched, only the first was.
+      await core.deleteNamespacedService({ name, namespace: NS });
+      const one = await eventually(`${name} re-queued by the Service's removal`, async () => {
+        const degraded = condition(await mysql(name), "Degraded");
+        return degraded?.reason === "AdoptionRefused" && degraded.message?.includes("Service") === false && degraded.message;
+      });
+      assert.ok(one.startsWith(`ConfigMap ${NS}/${scripts} exists`), one);
+      assert.ok((await failedReconciles()) > failures);
+      await core.deleteNamespacedConfigMap({ name: scripts, namespace: NS });
+      const ours = await eventually(`${scripts} made by the operator`, async () => {
+        const object = await orUndefined(core.readNamespacedConfigMap({ name: scripts, namespace: NS }));
+        return object?.metadata?.labels?.[MANAGED_BY_LABEL] === "mysqlop" && object;
+      });
+      assert.equal(ours.data?.["backup.sh"] === "echo mine", false);
+    } finally {
+      await operator.stop();
+      operator = startInProcessOperator(env);
+    }
   });
 });

@@ -86,9 +86,10 @@ describe("integration: runtime against a real API server", { timeout: 240_000 },
       })),
       [{ kind: "Widget", name: "alpha", uid: widget.metadata.uid, controller: true, blockOwnerDeletion: true }],
     );
-    assert.ok(
-      cm?.metadata?.managedFields?.some((f) => f.manager === "widget-fixture" && f.operation === "Apply"),
-      "applied server-side by the field manager",
+    assert.deepEqual(
+      cm?.metadata?.managedFields?.map((f) => `${f.manager} ${f.operation}`),
+      ["widget-fixture-create Update"],
+      "created (a POST, so that one made meanwhile is refused) under the field manager's create name",
     );
     const events = await eventually(
       "Created event",
@@ -108,7 +109,13 @@ describe("integration: runtime against a real API server", { timeout: 240_000 },
     assert.equal(widget.status?.message, 'message set to "changed"');
     assert.deepEqual(widget.status?.appliedSpec, { message: "changed" });
     assert.equal(condition(widget, "Ready")?.lastTransitionTime, readySince);
-    assert.equal((await widgets.configMap("alpha-data"))?.data?.message, "changed");
+    const cm = await widgets.configMap("alpha-data");
+    assert.equal(cm?.data?.message, "changed");
+    assert.deepEqual(
+      cm?.metadata?.managedFields?.map((f) => `${f.manager} ${f.operation}`),
+      ["widget-fixture Apply"],
+      "the first change applied it server-side, the create's fields handed over to the applies",
+    );
     await eventually("Updated event", async () => (await widgets.events("alpha")).some((e) => e.reason === "Updated"));
   });
 
