@@ -8,7 +8,7 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { MySQL, MySQLStatus } from "../../generated/mysql-models.ts";
 import { MySQLReconcilerBase, type MySQLChange } from "../../generated/mysql-reconciler-base.ts";
-import type { ReconcileContext } from "../runtime/index.ts";
+import type { ReconcileContext, Readiness } from "../runtime/index.ts";
 import {
   backUp,
   isNamespaceTerminating,
@@ -20,9 +20,10 @@ import {
   refuseForegroundDeletion,
   restoreIfBackedUp,
   skippedByRequest,
+  withSkipWayOut,
 } from "./backup-restore.ts";
 import { desiredChildren } from "./desired/index.ts";
-import { serverAvailable } from "./observe.ts";
+import { serverAvailable, serverReadiness } from "./observe.ts";
 import { instanceOf, type MySQLInstance } from "./instance.ts";
 import { hasReservedName, RESERVED_NAME_PREFIX } from "./names.ts";
 import { changePassword, ensureCredentials, settlePasswordChange } from "./password-change.ts";
@@ -128,7 +129,7 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     if (foreground !== undefined) return foreground;
     // 4. A password change under way finishes (and is recorded) first: the backup connects with the server's password.
     const password = await settlePasswordChange(mysql, ctx);
-    if (password !== undefined) return password;
+    if (password !== undefined) return withSkipWayOut(password, mysql);
     // 5. No scheduled backup may run beside the final one: the schedule is suspended, a running one awaited.
     const scheduled = await quiesceBackupSchedule(mysql, ctx);
     if (scheduled !== undefined) return scheduled;
@@ -146,6 +147,11 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     await releaseData(mysql, ctx);
     await releaseBackupStorage(mysql, ctx);
     return backup;
+  }
+
+  /** After creation, Ready follows the server: True while its Deployment has an available pod. */
+  protected override readiness(resource: MySQL, ctx: ReconcileContext): Readiness | undefined {
+    return hasReservedName(resource) ? undefined : serverReadiness(instanceOf(resource), ctx);
   }
 
   /** The Deployment already carries the new image (Recreate); done once it is rolled out. */

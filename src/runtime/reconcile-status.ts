@@ -14,7 +14,19 @@ export interface StatusInput {
   readonly result: HookResult<Record<string, unknown>>;
   /** The new `appliedSpec`: only given when every hook reported done. */
   readonly appliedSpec?: Record<string, string>;
+  /** What the reconciler observed of a created resource's workload (see {@link Readiness}); decides Ready after a done. */
+  readonly readiness?: Readiness;
   readonly now?: Date;
+}
+
+/**
+ * Whether a created resource's workload serves (e.g. its Deployment has an available pod), with a CamelCase reason and
+ * the words for status and Events. A done reconcile of a resource whose workload does not serve leaves Ready False.
+ */
+export interface Readiness {
+  readonly ready: boolean;
+  readonly reason: string;
+  readonly message: string;
 }
 
 /**
@@ -34,13 +46,22 @@ export function computeStatusPatch(resource: CustomResource<unknown, StandardSta
   let message: string | undefined;
   switch (result.kind) {
     case "done": {
-      // A done without a message (nothing changed) keeps what the last message said.
-      const previousReady = conditions.find((c) => c.type === ConditionType.ready);
-      const readyMessage = result.message ?? (previousReady?.status === "True" ? previousReady.message : "the resource is reconciled");
-      set(ConditionType.ready, "True", LoopReason.reconciled, readyMessage);
+      const { readiness } = input;
       set(ConditionType.progressing, "False", LoopReason.reconciled, "");
       set(ConditionType.degraded, "False", LoopReason.asExpected, "");
-      message = result.message;
+      if (readiness?.ready === false) {
+        set(ConditionType.ready, "False", readiness.reason, readiness.message);
+        message = readiness.message;
+        break;
+      }
+      // A done without a message (nothing changed) keeps what the last message said while Ready stays True; when the
+      // workload serves again after it had stopped, the readiness says so.
+      const previousReady = conditions.find((c) => c.type === ConditionType.ready);
+      const recovered = readiness !== undefined && result.message === undefined && readinessLost(current.conditions) ? readiness : undefined;
+      if (result.message === undefined && previousReady?.status === "True") set(ConditionType.ready, "True", previousReady.reason, previousReady.message);
+      else if (recovered !== undefined) set(ConditionType.ready, "True", recovered.reason, recovered.message);
+      else set(ConditionType.ready, "True", LoopReason.reconciled, result.message ?? "the resource is reconciled");
+      message = result.message ?? recovered?.message;
       break;
     }
     case "wait":
@@ -68,6 +89,15 @@ export function computeStatusPatch(resource: CustomResource<unknown, StandardSta
     patch.appliedSpec = applied;
   }
   return changesSomething(current, patch) ? patch : undefined;
+}
+
+/**
+ * Whether `conditions` say that a created resource's workload stopped serving: Ready False with nothing under way
+ * (Progressing not True) and nothing failed (Degraded not True), the state a not-ready {@link Readiness} leaves.
+ */
+export function readinessLost(conditions: readonly Condition[] | undefined): boolean {
+  const status = (type: string) => conditions?.find((c) => c.type === type)?.status;
+  return status(ConditionType.ready) === "False" && status(ConditionType.progressing) !== "True" && status(ConditionType.degraded) !== "True";
 }
 
 function changesSomething(current: Record<string, unknown>, patch: Record<string, unknown>): boolean {
