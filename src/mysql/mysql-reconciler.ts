@@ -8,7 +8,7 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { MySQL, MySQLStatus } from "../../generated/mysql-models.ts";
 import { MySQLReconcilerBase, type MySQLChange } from "../../generated/mysql-reconciler-base.ts";
-import type { ReconcileContext } from "../runtime/index.ts";
+import type { ReconcileContext, Readiness } from "../runtime/index.ts";
 import {
   backUp,
   isNamespaceTerminating,
@@ -23,7 +23,7 @@ import {
   withSkipWayOut,
 } from "./backup-restore.ts";
 import { desiredChildren } from "./desired/index.ts";
-import { serverAvailable } from "./observe.ts";
+import { serverAvailable, serverReadiness } from "./observe.ts";
 import { instanceOf, type MySQLInstance } from "./instance.ts";
 import { hasReservedName, RESERVED_NAME_PREFIX } from "./names.ts";
 import { changePassword, ensureCredentials, settlePasswordChange } from "./password-change.ts";
@@ -147,6 +147,11 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     await releaseData(mysql, ctx);
     await releaseBackupStorage(mysql, ctx);
     return backup;
+  }
+
+  /** After creation, Ready follows the server: True while its Deployment has an available pod. */
+  protected override readiness(resource: MySQL, ctx: ReconcileContext): Readiness | undefined {
+    return hasReservedName(resource) ? undefined : serverReadiness(instanceOf(resource), ctx);
   }
 
   /** The Deployment already carries the new image (Recreate); done once it is rolled out. */

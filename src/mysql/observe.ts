@@ -3,7 +3,7 @@
  * (level-based: every decision is taken again from what is observed, never from memory).
  */
 import type { KubernetesObject, V1Deployment, V1Job, V1Pod } from "@kubernetes/client-node";
-import type { ReconcileContext } from "../runtime/index.ts";
+import type { ReconcileContext, Readiness } from "../runtime/index.ts";
 import type { MySQLInstance } from "./instance.ts";
 import { jobOutcome, type JobOutcome } from "./job-outcome.ts";
 import { serverSelector } from "./names.ts";
@@ -35,12 +35,16 @@ export function serverAvailable(instance: MySQLInstance, ctx: ReconcileContext):
   return deployment !== undefined && (status?.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 1) && (status?.availableReplicas ?? 0) >= 1;
 }
 
-/** The server's pods, from the API server (pods are not cached): read only while the server is not available. */
-export function serverPods(instance: MySQLInstance, ctx: ReconcileContext): Promise<V1Pod[]> {
-  const selector = Object.entries(serverSelector(instance.resource))
+/** The label selector of the server's pods, as `kubectl -l` takes it. */
+function serverLabelSelector(instance: MySQLInstance): string {
+  return Object.entries(serverSelector(instance.resource))
     .map(([k, v]) => `${k}=${v}`)
     .join(",");
-  return ctx.list<V1Pod>("v1", "Pod", { namespace: instance.namespace, labelSelector: selector });
+}
+
+/** The server's pods, from the API server (pods are not cached): read only while the server is not available. */
+export function serverPods(instance: MySQLInstance, ctx: ReconcileContext): Promise<V1Pod[]> {
+  return ctx.list<V1Pod>("v1", "Pod", { namespace: instance.namespace, labelSelector: serverLabelSelector(instance) });
 }
 
 /** The pods of the Job with uid `jobUid`, from the API server (pods are not cached): read only while it does not start, or once it succeeded. */
@@ -55,4 +59,24 @@ export function jobPods(instance: MySQLInstance, ctx: ReconcileContext, jobUid: 
 export function serverPodRefused(instance: MySQLInstance, ctx: ReconcileContext): string | undefined {
   const failure = serverDeployment(instance, ctx)?.status?.conditions?.find((c) => c.type === "ReplicaFailure" && c.status === "True");
   return failure === undefined ? undefined : (failure.message ?? failure.reason ?? "ReplicaFailure");
+}
+
+/** The reasons of Ready after creation: it follows whether the server's Deployment has an available pod. */
+export const SERVER_READINESS = { available: "ServerAvailable", unavailable: "ServerUnavailable" } as const;
+
+/**
+ * Ready after creation: whether the server's Deployment has an available pod now (a crash loop, an eviction, a node
+ * drain or a rollout take it away). The words stay the same while the cause does, so a server that stays down writes
+ * nothing more.
+ */
+export function serverReadiness(instance: MySQLInstance, ctx: ReconcileContext): Readiness {
+  const name = instance.names.server;
+  if ((serverDeployment(instance, ctx)?.status?.availableReplicas ?? 0) >= 1)
+    return { ready: true, reason: SERVER_READINESS.available, message: `Deployment ${name} is available: the server takes connections again` };
+  const refused = serverPodRefused(instance, ctx);
+  return {
+    ready: false,
+    reason: SERVER_READINESS.unavailable,
+    message: `Deployment ${name} has no available server pod, so clients cannot connect${refused === undefined ? "" : `: ${refused}`} (kubectl describe pods -l ${serverLabelSelector(instance)} says why)`,
+  };
 }

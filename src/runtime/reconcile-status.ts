@@ -14,7 +14,19 @@ export interface StatusInput {
   readonly result: HookResult<Record<string, unknown>>;
   /** The new `appliedSpec`: only given when every hook reported done. */
   readonly appliedSpec?: Record<string, string>;
+  /** What the reconciler observed of a created resource's workload (see {@link Readiness}); decides Ready after a done. */
+  readonly readiness?: Readiness;
   readonly now?: Date;
+}
+
+/**
+ * Whether a created resource's workload serves (e.g. its Deployment has an available pod), with a CamelCase reason and
+ * the words for status and Events. A done reconcile of a resource whose workload does not serve leaves Ready False.
+ */
+export interface Readiness {
+  readonly ready: boolean;
+  readonly reason: string;
+  readonly message: string;
 }
 
 /**
@@ -34,13 +46,22 @@ export function computeStatusPatch(resource: CustomResource<unknown, StandardSta
   let message: string | undefined;
   switch (result.kind) {
     case "done": {
-      // A done without a message (nothing changed) keeps what the last message said.
-      const previousReady = conditions.find((c) => c.type === ConditionType.ready);
-      const readyMessage = result.message ?? (previousReady?.status === "True" ? previousReady.message : "the resource is reconciled");
-      set(ConditionType.ready, "True", LoopReason.reconciled, readyMessage);
+      const { readiness } = input;
       set(ConditionType.progressing, "False", LoopReason.reconciled, "");
       set(ConditionType.degraded, "False", LoopReason.asExpected, "");
-      message = result.message;
+      if (readiness?.ready === false) {
+        set(ConditionType.ready, "False", readiness.reason, readiness.message);
+        message = readiness.message;
+        break;
+      }
+      // A done without a message (nothing changed) keeps what the last message said while Ready stays True; when it
+      // turns True without one, the readiness says why.
+      const previousReady = conditions.find((c) => c.type === ConditionType.ready);
+      const stillReady = previousReady?.status === "True";
+      if (result.message === undefined && stillReady) set(ConditionType.ready, "True", previousReady.reason, previousReady.message);
+      else if (result.message === undefined && readiness !== undefined) set(ConditionType.ready, "True", readiness.reason, readiness.message);
+      else set(ConditionType.ready, "True", LoopReason.reconciled, result.message ?? "the resource is reconciled");
+      message = result.message ?? (stillReady ? undefined : readiness?.message);
       break;
     }
     case "wait":

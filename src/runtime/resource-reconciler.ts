@@ -25,7 +25,7 @@ import { done, failed, waitFor } from "./hook-result.ts";
 import { isInvalid, isNotFound } from "./kube-rest.ts";
 import { describeError } from "./logger.ts";
 import { AlreadyOwnedError, ApplyRefusedError, NotLeaderError } from "./reconcile-context.ts";
-import { changedFields, computeStatusPatch, ConditionType, LoopReason } from "./reconcile-status.ts";
+import { changedFields, computeStatusPatch, ConditionType, LoopReason, type Readiness } from "./reconcile-status.ts";
 import { decodeFingerprint, fingerprintSpec, type FieldChange, type SpecFieldInfo } from "./spec-fields.ts";
 import type { AnyResource, HookResult, ReconcileContext, ReconcileRequest, ReconcileResult, Reconciler, ResourceType, SpecOf, StatusOf } from "./types.ts";
 
@@ -62,6 +62,15 @@ export abstract class ResourceReconciler<R extends AnyResource> implements Recon
    */
   protected specProblems(_resource: R): string[] {
     return [];
+  }
+
+  /**
+   * Whether the workload of a resource whose creation finished serves now (e.g. its server's Deployment has an
+   * available pod), read from the cache after every fully done reconcile: Ready follows it, with an Event when it
+   * turns. `undefined` (the default): Ready is True whenever the hooks are done.
+   */
+  protected readiness(_resource: R, _ctx: ReconcileContext): Readiness | undefined {
+    return undefined;
   }
 
   /** Typed {@link HookResult}: the hook finished; `status` facts are merged into the status the loop writes. */
@@ -214,7 +223,7 @@ export abstract class ResourceReconciler<R extends AnyResource> implements Recon
           : changed.length > 0
             ? { reason: "Updated", message: result.message ?? `applied changes to ${changed.join(", ")}` }
             : undefined;
-      return finish(current, result, fingerprint, ctx, event);
+      return finish(current, result, fingerprint, ctx, event, previous === undefined ? undefined : this.readiness(current, ctx));
     }
     return finish(current, result, undefined, ctx);
   }
@@ -306,10 +315,12 @@ async function finish<S>(
   appliedSpec: Record<string, string> | undefined,
   ctx: ReconcileContext,
   doneEvent?: { reason: string; message: string },
+  readiness?: Readiness,
 ): Promise<ReconcileResult> {
-  const patch = computeStatusPatch(resource, { result: result as HookResult<Record<string, unknown>>, appliedSpec });
+  const patch = computeStatusPatch(resource, { result: result as HookResult<Record<string, unknown>>, appliedSpec, readiness });
   if (patch !== undefined) await ctx.patchStatus(resource, patch);
   if (doneEvent !== undefined) ctx.events.normal(resource, doneEvent.reason, doneEvent.message);
+  if (patch !== undefined && readiness !== undefined) announceReadiness(resource, readiness, ctx);
   if (result.kind === "wait") {
     if (patch !== undefined && startsPhase(resource, result.reason)) ctx.events.normal(resource, result.reason, result.message);
     return { requeueAfterMs: result.afterMs };
@@ -319,6 +330,13 @@ async function finish<S>(
     throw new ReconcileFailedError(result.reason, result.message);
   }
   return {};
+}
+
+/** One Event when Ready turns: a Warning when the workload stops serving (or stops for another reason), a Normal one when it serves again. */
+function announceReadiness(resource: AnyResource, readiness: Readiness, ctx: ReconcileContext): void {
+  const ready = (resource.status?.conditions ?? []).find((c) => c.type === ConditionType.ready);
+  if (!readiness.ready && (ready?.status !== "False" || ready.reason !== readiness.reason)) ctx.events.warning(resource, readiness.reason, readiness.message);
+  else if (readiness.ready && ready?.status === "False") ctx.events.normal(resource, readiness.reason, readiness.message);
 }
 
 /** Whether a wait for `reason` starts a new phase of a resource that already had conditions. */

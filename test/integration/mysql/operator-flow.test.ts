@@ -27,6 +27,7 @@ import { startInProcessOperator } from "../../helpers/operator-process.ts";
 import { eventually as pollUntil } from "../../helpers/eventually.ts";
 import { kubectl, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
 import { orUndefined } from "../../helpers/not-found.ts";
+import { FAKE_NODE_NAME } from "../../../src/envtest/index.ts";
 
 const NS = "default";
 const NAME = "mysql-instance";
@@ -130,6 +131,52 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     await eventually("reconciled after the touches and another resync", async () => (await reconciles()) >= afterTouches + 2);
     assert.equal(await writes(), before, `the operator wrote ${(await writes()) - before} times while nothing changed`);
     assert.equal((await mysql())?.status?.conditions?.find((c) => c.type === "Ready")?.status, "True");
+  });
+
+  test("Ready follows the server after creation: False (ServerUnavailable) while no server pod is available, True again once one is; one Event each way, no write while nothing changes", async () => {
+    const ready = async () => (await mysql())?.status?.conditions?.find((c) => c.type === "Ready");
+    const eventCount = async (reason: string) =>
+      (await core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${NAME}` })).items
+        .filter((e) => e.reason === reason)
+        .reduce((sum, e) => sum + (e.count ?? 1), 0);
+    assert.equal((await ready())?.status, "True");
+    // The server's pod is gone and its replacement cannot be scheduled: the Deployment has no available replica.
+    await core.patchNode({ name: FAKE_NODE_NAME, body: { spec: { unschedulable: true } } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
+    try {
+      await core.deleteCollectionNamespacedPod({ namespace: NS, labelSelector: `app=${NAME}`, gracePeriodSeconds: 0 });
+      const down = await eventually("Ready False", async () => {
+        const c = await ready();
+        return c?.status === "False" && c;
+      });
+      assert.equal(down.reason, "ServerUnavailable");
+      assert.match(down.message ?? "", new RegExp(`Deployment ${NAME}`));
+      const column = await kubectl(env.cp, [
+        "get",
+        "mysqls.otus.homework",
+        NAME,
+        "-n",
+        NS,
+        "-o",
+        "custom-columns=READY:.status.conditions[?(@.type=='Ready')].status",
+        "--no-headers",
+      ]);
+      assert.equal(column.stdout.trim(), "False", "kubectl's Ready column");
+      await eventually("the ServerUnavailable Event", async () => (await eventCount("ServerUnavailable")) >= 1);
+      const quiet = await writes();
+      const reconcilesBefore = await reconciles();
+      await eventually("two resyncs while the server is down", async () => (await reconciles()) >= reconcilesBefore + 2);
+      assert.equal(await writes(), quiet, `the operator wrote ${(await writes()) - quiet} times while the server stayed down`);
+      assert.equal(await eventCount("ServerUnavailable"), 1, "one Warning Event for the transition");
+    } finally {
+      await core.patchNode({ name: FAKE_NODE_NAME, body: { spec: { unschedulable: false } } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
+    }
+    const up = await eventually("Ready True again", async () => {
+      const c = await ready();
+      return c?.status === "True" && c;
+    });
+    assert.equal(up.reason, "ServerAvailable");
+    await eventually("the ServerAvailable Event", async () => (await eventCount("ServerAvailable")) === 1);
+    assert.equal(await eventCount("ServerUnavailable"), 1);
   });
 
   test("a password change runs passwd-NAME-job, then the credentials hold the new password and the change Secret is gone", async () => {

@@ -1,0 +1,71 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { computeStatusPatch, type Readiness } from "../../src/runtime/reconcile-status.ts";
+import type { AnyResource, Condition, HookResult } from "../../src/runtime/index.ts";
+
+const now = new Date("2026-01-01T01:00:00Z");
+const condition = (type: string, status: Condition["status"], reason: string, message: string): Condition => ({
+  type,
+  status,
+  reason,
+  message,
+  observedGeneration: 1,
+  lastTransitionTime: "2026-01-01T00:00:00Z",
+});
+const settled = (ready: Condition): AnyResource => ({
+  apiVersion: "example.test/v1",
+  kind: "Thing",
+  metadata: { name: "a", generation: 1 },
+  spec: {},
+  status: {
+    observedGeneration: 1,
+    message: ready.message,
+    conditions: [ready, condition("Progressing", "False", "Reconciled", ""), condition("Degraded", "False", "AsExpected", "")],
+  },
+});
+const serving = condition("Ready", "True", "Reconciled", "a created");
+const down: Readiness = { ready: false, reason: "ServerUnavailable", message: "no pod" };
+const up: Readiness = { ready: true, reason: "ServerAvailable", message: "serves again" };
+const quiet: HookResult = { kind: "done" };
+
+test("computeStatusPatch with readiness: given/want", () => {
+  const cases: { name: string; given: AnyResource; result: HookResult; readiness?: Readiness; ready?: [string, string, string]; message?: string | null }[] = [
+    { name: "ready and nothing changed: no write", given: settled(serving), result: quiet, readiness: up },
+    { name: "no readiness and nothing changed: no write", given: settled(serving), result: quiet },
+    {
+      name: "stops serving: Ready False with its reason, message says why",
+      given: settled(serving),
+      result: quiet,
+      readiness: down,
+      ready: ["False", "ServerUnavailable", "no pod"],
+      message: "no pod",
+    },
+    { name: "stays down: no write", given: settled(condition("Ready", "False", "ServerUnavailable", "no pod")), result: quiet, readiness: { ...down } },
+    {
+      name: "serves again: Ready True with the readiness' words",
+      given: settled(condition("Ready", "False", "ServerUnavailable", "no pod")),
+      result: quiet,
+      readiness: up,
+      ready: ["True", "ServerAvailable", "serves again"],
+      message: "serves again",
+    },
+    {
+      name: "a hook's message wins when it turns True",
+      given: settled(condition("Ready", "False", "ServerUnavailable", "no pod")),
+      result: { kind: "done", message: "image changed" },
+      readiness: up,
+      ready: ["True", "Reconciled", "image changed"],
+      message: "image changed",
+    },
+  ];
+  for (const c of cases) {
+    const patch = computeStatusPatch(c.given, { result: c.result, readiness: c.readiness, now });
+    if (c.ready === undefined) {
+      assert.equal(patch, undefined, c.name);
+      continue;
+    }
+    const ready = (patch?.conditions as Condition[]).find((x) => x.type === "Ready");
+    assert.deepEqual([ready?.status, ready?.reason, ready?.message], c.ready, c.name);
+    assert.equal(patch?.message, c.message, c.name);
+  }
+});
