@@ -54,14 +54,14 @@ export function computeStatusPatch(resource: CustomResource<unknown, StandardSta
         message = readiness.message;
         break;
       }
-      // A done without a message (nothing changed) keeps what the last message said while Ready stays True; when it
-      // turns True without one, the readiness says why.
+      // A done without a message (nothing changed) keeps what the last message said while Ready stays True; when the
+      // workload serves again after it had stopped, the readiness says so.
       const previousReady = conditions.find((c) => c.type === ConditionType.ready);
-      const stillReady = previousReady?.status === "True";
-      if (result.message === undefined && stillReady) set(ConditionType.ready, "True", previousReady.reason, previousReady.message);
-      else if (result.message === undefined && readiness !== undefined) set(ConditionType.ready, "True", readiness.reason, readiness.message);
+      const recovered = readiness !== undefined && result.message === undefined && readinessLost(current.conditions) ? readiness : undefined;
+      if (result.message === undefined && previousReady?.status === "True") set(ConditionType.ready, "True", previousReady.reason, previousReady.message);
+      else if (recovered !== undefined) set(ConditionType.ready, "True", recovered.reason, recovered.message);
       else set(ConditionType.ready, "True", LoopReason.reconciled, result.message ?? "the resource is reconciled");
-      message = result.message ?? (stillReady ? undefined : readiness?.message);
+      message = result.message ?? recovered?.message;
       break;
     }
     case "wait":
@@ -89,6 +89,15 @@ export function computeStatusPatch(resource: CustomResource<unknown, StandardSta
     patch.appliedSpec = applied;
   }
   return changesSomething(current, patch) ? patch : undefined;
+}
+
+/**
+ * Whether `conditions` say that a created resource's workload stopped serving: Ready False with nothing under way
+ * (Progressing not True) and nothing failed (Degraded not True), the state a not-ready {@link Readiness} leaves.
+ */
+export function readinessLost(conditions: readonly Condition[] | undefined): boolean {
+  const status = (type: string) => conditions?.find((c) => c.type === type)?.status;
+  return status(ConditionType.ready) === "False" && status(ConditionType.progressing) !== "True" && status(ConditionType.degraded) !== "True";
 }
 
 function changesSomething(current: Record<string, unknown>, patch: Record<string, unknown>): boolean {

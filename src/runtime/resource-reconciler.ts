@@ -25,7 +25,7 @@ import { done, failed, waitFor } from "./hook-result.ts";
 import { isInvalid, isNotFound } from "./kube-rest.ts";
 import { describeError } from "./logger.ts";
 import { AlreadyOwnedError, ApplyRefusedError, NotLeaderError } from "./reconcile-context.ts";
-import { changedFields, computeStatusPatch, ConditionType, LoopReason, type Readiness } from "./reconcile-status.ts";
+import { changedFields, computeStatusPatch, ConditionType, LoopReason, readinessLost, type Readiness } from "./reconcile-status.ts";
 import { decodeFingerprint, fingerprintSpec, type FieldChange, type SpecFieldInfo } from "./spec-fields.ts";
 import type { AnyResource, HookResult, ReconcileContext, ReconcileRequest, ReconcileResult, Reconciler, ResourceType, SpecOf, StatusOf } from "./types.ts";
 
@@ -332,11 +332,15 @@ async function finish<S>(
   return {};
 }
 
-/** One Event when Ready turns: a Warning when the workload stops serving (or stops for another reason), a Normal one when it serves again. */
+/**
+ * One Event when the workload's readiness turns: a Warning when it stops serving, a Normal one when it serves again
+ * (not when Ready turns True at the end of a change, which has Events of its own).
+ */
 function announceReadiness(resource: AnyResource, readiness: Readiness, ctx: ReconcileContext): void {
-  const ready = (resource.status?.conditions ?? []).find((c) => c.type === ConditionType.ready);
+  const conditions = resource.status?.conditions ?? [];
+  const ready = conditions.find((c) => c.type === ConditionType.ready);
   if (!readiness.ready && (ready?.status !== "False" || ready.reason !== readiness.reason)) ctx.events.warning(resource, readiness.reason, readiness.message);
-  else if (readiness.ready && ready?.status === "False") ctx.events.normal(resource, readiness.reason, readiness.message);
+  else if (readiness.ready && readinessLost(conditions)) ctx.events.normal(resource, readiness.reason, readiness.message);
 }
 
 /** Whether a wait for `reason` starts a new phase of a resource that already had conditions. */

@@ -50,6 +50,21 @@ test("computeStatusPatch with readiness: given/want", () => {
       message: "serves again",
     },
     {
+      name: "the end of a wait (Progressing True) is no recovery: Ready True Reconciled, the readiness' words not used",
+      given: {
+        ...settled(condition("Ready", "False", "RollingOut", "rolls")),
+        status: {
+          observedGeneration: 1,
+          message: "rolls",
+          conditions: [condition("Ready", "False", "RollingOut", "rolls"), condition("Progressing", "True", "RollingOut", "rolls")],
+        },
+      },
+      result: quiet,
+      readiness: up,
+      ready: ["True", "Reconciled", "the resource is reconciled"],
+      message: undefined,
+    },
+    {
       name: "a hook's message wins when it turns True",
       given: settled(condition("Ready", "False", "ServerUnavailable", "no pod")),
       result: { kind: "done", message: "image changed" },

@@ -133,12 +133,14 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     assert.equal((await mysql())?.status?.conditions?.find((c) => c.type === "Ready")?.status, "True");
   });
 
+  /** How many times the operator recorded an Event of `reason` on the resource. */
+  const eventCount = async (reason: string) =>
+    (await core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${NAME}` })).items
+      .filter((e) => e.reason === reason)
+      .reduce((sum, e) => sum + (e.count ?? 1), 0);
+
   test("Ready follows the server after creation: False (ServerUnavailable) while no server pod is available, True again once one is; one Event each way, no write while nothing changes", async () => {
     const ready = async () => (await mysql())?.status?.conditions?.find((c) => c.type === "Ready");
-    const eventCount = async (reason: string) =>
-      (await core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${NAME}` })).items
-        .filter((e) => e.reason === reason)
-        .reduce((sum, e) => sum + (e.count ?? 1), 0);
     assert.equal((await ready())?.status, "True");
     // The server's pod is gone and its replacement cannot be scheduled: the Deployment has no available replica.
     await core.patchNode({ name: FAKE_NODE_NAME, body: { spec: { unschedulable: true } } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
@@ -222,6 +224,7 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     const deployment = await env.cp.kubeConfig.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: NAME, namespace: NS });
     assert.equal(deployment.spec?.template.spec?.containers[0]?.image, "mysql:8.0");
     assert.equal((await mysql())?.status?.conditions?.find((c) => c.type === "Ready")?.status, "True");
+    assert.equal(await eventCount("ServerAvailable"), 1, "the end of a change is no 'available again'");
   });
 
   test("an immutable field (storage class) is refused by the API server at once; the claim and the status stay as they were", async () => {
