@@ -50,8 +50,9 @@ export function computeStatusPatch(resource: CustomResource<unknown, StandardSta
       set(ConditionType.progressing, "False", LoopReason.reconciled, "");
       set(ConditionType.degraded, "False", LoopReason.asExpected, "");
       if (readiness?.ready === false) {
+        // The Ready condition says it; status.message keeps what the last step said (e.g. "NAME created …").
         set(ConditionType.ready, "False", readiness.reason, readiness.message);
-        message = readiness.message;
+        message = result.message;
         break;
       }
       // A done without a message (nothing changed) keeps what the last message said while Ready stays True; when the
@@ -61,7 +62,7 @@ export function computeStatusPatch(resource: CustomResource<unknown, StandardSta
       if (result.message === undefined && previousReady?.status === "True") set(ConditionType.ready, "True", previousReady.reason, previousReady.message);
       else if (recovered !== undefined) set(ConditionType.ready, "True", recovered.reason, recovered.message);
       else set(ConditionType.ready, "True", LoopReason.reconciled, result.message ?? "the resource is reconciled");
-      message = result.message ?? recovered?.message;
+      message = result.message;
       break;
     }
     case "wait":
