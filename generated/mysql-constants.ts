@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 2ac145a34e5c174f2ba3ab85251b6299713b0646c9066f1bcf70148979db28f1) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 a24771cf68ff50adcd84657f0afc39699260b21fd78e5018509a7ba84040b42d) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Names of the MySQL custom resource type, from the schema.
  * @packageDocumentation

@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 2ac145a34e5c174f2ba3ab85251b6299713b0646c9066f1bcf70148979db28f1) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 a24771cf68ff50adcd84657f0afc39699260b21fd78e5018509a7ba84040b42d) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Offline validation of MySQL documents against the storage version's schema
  * (v1), with the rules the API server applies (types, required fields,
@@ -175,7 +175,7 @@ export const mysqlResourceSchema: Record<string, unknown> = {
               maximum: 1000,
               default: 5,
               description:
-                "How many of the newest dumps are always kept. An older dump is removed only once a restore loaded it: a dump that was never restored is never removed.",
+                "How many of the newest dumps are always kept. An older dump is removed once a restore loaded it, or once a newer dump of the same server (this resource, by its uid) exists: of each server the newest dump that was never restored is kept, so an earlier resource's last dump outlives any number of this one's backups.",
             },
             schedule: {
               type: "string",

@@ -79,7 +79,7 @@ export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileC
     case "failed": {
       if (outcome.exitCode === EXIT_CODES.notEmpty) {
         return done(
-          `${name} created without restore-job: the database already holds data, so the backup of ${lastBackup} was not loaded; ${fromDump} is kept on ${names.backupClaim} (later backups are new dumps beside it, and retention never removes a dump that was never restored)`,
+          `${name} created without restore-job: the database already holds data, so the backup of ${lastBackup} was not loaded; ${fromDump} is kept on ${names.backupClaim} (later backups are new dumps beside it, and retention keeps the newest dump of each resource that no restore loaded)`,
         );
       }
       const why = await scriptError(instance, ctx, outcome.job);

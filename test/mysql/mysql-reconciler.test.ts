@@ -742,7 +742,7 @@ test("finalize records the dump the backup reported (file, size, sha256, created
   const job = ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!;
   assert.deepEqual(
     job.spec?.template.spec?.containers[0]?.env?.filter((e) => e.name.startsWith("BACKUP_")).map((e) => `${e.name}=${e.value ?? ""}`),
-    ["BACKUP_DIR=/backup", "BACKUP_KEEP=5", "BACKUP_REPORT_FILE=/dev/termination-log"],
+    ["BACKUP_DIR=/backup", "BACKUP_KEEP=5", "BACKUP_REPORT_FILE=/dev/termination-log", "BACKUP_KIND=final", `BACKUP_SOURCE=${resource.metadata.uid ?? "?"}`],
   );
   const sha256 = "ab".repeat(32);
   put(finish({ ...job, metadata: { ...job.metadata, uid: "job-uid" } }, "Complete"));

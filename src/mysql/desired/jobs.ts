@@ -8,7 +8,7 @@
 import type { V1CronJob, V1EnvVar, V1Job, V1PodFailurePolicyRule, V1VolumeMount } from "@kubernetes/client-node";
 import type { MySQLInstance } from "../instance.ts";
 import { labelsFor, PASSWORD_TARGET_ANNOTATION } from "../names.ts";
-import { DEFAULTS, ENV, EXIT_CODES, SCRIPT_FILES, scriptCommand } from "../scripts/index.ts";
+import { BACKUP_KINDS, DEFAULTS, ENV, EXIT_CODES, SCRIPT_FILES, scriptCommand } from "../scripts/index.ts";
 import { hardenedPodSpec } from "./pod-security.ts";
 import { PASSWORD_CHANGE_FILES } from "./secrets.ts";
 import { MYSQL_PORT, PASSWORD_KEY } from "./server.ts";
@@ -106,16 +106,20 @@ function scriptJob(
   };
 }
 
-function backupEnv(instance: MySQLInstance): V1EnvVar[] {
+/** The backup script's settings: retention, report, and what the dump is of (the resource's uid, which is not secret, and why it was taken). */
+function backupEnv(instance: MySQLInstance, kind: keyof typeof BACKUP_KINDS): V1EnvVar[] {
+  const uid = instance.resource.metadata.uid;
   return [
     { name: ENV.backupKeep, value: String(instance.resource.spec.backup?.keep ?? DEFAULTS.keep) },
     { name: ENV.backupReportFile, value: TERMINATION_MESSAGE_PATH },
+    { name: ENV.backupKind, value: BACKUP_KINDS[kind] },
+    ...(uid === undefined ? [] : [{ name: ENV.backupSource, value: uid }]),
   ];
 }
 
 /** `backup-NAME-job`: dumps the database into the backup claim, or into `subdirectory` of it (to leave the dump at its root alone). */
 export function buildBackupJob(instance: MySQLInstance, subdirectory?: string): V1Job {
-  return scriptJob(instance, instance.names.backupJob, "backup", SCRIPT_FILES.backup, backupEnv(instance), subdirectory);
+  return scriptJob(instance, instance.names.backupJob, "backup", SCRIPT_FILES.backup, backupEnv(instance, "final"), subdirectory);
 }
 
 /**
@@ -132,7 +136,7 @@ export const SCHEDULE_STARTING_DEADLINE_SECONDS = 600;
  */
 export function buildBackupCronJob(instance: MySQLInstance, schedule: string, suspend = false): V1CronJob {
   const { resource, names } = instance;
-  const job = scriptJob(instance, names.backupSchedule, "scheduled-backup", SCRIPT_FILES.backup, backupEnv(instance));
+  const job = scriptJob(instance, names.backupSchedule, "scheduled-backup", SCRIPT_FILES.backup, backupEnv(instance, "scheduled"));
   const labels = labelsFor(resource, "scheduled-backup");
   return {
     apiVersion: "batch/v1",

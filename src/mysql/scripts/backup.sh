@@ -24,6 +24,17 @@ keep=${BACKUP_KEEP:-5}
 case $keep in
   '' | *[!0-9]* | 0) die "$EXIT_CONFIG" "BACKUP_KEEP must be a whole number of backups, at least 1" ;;
 esac
+# Which server the dump is of (the operator passes its resource's uid): retention
+# keeps only the newest unrestored dump of each. Unset: no source, today's rule.
+source=${BACKUP_SOURCE:-}
+case $source in
+  *[!A-Za-z0-9._-]*) die "$EXIT_CONFIG" "BACKUP_SOURCE must name the server with letters, digits, '.', '_' and '-' only (the MySQL resource's metadata.uid)" ;;
+esac
+kind=${BACKUP_KIND:-final}
+case $kind in
+  final | scheduled) ;;
+  *) die "$EXIT_CONFIG" "BACKUP_KIND must be final or scheduled" ;;
+esac
 
 # 1. A previous run may have stopped between renaming its dump and renaming its
 #    metadata (see step 5): finish or discard its work so both files agree again.
@@ -98,6 +109,8 @@ tmp_meta=$(mktemp -- "$dir/.mysqlop-dump.meta.tmp.XXXXXXXX") || die "$EXIT_WRITE
   printf 'server_version=%s\n' "$version"
   printf 'database=%s\n' "$replaced"
   printf 'dump=%s\n' "$DUMP_FILE"
+  printf 'kind=%s\n' "$kind"
+  [ -z "$source" ] || printf 'source=%s\n' "$source"
 } >"$tmp_meta" || die "$EXIT_WRITE" "cannot write $tmp_meta"
 
 # 5. History first: the dump and its metadata as a new entry named by its time,
@@ -121,21 +134,52 @@ sync "$dir" || die "$EXIT_WRITE" "cannot flush $dir to disk"
 
 say "backup complete: $entry.sql ($size bytes, sha256 $sum)"
 
-# 7. Retention: the newest $keep entries stay; an older one goes only once a
-#    restore loaded it (its .restored mark): a dump never restored is kept.
+# 7. Retention: the newest $keep entries stay. An older one goes once a restore
+#    loaded it (its .restored mark), or once a newer entry of the same source
+#    exists (that server's later state is kept). So the newest unrestored dump of
+#    each source stays, e.g. the final dump of a server whose restore was refused,
+#    however many backups the next server takes. An entry without a source is
+#    kept until restored. The metadata goes first: a crash leaves a dump without
+#    metadata, which step 1 removes.
+# newer_entry_of SOURCE SKIP ENTRIES...: sets $newer to the first of ENTRIES after
+# the first SKIP whose metadata names SOURCE; returns 1 when there is none.
+newer_entry_of() {
+  _of=$1
+  _skip=$2
+  shift 2
+  for _n in "$@"; do
+    if [ "$_skip" -gt 0 ]; then
+      _skip=$((_skip - 1))
+    elif [ "$(meta_value source "$_n" 2>/dev/null)" = "$_of" ]; then
+      newer=${_n%.meta}
+      return 0
+    fi
+  done
+  return 1
+}
 set -- "$history/$HISTORY_PREFIX"*.meta
 entries=$#
 excess=$((entries - keep))
+position=0
 for m in "$@"; do
-  [ "$excess" -gt 0 ] || break
-  excess=$((excess - 1))
+  [ "$position" -lt "$excess" ] || break
+  position=$((position + 1))
   old=${m%.meta}
+  of=$(meta_value source "$m") || of=
+  what=$(meta_value kind "$m") || what=
+  described="${what:+$what backup}${of:+ of $of}"
   if [ -e "$old$RESTORED_SUFFIX" ]; then
     rm -f -- "$m" "$old.sql" "$old$RESTORED_SUFFIX" || die "$EXIT_WRITE" "cannot remove $old.sql"
     entries=$((entries - 1))
-    say "retention: removed $old.sql (restored, and older than the newest $keep)"
+    say "retention: removed $old.sql${described:+ ($described)} (restored, and older than the newest $keep)"
+  elif [ -n "$of" ] && newer_entry_of "$of" "$position" "$@"; then
+    rm -f -- "$m" "$old.sql" || die "$EXIT_WRITE" "cannot remove $old.sql"
+    entries=$((entries - 1))
+    say "retention: removed $old.sql ($described), older than the newest $keep: superseded by ${newer##*/}.sql of the same source"
+  elif [ -n "$of" ]; then
+    say "retention: kept $old.sql ($described), older than the newest $keep: the newest dump of its source, never restored"
   else
-    say "retention: kept $old.sql, older than the newest $keep: it was never restored"
+    say "retention: kept $old.sql, older than the newest $keep: it was never restored, and its metadata names no source"
   fi
 done
 

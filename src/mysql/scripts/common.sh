@@ -18,7 +18,8 @@ META_FILE=mysqlop-dump.meta
 META_NEXT_FILE=mysqlop-dump.meta.next
 # Every backup, kept under its own UTC timestamp (a hard link of the dump above
 # when it was taken): HISTORY_DIR/mysqlop-dump-YYYYMMDDTHHMMSSZ.sql and .meta,
-# and .restored once a restore loaded it. Retention deletes only restored ones.
+# and .restored once a restore loaded it. Retention (backup.sh step 7) deletes
+# restored ones and ones a newer entry of the same source supersedes.
 HISTORY_DIR=history
 HISTORY_PREFIX=mysqlop-dump-
 RESTORED_SUFFIX=.restored

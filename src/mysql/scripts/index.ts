@@ -53,8 +53,12 @@ export const ENV = {
   restoreForce: "RESTORE_FORCE",
   /** Restore only: how long to wait for the server to accept connections. Default {@link DEFAULTS.restoreWaitSeconds}. */
   restoreWaitSeconds: "RESTORE_WAIT_SECONDS",
-  /** Backup only: how many history entries retention keeps at least (older ones go only once restored). Default {@link DEFAULTS.keep}. */
+  /** Backup only: how many history entries retention keeps at least (an older one goes once restored or superseded by a newer one of its source). Default {@link DEFAULTS.keep}. */
   backupKeep: "BACKUP_KEEP",
+  /** Backup only: the server the dump is of (the MySQL resource's uid; letters, digits, `.`, `_`, `-`), recorded as `source=`: retention keeps only the newest unrestored dump of each source. Unset: none recorded, and the entry is kept until restored. */
+  backupSource: "BACKUP_SOURCE",
+  /** Backup only: {@link BACKUP_KINDS}`.final` (a deletion's backup, or one by hand) or `.scheduled`, recorded as `kind=`. Default {@link DEFAULTS.backupKind}. */
+  backupKind: "BACKUP_KIND",
   /** Backup only: a file to write the report of a completed backup into (`key=value` lines: file, size, sha256, created, entries); the Job sets the termination-message path. */
   backupReportFile: "BACKUP_REPORT_FILE",
   /** Restore only: `1`/`true`/`yes` when a backup was recorded: no dump is then a failure (exit 4), not "nothing to restore". */
@@ -79,7 +83,11 @@ export const DEFAULTS = {
   backupDir: "/backup",
   restoreWaitSeconds: 300,
   keep: 5,
+  backupKind: "final",
 } as const;
+
+/** Values of `BACKUP_KIND`: what took the dump. */
+export const BACKUP_KINDS = { final: "final", scheduled: "scheduled" } as const;
 
 /** Files in the backup directory. The operator decides "created with restore-job" by the existence of `dump`. */
 export const BACKUP_FILES = {

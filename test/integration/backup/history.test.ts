@@ -1,12 +1,12 @@
 // Backup history against a real MariaDB server: every backup is a new entry that no
 // later backup replaces, a restore names the dump it must load, and retention removes
-// only dumps that a restore loaded.
+// a dump once a restore loaded it or a newer dump of the same server supersedes it.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { BACKUP_FILES, ENV, EXIT_CODES } from "../../../src/mysql/scripts/index.ts";
+import { BACKUP_FILES, BACKUP_KINDS, ENV, EXIT_CODES } from "../../../src/mysql/scripts/index.ts";
 import { mariaDbAvailable, startMariaDb, type MariaDbServer } from "../../helpers/mariadb.ts";
 import { connectionEnv, createUser, listDir, makeWorkspace, runScript, type Workspace } from "./harness.ts";
 
@@ -40,6 +40,13 @@ describe("integration: backup history and retention", { skip }, () => {
   async function entries(ws: Workspace): Promise<string[]> {
     return (await listDir(historyDir(ws))).filter((name) => name.endsWith(".meta")).map((name) => name.slice(0, -".meta".length));
   }
+  /** The history entry (name without extension) a backup's report names. */
+  const entryOf = (report: Record<string, string>) => (report.file ?? "").replace(/^.*\//, "").replace(/\.sql$/, "");
+  /** The metadata fields of a history entry. */
+  const metaOf = async (ws: Workspace, entry: string) => fields(await readFile(join(historyDir(ws), `${entry}.meta`), "utf8"));
+  const sourceA = "8d2c3f1e-0b7a-4c55-9e3d-5f6a7b8c9d0a";
+  const sourceB = "1f0e9d8c-7b6a-4559-8e4d-3c2b1a0f9e8d";
+  const of = (source: string, kind: keyof typeof BACKUP_KINDS) => ({ [ENV.backupSource]: source, [ENV.backupKind]: BACKUP_KINDS[kind] });
   /** Replaces the database's rows with `rows`, then backs it up; returns the report the script wrote. */
   async function backUp(ws: Workspace, rows: string[], extra: Record<string, string> = {}): Promise<Record<string, string>> {
     await server.sql(
@@ -146,7 +153,7 @@ describe("integration: backup history and retention", { skip }, () => {
 
     const fourth = await backUp(ws, ["4"], keep);
     assert.equal(fourth.entries, "3");
-    const fourthEntry = (fourth.file ?? "").replace(/^.*\//, "").replace(/\.sql$/, "");
+    const fourthEntry = entryOf(fourth);
     assert.deepEqual(await entries(ws), [secondEntry, thirdEntry, fourthEntry], `${firstEntry} (restored) went; ${secondEntry} (never restored) stayed`);
     assert.ok(!(await listDir(historyDir(ws))).some((name) => name.startsWith(firstEntry ?? "?")), "its dump and mark went too");
   });
@@ -214,6 +221,93 @@ describe("integration: backup history and retention", { skip }, () => {
       const result = await runScript("backup.sh", ws, env({ [ENV.backupKeep]: value }));
       assert.equal(result.code, EXIT_CODES.config, `${value}: ${result.stderr}`);
       assert.match(result.stderr, /BACKUP_KEEP must be a whole number of backups, at least 1/);
+    }
+    assert.deepEqual(await listDir(ws.backupDir), []);
+  });
+
+  test("scheduled dumps of one server: retention leaves the newest BACKUP_KEEP, each older one superseded by a newer dump of the same source, and says so", async () => {
+    const ws = await workspace();
+    const options = { [ENV.backupKeep]: "2", ...of(sourceA, "scheduled") };
+    const reports = [];
+    for (const row of ["1", "2", "3", "4", "5"]) reports.push(await backUp(ws, [row], options));
+    assert.deepEqual(
+      reports.map((report) => report.entries),
+      ["1", "2", "2", "2", "2"],
+    );
+    assert.deepEqual(await entries(ws), reports.slice(-2).map(entryOf), "only the newest two remain");
+    assert.deepEqual(
+      await listDir(historyDir(ws)),
+      (await entries(ws)).flatMap((entry) => [`${entry}.meta`, `${entry}.sql`]),
+      "their dumps went with them",
+    );
+    const meta = await metaOf(ws, entryOf(reports[4] ?? {}));
+    assert.equal(meta.source, sourceA);
+    assert.equal(meta.kind, BACKUP_KINDS.scheduled);
+
+    const said = await runScript("backup.sh", ws, env(options));
+    assert.equal(said.code, EXIT_CODES.ok, said.stderr);
+    assert.match(
+      said.stdout,
+      new RegExp(
+        `retention: removed .*/${entryOf(reports[3] ?? {})}\\.sql \\(scheduled backup of ${sourceA}\\), older than the newest 2: superseded by ${entryOf(reports[4] ?? {})}\\.sql of the same source`,
+      ),
+    );
+  });
+
+  test("the final dump of a server that was never restored survives any number of dumps of the next server; a restored one goes", async () => {
+    const ws = await workspace();
+    const keep = { [ENV.backupKeep]: "2" };
+    await backUp(ws, ["a scheduled"], { ...keep, ...of(sourceA, "scheduled") });
+    const finalA = await backUp(ws, ["a final"], { ...keep, ...of(sourceA, "final") });
+    assert.equal((await metaOf(ws, entryOf(finalA))).kind, BACKUP_KINDS.final);
+
+    // The next server's restore is refused (its database is not empty): A's final dump stays unrestored.
+    const refused = await restore(ws, { [ENV.restoreSha256]: finalA.sha256 ?? "" });
+    assert.equal(refused.code, EXIT_CODES.notEmpty, refused.stderr);
+    const ofB = [];
+    for (const row of ["b1", "b2", "b3", "b4", "b5"]) ofB.push(await backUp(ws, [row], { ...keep, ...of(sourceB, "scheduled") }));
+    assert.deepEqual(
+      await entries(ws),
+      [entryOf(finalA), ...ofB.slice(-2).map(entryOf)],
+      "A's scheduled dump was superseded by its final one; the final one is the newest of A",
+    );
+    assert.equal(ofB.at(-1)?.entries, "3");
+
+    await server.sql(`DROP DATABASE \`${db}\``);
+    const loaded = await restore(ws, { [ENV.restoreSha256]: finalA.sha256 ?? "" });
+    assert.equal(loaded.code, EXIT_CODES.ok, loaded.stderr);
+    assert.equal(await server.sql("SELECT name FROM test", db), "a final\n", "it is still the dump A left");
+    const afterRestore = await backUp(ws, ["b6"], { ...keep, ...of(sourceB, "scheduled") });
+    assert.deepEqual(await entries(ws), [entryOf(ofB.at(-1) ?? {}), entryOf(afterRestore)], "once restored, A's final dump goes like any other");
+  });
+
+  test("entries without a source (an older script's) keep the old rule: kept until restored, whatever newer dumps with a source come", async () => {
+    const ws = await workspace();
+    const keep = { [ENV.backupKeep]: "1" };
+    const old = [await backUp(ws, ["old 1"], keep), await backUp(ws, ["old 2"], keep)];
+    for (const entry of old.map(entryOf)) assert.equal((await metaOf(ws, entry)).source, undefined, "no BACKUP_SOURCE: no source recorded");
+    const sourced = [];
+    for (const row of ["a1", "a2", "a3"]) sourced.push(await backUp(ws, [row], { ...keep, ...of(sourceA, "scheduled") }));
+    assert.deepEqual(await entries(ws), [...old.map(entryOf), entryOf(sourced.at(-1) ?? {})]);
+    const said = await runScript("backup.sh", ws, env({ ...keep, ...of(sourceA, "scheduled") }));
+    assert.equal(said.code, EXIT_CODES.ok, said.stderr);
+    assert.match(
+      said.stdout,
+      new RegExp(`retention: kept .*/${entryOf(old[0] ?? {})}\\.sql, older than the newest 1: it was never restored, and its metadata names no source`),
+    );
+  });
+
+  test("BACKUP_SOURCE and BACKUP_KIND are checked before anything is written", async () => {
+    const ws = await workspace();
+    const given: [Record<string, string>, RegExp][] = [
+      [{ [ENV.backupSource]: "a/b" }, /BACKUP_SOURCE must name the server with letters, digits, '\.', '_' and '-' only/],
+      [{ [ENV.backupSource]: "a\nsource=b" }, /BACKUP_SOURCE must name the server/],
+      [{ [ENV.backupKind]: "hourly" }, /BACKUP_KIND must be final or scheduled/],
+    ];
+    for (const [extra, message] of given) {
+      const result = await runScript("backup.sh", ws, env(extra));
+      assert.equal(result.code, EXIT_CODES.config, `${JSON.stringify(extra)}: ${result.stderr}`);
+      assert.match(result.stderr, message);
     }
     assert.deepEqual(await listDir(ws.backupDir), []);
   });

@@ -104,6 +104,7 @@ describe("scheduled backups with real data on the process node", { skip: process
       },
     });
     await eventually("the resource is created", async () => (await mysql())?.status?.message === `${NAME} created without restore-job`, LONG, 250);
+    const uid = (await mysql())?.metadata?.uid ?? assert.fail("the created resource has a uid");
     const pod = await server();
     conn = { host: pod.status?.podIP ?? "", password: PASSWORD, database: DATABASE };
     await mysqlOk(conn, "CREATE TABLE test (id int primary key, name varchar(20)); INSERT INTO test VALUES (1, 'scheduled');");
@@ -205,6 +206,8 @@ describe("scheduled backups with real data on the process node", { skip: process
       assert.ok(existsSync(meta), `${file} has its metadata`);
       const metadata = readFileSync(meta, "utf8");
       assert.match(metadata, new RegExp(`^sha256=${sha256(dump)}$`, "m"), `${file} is intact`);
+      assert.match(metadata, new RegExp(`^source=${uid}$`, "m"), `${file} names the resource it was taken from`);
+      assert.match(metadata, new RegExp(`^kind=${file === dumps.at(-1) ? "final" : "scheduled"}$`, "m"), `${file}: the last dump is the final one`);
       if (Date.parse(/^created=(.*)$/m.exec(metadata)?.[1] ?? "") <= written) continue;
       assert.match(dump, /INSERT INTO `test` VALUES\s*\(1,'scheduled'\);/, `${file} holds the row`);
       withRow++;

@@ -19,7 +19,7 @@ import {
 } from "../../../src/mysql/desired/index.ts";
 import { instanceOf } from "../../../src/mysql/instance.ts";
 import { childNames } from "../../../src/mysql/names.ts";
-import { ENV, EXIT_CODES, SCRIPT_TEXTS } from "../../../src/mysql/scripts/index.ts";
+import { BACKUP_KINDS, ENV, EXIT_CODES, SCRIPT_TEXTS } from "../../../src/mysql/scripts/index.ts";
 import { allStrings, originalResource } from "../fixtures.ts";
 
 test("the original cr.yaml → scripts, NAME-pvc, Service NAME, Deployment NAME with pods app=NAME", () => {
@@ -156,7 +156,7 @@ test("backup and restore Jobs: script from the ConfigMap, backup claim mounted, 
   assert.deepEqual(buildRestoreJob(instanceOf(originalResource())).spec!.template.spec!.containers[0]!.command, ["sh", "/mysqlop/scripts/restore.sh"]);
 });
 
-test("NAME-backup-schedule: the backup Job's template (script, volume, keep), one at a time, suspended on request, its own component label", () => {
+test("NAME-backup-schedule: the backup Job's template (script, volume, keep, source), one at a time, suspended on request, its own component label and backup kind", () => {
   const instance = instanceOf(originalResource({ spec: { backup: { keep: 7, schedule: "0 3 * * *" } } }));
   const backup = buildBackupJob(instance);
   const cronJob = buildBackupCronJob(instance, "0 3 * * *");
@@ -169,13 +169,25 @@ test("NAME-backup-schedule: the backup Job's template (script, volume, keep), on
   const labels = { ...backup.metadata!.labels, "app.kubernetes.io/component": "scheduled-backup" };
   assert.deepEqual(template.metadata!.labels, labels);
   assert.deepEqual(cronJob.metadata!.labels, labels);
-  // The same Job spec as the final backup, but for the component label of its pods.
+  // The same Job spec as the final backup, but for the component label of its pods and the kind its dumps record.
   const { template: podTemplate, ...jobSpec } = template.spec!;
   const { template: backupPodTemplate, ...backupJobSpec } = backup.spec!;
   assert.deepEqual(jobSpec, backupJobSpec);
-  assert.deepEqual(podTemplate.spec, backupPodTemplate.spec);
+  const envOf = (spec: typeof podTemplate.spec) => spec!.containers[0]!.env!;
+  const kindOf = (spec: typeof podTemplate.spec) => envOf(spec).find((e) => e.name === ENV.backupKind)?.value;
+  assert.equal(kindOf(podTemplate.spec), BACKUP_KINDS.scheduled);
+  assert.equal(kindOf(backupPodTemplate.spec), BACKUP_KINDS.final);
+  const withoutKind = (spec: typeof podTemplate.spec) => ({
+    ...spec,
+    containers: spec!.containers.map((c) => ({ ...c, env: c.env!.filter((e) => e.name !== ENV.backupKind) })),
+  });
+  assert.deepEqual(withoutKind(podTemplate.spec), withoutKind(backupPodTemplate.spec));
   assert.deepEqual(podTemplate.metadata!.labels, labels);
-  assert.ok(podTemplate.spec!.containers[0]!.env!.some((e) => e.name === ENV.backupKeep && e.value === "7"));
+  assert.ok(envOf(podTemplate.spec).some((e) => e.name === ENV.backupKeep && e.value === "7"));
+  // The resource's uid names the server the dumps are of: retention keeps only the newest unrestored dump of each.
+  for (const spec of [podTemplate.spec, backupPodTemplate.spec]) {
+    assert.ok(envOf(spec).some((e) => e.name === ENV.backupSource && e.value === instance.resource.metadata.uid));
+  }
   assert.equal(buildBackupCronJob(instance, "0 3 * * *", true).spec!.suspend, true);
 });
 

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import {
   BACKUP_FILES,
+  BACKUP_KINDS,
   CLIENT_TOOLS,
   DEFAULTS,
   ENV,
@@ -55,6 +56,8 @@ test("every documented variable is read by the scripts, with the documented defa
   assert.ok(all.includes(`\${${ENV.backupDir}:-${DEFAULTS.backupDir}}`));
   assert.ok(all.includes(`\${${ENV.restoreWaitSeconds}:-${DEFAULTS.restoreWaitSeconds}}`));
   assert.ok(all.includes(`\${${ENV.backupKeep}:-${DEFAULTS.keep}}`));
+  assert.ok(all.includes(`\${${ENV.backupKind}:-${DEFAULTS.backupKind}}`));
+  assert.ok(all.includes(`${Object.values(BACKUP_KINDS).join(" | ")})`), "the kinds the script accepts");
 });
 
 test("every variable the scripts read from the environment is documented", () => {
