@@ -82,9 +82,15 @@ export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileC
         );
       }
       const why = await scriptError(instance, ctx, outcome.job);
+      const partly =
+        outcome.exitCode === EXIT_CODES.load
+          ? ` Database ${instance.spec.database} may hold part of ${fromDump}: empty it (DROP DATABASE), then delete the Job to retry (README: "A restore that failed part-way").`
+          : outcome.exitCode === EXIT_CODES.otherDatabase
+            ? ` Fix the cause, then delete the Job to retry; or, to start with an empty database instead, delete ConfigMap ${names.backupInfo} (the dumps stay on ${names.backupClaim}).`
+            : " Fix the cause, then delete the Job to retry.";
       return failed(
         "RestoreFailed",
-        `${names.restoreJob} failed (${outcome.reason}: ${outcome.message})${why === undefined ? "" : `: ${why}`}; the backup is kept. Fix the cause, then delete the Job to retry.`,
+        `${names.restoreJob} failed to restore ${fromDump} (the backup of ${lastBackup}) (${outcome.reason}: ${outcome.message})${why === undefined ? "" : `: ${why}`}; the backup is kept.${partly}`,
       );
     }
   }
@@ -177,7 +183,7 @@ export function refuseForegroundDeletion(instance: MySQLInstance, ctx: Reconcile
   if (!foreground || jobState(instance, ctx, names.backupJob).state === "succeeded") return undefined;
   return failed(
     "ForegroundDeletion",
-    `deleted with --cascade=foreground, which removes the server before a backup can run, so none is taken. The data stay on ${names.dataClaim}, held by the finalizer ${DATA_CLAIM_FINALIZER}. To let them go without a backup, remove that finalizer from ${names.dataClaim} and from this resource (first set persistentVolumeReclaimPolicy: Retain on its volume to keep the disk). Delete with the default (background) cascade to get a backup.`,
+    `deleted with --cascade=foreground, which removes the server before a backup can run, so none is taken. The data stay on ${names.dataClaim}, held by the finalizer ${DATA_CLAIM_FINALIZER}. Delete with the default (background) cascade to get a backup, or give the final backup up with ${skipCommand(instance)} (first set persistentVolumeReclaimPolicy: Retain on the volume of ${names.dataClaim} to keep its disk).`,
   );
 }
 
@@ -278,6 +284,15 @@ function notStartingReason(stuck: NotStarting, fallback: string): string {
 export function isNamespaceTerminating(error: unknown): boolean {
   const causes = (error as { body?: { details?: { causes?: { reason?: string }[] } } }).body?.details?.causes ?? [];
   return causes.some((c) => c.reason === NAMESPACE_TERMINATING);
+}
+
+/**
+ * `held`, a result that holds a deletion (a password change to settle first, credentials missing), with the way
+ * out added: the final backup can be given up deliberately.
+ */
+export function withSkipWayOut(held: Result, instance: MySQLInstance): Result {
+  if (held.kind === "done") return held;
+  return { ...held, message: `${held.message}. The deletion waits for it; or give the final backup up with ${skipCommand(instance)}` };
 }
 
 /** The command that gives the final backup up deliberately (see {@link FINAL_BACKUP_ANNOTATION}). */

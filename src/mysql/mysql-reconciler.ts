@@ -20,6 +20,7 @@ import {
   refuseForegroundDeletion,
   restoreIfBackedUp,
   skippedByRequest,
+  withSkipWayOut,
 } from "./backup-restore.ts";
 import { desiredChildren } from "./desired/index.ts";
 import { serverAvailable } from "./observe.ts";
@@ -128,7 +129,7 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     if (foreground !== undefined) return foreground;
     // 4. A password change under way finishes (and is recorded) first: the backup connects with the server's password.
     const password = await settlePasswordChange(mysql, ctx);
-    if (password !== undefined) return password;
+    if (password !== undefined) return withSkipWayOut(password, mysql);
     // 5. No scheduled backup may run beside the final one: the schedule is suspended, a running one awaited.
     const scheduled = await quiesceBackupSchedule(mysql, ctx);
     if (scheduled !== undefined) return scheduled;

@@ -523,6 +523,10 @@ test("finalize: a password change under way finishes (and is recorded) before th
   await reconciler.onPasswordChange(resource, { previous: undefined, current: "pw-2" }, ctx);
   const running = await reconciler.finalize(resource, ctx);
   assert.equal(running.kind === "wait" && running.reason, "PasswordChanging");
+  assert.match(
+    running.kind === "wait" ? running.message : "",
+    /give the final backup up with kubectl annotate mysql mysql-instance -n default otus\.homework\/final-backup=skip/,
+  );
   assert.equal(ctx.cache.get("batch/v1", "Job", "default", "backup-mysql-instance-job"), undefined, "no backup with credentials that may be stale");
   put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "passwd-mysql-instance-job")!, "Complete"));
   const backingUp = await reconciler.finalize(resource, ctx);
@@ -850,4 +854,16 @@ test("a password Job left by an earlier resource of this name is waited for whil
   put(finish(stale, "Failed"));
   await reconciler.onPasswordChange(resource, { previous: undefined, current: "pw-2" }, ctx);
   assert.deepEqual(recorded.deleted, [{ apiVersion: "batch/v1", kind: "Job", name: "passwd-mysql-instance-job", namespace: "default", uid: "old-job-uid" }]);
+});
+
+test("finalize: the credentials gone after a password change hold the deletion (CredentialsMissing), naming the skip annotation as the way out", async () => {
+  const resource = originalResource({ spec: { password: "pw-2" }, status: { appliedSpec: {} } });
+  const { ctx, put } = recordingContext([ownedCredentials(resource, "pw-1")]);
+  await reconciler.onPasswordChange(resource, { previous: undefined, current: "pw-2" }, ctx);
+  put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "passwd-mysql-instance-job")!, "Complete"));
+  assert.equal((await reconciler.onPasswordChange(resource, { previous: undefined, current: "pw-2" }, ctx)).kind, "done");
+  await ctx.delete({ apiVersion: "v1", kind: "Secret", metadata: { name: "mysql-instance-credentials", namespace: "default" } });
+  const held = await reconciler.finalize(resource, ctx);
+  assert.equal(held.kind === "failed" && held.reason, "CredentialsMissing");
+  assert.match(held.kind === "failed" ? held.message : "", /otus\.homework\/final-backup=skip/);
 });

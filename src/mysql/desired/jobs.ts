@@ -153,12 +153,16 @@ export function buildBackupCronJob(instance: MySQLInstance, schedule: string, su
 /**
  * `restore-NAME-job`: loads the dump into the (empty) database; refuses a database that holds data,
  * and a dump of another database than `spec.database` unless `spec.restore.fromDatabase` names it.
- * With `sha256` (the record of the last backup) exactly that dump, and a volume without it fails.
+ * With `sha256` (the record of the last backup) exactly that dump, and a volume without it fails. The resource's uid
+ * names the restore's progress on the backup volume: a load an earlier Job left half-done fails again, never passes for
+ * "not empty".
  */
 export function buildRestoreJob(instance: MySQLInstance, sha256?: string): V1Job {
   const fromDatabase = instance.resource.spec.restore?.fromDatabase;
   const env = [
     { name: ENV.restoreRequired, value: "1" },
+    // A retry (a new Job after a failed one) then tells its own earlier half-load from data that were there before.
+    ...(instance.resource.metadata.uid === undefined ? [] : [{ name: ENV.restoreId, value: instance.resource.metadata.uid }]),
     ...(sha256 === undefined ? [] : [{ name: ENV.restoreSha256, value: sha256 }]),
     ...(fromDatabase === undefined ? [] : [{ name: ENV.restoreFromDatabase, value: fromDatabase }]),
   ];

@@ -67,8 +67,9 @@ done
 #    the flush alone (measured: npm run bench:backup).
 #    --single-transaction: a consistent InnoDB snapshot without locking.
 #    "--" keeps a database named like "--all-databases" a name.
-#    Unique per run (mktemp): in a pod the script's pid ($$) is the same every time.
-tmp_dump=$(mktemp "$dir/.mysqlop-dump.sql.tmp.XXXXXXXX") || die "$EXIT_WRITE" "cannot create a file in $dir"
+#    Named by mktemp, not $$: the shell of every pod is PID 1, and two backup
+#    pods on one volume must never write into one file.
+tmp_dump=$(mktemp -- "$dir/.mysqlop-dump.sql.tmp.XXXXXXXX") || die "$EXIT_WRITE" "cannot create a file in $dir"
 say "dumping database $db with $dumper (server $version)"
 dump_status=0
 "$dumper" --defaults-extra-file="$client_cnf" --single-transaction --routines --triggers --events \
@@ -87,7 +88,7 @@ case $sum in
 esac
 size=$(file_size "$tmp_dump") || die "$EXIT_WRITE" "cannot measure $tmp_dump"
 escape_line "$db"
-tmp_meta=$(mktemp "$dir/.mysqlop-dump.meta.tmp.XXXXXXXX") || die "$EXIT_WRITE" "cannot create a file in $dir"
+tmp_meta=$(mktemp -- "$dir/.mysqlop-dump.meta.tmp.XXXXXXXX") || die "$EXIT_WRITE" "cannot create a file in $dir"
 {
   printf '# mysqlop backup metadata, written after the dump succeeded (see README.md)\n'
   printf 'format=1\n'

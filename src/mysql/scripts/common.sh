@@ -10,7 +10,7 @@ EXIT_DUMP=3           # the dump tool failed; the previous dump is untouched
 EXIT_VERIFY=4         # dump missing, truncated or corrupt against its metadata
 EXIT_NOT_EMPTY=5      # restore target already holds tables, routines or events
 EXIT_LOAD=6           # creating the database or loading the dump failed
-EXIT_WRITE=7          # cannot write, flush or rename in the backup directory
+EXIT_WRITE=7          # cannot write, flush or rename in the backup directory (restore: its progress file)
 EXIT_OTHER_DATABASE=8 # restore: the dump was taken from another database
 
 DUMP_FILE=mysqlop-dump.sql
@@ -22,6 +22,9 @@ META_NEXT_FILE=mysqlop-dump.meta.next
 HISTORY_DIR=history
 HISTORY_PREFIX=mysqlop-dump-
 RESTORED_SUFFIX=.restored
+# A restore's progress (state=loading, then state=restored) by RESTORE_ID:
+# DIR/.mysqlop-restore-ID.
+PROGRESS_PREFIX=.mysqlop-restore-
 
 # Longest line (without its newline) the option-file reader of MySQL and MariaDB
 # takes whole: it reads lines with fgets into a 4096-byte buffer, less one.

@@ -63,6 +63,12 @@ export const ENV = {
   restoreSha256: "RESTORE_SHA256",
   /** Restore only: the database the dump may also have been taken from; a dump of any other database than this or `database` is refused (exit 8). */
   restoreFromDatabase: "RESTORE_FROM_DATABASE",
+  /**
+   * Restore only: names this restore (the resource's uid; letters, digits, hyphens) for its progress file on the backup
+   * volume: a re-run reports a load it finished as restored, and one it left half-done as a failed load (exit 6), never
+   * as "not empty". Unset: no progress file.
+   */
+  restoreId: "RESTORE_ID",
   /** Where the private client option file is written (an emptyDir with a read-only root filesystem). Default `/tmp`. */
   tmpDir: "TMPDIR",
 } as const;
@@ -88,6 +94,8 @@ export const BACKUP_FILES = {
   historyPrefix: "mysqlop-dump-",
   /** Beside a history entry once a restore loaded it; retention removes only marked entries. */
   restoredSuffix: ".restored",
+  /** A restore's progress file, this prefix + its `RESTORE_ID`: `state=loading` while it loads, `state=restored` once it loaded. */
+  progressPrefix: ".mysqlop-restore-",
 } as const;
 
 /** Exit codes of both scripts (restore exits 0 also when there is no dump). */
@@ -103,9 +111,9 @@ export const EXIT_CODES = {
   verify: 4,
   /** Restore: the target database already holds tables, routines or events. */
   notEmpty: 5,
-  /** Restore: creating the database or loading the dump failed (it may be partly loaded). */
+  /** Restore: creating the database or loading the dump failed (it may be partly loaded), or an earlier run with the same `RESTORE_ID` left it partly loaded. */
   load: 6,
-  /** Backup: cannot write, flush or rename in the backup directory. */
+  /** Backup: cannot write, flush or rename in the backup directory; restore: cannot record its progress there (nothing loaded). */
   write: 7,
   /** Restore: the dump was taken from another database than the target, and `RESTORE_FROM_DATABASE` does not name it; nothing was loaded. */
   otherDatabase: 8,

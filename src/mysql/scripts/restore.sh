@@ -36,6 +36,15 @@ case $want in
   '' | *[!0-9a-f]*) [ -z "$want" ] || die "$EXIT_CONFIG" "RESTORE_SHA256 must be a lower-case hex SHA-256 digest" ;;
 esac
 [ -z "$want" ] || [ ${#want} -eq 64 ] || die "$EXIT_CONFIG" "RESTORE_SHA256 must be 64 hex digits"
+# RESTORE_ID (the resource's uid) names this restore's progress file on the
+# backup volume, so that a later run tells a load an earlier run left half-done,
+# or one it finished, from data that were in the database before.
+restore_id=${RESTORE_ID:-}
+case $restore_id in
+  *[!0-9A-Za-z-]*) die "$EXIT_CONFIG" "RESTORE_ID must be letters, digits and hyphens (the resource's uid)" ;;
+esac
+progress=
+[ -z "$restore_id" ] || progress=$dir/$PROGRESS_PREFIX$restore_id
 
 # 1. With RESTORE_SHA256 (the operator's record of the last backup) exactly that
 #    dump is restored: the newest one when its metadata names it, else the
@@ -75,6 +84,26 @@ fi
 # 2. Verify before touching the server. meta.next counts too: backup.sh renames
 #    the dump before its metadata (see its step 5).
 actual_sum=$(file_sha256 "$dump") || die "$EXIT_VERIFY" "cannot read or hash $dump"
+# The fixed name may hold a newer dump than the one recorded (a backup that
+# stopped between its renames leaves it with meta.next): the recorded one is
+# then its history entry, and nothing else is loaded.
+if [ -n "$want" ] && [ "$actual_sum" != "$want" ]; then
+  recorded=
+  for m in "$history/$HISTORY_PREFIX"*.meta; do
+    if [ -f "$m" ] && [ "$(meta_value sha256 "$m")" = "$want" ]; then
+      recorded=$m
+      break
+    fi
+  done
+  [ -n "$recorded" ] ||
+    die "$EXIT_VERIFY" "dump $dump has sha256 $actual_sum, not $want that the backup record names, and no history entry names that one; refusing to load another dump"
+  dump=${recorded%.meta}.sql
+  meta=$recorded
+  next=$recorded
+  actual_sum=$(file_sha256 "$dump") || die "$EXIT_VERIFY" "cannot read or hash $dump"
+  [ "$actual_sum" = "$want" ] ||
+    die "$EXIT_VERIFY" "dump $dump is corrupt: sha256 $actual_sum, but the backup record and its metadata say $want; refusing to load it"
+fi
 actual_size=$(file_size "$dump") || die "$EXIT_VERIFY" "cannot read $dump"
 verified=
 for m in "$meta" "$next"; do
@@ -135,14 +164,44 @@ $counts
 COUNTS
 }
 count_objects
+# What an earlier run of this restore (same RESTORE_ID) got to: a load it
+# finished is not refused as "not empty", one it left half-done is never
+# taken for data that were there before.
+if [ -n "$progress" ] && [ -f "$progress" ] && [ $((tables + routines + events)) -gt 0 ]; then
+  state=$(meta_value state "$progress") || state=
+  since=$(meta_value time "$progress") || since=unknown
+  if [ "$state" = restored ] && [ "$(meta_value sha256 "$progress")" = "$actual_sum" ]; then
+    say "$dump was already restored into database $db by an earlier run of this restore (at $since): $tables tables, $routines routines, $events events; nothing loaded again"
+    exit 0
+  fi
+  if [ "$state" = loading ] && [ -z "$force" ]; then
+    die "$EXIT_LOAD" "an earlier run of this restore began loading $(meta_value dump "$progress" || echo a dump) into database $db at $since and did not finish: the database is partly restored ($tables tables, $routines routines, $events events) and nothing was loaded over it. Empty it (DROP DATABASE; the retry creates it again), then retry"
+  fi
+fi
 if [ $((tables + routines + events)) -gt 0 ] && [ -z "$force" ]; then
   die "$EXIT_NOT_EMPTY" "database $db already holds $tables tables, $routines routines, $events events; refusing to overwrite it (set RESTORE_FORCE=1 to load anyway)"
 fi
 
+# record_progress STATE: this restore's progress file, replaced whole. A load
+# is begun only once "loading" is on disk, or a failure could later pass for
+# data that were there before.
+record_progress() {
+  [ -n "$progress" ] || return 0
+  tmp_meta=$progress.tmp
+  {
+    printf 'state=%s\nsha256=%s\ntime=%s\n' "$1" "$actual_sum" "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    escape_line "$dump"
+    printf 'dump=%s\n' "$replaced"
+  } >"$tmp_meta" && mv -f -- "$tmp_meta" "$progress"
+}
+
 # 5. Load. The dump has no USE statement: --database decides where it goes.
+record_progress loading ||
+  die "$EXIT_WRITE" "cannot record the restore's progress in $progress (is the backup volume writable?); nothing was loaded"
 say "loading $dump into database $db"
 sql --database="$db" <"$dump" ||
-  die "$EXIT_LOAD" "loading $dump failed; database $db may be partly restored"
+  die "$EXIT_LOAD" "loading $dump failed; database $db may be partly restored: empty it (DROP DATABASE; the retry creates it again) before a retry, which refuses to load over it"
+record_progress restored || say "warning: cannot record in $progress that the load finished; a re-run of this restore would call it partly restored"
 count_objects
 say "restored database $db from $dump (created $created): $tables tables, $routines routines, $events events"
 

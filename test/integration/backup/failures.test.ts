@@ -240,6 +240,27 @@ describe("integration: backup and restore failure cases", { skip }, () => {
     }
   });
 
+  test("two backups that are each PID 1 of their pod write into distinct temporary files", async (t) => {
+    const probe = await runCommand("unshare", ["--pid", "--fork", "/bin/sh", "-c", "echo $$"], {});
+    if (probe.code !== 0 || probe.stdout.trim() !== "1") {
+      t.skip(`SKIPPED: cannot run a shell as PID 1 of a new PID namespace here (unshare: ${probe.stderr.trim() || probe.stdout.trim()})`);
+      return;
+    }
+    const ws = await workspace();
+    await server.sql("DROP DATABASE IF EXISTS pid_one; CREATE DATABASE pid_one; CREATE TABLE pid_one.t (v int); INSERT INTO pid_one.t VALUES (1);");
+    // The dump tool, wrapped: it records where its output goes (the script's temporary file), then runs.
+    const targets = join(ws.root, "dump-targets");
+    const real = (await runCommand("/bin/sh", ["-c", "command -v mariadb-dump"], { env: { PATH: "/usr/bin:/bin:/usr/sbin:/sbin" } })).stdout.trim();
+    await writeFile(join(ws.binDir, "mariadb-dump"), `#!/bin/sh\nexec 9>&1\nreadlink /proc/self/fd/9 >>'${targets}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+    for (const run of [1, 2]) {
+      const backup = await runScript("backup.sh", ws, env("pid_one"), { shell: ["unshare", "--pid", "--fork", "/bin/sh"] });
+      assert.equal(backup.code, EXIT_CODES.ok, `run ${run}: ${backup.stderr}`);
+    }
+    const [first, second] = (await readFile(targets, "utf8")).trim().split("\n");
+    assert.match(first ?? "", /\/\.mysqlop-dump\.sql\.tmp\./);
+    assert.notEqual(first, second, "each run's temporary dump has a name of its own");
+  });
+
   test("SIGTERM during the dump (Job deleted): exit 143, previous dump and metadata intact, partial file removed", async () => {
     const ws = await workspace();
     const previous = await seedAndBackup(ws, "sigterm_case", ["some data"]);
@@ -289,7 +310,7 @@ describe("integration: backup and restore failure cases", { skip }, () => {
     assert.deepEqual(await listDir(ws.backupDir), committedFiles);
   });
 
-  test("a verified dump that fails to load: exit 6 saying the database may be partly restored; a retry refuses (exit 5)", async () => {
+  test("a verified dump that fails to load: exit 6 saying the database may be partly restored; a retry of the same restore (RESTORE_ID) says so again (exit 6), never 'not empty'; emptied, the retry loads again", async () => {
     const ws = await workspace();
     const dump = "CREATE TABLE t (v int);\nINSERT INTO t VALUES (1);\nTHIS IS NOT SQL;\n";
     await writeFile(join(ws.backupDir, BACKUP_FILES.dump), dump);
@@ -297,13 +318,23 @@ describe("integration: backup and restore failure cases", { skip }, () => {
       join(ws.backupDir, BACKUP_FILES.metadata),
       `format=1\nsha256=${createHash("sha256").update(dump).digest("hex")}\nsize=${Buffer.byteLength(dump)}\ncreated=2026-01-01T00:00:00Z\n`,
     );
-    const failed = await runScript("restore.sh", ws, env("bad_sql"));
+    const id = { ...env("bad_sql"), [ENV.restoreId]: "8d1e0f52-6a3b-4e2c-9f7d-0c4b2a1e5f63" };
+    const failed = await runScript("restore.sh", ws, id);
     assert.equal(failed.code, EXIT_CODES.load);
     assert.match(failed.stderr, /ERROR 1064/);
     assert.match(failed.stderr, /loading .* failed; database bad_sql may be partly restored/);
     assert.equal(await server.sql("SELECT v FROM t", "bad_sql"), "1\n");
-    const retry = await runScript("restore.sh", ws, env("bad_sql"));
-    assert.equal(retry.code, EXIT_CODES.notEmpty);
+    const retry = await runScript("restore.sh", ws, id);
+    assert.equal(retry.code, EXIT_CODES.load, retry.stderr);
+    assert.match(retry.stderr, /an earlier run of this restore began loading .* into database bad_sql .* and did not finish/);
+    assert.equal(await server.sql("SELECT v FROM t", "bad_sql"), "1\n", "nothing loaded over it");
+    // Without RESTORE_ID the script cannot tell its own half-load from data that were there: it refuses as not empty.
+    const anonymous = await runScript("restore.sh", ws, env("bad_sql"));
+    assert.equal(anonymous.code, EXIT_CODES.notEmpty);
+    await server.sql("DROP DATABASE bad_sql");
+    const emptied = await runScript("restore.sh", ws, id);
+    assert.equal(emptied.code, EXIT_CODES.load, emptied.stderr);
+    assert.match(emptied.stderr, /ERROR 1064/, "loaded again once emptied");
   });
 
   test("restore into another database name, as RESTORE_FROM_DATABASE allows: the dump names no database", async () => {

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BACKUP_FILES, ENV, EXIT_CODES } from "../../../src/mysql/scripts/index.ts";
 import { mariaDbAvailable, startMariaDb, type MariaDbServer } from "../../helpers/mariadb.ts";
@@ -98,6 +98,37 @@ describe("integration: backup history and retention", { skip }, () => {
       `${secondEntry}.meta`,
       `${secondEntry}.sql`,
     ]);
+  });
+
+  test("RESTORE_SHA256 names the older dump while a newer one sits committed half-way (its meta.next): the recorded dump is loaded, never the newer", async () => {
+    const ws = await workspace();
+    const older = await backUp(ws, ["older"]);
+    const olderMeta = await readFile(join(ws.backupDir, BACKUP_FILES.metadata));
+    await backUp(ws, ["newer"]);
+    // The state between the last two renames of a backup: the newer dump under the fixed name, its metadata as meta.next,
+    // the older metadata still the current one.
+    await writeFile(join(ws.backupDir, BACKUP_FILES.pendingMetadata), await readFile(join(ws.backupDir, BACKUP_FILES.metadata)));
+    await writeFile(join(ws.backupDir, BACKUP_FILES.metadata), olderMeta);
+    await server.sql(`DROP DATABASE \`${db}\``);
+    const loaded = await restore(ws, { [ENV.restoreSha256]: older.sha256 ?? "" });
+    assert.equal(loaded.code, EXIT_CODES.ok, loaded.stderr);
+    assert.equal(await server.sql("SELECT name FROM test", db), "older\n", "the dump the record names");
+    assert.match(loaded.stdout, new RegExp(`sha256 ${older.sha256}`));
+  });
+
+  test("a re-run of a restore that succeeded (the same RESTORE_ID) says the dump is already restored and exits 0; another restore still refuses the data (exit 5)", async () => {
+    const ws = await workspace();
+    const taken = await backUp(ws, ["restored once"]);
+    await server.sql(`DROP DATABASE \`${db}\``);
+    const id = { [ENV.restoreId]: "3f2c6a1e-0b7d-4c55-9e1a-5d2f8c4b7a90", [ENV.restoreSha256]: taken.sha256 ?? "" };
+    const first = await restore(ws, id);
+    assert.equal(first.code, EXIT_CODES.ok, first.stderr);
+    const again = await restore(ws, id);
+    assert.equal(again.code, EXIT_CODES.ok, again.stderr);
+    assert.match(again.stdout, /already restored into database otus-database by an earlier run of this restore/);
+    assert.equal(await server.sql("SELECT name FROM test", db), "restored once\n", "loaded once, not twice");
+    const other = await restore(ws, { ...id, [ENV.restoreId]: "another-uid" });
+    assert.equal(other.code, EXIT_CODES.notEmpty, other.stderr);
   });
 
   test("retention keeps the newest BACKUP_KEEP entries and removes an older one only once it was restored", async () => {

@@ -316,6 +316,7 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
       return m?.status?.conditions?.find((c) => c.type === "Degraded" && c.status === "True" && c.reason === "ForegroundDeletion") && m;
     });
     assert.match(refused.status?.message ?? "", new RegExp(`${name}-pvc`));
+    assert.match(refused.status?.message ?? "", new RegExp(`kubectl annotate mysql ${name} -n ${NS} otus\\.homework/final-backup=skip`), "the way out");
     assert.ok((await fg()) !== undefined, "the resource is held too");
   });
 });

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test, type TestContext } from "node:test";
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1Pod } from "@kubernetes/client-node";
@@ -239,10 +239,12 @@ describe("the original scenario with real data on the process node", { skip: pro
     }
   });
 
-  test("a dump is restored only into the database it was taken from: re-created with another spec.database, RestoreFailed names both and spec.restore.fromDatabase, which then loads it", async () => {
-    const namespace = "renamed-db";
-    const name = "renamed";
-    const other = "other-database";
+  /**
+   * In the new namespace `namespace`: creates the resource `name` (spec.database {@link DATABASE}), writes table `t`
+   * with the row 'kept' and deletes the resource, so that its backup is recorded. Returns what applies it again with
+   * `spec` (spec.database included).
+   */
+  async function backedUpInNewNamespace(namespace: string, name: string, pw: string): Promise<(spec: Record<string, unknown>) => Promise<void>> {
     await core.createNamespace({ body: { metadata: { name: namespace } } });
     const apply = async (spec: Record<string, unknown>) => {
       const out = await kubectl(env.cp, ["apply", "-f", "-"], {
@@ -250,7 +252,7 @@ describe("the original scenario with real data on the process node", { skip: pro
           apiVersion: "otus.homework/v1",
           kind: "MySQL",
           metadata: { name, namespace },
-          spec: { image: "mysql:5.7", password: "renamed-pw", storage_size: "1Gi", ...spec },
+          spec: { image: "mysql:5.7", password: pw, storage_size: "1Gi", ...spec },
         }),
       });
       assert.equal(out.code, 0, out.stderr);
@@ -258,13 +260,17 @@ describe("the original scenario with real data on the process node", { skip: pro
     await apply({ database: DATABASE });
     await messageIs(`${name} created without restore-job`, namespace, name);
     const first = await server(namespace, name);
-    await mysqlOk(
-      { host: first.status?.podIP ?? "", password: "renamed-pw", database: DATABASE },
-      "CREATE TABLE t (v varchar(20)); INSERT INTO t VALUES ('kept');",
-    );
+    await mysqlOk({ host: first.status?.podIP ?? "", password: pw, database: DATABASE }, "CREATE TABLE t (v varchar(20)); INSERT INTO t VALUES ('kept');");
     const deleted = await kubectl(env.cp, ["delete", "-n", namespace, "mysqls.otus.homework", name, "--wait=true", "--timeout=180s"]);
     assert.equal(deleted.code, 0, deleted.stderr);
+    return apply;
+  }
 
+  test("a dump is restored only into the database it was taken from: re-created with another spec.database, RestoreFailed names both and spec.restore.fromDatabase, which then loads it", async () => {
+    const namespace = "renamed-db";
+    const name = "renamed";
+    const other = "other-database";
+    const apply = await backedUpInNewNamespace(namespace, name, "renamed-pw");
     await apply({ database: other });
     const degraded = await eventually(
       "Degraded RestoreFailed",
@@ -277,6 +283,11 @@ describe("the original scenario with real data on the process node", { skip: pro
       250,
     );
     assert.match(degraded.status?.message ?? "", /exit code 8/);
+    assert.match(
+      degraded.status?.message ?? "",
+      new RegExp(`to start with an empty database instead, delete ConfigMap backup-${name}-info`),
+      "the other way out",
+    );
     assert.match(
       degraded.status?.message ?? "",
       new RegExp(
@@ -299,6 +310,69 @@ describe("the original scenario with real data on the process node", { skip: pro
     await messageIs(`${name} created with restore-job`, namespace, name);
     const restored = await server(namespace, name);
     assert.equal(await mysqlOk({ host: restored.status?.podIP ?? "", password: "renamed-pw", database: other }, "SELECT v FROM t;"), "kept\n");
+
+    const skip = await kubectl(env.cp, ["annotate", "-n", namespace, "mysqls.otus.homework", name, "otus.homework/final-backup=skip"]);
+    assert.equal(skip.code, 0, skip.stderr);
+    const gone = await kubectl(env.cp, ["delete", "-n", namespace, "mysqls.otus.homework", name, "--wait=true", "--timeout=180s"]);
+    assert.equal(gone.code, 0, gone.stderr);
+  });
+
+  test("a restore that failed part-way is never reported as created: the retry (a new Job) fails again naming the partly restored database, not 'already holds data'", async () => {
+    const namespace = "half-loaded";
+    const name = "half";
+    const apply = await backedUpInNewNamespace(namespace, name, "half-pw");
+    // The recorded dump gains a statement the server refuses after its table and row: a load that stops part-way.
+    // Its checksum is made right everywhere (metadata, history entry, record): the dump verifies, then fails to load.
+    const dir = await backupDir(namespace, name);
+    const record = await core.readNamespacedConfigMap({ namespace, name: `backup-${name}-info` });
+    const entry = join(dir, (record.data?.dumpFile ?? "").replace(/^\/backup\//, ""));
+    const broken = `${readFileSync(entry, "utf8")}\nTHIS IS NOT SQL;\n`;
+    const [oldSum, newSum] = [record.data?.sha256 ?? "", createHash("sha256").update(broken).digest("hex")];
+    writeFileSync(entry, broken);
+    for (const meta of [entry.replace(/\.sql$/, ".meta"), join(dir, "mysqlop-dump.meta")]) {
+      writeFileSync(
+        meta,
+        readFileSync(meta, "utf8")
+          .replace(oldSum, newSum)
+          .replace(/^size=\d+$/m, `size=${Buffer.byteLength(broken)}`),
+      );
+    }
+    await core.patchNamespacedConfigMap(
+      { namespace, name: `backup-${name}-info`, body: { data: { sha256: newSum, sizeBytes: String(Buffer.byteLength(broken)) } } },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+
+    await apply({ database: DATABASE });
+    const failedOnce = await eventually(
+      "Degraded RestoreFailed (exit 6)",
+      async () => {
+        const m = await mysql(namespace, name);
+        return /exit code 6/.test(m?.status?.message ?? "") && m;
+      },
+      LONG,
+      250,
+    );
+    assert.equal(failedOnce.status?.conditions?.find((c) => c.type === "Degraded")?.reason, "RestoreFailed");
+    assert.match(failedOnce.status?.message ?? "", /may hold part of \/backup\/history\/.*: empty it \(DROP DATABASE\), then delete the Job to retry/);
+    const half = await server(namespace, name);
+    assert.equal(await mysqlOk({ host: half.status?.podIP ?? "", password: "half-pw", database: DATABASE }, "SELECT v FROM t;"), "kept\n", "loaded part-way");
+
+    // The retry a person starts without emptying the database first.
+    const retried = await kubectl(env.cp, ["delete", "-n", namespace, "job", `restore-${name}-job`, "--wait=true"]);
+    assert.equal(retried.code, 0, retried.stderr);
+    const after = await eventually(
+      "the retry's outcome in status",
+      async () => {
+        const m = await mysql(namespace, name);
+        const message = m?.status?.message ?? "";
+        return (message.startsWith(`${name} created`) || /an earlier run of this restore began loading/.test(message)) && m;
+      },
+      LONG,
+      250,
+    );
+    assert.match(after.status?.message ?? "", /an earlier run of this restore began loading .* into database otus-database .* and did not finish/);
+    assert.equal(after.status?.conditions?.find((c) => c.type === "Ready")?.status, "False");
+    assert.equal(after.status?.appliedSpec, undefined, "creation did not finish");
 
     const skip = await kubectl(env.cp, ["annotate", "-n", namespace, "mysqls.otus.homework", name, "otus.homework/final-backup=skip"]);
     assert.equal(skip.code, 0, skip.stderr);

@@ -46,6 +46,7 @@ test("file names agree with common.sh", () => {
   assert.match(common, new RegExp(`^HISTORY_DIR=${BACKUP_FILES.historyDir}$`, "m"));
   assert.match(common, new RegExp(`^HISTORY_PREFIX=${BACKUP_FILES.historyPrefix}$`, "m"));
   assert.match(common, new RegExp(`^RESTORED_SUFFIX=${BACKUP_FILES.restoredSuffix.replace(/\./g, "\\.")}$`, "m"));
+  assert.match(common, new RegExp(`^PROGRESS_PREFIX=${BACKUP_FILES.progressPrefix.replace(/\./g, "\\.")}$`, "m"));
 });
 
 test("every documented variable is read by the scripts, with the documented defaults", () => {
