@@ -4,15 +4,14 @@
  * last good dump; a new resource of the same name restores it, and a dump taken of a server
  * whose creation never finished goes beside that record, never over it.
  */
-import type { V1ConfigMap, V1Job } from "@kubernetes/client-node";
-import type { MySQL } from "../../generated/mysql-models.ts";
+import type { V1ConfigMap } from "@kubernetes/client-node";
 import type { ReconcileContext } from "../runtime/index.ts";
 import { readBackupReport, scriptError } from "./backup-report.ts";
 import { BACKUP_INFO_KEYS, buildBackupInfo, buildBackupJob, buildRestoreJob, DATA_CLAIM_FINALIZER, dumpPath, usesHostPathVolumes } from "./desired/index.ts";
 import type { MySQLInstance } from "./instance.ts";
-import { jobOutcome } from "./job-outcome.ts";
+import { cacheBehind, EARLIER_RESOURCE, removeEndedJob } from "./job-removal.ts";
 import { FINAL_BACKUP_ANNOTATION, FINAL_BACKUP_SKIP } from "./names.ts";
-import { jobReference, jobState, serverAvailable, serverPodRefused, serverPods } from "./observe.ts";
+import { jobState, serverAvailable, serverPodRefused, serverPods } from "./observe.ts";
 import { describeNotStarting, jobNotStarting, podsNotStarting, type NotStarting } from "./pod-diagnosis.ts";
 import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
 import { EXIT_CODES } from "./scripts/index.ts";
@@ -61,7 +60,7 @@ export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileC
       return waitFor(POLL_MS, "Restoring", `${names.restoreJob} restores the backup of ${lastBackup}`);
     }
     case "foreign":
-      return removeEarlierJob(instance, ctx, names.restoreJob, "Restoring");
+      return removeEndedJob(instance, ctx, outcome.job, names.restoreJob, "Restoring", EARLIER_RESOURCE);
     case "running": {
       const stuck = await jobNotStarting(instance, ctx, outcome.job);
       if (stuck !== undefined)
@@ -220,7 +219,7 @@ export async function backUp(instance: MySQLInstance, ctx: ReconcileContext, fin
       );
     }
     case "foreign":
-      return removeEarlierJob(instance, ctx, names.backupJob, "BackingUp");
+      return removeEndedJob(instance, ctx, outcome.job, names.backupJob, "BackingUp", EARLIER_RESOURCE);
     case "running": {
       // The Job retries a failed attempt (a server down or restarting) for minutes before it fails for good:
       // meanwhile the deletion is held, and status and an Event say why instead of "backing up".
@@ -271,53 +270,6 @@ export async function backUp(instance: MySQLInstance, ctx: ReconcileContext, fin
       });
     }
   }
-}
-
-/**
- * Why the Job `job` must not be made from what the cache shows, checked on the API server (the cache may lag behind
- * another writer, e.g. a killed run's last request carried out after this run listed): the resource is gone, or is
- * another one of the same name now; then its final backup was taken, and the garbage collector may have taken that
- * Job with it. `undefined` when the resource is the one the cache shows.
- * Logged, since a resource that is gone has no status to say it in.
- */
-async function cacheBehind(instance: MySQLInstance, ctx: ReconcileContext, job: string): Promise<string | undefined> {
-  const { resource, name } = instance;
-  const live = await ctx.read<MySQL>({ apiVersion: resource.apiVersion, kind: resource.kind, metadata: { name, namespace: instance.namespace } });
-  const uid = resource.metadata.uid;
-  const why =
-    live === undefined
-      ? `${name} (uid ${uid ?? "?"}) is gone`
-      : live.metadata.uid !== uid
-        ? `${name} is another resource now (uid ${live.metadata.uid ?? "?"}, not ${uid ?? "?"})`
-        : undefined;
-  if (why === undefined) return undefined;
-  const message = `${job} not made: ${why} on the API server, which this operator's cache does not show yet`;
-  ctx.log.info(message);
-  return message;
-}
-
-/**
- * A Job of this instance's name that the cache shows owned by another resource (an earlier one of the same name):
- * deleted only once the API server confirms that neither this resource nor the Job changed meanwhile, and that the Job
- * has ended. One that still runs is waited for, never deleted: it may be the final backup of that earlier resource,
- * writing into the same history (the garbage collector removes it once its owner is gone).
- */
-async function removeEarlierJob(instance: MySQLInstance, ctx: ReconcileContext, job: string, reason: string): Promise<Result> {
-  const behind = await cacheBehind(instance, ctx, job);
-  if (behind !== undefined) return waitFor(POLL_MS, reason, behind);
-  const live = await ctx.read<V1Job>(jobReference(instance, job));
-  const uid = live?.metadata?.uid;
-  if (live === undefined || uid === undefined) return waitFor(POLL_MS, reason, `${job}, left by an earlier resource of this name, is gone`);
-  if (jobOutcome(live, instance.resource.metadata.uid).state !== "foreign") return waitFor(POLL_MS, reason, `${job} is this resource's own; looking again`);
-  if (jobOutcome(live, undefined).state === "running") {
-    return waitFor(
-      POLL_MS,
-      reason,
-      `waiting for ${job}, left by an earlier resource of this name, to end (it still runs; the garbage collector removes it, or it finishes)`,
-    );
-  }
-  await ctx.delete(jobReference(instance, job), { propagationPolicy: "Background", uid });
-  return waitFor(POLL_MS, reason, `removing ${job} left by an earlier resource of this name`);
 }
 
 /** The reason of a status that says the namespace is being deleted. */

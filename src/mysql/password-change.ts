@@ -18,8 +18,9 @@ import {
   secretValue,
 } from "./desired/index.ts";
 import type { MySQLInstance } from "./instance.ts";
+import { EARLIER_RESOURCE, removeEndedJob } from "./job-removal.ts";
 import { PASSWORD_TARGET_ANNOTATION } from "./names.ts";
-import { controlledBy, jobReference, jobState } from "./observe.ts";
+import { controlledBy, jobState } from "./observe.ts";
 import { describeNotStarting, jobNotStarting } from "./pod-diagnosis.ts";
 import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
 
@@ -151,10 +152,10 @@ export async function changePassword(instance: MySQLInstance, ctx: ReconcileCont
     if (outcome.state === "running" && changeSecret === undefined)
       return waitFor(POLL_MS, "PasswordChanging", `${names.passwordJob} sets the new root password`);
     const forTarget = nonce !== undefined && outcome.job.metadata?.annotations?.[PASSWORD_TARGET_ANNOTATION] === passwordChangeDigest(nonce, target.password);
-    if (outcome.state === "foreign" || outcome.state === "succeeded" || !forTarget) {
-      await ctx.delete(jobReference(instance, names.passwordJob), { propagationPolicy: "Background" });
-      return waitFor(POLL_MS, "PasswordChanging", `removing ${names.passwordJob} of an earlier password change`);
-    }
+    // One that still runs may have set its password on the server already: it is waited for, never cut short.
+    if (outcome.state === "foreign") return removeEndedJob(instance, ctx, outcome.job, names.passwordJob, "PasswordChanging", EARLIER_RESOURCE);
+    if (outcome.state === "succeeded" || !forTarget)
+      return removeEndedJob(instance, ctx, outcome.job, names.passwordJob, "PasswordChanging", "of an earlier password change");
   }
   switch (outcome.state) {
     case "absent": {

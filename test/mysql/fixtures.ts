@@ -1,4 +1,5 @@
 /** Resources and a recording ReconcileContext for the MySQL handler tests. */
+import { randomUUID } from "node:crypto";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { MySQL } from "../../generated/mysql-models.ts";
 import { OPERATOR_NAME } from "../../src/mysql/names.ts";
@@ -114,7 +115,10 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     async apply<T extends KubernetesObject>(object: T, options?: { owner?: KubernetesObject }): Promise<T> {
       recorded.applied.push({ object, owner: options?.owner });
-      const labelled = madeByOperator(object);
+      // The API server gives each object a uid when it creates it and keeps it on every later write.
+      const existing = store.get(key(object.apiVersion ?? "", object.kind ?? "", object.metadata?.namespace, object.metadata?.name ?? ""));
+      const uid = object.metadata?.uid ?? existing?.metadata?.uid ?? randomUUID();
+      const labelled = madeByOperator({ ...object, metadata: { ...object.metadata, uid } });
       const stored = options?.owner
         ? {
             ...labelled,

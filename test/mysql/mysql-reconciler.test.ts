@@ -156,7 +156,7 @@ test("onCreate: a restore Job of an earlier resource of the same name is waited 
   const running = await reconciler.onCreate(resource, ctx);
   assert.equal(
     running.kind === "wait" && running.message,
-    "waiting for restore-mysql-instance-job, left by an earlier resource of this name, to end (it still runs; the garbage collector removes it, or it finishes)",
+    "waiting for restore-mysql-instance-job, left by an earlier resource of this name, to end (it still runs; stopped half-way, it would leave its work half-done)",
   );
   assert.deepEqual(recorded.deleted, [], "never deleted while it runs");
   put(finish(stale, "Complete"));
@@ -269,7 +269,7 @@ test("finalize: a backup Job whose attempts fail while it retries holds the dele
 
 test("password change: Job with current and target in a Secret; on success the credentials hold the target", async () => {
   const resource = originalResource({ spec: { password: "new-pw" }, status: { appliedSpec: {} } });
-  const { ctx, recorded, put } = recordingContext([buildCredentialsSecret(instanceOf(resource), "old-pw")]);
+  const { ctx, recorded, put } = recordingContext([resource, buildCredentialsSecret(instanceOf(resource), "old-pw")]);
   const change = { previous: undefined, current: "new-pw" } as const;
   assert.equal((await reconciler.onPasswordChange(resource, change, ctx)).kind, "wait");
   const job = ctx.cache.get<V1Job>("batch/v1", "Job", "default", "passwd-mysql-instance-job")!;
@@ -505,7 +505,7 @@ test("NAME-credentials left by an earlier resource of this name are replaced, no
 
 test("a password Job that succeeded is recorded before a newer change replaces it (the server has its password now)", async () => {
   const first = originalResource({ spec: { password: "pw-2" }, status: { appliedSpec: {} } });
-  const { ctx, put } = recordingContext([ownedCredentials(first, "pw-1")]);
+  const { ctx, put } = recordingContext([first, ownedCredentials(first, "pw-1")]);
   assert.equal((await reconciler.onPasswordChange(first, { previous: undefined, current: "pw-2" }, ctx)).kind, "wait");
   put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "passwd-mysql-instance-job")!, "Complete"));
   // The spec moved on to pw-3 before the operator saw the Job finish.
@@ -800,6 +800,60 @@ test("finalize records the dump the backup reported (file, size, sha256, created
 test("the backup Job keeps spec.backup.keep dumps", () => {
   const job = buildBackupJob(instanceOf(originalResource({ spec: { backup: { keep: 12 } } })));
   assert.equal(job.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === "BACKUP_KEEP")?.value, "12");
+});
+
+test("a password Job of an older target is never deleted while it runs (it may have set its password half-way); once ended, it is recorded, then deleted by uid", async () => {
+  const first = originalResource({ spec: { password: "pw-2" }, status: { appliedSpec: {} } });
+  const { ctx, recorded, put } = recordingContext([first, ownedCredentials(first, "pw-1")]);
+  await reconciler.onPasswordChange(first, { previous: undefined, current: "pw-2" }, ctx);
+  const job = { ...ctx.cache.get<V1Job>("batch/v1", "Job", "default", "passwd-mysql-instance-job")!, status: { active: 1 } } as V1Job;
+  job.metadata = { ...job.metadata, uid: "passwd-job-uid" };
+  put(job);
+  const second = originalResource({ spec: { password: "pw-3" }, status: { appliedSpec: {} } });
+  const running = await reconciler.onPasswordChange(second, { previous: undefined, current: "pw-3" }, ctx);
+  assert.equal(
+    running.kind === "wait" && running.message,
+    "waiting for passwd-mysql-instance-job, of an earlier password change, to end (it still runs; stopped half-way, it would leave its work half-done)",
+  );
+  assert.deepEqual(recorded.deleted, [], "never deleted while it runs");
+
+  // The API server holds another Job of that name by now (the cache lags): not deleted on the cache's word.
+  const ended = finish(job, "Complete");
+  put(ended);
+  const replaced = { ...ended, metadata: { ...ended.metadata, uid: "another-uid" } };
+  const lagging: typeof ctx = { ...ctx, read: async (object, options) => (object.kind === "Job" ? (replaced as never) : ctx.read(object, options)) };
+  const looking = await reconciler.onPasswordChange(second, { previous: undefined, current: "pw-3" }, lagging);
+  assert.match(looking.kind === "wait" ? looking.message : "", /is another Job on the API server than the one this operator's cache shows/);
+  assert.deepEqual(recorded.deleted, [], "only the very Job looked at is deleted");
+
+  await reconciler.onPasswordChange(second, { previous: undefined, current: "pw-3" }, ctx);
+  assert.equal(secretValue(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-credentials"), "password"), "pw-2", "recorded before it goes");
+  assert.deepEqual(recorded.deleted, [{ apiVersion: "batch/v1", kind: "Job", name: "passwd-mysql-instance-job", namespace: "default", uid: "passwd-job-uid" }]);
+});
+
+test("a password Job left by an earlier resource of this name is waited for while it runs, then deleted (that very Job)", async () => {
+  const resource = originalResource({ spec: { password: "pw-2" }, status: { appliedSpec: {} } });
+  const stale = madeByOperator({
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: {
+      name: "passwd-mysql-instance-job",
+      namespace: "default",
+      uid: "old-job-uid",
+      ownerReferences: [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: "old-uid" }],
+    },
+    status: { active: 1 },
+  });
+  const { ctx, recorded, put } = recordingContext([resource, ownedCredentials(resource, "pw-1"), stale]);
+  const running = await reconciler.onPasswordChange(resource, { previous: undefined, current: "pw-2" }, ctx);
+  assert.equal(
+    running.kind === "wait" && running.message,
+    "waiting for passwd-mysql-instance-job, left by an earlier resource of this name, to end (it still runs; stopped half-way, it would leave its work half-done)",
+  );
+  assert.deepEqual(recorded.deleted, [], "never deleted while it runs");
+  put(finish(stale, "Failed"));
+  await reconciler.onPasswordChange(resource, { previous: undefined, current: "pw-2" }, ctx);
+  assert.deepEqual(recorded.deleted, [{ apiVersion: "batch/v1", kind: "Job", name: "passwd-mysql-instance-job", namespace: "default", uid: "old-job-uid" }]);
 });
 
 test("finalize: the credentials gone after a password change hold the deletion (CredentialsMissing), naming the skip annotation as the way out", async () => {

@@ -1,6 +1,6 @@
 /**
- * A backup Job is made once per deletion, and one left by another owner is deleted only once it has ended, whatever
- * the operator's cache says. The case the chaos test met after a
+ * A backup Job is made once per deletion, and a backup or password Job that must make way (left by another owner, or
+ * for an older password) is deleted only once it has ended, whatever the operator's cache says. The case the chaos test met after a
  * SIGKILL, made deterministic: the resource is finalized by another writer (a killed run's request that the API
  * server carries out late) while this operator's MySQL watch has not delivered it yet; the garbage collector then
  * takes the backup Job with the resource, and the Job's deletion re-queues the resource, which the operator still
@@ -52,7 +52,7 @@ async function watchJobs(kubeConfig: KubeConfig, namespace: string, name: string
   return { uids, completed, deleted, stop: () => watch.abort() };
 }
 
-describe("a backup Job made once, whatever the operator's cache shows", { timeout: 300_000 }, () => {
+describe("Jobs made once and removed only once ended, whatever the operator's cache shows", { timeout: 300_000 }, () => {
   let env: MysqlopControlPlane;
   let api: MySQLApi;
 
@@ -167,5 +167,45 @@ describe("a backup Job made once, whatever the operator's cache shows", { timeou
     assert.ok(foreign !== undefined && history.completed.has(foreign), "the earlier Job ran to its end before it was deleted");
     assert.ok(history.completed.has(history.uids[1] ?? ""), "the resource's own backup Job completed");
     await api.core.deleteNamespacedConfigMap({ namespace: NS, name: "keeper" });
+  });
+
+  test("a password Job for an older password is waited for while it runs (it may have set that password), recorded once it ended, and only then replaced", async (t) => {
+    const name = "repass";
+    const job = `passwd-${name}-job`;
+    operatorFor(t);
+    await api.apply(mysqlManifest(name, NS));
+    await eventually("created", async () => (await api.get(NS, name))?.status?.message === `${name} created without restore-job`, LONG, 250);
+    const history = await watchJobs(env.cp.kubeConfig, NS, job);
+    t.after(() => history.stop());
+    const recorded = async (): Promise<string | undefined> => {
+      const secret = await orUndefined(api.core.readNamespacedSecret({ namespace: NS, name: `${name}-credentials` }));
+      const value = secret?.data?.password;
+      return value === undefined ? undefined : Buffer.from(value, "base64").toString();
+    };
+
+    // Its pod cannot start (cordoned), so the Job for pw-2 runs on while the spec moves on to pw-3.
+    await setCordoned(env.cp, FAKE_NODE_NAME, true);
+    try {
+      await api.apply(mysqlManifest(name, NS, { password: "pw-2" }));
+      await eventually("the Job for pw-2 made", async () => history.uids.length === 1, LONG, 250);
+      await api.apply(mysqlManifest(name, NS, { password: "pw-3" }));
+      await eventually(
+        "the operator waits for the running Job of the older password",
+        async () => (await api.get(NS, name))?.status?.message?.startsWith(`waiting for ${job}, of an earlier password change, to end`),
+        LONG,
+        250,
+      );
+      assert.equal(history.deleted.size, 0, "the running Job is not deleted");
+      assert.equal(await recorded(), "otuspassword");
+    } finally {
+      await setCordoned(env.cp, FAKE_NODE_NAME, false);
+    }
+    // kwok completes it; the operator records pw-2 (the server has it now), deletes that Job, and makes the one for pw-3.
+    await eventually("the credentials hold pw-3", async () => (await recorded()) === "pw-3", LONG, 250);
+    assert.equal(history.uids.length, 2, `the Job for pw-2, then the one for pw-3: ${history.uids.join(", ")}`);
+    const [older] = history.uids;
+    assert.ok(older !== undefined && history.completed.has(older) && history.deleted.has(older), "the older Job ran to its end, then was deleted");
+    await api.delete(NS, name);
+    await eventually("the resource gone", async () => (await api.get(NS, name)) === undefined, LONG, 250);
   });
 });
