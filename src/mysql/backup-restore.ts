@@ -36,17 +36,7 @@ function creationFinished(instance: MySQLInstance): boolean {
 export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileContext): Promise<Result> {
   const { names, name } = instance;
   const info = backupInfo(instance, ctx);
-  if (info === undefined) {
-    // Ready should mean a server answers: creation ends when the Deployment is available.
-    if (!serverAvailable(instance, ctx)) {
-      const refused = serverNotStarting(instance, ctx);
-      if (refused !== undefined) return refused;
-      const stuck = await podsNotStarting(instance, ctx, await serverPods(instance, ctx));
-      if (stuck !== undefined) return failed("ServerNotStarting", `Deployment ${names.server}: ${describeNotStarting(stuck)}`);
-      return waitFor(POLL_MS, "Starting", `waiting for Deployment ${names.server} to become available`);
-    }
-    return done(`${name} created without restore-job`);
-  }
+  if (info === undefined) return (await awaitServer(instance, ctx)) ?? done(`${name} created without restore-job`);
   const lastBackup = info.data?.[BACKUP_INFO_KEYS.lastSucceeded] ?? "an earlier backup";
   const fromDump = info.data?.[BACKUP_INFO_KEYS.dumpFile] ?? dumpPath(undefined);
   // Recorded by backups since dumps are kept as a history: the restore loads exactly that dump.
@@ -67,7 +57,9 @@ export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileC
         return failed(notStartingReason(stuck, "RestoreNotStarting"), `${names.restoreJob}: ${describeNotStarting(stuck)}; the backup is kept`);
       return waitFor(POLL_MS, "Restoring", `${names.restoreJob} restores the backup of ${lastBackup}`);
     }
-    case "succeeded":
+    case "succeeded": {
+      const starting = await awaitServer(instance, ctx);
+      if (starting !== undefined) return starting;
       return done(`${name} created with restore-job`, {
         restore: {
           restoredAt: outcome.completedAt,
@@ -75,8 +67,11 @@ export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileC
           fromDump,
         },
       });
+    }
     case "failed": {
       if (outcome.exitCode === EXIT_CODES.notEmpty) {
+        const starting = await awaitServer(instance, ctx);
+        if (starting !== undefined) return starting;
         return done(
           `${name} created without restore-job: the database already holds data, so the backup of ${lastBackup} was not loaded; ${fromDump} is kept on ${names.backupClaim} (later backups are new dumps beside it, and retention keeps the newest dump of each resource that no restore loaded)`,
         );
@@ -94,6 +89,21 @@ export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileC
       );
     }
   }
+}
+
+/**
+ * Ready should mean a server answers: creation ends only once the Deployment is available, also after a restore (a
+ * Job may end before the server's Deployment reports an available pod). `undefined` when it is; else the wait, or why
+ * the server does not start.
+ */
+async function awaitServer(instance: MySQLInstance, ctx: ReconcileContext): Promise<Result | undefined> {
+  if (serverAvailable(instance, ctx)) return undefined;
+  const { names } = instance;
+  const refused = serverNotStarting(instance, ctx);
+  if (refused !== undefined) return refused;
+  const stuck = await podsNotStarting(instance, ctx, await serverPods(instance, ctx));
+  if (stuck !== undefined) return failed("ServerNotStarting", `Deployment ${names.server}: ${describeNotStarting(stuck)}`);
+  return waitFor(POLL_MS, "Starting", `waiting for Deployment ${names.server} to become available`);
 }
 
 /** Why a deletion took no backup because there was nothing to back up. */

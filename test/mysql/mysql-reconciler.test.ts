@@ -110,11 +110,17 @@ test("onCreate with an earlier backup: restore Job (owned), wait, then 'NAME cre
   assert.ok(!applied(recorded).some((a) => a.startsWith("PersistentVolume/")), "dynamic provisioning: no hostPath volumes");
   assert.equal((await reconciler.onCreate(resource, ctx)).kind, "wait", "still running");
   put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "restore-mysql-instance-job")!, "Complete"));
+  // Restored, but the server's Deployment reports no available pod yet: creation is not done (Ready means a server answers).
+  const starting = await reconciler.onCreate(resource, ctx);
+  assert.ok(starting.kind === "wait" && starting.reason === "Starting", JSON.stringify(starting));
+  put(serverDeployment(1));
   const done = await reconciler.onCreate(resource, ctx);
+  const serverStarted = done.kind === "done" ? (done.status as { serverStarted?: string } | undefined)?.serverStarted : undefined;
+  assert.ok(!Number.isNaN(Date.parse(serverStarted ?? "")), "the server seen available is recorded");
   assert.deepEqual(done, {
     kind: "done",
     message: "mysql-instance created with restore-job",
-    status: { restore: { restoredAt: "2026-11-26T15:00:00Z", job: "restore-mysql-instance-job", fromDump: "/backup/mysqlop-dump.sql" } },
+    status: { restore: { restoredAt: "2026-11-26T15:00:00Z", job: "restore-mysql-instance-job", fromDump: "/backup/mysqlop-dump.sql" }, serverStarted },
   });
 });
 
@@ -133,6 +139,7 @@ test("onCreate: a restore refused because the database holds data is not a failu
         `Container mysqlop for pod default/x failed with exit code ${exitCode} matching FailJob rule at index 0`,
       ),
     );
+    put(serverDeployment(1));
     const result = await reconciler.onCreate(resource, ctx);
     assert.equal(result.kind, want, `exit ${exitCode}`);
     if (result.kind === "done") assert.match(result.message ?? "", /created without restore-job: the database already holds data/);
@@ -792,6 +799,7 @@ test("finalize records the dump the backup reported (file, size, sha256, created
     { name: "RESTORE_SHA256", value: sha256 },
   );
   created.put(finish(restore, "Failed", "Pod failed: container mysqlop exit code 5"));
+  created.put(serverDeployment(1));
   const kept = await reconciler.onCreate(next, created.ctx);
   assert.equal(kept.kind, "done");
   assert.match(kept.kind === "done" ? (kept.message ?? "") : "", /\/backup\/history\/mysqlop-dump-20261126T145900Z\.sql is kept on backup-mysql-instance-pvc/);
