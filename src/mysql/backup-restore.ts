@@ -109,13 +109,18 @@ async function awaitServer(instance: MySQLInstance, ctx: ReconcileContext): Prom
 /** Why a deletion took no backup because there was nothing to back up. */
 export const NOTHING_TO_BACK_UP = "deleted before creation finished, with no server up: no backup taken, an earlier backup is kept";
 
+/** The resource carries {@link FINAL_BACKUP_ANNOTATION}={@link FINAL_BACKUP_SKIP}: a person gave the final backup up. */
+export function hasFinalBackupSkip(instance: MySQLInstance): boolean {
+  return instance.resource.metadata.annotations?.[FINAL_BACKUP_ANNOTATION] === FINAL_BACKUP_SKIP;
+}
+
 /**
  * The final backup given up deliberately with the annotation {@link FINAL_BACKUP_ANNOTATION}={@link FINAL_BACKUP_SKIP}:
  * the Warning Event `FinalBackupSkipped` records it, and the returned text says it in status; `undefined` without it,
  * and when the backup Job already succeeded (that dump is recorded, not skipped).
  */
 export function skippedByRequest(instance: MySQLInstance, ctx: ReconcileContext): string | undefined {
-  if (instance.resource.metadata.annotations?.[FINAL_BACKUP_ANNOTATION] !== FINAL_BACKUP_SKIP) return undefined;
+  if (!hasFinalBackupSkip(instance)) return undefined;
   // A backup that already succeeded is recorded instead: skipping it would leave a new resource of this name an older dump.
   if (jobState(instance, ctx, instance.names.backupJob).state === "succeeded") return undefined;
   const what = `deleted without a final backup, as the annotation ${FINAL_BACKUP_ANNOTATION}=${FINAL_BACKUP_SKIP} asked: the data of ${instance.names.dataClaim} were not backed up; earlier backups stay on ${instance.names.backupClaim}`;

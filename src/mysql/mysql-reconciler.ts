@@ -11,6 +11,7 @@ import { MySQLReconcilerBase, type MySQLChange } from "../../generated/mysql-rec
 import type { ReconcileContext, Readiness } from "../runtime/index.ts";
 import {
   backUp,
+  hasFinalBackupSkip,
   isNamespaceTerminating,
   namespaceTerminating,
   NOTHING_TO_BACK_UP,
@@ -118,6 +119,12 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     // 2. A person gave the final backup up (recorded in an Event); else creation never finished and the
     //    server never ran: nothing to dump. The volume goes even so: left behind, its per-uid path would
     //    block every later resource of this name.
+    //    Skipped or not, a scheduled backup still writing the backup volume ends first: a next resource of this name
+    //    may restore from it at once.
+    if (hasFinalBackupSkip(mysql)) {
+      const scheduled = await quiesceBackupSchedule(mysql, ctx, "the deletion finishes, without a final backup as the annotation asked, once it ended");
+      if (scheduled !== undefined) return scheduled;
+    }
     const without = skippedByRequest(mysql, ctx) ?? (nothingToBackUp(mysql, ctx) ? NOTHING_TO_BACK_UP : undefined);
     if (without !== undefined) {
       await releaseData(mysql, ctx);

@@ -10,6 +10,7 @@ import type { ReconcileContext } from "../runtime/index.ts";
 import { readBackupReport, scriptError } from "./backup-report.ts";
 import { buildBackupCronJob, buildBackupInfo, dumpPath } from "./desired/index.ts";
 import type { MySQLInstance } from "./instance.ts";
+import { labelsFor } from "./names.ts";
 import { jobOutcome, timestamp } from "./job-outcome.ts";
 import { controlledBy, jobReference } from "./observe.ts";
 import { describeNotStarting, jobNotStarting } from "./pod-diagnosis.ts";
@@ -45,7 +46,10 @@ export async function reconcileBackupSchedule(instance: MySQLInstance, ctx: Reco
   const schedule = instance.resource.spec.backup?.schedule;
   const cached = cachedCronJob(instance, ctx);
   if (schedule === undefined) {
-    if (cached !== undefined)
+    // The garbage collector would take a running scheduled Job mid-dump with its CronJob (and a deletion right after
+    // would find no CronJob to wait for): suspended first, deleted once none runs. The CronJob's status changes bring
+    // this back.
+    if (cached !== undefined && (await settleSchedule(instance, ctx, cached, `${instance.names.backupSchedule} is deleted once none runs`)) === undefined)
       await ctx.delete({ apiVersion: "batch/v1", kind: "CronJob", metadata: cached.metadata ?? {} }, { propagationPolicy: "Background" });
     return undefined;
   }
@@ -112,19 +116,37 @@ export async function reconcileBackupSchedule(instance: MySQLInstance, ctx: Reco
 }
 
 /**
- * On deletion, before the final backup: suspends `NAME-backup-schedule` and waits while a Job of it runs, so that the
- * final backup never runs beside a scheduled one. `undefined` once none runs (or there is no schedule).
+ * On deletion, before the final backup (or, when it is skipped, before the data are let go): suspends
+ * `NAME-backup-schedule` and waits while a Job of it runs, so that no scheduled backup writes the backup volume beside
+ * the final one or a next resource's restore. `then` says in the wait's message what follows. `undefined` once none
+ * runs (or there is no schedule).
  */
-export async function quiesceBackupSchedule(instance: MySQLInstance, ctx: ReconcileContext): Promise<Result | undefined> {
-  const cronJob = cachedCronJob(instance, ctx);
-  if (cronJob === undefined) return undefined;
+export async function quiesceBackupSchedule(
+  instance: MySQLInstance,
+  ctx: ReconcileContext,
+  then = `${instance.names.backupJob} (the final backup) starts once it ended`,
+): Promise<Result | undefined> {
+  return settleSchedule(instance, ctx, cachedCronJob(instance, ctx), then);
+}
+
+/**
+ * Suspends `cronJob` (when there is one) and waits while a scheduled Job runs; `then` says in the wait's message what
+ * follows. The Jobs come from the API server as well as the cache: one the CronJob controller made from a stale view
+ * just before the suspend landed may not be cached yet.
+ */
+async function settleSchedule(instance: MySQLInstance, ctx: ReconcileContext, cronJob: V1CronJob | undefined, then: string): Promise<Result | undefined> {
   const { names } = instance;
-  if (cronJob.spec?.suspend !== true) {
+  if (cronJob !== undefined && cronJob.spec?.suspend !== true) {
     await ctx.apply(buildBackupCronJob(instance, cronJob.spec?.schedule ?? "", true), { owner: instance.resource });
     // Looked at again once the cache shows it suspended: a Job the CronJob made just before is listed by then.
-    return waitFor(POLL_MS, "SuspendingBackupSchedule", `suspending ${names.backupSchedule} before the final backup`);
+    return waitFor(POLL_MS, "SuspendingBackupSchedule", `suspending ${names.backupSchedule}: ${then}`);
   }
-  const jobs = scheduledJobs(instance, ctx, cronJob).filter((job) => jobOutcome(job, undefined).state === "running");
+  const labelSelector = Object.entries(labelsFor(instance.resource, "scheduled-backup"))
+    .map(([key, value]) => `${key}=${value}`)
+    .join(",");
+  const live = await ctx.list<V1Job>("batch/v1", "Job", { namespace: instance.namespace, labelSelector });
+  const byUid = new Map([...(cronJob === undefined ? [] : scheduledJobs(instance, ctx, cronJob)), ...live].map((job) => [job.metadata?.uid ?? "", job]));
+  const jobs = [...byUid.values()].filter((job) => jobOutcome(job, undefined).state === "running");
   // One whose pod never started (an image that cannot be pulled, a node gone) dumps nothing and would hold the
   // deletion until its deadline: it goes, and the final backup says for itself why it does not start, if it does not.
   for (const job of jobs) {
@@ -137,13 +159,9 @@ export async function quiesceBackupSchedule(instance: MySQLInstance, ctx: Reconc
       `removing the scheduled backup ${job.metadata?.name ?? ""}, which never started (${describeNotStarting(stuck)})`,
     );
   }
-  const running = [...(cronJob.status?.active ?? []).map((ref) => ref.name ?? ""), ...jobs.map((job) => job.metadata?.name ?? "")];
+  const running = [...(cronJob?.status?.active ?? []).map((ref) => ref.name ?? ""), ...jobs.map((job) => job.metadata?.name ?? "")];
   if (running.length === 0) return undefined;
-  return waitFor(
-    POLL_MS,
-    "AwaitingScheduledBackup",
-    `the scheduled backup ${[...new Set(running)].join(", ")} is running; ${names.backupJob} (the final backup) starts once it ended`,
-  );
+  return waitFor(POLL_MS, "AwaitingScheduledBackup", `the scheduled backup ${[...new Set(running)].join(", ")} is running; ${then}`);
 }
 
 function created(job: V1Job): number {

@@ -9,6 +9,7 @@ import { test } from "node:test";
 import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Job, V1PersistentVolume, V1ResourceRequirements, V1Secret } from "@kubernetes/client-node";
 import {
   buildBackupClaim,
+  buildBackupCronJob,
   buildBackupInfo,
   buildBackupJob,
   buildBackupVolume,
@@ -18,7 +19,7 @@ import {
   secretValue,
 } from "../../src/mysql/desired/index.ts";
 import { instanceOf } from "../../src/mysql/instance.ts";
-import { childNames } from "../../src/mysql/names.ts";
+import { childNames, labelsFor } from "../../src/mysql/names.ts";
 import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
 import { EXIT_CODES } from "../../src/mysql/scripts/index.ts";
 import { allStrings, madeByOperator, originalResource, recordingContext } from "./fixtures.ts";
@@ -609,6 +610,40 @@ test("the skip annotation set after the backup Job succeeded: that backup is rec
     recorded.applied.some((a) => a.object.kind === "ConfigMap" && a.object.metadata?.name === "backup-mysql-instance-info"),
     "the succeeded dump is recorded for the next resource of this name",
   );
+});
+
+test("the skip annotation while a scheduled backup runs: the CronJob is suspended and the finalizer kept until that Job ended (no final backup even so)", async () => {
+  const resource = originalResource({ spec: { backup: { keep: 5, schedule: "* * * * *" } }, status: { appliedSpec: { image: '"mysql:5.7"' } } });
+  resource.metadata.annotations = { ...resource.metadata.annotations, "otus.homework/final-backup": "skip" };
+  const claim = reconciler.desired(resource).find((c) => c.kind === "PersistentVolumeClaim")!;
+  const owner = { apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: resource.metadata.uid ?? "", controller: true };
+  const schedule = buildBackupCronJob(instanceOf(resource), "* * * * *");
+  const cron = madeByOperator({ ...schedule, metadata: { ...schedule.metadata, uid: "cron-1", ownerReferences: [owner] } });
+  const scheduledJob = (state: "running" | "ended"): V1Job => ({
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: {
+      name: "mysql-instance-backup-schedule-1",
+      namespace: "default",
+      uid: "sj-1",
+      labels: labelsFor(resource, "scheduled-backup"),
+      ownerReferences: [{ apiVersion: "batch/v1", kind: "CronJob", name: "mysql-instance-backup-schedule", uid: "cron-1", controller: true }],
+    },
+    status: state === "running" ? { startTime: "2026-11-29T04:00:00Z" as unknown as Date, active: 1 } : finish({ kind: "Job" }, "Complete").status,
+  });
+  const { ctx, recorded, put } = recordingContext([resource, claim, cron, scheduledJob("running")]);
+  const suspending = await reconciler.finalize(resource, ctx);
+  assert.equal(suspending.kind, "wait", JSON.stringify(suspending));
+  assert.ok(recorded.applied.some((a) => a.object.kind === "CronJob" && (a.object as { spec?: { suspend?: boolean } }).spec?.suspend === true));
+  const awaiting = await reconciler.finalize(resource, ctx);
+  assert.ok(awaiting.kind === "wait" && awaiting.message.includes("mysql-instance-backup-schedule-1"), JSON.stringify(awaiting));
+  assert.match(awaiting.message, /without a final backup/, "the skip is not announced as a final backup to come");
+  assert.deepEqual(recorded.finalizersRemoved, [], "the data stay while the scheduled backup writes the backup volume");
+  put(scheduledJob("ended"));
+  const released = await reconciler.finalize(resource, ctx);
+  assert.equal(released.kind, "done");
+  assert.match(released.kind === "done" ? (released.message ?? "") : "", /without a final backup/);
+  assert.ok(!recorded.applied.some((a) => a.object.kind === "Job"), "no final backup Job");
 });
 
 test("a creation step that fails while the server is available still records status.serverStarted before the error", async () => {

@@ -118,10 +118,13 @@ test("a failed scheduled Job is recorded with its reason, once, with one Warning
   assert.deepEqual(next.events, []);
 });
 
-test("removing spec.backup.schedule deletes the CronJob; a resource without one makes none", async () => {
+test("removing spec.backup.schedule suspends the CronJob, then deletes it once no scheduled Job runs; a resource without one makes none", async () => {
   const resource = scheduled({ schedule: null });
   const { ctx, recorded } = recordingContext([resource, cronJob(resource)]);
   assert.equal(await reconcileBackupSchedule(instanceOf(resource), ctx), undefined);
+  assert.equal((recorded.applied[0]?.object as { spec?: { suspend?: boolean } }).spec?.suspend, true, "suspended first");
+  assert.equal(recorded.deleted.length, 0, "a Job the CronJob made just before the suspend may still be on its way");
+  await reconcileBackupSchedule(instanceOf(resource), ctx);
   assert.deepEqual(
     recorded.deleted.map((d) => `${d.kind}/${d.name}`),
     ["CronJob/mysql-instance-backup-schedule"],
@@ -130,6 +133,37 @@ test("removing spec.backup.schedule deletes the CronJob; a resource without one 
   await reconcileBackupSchedule(instanceOf(resource), plain.ctx);
   assert.deepEqual(plain.recorded.applied, []);
   assert.deepEqual(plain.recorded.deleted, []);
+});
+
+test("removing spec.backup.schedule while a scheduled Job runs: the CronJob is suspended, not deleted (its garbage collection would take the Job mid-dump) until the Job ended", async () => {
+  const resource = scheduled({ schedule: null });
+  const { ctx, recorded, put } = recordingContext([resource, cronJob(resource), job(resource, 5, "running")]);
+  await reconcileBackupSchedule(instanceOf(resource), ctx);
+  assert.equal((recorded.applied[0]?.object as { spec?: { suspend?: boolean } }).spec?.suspend, true);
+  await reconcileBackupSchedule(instanceOf(resource), ctx);
+  assert.equal(recorded.deleted.length, 0, "kept while mysql-instance-backup-schedule-5 dumps");
+  put(job(resource, 5, "failed"));
+  await reconcileBackupSchedule(instanceOf(resource), ctx);
+  assert.deepEqual(
+    recorded.deleted.map((d) => `${d.kind}/${d.name}`),
+    ["CronJob/mysql-instance-backup-schedule"],
+  );
+});
+
+test("deletion: a running scheduled Job only the API server lists (made from a stale view just before the suspend, not cached yet) is awaited", async () => {
+  const resource = scheduled();
+  const { ctx } = recordingContext([resource, cronJob(resource, true), job(resource, 8, "running")]);
+  const stale = {
+    ...ctx,
+    cache: {
+      ...ctx.cache,
+      list: <T extends KubernetesObject>(apiVersion: string, kind: string, namespace?: string) =>
+        kind === "Job" ? [] : ctx.cache.list<T>(apiVersion, kind, namespace),
+    },
+  };
+  assert.deepEqual(stale.cache.list("batch/v1", "Job", "default"), [], "the cache does not show it");
+  const waiting = await quiesceBackupSchedule(instanceOf(resource), stale);
+  assert.ok(waiting?.kind === "wait" && waiting.message.includes("mysql-instance-backup-schedule-8"), JSON.stringify(waiting));
 });
 
 test("deletion: the CronJob is suspended first, a running scheduled Job is awaited, then the final backup may start", async () => {
