@@ -875,3 +875,27 @@ test("finalize: the credentials gone after a password change hold the deletion (
   assert.equal(held.kind === "failed" && held.reason, "CredentialsMissing");
   assert.match(held.kind === "failed" ? held.message : "", /otus\.homework\/final-backup=skip/);
 });
+
+test("a password change reverted while its Job runs waits for that Job, records what it set, then changes the password back", async () => {
+  const first = originalResource({ spec: { password: "pw-2" }, status: { appliedSpec: {} } });
+  const { ctx, recorded, put } = recordingContext([first, ownedCredentials(first, "pw-1")]);
+  await reconciler.onPasswordChange(first, { previous: undefined, current: "pw-2" }, ctx);
+  const job = { ...ctx.cache.get<V1Job>("batch/v1", "Job", "default", "passwd-mysql-instance-job")!, status: { active: 1 } } as V1Job;
+  job.metadata = { ...job.metadata, uid: "passwd-job-uid" };
+  put(job);
+  const reverted = originalResource({ spec: { password: "pw-1" }, status: { appliedSpec: {} } });
+  const change = { previous: undefined, current: "pw-1" } as const;
+  const running = await reconciler.onPasswordChange(reverted, change, ctx);
+  assert.equal(running.kind === "wait" && running.reason, "PasswordChanging", "not done while a Job that may set pw-2 runs");
+  assert.equal(recorded.deleted.length, 0, "neither the Job nor the Secret naming its password is deleted while it runs");
+
+  put(finish(job, "Complete"));
+  assert.equal((await reconciler.onPasswordChange(reverted, change, ctx)).kind, "wait");
+  assert.equal(secretValue(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-credentials"), "password"), "pw-2", "the server has pw-2 now");
+  assert.ok(recorded.deleted.some((d) => d.kind === "Job" && d.uid === "passwd-job-uid"));
+  assert.equal((await reconciler.onPasswordChange(reverted, change, ctx)).kind, "wait");
+  const back = ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-password-change");
+  assert.match(secretValue(back, "client.cnf") ?? "", /password="pw-2"/, "the change back connects with the password the server has");
+  assert.match(secretValue(back, "change.sql") ?? "", /IDENTIFIED BY 'pw-1'/);
+  assert.ok(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "passwd-mysql-instance-job") !== undefined, "a new Job sets pw-1 again");
+});
