@@ -119,8 +119,15 @@ tmp_meta=$(mktemp -- "$dir/.mysqlop-dump.meta.tmp.XXXXXXXX") || die "$EXIT_WRITE
 #    before it leaves a dump without metadata, which restore never takes.
 sync "$tmp_meta" || die "$EXIT_WRITE" "cannot flush $tmp_meta to disk"
 mkdir -p -- "$history" || die "$EXIT_WRITE" "cannot create $history"
-ln -- "$tmp_dump" "$entry.sql" 2>/dev/null || cat -- "$tmp_dump" >"$entry.sql" || die "$EXIT_WRITE" "cannot write $entry.sql"
-ln -- "$tmp_meta" "$entry.meta" 2>/dev/null || cat -- "$tmp_meta" >"$entry.meta" || die "$EXIT_WRITE" "cannot write $entry.meta"
+#    An entry is never written over: the copy refuses an existing name (noclobber), so a backup
+#    run by hand beside this one that took the same second fails here instead of replacing it.
+add_entry() { # temporary file, entry file
+  ln -- "$1" "$2" 2>/dev/null && return 0
+  [ ! -e "$2" ] || die "$EXIT_WRITE" "history entry $2 appeared meanwhile (another backup in the same second?); it is left as it is, and this backup is not recorded"
+  (set -C && cat -- "$1" >"$2") || die "$EXIT_WRITE" "cannot write $2"
+}
+add_entry "$tmp_dump" "$entry.sql"
+add_entry "$tmp_meta" "$entry.meta"
 sync "$history" || die "$EXIT_WRITE" "cannot flush $history to disk"
 
 # 6. Commit the newest dump under its fixed name. Flush the metadata (the dump was flushed in step 3), then rename:

@@ -6,6 +6,8 @@ import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { BACKUP_FILES, ENV, EXIT_CODES } from "../../../src/mysql/scripts/index.ts";
+
+const HISTORY_PREFIX = BACKUP_FILES.historyPrefix;
 import { freePort, mariaDbAvailable, runCommand, startMariaDb, type MariaDbServer } from "../../helpers/mariadb.ts";
 import { connectionEnv, createUser, listDir, makeWorkspace, runScript, tableDigest, type Workspace } from "./harness.ts";
 
@@ -259,6 +261,40 @@ describe("integration: backup and restore failure cases", { skip }, () => {
     const [first, second] = (await readFile(targets, "utf8")).trim().split("\n");
     assert.match(first ?? "", /\/\.mysqlop-dump\.sql\.tmp\./);
     assert.notEqual(first, second, "each run's temporary dump has a name of its own");
+  });
+
+  test("a history entry of the same second made meanwhile (a backup run by hand beside this one) is never written over: exit 7, that entry intact", async () => {
+    const ws = await workspace();
+    await server.sql(
+      "DROP DATABASE IF EXISTS same_second; CREATE DATABASE same_second; CREATE TABLE same_second.t (v int); INSERT INTO same_second.t VALUES (1);",
+    );
+    // The dump tool, wrapped: before it dumps, "another backup" commits entries under every name this run may have
+    // chosen (its second, or one of the seconds before it on a slow machine).
+    const history = join(ws.backupDir, BACKUP_FILES.historyDir);
+    const real = (await runCommand("/bin/sh", ["-c", "command -v mariadb-dump"], { env: { PATH: "/usr/bin:/bin:/usr/sbin:/sbin" } })).stdout.trim();
+    await writeFile(
+      join(ws.binDir, "mariadb-dump"),
+      [
+        "#!/bin/sh",
+        `mkdir -p '${history}'`,
+        "now=$(date -u +%s)",
+        "for ago in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do",
+        "  name=$(date -u -d @$((now - ago)) +%Y%m%dT%H%M%SZ)",
+        `  printf 'the other backup\n' >'${history}/${HISTORY_PREFIX}'$name.sql`,
+        `  printf 'sha256=other\n' >'${history}/${HISTORY_PREFIX}'$name.meta`,
+        "done",
+        `exec '${real}' "$@"`,
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    const backup = await runScript("backup.sh", ws, env("same_second"));
+    assert.equal(backup.code, EXIT_CODES.write, backup.stdout + backup.stderr);
+    assert.match(backup.stderr, /history entry .* appeared meanwhile \(another backup in the same second\?\); it is left as it is/);
+    for (const name of await listDir(history)) {
+      const text = await readFile(join(history, name), "utf8");
+      assert.ok(text === "the other backup\n" || text === "sha256=other\n", `${name} kept the other backup's content, got ${text.slice(0, 60)}`);
+    }
   });
 
   test("SIGTERM during the dump (Job deleted): exit 143, previous dump and metadata intact, partial file removed", async () => {
