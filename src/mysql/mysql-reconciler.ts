@@ -92,19 +92,18 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     const password = await changePassword(mysql, ctx);
     if (password.kind !== "done") return password;
     // 8. Scheduled backups start only now: none may run beside the restore.
-    await reconcileBackupSchedule(mysql, ctx);
-    return restored;
+    return withScheduledBackup(restored, await reconcileBackupSchedule(mysql, ctx));
   }
 
   /**
    * After creation, every reconcile: the changed fields' hooks, then the backup schedule (its CronJob follows
-   * `spec.backup.schedule`, and a scheduled backup that ended is recorded in `status.backup.scheduled`).
+   * `spec.backup.schedule`, and a scheduled backup that ended is recorded in `status.backup.scheduled`). The schedule
+   * is reconciled whatever the hooks returned: its CronJob keeps dumping while a change waits or stays refused, and
+   * backup-NAME-info must keep naming the newest dump before retention removes the one it names.
    */
   protected override async dispatchChanges(resource: MySQL, previous: Record<string, string>, ctx: ReconcileContext): Promise<Result> {
     const result = await super.dispatchChanges(resource, previous, ctx);
-    if (result.kind !== "done") return result;
-    const scheduled = await reconcileBackupSchedule(instanceOf(resource), ctx);
-    return scheduled === undefined ? result : { ...result, status: { ...result.status, ...statusFacts(scheduled) } };
+    return withScheduledBackup(result, await reconcileBackupSchedule(instanceOf(resource), ctx));
   }
 
   /**
@@ -180,7 +179,10 @@ export class MySQLReconciler extends MySQLReconcilerBase {
   }
 }
 
-/** The scheduled backup's facts as status facts: its `null`s clear, in the merge patch, what an earlier outcome recorded. */
-function statusFacts(facts: ScheduledBackupFacts): Partial<MySQLStatus> {
-  return facts as unknown as Partial<MySQLStatus>;
+/**
+ * `result` with the scheduled backup's facts added to its status (their `null`s clear, in the merge patch, what an
+ * earlier outcome recorded); `result` itself when there is nothing new, so that no status write follows.
+ */
+function withScheduledBackup(result: Result, facts: ScheduledBackupFacts | undefined): Result {
+  return facts === undefined ? result : { ...result, status: { ...result.status, ...(facts as unknown as Partial<MySQLStatus>) } };
 }

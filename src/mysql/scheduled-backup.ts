@@ -4,11 +4,11 @@
  * scheduled dump runs beside a restore; suspended on deletion, and its running Job awaited, so that none runs
  * beside the final backup (two backups in one directory would tidy away each other's files).
  */
-import type { V1CronJob, V1Job } from "@kubernetes/client-node";
+import type { V1ConfigMap, V1CronJob, V1Job } from "@kubernetes/client-node";
 import type { ScheduledBackupStatus } from "../../generated/mysql-models.ts";
 import type { ReconcileContext } from "../runtime/index.ts";
 import { readBackupReport, scriptError } from "./backup-report.ts";
-import { buildBackupCronJob, buildBackupInfo, dumpPath } from "./desired/index.ts";
+import { BACKUP_INFO_KEYS, buildBackupCronJob, buildBackupInfo, dumpPath } from "./desired/index.ts";
 import type { MySQLInstance } from "./instance.ts";
 import { jobOutcome, timestamp } from "./job-outcome.ts";
 import { controlledBy, jobReference } from "./observe.ts";
@@ -53,28 +53,36 @@ export async function reconcileBackupSchedule(instance: MySQLInstance, ctx: Reco
   const ended = scheduledJobs(instance, ctx, cached ?? cronJob)
     .map((job) => ({ job, outcome: jobOutcome(job, undefined) }))
     .filter(({ outcome }) => outcome.state === "succeeded" || outcome.state === "failed")
-    .sort((a, b) => created(a.job) - created(b.job))
-    .at(-1);
-  if (ended === undefined) return undefined;
+    .sort((a, b) => created(a.job) - created(b.job));
+  // backup-NAME-info follows the newest succeeded dump even when a failure ended after it: the retention of later
+  // runs removes a dump no record names, and a new resource of this name would restore an older one, or none.
+  const succeeded = ended.filter(({ outcome }) => outcome.state === "succeeded").at(-1);
+  const dumpedAt = succeeded?.outcome.state === "succeeded" ? (succeeded.outcome.completedAt ?? new Date().toISOString()) : undefined;
+  const infoBehind = dumpedAt !== undefined && !(Date.parse(dumpedAt) <= recordedDumpTime(instance, ctx));
+  const newest = ended.at(-1);
+  if (newest === undefined) return undefined;
   const previous = instance.resource.status?.backup?.scheduled;
-  const { job, outcome } = ended;
+  const { job, outcome } = newest;
   const name = job.metadata?.name ?? "";
   const verdict = outcome.state === "succeeded" ? "Succeeded" : "Failed";
-  if (previous?.job === name && previous.outcome === verdict) return undefined;
+  const known = previous?.job === name && previous.outcome === verdict;
+  const report =
+    succeeded !== undefined && dumpedAt !== undefined && (infoBehind || (!known && newest === succeeded))
+      ? await readBackupReport(instance, ctx, succeeded.job, dumpedAt)
+      : undefined;
+  // Never back to an older dump, a final backup's record included; with its pod not listed yet, a later reconcile writes it.
+  if (infoBehind && report !== "pending") await ctx.apply(buildBackupInfo(instance, dumpedAt, report, succeeded?.job.metadata?.name ?? ""));
+  if (known) return undefined;
   const startedAt = timestamp(job.status?.startTime) ?? null;
   let record: ScheduledBackupFacts["backup"]["scheduled"];
   if (outcome.state === "succeeded") {
-    const finishedAt = outcome.completedAt ?? new Date().toISOString();
-    const report = await readBackupReport(instance, ctx, job, finishedAt);
     // Its pod is not listed yet: recorded by a later reconcile (the CronJob's next status change, or a resync).
     if (report === "pending") return undefined;
-    // A new resource of this name restores the newest dump, the schedule's as well as the final one.
-    await ctx.apply(buildBackupInfo(instance, finishedAt, report, name));
     record = {
       job: name,
       outcome: verdict,
       startedAt,
-      finishedAt,
+      finishedAt: dumpedAt ?? null,
       reason: null,
       message: null,
       dumpFile: dumpPath(report),
@@ -144,6 +152,12 @@ export async function quiesceBackupSchedule(instance: MySQLInstance, ctx: Reconc
     "AwaitingScheduledBackup",
     `the scheduled backup ${[...new Set(running)].join(", ")} is running; ${names.backupJob} (the final backup) starts once it ended`,
   );
+}
+
+/** When the dump backup-NAME-info names ended; `NaN` without one. */
+function recordedDumpTime(instance: MySQLInstance, ctx: ReconcileContext): number {
+  const info = ctx.cache.get<V1ConfigMap>("v1", "ConfigMap", instance.namespace, instance.names.backupInfo);
+  return Date.parse(info?.data?.[BACKUP_INFO_KEYS.lastSucceeded] ?? "");
 }
 
 function created(job: V1Job): number {

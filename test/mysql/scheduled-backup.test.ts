@@ -5,9 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { KubernetesObject, V1Job } from "@kubernetes/client-node";
+import type { KubernetesObject, V1ConfigMap, V1Job } from "@kubernetes/client-node";
 import type { MySQL } from "../../generated/mysql-models.ts";
-import { buildBackupCronJob } from "../../src/mysql/desired/index.ts";
+import { BACKUP_INFO_KEYS, buildBackupCronJob, buildBackupInfo } from "../../src/mysql/desired/index.ts";
+import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
 import { instanceOf } from "../../src/mysql/instance.ts";
 import { labelsFor } from "../../src/mysql/names.ts";
 import { quiesceBackupSchedule, reconcileBackupSchedule, SCHEDULED_BACKUP_EVENTS } from "../../src/mysql/scheduled-backup.ts";
@@ -36,7 +37,7 @@ function cronJob(resource: MySQL, suspend = false, active: string[] = []): Kuber
   } as KubernetesObject;
 }
 
-function job(resource: MySQL, minute: number, state: "running" | "failed"): V1Job {
+function job(resource: MySQL, minute: number, state: "running" | "failed" | "succeeded"): V1Job {
   const at = `2026-11-29T04:${String(minute).padStart(2, "0")}:00Z`;
   return {
     apiVersion: "batch/v1",
@@ -63,9 +64,20 @@ function job(resource: MySQL, minute: number, state: "running" | "failed"): V1Jo
               },
             ],
           }
-        : {}),
+        : state === "succeeded"
+          ? { completionTime: at as unknown as Date, conditions: [{ type: "Complete", status: "True", lastTransitionTime: at as unknown as Date }] }
+          : {}),
     },
   };
+}
+
+/** backup-NAME-info as the cache shows it, naming a dump that ended at `lastSucceeded`. */
+function info(resource: MySQL, lastSucceeded: string): KubernetesObject {
+  return buildBackupInfo(instanceOf(resource), lastSucceeded, undefined, "earlier");
+}
+
+function appliedInfo(recorded: ReturnType<typeof recordingContext>["recorded"]): Record<string, string> | undefined {
+  return (recorded.applied.find((a) => a.object.kind === "ConfigMap")?.object as V1ConfigMap | undefined)?.data;
 }
 
 function withEvents(ctx: ReturnType<typeof recordingContext>["ctx"]) {
@@ -116,6 +128,61 @@ test("a failed scheduled Job is recorded with its reason, once, with one Warning
   const next = withEvents(recordingContext([known, cronJob(known), job(known, 1, "failed"), job(known, 3, "failed")]).ctx);
   assert.equal((await reconcileBackupSchedule(instanceOf(known), next.ctx))?.backup.scheduled.job, "mysql-instance-backup-schedule-3");
   assert.deepEqual(next.events, []);
+});
+
+test("a succeeded scheduled Job followed by a failed one: backup-NAME-info names the succeeded dump, status the failure", async () => {
+  const resource = scheduled({ status: { backup: { scheduled: { job: "mysql-instance-backup-schedule-4", outcome: "Succeeded" } } } });
+  const { ctx, recorded } = recordingContext([
+    resource,
+    cronJob(resource),
+    info(resource, "2026-11-29T04:04:00Z"),
+    job(resource, 5, "succeeded"),
+    job(resource, 6, "failed"),
+  ]);
+  const facts = await reconcileBackupSchedule(instanceOf(resource), withEvents(ctx).ctx);
+  assert.equal(appliedInfo(recorded)?.[BACKUP_INFO_KEYS.job], "mysql-instance-backup-schedule-5");
+  assert.equal(appliedInfo(recorded)?.[BACKUP_INFO_KEYS.lastSucceeded], "2026-11-29T04:05:00Z");
+  assert.equal(facts?.backup.scheduled.job, "mysql-instance-backup-schedule-6");
+  assert.equal(facts?.backup.scheduled.outcome, "Failed");
+
+  // The failure already in status: the info still catches up with the succeeded dump, and status is left alone.
+  const known = scheduled({ status: { backup: { scheduled: { job: "mysql-instance-backup-schedule-6", outcome: "Failed" } } } });
+  const later = recordingContext([known, cronJob(known), info(known, "2026-11-29T04:04:00Z"), job(known, 5, "succeeded"), job(known, 6, "failed")]);
+  assert.equal(await reconcileBackupSchedule(instanceOf(known), withEvents(later.ctx).ctx), undefined);
+  assert.equal(appliedInfo(later.recorded)?.[BACKUP_INFO_KEYS.job], "mysql-instance-backup-schedule-5");
+});
+
+test("backup-NAME-info never moves back: a dump as old as or older than the one it names is not recorded", async () => {
+  const resource = scheduled();
+  for (const recordedAt of ["2026-11-29T04:05:00Z", "2026-11-29T04:10:00Z"]) {
+    const { ctx, recorded } = recordingContext([resource, cronJob(resource), info(resource, recordedAt), job(resource, 5, "succeeded")]);
+    const facts = await reconcileBackupSchedule(instanceOf(resource), withEvents(ctx).ctx);
+    assert.equal(appliedInfo(recorded), undefined, `info at ${recordedAt} kept`);
+    assert.equal(facts?.backup.scheduled.job, "mysql-instance-backup-schedule-5", "status still describes the newest ended Job");
+  }
+  // No info yet: the succeeded dump is recorded.
+  const fresh = recordingContext([resource, cronJob(resource), job(resource, 5, "succeeded")]);
+  await reconcileBackupSchedule(instanceOf(resource), withEvents(fresh.ctx).ctx);
+  assert.equal(appliedInfo(fresh.recorded)?.[BACKUP_INFO_KEYS.job], "mysql-instance-backup-schedule-5");
+});
+
+test("a change that stays refused does not stop the schedule: backup-NAME-info follows a succeeded scheduled Job, status merged into the failure", async () => {
+  const resource = originalResource({
+    spec: { storageClassName: "standard", storage_size: "1Gi", backup: { keep: 5, schedule: SCHEDULE } },
+    status: { appliedSpec: {} },
+  });
+  const reconciler = new MySQLReconciler();
+  const fingerprints = (reconciler as unknown as { fingerprint(r: MySQL): Record<string, string> }).fingerprint(resource);
+  const { ctx, recorded } = recordingContext([resource, cronJob(resource), info(resource, "2026-11-29T04:04:00Z"), job(resource, 5, "succeeded")]);
+  const result = (await (reconciler as unknown as { dispatchChanges(r: unknown, p: unknown, c: unknown): Promise<unknown> }).dispatchChanges(
+    resource,
+    { ...fingerprints, storage_size: '"2Gi"' },
+    withEvents(ctx).ctx,
+  )) as { kind: string; reason?: string; status?: MySQL["status"] };
+  assert.equal(result.kind, "failed");
+  assert.equal(result.reason, "StorageShrinkRefused");
+  assert.equal(appliedInfo(recorded)?.[BACKUP_INFO_KEYS.job], "mysql-instance-backup-schedule-5");
+  assert.equal(result.status?.backup?.scheduled?.job, "mysql-instance-backup-schedule-5");
 });
 
 test("removing spec.backup.schedule deletes the CronJob; a resource without one makes none", async () => {
