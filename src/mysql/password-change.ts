@@ -141,11 +141,18 @@ export async function changePassword(instance: MySQLInstance, ctx: ReconcileCont
   if ("result" in server) return server.result;
   const changeSecret = secret(instance, ctx, names.passwordChange);
   const changeSecretRef = { apiVersion: "v1", kind: "Secret", metadata: { name: names.passwordChange, namespace: instance.namespace } };
+  const outcome = jobState(instance, ctx, names.passwordJob);
   if (server.password === target.password) {
+    // A Job still running (of a change reverted meanwhile) may set its password on the server yet: its Secret must
+    // outlive it, so that what it set is recorded once it succeeded, and then changed back by a new Job.
+    if (outcome.state === "running")
+      return (
+        (await passwordJobNotStarting(instance, ctx, outcome.job)) ??
+        waitFor(POLL_MS, "PasswordChanging", `waiting for ${names.passwordJob}, of an earlier password change, to end (it may still set its password)`)
+      );
     if (changeSecret !== undefined) await ctx.delete(changeSecretRef);
     return done(server.changed ? "root password changed" : "root password unchanged");
   }
-  const outcome = jobState(instance, ctx, names.passwordJob);
   const nonce = secretValue(changeSecret, PASSWORD_CHANGE_KEYS.nonce);
   if (outcome.state !== "absent") {
     // Its Secret not in the cache yet (it is written first): not enough to call the Job stale.

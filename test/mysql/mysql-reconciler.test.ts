@@ -845,13 +845,19 @@ test("the backup Job keeps spec.backup.keep dumps", () => {
   assert.equal(job.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === "BACKUP_KEEP")?.value, "12");
 });
 
-test("a password Job of an older target is never deleted while it runs (it may have set its password half-way); once ended, it is recorded, then deleted by uid", async () => {
+/** The server at pw-1, the spec changed to pw-2: its passwd Job (uid `passwd-job-uid`) made and running. */
+async function passwordJobRunning() {
   const first = originalResource({ spec: { password: "pw-2" }, status: { appliedSpec: {} } });
-  const { ctx, recorded, put } = recordingContext([first, ownedCredentials(first, "pw-1")]);
-  await reconciler.onPasswordChange(first, { previous: undefined, current: "pw-2" }, ctx);
-  const job = { ...ctx.cache.get<V1Job>("batch/v1", "Job", "default", "passwd-mysql-instance-job")!, status: { active: 1 } } as V1Job;
+  const recording = recordingContext([first, ownedCredentials(first, "pw-1")]);
+  await reconciler.onPasswordChange(first, { previous: undefined, current: "pw-2" }, recording.ctx);
+  const job = { ...recording.ctx.cache.get<V1Job>("batch/v1", "Job", "default", "passwd-mysql-instance-job")!, status: { active: 1 } } as V1Job;
   job.metadata = { ...job.metadata, uid: "passwd-job-uid" };
-  put(job);
+  recording.put(job);
+  return { ...recording, job };
+}
+
+test("a password Job of an older target is never deleted while it runs (it may have set its password half-way); once ended, it is recorded, then deleted by uid", async () => {
+  const { ctx, recorded, put, job } = await passwordJobRunning();
   const second = originalResource({ spec: { password: "pw-3" }, status: { appliedSpec: {} } });
   const running = await reconciler.onPasswordChange(second, { previous: undefined, current: "pw-3" }, ctx);
   assert.equal(
@@ -909,4 +915,23 @@ test("finalize: the credentials gone after a password change hold the deletion (
   const held = await reconciler.finalize(resource, ctx);
   assert.equal(held.kind === "failed" && held.reason, "CredentialsMissing");
   assert.match(held.kind === "failed" ? held.message : "", /otus\.homework\/final-backup=skip/);
+});
+
+test("a password change reverted while its Job runs waits for that Job, records what it set, then changes the password back", async () => {
+  const { ctx, recorded, put, job } = await passwordJobRunning();
+  const reverted = originalResource({ spec: { password: "pw-1" }, status: { appliedSpec: {} } });
+  const change = { previous: undefined, current: "pw-1" } as const;
+  const running = await reconciler.onPasswordChange(reverted, change, ctx);
+  assert.equal(running.kind === "wait" && running.reason, "PasswordChanging", "not done while a Job that may set pw-2 runs");
+  assert.equal(recorded.deleted.length, 0, "neither the Job nor the Secret naming its password is deleted while it runs");
+
+  put(finish(job, "Complete"));
+  assert.equal((await reconciler.onPasswordChange(reverted, change, ctx)).kind, "wait");
+  assert.equal(secretValue(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-credentials"), "password"), "pw-2", "the server has pw-2 now");
+  assert.ok(recorded.deleted.some((d) => d.kind === "Job" && d.uid === "passwd-job-uid"));
+  assert.equal((await reconciler.onPasswordChange(reverted, change, ctx)).kind, "wait");
+  const back = ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-password-change");
+  assert.match(secretValue(back, "client.cnf") ?? "", /password="pw-2"/, "the change back connects with the password the server has");
+  assert.match(secretValue(back, "change.sql") ?? "", /IDENTIFIED BY 'pw-1'/);
+  assert.ok(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "passwd-mysql-instance-job") !== undefined, "a new Job sets pw-1 again");
 });

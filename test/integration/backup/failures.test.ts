@@ -373,6 +373,58 @@ describe("integration: backup and restore failure cases", { skip }, () => {
     assert.match(emptied.stderr, /ERROR 1064/, "loaded again once emptied");
   });
 
+  test("the server gone right after a complete load: the restore succeeds (exit 0) with a warning that it cannot count what it loaded", async () => {
+    const ws = await workspace();
+    const previous = await seedAndBackup(ws, "count_lost", ["kept"]);
+    const digest = await tableDigest(server, "count_lost", "test", "id");
+    await server.sql("DROP DATABASE count_lost");
+    // The client, wrapped: its second look at information_schema (the count after the load) fails as if the server went away.
+    const counted = join(ws.root, "counts");
+    const real = (await runCommand("/bin/sh", ["-c", "command -v mariadb"], { env: { PATH: "/usr/bin:/bin:/usr/sbin:/sbin" } })).stdout.trim();
+    await writeFile(
+      join(ws.binDir, "mariadb"),
+      `#!/bin/sh\ncase "$*" in *information_schema.TABLES*) echo x >>'${counted}'; if [ "$(wc -l <'${counted}')" -ge 2 ]; then echo 'ERROR 2013 (HY000): Lost connection to server during query' >&2; exit 1; fi ;; esac\nexec '${real}' "$@"\n`,
+      { mode: 0o755 },
+    );
+    const id = { ...env("count_lost"), [ENV.restoreId]: "3f0c9a52-1b7d-4e8a-a6c2-5d9e7f1b2c40" };
+    const restored = await runScript("restore.sh", ws, id);
+    assert.equal(restored.code, EXIT_CODES.ok, restored.stdout + restored.stderr);
+    assert.equal((await readFile(counted, "utf8")).split("\n").filter(Boolean).length, 2, "the count after the load was the one that failed");
+    assert.match(restored.stdout, /warning: .*cannot count/);
+    assert.doesNotMatch(restored.stderr, /DROP DATABASE/, "no advice to throw away a good restore");
+    assert.equal(await tableDigest(server, "count_lost", "test", "id"), digest);
+    assert.deepEqual(await snapshot(ws), previous);
+    // A retry of the same restore finds the load finished, never "partly restored".
+    await rm(join(ws.binDir, "mariadb"));
+    const retry = await runScript("restore.sh", ws, id);
+    assert.equal(retry.code, EXIT_CODES.ok, retry.stderr);
+    assert.match(retry.stdout, /already restored/);
+  });
+
+  test("a restore flushes its 'loading' mark (the file, then its directory) to disk before it loads", async () => {
+    const ws = await workspace();
+    await seedAndBackup(ws, "flushed_mark", ["kept"]);
+    await server.sql("DROP DATABASE flushed_mark");
+    // sync and the client, wrapped: each call logged, in order, to one file.
+    const log = join(ws.root, "order");
+    for (const program of ["sync", "mariadb"]) {
+      const real = (await runCommand("/bin/sh", ["-c", `command -v ${program}`], { env: { PATH: "/usr/bin:/bin:/usr/sbin:/sbin" } })).stdout.trim();
+      await writeFile(join(ws.binDir, program), `#!/bin/sh\nprintf '%s %s\\n' ${program} "$*" >>'${log}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+    }
+    const restoreId = "6b2d8e41-0c9f-4a7e-b3d5-1e8f2a9c7d06";
+    const restored = await runScript("restore.sh", ws, { ...env("flushed_mark"), [ENV.restoreId]: restoreId });
+    assert.equal(restored.code, EXIT_CODES.ok, restored.stderr);
+    const calls = (await readFile(log, "utf8")).split("\n").filter(Boolean);
+    const progress = join(ws.backupDir, `${BACKUP_FILES.progressPrefix}${restoreId}`);
+    // The load is the client call into the database that reads the dump from stdin: no -e.
+    const load = calls.findIndex((call) => call.startsWith("mariadb ") && call.includes(" --database=") && !call.includes(" -e "));
+    const fileSynced = calls.indexOf(`sync ${progress}.tmp`);
+    const dirSynced = calls.indexOf(`sync ${ws.backupDir}`);
+    assert.ok(load > 0, calls.join("\n"));
+    assert.ok(fileSynced >= 0 && fileSynced < load, `the progress file is flushed before the load:\n${calls.join("\n")}`);
+    assert.ok(dirSynced > fileSynced && dirSynced < load, `its directory (the rename) is flushed before the load:\n${calls.join("\n")}`);
+  });
+
   test("restore into another database name, as RESTORE_FROM_DATABASE allows: the dump names no database", async () => {
     const ws = await workspace();
     await seedAndBackup(ws, "source_db", ["moved"]);
