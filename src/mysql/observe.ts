@@ -35,11 +35,16 @@ export function serverAvailable(instance: MySQLInstance, ctx: ReconcileContext):
   return deployment !== undefined && (status?.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 1) && (status?.availableReplicas ?? 0) >= 1;
 }
 
-/** The label selector of the server's pods, as `kubectl -l` takes it. */
-function serverLabelSelector(instance: MySQLInstance): string {
-  return Object.entries(serverSelector(instance.resource))
+/** An equality label selector for `labels`, as the API server's `labelSelector` and `kubectl -l` take it. */
+export function equalitySelector(labels: Record<string, string>): string {
+  return Object.entries(labels)
     .map(([k, v]) => `${k}=${v}`)
     .join(",");
+}
+
+/** The label selector of the server's pods, as `kubectl -l` takes it. */
+function serverLabelSelector(instance: MySQLInstance): string {
+  return equalitySelector(serverSelector(instance.resource));
 }
 
 /** The server's pods, from the API server (pods are not cached): read only while the server is not available. */

@@ -12,7 +12,7 @@ import { BACKUP_INFO_KEYS, buildBackupCronJob, buildBackupInfo, dumpPath } from 
 import type { MySQLInstance } from "./instance.ts";
 import { labelsFor } from "./names.ts";
 import { jobOutcome, timestamp } from "./job-outcome.ts";
-import { controlledBy, jobReference } from "./observe.ts";
+import { controlledBy, equalitySelector, jobReference } from "./observe.ts";
 import { describeNotStarting, jobNotStarting } from "./pod-diagnosis.ts";
 import { POLL_MS, waitFor, type Result } from "./result.ts";
 
@@ -149,10 +149,10 @@ async function settleSchedule(instance: MySQLInstance, ctx: ReconcileContext, cr
     // Looked at again once the cache shows it suspended: a Job the CronJob made just before is listed by then.
     return waitFor(POLL_MS, "SuspendingBackupSchedule", `suspending ${names.backupSchedule}: ${then}`);
   }
-  const labelSelector = Object.entries(labelsFor(instance.resource, "scheduled-backup"))
-    .map(([key, value]) => `${key}=${value}`)
-    .join(",");
-  const live = await ctx.list<V1Job>("batch/v1", "Job", { namespace: instance.namespace, labelSelector });
+  const live = await ctx.list<V1Job>("batch/v1", "Job", {
+    namespace: instance.namespace,
+    labelSelector: equalitySelector(labelsFor(instance.resource, "scheduled-backup")),
+  });
   const byUid = new Map([...(cronJob === undefined ? [] : scheduledJobs(instance, ctx, cronJob)), ...live].map((job) => [job.metadata?.uid ?? "", job]));
   const jobs = [...byUid.values()].filter((job) => jobOutcome(job, undefined).state === "running");
   // One whose pod never started (an image that cannot be pulled, a node gone) dumps nothing and would hold the
