@@ -42,6 +42,8 @@ export async function bundleOperator(): Promise<{ file: string; bytes: number; s
     // CommonJS dependencies call require(); an ES module has none of its own.
     banner: { js: 'import { createRequire as mysqlopCreateRequire } from "node:module";\nconst require = mysqlopCreateRequire(import.meta.url);' },
     define: { MYSQLOP_BUNDLED_VERSION: JSON.stringify(version) },
+    // client-node imports undici only for a request stack the operator does not use (see no-undici.ts).
+    alias: { undici: join(root, "src/build/no-undici.ts") },
     legalComments: "none",
     minifyWhitespace: true,
     minifySyntax: true,

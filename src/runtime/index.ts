@@ -61,9 +61,10 @@ export {
   isNotFound,
   resourcePath,
   splitApiVersion,
-  withUserAgent,
   PatchType,
+  WatchTimeoutError,
   type KindInfo,
+  type WatchOptions,
 } from "./kube-rest.ts";
 export { Informer, type InformerEvent, type InformerEventType, type InformerOptions } from "./informer.ts";
 export { InformerCache } from "./cache-reader.ts";

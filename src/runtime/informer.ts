@@ -7,9 +7,9 @@
  * exponentially with jitter; 410 Gone relists; a watchdog restarts a loop that has made no
  * progress for `stallMs`, whatever the cause.
  */
-import { Watch, type KubernetesObject } from "@kubernetes/client-node";
+import type { KubernetesObject } from "@kubernetes/client-node";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
-import { KubeApiError, resourcePath, type KindInfo, type KubeRest } from "./kube-rest.ts";
+import { KubeApiError, resourcePath, WatchTimeoutError, type KindInfo, type KubeRest } from "./kube-rest.ts";
 import { describeError, type JsonLogger } from "./logger.ts";
 import type { RuntimeMetrics } from "./metrics.ts";
 
@@ -359,79 +359,64 @@ export class Informer {
   }
 
   /** Resolves when the watch ends normally (true when it delivered at least one event); rejects on errors. */
-  #watchOnce(generation: number): Promise<boolean> {
+  async #watchOnce(generation: number): Promise<boolean> {
     const timeoutSeconds = Math.round((this.#options.watchTimeoutSeconds ?? 300) * (1 + Math.random()));
-    const path = resourcePath(this.kind, this.#options.namespace);
     let delivered = false;
     let expired = false;
     let errorEvent: Error | undefined;
-    let ended = false;
-    // This watch's own controller: `this.#abort` belongs to the current generation only, so that
-    // an older watch connecting late cannot overwrite it (stop() would then miss the newer one).
-    let controller: AbortController | undefined;
-    let abortRequested = false;
-    const abortThis = (): void => {
-      abortRequested = true;
-      controller?.abort();
-    };
-    return new Promise<boolean>((resolve, reject) => {
-      const watch = new Watch(this.#options.rest.clientConfig);
-      const done = (error: unknown): void => {
-        ended = true;
-        this.#log.debug("watch ended", { error: error === null || error === undefined ? undefined : describeError(error), delivered });
-        if (!this.#current(generation)) return resolve(delivered);
-        if (expired || (error as { statusCode?: number } | null)?.statusCode === 410) return reject(new ResourceVersionExpired());
-        if (errorEvent !== undefined) return reject(errorEvent);
-        if (error === null || error === undefined) return resolve(delivered);
-        // client-node aborts a connection that stayed silent for 30 s: reconnect without back-off.
-        if ((error as { name?: string }).name === "TimeoutError" || (error as { name?: string }).name === "AbortError") return resolve(true);
-        reject(error);
-      };
-      const onEvent = (phase: string, object: KubernetesObject & { code?: number; message?: string }): void => {
-        if (!this.#current(generation)) return;
-        this.#lastProgress = performance.now();
-        this.#countEvent(phase);
-        if (phase === "ERROR") {
-          if (object.code === 410) expired = true;
-          else errorEvent = new KubeApiError(object.code ?? 500, `watch error: ${object.message ?? "unknown"}`, object);
-          abortThis();
-          return;
-        }
-        delivered = true;
-        const rv = object.metadata?.resourceVersion;
-        if (phase === "BOOKMARK") {
-          if (rv) this.#resourceVersion = rv;
-          return;
-        }
-        const trimmed = trimObject(object);
-        if (phase === "ADDED" || phase === "MODIFIED") this.#upsert(trimmed);
-        else if (phase === "DELETED") this.#remove(trimmed);
+    // Called while `generation` is current: a restart or stop from here on aborts exactly this watch.
+    const controller = new AbortController();
+    this.#abort = controller;
+    const onEvent = (phase: string, object: KubernetesObject & { code?: number; message?: string }): void => {
+      if (!this.#current(generation)) return;
+      this.#lastProgress = performance.now();
+      this.#countEvent(phase);
+      if (phase === "ERROR") {
+        if (object.code === 410) expired = true;
+        else errorEvent = new KubeApiError(object.code ?? 500, `watch error: ${object.message ?? "unknown"}`, object);
+        controller.abort();
+        return;
+      }
+      delivered = true;
+      const rv = object.metadata?.resourceVersion;
+      if (phase === "BOOKMARK") {
         if (rv) this.#resourceVersion = rv;
-      };
-      watch
-        .watch(
-          path,
-          {
-            resourceVersion: this.#resourceVersion,
-            allowWatchBookmarks: true,
-            timeoutSeconds,
-            labelSelector: this.#options.labelSelector,
-            fieldSelector: this.#options.fieldSelector,
-          },
-          onEvent,
-          done,
-        )
-        .then((watchController) => {
-          controller = watchController;
-          if (abortRequested || !this.#current(generation)) return watchController.abort();
-          this.#abort = watchController;
-          if (!ended) {
-            this.#lastProgress = performance.now();
-            this.#log.debug("watching", { resourceVersion: this.#resourceVersion, timeoutSeconds });
-          }
-        })
-        .catch(reject);
-    });
+        return;
+      }
+      const trimmed = trimObject(object);
+      if (phase === "ADDED" || phase === "MODIFIED") this.#upsert(trimmed);
+      else if (phase === "DELETED") this.#remove(trimmed);
+      if (rv) this.#resourceVersion = rv;
+    };
+    let failure: unknown;
+    try {
+      await this.#options.rest.watch(resourcePath(this.kind, this.#options.namespace), {
+        query: {
+          resourceVersion: this.#resourceVersion,
+          allowWatchBookmarks: true,
+          timeoutSeconds,
+          labelSelector: this.#options.labelSelector,
+          fieldSelector: this.#options.fieldSelector,
+        },
+        onEvent,
+        onConnected: () => {
+          if (!this.#current(generation)) return;
+          this.#lastProgress = performance.now();
+          this.#log.debug("watching", { resourceVersion: this.#resourceVersion, timeoutSeconds });
+        },
+        signal: controller.signal,
+      });
+    } catch (error) {
+      failure = error;
+    }
+    this.#log.debug("watch ended", { error: failure === undefined ? undefined : describeError(failure), delivered });
+    if (!this.#current(generation)) return delivered;
+    if (expired || (failure instanceof KubeApiError && failure.code === 410)) throw new ResourceVersionExpired();
+    if (errorEvent !== undefined) throw errorEvent;
+    // A watch silent for 30 s is dropped (as client-node's Watch does): reconnect without back-off.
+    if (failure instanceof WatchTimeoutError) return true;
+    if (failure !== undefined) throw failure;
+    return delivered;
   }
 
   #countEvent(phase: string): void {

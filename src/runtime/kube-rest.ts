@@ -1,9 +1,15 @@
 /**
- * A thin JSON REST client for any kind, on client-node's authentication and HTTP stack.
- * Objects stay plain JSON (client-node's generic object API turns timestamps into Dates),
- * one connection pool is reused, every call has a timeout, and writes are rate limited.
+ * A thin JSON REST client for any kind, watches included, on client-node's authentication and Node's own
+ * `node:http`/`node:https`. Objects stay plain JSON (client-node's generic object API turns timestamps into
+ * Dates), one keep-alive connection pool is reused, every call has a timeout, and writes are rate limited.
+ *
+ * Not client-node's fetch stack: it runs on the npm `undici`, whose code alone costs the operator ~15 MB of
+ * resident memory at start; the TLS material, credentials (token, exec plugin, client certificate) and proxy
+ * agent still come from client-node's `KubeConfig.applyToHTTPSOptions`.
  */
-import { HttpMethod, IsomorphicFetchHttpLibrary, RequestContext, type KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions as HttpsRequestOptions } from "node:https";
+import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
 
 /** A kind's REST coordinates. */
 export interface KindInfo {
@@ -86,22 +92,38 @@ export interface KubeRestOptions {
   /**
    * `product/version` sent on every request, watches included. The API server names the field manager of
    * writes without one (update, create, merge patch) after it, and its audit log and metrics tell clients
-   * apart by it; without one, requests say `undici`.
+   * apart by it; without one, requests say `node`.
    */
   readonly userAgent?: string;
 }
 
-/**
- * A view of `kubeConfig` whose requests carry `userAgent`: the same clusters and credentials (it
- * delegates to the original, which stays untouched) for client-node helpers such as `Watch`.
- */
-export function withUserAgent(kubeConfig: KubeConfig, userAgent: string): KubeConfig {
-  const view = Object.create(kubeConfig) as KubeConfig;
-  view.applySecurityAuthentication = async (context: RequestContext): Promise<void> => {
-    await kubeConfig.applySecurityAuthentication(context);
-    context.setHeaderParam("User-Agent", userAgent);
-  };
-  return view;
+/** What {@link KubeRest.watch} does with one watch. */
+export interface WatchOptions {
+  /** Query parameters besides `watch=true` (`resourceVersion`, `allowWatchBookmarks`, `timeoutSeconds`, selectors). */
+  readonly query?: Record<string, string | number | boolean | undefined>;
+  /** Gets every event in order: `ADDED`, `MODIFIED`, `DELETED`, `BOOKMARK` or `ERROR` (a Status as the object). */
+  readonly onEvent: (type: string, object: KubernetesObject & { code?: number; message?: string }) => void;
+  /** Called once the server accepted the watch (200). */
+  readonly onConnected?: () => void;
+  /** Ends the watch; the promise then resolves. */
+  readonly signal?: AbortSignal;
+  /** A watch silent (no event, no bookmark) for this long, or not answered within it, fails with a `TimeoutError`. Default 30 s, as client-node's `Watch`. */
+  readonly idleTimeoutMs?: number;
+}
+
+/** An error named `TimeoutError`, as `AbortSignal.timeout` gives: the watch was silent for too long. */
+export class WatchTimeoutError extends Error {
+  constructor(idleMs: number) {
+    super(`the watch stayed silent for ${idleMs} ms`);
+    this.name = "TimeoutError";
+  }
+}
+
+/** Where and how one request goes: its URL and `node:http(s)` options with credentials and agent. */
+interface Connection {
+  readonly url: URL;
+  readonly request: typeof httpsRequest;
+  readonly options: HttpsRequestOptions & { headers: Record<string, string | number> };
 }
 
 /** Splits `group/version` (or core `v1`). */
@@ -124,18 +146,16 @@ export function resourcePath(kind: KindInfo, namespace: string | undefined, name
 /** JSON REST calls against the current cluster of a kubeconfig. */
 export class KubeRest {
   readonly kubeConfig: KubeConfig;
-  /** {@link kubeConfig} as requests outside this client (client-node's `Watch`) should use it: with this client's user agent. */
-  readonly clientConfig: KubeConfig;
-  readonly #http = new IsomorphicFetchHttpLibrary();
   readonly #options: KubeRestOptions;
   readonly #kinds = new Map<string, KindInfo>();
   readonly #discovery = new Map<string, Promise<KindInfo[]>>();
-  #dispatcher: ReturnType<RequestContext["getDispatcher"]>;
+  /** Keep-alive pools, made on first use; a proxied cluster uses client-node's proxy agent instead. */
+  #httpsAgent: HttpsAgent | undefined;
+  #httpAgent: HttpAgent | undefined;
 
   constructor(kubeConfig: KubeConfig, options: KubeRestOptions = {}) {
     this.kubeConfig = kubeConfig;
     this.#options = options;
-    this.clientConfig = options.userAgent === undefined ? kubeConfig : withUserAgent(kubeConfig, options.userAgent);
   }
 
   /** Makes a kind known without discovery (the manager registers every watched kind). */
@@ -185,32 +205,20 @@ export class KubeRest {
   async send<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, options: RequestOptions = {}): Promise<{ code: number; body: T }> {
     const isWrite = method !== "GET";
     if (isWrite && this.#options.writeLimiter !== undefined) await this.#options.writeLimiter.acquire();
-    const cluster = this.kubeConfig.getCurrentCluster();
-    if (cluster === null) throw new Error("kubeconfig has no current cluster");
-    const url = new URL(cluster.server.replace(/\/$/, "") + path);
-    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
-    const ctx = new RequestContext(url.toString(), HttpMethod[method]);
-    ctx.setHeaderParam("Accept", "application/json");
-    if (options.body !== undefined) {
-      ctx.setHeaderParam("Content-Type", options.contentType ?? "application/json");
-      ctx.setBody(JSON.stringify(options.body));
+    const connection = await this.#connect(path, options.query);
+    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+    if (payload !== undefined) {
+      connection.options.headers["Content-Type"] = options.contentType ?? "application/json";
+      connection.options.headers["Content-Length"] = Buffer.byteLength(payload);
     }
-    await this.clientConfig.applySecurityAuthentication(ctx);
-    // client-node builds a new connection pool per request; keep the first one so connections are reused.
-    if (this.#dispatcher === undefined) this.#dispatcher = ctx.getDispatcher();
-    else ctx.setDispatcher(this.#dispatcher);
-    ctx.setSignal(AbortSignal.timeout(options.timeoutMs ?? this.#options.timeoutMs ?? 30_000));
+    const signal = AbortSignal.timeout(options.timeoutMs ?? this.#options.timeoutMs ?? 30_000);
     options.beforeSend?.();
     let code = 0;
     try {
-      const response = await this.#http.send(ctx).toPromise();
-      code = response.httpStatusCode;
-      const text = await response.body.text();
-      const body: unknown = text === "" ? undefined : parseJson(text);
-      if (code < 200 || code > 299) {
-        const message = (body as { message?: unknown } | undefined)?.message;
-        throw new KubeApiError(code, `${method} ${path}: ${typeof message === "string" ? message : `HTTP ${code}`}`, body);
-      }
+      const response = await exchange(connection, method, payload, signal);
+      code = response.code;
+      const body: unknown = response.text === "" ? undefined : parseJson(response.text);
+      if (code < 200 || code > 299) throw apiError(method, path, code, body);
       return { code, body: body as T };
     } finally {
       if (isWrite) this.#options.onWrite?.(method, code, path);
@@ -218,19 +226,141 @@ export class KubeRest {
   }
 
   /**
-   * Closes the reused connection pool so that the process can exit; requests still pending
-   * (e.g. an informer's list during shutdown) are aborted rather than awaited.
+   * Watches a collection (`path?watch=true`), handing every event to `onEvent` as its line arrives. Resolves when
+   * the server ends the watch (its `timeoutSeconds`) or `signal` aborts it; rejects with {@link KubeApiError} on an
+   * error answer (410: the resourceVersion is too old) and with {@link WatchTimeoutError} when it stays silent.
    */
+  async watch(path: string, options: WatchOptions): Promise<void> {
+    const connection = await this.#connect(path, { ...options.query, watch: true });
+    const idleMs = options.idleTimeoutMs ?? 30_000;
+    const signal = options.signal;
+    if (signal?.aborted) return;
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      let idle: NodeJS.Timeout | undefined;
+      const finish = (error?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(idle);
+        signal?.removeEventListener("abort", onAbort);
+        request.destroy();
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const onAbort = (): void => finish();
+      const armIdle = (): void => {
+        clearTimeout(idle);
+        idle = setTimeout(() => finish(new WatchTimeoutError(idleMs)), idleMs);
+        idle.unref();
+      };
+      const request = connection.request(connection.url, { ...connection.options, method: "GET" }, (response) => {
+        if (response.statusCode !== 200) {
+          readText(response).then((text) => finish(apiError("WATCH", path, response.statusCode ?? 0, text === "" ? undefined : parseJson(text))), finish);
+          return;
+        }
+        armIdle();
+        options.onConnected?.();
+        response.setEncoding("utf8");
+        let pending = "";
+        response.on("data", (chunk: string) => {
+          armIdle();
+          pending += chunk;
+          for (let newline = pending.indexOf("\n"); newline >= 0 && !settled; newline = pending.indexOf("\n")) {
+            const line = pending.slice(0, newline);
+            pending = pending.slice(newline + 1);
+            const event = parseEvent(line);
+            if (event === undefined) continue;
+            try {
+              options.onEvent(event.type, event.object);
+            } catch (error) {
+              finish(error);
+            }
+          }
+        });
+        response.on("end", () => finish());
+        response.on("error", finish);
+        response.on("close", () => finish(response.complete ? undefined : new Error(`watch ${path}: the connection closed mid-stream`)));
+      });
+      request.on("error", finish);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      armIdle();
+      request.end();
+    });
+  }
+
+  /** Closes the keep-alive pools so that the process can exit; requests still pending are aborted rather than awaited. */
   async close(): Promise<void> {
-    const dispatcher = this.#dispatcher as { destroy?: () => Promise<void> } | undefined;
-    this.#dispatcher = undefined;
-    await dispatcher?.destroy?.().catch(() => undefined);
+    this.#httpsAgent?.destroy();
+    this.#httpAgent?.destroy();
+    this.#httpsAgent = undefined;
+    this.#httpAgent = undefined;
+  }
+
+  /** The URL and request options of `path`: TLS material and credentials from the kubeconfig, fresh each time (tokens rotate). */
+  async #connect(path: string, query: Record<string, string | number | boolean | undefined> | undefined): Promise<Connection> {
+    const cluster = this.kubeConfig.getCurrentCluster();
+    if (cluster === null) throw new Error("kubeconfig has no current cluster");
+    const url = new URL(cluster.server.replace(/\/$/, "") + path);
+    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    const options: HttpsRequestOptions = {};
+    await this.kubeConfig.applyToHTTPSOptions(options);
+    const headers: Record<string, string | number> = { Accept: "application/json" };
+    for (const [key, value] of Object.entries(options.headers ?? {})) if (value !== undefined) headers[key] = String(value);
+    if (this.#options.userAgent !== undefined) headers["User-Agent"] = this.#options.userAgent;
+    const plain = url.protocol === "http:";
+    // client-node's own agent (made by applyToHTTPSOptions) keeps no connection alive: it is kept for proxies only.
+    if (cluster.proxyUrl === undefined || cluster.proxyUrl === "") {
+      options.agent = plain ? (this.#httpAgent ??= new HttpAgent({ keepAlive: true })) : (this.#httpsAgent ??= new HttpsAgent({ keepAlive: true }));
+    }
+    return { url, request: plain ? (httpRequest as typeof httpsRequest) : httpsRequest, options: { ...options, headers } };
   }
 
   async #discover(apiVersion: string): Promise<KindInfo[]> {
     const root = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
     const list = await this.get<{ resources?: { name: string; kind: string; namespaced: boolean }[] }>(root);
     return (list.resources ?? []).filter((r) => !r.name.includes("/")).map((r) => ({ apiVersion, kind: r.kind, plural: r.name, namespaced: r.namespaced }));
+  }
+}
+
+/** Sends one request and reads its whole answer. */
+function exchange(connection: Connection, method: string, payload: string | undefined, signal: AbortSignal): Promise<{ code: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = connection.request(connection.url, { ...connection.options, method, signal }, (response) => {
+      readText(response).then((text) => resolve({ code: response.statusCode ?? 0, text }), reject);
+    });
+    request.on("error", reject);
+    request.end(payload);
+  });
+}
+
+/** The whole body of an answer as text; rejects when the connection breaks before its end. */
+function readText(response: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    response.on("data", (chunk: Buffer) => chunks.push(chunk));
+    response.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    response.on("error", reject);
+    response.on("close", () => {
+      if (!response.complete) reject(new Error("the connection closed before the answer was complete"));
+    });
+  });
+}
+
+/** The error of an answer outside 2xx, with the API server's message when its body is a Status. */
+function apiError(method: string, path: string, code: number, body: unknown): KubeApiError {
+  const message = (body as { message?: unknown } | undefined)?.message;
+  return new KubeApiError(code, `${method} ${path}: ${typeof message === "string" ? message : `HTTP ${code}`}`, body);
+}
+
+/** One line of a watch stream as its event; undefined for a blank or unreadable line (client-node's `Watch` skips those too). */
+function parseEvent(line: string): { type: string; object: KubernetesObject & { code?: number; message?: string } } | undefined {
+  if (line.trim() === "") return undefined;
+  try {
+    const event = JSON.parse(line) as { type?: unknown; object?: unknown };
+    if (typeof event.type !== "string" || typeof event.object !== "object" || event.object === null) return undefined;
+    return { type: event.type, object: event.object as KubernetesObject };
+  } catch {
+    return undefined;
   }
 }
 

@@ -289,7 +289,8 @@ test("stop closes every watch connection, also when a restart overtook a watch t
   try {
     await until("first watch requested", () => open.size === 1);
     informer.restartWatch("test");
-    await until("second watch requested", () => open.size === 2);
+    await until("second watch requested", () => requests.filter((r) => r.startsWith("watch")).length === 2);
+    await until("the restart closed the first watch while it was still connecting", () => open.size === 1);
     await sleep(100);
     answerFirst();
     await sleep(100);

@@ -2,7 +2,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { KubeConfig, Watch } from "@kubernetes/client-node";
+import { KubeConfig } from "@kubernetes/client-node";
 import { isConflict, isNotFound, KubeApiError, KubeRest, resourcePath } from "../../src/runtime/kube-rest.ts";
 
 let server: Server;
@@ -28,6 +28,15 @@ before(async () => {
         res
           .writeHead(404, { "content-type": "application/json" })
           .end(JSON.stringify({ kind: "Status", reason: "NotFound", message: 'gadgets "missing" not found' }));
+      } else if (req.url?.includes("expired")) {
+        res
+          .writeHead(410, { "content-type": "application/json" })
+          .end(JSON.stringify({ kind: "Status", reason: "Expired", code: 410, message: "too old resource version: 1 (9)" }));
+      } else if (req.url?.includes("lines")) {
+        // Events split across writes, a blank line and a line that is no event: each event arrives whole, once.
+        res.writeHead(200, { "content-type": "application/json" });
+        res.write('{"type":"ADDED","object":{"metadata":{"name":"a"}}}\n{"type":"MOD');
+        setTimeout(() => res.end('IFIED","object":{"metadata":{"name":"a"}}}\n\nnot json\n{"type":"DELETED","object":{"metadata":{"name":"a"}}}\n'), 50);
       } else if (req.url?.includes("stale")) {
         res
           .writeHead(409, { "content-type": "application/json" })
@@ -108,21 +117,12 @@ test("every write waits for a slot of the write limiter, no read does; each writ
   await rest.close();
 });
 
-test("userAgent goes on every request, reads, writes and client-node watches through clientConfig; the kubeconfig stays untouched", async () => {
+test("userAgent goes on every request: reads, writes and watches", async () => {
   const rest = new KubeRest(kc, { userAgent: "gadgetop/1.2.3" });
   seen.length = 0;
   await rest.get("/api/v1/namespaces/ns/configmaps/a");
   await rest.request("POST", "/api/v1/namespaces/ns/configmaps", { body: { metadata: { name: "b" } } });
-  await new Promise<void>((resolve, reject) => {
-    new Watch(rest.clientConfig)
-      .watch(
-        "/api/v1/configmaps",
-        {},
-        () => {},
-        (error) => (error === null || error === undefined ? resolve() : reject(error)),
-      )
-      .catch(reject);
-  });
+  await rest.watch("/api/v1/configmaps", { onEvent: () => undefined });
   assert.deepEqual(
     seen.map((r) => [r.method, r.userAgent]),
     [
@@ -134,6 +134,17 @@ test("userAgent goes on every request, reads, writes and client-node watches thr
   seen.length = 0;
   const plain = new KubeRest(kc);
   await plain.get("/api/v1/namespaces/ns/configmaps/a");
-  assert.notEqual(seen[0]?.userAgent, "gadgetop/1.2.3", "the original kubeconfig carries no user agent of the view");
+  assert.notEqual(seen[0]?.userAgent, "gadgetop/1.2.3", "another client of the same kubeconfig does not carry it");
   await Promise.all([rest.close(), plain.close()]);
+});
+
+test("watch: events split across chunks arrive whole and in order; an error answer such as 410 Gone rejects with its status", async () => {
+  const rest = new KubeRest(kc);
+  const events: string[] = [];
+  await rest.watch("/api/v1/namespaces/n/lines", { onEvent: (type, object) => events.push(`${type} ${object.metadata?.name}`) });
+  assert.deepEqual(events, ["ADDED a", "MODIFIED a", "DELETED a"]);
+  assert.match(seen.at(-1)?.url ?? "", /[?&]watch=true/);
+  const expired = await rest.watch("/api/v1/namespaces/n/expired", { query: { resourceVersion: "1" }, onEvent: () => undefined }).catch((e: unknown) => e);
+  assert.ok(expired instanceof KubeApiError && expired.code === 410 && expired.reason === "Expired", String(expired));
+  await rest.close();
 });

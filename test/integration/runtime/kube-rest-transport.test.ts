@@ -1,0 +1,158 @@
+/**
+ * KubeRest's own HTTP transport (`node:https` with client-node's credentials) against the real API server: TLS
+ * verification, client certificates, bearer tokens and exec credential plugins, the user agent, RBAC refusals,
+ * request time-outs, and watches (events in order, the server ending a watch, an error answer, a silent watch, an
+ * abort). A 410 Gone cannot be provoked on demand from a fresh API server (it needs an etcd compaction): the scripted
+ * server of test/runtime/informer.test.ts and test/runtime/kube-rest.test.ts covers it.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
+import { KubeApiError, KubeRest, WatchTimeoutError } from "../../../src/runtime/index.ts";
+import { isAlreadyExists } from "../../../src/runtime/kube-rest.ts";
+import { startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
+import { eventually } from "../../helpers/eventually.ts";
+
+const namespace = "transport";
+const configMaps = `/api/v1/namespaces/${namespace}/configmaps`;
+/** What the operator's ServiceAccount may list (the generated RBAC). */
+const mysqls = "/apis/otus.homework/v1/mysqls";
+
+describe("integration: KubeRest's transport on the real API server", { timeout: 180_000 }, () => {
+  let plane: MysqlopControlPlane;
+  let admin: KubeRest;
+  let dir: string;
+
+  before(async () => {
+    plane = await startMysqlopControlPlane();
+    admin = new KubeRest(plane.cp.kubeConfig, { userAgent: "transport-test/1.0" });
+    dir = await mkdtemp(join(tmpdir(), "mysqlop-transport-"));
+    const created = await admin
+      .request("POST", "/api/v1/namespaces", { body: { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } } })
+      .catch((e) => e);
+    assert.ok(!(created instanceof Error) || isAlreadyExists(created), String(created));
+  });
+  after(async () => {
+    await admin?.close();
+    await plane?.cp.stop();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A kubeconfig for the same API server with another user (and, with `caData: null`, no CA of its own). */
+  function kubeConfigWith(user: Record<string, unknown>, caData: string | null = plane.operator.kubeConfig.getCurrentCluster()?.caData ?? null): KubeConfig {
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: "c", server: plane.cp.server, ...(caData === null ? {} : { caData }) }],
+      users: [{ name: "u", ...user }],
+      contexts: [{ name: "c", cluster: "c", user: "u" }],
+      currentContext: "c",
+    });
+    return kc;
+  }
+
+  test("client certificate (admin): writes and reads over verified TLS; the user agent names the writer", async () => {
+    const { code } = await admin.send("POST", configMaps, { body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "by-cert" }, data: { a: "1" } } });
+    assert.equal(code, 201);
+    const read = await admin.get<KubernetesObject & { data?: Record<string, string> }>(`${configMaps}/by-cert`);
+    assert.deepEqual(read.data, { a: "1" });
+    assert.deepEqual(
+      read.metadata?.managedFields?.map((f) => f.manager),
+      ["transport-test"],
+      "the API server names a create's field manager after the user agent",
+    );
+    const patched = await admin.request<{ data?: Record<string, string> }>("PATCH", `${configMaps}/by-cert`, {
+      body: { data: { b: "2" } },
+      contentType: "application/merge-patch+json",
+    });
+    assert.deepEqual(patched.data, { a: "1", b: "2" }, "a request body with its content type and length arrives whole");
+  });
+
+  test("bearer token (ServiceAccount): allowed calls succeed, others are refused with the API server's 403", async () => {
+    const operator = new KubeRest(plane.operator.kubeConfig);
+    try {
+      const list = await operator.get<{ items: unknown[] }>(mysqls);
+      assert.ok(Array.isArray(list.items));
+      const refused = await operator.get("/api/v1/nodes/none").catch((e: unknown) => e);
+      assert.ok(refused instanceof KubeApiError && refused.code === 403, `403 expected, got ${String(refused)}`);
+      assert.match(refused.message, /forbidden/);
+    } finally {
+      await operator.close();
+    }
+  });
+
+  test("exec credential plugin: the token comes from the plugin's output, not from argv", async () => {
+    const token = plane.operator.kubeConfig.getCurrentUser()?.token;
+    assert.ok(token, "the ServiceAccount kubeconfig has a token");
+    const credential = join(dir, "credential.json");
+    await writeFile(credential, JSON.stringify({ apiVersion: "client.authentication.k8s.io/v1", kind: "ExecCredential", status: { token } }), { mode: 0o600 });
+    const rest = new KubeRest(kubeConfigWith({ exec: { apiVersion: "client.authentication.k8s.io/v1", command: "cat", args: [credential] } }));
+    try {
+      const list = await rest.get<{ items: unknown[] }>(mysqls);
+      assert.ok(Array.isArray(list.items), "authenticated as the ServiceAccount");
+      const refused = await rest.get("/api/v1/nodes/none").catch((e: unknown) => e);
+      assert.ok(refused instanceof KubeApiError && refused.code === 403, "and as nobody more");
+    } finally {
+      await rest.close();
+    }
+  });
+
+  test("TLS is verified: a kubeconfig without the cluster's CA is refused before any request", async () => {
+    const token = plane.operator.kubeConfig.getCurrentUser()?.token;
+    const rest = new KubeRest(kubeConfigWith({ token }, null));
+    try {
+      const error = await rest.get("/version").catch((e: unknown) => e);
+      assert.ok(error instanceof Error && !(error instanceof KubeApiError), `a TLS error expected, got ${String(error)}`);
+      assert.match(String((error as { code?: string }).code), /SELF_SIGNED|UNABLE_TO_VERIFY|CERT/);
+    } finally {
+      await rest.close();
+    }
+  });
+
+  test("a request that outlives its time-out is aborted", async () => {
+    // A watch sent as a plain GET never ends by itself: only the time-out can end it.
+    const error = await admin.get(configMaps, { query: { watch: true }, timeoutMs: 300 }).catch((e: unknown) => e);
+    assert.ok(error instanceof Error, "rejected");
+    assert.match(`${error.name} ${String((error as { cause?: { name?: string } }).cause?.name)}`, /AbortError|TimeoutError/);
+  });
+
+  test("watch: events in order from a resourceVersion, then the server ends it at timeoutSeconds", async () => {
+    const list = await admin.get<{ metadata: { resourceVersion: string } }>(configMaps);
+    const events: string[] = [];
+    let connected = false;
+    const watching = admin.watch(configMaps, {
+      query: { resourceVersion: list.metadata.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 3 },
+      onConnected: () => (connected = true),
+      onEvent: (type, object) => {
+        if (type !== "BOOKMARK") events.push(`${type} ${object.metadata?.name}`);
+      },
+    });
+    await eventually("watch connected", async () => connected);
+    await admin.request("POST", configMaps, { body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "watched" } } });
+    await admin.request("PATCH", `${configMaps}/watched`, { body: { data: { x: "1" } }, contentType: "application/merge-patch+json" });
+    await admin.request("DELETE", `${configMaps}/watched`);
+    await watching;
+    assert.deepEqual(events, ["ADDED watched", "MODIFIED watched", "DELETED watched"]);
+  });
+
+  test("watch: an error answer rejects with the status; a silent watch fails with a TimeoutError; an abort ends it", async () => {
+    const operator = new KubeRest(plane.operator.kubeConfig);
+    try {
+      const refused = await operator.watch("/api/v1/nodes", { onEvent: () => undefined }).catch((e: unknown) => e);
+      assert.ok(refused instanceof KubeApiError && refused.code === 403, `403 expected, got ${String(refused)}`);
+    } finally {
+      await operator.close();
+    }
+    // Nothing is written to this namespace, and bookmarks are not asked for: the watch stays silent.
+    const silent = await admin.watch("/api/v1/namespaces/silent/configmaps", { onEvent: () => undefined, idleTimeoutMs: 500 }).catch((e: unknown) => e);
+    assert.ok(silent instanceof WatchTimeoutError && silent.name === "TimeoutError", `TimeoutError expected, got ${String(silent)}`);
+    const controller = new AbortController();
+    let connected = false;
+    const watching = admin.watch(configMaps, { onEvent: () => undefined, onConnected: () => (connected = true), signal: controller.signal });
+    await eventually("watch connected", async () => connected);
+    controller.abort();
+    await watching;
+  });
+});
