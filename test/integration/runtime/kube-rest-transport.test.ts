@@ -73,7 +73,8 @@ describe("integration: KubeRest's transport on the real API server", { timeout: 
   test("bearer token (ServiceAccount): allowed calls succeed, others are refused with the API server's 403", async () => {
     const operator = new KubeRest(plane.operator.kubeConfig);
     try {
-      const list = await operator.get<{ items: unknown[] }>(mysqls);
+      // Right after the CRD is installed its storage may still be initialising (503): wait for it, bounded.
+      const list = await eventually("the MySQL kind served", () => operator.get<{ items: unknown[] }>(mysqls).catch(() => undefined));
       assert.ok(Array.isArray(list.items));
       const refused = await operator.get("/api/v1/nodes/none").catch((e: unknown) => e);
       assert.ok(refused instanceof KubeApiError && refused.code === 403, `403 expected, got ${String(refused)}`);
