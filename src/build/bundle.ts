@@ -6,8 +6,9 @@
  */
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
+import { builtinModules } from "node:module";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 
 /** The repository root. */
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -26,6 +27,29 @@ export function escapeNonAscii(text: string): string {
   return text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
+/** CommonJS dependencies (and {@link requireBuiltins}) call require(); an ES module has none of its own. */
+export const REQUIRE_BANNER = 'import { createRequire as mysqlopCreateRequire } from "node:module";\nconst require = mysqlopCreateRequire(import.meta.url);';
+
+const builtins = new Set(builtinModules);
+
+/**
+ * Node's built-in modules through `require`, not `import`. An ES import of a built-in makes Node build its module
+ * namespace, which reads every export, lazy ones included: `import * as http from "http"` (agent-base, under
+ * client-node's proxy support) reads `http.WebSocket` and so loads Node's own undici, ~12 MB resident for nothing.
+ * `require` returns the module object and leaves its lazy exports alone.
+ */
+export const requireBuiltins: Plugin = {
+  name: "require-builtins",
+  setup(plugin) {
+    plugin.onResolve({ filter: /^(node:)?[a-z_]+(\/[a-z_]+)?$/ }, (args) => {
+      const name = args.path.replace(/^node:/, "");
+      if (args.namespace === "builtin" || !builtins.has(name)) return undefined;
+      return { path: name, namespace: "builtin" };
+    });
+    plugin.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({ contents: `module.exports = require("node:${args.path}");`, loader: "js" }));
+  },
+};
+
 /** Builds the bundle; returns its path and size in bytes. */
 export async function bundleOperator(): Promise<{ file: string; bytes: number; scripts: string[] }> {
   const { version } = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as { version: string };
@@ -39,11 +63,11 @@ export async function bundleOperator(): Promise<{ file: string; bytes: number; s
     platform: "node",
     format: "esm",
     target: "node22",
-    // CommonJS dependencies call require(); an ES module has none of its own.
-    banner: { js: 'import { createRequire as mysqlopCreateRequire } from "node:module";\nconst require = mysqlopCreateRequire(import.meta.url);' },
+    banner: { js: REQUIRE_BANNER },
     define: { MYSQLOP_BUNDLED_VERSION: JSON.stringify(version) },
     // client-node imports undici only for a request stack the operator does not use (see no-undici.ts).
     alias: { undici: join(root, "src/build/no-undici.ts") },
+    plugins: [requireBuiltins],
     legalComments: "none",
     minifyWhitespace: true,
     minifySyntax: true,

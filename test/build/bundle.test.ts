@@ -1,7 +1,12 @@
 /** The operator bundle's text: ASCII only, meaning the same program. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { escapeNonAscii } from "../../src/build/bundle.ts";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { build, type Plugin } from "esbuild";
+import { escapeNonAscii, REQUIRE_BANNER, requireBuiltins } from "../../src/build/bundle.ts";
 
 test("escapeNonAscii: ASCII out, and every literal still means the same", () => {
   const table: [string, string][] = [
@@ -23,4 +28,29 @@ test("escapeNonAscii: ASCII out, and every literal still means the same", () => 
   }
   const re = new Function(`return ${escapeNonAscii("/^(\\d+)(µs|ms)$/u")};`)() as RegExp;
   assert.deepEqual(re.exec("5µs")?.slice(1), ["5", "µs"], "a regular expression still matches the character");
+});
+
+test("requireBuiltins: built-ins come through require, so Node's lazy exports (http.WebSocket loads Node's own undici) stay unloaded", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "mysqlop-bundle-"));
+  try {
+    const entry = join(dir, "entry.mjs");
+    await writeFile(
+      entry,
+      [
+        'import * as http from "node:http";',
+        'import { request } from "https";',
+        'import { readFile } from "fs/promises";',
+        'console.log(typeof http.request, typeof request, typeof readFile, process.moduleLoadList.some((m) => m.includes("undici")));',
+      ].join("\n"),
+    );
+    const run = async (plugins: Plugin[]): Promise<string> => {
+      const outfile = join(dir, `out-${plugins.length}.mjs`);
+      await build({ entryPoints: [entry], outfile, bundle: true, platform: "node", format: "esm", banner: { js: REQUIRE_BANNER }, plugins, logLevel: "error" });
+      return execFileSync(process.execPath, [outfile], { encoding: "utf8" }).trim();
+    };
+    assert.equal(await run([requireBuiltins]), "function function function false");
+    assert.equal(await run([]), "function function function true", "an ES import of node:http loads undici (else this test proves nothing)");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

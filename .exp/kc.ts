@@ -1,0 +1,2 @@
+import { KubeConfig } from "@kubernetes/client-node";
+globalThis.x = KubeConfig;

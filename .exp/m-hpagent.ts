@@ -1,0 +1,1 @@
+import * as m from "hpagent"; globalThis.x = m;

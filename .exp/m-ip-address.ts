@@ -1,0 +1,1 @@
+import * as m from "ip-address"; globalThis.x = m;

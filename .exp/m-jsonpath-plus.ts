@@ -1,0 +1,1 @@
+import * as m from "jsonpath-plus"; globalThis.x = m;

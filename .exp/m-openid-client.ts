@@ -1,0 +1,1 @@
+import * as m from "openid-client"; globalThis.x = m;

@@ -1,0 +1,1 @@
+import * as m from "socks-proxy-agent"; globalThis.x = m;

@@ -1,0 +1,1 @@
+import * as m from "ws"; globalThis.x = m;

@@ -1,0 +1,2 @@
+import { Registry, collectDefaultMetrics } from "prom-client";
+globalThis.x = [Registry, collectDefaultMetrics];
