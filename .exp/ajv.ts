@@ -1,3 +1,0 @@
-import { Ajv } from "ajv";
-import { parse } from "@marcbachmann/cel-js";
-globalThis.x = [Ajv, parse];

@@ -1,2 +1,0 @@
-import { build } from "esbuild";
-for (const f of process.argv.slice(2)) await build({ entryPoints: [`.exp/${f}.ts`], outfile: `.exp/${f}.mjs`, bundle: true, platform: "node", format: "esm", target: "node22", alias: { undici: process.cwd() + "/src/build/no-undici.ts" }, banner: { js: 'import { createRequire as cr } from "node:module";\nconst require = cr(import.meta.url);' }, minifyWhitespace: true, minifySyntax: true, logLevel: "error" });

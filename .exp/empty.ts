@@ -1,1 +1,0 @@
-globalThis.x = 1;

@@ -1,1 +1,0 @@
-import * as m from "agent-base"; globalThis.x = m;

@@ -1,1 +1,0 @@
-import * as m from "debug"; globalThis.x = m;

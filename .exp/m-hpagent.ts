@@ -1,1 +1,0 @@
-import * as m from "hpagent"; globalThis.x = m;

@@ -1,1 +1,0 @@
-import * as m from "ip-address"; globalThis.x = m;

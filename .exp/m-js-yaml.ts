@@ -1,1 +1,0 @@
-import * as m from "js-yaml"; globalThis.x = m;

@@ -1,1 +1,0 @@
-import * as m from "jsonpath-plus"; globalThis.x = m;

@@ -1,1 +1,0 @@
-import * as m from "openid-client"; globalThis.x = m;

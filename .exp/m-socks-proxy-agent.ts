@@ -1,1 +1,0 @@
-import * as m from "socks-proxy-agent"; globalThis.x = m;

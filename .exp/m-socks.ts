@@ -1,1 +1,0 @@
-import * as m from "socks"; globalThis.x = m;

@@ -1,1 +1,0 @@
-import * as m from "ws"; globalThis.x = m;

@@ -1,2 +1,0 @@
-import { Registry, collectDefaultMetrics } from "prom-client";
-globalThis.x = [Registry, collectDefaultMetrics];
