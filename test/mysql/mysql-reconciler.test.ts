@@ -98,13 +98,17 @@ test("onCreate: a server pod the namespace refuses (the Deployment's ReplicaFail
   }
 });
 
-test("onCreate with an earlier backup: restore Job (owned), wait, then 'NAME created with restore-job' with restore facts", async () => {
+/** A new resource (dynamic provisioning) whose name has a backup recorded, and its context. */
+function withEarlierBackup() {
   const resource = originalResource({ spec: { storageClassName: "standard" } });
-  const { ctx, recorded, put } = recordingContext([
+  return {
     resource,
-    ownedCredentials(resource, "otuspassword"),
-    buildBackupInfo(instanceOf(resource), "2026-11-26T14:00:00Z"),
-  ]);
+    ...recordingContext([resource, ownedCredentials(resource, "otuspassword"), buildBackupInfo(instanceOf(resource), "2026-11-26T14:00:00Z")]),
+  };
+}
+
+test("onCreate with an earlier backup: restore Job (owned), wait, then 'NAME created with restore-job' with restore facts", async () => {
+  const { resource, ctx, recorded, put } = withEarlierBackup();
   const first = await reconciler.onCreate(resource, ctx);
   assert.equal(first.kind, "wait");
   assert.ok(applied(recorded).includes("Job/restore-mysql-instance-job (owned)"));
@@ -126,12 +130,7 @@ test("onCreate with an earlier backup: restore Job (owned), wait, then 'NAME cre
 });
 
 test("onCreate with an earlier backup: one Normal Event when the restore Job is made, one when it succeeded, none on the reconciles between or after", async () => {
-  const resource = originalResource({ spec: { storageClassName: "standard" } });
-  const { ctx, recorded, put } = recordingContext([
-    resource,
-    ownedCredentials(resource, "otuspassword"),
-    buildBackupInfo(instanceOf(resource), "2026-11-26T14:00:00Z"),
-  ]);
+  const { resource, ctx, recorded, put } = withEarlierBackup();
   await reconciler.onCreate(resource, ctx);
   assert.deepEqual(recorded.events, [
     "Normal RestoreStarted: restore-mysql-instance-job restores /backup/mysqlop-dump.sql (the backup of 2026-11-26T14:00:00Z)",
