@@ -11,8 +11,8 @@ import { BACKUP_INFO_KEYS, buildBackupInfo, buildBackupJob, buildRestoreJob, DAT
 import type { MySQLInstance } from "./instance.ts";
 import { cacheBehind, EARLIER_RESOURCE, removeEndedJob } from "./job-removal.ts";
 import { FINAL_BACKUP_ANNOTATION, FINAL_BACKUP_SKIP } from "./names.ts";
-import { jobState, serverAvailable, serverPodRefused, serverPods } from "./observe.ts";
-import { claimWait, describeNotStarting, jobNotStarting, podsNotStarting, type NotStarting } from "./pod-diagnosis.ts";
+import { jobState, serverAvailable, serverDeployment, serverPodRefused, serverPods } from "./observe.ts";
+import { claimWait, describeNotStarting, jobNotStarting, podsNotStarting, START_GRACE_MS, type NotStarting } from "./pod-diagnosis.ts";
 import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
 import { EXIT_CODES } from "./scripts/index.ts";
 
@@ -101,6 +101,10 @@ async function awaitServer(instance: MySQLInstance, ctx: ReconcileContext): Prom
   const { names } = instance;
   const refused = serverNotStarting(instance, ctx);
   if (refused !== undefined) return refused;
+  const starting = waitFor(POLL_MS, "Starting", `waiting for Deployment ${names.server} to become available`);
+  // Its pods are younger than it: none can be diagnosed before START_GRACE_MS, so they are not even listed.
+  const created = serverDeployment(instance, ctx)?.metadata?.creationTimestamp;
+  if (created !== undefined && Date.now() - new Date(created).getTime() < START_GRACE_MS) return starting;
   const pods = await serverPods(instance, ctx);
   const stuck = await podsNotStarting(instance, ctx, pods);
   if (stuck !== undefined) return failed("ServerNotStarting", `Deployment ${names.server}: ${describeNotStarting(stuck)}`);
@@ -121,7 +125,7 @@ async function awaitServer(instance: MySQLInstance, ctx: ReconcileContext): Prom
       `waiting for PersistentVolumeClaim ${names.dataClaim} to be bound (${claim?.status?.phase ?? "Pending"}): the server's pod is scheduled once it is`,
     );
   }
-  return waitFor(POLL_MS, "Starting", `waiting for Deployment ${names.server} to become available`);
+  return starting;
 }
 
 /** Why a deletion took no backup because there was nothing to back up. */

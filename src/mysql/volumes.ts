@@ -37,7 +37,8 @@ export async function placeVolumes(
   const decided = await decidePlacement(instance, ctx);
   if ("kind" in decided) return decided;
   const placed = withPlacement(instance, decided.placement);
-  for (const child of desiredChildren(placed)) await ctx.apply(child, { owner: instance.resource });
+  // Looked up at once; the claim is created before the server that mounts it, and nothing when one is not ours.
+  await ctx.applyAll(desiredChildren(placed), { owner: instance.resource });
   return { instance: placed, storage: { ...decided.placement, reason: decided.why } };
 }
 

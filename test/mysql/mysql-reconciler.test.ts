@@ -134,6 +134,25 @@ test("onCreate: a server pod held back until its claim binds is a wait naming th
   assert.deepEqual(bound.kind === "wait" && [bound.reason, bound.message], ["Starting", "waiting for Deployment mysql-instance to become available"]);
 });
 
+test("onCreate: while the server's Deployment is younger than the start grace its pods are not listed (none could be diagnosed yet)", async () => {
+  const resource = originalResource();
+  const young = serverDeployment(0);
+  young.metadata = { ...young.metadata, creationTimestamp: new Date() };
+  const { ctx } = recordingContext([ownedCredentials(resource, "otuspassword"), young]);
+  const listed: string[] = [];
+  const list = ctx.list.bind(ctx);
+  ctx.list = (apiVersion, kind, options) => {
+    listed.push(kind);
+    return list(apiVersion, kind, options);
+  };
+  const starting = await reconciler.onCreate(resource, ctx);
+  assert.deepEqual(starting.kind === "wait" && [starting.reason, starting.message], ["Starting", "waiting for Deployment mysql-instance to become available"]);
+  assert.equal(listed.includes("Pod"), false, `listed ${listed.join(", ")}`);
+  young.metadata = { ...young.metadata, creationTimestamp: new Date(Date.now() - START_GRACE_MS) };
+  await reconciler.onCreate(resource, ctx);
+  assert.equal(listed.includes("Pod"), true, "listed once the pods may be diagnosed");
+});
+
 test("onCreate: a server pod the namespace refuses (the Deployment's ReplicaFailure) is ServerPodRefused with the admission's words and what to do", async () => {
   const refused = (resource: ReturnType<typeof originalResource>, message: string): V1Deployment => {
     const deployment = serverDeployment(0);
