@@ -101,10 +101,13 @@ async function awaitServer(instance: MySQLInstance, ctx: ReconcileContext): Prom
   const { names } = instance;
   const refused = serverNotStarting(instance, ctx);
   if (refused !== undefined) return refused;
-  const starting = waitFor(POLL_MS, "Starting", `waiting for Deployment ${names.server} to become available`);
-  // Its pods are younger than it: none can be diagnosed before START_GRACE_MS, so they are not even listed.
+  const message = `waiting for Deployment ${names.server} to become available`;
+  const starting = waitFor(POLL_MS, "Starting", message);
+  // Its pods are younger than it: none can be diagnosed before START_GRACE_MS, so they are not even listed, nor looked
+  // at again before then (the Deployment's watch wakes the reconcile once it is available).
   const created = serverDeployment(instance, ctx)?.metadata?.creationTimestamp;
-  if (created !== undefined && Date.now() - new Date(created).getTime() < START_GRACE_MS) return starting;
+  const age = created === undefined ? Infinity : Date.now() - new Date(created).getTime();
+  if (age < START_GRACE_MS) return waitFor(Math.max(POLL_MS, START_GRACE_MS - age), "Starting", message);
   const pods = await serverPods(instance, ctx);
   const stuck = await podsNotStarting(instance, ctx, pods);
   if (stuck !== undefined) return failed("ServerNotStarting", `Deployment ${names.server}: ${describeNotStarting(stuck)}`);

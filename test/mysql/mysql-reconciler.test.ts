@@ -134,7 +134,7 @@ test("onCreate: a server pod held back until its claim binds is a wait naming th
   assert.deepEqual(bound.kind === "wait" && [bound.reason, bound.message], ["Starting", "waiting for Deployment mysql-instance to become available"]);
 });
 
-test("onCreate: while the server's Deployment is younger than the start grace its pods are not listed (none could be diagnosed yet)", async () => {
+test("onCreate: while the server's Deployment is younger than the start grace its pods are not listed (none could be diagnosed yet), and the next look is when the grace ends", async () => {
   const resource = originalResource();
   const young = serverDeployment(0);
   young.metadata = { ...young.metadata, creationTimestamp: new Date() };
@@ -148,6 +148,7 @@ test("onCreate: while the server's Deployment is younger than the start grace it
   const starting = await reconciler.onCreate(resource, ctx);
   assert.deepEqual(starting.kind === "wait" && [starting.reason, starting.message], ["Starting", "waiting for Deployment mysql-instance to become available"]);
   assert.equal(listed.includes("Pod"), false, `listed ${listed.join(", ")}`);
+  assert.ok(starting.kind === "wait" && starting.afterMs > START_GRACE_MS / 2, "looked at again once the grace is over, not every poll");
   young.metadata = { ...young.metadata, creationTimestamp: new Date(Date.now() - START_GRACE_MS) };
   await reconciler.onCreate(resource, ctx);
   assert.equal(listed.includes("Pod"), true, "listed once the pods may be diagnosed");
