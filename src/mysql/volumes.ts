@@ -48,7 +48,8 @@ function volume(ctx: ReconcileContext, name: string): V1PersistentVolume | undef
 
 /**
  * The volume or claim of a name, from the cache, else from the API server: the cache holds only what this operator
- * labelled, and a name may be taken by one made by hand.
+ * labelled, and a name may be taken by one made by hand. `undefined` is the API server's answer, so an apply that
+ * follows is told the object is absent (no second look-up).
  */
 async function existing<T extends KubernetesObject>(ctx: ReconcileContext, object: ObjectReference): Promise<T | undefined> {
   return ctx.cache.get<T>(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name ?? "") ?? (await ctx.read<T>(object));
@@ -83,7 +84,7 @@ export async function ensureDataVolume(instance: MySQLInstance, ctx: ReconcileCo
     );
   }
   if (found === undefined || found.spec?.hostPath?.path === wanted.spec?.hostPath?.path) {
-    await ctx.apply(wanted);
+    await ctx.apply(wanted, { absent: found === undefined });
     return undefined;
   }
   const dataClaim = claim(instance, ctx, instance.names.dataClaim);
@@ -115,11 +116,11 @@ export async function ensureBackupStorage(instance: MySQLInstance, ctx: Reconcil
   await Promise.all([
     hostPath &&
       volumeFound.then(async (found) => {
-        if (found === undefined) await ctx.apply(buildBackupVolume(instance));
+        if (found === undefined) await ctx.apply(buildBackupVolume(instance), { absent: true });
         else await reopenBackupVolume(ctx, instance, found, await claimFound);
       }),
     claimFound.then(async (found) => {
-      if (found === undefined) await ctx.apply(buildBackupClaim(instance));
+      if (found === undefined) await ctx.apply(buildBackupClaim(instance), { absent: true });
       else await holdBackupClaim(ctx, found);
     }),
   ]);
