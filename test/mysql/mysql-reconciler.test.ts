@@ -66,9 +66,10 @@ test("onCreate without an earlier backup: volumes, backup storage (not owned), w
   const { ctx, recorded, put } = recordingContext([ownedCredentials(resource, "otuspassword"), serverDeployment(0)]);
   const starting = await reconciler.onCreate(resource, ctx);
   assert.equal(starting.kind === "wait" && starting.reason, "Starting");
-  assert.deepEqual(applied(recorded), [
-    "PersistentVolume/mysql-instance-pv",
+  // Written at once: in no particular order.
+  assert.deepEqual(applied(recorded).toSorted(), [
     "PersistentVolume/backup-mysql-instance-pv",
+    "PersistentVolume/mysql-instance-pv",
     "PersistentVolumeClaim/backup-mysql-instance-pvc",
   ]);
   put(serverDeployment(1));
