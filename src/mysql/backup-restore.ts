@@ -4,7 +4,7 @@
  * last good dump; a new resource of the same name restores it, and a dump taken of a server
  * whose creation never finished goes beside that record, never over it.
  */
-import type { V1ConfigMap, V1PersistentVolumeClaim } from "@kubernetes/client-node";
+import type { V1ConfigMap } from "@kubernetes/client-node";
 import type { ReconcileContext } from "../runtime/index.ts";
 import { readBackupReport, scriptError } from "./backup-report.ts";
 import { BACKUP_INFO_KEYS, buildBackupInfo, buildBackupJob, buildRestoreJob, DATA_CLAIM_FINALIZER, dumpPath, usesHostPathVolumes } from "./desired/index.ts";
@@ -12,7 +12,7 @@ import type { MySQLInstance } from "./instance.ts";
 import { cacheBehind, EARLIER_RESOURCE, removeEndedJob } from "./job-removal.ts";
 import { FINAL_BACKUP_ANNOTATION, FINAL_BACKUP_SKIP } from "./names.ts";
 import { jobState, serverAvailable, serverDeployment, serverPodRefused, serverPods } from "./observe.ts";
-import { claimWait, describeNotStarting, jobNotStarting, podsNotStarting, START_GRACE_MS, type NotStarting } from "./pod-diagnosis.ts";
+import { describeNotStarting, jobNotStarting, podsNotStarting, START_GRACE_MS, type NotStarting } from "./pod-diagnosis.ts";
 import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
 import { EXIT_CODES } from "./scripts/index.ts";
 
@@ -111,23 +111,6 @@ async function awaitServer(instance: MySQLInstance, ctx: ReconcileContext): Prom
   const pods = await serverPods(instance, ctx);
   const stuck = await podsNotStarting(instance, ctx, pods);
   if (stuck !== undefined) return failed("ServerNotStarting", `Deployment ${names.server}: ${describeNotStarting(stuck)}`);
-  // A claim not bound yet is a wait; one that does not bind is the cause, named beside the scheduler's verdict.
-  const claim = ctx.cache.get<V1PersistentVolumeClaim>("v1", "PersistentVolumeClaim", instance.namespace, names.dataClaim);
-  const unbound = await claimWait(instance, ctx, pods, claim);
-  if (unbound?.stuck !== undefined) {
-    const verdict = unbound.pod.status?.conditions?.find((c) => c.type === "PodScheduled")?.message ?? "";
-    return failed(
-      "ServerNotStarting",
-      `Deployment ${names.server}: pod ${unbound.pod.metadata?.name ?? ""} cannot start: Unschedulable: ${verdict}; ${unbound.stuck.object} does not bind: ${unbound.stuck.cause}: ${unbound.stuck.message}`,
-    );
-  }
-  if (unbound !== undefined) {
-    return waitFor(
-      POLL_MS,
-      "Starting",
-      `waiting for PersistentVolumeClaim ${names.dataClaim} to be bound (${claim?.status?.phase ?? "Pending"}): the server's pod is scheduled once it is`,
-    );
-  }
   return starting;
 }
 

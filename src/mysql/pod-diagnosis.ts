@@ -4,7 +4,7 @@
  * mount, a sandbox that cannot be made), within a bounded time. A Job whose pod never starts would
  * otherwise hold a deletion (or a creation) forever while status says "backing up".
  */
-import type { CoreV1Event, V1Job, V1PersistentVolumeClaim, V1Pod } from "@kubernetes/client-node";
+import type { CoreV1Event, V1Job, V1Pod } from "@kubernetes/client-node";
 import type { ReconcileContext } from "../runtime/index.ts";
 import { compareStrings } from "./compare.ts";
 import type { MySQLInstance } from "./instance.ts";
@@ -44,18 +44,6 @@ function age(since: Date | string | undefined, now: Date): number {
   return since === undefined ? 0 : now.getTime() - new Date(since).getTime();
 }
 
-/** The scheduler's words (its VolumeBinding plugin) for a pod held back until its claims are bound. */
-const UNBOUND_CLAIMS = "unbound immediate PersistentVolumeClaims";
-
-/**
- * Whether the scheduler holds `pod` back only because a claim it mounts is not bound yet: during creation the
- * PersistentVolume controller binds a fresh claim a moment (or one of its sync periods) later, so this is a wait, and
- * a claim that never binds is diagnosed from the claim itself ({@link claimNotBinding}), not from the pod.
- */
-export function waitsForClaims(pod: V1Pod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === "PodScheduled" && c.status === "False" && (c.message ?? "").includes(UNBOUND_CLAIMS)) === true;
-}
-
 /**
  * Why `pod` does not start (pure), once it is older than {@link START_GRACE_MS}: the scheduler could not
  * place it; a container waits for a reason that waiting will not fix (also a server in a crash loop); a
@@ -68,7 +56,7 @@ export function podNotStarting(pod: V1Pod, events: readonly CoreV1Event[], now: 
   if (phase === "Succeeded" || phase === "Failed") return undefined;
   if (pod.metadata?.deletionTimestamp !== undefined && pod.metadata.deletionTimestamp !== null) return undefined;
   const created = pod.metadata?.creationTimestamp;
-  if (age(created, now) < START_GRACE_MS || waitsForClaims(pod)) return undefined;
+  if (age(created, now) < START_GRACE_MS) return undefined;
   const unschedulable = pod.status?.conditions?.find((c) => c.type === "PodScheduled" && c.status === "False" && c.reason === "Unschedulable");
   if (unschedulable !== undefined) return { object: name, cause: "Unschedulable", message: unschedulable.message ?? "no node can take it" };
   for (const status of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
@@ -78,8 +66,9 @@ export function podNotStarting(pod: V1Pod, events: readonly CoreV1Event[], now: 
     }
   }
   if (phase !== undefined && phase !== "Pending") return undefined;
-  // The scheduler's Event about an unbound claim is the same wait as its condition.
-  const warning = newestWarning(events.filter((e) => !(e.message ?? "").includes(UNBOUND_CLAIMS)));
+  const warning = [...events]
+    .filter((e) => e.type === "Warning")
+    .sort((a, b) => compareStrings(String(b.lastTimestamp ?? b.eventTime ?? ""), String(a.lastTimestamp ?? a.eventTime ?? "")))[0];
   if (warning !== undefined) return { object: name, cause: warning.reason ?? "Warning", message: warning.message ?? "" };
   if (age(created, now) >= PENDING_GRACE_MS) {
     return {
@@ -89,55 +78,6 @@ export function podNotStarting(pod: V1Pod, events: readonly CoreV1Event[], now: 
     };
   }
   return undefined;
-}
-
-function newestWarning(events: readonly CoreV1Event[]): CoreV1Event | undefined {
-  return [...events]
-    .filter((e) => e.type === "Warning")
-    .sort((a, b) => compareStrings(String(b.lastTimestamp ?? b.eventTime ?? ""), String(a.lastTimestamp ?? a.eventTime ?? "")))[0];
-}
-
-/**
- * Why `claim` does not bind (pure), for a pod that {@link waitsForClaims}: the claim is `Lost` (its volume is gone), a
- * Warning Event on it says why (a provisioner that fails, a StorageClass that does not exist), or it has been Pending
- * longer than {@link PENDING_GRACE_MS}. `undefined` while it is bound or may still bind: the wait goes on.
- */
-export function claimNotBinding(claim: V1PersistentVolumeClaim, events: readonly CoreV1Event[], now: Date): NotStarting | undefined {
-  const object = `PersistentVolumeClaim ${claim.metadata?.name ?? ""}`;
-  const phase = claim.status?.phase;
-  if (phase === "Lost") return { object, cause: "ClaimLost", message: `its volume ${claim.spec?.volumeName ?? ""} is gone` };
-  if (phase === "Bound") return undefined;
-  const warning = newestWarning(events);
-  if (warning !== undefined) return { object, cause: warning.reason ?? "Warning", message: warning.message ?? "" };
-  const created = claim.metadata?.creationTimestamp;
-  if (age(created, now) >= PENDING_GRACE_MS) {
-    return {
-      object,
-      cause: "ClaimPending",
-      message: `Pending for ${Math.round(age(created, now) / 60_000)} minutes without a reason from the volume controller`,
-    };
-  }
-  return undefined;
-}
-
-/**
- * For server `pods` of which one {@link waitsForClaims} after {@link START_GRACE_MS}: why `claim` does not bind (its
- * Events read from the API server only while it is not bound), with `stuck` undefined while it may still bind;
- * `undefined` when no pod waits for a claim, or the claim is bound.
- */
-export async function claimWait(
-  instance: MySQLInstance,
-  ctx: ReconcileContext,
-  pods: readonly V1Pod[],
-  claim: V1PersistentVolumeClaim | undefined,
-  now = new Date(),
-): Promise<{ readonly pod: V1Pod; readonly stuck: NotStarting | undefined } | undefined> {
-  const pod = pods.find((p) => waitsForClaims(p) && age(p.metadata?.creationTimestamp, now) >= START_GRACE_MS);
-  // Bound since the scheduler looked: it schedules the pod on its next attempt.
-  if (pod === undefined || claim === undefined || claim.status?.phase === "Bound") return undefined;
-  const uid = claim.metadata?.uid;
-  const events = claim.status?.phase === "Pending" && uid !== undefined ? await eventsOf(instance, ctx, uid) : [];
-  return { pod, stuck: claimNotBinding(claim, events, now) };
 }
 
 /**

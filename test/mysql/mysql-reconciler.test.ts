@@ -6,18 +6,7 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { test } from "node:test";
-import type {
-  CoreV1Event,
-  KubernetesObject,
-  V1ConfigMap,
-  V1Deployment,
-  V1Job,
-  V1PersistentVolume,
-  V1PersistentVolumeClaim,
-  V1Pod,
-  V1ResourceRequirements,
-  V1Secret,
-} from "@kubernetes/client-node";
+import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Job, V1PersistentVolume, V1ResourceRequirements, V1Secret } from "@kubernetes/client-node";
 import {
   buildBackupClaim,
   buildBackupCronJob,
@@ -30,7 +19,7 @@ import {
   secretValue,
 } from "../../src/mysql/desired/index.ts";
 import { instanceOf } from "../../src/mysql/instance.ts";
-import { childNames, labelsFor, serverSelector } from "../../src/mysql/names.ts";
+import { childNames, labelsFor } from "../../src/mysql/names.ts";
 import { START_GRACE_MS } from "../../src/mysql/pod-diagnosis.ts";
 import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
 import { EXIT_CODES } from "../../src/mysql/scripts/index.ts";
@@ -79,60 +68,6 @@ test("onCreate without an earlier backup: volumes, backup storage (not owned), w
   assert.ok(!Number.isNaN(Date.parse(serverStarted ?? "")), "the first time the server is seen available is recorded");
   assert.equal(starting.status?.serverStarted, undefined, "not while it never was");
   assert.deepEqual(applied(recorded).slice(3), ["PersistentVolume/mysql-instance-pv"], "the backup storage is created once, never re-applied");
-});
-
-test("onCreate: a server pod held back until its claim binds is a wait naming the claim (no failure, no Event); a claim that does not bind is ServerNotStarting with the claim's cause", async () => {
-  const resource = originalResource();
-  const instance = instanceOf(resource);
-  const verdict = "0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. not found";
-  const pod: V1Pod = {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: {
-      name: "mysql-instance-x",
-      namespace: "default",
-      uid: "pod-uid",
-      labels: serverSelector(resource),
-      creationTimestamp: new Date(Date.now() - START_GRACE_MS),
-    },
-    status: { phase: "Pending", conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: verdict }] },
-  };
-  const claim = madeByOperator({
-    ...buildDataClaim(instance),
-    metadata: { ...buildDataClaim(instance).metadata, uid: "claim-uid", creationTimestamp: new Date() },
-    status: { phase: "Pending" },
-  });
-  const event = (uid: string, reason: string, message: string): CoreV1Event => ({
-    apiVersion: "v1",
-    kind: "Event",
-    metadata: { name: `${uid}-${reason}`, namespace: "default" },
-    involvedObject: { uid },
-    type: "Warning",
-    reason,
-    message,
-  });
-  const { ctx, put } = recordingContext([
-    ownedCredentials(resource, "otuspassword"),
-    serverDeployment(0),
-    pod,
-    claim,
-    event("pod-uid", "FailedScheduling", verdict),
-  ]);
-  const waiting = await reconciler.onCreate(resource, ctx);
-  assert.deepEqual(waiting.kind === "wait" && [waiting.reason, waiting.message], [
-    "Starting",
-    "waiting for PersistentVolumeClaim mysql-instance-pvc to be bound (Pending): the server's pod is scheduled once it is",
-  ]);
-  put(event("claim-uid", "ProvisioningFailed", 'storageclass.storage.k8s.io "never" not found'));
-  const stuck = await reconciler.onCreate(resource, ctx);
-  assert.equal(stuck.kind === "failed" && stuck.reason, "ServerNotStarting");
-  assert.equal(
-    stuck.kind === "failed" && stuck.message,
-    `Deployment mysql-instance: pod mysql-instance-x cannot start: Unschedulable: ${verdict}; PersistentVolumeClaim mysql-instance-pvc does not bind: ProvisioningFailed: storageclass.storage.k8s.io "never" not found`,
-  );
-  put({ ...claim, status: { phase: "Bound" } } as V1PersistentVolumeClaim);
-  const bound = await reconciler.onCreate(resource, ctx);
-  assert.deepEqual(bound.kind === "wait" && [bound.reason, bound.message], ["Starting", "waiting for Deployment mysql-instance to become available"]);
 });
 
 test("onCreate: while the server's Deployment is younger than the start grace its pods are not listed (none could be diagnosed yet), and the next look is when the grace ends", async () => {

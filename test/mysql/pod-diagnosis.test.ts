@@ -1,11 +1,11 @@
 /** Why a pod does not start (given/want), and what the hooks make of it: Degraded with the reason, never a silent wait. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { CoreV1Event, KubernetesObject, V1Job, V1PersistentVolumeClaim, V1Pod } from "@kubernetes/client-node";
+import type { CoreV1Event, KubernetesObject, V1Job, V1Pod } from "@kubernetes/client-node";
 import { buildBackupClaim, buildBackupJob, buildPasswordChangeJob, buildRestoreJob, JOB_DEADLINE_SECONDS } from "../../src/mysql/desired/index.ts";
 import { instanceOf } from "../../src/mysql/instance.ts";
 import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
-import { claimNotBinding, START_GRACE_MS, PENDING_GRACE_MS, podNotStarting } from "../../src/mysql/pod-diagnosis.ts";
+import { START_GRACE_MS, PENDING_GRACE_MS, podNotStarting } from "../../src/mysql/pod-diagnosis.ts";
 import { madeByOperator, originalResource, recordingContext } from "./fixtures.ts";
 
 const NOW = new Date("2026-11-28T12:00:00Z");
@@ -41,22 +41,13 @@ test("podNotStarting: the scheduler's verdict, a waiting reason that waiting wil
       "Unschedulable: 0/2 nodes are available: 2 node(s) had volume node affinity conflict.",
     ],
     [
-      "an unbound claim, however long: a wait (the claim is diagnosed, see claimNotBinding)",
-      pod(
-        {
-          phase: "Pending",
-          conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "pod has unbound immediate PersistentVolumeClaims" }],
-        },
-        PENDING_GRACE_MS,
-      ),
-      [warning("FailedScheduling", "0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. not found")],
-      undefined,
-    ],
-    [
-      "the scheduler's Event about an unbound claim is no cause either",
-      pod({ phase: "Pending" }),
-      [warning("FailedScheduling", "0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. not found")],
-      undefined,
+      "unbound claim",
+      pod({
+        phase: "Pending",
+        conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "pod has unbound immediate PersistentVolumeClaims" }],
+      }),
+      [],
+      "Unschedulable: pod has unbound immediate PersistentVolumeClaims",
     ],
     [
       "bad image",
@@ -107,32 +98,6 @@ test("podNotStarting: the scheduler's verdict, a waiting reason that waiting wil
   ];
   for (const [name, given, events, want] of cases) {
     const got = podNotStarting(given, events, NOW);
-    assert.equal(got === undefined ? undefined : `${got.cause}: ${got.message}`, want, name);
-  }
-});
-
-test("claimNotBinding: Lost, a Warning Event on the claim, or Pending too long; a claim that may still bind is a wait", () => {
-  const claim = (phase: string | undefined, createdMsAgo = START_GRACE_MS): V1PersistentVolumeClaim => ({
-    metadata: { name: "c", uid: "claim-uid", creationTimestamp: ago(createdMsAgo) },
-    spec: { volumeName: "v" },
-    status: phase === undefined ? undefined : { phase },
-  });
-  const cases: [string, V1PersistentVolumeClaim, CoreV1Event[], string | undefined][] = [
-    ["fresh, Pending", claim("Pending", 1_000), [], undefined],
-    ["Pending a while without a reason: may still bind", claim("Pending"), [], undefined],
-    ["no status yet", claim(undefined), [], undefined],
-    ["bound", claim("Bound"), [warning("ProvisioningFailed", "old")], undefined],
-    ["lost", claim("Lost"), [], "ClaimLost: its volume v is gone"],
-    [
-      "a provisioner that fails",
-      claim("Pending", 1_000),
-      [warning("ProvisioningFailed", 'storageclass.storage.k8s.io "never" not found')],
-      'ProvisioningFailed: storageclass.storage.k8s.io "never" not found',
-    ],
-    ["Pending too long", claim("Pending", PENDING_GRACE_MS), [], "ClaimPending: Pending for 5 minutes without a reason from the volume controller"],
-  ];
-  for (const [name, given, events, want] of cases) {
-    const got = claimNotBinding(given, events, NOW);
     assert.equal(got === undefined ? undefined : `${got.cause}: ${got.message}`, want, name);
   }
 });
