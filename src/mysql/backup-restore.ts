@@ -16,6 +16,9 @@ import { describeNotStarting, jobNotStarting, podsNotStarting, START_GRACE_MS, t
 import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
 import { EXIT_CODES } from "./scripts/index.ts";
 
+/** Reasons of the Events of a restore on creation (its failure is the loop's Warning of the `RestoreFailed` status). */
+export const RESTORE_EVENTS = { started: "RestoreStarted", succeeded: "RestoreSucceeded" } as const;
+
 /** The finalizer the API server sets for `kubectl delete --cascade=foreground`. */
 const FOREGROUND_DELETION = "foregroundDeletion";
 
@@ -47,6 +50,8 @@ export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileC
       const behind = await cacheBehind(instance, ctx, names.restoreJob);
       if (behind !== undefined) return waitFor(POLL_MS, "Restoring", behind);
       await ctx.apply(buildRestoreJob(instance, sha256), { owner: instance.resource });
+      // The loop announces a new resource's first wait only in status: the restore's start gets its own Event.
+      ctx.events.normal(instance.resource, RESTORE_EVENTS.started, `${names.restoreJob} restores ${fromDump} (the backup of ${lastBackup})`);
       return waitFor(POLL_MS, "Restoring", `${names.restoreJob} restores the backup of ${lastBackup}`);
     }
     case "foreign":
@@ -58,15 +63,19 @@ export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileC
       return waitFor(POLL_MS, "Restoring", `${names.restoreJob} restores the backup of ${lastBackup}`);
     }
     case "succeeded": {
+      const restored = { restore: { restoredAt: outcome.completedAt, job: names.restoreJob, fromDump } };
+      // Announced once: status records the restore with the first result after it, the server's wait included.
+      const recorded = instance.resource.status?.restore;
+      if (recorded?.job !== names.restoreJob || recorded.restoredAt !== outcome.completedAt) {
+        ctx.events.normal(
+          instance.resource,
+          RESTORE_EVENTS.succeeded,
+          `${names.restoreJob} loaded ${fromDump} (the backup of ${lastBackup}) into database ${instance.spec.database}`,
+        );
+      }
       const starting = await awaitServer(instance, ctx);
-      if (starting !== undefined) return starting;
-      return done(`${name} created with restore-job`, {
-        restore: {
-          restoredAt: outcome.completedAt,
-          job: names.restoreJob,
-          fromDump,
-        },
-      });
+      if (starting !== undefined) return { ...starting, status: { ...starting.status, ...restored } };
+      return done(`${name} created with restore-job`, restored);
     }
     case "failed": {
       if (outcome.exitCode === EXIT_CODES.notEmpty) {

@@ -49,8 +49,12 @@ export async function reconcileBackupSchedule(instance: MySQLInstance, ctx: Reco
     // The garbage collector would take a running scheduled Job mid-dump with its CronJob (and a deletion right after
     // would find no CronJob to wait for): suspended first, deleted once none runs. The CronJob's status changes bring
     // this back.
+    // By uid: a CronJob of this name made after the cache looked (the field set again) is not the one settled here.
     if (cached !== undefined && (await settleSchedule(instance, ctx, cached, `${instance.names.backupSchedule} is deleted once none runs`)) === undefined)
-      await ctx.delete({ apiVersion: "batch/v1", kind: "CronJob", metadata: cached.metadata ?? {} }, { propagationPolicy: "Background" });
+      await ctx.delete(
+        { apiVersion: "batch/v1", kind: "CronJob", metadata: cached.metadata ?? {} },
+        { propagationPolicy: "Background", uid: cached.metadata?.uid },
+      );
     return undefined;
   }
   const cronJob = await ctx.apply(buildBackupCronJob(instance, schedule), { owner: instance.resource });
@@ -157,10 +161,11 @@ async function settleSchedule(instance: MySQLInstance, ctx: ReconcileContext, cr
   const jobs = [...byUid.values()].filter((job) => jobOutcome(job, undefined).state === "running");
   // One whose pod never started (an image that cannot be pulled, a node gone) dumps nothing and would hold the
   // deletion until its deadline: it goes, and the final backup says for itself why it does not start, if it does not.
+  // That very Job, by uid: another of the same name made since it was listed may be dumping.
   for (const job of jobs) {
     const stuck = await jobNotStarting(instance, ctx, job);
     if (stuck === undefined) continue;
-    await ctx.delete(jobReference(instance, job.metadata?.name ?? ""), { propagationPolicy: "Background" });
+    await ctx.delete(jobReference(instance, job.metadata?.name ?? ""), { propagationPolicy: "Background", uid: job.metadata?.uid });
     return waitFor(
       POLL_MS,
       "AwaitingScheduledBackup",

@@ -66,6 +66,8 @@ export interface Recorded {
   readonly read: string[];
   /** Every status written outside a result (ctx.patchStatus). */
   readonly statusPatches: Record<string, unknown>[];
+  /** `Normal REASON: message` / `Warning REASON: message` for every Event. */
+  readonly events: string[];
 }
 
 /** `object` as the operator makes it: with its managed-by label (the runtime sets it on every apply). */
@@ -87,7 +89,7 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
   const store = new Map<string, KubernetesObject>();
   const put = (o: KubernetesObject): void => void store.set(key(o.apiVersion ?? "", o.kind ?? "", o.metadata?.namespace, o.metadata?.name ?? ""), o);
   for (const o of objects) put(o);
-  const recorded: Recorded = { applied: [], deleted: [], finalizersRemoved: [], finalizersAdded: [], read: [], statusPatches: [] };
+  const recorded: Recorded = { applied: [], deleted: [], finalizersRemoved: [], finalizersAdded: [], read: [], statusPatches: [], events: [] };
   const cache: CacheReader = {
     get: <T extends KubernetesObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string) => {
       const object = store.get(key(apiVersion, kind, namespace, name));
@@ -111,7 +113,10 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
         .filter((o) => wanted.every(([k, v]) => o.metadata?.labels?.[k ?? ""] === v))
         .filter((o) => options.fieldSelector === undefined || matchesFields(o, options.fieldSelector));
     },
-    events: { normal: () => {}, warning: () => {} },
+    events: {
+      normal: (_object, reason, message) => void recorded.events.push(`Normal ${reason}: ${message}`),
+      warning: (_object, reason, message) => void recorded.events.push(`Warning ${reason}: ${message}`),
+    },
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     async apply<T extends KubernetesObject>(object: T, options?: { owner?: KubernetesObject }): Promise<T> {
       recorded.applied.push({ object, owner: options?.owner });

@@ -120,13 +120,17 @@ test("onCreate: a server pod the namespace refuses (the Deployment's ReplicaFail
   }
 });
 
-test("onCreate with an earlier backup: restore Job (owned), wait, then 'NAME created with restore-job' with restore facts", async () => {
+/** A new resource (dynamic provisioning) whose name has a backup recorded, and its context. */
+function withEarlierBackup() {
   const resource = originalResource({ spec: { storageClassName: "standard" } });
-  const { ctx, recorded, put } = recordingContext([
+  return {
     resource,
-    ownedCredentials(resource, "otuspassword"),
-    buildBackupInfo(instanceOf(resource), "2026-11-26T14:00:00Z"),
-  ]);
+    ...recordingContext([resource, ownedCredentials(resource, "otuspassword"), buildBackupInfo(instanceOf(resource), "2026-11-26T14:00:00Z")]),
+  };
+}
+
+test("onCreate with an earlier backup: restore Job (owned), wait, then 'NAME created with restore-job' with restore facts", async () => {
+  const { resource, ctx, recorded, put } = withEarlierBackup();
   const first = await reconciler.onCreate(resource, ctx);
   assert.equal(first.kind, "wait");
   assert.ok(applied(recorded).includes("Job/restore-mysql-instance-job (owned)"));
@@ -145,6 +149,30 @@ test("onCreate with an earlier backup: restore Job (owned), wait, then 'NAME cre
     message: "mysql-instance created with restore-job",
     status: { restore: { restoredAt: "2026-11-26T15:00:00Z", job: "restore-mysql-instance-job", fromDump: "/backup/mysqlop-dump.sql" }, serverStarted },
   });
+});
+
+test("onCreate with an earlier backup: one Normal Event when the restore Job is made, one when it succeeded, none on the reconciles between or after", async () => {
+  const { resource, ctx, recorded, put } = withEarlierBackup();
+  await reconciler.onCreate(resource, ctx);
+  assert.deepEqual(recorded.events, [
+    "Normal RestoreStarted: restore-mysql-instance-job restores /backup/mysqlop-dump.sql (the backup of 2026-11-26T14:00:00Z)",
+  ]);
+  await reconciler.onCreate(resource, ctx);
+  assert.equal(recorded.events.length, 1, "still running: nothing new to announce");
+  put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "restore-mysql-instance-job")!, "Complete"));
+  const starting = await reconciler.onCreate(resource, ctx);
+  assert.deepEqual(recorded.events.slice(1), [
+    "Normal RestoreSucceeded: restore-mysql-instance-job loaded /backup/mysqlop-dump.sql (the backup of 2026-11-26T14:00:00Z) into database otus-database",
+  ]);
+  // The restore is in status from then on (the loop writes it with the wait): the next reconciles announce it no more.
+  assert.ok(starting.kind === "wait", JSON.stringify(starting));
+  const restore = { restoredAt: "2026-11-26T15:00:00Z", job: "restore-mysql-instance-job", fromDump: "/backup/mysqlop-dump.sql" };
+  assert.deepEqual((starting.status as { restore?: unknown } | undefined)?.restore, restore);
+  const recordedRestore = { ...resource, status: { ...resource.status, restore } };
+  await reconciler.onCreate(recordedRestore, ctx);
+  put(serverDeployment(1));
+  assert.equal((await reconciler.onCreate(recordedRestore, ctx)).kind, "done");
+  assert.equal(recorded.events.length, 2, recorded.events.join("\n"));
 });
 
 test("onCreate: a restore refused because the database holds data is not a failure; other failures are", async () => {

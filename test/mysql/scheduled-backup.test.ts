@@ -192,9 +192,10 @@ test("removing spec.backup.schedule suspends the CronJob, then deletes it once n
   assert.equal((recorded.applied[0]?.object as { spec?: { suspend?: boolean } }).spec?.suspend, true, "suspended first");
   assert.equal(recorded.deleted.length, 0, "a Job the CronJob made just before the suspend may still be on its way");
   await reconcileBackupSchedule(instanceOf(resource), ctx);
+  // By uid: a CronJob of the same name made meanwhile (the field set again) is another one, and is not deleted.
   assert.deepEqual(
-    recorded.deleted.map((d) => `${d.kind}/${d.name}`),
-    ["CronJob/mysql-instance-backup-schedule"],
+    recorded.deleted.map((d) => `${d.kind}/${d.name} uid ${d.uid ?? "none"}`),
+    [`CronJob/mysql-instance-backup-schedule uid ${CRON_UID}`],
   );
   const plain = recordingContext([resource]);
   await reconcileBackupSchedule(instanceOf(resource), plain.ctx);
@@ -264,9 +265,10 @@ test("deletion: the CronJob is suspended first, a running scheduled Job is await
   const stuck = recordingContext([resource, cronJob(resource, true), job(resource, 7, "running"), pod]);
   const removing = await quiesceBackupSchedule(instanceOf(resource), stuck.ctx);
   assert.ok(removing?.kind === "wait" && /never started.*ImagePullBackOff/.test(removing.message), JSON.stringify(removing));
+  // By uid (the API server's precondition): a Job of the same name made meanwhile is another Job, and is not deleted.
   assert.deepEqual(
-    stuck.recorded.deleted.map((d) => `${d.kind}/${d.name}`),
-    ["Job/mysql-instance-backup-schedule-7"],
+    stuck.recorded.deleted.map((d) => `${d.kind}/${d.name} uid ${d.uid ?? "none"}`),
+    ["Job/mysql-instance-backup-schedule-7 uid j-7"],
   );
 
   const idle = recordingContext([resource, cronJob(resource, true), job(resource, 5, "failed")]);

@@ -197,16 +197,21 @@ require_database_and_dir() {
   history=$dir/$HISTORY_DIR
 }
 
-# history_entry META: sets $entry to the history entry (path without .meta) whose
-# metadata names the same sha256 as META; returns 1 when there is none.
-history_entry() {
-  _want=$(meta_value sha256 "$1") || return 1
+# history_entry_of SHA256: sets $entry to the history entry (path without .meta)
+# whose metadata names SHA256; returns 1 when there is none.
+history_entry_of() {
   for _m in "$history/$HISTORY_PREFIX"*.meta; do
     [ -f "$_m" ] || continue
-    if [ "$(meta_value sha256 "$_m")" = "$_want" ]; then
+    if [ "$(meta_value sha256 "$_m")" = "$1" ]; then
       entry=${_m%.meta}
       return 0
     fi
   done
   return 1
+}
+
+# history_entry META: history_entry_of the sha256 that META names.
+history_entry() {
+  _want=$(meta_value sha256 "$1") || return 1
+  history_entry_of "$_want"
 }

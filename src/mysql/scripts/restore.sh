@@ -47,29 +47,18 @@ progress=
 [ -z "$restore_id" ] || progress=$dir/$PROGRESS_PREFIX$restore_id
 
 # 1. With RESTORE_SHA256 (the operator's record of the last backup) exactly that
-#    dump is restored: the newest one when its metadata names it, else the
-#    history entry that does; none is a failure, never "nothing to restore".
+#    dump is restored: its history entry, which no backup renames over (the fixed
+#    name does, at every commit), else the fixed name when its metadata names it
+#    (a volume written before the history existed); none is a failure, never
+#    "nothing to restore".
 if [ -n "$want" ]; then
-  chosen=
-  for m in "$meta" "$next"; do
-    if [ -e "$dump" ] && [ -f "$m" ] && [ "$(meta_value sha256 "$m")" = "$want" ]; then
-      chosen=$m
-      break
-    fi
-  done
-  if [ -z "$chosen" ]; then
-    for m in "$history/$HISTORY_PREFIX"*.meta; do
-      if [ -f "$m" ] && [ "$(meta_value sha256 "$m")" = "$want" ]; then
-        chosen=$m
-        dump=${m%.meta}.sql
-        meta=$m
-        next=$m
-        break
-      fi
-    done
-  fi
-  [ -n "$chosen" ] ||
+  if history_entry_of "$want" && [ -e "$entry.sql" ]; then
+    dump=$entry.sql
+    meta=$entry.meta
+    next=$meta
+  elif ! { [ -e "$dump" ] && { [ "$(meta_value sha256 "$meta" 2>/dev/null)" = "$want" ] || [ "$(meta_value sha256 "$next" 2>/dev/null)" = "$want" ]; }; }; then
     die "$EXIT_VERIFY" "the backup record names the dump with sha256 $want, but no metadata in $dir names it (is this the volume it was written to, or was the claim re-created?); refusing to call that nothing to restore"
+  fi
 fi
 
 # Nothing to restore is a normal outcome. Metadata without its dump is not.
@@ -81,30 +70,21 @@ if [ ! -e "$dump" ]; then
   exit 0
 fi
 
-# 2. Verify before touching the server. meta.next counts too: backup.sh renames
-#    the dump before its metadata (see its step 5).
-actual_sum=$(file_sha256 "$dump") || die "$EXIT_VERIFY" "cannot read or hash $dump"
-# The fixed name may hold a newer dump than the one recorded (a backup that
-# stopped between its renames leaves it with meta.next): the recorded one is
-# then its history entry, and nothing else is loaded.
-if [ -n "$want" ] && [ "$actual_sum" != "$want" ]; then
-  recorded=
-  for m in "$history/$HISTORY_PREFIX"*.meta; do
-    if [ -f "$m" ] && [ "$(meta_value sha256 "$m")" = "$want" ]; then
-      recorded=$m
-      break
-    fi
-  done
-  [ -n "$recorded" ] ||
-    die "$EXIT_VERIFY" "dump $dump has sha256 $actual_sum, not $want that the backup record names, and no history entry names that one; refusing to load another dump"
-  dump=${recorded%.meta}.sql
-  meta=$recorded
-  next=$recorded
-  actual_sum=$(file_sha256 "$dump") || die "$EXIT_VERIFY" "cannot read or hash $dump"
-  [ "$actual_sum" = "$want" ] ||
-    die "$EXIT_VERIFY" "dump $dump is corrupt: sha256 $actual_sum, but the backup record and its metadata say $want; refusing to load it"
-fi
-actual_size=$(file_size "$dump") || die "$EXIT_VERIFY" "cannot read $dump"
+# 2. The dump is opened once: it is hashed, measured and loaded through this one
+#    open file (re-opened as /proc/self/fd/3, the same file from its start), never
+#    by its name again. A backup that renames a newer dump over the name while the
+#    restore waits for the server, or retention removing the entry, changes
+#    nothing of what was verified and is loaded. "command": a failed open is
+#    reported, not a shell exit.
+command exec 3<"$dump" || die "$EXIT_VERIFY" "cannot open $dump"
+opened=/proc/self/fd/3
+[ -r "$opened" ] || die "$EXIT_CONFIG" "cannot re-open the dump through $opened (is /proc mounted?); refusing to load it by its name"
+# Verify before touching the server. meta.next counts too: backup.sh renames
+# the dump before its metadata (see its step 6).
+actual_sum=$(file_sha256 "$opened") || die "$EXIT_VERIFY" "cannot read or hash $dump"
+[ -z "$want" ] || [ "$actual_sum" = "$want" ] ||
+  die "$EXIT_VERIFY" "dump $dump has sha256 $actual_sum, not $want that the backup record and its metadata name; refusing to load it"
+actual_size=$(file_size "$opened") || die "$EXIT_VERIFY" "cannot read $dump"
 verified=
 for m in "$meta" "$next"; do
   if [ -f "$m" ] && [ "$(meta_value sha256 "$m")" = "$actual_sum" ]; then
@@ -201,7 +181,7 @@ record_progress() {
 record_progress loading ||
   die "$EXIT_WRITE" "cannot record the restore's progress in $progress (is the backup volume writable?); nothing was loaded"
 say "loading $dump into database $db"
-sql --database="$db" <"$dump" ||
+sql --database="$db" <"$opened" ||
   die "$EXIT_LOAD" "loading $dump failed; database $db may be partly restored: empty it (DROP DATABASE; the retry creates it again) before a retry, which refuses to load over it"
 record_progress restored || say "warning: cannot record in $progress that the load finished; a re-run of this restore would call it partly restored"
 # The load is complete and recorded: a count that fails now (the server gone

@@ -4,11 +4,11 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { link, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BACKUP_FILES, BACKUP_KINDS, ENV, EXIT_CODES } from "../../../src/mysql/scripts/index.ts";
-import { mariaDbAvailable, startMariaDb, type MariaDbServer } from "../../helpers/mariadb.ts";
-import { connectionEnv, createUser, listDir, makeWorkspace, runScript, type Workspace } from "./harness.ts";
+import { mariaDbAvailable, runCommand, startMariaDb, type MariaDbServer } from "../../helpers/mariadb.ts";
+import { connectionEnv, createUser, listDir, makeWorkspace, runScript, shellQuote, type Workspace } from "./harness.ts";
 
 const skip = mariaDbAvailable() ? false : "SKIPPED: mariadbd/mariadb-install-db/mariadb/mariadb-dump not installed (bash .ci/run installs them)";
 
@@ -121,6 +121,71 @@ describe("integration: backup history and retention", { skip }, () => {
     assert.equal(loaded.code, EXIT_CODES.ok, loaded.stderr);
     assert.equal(await server.sql("SELECT name FROM test", db), "older\n", "the dump the record names");
     assert.match(loaded.stdout, new RegExp(`sha256 ${older.sha256}`));
+  });
+
+  /**
+   * Puts the volume as a concurrent backup leaves it between its history entry (step 5) and its commit (step 6): the
+   * fixed names hold `recorded`'s dump, `newer`'s is only in the history (links, as backup.sh makes them). Then wraps
+   * the client so that its first call — the wait for the server, after the dump was verified — first commits `newer`
+   * under the fixed names with backup.sh's renames. Returns a check that the commit happened.
+   */
+  async function commitDuringWait(ws: Workspace, recorded: Record<string, string>, newer: Record<string, string>): Promise<() => Promise<void>> {
+    const at = (...parts: string[]) => join(ws.backupDir, ...parts);
+    for (const [ext, to] of [
+      ["sql", BACKUP_FILES.dump],
+      ["meta", BACKUP_FILES.metadata],
+    ] as const) {
+      await link(at(BACKUP_FILES.historyDir, `${entryOf(recorded)}.${ext}`), at(`${to}.setup`));
+      await rename(at(`${to}.setup`), at(to));
+    }
+    const committed = join(ws.root, "committed");
+    const real = (await runCommand("/bin/sh", ["-c", "command -v mariadb"], { env: { PATH: "/usr/bin:/bin:/usr/sbin:/sbin" } })).stdout.trim();
+    const newerEntry = shellQuote(at(BACKUP_FILES.historyDir, entryOf(newer)));
+    await writeFile(
+      join(ws.binDir, "mariadb"),
+      [
+        "#!/bin/sh",
+        `if [ ! -e ${shellQuote(committed)} ]; then`,
+        `  : >${shellQuote(committed)}`,
+        `  ln ${newerEntry}.sql ${shellQuote(at(".hook.sql"))} && mv -f ${shellQuote(at(".hook.sql"))} ${shellQuote(at(BACKUP_FILES.dump))} || exit 99`,
+        `  ln ${newerEntry}.meta ${shellQuote(at(".hook.meta"))} && mv -f ${shellQuote(at(".hook.meta"))} ${shellQuote(at(BACKUP_FILES.metadata))} || exit 99`,
+        "fi",
+        `exec ${shellQuote(real)} "$@"`,
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    return async () =>
+      assert.deepEqual(await readFile(at(BACKUP_FILES.dump)), await readFile(at(newer.file ?? "")), "the newer dump was committed during the restore");
+  }
+
+  test("a backup that commits a newer dump while the restore waits for the server: the restore still loads the recorded dump, from its history entry", async () => {
+    const ws = await workspace();
+    const older = await backUp(ws, ["older"]);
+    const newer = await backUp(ws, ["newer"]);
+    const committed = await commitDuringWait(ws, older, newer);
+    await server.sql(`DROP DATABASE \`${db}\``);
+    const loaded = await restore(ws, { [ENV.restoreSha256]: older.sha256 ?? "" });
+    assert.equal(loaded.code, EXIT_CODES.ok, loaded.stderr);
+    await committed();
+    assert.equal(await server.sql("SELECT name FROM test", db), "older\n", "the dump the record names and the restore verified");
+    assert.match(loaded.stdout, new RegExp(`dump verified: .*${entryOf(older)}\\.sql \\(\\d+ bytes, sha256 ${older.sha256},`));
+    assert.match(loaded.stdout, new RegExp(`restored database ${db} from .*${entryOf(older)}\\.sql`));
+  });
+
+  test("with no history entry to load (a volume from before the history), a newer dump renamed over the fixed name during the wait is not loaded either: the restore loads the file it opened and verified", async () => {
+    const ws = await workspace();
+    const older = await backUp(ws, ["older"]);
+    const newer = await backUp(ws, ["newer"]);
+    const committed = await commitDuringWait(ws, older, newer);
+    // Only the fixed names hold the recorded dump now.
+    for (const ext of ["sql", "meta"]) await rm(join(historyDir(ws), `${entryOf(older)}.${ext}`));
+    await server.sql(`DROP DATABASE \`${db}\``);
+    const loaded = await restore(ws, { [ENV.restoreSha256]: older.sha256 ?? "" });
+    assert.equal(loaded.code, EXIT_CODES.ok, loaded.stderr);
+    await committed();
+    assert.equal(await server.sql("SELECT name FROM test", db), "older\n", "the dump the record names and the restore verified");
+    assert.match(loaded.stdout, new RegExp(`dump verified: .*/${BACKUP_FILES.dump} \\(\\d+ bytes, sha256 ${older.sha256},`));
   });
 
   test("a re-run of a restore that succeeded (the same RESTORE_ID) says the dump is already restored and exits 0; another restore still refuses the data (exit 5)", async () => {

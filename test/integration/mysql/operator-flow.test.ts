@@ -271,6 +271,14 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     assert.equal(restored.status?.restore?.job, `restore-${NAME}-job`);
     const job = await batch.readNamespacedJob({ name: `restore-${NAME}-job`, namespace: NS });
     assert.ok(job.metadata?.ownerReferences?.some((r) => r.uid === restored.metadata.uid));
+    // kubectl describe shows the restore: one Event when its Job was made, one when it succeeded.
+    const restoreEvents = async () =>
+      (await core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.uid=${restored.metadata.uid ?? ""}` })).items
+        .filter((e) => e.reason?.startsWith("Restore"))
+        .map((e) => `${e.type} ${e.reason} x${e.count ?? 1}`)
+        .sort();
+    await eventually("the restore's Events", async () => (await restoreEvents()).length === 2);
+    assert.deepEqual(await restoreEvents(), ["Normal RestoreStarted x1", "Normal RestoreSucceeded x1"]);
   });
 
   test("delete and re-create at once (old claim and volume still going): the new resource gets its own volume and the restore", async () => {
