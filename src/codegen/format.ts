@@ -1,5 +1,11 @@
-/** Stage 5 of the pipeline: format emitted text with prettier, chosen by file extension. */
-import { format } from "prettier";
+/**
+ * Stage 5 of the pipeline: bring emitted text into its final form. TypeScript goes through prettier (the standalone
+ * build with only its TypeScript parser, loaded on first use: the full entry point and the other parsers cost more to
+ * load than the formatting). YAML and Markdown are emitted in final form already — the `yaml` library prints YAML as
+ * prettier does, the API reference aligns its own tables — so they get no pass; the format tests prove that prettier
+ * would leave them unchanged.
+ */
+import type { Options, Plugin } from "prettier";
 
 /** A generated file: its path relative to the project root and its full text. */
 export interface OutputFile {
@@ -8,9 +14,33 @@ export interface OutputFile {
 }
 
 /** House settings for generated files; fixed here so output does not depend on the user's config. */
-const PRETTIER_OPTIONS = { printWidth: 120, proseWrap: "preserve" } as const;
+export const PRETTIER_OPTIONS = { printWidth: 120, proseWrap: "preserve" } as const;
 
-/** Formats one file with prettier (TypeScript, YAML or Markdown by extension). */
+/** How an output reaches its final form. */
+export type FormatKind = "typescript" | "final";
+
+/** The formatting an output path gets: prettier for TypeScript, none for YAML and Markdown (emitted final). */
+export function formatKindOf(path: string): FormatKind {
+  if (path.endsWith(".ts")) return "typescript";
+  if (/\.(ya?ml|md)$/.test(path)) return "final";
+  throw new Error(`no formatting is defined for generated file ${path}: add its extension to formatKindOf`);
+}
+
+let typescriptFormatter: Promise<(text: string) => Promise<string>> | undefined;
+
+/** prettier's standalone formatter with the TypeScript plugins, imported once, on first use. */
+function loadTypescriptFormatter(): Promise<(text: string) => Promise<string>> {
+  typescriptFormatter ??= Promise.all([import("prettier/standalone"), import("prettier/plugins/typescript"), import("prettier/plugins/estree")]).then(
+    ([standalone, typescript, estree]) => {
+      const options: Options = { ...PRETTIER_OPTIONS, parser: "typescript", plugins: [typescript as Plugin, estree as Plugin] };
+      return (text) => standalone.format(text, options);
+    },
+  );
+  return typescriptFormatter;
+}
+
+/** Formats one file: TypeScript with prettier, YAML and Markdown as emitted (see the module comment). */
 export async function formatOutput(file: OutputFile): Promise<OutputFile> {
-  return { path: file.path, content: await format(file.content, { ...PRETTIER_OPTIONS, filepath: file.path }) };
+  if (formatKindOf(file.path) === "final") return file;
+  return { path: file.path, content: await (await loadTypescriptFormatter())(file.content) };
 }

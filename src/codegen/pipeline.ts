@@ -2,52 +2,121 @@
  * The generator, one way: load → validate → model → emit → format → write (or check).
  * Each stage lives in its own module and imports only earlier ones; this file wires them.
  */
-import { posix } from "node:path";
+import { readFile } from "node:fs/promises";
+import { posix, resolve } from "node:path";
 import { emitApiReference } from "./emit/api-reference.ts";
-import { emitConstants } from "./emit/constants.ts";
 import { emitCrd } from "./emit/crd.ts";
-import { emitModels } from "./emit/models.ts";
 import { emitKustomization } from "./emit/kustomization.ts";
 import { emitFlowSchema } from "./emit/flow-schema.ts";
 import { emitNamespace } from "./emit/namespace.ts";
 import { emitOperatorDeployment } from "./emit/operator-deployment.ts";
 import { emitNamespacedRbacKustomization, emitNamespacedRbacOperator, emitNamespacedRbacWatchedRole, emitRbac } from "./emit/rbac.ts";
-import { emitReconcilerBase } from "./emit/reconciler-base.ts";
+import { emitConstants } from "./emit/constants.ts";
 import { emitValidator } from "./emit/validator.ts";
+import { constantsInput, inputText, modelsInput, reconcilerBaseInput, validatorInput } from "./emit/inputs.ts";
 import { formatOutput, type OutputFile } from "./format.ts";
 import { loadSchema, type LoadedSchema } from "./load.ts";
 import { buildModel, type GeneratorModel } from "./model.ts";
 import type { GenerateOptions } from "./options.ts";
 import { validateSchema } from "./validate.ts";
-import { generatedHeader, isGeneratedFrom } from "./emit/header.ts";
-import { inputsHash, recordedOptions, recordPath, renderRecord, sha256 } from "./record.ts";
+import { GENERATED_HEADER_PATTERN, generatedHeader, isGeneratedFrom } from "./emit/header.ts";
+import { generatorHash, inputsHash, partHash, readRecord, recordedOptions, recordPath, renderRecord, sha256, type GenerationRecord } from "./record.ts";
 import { compareOutputs, findOrphans, removeOrphans, writeOutputs, type FileState } from "./write.ts";
+
+/**
+ * One output: where it goes and how it is made. An output with a `part` is made from that part of the model only
+ * (`emit/inputs.ts`); its emitter may load a heavy library (ts-morph, json-schema-to-typescript), imported only when
+ * the output is really emitted.
+ */
+interface OutputSpec {
+  readonly path: (model: GeneratorModel) => string;
+  /** The part of the model the output is made from, as hashed; none: the whole model (cheap outputs). */
+  readonly part?: (model: GeneratorModel) => string;
+  readonly emit: (model: GeneratorModel) => string | Promise<string>;
+}
+
+/** Every output, in a fixed order. */
+const OUTPUTS: readonly OutputSpec[] = [
+  {
+    path: (m) => m.outputs.models,
+    part: (m) => inputText(modelsInput(m)),
+    emit: async (m) => (await import("./emit/models.ts")).emitModels(modelsInput(m)),
+  },
+  { path: (m) => m.outputs.constants, part: (m) => inputText(constantsInput(m)), emit: (m) => emitConstants(constantsInput(m)) },
+  { path: (m) => m.outputs.validator, part: (m) => inputText(validatorInput(m)), emit: (m) => emitValidator(validatorInput(m)) },
+  {
+    path: (m) => m.outputs.reconcilerBase,
+    part: (m) => inputText(reconcilerBaseInput(m)),
+    emit: async (m) => (await import("./emit/reconciler-base.ts")).emitReconcilerBase(reconcilerBaseInput(m)),
+  },
+  { path: (m) => m.outputs.apiReference, emit: emitApiReference },
+  { path: (m) => m.outputs.crd, emit: emitCrd },
+  { path: (m) => m.outputs.rbac, emit: emitRbac },
+  { path: (m) => m.outputs.namespace, emit: emitNamespace },
+  { path: (m) => m.outputs.operatorDeployment, emit: emitOperatorDeployment },
+  { path: (m) => m.outputs.flowSchema, emit: emitFlowSchema },
+  { path: (m) => m.outputs.kustomization, emit: emitKustomization },
+  { path: (m) => m.outputs.rbacNamespaced.operator, emit: emitNamespacedRbacOperator },
+  { path: (m) => m.outputs.rbacNamespaced.watchedRole, emit: emitNamespacedRbacWatchedRole },
+  { path: (m) => m.outputs.rbacNamespaced.watchedKustomization, emit: emitNamespacedRbacKustomization },
+];
+
+async function renderOutput(spec: OutputSpec, model: GeneratorModel): Promise<OutputFile> {
+  return formatOutput({ path: spec.path(model), content: await spec.emit(model) });
+}
 
 /** Emits every output of a model, formatted, in a fixed order. Pure apart from prettier. */
 export async function renderOutputs(model: GeneratorModel): Promise<OutputFile[]> {
-  const emitted: OutputFile[] = [
-    { path: model.outputs.models, content: await emitModels(model) },
-    { path: model.outputs.constants, content: emitConstants(model) },
-    { path: model.outputs.validator, content: emitValidator(model) },
-    { path: model.outputs.reconcilerBase, content: emitReconcilerBase(model) },
-    { path: model.outputs.apiReference, content: emitApiReference(model) },
-    { path: model.outputs.crd, content: emitCrd(model) },
-    { path: model.outputs.rbac, content: emitRbac(model) },
-    { path: model.outputs.namespace, content: emitNamespace(model) },
-    { path: model.outputs.operatorDeployment, content: emitOperatorDeployment(model) },
-    { path: model.outputs.flowSchema, content: emitFlowSchema(model) },
-    { path: model.outputs.kustomization, content: emitKustomization(model) },
-    { path: model.outputs.rbacNamespaced.operator, content: emitNamespacedRbacOperator(model) },
-    { path: model.outputs.rbacNamespaced.watchedRole, content: emitNamespacedRbacWatchedRole(model) },
-    { path: model.outputs.rbacNamespaced.watchedKustomization, content: emitNamespacedRbacKustomization(model) },
-  ];
-  return Promise.all(emitted.map(formatOutput));
+  return Promise.all(OUTPUTS.map((spec) => renderOutput(spec, model)));
 }
 
 /** Runs load → validate → model → emit → format for a schema already in memory; writes nothing. */
 export async function generateFromLoaded(loaded: LoadedSchema, options: GenerateOptions): Promise<OutputFile[]> {
   validateSchema(loaded);
   return renderOutputs(buildModel(loaded, options));
+}
+
+/**
+ * The file as the last run wrote it, with its first line (the header) made the current one; `undefined` unless the
+ * file is exactly as recorded and its first line is a header of this schema.
+ */
+async function keptOutput(root: string, path: string, recordedSha256: string, model: GeneratorModel): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await readFile(resolve(root, path), "utf8");
+  } catch {
+    return undefined;
+  }
+  const newline = text.indexOf("\n");
+  const header = GENERATED_HEADER_PATTERN.exec(text.slice(0, newline));
+  if (newline < 0 || header?.[1] !== model.source.path || sha256(text) !== recordedSha256) return undefined;
+  return text.slice(0, newline).replace(`(sha256 ${header[2] ?? ""})`, `(sha256 ${model.source.sha256})`) + text.slice(newline);
+}
+
+/**
+ * Every output of a model, as {@link renderOutputs} makes them, except that an output made from a part of the model
+ * that is as recorded, and whose file is as recorded, is the file with its header updated: it is not emitted again.
+ * Also returns each such output's part hash, for the next record.
+ */
+async function renderOrKeepOutputs(
+  root: string,
+  model: GeneratorModel,
+  generator: string,
+  record: GenerationRecord | undefined,
+): Promise<{ files: OutputFile[]; madeFrom: Map<string, string> }> {
+  const madeFrom = new Map<string, string>();
+  const files = await Promise.all(
+    OUTPUTS.map(async (spec) => {
+      const path = spec.path(model);
+      if (spec.part === undefined) return renderOutput(spec, model);
+      const hash = partHash(generator, path, spec.part(model));
+      madeFrom.set(path, hash);
+      const recorded = record?.outputs.find((o) => o.path === path);
+      const kept = recorded?.madeFrom === hash ? await keptOutput(root, path, recorded.sha256, model) : undefined;
+      return kept === undefined ? renderOutput(spec, model) : { path, content: kept };
+    }),
+  );
+  return { files, madeFrom };
 }
 
 /** Result of {@link generate}. */
@@ -64,17 +133,24 @@ export interface GenerateResult {
 /** Generates every output from the schema file; with `check`, only compares with disk. */
 export async function generate(options: GenerateOptions, mode: { check: boolean } = { check: false }): Promise<GenerateResult> {
   const loaded = await loadSchema(options.schemaPath, options.root);
-  const files = await generateFromLoaded(loaded, options);
+  validateSchema(loaded);
+  const recorded = recordedOptions(options);
+  const generator = await generatorHash(recorded);
+  const { files, madeFrom } = await renderOrKeepOutputs(
+    options.root,
+    buildModel(loaded, options),
+    generator,
+    await readRecord(options.root, recordPath(recorded)),
+  );
   const outputs = files.map((f) => f.path);
   const dirs = outputs.map((p) => posix.dirname(p));
-  const recorded = recordedOptions(options);
   // Only files generated from this same schema count: another schema may share the folders.
   const orphans = await findOrphans(options.root, dirs, [...outputs, recordPath(recorded)], (firstLine) => isGeneratedFrom(firstLine, loaded.displayPath));
   const states: FileState[] = [...(await compareOutputs(options.root, files)), ...orphans.map((path) => ({ path, state: "orphaned" as const }))];
   if (mode.check) return { files, written: [], states, removed: [] };
   const record = renderRecord(generatedHeader({ source: { path: loaded.displayPath, sha256: loaded.sha256 } }, "hash"), {
     inputs: await inputsHash(loaded.text, recorded),
-    outputs: files.map((f) => ({ path: f.path, sha256: sha256(f.content) })),
+    outputs: files.map((f) => ({ path: f.path, sha256: sha256(f.content), madeFrom: madeFrom.get(f.path) })),
   });
   // The record is written with the outputs (atomically), but is not one: it is not reported.
   const written = (await writeOutputs(options.root, [...files, { path: recordPath(recorded), content: record }])).filter((p) => outputs.includes(p));

@@ -25,7 +25,16 @@ export interface GenerationRecord {
   /** Hash of every input (see the module comment). */
   readonly inputs: string;
   /** Every output, relative to the project root, with the sha256 of its content. */
-  readonly outputs: readonly { readonly path: string; readonly sha256: string }[];
+  readonly outputs: readonly RecordedOutput[];
+}
+
+/** One output in a record. */
+export interface RecordedOutput {
+  readonly path: string;
+  /** sha256 of the file's content as written. */
+  readonly sha256: string;
+  /** For an output made from a declared part of the model (`emit/inputs.ts`): the hash of that part ({@link partHash}). */
+  readonly madeFrom?: string;
 }
 
 /** The options that decide what a run generates and where (paths relative to the root; the schema as displayed). */
@@ -56,14 +65,50 @@ export function sha256(text: string | Buffer): string {
 
 /** The hash of every input of a run over `schemaText` with `options`. */
 export async function inputsHash(schemaText: string, options: RecordedOptions): Promise<string> {
+  return hashParts([
+    ["schema", schemaText],
+    ["generator", await generatorHash(options)],
+  ]);
+}
+
+/**
+ * The hash of every input except the schema: the options, the generator's code and the libraries' versions. An
+ * output's part of the model is hashed with it ({@link partHash}), so new code or a new library remakes every output.
+ */
+export async function generatorHash(options: RecordedOptions): Promise<string> {
+  return hashParts([
+    ["options", JSON.stringify([options.schemaPath, options.outDir, options.deployDir, options.runtimeImport ?? null])],
+    ["code", await codeAndLibrariesHash()],
+  ]);
+}
+
+/** The hash an output made from a declared part of the model is recorded with: the generator's hash, its path, the part. */
+export function partHash(generator: string, path: string, part: string): string {
+  return hashParts([
+    ["generator", generator],
+    ["path", path],
+    ["part", part],
+  ]);
+}
+
+function hashParts(parts: readonly (readonly [string, string | Buffer])[]): string {
   const hash = createHash("sha256");
-  const part = (name: string, value: string | Buffer): void => void hash.update(`${name}\0${value.length}\0`).update(value);
-  part("schema", schemaText);
-  part("options", JSON.stringify([options.schemaPath, options.outDir, options.deployDir, options.runtimeImport ?? null]));
-  const codeDir = dirname(fileURLToPath(import.meta.url));
-  for (const file of await filesUnder(codeDir)) part(`code:${relative(codeDir, file).split("\\").join("/")}`, await readFile(file));
-  for (const library of FORMATTING_LIBRARIES) part(`library:${library}`, (await libraryVersion(library)) ?? "bundled");
+  for (const [name, value] of parts) hash.update(`${name}\0${value.length}\0`).update(value);
   return `sha256:${hash.digest("hex")}`;
+}
+
+let codeAndLibraries: Promise<string> | undefined;
+
+/** The hash of this folder's files (or the bundle this module is part of) and the libraries' versions; one per process. */
+function codeAndLibrariesHash(): Promise<string> {
+  codeAndLibraries ??= (async () => {
+    const parts: [string, string | Buffer][] = [];
+    const codeDir = dirname(fileURLToPath(import.meta.url));
+    for (const file of await filesUnder(codeDir)) parts.push([`code:${relative(codeDir, file).split("\\").join("/")}`, await readFile(file)]);
+    for (const library of FORMATTING_LIBRARIES) parts.push([`library:${library}`, (await libraryVersion(library)) ?? "bundled"]);
+    return hashParts(parts);
+  })();
+  return codeAndLibraries;
 }
 
 /** Every file under `dir`, sorted. */
@@ -98,10 +143,16 @@ async function libraryVersion(name: string): Promise<string | undefined> {
   return undefined;
 }
 
-/** The record's text: the generated-file header, the inputs hash, then `sha256  path` per output (as sha256sum prints it). */
+/**
+ * The record's text: the generated-file header, the inputs hash, then `sha256  path` per output (as sha256sum prints
+ * it), each output made from a declared part of the model preceded by `# made-from sha256:…  path`.
+ */
 export function renderRecord(header: string, record: GenerationRecord): string {
   const lines = [header, RECORD_NOTE, `# inputs ${record.inputs}`];
-  for (const output of [...record.outputs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) lines.push(`${output.sha256}  ${output.path}`);
+  for (const output of [...record.outputs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    if (output.madeFrom !== undefined) lines.push(`# made-from ${output.madeFrom}  ${output.path}`);
+    lines.push(`${output.sha256}  ${output.path}`);
+  }
   return lines.join("\n") + "\n";
 }
 
@@ -115,10 +166,13 @@ export async function readRecord(root: string, path: string): Promise<Generation
   }
   const inputs = /^# inputs (sha256:[0-9a-f]{64})$/m.exec(text)?.[1];
   if (inputs === undefined) return undefined;
-  const outputs: { path: string; sha256: string }[] = [];
+  const outputs: RecordedOutput[] = [];
+  const madeFrom = new Map<string, string>();
   for (const line of text.split("\n")) {
+    const part = /^# made-from (sha256:[0-9a-f]{64}) {2}(.+)$/.exec(line);
+    if (part !== null) madeFrom.set(part[2] ?? "", part[1] ?? "");
     const match = /^([0-9a-f]{64}) {2}(.+)$/.exec(line);
-    if (match !== null) outputs.push({ sha256: match[1] ?? "", path: match[2] ?? "" });
+    if (match !== null) outputs.push({ sha256: match[1] ?? "", path: match[2] ?? "", madeFrom: madeFrom.get(match[2] ?? "") });
   }
   return outputs.length === 0 ? undefined : { inputs, outputs };
 }

@@ -11,8 +11,8 @@ import { BACKUP_INFO_KEYS, buildBackupInfo, buildBackupJob, buildRestoreJob, DAT
 import type { MySQLInstance } from "./instance.ts";
 import { cacheBehind, EARLIER_RESOURCE, removeEndedJob } from "./job-removal.ts";
 import { FINAL_BACKUP_ANNOTATION, FINAL_BACKUP_SKIP } from "./names.ts";
-import { jobState, serverAvailable, serverPodRefused, serverPods } from "./observe.ts";
-import { describeNotStarting, jobNotStarting, podsNotStarting, type NotStarting } from "./pod-diagnosis.ts";
+import { jobState, serverAvailable, serverDeployment, serverPodRefused, serverPods } from "./observe.ts";
+import { describeNotStarting, jobNotStarting, podsNotStarting, START_GRACE_MS, type NotStarting } from "./pod-diagnosis.ts";
 import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
 import { EXIT_CODES } from "./scripts/index.ts";
 
@@ -110,9 +110,17 @@ async function awaitServer(instance: MySQLInstance, ctx: ReconcileContext): Prom
   const { names } = instance;
   const refused = serverNotStarting(instance, ctx);
   if (refused !== undefined) return refused;
-  const stuck = await podsNotStarting(instance, ctx, await serverPods(instance, ctx));
+  const message = `waiting for Deployment ${names.server} to become available`;
+  const starting = waitFor(POLL_MS, "Starting", message);
+  // Its pods are younger than it: none can be diagnosed before START_GRACE_MS, so they are not even listed, nor looked
+  // at again before then (the Deployment's watch wakes the reconcile once it is available).
+  const created = serverDeployment(instance, ctx)?.metadata?.creationTimestamp;
+  const age = created === undefined ? Infinity : Date.now() - new Date(created).getTime();
+  if (age < START_GRACE_MS) return waitFor(Math.max(POLL_MS, START_GRACE_MS - age), "Starting", message);
+  const pods = await serverPods(instance, ctx);
+  const stuck = await podsNotStarting(instance, ctx, pods);
   if (stuck !== undefined) return failed("ServerNotStarting", `Deployment ${names.server}: ${describeNotStarting(stuck)}`);
-  return waitFor(POLL_MS, "Starting", `waiting for Deployment ${names.server} to become available`);
+  return starting;
 }
 
 /** Why a deletion took no backup because there was nothing to back up. */

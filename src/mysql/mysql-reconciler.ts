@@ -31,6 +31,7 @@ import { changePassword, ensureCredentials, settlePasswordChange } from "./passw
 import type { Result } from "./result.ts";
 import { quiesceBackupSchedule, reconcileBackupSchedule, type ScheduledBackupFacts } from "./scheduled-backup.ts";
 import { awaitImageRollout, awaitResourcesRollout } from "./rollout.ts";
+import { decidePlacement } from "./placement.ts";
 import { ensureBackupStorage, ensureDataVolume, placeVolumes, releaseBackupStorage, releaseData, resizeDataVolume } from "./volumes.ts";
 
 /** Reconciles MySQL resources: a server with its volume, a backup on delete, a restore on create. */
@@ -64,14 +65,17 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     //    now); the claim and the server are built only from then on.
     if (hasReservedName(resource) || resource.status?.storage?.mode !== undefined)
       return markServerStarted(created, available, await this.#create(created, ctx));
-    const placed = await placeVolumes(created, ctx);
+    const placed = placeVolumes(created, await decidePlacement(created, ctx));
     if ("kind" in placed) return placed;
-    const result = await this.#create(placed.instance, ctx);
+    const result = await this.#create(placed.instance, ctx, desiredChildren(placed.instance));
     return markServerStarted(placed.instance, available, { ...result, status: { ...result.status, storage: placed.storage } });
   }
 
-  /** Creation once the volumes are placed. */
-  async #create(mysql: MySQLInstance, ctx: ReconcileContext): Promise<Result> {
+  /**
+   * Creation once the volumes are placed; `children` are the owned children the loop could not build before the
+   * placement was decided just now (the claim and the server).
+   */
+  async #create(mysql: MySQLInstance, ctx: ReconcileContext, children: readonly KubernetesObject[] = []): Promise<Result> {
     const { names, name, resource } = mysql;
     // 2. A reserved name: nothing is created, its volumes would be another resource's backup volumes.
     if (hasReservedName(resource)) {
@@ -85,14 +89,18 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     const [volume, credentials] = await Promise.all([ensureDataVolume(mysql, ctx), ensureCredentials(mysql, ctx), ensureBackupStorage(mysql, ctx)]);
     if (volume !== undefined) return volume;
     if (credentials !== undefined) return credentials;
-    // 6. The restore of an earlier resource's backup, if there is one; else wait for the server.
+    // 6. Just placed: the claim once its volume exists (a claim made first waits for the volume controller's next sync),
+    //    the server once what it mounts exists; looked up at once, the claim created before the server, none when one
+    //    of them is not ours.
+    if (children.length > 0) await ctx.applyAll(children, { owner: resource });
+    // 7. The restore of an earlier resource's backup, if there is one; else wait for the server.
     const restored = await restoreIfBackedUp(mysql, ctx);
     if (restored.kind !== "done") return restored;
-    // 7. The spec's password: appliedSpec will hold its hash, so the server must have it first
+    // 8. The spec's password: appliedSpec will hold its hash, so the server must have it first
     //    (the spec may have changed since the server started with NAME-credentials).
     const password = await changePassword(mysql, ctx);
     if (password.kind !== "done") return password;
-    // 8. Scheduled backups start only now: none may run beside the restore.
+    // 9. Scheduled backups start only now: none may run beside the restore.
     return withScheduledBackup(restored, await reconcileBackupSchedule(mysql, ctx));
   }
 

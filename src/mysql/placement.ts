@@ -109,14 +109,16 @@ export async function decidePlacement(instance: MySQLInstance, ctx: ReconcileCon
       why: `its claim ${names.dataClaim} was provisioned by StorageClass ${claim.spec?.storageClassName ?? "(none yet)"} already`,
     };
   }
-  if (spec.hostPath === undefined) {
-    const byDefault = defaultStorageClass(await ctx.list<V1StorageClass>("storage.k8s.io/v1", "StorageClass"));
-    if (byDefault !== undefined) {
-      const name = byDefault.metadata?.name ?? "";
-      return { placement: { mode: "DefaultStorageClass", storageClassName: name }, why: `the cluster's default StorageClass ${name} provisions the claims` };
-    }
+  // Both lists at once: one round trip less for every new resource without a default StorageClass.
+  const [classes, nodes] = await Promise.all([
+    spec.hostPath === undefined ? ctx.list<V1StorageClass>("storage.k8s.io/v1", "StorageClass") : [],
+    ctx.list<V1Node>("v1", "Node"),
+  ]);
+  const byDefault = defaultStorageClass(classes);
+  if (byDefault !== undefined) {
+    const name = byDefault.metadata?.name ?? "";
+    return { placement: { mode: "DefaultStorageClass", storageClassName: name }, why: `the cluster's default StorageClass ${name} provisions the claims` };
   }
-  const nodes = await ctx.list<V1Node>("v1", "Node");
   const chosen = chooseNode(instance, nodes, ctx.cache.list<V1PersistentVolume>("v1", "PersistentVolume"));
   if (typeof chosen === "string") return failed("NoNodeForVolumes", `${chosen}; hostPath volumes are made only once a node can take them`);
   const because = spec.hostPath === undefined ? "the cluster has no default StorageClass" : "spec.hostPath asks for them";

@@ -5,40 +5,28 @@
  * and cannot do.
  */
 import type { KubernetesObject, V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
-import type { ObjectReference, ReconcileContext } from "../runtime/index.ts";
+import { MANAGED_BY_LABEL, type ObjectReference, type ReconcileContext } from "../runtime/index.ts";
 import type { MySQLChange } from "../../generated/mysql-reconciler-base.ts";
 import type { StorageStatus } from "../../generated/mysql-models.ts";
-import {
-  BACKUP_CLAIM_FINALIZER,
-  buildBackupClaim,
-  buildBackupVolume,
-  buildDataVolume,
-  DATA_CLAIM_FINALIZER,
-  desiredChildren,
-  usesHostPathVolumes,
-} from "./desired/index.ts";
+import { BACKUP_CLAIM_FINALIZER, buildBackupClaim, buildBackupVolume, buildDataVolume, DATA_CLAIM_FINALIZER, usesHostPathVolumes } from "./desired/index.ts";
 import { withPlacement, type MySQLInstance } from "./instance.ts";
-import { VOLUME_OWNER_LABELS } from "./names.ts";
+import type { StoragePlacement } from "./storage-mode.ts";
+import { OPERATOR_NAME, VOLUME_OWNER_LABELS } from "./names.ts";
 import { controlledBy } from "./observe.ts";
-import { decidePlacement } from "./placement.ts";
 import { parseQuantity } from "./quantity.ts";
 import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
 
 /**
- * Decides where the volumes come from (placement.ts) and, this once, applies the owned children
- * the loop could not build before (the claim and the server), so that creation goes on in the same
- * reconcile. Returns the instance placed and the `status.storage` facts for the loop to record
- * (with the hook's result, whatever it is), or the result when it cannot be decided now.
+ * The instance placed as decided (see placement.ts), with the `status.storage` facts for the loop to record (with the
+ * hook's result, whatever it is), or the result when it cannot be decided now. The owned children the loop could not
+ * build before (the claim and the server) are applied by the create hook after the volumes, in the same reconcile.
  */
-export async function placeVolumes(
+export function placeVolumes(
   instance: MySQLInstance,
-  ctx: ReconcileContext,
-): Promise<{ readonly instance: MySQLInstance; readonly storage: StorageStatus } | Result> {
-  const decided = await decidePlacement(instance, ctx);
+  decided: { readonly placement: StoragePlacement; readonly why: string } | Result,
+): { readonly instance: MySQLInstance; readonly storage: StorageStatus } | Result {
   if ("kind" in decided) return decided;
-  const placed = withPlacement(instance, decided.placement);
-  for (const child of desiredChildren(placed)) await ctx.apply(child, { owner: instance.resource });
-  return { instance: placed, storage: { ...decided.placement, reason: decided.why } };
+  return { instance: withPlacement(instance, decided.placement), storage: { ...decided.placement, reason: decided.why } };
 }
 
 function volume(ctx: ReconcileContext, name: string): V1PersistentVolume | undefined {
@@ -47,7 +35,8 @@ function volume(ctx: ReconcileContext, name: string): V1PersistentVolume | undef
 
 /**
  * The volume or claim of a name, from the cache, else from the API server: the cache holds only what this operator
- * labelled, and a name may be taken by one made by hand.
+ * labelled, and a name may be taken by one made by hand. `undefined` is the API server's answer, so an apply that
+ * follows is told the object is absent (no second look-up).
  */
 async function existing<T extends KubernetesObject>(ctx: ReconcileContext, object: ObjectReference): Promise<T | undefined> {
   return ctx.cache.get<T>(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name ?? "") ?? (await ctx.read<T>(object));
@@ -74,7 +63,17 @@ export async function ensureDataVolume(instance: MySQLInstance, ctx: ReconcileCo
   if (!usesHostPathVolumes(instance)) return undefined;
   const wanted = buildDataVolume(instance);
   const name = instance.names.dataVolume;
-  const found = await existing<V1PersistentVolume>(ctx, { apiVersion: "v1", kind: "PersistentVolume", metadata: { name } });
+  const [found, claimNow] = await Promise.all([
+    existing<V1PersistentVolume>(ctx, { apiVersion: "v1", kind: "PersistentVolume", metadata: { name } }),
+    existing<V1PersistentVolumeClaim>(ctx, {
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: { name: instance.names.dataClaim, namespace: instance.namespace },
+    }),
+  ]);
+  // The volume names the claim it is for: a claim of that name someone else made could bind it. None is made then (the
+  // claim's apply refuses that claim).
+  if (found === undefined && claimNow !== undefined && claimNow.metadata?.labels?.[MANAGED_BY_LABEL] !== OPERATOR_NAME) return undefined;
   if (found !== undefined && !madeFor(found, instance)) {
     return failed(
       "VolumeNameTaken",
@@ -82,7 +81,7 @@ export async function ensureDataVolume(instance: MySQLInstance, ctx: ReconcileCo
     );
   }
   if (found === undefined || found.spec?.hostPath?.path === wanted.spec?.hostPath?.path) {
-    await ctx.apply(wanted);
+    await ctx.apply(wanted, { absent: found === undefined });
     return undefined;
   }
   const dataClaim = claim(instance, ctx, instance.names.dataClaim);
@@ -114,11 +113,11 @@ export async function ensureBackupStorage(instance: MySQLInstance, ctx: Reconcil
   await Promise.all([
     hostPath &&
       volumeFound.then(async (found) => {
-        if (found === undefined) await ctx.apply(buildBackupVolume(instance));
+        if (found === undefined) await ctx.apply(buildBackupVolume(instance), { absent: true });
         else await reopenBackupVolume(ctx, instance, found, await claimFound);
       }),
     claimFound.then(async (found) => {
-      if (found === undefined) await ctx.apply(buildBackupClaim(instance));
+      if (found === undefined) await ctx.apply(buildBackupClaim(instance), { absent: true });
       else await holdBackupClaim(ctx, found);
     }),
   ]);

@@ -30,6 +30,7 @@ export type {
   ListOptions,
   Logger,
   ObjectReference,
+  ApplyOptions,
   ReconcileContext,
   ReconcileRequest,
   ReconcileResult,

@@ -8,7 +8,7 @@ import { appliedHash, holdsApplied } from "./applied-state.ts";
 import { mergeConditions } from "./conditions.ts";
 import { isAlreadyExists, isConflict, isNotFound, PatchType, resourcePath, type KubeRest } from "./kube-rest.ts";
 import { MANAGED_BY_LABEL } from "./managed-objects.ts";
-import type { CacheReader, Condition, DeleteOptions, EventRecorder, ListOptions, Logger, ObjectReference, ReconcileContext } from "./types.ts";
+import type { ApplyOptions, CacheReader, Condition, DeleteOptions, EventRecorder, ListOptions, Logger, ObjectReference, ReconcileContext } from "./types.ts";
 
 /** Thrown by a write attempted after leadership was lost (the work queue drops, never retries, such work). */
 export class NotLeaderError extends Error {
@@ -211,6 +211,9 @@ interface LookUp {
 /** A look-up not made (nothing to check): the object is applied, whether it exists or not. */
 const PRESENT: LookUp = { absent: false };
 
+/** A look-up the caller made: the object is created, and refused if the create finds one after all. */
+const ABSENT: LookUp = { absent: true };
+
 /** Two managedFields field sets (`fieldsV1`: nested objects, `{}` at the leaves) as one: every field either holds. */
 function mergeFieldSets(a: object | undefined, b: object | undefined): object {
   const merged: Record<string, object> = { ...(a as Record<string, object> | undefined) };
@@ -249,12 +252,12 @@ export class ObjectWriter {
    * cached object is returned. Refused, and not sent, when an object of that name exists that this manager may not take
    * over ({@link NotManagedError}, {@link AlreadyOwnedError}). An object found absent is created (POST), not applied: an
    * apply would take over one someone else made since it was looked up, a create fails on it, and it is refused as if it
-   * had been there.
+   * had been there. With {@link ApplyOptions.absent} it is created without that look-up.
    */
-  async apply<T extends KubernetesObject>(object: T, options: { owner?: KubernetesObject } = {}, log?: Logger): Promise<T> {
+  async apply<T extends KubernetesObject>(object: T, options: ApplyOptions = {}, log?: Logger): Promise<T> {
     const prepared = await this.#prepare(object, options.owner, log);
     if (prepared.unchanged !== undefined) return prepared.unchanged;
-    return this.#send(prepared, await this.#lookUp(prepared), log);
+    return this.#send(prepared, options.absent === true ? ABSENT : await this.#lookUp(prepared), log);
   }
 
   /**

@@ -122,6 +122,26 @@ export abstract class ResourceReconciler<R extends AnyResource> implements Recon
     return done(messages.length > 0 ? messages.join("; ") : undefined, facts);
   }
 
+  /** {@link specProblems} by `uid/generation`, oldest first. */
+  readonly #verdicts = new Map<string, string[]>();
+
+  /**
+   * {@link specProblems}, remembered per uid and generation: the API server raises `metadata.generation` with every
+   * change of the spec, and most reconciles are woken by a child or a status write, not by a spec change, while
+   * validating is the costliest pure step of a reconcile. Bounded: the oldest verdicts are forgotten first.
+   */
+  #specProblemsOf(resource: R): string[] {
+    const { uid, generation } = resource.metadata;
+    if (uid === undefined || generation === undefined) return this.specProblems(resource);
+    const key = `${uid}/${generation}`;
+    const known = this.#verdicts.get(key);
+    if (known !== undefined) return known;
+    const problems = this.specProblems(resource);
+    if (this.#verdicts.size >= REMEMBERED_VERDICTS) this.#verdicts.delete(this.#verdicts.keys().next().value as string);
+    this.#verdicts.set(key, problems);
+    return problems;
+  }
+
   /** Runs the numbered steps above for one request. */
   async reconcile(request: ReconcileRequest, ctx: ReconcileContext): Promise<ReconcileResult> {
     const type = this.resourceType;
@@ -131,7 +151,7 @@ export abstract class ResourceReconciler<R extends AnyResource> implements Recon
 
     // 2. Being deleted: finalize until done, then let go. Otherwise hold deletion with the finalizer,
     //    but only for a spec the schema accepts: an object nobody can reconcile must stay deletable.
-    const problems = this.specProblems(resource);
+    const problems = this.#specProblemsOf(resource);
     if (resource.metadata.deletionTimestamp !== undefined && resource.metadata.deletionTimestamp !== null) {
       const deleting = resource;
       if (!(deleting.metadata.finalizers ?? []).includes(this.finalizer)) return {};
@@ -231,6 +251,9 @@ export abstract class ResourceReconciler<R extends AnyResource> implements Recon
 
 /** One change hook, untyped: the loop only passes through what the generated table typed. */
 type ChangeHook<R extends AnyResource> = (resource: R, change: FieldChange<unknown>, ctx: ReconcileContext) => Promise<HookResult<StatusOf<R>>>;
+
+/** How many spec verdicts a reconciler remembers (a few hundred bytes each). */
+const REMEMBERED_VERDICTS = 10_000;
 
 /** The reason the loop gives for a spec the schema refuses. */
 export const INVALID_SPEC_REASON = "InvalidSpec";

@@ -115,6 +115,18 @@ export interface DeleteOptions {
   readonly uid?: string;
 }
 
+/** Options of {@link ReconcileContext.apply}. */
+export interface ApplyOptions {
+  /** Set as the controller owner reference where Kubernetes allows one. */
+  readonly owner?: KubernetesObject;
+  /**
+   * The caller read the object from the API server in this reconcile and found none: it is created at once, without
+   * another look-up. One made since then fails the create and is refused (or applied, when it is this manager's) as a
+   * look-up would have found it.
+   */
+  readonly absent?: boolean;
+}
+
 /** What the runtime gives a reconcile call. */
 export interface ReconcileContext {
   /** The informer caches. Those of owned kinds hold only what this operator made (its managed-by label): a miss there is not proof of absence. */
@@ -122,7 +134,7 @@ export interface ReconcileContext {
   readonly events: EventRecorder;
   readonly log: Logger;
   /** Server-side apply with the controller's field manager; sets an owner reference to `owner` when given. */
-  apply<T extends KubernetesObject>(object: T, options?: { owner?: KubernetesObject }): Promise<T>;
+  apply<T extends KubernetesObject>(object: T, options?: ApplyOptions): Promise<T>;
   /**
    * Lists objects from the API server, not a cache: for kinds read rarely and never watched (a stuck Job's pods and
    * their Events, the cluster's StorageClasses or Nodes once at creation). Needs `list` on the kind.

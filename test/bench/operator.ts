@@ -36,7 +36,7 @@ import type { MySQL } from "../../generated/mysql-models.ts";
 import { bundleOperator } from "../../src/build/bundle.ts";
 import { FAKE_NODE_NAME } from "../../src/envtest/index.ts";
 import { buildBackupClaim, buildBackupVolume, buildCredentialsSecret, buildDataVolume, desiredChildren } from "../../src/mysql/desired/index.ts";
-import { instanceOf } from "../../src/mysql/instance.ts";
+import { instanceOf, withPlacement } from "../../src/mysql/instance.ts";
 import { createJsonLogger, Informer, KubeRest, kindInfoOf, PatchType } from "../../src/runtime/index.ts";
 import { kubectl, startMysqlopControlPlane, type MysqlopControlPlane } from "../helpers/control-plane.ts";
 import { inParallel } from "../helpers/in-parallel.ts";
@@ -79,10 +79,15 @@ function mysqlResource(i: number): MySQL {
 
 /** The objects the operator creates for one resource (its status aside), built by the operator's own builders. */
 function objectsOf(resource: MySQL): KubernetesObject[] {
-  const instance = instanceOf({
-    ...resource,
-    metadata: { ...resource.metadata, uid: `00000000-0000-0000-0000-${resource.metadata.name?.slice(-4).padStart(12, "0")}` },
-  });
+  // Placed as the operator places it on this cluster (no default StorageClass: hostPath on the fake node), so that the
+  // data claim and the server are among the owned children.
+  const instance = withPlacement(
+    instanceOf({
+      ...resource,
+      metadata: { ...resource.metadata, uid: `00000000-0000-0000-0000-${resource.metadata.name?.slice(-4).padStart(12, "0")}` },
+    }),
+    { mode: "HostPath", node: FAKE_NODE_NAME },
+  );
   return [
     ...desiredChildren(instance),
     buildDataVolume(instance),

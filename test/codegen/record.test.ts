@@ -8,11 +8,16 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { generate } from "../../src/codegen/pipeline.ts";
+import { constantsInput, inputText, modelsInput, reconcilerBaseInput, validatorInput } from "../../src/codegen/emit/inputs.ts";
+import { parseSchemaText } from "../../src/codegen/load.ts";
+import { buildModel } from "../../src/codegen/model.ts";
+import { generate, generateFromLoaded, renderOutputs } from "../../src/codegen/pipeline.ts";
 import { inputsHash, readRecord, recordedStates, recordPath } from "../../src/codegen/record.ts";
-import { createTempProject, mysqlSchemaText, repoRoot } from "./temp-project.ts";
+import { createTempProject, editedSchema, mysqlSchemaText, repoRoot, SPEC_PROPERTIES } from "./temp-project.ts";
 
 const RECORD = "generated/mysql.generated.sha256";
+/** What emitting TypeScript loads: ts-morph, the schema-to-TypeScript compiler, prettier's parsers. */
+const HEAVY = ["ts-morph", "prettier/plugins", "json-schema-to-typescript"];
 
 /**
  * Runs `mysqlop generate ARGS` in a child process that records every module it loads (a load hook: Node 24.11+
@@ -26,7 +31,7 @@ async function runRecordingImports(root: string, args: string[]): Promise<{ code
     registerHooks({ load(url, context, next) { seen.add(url); return next(url, context); } });
     const { run } = await import(${JSON.stringify(join(repoRoot, "src/cli/generate/index.ts"))});
     const code = await run(${JSON.stringify([...args, "--root", root])});
-    const libraries = ["ts-morph", "prettier", "json-schema-to-typescript", "ajv", "yaml"].filter((l) => [...seen].some((u) => u.includes("/node_modules/" + l + "/")));
+    const libraries = ["ts-morph", "prettier", "prettier/plugins", "json-schema-to-typescript", "ajv", "yaml"].filter((l) => [...seen].some((u) => u.includes("/node_modules/" + l + "/")));
     process.stderr.write("\\nresult " + JSON.stringify({ code, libraries }) + "\\n");`;
   const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { cwd: root }).catch(
     (error: { stdout?: string; stderr?: string }) => ({ stdout: error.stdout ?? "", stderr: error.stderr ?? "" }),
@@ -83,10 +88,12 @@ test("unchanged inputs: generate and --check answer from the record, loading non
   const recorded = await recordedStates({ root: project.root, schemaPath: "schemas/mysql.yaml" });
   assert.deepEqual(notFresh(recorded?.states ?? []), notFresh(full.states));
 
-  // generate with something to write takes the long way, and repairs all of it.
+  // generate with something to write takes the long way, and repairs all of it; the TypeScript outputs are as
+  // recorded, so they are kept (ts-morph is not loaded).
   const repair = await runRecordingImports(project.root, []);
   assert.equal(repair.code, 0, repair.output);
-  assert.ok(repair.libraries.includes("ts-morph"));
+  assert.ok(repair.libraries.includes("ajv"), "the long way: the schema is validated");
+  assert.ok(!repair.libraries.includes("ts-morph"), "the reconciler base is as recorded: kept");
   assert.equal((await runRecordingImports(project.root, ["--check"])).code, 0);
 });
 
@@ -106,10 +113,101 @@ test("changed inputs are never answered from the record: an edited schema, other
   assert.equal(await recordedStates({ root: project.root, schemaPath: "schemas/mysql.yaml" }), undefined);
   const edited = await runRecordingImports(project.root, ["--check"]);
   assert.equal(edited.code, 1, "every header carries the schema's hash: all stale");
-  assert.ok(edited.libraries.includes("ts-morph"), "generated to find out");
+  assert.ok(edited.libraries.includes("ajv"), "validated and modelled to find out");
+  assert.deepEqual(
+    edited.libraries.filter((l) => HEAVY.includes(l)),
+    [],
+    "a comment changes no output's part of the model: the TypeScript outputs are kept, only their header changes",
+  );
   // A record that is not one (edited by hand, or from another version of the generator) takes the long way too.
   await writeFile(join(project.root, "schemas/mysql.yaml"), schema);
   const record = await readFile(join(project.root, RECORD), "utf8");
   await writeFile(join(project.root, RECORD), record.replace(/# inputs sha256:[0-9a-f]{64}/, `# inputs sha256:${"0".repeat(64)}`));
   assert.equal(await recordedStates({ root: project.root, schemaPath: "schemas/mysql.yaml" }), undefined);
+});
+
+/** Every output of `schemaText` as a full run renders it (nothing kept), by path. */
+async function fullRender(root: string, schemaText: string): Promise<Map<string, string>> {
+  const files = await generateFromLoaded(parseSchemaText(schemaText, "schemas/mysql.yaml"), { root, schemaPath: "schemas/mysql.yaml" });
+  return new Map(files.map((f) => [f.path, f.content]));
+}
+
+async function assertOnDiskAsFullRender(root: string, schemaText: string, what: string): Promise<void> {
+  for (const [path, content] of await fullRender(root, schemaText)) assert.equal(await readFile(join(root, path), "utf8"), content, `${what}: ${path}`);
+}
+
+test("a schema edit re-emits exactly the outputs whose part of the model changed; every file ends as a full run makes it", async (t) => {
+  const schema = await mysqlSchemaText();
+  const project = await createTempProject(schema);
+  t.after(project.cleanup);
+  await generate({ root: project.root, schemaPath: "schemas/mysql.yaml" });
+  const cases: { what: string; edit: Parameters<typeof editedSchema>[0]; loads: string[] }[] = [
+    {
+      what: "a printer column's description (CRD only)",
+      edit: (doc) => doc.setIn(["versions", 0, "additionalPrinterColumns", 0, "description"], "The image, edited."),
+      loads: [],
+    },
+    {
+      what: "an operator rule's reason (RBAC and API reference only)",
+      edit: (doc) => doc.setIn(["operator", "clusterRules", 0, "why"], "edited reason"),
+      loads: [],
+    },
+    {
+      what: "a hook field's description (its hook's docs, the models, the validator)",
+      edit: (doc) => doc.setIn([...SPEC_PROPERTIES, "image", "description"], "The image, edited for the hook docs."),
+      loads: HEAVY,
+    },
+    {
+      what: "a field's change policy (constants and reconciler base)",
+      edit: (doc) => doc.setIn([...SPEC_PROPERTIES, "image", "x-mysqlop-on-change"], "rollout"),
+      loads: ["ts-morph", "prettier/plugins"],
+    },
+  ];
+  // Each edit on top of the ones before, as a user edits.
+  const applied: Parameters<typeof editedSchema>[0][] = [];
+  for (const { what, edit, loads } of cases) {
+    applied.push(edit);
+    const text = await editedSchema((doc) => applied.forEach((e) => e(doc)));
+    await writeFile(join(project.root, "schemas/mysql.yaml"), text);
+    const check = await runRecordingImports(project.root, ["--check"]);
+    assert.equal(check.code, 1, `${what}: --check reports the stale files\n${check.output}`);
+    const run = await runRecordingImports(project.root, []);
+    assert.equal(run.code, 0, run.output);
+    assert.deepEqual(
+      run.libraries.filter((l) => HEAVY.includes(l)),
+      loads,
+      `${what}: libraries loaded`,
+    );
+    await assertOnDiskAsFullRender(project.root, text, what);
+    assert.equal((await runRecordingImports(project.root, ["--check"])).code, 0, `${what}: up to date after`);
+  }
+});
+
+test("a kept output must be exactly as recorded: a hand-edited one is reported by --check and made again by generate", async (t) => {
+  const schema = await mysqlSchemaText();
+  const project = await createTempProject(schema);
+  t.after(project.cleanup);
+  await generate({ root: project.root, schemaPath: "schemas/mysql.yaml" });
+  const base = join(project.root, "generated/mysql-reconciler-base.ts");
+  await writeFile(base, (await readFile(base, "utf8")).replace("abstract class", "abstract  class"));
+  const text = await editedSchema((doc) => doc.setIn(["versions", 0, "additionalPrinterColumns", 0, "description"], "Edited."));
+  await writeFile(join(project.root, "schemas/mysql.yaml"), text);
+  const check = await generate({ root: project.root, schemaPath: "schemas/mysql.yaml" }, { check: true });
+  assert.equal(check.states.find((s) => s.path === "generated/mysql-reconciler-base.ts")?.state, "stale");
+  const run = await runRecordingImports(project.root, []);
+  assert.ok(run.libraries.includes("ts-morph"), "made again, not kept");
+  await assertOnDiskAsFullRender(project.root, text, "after a hand edit");
+});
+
+test("an emitter's part of the model without the header: a new schema hash alone changes only the first line", async () => {
+  const loaded = parseSchemaText(await mysqlSchemaText(), "schemas/mysql.yaml");
+  const model = buildModel(loaded, { root: "/project", schemaPath: "schemas/mysql.yaml" });
+  const other = { ...model, source: { ...model.source, sha256: "f".repeat(64) } };
+  const [a, b] = await Promise.all([renderOutputs(model), renderOutputs(other)]);
+  for (const [i, file] of a.entries()) {
+    const rest = (text: string): string => text.slice(text.indexOf("\n"));
+    assert.notEqual(file.content, b[i]!.content, file.path);
+    assert.equal(rest(file.content), rest(b[i]!.content), `${file.path}: only the header differs`);
+  }
+  for (const part of [modelsInput, constantsInput, validatorInput, reconcilerBaseInput]) assert.equal(inputText(part(model)), inputText(part(other)));
 });

@@ -20,6 +20,7 @@ import {
 } from "../../src/mysql/desired/index.ts";
 import { instanceOf } from "../../src/mysql/instance.ts";
 import { childNames, labelsFor } from "../../src/mysql/names.ts";
+import { START_GRACE_MS } from "../../src/mysql/pod-diagnosis.ts";
 import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
 import { EXIT_CODES } from "../../src/mysql/scripts/index.ts";
 import { allStrings, madeByOperator, originalResource, recordingContext } from "./fixtures.ts";
@@ -54,9 +55,10 @@ test("onCreate without an earlier backup: volumes, backup storage (not owned), w
   const { ctx, recorded, put } = recordingContext([ownedCredentials(resource, "otuspassword"), serverDeployment(0)]);
   const starting = await reconciler.onCreate(resource, ctx);
   assert.equal(starting.kind === "wait" && starting.reason, "Starting");
-  assert.deepEqual(applied(recorded), [
-    "PersistentVolume/mysql-instance-pv",
+  // Written at once: in no particular order.
+  assert.deepEqual(applied(recorded).toSorted(), [
     "PersistentVolume/backup-mysql-instance-pv",
+    "PersistentVolume/mysql-instance-pv",
     "PersistentVolumeClaim/backup-mysql-instance-pvc",
   ]);
   put(serverDeployment(1));
@@ -66,6 +68,26 @@ test("onCreate without an earlier backup: volumes, backup storage (not owned), w
   assert.ok(!Number.isNaN(Date.parse(serverStarted ?? "")), "the first time the server is seen available is recorded");
   assert.equal(starting.status?.serverStarted, undefined, "not while it never was");
   assert.deepEqual(applied(recorded).slice(3), ["PersistentVolume/mysql-instance-pv"], "the backup storage is created once, never re-applied");
+});
+
+test("onCreate: while the server's Deployment is younger than the start grace its pods are not listed (none could be diagnosed yet), and the next look is when the grace ends", async () => {
+  const resource = originalResource();
+  const young = serverDeployment(0);
+  young.metadata = { ...young.metadata, creationTimestamp: new Date() };
+  const { ctx } = recordingContext([ownedCredentials(resource, "otuspassword"), young]);
+  const listed: string[] = [];
+  const list = ctx.list.bind(ctx);
+  ctx.list = (apiVersion, kind, options) => {
+    listed.push(kind);
+    return list(apiVersion, kind, options);
+  };
+  const starting = await reconciler.onCreate(resource, ctx);
+  assert.deepEqual(starting.kind === "wait" && [starting.reason, starting.message], ["Starting", "waiting for Deployment mysql-instance to become available"]);
+  assert.equal(listed.includes("Pod"), false, `listed ${listed.join(", ")}`);
+  assert.ok(starting.kind === "wait" && starting.afterMs > START_GRACE_MS / 2, "looked at again once the grace is over, not every poll");
+  young.metadata = { ...young.metadata, creationTimestamp: new Date(Date.now() - START_GRACE_MS) };
+  await reconciler.onCreate(resource, ctx);
+  assert.equal(listed.includes("Pod"), true, "listed once the pods may be diagnosed");
 });
 
 test("onCreate: a server pod the namespace refuses (the Deployment's ReplicaFailure) is ServerPodRefused with the admission's words and what to do", async () => {

@@ -151,6 +151,34 @@ test("onCreate decides the placement once, builds the claim and the server from 
   assert.equal(again.status?.storage, undefined, "decided once: a recorded placement is not decided again");
 });
 
+test("a new resource's hostPath volume is made before its claim (which binds at once), the credentials before the server; none for a claim of that name someone else made", async () => {
+  const resource = originalResource({ status: { storage: undefined } });
+  const { ctx, recorded } = recordingContext([node("a")]);
+  await new MySQLReconciler().onCreate(resource, ctx);
+  const order = recorded.applied.map((a) => `${a.object.kind}/${a.object.metadata?.name}`);
+  const at = (object: string): number => {
+    assert.ok(order.includes(object), `${object} in ${order.join(", ")}`);
+    return order.indexOf(object);
+  };
+  assert.ok(at("PersistentVolume/mysql-instance-pv") < at("PersistentVolumeClaim/mysql-instance-pvc"), order.join(", "));
+  assert.ok(at("PersistentVolumeClaim/mysql-instance-pvc") < at("Deployment/mysql-instance"), order.join(", "));
+  assert.ok(at("Secret/mysql-instance-credentials") < at("Deployment/mysql-instance"), order.join(", "));
+
+  const theirs: V1PersistentVolumeClaim = {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name: "mysql-instance-pvc", namespace: "default", uid: "theirs" },
+    spec: { accessModes: ["ReadWriteOnce"], storageClassName: "", resources: { requests: { storage: "1Gi" } } },
+  };
+  const squatted = recordingContext([node("a"), theirs]);
+  await new MySQLReconciler().onCreate(resource, squatted.ctx);
+  assert.equal(
+    squatted.recorded.applied.some((a) => a.object.kind === "PersistentVolume" && a.object.metadata?.name === "mysql-instance-pv"),
+    false,
+    "no volume that names a claim someone else made",
+  );
+});
+
 test("the builders follow the placement: no class named for the default class; hostPath volumes and every pod pinned to the node", () => {
   const byDefault = instanceOf(originalResource({ status: { storage: { mode: "DefaultStorageClass", storageClassName: "standard" } } }));
   const claim = desiredChildren(byDefault).find((c) => c.kind === "PersistentVolumeClaim") as V1PersistentVolumeClaim;

@@ -395,6 +395,18 @@ describe("an object this manager did not make is never adopted", () => {
     assert.equal(rest.objects.get(path)?.metadata?.labels?.[MANAGED_BY_LABEL], "gadget-operator");
   });
 
+  test("told the object is absent (the caller just read it), apply creates it without a look-up; one made since is refused, not taken over", async () => {
+    const rest = new FakeRest();
+    await managed(rest).apply(child(), { owner: owner("new-uid"), absent: true });
+    assert.deepEqual(rest.requests, [`POST ${collection}`]);
+    assert.equal(rest.objects.get(path)?.metadata?.labels?.[MANAGED_BY_LABEL], "gadget-operator");
+    const raced = new FakeRest();
+    raced.objects.set(path, theirs());
+    await assert.rejects(managed(raced).apply(child(), { owner: owner("new-uid"), absent: true }), NotManagedError);
+    assert.deepEqual(raced.requests, [`POST ${collection}`, `GET ${path}`], "the create failed, the object was read, never patched");
+    assert.deepEqual(raced.objects.get(path), theirs());
+  });
+
   test("one it made (labelled, cached) is applied without a GET; labelled by hand, it is handed over", async () => {
     const rest = new FakeRest();
     const cache = new Map<string, KubernetesObject>([["ns/g1-config", theirs({ [MANAGED_BY_LABEL]: "gadget-operator" })]]);

@@ -481,6 +481,26 @@ test("a spec the schema refuses gets no finalizer, no children and no hook: Degr
   assert.match(ctx.eventLog[0] ?? "", /^Warning InvalidSpec: the spec is refused by the schema \(spec: missing required field "color"\)/);
 });
 
+test("the schema's verdict is computed once per uid and generation: a reconcile woken by a child does not validate the same spec again", async () => {
+  let validated = 0;
+  class CountingGadgetReconciler extends StrictGadgetReconciler {
+    protected override specProblems(resource: Gadget): string[] {
+      validated++;
+      return super.specProblems(resource);
+    }
+  }
+  const r = new CountingGadgetReconciler();
+  for (let i = 0; i < 3; i++) await r.reconcile(request, new FakeContext(colorless()));
+  assert.equal(validated, 1, "generation 1, three reconciles");
+  const ctx = new FakeContext({ ...gadget({ generation: 2 }) });
+  await r.reconcile(request, ctx);
+  assert.equal(validated, 2, "a new generation is validated");
+  assert.ok(
+    ctx.journal.some((entry) => entry.startsWith("addFinalizer")),
+    `the fixed spec is reconciled: ${ctx.journal.join(", ")}`,
+  );
+});
+
 test("a refused status write for a refused spec still warns and lets the object be (nothing to retry)", async () => {
   const ctx = new FakeContext(colorless());
   ctx.patchStatus = async () => {

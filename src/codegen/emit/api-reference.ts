@@ -1,6 +1,25 @@
-/** Emits `generated/api-reference.md` from the schema's descriptions and validations. */
+/**
+ * Emits `generated/api-reference.md` from the schema's descriptions and validations, in its final form: tables are
+ * aligned here, as prettier's Markdown printer aligns them, so the file needs no prettier pass (loading prettier's
+ * Markdown parser cost more than the rest of a generate).
+ */
+import * as prettierStandalone from "prettier/standalone";
 import type { GeneratorModel, SchemaNode } from "../model.ts";
 import { generatedHeader } from "./header.ts";
+
+/**
+ * Prettier's measure of a cell (wide East Asian characters and emoji count 2, combining marks 0): a measure, not a
+ * formatting pass. The standalone build exports `util` as the main entry does; only its type declarations leave it out.
+ */
+const { getStringWidth } = (prettierStandalone as unknown as { util: { getStringWidth(text: string): number } }).util;
+
+/** A Markdown table with its columns padded to the widest cell, as prettier prints one. */
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((h, i) => Math.max(3, getStringWidth(h), ...rows.map((r) => getStringWidth(r[i] ?? ""))));
+  const line = (cells: readonly string[]): string =>
+    `| ${widths.map((w, i) => (cells[i] ?? "") + " ".repeat(w - getStringWidth(cells[i] ?? ""))).join(" | ")} |`;
+  return [line(header), `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`, ...rows.map(line)];
+}
 
 interface Section {
   readonly title: string;
@@ -89,7 +108,7 @@ function collectSections(node: SchemaNode, path: string, title: string, out: Sec
   }
 }
 
-/** Renders the API reference (unformatted Markdown). */
+/** Renders the API reference (final Markdown: prettier would leave it as it is). */
 export function emitApiReference(model: GeneratorModel): string {
   const titleFor = (n: SchemaNode, p: string): string =>
     typeof n.title === "string"
@@ -122,12 +141,15 @@ export function emitApiReference(model: GeneratorModel): string {
       lines.push(`Exactly one of ${oneOf.map((b) => `\`${String((b.required as string[])[0])}\``).join(", ")} must be set.`, "");
     }
     const required = new Set((section.node.required as string[] | undefined) ?? []);
-    lines.push("| Field | Type | Required | Description |", "|---|---|---|---|");
+    const rows: string[][] = [];
     for (const [name, raw] of Object.entries((section.node.properties ?? {}) as Record<string, SchemaNode>)) {
       if (section.path === "" && name === "metadata") {
-        lines.push(
-          "| `metadata` | [ObjectMeta](https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/object-meta/) | yes | Standard object metadata. |",
-        );
+        rows.push([
+          "`metadata`",
+          "[ObjectMeta](https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/object-meta/)",
+          "yes",
+          "Standard object metadata.",
+        ]);
         continue;
       }
       const childPath = section.path === "" ? name : `${section.path}.${name}`;
@@ -137,34 +159,33 @@ export function emitApiReference(model: GeneratorModel): string {
       ]
         .filter(Boolean)
         .join(" ");
-      lines.push(`| \`${name}\` | ${typeOf(raw, titleFor, childPath)} | ${required.has(name) ? "yes" : "no"} | ${tableCell(description)} |`);
+      rows.push([`\`${name}\``, typeOf(raw, titleFor, childPath), required.has(name) ? "yes" : "no", tableCell(description)]);
     }
-    lines.push("");
+    lines.push(...markdownTable(["Field", "Type", "Required", "Description"], rows), "");
   }
   const columns = model.storageVersion.printerColumns;
   if (columns.length > 0) {
-    lines.push("## kubectl columns", "", "| Column | From | Shown |", "|---|---|---|");
-    for (const c of columns)
-      lines.push(`| ${tableCell(String(c.name))} | ${tableCell(code(String(c.jsonPath)))} | ${Number(c.priority ?? 0) > 0 ? "with `-o wide`" : "always"} |`);
-    lines.push("");
+    const rows = columns.map((c) => [
+      tableCell(String(c.name)),
+      tableCell(code(String(c.jsonPath))),
+      Number(c.priority ?? 0) > 0 ? "with `-o wide`" : "always",
+    ]);
+    lines.push("## kubectl columns", "", ...markdownTable(["Column", "From", "Shown"], rows), "");
   }
   lines.push(
     "## Operator permissions",
     "",
     `ServiceAccount \`${model.rbac.namespace}/${model.rbac.serviceAccount}\`; generated into \`${model.outputs.rbac}\`.`,
     "",
-    "| Scope | API group | Resource | Verbs | Why |",
-    "|---|---|---|---|---|",
   );
+  const rows: string[][] = [];
   for (const [scope, rules] of [
     ["cluster", model.rbac.clusterRules],
     [`namespace \`${model.rbac.namespace}\``, model.rbac.namespaceRules],
   ] as const) {
     for (const r of rules)
-      lines.push(
-        `| ${scope} | \`${r.group === "" ? "core" : r.group}\` | ${r.resources.map((x) => `\`${x}\``).join(", ")} | ${r.verbs.join(", ")} | ${tableCell(r.why)} |`,
-      );
+      rows.push([scope, `\`${r.group === "" ? "core" : r.group}\``, r.resources.map((x) => `\`${x}\``).join(", "), r.verbs.join(", "), tableCell(r.why)]);
   }
-  lines.push("");
+  lines.push(...markdownTable(["Scope", "API group", "Resource", "Verbs", "Why"], rows), "");
   return lines.join("\n");
 }

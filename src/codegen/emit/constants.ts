@@ -1,9 +1,9 @@
 /** Emits `generated/<singular>-constants.ts`: names of the resource type, finalizer, spec fields. */
-import type { GeneratorModel } from "../model.ts";
+import type { ConstantsInput } from "./inputs.ts";
 import { generatedHeader } from "./header.ts";
 
 /** Renders the constants file (unformatted). */
-export function emitConstants(model: GeneratorModel): string {
+export function emitConstants(model: ConstantsInput): string {
   const p = model.constantPrefix;
   const v = model.storageVersion.name;
   const js = (value: unknown): string => JSON.stringify(value);

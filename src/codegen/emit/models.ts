@@ -4,7 +4,8 @@
  * and defaulted fields (always present on objects read from the API server).
  */
 import { compile } from "json-schema-to-typescript";
-import type { GeneratorModel, SchemaNode } from "../model.ts";
+import type { SchemaNode } from "../model.ts";
+import type { ModelsInput } from "./inputs.ts";
 import { generatedHeader } from "./header.ts";
 import { mapSchema, stripGeneratorExtensions } from "./schema-tools.ts";
 
@@ -40,7 +41,7 @@ function toTypeScriptSchema(node: SchemaNode): SchemaNode {
 }
 
 /** The storage version's schema, pre-processed for json-schema-to-typescript. */
-export function typeScriptSchemaOf(model: GeneratorModel): SchemaNode {
+export function typeScriptSchemaOf(model: ModelsInput): SchemaNode {
   const root = mapSchema(stripGeneratorExtensions(model.storageVersion.schema), toTypeScriptSchema);
   const declared = root.properties as Record<string, SchemaNode>;
   // Named interfaces for spec and status even when the schema gives them no title: the base class imports them.
@@ -60,7 +61,7 @@ export function typeScriptSchemaOf(model: GeneratorModel): SchemaNode {
 }
 
 /** Renders `generated/<singular>-models.ts` (unformatted). */
-export async function emitModels(model: GeneratorModel): Promise<string> {
+export async function emitModels(model: ModelsInput): Promise<string> {
   const schema = typeScriptSchemaOf(model);
   const body = await compile(schema as Parameters<typeof compile>[0], model.typeNames.resource, {
     bannerComment: "",

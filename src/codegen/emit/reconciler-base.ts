@@ -15,7 +15,8 @@ import {
   type OptionalKind,
   type StatementStructures,
 } from "ts-morph";
-import type { GeneratorModel, SpecField } from "../model.ts";
+import type { SpecField } from "../model.ts";
+import type { ReconcilerBaseInput } from "./inputs.ts";
 import { generatedHeader } from "./header.ts";
 
 /** Makes text safe inside a `/** … *\/` comment. */
@@ -23,23 +24,23 @@ export function escapeDocComment(text: string): string {
   return text.replaceAll("*/", "*\\/").replaceAll("\r", "");
 }
 
-function fieldType(model: GeneratorModel, field: SpecField): string {
+function fieldType(model: ReconcilerBaseInput, field: SpecField): string {
   return `${model.typeNames.spec}[${JSON.stringify(field.name)}]`;
 }
 
-function changesName(model: GeneratorModel): string {
+function changesName(model: ReconcilerBaseInput): string {
   return `${model.kind}Changes`;
 }
 
-function changeName(model: GeneratorModel): string {
+function changeName(model: ReconcilerBaseInput): string {
   return `${model.kind}Change`;
 }
 
-function hookFields(model: GeneratorModel): SpecField[] {
+function hookFields(model: ReconcilerBaseInput): SpecField[] {
   return model.specFields.filter((f) => f.onChange === "hook");
 }
 
-function hookDocs(model: GeneratorModel, field: SpecField): string {
+function hookDocs(model: ReconcilerBaseInput, field: SpecField): string {
   const lines = [
     `Called when \`spec.${field.name}\` changed since the last fully successful reconcile (not on creation: {@link onCreate} runs then).`,
     "",
@@ -54,7 +55,7 @@ function hookDocs(model: GeneratorModel, field: SpecField): string {
   return lines.join("\n");
 }
 
-function hookMethod(model: GeneratorModel, field: SpecField): OptionalKind<MethodDeclarationStructure> {
+function hookMethod(model: ReconcilerBaseInput, field: SpecField): OptionalKind<MethodDeclarationStructure> {
   return {
     name: field.hookName,
     isAbstract: true,
@@ -79,7 +80,7 @@ function hookMethod(model: GeneratorModel, field: SpecField): OptionalKind<Metho
 }
 
 /** The named change types: one property per hooked field, and `KindChange<"field">` to pick one. */
-function changeTypes(model: GeneratorModel): StatementStructures[] {
+function changeTypes(model: ReconcilerBaseInput): StatementStructures[] {
   const changes: InterfaceDeclarationStructure = {
     kind: StructureKind.Interface,
     name: changesName(model),
@@ -112,7 +113,7 @@ function changeTypes(model: GeneratorModel): StatementStructures[] {
 }
 
 /** The policies of the fields without a hook, for the class comment. */
-function policyDocs(model: GeneratorModel): string[] {
+function policyDocs(model: ReconcilerBaseInput): string[] {
   const lines: string[] = [];
   for (const f of model.specFields) {
     if (f.onChange === "immutable")
@@ -124,7 +125,7 @@ function policyDocs(model: GeneratorModel): string[] {
   return lines.length === 0 ? [] : ["", "Fields without a hook (`x-mysqlop-on-change`):", ...lines];
 }
 
-function changeHooksBody(model: GeneratorModel): string {
+function changeHooksBody(model: ReconcilerBaseInput): string {
   const entries = hookFields(model).map((f) => {
     // A sensitive field's previous value is never known; saying so keeps the hook's parameter type exact.
     const change = f.sensitive ? "{ previous: undefined, current: change.current }" : "change";
@@ -134,7 +135,7 @@ function changeHooksBody(model: GeneratorModel): string {
 }
 
 /** The whole file as ts-morph statement structures. */
-function statements(model: GeneratorModel): StatementStructures[] {
+function statements(model: ReconcilerBaseInput): StatementStructures[] {
   const { resource, spec, status } = model.typeNames;
   const p = model.constantPrefix;
   const hooked = hookFields(model);
@@ -246,7 +247,7 @@ function baseName(path: string): string {
 let project: Project | undefined;
 
 /** Renders `generated/<singular>-reconciler-base.ts` (unformatted). */
-export function emitReconcilerBase(model: GeneratorModel): string {
+export function emitReconcilerBase(model: ReconcilerBaseInput): string {
   project ??= new Project({ useInMemoryFileSystem: true, skipLoadingLibFiles: true });
   const file = project.createSourceFile("/reconciler-base.ts", { statements: statements(model) }, { overwrite: true });
   const text = file.getFullText();

@@ -3,7 +3,8 @@
  * forbidden at every level, as the API server's strict field validation does) and a typed
  * function that checks a document with the runtime's generic schema validation.
  */
-import type { GeneratorModel, SchemaNode } from "../model.ts";
+import type { SchemaNode } from "../model.ts";
+import type { ValidatorInput } from "./inputs.ts";
 import { generatedHeader } from "./header.ts";
 import { mapSchema } from "./schema-tools.ts";
 
@@ -37,7 +38,7 @@ function toValidatorSchema(node: SchemaNode, path: readonly string[]): SchemaNod
 }
 
 /** The schema `mysqlop validate` checks a whole resource document against. */
-export function validatorSchemaOf(model: GeneratorModel): SchemaNode {
+export function validatorSchemaOf(model: ValidatorInput): SchemaNode {
   const root = mapSchema(model.storageVersion.schema, toValidatorSchema);
   const properties = { ...(root.properties as Record<string, SchemaNode>) };
   const served = model.versions.filter((v) => v.served).map((v) => `${model.group}/${v.name}`);
@@ -59,7 +60,7 @@ const PATTERN_HINT_KEYWORD = "x-mysqlop-pattern-hint";
  * The checking and the messages live in the runtime's `schema-validation` module, which
  * the file imports directly so that validating never loads the controller runtime.
  */
-export function emitValidator(model: GeneratorModel): string {
+export function emitValidator(model: ValidatorInput): string {
   const name = `validate${model.typeNames.resource}`;
   const schemaConst = `${model.singular.replaceAll(/[^A-Za-z0-9]/g, "")}ResourceSchema`;
   return `${generatedHeader(model, "line")}
