@@ -11,6 +11,7 @@ import type { V1Node, V1PersistentVolume, V1PersistentVolumeClaim, V1StorageClas
 
 import type { ReconcileContext } from "../runtime/index.ts";
 import { compareStrings } from "./compare.ts";
+import { buildDataVolume } from "./desired/storage.ts";
 import type { MySQLInstance } from "./instance.ts";
 import { VOLUME_OWNER_LABELS } from "./names.ts";
 import { controlledBy } from "./observe.ts";
@@ -108,6 +109,13 @@ export async function decidePlacement(instance: MySQLInstance, ctx: ReconcileCon
       placement: { mode: "DefaultStorageClass", storageClassName: claim.spec?.storageClassName },
       why: `its claim ${names.dataClaim} was provisioned by StorageClass ${claim.spec?.storageClassName ?? "(none yet)"} already`,
     };
+  }
+  // Its hostPath data volume, made before its claim by a creation that then failed, keeps its node: a volume's node
+  // affinity cannot change, so another node now would refuse every apply of it.
+  const volume = ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, names.dataVolume);
+  const volumeNode = pinnedNode(volume);
+  if (volume !== undefined && volumeNode !== undefined && volume.spec?.hostPath?.path === buildDataVolume(instance).spec?.hostPath?.path) {
+    return { placement: { mode: "HostPath", node: volumeNode }, why: `its hostPath volume ${names.dataVolume} was made on node ${volumeNode} already` };
   }
   // Both lists at once: one round trip less for every new resource without a default StorageClass.
   const [classes, nodes] = await Promise.all([

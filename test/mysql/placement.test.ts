@@ -208,3 +208,28 @@ test("the builders follow the placement: no class named for the default class; h
   assert.equal(legacy.placement?.mode, "HostPath", "created before placements were recorded: hostPath, as then");
   assert.equal(buildDataVolume(legacy).spec?.nodeAffinity, undefined, "and not pinned after the fact");
 });
+
+test("a creation that failed after its hostPath volume was made keeps that volume's node when it is tried again", async () => {
+  const resource = originalResource({ status: { storage: undefined } });
+  const { ctx, recorded } = recordingContext([node("a"), node("b")]);
+  const apply = ctx.apply.bind(ctx);
+  let failBackupVolume = true;
+  ctx.apply = (async (object: KubernetesObject, options?: Parameters<typeof ctx.apply>[1]) => {
+    if (failBackupVolume && object.kind === "PersistentVolume" && object.metadata?.name === "backup-mysql-instance-pv")
+      throw new Error("the API server answered 500");
+    return apply(object, options);
+  }) as typeof ctx.apply;
+  const reconciler = new MySQLReconciler();
+  await assert.rejects(reconciler.onCreate(resource, ctx), /500/);
+  failBackupVolume = false;
+  const second = await reconciler.onCreate(resource, ctx);
+  const nodeOf = (pv: KubernetesObject) => (pv as V1PersistentVolume).spec?.nodeAffinity?.required?.nodeSelectorTerms?.[0]?.matchExpressions?.[0]?.values?.[0];
+  const dataVolumeNodes = recorded.applied
+    .filter((a) => a.object.kind === "PersistentVolume" && a.object.metadata?.name === "mysql-instance-pv")
+    .map((a) => nodeOf(a.object));
+  assert.equal(dataVolumeNodes.length >= 1, true);
+  // A PersistentVolume's node affinity cannot change: another node on the retry would fail every apply for ever.
+  assert.deepEqual([...new Set(dataVolumeNodes)], [dataVolumeNodes[0]], `data volume applied with nodes ${dataVolumeNodes.join(", ")}`);
+  const storage = (second.status as { storage?: { node?: string } } | undefined)?.storage;
+  assert.equal(storage?.node, dataVolumeNodes[0]);
+});
