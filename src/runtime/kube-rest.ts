@@ -305,7 +305,9 @@ export class KubeRest {
     const options: HttpsRequestOptions = {};
     await this.kubeConfig.applyToHTTPSOptions(options);
     const headers: Record<string, string | number> = { Accept: "application/json" };
-    for (const [key, value] of Object.entries(options.headers ?? {})) if (value !== undefined) headers[key] = String(value);
+    // A header value carries no surrounding white space (RFC 9110): a token file written with `echo` ends in a newline,
+    // which node:http refuses as an invalid character rather than dropping it.
+    for (const [key, value] of Object.entries(options.headers ?? {})) if (value !== undefined) headers[key] = String(value).trim();
     if (this.#options.userAgent !== undefined) headers["User-Agent"] = this.#options.userAgent;
     const plain = url.protocol === "http:";
     // client-node's own agent (made by applyToHTTPSOptions) keeps no connection alive: it is kept for proxies only.

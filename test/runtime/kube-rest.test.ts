@@ -2,19 +2,36 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { isConflict, isNotFound, KubeApiError, KubeRest, resourcePath } from "../../src/runtime/kube-rest.ts";
 
 let server: Server;
 let kc: KubeConfig;
-const seen: { method: string; url: string; contentType: string | undefined; body: string; userAgent: string | undefined }[] = [];
+const seen: {
+  method: string;
+  url: string;
+  contentType: string | undefined;
+  body: string;
+  userAgent: string | undefined;
+  authorization: string | undefined;
+}[] = [];
 
 before(async () => {
   server = createServer((req, res) => {
     let body = "";
     req.on("data", (c: Buffer) => (body += c.toString()));
     req.on("end", () => {
-      seen.push({ method: req.method ?? "", url: req.url ?? "", contentType: req.headers["content-type"], body, userAgent: req.headers["user-agent"] });
+      seen.push({
+        method: req.method ?? "",
+        url: req.url ?? "",
+        contentType: req.headers["content-type"],
+        body,
+        userAgent: req.headers["user-agent"],
+        authorization: req.headers.authorization,
+      });
       if (req.url === "/apis/example.test/v1") {
         res.writeHead(200, { "content-type": "application/json" }).end(
           JSON.stringify({
@@ -147,4 +164,26 @@ test("watch: events split across chunks arrive whole and in order; an error answ
   const expired = await rest.watch("/api/v1/namespaces/n/expired", { query: { resourceVersion: "1" }, onEvent: () => undefined }).catch((e: unknown) => e);
   assert.ok(expired instanceof KubeApiError && expired.code === 410 && expired.reason === "Expired", String(expired));
   await rest.close();
+});
+
+test("a token file ending in a newline (echo > file) is sent without it, as HTTP header values carry no surrounding white space", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "mysqlop-token-"));
+  try {
+    const tokenFile = join(dir, "token");
+    await writeFile(tokenFile, "secret-token\n", { mode: 0o600 });
+    const withToken = new KubeConfig();
+    withToken.loadFromString(`apiVersion: v1
+clusters: [{name: c, cluster: {server: "${kc.getCurrentCluster()?.server ?? ""}", insecure-skip-tls-verify: true}}]
+users: [{name: u, user: {token-file: "${tokenFile}"}}]
+contexts: [{name: c, context: {cluster: c, user: u}}]
+current-context: c
+`);
+    const rest = new KubeRest(withToken);
+    seen.length = 0;
+    await rest.get("/api/v1/namespaces/ns/configmaps/a");
+    await rest.close();
+    assert.equal(seen[0]?.authorization, "Bearer secret-token");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
