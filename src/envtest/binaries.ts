@@ -49,7 +49,7 @@ const LOOKUPS: Lookup[] = [
 
 const HOW_TO_GET_THEM = [
   "Get them in one of these ways:",
-  "  - build the pinned versions into the cache (needs Go, about 14 minutes once):  npm run envtest:build",
+  "  - build the pinned versions into the cache (needs Go, about 14–26 minutes once):  npm run envtest:build",
   "  - or use controller-runtime's setup-envtest (etcd, kube-apiserver, kubectl only; no workloads):",
   "      go install sigs.k8s.io/controller-runtime/tools/setup-envtest@latest",
   '      export KUBEBUILDER_ASSETS="$(setup-envtest use -p path 1.36.x)"',
