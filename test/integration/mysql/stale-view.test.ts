@@ -87,6 +87,9 @@ describe("Jobs made once and removed only once ended, whatever the operator's ca
     try {
       await api.delete(NS, name);
       const first = await eventually("the backup Job made", () => orUndefined(api.batch.readNamespacedJob({ namespace: NS, name: job })), LONG, 250);
+      // The API server shows the Job as soon as it is stored, which can be before the operator has its answer and logs the
+      // creation: that line must come before the mark below, or it would be taken for a second creation.
+      await eventually("the operator logged the Job it made", async () => running.logs.some((line) => line.includes(`created Job ${NS}/${job}`)), LONG, 50);
       // From here the operator's view of the resource stays as it is: a watch that has not delivered the next events.
       const mysqlCache = running.manager.cache.informerFor(`${MYSQL_GROUP}/${MYSQL_VERSION}`, MYSQL_KIND);
       const jobCache = running.manager.cache.informerFor("batch/v1", "Job");
