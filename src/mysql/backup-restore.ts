@@ -4,7 +4,7 @@
  * last good dump; a new resource of the same name restores it, and a dump taken of a server
  * whose creation never finished goes beside that record, never over it.
  */
-import type { V1ConfigMap } from "@kubernetes/client-node";
+import type { V1ConfigMap, V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
 import type { ReconcileContext } from "../runtime/index.ts";
 import { readBackupReport, scriptError } from "./backup-report.ts";
 import { BACKUP_INFO_KEYS, buildBackupInfo, buildBackupJob, buildRestoreJob, DATA_CLAIM_FINALIZER, dumpPath, usesHostPathVolumes } from "./desired/index.ts";
@@ -12,9 +12,10 @@ import type { MySQLInstance } from "./instance.ts";
 import { cacheBehind, EARLIER_RESOURCE, removeEndedJob } from "./job-removal.ts";
 import { FINAL_BACKUP_ANNOTATION, FINAL_BACKUP_SKIP } from "./names.ts";
 import { jobState, serverAvailable, serverDeployment, serverPodRefused, serverPods } from "./observe.ts";
-import { describeNotStarting, jobNotStarting, podsNotStarting, START_GRACE_MS, type NotStarting } from "./pod-diagnosis.ts";
+import { claimWarning, describeNotStarting, jobNotStarting, podsNotStarting, START_GRACE_MS, waitsOnlyForClaims, type NotStarting } from "./pod-diagnosis.ts";
 import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
 import { EXIT_CODES } from "./scripts/index.ts";
+import { bindingUnderway } from "./volumes.ts";
 
 /** Reasons of the Events of a restore on creation (its failure is the loop's Warning of the `RestoreFailed` status). */
 export const RESTORE_EVENTS = { started: "RestoreStarted", succeeded: "RestoreSucceeded" } as const;
@@ -119,8 +120,20 @@ async function awaitServer(instance: MySQLInstance, ctx: ReconcileContext): Prom
   if (age < START_GRACE_MS) return waitFor(Math.max(POLL_MS, START_GRACE_MS - age), "Starting", message);
   const pods = await serverPods(instance, ctx);
   const stuck = await podsNotStarting(instance, ctx, pods);
-  if (stuck !== undefined) return failed("ServerNotStarting", `Deployment ${names.server}: ${describeNotStarting(stuck)}`);
-  return starting;
+  if (stuck === undefined) return starting;
+  const cause = `Deployment ${names.server}: ${describeNotStarting(stuck)}`;
+  if (!waitsOnlyForClaims(stuck)) return failed("ServerNotStarting", cause);
+  const claim = ctx.cache.get<V1PersistentVolumeClaim>("v1", "PersistentVolumeClaim", instance.namespace, names.dataClaim);
+  // The operator's own pre-bound volume: the binding is certain, only slow, however long it takes.
+  if (bindingUnderway(instance, claim, ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, names.dataVolume))) {
+    return waitFor(
+      POLL_MS,
+      "Starting",
+      `waiting for kube-controller-manager to bind PersistentVolumeClaim ${names.dataClaim} to PersistentVolume ${names.dataVolume} (${claim?.status?.phase ?? "Pending"}): the server's pod is scheduled once it is`,
+    );
+  }
+  const why = await claimWarning(instance, ctx, claim);
+  return failed("ServerNotStarting", why === undefined ? cause : `${cause}; ${why.object}: ${why.cause}: ${why.message}`);
 }
 
 /** Why a deletion took no backup because there was nothing to back up. */

@@ -4,7 +4,7 @@
  * mount, a sandbox that cannot be made), within a bounded time. A Job whose pod never starts would
  * otherwise hold a deletion (or a creation) forever while status says "backing up".
  */
-import type { CoreV1Event, V1Job, V1Pod } from "@kubernetes/client-node";
+import type { CoreV1Event, V1Job, V1PersistentVolumeClaim, V1Pod } from "@kubernetes/client-node";
 import type { ReconcileContext } from "../runtime/index.ts";
 import { compareStrings } from "./compare.ts";
 import type { MySQLInstance } from "./instance.ts";
@@ -66,9 +66,7 @@ export function podNotStarting(pod: V1Pod, events: readonly CoreV1Event[], now: 
     }
   }
   if (phase !== undefined && phase !== "Pending") return undefined;
-  const warning = [...events]
-    .filter((e) => e.type === "Warning")
-    .sort((a, b) => compareStrings(String(b.lastTimestamp ?? b.eventTime ?? ""), String(a.lastTimestamp ?? a.eventTime ?? "")))[0];
+  const warning = newestWarning(events);
   if (warning !== undefined) return { object: name, cause: warning.reason ?? "Warning", message: warning.message ?? "" };
   if (age(created, now) >= PENDING_GRACE_MS) {
     return {
@@ -78,6 +76,12 @@ export function podNotStarting(pod: V1Pod, events: readonly CoreV1Event[], now: 
     };
   }
   return undefined;
+}
+
+function newestWarning(events: readonly CoreV1Event[]): CoreV1Event | undefined {
+  return [...events]
+    .filter((e) => e.type === "Warning")
+    .sort((a, b) => compareStrings(String(b.lastTimestamp ?? b.eventTime ?? ""), String(a.lastTimestamp ?? a.eventTime ?? "")))[0];
 }
 
 /**
@@ -121,6 +125,34 @@ export async function podsNotStarting(
 
 function eventsOf(instance: MySQLInstance, ctx: ReconcileContext, uid: string): Promise<CoreV1Event[]> {
   return ctx.list<CoreV1Event>("v1", "Event", { namespace: instance.namespace, fieldSelector: `involvedObject.uid=${uid}` });
+}
+
+/** The scheduler's words (its VolumeBinding plugin) for a pod held back until its claims are bound. */
+const UNBOUND_CLAIMS = "unbound immediate PersistentVolumeClaims";
+
+/**
+ * Whether the scheduler's only complaint about a pod is that a claim it mounts is not bound yet (its condition or its
+ * FailedScheduling Event): the plugin that says so rejects the pod before any node is weighed, so nothing else is said.
+ */
+export function waitsOnlyForClaims(stuck: NotStarting): boolean {
+  return (stuck.cause === "Unschedulable" || stuck.cause === "FailedScheduling") && stuck.message.includes(UNBOUND_CLAIMS);
+}
+
+/**
+ * The newest Warning Event on `claim` (a provisioner that fails, a StorageClass that does not exist), read from the API
+ * server while it is Pending: the claim's own words beside the scheduler's verdict on the pod.
+ */
+export async function claimWarning(
+  instance: MySQLInstance,
+  ctx: ReconcileContext,
+  claim: V1PersistentVolumeClaim | undefined,
+): Promise<NotStarting | undefined> {
+  const uid = claim?.metadata?.uid;
+  if (claim?.status?.phase !== "Pending" || uid === undefined) return undefined;
+  const warning = newestWarning(await eventsOf(instance, ctx, uid));
+  return warning === undefined
+    ? undefined
+    : { object: `PersistentVolumeClaim ${claim.metadata?.name ?? ""}`, cause: warning.reason ?? "Warning", message: warning.message ?? "" };
 }
 
 /** "pod x cannot start: ImagePullBackOff: …", for a status message. */

@@ -53,6 +53,22 @@ function madeFor(pv: V1PersistentVolume, instance: MySQLInstance): boolean {
 }
 
 /**
+ * Whether kube-controller-manager is certain to bind `claim` (pure): in hostPath mode the operator made its volume
+ * `pv` pre-bound to it (claimRef), so the PersistentVolume controller only has to get round to it, which takes its
+ * rate-limited sync (some 40 s for a hundred new claims at once). The volume must be this resource's, name this claim
+ * (and no other claim of the name), and be Available or Bound to it (or not synced yet: no phase, or `Pending`); a
+ * `Lost` claim, or a volume `Released` or `Failed`, will not bind by waiting.
+ */
+export function bindingUnderway(instance: MySQLInstance, claim: V1PersistentVolumeClaim | undefined, pv: V1PersistentVolume | undefined): boolean {
+  if (!usesHostPathVolumes(instance) || claim === undefined || pv === undefined || !madeFor(pv, instance)) return false;
+  if (claim.status?.phase === "Lost" || (claim.spec?.volumeName ?? pv.metadata?.name) !== pv.metadata?.name) return false;
+  const ref = pv.spec?.claimRef;
+  const uid = ref?.uid;
+  if (ref?.namespace !== claim.metadata?.namespace || ref?.name !== claim.metadata?.name || (uid !== undefined && uid !== claim.metadata?.uid)) return false;
+  return [undefined, "Pending", "Available", "Bound"].includes(pv.status?.phase);
+}
+
+/**
  * Applies the hostPath data volume (hostPath mode only); returns a result only when the hook
  * must stop here. A volume of this name with another path was made for an earlier resource of
  * the same name (the path carries the uid) and a volume's source cannot change: it is kept

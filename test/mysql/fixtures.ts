@@ -123,7 +123,10 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
       // The API server gives each object a uid when it creates it and keeps it on every later write.
       const existing = store.get(key(object.apiVersion ?? "", object.kind ?? "", object.metadata?.namespace, object.metadata?.name ?? ""));
       const uid = object.metadata?.uid ?? existing?.metadata?.uid ?? randomUUID();
-      const labelled = madeByOperator({ ...object, metadata: { ...object.metadata, uid } });
+      // Status is a subresource: a write of the object leaves the status its controller set.
+      const status = (existing as { status?: unknown } | undefined)?.status;
+      const kept = status === undefined || "status" in object ? object : { ...object, status };
+      const labelled = madeByOperator({ ...kept, metadata: { ...object.metadata, uid } });
       const stored = options?.owner
         ? {
             ...labelled,

@@ -6,7 +6,17 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { test } from "node:test";
-import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Job, V1PersistentVolume, V1ResourceRequirements, V1Secret } from "@kubernetes/client-node";
+import type {
+  CoreV1Event,
+  KubernetesObject,
+  V1ConfigMap,
+  V1Deployment,
+  V1Job,
+  V1PersistentVolume,
+  V1Pod,
+  V1ResourceRequirements,
+  V1Secret,
+} from "@kubernetes/client-node";
 import {
   buildBackupClaim,
   buildBackupCronJob,
@@ -19,9 +29,10 @@ import {
   secretValue,
 } from "../../src/mysql/desired/index.ts";
 import { instanceOf } from "../../src/mysql/instance.ts";
-import { childNames, labelsFor } from "../../src/mysql/names.ts";
+import { childNames, labelsFor, serverSelector } from "../../src/mysql/names.ts";
 import { START_GRACE_MS } from "../../src/mysql/pod-diagnosis.ts";
 import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
+import { POLL_MS } from "../../src/mysql/result.ts";
 import { EXIT_CODES } from "../../src/mysql/scripts/index.ts";
 import { allStrings, madeByOperator, originalResource, recordingContext } from "./fixtures.ts";
 
@@ -68,6 +79,85 @@ test("onCreate without an earlier backup: volumes, backup storage (not owned), w
   assert.ok(!Number.isNaN(Date.parse(serverStarted ?? "")), "the first time the server is seen available is recorded");
   assert.equal(starting.status?.serverStarted, undefined, "not while it never was");
   assert.deepEqual(applied(recorded).slice(3), ["PersistentVolume/mysql-instance-pv"], "the backup storage is created once, never re-applied");
+});
+
+/** A server pod the scheduler holds back until its claim is bound, past the start grace, with its FailedScheduling Event. */
+function claimWaitingServer(resource: ReturnType<typeof originalResource>, claimPhase: string): KubernetesObject[] {
+  const instance = instanceOf(resource);
+  const verdict = "0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. not found";
+  const pod: V1Pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: "mysql-instance-x",
+      namespace: "default",
+      uid: "pod-uid",
+      labels: serverSelector(resource),
+      creationTimestamp: new Date(Date.now() - START_GRACE_MS),
+    },
+    status: { phase: "Pending", conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: verdict }] },
+  };
+  const claim = buildDataClaim(instance);
+  return [
+    ownedCredentials(resource, "otuspassword"),
+    serverDeployment(0),
+    pod,
+    madeByOperator({ ...claim, metadata: { ...claim.metadata, uid: "claim-uid" }, status: { phase: claimPhase } }),
+    warningEvent("pod-uid", "FailedScheduling", verdict),
+  ];
+}
+
+function warningEvent(uid: string, reason: string, message: string): CoreV1Event {
+  return {
+    apiVersion: "v1",
+    kind: "Event",
+    metadata: { name: `${uid}-${reason}`, namespace: "default" },
+    involvedObject: { uid },
+    type: "Warning",
+    reason,
+    message,
+  };
+}
+
+test("onCreate, hostPath mode: a server pod held back until kube-controller-manager binds the claim to the operator's pre-bound volume is a wait naming both, however long it takes (no failure, no Event)", async () => {
+  const resource = originalResource();
+  const { ctx, recorded, put } = recordingContext(claimWaitingServer(resource, "Pending"));
+  const volume = (phase: string): V1PersistentVolume => madeByOperator({ ...buildDataVolume(instanceOf(resource)), status: { phase } });
+  for (const phase of ["Available", "Bound"]) {
+    put(volume(phase));
+    const waiting = await reconciler.onCreate(resource, ctx);
+    assert.deepEqual(waiting.kind === "wait" && [waiting.reason, waiting.message, waiting.afterMs], [
+      "Starting",
+      "waiting for kube-controller-manager to bind PersistentVolumeClaim mysql-instance-pvc to PersistentVolume mysql-instance-pv (Pending): the server's pod is scheduled once it is",
+      POLL_MS,
+    ]);
+  }
+  assert.deepEqual(recorded.events, []);
+  put(volume("Released"));
+  const released = await reconciler.onCreate(resource, ctx);
+  assert.equal(released.kind === "failed" && released.reason, "ServerNotStarting", "a Released volume does not bind by waiting");
+});
+
+test("onCreate, hostPath mode: a Lost data claim is ServerNotStarting with the scheduler's verdict", async () => {
+  const resource = originalResource();
+  const { ctx } = recordingContext(claimWaitingServer(resource, "Lost"));
+  const lost = await reconciler.onCreate(resource, ctx);
+  assert.equal(lost.kind === "failed" && lost.reason, "ServerNotStarting");
+});
+
+test("onCreate, StorageClass mode: a claim still Pending after the start grace is ServerNotStarting with the scheduler's verdict, and the claim's Warning beside it", async () => {
+  const resource = originalResource({ spec: { storageClassName: "never" } });
+  const { ctx, put } = recordingContext(claimWaitingServer(resource, "Pending"));
+  const verdict =
+    "Deployment mysql-instance: pod mysql-instance-x cannot start: Unschedulable: 0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. not found";
+  const stuck = await reconciler.onCreate(resource, ctx);
+  assert.deepEqual(stuck.kind === "failed" && [stuck.reason, stuck.message], ["ServerNotStarting", verdict]);
+  put(warningEvent("claim-uid", "ProvisioningFailed", 'storageclass.storage.k8s.io "never" not found'));
+  const provisioning = await reconciler.onCreate(resource, ctx);
+  assert.deepEqual(provisioning.kind === "failed" && [provisioning.reason, provisioning.message], [
+    "ServerNotStarting",
+    `${verdict}; PersistentVolumeClaim mysql-instance-pvc: ProvisioningFailed: storageclass.storage.k8s.io "never" not found`,
+  ]);
 });
 
 test("onCreate: while the server's Deployment is younger than the start grace its pods are not listed (none could be diagnosed yet), and the next look is when the grace ends", async () => {

@@ -1,11 +1,20 @@
 /** Why a pod does not start (given/want), and what the hooks make of it: Degraded with the reason, never a silent wait. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { CoreV1Event, KubernetesObject, V1Job, V1Pod } from "@kubernetes/client-node";
-import { buildBackupClaim, buildBackupJob, buildPasswordChangeJob, buildRestoreJob, JOB_DEADLINE_SECONDS } from "../../src/mysql/desired/index.ts";
+import type { CoreV1Event, KubernetesObject, V1Job, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod } from "@kubernetes/client-node";
+import {
+  buildBackupClaim,
+  buildBackupJob,
+  buildDataClaim,
+  buildDataVolume,
+  buildPasswordChangeJob,
+  buildRestoreJob,
+  JOB_DEADLINE_SECONDS,
+} from "../../src/mysql/desired/index.ts";
 import { instanceOf } from "../../src/mysql/instance.ts";
 import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
-import { START_GRACE_MS, PENDING_GRACE_MS, podNotStarting } from "../../src/mysql/pod-diagnosis.ts";
+import { START_GRACE_MS, PENDING_GRACE_MS, podNotStarting, waitsOnlyForClaims } from "../../src/mysql/pod-diagnosis.ts";
+import { bindingUnderway } from "../../src/mysql/volumes.ts";
 import { madeByOperator, originalResource, recordingContext } from "./fixtures.ts";
 
 const NOW = new Date("2026-11-28T12:00:00Z");
@@ -100,6 +109,53 @@ test("podNotStarting: the scheduler's verdict, a waiting reason that waiting wil
     const got = podNotStarting(given, events, NOW);
     assert.equal(got === undefined ? undefined : `${got.cause}: ${got.message}`, want, name);
   }
+});
+
+test("waitsOnlyForClaims: the scheduler's unbound-claim verdict (condition or Event), nothing else", () => {
+  const cases: [string, string, string, boolean][] = [
+    ["condition", "Unschedulable", "0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. not found", true],
+    ["Event", "FailedScheduling", "0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. not found", true],
+    ["another verdict", "Unschedulable", "0/2 nodes are available: 2 node(s) had volume node affinity conflict.", false],
+    ["a kubelet's words", "FailedMount", "pod has unbound immediate PersistentVolumeClaims", false],
+  ];
+  for (const [name, cause, message, want] of cases) assert.equal(waitsOnlyForClaims({ object: "pod p", cause, message }), want, name);
+});
+
+test("bindingUnderway: hostPath mode, the operator's volume pre-bound to this claim and Available or Bound to it; nothing else is certain to bind", () => {
+  const hostPath = instanceOf(originalResource());
+  const claim = (phase: string, uid = "claim-uid"): V1PersistentVolumeClaim => {
+    const built = buildDataClaim(hostPath);
+    return { ...built, metadata: { ...built.metadata, uid }, status: { phase } };
+  };
+  const volume = (phase: string | undefined, change: (pv: V1PersistentVolume) => V1PersistentVolume = (pv) => pv): V1PersistentVolume =>
+    change({ ...buildDataVolume(hostPath), status: phase === undefined ? undefined : { phase } });
+  const cases: [string, ReturnType<typeof instanceOf>, V1PersistentVolumeClaim | undefined, V1PersistentVolume | undefined, boolean][] = [
+    ["Available", hostPath, claim("Pending"), volume("Available"), true],
+    ["Bound, the claim not yet", hostPath, claim("Pending"), volume("Bound"), true],
+    ["not synced yet", hostPath, claim("Pending"), volume(undefined), true],
+    [
+      "claimRef with this claim's uid",
+      hostPath,
+      claim("Pending"),
+      volume("Bound", (pv) => ({ ...pv, spec: { ...pv.spec, claimRef: { ...pv.spec?.claimRef, uid: "claim-uid" } } })),
+      true,
+    ],
+    [
+      "claimRef with an earlier claim's uid",
+      hostPath,
+      claim("Pending"),
+      volume("Bound", (pv) => ({ ...pv, spec: { ...pv.spec, claimRef: { ...pv.spec?.claimRef, uid: "old" } } })),
+      false,
+    ],
+    ["Released", hostPath, claim("Pending"), volume("Released"), false],
+    ["Failed", hostPath, claim("Pending"), volume("Failed"), false],
+    ["a Lost claim", hostPath, claim("Lost"), volume("Bound"), false],
+    ["no volume", hostPath, claim("Pending"), undefined, false],
+    ["no claim", hostPath, undefined, volume("Available"), false],
+    ["a volume of another resource", hostPath, claim("Pending"), volume("Available", (pv) => ({ ...pv, metadata: { ...pv.metadata, labels: {} } })), false],
+    ["StorageClass mode", instanceOf(originalResource({ spec: { storageClassName: "never" } })), claim("Pending"), volume("Available"), false],
+  ];
+  for (const [name, instance, givenClaim, givenVolume, want] of cases) assert.equal(bindingUnderway(instance, givenClaim, givenVolume), want, name);
 });
 
 test("every Job has a deadline", () => {
