@@ -56,7 +56,8 @@ function share(value: unknown): { value: unknown; text: string | undefined } {
     const parts: string[] = [];
     for (let i = 0; i < value.length; i++) {
       const item = share(value[i]);
-      if (item.value !== value[i]) value[i] = item.value;
+      // Always: an equal string is === but may be another copy.
+      value[i] = item.value;
       parts.push(item.text ?? "null");
     }
     text = `[${parts.join(",")}]`;
@@ -65,7 +66,7 @@ function share(value: unknown): { value: unknown; text: string | undefined } {
     const parts: string[] = [];
     for (const key of Object.keys(record)) {
       const field = share(record[key]);
-      if (field.value !== record[key]) record[key] = field.value;
+      record[key] = field.value;
       if (field.text !== undefined) parts.push(`${JSON.stringify(key)}:${field.text}`);
     }
     text = `{${parts.join(",")}}`;
