@@ -221,6 +221,15 @@ function mergeFieldSets(a: object | undefined, b: object | undefined): object {
   return merged;
 }
 
+/**
+ * Whether `object` runs pods (a Pod, or a pod template: Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob), which
+ * may mount or read the objects created before it in one {@link ObjectWriter.applyAll}.
+ */
+function runsPods(object: KubernetesObject): boolean {
+  const spec = (object as { spec?: { containers?: unknown; template?: { spec?: unknown }; jobTemplate?: unknown } }).spec;
+  return spec?.containers !== undefined || spec?.template?.spec !== undefined || spec?.jobTemplate !== undefined;
+}
+
 /** The rejection of a create not sent because one before it in the same {@link ObjectWriter.applyAll} was refused. */
 const NOT_SENT = new Error("not sent: an object before it was refused");
 
@@ -263,25 +272,32 @@ export class ObjectWriter {
   /**
    * Applies several objects at once, as {@link apply} does each, but all or none as to adoption: every object is looked up
    * first, and when any of them may not be taken over, none is sent and the first refusal is thrown, carrying the others
-   * (a server is not created to mount a claim that is not ours). Otherwise existing objects are applied at once and absent
-   * ones created one after another in the given order, stopping at a refusal (one made by someone else since it was looked
-   * up: what follows it may mount it). Refusals are thrown first; else the first failure, naming its object, once every
+   * (a server is not created to mount a claim that is not ours). Otherwise existing objects are applied at once, and absent
+   * ones created at once too, except that one that runs pods (a pod template) is created only after every absent object
+   * before it in the given order, and not at all when one of those was refused (made by someone else since it was looked
+   * up: the pods may mount it). Refusals are thrown first; else the first failure, naming its object, once every
    * write has ended, the others having been written.
    */
   async applyAll<T extends KubernetesObject>(objects: readonly T[], options: { owner?: KubernetesObject } = {}, log?: Logger): Promise<T[]> {
     const prepared = await Promise.all(objects.map((object) => this.#prepare(object, options.owner, log)));
     const lookups = await Promise.allSettled(prepared.map((one) => (one.unchanged === undefined ? this.#lookUp(one) : PRESENT)));
     throwFirst(lookups);
-    let creating: Promise<boolean> = Promise.resolve(false);
+    // Whether each create so far was refused (someone else's object, or not sent after one that was).
+    const creates: Promise<boolean>[] = [];
     const writes = await Promise.allSettled(
       prepared.map((one, i) => {
         if (one.unchanged !== undefined) return one.unchanged;
         const found = (lookups[i] as PromiseFulfilledResult<LookUp>).value;
         if (!found.absent) return this.#send(one, found, log);
-        const create = creating.then((refused) => (refused ? Promise.reject(NOT_SENT) : this.#send(one, found, log)));
-        creating = create.then(
-          () => false,
-          (error: unknown) => error === NOT_SENT || error instanceof ApplyRefusedError,
+        const before = [...creates];
+        const create = runsPods(one.body)
+          ? Promise.all(before).then((refused) => (refused.includes(true) ? Promise.reject(NOT_SENT) : this.#send(one, found, log)))
+          : this.#send(one, found, log);
+        creates.push(
+          create.then(
+            () => false,
+            (error: unknown) => error === NOT_SENT || error instanceof ApplyRefusedError,
+          ),
         );
         return create;
       }),
