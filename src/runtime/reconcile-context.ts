@@ -157,7 +157,9 @@ export interface ObjectWriterOptions {
   /**
    * Reads the informer cache of a kind for the unchanged check and the owner check of {@link ObjectWriter.apply}: `undefined`
    * when the kind is not cached (or not synced yet), then the object is read from the API server;
-   * otherwise `{ object }`, with `object` undefined when the cache has no such object.
+   * otherwise `{ object }`, with `object` undefined when the cache has no such object: it is then created (POST) without a
+   * look-up, and a create that finds one after all (someone else's, which a cache of what this manager labelled does not
+   * hold) reads it and refuses it.
    */
   readonly readCache?: (
     apiVersion: string,
