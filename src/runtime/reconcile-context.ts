@@ -260,7 +260,7 @@ export class ObjectWriter {
   /**
    * Server-side apply (forced: this controller owns what it declares); sets a controller owner reference to `owner` where
    * Kubernetes allows one. Not sent when the cached object already holds what it declares (see applied-state.ts): then the
-   * cached object is returned. Refused, and not sent, when an object of that name exists that this manager may not take
+   * cached object itself is returned, read-only as every cache read. Refused, and not sent, when an object of that name exists that this manager may not take
    * over ({@link NotManagedError}, {@link AlreadyOwnedError}). An object found absent is created (POST), not applied: an
    * apply would take over one someone else made since it was looked up, a create fails on it, and it is refused as if it
    * had been there. With {@link ApplyOptions.absent} it is created without that look-up.
@@ -340,7 +340,7 @@ export class ObjectWriter {
     const collection = resourcePath(info, meta.namespace);
     if (hashAnnotation !== undefined && cached?.object !== undefined && holdsApplied(cached.object, body)) {
       this.#options.onUnchanged?.();
-      return { body, collection, ref, cached, unchanged: structuredClone(cached.object) as T };
+      return { body, collection, ref, cached, unchanged: cached.object as T };
     }
     return { body, collection, ref, cached, unchanged: undefined };
   }
