@@ -335,7 +335,7 @@ export class ObjectWriter {
       } else log?.debug("owner reference not set: owner and child cannot be related across namespaces", { child: `${object.kind}/${meta.name}` });
     }
     const hashAnnotation = this.#options.appliedHashAnnotation;
-    if (hashAnnotation !== undefined) meta.annotations = { ...meta.annotations, [hashAnnotation]: appliedHash(body) };
+    if (hashAnnotation !== undefined) meta.annotations = { ...meta.annotations, [hashAnnotation]: this.#hashOf(object, body, ref) };
     const cached = this.#options.readCache?.(object.apiVersion, object.kind, meta.namespace, object.metadata.name);
     const collection = resourcePath(info, meta.namespace);
     if (hashAnnotation !== undefined && cached?.object !== undefined && holdsApplied(cached.object, body)) {
@@ -344,6 +344,23 @@ export class ObjectWriter {
     }
     return { body, collection, ref, cached, unchanged: undefined };
   }
+
+  /**
+   * {@link appliedHash} of `body`, the apply body of `object` for the owner `ref`: remembered per object, so that the very
+   * object applied again (a reconciler hands the same children while its resource is unchanged) is not serialised again.
+   * Objects are never changed once handed to apply.
+   */
+  #hashOf(object: KubernetesObject, body: KubernetesObject, ref: V1OwnerReference | undefined): string {
+    const key = `${ref?.uid ?? ""}/${body.metadata?.namespace ?? ""}`;
+    const known = this.#hashes.get(object);
+    if (known?.key === key) return known.hash;
+    const hash = appliedHash(body);
+    this.#hashes.set(object, { key, hash });
+    return hash;
+  }
+
+  /** {@link #hashOf} by the object applied. */
+  readonly #hashes = new WeakMap<KubernetesObject, { readonly key: string; readonly hash: string }>();
 
   /**
    * Sends a prepared apply: a create when the object was found absent. A create that finds an object after all (made since
