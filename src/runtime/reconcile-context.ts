@@ -338,7 +338,7 @@ export class ObjectWriter {
     if (hashAnnotation !== undefined) meta.annotations = { ...meta.annotations, [hashAnnotation]: this.#hashOf(object, body, ref) };
     const cached = this.#options.readCache?.(object.apiVersion, object.kind, meta.namespace, object.metadata.name);
     const collection = resourcePath(info, meta.namespace);
-    if (hashAnnotation !== undefined && cached?.object !== undefined && holdsApplied(cached.object, body)) {
+    if (hashAnnotation !== undefined && cached?.object !== undefined && this.#holds(object, cached.object, body)) {
       this.#options.onUnchanged?.();
       return { body, collection, ref, cached, unchanged: cached.object as T };
     }
@@ -352,15 +352,27 @@ export class ObjectWriter {
    */
   #hashOf(object: KubernetesObject, body: KubernetesObject, ref: V1OwnerReference | undefined): string {
     const key = `${ref?.uid ?? ""}/${body.metadata?.namespace ?? ""}`;
-    const known = this.#hashes.get(object);
+    const known = this.#known.get(object);
     if (known?.key === key) return known.hash;
     const hash = appliedHash(body);
-    this.#hashes.set(object, { key, hash });
+    this.#known.set(object, { key, hash, holds: new WeakSet() });
     return hash;
   }
 
-  /** {@link #hashOf} by the object applied. */
-  readonly #hashes = new WeakMap<KubernetesObject, { readonly key: string; readonly hash: string }>();
+  /**
+   * {@link holdsApplied} of `body` (the apply body of `object`, after {@link #hashOf}) in `live`, remembered per cached
+   * object found to hold it: the informer replaces a cached object when it changes, and never changes one in place.
+   */
+  #holds(object: KubernetesObject, live: KubernetesObject, body: KubernetesObject): boolean {
+    const known = this.#known.get(object);
+    if (known?.holds.has(live) === true) return true;
+    const holds = holdsApplied(live, body);
+    if (holds) known?.holds.add(live);
+    return holds;
+  }
+
+  /** By the object applied: its hash, for the owner and namespace of `key`, and the cached objects that hold it. */
+  readonly #known = new WeakMap<KubernetesObject, { readonly key: string; readonly hash: string; readonly holds: WeakSet<KubernetesObject> }>();
 
   /**
    * Sends a prepared apply: a create when the object was found absent. A create that finds an object after all (made since

@@ -597,3 +597,26 @@ describe("an object this manager did not make is never adopted", () => {
     assert.ok(failing.objects.has("/api/v1/namespaces/ns/configmaps/g1-scripts"), "the other object was written");
   });
 });
+
+test("the unchanged check of the very object applied again is remembered per cached object (the informer replaces, never changes, what it caches)", async () => {
+  const rest = new FakeRest();
+  const cache = new Map<string, KubernetesObject>();
+  const hashing = new ObjectWriter({
+    rest: rest as unknown as KubeRest,
+    fieldManager: "test",
+    appliedHashAnnotation: "test/applied-hash",
+    readCache: (_apiVersion, _kind, namespace, name) => ({ object: cache.get(`${namespace}/${name}`) }),
+  });
+  const desired = child();
+  cache.set("ns/g1-config", structuredClone(await hashing.apply(desired, { owner: owner("new-uid") })));
+  await hashing.apply(desired, { owner: owner("new-uid") });
+  assert.equal(rest.requests.length, 1, "unchanged: not sent");
+  // Changed in place, as the informer never does: the remembered verdict stands.
+  (cache.get("ns/g1-config") as { data?: Record<string, string> }).data = { a: "edited" };
+  await hashing.apply(desired, { owner: owner("new-uid") });
+  assert.equal(rest.requests.length, 1, "the same cached object: checked once");
+  // Replaced, as the informer does on every change: checked again, and the drift put back.
+  cache.set("ns/g1-config", { ...structuredClone(cache.get("ns/g1-config")!) });
+  await hashing.apply(desired, { owner: owner("new-uid") });
+  assert.equal(rest.requests.length, 2, "a new cached object: checked, drift applied");
+});
