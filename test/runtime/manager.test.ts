@@ -134,6 +134,17 @@ async function startFakeApiServer() {
   };
 }
 
+/** A manager of the fake API server's widgets, without probes or periodic resync. */
+function widgetManager(kubeConfig: KubeConfig): Manager {
+  return new Manager({
+    name: "widget-test",
+    kubeConfig,
+    probePort: false,
+    logger: createJsonLogger({ level: process.env.DEBUG_TEST ? "debug" : "error" }),
+    resyncMs: 0,
+  });
+}
+
 class CountingReconciler extends WidgetReconciler {
   creates = 0;
   override async onCreate(widget: Parameters<WidgetReconciler["onCreate"]>[0]): ReturnType<WidgetReconciler["onCreate"]> {
@@ -148,13 +159,7 @@ test(
   async () => {
     const fake = await startFakeApiServer();
     const reconciler = new CountingReconciler("test");
-    const manager = new Manager({
-      name: "widget-test",
-      kubeConfig: fake.kubeConfig,
-      probePort: false,
-      logger: createJsonLogger({ level: process.env.DEBUG_TEST ? "debug" : "error" }),
-      resyncMs: 0,
-    });
+    const manager = widgetManager(fake.kubeConfig);
     const controller = manager.addController({ name: "widget", resourceType: widgetType, owns: [configMapKind], reconciler });
     const running = manager.start();
     try {
@@ -176,13 +181,7 @@ test(
 
 test("a child that the cache of what the manager labelled does not hold is created at once (POST), without a GET first", { timeout: 90_000 }, async () => {
   const fake = await startFakeApiServer();
-  const manager = new Manager({
-    name: "widget-test",
-    kubeConfig: fake.kubeConfig,
-    probePort: false,
-    logger: createJsonLogger({ level: process.env.DEBUG_TEST ? "debug" : "error" }),
-    resyncMs: 0,
-  });
+  const manager = widgetManager(fake.kubeConfig);
   manager.addController({ name: "widget", resourceType: widgetType, owns: [configMapKind], reconciler: new WidgetReconciler("test") });
   const running = manager.start();
   try {
