@@ -2,6 +2,9 @@
  * `npm run bench:generate`: how long a full generate takes, in-process (per stage) and as
  * a CLI process, for the MySQL schema and synthetic schemas of growing size. Prints
  * figures; asserts nothing. `BENCH_SYNTHETIC=0` measures the MySQL schema only.
+ * `BENCH_GENERATE_BASE=DIR` (another checkout of mysqlop, e.g. `git archive main | tar -x -C DIR` with a
+ * `node_modules` link) runs its CLI too, alternating with this one run by run, a row for each: two versions
+ * compared within one run.
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, symlink, mkdir, writeFile } from "node:fs/promises";
@@ -20,6 +23,11 @@ import { writeOutputs } from "../../src/codegen/write.ts";
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SYNTHETIC = process.env.BENCH_SYNTHETIC !== "0";
+/** The CLIs measured: this checkout's, and another's with `BENCH_GENERATE_BASE`. */
+const CLIS: { name: string; main: string }[] = [
+  { name: "this", main: join(repo, "src/cli/main.ts") },
+  ...(process.env.BENCH_GENERATE_BASE ? [{ name: "base", main: join(process.env.BENCH_GENERATE_BASE, "src/cli/main.ts") }] : []),
+];
 
 /** A schema like the MySQL one with `n` spec fields of mixed kinds. */
 function syntheticSchema(n: number): string {
@@ -150,13 +158,11 @@ async function benchInProcess(label: string, schema: string): Promise<number> {
 const CPU_REPORTER = `data:text/javascript,process.on("exit",()=>process.stderr.write("\\ncpu-us "+JSON.stringify(process.cpuUsage())))`;
 
 /** One CLI run as a process: wall and CPU milliseconds. */
-async function cliRun(root: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ wallMs: number; cpuMs: number }> {
+async function cliRun(main: string, root: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ wallMs: number; cpuMs: number }> {
   const start = performance.now();
-  const { stderr } = await promisify(execFile)(
-    process.execPath,
-    ["--import", CPU_REPORTER, join(repo, "src/cli/main.ts"), "generate", ...args, "--root", root],
-    { env },
-  ).catch((error: { stderr?: string }) => ({ stderr: error.stderr ?? "" }));
+  const { stderr } = await promisify(execFile)(process.execPath, ["--import", CPU_REPORTER, main, "generate", ...args, "--root", root], { env }).catch(
+    (error: { stderr?: string }) => ({ stderr: error.stderr ?? "" }),
+  );
   const wallMs = performance.now() - start;
   const cpu = JSON.parse(/cpu-us (.*)/.exec(stderr)?.[1] ?? '{"user":NaN,"system":NaN}') as { user: number; system: number };
   return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
@@ -181,19 +187,24 @@ async function benchCli(label: string, schema: string): Promise<void> {
       ["--check, the schema edited", () => writeFile(join(root, "schemas/mysql.yaml"), `${schema}\n# edited\n`), ["--check"]],
       ["generate, a column description edited", described, []],
       ["generate, a field description edited", fieldDescribed, []],
-      ["the same, compile cache off", described, [], noCache],
+      ["a column description edited, compile cache off", described, [], noCache],
     ];
     for (const [what, prepare, args, env] of cases) {
-      const runs: { wallMs: number; cpuMs: number }[] = [];
+      const runs = new Map(CLIS.map((cli) => [cli.name, [] as { wallMs: number; cpuMs: number }[]]));
       for (let i = 0; i < RUNS; i++) {
-        await writeFile(join(root, "schemas/mysql.yaml"), schema);
-        await promisify(execFile)(process.execPath, [join(repo, "src/cli/main.ts"), "generate", "--root", root]);
-        await prepare();
-        runs.push(await cliRun(root, args, env));
+        for (const cli of CLIS) {
+          await writeFile(join(root, "schemas/mysql.yaml"), schema);
+          await promisify(execFile)(process.execPath, [cli.main, "generate", "--root", root]);
+          await prepare();
+          runs.get(cli.name)!.push(await cliRun(cli.main, root, args, env));
+        }
       }
-      const wall = median(runs.map((r) => r.wallMs));
-      const cpu = median(runs.map((r) => r.cpuMs));
-      console.log(`CLI process ${label.padEnd(22)} ${what.padEnd(34)} median wall ${ms(wall).padStart(10)}  CPU ${ms(cpu).padStart(10)}`);
+      for (const cli of CLIS) {
+        const wall = median(runs.get(cli.name)!.map((r) => r.wallMs));
+        const cpu = median(runs.get(cli.name)!.map((r) => r.cpuMs));
+        const version = CLIS.length > 1 ? `${cli.name} ` : "";
+        console.log(`CLI process ${version}${label.padEnd(22)} ${what.padEnd(47)} median wall ${ms(wall).padStart(10)}  CPU ${ms(cpu).padStart(10)}`);
+      }
     }
   } finally {
     await rm(root, { recursive: true, force: true });
