@@ -32,7 +32,16 @@ import type { Result } from "./result.ts";
 import { quiesceBackupSchedule, reconcileBackupSchedule, type ScheduledBackupFacts } from "./scheduled-backup.ts";
 import { awaitImageRollout, awaitResourcesRollout } from "./rollout.ts";
 import { decidePlacement } from "./placement.ts";
-import { ensureBackupStorage, ensureDataVolume, placeVolumes, releaseBackupStorage, releaseData, resizeDataVolume } from "./volumes.ts";
+import {
+  ensureBackupStorage,
+  ensureDataVolume,
+  lookUpVolumes,
+  placeVolumes,
+  releaseBackupStorage,
+  releaseData,
+  resizeDataVolume,
+  type VolumeLookUps,
+} from "./volumes.ts";
 
 /** Reconciles MySQL resources: a server with its volume, a backup on delete, a restore on create. */
 export class MySQLReconciler extends MySQLReconcilerBase {
@@ -65,9 +74,11 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     //    now); the claim and the server are built only from then on.
     if (hasReservedName(resource) || resource.status?.storage?.mode !== undefined)
       return markServerStarted(created, available, await this.#create(created, ctx));
+    // The volumes are looked up while the placement is decided: whether each exists does not depend on where it goes.
+    const lookUps = lookUpVolumes(created, ctx);
     const placed = placeVolumes(created, await decidePlacement(created, ctx));
     if ("kind" in placed) return placed;
-    const result = await this.#create(placed.instance, ctx, desiredChildren(placed.instance));
+    const result = await this.#create(placed.instance, ctx, desiredChildren(placed.instance), lookUps);
     return markServerStarted(placed.instance, available, { ...result, status: { ...result.status, storage: placed.storage } });
   }
 
@@ -75,7 +86,7 @@ export class MySQLReconciler extends MySQLReconcilerBase {
    * Creation once the volumes are placed; `children` are the owned children the loop could not build before the
    * placement was decided just now (the claim and the server).
    */
-  async #create(mysql: MySQLInstance, ctx: ReconcileContext, children: readonly KubernetesObject[] = []): Promise<Result> {
+  async #create(mysql: MySQLInstance, ctx: ReconcileContext, children: readonly KubernetesObject[] = [], lookUps?: VolumeLookUps): Promise<Result> {
     const { names, name, resource } = mysql;
     // 2. A reserved name: nothing is created, its volumes would be another resource's backup volumes.
     if (hasReservedName(resource)) {
@@ -86,12 +97,16 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     }
     // 3–5. The hostPath data volume, which the loop cannot own (cluster-scoped); NAME-credentials, the password the
     //      server starts with; the backup storage, kept beyond the resource. Independent of each other: written at once.
-    const [volume, credentials] = await Promise.all([ensureDataVolume(mysql, ctx), ensureCredentials(mysql, ctx), ensureBackupStorage(mysql, ctx)]);
+    const found = lookUps ?? lookUpVolumes(mysql, ctx);
+    const [volume, credentials] = await Promise.all([
+      ensureDataVolume(mysql, ctx, found),
+      ensureCredentials(mysql, ctx),
+      ensureBackupStorage(mysql, ctx, found),
+    ]);
     if (volume !== undefined) return volume;
     if (credentials !== undefined) return credentials;
     // 6. Just placed: the claim once its volume exists (a claim made first waits for the volume controller's next sync),
-    //    the server once what it mounts exists; looked up at once, the claim created before the server, none when one
-    //    of them is not ours.
+    //    the server once what it mounts exists: created after the claim, and not when the claim is someone else's.
     if (children.length > 0) await ctx.applyAll(children, { owner: resource });
     // 7. The restore of an earlier resource's backup, if there is one; else wait for the server.
     const restored = await restoreIfBackedUp(mysql, ctx);

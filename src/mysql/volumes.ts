@@ -42,6 +42,43 @@ async function existing<T extends KubernetesObject>(ctx: ReconcileContext, objec
   return ctx.cache.get<T>(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name ?? "") ?? (await ctx.read<T>(object));
 }
 
+/**
+ * The volumes and claims of a new resource's names, as {@link existing} finds them: looked up while the placement is
+ * decided (where each goes does not change whether it exists), and handed to {@link ensureDataVolume} and
+ * {@link ensureBackupStorage}. Settled or not, none is an unhandled rejection: a placement that fails first leaves them.
+ */
+export interface VolumeLookUps {
+  readonly dataVolume: Promise<V1PersistentVolume | undefined>;
+  readonly dataClaim: Promise<V1PersistentVolumeClaim | undefined>;
+  readonly backupVolume: Promise<V1PersistentVolume | undefined>;
+  readonly backupClaim: Promise<V1PersistentVolumeClaim | undefined>;
+}
+
+/**
+ * Starts the look-ups of {@link VolumeLookUps} (of the data volume and claim, of the backup volume and claim, as `which`
+ * says): of the hostPath volumes and the data claim only where the placement may be hostPath (the spec names no
+ * StorageClass), of the backup claim always.
+ */
+export function lookUpVolumes(
+  instance: MySQLInstance,
+  ctx: ReconcileContext,
+  which: { data: boolean; backup: boolean } = { data: true, backup: true },
+): VolumeLookUps {
+  const { names, namespace } = instance;
+  const mayBeHostPath = instance.resource.spec.storageClassName === undefined;
+  const look = <T extends KubernetesObject>(object: ObjectReference, needed = true): Promise<T | undefined> => {
+    const found = needed ? existing<T>(ctx, object) : Promise.resolve(undefined);
+    found.catch(() => undefined);
+    return found;
+  };
+  return {
+    dataVolume: look({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: names.dataVolume } }, which.data && mayBeHostPath),
+    dataClaim: look({ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: names.dataClaim, namespace } }, which.data && mayBeHostPath),
+    backupVolume: look({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: names.backupVolume } }, which.backup && mayBeHostPath),
+    backupClaim: look(backupClaimReference(instance), which.backup),
+  };
+}
+
 function claim(instance: MySQLInstance, ctx: ReconcileContext, name: string): V1PersistentVolumeClaim | undefined {
   return ctx.cache.get<V1PersistentVolumeClaim>("v1", "PersistentVolumeClaim", instance.namespace, name);
 }
@@ -75,18 +112,15 @@ export function bindingUnderway(instance: MySQLInstance, claim: V1PersistentVolu
  * when the claim this resource controls is bound to it (its data were adopted with the claim),
  * otherwise deleted (reclaim policy Retain: its directory stays on the node) and waited for.
  */
-export async function ensureDataVolume(instance: MySQLInstance, ctx: ReconcileContext): Promise<Result | undefined> {
+export async function ensureDataVolume(
+  instance: MySQLInstance,
+  ctx: ReconcileContext,
+  lookUps: VolumeLookUps = lookUpVolumes(instance, ctx, { data: true, backup: false }),
+): Promise<Result | undefined> {
   if (!usesHostPathVolumes(instance)) return undefined;
   const wanted = buildDataVolume(instance);
   const name = instance.names.dataVolume;
-  const [found, claimNow] = await Promise.all([
-    existing<V1PersistentVolume>(ctx, { apiVersion: "v1", kind: "PersistentVolume", metadata: { name } }),
-    existing<V1PersistentVolumeClaim>(ctx, {
-      apiVersion: "v1",
-      kind: "PersistentVolumeClaim",
-      metadata: { name: instance.names.dataClaim, namespace: instance.namespace },
-    }),
-  ]);
+  const [found, claimNow] = await Promise.all([lookUps.dataVolume, lookUps.dataClaim]);
   // The volume names the claim it is for: a claim of that name someone else made could bind it. None is made then (the
   // claim's apply refuses that claim).
   if (found === undefined && claimNow !== undefined && claimNow.metadata?.labels?.[MANAGED_BY_LABEL] !== OPERATOR_NAME) return undefined;
@@ -119,13 +153,15 @@ export async function ensureDataVolume(instance: MySQLInstance, ctx: ReconcileCo
  * away before {@link releaseBackupStorage} made sure its volume is retained; its volume, once bound, is
  * set to Retain.
  */
-export async function ensureBackupStorage(instance: MySQLInstance, ctx: ReconcileContext): Promise<void> {
-  const { names } = instance;
-  const backupVolume = { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: names.backupVolume } };
+export async function ensureBackupStorage(
+  instance: MySQLInstance,
+  ctx: ReconcileContext,
+  lookUps: VolumeLookUps = lookUpVolumes(instance, ctx, { data: false, backup: true }),
+): Promise<void> {
   // The volume and the claim are independent objects: written at once.
   const hostPath = usesHostPathVolumes(instance);
-  const volumeFound = hostPath ? existing<V1PersistentVolume>(ctx, backupVolume) : Promise.resolve(undefined);
-  const claimFound = existing<V1PersistentVolumeClaim>(ctx, backupClaimReference(instance));
+  const volumeFound = hostPath ? lookUps.backupVolume : Promise.resolve(undefined);
+  const claimFound = lookUps.backupClaim;
   await Promise.all([
     hostPath &&
       volumeFound.then(async (found) => {
