@@ -50,6 +50,28 @@ export const requireBuiltins: Plugin = {
   },
 };
 
+/**
+ * client-node through the few modules the operator uses instead of its package root. The root, and the generated
+ * index its kubeconfig module imports, re-export every generated API and model class; the package declares no
+ * `sideEffects: false`, so esbuild keeps all of them (760 files, half the bundle) and Node builds them at start.
+ * Only the runtime's and the handlers' imports of the root are redirected: other modules of the import graph (the
+ * test harness, which tree shaking leaves out of the bundle) name more of it.
+ * Bundle 1.67 → 0.89 MB; `mysqlop.mjs --help` under the image's node flags: max RSS 55.0 → 49.7 MB.
+ */
+export const clientNodeModules: Plugin = {
+  name: "client-node-modules",
+  setup(plugin) {
+    plugin.onResolve({ filter: /^@kubernetes\/client-node$/ }, (args) =>
+      /[\\/]src[\\/](runtime|mysql)[\\/]/.test(args.importer) ? { path: join(root, "src/build/client-node-operator.ts") } : undefined,
+    );
+    plugin.onResolve({ filter: /^\.\/gen\/index\.js$/ }, (args) =>
+      /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]config\.js$/.test(args.importer)
+        ? { path: join(root, "src/build/client-node-configuration.ts") }
+        : undefined,
+    );
+  },
+};
+
 /** Builds the bundle; returns its path and size in bytes. */
 export async function bundleOperator(): Promise<{ file: string; bytes: number; scripts: string[] }> {
   const { version } = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as { version: string };
@@ -67,7 +89,7 @@ export async function bundleOperator(): Promise<{ file: string; bytes: number; s
     define: { MYSQLOP_BUNDLED_VERSION: JSON.stringify(version) },
     // client-node imports undici only for a request stack the operator does not use (see no-undici.ts).
     alias: { undici: join(root, "src/build/no-undici.ts") },
-    plugins: [requireBuiltins],
+    plugins: [clientNodeModules, requireBuiltins],
     legalComments: "none",
     minifyWhitespace: true,
     minifySyntax: true,

@@ -12,6 +12,7 @@ import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import { KubeApiError, resourcePath, WatchTimeoutError, type KindInfo, type KubeRest } from "./kube-rest.ts";
 import { describeError, type JsonLogger } from "./logger.ts";
 import type { RuntimeMetrics } from "./metrics.ts";
+import { shareSubtrees } from "./shared-subtrees.ts";
 
 /** What happened to a cached object; `resync` re-delivers every object periodically. */
 export type InformerEventType = "add" | "update" | "delete" | "resync";
@@ -512,6 +513,7 @@ export class Informer {
  * controller-runtime drops managedFields, keeping who wrote how (the writer hands the fields of its creates over to its
  * applies once), and keeps one copy of each large value that many ConfigMaps or Secrets repeat (the same scripts in
  * every resource's ConfigMap, a CA bundle): each parsed object brings its own copy, and a cache of N such objects held N.
+ * Then one frozen copy of each repeated part ({@link shareSubtrees}): probes, owner references, labels, managedFields entries.
  */
 function trimObject(object: KubernetesObject): KubernetesObject {
   const meta = object.metadata;
@@ -519,7 +521,7 @@ function trimObject(object: KubernetesObject): KubernetesObject {
   const payload = object as { data?: unknown; binaryData?: unknown };
   internLargeValues(payload.data);
   internLargeValues(payload.binaryData);
-  return object;
+  return shareSubtrees(object);
 }
 
 /** Values at least this long are kept once; shorter ones cost less than looking them up. */

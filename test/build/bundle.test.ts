@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build, type Plugin } from "esbuild";
-import { escapeNonAscii, REQUIRE_BANNER, requireBuiltins } from "../../src/build/bundle.ts";
+import { clientNodeModules, escapeNonAscii, REQUIRE_BANNER, requireBuiltins } from "../../src/build/bundle.ts";
 
 test("escapeNonAscii: ASCII out, and every literal still means the same", () => {
   const table: [string, string][] = [
@@ -50,6 +50,41 @@ test("requireBuiltins: built-ins come through require, so Node's lazy exports (h
     };
     assert.equal(await run([requireBuiltins]), "function function function false");
     assert.equal(await run([]), "function function function true", "an ES import of node:http loads undici (else this test proves nothing)");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("clientNodeModules: the operator's bundle holds client-node's kubeconfig module but none of its generated models, and runs", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "mysqlop-bundle-"));
+  try {
+    const outfile = join(dir, "operator.mjs");
+    const root = join(import.meta.dirname, "../..");
+    const options = {
+      entryPoints: [join(root, "src/cli/operator-main.ts")],
+      outfile,
+      bundle: true,
+      platform: "node" as const,
+      format: "esm" as const,
+      banner: { js: REQUIRE_BANNER },
+      define: { MYSQLOP_BUNDLED_VERSION: '"0.0.0-test"' },
+      alias: { undici: join(root, "src/build/no-undici.ts") },
+      metafile: true,
+      logLevel: "error" as const,
+    };
+    const inputs = async (plugins: Plugin[]): Promise<string[]> => {
+      const { metafile } = await build({ ...options, plugins });
+      return Object.values(metafile?.outputs ?? {}).flatMap((output) => Object.keys(output.inputs).filter((p) => p.includes("@kubernetes/client-node/")));
+    };
+    const models = (files: string[]): number => files.filter((p) => p.includes("/dist/gen/models/")).length;
+    assert.ok(models(await inputs([requireBuiltins])) > 100, "without the plugin the models are bundled (else this test proves nothing)");
+    const kept = await inputs([clientNodeModules, requireBuiltins]);
+    assert.equal(models(kept), 0, `no generated model: ${kept.filter((p) => p.includes("/gen/models/")).join(", ")}`);
+    assert.ok(
+      kept.some((p) => p.endsWith("/dist/config.js")),
+      "the kubeconfig module stays",
+    );
+    assert.match(execFileSync(process.execPath, [outfile, "--help"], { encoding: "utf8" }), /run/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

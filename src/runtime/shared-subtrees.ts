@@ -1,0 +1,97 @@
+/**
+ * One frozen copy of each repeated part of the cached objects (hash-consing). An operator's children are built by the
+ * same code: every Deployment of a kind holds the same probes, init container, security context and managed-fields
+ * entries, and the children of one resource carry the same owner reference. Each watch event parses them anew; the
+ * informer keeps one copy of each instead (bench:operator's heap snapshot at N = 300: 3.1 of the 6.0 MB the caches
+ * held were subtrees equal to one held already, and 1 800 copies of "ReadWriteOnce" and such).
+ *
+ * What is shared is frozen: a handler that changes a cached object in place (never allowed: the cache is shared by every
+ * reconcile) fails at once instead of changing other objects. The top level of an object and its `metadata` object stay
+ * its own (the informer sets a listed item's kind, and both are unique to the object anyway).
+ */
+import { hash } from "node:crypto";
+
+/** Subtrees whose JSON is longer are not looked up themselves (their parts are): few repeat, and each costs a hash. */
+const SHARED_MAX_TEXT = 4096;
+/** Distinct subtrees remembered, least recently seen forgotten first; a forgotten one is only stored again. */
+const SHARED_MAX = 8192;
+
+/** Strings up to this long are kept once too (field values repeat: kinds, API versions, managers, node names). */
+const SHARED_MAX_STRING = 64;
+/** Distinct strings remembered, the oldest forgotten first. */
+const SHARED_STRINGS_MAX = 16384;
+const strings = new Map<string, string>();
+
+/** Remembered subtrees by the SHA-256 of their JSON (equal hashes are taken as equal values). */
+const remembered = new Map<string, unknown>();
+
+/**
+ * Replaces, in place, every object and list below `object`'s top level (and below its `metadata`) by the copy
+ * remembered for an equal value, and remembers the new ones; short strings likewise. Returns `object`.
+ */
+export function shareSubtrees<T extends object>(object: T): T {
+  const top = object as Record<string, unknown>;
+  for (const key of Object.keys(top)) {
+    const value = top[key];
+    if (key === "metadata" && isPlainObject(value)) {
+      for (const field of Object.keys(value)) value[field] = share(value[field]).value;
+    } else top[key] = share(value).value;
+  }
+  return object;
+}
+
+/** Number of subtrees remembered now (for tests and metrics). */
+export function sharedSubtreeCount(): number {
+  return remembered.size;
+}
+
+/** The shared copy of `value` and its JSON text (`undefined` for a value JSON leaves out). */
+function share(value: unknown): { value: unknown; text: string | undefined } {
+  if (typeof value === "string") return { value: value.length > SHARED_MAX_STRING ? value : sharedString(value), text: JSON.stringify(value) };
+  if (typeof value !== "object" || value === null) return { value, text: JSON.stringify(value) };
+  // Shared already (one object reached twice) or frozen by its maker: taken as it is.
+  if (Object.isFrozen(value)) return { value, text: JSON.stringify(value) };
+  let text: string;
+  if (Array.isArray(value)) {
+    const parts: string[] = [];
+    for (let i = 0; i < value.length; i++) {
+      const item = share(value[i]);
+      // Always: an equal string is === but may be another copy.
+      value[i] = item.value;
+      parts.push(item.text ?? "null");
+    }
+    text = `[${parts.join(",")}]`;
+  } else {
+    const record = value as Record<string, unknown>;
+    const parts: string[] = [];
+    for (const key of Object.keys(record)) {
+      const field = share(record[key]);
+      record[key] = field.value;
+      if (field.text !== undefined) parts.push(`${JSON.stringify(key)}:${field.text}`);
+    }
+    text = `{${parts.join(",")}}`;
+  }
+  if (text.length > SHARED_MAX_TEXT) return { value, text };
+  const key = hash("sha256", text, "base64");
+  const known = remembered.get(key);
+  if (known !== undefined) {
+    remembered.delete(key);
+    remembered.set(key, known);
+    return { value: known, text };
+  }
+  remembered.set(key, Object.freeze(value));
+  if (remembered.size > SHARED_MAX) remembered.delete(remembered.keys().next().value as string);
+  return { value, text };
+}
+
+function sharedString(value: string): string {
+  const known = strings.get(value);
+  if (known !== undefined) return known;
+  strings.set(value, value);
+  if (strings.size > SHARED_STRINGS_MAX) strings.delete(strings.keys().next().value as string);
+  return value;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

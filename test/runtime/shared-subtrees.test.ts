@@ -1,0 +1,81 @@
+/** One frozen copy of each repeated part of cached objects: nothing changes in what a reader sees, equal parts are one. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
+import { shareSubtrees } from "../../src/runtime/shared-subtrees.ts";
+import { instanceOf } from "../../src/mysql/instance.ts";
+import { buildBackupClaim, buildBackupVolume, buildCredentialsSecret, buildDataVolume, desiredChildren } from "../../src/mysql/desired/index.ts";
+import type { MySQL } from "../../generated/mysql-models.ts";
+
+/** The children one MySQL resource has, as the API server answers them (with what the writer and the server add). */
+function children(name: string, uid: string): KubernetesObject[] {
+  const resource = {
+    apiVersion: "otus.homework/v1",
+    kind: "MySQL",
+    metadata: { name, namespace: "bench", uid, generation: 1 },
+    spec: { image: "mysql:5.7", database: "otus-database", password: "otuspassword", storage_size: "1Gi" },
+    status: { storage: { mode: "HostPath", node: "node-1" } },
+  } as unknown as MySQL;
+  const instance = instanceOf(resource);
+  const built = [
+    ...desiredChildren(instance),
+    buildDataVolume(instance),
+    buildCredentialsSecret(instance, "secret"),
+    buildBackupVolume(instance),
+    buildBackupClaim(instance),
+  ];
+  return built.map((object, i) => {
+    const answered = structuredClone(object) as KubernetesObject & { status?: unknown };
+    const metadata = {
+      ...answered.metadata,
+      uid: `${uid}-${i}`,
+      resourceVersion: String(100 + i),
+      // A timestamp as JSON carries it (the cache holds parsed JSON, not client-node's Date).
+      creationTimestamp: "2026-11-29T10:00:00Z" as unknown as Date,
+      managedFields: [{ manager: "mysqlop", operation: "Apply" }],
+    };
+    answered.metadata = metadata;
+    // The writer makes the resource the controller of its namespaced children.
+    if (metadata.namespace !== undefined)
+      metadata.ownerReferences ??= [{ apiVersion: resource.apiVersion, kind: resource.kind, name, uid, controller: true, blockOwnerDeletion: true }];
+    if (object.kind === "Deployment") answered.status = { conditions: [{ type: "Available", status: "False", reason: "MinimumReplicasUnavailable" }] };
+    return answered;
+  });
+}
+
+test("shareSubtrees: every field survives unchanged, for each kind of child the operator makes", () => {
+  for (const object of children("mysql-a", "uid-a")) {
+    const before = structuredClone(object);
+    const after = shareSubtrees(object);
+    assert.equal(after, object, "the same object, changed in place");
+    assert.deepEqual(after, before, `${object.kind}: what a reader sees is what was parsed`);
+  }
+});
+
+test("shareSubtrees: equal parts of two resources' children are one frozen object; the top level and metadata stay the object's own", () => {
+  const [a, b] = [children("mysql-a", "uid-a"), children("mysql-b", "uid-b")].map((list) => list.map((object) => shareSubtrees(object)));
+  const deployment = (list: KubernetesObject[] | undefined): V1Deployment => list?.find((o) => o.kind === "Deployment") as V1Deployment;
+  const [da, db] = [deployment(a), deployment(b)];
+  const probe = (d: V1Deployment): unknown => d.spec?.template.spec?.containers[0]?.readinessProbe;
+  assert.ok(probe(da) !== undefined);
+  assert.equal(probe(da), probe(db), "the same probe of two Deployments is one object");
+  assert.ok(Object.isFrozen(probe(da)), "and frozen");
+  assert.equal(da.metadata?.managedFields, db.metadata?.managedFields, "equal managedFields are one list");
+  assert.notEqual(da.metadata?.labels, db.metadata?.labels, "labels naming different resources stay apart");
+  assert.notEqual(da.metadata, db.metadata);
+  assert.ok(!Object.isFrozen(da) && !Object.isFrozen(da.metadata), "the informer may still set a listed item's kind");
+  // The children of one resource carry the same owner reference: one copy.
+  const owners = (a ?? []).map((o) => o.metadata?.ownerReferences).filter((r) => r !== undefined);
+  assert.ok(owners.length >= 4, `owner references: ${owners.length}`);
+  assert.ok(
+    owners.every((r) => r === owners[0]),
+    "one owner reference list for a resource's children",
+  );
+  assert.throws(
+    () => {
+      (probe(da) as { periodSeconds: number }).periodSeconds = 1;
+    },
+    TypeError,
+    "changing a shared part in place fails instead of changing every Deployment",
+  );
+});
