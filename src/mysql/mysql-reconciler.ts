@@ -32,7 +32,7 @@ import type { Result } from "./result.ts";
 import { quiesceBackupSchedule, reconcileBackupSchedule, type ScheduledBackupFacts } from "./scheduled-backup.ts";
 import { awaitImageRollout, awaitResourcesRollout } from "./rollout.ts";
 import { decidePlacement } from "./placement.ts";
-import { ensureBackupStorage, ensureDataVolume, placeVolumes, releaseBackupStorage, releaseData, resizeDataVolume } from "./volumes.ts";
+import { applyDataVolume, ensureBackupStorage, placeVolumes, planDataVolume, releaseBackupStorage, releaseData, resizeDataVolume } from "./volumes.ts";
 
 /** Reconciles MySQL resources: a server with its volume, a backup on delete, a restore on create. */
 export class MySQLReconciler extends MySQLReconcilerBase {
@@ -86,13 +86,13 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     }
     // 3–5. The hostPath data volume, which the loop cannot own (cluster-scoped); NAME-credentials, the password the
     //      server starts with; the backup storage, kept beyond the resource. Independent of each other: written at once.
-    const [volume, credentials] = await Promise.all([ensureDataVolume(mysql, ctx), ensureCredentials(mysql, ctx), ensureBackupStorage(mysql, ctx)]);
-    if (volume !== undefined) return volume;
+    const [volume, credentials] = await Promise.all([planDataVolume(mysql, ctx), ensureCredentials(mysql, ctx), ensureBackupStorage(mysql, ctx)]);
+    if ("kind" in volume) return volume;
     if (credentials !== undefined) return credentials;
-    // 6. Just placed: the claim once its volume exists (a claim made first waits for the volume controller's next sync),
-    //    the server once what it mounts exists; looked up at once, the claim created before the server, none when one
-    //    of them is not ours.
-    if (children.length > 0) await ctx.applyAll(children, { owner: resource });
+    // 6. The data volume with its claim, never without (any claim of the name would bind it); just placed, the claim
+    //    once its volume exists (a claim made first waits for the volume controller's next sync), the server once what
+    //    it mounts exists: looked up at once, created in that order, none when one of them is not ours.
+    await applyDataVolume(mysql, ctx, volume, children);
     // 7. The restore of an earlier resource's backup, if there is one; else wait for the server.
     const restored = await restoreIfBackedUp(mysql, ctx);
     if (restored.kind !== "done") return restored;
