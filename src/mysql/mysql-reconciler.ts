@@ -88,11 +88,12 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     //      server starts with; the backup storage, kept beyond the resource. Independent of each other: written at once.
     const [volume, credentials] = await Promise.all([planDataVolume(mysql, ctx), ensureCredentials(mysql, ctx), ensureBackupStorage(mysql, ctx)]);
     if ("kind" in volume) return volume;
+    // 6. The data volume never without its claim (any claim of the name would bind it). Just placed, in one chain with
+    //    the claim and the server, once the credentials are there: the claim once its volume exists (a claim made first
+    //    waits for the volume controller's next sync), the server once what it mounts exists; looked up at once, created
+    //    in that order, none when one of them is not ours. Afterwards the loop has applied the claim already.
+    if (children.length === 0 || credentials === undefined) await applyDataVolume(mysql, ctx, volume, credentials === undefined ? children : []);
     if (credentials !== undefined) return credentials;
-    // 6. The data volume with its claim, never without (any claim of the name would bind it); just placed, the claim
-    //    once its volume exists (a claim made first waits for the volume controller's next sync), the server once what
-    //    it mounts exists: looked up at once, created in that order, none when one of them is not ours.
-    await applyDataVolume(mysql, ctx, volume, children);
     // 7. The restore of an earlier resource's backup, if there is one; else wait for the server.
     const restored = await restoreIfBackedUp(mysql, ctx);
     if (restored.kind !== "done") return restored;

@@ -56,12 +56,19 @@ test("a new resource's data volume is made in one create chain with its claim, u
   }
 });
 
-test("no data volume while the claim cannot be made: the referenced password Secret is missing", async () => {
-  const resource = originalResource({ spec: { password: undefined, passwordSecretRef: { name: "root", key: "pw" } }, status: { storage: undefined } });
+test("no data volume while the claim cannot be made: the referenced password Secret is missing; once the loop applied the claim, its volume", async () => {
+  const spec = { password: undefined, passwordSecretRef: { name: "root", key: "pw" } };
   const { ctx, recorded } = recordingContext([readyNode]);
-  const waiting = await reconciler.onCreate(resource, ctx);
+  const waiting = await reconciler.onCreate(originalResource({ spec, status: { storage: undefined } }), ctx);
   assert.equal(waiting.kind === "wait" && waiting.reason, "PasswordSecretMissing");
   assert.ok(!applied(recorded).includes(DATA_VOLUME), `a claim of that name made meanwhile by anyone would bind it: ${applied(recorded).join(", ")}`);
+
+  // The next reconcile: the placement recorded, the loop applied the claim (and the server) before the create hook.
+  const placed = originalResource({ spec });
+  await ctx.applyAll(reconciler.desired(placed), { owner: placed });
+  const still = await reconciler.onCreate(placed, ctx);
+  assert.equal(still.kind === "wait" && still.reason, "PasswordSecretMissing");
+  assert.ok(applied(recorded).includes(DATA_VOLUME), applied(recorded).join(", "));
 });
 
 test("no data volume when the claim's create chain is refused: a Deployment of the server's name someone else made", async () => {
