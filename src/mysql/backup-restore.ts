@@ -111,7 +111,11 @@ async function awaitServer(instance: MySQLInstance, ctx: ReconcileContext): Prom
   const { names } = instance;
   const refused = serverNotStarting(instance, ctx);
   if (refused !== undefined) return refused;
-  const message = `waiting for Deployment ${names.server} to become available`;
+  // In hostPath mode the wait for kube-controller-manager's binding (below) is said from the start: a message of its
+  // own after the grace would be one more status write for most new resources when many are created at once.
+  const message = usesHostPathVolumes(instance)
+    ? `waiting for Deployment ${names.server} to become available (kube-controller-manager binds PersistentVolumeClaim ${names.dataClaim} to PersistentVolume ${names.dataVolume} first, then the scheduler places the server's pod)`
+    : `waiting for Deployment ${names.server} to become available`;
   const starting = waitFor(POLL_MS, "Starting", message);
   // Its pods are younger than it: none can be diagnosed before START_GRACE_MS, so they are not even listed, nor looked
   // at again before then (the Deployment's watch wakes the reconcile once it is available).
@@ -125,13 +129,7 @@ async function awaitServer(instance: MySQLInstance, ctx: ReconcileContext): Prom
   if (!waitsOnlyForClaims(stuck)) return failed("ServerNotStarting", cause);
   const claim = ctx.cache.get<V1PersistentVolumeClaim>("v1", "PersistentVolumeClaim", instance.namespace, names.dataClaim);
   // The operator's own pre-bound volume: the binding is certain, only slow, however long it takes.
-  if (bindingUnderway(instance, claim, ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, names.dataVolume))) {
-    return waitFor(
-      POLL_MS,
-      "Starting",
-      `waiting for kube-controller-manager to bind PersistentVolumeClaim ${names.dataClaim} to PersistentVolume ${names.dataVolume} (${claim?.status?.phase ?? "Pending"}): the server's pod is scheduled once it is`,
-    );
-  }
+  if (bindingUnderway(instance, claim, ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, names.dataVolume))) return starting;
   const why = await claimWarning(instance, ctx, claim);
   return failed("ServerNotStarting", why === undefined ? cause : `${cause}; ${why.object}: ${why.cause}: ${why.message}`);
 }

@@ -32,7 +32,17 @@ import type { Result } from "./result.ts";
 import { quiesceBackupSchedule, reconcileBackupSchedule, type ScheduledBackupFacts } from "./scheduled-backup.ts";
 import { awaitImageRollout, awaitResourcesRollout } from "./rollout.ts";
 import { decidePlacement } from "./placement.ts";
-import { applyDataVolume, ensureBackupStorage, placeVolumes, planDataVolume, releaseBackupStorage, releaseData, resizeDataVolume } from "./volumes.ts";
+import {
+  applyDataVolume,
+  ensureBackupStorage,
+  lookUpVolumes,
+  placeVolumes,
+  planDataVolume,
+  releaseBackupStorage,
+  releaseData,
+  resizeDataVolume,
+  type VolumeLookUps,
+} from "./volumes.ts";
 
 /** Reconciles MySQL resources: a server with its volume, a backup on delete, a restore on create. */
 export class MySQLReconciler extends MySQLReconcilerBase {
@@ -65,9 +75,11 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     //    now); the claim and the server are built only from then on.
     if (hasReservedName(resource) || resource.status?.storage?.mode !== undefined)
       return markServerStarted(created, available, await this.#create(created, ctx));
+    // The volumes are looked up while the placement is decided: whether each exists does not depend on where it goes.
+    const lookUps = lookUpVolumes(created, ctx);
     const placed = placeVolumes(created, await decidePlacement(created, ctx));
     if ("kind" in placed) return placed;
-    const result = await this.#create(placed.instance, ctx, desiredChildren(placed.instance));
+    const result = await this.#create(placed.instance, ctx, desiredChildren(placed.instance), lookUps);
     return markServerStarted(placed.instance, available, { ...result, status: { ...result.status, storage: placed.storage } });
   }
 
@@ -75,7 +87,7 @@ export class MySQLReconciler extends MySQLReconcilerBase {
    * Creation once the volumes are placed; `children` are the owned children the loop could not build before the
    * placement was decided just now (the claim and the server).
    */
-  async #create(mysql: MySQLInstance, ctx: ReconcileContext, children: readonly KubernetesObject[] = []): Promise<Result> {
+  async #create(mysql: MySQLInstance, ctx: ReconcileContext, children: readonly KubernetesObject[] = [], lookUps?: VolumeLookUps): Promise<Result> {
     const { names, name, resource } = mysql;
     // 2. A reserved name: nothing is created, its volumes would be another resource's backup volumes.
     if (hasReservedName(resource)) {
@@ -86,12 +98,12 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     }
     // 3–5. The hostPath data volume, which the loop cannot own (cluster-scoped); NAME-credentials, the password the
     //      server starts with; the backup storage, kept beyond the resource. Independent of each other: written at once.
-    const [volume, credentials] = await Promise.all([planDataVolume(mysql, ctx), ensureCredentials(mysql, ctx), ensureBackupStorage(mysql, ctx)]);
+    const found = lookUps ?? lookUpVolumes(mysql, ctx);
+    const [volume, credentials] = await Promise.all([planDataVolume(mysql, ctx, found), ensureCredentials(mysql, ctx), ensureBackupStorage(mysql, ctx, found)]);
     if ("kind" in volume) return volume;
-    // 6. The data volume never without its claim (any claim of the name would bind it). Just placed, in one chain with
-    //    the claim and the server, once the credentials are there: the claim once its volume exists (a claim made first
-    //    waits for the volume controller's next sync), the server once what it mounts exists; looked up at once, created
-    //    in that order, none when one of them is not ours. Afterwards the loop has applied the claim already.
+    // 6. The data volume never without its claim (any claim of the name would bind it). Just placed, in one step with
+    //    the claim and the server, once the credentials are there: looked up at once, the server created once what it
+    //    mounts exists, none when one of them is not ours. Afterwards the loop has applied the claim already.
     if (children.length === 0 || credentials === undefined) await applyDataVolume(mysql, ctx, volume, credentials === undefined ? children : []);
     if (credentials !== undefined) return credentials;
     // 7. The restore of an earlier resource's backup, if there is one; else wait for the server.

@@ -117,16 +117,14 @@ export async function decidePlacement(instance: MySQLInstance, ctx: ReconcileCon
   if (volume !== undefined && volumeNode !== undefined && volume.spec?.hostPath?.path === buildDataVolume(instance).spec?.hostPath?.path) {
     return { placement: { mode: "HostPath", node: volumeNode }, why: `its hostPath volume ${names.dataVolume} was made on node ${volumeNode} already` };
   }
-  // Both lists at once: one round trip less for every new resource without a default StorageClass.
-  const [classes, nodes] = await Promise.all([
-    spec.hostPath === undefined ? ctx.list<V1StorageClass>("storage.k8s.io/v1", "StorageClass") : [],
-    ctx.list<V1Node>("v1", "Node"),
-  ]);
-  const byDefault = defaultStorageClass(classes);
+  // The StorageClasses first: where a default one decides, the Nodes (every one of a large cluster) are not listed. The
+  // create hook looks the volumes up meanwhile, so the Nodes' round trip takes the place of theirs.
+  const byDefault = spec.hostPath === undefined ? defaultStorageClass(await ctx.list<V1StorageClass>("storage.k8s.io/v1", "StorageClass")) : undefined;
   if (byDefault !== undefined) {
     const name = byDefault.metadata?.name ?? "";
     return { placement: { mode: "DefaultStorageClass", storageClassName: name }, why: `the cluster's default StorageClass ${name} provisions the claims` };
   }
+  const nodes = await ctx.list<V1Node>("v1", "Node");
   const chosen = chooseNode(instance, nodes, ctx.cache.list<V1PersistentVolume>("v1", "PersistentVolume"));
   if (typeof chosen === "string") return failed("NoNodeForVolumes", `${chosen}; hostPath volumes are made only once a node can take them`);
   const because = spec.hostPath === undefined ? "the cluster has no default StorageClass" : "spec.hostPath asks for them";

@@ -42,6 +42,43 @@ async function existing<T extends KubernetesObject>(ctx: ReconcileContext, objec
   return ctx.cache.get<T>(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name ?? "") ?? (await ctx.read<T>(object));
 }
 
+/**
+ * The volumes and claims of a new resource's names, as {@link existing} finds them: looked up while the placement is
+ * decided (where each goes does not change whether it exists), and handed to {@link ensureDataVolume} and
+ * {@link ensureBackupStorage}. Settled or not, none is an unhandled rejection: a placement that fails first leaves them.
+ */
+export interface VolumeLookUps {
+  readonly dataVolume: Promise<V1PersistentVolume | undefined>;
+  readonly dataClaim: Promise<V1PersistentVolumeClaim | undefined>;
+  readonly backupVolume: Promise<V1PersistentVolume | undefined>;
+  readonly backupClaim: Promise<V1PersistentVolumeClaim | undefined>;
+}
+
+/**
+ * Starts the look-ups of {@link VolumeLookUps} (of the data volume and claim, of the backup volume and claim, as `which`
+ * says): of the hostPath volumes and the data claim only where the placement may be hostPath (the spec names no
+ * StorageClass), of the backup claim always.
+ */
+export function lookUpVolumes(
+  instance: MySQLInstance,
+  ctx: ReconcileContext,
+  which: { data: boolean; backup: boolean } = { data: true, backup: true },
+): VolumeLookUps {
+  const { names, namespace } = instance;
+  const mayBeHostPath = instance.resource.spec.storageClassName === undefined;
+  const look = <T extends KubernetesObject>(object: ObjectReference, needed = true): Promise<T | undefined> => {
+    const found = needed ? existing<T>(ctx, object) : Promise.resolve(undefined);
+    found.catch(() => undefined);
+    return found;
+  };
+  return {
+    dataVolume: look({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: names.dataVolume } }, which.data && mayBeHostPath),
+    dataClaim: look({ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: names.dataClaim, namespace } }, which.data && mayBeHostPath),
+    backupVolume: look({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: names.backupVolume } }, which.backup && mayBeHostPath),
+    backupClaim: look(backupClaimReference(instance), which.backup),
+  };
+}
+
 function claim(instance: MySQLInstance, ctx: ReconcileContext, name: string): V1PersistentVolumeClaim | undefined {
   return ctx.cache.get<V1PersistentVolumeClaim>("v1", "PersistentVolumeClaim", instance.namespace, name);
 }
@@ -81,11 +118,15 @@ export interface DataVolumePlan {
  * claim), otherwise deleted (reclaim policy Retain: its directory stays on the node) and waited for. The volume is
  * applied by {@link applyDataVolume}, with the claim.
  */
-export async function planDataVolume(instance: MySQLInstance, ctx: ReconcileContext): Promise<DataVolumePlan | Result> {
+export async function planDataVolume(
+  instance: MySQLInstance,
+  ctx: ReconcileContext,
+  lookUps: VolumeLookUps = lookUpVolumes(instance, ctx, { data: true, backup: false }),
+): Promise<DataVolumePlan | Result> {
   if (!usesHostPathVolumes(instance)) return { volume: undefined, absent: false };
   const wanted = buildDataVolume(instance);
   const name = instance.names.dataVolume;
-  const found = await existing<V1PersistentVolume>(ctx, { apiVersion: "v1", kind: "PersistentVolume", metadata: { name } });
+  const found = await lookUps.dataVolume;
   if (found !== undefined && !madeFor(found, instance)) {
     return failed(
       "VolumeNameTaken",
@@ -108,11 +149,11 @@ export async function planDataVolume(instance: MySQLInstance, ctx: ReconcileCont
 
 /**
  * Applies the planned data volume and `children` (the claim and the server, when the create hook builds them) in one
- * create chain, the volume first (the claim then binds at once). The volume names its claim by namespace and name only,
- * and kube-controller-manager binds such a volume to any claim of that name, whatever its class: so it is made only in
- * the chain that makes this resource's claim, which sends nothing when an object of the chain (a claim of that name
- * above all) is someone else's. A chain that fails after making the volume (a claim of that name made since it was
- * looked up, a quota) leaves it bound to nothing: that very volume is deleted, unless this resource's claim exists.
+ * step. The volume names its claim by namespace and name only, and kube-controller-manager binds such a volume to any
+ * claim of that name, whatever its class: so it is made only in the step that makes this resource's claim, which sends
+ * nothing when an object of the step (a claim of that name above all) is someone else's. A step that fails after
+ * making the volume (a claim of that name made since it was looked up, a quota) leaves it bound to nothing: that very
+ * volume is deleted, unless this resource's claim exists.
  */
 export async function applyDataVolume(
   instance: MySQLInstance,
@@ -150,13 +191,15 @@ async function withdrawDataVolume(instance: MySQLInstance, ctx: ReconcileContext
  * away before {@link releaseBackupStorage} made sure its volume is retained; its volume, once bound, is
  * set to Retain.
  */
-export async function ensureBackupStorage(instance: MySQLInstance, ctx: ReconcileContext): Promise<void> {
-  const { names } = instance;
-  const backupVolume = { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: names.backupVolume } };
+export async function ensureBackupStorage(
+  instance: MySQLInstance,
+  ctx: ReconcileContext,
+  lookUps: VolumeLookUps = lookUpVolumes(instance, ctx, { data: false, backup: true }),
+): Promise<void> {
   // The volume and the claim are independent objects: written at once.
   const hostPath = usesHostPathVolumes(instance);
-  const volumeFound = hostPath ? existing<V1PersistentVolume>(ctx, backupVolume) : Promise.resolve(undefined);
-  const claimFound = existing<V1PersistentVolumeClaim>(ctx, backupClaimReference(instance));
+  const volumeFound = hostPath ? lookUps.backupVolume : Promise.resolve(undefined);
+  const claimFound = lookUps.backupClaim;
   await Promise.all([
     hostPath &&
       volumeFound.then(async (found) => {

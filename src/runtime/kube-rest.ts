@@ -261,23 +261,35 @@ export class KubeRest {
         armIdle();
         options.onConnected?.();
         response.setEncoding("utf8");
-        let pending = "";
+        // The text of an event not yet ended by its newline, in pieces: each chunk is searched once, from its start.
+        let pending: string[] = [];
+        const deliver = (line: string): void => {
+          const event = parseEvent(line);
+          if (event === undefined) return;
+          try {
+            options.onEvent(event.type, event.object);
+          } catch (error) {
+            finish(error);
+          }
+        };
         response.on("data", (chunk: string) => {
           armIdle();
-          pending += chunk;
-          for (let newline = pending.indexOf("\n"); newline >= 0 && !settled; newline = pending.indexOf("\n")) {
-            const line = pending.slice(0, newline);
-            pending = pending.slice(newline + 1);
-            const event = parseEvent(line);
-            if (event === undefined) continue;
-            try {
-              options.onEvent(event.type, event.object);
-            } catch (error) {
-              finish(error);
-            }
+          let start = 0;
+          for (let newline = chunk.indexOf("\n"); newline >= 0 && !settled; newline = chunk.indexOf("\n", start)) {
+            pending.push(chunk.slice(start, newline));
+            start = newline + 1;
+            const line = pending.join("");
+            pending = [];
+            deliver(line);
           }
+          if (start < chunk.length) pending.push(chunk.slice(start));
         });
-        response.on("end", () => finish());
+        // A last event the server ended without its newline is still an event.
+        response.on("end", () => {
+          if (pending.length > 0 && !settled) deliver(pending.join(""));
+          pending = [];
+          finish();
+        });
         response.on("error", finish);
         response.on("close", () => finish(response.complete ? undefined : new Error(`watch ${path}: the connection closed mid-stream`)));
       });

@@ -159,13 +159,14 @@ export class Manager {
         if (object.apiVersion !== undefined && object.kind !== undefined) this.cache.informerFor(object.apiVersion, object.kind)?.observeWrite(object, created);
       },
       readCache: (apiVersion, kind, namespace, name) => {
-        // A miss only means absent in a synced cache that watches the object's namespace and holds every object
-        // of its kind: a cache of what we labelled does not hold someone else's object of the same name.
+        // A synced cache that watches the object's namespace. A miss in a cache of what we labelled does not prove
+        // the object absent (someone else's of the same name is not in it), but it is taken as absent all the same:
+        // the writer then creates it, and a create fails on an object that exists, which is then read and refused.
+        // One look-up fewer for every new child, and none of it taken over.
         const informer = this.cache.informerFor(apiVersion, kind);
         const watched = namespace === undefined || options.namespace === undefined || options.namespace === namespace;
         if (informer?.synced !== true || !watched) return undefined;
-        const object = informer.get(namespace, name);
-        return object === undefined && informer.labelSelector !== undefined ? undefined : { object };
+        return { object: informer.get(namespace, name) };
       },
     });
   }

@@ -168,7 +168,9 @@ export interface ObjectWriterOptions {
   /**
    * Reads the informer cache of a kind for the unchanged check and the owner check of {@link ObjectWriter.apply}: `undefined`
    * when the kind is not cached (or not synced yet), then the object is read from the API server;
-   * otherwise `{ object }`, with `object` undefined when the cache has no such object.
+   * otherwise `{ object }`, with `object` undefined when the cache has no such object: it is then created (POST) without a
+   * look-up, and a create that finds one after all (someone else's, which a cache of what this manager labelled does not
+   * hold) reads it and refuses it.
    */
   readonly readCache?: (
     apiVersion: string,
@@ -232,6 +234,15 @@ function mergeFieldSets(a: object | undefined, b: object | undefined): object {
   return merged;
 }
 
+/**
+ * Whether `object` runs pods (a Pod, or a pod template: Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob), which
+ * may mount or read the objects created before it in one {@link ObjectWriter.applyAll}.
+ */
+function runsPods(object: KubernetesObject): boolean {
+  const spec = (object as { spec?: { containers?: unknown; template?: { spec?: unknown }; jobTemplate?: unknown } }).spec;
+  return spec?.containers !== undefined || spec?.template?.spec !== undefined || spec?.jobTemplate !== undefined;
+}
+
 /** The rejection of a create not sent because one before it in the same {@link ObjectWriter.applyAll} was refused. */
 const NOT_SENT = new Error("not sent: an object before it was refused");
 
@@ -260,7 +271,7 @@ export class ObjectWriter {
   /**
    * Server-side apply (forced: this controller owns what it declares); sets a controller owner reference to `owner` where
    * Kubernetes allows one. Not sent when the cached object already holds what it declares (see applied-state.ts): then the
-   * cached object is returned. Refused, and not sent, when an object of that name exists that this manager may not take
+   * cached object itself is returned, read-only as every cache read. Refused, and not sent, when an object of that name exists that this manager may not take
    * over ({@link NotManagedError}, {@link AlreadyOwnedError}). An object found absent is created (POST), not applied: an
    * apply would take over one someone else made since it was looked up, a create fails on it, and it is refused as if it
    * had been there. With {@link ApplyOptions.absent} it is created without that look-up.
@@ -274,9 +285,10 @@ export class ObjectWriter {
   /**
    * Applies several objects at once, as {@link apply} does each, but all or none as to adoption: every object is looked up
    * first, and when any of them may not be taken over, none is sent and the first refusal is thrown, carrying the others
-   * (a server is not created to mount a claim that is not ours). Otherwise existing objects are applied at once and absent
-   * ones created one after another in the given order, stopping at a refusal (one made by someone else since it was looked
-   * up: what follows it may mount it). Refusals are thrown first; else the first failure, naming its object, once every
+   * (a server is not created to mount a claim that is not ours). Otherwise existing objects are applied at once, and absent
+   * ones created at once too, except that one that runs pods (a pod template) is created only after every absent object
+   * before it in the given order, and not at all when one of those was refused (made by someone else since it was looked
+   * up: the pods may mount it). Refusals are thrown first; else the first failure, naming its object, once every
    * write has ended, the others having been written.
    */
   async applyAll<T extends KubernetesObject>(objects: readonly T[], options: ApplyAllOptions = {}, log?: Logger): Promise<T[]> {
@@ -286,16 +298,22 @@ export class ObjectWriter {
       prepared.map((one, i) => (one.unchanged !== undefined ? PRESENT : absent.has(objects[i] as T) ? ABSENT : this.#lookUp(one))),
     );
     throwFirst(lookups);
-    let creating: Promise<boolean> = Promise.resolve(false);
+    // Whether each create so far was refused (someone else's object, or not sent after one that was).
+    const creates: Promise<boolean>[] = [];
     const writes = await Promise.allSettled(
       prepared.map((one, i) => {
         if (one.unchanged !== undefined) return one.unchanged;
         const found = (lookups[i] as PromiseFulfilledResult<LookUp>).value;
         if (!found.absent) return this.#send(one, found, log);
-        const create = creating.then((refused) => (refused ? Promise.reject(NOT_SENT) : this.#send(one, found, log)));
-        creating = create.then(
-          () => false,
-          (error: unknown) => error === NOT_SENT || error instanceof ApplyRefusedError,
+        const before = [...creates];
+        const create = runsPods(one.body)
+          ? Promise.all(before).then((refused) => (refused.includes(true) ? Promise.reject(NOT_SENT) : this.#send(one, found, log)))
+          : this.#send(one, found, log);
+        creates.push(
+          create.then(
+            () => false,
+            (error: unknown) => error === NOT_SENT || error instanceof ApplyRefusedError,
+          ),
         );
         return create;
       }),
@@ -331,15 +349,44 @@ export class ObjectWriter {
       } else log?.debug("owner reference not set: owner and child cannot be related across namespaces", { child: `${object.kind}/${meta.name}` });
     }
     const hashAnnotation = this.#options.appliedHashAnnotation;
-    if (hashAnnotation !== undefined) meta.annotations = { ...meta.annotations, [hashAnnotation]: appliedHash(body) };
+    if (hashAnnotation !== undefined) meta.annotations = { ...meta.annotations, [hashAnnotation]: this.#hashOf(object, body, ref) };
     const cached = this.#options.readCache?.(object.apiVersion, object.kind, meta.namespace, object.metadata.name);
     const collection = resourcePath(info, meta.namespace);
-    if (hashAnnotation !== undefined && cached?.object !== undefined && holdsApplied(cached.object, body)) {
+    if (hashAnnotation !== undefined && cached?.object !== undefined && this.#holds(object, cached.object, body)) {
       this.#options.onUnchanged?.();
-      return { body, collection, ref, cached, unchanged: structuredClone(cached.object) as T };
+      return { body, collection, ref, cached, unchanged: cached.object as T };
     }
     return { body, collection, ref, cached, unchanged: undefined };
   }
+
+  /**
+   * {@link appliedHash} of `body`, the apply body of `object` for the owner `ref`: remembered per object, so that the very
+   * object applied again (a reconciler hands the same children while its resource is unchanged) is not serialised again.
+   * Objects are never changed once handed to apply.
+   */
+  #hashOf(object: KubernetesObject, body: KubernetesObject, ref: V1OwnerReference | undefined): string {
+    const key = `${ref?.uid ?? ""}/${body.metadata?.namespace ?? ""}`;
+    const known = this.#known.get(object);
+    if (known?.key === key) return known.hash;
+    const hash = appliedHash(body);
+    this.#known.set(object, { key, hash, holds: new WeakSet() });
+    return hash;
+  }
+
+  /**
+   * {@link holdsApplied} of `body` (the apply body of `object`, after {@link #hashOf}) in `live`, remembered per cached
+   * object found to hold it: the informer replaces a cached object when it changes, and never changes one in place.
+   */
+  #holds(object: KubernetesObject, live: KubernetesObject, body: KubernetesObject): boolean {
+    const known = this.#known.get(object);
+    if (known?.holds.has(live) === true) return true;
+    const holds = holdsApplied(live, body);
+    if (holds) known?.holds.add(live);
+    return holds;
+  }
+
+  /** By the object applied: its hash, for the owner and namespace of `key`, and the cached objects that hold it. */
+  readonly #known = new WeakMap<KubernetesObject, { readonly key: string; readonly hash: string; readonly holds: WeakSet<KubernetesObject> }>();
 
   /**
    * Sends a prepared apply: a create when the object was found absent. A create that finds an object after all (made since

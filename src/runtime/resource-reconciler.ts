@@ -124,6 +124,25 @@ export abstract class ResourceReconciler<R extends AnyResource> implements Recon
 
   /** {@link specProblems} by `uid/generation`, oldest first. */
   readonly #verdicts = new Map<string, string[]>();
+  /** {@link desired} by uid, with the resourceVersion it was built from; the least recently used first. */
+  readonly #children = new Map<string, { readonly resourceVersion: string; readonly children: KubernetesObject[] }>();
+
+  /**
+   * {@link desired}, remembered per uid for the resourceVersion it was built from: it is pure in the resource, and most
+   * reconciles are woken by a child while the resource stays as it was. The same objects handed to the writer again let
+   * it skip hashing them. Only the {@link REMEMBERED_CHILDREN} resources reconciled last are remembered (a Deployment is a
+   * few kilobytes): a burst of reconciles of one resource comes close together.
+   */
+  #desiredOf(resource: R): KubernetesObject[] {
+    const { uid, resourceVersion } = resource.metadata;
+    if (uid === undefined || resourceVersion === undefined) return this.desired(resource);
+    const known = this.#children.get(uid);
+    this.#children.delete(uid);
+    const children = known?.resourceVersion === resourceVersion ? known.children : this.desired(resource);
+    if (this.#children.size >= REMEMBERED_CHILDREN) this.#children.delete(this.#children.keys().next().value as string);
+    this.#children.set(uid, { resourceVersion, children });
+    return children;
+  }
 
   /**
    * {@link specProblems}, remembered per uid and generation: the API server raises `metadata.generation` with every
@@ -133,13 +152,7 @@ export abstract class ResourceReconciler<R extends AnyResource> implements Recon
   #specProblemsOf(resource: R): string[] {
     const { uid, generation } = resource.metadata;
     if (uid === undefined || generation === undefined) return this.specProblems(resource);
-    const key = `${uid}/${generation}`;
-    const known = this.#verdicts.get(key);
-    if (known !== undefined) return known;
-    const problems = this.specProblems(resource);
-    if (this.#verdicts.size >= REMEMBERED_VERDICTS) this.#verdicts.delete(this.#verdicts.keys().next().value as string);
-    this.#verdicts.set(key, problems);
-    return problems;
+    return remembered(this.#verdicts, `${uid}/${generation}`, () => this.specProblems(resource));
   }
 
   /** Runs the numbered steps above for one request. */
@@ -217,7 +230,7 @@ export abstract class ResourceReconciler<R extends AnyResource> implements Recon
     // When one of them may not be adopted, none is sent, and the refusal is the step's failure.
     const applied = await runStep(current, ctx, async () => {
       try {
-        await ctx.applyAll(this.desired(current), { owner: current });
+        await ctx.applyAll(this.#desiredOf(current), { owner: current });
       } catch (error) {
         if (error instanceof ApplyRefusedError) throw error;
         throw Object.assign(error as object, { reconcileReason: LoopReason.applyFailed });
@@ -254,6 +267,19 @@ type ChangeHook<R extends AnyResource> = (resource: R, change: FieldChange<unkno
 
 /** How many spec verdicts a reconciler remembers (a few hundred bytes each). */
 const REMEMBERED_VERDICTS = 10_000;
+
+/** Of how many resources a reconciler remembers the children (a few kilobytes each). */
+const REMEMBERED_CHILDREN = 256;
+
+/** `known[key]`, else `compute()` remembered there; the oldest entry is forgotten first once {@link REMEMBERED_VERDICTS} are. */
+function remembered<T>(known: Map<string, T>, key: string, compute: () => T): T {
+  const found = known.get(key);
+  if (found !== undefined) return found;
+  const value = compute();
+  if (known.size >= REMEMBERED_VERDICTS) known.delete(known.keys().next().value as string);
+  known.set(key, value);
+  return value;
+}
 
 /** The reason the loop gives for a spec the schema refuses. */
 export const INVALID_SPEC_REASON = "InvalidSpec";

@@ -141,7 +141,10 @@ export interface ReconcileContext {
   readonly cache: CacheReader;
   readonly events: EventRecorder;
   readonly log: Logger;
-  /** Server-side apply with the controller's field manager; sets an owner reference to `owner` when given. */
+  /**
+   * Server-side apply with the controller's field manager; sets an owner reference to `owner` when given. Returns the
+   * server's answer, or the cached object (read-only) when nothing would change and nothing was sent.
+   */
   apply<T extends KubernetesObject>(object: T, options?: ApplyOptions): Promise<T>;
   /**
    * Lists objects from the API server, not a cache: for kinds read rarely and never watched (a stuck Job's pods and
@@ -149,8 +152,10 @@ export interface ReconcileContext {
    */
   list<T extends KubernetesObject>(apiVersion: string, kind: string, options?: ListOptions): Promise<T[]>;
   /**
-   * Applies several objects at once, all or none as to adoption: when any of them exists and may not be taken over, its
-   * refusal is thrown and none is sent. The first failed write is thrown, naming its object, once every write has ended.
+   * Applies several objects at once, all or none as to adoption: when any of them is known to exist and may not be taken
+   * over, its refusal is thrown and none is sent. Absent objects are created at once, except that one that runs pods waits
+   * for those before it and is not created after a refusal. The first failed write is thrown, naming its object, once
+   * every write has ended.
    */
   applyAll<T extends KubernetesObject>(objects: readonly T[], options?: ApplyAllOptions): Promise<T[]>;
   /**

@@ -34,6 +34,8 @@ import { START_GRACE_MS } from "../../src/mysql/pod-diagnosis.ts";
 import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
 import { POLL_MS } from "../../src/mysql/result.ts";
 import { EXIT_CODES } from "../../src/mysql/scripts/index.ts";
+import type { MySQL } from "../../generated/mysql-models.ts";
+import { computeStatusPatch } from "../../src/runtime/index.ts";
 import { allStrings, madeByOperator, originalResource, recordingContext } from "./fixtures.ts";
 
 const reconciler = new MySQLReconciler();
@@ -128,7 +130,7 @@ test("onCreate, hostPath mode: a server pod held back until kube-controller-mana
     const waiting = await reconciler.onCreate(resource, ctx);
     assert.deepEqual(waiting.kind === "wait" && [waiting.reason, waiting.message, waiting.afterMs], [
       "Starting",
-      "waiting for kube-controller-manager to bind PersistentVolumeClaim mysql-instance-pvc to PersistentVolume mysql-instance-pv (Pending): the server's pod is scheduled once it is",
+      "waiting for Deployment mysql-instance to become available (kube-controller-manager binds PersistentVolumeClaim mysql-instance-pvc to PersistentVolume mysql-instance-pv first, then the scheduler places the server's pod)",
       POLL_MS,
     ]);
   }
@@ -136,6 +138,24 @@ test("onCreate, hostPath mode: a server pod held back until kube-controller-mana
   put(volume("Released"));
   const released = await reconciler.onCreate(resource, ctx);
   assert.equal(released.kind === "failed" && released.reason, "ServerNotStarting", "a Released volume does not bind by waiting");
+});
+
+test("onCreate, hostPath mode: the wait for kube-controller-manager's binding says what the first status said already (the claim binds first), so it writes no status of its own", async () => {
+  const resource = originalResource();
+  const objects = claimWaitingServer(resource, "Pending");
+  const deployment = objects.find((o) => o.kind === "Deployment") as V1Deployment;
+  deployment.metadata = { ...deployment.metadata, creationTimestamp: new Date() };
+  const { ctx, put } = recordingContext([...objects, madeByOperator({ ...buildDataVolume(instanceOf(resource)), status: { phase: "Available" } })]);
+  const first = await reconciler.onCreate(resource, ctx);
+  assert.deepEqual(first.kind === "wait" && [first.reason, first.message], [
+    "Starting",
+    "waiting for Deployment mysql-instance to become available (kube-controller-manager binds PersistentVolumeClaim mysql-instance-pvc to PersistentVolume mysql-instance-pv first, then the scheduler places the server's pod)",
+  ]);
+  const written = { ...resource, status: { ...resource.status, ...(computeStatusPatch(resource, { result: first }) as MySQL["status"]) } };
+  put({ ...deployment, metadata: { ...deployment.metadata, creationTimestamp: new Date(Date.now() - START_GRACE_MS) } });
+  const binding = await reconciler.onCreate(written, ctx);
+  assert.deepEqual(binding.kind === "wait" && [binding.reason, binding.afterMs], ["Starting", POLL_MS], "past the grace, the binding is awaited");
+  assert.equal(computeStatusPatch(written, { result: binding }), undefined, "no status write while the claim binds");
 });
 
 test("onCreate, hostPath mode: a Lost data claim is ServerNotStarting with the scheduler's verdict", async () => {
@@ -172,7 +192,10 @@ test("onCreate: while the server's Deployment is younger than the start grace it
     return list(apiVersion, kind, options);
   };
   const starting = await reconciler.onCreate(resource, ctx);
-  assert.deepEqual(starting.kind === "wait" && [starting.reason, starting.message], ["Starting", "waiting for Deployment mysql-instance to become available"]);
+  assert.deepEqual(starting.kind === "wait" && [starting.reason, starting.message], [
+    "Starting",
+    "waiting for Deployment mysql-instance to become available (kube-controller-manager binds PersistentVolumeClaim mysql-instance-pvc to PersistentVolume mysql-instance-pv first, then the scheduler places the server's pod)",
+  ]);
   assert.equal(listed.includes("Pod"), false, `listed ${listed.join(", ")}`);
   assert.ok(starting.kind === "wait" && starting.afterMs > START_GRACE_MS / 2, "looked at again once the grace is over, not every poll");
   young.metadata = { ...young.metadata, creationTimestamp: new Date(Date.now() - START_GRACE_MS) };

@@ -233,3 +233,46 @@ test("a creation that failed after its hostPath volume was made keeps that volum
   const storage = (second.status as { storage?: { node?: string } } | undefined)?.storage;
   assert.equal(storage?.node, dataVolumeNodes[0]);
 });
+
+test("decidePlacement lists the Nodes only where no default StorageClass decides the placement", async () => {
+  const defaultClass = storageClass("standard", { "storageclass.kubernetes.io/is-default-class": "true" }, "2026-01-01T00:00:00Z");
+  const listing = (objects: KubernetesObject[]) => {
+    const { ctx } = recordingContext(objects);
+    const listed: string[] = [];
+    const list = ctx.list.bind(ctx);
+    ctx.list = (apiVersion, kind, options) => {
+      listed.push(kind);
+      return list(apiVersion, kind, options);
+    };
+    return { ctx, listed };
+  };
+  const withDefault = listing([defaultClass, node("a")]);
+  await decidePlacement(undecided(), withDefault.ctx);
+  assert.deepEqual(withDefault.listed, ["StorageClass"]);
+  const without = listing([node("a")]);
+  await decidePlacement(undecided(), without.ctx);
+  assert.deepEqual(without.listed.toSorted(), ["Node", "StorageClass"]);
+});
+
+test("onCreate looks the volumes and claims up while it decides the placement (none depends on it), not after", async () => {
+  const resource = originalResource({ status: { storage: undefined } });
+  const { ctx, recorded } = recordingContext([node("a")]);
+  const list = ctx.list.bind(ctx);
+  let readsMade = 0;
+  ctx.list = async (apiVersion, kind, options) => {
+    // The StorageClasses are answered only once the look-ups were sent (bounded: a hook that waits for the answer fails the test).
+    if (kind === "StorageClass") {
+      for (let waited = 0; recorded.read.length < 4 && waited < 2000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+      readsMade = recorded.read.length;
+    }
+    return list(apiVersion, kind, options);
+  };
+  await new MySQLReconciler().onCreate(resource, ctx);
+  assert.equal(readsMade, 4, `read before the StorageClasses were answered: ${recorded.read.join(", ")}`);
+  assert.deepEqual(recorded.read.toSorted(), [
+    "PersistentVolume/backup-mysql-instance-pv",
+    "PersistentVolume/mysql-instance-pv",
+    "PersistentVolumeClaim/backup-mysql-instance-pvc",
+    "PersistentVolumeClaim/mysql-instance-pvc",
+  ]);
+});

@@ -45,14 +45,14 @@ test("an operator run under another name knows its own data claim: the volume an
   assert.ok(applied(recorded).includes(DATA_VOLUME), `the volume is made again: ${applied(recorded).join(", ")}`);
 });
 
-test("a new resource's data volume is made in one create chain with its claim, under any operator name: volume, claim, server", async () => {
+test("a new resource's data volume is made in one step with its claim and server, under any operator name", async () => {
   for (const managerName of [undefined, CUSTOM_NAME]) {
     const { ctx, recorded } = recordingContext([readyNode], { managerName });
     await reconciler.onCreate(originalResource({ status: { storage: undefined } }), ctx);
     const order = applied(recorded).filter((o) =>
       ["PersistentVolume/mysql-instance-pv", "PersistentVolumeClaim/mysql-instance-pvc", "Deployment/mysql-instance"].includes(o),
     );
-    assert.deepEqual(order, [DATA_VOLUME, "PersistentVolumeClaim/mysql-instance-pvc", "Deployment/mysql-instance"], String(managerName));
+    assert.deepEqual(order.toSorted(), ["Deployment/mysql-instance", DATA_VOLUME, "PersistentVolumeClaim/mysql-instance-pvc"], String(managerName));
   }
 });
 

@@ -54,6 +54,12 @@ before(async () => {
         res.writeHead(200, { "content-type": "application/json" });
         res.write('{"type":"ADDED","object":{"metadata":{"name":"a"}}}\n{"type":"MOD');
         setTimeout(() => res.end('IFIED","object":{"metadata":{"name":"a"}}}\n\nnot json\n{"type":"DELETED","object":{"metadata":{"name":"a"}}}\n'), 50);
+      } else if (req.url?.includes("unterminated")) {
+        // One event in three writes, then a last event the server ends without its newline.
+        res.writeHead(200, { "content-type": "application/json" });
+        res.write('{"type":"ADDED","object":{"metad');
+        res.write('ata":{"name":"b","labels":{"x":"');
+        setTimeout(() => res.end('y"}}}}\n{"type":"DELETED","object":{"metadata":{"name":"b"}}}'), 50);
       } else if (req.url?.includes("stale")) {
         res
           .writeHead(409, { "content-type": "application/json" })
@@ -163,6 +169,16 @@ test("watch: events split across chunks arrive whole and in order; an error answ
   assert.match(seen.at(-1)?.url ?? "", /[?&]watch=true/);
   const expired = await rest.watch("/api/v1/namespaces/n/expired", { query: { resourceVersion: "1" }, onEvent: () => undefined }).catch((e: unknown) => e);
   assert.ok(expired instanceof KubeApiError && expired.code === 410 && expired.reason === "Expired", String(expired));
+  await rest.close();
+});
+
+test("watch: an event split over several chunks arrives whole, and a last event without its newline is not dropped", async () => {
+  const rest = new KubeRest(kc);
+  const events: string[] = [];
+  await rest.watch("/api/v1/namespaces/n/unterminated", {
+    onEvent: (type, object) => events.push(`${type} ${object.metadata?.name} ${JSON.stringify(object.metadata?.labels ?? {})}`),
+  });
+  assert.deepEqual(events, ['ADDED b {"x":"y"}', "DELETED b {}"]);
   await rest.close();
 });
 

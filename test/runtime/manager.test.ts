@@ -53,8 +53,10 @@ async function startFakeApiServer() {
     metadata: { name: "w1", namespace: "ns", uid: "uid-w1", generation: 1 },
     spec: { message: "hello" },
   });
+  const requests: string[] = [];
   const handle = (req: IncomingMessage, res: ServerResponse, text: string): void => {
     const url = new URL(req.url ?? "/", "http://fake");
+    if (url.searchParams.get("watch") !== "true") requests.push(`${req.method ?? ""} ${url.pathname}`);
     const reply = (code: number, body: unknown): void => void res.writeHead(code, { "content-type": "application/json" }).end(JSON.stringify(body));
     if (req.method === "GET" && collections[url.pathname] !== undefined) {
       if (url.searchParams.get("watch") === "true") {
@@ -121,6 +123,8 @@ async function startFakeApiServer() {
   return {
     kubeConfig,
     widget: () => objects.get("/apis/fixtures.runtime.test/v1/namespaces/ns/widgets/w1"),
+    /** `METHOD path` of every request but watches, in order. */
+    requests,
     releaseStatusEvents: () => heldEvents.splice(0).forEach((send) => send()),
     close: async () => {
       for (const set of watchers.values()) for (const res of set) res.destroy();
@@ -128,6 +132,17 @@ async function startFakeApiServer() {
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/** A manager of the fake API server's widgets, without probes or periodic resync. */
+function widgetManager(kubeConfig: KubeConfig): Manager {
+  return new Manager({
+    name: "widget-test",
+    kubeConfig,
+    probePort: false,
+    logger: createJsonLogger({ level: process.env.DEBUG_TEST ? "debug" : "error" }),
+    resyncMs: 0,
+  });
 }
 
 class CountingReconciler extends WidgetReconciler {
@@ -144,13 +159,7 @@ test(
   async () => {
     const fake = await startFakeApiServer();
     const reconciler = new CountingReconciler("test");
-    const manager = new Manager({
-      name: "widget-test",
-      kubeConfig: fake.kubeConfig,
-      probePort: false,
-      logger: createJsonLogger({ level: process.env.DEBUG_TEST ? "debug" : "error" }),
-      resyncMs: 0,
-    });
+    const manager = widgetManager(fake.kubeConfig);
     const controller = manager.addController({ name: "widget", resourceType: widgetType, owns: [configMapKind], reconciler });
     const running = manager.start();
     try {
@@ -169,3 +178,27 @@ test(
     }
   },
 );
+
+test("a child that the cache of what the manager labelled does not hold is created at once (POST), without a GET first", { timeout: 90_000 }, async () => {
+  const fake = await startFakeApiServer();
+  const manager = widgetManager(fake.kubeConfig);
+  manager.addController({ name: "widget", resourceType: widgetType, owns: [configMapKind], reconciler: new WidgetReconciler("test") });
+  const running = manager.start();
+  try {
+    await eventually("the first reconcile's status write", async () => (fake.widget()?.status as Json | undefined)?.appliedSpec !== undefined, 60_000, 10);
+    const configMaps = fake.requests.filter((r) => r.includes("/configmaps"));
+    assert.ok(
+      configMaps.some((r) => r.startsWith("POST ")),
+      `created: ${configMaps.join(", ")}`,
+    );
+    assert.deepEqual(
+      configMaps.filter((r) => r.startsWith("GET ") && r !== "GET /api/v1/configmaps"),
+      [],
+      "no look-up before the create: a create fails on an object someone else made, which is then read and refused",
+    );
+  } finally {
+    await manager.stop();
+    await running.catch(() => undefined);
+    await fake.close();
+  }
+});

@@ -527,3 +527,32 @@ test("deleting a reconciled resource whose spec is now refused: deletion is held
   assert.deepEqual(r.hookCalls, []);
   assert.match(findCondition(conditionsOf(ctx.statuses[0]), "Degraded")?.message ?? "", /fix the spec, or remove the finalizer by hand/);
 });
+
+test("the children are built once per uid and resourceVersion: a reconcile woken by a child applies the very objects built before", async () => {
+  let built = 0;
+  const given: KubernetesObject[][] = [];
+  class CountingGadgetReconciler extends GadgetReconciler {
+    override desired(resource: Gadget): KubernetesObject[] {
+      built++;
+      return super.desired(resource);
+    }
+  }
+  const r = new CountingGadgetReconciler();
+  const reconciled = (resourceVersion: string): Gadget => {
+    const g = gadget({ finalizers: ["example.test/cleanup"], status: { appliedSpec: { size: "1Gi", color: "red" } } });
+    return { ...g, metadata: { ...g.metadata, resourceVersion } };
+  };
+  for (let i = 0; i < 3; i++) {
+    const ctx = new FakeContext(reconciled("5"));
+    const applyAll = ctx.applyAll.bind(ctx);
+    ctx.applyAll = (objects, options) => {
+      given.push([...objects]);
+      return applyAll(objects, options);
+    };
+    await r.reconcile(request, ctx);
+  }
+  assert.equal(built, 1, "resourceVersion 5, three reconciles");
+  assert.ok(given[1]?.[0] !== undefined && given[1][0] === given[0]?.[0], "the same object: the writer's hash of it is not computed again");
+  await r.reconcile(request, new FakeContext(reconciled("6")));
+  assert.equal(built, 2, "a new resourceVersion is built again");
+});

@@ -3,14 +3,15 @@
  * with the operator under its generated RBAC: an object that carries the name of a child but not the operator's
  * managed-by label is someone else's. The operator refuses it (status and a Warning Event naming it, retried with
  * back-off) and changes nothing of it, not even metadata: its resourceVersion stays. Once the object is gone, the
- * resource converges and the child it then creates is its own. An object made by someone else between the operator's
- * look-up and its write (the race, made certain by a hook on the operator's reads) is refused the same way.
+ * resource converges and the child it then creates is its own. An object made by someone else right before the operator's
+ * create (the race, made certain by a hook on the operator's requests; its cache holds only what it labelled) is refused
+ * the same way.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { AppsV1Api, BatchV1Api, CoreV1Api, type CoreV1Event, type KubernetesObject, type V1Deployment } from "@kubernetes/client-node";
 import type { MySQL } from "../../../generated/mysql-models.ts";
-import { isNotFound, MANAGED_BY_LABEL } from "../../../src/runtime/index.ts";
+import { MANAGED_BY_LABEL } from "../../../src/runtime/index.ts";
 import { eventually as pollUntil } from "../../helpers/eventually.ts";
 import { kubectl, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
 import { readMySQL, startInProcessOperator, type InProcessOperator } from "../../helpers/operator-process.ts";
@@ -317,9 +318,9 @@ describe("an object of a child's name that the operator did not make is refused,
     await squatter.remove();
     await eventually(`${name} gone`, async () => (await mysql(name)) === undefined, 120_000);
   });
-  test("a Service made between the operator's look-up and its write (the race, made certain): refused, not taken over, no server made", async () => {
+  test("a Service made right before the operator's create (the race, made certain; its cache does not hold another's object): refused, not taken over, no server made", async () => {
     const name = "adopt-race";
-    const servicePath = `/api/v1/namespaces/${NS}/services/${name}`;
+    const services = `/api/v1/namespaces/${NS}/services`;
     const squatter: Squatter = {
       mysql: name,
       object: `Service ${NS}/${name}`,
@@ -329,29 +330,26 @@ describe("an object of a child's name that the operator did not make is refused,
       remove: () => core.deleteNamespacedService({ name, namespace: NS }),
     };
     const rest = operator.manager.rest;
-    const get = rest.get.bind(rest);
+    const send = rest.send.bind(rest);
     let raced = false;
-    // The operator's look-up finds no Service; a user's appears before the operator writes, as another client's may at any moment.
-    rest.get = (async (path: string, options?: Parameters<typeof get>[1]) => {
-      try {
-        return await get(path, options);
-      } catch (error) {
-        if (!raced && path === servicePath && isNotFound(error)) {
-          raced = true;
-          await squatter.create();
-        }
-        throw error;
+    // The operator's cache has no Service of the name; a user's appears before the operator's create arrives, as another
+    // client's may at any moment.
+    rest.send = (async (method: Parameters<typeof send>[0], path: string, options?: Parameters<typeof send>[2]) => {
+      if (!raced && method === "POST" && path === services && (options?.body as KubernetesObject | undefined)?.metadata?.name === name) {
+        raced = true;
+        await squatter.create();
       }
-    }) as typeof rest.get;
+      return send(method, path, options);
+    }) as typeof rest.send;
     try {
       await createMySQL(name);
-      await eventually("the Service made right after the operator found none", async () => raced);
+      await eventually("the Service made right before the operator's create", async () => raced);
       const made = await squatter.read();
       assert.ok(made !== undefined);
       await assertRefused(squatter, name, made);
       assert.equal(await orUndefined(apps.readNamespacedDeployment({ name, namespace: NS })), undefined, "no server was made to use it");
     } finally {
-      rest.get = get;
+      rest.send = send;
     }
     await squatter.remove();
     await eventually(`${name} created`, async () => (await mysql(name))?.status?.message === `${name} created without restore-job`, 120_000);
