@@ -2,8 +2,12 @@
  * `npm run bench:generate`: how long a full generate takes, in-process (per stage) and as
  * a CLI process, for the MySQL schema and synthetic schemas of growing size. Prints
  * figures; asserts nothing. `BENCH_SYNTHETIC=0` measures the MySQL schema only.
+ * `BENCH_GENERATE_BASE=DIR` (another checkout of mysqlop, e.g. `git archive main | tar -x -C DIR` with a
+ * `node_modules` link) runs its CLI too, alternating with this one run by run, a row for each: two versions
+ * compared within one run.
  */
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, symlink, mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +24,11 @@ import { writeOutputs } from "../../src/codegen/write.ts";
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SYNTHETIC = process.env.BENCH_SYNTHETIC !== "0";
+/** The CLIs measured: this checkout's, and another's with `BENCH_GENERATE_BASE`. */
+const CLIS: { name: string; main: string }[] = [
+  { name: "this", main: join(repo, "src/cli/main.ts") },
+  ...(process.env.BENCH_GENERATE_BASE ? [{ name: "base", main: join(process.env.BENCH_GENERATE_BASE, "src/cli/main.ts") }] : []),
+];
 
 /** A schema like the MySQL one with `n` spec fields of mixed kinds. */
 function syntheticSchema(n: number): string {
@@ -149,14 +158,17 @@ async function benchInProcess(label: string, schema: string): Promise<number> {
 /** Prints the child's CPU time (user + system, µs) on stderr as it exits. */
 const CPU_REPORTER = `data:text/javascript,process.on("exit",()=>process.stderr.write("\\ncpu-us "+JSON.stringify(process.cpuUsage())))`;
 
-/** One CLI run as a process: wall and CPU milliseconds. */
-async function cliRun(root: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ wallMs: number; cpuMs: number }> {
+/** What `npm run generate` preloads before the CLI's entry (`node --import …`), as far as that checkout has it. */
+function preloads(main: string): string[] {
+  return ["node-check.js", "compile-cache.js"].map((f) => join(main, "..", f)).flatMap((f) => (existsSync(f) ? ["--import", f] : []));
+}
+
+/** One CLI run as a process (run as `npm run generate` runs it): wall and CPU milliseconds. */
+async function cliRun(main: string, root: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ wallMs: number; cpuMs: number }> {
   const start = performance.now();
-  const { stderr } = await promisify(execFile)(
-    process.execPath,
-    ["--import", CPU_REPORTER, join(repo, "src/cli/main.ts"), "generate", ...args, "--root", root],
-    { env },
-  ).catch((error: { stderr?: string }) => ({ stderr: error.stderr ?? "" }));
+  const { stderr } = await promisify(execFile)(process.execPath, ["--import", CPU_REPORTER, ...preloads(main), main, "generate", ...args, "--root", root], {
+    env,
+  }).catch((error: { stderr?: string }) => ({ stderr: error.stderr ?? "" }));
   const wallMs = performance.now() - start;
   const cpu = JSON.parse(/cpu-us (.*)/.exec(stderr)?.[1] ?? '{"user":NaN,"system":NaN}') as { user: number; system: number };
   return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
@@ -171,7 +183,7 @@ async function benchCli(label: string, schema: string): Promise<void> {
     // reconciler base's hook docs: those are made again. A synthetic schema has no such text: the case repeats the last.
     const fieldDescribed = (): Promise<void> =>
       writeFile(join(root, "schemas/mysql.yaml"), schema.replace("The MySQL container image, a reference", "The edited MySQL container image, a reference"));
-    // The CLI keeps V8's compiled code on disk between runs; the last case shows a run without that cache.
+    // The CLI keeps V8's compiled code and stripped TypeScript on disk between runs; the last case runs without.
     const noCache = { ...process.env, NODE_DISABLE_COMPILE_CACHE: "1" };
     const cases: [string, () => Promise<void>, string[], NodeJS.ProcessEnv?][] = [
       ["generate, from scratch", () => rm(join(root, "generated"), { recursive: true, force: true }), []],
@@ -181,19 +193,24 @@ async function benchCli(label: string, schema: string): Promise<void> {
       ["--check, the schema edited", () => writeFile(join(root, "schemas/mysql.yaml"), `${schema}\n# edited\n`), ["--check"]],
       ["generate, a column description edited", described, []],
       ["generate, a field description edited", fieldDescribed, []],
-      ["the same, compile cache off", described, [], noCache],
+      ["a column description edited, compile cache off", described, [], noCache],
     ];
     for (const [what, prepare, args, env] of cases) {
-      const runs: { wallMs: number; cpuMs: number }[] = [];
+      const runs = new Map(CLIS.map((cli) => [cli.name, [] as { wallMs: number; cpuMs: number }[]]));
       for (let i = 0; i < RUNS; i++) {
-        await writeFile(join(root, "schemas/mysql.yaml"), schema);
-        await promisify(execFile)(process.execPath, [join(repo, "src/cli/main.ts"), "generate", "--root", root]);
-        await prepare();
-        runs.push(await cliRun(root, args, env));
+        for (const cli of CLIS) {
+          await writeFile(join(root, "schemas/mysql.yaml"), schema);
+          await promisify(execFile)(process.execPath, [cli.main, "generate", "--root", root]);
+          await prepare();
+          runs.get(cli.name)!.push(await cliRun(cli.main, root, args, env));
+        }
       }
-      const wall = median(runs.map((r) => r.wallMs));
-      const cpu = median(runs.map((r) => r.cpuMs));
-      console.log(`CLI process ${label.padEnd(22)} ${what.padEnd(34)} median wall ${ms(wall).padStart(10)}  CPU ${ms(cpu).padStart(10)}`);
+      for (const cli of CLIS) {
+        const wall = median(runs.get(cli.name)!.map((r) => r.wallMs));
+        const cpu = median(runs.get(cli.name)!.map((r) => r.cpuMs));
+        const version = CLIS.length > 1 ? `${cli.name} ` : "";
+        console.log(`CLI process ${version}${label.padEnd(22)} ${what.padEnd(47)} median wall ${ms(wall).padStart(10)}  CPU ${ms(cpu).padStart(10)}`);
+      }
     }
   } finally {
     await rm(root, { recursive: true, force: true });
