@@ -33,10 +33,11 @@ import { quiesceBackupSchedule, reconcileBackupSchedule, type ScheduledBackupFac
 import { awaitImageRollout, awaitResourcesRollout } from "./rollout.ts";
 import { decidePlacement } from "./placement.ts";
 import {
+  applyDataVolume,
   ensureBackupStorage,
-  ensureDataVolume,
   lookUpVolumes,
   placeVolumes,
+  planDataVolume,
   releaseBackupStorage,
   releaseData,
   resizeDataVolume,
@@ -98,16 +99,13 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     // 3–5. The hostPath data volume, which the loop cannot own (cluster-scoped); NAME-credentials, the password the
     //      server starts with; the backup storage, kept beyond the resource. Independent of each other: written at once.
     const found = lookUps ?? lookUpVolumes(mysql, ctx);
-    const [volume, credentials] = await Promise.all([
-      ensureDataVolume(mysql, ctx, found),
-      ensureCredentials(mysql, ctx),
-      ensureBackupStorage(mysql, ctx, found),
-    ]);
-    if (volume !== undefined) return volume;
+    const [volume, credentials] = await Promise.all([planDataVolume(mysql, ctx, found), ensureCredentials(mysql, ctx), ensureBackupStorage(mysql, ctx, found)]);
+    if ("kind" in volume) return volume;
+    // 6. The data volume never without its claim (any claim of the name would bind it). Just placed, in one step with
+    //    the claim and the server, once the credentials are there: looked up at once, the server created once what it
+    //    mounts exists, none when one of them is not ours. Afterwards the loop has applied the claim already.
+    if (children.length === 0 || credentials === undefined) await applyDataVolume(mysql, ctx, volume, credentials === undefined ? children : []);
     if (credentials !== undefined) return credentials;
-    // 6. Just placed: the claim once its volume exists (a claim made first waits for the volume controller's next sync),
-    //    the server once what it mounts exists: created after the claim, and not when the claim is someone else's.
-    if (children.length > 0) await ctx.applyAll(children, { owner: resource });
     // 7. The restore of an earlier resource's backup, if there is one; else wait for the server.
     const restored = await restoreIfBackedUp(mysql, ctx);
     if (restored.kind !== "done") return restored;

@@ -5,13 +5,13 @@
  * and cannot do.
  */
 import type { KubernetesObject, V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
-import { MANAGED_BY_LABEL, type ObjectReference, type ReconcileContext } from "../runtime/index.ts";
+import type { ObjectReference, ReconcileContext } from "../runtime/index.ts";
 import type { MySQLChange } from "../../generated/mysql-reconciler-base.ts";
 import type { StorageStatus } from "../../generated/mysql-models.ts";
 import { BACKUP_CLAIM_FINALIZER, buildBackupClaim, buildBackupVolume, buildDataVolume, DATA_CLAIM_FINALIZER, usesHostPathVolumes } from "./desired/index.ts";
 import { withPlacement, type MySQLInstance } from "./instance.ts";
 import type { StoragePlacement } from "./storage-mode.ts";
-import { OPERATOR_NAME, VOLUME_OWNER_LABELS } from "./names.ts";
+import { VOLUME_OWNER_LABELS } from "./names.ts";
 import { controlledBy } from "./observe.ts";
 import { parseQuantity } from "./quantity.ts";
 import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
@@ -105,45 +105,83 @@ export function bindingUnderway(instance: MySQLInstance, claim: V1PersistentVolu
   return [undefined, "Pending", "Available", "Bound"].includes(pv.status?.phase);
 }
 
+/** The hostPath data volume to apply with the data claim (none outside hostPath mode, or when the one there is kept), and whether it was found absent. */
+export interface DataVolumePlan {
+  readonly volume: V1PersistentVolume | undefined;
+  readonly absent: boolean;
+}
+
 /**
- * Applies the hostPath data volume (hostPath mode only); returns a result only when the hook
- * must stop here. A volume of this name with another path was made for an earlier resource of
- * the same name (the path carries the uid) and a volume's source cannot change: it is kept
- * when the claim this resource controls is bound to it (its data were adopted with the claim),
- * otherwise deleted (reclaim policy Retain: its directory stays on the node) and waited for.
+ * The hostPath data volume to apply (hostPath mode only), or the result when the hook must stop here. A volume of this
+ * name with another path was made for an earlier resource of the same name (the path carries the uid) and a volume's
+ * source cannot change: it is kept when the claim this resource controls is bound to it (its data were adopted with the
+ * claim), otherwise deleted (reclaim policy Retain: its directory stays on the node) and waited for. The volume is
+ * applied by {@link applyDataVolume}, with the claim.
  */
-export async function ensureDataVolume(
+export async function planDataVolume(
   instance: MySQLInstance,
   ctx: ReconcileContext,
   lookUps: VolumeLookUps = lookUpVolumes(instance, ctx, { data: true, backup: false }),
-): Promise<Result | undefined> {
-  if (!usesHostPathVolumes(instance)) return undefined;
+): Promise<DataVolumePlan | Result> {
+  if (!usesHostPathVolumes(instance)) return { volume: undefined, absent: false };
   const wanted = buildDataVolume(instance);
   const name = instance.names.dataVolume;
-  const [found, claimNow] = await Promise.all([lookUps.dataVolume, lookUps.dataClaim]);
-  // The volume names the claim it is for: a claim of that name someone else made could bind it. None is made then (the
-  // claim's apply refuses that claim).
-  if (found === undefined && claimNow !== undefined && claimNow.metadata?.labels?.[MANAGED_BY_LABEL] !== OPERATOR_NAME) return undefined;
+  const found = await lookUps.dataVolume;
   if (found !== undefined && !madeFor(found, instance)) {
     return failed(
       "VolumeNameTaken",
       `PersistentVolume ${name} exists but was not made by this operator for ${instance.namespace ?? "default"}/${instance.name} (labels ${VOLUME_OWNER_LABELS.namespace}, ${VOLUME_OWNER_LABELS.name}); it is left alone. Move its data and delete it, or set storageClassName.`,
     );
   }
-  if (found === undefined || found.spec?.hostPath?.path === wanted.spec?.hostPath?.path) {
-    await ctx.apply(wanted, { absent: found === undefined });
-    return undefined;
-  }
+  if (found === undefined || found.spec?.hostPath?.path === wanted.spec?.hostPath?.path) return { volume: wanted, absent: found === undefined };
   const dataClaim = claim(instance, ctx, instance.names.dataClaim);
   const claimIsOurs = dataClaim !== undefined && controlledBy(dataClaim, instance);
   const terminating = found.metadata?.deletionTimestamp !== undefined && found.metadata.deletionTimestamp !== null;
-  if (!terminating && claimIsOurs && dataClaim?.metadata?.uid !== undefined && found.spec?.claimRef?.uid === dataClaim.metadata.uid) return undefined;
+  if (!terminating && claimIsOurs && dataClaim?.metadata?.uid !== undefined && found.spec?.claimRef?.uid === dataClaim.metadata.uid)
+    return { volume: undefined, absent: false };
   if (!terminating) await ctx.delete({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name } });
   return waitFor(
     POLL_MS,
     "WaitingForVolume",
     `PersistentVolume ${name} of an earlier resource of this name is being removed (its directory ${found.spec?.hostPath?.path ?? ""} stays on the node)`,
   );
+}
+
+/**
+ * Applies the planned data volume and `children` (the claim and the server, when the create hook builds them) in one
+ * step. The volume names its claim by namespace and name only, and kube-controller-manager binds such a volume to any
+ * claim of that name, whatever its class: so it is made only in the step that makes this resource's claim, which sends
+ * nothing when an object of the step (a claim of that name above all) is someone else's. A step that fails after
+ * making the volume (a claim of that name made since it was looked up, a quota) leaves it bound to nothing: that very
+ * volume is deleted, unless this resource's claim exists.
+ */
+export async function applyDataVolume(
+  instance: MySQLInstance,
+  ctx: ReconcileContext,
+  plan: DataVolumePlan,
+  children: readonly KubernetesObject[],
+): Promise<void> {
+  const volumes = plan.volume === undefined ? [] : [plan.volume];
+  if (volumes.length + children.length === 0) return;
+  try {
+    await ctx.applyAll([...volumes, ...children], { owner: instance.resource, absent: plan.absent ? volumes : [] });
+  } catch (error) {
+    if (plan.absent && plan.volume !== undefined) await withdrawDataVolume(instance, ctx);
+    throw error;
+  }
+}
+
+/** Deletes the data volume this operator just made when it is bound to no claim and this resource has no claim of its own for it. */
+async function withdrawDataVolume(instance: MySQLInstance, ctx: ReconcileContext): Promise<void> {
+  const { names } = instance;
+  const [made, dataClaim] = await Promise.all([
+    ctx.read<V1PersistentVolume>({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: names.dataVolume } }),
+    ctx.read<V1PersistentVolumeClaim>({ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: names.dataClaim, namespace: instance.namespace } }),
+  ]);
+  if (made === undefined || !madeFor(made, instance) || made.spec?.claimRef?.uid !== undefined) return;
+  if (dataClaim !== undefined && controlledBy(dataClaim, instance)) return;
+  // By uid: a volume of the name made since by anyone else is not this one.
+  await ctx.delete({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: names.dataVolume } }, { uid: made.metadata?.uid });
 }
 
 /**

@@ -31,6 +31,7 @@ export type {
   Logger,
   ObjectReference,
   ApplyOptions,
+  ApplyAllOptions,
   ReconcileContext,
   ReconcileRequest,
   ReconcileResult,

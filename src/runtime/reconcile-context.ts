@@ -8,7 +8,18 @@ import { appliedHash, holdsApplied } from "./applied-state.ts";
 import { mergeConditions } from "./conditions.ts";
 import { isAlreadyExists, isConflict, isNotFound, PatchType, resourcePath, type KubeRest } from "./kube-rest.ts";
 import { MANAGED_BY_LABEL } from "./managed-objects.ts";
-import type { ApplyOptions, CacheReader, Condition, DeleteOptions, EventRecorder, ListOptions, Logger, ObjectReference, ReconcileContext } from "./types.ts";
+import type {
+  ApplyAllOptions,
+  ApplyOptions,
+  CacheReader,
+  Condition,
+  DeleteOptions,
+  EventRecorder,
+  ListOptions,
+  Logger,
+  ObjectReference,
+  ReconcileContext,
+} from "./types.ts";
 
 /** Thrown by a write attempted after leadership was lost (the work queue drops, never retries, such work). */
 export class NotLeaderError extends Error {
@@ -280,9 +291,12 @@ export class ObjectWriter {
    * up: the pods may mount it). Refusals are thrown first; else the first failure, naming its object, once every
    * write has ended, the others having been written.
    */
-  async applyAll<T extends KubernetesObject>(objects: readonly T[], options: { owner?: KubernetesObject } = {}, log?: Logger): Promise<T[]> {
+  async applyAll<T extends KubernetesObject>(objects: readonly T[], options: ApplyAllOptions = {}, log?: Logger): Promise<T[]> {
     const prepared = await Promise.all(objects.map((object) => this.#prepare(object, options.owner, log)));
-    const lookups = await Promise.allSettled(prepared.map((one) => (one.unchanged === undefined ? this.#lookUp(one) : PRESENT)));
+    const absent = new Set<KubernetesObject>(options.absent);
+    const lookups = await Promise.allSettled(
+      prepared.map((one, i) => (one.unchanged !== undefined ? PRESENT : absent.has(objects[i] as T) ? ABSENT : this.#lookUp(one))),
+    );
     throwFirst(lookups);
     // Whether each create so far was refused (someone else's object, or not sent after one that was).
     const creates: Promise<boolean>[] = [];

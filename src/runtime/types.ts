@@ -127,6 +127,14 @@ export interface ApplyOptions {
   readonly absent?: boolean;
 }
 
+/** Options of {@link ReconcileContext.applyAll}. */
+export interface ApplyAllOptions {
+  /** Set as the controller owner reference where Kubernetes allows one. */
+  readonly owner?: KubernetesObject;
+  /** Those of the objects the caller read from the API server in this reconcile and found absent (see {@link ApplyOptions.absent}). */
+  readonly absent?: readonly KubernetesObject[];
+}
+
 /** What the runtime gives a reconcile call. */
 export interface ReconcileContext {
   /** The informer caches. Those of owned kinds hold only what this operator made (its managed-by label): a miss there is not proof of absence. */
@@ -149,7 +157,7 @@ export interface ReconcileContext {
    * for those before it and is not created after a refusal. The first failed write is thrown, naming its object, once
    * every write has ended.
    */
-  applyAll<T extends KubernetesObject>(objects: readonly T[], options?: { owner?: KubernetesObject }): Promise<T[]>;
+  applyAll<T extends KubernetesObject>(objects: readonly T[], options?: ApplyAllOptions): Promise<T[]>;
   /**
    * Reads one object from the API server, not a cache: an object this operator did not make (a Secret the resource
    * refers to), or proof that none of a name exists. `undefined` when absent. With `watch`, a change to the object

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { MySQL } from "../../generated/mysql-models.ts";
 import { OPERATOR_NAME } from "../../src/mysql/names.ts";
-import { MANAGED_BY_LABEL, type CacheReader, type ListOptions, type ReconcileContext } from "../../src/runtime/index.ts";
+import { MANAGED_BY_LABEL, NotManagedError, type ApplyAllOptions, type CacheReader, type ListOptions, type ReconcileContext } from "../../src/runtime/index.ts";
 import { withSpecDefaults } from "../helpers/spec-defaults.ts";
 
 /** The node the fixtures' hostPath volumes are pinned to. */
@@ -70,22 +70,27 @@ export interface Recorded {
   readonly events: string[];
 }
 
-/** `object` as the operator makes it: with its managed-by label (the runtime sets it on every apply). */
-export function madeByOperator<T extends KubernetesObject>(object: T): T {
-  return { ...object, metadata: { ...object.metadata, labels: { ...object.metadata?.labels, [MANAGED_BY_LABEL]: OPERATOR_NAME } } };
+/** `object` as the operator named `managerName` makes it: with its managed-by label (the runtime sets it on every apply). */
+export function madeByOperator<T extends KubernetesObject>(object: T, managerName = OPERATOR_NAME): T {
+  return { ...object, metadata: { ...object.metadata, labels: { ...object.metadata?.labels, [MANAGED_BY_LABEL]: managerName } } };
 }
 
 /** As the operator's caches: the resources, and of other kinds only what the operator labelled as its own. */
-function cached(o: KubernetesObject): boolean {
-  return o.kind === "MySQL" || o.metadata?.labels?.[MANAGED_BY_LABEL] === OPERATOR_NAME;
+function cached(o: KubernetesObject, managerName: string): boolean {
+  return o.kind === "MySQL" || o.metadata?.labels?.[MANAGED_BY_LABEL] === managerName;
 }
 
 /**
  * A ReconcileContext whose cache is a map and whose apply/delete write to that map, as
  * the API server plus informers would (without latency). Like the operator's caches, the
- * cache shows only what the operator labelled (apply labels what it writes); `read` sees all.
+ * cache shows only what the operator labelled (apply labels what it writes, with `managerName`,
+ * default {@link OPERATOR_NAME}); `read` sees all. `applyAll` refuses, as the runtime's does, every
+ * object when one of them exists without that label, and sends none.
  */
-export function recordingContext(objects: KubernetesObject[] = []): { ctx: ReconcileContext; recorded: Recorded; put: (o: KubernetesObject) => void } {
+export function recordingContext(
+  objects: KubernetesObject[] = [],
+  { managerName = OPERATOR_NAME }: { readonly managerName?: string } = {},
+): { ctx: ReconcileContext; recorded: Recorded; put: (o: KubernetesObject) => void } {
   const store = new Map<string, KubernetesObject>();
   const put = (o: KubernetesObject): void => void store.set(key(o.apiVersion ?? "", o.kind ?? "", o.metadata?.namespace, o.metadata?.name ?? ""), o);
   for (const o of objects) put(o);
@@ -93,11 +98,11 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
   const cache: CacheReader = {
     get: <T extends KubernetesObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string) => {
       const object = store.get(key(apiVersion, kind, namespace, name));
-      return object !== undefined && cached(object) ? (object as T) : undefined;
+      return object !== undefined && cached(object, managerName) ? (object as T) : undefined;
     },
     list: <T extends KubernetesObject>(apiVersion: string, kind: string, namespace?: string) =>
       [...store.values()].filter(
-        (o) => cached(o) && o.apiVersion === apiVersion && o.kind === kind && (namespace === undefined || o.metadata?.namespace === namespace),
+        (o) => cached(o, managerName) && o.apiVersion === apiVersion && o.kind === kind && (namespace === undefined || o.metadata?.namespace === namespace),
       ) as T[],
   };
   const ctx: ReconcileContext = {
@@ -118,16 +123,18 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
       warning: (_object, reason, message) => void recorded.events.push(`Warning ${reason}: ${message}`),
     },
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-    async apply<T extends KubernetesObject>(object: T, options?: { owner?: KubernetesObject }): Promise<T> {
-      recorded.applied.push({ object, owner: options?.owner });
+    async apply<T extends KubernetesObject>(object: T, { owner }: { owner?: KubernetesObject } = {}): Promise<T> {
+      // As the runtime's: no owner reference across namespaces, nor on a cluster-scoped object (no namespace here).
+      const options = { owner: owner !== undefined && object.metadata?.namespace === owner.metadata?.namespace ? owner : undefined };
+      recorded.applied.push({ object, owner: options.owner });
       // The API server gives each object a uid when it creates it and keeps it on every later write.
       const existing = store.get(key(object.apiVersion ?? "", object.kind ?? "", object.metadata?.namespace, object.metadata?.name ?? ""));
       const uid = object.metadata?.uid ?? existing?.metadata?.uid ?? randomUUID();
       // Status is a subresource: a write of the object leaves the status its controller set.
       const status = (existing as { status?: unknown } | undefined)?.status;
       const kept = status === undefined || "status" in object ? object : { ...object, status };
-      const labelled = madeByOperator({ ...kept, metadata: { ...object.metadata, uid } });
-      const stored = options?.owner
+      const labelled = madeByOperator({ ...kept, metadata: { ...object.metadata, uid } }, managerName);
+      const stored = options.owner
         ? {
             ...labelled,
             metadata: {
@@ -147,8 +154,16 @@ export function recordingContext(objects: KubernetesObject[] = []): { ctx: Recon
       put(stored);
       return stored;
     },
-    async applyAll<T extends KubernetesObject>(objects: readonly T[], options?: { owner?: KubernetesObject }): Promise<T[]> {
-      return Promise.all(objects.map((object) => ctx.apply(object, options)));
+    async applyAll<T extends KubernetesObject>(objects: readonly T[], options?: ApplyAllOptions): Promise<T[]> {
+      for (const object of objects) {
+        const { namespace, name = "" } = object.metadata ?? {};
+        const existing = store.get(key(object.apiVersion ?? "", object.kind ?? "", namespace, name));
+        if (existing !== undefined && existing.metadata?.labels?.[MANAGED_BY_LABEL] !== managerName) {
+          const reference = { apiVersion: object.apiVersion ?? "", kind: object.kind ?? "", metadata: { name, namespace } };
+          throw new NotManagedError(`${object.kind} ${namespace === undefined ? "" : `${namespace}/`}${name}`, reference, managerName);
+        }
+      }
+      return Promise.all(objects.map((object) => ctx.apply(object, { owner: options?.owner })));
     },
     async read<T extends KubernetesObject>(
       object: { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string } },

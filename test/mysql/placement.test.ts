@@ -9,7 +9,7 @@ import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
 import { chooseNode, decidePlacement, defaultStorageClass } from "../../src/mysql/placement.ts";
 import type { StoragePlacement } from "../../src/mysql/storage-mode.ts";
 import { OPERATOR_NAME } from "../../src/mysql/names.ts";
-import { MANAGED_BY_LABEL } from "../../src/runtime/index.ts";
+import { MANAGED_BY_LABEL, NotManagedError } from "../../src/runtime/index.ts";
 import { FIXTURE_NODE, madeByOperator, originalResource, recordingContext } from "./fixtures.ts";
 
 function node(name: string, opts: { ready?: boolean; cordoned?: boolean; taint?: string; hostname?: string } = {}): V1Node {
@@ -171,7 +171,7 @@ test("a new resource's hostPath volume is made before its claim (which binds at 
     spec: { accessModes: ["ReadWriteOnce"], storageClassName: "", resources: { requests: { storage: "1Gi" } } },
   };
   const squatted = recordingContext([node("a"), theirs]);
-  await new MySQLReconciler().onCreate(resource, squatted.ctx);
+  await assert.rejects(new MySQLReconciler().onCreate(resource, squatted.ctx), NotManagedError);
   assert.equal(
     squatted.recorded.applied.some((a) => a.object.kind === "PersistentVolume" && a.object.metadata?.name === "mysql-instance-pv"),
     false,

@@ -531,6 +531,23 @@ describe("an object this manager did not make is never adopted", () => {
     assert.deepEqual(rest.objects.get(path), theirs());
   });
 
+  test("applyAll: an object the caller found absent is created without a look-up of its own; the others are looked up", async () => {
+    const rest = new FakeRest();
+    const known = child();
+    const server = { ...child(), metadata: { name: "g1-server", namespace: "ns" } };
+    await managed(rest).applyAll([known, server], { owner: owner("new-uid"), absent: [known] });
+    assert.deepEqual(rest.requests, [`GET ${collection}/g1-server`, `POST ${collection}`, `POST ${collection}`]);
+  });
+
+  test("applyAll: one found absent by the caller but made by someone else since is refused all the same, and left as it was", async () => {
+    const rest = new FakeRest();
+    rest.objects.set(path, theirs());
+    const known = child();
+    await assert.rejects(managed(rest).applyAll([known], { owner: owner("new-uid"), absent: [known] }), NotManagedError);
+    assert.deepEqual(rest.requests, [`POST ${collection}`, `GET ${path}`], "created without a look-up, refused on the 409");
+    assert.deepEqual(rest.objects.get(path), theirs());
+  });
+
   test("an object this writer created (POST, as MANAGER-create) has those fields handed to its applies before the first apply that changes it, once", async () => {
     const rest = new FakeRest();
     const bodies: { method: string; contentType?: string; body?: unknown; query?: unknown }[] = [];

@@ -225,6 +225,47 @@ describe("an object of a child's name that the operator did not make is refused,
     assert.deepEqual(kept, made, "deleting the resource took nothing of the user's claim");
   });
 
+  test("a user's Deployment of the server's name in hostPath mode: no data volume is made, so a claim of the data claim's name made then binds nothing of the operator's", async () => {
+    // The volume would name its claim by namespace and name only: kube-controller-manager binds such a volume to any claim of that name.
+    const name = "adopt-vol";
+    await apps.createNamespacedDeployment({
+      namespace: NS,
+      body: {
+        metadata: { name },
+        spec: {
+          replicas: 0,
+          selector: { matchLabels: { app: "their-app" } },
+          template: { metadata: { labels: { app: "their-app" } }, spec: { containers: [{ name: "web", image: "nginx:1.27" }] } },
+        },
+      },
+    });
+    await createMySQL(name);
+    await eventually(`${name} refuses Deployment ${NS}/${name}`, async () => condition(await mysql(name), "Degraded")?.reason === "AdoptionRefused");
+    const failures = await failedReconciles();
+    await eventually("two more retries", async () => (await failedReconciles()) >= failures + 2);
+    // A volume only beside the operator's own claim of that name (the step may have created both before the refusal).
+    const ownClaim = await orUndefined(core.readNamespacedPersistentVolumeClaim({ name: `${name}-pvc`, namespace: NS }));
+    const volume = await orUndefined(core.readPersistentVolume({ name: `${name}-pv` }));
+    assert.ok(volume === undefined || ownClaim?.metadata?.labels?.[MANAGED_BY_LABEL] === "mysqlop", "no volume pre-bound to a claim the operator has not made");
+    if (ownClaim === undefined) {
+      await core.createNamespacedPersistentVolumeClaim({
+        namespace: NS,
+        body: {
+          metadata: { name: `${name}-pvc` },
+          spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } }, storageClassName: "" },
+        },
+      });
+      await eventually("two more retries", async () => (await failedReconciles()) >= failures + 4);
+      assert.equal(await orUndefined(core.readPersistentVolume({ name: `${name}-pv` })), undefined);
+      const theirs = await core.readNamespacedPersistentVolumeClaim({ name: `${name}-pvc`, namespace: NS });
+      assert.equal(theirs.spec?.volumeName, undefined, "the user's claim is bound to nothing");
+    }
+    const deleted = await kubectl(env.cp, ["delete", "mysqls.otus.homework", name, "--wait=true", "--timeout=120s"]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    await apps.deleteNamespacedDeployment({ name, namespace: NS });
+    await orUndefined(core.deleteNamespacedPersistentVolumeClaim({ name: `${name}-pvc`, namespace: NS }));
+  });
+
   test("a user's ConfigMap of the backup record's name: the deletion is held after the backup, the record is not written over", async () => {
     const name = "adopt-info";
     const record = `backup-${name}-info`;

@@ -1,0 +1,142 @@
+/**
+ * The hostPath data volume: pre-bound to the data claim by namespace and name only (kube-controller-manager binds such a
+ * volume to any claim of that name, whatever its class), so it exists only beside a claim of that name that is this
+ * resource's, whatever this operator is called.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { KubernetesObject, V1Node, V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
+import type { MySQL } from "../../generated/mysql-models.ts";
+import { buildDataClaim } from "../../src/mysql/desired/index.ts";
+import { instanceOf } from "../../src/mysql/instance.ts";
+import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
+import { NotManagedError, type ReconcileContext } from "../../src/runtime/index.ts";
+import { madeByOperator, originalResource, recordingContext, type Recorded } from "./fixtures.ts";
+
+const reconciler = new MySQLReconciler();
+/** A name given with `mysqlop run --name`: the label value, field manager and Event source of everything it makes. */
+const CUSTOM_NAME = "mysqlop-blue";
+const DATA_VOLUME = "PersistentVolume/mysql-instance-pv";
+
+const readyNode: V1Node = {
+  apiVersion: "v1",
+  kind: "Node",
+  metadata: { name: "node-a", labels: { "kubernetes.io/hostname": "node-a" } },
+  status: { conditions: [{ type: "Ready", status: "True" }] },
+};
+
+function applied(recorded: Recorded): string[] {
+  return recorded.applied.map((a) => `${a.object.kind}/${a.object.metadata?.name}`);
+}
+
+/** `object` controlled by `resource`, as an apply with that owner leaves it. */
+function ownedBy<T extends KubernetesObject>(object: T, resource: MySQL): T {
+  const ref = { apiVersion: "otus.homework/v1", kind: "MySQL", name: resource.metadata.name!, uid: resource.metadata.uid!, controller: true };
+  return { ...object, metadata: { ...object.metadata, uid: `${object.metadata?.name}-uid`, ownerReferences: [ref] } };
+}
+
+test("an operator run under another name knows its own data claim: the volume an earlier resource of the name left is replaced", async () => {
+  // The earlier resource's volume (another uid, so another directory) was deleted; this resource's claim, which the loop
+  // applied before the create hook, waits for its volume.
+  const resource = originalResource();
+  const claim = madeByOperator(ownedBy(buildDataClaim(instanceOf(resource)), resource), CUSTOM_NAME);
+  const { ctx, recorded } = recordingContext([claim], { managerName: CUSTOM_NAME });
+  await reconciler.onCreate(resource, ctx);
+  assert.ok(applied(recorded).includes(DATA_VOLUME), `the volume is made again: ${applied(recorded).join(", ")}`);
+});
+
+test("a new resource's data volume is made in one step with its claim and server, under any operator name", async () => {
+  for (const managerName of [undefined, CUSTOM_NAME]) {
+    const { ctx, recorded } = recordingContext([readyNode], { managerName });
+    await reconciler.onCreate(originalResource({ status: { storage: undefined } }), ctx);
+    const order = applied(recorded).filter((o) =>
+      ["PersistentVolume/mysql-instance-pv", "PersistentVolumeClaim/mysql-instance-pvc", "Deployment/mysql-instance"].includes(o),
+    );
+    assert.deepEqual(order.toSorted(), ["Deployment/mysql-instance", DATA_VOLUME, "PersistentVolumeClaim/mysql-instance-pvc"], String(managerName));
+  }
+});
+
+test("no data volume while the claim cannot be made: the referenced password Secret is missing; once the loop applied the claim, its volume", async () => {
+  const spec = { password: undefined, passwordSecretRef: { name: "root", key: "pw" } };
+  const { ctx, recorded } = recordingContext([readyNode]);
+  const waiting = await reconciler.onCreate(originalResource({ spec, status: { storage: undefined } }), ctx);
+  assert.equal(waiting.kind === "wait" && waiting.reason, "PasswordSecretMissing");
+  assert.ok(!applied(recorded).includes(DATA_VOLUME), `a claim of that name made meanwhile by anyone would bind it: ${applied(recorded).join(", ")}`);
+
+  // The next reconcile: the placement recorded, the loop applied the claim (and the server) before the create hook.
+  const placed = originalResource({ spec });
+  await ctx.applyAll(reconciler.desired(placed), { owner: placed });
+  const still = await reconciler.onCreate(placed, ctx);
+  assert.equal(still.kind === "wait" && still.reason, "PasswordSecretMissing");
+  assert.ok(applied(recorded).includes(DATA_VOLUME), applied(recorded).join(", "));
+});
+
+test("no data volume when the claim's create chain is refused: a Deployment of the server's name someone else made", async () => {
+  const theirs = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "mysql-instance", namespace: "default", uid: "theirs" } };
+  const { ctx, recorded } = recordingContext([readyNode, theirs]);
+  await assert.rejects(reconciler.onCreate(originalResource({ status: { storage: undefined } }), ctx), NotManagedError);
+  assert.ok(!applied(recorded).includes(DATA_VOLUME), applied(recorded).join(", "));
+});
+
+test("no data volume beside a claim of that name someone else made (it would bind the volume): the create chain is refused", async () => {
+  const theirs: V1PersistentVolumeClaim = {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name: "mysql-instance-pvc", namespace: "default", uid: "theirs" },
+    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+  };
+  for (const managerName of [undefined, CUSTOM_NAME]) {
+    const { ctx, recorded } = recordingContext([readyNode, theirs], { managerName });
+    await assert.rejects(reconciler.onCreate(originalResource({ status: { storage: undefined } }), ctx), NotManagedError);
+    assert.ok(!applied(recorded).includes(DATA_VOLUME), applied(recorded).join(", "));
+  }
+});
+
+test("the claim's create failing after the volume was made: the volume, bound to nothing yet, is deleted (that very one), so no claim of that name made later can bind it", async () => {
+  const { ctx: base, recorded } = recordingContext([readyNode]);
+  const quota = new Error('persistentvolumeclaims "mysql-instance-pvc" is forbidden: exceeded quota: storage, requested: persistentvolumeclaims=1');
+  // As the API server answers a namespace whose ResourceQuota allows no more claims: what precedes the claim is created.
+  const ctx: ReconcileContext = {
+    ...base,
+    async applyAll<T extends KubernetesObject>(objects: readonly T[], options?: Parameters<ReconcileContext["applyAll"]>[1]): Promise<T[]> {
+      const before = objects.slice(
+        0,
+        objects.findIndex((o) => o.kind === "PersistentVolumeClaim" && o.metadata?.name === "mysql-instance-pvc"),
+      );
+      await base.applyAll(before, options);
+      throw quota;
+    },
+  };
+  await assert.rejects(reconciler.onCreate(originalResource({ status: { storage: undefined } }), ctx), quota);
+  assert.ok(applied(recorded).includes(DATA_VOLUME));
+  const made = (await base.read<V1PersistentVolume>({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: "mysql-instance-pv" } })) ?? {};
+  assert.equal(made.metadata, undefined, "deleted");
+  assert.deepEqual(
+    recorded.deleted.map((d) => [d.kind, d.name, d.uid !== undefined]),
+    [["PersistentVolume", "mysql-instance-pv", true]],
+    "with the uid of the volume it made as precondition",
+  );
+});
+
+test("a data volume kube-controller-manager bound already (to the claim that appeared meanwhile) is not deleted under that claim", async () => {
+  const resource = originalResource({ status: { storage: undefined } });
+  const { ctx: base, recorded, put } = recordingContext([readyNode]);
+  const ctx: ReconcileContext = {
+    ...base,
+    async applyAll<T extends KubernetesObject>(objects: readonly T[], options?: Parameters<ReconcileContext["applyAll"]>[1]): Promise<T[]> {
+      const [volume] = await base.applyAll(
+        objects.filter((o) => o.kind === "PersistentVolume"),
+        options,
+      );
+      const pv = volume as V1PersistentVolume;
+      put({ ...pv, spec: { ...pv.spec, claimRef: { ...pv.spec?.claimRef, uid: "theirs" } }, status: { phase: "Bound" } } as V1PersistentVolume);
+      throw new NotManagedError(
+        "PersistentVolumeClaim default/mysql-instance-pvc",
+        { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "mysql-instance-pvc", namespace: "default" } },
+        "mysqlop",
+      );
+    },
+  };
+  await assert.rejects(reconciler.onCreate(resource, ctx), NotManagedError);
+  assert.deepEqual(recorded.deleted, []);
+});
