@@ -126,8 +126,11 @@ async function awaitServer(instance: MySQLInstance, ctx: ReconcileContext): Prom
   const stuck = await podsNotStarting(instance, ctx, pods);
   if (stuck === undefined) return starting;
   const cause = `Deployment ${names.server}: ${describeNotStarting(stuck)}`;
-  if (!waitsOnlyForClaims(stuck)) return failed("ServerNotStarting", cause);
   const claim = ctx.cache.get<V1PersistentVolumeClaim>("v1", "PersistentVolumeClaim", instance.namespace, names.dataClaim);
+  // The scheduler says it waits for the claims, or has said nothing yet while the claim is unbound: with a thousand
+  // claims binding at once, the scheduler may not look at the pod again for longer than the pending grace.
+  const waitsForClaim = waitsOnlyForClaims(stuck) || (stuck.cause === "PodPending" && claim !== undefined && claim.status?.phase !== "Bound");
+  if (!waitsForClaim) return failed("ServerNotStarting", cause);
   // The operator's own pre-bound volume: the binding is certain, only slow, however long it takes.
   if (bindingUnderway(instance, claim, ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, names.dataVolume))) return starting;
   const why = await claimWarning(instance, ctx, claim);

@@ -13,6 +13,7 @@ import type {
   V1Deployment,
   V1Job,
   V1PersistentVolume,
+  V1PersistentVolumeClaim,
   V1Pod,
   V1ResourceRequirements,
   V1Secret,
@@ -30,7 +31,7 @@ import {
 } from "../../src/mysql/desired/index.ts";
 import { instanceOf } from "../../src/mysql/instance.ts";
 import { childNames, labelsFor, serverSelector } from "../../src/mysql/names.ts";
-import { START_GRACE_MS } from "../../src/mysql/pod-diagnosis.ts";
+import { PENDING_GRACE_MS, START_GRACE_MS } from "../../src/mysql/pod-diagnosis.ts";
 import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
 import { POLL_MS } from "../../src/mysql/result.ts";
 import { EXIT_CODES } from "../../src/mysql/scripts/index.ts";
@@ -138,6 +139,27 @@ test("onCreate, hostPath mode: a server pod held back until kube-controller-mana
   put(volume("Released"));
   const released = await reconciler.onCreate(resource, ctx);
   assert.equal(released.kind === "failed" && released.reason, "ServerNotStarting", "a Released volume does not bind by waiting");
+});
+
+test("onCreate, hostPath mode: a server pod Pending past the pending grace with no word from the scheduler yet (a thousand claims binding at once) is still the wait for the binding, while the claim binds to the operator's volume", async () => {
+  const resource = originalResource();
+  const objects = claimWaitingServer(resource, "Pending").filter((o) => o.kind !== "Event");
+  const pod = objects.find((o) => o.kind === "Pod") as V1Pod;
+  pod.metadata = { ...pod.metadata, creationTimestamp: new Date(Date.now() - PENDING_GRACE_MS - 60_000) };
+  pod.status = { phase: "Pending" };
+  const { ctx, recorded, put } = recordingContext([...objects, madeByOperator({ ...buildDataVolume(instanceOf(resource)), status: { phase: "Available" } })]);
+  const waiting = await reconciler.onCreate(resource, ctx);
+  assert.deepEqual(waiting.kind === "wait" && [waiting.reason, waiting.afterMs], ["Starting", POLL_MS]);
+  assert.deepEqual(recorded.events, []);
+  const claim = objects.find((o) => o.kind === "PersistentVolumeClaim") as V1PersistentVolumeClaim;
+  const boundClaim: V1PersistentVolumeClaim = { ...claim, status: { phase: "Bound" } };
+  put(boundClaim);
+  const bound = await reconciler.onCreate(resource, ctx);
+  assert.deepEqual(
+    bound.kind === "failed" && [bound.reason, /PodPending/.test(bound.message)],
+    ["ServerNotStarting", true],
+    "once bound, a pod still Pending is diagnosed",
+  );
 });
 
 test("onCreate, hostPath mode: the wait for kube-controller-manager's binding says what the first status said already (the claim binds first), so it writes no status of its own", async () => {
