@@ -46,7 +46,9 @@ test("requireBuiltins: built-ins come through require, so Node's lazy exports (h
     const run = async (plugins: Plugin[]): Promise<string> => {
       const outfile = join(dir, `out-${plugins.length}.mjs`);
       await build({ entryPoints: [entry], outfile, bundle: true, platform: "node", format: "esm", banner: { js: REQUIRE_BANNER }, plugins, logLevel: "error" });
-      return execFileSync(process.execPath, [outfile], { encoding: "utf8" }).trim();
+      // Without FORCE_COLOR (node --test sets it for its children when its output is a terminal): plain words.
+      const { FORCE_COLOR: _color, ...env } = process.env;
+      return execFileSync(process.execPath, [outfile], { encoding: "utf8", env }).trim();
     };
     assert.equal(await run([requireBuiltins]), "function function function false");
     assert.equal(await run([]), "function function function true", "an ES import of node:http loads undici (else this test proves nothing)");

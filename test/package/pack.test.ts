@@ -18,7 +18,9 @@ const pkg = JSON.parse(await readFile(join(repo, "package.json"), "utf8")) as {
   devDependencies: Record<string, string>;
 };
 // The Node running this test (24) first on PATH, for npm, npx and the installed bin alike.
-const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}`, npm_config_update_notifier: "false" };
+// Without FORCE_COLOR (node --test sets it for its children when its output is a terminal): the output read is plain.
+const { FORCE_COLOR: _color, ...plainEnv } = process.env;
+const env = { ...plainEnv, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}`, npm_config_update_notifier: "false" };
 
 interface Ran {
   code: number;

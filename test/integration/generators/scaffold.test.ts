@@ -140,7 +140,8 @@ describe("yo mysqlop end to end: the real yo, an unprivileged user, the packed t
     const scaffolded = performance.now();
     if (runsAsRoot) await chownTree(project, 0, 0);
     // Without NODE_TEST_CONTEXT: the project's test runner would take itself for a child of this one and report to it.
-    const { NODE_TEST_CONTEXT: _child, ...env } = process.env;
+    // Without FORCE_COLOR (this runner sets it for its children when its output is a terminal): its summary is read.
+    const { NODE_TEST_CONTEXT: _child, FORCE_COLOR: _color, ...env } = process.env;
     const tested = ok(
       await run("npm", ["test"], { cwd: project, env: { ...env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}` } }),
       "npm test in the project",
