@@ -103,7 +103,8 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     if ("kind" in volume) return volume;
     // 6. The data volume never without its claim (any claim of the name would bind it). Just placed, in one step with
     //    the claim and the server, once the credentials are there: looked up at once, the server created once what it
-    //    mounts exists, none when one of them is not ours. Afterwards the loop has applied the claim already.
+    //    mounts exists; no volume while a claim of the name is not ours (planDataVolume), no server when one of them is
+    //    refused. Afterwards the loop has applied the claim already.
     if (children.length === 0 || credentials === undefined) await applyDataVolume(mysql, ctx, volume, credentials === undefined ? children : []);
     if (credentials !== undefined) return credentials;
     // 7. The restore of an earlier resource's backup, if there is one; else wait for the server.

@@ -133,7 +133,15 @@ export async function planDataVolume(
       `PersistentVolume ${name} exists but was not made by this operator for ${instance.namespace ?? "default"}/${instance.name} (labels ${VOLUME_OWNER_LABELS.namespace}, ${VOLUME_OWNER_LABELS.name}); it is left alone. Move its data and delete it, or set storageClassName.`,
     );
   }
-  if (found === undefined || found.spec?.hostPath?.path === wanted.spec?.hostPath?.path) return { volume: wanted, absent: found === undefined };
+  if (found === undefined) {
+    // A claim of that name this resource does not control (someone else's, or an earlier resource's the claim's apply
+    // may adopt): no volume yet. The runtime creates a child missing from its cache at once, so the volume would exist
+    // before the claim's create meets the 409, and kube-controller-manager may bind it to that claim meanwhile.
+    const present = await lookUps.dataClaim;
+    if (present !== undefined && !controlledBy(present, instance)) return { volume: undefined, absent: false };
+    return { volume: wanted, absent: true };
+  }
+  if (found.spec?.hostPath?.path === wanted.spec?.hostPath?.path) return { volume: wanted, absent: false };
   const dataClaim = claim(instance, ctx, instance.names.dataClaim);
   const claimIsOurs = dataClaim !== undefined && controlledBy(dataClaim, instance);
   const terminating = found.metadata?.deletionTimestamp !== undefined && found.metadata.deletionTimestamp !== null;

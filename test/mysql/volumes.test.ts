@@ -10,6 +10,7 @@ import type { MySQL } from "../../generated/mysql-models.ts";
 import { buildDataClaim } from "../../src/mysql/desired/index.ts";
 import { instanceOf } from "../../src/mysql/instance.ts";
 import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
+import { planDataVolume } from "../../src/mysql/volumes.ts";
 import { NotManagedError, type ReconcileContext } from "../../src/runtime/index.ts";
 import { madeByOperator, originalResource, recordingContext, type Recorded } from "./fixtures.ts";
 
@@ -139,4 +140,23 @@ test("a data volume kube-controller-manager bound already (to the claim that app
   };
   await assert.rejects(reconciler.onCreate(resource, ctx), NotManagedError);
   assert.deepEqual(recorded.deleted, []);
+});
+
+test("planDataVolume: no volume is planned while a claim of that name exists that this resource does not control: the runtime creates a child missing from its cache at once, before the claim's create meets the 409, and the volume would bind that claim meanwhile", async () => {
+  const resource = originalResource();
+  const theirs: V1PersistentVolumeClaim = {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name: "mysql-instance-pvc", namespace: "default", uid: "their-claim" },
+    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+    status: { phase: "Pending" },
+  };
+  const { ctx } = recordingContext([readyNode, theirs]);
+  const plan = await planDataVolume(instanceOf(resource), ctx);
+  assert.deepEqual("volume" in plan && [plan.volume, plan.absent], [undefined, false], "none beside someone else's claim");
+
+  const ours = madeByOperator(ownedBy(buildDataClaim(instanceOf(resource)), resource));
+  const { ctx: ownCtx } = recordingContext([readyNode, ours]);
+  const own = await planDataVolume(instanceOf(resource), ownCtx);
+  assert.equal("volume" in own && own.volume?.metadata?.name, "mysql-instance-pv", "beside this resource's own claim, the volume is planned");
 });
