@@ -79,3 +79,15 @@ test("shareSubtrees: equal parts of two resources' children are one frozen objec
     "changing a shared part in place fails instead of changing every Deployment",
   );
 });
+
+test("shareSubtrees: a Secret is left as it is: its values (passwords) are not kept in the process-wide tables, where they would outlive a rotation or the Secret", () => {
+  const secret = (): KubernetesObject & { data: Record<string, string> } => ({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "s", namespace: "n", labels: { a: "b" } },
+    data: { password: Buffer.from("otuspassword").toString("base64") },
+  });
+  const [one, two] = [shareSubtrees(secret()), shareSubtrees(secret())];
+  assert.notEqual(one.data, two.data, "no shared copy of the data");
+  assert.ok(!Object.isFrozen(one.data) && !Object.isFrozen(one.metadata?.labels), "nothing of it frozen (nothing of it shared)");
+});
