@@ -5,7 +5,7 @@
  * and cannot do.
  */
 import type { KubernetesObject, V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
-import type { ObjectReference, ReconcileContext } from "../runtime/index.ts";
+import { KubeApiError, type ObjectReference, type ReconcileContext } from "../runtime/index.ts";
 import type { MySQLChange } from "../../generated/mysql-reconciler-base.ts";
 import type { StorageStatus } from "../../generated/mysql-models.ts";
 import { BACKUP_CLAIM_FINALIZER, buildBackupClaim, buildBackupVolume, buildDataVolume, DATA_CLAIM_FINALIZER, usesHostPathVolumes } from "./desired/index.ts";
@@ -174,7 +174,12 @@ export async function applyDataVolume(
   try {
     await ctx.applyAll([...volumes, ...children], { owner: instance.resource, absent: plan.absent ? volumes : [] });
   } catch (error) {
-    if (plan.absent && plan.volume !== undefined) await withdrawDataVolume(instance, ctx);
+    // The step's own error (a refusal, above all) is what the resource reports; a withdrawal that fails is logged.
+    if (plan.absent && plan.volume !== undefined) {
+      await withdrawDataVolume(instance, ctx).catch((withdrawal: unknown) =>
+        ctx.log.warn(`PersistentVolume ${instance.names.dataVolume} was made for this step and could not be withdrawn`, { error: withdrawal }),
+      );
+    }
     throw error;
   }
 }
@@ -188,8 +193,16 @@ async function withdrawDataVolume(instance: MySQLInstance, ctx: ReconcileContext
   ]);
   if (made === undefined || !madeFor(made, instance) || made.spec?.claimRef?.uid !== undefined) return;
   if (dataClaim !== undefined && controlledBy(dataClaim, instance)) return;
-  // By uid: a volume of the name made since by anyone else is not this one.
-  await ctx.delete({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: names.dataVolume } }, { uid: made.metadata?.uid });
+  // By uid: a volume of the name made since by anyone else is not this one; by resourceVersion: one that
+  // kube-controller-manager bound since it was read (to a claim of that name) is left to that claim (409).
+  await ctx
+    .delete(
+      { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: names.dataVolume } },
+      { uid: made.metadata?.uid, resourceVersion: made.metadata?.resourceVersion },
+    )
+    .catch((error: unknown) => {
+      if (!(error instanceof KubeApiError && error.code === 409)) throw error;
+    });
 }
 
 /**

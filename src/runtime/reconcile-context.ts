@@ -535,7 +535,14 @@ export class ObjectWriter {
           apiVersion: "v1",
           kind: "DeleteOptions",
           propagationPolicy: options.propagationPolicy ?? "Background",
-          ...(options.uid === undefined ? {} : { preconditions: { uid: options.uid } }),
+          ...(options.uid === undefined && options.resourceVersion === undefined
+            ? {}
+            : {
+                preconditions: {
+                  ...(options.uid === undefined ? {} : { uid: options.uid }),
+                  ...(options.resourceVersion === undefined ? {} : { resourceVersion: options.resourceVersion }),
+                },
+              }),
         },
         beforeSend: this.#beforeSend,
       });

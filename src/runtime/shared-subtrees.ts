@@ -27,10 +27,13 @@ const remembered = new Map<string, unknown>();
 
 /**
  * Replaces, in place, every object and list below `object`'s top level (and below its `metadata`) by the copy
- * remembered for an equal value, and remembers the new ones; short strings likewise. Returns `object`.
+ * remembered for an equal value, and remembers the new ones; short strings likewise; a Secret is left as it is.
+ * Returns `object`.
  */
 export function shareSubtrees<T extends object>(object: T): T {
   const top = object as Record<string, unknown>;
+  // A Secret's values (passwords) are not kept in the process-wide tables, where they would outlive the Secret.
+  if (top.kind === "Secret") return object;
   for (const key of Object.keys(top)) {
     const value = top[key];
     if (key === "metadata" && isPlainObject(value)) {

@@ -113,6 +113,11 @@ export interface DeleteOptions {
   readonly propagationPolicy?: "Foreground" | "Background" | "Orphan";
   /** The uid the object must have (a precondition the API server checks). */
   readonly uid?: string;
+  /**
+   * The resourceVersion the object must still have (a precondition the API server checks): the delete is refused
+   * (409 Conflict) when anyone changed the object since it was read, e.g. kube-controller-manager bound a volume.
+   */
+  readonly resourceVersion?: string;
 }
 
 /** Options of {@link ReconcileContext.apply}. */
