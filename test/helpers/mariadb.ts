@@ -137,7 +137,15 @@ export interface StartOptions {
   port?: number;
   /** Extra mariadbd options, e.g. `--innodb-buffer-pool-size=512M`. */
   serverArgs?: readonly string[];
+  /** Where a port comes from when none is given (default {@link freePort}; tests of the retry give a taken one first). */
+  pickPort?: () => Promise<number>;
 }
+
+/** Attempts at a server start whose free port was taken before mariadbd bound it. */
+const PORT_ATTEMPTS = 5;
+
+/** mariadbd could not bind its port: another process took it between {@link freePort} and the bind. */
+class PortTakenError extends Error {}
 
 /**
  * Initialises a data directory and starts `mariadbd` on it as root (hence
@@ -147,6 +155,18 @@ export interface StartOptions {
  * the timeout.
  */
 export async function startMariaDb(options: StartOptions = {}): Promise<MariaDbServer> {
+  // A free port is free when looked at: another process (another test run's server, an outgoing connection) may take
+  // it before mariadbd binds it; a port of our own choosing is then simply chosen again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || options.port !== undefined || attempt >= PORT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function startOnce(options: StartOptions): Promise<MariaDbServer> {
   installExitHooks();
   const rootDir = await mkdtemp(join(tmpdir(), "mysqlop-mariadb-"));
   const dataDir = join(rootDir, "data");
@@ -163,7 +183,7 @@ export async function startMariaDb(options: StartOptions = {}): Promise<MariaDbS
     await rm(rootDir, { recursive: true, force: true });
     throw new Error(`mariadb-install-db failed (${install.code}):\n${install.stdout}\n${install.stderr}`);
   }
-  const port = options.port ?? (await freePort());
+  const port = options.port ?? (await (options.pickPort ?? freePort)());
   const child = spawn(
     "mariadbd",
     [
@@ -229,7 +249,8 @@ export async function startMariaDb(options: StartOptions = {}): Promise<MariaDbS
     if (child.exitCode !== null || child.signalCode !== null) {
       const log = await readFile(errorLog, "utf8").catch(() => "");
       await stop();
-      throw new Error(`mariadbd exited during startup:\n${log.slice(-4000)}`);
+      const message = `mariadbd exited during startup:\n${log.slice(-4000)}`;
+      throw /Address already in use|Bind on TCP\/IP port/.test(log) ? new PortTakenError(message) : new Error(message);
     }
     const probe = await runCommand("mariadb", ["--no-defaults", `--socket=${socket}`, "--user=root", "-e", "SELECT 1"]);
     if (probe.code === 0) break;
