@@ -12,7 +12,7 @@ import type { MySQLInstance } from "./instance.ts";
 import { cacheBehind, EARLIER_RESOURCE, removeEndedJob } from "./job-removal.ts";
 import { FINAL_BACKUP_ANNOTATION, FINAL_BACKUP_SKIP } from "./names.ts";
 import { jobState, serverAvailable, serverDeployment, serverPodRefused, serverPods } from "./observe.ts";
-import { claimWarning, describeNotStarting, jobNotStarting, podsNotStarting, START_GRACE_MS, waitsOnlyForClaims, type NotStarting } from "./pod-diagnosis.ts";
+import { claimWarning, describeNotStarting, jobNotStarting, podsNotStarting, START_GRACE_MS, waitsForClaim, type NotStarting } from "./pod-diagnosis.ts";
 import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
 import { EXIT_CODES } from "./scripts/index.ts";
 import { bindingUnderway } from "./volumes.ts";
@@ -127,10 +127,7 @@ async function awaitServer(instance: MySQLInstance, ctx: ReconcileContext): Prom
   if (stuck === undefined) return starting;
   const cause = `Deployment ${names.server}: ${describeNotStarting(stuck)}`;
   const claim = ctx.cache.get<V1PersistentVolumeClaim>("v1", "PersistentVolumeClaim", instance.namespace, names.dataClaim);
-  // The scheduler says it waits for the claims, or has said nothing yet while the claim is unbound: with a thousand
-  // claims binding at once, the scheduler may not look at the pod again for longer than the pending grace.
-  const waitsForClaim = waitsOnlyForClaims(stuck) || (stuck.cause === "PodPending" && claim !== undefined && claim.status?.phase !== "Bound");
-  if (!waitsForClaim) return failed("ServerNotStarting", cause);
+  if (!waitsForClaim(stuck, claim)) return failed("ServerNotStarting", cause);
   // The operator's own pre-bound volume: the binding is certain, only slow, however long it takes.
   if (bindingUnderway(instance, claim, ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, names.dataVolume))) return starting;
   const why = await claimWarning(instance, ctx, claim);

@@ -33,6 +33,10 @@ const STUCK_WAITING_REASONS = new Set([
 
 /** How long a pod may stay Pending without any reason before it is reported all the same. */
 export const PENDING_GRACE_MS = 5 * 60_000;
+
+/** The cause of a pod Pending past {@link PENDING_GRACE_MS} with no word from the scheduler or the kubelet. */
+const PENDING_CAUSE = "PodPending";
+
 /**
  * How long a pod may take to start before what keeps it is reported: during a normal start the scheduler
  * may call a pod unschedulable for a moment (its claim is bound a second later) and a kubelet may warn
@@ -71,7 +75,7 @@ export function podNotStarting(pod: V1Pod, events: readonly CoreV1Event[], now: 
   if (age(created, now) >= PENDING_GRACE_MS) {
     return {
       object: name,
-      cause: "PodPending",
+      cause: PENDING_CAUSE,
       message: `Pending for ${Math.round(age(created, now) / 60_000)} minutes without a reason from the scheduler or the kubelet`,
     };
   }
@@ -136,6 +140,15 @@ const UNBOUND_CLAIMS = "unbound immediate PersistentVolumeClaims";
  */
 export function waitsOnlyForClaims(stuck: NotStarting): boolean {
   return (stuck.cause === "Unschedulable" || stuck.cause === "FailedScheduling") && stuck.message.includes(UNBOUND_CLAIMS);
+}
+
+/**
+ * Whether `stuck` is a pod waiting for `claim` to be bound: the scheduler says so ({@link waitsOnlyForClaims}), or has
+ * said nothing yet ("PodPending") while the claim is not bound; with a thousand claims binding at once, the scheduler
+ * may not look at the pod again for longer than {@link PENDING_GRACE_MS}.
+ */
+export function waitsForClaim(stuck: NotStarting, claim: V1PersistentVolumeClaim | undefined): boolean {
+  return waitsOnlyForClaims(stuck) || (stuck.cause === PENDING_CAUSE && claim !== undefined && claim.status?.phase !== "Bound");
 }
 
 /**

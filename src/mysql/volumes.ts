@@ -44,7 +44,7 @@ async function existing<T extends KubernetesObject>(ctx: ReconcileContext, objec
 
 /**
  * The volumes and claims of a new resource's names, as {@link existing} finds them: looked up while the placement is
- * decided (where each goes does not change whether it exists), and handed to {@link ensureDataVolume} and
+ * decided (where each goes does not change whether it exists), and handed to {@link planDataVolume} and
  * {@link ensureBackupStorage}. Settled or not, none is an unhandled rejection: a placement that fails first leaves them.
  */
 export interface VolumeLookUps {
