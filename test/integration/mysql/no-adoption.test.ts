@@ -336,19 +336,22 @@ describe("an object of a child's name that the operator did not make is refused,
     };
     const rest = operator.manager.rest;
     const send = rest.send.bind(rest);
-    let raced = false;
+    // The user's create, once started: the test waits for it to have finished, not only begun (a read between the two
+    // found nothing once, in CI).
+    let raced: Promise<unknown> | undefined;
     // The operator's cache has no Service of the name; a user's appears before the operator's create arrives, as another
     // client's may at any moment.
     rest.send = (async (method: Parameters<typeof send>[0], path: string, options?: Parameters<typeof send>[2]) => {
-      if (!raced && method === "POST" && path === services && (options?.body as KubernetesObject | undefined)?.metadata?.name === name) {
-        raced = true;
-        await squatter.create();
+      if (raced === undefined && method === "POST" && path === services && (options?.body as KubernetesObject | undefined)?.metadata?.name === name) {
+        raced = squatter.create();
+        await raced;
       }
       return send(method, path, options);
     }) as typeof rest.send;
     try {
       await createMySQL(name);
-      await eventually("the Service made right before the operator's create", async () => raced);
+      await eventually("the Service made right before the operator's create", async () => raced !== undefined);
+      await raced;
       const made = await squatter.read();
       assert.ok(made !== undefined);
       await assertRefused(squatter, name, made);
@@ -377,7 +380,12 @@ describe("an object of a child's name that the operator did not make is refused,
         return message?.includes(`Service ${NS}/${name} (AdoptionRefused)`) === true && message;
       });
       assert.ok(both.startsWith(`ConfigMap ${NS}/${scripts} exists and was not made by mysqlop`), both);
-      const failures = await failedReconciles();
+      // The failed reconcile that wrote the refusal is counted after its status write: wait for it, so that the count
+      // below is not a stale one that the same reconcile then raises.
+      const failures = await eventually("the refusal counted", async () => {
+        const count = await failedReconciles();
+        return count >= 1 && count;
+      });
       // The second of the two: before every refused object was watched, only the first was.
       await core.deleteNamespacedService({ name, namespace: NS });
       const one = await eventually(`${name} re-queued by the Service's removal`, async () => {
@@ -385,7 +393,8 @@ describe("an object of a child's name that the operator did not make is refused,
         return degraded?.reason === "AdoptionRefused" && degraded.message?.includes("Service") === false && degraded.message;
       });
       assert.ok(one.startsWith(`ConfigMap ${NS}/${scripts} exists`), one);
-      assert.ok((await failedReconciles()) > failures);
+      // Likewise, the new reconcile's failure is counted after its status write.
+      await eventually("the re-queued reconcile counted", async () => (await failedReconciles()) > failures);
       await core.deleteNamespacedConfigMap({ name: scripts, namespace: NS });
       const ours = await eventually(`${scripts} made by the operator`, async () => {
         const object = await orUndefined(core.readNamespacedConfigMap({ name: scripts, namespace: NS }));
