@@ -13,7 +13,7 @@ import { cacheBehind, EARLIER_RESOURCE, removeEndedJob } from "./job-removal.ts"
 import { FINAL_BACKUP_ANNOTATION, FINAL_BACKUP_SKIP } from "./names.ts";
 import { jobState, serverAvailable, serverDeployment, serverPodRefused, serverPods } from "./observe.ts";
 import { claimWarning, describeNotStarting, jobNotStarting, podsNotStarting, START_GRACE_MS, waitsForClaim, type NotStarting } from "./pod-diagnosis.ts";
-import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
+import { BINDING_FALLBACK_MS, done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
 import { EXIT_CODES } from "./scripts/index.ts";
 import { bindingUnderway } from "./volumes.ts";
 
@@ -35,12 +35,13 @@ function creationFinished(instance: MySQLInstance): boolean {
 /**
  * The restore part of creation: with no earlier backup, done (with the original's status
  * message) once the server is available; with one, done once `restore-NAME-job` loaded it, or
- * found the database already holding data (then the backup is kept, not loaded).
+ * found the database already holding data (then the backup is kept, not loaded). `bindingFallbackMs`: see
+ * {@link BINDING_FALLBACK_MS}.
  */
-export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileContext): Promise<Result> {
+export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileContext, bindingFallbackMs = BINDING_FALLBACK_MS): Promise<Result> {
   const { names, name } = instance;
   const info = backupInfo(instance, ctx);
-  if (info === undefined) return (await awaitServer(instance, ctx)) ?? done(`${name} created without restore-job`);
+  if (info === undefined) return (await awaitServer(instance, ctx, bindingFallbackMs)) ?? done(`${name} created without restore-job`);
   const lastBackup = info.data?.[BACKUP_INFO_KEYS.lastSucceeded] ?? "an earlier backup";
   const fromDump = info.data?.[BACKUP_INFO_KEYS.dumpFile] ?? dumpPath(undefined);
   // Recorded by backups since dumps are kept as a history: the restore loads exactly that dump.
@@ -74,13 +75,13 @@ export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileC
           `${names.restoreJob} loaded ${fromDump} (the backup of ${lastBackup}) into database ${instance.spec.database}`,
         );
       }
-      const starting = await awaitServer(instance, ctx);
+      const starting = await awaitServer(instance, ctx, bindingFallbackMs);
       if (starting !== undefined) return { ...starting, status: { ...starting.status, ...restored } };
       return done(`${name} created with restore-job`, restored);
     }
     case "failed": {
       if (outcome.exitCode === EXIT_CODES.notEmpty) {
-        const starting = await awaitServer(instance, ctx);
+        const starting = await awaitServer(instance, ctx, bindingFallbackMs);
         if (starting !== undefined) return starting;
         return done(
           `${name} created without restore-job: the database already holds data, so the backup of ${lastBackup} was not loaded; ${fromDump} is kept on ${names.backupClaim} (later backups are new dumps beside it, and retention keeps the newest dump of each resource that no restore loaded)`,
@@ -106,7 +107,7 @@ export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileC
  * Job may end before the server's Deployment reports an available pod). `undefined` when it is; else the wait, or why
  * the server does not start.
  */
-async function awaitServer(instance: MySQLInstance, ctx: ReconcileContext): Promise<Result | undefined> {
+async function awaitServer(instance: MySQLInstance, ctx: ReconcileContext, bindingFallbackMs: number): Promise<Result | undefined> {
   if (serverAvailable(instance, ctx)) return undefined;
   const { names } = instance;
   const refused = serverNotStarting(instance, ctx);
@@ -116,6 +117,11 @@ async function awaitServer(instance: MySQLInstance, ctx: ReconcileContext): Prom
   const message = usesHostPathVolumes(instance)
     ? `waiting for Deployment ${names.server} to become available (kube-controller-manager binds PersistentVolumeClaim ${names.dataClaim} to PersistentVolume ${names.dataVolume} first, then the scheduler places the server's pod)`
     : `waiting for Deployment ${names.server} to become available`;
+  const claim = ctx.cache.get<V1PersistentVolumeClaim>("v1", "PersistentVolumeClaim", instance.namespace, names.dataClaim);
+  // While kube-controller-manager binds the claim to the operator's own volume the pod cannot be placed, and the
+  // scheduler can say nothing else about it: its pods are not listed, and the claim's watch wakes the reconcile once it
+  // is bound (the Deployment's, once the pod is refused or available); the timer is only a safety net.
+  if (claim?.status?.phase !== "Bound" && bindingUnderway(instance, claim, dataVolumeOf(instance, ctx))) return waitFor(bindingFallbackMs, "Starting", message);
   const starting = waitFor(POLL_MS, "Starting", message);
   // Its pods are younger than it: none can be diagnosed before START_GRACE_MS, so they are not even listed, nor looked
   // at again before then (the Deployment's watch wakes the reconcile once it is available).
@@ -126,12 +132,16 @@ async function awaitServer(instance: MySQLInstance, ctx: ReconcileContext): Prom
   const stuck = await podsNotStarting(instance, ctx, pods);
   if (stuck === undefined) return starting;
   const cause = `Deployment ${names.server}: ${describeNotStarting(stuck)}`;
-  const claim = ctx.cache.get<V1PersistentVolumeClaim>("v1", "PersistentVolumeClaim", instance.namespace, names.dataClaim);
   if (!waitsForClaim(stuck, claim)) return failed("ServerNotStarting", cause);
   // The operator's own pre-bound volume: the binding is certain, only slow, however long it takes.
-  if (bindingUnderway(instance, claim, ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, names.dataVolume))) return starting;
+  if (bindingUnderway(instance, claim, dataVolumeOf(instance, ctx))) return starting;
   const why = await claimWarning(instance, ctx, claim);
   return failed("ServerNotStarting", why === undefined ? cause : `${cause}; ${why.object}: ${why.cause}: ${why.message}`);
+}
+
+/** The hostPath data volume of the instance's name, as cached. */
+function dataVolumeOf(instance: MySQLInstance, ctx: ReconcileContext): V1PersistentVolume | undefined {
+  return ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, instance.names.dataVolume);
 }
 
 /** Why a deletion took no backup because there was nothing to back up. */

@@ -28,7 +28,7 @@ import { serverAvailable, serverReadiness } from "./observe.ts";
 import { instanceOf, type MySQLInstance } from "./instance.ts";
 import { hasReservedName, RESERVED_NAME_PREFIX } from "./names.ts";
 import { changePassword, ensureCredentials, settlePasswordChange } from "./password-change.ts";
-import type { Result } from "./result.ts";
+import { BINDING_FALLBACK_MS, type Result } from "./result.ts";
 import { quiesceBackupSchedule, reconcileBackupSchedule, type ScheduledBackupFacts } from "./scheduled-backup.ts";
 import { awaitImageRollout, awaitResourcesRollout } from "./rollout.ts";
 import { decidePlacement } from "./placement.ts";
@@ -46,6 +46,14 @@ import {
 
 /** Reconciles MySQL resources: a server with its volume, a backup on delete, a restore on create. */
 export class MySQLReconciler extends MySQLReconcilerBase {
+  readonly #bindingFallbackMs: number;
+
+  /** `bindingFallbackMs`: how long a server waiting for its claim's binding waits for no watch event (default {@link BINDING_FALLBACK_MS}). */
+  constructor(options: { readonly bindingFallbackMs?: number } = {}) {
+    super();
+    this.#bindingFallbackMs = options.bindingFallbackMs ?? BINDING_FALLBACK_MS;
+  }
+
   /** Pure: scripts, data claim, Service, Deployment (the credentials are created once, by {@link onCreate}). */
   desired(resource: MySQL): KubernetesObject[] {
     if (hasReservedName(resource)) return [];
@@ -108,7 +116,7 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     if (children.length === 0 || credentials === undefined) await applyDataVolume(mysql, ctx, volume, credentials === undefined ? children : []);
     if (credentials !== undefined) return credentials;
     // 7. The restore of an earlier resource's backup, if there is one; else wait for the server.
-    const restored = await restoreIfBackedUp(mysql, ctx);
+    const restored = await restoreIfBackedUp(mysql, ctx, this.#bindingFallbackMs);
     if (restored.kind !== "done") return restored;
     // 8. The spec's password: appliedSpec will hold its hash, so the server must have it first
     //    (the spec may have changed since the server started with NAME-credentials).

@@ -22,17 +22,19 @@ export interface MySQLOperatorOptions extends Omit<ManagerOptions, "name"> {
   readonly concurrency?: number;
   /** How the retries of a failed reconcile space out; default the runtime's (500 ms doubling to 5 min). */
   readonly retryBackoff?: BackoffOptions;
+  /** How long a server waiting for its claim's binding waits for no watch event; default `BINDING_FALLBACK_MS` (result.ts). */
+  readonly bindingFallbackMs?: number;
 }
 
 /** A Manager running the MySQL controller; call `start()` on it (a program stops it on SIGTERM, see `cli/run`). */
 export function createMySQLOperator(options: MySQLOperatorOptions = {}): Manager {
-  const { concurrency, name, retryBackoff, ...managerOptions } = options;
+  const { concurrency, name, retryBackoff, bindingFallbackMs, ...managerOptions } = options;
   const manager = new Manager({ sensitiveFields: MYSQL_SENSITIVE_FIELDS, ...managerOptions, name: name ?? OPERATOR_NAME });
   manager.addController({
     name: "mysql",
     resourceType: MYSQL_RESOURCE_TYPE,
     owns: MYSQL_WATCHED_KINDS,
-    reconciler: new MySQLReconciler(),
+    reconciler: new MySQLReconciler({ bindingFallbackMs }),
     concurrency: concurrency ?? DEFAULT_WORKERS,
     backoff: retryBackoff,
   });

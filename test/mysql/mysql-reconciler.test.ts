@@ -33,7 +33,7 @@ import { instanceOf } from "../../src/mysql/instance.ts";
 import { childNames, labelsFor, serverSelector } from "../../src/mysql/names.ts";
 import { PENDING_GRACE_MS, START_GRACE_MS } from "../../src/mysql/pod-diagnosis.ts";
 import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
-import { POLL_MS } from "../../src/mysql/result.ts";
+import { BINDING_FALLBACK_MS, POLL_MS } from "../../src/mysql/result.ts";
 import { EXIT_CODES } from "../../src/mysql/scripts/index.ts";
 import type { MySQL } from "../../generated/mysql-models.ts";
 import { computeStatusPatch } from "../../src/runtime/index.ts";
@@ -132,7 +132,7 @@ test("onCreate, hostPath mode: a server pod held back until kube-controller-mana
     assert.deepEqual(waiting.kind === "wait" && [waiting.reason, waiting.message, waiting.afterMs], [
       "Starting",
       "waiting for Deployment mysql-instance to become available (kube-controller-manager binds PersistentVolumeClaim mysql-instance-pvc to PersistentVolume mysql-instance-pv first, then the scheduler places the server's pod)",
-      POLL_MS,
+      BINDING_FALLBACK_MS,
     ]);
   }
   assert.deepEqual(recorded.events, []);
@@ -149,7 +149,7 @@ test("onCreate, hostPath mode: a server pod Pending past the pending grace with 
   pod.status = { phase: "Pending" };
   const { ctx, recorded, put } = recordingContext([...objects, madeByOperator({ ...buildDataVolume(instanceOf(resource)), status: { phase: "Available" } })]);
   const waiting = await reconciler.onCreate(resource, ctx);
-  assert.deepEqual(waiting.kind === "wait" && [waiting.reason, waiting.afterMs], ["Starting", POLL_MS]);
+  assert.deepEqual(waiting.kind === "wait" && [waiting.reason, waiting.afterMs], ["Starting", BINDING_FALLBACK_MS]);
   assert.deepEqual(recorded.events, []);
   const claim = objects.find((o) => o.kind === "PersistentVolumeClaim") as V1PersistentVolumeClaim;
   const boundClaim: V1PersistentVolumeClaim = { ...claim, status: { phase: "Bound" } };
@@ -176,8 +176,30 @@ test("onCreate, hostPath mode: the wait for kube-controller-manager's binding sa
   const written = { ...resource, status: { ...resource.status, ...(computeStatusPatch(resource, { result: first }) as MySQL["status"]) } };
   put({ ...deployment, metadata: { ...deployment.metadata, creationTimestamp: new Date(Date.now() - START_GRACE_MS) } });
   const binding = await reconciler.onCreate(written, ctx);
-  assert.deepEqual(binding.kind === "wait" && [binding.reason, binding.afterMs], ["Starting", POLL_MS], "past the grace, the binding is awaited");
+  assert.deepEqual(binding.kind === "wait" && [binding.reason, binding.afterMs], ["Starting", BINDING_FALLBACK_MS], "past the grace, the binding is awaited");
   assert.equal(computeStatusPatch(written, { result: binding }), undefined, "no status write while the claim binds");
+});
+
+test("onCreate, hostPath mode: while kube-controller-manager binds the claim to the operator's volume the pods are not listed and the next look is the fallback (the claim's watch wakes the reconcile); once bound, they are, every poll", async () => {
+  const resource = originalResource();
+  const objects = claimWaitingServer(resource, "Pending");
+  const { ctx, put } = recordingContext([...objects, madeByOperator({ ...buildDataVolume(instanceOf(resource)), status: { phase: "Available" } })]);
+  const listed: string[] = [];
+  const list = ctx.list.bind(ctx);
+  ctx.list = (apiVersion, kind, options) => {
+    listed.push(kind);
+    return list(apiVersion, kind, options);
+  };
+  const patient = new MySQLReconciler({ bindingFallbackMs: 3_600_000 });
+  const binding = await patient.onCreate(resource, ctx);
+  assert.deepEqual(binding.kind === "wait" && [binding.reason, binding.afterMs], ["Starting", 3_600_000]);
+  assert.equal(listed.join(", "), "", "nothing listed while the claim binds");
+  const claim = objects.find((o) => o.kind === "PersistentVolumeClaim") as V1PersistentVolumeClaim;
+  const bound: V1PersistentVolumeClaim = { ...claim, spec: { ...claim.spec, volumeName: "mysql-instance-pv" }, status: { phase: "Bound" } };
+  put(bound);
+  const scheduling = await patient.onCreate(resource, ctx);
+  assert.deepEqual(scheduling.kind === "wait" && [scheduling.reason, scheduling.afterMs], ["Starting", POLL_MS], "the scheduler's verdict may be stale");
+  assert.ok(listed.includes("Pod"), `listed ${listed.join(", ")}`);
 });
 
 test("onCreate, hostPath mode: a Lost data claim is ServerNotStarting with the scheduler's verdict", async () => {

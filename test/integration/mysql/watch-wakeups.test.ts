@@ -1,0 +1,80 @@
+/**
+ * A starting server is woken by watch events, not by polling, on a real control plane (kube-controller-manager binds the
+ * claims, the scheduler places the pods, kwok runs them), with the operator under its generated RBAC. The operator's
+ * fallback for the wait on a claim's binding, and every retry, are an hour away; kube-controller-manager is held still
+ * (SIGSTOP) until the servers' pods are past the start grace, so that no timer of the operator is due when it binds the
+ * claims: the resources become Ready within the test only because the claims' and Deployments' changes re-queue them.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { AppsV1Api } from "@kubernetes/client-node";
+import { START_GRACE_MS } from "../../../src/mysql/pod-diagnosis.ts";
+import { startInProcessOperator, type InProcessOperator } from "../../helpers/operator-process.ts";
+import { startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
+import { eventually } from "../../helpers/eventually.ts";
+import { mysqlApi, mysqlManifest, type MySQLApi } from "../../helpers/mysql-api.ts";
+import { orUndefined } from "../../helpers/not-found.ts";
+
+const NS = "default";
+const HOUR_MS = 3_600_000;
+
+describe("a starting server is woken by its children's watch events", { timeout: 360_000 }, () => {
+  let env: MysqlopControlPlane;
+  let operator: InProcessOperator | undefined;
+  let api: MySQLApi;
+
+  before(async () => {
+    env = await startMysqlopControlPlane({ workloads: true });
+    api = mysqlApi(env.cp);
+    operator = startInProcessOperator(env, { bindingFallbackMs: HOUR_MS, retryBackoff: { baseMs: HOUR_MS, maxMs: HOUR_MS, jitter: 0 } });
+  });
+
+  after(async () => {
+    await operator?.stop();
+    await env?.cp.stop();
+  });
+
+  test("resources whose claims are bound only after the start grace become Ready with the binding's fallback an hour away", async () => {
+    const controllerManager = env.cp.components().find((c) => c.name === "kube-controller-manager")?.pid;
+    assert.ok(controllerManager !== undefined, "kube-controller-manager runs");
+    const apps = env.cp.kubeConfig.makeApiClient(AppsV1Api);
+    const names = ["woken-a", "woken-b", "woken-c"];
+    process.kill(controllerManager, "SIGSTOP");
+    try {
+      await Promise.all(names.map((name) => api.apply(mysqlManifest(name, NS))));
+      for (const name of names) {
+        // The operator made the server and the claim, and waits for the binding: nothing binds it while held still.
+        const starting = await eventually(
+          `${name} waits for its claim`,
+          async () => {
+            const m = await api.get(NS, name);
+            const progressing = m?.status?.conditions?.find((c) => c.type === "Progressing");
+            return progressing?.reason === "Starting" && (await orUndefined(apps.readNamespacedDeployment({ name, namespace: NS })));
+          },
+          60_000,
+          250,
+        );
+        const claim = await api.core.readNamespacedPersistentVolumeClaim({ name: `${name}-pvc`, namespace: NS });
+        assert.notEqual(claim.status?.phase, "Bound", "kube-controller-manager is held still");
+        const created = new Date(starting.metadata?.creationTimestamp ?? 0).getTime();
+        // Past the grace no timer of the operator is due (its first look at the pods would be then); wall clock, as the operator's.
+        await eventually(`${name}'s server past the start grace`, async () => Date.now() - created > START_GRACE_MS + 2_000, 60_000, 500);
+      }
+    } finally {
+      process.kill(controllerManager, "SIGCONT");
+    }
+    for (const name of names) {
+      const ready = await eventually(
+        `${name} Ready`,
+        async () => {
+          const m = await api.get(NS, name);
+          return m?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true && m;
+        },
+        180_000,
+        250,
+      );
+      assert.equal(ready.status?.message, `${name} created without restore-job`);
+      assert.equal(ready.status?.storage?.mode, "HostPath", "the claim is bound by kube-controller-manager to the operator's volume");
+    }
+  });
+});
