@@ -27,7 +27,7 @@ import { desiredChildren } from "./desired/index.ts";
 import { serverAvailable, serverReadiness } from "./observe.ts";
 import { instanceOf, type MySQLInstance } from "./instance.ts";
 import { hasReservedName, RESERVED_NAME_PREFIX } from "./names.ts";
-import { changePassword, ensureCredentials, settlePasswordChange } from "./password-change.ts";
+import { changePassword, planCredentials, settlePasswordChange } from "./password-change.ts";
 import { BINDING_FALLBACK_MS, type Result } from "./result.ts";
 import { quiesceBackupSchedule, reconcileBackupSchedule, type ScheduledBackupFacts } from "./scheduled-backup.ts";
 import { awaitImageRollout, awaitResourcesRollout } from "./rollout.ts";
@@ -107,14 +107,22 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     // 3–5. The hostPath data volume, which the loop cannot own (cluster-scoped); NAME-credentials, the password the
     //      server starts with; the backup storage, kept beyond the resource. Independent of each other: written at once.
     const found = lookUps ?? lookUpVolumes(mysql, ctx);
-    const [volume, credentials] = await Promise.all([planDataVolume(mysql, ctx, found), ensureCredentials(mysql, ctx), ensureBackupStorage(mysql, ctx, found)]);
-    if ("kind" in volume) return volume;
+    const backupStorage = ensureBackupStorage(mysql, ctx, found);
+    // Awaited below; a look-up that fails first leaves it settling on its own.
+    backupStorage.catch(() => undefined);
+    const [volume, credentials] = await Promise.all([planDataVolume(mysql, ctx, found), planCredentials(mysql, ctx)]);
+    const secret = "secret" in credentials && credentials.secret !== undefined ? [credentials.secret] : [];
     // 6. The data volume never without its claim (any claim of the name would bind it). Just placed, in one step with
-    //    the claim and the server, once the credentials are there: looked up at once, the server created once what it
-    //    mounts exists; no volume while a claim of the name is not ours (planDataVolume), no server when one of them is
-    //    refused. Afterwards the loop has applied the claim already.
-    if (children.length === 0 || credentials === undefined) await applyDataVolume(mysql, ctx, volume, credentials === undefined ? children : []);
-    if (credentials !== undefined) return credentials;
+    //    the claim, the credentials and the server: the server is created once what it mounts exists; no volume while a
+    //    claim of the name is not ours (planDataVolume), no server when one of them is refused, no claim nor server while
+    //    the credentials cannot be made. Afterwards the loop has applied the claim already.
+    const held = "kind" in volume || ("result" in credentials && children.length > 0);
+    const step = held
+      ? ctx.applyAll(secret, { owner: mysql.resource })
+      : applyDataVolume(mysql, ctx, volume, [...secret, ...("result" in credentials ? [] : children)]);
+    await Promise.all([step, backupStorage]);
+    if ("kind" in volume) return volume;
+    if ("result" in credentials) return credentials.result;
     // 7. The restore of an earlier resource's backup, if there is one; else wait for the server.
     const restored = await restoreIfBackedUp(mysql, ctx, this.#bindingFallbackMs);
     if (restored.kind !== "done") return restored;

@@ -56,16 +56,21 @@ async function targetPassword(instance: MySQLInstance, ctx: ReconcileContext): P
   return { password };
 }
 
-/** Makes sure `NAME-credentials` exists; returns a result only when the hook must stop here. */
-export async function ensureCredentials(instance: MySQLInstance, ctx: ReconcileContext): Promise<Result | undefined> {
+/**
+ * What makes sure `NAME-credentials` exists: the Secret to apply (owned by the resource), none when it holds the
+ * server's password already, or the result when the hook must stop here.
+ */
+export async function planCredentials(
+  instance: MySQLInstance,
+  ctx: ReconcileContext,
+): Promise<{ readonly secret: V1Secret | undefined } | { readonly result: Result }> {
   const existing = secret(instance, ctx, instance.names.credentials);
   // Created once, then changed only by a password change that succeeded: it must hold what the server has.
   // One of an earlier resource of this name (another uid) says nothing about this server.
-  if (existing !== undefined && controlledBy(existing, instance) && secretValue(existing, PASSWORD_KEY) !== undefined) return undefined;
+  if (existing !== undefined && controlledBy(existing, instance) && secretValue(existing, PASSWORD_KEY) !== undefined) return { secret: undefined };
   const target = await targetPassword(instance, ctx);
-  if ("result" in target) return target.result;
-  await ctx.apply(buildCredentialsSecret(instance, target.password), { owner: instance.resource });
-  return undefined;
+  if ("result" in target) return target;
+  return { secret: buildCredentialsSecret(instance, target.password) };
 }
 
 /**
