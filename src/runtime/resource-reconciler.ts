@@ -99,7 +99,7 @@ export abstract class ResourceReconciler<R extends AnyResource> implements Recon
    * carrying the status facts gathered so far.
    */
   protected async dispatchChanges(resource: R, previous: Record<string, string>, ctx: ReconcileContext): Promise<HookResult<StatusOf<R>>> {
-    const current = this.fingerprint(resource);
+    const current = this.#fingerprintOf(resource);
     const hooks = this.changeHooks() as Record<string, ChangeHook<R> | undefined>;
     const spec = (resource.spec ?? {}) as Record<string, unknown>;
     let facts: Partial<StatusOf<R>> = {};
@@ -124,6 +124,18 @@ export abstract class ResourceReconciler<R extends AnyResource> implements Recon
 
   /** {@link specProblems} by `uid/generation`, oldest first. */
   readonly #verdicts = new Map<string, string[]>();
+  /** {@link fingerprint} by `uid/generation`, oldest first. */
+  readonly #fingerprints = new Map<string, Readonly<Record<string, string>>>();
+
+  /**
+   * {@link fingerprint}, remembered per uid and generation as {@link specProblems} is (the spec changes only with the
+   * generation): a sensitive field's HMAC is computed twice in every reconcile otherwise.
+   */
+  #fingerprintOf(resource: R): Record<string, string> {
+    const { uid, generation } = resource.metadata;
+    if (uid === undefined || generation === undefined) return this.fingerprint(resource);
+    return remembered(this.#fingerprints, `${uid}/${generation}`, () => Object.freeze(this.fingerprint(resource)));
+  }
   /** {@link desired} by uid, with the resourceVersion it was built from; the least recently used first. */
   readonly #children = new Map<string, { readonly resourceVersion: string; readonly children: KubernetesObject[] }>();
 
@@ -241,7 +253,7 @@ export abstract class ResourceReconciler<R extends AnyResource> implements Recon
 
     // 5. First reconcile → onCreate; afterwards → the hooks of the fields that changed.
     const previous = current.status?.appliedSpec;
-    const fingerprint = this.fingerprint(current);
+    const fingerprint = this.#fingerprintOf(current);
     const result =
       previous === undefined
         ? await runStep(current, ctx, () => this.onCreate(current, ctx))
