@@ -103,8 +103,9 @@ async function renderOrKeepOutputs(
   model: GeneratorModel,
   generator: string,
   record: GenerationRecord | undefined,
-): Promise<{ files: OutputFile[]; madeFrom: Map<string, string> }> {
+): Promise<{ files: OutputFile[]; madeFrom: Map<string, string>; emitted: string[] }> {
   const madeFrom = new Map<string, string>();
+  const kept = new Set<string>();
   const files = await Promise.all(
     OUTPUTS.map(async (spec) => {
       const path = spec.path(model);
@@ -112,11 +113,13 @@ async function renderOrKeepOutputs(
       const hash = partHash(generator, path, spec.part(model));
       madeFrom.set(path, hash);
       const recorded = record?.outputs.find((o) => o.path === path);
-      const kept = recorded?.madeFrom === hash ? await keptOutput(root, path, recorded.sha256, model) : undefined;
-      return kept === undefined ? renderOutput(spec, model) : { path, content: kept };
+      const text = recorded?.madeFrom === hash ? await keptOutput(root, path, recorded.sha256, model) : undefined;
+      if (text === undefined) return renderOutput(spec, model);
+      kept.add(path);
+      return { path, content: text };
     }),
   );
-  return { files, madeFrom };
+  return { files, madeFrom, emitted: files.map((f) => f.path).filter((p) => !kept.has(p)) };
 }
 
 /** Result of {@link generate}. */
@@ -128,6 +131,8 @@ export interface GenerateResult {
   readonly states: readonly FileState[];
   /** Orphaned generated files removed (write mode). */
   readonly removed: readonly string[];
+  /** Outputs emitted by this run; the others were kept from the last run (their part of the model is as recorded). */
+  readonly emitted: readonly string[];
 }
 
 /** Generates every output from the schema file; with `check`, only compares with disk. */
@@ -136,7 +141,7 @@ export async function generate(options: GenerateOptions, mode: { check: boolean 
   validateSchema(loaded);
   const recorded = recordedOptions(options);
   const generator = await generatorHash(recorded);
-  const { files, madeFrom } = await renderOrKeepOutputs(
+  const { files, madeFrom, emitted } = await renderOrKeepOutputs(
     options.root,
     buildModel(loaded, options),
     generator,
@@ -147,7 +152,7 @@ export async function generate(options: GenerateOptions, mode: { check: boolean 
   // Only files generated from this same schema count: another schema may share the folders.
   const orphans = await findOrphans(options.root, dirs, [...outputs, recordPath(recorded)], (firstLine) => isGeneratedFrom(firstLine, loaded.displayPath));
   const states: FileState[] = [...(await compareOutputs(options.root, files)), ...orphans.map((path) => ({ path, state: "orphaned" as const }))];
-  if (mode.check) return { files, written: [], states, removed: [] };
+  if (mode.check) return { files, written: [], states, removed: [], emitted };
   const record = renderRecord(generatedHeader({ source: { path: loaded.displayPath, sha256: loaded.sha256 } }, "hash"), {
     inputs: await inputsHash(loaded.text, recorded),
     outputs: files.map((f) => ({ path: f.path, sha256: sha256(f.content), madeFrom: madeFrom.get(f.path) })),
@@ -155,5 +160,5 @@ export async function generate(options: GenerateOptions, mode: { check: boolean 
   // The record is written with the outputs (atomically), but is not one: it is not reported.
   const written = (await writeOutputs(options.root, [...files, { path: recordPath(recorded), content: record }])).filter((p) => outputs.includes(p));
   const removed = await removeOrphans(options.root, orphans);
-  return { files, written, states, removed };
+  return { files, written, states, removed, emitted };
 }
