@@ -171,6 +171,11 @@ test("a schema edit re-emits exactly the outputs whose part of the model changed
     await writeFile(join(project.root, "schemas/mysql.yaml"), text);
     const check = await runRecordingImports(project.root, ["--check"]);
     assert.equal(check.code, 1, `${what}: --check reports the stale files\n${check.output}`);
+    assert.deepEqual(
+      check.libraries.filter((l) => HEAVY.includes(l)),
+      [],
+      `${what}: --check renders nothing, every file's header names the old schema`,
+    );
     const run = await runRecordingImports(project.root, []);
     assert.equal(run.code, 0, run.output);
     assert.deepEqual(
@@ -271,4 +276,52 @@ test("each schema edit re-emits exactly the TypeScript outputs its part reaches,
       `${what}: --check finds nothing after`,
     );
   }
+});
+
+test("--check renders only the outputs whose state needs their content, with the verdict of comparing a full render", async (t) => {
+  const project = await createTempProject(await mysqlSchemaText());
+  t.after(project.cleanup);
+  const options = { root: project.root, schemaPath: "schemas/mysql.yaml" };
+  const models = "generated/mysql-models.ts";
+  const validator = "generated/mysql-validator.ts";
+  const crd = "deploy/crd.yaml";
+  const verdictOfFullRender = async (text: string): Promise<string[]> => {
+    const states: string[] = [];
+    for (const [path, content] of await fullRender(project.root, text)) {
+      const onDisk = await readFile(join(project.root, path), "utf8").catch(() => undefined);
+      states.push(`${onDisk === undefined ? "missing" : onDisk === content ? "fresh" : "stale"} ${path}`);
+    }
+    return states.sort();
+  };
+  const verdict = async (): Promise<{ states: string[]; rendered: string[] }> => {
+    const result = await generate(options, { check: true });
+    return { states: result.states.map((s) => `${s.state} ${s.path}`).sort(), rendered: result.files.map((f) => f.path).sort() };
+  };
+
+  await generate(options);
+  // A field's description edited and not generated again: every header names the old schema.
+  const edited = await editedSchema((doc) => doc.setIn([...SPEC_PROPERTIES, "image", "description"], "Edited."));
+  await writeFile(join(project.root, "schemas/mysql.yaml"), edited);
+  const afterEdit = await verdict();
+  assert.deepEqual(afterEdit.rendered, []);
+  assert.deepEqual(afterEdit.states, await verdictOfFullRender(edited));
+  assert.ok(
+    afterEdit.states.every((s) => s.startsWith("stale ")),
+    afterEdit.states.join("\n"),
+  );
+
+  // Generated again, then: the models' body edited (its header is current), the validator removed, the CRD's first
+  // line edited, without a record (so no run answers from it).
+  await generate(options);
+  await rm(join(project.root, RECORD));
+  await writeFile(join(project.root, models), (await readFile(join(project.root, models), "utf8")).replace("export interface", "export  interface"));
+  await rm(join(project.root, validator));
+  const crdText = await readFile(join(project.root, crd), "utf8");
+  await writeFile(join(project.root, crd), crdText.replace(/^[^\n]*/, "# edited"));
+  const mixed = await verdict();
+  assert.deepEqual(mixed.states, await verdictOfFullRender(edited));
+  const notFresh = mixed.states.filter((s) => !s.startsWith("fresh "));
+  assert.deepEqual(notFresh, [`missing ${validator}`, `stale ${crd}`, `stale ${models}`]);
+  assert.ok(!mixed.rendered.includes(validator) && !mixed.rendered.includes(crd), "no content needed for a missing file or a foreign first line");
+  assert.ok(mixed.rendered.includes(models), "a file with the current header is compared with what this run makes");
 });
