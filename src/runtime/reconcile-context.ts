@@ -59,7 +59,7 @@ export class ApplyRefusedError extends Error {
 }
 
 /** The first of several refusals of one write, naming the others in its message and carrying them. */
-function combineRefusals(refusals: readonly ApplyRefusedError[]): ApplyRefusedError {
+export function combineRefusals(refusals: readonly ApplyRefusedError[]): ApplyRefusedError {
   const [first, ...others] = refusals;
   if (first === undefined) throw new Error("no refusal to combine");
   if (others.length === 0) return first;
@@ -238,7 +238,7 @@ function mergeFieldSets(a: object | undefined, b: object | undefined): object {
  * Whether `object` runs pods (a Pod, or a pod template: Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob), which
  * may mount or read the objects created before it in one {@link ObjectWriter.applyAll}.
  */
-function runsPods(object: KubernetesObject): boolean {
+export function runsPods(object: KubernetesObject): boolean {
   const spec = (object as { spec?: { containers?: unknown; template?: { spec?: unknown }; jobTemplate?: unknown } }).spec;
   return spec?.containers !== undefined || spec?.template?.spec !== undefined || spec?.jobTemplate !== undefined;
 }

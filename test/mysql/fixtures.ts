@@ -4,6 +4,7 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 import type { MySQL } from "../../generated/mysql-models.ts";
 import { OPERATOR_NAME } from "../../src/mysql/names.ts";
 import { MANAGED_BY_LABEL, NotManagedError, type ApplyAllOptions, type CacheReader, type ListOptions, type ReconcileContext } from "../../src/runtime/index.ts";
+import { combineRefusals, runsPods } from "../../src/runtime/reconcile-context.ts";
 import { withSpecDefaults } from "../helpers/spec-defaults.ts";
 
 /** The node the fixtures' hostPath volumes are pinned to. */
@@ -84,8 +85,9 @@ function cached(o: KubernetesObject, managerName: string): boolean {
  * A ReconcileContext whose cache is a map and whose apply/delete write to that map, as
  * the API server plus informers would (without latency). Like the operator's caches, the
  * cache shows only what the operator labelled (apply labels what it writes, with `managerName`,
- * default {@link OPERATOR_NAME}); `read` sees all. `applyAll` refuses, as the runtime's does, every
- * object when one of them exists without that label, and sends none.
+ * default {@link OPERATOR_NAME}); `read` sees all. `applyAll` refuses, as the runtime's does, each object that exists
+ * without that label, writes the others (an object that runs pods only when nothing was refused before it), and then
+ * throws the refusals.
  */
 export function recordingContext(
   objects: KubernetesObject[] = [],
@@ -155,15 +157,22 @@ export function recordingContext(
       return stored;
     },
     async applyAll<T extends KubernetesObject>(objects: readonly T[], options?: ApplyAllOptions): Promise<T[]> {
+      // As the runtime's: each object someone else made is refused and the others are still written, except an absent
+      // object that runs pods after a refusal (a server never mounts a refused claim); then every refusal is thrown at once.
+      const refusals: NotManagedError[] = [];
+      const written: T[] = [];
       for (const object of objects) {
         const { namespace, name = "" } = object.metadata ?? {};
         const existing = store.get(key(object.apiVersion ?? "", object.kind ?? "", namespace, name));
         if (existing !== undefined && existing.metadata?.labels?.[MANAGED_BY_LABEL] !== managerName) {
           const reference = { apiVersion: object.apiVersion ?? "", kind: object.kind ?? "", metadata: { name, namespace } };
-          throw new NotManagedError(`${object.kind} ${namespace === undefined ? "" : `${namespace}/`}${name}`, reference, managerName);
+          refusals.push(new NotManagedError(`${object.kind} ${namespace === undefined ? "" : `${namespace}/`}${name}`, reference, managerName));
+        } else if (existing !== undefined || refusals.length === 0 || !runsPods(object)) {
+          written.push(await ctx.apply(object, { owner: options?.owner }));
         }
       }
-      return Promise.all(objects.map((object) => ctx.apply(object, { owner: options?.owner })));
+      if (refusals.length > 0) throw combineRefusals(refusals);
+      return written;
     },
     async read<T extends KubernetesObject>(
       object: { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string } },

@@ -72,11 +72,23 @@ test("no data volume while the claim cannot be made: the referenced password Sec
   assert.ok(applied(recorded).includes(DATA_VOLUME), applied(recorded).join(", "));
 });
 
-test("no data volume when the claim's create chain is refused: a Deployment of the server's name someone else made", async () => {
+test("a Deployment of the server's name someone else made: refused and left alone; the data volume only beside this resource's own claim", async () => {
   const theirs = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "mysql-instance", namespace: "default", uid: "theirs" } };
+  const resource = originalResource({ status: { storage: undefined } });
   const { ctx, recorded } = recordingContext([readyNode, theirs]);
-  await assert.rejects(reconciler.onCreate(originalResource({ status: { storage: undefined } }), ctx), NotManagedError);
-  assert.ok(!applied(recorded).includes(DATA_VOLUME), applied(recorded).join(", "));
+  await assert.rejects(reconciler.onCreate(resource, ctx), NotManagedError);
+  assert.ok(!applied(recorded).includes("Deployment/mysql-instance"), applied(recorded).join(", "));
+  assert.deepEqual(await ctx.read({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "mysql-instance", namespace: "default" } }), theirs);
+  // The claim and the volume are written in the same step as the refused server (as the runtime does: only what runs pods
+  // waits for the creates before it), so the volume is pre-bound to a claim that is this resource's: no one else's
+  // claim can bind it.
+  assert.ok(applied(recorded).includes(DATA_VOLUME), applied(recorded).join(", "));
+  const claim = await ctx.read<V1PersistentVolumeClaim>({
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name: "mysql-instance-pvc", namespace: "default" },
+  });
+  assert.equal(claim?.metadata?.ownerReferences?.[0]?.uid, resource.metadata.uid, "the volume's claim is this resource's");
 });
 
 test("no data volume beside a claim of that name someone else made (it would bind the volume): the create chain is refused", async () => {
