@@ -127,9 +127,11 @@ async function awaitServer(instance: MySQLInstance, ctx: ReconcileContext): Prom
   if (stuck === undefined) return starting;
   const cause = `Deployment ${names.server}: ${describeNotStarting(stuck)}`;
   const claim = ctx.cache.get<V1PersistentVolumeClaim>("v1", "PersistentVolumeClaim", instance.namespace, names.dataClaim);
-  if (!waitsForClaim(stuck, claim)) return failed("ServerNotStarting", cause);
+  const volume = ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, names.dataVolume);
+  const boundSince = volume?.status?.phase === "Bound" && claim?.spec?.volumeName === volume.metadata?.name ? volume.status.lastPhaseTransitionTime : undefined;
+  if (!waitsForClaim(stuck, claim, boundSince)) return failed("ServerNotStarting", cause);
   // The operator's own pre-bound volume: the binding is certain, only slow, however long it takes.
-  if (bindingUnderway(instance, claim, ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, names.dataVolume))) return starting;
+  if (bindingUnderway(instance, claim, volume)) return starting;
   const why = await claimWarning(instance, ctx, claim);
   return failed("ServerNotStarting", why === undefined ? cause : `${cause}; ${why.object}: ${why.cause}: ${why.message}`);
 }
