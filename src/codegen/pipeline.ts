@@ -94,33 +94,68 @@ async function keptOutput(root: string, path: string, recordedSha256: string, mo
 }
 
 /**
- * Every output of a model, as {@link renderOutputs} makes them, except that an output made from a part of the model
- * that is as recorded, and whose file is as recorded, is the file with its header updated: it is not emitted again.
- * Also returns each such output's part hash, for the next record.
+ * Every output of a model (but those in `skip`), as {@link renderOutputs} makes them, except that an output made from
+ * a part of the model that is as recorded, and whose file is as recorded, is the file with its header updated: it is
+ * not emitted again. Also returns each such output's part hash, for the next record.
  */
 async function renderOrKeepOutputs(
   root: string,
   model: GeneratorModel,
   generator: string,
   record: GenerationRecord | undefined,
-): Promise<{ files: OutputFile[]; madeFrom: Map<string, string> }> {
+  skip: ReadonlySet<string>,
+): Promise<{ files: OutputFile[]; madeFrom: Map<string, string>; emitted: string[] }> {
   const madeFrom = new Map<string, string>();
-  const files = await Promise.all(
+  const kept = new Set<string>();
+  const rendered = await Promise.all(
     OUTPUTS.map(async (spec) => {
       const path = spec.path(model);
+      if (skip.has(path)) return undefined;
       if (spec.part === undefined) return renderOutput(spec, model);
       const hash = partHash(generator, path, spec.part(model));
       madeFrom.set(path, hash);
       const recorded = record?.outputs.find((o) => o.path === path);
-      const kept = recorded?.madeFrom === hash ? await keptOutput(root, path, recorded.sha256, model) : undefined;
-      return kept === undefined ? renderOutput(spec, model) : { path, content: kept };
+      const text = recorded?.madeFrom === hash ? await keptOutput(root, path, recorded.sha256, model) : undefined;
+      if (text === undefined) return renderOutput(spec, model);
+      kept.add(path);
+      return { path, content: text };
     }),
   );
-  return { files, madeFrom };
+  const files = rendered.filter((f) => f !== undefined);
+  return { files, madeFrom, emitted: files.map((f) => f.path).filter((p) => !kept.has(p)) };
+}
+
+/**
+ * The outputs whose state needs no rendering: missing, or stale because their first line is not the header this run
+ * writes (every output begins with it, and it carries the schema's hash: after any schema edit, every file not yet
+ * generated again). `--check` renders only the others, so a check after an unregenerated edit loads no emitter library.
+ */
+async function statesWithoutRendering(root: string, paths: readonly string[], model: GeneratorModel): Promise<FileState[]> {
+  const states = await Promise.all(
+    paths.map(async (path): Promise<FileState | undefined> => {
+      let text: string;
+      try {
+        text = await readFile(resolve(root, path), "utf8");
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "ENOENT" || code === "ENOTDIR") return { path, state: "missing" };
+        throw error;
+      }
+      const header = GENERATED_HEADER_PATTERN.exec(text.split("\n", 1)[0] ?? "");
+      return header?.[1] === model.source.path && header[2] === model.source.sha256 ? undefined : { path, state: "stale" };
+    }),
+  );
+  return states.filter((s) => s !== undefined);
 }
 
 /** Result of {@link generate}. */
 export interface GenerateResult {
+  /** Every output's path, in a fixed order. */
+  readonly outputs: readonly string[];
+  /**
+   * The outputs rendered. In check mode, those whose file is missing or does not begin with this run's header are
+   * not rendered: their state needs no content.
+   */
   readonly files: readonly OutputFile[];
   /** Paths rewritten (write mode) — empty in check mode. */
   readonly written: readonly string[];
@@ -128,6 +163,8 @@ export interface GenerateResult {
   readonly states: readonly FileState[];
   /** Orphaned generated files removed (write mode). */
   readonly removed: readonly string[];
+  /** Outputs emitted by this run; the others were kept from the last run (their part of the model is as recorded). */
+  readonly emitted: readonly string[];
 }
 
 /** Generates every output from the schema file; with `check`, only compares with disk. */
@@ -136,18 +173,25 @@ export async function generate(options: GenerateOptions, mode: { check: boolean 
   validateSchema(loaded);
   const recorded = recordedOptions(options);
   const generator = await generatorHash(recorded);
-  const { files, madeFrom } = await renderOrKeepOutputs(
+  const model = buildModel(loaded, options);
+  const outputs = OUTPUTS.map((spec) => spec.path(model));
+  const known = mode.check ? await statesWithoutRendering(options.root, outputs, model) : [];
+  const { files, madeFrom, emitted } = await renderOrKeepOutputs(
     options.root,
-    buildModel(loaded, options),
+    model,
     generator,
     await readRecord(options.root, recordPath(recorded)),
+    new Set(known.map((s) => s.path)),
   );
-  const outputs = files.map((f) => f.path);
   const dirs = outputs.map((p) => posix.dirname(p));
   // Only files generated from this same schema count: another schema may share the folders.
   const orphans = await findOrphans(options.root, dirs, [...outputs, recordPath(recorded)], (firstLine) => isGeneratedFrom(firstLine, loaded.displayPath));
-  const states: FileState[] = [...(await compareOutputs(options.root, files)), ...orphans.map((path) => ({ path, state: "orphaned" as const }))];
-  if (mode.check) return { files, written: [], states, removed: [] };
+  const compared = [...known, ...(await compareOutputs(options.root, files))];
+  const states: FileState[] = [
+    ...outputs.map((path) => compared.find((s) => s.path === path)!),
+    ...orphans.map((path) => ({ path, state: "orphaned" as const })),
+  ];
+  if (mode.check) return { outputs, files, written: [], states, removed: [], emitted };
   const record = renderRecord(generatedHeader({ source: { path: loaded.displayPath, sha256: loaded.sha256 } }, "hash"), {
     inputs: await inputsHash(loaded.text, recorded),
     outputs: files.map((f) => ({ path: f.path, sha256: sha256(f.content), madeFrom: madeFrom.get(f.path) })),
@@ -155,5 +199,5 @@ export async function generate(options: GenerateOptions, mode: { check: boolean 
   // The record is written with the outputs (atomically), but is not one: it is not reported.
   const written = (await writeOutputs(options.root, [...files, { path: recordPath(recorded), content: record }])).filter((p) => outputs.includes(p));
   const removed = await removeOrphans(options.root, orphans);
-  return { files, written, states, removed };
+  return { outputs, files, written, states, removed, emitted };
 }

@@ -118,10 +118,11 @@ async function awaitServer(instance: MySQLInstance, ctx: ReconcileContext, bindi
     ? `waiting for Deployment ${names.server} to become available (kube-controller-manager binds PersistentVolumeClaim ${names.dataClaim} to PersistentVolume ${names.dataVolume} first, then the scheduler places the server's pod)`
     : `waiting for Deployment ${names.server} to become available`;
   const claim = ctx.cache.get<V1PersistentVolumeClaim>("v1", "PersistentVolumeClaim", instance.namespace, names.dataClaim);
+  const volume = ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, names.dataVolume);
   // While kube-controller-manager binds the claim to the operator's own volume the pod cannot be placed, and the
   // scheduler can say nothing else about it: its pods are not listed, and the claim's watch wakes the reconcile once it
   // is bound (the Deployment's, once the pod is refused or available); the timer is only a safety net.
-  if (claim?.status?.phase !== "Bound" && bindingUnderway(instance, claim, dataVolumeOf(instance, ctx))) return waitFor(bindingFallbackMs, "Starting", message);
+  if (claim?.status?.phase !== "Bound" && bindingUnderway(instance, claim, volume)) return waitFor(bindingFallbackMs, "Starting", message);
   const starting = waitFor(POLL_MS, "Starting", message);
   // Its pods are younger than it: none can be diagnosed before START_GRACE_MS, so they are not even listed, nor looked
   // at again before then (the Deployment's watch wakes the reconcile once it is available).
@@ -132,16 +133,12 @@ async function awaitServer(instance: MySQLInstance, ctx: ReconcileContext, bindi
   const stuck = await podsNotStarting(instance, ctx, pods);
   if (stuck === undefined) return starting;
   const cause = `Deployment ${names.server}: ${describeNotStarting(stuck)}`;
-  if (!waitsForClaim(stuck, claim)) return failed("ServerNotStarting", cause);
+  const boundSince = volume?.status?.phase === "Bound" && claim?.spec?.volumeName === volume.metadata?.name ? volume.status.lastPhaseTransitionTime : undefined;
+  if (!waitsForClaim(stuck, claim, boundSince)) return failed("ServerNotStarting", cause);
   // The operator's own pre-bound volume: the binding is certain, only slow, however long it takes.
-  if (bindingUnderway(instance, claim, dataVolumeOf(instance, ctx))) return starting;
+  if (bindingUnderway(instance, claim, volume)) return starting;
   const why = await claimWarning(instance, ctx, claim);
   return failed("ServerNotStarting", why === undefined ? cause : `${cause}; ${why.object}: ${why.cause}: ${why.message}`);
-}
-
-/** The hostPath data volume of the instance's name, as cached. */
-function dataVolumeOf(instance: MySQLInstance, ctx: ReconcileContext): V1PersistentVolume | undefined {
-  return ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, instance.names.dataVolume);
 }
 
 /** Why a deletion took no backup because there was nothing to back up. */

@@ -4,8 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { Ajv } from "ajv";
 import { SchemaError } from "../../src/codegen/errors.ts";
+import { schemaFileFormat } from "../../src/codegen/file-format.ts";
 import { generate } from "../../src/codegen/pipeline.ts";
+import { FILE_FORMAT_AJV_OPTIONS } from "../../src/codegen/validate.ts";
 import { createTempProject, editedSchema, mysqlSchemaText, ROOT_SCHEMA, snapshotFiles, SPEC_PROPERTIES } from "./temp-project.ts";
 
 const SPEC = [...ROOT_SCHEMA, "properties", "spec"];
@@ -255,4 +258,16 @@ test("the real schema has no problems", async (t) => {
   t.after(project.cleanup);
   const result = await generate({ root: project.root, schemaPath: "schemas/mysql.yaml" });
   assert.equal(result.written.length, 14);
+});
+
+test("the file-format schema is a valid JSON Schema under the options it is compiled with (generate does not check it per run)", () => {
+  const ajv = new Ajv({ ...FILE_FORMAT_AJV_OPTIONS, validateSchema: true });
+  assert.equal(ajv.validateSchema(schemaFileFormat), true, ajv.errorsText());
+  // Strict mode still refuses an unknown keyword while compiling, without the meta-schema check.
+  assert.throws(
+    () =>
+      new Ajv(FILE_FORMAT_AJV_OPTIONS).compile({ ...schemaFileFormat, properties: { ...schemaFileFormat.properties, group: { type: "string", patern: "x" } } }),
+    /patern/,
+  );
+  assert.doesNotThrow(() => new Ajv(FILE_FORMAT_AJV_OPTIONS).compile(schemaFileFormat));
 });

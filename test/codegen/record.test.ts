@@ -13,7 +13,7 @@ import { parseSchemaText } from "../../src/codegen/load.ts";
 import { buildModel } from "../../src/codegen/model.ts";
 import { generate, generateFromLoaded, renderOutputs } from "../../src/codegen/pipeline.ts";
 import { inputsHash, readRecord, recordedStates, recordPath } from "../../src/codegen/record.ts";
-import { createTempProject, editedSchema, mysqlSchemaText, repoRoot, SPEC_PROPERTIES } from "./temp-project.ts";
+import { createTempProject, editedSchema, mysqlSchemaText, repoRoot, ROOT_SCHEMA, SPEC_PROPERTIES } from "./temp-project.ts";
 
 const RECORD = "generated/mysql.generated.sha256";
 /** What emitting TypeScript loads: ts-morph, the schema-to-TypeScript compiler, prettier's parsers. */
@@ -153,7 +153,7 @@ test("a schema edit re-emits exactly the outputs whose part of the model changed
       loads: [],
     },
     {
-      what: "a hook field's description (its hook's docs, the models, the validator)",
+      what: "a hook field's description (its hook's docs and the models)",
       edit: (doc) => doc.setIn([...SPEC_PROPERTIES, "image", "description"], "The image, edited for the hook docs."),
       loads: HEAVY,
     },
@@ -171,6 +171,11 @@ test("a schema edit re-emits exactly the outputs whose part of the model changed
     await writeFile(join(project.root, "schemas/mysql.yaml"), text);
     const check = await runRecordingImports(project.root, ["--check"]);
     assert.equal(check.code, 1, `${what}: --check reports the stale files\n${check.output}`);
+    assert.deepEqual(
+      check.libraries.filter((l) => HEAVY.includes(l)),
+      [],
+      `${what}: --check renders nothing, every file's header names the old schema`,
+    );
     const run = await runRecordingImports(project.root, []);
     assert.equal(run.code, 0, run.output);
     assert.deepEqual(
@@ -210,4 +215,113 @@ test("an emitter's part of the model without the header: a new schema hash alone
     assert.equal(rest(file.content), rest(b[i]!.content), `${file.path}: only the header differs`);
   }
   for (const part of [modelsInput, constantsInput, validatorInput, reconcilerBaseInput]) assert.equal(inputText(part(model)), inputText(part(other)));
+});
+
+test("each schema edit re-emits exactly the TypeScript outputs its part reaches, and every file ends as a from-scratch run makes it", async (t) => {
+  const schema = await mysqlSchemaText();
+  const project = await createTempProject(schema);
+  t.after(project.cleanup);
+  const options = { root: project.root, schemaPath: "schemas/mysql.yaml" };
+  const models = "generated/mysql-models.ts";
+  const constants = "generated/mysql-constants.ts";
+  const validator = "generated/mysql-validator.ts";
+  const base = "generated/mysql-reconciler-base.ts";
+  const cases: { what: string; edit: Parameters<typeof editedSchema>[0]; emitted: string[] }[] = [
+    { what: "a comment", edit: (doc) => (doc.commentBefore = " edited"), emitted: [] },
+    { what: "a hooked field's description", edit: (doc) => doc.setIn([...SPEC_PROPERTIES, "image", "description"], "Edited."), emitted: [models, base] },
+    { what: "a rollout field's description", edit: (doc) => doc.setIn([...SPEC_PROPERTIES, "backup", "description"], "Edited."), emitted: [models] },
+    { what: "the spec's description", edit: (doc) => doc.setIn([...ROOT_SCHEMA, "properties", "spec", "description"], "Edited."), emitted: [models] },
+    { what: "a pattern", edit: (doc) => doc.setIn([...SPEC_PROPERTIES, "storage_size", "pattern"], "^[0-9]+Gi$"), emitted: [models, validator] },
+    { what: "a default", edit: (doc) => doc.setIn([...SPEC_PROPERTIES, "image", "default"], "mysql:9.0"), emitted: [models, validator] },
+    {
+      what: "a hooked field made always present",
+      edit: (doc) => doc.setIn([...SPEC_PROPERTIES, "password", "default"], "changeme"),
+      emitted: [models, validator, base],
+    },
+    {
+      what: "a change policy",
+      edit: (doc) => doc.setIn([...SPEC_PROPERTIES, "backup", "x-mysqlop-on-change"], "hook"),
+      emitted: [constants, validator, base],
+    },
+    {
+      what: "a sensitive marker",
+      edit: (doc) => doc.setIn([...SPEC_PROPERTIES, "storageClassName", "x-mysqlop-sensitive"], true),
+      emitted: [constants, validator, base],
+    },
+    {
+      what: "a new hooked field",
+      edit: (doc) => doc.setIn([...SPEC_PROPERTIES, "comment"], { type: "string", description: "A note.", "x-mysqlop-on-change": "hook" }),
+      emitted: [models, constants, validator, base],
+    },
+    { what: "a served version's kind name", edit: (doc) => doc.setIn(["names", "kind"], "MySQLServer"), emitted: [models, constants, validator, base] },
+  ];
+  for (const { what, edit, emitted } of cases) {
+    // Each edit from the unedited schema's outputs, so that each case shows what its own edit re-emits.
+    await writeFile(join(project.root, "schemas/mysql.yaml"), schema);
+    await generate(options);
+    const text = await editedSchema(edit);
+    assert.notEqual(text, schema, `${what}: the edit changes the schema`);
+    await writeFile(join(project.root, "schemas/mysql.yaml"), text);
+    const result = await generate(options);
+    assert.deepEqual(
+      result.emitted.filter((p) => p.endsWith(".ts")),
+      emitted,
+      `${what}: the TypeScript outputs emitted`,
+    );
+    await assertOnDiskAsFullRender(project.root, text, what);
+    const check = await generate(options, { check: true });
+    assert.deepEqual(
+      check.states.filter((s) => s.state !== "fresh"),
+      [],
+      `${what}: --check finds nothing after`,
+    );
+  }
+});
+
+test("--check renders only the outputs whose state needs their content, with the verdict of comparing a full render", async (t) => {
+  const project = await createTempProject(await mysqlSchemaText());
+  t.after(project.cleanup);
+  const options = { root: project.root, schemaPath: "schemas/mysql.yaml" };
+  const models = "generated/mysql-models.ts";
+  const validator = "generated/mysql-validator.ts";
+  const crd = "deploy/crd.yaml";
+  const verdictOfFullRender = async (text: string): Promise<string[]> => {
+    const states: string[] = [];
+    for (const [path, content] of await fullRender(project.root, text)) {
+      const onDisk = await readFile(join(project.root, path), "utf8").catch(() => undefined);
+      states.push(`${onDisk === undefined ? "missing" : onDisk === content ? "fresh" : "stale"} ${path}`);
+    }
+    return states.sort();
+  };
+  const verdict = async (): Promise<{ states: string[]; rendered: string[] }> => {
+    const result = await generate(options, { check: true });
+    return { states: result.states.map((s) => `${s.state} ${s.path}`).sort(), rendered: result.files.map((f) => f.path).sort() };
+  };
+
+  await generate(options);
+  // A field's description edited and not generated again: every header names the old schema.
+  const edited = await editedSchema((doc) => doc.setIn([...SPEC_PROPERTIES, "image", "description"], "Edited."));
+  await writeFile(join(project.root, "schemas/mysql.yaml"), edited);
+  const afterEdit = await verdict();
+  assert.deepEqual(afterEdit.rendered, []);
+  assert.deepEqual(afterEdit.states, await verdictOfFullRender(edited));
+  assert.ok(
+    afterEdit.states.every((s) => s.startsWith("stale ")),
+    afterEdit.states.join("\n"),
+  );
+
+  // Generated again, then: the models' body edited (its header is current), the validator removed, the CRD's first
+  // line edited, without a record (so no run answers from it).
+  await generate(options);
+  await rm(join(project.root, RECORD));
+  await writeFile(join(project.root, models), (await readFile(join(project.root, models), "utf8")).replace("export interface", "export  interface"));
+  await rm(join(project.root, validator));
+  const crdText = await readFile(join(project.root, crd), "utf8");
+  await writeFile(join(project.root, crd), crdText.replace(/^[^\n]*/, "# edited"));
+  const mixed = await verdict();
+  assert.deepEqual(mixed.states, await verdictOfFullRender(edited));
+  const notFresh = mixed.states.filter((s) => !s.startsWith("fresh "));
+  assert.deepEqual(notFresh, [`missing ${validator}`, `stale ${crd}`, `stale ${models}`]);
+  assert.ok(!mixed.rendered.includes(validator) && !mixed.rendered.includes(crd), "no content needed for a missing file or a foreign first line");
+  assert.ok(mixed.rendered.includes(models), "a file with the current header is compared with what this run makes");
 });

@@ -74,22 +74,48 @@ export interface KubectlResult {
   stderr: string;
 }
 
+/** How long a kubectl run may take unless it asks for longer itself: a loaded 2-core machine runs a second CI beside. */
+const KUBECTL_DEADLINE_MS = 120_000;
+
+/** Milliseconds of a Go duration as kubectl's `--timeout=` takes it (`180s`, `2m`, `1m30s`); undefined for one it cannot read. */
+export function goDurationMs(text: string): number | undefined {
+  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) return undefined;
+  return parts.reduce((sum, [, value, unit]) => sum + Number(value) * (units[unit ?? ""] ?? 0), 0);
+}
+
+/**
+ * How long the helper lets a kubectl run go on before it kills it: past what the run's own `--timeout=` asks (a
+ * `delete --wait=true --timeout=180s` that waits for a backup Job must not be killed at a shorter deadline of ours,
+ * which would fail the test with no word from kubectl), and never less than {@link KUBECTL_DEADLINE_MS}.
+ */
+export function kubectlDeadlineMs(args: readonly string[]): number {
+  const asked = args.map((arg) => /^--timeout=(.+)$/.exec(arg)?.[1]).find((value) => value !== undefined);
+  const askedMs = asked === undefined ? undefined : goDurationMs(asked);
+  return Math.max(KUBECTL_DEADLINE_MS, (askedMs ?? 0) + 60_000);
+}
+
 /**
  * Runs the control plane's kubectl against it (admin kubeconfig unless `kubeconfig` is given), with a private
- * discovery cache so that nothing lands in ~/.kube. Never throws for a non-zero exit: tests assert on it.
+ * discovery cache so that nothing lands in ~/.kube. Never throws for a non-zero exit: tests assert on it. A run that
+ * outlives {@link kubectlDeadlineMs} is killed and rejects, naming the command and what it printed.
  */
 export async function kubectl(cp: ControlPlane, args: string[], opts: { kubeconfig?: string; input?: string } = {}): Promise<KubectlResult> {
   const cacheDir = await mkdtemp(join(tmpdir(), "mysqlop-kubectl-cache-"));
+  const deadlineMs = kubectlDeadlineMs(args);
   try {
     return await new Promise<KubectlResult>((resolve, reject) => {
       const child = execFile(
         join(cp.binDir, "kubectl"),
         ["--kubeconfig", opts.kubeconfig ?? cp.kubeconfigPath, "--cache-dir", cacheDir, ...args],
-        { timeout: 60_000, maxBuffer: 256 * 1024 * 1024 },
+        { timeout: deadlineMs, maxBuffer: 256 * 1024 * 1024 },
         (error, stdout, stderr) => {
           const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
-          if (code === -1) reject(error ?? new Error("kubectl failed to run"));
-          else resolve({ code, stdout, stderr });
+          if (code !== -1) resolve({ code, stdout, stderr });
+          else if (error?.killed === true)
+            reject(new Error(`kubectl ${args.join(" ")} killed after ${deadlineMs} ms; it printed: ${stdout.slice(-2000)}${stderr.slice(-2000)}`));
+          else reject(error ?? new Error("kubectl failed to run"));
         },
       );
       if (opts.input !== undefined) child.stdin?.end(opts.input);

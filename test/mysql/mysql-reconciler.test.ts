@@ -154,11 +154,20 @@ test("onCreate, hostPath mode: a server pod Pending past the pending grace with 
   const claim = objects.find((o) => o.kind === "PersistentVolumeClaim") as V1PersistentVolumeClaim;
   const boundClaim: V1PersistentVolumeClaim = { ...claim, status: { phase: "Bound" } };
   put(boundClaim);
+  // Just bound (the volume's phase changed a second ago): the scheduler takes up the pods it held back only now, and the
+  // claim's own watch event may be what woke this reconcile.
+  const boundVolume = (since: number): KubernetesObject =>
+    madeByOperator({ ...buildDataVolume(instanceOf(resource)), status: { phase: "Bound", lastPhaseTransitionTime: new Date(Date.now() - since) } });
+  put(boundVolume(1_000));
+  const justBound = await reconciler.onCreate(resource, ctx);
+  assert.deepEqual(justBound.kind === "wait" && justBound.reason, "Starting", "a claim bound a second ago: the scheduler's turn");
+  assert.deepEqual(recorded.events, []);
+  put(boundVolume(START_GRACE_MS + 1_000));
   const bound = await reconciler.onCreate(resource, ctx);
   assert.deepEqual(
     bound.kind === "failed" && [bound.reason, /PodPending/.test(bound.message)],
     ["ServerNotStarting", true],
-    "once bound, a pod still Pending is diagnosed",
+    "once bound for longer than the start grace, a pod still Pending is diagnosed",
   );
 });
 

@@ -49,7 +49,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const { generate } = await import("../../codegen/pipeline.ts");
     const result = await generate(options, { check: values.check });
-    return report(values.check, values.schema, result.files.length, result.states, result.written, result.removed);
+    return report(values.check, values.schema, result.outputs.length, result.states, result.written, result.removed);
   } catch (error) {
     if (error instanceof SchemaError) {
       console.error(`mysqlop generate: ${error.problems.length} problem(s) in ${error.file}; nothing was written:\n${error.message}`);

@@ -7,7 +7,7 @@
  * `source` (the header) is in every part but never in its hash.
  */
 import type { GeneratorModel, SpecField, VersionModel } from "../model.ts";
-import { stripGeneratorExtensions } from "./schema-tools.ts";
+import { stripGeneratorExtensions, withoutDescriptions } from "./schema-tools.ts";
 
 /** What `<singular>-models.ts` is made from: the storage version's schema without our `x-mysqlop-*` extensions, the type names. */
 export type ModelsInput = Pick<GeneratorModel, "source" | "group" | "kind" | "typeNames"> & {
@@ -24,17 +24,22 @@ export type ConstantsInput = Pick<
   readonly rbac: Pick<GeneratorModel["rbac"], "serviceAccount" | "namespace">;
 };
 
-/** What `<singular>-validator.ts` is made from: the served versions and the storage version's schema. */
+/**
+ * What `<singular>-validator.ts` is made from: the served versions and the storage version's schema without its
+ * descriptions (the offline check never reads them; the models, the CRD and the API reference carry them), so that
+ * editing a description leaves the validator alone.
+ */
 export type ValidatorInput = Pick<GeneratorModel, "source" | "group" | "kind" | "singular" | "typeNames" | "runtimeImports"> & {
   readonly versions: readonly Pick<VersionModel, "name" | "served">[];
   readonly storageVersion: Pick<VersionModel, "name" | "schema">;
 };
 
-/** What `<singular>-reconciler-base.ts` is made from: the spec fields (with their descriptions: the hooks' docs), names, imports. */
-export type ReconcilerBaseInput = Pick<
-  GeneratorModel,
-  "source" | "group" | "kind" | "constantPrefix" | "specFields" | "typeNames" | "runtimeImports" | "outputs"
-> & {
+/** A spec field as the reconciler base sees it: its description only when it has a hook (the hook's docs). */
+export type ReconcilerBaseField = Omit<SpecField, "description"> & { readonly description?: string };
+
+/** What `<singular>-reconciler-base.ts` is made from: the spec fields (hooked ones with their descriptions), names, imports. */
+export type ReconcilerBaseInput = Pick<GeneratorModel, "source" | "group" | "kind" | "constantPrefix" | "typeNames" | "runtimeImports" | "outputs"> & {
+  readonly specFields: readonly ReconcilerBaseField[];
   readonly storageVersion: Pick<VersionModel, "name">;
 };
 
@@ -74,13 +79,14 @@ export function validatorInput(model: GeneratorModel): ValidatorInput {
     typeNames,
     runtimeImports,
     versions: model.versions.map(({ name, served }) => ({ name, served })),
-    storageVersion: { name: storageVersion.name, schema: storageVersion.schema },
+    storageVersion: { name: storageVersion.name, schema: withoutDescriptions(storageVersion.schema) },
   };
 }
 
 /** The part of `model` the reconciler base emitter receives. */
 export function reconcilerBaseInput(model: GeneratorModel): ReconcilerBaseInput {
-  const { source, group, kind, constantPrefix, specFields, typeNames, runtimeImports, outputs } = model;
+  const { source, group, kind, constantPrefix, typeNames, runtimeImports, outputs } = model;
+  const specFields = model.specFields.map(({ description, ...field }) => (field.onChange === "hook" ? { ...field, description } : field));
   return { source, group, kind, constantPrefix, specFields, typeNames, runtimeImports, outputs, storageVersion: { name: model.storageVersion.name } };
 }
 

@@ -15,8 +15,7 @@ import {
   type OptionalKind,
   type StatementStructures,
 } from "ts-morph";
-import type { SpecField } from "../model.ts";
-import type { ReconcilerBaseInput } from "./inputs.ts";
+import type { ReconcilerBaseField, ReconcilerBaseInput } from "./inputs.ts";
 import { generatedHeader } from "./header.ts";
 
 /** Makes text safe inside a `/** … *\/` comment. */
@@ -24,7 +23,7 @@ export function escapeDocComment(text: string): string {
   return text.replaceAll("*/", "*\\/").replaceAll("\r", "");
 }
 
-function fieldType(model: ReconcilerBaseInput, field: SpecField): string {
+function fieldType(model: ReconcilerBaseInput, field: ReconcilerBaseField): string {
   return `${model.typeNames.spec}[${JSON.stringify(field.name)}]`;
 }
 
@@ -36,15 +35,15 @@ function changeName(model: ReconcilerBaseInput): string {
   return `${model.kind}Change`;
 }
 
-function hookFields(model: ReconcilerBaseInput): SpecField[] {
+function hookFields(model: ReconcilerBaseInput): ReconcilerBaseField[] {
   return model.specFields.filter((f) => f.onChange === "hook");
 }
 
-function hookDocs(model: ReconcilerBaseInput, field: SpecField): string {
+function hookDocs(model: ReconcilerBaseInput, field: ReconcilerBaseField): string {
   const lines = [
     `Called when \`spec.${field.name}\` changed since the last fully successful reconcile (not on creation: {@link onCreate} runs then).`,
     "",
-    escapeDocComment(field.description.trim()),
+    escapeDocComment((field.description ?? "").trim()),
     "",
     "To do: make the server match `change.current` where applying {@link desired} cannot (it already sees the new value), or refuse with `this.failed(...)`; return `this.done()` once converged, `this.waitFor(...)` to be called again.",
     `Declare the parameter as \`${changeName(model)}<${JSON.stringify(field.name)}>\`, so that a change of the field's type in the schema reaches this code.`,
@@ -55,7 +54,7 @@ function hookDocs(model: ReconcilerBaseInput, field: SpecField): string {
   return lines.join("\n");
 }
 
-function hookMethod(model: ReconcilerBaseInput, field: SpecField): OptionalKind<MethodDeclarationStructure> {
+function hookMethod(model: ReconcilerBaseInput, field: ReconcilerBaseField): OptionalKind<MethodDeclarationStructure> {
   return {
     name: field.hookName,
     isAbstract: true,

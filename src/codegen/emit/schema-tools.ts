@@ -40,6 +40,11 @@ export function stripGeneratorExtensions(schema: SchemaNode): SchemaNode {
   return mapSchema(schema, (node) => Object.fromEntries(Object.entries(node).filter(([k]) => !k.startsWith("x-mysqlop-"))));
 }
 
+/** The schema without its `description`s (keywords of schema nodes; a field named `description` stays). */
+export function withoutDescriptions(schema: SchemaNode): SchemaNode {
+  return mapSchema(schema, (node) => Object.fromEntries(Object.entries(node).filter(([k]) => k !== "description")));
+}
+
 /**
  * The CEL transition rule that makes the API server refuse a change of a spec field marked
  * `x-mysqlop-on-change: immutable`. It sits on `spec`, not on the field: a rule on an optional

@@ -1,5 +1,5 @@
 /**
- * Emits `generated/<singular>-validator.ts`: the resource schema as data (unknown fields
+ * Emits `generated/<singular>-validator.ts`: the resource schema as data, without descriptions (unknown fields
  * forbidden at every level, as the API server's strict field validation does) and a typed
  * function that checks a document with the runtime's generic schema validation.
  */

@@ -285,8 +285,12 @@ describe("the process node", { skip: processNodeSkip(), timeout: 300_000 }, () =
       /image "nginx:1\.27" has no local program on the process node .*LOCAL_IMAGES/,
     );
     assert.equal(waiting.status?.phase, "Pending");
-    const events = await core.listNamespacedEvent({ namespace: NS, fieldSelector: "involvedObject.name=imageonly,reason=Failed" });
-    assert.ok(events.items.some((e) => /no local program/.test(e.message ?? "")));
+    // The node sends the Event beside the status update, not before it.
+    await eventually("the Failed Event", async () =>
+      (await core.listNamespacedEvent({ namespace: NS, fieldSelector: "involvedObject.name=imageonly,reason=Failed" })).items.some((e) =>
+        /no local program/.test(e.message ?? ""),
+      ),
+    );
     await core.deleteNamespacedPod({ namespace: NS, name: "imageonly" });
   });
 
@@ -319,10 +323,11 @@ describe("the process node", { skip: processNodeSkip(), timeout: 300_000 }, () =
     assert.equal(crashing.status?.phase, "Running");
     const previous = await logs(crashing.metadata?.name ?? "", "--previous");
     assert.match(previous, /^run at \d+$/m);
-    const events = await core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${crashing.metadata?.name}` });
-    assert.ok(
-      events.items.some((e) => e.reason === "BackOff" && e.source?.host === PROCESS_NODE_NAME),
-      "a BackOff event from the node",
+    // Sent beside the CrashLoopBackOff status, not before it.
+    await eventually("a BackOff event from the node", async () =>
+      (await core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${crashing.metadata?.name}` })).items.some(
+        (e) => e.reason === "BackOff" && e.source?.host === PROCESS_NODE_NAME,
+      ),
     );
     await apps.deleteNamespacedDeployment({ namespace: NS, name: "crasher" });
   });
@@ -362,7 +367,9 @@ describe("the process node", { skip: processNodeSkip(), timeout: 300_000 }, () =
     assert.ok(Date.now() - started >= 2_000, "the stubborn pod had its grace period before SIGKILL");
     for (const list of processes) assert.deepEqual(stillRunning(list), [], "no process of the pod left");
     assert.equal(readFileSync(join(cp.nodeHostPath("/var/lib/grace") ?? "", "term"), "utf8"), "got TERM\n", "the TERM handler ran");
-    const events = await core.listNamespacedEvent({ namespace: NS, fieldSelector: "involvedObject.name=graceful" });
-    assert.ok(events.items.some((e) => e.reason === "Killing"));
+    // Sent as the stop begins, on its own: the pod may be gone before it is stored.
+    await eventually("the Killing Event", async () =>
+      (await core.listNamespacedEvent({ namespace: NS, fieldSelector: "involvedObject.name=graceful" })).items.some((e) => e.reason === "Killing"),
+    );
   });
 });

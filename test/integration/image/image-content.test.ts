@@ -13,7 +13,6 @@ import { after, before, describe, test } from "node:test";
 import { CoreV1Api, type V1ConfigMap } from "@kubernetes/client-node";
 import { parseDocument } from "yaml";
 import { bundleOperator } from "../../../src/build/bundle.ts";
-import { freeLoopbackPort } from "../../../src/envtest/ports.ts";
 import { eventually } from "../../helpers/eventually.ts";
 import { kubectl, OPERATOR_NAMESPACE, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
 
@@ -165,11 +164,12 @@ describe("integration: the image's content runs the operator in-cluster, unprivi
 
     for (const file of appFiles) await chmod(join(root, "app", file), 0o644);
 
-    // The container: ENTRYPOINT + the Deployment's args (a free probe port instead of the fixed one), the image's USER.
+    // The container: ENTRYPOINT + the Deployment's args (port 0 for the probes instead of the fixed one: the operator binds
+    // a free one itself and logs it; a port the test picked could be taken by another run before the operator binds it),
+    // the image's USER.
     const container = (parseDocument(await readFile(OPERATOR_YAML, "utf8")).toJS() as { spec: { template: { spec: { containers: { args: string[] }[] } } } })
       .spec.template.spec.containers[0]!;
-    const probePort = await freeLoopbackPort();
-    const args = container.args.map((a) => (a.startsWith("--probe-port=") ? `--probe-port=${probePort}` : a));
+    const args = container.args.map((a) => (a.startsWith("--probe-port=") ? "--probe-port=0" : a));
     const [program, ...entryArgs] = final.entrypoint!;
     assert.equal(program, "node");
     const [uid, gid] = final.user!.split(":");
@@ -193,6 +193,11 @@ describe("integration: the image's content runs the operator in-cluster, unprivi
     operator.stderr!.on("data", (c: Buffer) => (output += c.toString()));
     exited = new Promise((resolve) => operator!.on("exit", resolve));
     await eventually("the operator leads", async () => output.includes('"msg":"became leader"'), 60_000);
+    const probePort = await eventually(
+      "the operator serves probes",
+      async () => Number(/"msg":"serving probes and metrics".*?"port":(\d+)/.exec(output)?.[1] ?? 0) || undefined,
+      60_000,
+    );
     const status = await readFile(`/proc/${operator.pid}/status`, "utf8");
     assert.match(status, new RegExp(`^Uid:\\s+${uid}\\s+${uid}\\s+${uid}\\s+${uid}$`, "m"), "runs as the image's user");
     const ready = await eventually("/readyz answers 200", async () => (await fetch(`http://127.0.0.1:${probePort}/readyz`)).status === 200, 30_000);

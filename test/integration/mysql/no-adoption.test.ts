@@ -83,6 +83,7 @@ describe("an object of a child's name that the operator did not make is refused,
       return found.length > 0 && found;
     });
     assert.ok(events[0]?.message?.startsWith(`${squatter.object} exists`), events[0]?.message);
+    // Read after the Event: the reconcile that sent it had counted its failure before the Event could be stored.
     const failures = await failedReconciles();
     await eventually("two more retries", async () => (await failedReconciles()) >= failures + 2);
     assert.deepEqual(await squatter.read(), made, `${squatter.object} changed`);
@@ -241,6 +242,9 @@ describe("an object of a child's name that the operator did not make is refused,
     });
     await createMySQL(name);
     await eventually(`${name} refuses Deployment ${NS}/${name}`, async () => condition(await mysql(name), "Degraded")?.reason === "AdoptionRefused");
+    // The refusing reconcile counts its failure after its status write, but before its Warning Event can be stored: once
+    // the Event is seen, the count below is not a stale one that this same reconcile then raises (one retry fewer).
+    await eventually(`the Warning Event on ${name}`, async () => (await warnings(name)).some((e) => e.reason === "AdoptionRefused"));
     const failures = await failedReconciles();
     await eventually("two more retries", async () => (await failedReconciles()) >= failures + 2);
     // A volume only beside the operator's own claim of that name (the step may have created both before the refusal).

@@ -9,7 +9,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   AppsV1Api,
   BatchV1Api,
@@ -164,6 +163,10 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
       ]);
       assert.equal(column.stdout.trim(), "False", "kubectl's Ready column");
       await eventually("the ServerUnavailable Event", async () => (await eventCount("ServerUnavailable")) >= 1);
+      // The operator counts the Event's write once it has the answer, which may come after the test saw the Event: one
+      // more reconcile (a resync) first, as after creation above.
+      const eventSeen = await reconciles();
+      await eventually("a resync after the Event", async () => (await reconciles()) > eventSeen);
       const quiet = await writes();
       const reconcilesBefore = await reconciles();
       await eventually("two resyncs while the server is down", async () => (await reconciles()) >= reconcilesBefore + 2);
@@ -366,9 +369,13 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     assert.ok(claim.metadata?.finalizers?.includes("kubernetes.io/pvc-protection"), "the API server's own protection is kept by our applies");
     const deleted = await kubectl(env.cp, ["delete", "mysqls.otus.homework", name, "--cascade=foreground", "--wait=false"]);
     assert.equal(deleted.code, 0, deleted.stderr);
-    await sleep(3_000);
-    const kept = await orUndefined(core.readNamespacedPersistentVolumeClaim({ name: `${name}-pvc`, namespace: NS }));
-    assert.ok(kept !== undefined, "the data claim must not go before a backup");
+    // Once the garbage collector has asked for the claim to go (its deletionTimestamp), the claim must still be there:
+    // a fixed pause instead could end before the collector got to it on a loaded machine, and then prove nothing.
+    const asked = await eventually("the garbage collector asked for the data claim to go", async () => {
+      const claim = await orUndefined(core.readNamespacedPersistentVolumeClaim({ name: `${name}-pvc`, namespace: NS }));
+      return (claim === undefined || claim.metadata?.deletionTimestamp !== undefined) && { claim };
+    });
+    assert.ok(asked.claim !== undefined, "the data claim must not go before a backup");
     const refused = await eventually("the reason in status", async () => {
       const m = await fg();
       return m?.status?.conditions?.find((c) => c.type === "Degraded" && c.status === "True" && c.reason === "ForegroundDeletion") && m;

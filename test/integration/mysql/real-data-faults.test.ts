@@ -229,10 +229,15 @@ describe("faults with real data on the process node", { skip: processNodeSkip({ 
       const degraded = held.status?.conditions?.find((c) => c.type === "Degraded");
       assert.ok(held.metadata.deletionTimestamp !== undefined && held.metadata.finalizers?.includes("otus.homework/backup"), "deletion held by the finalizer");
       assert.match(degraded?.message ?? "", new RegExp(`backup-${name}-job`), "the condition names the Job");
-      const events = await core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${name},type=Warning` });
-      assert.ok(
-        events.items.some((e) => e.reason === degraded?.reason),
+      // The Warning Event is recorded after the status write that the test saw, and sent on its own: wait for it.
+      await eventually(
         `a Warning Event with reason ${degraded?.reason}`,
+        async () =>
+          (await core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${name},type=Warning` })).items.some(
+            (e) => e.reason === degraded?.reason,
+          ),
+        60_000,
+        250,
       );
       const during = await dumpOf(name);
       assert.equal(sha256(during.dump), sha256(previous.dump), "the previous dump is intact");

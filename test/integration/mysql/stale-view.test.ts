@@ -159,12 +159,17 @@ describe("Jobs made once and removed only once ended, whatever the operator's ca
         LONG,
         250,
       );
+      // The test's own watch may deliver the Job a moment after the operator's did.
+      await eventually("the test's watch saw the earlier Job", async () => history.uids.includes(foreign ?? ""), LONG, 50);
       assert.deepEqual(history.uids, [foreign], "the running Job is not deleted");
+      assert.equal(history.deleted.size, 0, "the running Job is not deleted");
     } finally {
       await setCordoned(env.cp, FAKE_NODE_NAME, false);
     }
     // Its pod starts and kwok completes it; only then does the operator delete it and make its own.
     await eventually("the resource gone (its own backup done)", async () => (await api.get(NS, name)) === undefined, LONG, 250);
+    // The operator acted on what its own watch delivered; the test's watch of the same Jobs may deliver it a moment later.
+    await eventually("the test's watch saw the resource's own Job complete", async () => history.completed.has(history.uids[1] ?? ""), LONG, 50);
     assert.equal(history.uids.length, 2, `the earlier Job, then the resource's own: ${history.uids.join(", ")}`);
     assert.equal(history.uids[0], foreign);
     assert.ok(foreign !== undefined && history.completed.has(foreign), "the earlier Job ran to its end before it was deleted");
@@ -205,6 +210,8 @@ describe("Jobs made once and removed only once ended, whatever the operator's ca
     }
     // kwok completes it; the operator records pw-2 (the server has it now), deletes that Job, and makes the one for pw-3.
     await eventually("the credentials hold pw-3", async () => (await recorded()) === "pw-3", LONG, 250);
+    // The credentials follow the pw-3 Job's completion, as the operator's watch delivered it; the test's may lag behind.
+    await eventually("the test's watch saw the pw-3 Job complete", async () => history.completed.has(history.uids[1] ?? ""), LONG, 50);
     assert.equal(history.uids.length, 2, `the Job for pw-2, then the one for pw-3: ${history.uids.join(", ")}`);
     const [older] = history.uids;
     assert.ok(older !== undefined && history.completed.has(older) && history.deleted.has(older), "the older Job ran to its end, then was deleted");

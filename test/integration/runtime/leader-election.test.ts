@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { CoordinationV1Api, V1MicroTime, Watch, type V1Lease } from "@kubernetes/client-node";
+import { ApiException, CoordinationV1Api, V1MicroTime, Watch, type V1Lease } from "@kubernetes/client-node";
 import { KubeRest, LeaderElector } from "../../../src/runtime/index.ts";
 import { kubectl, OPERATOR_NAMESPACE, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
 import { eventually } from "../../helpers/eventually.ts";
@@ -88,13 +88,22 @@ describe("integration: leader election on the real API server", { timeout: 180_0
     try {
       assert.equal(await elector.acquire(), true);
       const holding = elector.holdLeadership();
+      /**
+       * Another writer's change of the lease, read and written back as any client does; a renewal of the holder's that
+       * lands between the two (every 300 ms, sooner than a loaded machine may take for both) makes it read again.
+       */
+      const writeLease = async (change: (lease: V1Lease) => V1Lease): Promise<V1Lease> => {
+        for (let attempt = 1; ; attempt++) {
+          const current = await leases.readNamespacedLease({ name, namespace: OPERATOR_NAMESPACE });
+          try {
+            return await leases.replaceNamespacedLease({ name, namespace: OPERATOR_NAMESPACE, body: change(current) });
+          } catch (error) {
+            if (!(error instanceof ApiException && error.code === 409) || attempt >= 20) throw error;
+          }
+        }
+      };
       // Someone else writes the lease without taking it (a label): our next PUT is stale.
-      const read = await leases.readNamespacedLease({ name, namespace: OPERATOR_NAMESPACE });
-      const labelled = await leases.replaceNamespacedLease({
-        name,
-        namespace: OPERATOR_NAMESPACE,
-        body: { ...read, metadata: { ...read.metadata, labels: { touched: "yes" } } },
-      });
+      const labelled = await writeLease((read) => ({ ...read, metadata: { ...read.metadata, labels: { touched: "yes" } } }));
       await eventually(
         "a renewal after the foreign write",
         async () =>
@@ -109,11 +118,7 @@ describe("integration: leader election on the real API server", { timeout: 180_0
       assert.equal(renewed.metadata?.labels?.["touched"], "yes", "the renewal kept what the other writer changed");
 
       // Another process takes the lease: the next renewal conflicts, reads it, and steps down.
-      await leases.replaceNamespacedLease({
-        name,
-        namespace: OPERATOR_NAMESPACE,
-        body: { ...renewed, spec: { ...renewed.spec, holderIdentity: "usurper", renewTime: new V1MicroTime(Date.now()) } },
-      });
+      await writeLease((read) => ({ ...read, spec: { ...read.spec, holderIdentity: "usurper", renewTime: new V1MicroTime(Date.now()) } }));
       assert.equal(await holding, "lost");
       assert.equal(elector.leading, false);
       assert.equal(

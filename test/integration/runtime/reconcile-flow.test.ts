@@ -141,7 +141,11 @@ describe("integration: runtime against a real API server", { timeout: 240_000 },
     assert.equal(condition(broken, "Ready")?.status, "False");
     // Retried with back-off; each retry fails the same way, which is no new transition: nothing more is written.
     await eventually("retried", async () => (await failures()) >= failedBefore + 3, 30_000);
-    const warnings = (await widgets.events("alpha")).filter((e) => e.reason === "WidgetBroken");
+    // The Warning of the first failure is sent after its status write, on its own: the retries may come before it is stored.
+    const warnings = await eventually("the WidgetBroken Warning", async () => {
+      const found = (await widgets.events("alpha")).filter((e) => e.reason === "WidgetBroken");
+      return found.length > 0 && found;
+    });
     assert.equal(warnings.length, 1);
     assert.equal(warnings[0]?.type, "Warning");
     assert.equal(warnings[0]?.count, 1);
