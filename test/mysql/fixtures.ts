@@ -3,7 +3,15 @@ import { randomUUID } from "node:crypto";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { MySQL } from "../../generated/mysql-models.ts";
 import { OPERATOR_NAME } from "../../src/mysql/names.ts";
-import { MANAGED_BY_LABEL, NotManagedError, type ApplyAllOptions, type CacheReader, type ListOptions, type ReconcileContext } from "../../src/runtime/index.ts";
+import {
+  AlreadyOwnedError,
+  MANAGED_BY_LABEL,
+  NotManagedError,
+  type ApplyAllOptions,
+  type CacheReader,
+  type ListOptions,
+  type ReconcileContext,
+} from "../../src/runtime/index.ts";
 import { combineRefusals, runsPods } from "../../src/runtime/reconcile-context.ts";
 import { withSpecDefaults } from "../helpers/spec-defaults.ts";
 
@@ -87,7 +95,8 @@ function cached(o: KubernetesObject, managerName: string): boolean {
  * cache shows only what the operator labelled (apply labels what it writes, with `managerName`,
  * default {@link OPERATOR_NAME}); `read` sees all. `applyAll` refuses, as the runtime's does, each object that exists
  * without that label, writes the others (an object that runs pods only when nothing was refused before it), and then
- * throws the refusals.
+ * throws the refusals; an object of this manager controlled by another owner is refused by `apply`, and by `applyAll`
+ * before anything is written.
  */
 export function recordingContext(
   objects: KubernetesObject[] = [],
@@ -106,6 +115,30 @@ export function recordingContext(
       [...store.values()].filter(
         (o) => cached(o, managerName) && o.apiVersion === apiVersion && o.kind === kind && (namespace === undefined || o.metadata?.namespace === namespace),
       ) as T[],
+  };
+  // As the runtime's look-up: an object of this manager controlled by another owner (an earlier resource of the name
+  // whose garbage collection is pending) is refused, not taken over.
+  const alreadyOwned = (object: KubernetesObject, owner: KubernetesObject | undefined): AlreadyOwnedError | undefined => {
+    const { namespace, name = "" } = object.metadata ?? {};
+    const existing = store.get(key(object.apiVersion ?? "", object.kind ?? "", namespace, name));
+    const controller = existing?.metadata?.ownerReferences?.find((r) => r.controller === true);
+    if (owner === undefined || existing === undefined || controller === undefined || controller.uid === owner.metadata?.uid) return undefined;
+    if (existing.metadata?.labels?.[MANAGED_BY_LABEL] !== managerName || object.metadata?.namespace !== owner.metadata?.namespace) return undefined;
+    const reference = { apiVersion: object.apiVersion ?? "", kind: object.kind ?? "", metadata: { name, namespace } };
+    const ownerRef = {
+      apiVersion: owner.apiVersion ?? "",
+      kind: owner.kind ?? "",
+      name: owner.metadata?.name ?? "",
+      uid: owner.metadata?.uid ?? "",
+      controller: true,
+    };
+    return new AlreadyOwnedError(
+      `${object.kind} ${namespace === undefined ? "" : `${namespace}/`}${name}`,
+      reference,
+      controller,
+      ownerRef,
+      existing.metadata?.finalizers,
+    );
   };
   const ctx: ReconcileContext = {
     cache,
@@ -126,6 +159,8 @@ export function recordingContext(
     },
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     async apply<T extends KubernetesObject>(object: T, { owner }: { owner?: KubernetesObject } = {}): Promise<T> {
+      const owned = alreadyOwned(object, owner);
+      if (owned !== undefined) throw owned;
       // As the runtime's: no owner reference across namespaces, nor on a cluster-scoped object (no namespace here).
       const options = { owner: owner !== undefined && object.metadata?.namespace === owner.metadata?.namespace ? owner : undefined };
       recorded.applied.push({ object, owner: options.owner });
@@ -159,6 +194,9 @@ export function recordingContext(
     async applyAll<T extends KubernetesObject>(objects: readonly T[], options?: ApplyAllOptions): Promise<T[]> {
       // As the runtime's: each object someone else made is refused and the others are still written, except an absent
       // object that runs pods after a refusal (a server never mounts a refused claim); then every refusal is thrown at once.
+      // Refused at the look-up, before anything of the step is sent.
+      const owned = objects.map((object) => alreadyOwned(object, options?.owner)).filter((e) => e !== undefined);
+      if (owned.length > 0) throw combineRefusals(owned);
       const refusals: NotManagedError[] = [];
       const written: T[] = [];
       for (const object of objects) {

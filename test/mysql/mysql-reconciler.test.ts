@@ -36,7 +36,7 @@ import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
 import { BINDING_FALLBACK_MS, POLL_MS } from "../../src/mysql/result.ts";
 import { EXIT_CODES } from "../../src/mysql/scripts/index.ts";
 import type { MySQL } from "../../generated/mysql-models.ts";
-import { computeStatusPatch } from "../../src/runtime/index.ts";
+import { AlreadyOwnedError, computeStatusPatch } from "../../src/runtime/index.ts";
 import { allStrings, madeByOperator, originalResource, recordingContext } from "./fixtures.ts";
 
 const reconciler = new MySQLReconciler();
@@ -403,7 +403,8 @@ test("a Job the cache shows missing is made only while the API server holds this
   );
 
   const again = { ...resource, metadata: { ...resource.metadata, uid: "new-uid" } };
-  const recreated = recordingContext([again, ownedCredentials(again, "otuspassword"), buildBackupInfo(instanceOf(resource), "t")]);
+  // The credentials are still the ones the cache's resource made (the new resource's would be refused to it, before any Job).
+  const recreated = recordingContext([again, ownedCredentials(resource, "otuspassword"), buildBackupInfo(instanceOf(resource), "t")]);
   const restoring = await reconciler.onCreate(originalResource(), recreated.ctx);
   assert.match(
     restoring.kind === "wait" ? restoring.message : "",
@@ -712,7 +713,7 @@ test("a password changed while creating never rewrites NAME-credentials behind t
   assert.ok(job !== undefined, "the change goes through the password Job");
 });
 
-test("NAME-credentials left by an earlier resource of this name are replaced, not trusted", async () => {
+test("NAME-credentials left by an earlier resource of this name are neither trusted nor taken over: made anew once the garbage collector removed them", async () => {
   const resource = originalResource({ spec: { password: undefined, passwordSecretRef: { name: "root", key: "pw" } } });
   const stale = buildCredentialsSecret(instanceOf(resource), "old-incarnation");
   stale.metadata!.ownerReferences = [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: "old-uid", controller: true }];
@@ -722,7 +723,16 @@ test("NAME-credentials left by an earlier resource of this name are replaced, no
     metadata: { name: "root", namespace: "default" },
     data: { pw: Buffer.from("from-secret").toString("base64") },
   } as V1Secret;
-  const { ctx } = recordingContext([stale, root]);
+  const { ctx, recorded } = recordingContext([stale, root]);
+  // Not taken over: the garbage collector removes the earlier resource's Secret; until then nothing of the step is made.
+  const refused = await reconciler.onCreate(resource, ctx).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  assert.ok(refused instanceof AlreadyOwnedError && refused.previousOwner, String(refused));
+  assert.equal(secretValue(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-credentials"), "password"), "old-incarnation");
+  assert.ok(!applied(recorded).includes("Deployment/mysql-instance"), "no server with the earlier resource's password");
+  await ctx.delete({ apiVersion: "v1", kind: "Secret", metadata: { name: "mysql-instance-credentials", namespace: "default" } });
   await reconciler.onCreate(resource, ctx);
   assert.equal(secretValue(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-credentials"), "password"), "from-secret");
 });
