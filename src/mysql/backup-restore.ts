@@ -133,7 +133,10 @@ async function awaitServer(instance: MySQLInstance, ctx: ReconcileContext, bindi
   const stuck = await podsNotStarting(instance, ctx, pods);
   if (stuck === undefined) return starting;
   const cause = `Deployment ${names.server}: ${describeNotStarting(stuck)}`;
-  const boundSince = volume?.status?.phase === "Bound" && claim?.spec?.volumeName === volume.metadata?.name ? volume.status.lastPhaseTransitionTime : undefined;
+  // When the claim was bound: its volume's phase change; a volume of this claim not Bound yet in the cache was bound
+  // just now (its own watch event is still on its way).
+  const ofClaim = volume !== undefined && claim?.status?.phase === "Bound" && claim.spec?.volumeName === volume.metadata?.name;
+  const boundSince = !ofClaim ? undefined : volume.status?.phase === "Bound" ? volume.status.lastPhaseTransitionTime : new Date();
   if (!waitsForClaim(stuck, claim, boundSince)) return failed("ServerNotStarting", cause);
   // The operator's own pre-bound volume: the binding is certain, only slow, however long it takes.
   if (bindingUnderway(instance, claim, volume)) return starting;

@@ -158,6 +158,9 @@ test("onCreate, hostPath mode: a server pod Pending past the pending grace with 
   // claim's own watch event may be what woke this reconcile.
   const boundVolume = (since: number): KubernetesObject =>
     madeByOperator({ ...buildDataVolume(instanceOf(resource)), status: { phase: "Bound", lastPhaseTransitionTime: new Date(Date.now() - since) } });
+  // The claim's watch event came first: the operator's volume shows the binding only with its own event, still on its way.
+  const lagging = await reconciler.onCreate(resource, ctx);
+  assert.deepEqual(lagging.kind === "wait" && lagging.reason, "Starting", "the claim bound, its volume's event not in yet");
   put(boundVolume(1_000));
   const justBound = await reconciler.onCreate(resource, ctx);
   assert.deepEqual(justBound.kind === "wait" && justBound.reason, "Starting", "a claim bound a second ago: the scheduler's turn");
