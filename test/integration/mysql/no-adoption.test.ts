@@ -384,12 +384,10 @@ describe("an object of a child's name that the operator did not make is refused,
         return message?.includes(`Service ${NS}/${name} (AdoptionRefused)`) === true && message;
       });
       assert.ok(both.startsWith(`ConfigMap ${NS}/${scripts} exists and was not made by mysqlop`), both);
-      // The failed reconcile that wrote the refusal is counted after its status write: wait for it, so that the count
-      // below is not a stale one that the same reconcile then raises.
-      const failures = await eventually("the refusal counted", async () => {
-        const count = await failedReconciles();
-        return count >= 1 && count;
-      });
+      // The failed reconcile that wrote the refusal is counted after its status write, but before its Warning Event can be
+      // stored: once the Event is seen, the count below is not a stale one that the same reconcile then raises.
+      await eventually(`the Warning Event on ${name}`, async () => (await warnings(name)).some((e) => e.reason === "AdoptionRefused"));
+      const failures = await failedReconciles();
       // The second of the two: before every refused object was watched, only the first was.
       await core.deleteNamespacedService({ name, namespace: NS });
       const one = await eventually(`${name} re-queued by the Service's removal`, async () => {
