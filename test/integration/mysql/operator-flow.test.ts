@@ -20,7 +20,7 @@ import {
   type V1Deployment,
 } from "@kubernetes/client-node";
 import type { MySQL } from "../../../generated/mysql-models.ts";
-import { secretValue } from "../../../src/mysql/desired/index.ts";
+import { DATA_CLAIM_FINALIZER, secretValue } from "../../../src/mysql/desired/index.ts";
 import type { Manager } from "../../../src/runtime/index.ts";
 import { startInProcessOperator } from "../../helpers/operator-process.ts";
 import { eventually as pollUntil } from "../../helpers/eventually.ts";
@@ -383,5 +383,8 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     assert.match(refused.status?.message ?? "", new RegExp(`${name}-pvc`));
     assert.match(refused.status?.message ?? "", new RegExp(`kubectl annotate mysql ${name} -n ${NS} otus\\.homework/final-backup=skip`), "the way out");
     assert.ok((await fg()) !== undefined, "the resource is held too");
+    // Read again once the operator has said why it waits (after it saw the deletion): still there, still held.
+    const kept = await orUndefined(core.readNamespacedPersistentVolumeClaim({ name: `${name}-pvc`, namespace: NS }));
+    assert.ok(kept?.metadata?.finalizers?.includes(DATA_CLAIM_FINALIZER), "the data claim is still there, held, after the operator saw the deletion");
   });
 });
