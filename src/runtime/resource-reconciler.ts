@@ -126,6 +126,12 @@ export abstract class ResourceReconciler<R extends AnyResource> implements Recon
   readonly #verdicts = new Map<string, string[]>();
   /** {@link fingerprint} by `uid/generation`, oldest first. */
   readonly #fingerprints = new Map<string, Readonly<Record<string, string>>>();
+  /**
+   * `uid/resourceVersion` of each version this reconciler removed its finalizer from, oldest first: the cache may show
+   * that version again (a child's event wakes the resource before the removal's own event is in), and finalizing it
+   * again would put back what the finalizer released, e.g. a finalizer on a child that no one is left to take off.
+   */
+  readonly #finalized = new Map<string, true>();
 
   /**
    * {@link fingerprint}, remembered per uid and generation as {@link specProblems} is (the spec changes only with the
@@ -180,6 +186,9 @@ export abstract class ResourceReconciler<R extends AnyResource> implements Recon
     if (resource.metadata.deletionTimestamp !== undefined && resource.metadata.deletionTimestamp !== null) {
       const deleting = resource;
       if (!(deleting.metadata.finalizers ?? []).includes(this.finalizer)) return {};
+      const { uid, resourceVersion } = deleting.metadata;
+      const version = uid === undefined || resourceVersion === undefined ? undefined : `${uid}/${resourceVersion}`;
+      if (version !== undefined && this.#finalized.has(version)) return {};
       if (problems.length > 0 && deleting.status?.appliedSpec === undefined) {
         // Never reconciled (e.g. written before the CRD validated it): finalize has nothing to undo and could not read it.
         try {
@@ -210,6 +219,7 @@ export abstract class ResourceReconciler<R extends AnyResource> implements Recon
       );
       if (result.kind === "done") {
         await ctx.removeFinalizer(deleting, this.finalizer);
+        if (version !== undefined) remembered(this.#finalized, version, () => true);
         ctx.events.normal(deleting, "Finalized", result.message ?? "finalizer removed");
         return {};
       }

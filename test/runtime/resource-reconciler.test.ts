@@ -418,6 +418,21 @@ test("deletion done: the finalizer goes, no status write (the object is going aw
   assert.deepEqual(ctx.eventLog, ["Normal Finalized: cleaned up"]);
 });
 
+test("deletion done, then a reconcile on the cache's copy from before the finalizer went (its update not in yet): nothing runs, nothing is written", async () => {
+  const ctx = new FakeContext(gadget({ finalizers: ["example.test/cleanup"], deleting: true, status: reconciledStatus("2026-01-01T00:00:00Z") }));
+  const r = new GadgetReconciler();
+  r.finalizeResult = done("cleaned up");
+  assert.deepEqual(await r.reconcile(request, ctx), {});
+  // A child's event woke the resource again while the cache still shows the version the finalizer was removed from.
+  assert.deepEqual(await r.reconcile(request, ctx), {});
+  assert.deepEqual(r.hookCalls, ["finalize"], "finalize would put back what it released (a finalizer on a child) with no one left to take it off");
+  assert.deepEqual(ctx.journal, ["removeFinalizer example.test/cleanup"]);
+  // Another version of the object (the finalizer put back by someone, say) is finalized again.
+  ctx.object = { ...ctx.object!, metadata: { ...ctx.object!.metadata, resourceVersion: "2" } };
+  assert.deepEqual(await r.reconcile(request, ctx), {});
+  assert.deepEqual(r.hookCalls, ["finalize", "finalize"]);
+});
+
 test("deletion without our finalizer does nothing", async () => {
   const ctx = new FakeContext(gadget({ finalizers: ["someone.else/x"], deleting: true }));
   const r = new GadgetReconciler();
