@@ -117,9 +117,7 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     //    claim of the name is not ours (planDataVolume), no server when one of them is refused, no claim nor server while
     //    the credentials cannot be made. Afterwards the loop has applied the claim already.
     const held = "kind" in volume || ("result" in credentials && children.length > 0);
-    const step = held
-      ? ctx.applyAll(secret, { owner: mysql.resource })
-      : applyDataVolume(mysql, ctx, volume, [...secret, ...("result" in credentials ? [] : children)]);
+    const step = held ? ctx.applyAll(secret, { owner: mysql.resource }) : applyDataVolume(mysql, ctx, volume, [...secret, ...children]);
     await Promise.all([step, backupStorage]);
     if ("kind" in volume) return volume;
     if ("result" in credentials) return credentials.result;
