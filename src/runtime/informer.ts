@@ -384,9 +384,8 @@ export class Informer {
         if (rv) this.#resourceVersion = rv;
         return;
       }
-      const trimmed = trimObject(object);
-      if (phase === "ADDED" || phase === "MODIFIED") this.#upsert(trimmed);
-      else if (phase === "DELETED") this.#remove(trimmed);
+      if (phase === "ADDED" || phase === "MODIFIED") this.#upsert(object, true);
+      else if (phase === "DELETED") this.#remove(trimObject(object));
       if (rv) this.#resourceVersion = rv;
     };
     let failure: unknown;
@@ -428,7 +427,8 @@ export class Informer {
     counter.inc();
   }
 
-  #upsert(object: KubernetesObject): void {
+  /** `trim`: {@link trimObject} it first, once it is known to be kept (the watch brings back every write the cache took already). */
+  #upsert(object: KubernetesObject, trim = false): void {
     const ns = object.metadata?.namespace ?? "";
     const name = object.metadata?.name ?? "";
     let objects = this.#store.get(ns);
@@ -447,8 +447,9 @@ export class Informer {
       }
     }
     if (previous !== undefined && previous.metadata?.resourceVersion === object.metadata?.resourceVersion) return;
-    objects.set(name, object);
-    this.#emit(previous === undefined ? { type: "add", object } : { type: "update", object, previous });
+    const kept = trim ? trimObject(object) : object;
+    objects.set(name, kept);
+    this.#emit(previous === undefined ? { type: "add", object: kept } : { type: "update", object: kept, previous });
   }
 
   #remove(object: KubernetesObject): void {

@@ -16,6 +16,9 @@ const SHARED_MAX_TEXT = 4096;
 /** Distinct subtrees remembered, least recently seen forgotten first; a forgotten one is only stored again. */
 const SHARED_MAX = 8192;
 
+/** The text of a value longer than {@link SHARED_MAX_TEXT} (never built: only its length matters). */
+const TOO_LONG = "\u0000too long";
+
 /** Strings up to this long are kept once too (field values repeat: kinds, API versions, managers, node names). */
 const SHARED_MAX_STRING = 64;
 /** Distinct strings remembered, the oldest forgotten first. */
@@ -48,21 +51,33 @@ export function sharedSubtreeCount(): number {
   return remembered.size;
 }
 
-/** The shared copy of `value` and its JSON text (`undefined` for a value JSON leaves out). */
+/**
+ * The shared copy of `value` and its JSON text (`undefined` for a value JSON leaves out), or {@link TOO_LONG} for a value
+ * whose text would be longer than {@link SHARED_MAX_TEXT}: then no value containing it is looked up either, so its text
+ * is never built (a ConfigMap's 30 KB of scripts cost a millisecond to serialise, in every watch event of it).
+ */
 function share(value: unknown): { value: unknown; text: string | undefined } {
-  if (typeof value === "string") return { value: value.length > SHARED_MAX_STRING ? value : sharedString(value), text: JSON.stringify(value) };
+  if (typeof value === "string") {
+    // Its text is at least its length plus the quotes.
+    if (value.length > SHARED_MAX_STRING) return { value, text: value.length + 2 > SHARED_MAX_TEXT ? TOO_LONG : JSON.stringify(value) };
+    return { value: sharedString(value), text: JSON.stringify(value) };
+  }
   if (typeof value !== "object" || value === null) return { value, text: JSON.stringify(value) };
   // Shared already (one object reached twice) or frozen by its maker: taken as it is.
   if (Object.isFrozen(value)) return { value, text: JSON.stringify(value) };
   let text: string;
+  // Once a part is too long, so is the whole: the other parts are still shared, their texts no longer joined.
+  let tooLong = false;
   if (Array.isArray(value)) {
     const parts: string[] = [];
     for (let i = 0; i < value.length; i++) {
       const item = share(value[i]);
       // Always: an equal string is === but may be another copy.
       value[i] = item.value;
-      parts.push(item.text ?? "null");
+      if (item.text === TOO_LONG) tooLong = true;
+      else if (!tooLong) parts.push(item.text ?? "null");
     }
+    if (tooLong) return { value, text: TOO_LONG };
     text = `[${parts.join(",")}]`;
   } else {
     const record = value as Record<string, unknown>;
@@ -70,11 +85,13 @@ function share(value: unknown): { value: unknown; text: string | undefined } {
     for (const key of Object.keys(record)) {
       const field = share(record[key]);
       record[key] = field.value;
-      if (field.text !== undefined) parts.push(`${JSON.stringify(key)}:${field.text}`);
+      if (field.text === TOO_LONG) tooLong = true;
+      else if (!tooLong && field.text !== undefined) parts.push(`${JSON.stringify(key)}:${field.text}`);
     }
+    if (tooLong) return { value, text: TOO_LONG };
     text = `{${parts.join(",")}}`;
   }
-  if (text.length > SHARED_MAX_TEXT) return { value, text };
+  if (text.length > SHARED_MAX_TEXT) return { value, text: TOO_LONG };
   const key = hash("sha256", text, "base64");
   const known = remembered.get(key);
   if (known !== undefined) {

@@ -1,5 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import type { KubernetesObject } from "@kubernetes/client-node";
 import { appliedHash, holdsApplied } from "../../src/runtime/applied-state.ts";
 
 test("holdsApplied: given live and desired, want whether the apply would change nothing", () => {
@@ -68,4 +70,28 @@ test("appliedHash: the same object, the same hash; another value, another hash",
   assert.equal(appliedHash(a), appliedHash(structuredClone(a)));
   assert.notEqual(appliedHash(a), appliedHash({ ...a, metadata: { ...a.metadata, name: "y" } }));
   assert.match(appliedHash(a), /^sha256:[0-9a-f]{32}$/);
+});
+
+test("appliedHash: a long data value counts by its content, whichever copy holds it", () => {
+  const hashOf = (object: object): string => appliedHash(object as KubernetesObject);
+  const script = "#!/bin/sh\n" + "echo 'a line of a script'\n".repeat(200);
+  const a = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" }, data: { "run.sh": script, short: "v" } };
+  // An equal value in another string (as a parsed answer holds it) hashes the same.
+  const copy = { ...a, data: { "run.sh": (" " + script).slice(1), short: "v" } };
+  assert.equal(hashOf(a), hashOf(copy));
+  assert.equal(hashOf(a), hashOf(structuredClone(a)));
+  // One character changed, anywhere in it, changes the hash; so does a short value beside it.
+  assert.notEqual(hashOf(a), hashOf({ ...a, data: { "run.sh": script.slice(0, -2) + "x\n", short: "v" } }));
+  assert.notEqual(hashOf(a), hashOf({ ...a, data: { "run.sh": script, short: "w" } }));
+  for (const field of ["binaryData", "stringData"]) {
+    const withField = (value: string): object => ({ ...a, data: {}, [field]: { k: value } });
+    assert.notEqual(hashOf(withField(script)), hashOf(withField(script + "x")), field);
+  }
+  // Not the same as the value replaced by any string (what the digest stands for is not a value a map can hold).
+  const digest = createHash("sha256").update(script).digest("hex");
+  for (const stand of [digest, `sha256:${digest}`, JSON.stringify({ sha256: digest })]) {
+    assert.notEqual(hashOf(a), hashOf({ ...a, data: { "run.sh": stand, short: "v" } }), stand);
+  }
+  // The object hashed is not changed.
+  assert.equal(a.data["run.sh"], script);
 });

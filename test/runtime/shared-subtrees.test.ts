@@ -94,3 +94,20 @@ test("shareSubtrees: a Secret is left as it is: its values (passwords) are not k
   assert.notEqual(one.data, two.data, "no shared copy of the data");
   assert.ok(!Object.isFrozen(one.data) && !Object.isFrozen(one.metadata?.labels), "nothing of it frozen (nothing of it shared)");
 });
+
+test("shareSubtrees: beside a value too long to be looked up, equal parts are still one; the part holding it stays the object's own", () => {
+  const long = "x".repeat(10_000);
+  const make = (): KubernetesObject & { spec: { a: { long: string; probe: { port: number; path: string } }; b: { port: number; path: string } } } => ({
+    apiVersion: "example.com/v1",
+    kind: "Thing",
+    metadata: { name: "t" },
+    spec: { a: { long: (" " + long).slice(1), probe: { port: 8080, path: "/healthz" } }, b: { port: 8080, path: "/healthz" } },
+  });
+  const [one, two] = [shareSubtrees(make()), shareSubtrees(make())];
+  assert.deepEqual(one, make(), "what a reader sees is what was parsed");
+  assert.equal(one.spec.a.probe, two.spec.b, "an equal part, wherever it is, is one object");
+  assert.equal(one.spec.a.probe, two.spec.a.probe);
+  assert.notEqual(one.spec.a, two.spec.a, "a part holding the long value is not looked up");
+  assert.notEqual(one.spec, two.spec);
+  assert.ok(!Object.isFrozen(one.spec.a) && !Object.isFrozen(one.spec));
+});
