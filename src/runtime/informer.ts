@@ -161,7 +161,7 @@ export class Informer {
     if (cached.metadata?.uid !== meta.uid) return;
     const current = integerVersion(cached.metadata?.resourceVersion);
     if (current === undefined || next <= current) return;
-    this.#upsert(trimObject(structuredClone(object)));
+    this.#upsert(trimObject(structuredClone(object), cached));
     this.#ahead.set(key, next);
   }
 
@@ -447,7 +447,7 @@ export class Informer {
       }
     }
     if (previous !== undefined && previous.metadata?.resourceVersion === object.metadata?.resourceVersion) return;
-    const kept = trim ? trimObject(object) : object;
+    const kept = trim ? trimObject(object, previous) : object;
     objects.set(name, kept);
     this.#emit(previous === undefined ? { type: "add", object: kept } : { type: "update", object: kept, previous });
   }
@@ -514,15 +514,16 @@ export class Informer {
  * controller-runtime drops managedFields, keeping who wrote how (the writer hands the fields of its creates over to its
  * applies once), and keeps one copy of each large value that many ConfigMaps or Secrets repeat (the same scripts in
  * every resource's ConfigMap, a CA bundle): each parsed object brings its own copy, and a cache of N such objects held N.
- * Then one frozen copy of each repeated part ({@link shareSubtrees}): probes, owner references, labels, managedFields entries.
+ * Then one frozen copy of each repeated part ({@link shareSubtrees}): probes, owner references, labels, managedFields entries;
+ * `previous`, the version cached so far, lends its parts where they are equal.
  */
-function trimObject(object: KubernetesObject): KubernetesObject {
+function trimObject(object: KubernetesObject, previous?: KubernetesObject): KubernetesObject {
   const meta = object.metadata;
   if (meta?.managedFields !== undefined) meta.managedFields = meta.managedFields.map(({ manager, operation }) => ({ manager, operation }));
   const payload = object as { data?: unknown; binaryData?: unknown };
   internLargeValues(payload.data);
   internLargeValues(payload.binaryData);
-  return shareSubtrees(object);
+  return shareSubtrees(object, previous);
 }
 
 /** Values at least this long are kept once; shorter ones cost less than looking them up. */

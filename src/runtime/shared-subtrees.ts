@@ -31,19 +31,49 @@ const remembered = new Map<string, unknown>();
 /**
  * Replaces, in place, every object and list below `object`'s top level (and below its `metadata`) by the copy
  * remembered for an equal value, and remembers the new ones; short strings likewise; a Secret is left as it is.
- * Returns `object`.
+ * `previous`: the version of the object held so far, whose shared parts are taken as they are where the new version
+ * holds an equal value (most of a watch event repeats the version before it: a Pod's spec when its status changes),
+ * which costs one comparison instead of a serialisation and a hash of every part. Returns `object`.
  */
-export function shareSubtrees<T extends object>(object: T): T {
+export function shareSubtrees<T extends object>(object: T, previous?: object): T {
   const top = object as Record<string, unknown>;
   // A Secret's values (passwords) are not kept in the process-wide tables, where they would outlive the Secret.
   if (top.kind === "Secret") return object;
+  const before = previous as Record<string, unknown> | undefined;
   for (const key of Object.keys(top)) {
     const value = top[key];
     if (key === "metadata" && isPlainObject(value)) {
-      for (const field of Object.keys(value)) value[field] = share(value[field]).value;
-    } else top[key] = share(value).value;
+      const meta = before?.metadata as Record<string, unknown> | undefined;
+      for (const field of Object.keys(value)) value[field] = sharedOrKept(value[field], meta?.[field]);
+    } else top[key] = sharedOrKept(value, before?.[key]);
   }
   return object;
+}
+
+/** `kept` when it is shared (frozen) and equal to `value`, else the shared copy of `value`. */
+function sharedOrKept(value: unknown, kept: unknown): unknown {
+  if (typeof kept === "object" && kept !== null && Object.isFrozen(kept) && sameJson(value, kept)) return kept;
+  return share(value).value;
+}
+
+/** Whether two parsed JSON values are equal, keys in the same order. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  if (keysA.length !== keysB.length) return false;
+  for (let i = 0; i < keysA.length; i++) {
+    const key = keysA[i] as string;
+    if (key !== keysB[i] || !sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+  }
+  return true;
 }
 
 /** Number of subtrees remembered now (for tests and metrics). */

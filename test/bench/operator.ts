@@ -143,6 +143,18 @@ async function operatorMetric(probePort: number, name: string): Promise<number> 
   return sum;
 }
 
+/** A counter of the operator's metrics summed by the value of one of its labels. */
+async function operatorMetricBy(probePort: number, name: string, label: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${probePort}/metrics`)).text();
+  const byLabel = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const value = new RegExp(`${label}="([^"]*)"`).exec(line)?.[1] ?? "";
+    byLabel.set(value, (byLabel.get(value) ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1)));
+  }
+  return byLabel;
+}
+
 /** The operator's own write counter. */
 function operatorWrites(probePort: number): Promise<number> {
   return operatorMetric(probePort, "rest_client_writes_total");
@@ -239,6 +251,9 @@ interface OperatorFigures {
   operatorWrites: number;
   clusterWrites: number;
   writesByResource: Map<string, number>;
+  /** Reconciles the operator ran, and watch events it received by kind, from creation to Ready. */
+  reconciles: number;
+  watchEventsByKind: Map<string, number>;
   baselineRssMb: number;
   readyRssMb: number;
   /** At the end of the idle window, and the V8 heap in use then (live objects plus garbage not collected yet). */
@@ -279,6 +294,8 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
     const before = processFigures(pid);
     const writesBefore = await operatorWrites(operator.probePort);
     const serverBefore = await apiServerWrites(env);
+    const reconcilesBefore = await operatorMetric(operator.probePort, "controller_runtime_reconcile_total");
+    const eventsBefore = await operatorMetricBy(operator.probePort, "informer_watch_events_total", "kind");
     started = performance.now();
     await inParallel(
       Array.from({ length: n }, (_, i) => mysqlResource(i)),
@@ -298,6 +315,8 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
     const atReady = processFigures(pid);
     const writesAtReady = await operatorWrites(operator.probePort);
     const serverAtReady = await apiServerWrites(env);
+    const reconciles = (await operatorMetric(operator.probePort, "controller_runtime_reconcile_total")) - reconcilesBefore;
+    const watchEventsByKind = difference(await operatorMetricBy(operator.probePort, "informer_watch_events_total", "kind"), eventsBefore);
     await sleep(idleSeconds * 1000);
     const idle = processFigures(pid);
     const writesIdle = await operatorWrites(operator.probePort);
@@ -318,6 +337,8 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
       operatorWrites: writesAtReady - writesBefore,
       clusterWrites: total(byResource),
       writesByResource: byResource,
+      reconciles,
+      watchEventsByKind,
       baselineRssMb: before.rssMb,
       readyRssMb: atReady.rssMb,
       idleRssMb: idle.rssMb,
@@ -364,6 +385,8 @@ async function main(): Promise<void> {
     const ceilingRate = before !== undefined && after !== undefined ? (n / before.seconds + n / after.seconds) / 2 : NaN;
     const top = [...op.writesByResource].sort((a, b) => b[1] - a[1]).map(([r, c]) => `${r} ${(c / n).toFixed(1)}`);
     console.log(`  N=${n}: API server writes per resource, by resource: ${top.join(", ")}`);
+    const events = [...op.watchEventsByKind].sort((a, b) => b[1] - a[1]).map(([k, c]) => `${k} ${(c / n).toFixed(1)}`);
+    console.log(`  N=${n}: the operator's reconciles per resource ${(op.reconciles / n).toFixed(1)}; watch events per resource, by kind: ${events.join(", ")}`);
     if (op.warnings > 0) console.log(`  N=${n}: the operator logged ${op.warnings} warnings or errors`);
     rows.push({
       N: n,

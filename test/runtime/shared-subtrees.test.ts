@@ -111,3 +111,32 @@ test("shareSubtrees: beside a value too long to be looked up, equal parts are st
   assert.notEqual(one.spec, two.spec);
   assert.ok(!Object.isFrozen(one.spec.a) && !Object.isFrozen(one.spec));
 });
+
+test("shareSubtrees with the version held so far: its shared parts are taken where equal, changed parts are the new version's", () => {
+  const [first] = children("mysql-p", "uid-p").filter((o) => o.kind === "Deployment") as V1Deployment[];
+  const held = shareSubtrees(structuredClone(first) as V1Deployment);
+  // The next version: the status changed, a label was added, the rest is as before (a fresh parse: other objects).
+  const next = structuredClone(first) as V1Deployment;
+  next.status = { replicas: 1, readyReplicas: 1 };
+  next.metadata = { ...next.metadata, resourceVersion: "200", labels: { ...next.metadata?.labels, extra: "yes" } };
+  const expected = structuredClone(next);
+  const after = shareSubtrees(next, held);
+  assert.deepEqual(after, expected, "what a reader sees is what was parsed");
+  assert.equal(after.spec, held.spec, "the unchanged spec is the held one");
+  assert.equal(after.metadata?.ownerReferences, held.metadata?.ownerReferences);
+  assert.notEqual(after.metadata?.labels, held.metadata?.labels, "the changed labels are the new version's");
+  assert.deepEqual(held.metadata?.labels, first?.metadata?.labels, "and the held version keeps its own");
+  assert.notEqual(after.status, held.status);
+  assert.ok(Object.isFrozen(after.status), "a changed part is shared as any other");
+  // Equal but in another key order: not taken (a reader sees the order the server sent).
+  const reordered = structuredClone(first) as V1Deployment;
+  const spec = reordered.spec as unknown as Record<string, unknown>;
+  reordered.spec = Object.fromEntries(
+    Object.keys(spec)
+      .reverse()
+      .map((k) => [k, spec[k]]),
+  ) as unknown as V1Deployment["spec"];
+  const keys = Object.keys(reordered.spec ?? {});
+  assert.notEqual(shareSubtrees(reordered, held).spec, held.spec);
+  assert.deepEqual(Object.keys(reordered.spec ?? {}), keys);
+});
