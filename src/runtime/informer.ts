@@ -315,7 +315,8 @@ export class Informer {
         // A list's items carry no apiVersion/kind; handlers and the cache reader expect them.
         item.apiVersion = this.kind.apiVersion;
         item.kind = this.kind.kind;
-        const object = trimObject(item);
+        // The version cached so far lends its equal parts (a relist after an expired watch brings every object again).
+        const object = trimObject(item, this.get(item.metadata?.namespace, item.metadata?.name ?? ""));
         const ns = object.metadata?.namespace ?? "";
         let objects = fresh.get(ns);
         if (objects === undefined) fresh.set(ns, (objects = new Map()));
