@@ -100,19 +100,21 @@ function objectsOf(resource: MySQL): KubernetesObject[] {
   ];
 }
 
-/** Sum of `apiserver_request_total` over write verbs, by resource (with subresource). */
-async function apiServerWrites(env: MysqlopControlPlane): Promise<Map<string, number>> {
+/** The requests the API server served so far: writes by resource, reads (GET, LIST, WATCH) by verb and resource. */
+async function apiServerRequests(env: MysqlopControlPlane): Promise<{ writes: Map<string, number>; reads: Map<string, number> }> {
   const result = await kubectl(env.cp, ["get", "--raw", "/metrics"]);
   if (result.code !== 0) throw new Error(`kubectl get --raw /metrics: ${result.stderr}`);
-  const byResource = new Map<string, number>();
+  const writes = new Map<string, number>();
+  const reads = new Map<string, number>();
   for (const line of result.stdout.split("\n")) {
     if (!line.startsWith("apiserver_request_total{")) continue;
     const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (!writeVerbs.has(labels.verb ?? "")) continue;
-    const key = labels.subresource ? `${labels.resource}/${labels.subresource}` : (labels.resource ?? "");
-    byResource.set(key, (byResource.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1)));
+    const resource = labels.subresource ? `${labels.resource}/${labels.subresource}` : (labels.resource ?? "");
+    const write = writeVerbs.has(labels.verb ?? "");
+    const [map, key] = write ? [writes, resource] : [reads, `${labels.verb ?? ""} ${resource}`];
+    map.set(key, (map.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1)));
   }
-  return byResource;
+  return { writes, reads };
 }
 
 function total(map: Map<string, number>): number {
@@ -265,6 +267,8 @@ interface OperatorFigures {
   operatorWrites: number;
   clusterWrites: number;
   writesByResource: Map<string, number>;
+  /** GET, LIST and WATCH requests the API server served from the create to Ready (everyone's: the operator, kube-controller-manager, the scheduler, kwok). */
+  readsByResource: Map<string, number>;
   baselineRssMb: number;
   readyRssMb: number;
   /** At the end of the idle window, and the V8 heap in use then (live objects plus garbage not collected yet). */
@@ -308,7 +312,7 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
     await sleep(1000);
     const before = processFigures(pid);
     const writesBefore = await operatorWrites(operator.probePort);
-    const serverBefore = await apiServerWrites(env);
+    const { writes: serverBefore, reads: readsBefore } = await apiServerRequests(env);
     const cpuBefore = componentCpuSeconds(env);
     started = performance.now();
     await inParallel(
@@ -333,7 +337,7 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
     atChildren ??= { operatorCpuSeconds: atReady.cpuSeconds, components: componentCpuSeconds(env) };
     const childrenCpu = cpuPerResource(cpuBefore, atChildren.components, n);
     const writesAtReady = await operatorWrites(operator.probePort);
-    const serverAtReady = await apiServerWrites(env);
+    const { writes: serverAtReady, reads: readsAtReady } = await apiServerRequests(env);
     await sleep(idleSeconds * 1000);
     const idle = processFigures(pid);
     const writesIdle = await operatorWrites(operator.probePort);
@@ -354,6 +358,7 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
       operatorWrites: writesAtReady - writesBefore,
       clusterWrites: total(byResource),
       writesByResource: byResource,
+      readsByResource: difference(readsAtReady, readsBefore),
       baselineRssMb: before.rssMb,
       readyRssMb: atReady.rssMb,
       idleRssMb: idle.rssMb,
@@ -403,6 +408,11 @@ async function main(): Promise<void> {
     const ceilingRate = before !== undefined && after !== undefined ? (n / before.seconds + n / after.seconds) / 2 : NaN;
     const top = [...op.writesByResource].sort((a, b) => b[1] - a[1]).map(([r, c]) => `${r} ${(c / n).toFixed(1)}`);
     console.log(`  N=${n}: API server writes per resource, by resource: ${top.join(", ")}`);
+    const reads = [...op.readsByResource]
+      .filter(([, c]) => c / n >= 0.05)
+      .sort((a, b) => b[1] - a[1])
+      .map(([r, c]) => `${r} ${(c / n).toFixed(2)}`);
+    console.log(`  N=${n}: API server reads per resource (everyone's, ≥ 0.05): ${reads.join(", ")}`);
     // Where the cores went while the children were made: against the ceiling's, per resource (2 cores = 2 000 ms/s).
     if (before !== undefined && after !== undefined) {
       console.log(
