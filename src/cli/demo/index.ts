@@ -174,7 +174,8 @@ function nextSteps(session: SandboxSession): string {
     ...(session.kubectl === "kubectl" ? [] : [[`export PATH=${session.cp.binDir}:$PATH`, "the pinned kubectl"] as [string, string]]),
     ["kubectl get my -o wide", "status and conditions as columns"],
     ["kubectl describe my mysql-instance", "conditions, message, Events"],
-    ["kubectl get events --sort-by=.lastTimestamp", ""],
+    // Not `get events --sort-by=.lastTimestamp`: the scheduler's Events (events.k8s.io) carry only an eventTime, and sort first.
+    ["kubectl events", "in time order, the operator's, the scheduler's and the Jobs'"],
     ["kubectl delete my mysql-instance", "backup-mysql-instance-job runs first; the backup volume stays"],
     [`kubectl apply -f ${crYaml}`, '"mysql-instance created with restore-job"'],
     [`${mysqlopCommand()} validate ${crYaml}`, "offline check: uncomment usless_data to see it refused"],
