@@ -15,17 +15,23 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 /**
  * `sha256:` of the object's JSON, shortened. Key order is the builder's: the same code builds the same order on every
  * reconcile, and another order (after an upgrade) costs one apply. Sorting keys cost more than the rest of the check.
- * A long value of `data`, `binaryData` or `stringData` (scripts in a ConfigMap) counts by its own digest, computed once
- * per value: serialising 30 KB of shell takes about a millisecond, in every reconcile whose children are built anew.
+ * A long value of `data`, `binaryData` or `stringData` (scripts in a ConfigMap; not a Secret's) counts by its own digest,
+ * computed once per value: serialising 30 KB of shell takes about a millisecond, in every reconcile whose children are built anew.
  */
 export function appliedHash(object: KubernetesObject): string {
+  // A Secret's values (keys, certificates) are not kept in the process-wide table of digests, where they would outlive it.
+  if (object.kind === "Secret") return hashOfJson(object);
   const payload = object as { data?: unknown; binaryData?: unknown; stringData?: unknown };
   const data = digestedValues(payload.data);
   const binaryData = digestedValues(payload.binaryData);
   const stringData = digestedValues(payload.stringData);
   const hashed =
     data === payload.data && binaryData === payload.binaryData && stringData === payload.stringData ? object : { ...object, data, binaryData, stringData };
-  return `sha256:${createHash("sha256").update(JSON.stringify(hashed)).digest("hex").slice(0, 32)}`;
+  return hashOfJson(hashed);
+}
+
+function hashOfJson(value: unknown): string {
+  return `sha256:${createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 32)}`;
 }
 
 /** Values at least this long count by their digest in {@link appliedHash}. */

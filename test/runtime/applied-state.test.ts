@@ -95,3 +95,10 @@ test("appliedHash: a long data value counts by its content, whichever copy holds
   // The object hashed is not changed.
   assert.equal(a.data["run.sh"], script);
 });
+
+test("appliedHash: a Secret's long values are hashed with the rest, not remembered by value", () => {
+  const key = "-----BEGIN PRIVATE KEY-----\n" + "QUJD".repeat(400) + "\n-----END PRIVATE KEY-----\n";
+  const secret = { apiVersion: "v1", kind: "Secret", metadata: { name: "tls" }, stringData: { "tls.key": key } } as KubernetesObject;
+  const whole = `sha256:${createHash("sha256").update(JSON.stringify(secret)).digest("hex").slice(0, 32)}`;
+  assert.equal(appliedHash(secret), whole);
+});
