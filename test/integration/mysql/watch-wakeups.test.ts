@@ -40,6 +40,18 @@ describe("a starting server is woken by its children's watch events", { timeout:
     await env?.cp.stop();
   });
 
+  /** The resource once its Ready condition is True (kube-controller-manager binds its claim, kwok runs its pod). */
+  const readyResource = (name: string) =>
+    eventually(
+      `${name} Ready`,
+      async () => {
+        const m = await api.get(NS, name);
+        return m?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true && m;
+      },
+      180_000,
+      250,
+    );
+
   test("resources whose claims are bound only after the start grace become Ready with the binding's fallback an hour away", async () => {
     const controllerManager = env.cp.components().find((c) => c.name === "kube-controller-manager")?.pid;
     assert.ok(controllerManager !== undefined, "kube-controller-manager runs");
@@ -70,15 +82,7 @@ describe("a starting server is woken by its children's watch events", { timeout:
       process.kill(controllerManager, "SIGCONT");
     }
     for (const name of names) {
-      const ready = await eventually(
-        `${name} Ready`,
-        async () => {
-          const m = await api.get(NS, name);
-          return m?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true && m;
-        },
-        180_000,
-        250,
-      );
+      const ready = await readyResource(name);
       assert.equal(ready.status?.message, `${name} created without restore-job`);
       assert.equal(ready.status?.storage?.mode, "HostPath", "the claim is bound by kube-controller-manager to the operator's volume");
     }
@@ -125,15 +129,7 @@ describe("a starting server is woken by its children's watch events", { timeout:
     } finally {
       process.kill(controllerManager, "SIGCONT");
     }
-    const ready = await eventually(
-      `${name} Ready`,
-      async () => {
-        const m = await api.get(NS, name);
-        return m?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true && m;
-      },
-      180_000,
-      250,
-    );
+    const ready = await readyResource(name);
     assert.equal(ready.status?.message, `${name} created without restore-job`);
   });
 });
