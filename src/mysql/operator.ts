@@ -14,10 +14,12 @@ import { OPERATOR_NAME } from "./names.ts";
  */
 export const DEFAULT_WORKERS = 8;
 
-/** Manager options, plus how many MySQL resources may reconcile at once. */
+/**
+ * Manager options, plus how many MySQL resources may reconcile at once. The name (field manager, Event source, lease
+ * name prefix, managed-by label) is always {@link OPERATOR_NAME}: the backup CronJob's template labels the Jobs it makes
+ * with it, and the Job cache holds only what carries the manager's name.
+ */
 export interface MySQLOperatorOptions extends Omit<ManagerOptions, "name"> {
-  /** Field manager, Event source, lease name prefix and managed-by label value; default {@link OPERATOR_NAME}. */
-  readonly name?: string;
   /** Distinct resources reconciled at once; default {@link DEFAULT_WORKERS}. */
   readonly concurrency?: number;
   /** How the retries of a failed reconcile space out; default the runtime's (500 ms doubling to 5 min). */
@@ -28,8 +30,8 @@ export interface MySQLOperatorOptions extends Omit<ManagerOptions, "name"> {
 
 /** A Manager running the MySQL controller; call `start()` on it (a program stops it on SIGTERM, see `cli/run`). */
 export function createMySQLOperator(options: MySQLOperatorOptions = {}): Manager {
-  const { concurrency, name, retryBackoff, bindingFallbackMs, ...managerOptions } = options;
-  const manager = new Manager({ sensitiveFields: MYSQL_SENSITIVE_FIELDS, ...managerOptions, name: name ?? OPERATOR_NAME });
+  const { concurrency, retryBackoff, bindingFallbackMs, ...managerOptions } = options;
+  const manager = new Manager({ sensitiveFields: MYSQL_SENSITIVE_FIELDS, ...managerOptions, name: OPERATOR_NAME });
   manager.addController({
     name: "mysql",
     resourceType: MYSQL_RESOURCE_TYPE,

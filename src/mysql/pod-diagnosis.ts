@@ -144,15 +144,16 @@ export function waitsOnlyForClaims(stuck: NotStarting): boolean {
 
 /**
  * Whether `stuck` is a pod waiting for `claim` to be bound: the scheduler says so ({@link waitsOnlyForClaims}), or has
- * said nothing yet ("PodPending") while the claim is not bound, or was bound less than {@link START_GRACE_MS} ago
+ * said nothing yet ("PodPending") while the claim is not bound, or was bound less than {@link PENDING_GRACE_MS} ago
  * (`boundSince`: its volume's `status.lastPhaseTransitionTime`, where known). With a thousand claims binding at once,
  * the scheduler may not look at the pod for longer than {@link PENDING_GRACE_MS}, and takes it up again only once the
- * binding is done, perhaps after the reconcile that the binding itself woke.
+ * binding is done, perhaps after the reconcile that the binding itself woke, and with a backlog minutes later: after
+ * the binding, a pod it has said nothing about gets the grace any pod gets after its creation.
  */
 export function waitsForClaim(stuck: NotStarting, claim: V1PersistentVolumeClaim | undefined, boundSince?: Date | string, now = new Date()): boolean {
   if (waitsOnlyForClaims(stuck)) return true;
   if (stuck.cause !== PENDING_CAUSE || claim === undefined) return false;
-  return claim.status?.phase !== "Bound" || (boundSince !== undefined && age(boundSince, now) < START_GRACE_MS);
+  return claim.status?.phase !== "Bound" || (boundSince !== undefined && age(boundSince, now) < PENDING_GRACE_MS);
 }
 
 /**

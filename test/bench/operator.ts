@@ -15,7 +15,10 @@
  *    `rest_client_writes_total`, which counts Events too and not the lease) next to every write the API
  *    server served meanwhile (`apiserver_request_total`), the rest being kube-controller-manager's,
  *    kube-scheduler's and kwok's; peak RSS and CPU seconds (from /proc); then `BENCH_IDLE_SECONDS` (60)
- *    with everything Ready: writes per minute and CPU.
+ *    with everything Ready: writes per minute and CPU;
+ *  - where the cores went while the objects were made: CPU ms per resource of each control-plane component
+ *    (etcd, kube-apiserver, the workload components) in the ceiling's loop and until the operator made every
+ *    resource's children, and the operator's own (on 2 cores the whole machine has 2 000 ms per second).
  *
  * The operator runs as the container image runs it: the bundle of `npm run bundle` (tree-shaken JavaScript, so
  * neither client-node's whole generated API nor Node's TypeScript stripper is part of its memory), with the node
@@ -97,19 +100,21 @@ function objectsOf(resource: MySQL): KubernetesObject[] {
   ];
 }
 
-/** Sum of `apiserver_request_total` over write verbs, by resource (with subresource). */
-async function apiServerWrites(env: MysqlopControlPlane): Promise<Map<string, number>> {
+/** The requests the API server served so far: writes by resource, reads (GET, LIST, WATCH) by verb and resource. */
+async function apiServerRequests(env: MysqlopControlPlane): Promise<{ writes: Map<string, number>; reads: Map<string, number> }> {
   const result = await kubectl(env.cp, ["get", "--raw", "/metrics"]);
   if (result.code !== 0) throw new Error(`kubectl get --raw /metrics: ${result.stderr}`);
-  const byResource = new Map<string, number>();
+  const writes = new Map<string, number>();
+  const reads = new Map<string, number>();
   for (const line of result.stdout.split("\n")) {
     if (!line.startsWith("apiserver_request_total{")) continue;
     const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (!writeVerbs.has(labels.verb ?? "")) continue;
-    const key = labels.subresource ? `${labels.resource}/${labels.subresource}` : (labels.resource ?? "");
-    byResource.set(key, (byResource.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1)));
+    const resource = labels.subresource ? `${labels.resource}/${labels.subresource}` : (labels.resource ?? "");
+    const write = writeVerbs.has(labels.verb ?? "");
+    const [map, key] = write ? [writes, resource] : [reads, `${labels.verb ?? ""} ${resource}`];
+    map.set(key, (map.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1)));
   }
-  return byResource;
+  return { writes, reads };
 }
 
 function total(map: Map<string, number>): number {
@@ -141,6 +146,26 @@ async function operatorMetric(probePort: number, name: string): Promise<number> 
   let sum = 0;
   for (const line of text.split("\n")) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(" ") + 1));
   return sum;
+}
+
+/** CPU seconds used so far by each running control-plane component (etcd, kube-apiserver, the workload components). */
+function componentCpuSeconds(env: MysqlopControlPlane): Map<string, number> {
+  const seconds = new Map<string, number>();
+  for (const { name, pid } of env.cp.components()) {
+    if (pid === undefined) continue;
+    try {
+      seconds.set(name, (seconds.get(name) ?? 0) + processFigures(pid).cpuSeconds);
+    } catch {
+      // Exited between the listing and the read: its CPU is no longer counted by anyone.
+    }
+  }
+  return seconds;
+}
+
+/** The CPU the components spent between two readings, in ms per resource, by component and in total. */
+function cpuPerResource(before: Map<string, number>, after: Map<string, number>, n: number): { total: number; byComponent: string } {
+  const spent = [...after].map(([name, seconds]) => [name, ((seconds - (before.get(name) ?? 0)) * 1000) / n] as const).sort((a, b) => b[1] - a[1]);
+  return { total: spent.reduce((sum, [, ms]) => sum + ms, 0), byComponent: spent.map(([name, ms]) => `${name} ${Math.round(ms)}`).join(", ") };
 }
 
 /** The operator's own write counter. */
@@ -179,13 +204,14 @@ async function prepare(env: MysqlopControlPlane, rest: KubeRest): Promise<void> 
 }
 
 /** The ceiling: the operator's objects for `n` resources created by a tight client loop; resources per second. */
-async function measureCeiling(n: number): Promise<{ seconds: number; writesPerResource: number }> {
+async function measureCeiling(n: number): Promise<{ seconds: number; writesPerResource: number; clusterCpuMsPerResource: number; cpuByComponent: string }> {
   const env = await startMysqlopControlPlane({ workloads: true });
   const rest = new KubeRest(env.cp.kubeConfig);
   try {
     await prepare(env, rest);
     const resources = Array.from({ length: n }, (_, i) => mysqlResource(i));
     const perResource = 1 + objectsOf(resources[0] as MySQL).length;
+    const cpuBefore = componentCpuSeconds(env);
     const started = performance.now();
     await inParallel(resources, inFlight, async (resource) => {
       for (const object of [resource, ...objectsOf(resource)]) {
@@ -193,7 +219,9 @@ async function measureCeiling(n: number): Promise<{ seconds: number; writesPerRe
         await rest.request("POST", collection, { body: object });
       }
     });
-    return { seconds: (performance.now() - started) / 1000, writesPerResource: perResource };
+    const seconds = (performance.now() - started) / 1000;
+    const cpu = cpuPerResource(cpuBefore, componentCpuSeconds(env), n);
+    return { seconds, writesPerResource: perResource, clusterCpuMsPerResource: cpu.total, cpuByComponent: cpu.byComponent };
   } finally {
     await rest.close();
     await env.cp.stop();
@@ -239,6 +267,8 @@ interface OperatorFigures {
   operatorWrites: number;
   clusterWrites: number;
   writesByResource: Map<string, number>;
+  /** GET, LIST and WATCH requests the API server served from the create to Ready (everyone's: the operator, kube-controller-manager, the scheduler, kwok). */
+  readsByResource: Map<string, number>;
   baselineRssMb: number;
   readyRssMb: number;
   /** At the end of the idle window, and the V8 heap in use then (live objects plus garbage not collected yet). */
@@ -249,6 +279,10 @@ interface OperatorFigures {
   externalMb: number;
   peakRssMb: number;
   cpuSeconds: number;
+  /** Until every resource has its children: the operator's CPU, and the control plane's by component, per resource. */
+  childrenOperatorCpuMsPerResource: number;
+  childrenClusterCpuMsPerResource: number;
+  childrenCpuByComponent: string;
   idleWritesPerMinute: number;
   idleCpuSecondsPerMinute: number;
   warnings: number;
@@ -278,7 +312,8 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
     await sleep(1000);
     const before = processFigures(pid);
     const writesBefore = await operatorWrites(operator.probePort);
-    const serverBefore = await apiServerWrites(env);
+    const { writes: serverBefore, reads: readsBefore } = await apiServerRequests(env);
+    const cpuBefore = componentCpuSeconds(env);
     started = performance.now();
     await inParallel(
       Array.from({ length: n }, (_, i) => mysqlResource(i)),
@@ -286,7 +321,10 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
       async (resource) => void (await rest.request("POST", `/apis/${resource.apiVersion}/namespaces/${namespace}/mysqls`, { body: resource })),
     );
     let lastReport = performance.now();
+    let atChildren: { operatorCpuSeconds: number; components: Map<string, number> } | undefined;
     while (ready.size < n) {
+      if (atChildren === undefined && children.size === n)
+        atChildren = { operatorCpuSeconds: processFigures(pid).cpuSeconds, components: componentCpuSeconds(env) };
       if (operator.child.exitCode !== null) throw new Error(`the operator exited with ${operator.child.exitCode}:\n${operator.log.slice(-20).join("\n")}`);
       if (performance.now() - lastReport > 15_000) {
         lastReport = performance.now();
@@ -296,8 +334,10 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
     }
     const last = (times: Map<string, number>): number => (Math.max(...times.values()) - started) / 1000;
     const atReady = processFigures(pid);
+    atChildren ??= { operatorCpuSeconds: atReady.cpuSeconds, components: componentCpuSeconds(env) };
+    const childrenCpu = cpuPerResource(cpuBefore, atChildren.components, n);
     const writesAtReady = await operatorWrites(operator.probePort);
-    const serverAtReady = await apiServerWrites(env);
+    const { writes: serverAtReady, reads: readsAtReady } = await apiServerRequests(env);
     await sleep(idleSeconds * 1000);
     const idle = processFigures(pid);
     const writesIdle = await operatorWrites(operator.probePort);
@@ -318,6 +358,7 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
       operatorWrites: writesAtReady - writesBefore,
       clusterWrites: total(byResource),
       writesByResource: byResource,
+      readsByResource: difference(readsAtReady, readsBefore),
       baselineRssMb: before.rssMb,
       readyRssMb: atReady.rssMb,
       idleRssMb: idle.rssMb,
@@ -326,6 +367,9 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
       externalMb,
       peakRssMb: idle.peakRssMb,
       cpuSeconds: atReady.cpuSeconds - before.cpuSeconds,
+      childrenOperatorCpuMsPerResource: ((atChildren.operatorCpuSeconds - before.cpuSeconds) * 1000) / n,
+      childrenClusterCpuMsPerResource: childrenCpu.total,
+      childrenCpuByComponent: childrenCpu.byComponent,
       idleWritesPerMinute: ((writesIdle - writesAtReady) / idleSeconds) * 60,
       idleCpuSecondsPerMinute: ((idle.cpuSeconds - atReady.cpuSeconds) / idleSeconds) * 60,
       warnings: operator.log.filter((l) => l.includes('"level":"warn"') || l.includes('"level":"error"')).length,
@@ -364,6 +408,22 @@ async function main(): Promise<void> {
     const ceilingRate = before !== undefined && after !== undefined ? (n / before.seconds + n / after.seconds) / 2 : NaN;
     const top = [...op.writesByResource].sort((a, b) => b[1] - a[1]).map(([r, c]) => `${r} ${(c / n).toFixed(1)}`);
     console.log(`  N=${n}: API server writes per resource, by resource: ${top.join(", ")}`);
+    const reads = [...op.readsByResource]
+      .filter(([, c]) => c / n >= 0.05)
+      .sort((a, b) => b[1] - a[1])
+      .map(([r, c]) => `${r} ${(c / n).toFixed(2)}`);
+    console.log(`  N=${n}: API server reads per resource (everyone's, ≥ 0.05): ${reads.join(", ")}`);
+    // Where the cores went while the children were made: against the ceiling's, per resource (2 cores = 2 000 ms/s).
+    if (before !== undefined && after !== undefined) {
+      console.log(
+        `  N=${n}: CPU ms per resource while creating — ceiling: control plane ${Math.round((before.clusterCpuMsPerResource + after.clusterCpuMsPerResource) / 2)} (before: ${before.cpuByComponent}); ` +
+          `operator run: control plane ${Math.round(op.childrenClusterCpuMsPerResource)} (${op.childrenCpuByComponent}) + operator ${Math.round(op.childrenOperatorCpuMsPerResource)}`,
+      );
+    } else {
+      console.log(
+        `  N=${n}: CPU ms per resource while creating — control plane ${Math.round(op.childrenClusterCpuMsPerResource)} (${op.childrenCpuByComponent}) + operator ${Math.round(op.childrenOperatorCpuMsPerResource)}`,
+      );
+    }
     if (op.warnings > 0) console.log(`  N=${n}: the operator logged ${op.warnings} warnings or errors`);
     rows.push({
       N: n,
@@ -382,6 +442,7 @@ async function main(): Promise<void> {
       "idle end RSS/heap/used/external MB": `${Math.round(op.idleRssMb)}/${Math.round(op.heapTotalMb)}/${Math.round(op.heapUsedMb)}/${Math.round(op.externalMb)}`,
       "CPU s": Number(op.cpuSeconds.toFixed(1)),
       "CPU ms/res": Math.round((op.cpuSeconds * 1000) / n),
+      "creating CPU ms/res ceiling cluster / run cluster+operator": `${before !== undefined && after !== undefined ? Math.round((before.clusterCpuMsPerResource + after.clusterCpuMsPerResource) / 2) : "–"} / ${Math.round(op.childrenClusterCpuMsPerResource)}+${Math.round(op.childrenOperatorCpuMsPerResource)}`,
       "idle writes/min": Number(op.idleWritesPerMinute.toFixed(1)),
       "idle CPU s/min": Number(op.idleCpuSecondsPerMinute.toFixed(2)),
     });

@@ -141,7 +141,7 @@ test("onCreate, hostPath mode: a server pod held back until kube-controller-mana
   assert.equal(released.kind === "failed" && released.reason, "ServerNotStarting", "a Released volume does not bind by waiting");
 });
 
-test("onCreate, hostPath mode: a server pod Pending past the pending grace with no word from the scheduler yet (a thousand claims binding at once) is still the wait for the binding, while the claim binds to the operator's volume", async () => {
+test("onCreate, hostPath mode: a server pod Pending past the pending grace with no word from the scheduler yet (a thousand claims binding at once) is still the wait for the binding, while the claim binds to the operator's volume and for the pending grace after", async () => {
   const resource = originalResource();
   const objects = claimWaitingServer(resource, "Pending").filter((o) => o.kind !== "Event");
   const pod = objects.find((o) => o.kind === "Pod") as V1Pod;
@@ -165,12 +165,18 @@ test("onCreate, hostPath mode: a server pod Pending past the pending grace with 
   const justBound = await reconciler.onCreate(resource, ctx);
   assert.deepEqual(justBound.kind === "wait" && justBound.reason, "Starting", "a claim bound a second ago: the scheduler's turn");
   assert.deepEqual(recorded.events, []);
-  put(boundVolume(START_GRACE_MS + 1_000));
+  // With a thousand pods held back, the scheduler may take them up again minutes after their claims were bound: a pod
+  // it has said nothing about gets the same grace after the binding as any pod after its creation.
+  put(boundVolume(START_GRACE_MS + 60_000));
+  const backlogged = await reconciler.onCreate(resource, ctx);
+  assert.deepEqual(backlogged.kind === "wait" && backlogged.reason, "Starting", "bound a minute and a half ago, no word from the scheduler yet: its backlog");
+  assert.deepEqual(recorded.events, []);
+  put(boundVolume(PENDING_GRACE_MS + 1_000));
   const bound = await reconciler.onCreate(resource, ctx);
   assert.deepEqual(
     bound.kind === "failed" && [bound.reason, /PodPending/.test(bound.message)],
     ["ServerNotStarting", true],
-    "once bound for longer than the start grace, a pod still Pending is diagnosed",
+    "once bound for longer than the pending grace, a pod still Pending with no word is diagnosed",
   );
 });
 

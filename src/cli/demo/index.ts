@@ -7,7 +7,7 @@
  */
 import { execFile } from "node:child_process";
 import { join, relative, resolve } from "node:path";
-import type { KubernetesObject } from "@kubernetes/client-node";
+import type { CoreV1Event, KubernetesObject } from "@kubernetes/client-node";
 import {
   MYSQL_OPERATOR_NAMESPACE,
   MYSQL_OPERATOR_SERVICE_ACCOUNT,
@@ -18,6 +18,7 @@ import {
 import { createMySQLOperator } from "../../mysql/operator.ts";
 import { createJsonLogger, Informer, kindInfoOf, KubeRest, managedBySelector, type Condition, type KindInfo, type Manager } from "../../runtime/index.ts";
 import { parseCommandArgs, usageError } from "../args.ts";
+import { eventLine } from "./event-line.ts";
 import { mysqlopCommand, mysqlopUserAgent } from "../package-info.ts";
 import type { NodeKind } from "../../envtest/index.ts";
 import {
@@ -156,9 +157,9 @@ function watchAndShow(session: SandboxSession, onCreated: (message: string) => v
 
   const events = informer(EVENTS);
   events.onEvent(({ type, object }) => {
-    const event = object as KubernetesObject & { type?: string; reason?: string; message?: string; involvedObject?: { kind?: string; name?: string } };
+    const event = object as CoreV1Event;
     if (type !== "add" || QUIET_NAMESPACES.has(event.metadata?.namespace ?? "") || event.involvedObject?.kind === "Node") return;
-    show("event", `${(event.type ?? "").padEnd(7)} ${event.reason ?? ""}  ${event.involvedObject?.kind}/${event.involvedObject?.name}: ${event.message ?? ""}`);
+    show("event", eventLine(event));
   });
   informers.push(events);
   for (const i of informers) i.start();
@@ -173,7 +174,8 @@ function nextSteps(session: SandboxSession): string {
     ...(session.kubectl === "kubectl" ? [] : [[`export PATH=${session.cp.binDir}:$PATH`, "the pinned kubectl"] as [string, string]]),
     ["kubectl get my -o wide", "status and conditions as columns"],
     ["kubectl describe my mysql-instance", "conditions, message, Events"],
-    ["kubectl get events --sort-by=.lastTimestamp", ""],
+    // Not `get events --sort-by=.lastTimestamp`: the scheduler's Events (events.k8s.io) carry only an eventTime, and sort first.
+    ["kubectl events", "in time order, the operator's, the scheduler's and the Jobs'"],
     ["kubectl delete my mysql-instance", "backup-mysql-instance-job runs first; the backup volume stays"],
     [`kubectl apply -f ${crYaml}`, '"mysql-instance created with restore-job"'],
     [`${mysqlopCommand()} validate ${crYaml}`, "offline check: uncomment usless_data to see it refused"],

@@ -87,7 +87,7 @@ describe("npm start (mysqlop demo)", { timeout: 300_000 }, () => {
         "kubectl describe my mysql-instance",
         "kubectl delete my mysql-instance",
         "kubectl apply -f deploy/cr.yaml",
-        "kubectl get events",
+        "kubectl events",
         "kubectl get my -o wide",
       ]) {
         assert.ok(output.includes(`  ${line}`), `'${line}' in the printed steps`);

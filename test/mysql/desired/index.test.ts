@@ -18,7 +18,9 @@ import {
   secretValue,
 } from "../../../src/mysql/desired/index.ts";
 import { instanceOf } from "../../../src/mysql/instance.ts";
-import { childNames } from "../../../src/mysql/names.ts";
+import { childNames, OPERATOR_NAME } from "../../../src/mysql/names.ts";
+import { createMySQLOperator } from "../../../src/mysql/operator.ts";
+import { MANAGED_BY_LABEL } from "../../../src/runtime/index.ts";
 import { BACKUP_KINDS, ENV, EXIT_CODES, SCRIPT_TEXTS } from "../../../src/mysql/scripts/index.ts";
 import { allStrings, originalResource } from "../fixtures.ts";
 
@@ -154,6 +156,17 @@ test("backup and restore Jobs: script from the ConfigMap, backup claim mounted, 
   assert.ok(!codes.includes(EXIT_CODES.connect), "an unreachable server is retried");
   assert.ok(!codes.includes(EXIT_CODES.dump), "a dump cut short by a restarting server is retried");
   assert.deepEqual(buildRestoreJob(instanceOf(originalResource())).spec!.template.spec!.containers[0]!.command, ["sh", "/mysqlop/scripts/restore.sh"]);
+});
+
+test("NAME-backup-schedule: the Jobs the CronJob controller makes from its template carry the operator's managed-by label, so the operator's Job cache (selected on it) holds them; the operator's name is therefore not an option", () => {
+  const cronJob = buildBackupCronJob(instanceOf(originalResource({ spec: { backup: { keep: 3, schedule: "0 3 * * *" } } })), "0 3 * * *");
+  assert.equal(cronJob.spec!.jobTemplate.metadata!.labels![MANAGED_BY_LABEL], OPERATOR_NAME);
+  // Checked by the type checker (npm run typecheck): another name would select the caches on it, and the scheduled Jobs
+  // would be missing from them.
+  const withAnotherName = (): unknown =>
+    // @ts-expect-error the MySQL operator's name is fixed
+    createMySQLOperator({ name: "another" });
+  void withAnotherName;
 });
 
 test("NAME-backup-schedule: the backup Job's template (script, volume, keep, source), one at a time, suspended on request, its own component label and backup kind", () => {
