@@ -21,3 +21,11 @@ export const POLL_MS = 5_000;
  * and a list of pods 50 to 150 times.
  */
 export const BINDING_FALLBACK_MS = 5 * 60_000;
+
+/**
+ * How often a server pod the scheduler has said nothing about is looked at again in the grace after its claim's binding
+ * (`waitsForClaim`, pod-diagnosis.ts): each look lists the pods and the pod's Events from the API server, and with a
+ * thousand claims just bound the scheduler may take minutes to come to it; its verdict, once given, is reported this
+ * late at most. The Deployment's watch wakes the resource once the pod is available.
+ */
+export const SCHEDULER_BACKLOG_POLL_MS = 30_000;
