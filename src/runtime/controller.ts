@@ -24,8 +24,9 @@ export interface ControllerOptions {
   /** Kinds this controller creates; a change to one re-queues its controller owner. */
   readonly owns?: readonly KindInfo[];
   /**
-   * The labels by which a child of an owned kind that carries no owner reference names its resource (a cluster-scoped
-   * child of a namespaced resource, which no owner reference can name): a change to one re-queues the resource.
+   * The labels by which a child of a cluster-scoped owned kind names its resource (a namespaced resource's cluster-scoped
+   * child, which no owner reference can name): a change to one re-queues the resource. Namespaced children's labels are
+   * not read.
    */
   readonly ownerLabels?: OwnerLabels;
   /** Kinds to cache for reading only (e.g. referenced Secrets); their events re-queue nothing. */
@@ -201,7 +202,9 @@ export class Controller {
     const primaryInformer = deps.informerFor(kindInfoOf(primary), "all");
     for (const owned of options.owns ?? []) {
       const informer = deps.informerFor(owned, "managed");
-      informer.onEvent((event) => this.#enqueueOwners(event));
+      // Only a cluster-scoped child needs its labels to name its resource; a namespaced one's could name another namespace.
+      const ownerLabels = owned.namespaced ? undefined : options.ownerLabels;
+      informer.onEvent((event) => this.#enqueueOwners(event, ownerLabels));
       // A child created and deleted while its watch was down leaves no trace in the relist: re-check every owner.
       informer.onRelist(() => {
         for (const object of primaryInformer.list()) {
@@ -237,8 +240,8 @@ export class Controller {
     return drained;
   }
 
-  #enqueueOwners(event: InformerEvent): void {
-    const { resourceType, ownerLabels } = this.#options;
+  #enqueueOwners(event: InformerEvent, ownerLabels: OwnerLabels | undefined): void {
+    const { resourceType } = this.#options;
     const keys = new Set(ownerKeys(event.object, resourceType));
     if (event.previous !== undefined) for (const key of ownerKeys(event.previous, resourceType)) keys.add(key);
     if (ownerLabels !== undefined) {

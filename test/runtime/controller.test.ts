@@ -145,9 +145,9 @@ test("controller: bounded concurrency, one reconcile per key, owned child re-que
   assert.equal(failure?.key, "ns/flaky");
 });
 
-test("controller: a cluster-scoped child re-queues the resource its owner labels name, before and after a change; one without them re-queues nothing", async () => {
+test("controller: a cluster-scoped child re-queues the resource its owner labels name, before and after a change; one without them, and a namespaced child with them, re-queue nothing", async () => {
   const calls: string[] = [];
-  const { controller, ownedVolumes } = setup(
+  const { controller, primary, owned, ownedVolumes } = setup(
     async (r) => {
       calls.push(`${r.namespace}/${r.name}`);
       return {};
@@ -164,9 +164,13 @@ test("controller: a cluster-scoped child re-queues the resource its owner labels
     object: pv({ "example.test/namespace": "other", "example.test/widget": "w3" }),
   });
   ownedVolumes.fire({ type: "add", object: pv({ "example.test/widget": "w4" }) });
-  for (let i = 0; i < 100 && calls.length < 3; i++) await sleep(10);
+  // A namespaced child can carry an owner reference, and its labels could name a resource in another namespace.
+  owned.fire({ type: "add", object: obj("cm", { labels: { "example.test/namespace": "victim-ns", "example.test/widget": "w5" } }) });
+  // A later key, reconciled after any the events above queued (one worker, in order).
+  primary.fire({ type: "add", object: obj("last") });
+  for (let i = 0; i < 100 && !calls.includes("ns/last"); i++) await sleep(10);
   await controller.stop(1000);
-  assert.deepEqual(calls.toSorted(), ["ns/w1", "ns/w2", "other/w3"]);
+  assert.deepEqual(calls.toSorted(), ["ns/last", "ns/w1", "ns/w2", "other/w3"]);
 });
 
 test("controller: without owner labels a labelled cluster-scoped child re-queues nothing", async () => {
