@@ -96,6 +96,24 @@ test("printLiteral prints data as prettier does, or gives it up", async () => {
     assert.notEqual(literal, undefined, JSON.stringify(value));
     await assertPrettierLeavesAlone("literal.ts", `${declaration}${literal};\n`);
   }
+  // A key so long that the value's opening bracket (or an empty one and its comma) would pass the line's end: prettier
+  // moves the value under the key. The printer gives prettier's own text from the data, or leaves it to prettier.
+  let compared = 0;
+  for (const width of [110, 113, 114, 115, 116, 117, 118, 119]) {
+    for (const v of [{ a: 1 }, {}, [], ["x"], [{ a: 1 }]]) {
+      const value = { nested: { [`k${"e".repeat(width - 7)}`]: v } };
+      const literal = printLiteral(value, "", declaration.length, ";");
+      if (literal === undefined) continue;
+      compared++;
+      const text = `${declaration}${literal};\n`;
+      assert.equal(
+        text,
+        await format(`${declaration}${JSON.stringify(value, null, 2)};\n`, { ...PRETTIER_OPTIONS, filepath: "literal.ts" }),
+        `${width}: ${JSON.stringify(v)}`,
+      );
+    }
+  }
+  assert.ok(compared >= 10, `${compared} layouts compared with prettier`);
   // Outside its rules: prettier formats these.
   for (const value of [
     {
