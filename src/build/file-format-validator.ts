@@ -8,8 +8,7 @@ import { writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
 import standaloneCode from "ajv/dist/standalone/index.js";
-import { schemaFileFormat } from "../codegen/file-format.ts";
-import { FILE_FORMAT_AJV_OPTIONS } from "../codegen/validate.ts";
+import { FILE_FORMAT_AJV_OPTIONS, schemaFileFormat } from "../codegen/file-format.ts";
 
 /** Where the compiled check goes. */
 export const FILE_FORMAT_VALIDATOR_FILE = fileURLToPath(new URL("../codegen/file-format-validator.generated.js", import.meta.url));

@@ -117,13 +117,6 @@ function describeAjvError(e: ErrorObject): string {
   }
 }
 
-/**
- * Options of the Ajv that compiles the file format's check (at build time: `npm run generate:file-format` writes it as
- * Ajv standalone code, so a run does not compile it). The format schema is ours and fixed, checked against the JSON
- * Schema meta-schema by a unit test, so the compile does not check it again (that compiles the meta-schema first).
- */
-export const FILE_FORMAT_AJV_OPTIONS = { allErrors: true, strict: true, validateSchema: false, code: { optimize: false } } as const;
-
 /** The check of `schemaFileFormat`, compiled by `npm run generate:file-format`. */
 const fileFormatValidator = compiledFileFormatCheck as unknown as ValidateFunction;
 

@@ -9,9 +9,8 @@ import { test } from "node:test";
 import { Ajv } from "ajv";
 import { parse } from "yaml";
 import { FILE_FORMAT_VALIDATOR_COMMAND, FILE_FORMAT_VALIDATOR_FILE, fileFormatValidatorSource } from "../../src/build/file-format-validator.ts";
-import { schemaFileFormat } from "../../src/codegen/file-format.ts";
+import { FILE_FORMAT_AJV_OPTIONS, schemaFileFormat } from "../../src/codegen/file-format.ts";
 import { validate as compiled } from "../../src/codegen/file-format-validator.generated.js";
-import { FILE_FORMAT_AJV_OPTIONS } from "../../src/codegen/validate.ts";
 import { mysqlSchemaText } from "./temp-project.ts";
 
 test("the compiled file-format check is what the build step writes from the file-format schema today", async () => {
