@@ -141,6 +141,8 @@ describe("integration: KubeRest's transport on the real API server", { timeout: 
   });
 
   test("watch: events written after it opened arrive live and in order; a watch resumed from an event's or a bookmark's resourceVersion delivers exactly what followed", async () => {
+    // No kube-controller-manager runs here (startMysqlopControlPlane without workloads), so nothing else writes to the
+    // new namespace (its root-CA publisher would add kube-root-ca.crt): every event below is the test's own write.
     const live = "/api/v1/namespaces/live-watch/configmaps";
     const made = await admin
       .request("POST", "/api/v1/namespaces", { body: { apiVersion: "v1", kind: "Namespace", metadata: { name: "live-watch" } } })
@@ -200,6 +202,9 @@ describe("integration: KubeRest's transport on the real API server", { timeout: 
       await delivers(first, ["ADDED one", "MODIFIED one"], "MODIFIED one, live");
       await admin.request("DELETE", `${live}/one`);
       await delivers(first, ["ADDED one", "MODIFIED one", "DELETED one"], "DELETED one, live");
+      // An object written last: an event repeated after the ones above would come before it, and be seen.
+      await admin.request("POST", live, { body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "end-1" } } });
+      await delivers(first, ["ADDED one", "MODIFIED one", "DELETED one", "ADDED end-1"], "nothing repeated before the end marker");
     } finally {
       await first.stop();
     }
@@ -209,10 +214,11 @@ describe("integration: KubeRest's transport on the real API server", { timeout: 
     // Written while no watch is open.
     await admin.request("POST", live, { body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "two" } } });
     await admin.request("PATCH", `${live}/two`, { body: { data: { y: "2" } }, contentType: "application/merge-patch+json" });
+    await admin.request("POST", live, { body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "end-2" } } });
 
     const fromEvent = open({ resourceVersion: lastSeen });
     try {
-      await delivers(fromEvent, ["ADDED two", "MODIFIED two"], "from the last event's resourceVersion: only what followed it");
+      await delivers(fromEvent, ["ADDED end-1", "ADDED two", "MODIFIED two", "ADDED end-2"], "from the DELETED event's resourceVersion: only what followed it");
     } finally {
       await fromEvent.stop();
     }
@@ -220,7 +226,7 @@ describe("integration: KubeRest's transport on the real API server", { timeout: 
     try {
       await delivers(
         fromBookmark,
-        ["ADDED one", "MODIFIED one", "DELETED one", "ADDED two", "MODIFIED two"],
+        ["ADDED one", "MODIFIED one", "DELETED one", "ADDED end-1", "ADDED two", "MODIFIED two", "ADDED end-2"],
         "from the bookmark's resourceVersion: everything written since, in order",
       );
     } finally {
