@@ -65,6 +65,16 @@ const printerColumn = {
   },
 };
 
+/**
+ * Options of the Ajv that compiles the file format's check (at build time: `npm run generate:file-format` writes it as
+ * Ajv standalone code, so a run does not compile it). The format schema is ours and fixed, checked against the JSON
+ * Schema meta-schema by a unit test, so the compile does not check it again (that compiles the meta-schema first).
+ * Without Ajv's code optimiser: the check it writes differs only in length, and the tests that compile it at run time
+ * with these options (the staleness check, the bad-schema cases) stay quick. Here, not beside the check's use, so that
+ * the build step that writes the check does not import the file it writes.
+ */
+export const FILE_FORMAT_AJV_OPTIONS = { allErrors: true, strict: true, validateSchema: false, code: { optimize: false } } as const;
+
 /** JSON Schema of a schema file; `openAPIV3Schema` is only required to be an object here. */
 export const schemaFileFormat = {
   type: "object",

@@ -2,12 +2,14 @@
  * Stage 5 of the pipeline: bring emitted text into its final form. TypeScript goes through prettier: the standalone
  * build with only its Babel parser (as `babel-ts`), loaded on first use. The full entry point and the other parsers
  * cost more to load than the formatting; `babel-ts` prints TypeScript as the `typescript` parser does (the golden
- * files and the MySQL schema's outputs are byte-identical either way) and takes about a fifth less time on the
- * generated files, whose one big object literal (the validator's schema) is most of prettier's work. YAML and Markdown are emitted in final form already — the `yaml` library prints YAML as
- * prettier does, the API reference aligns its own tables — so they get no pass; the format tests prove that prettier
- * would leave them unchanged.
+ * files and the MySQL schema's outputs are byte-identical either way) and takes about a fifth less time. The validator
+ * is the exception: its emitter prints it in prettier's form (its schema as data, emit/literal.ts), since formatting
+ * that one big object literal would be most of prettier's work. YAML and Markdown are emitted in final form already —
+ * the `yaml` library prints YAML as prettier does, the API reference aligns its own tables — so they get no pass; the
+ * format tests prove that prettier would leave all of these unchanged.
  */
 import type { Options, Plugin } from "prettier";
+import { PRINT_WIDTH } from "./emit/string-width.ts";
 
 /** A generated file: its path relative to the project root and its full text. */
 export interface OutputFile {
@@ -15,8 +17,13 @@ export interface OutputFile {
   readonly content: string;
 }
 
+/** An emitted file before formatting; `final`: the emitter printed it in prettier's form already (no pass). */
+export interface EmittedFile extends OutputFile {
+  readonly final?: boolean;
+}
+
 /** House settings for generated files; fixed here so output does not depend on the user's config. */
-export const PRETTIER_OPTIONS = { printWidth: 120, proseWrap: "preserve" } as const;
+export const PRETTIER_OPTIONS = { printWidth: PRINT_WIDTH, proseWrap: "preserve" } as const;
 
 /** How an output reaches its final form. */
 export type FormatKind = "typescript" | "final";
@@ -41,8 +48,11 @@ function loadTypescriptFormatter(): Promise<(text: string) => Promise<string>> {
   return typescriptFormatter;
 }
 
-/** Formats one file: TypeScript with prettier, YAML and Markdown as emitted (see the module comment). */
-export async function formatOutput(file: OutputFile): Promise<OutputFile> {
-  if (formatKindOf(file.path) === "final") return file;
+/**
+ * Formats one file: TypeScript with prettier unless its emitter printed it final (the validator, see
+ * emit/literal.ts), YAML and Markdown as emitted (see the module comment).
+ */
+export async function formatOutput(file: EmittedFile): Promise<OutputFile> {
+  if (file.final === true || formatKindOf(file.path) === "final") return { path: file.path, content: file.content };
   return { path: file.path, content: await (await loadTypescriptFormatter())(file.content) };
 }

@@ -14,7 +14,7 @@ import { emitNamespacedRbacKustomization, emitNamespacedRbacOperator, emitNamesp
 import { emitConstants } from "./emit/constants.ts";
 import { emitValidator } from "./emit/validator.ts";
 import { constantsInput, inputText, modelsInput, reconcilerBaseInput, validatorInput } from "./emit/inputs.ts";
-import { formatOutput, type OutputFile } from "./format.ts";
+import { formatOutput, type EmittedFile, type OutputFile } from "./format.ts";
 import { loadSchema, type LoadedSchema } from "./load.ts";
 import { buildModel, type GeneratorModel } from "./model.ts";
 import type { GenerateOptions } from "./options.ts";
@@ -32,7 +32,8 @@ interface OutputSpec {
   readonly path: (model: GeneratorModel) => string;
   /** The part of the model the output is made from, as hashed; none: the whole model (cheap outputs). */
   readonly part?: (model: GeneratorModel) => string;
-  readonly emit: (model: GeneratorModel) => string | Promise<string>;
+  /** The text, or the text and whether it is in final form already (see {@link EmittedFile}). */
+  readonly emit: (model: GeneratorModel) => string | Omit<EmittedFile, "path"> | Promise<string>;
 }
 
 /** Every output, in a fixed order. */
@@ -62,7 +63,8 @@ const OUTPUTS: readonly OutputSpec[] = [
 ];
 
 async function renderOutput(spec: OutputSpec, model: GeneratorModel): Promise<OutputFile> {
-  return formatOutput({ path: spec.path(model), content: await spec.emit(model) });
+  const emitted = await spec.emit(model);
+  return formatOutput(typeof emitted === "string" ? { path: spec.path(model), content: emitted } : { path: spec.path(model), ...emitted });
 }
 
 /** Emits every output of a model, formatted, in a fixed order. Pure apart from prettier. */

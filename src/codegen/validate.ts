@@ -1,15 +1,16 @@
 /**
  * Stage 2 of the pipeline: check a loaded schema file before anything is generated.
- * The file's own shape is checked against {@link schemaFileFormat}; each version's
+ * The file's own shape is checked against `schemaFileFormat` (file-format.ts); each version's
  * `openAPIV3Schema` against the Kubernetes structural-schema rules the API server
  * enforces, plus the rules the generator itself needs (TypeScript identifiers, the
  * status fields the runtime writes). Every problem names a JSON pointer and a rule.
  */
-import { Ajv, type ErrorObject } from "ajv";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { parse as parseCel } from "@marcbachmann/cel-js";
 import { SchemaError, toPointer, type SchemaProblem } from "./errors.ts";
-import { CHANGE_POLICIES, schemaFileFormat } from "./file-format.ts";
+import { CHANGE_POLICIES } from "./file-format.ts";
 import type { LoadedSchema } from "./load.ts";
+import { validate as compiledFileFormatCheck } from "./file-format-validator.generated.js";
 
 /** Keywords of apiextensions.k8s.io/v1 JSONSchemaProps that a CRD may carry. */
 const ALLOWED_KEYWORDS = new Set([
@@ -116,18 +117,10 @@ function describeAjvError(e: ErrorObject): string {
   }
 }
 
-/**
- * Options of the Ajv that checks the file format. The format schema is ours and fixed, checked against the JSON Schema
- * meta-schema by a unit test, so it is not checked again on every run (that compiles the meta-schema first); and the
- * check runs once per process, so Ajv's code optimisation would cost more than it saves. Together about half the
- * compile time, which is most of a run that only has to emit YAML.
- */
-export const FILE_FORMAT_AJV_OPTIONS = { allErrors: true, strict: true, validateSchema: false, code: { optimize: false } } as const;
-
-let fileFormatValidator: ReturnType<Ajv["compile"]> | undefined;
+/** The check of `schemaFileFormat`, compiled by `npm run generate:file-format`. */
+const fileFormatValidator = compiledFileFormatCheck as unknown as ValidateFunction;
 
 function checkFileFormat(document: unknown): SchemaProblem[] {
-  fileFormatValidator ??= new Ajv(FILE_FORMAT_AJV_OPTIONS).compile(schemaFileFormat);
   if (fileFormatValidator(document)) return [];
   return (fileFormatValidator.errors ?? []).map((e) => ({ pointer: e.instancePath, rule: `file-format/${e.keyword}`, message: describeAjvError(e) }));
 }

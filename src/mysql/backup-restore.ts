@@ -12,8 +12,17 @@ import type { MySQLInstance } from "./instance.ts";
 import { cacheBehind, EARLIER_RESOURCE, removeEndedJob } from "./job-removal.ts";
 import { FINAL_BACKUP_ANNOTATION, FINAL_BACKUP_SKIP } from "./names.ts";
 import { jobState, serverAvailable, serverDeployment, serverPodRefused, serverPods } from "./observe.ts";
-import { claimWarning, describeNotStarting, jobNotStarting, podsNotStarting, START_GRACE_MS, waitsForClaim, type NotStarting } from "./pod-diagnosis.ts";
-import { BINDING_FALLBACK_MS, done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
+import {
+  claimWarning,
+  describeNotStarting,
+  jobNotStarting,
+  podsNotStarting,
+  START_GRACE_MS,
+  waitsForClaim,
+  waitsOnlyForClaims,
+  type NotStarting,
+} from "./pod-diagnosis.ts";
+import { BINDING_FALLBACK_MS, done, failed, POLL_MS, SCHEDULER_BACKLOG_POLL_MS, waitFor, type Result } from "./result.ts";
 import { EXIT_CODES } from "./scripts/index.ts";
 import { bindingUnderway } from "./volumes.ts";
 
@@ -138,8 +147,11 @@ async function awaitServer(instance: MySQLInstance, ctx: ReconcileContext, bindi
   const ofClaim = volume !== undefined && claim?.status?.phase === "Bound" && claim.spec?.volumeName === volume.metadata?.name;
   const boundSince = !ofClaim ? undefined : volume.status?.phase === "Bound" ? volume.status.lastPhaseTransitionTime : new Date();
   if (!waitsForClaim(stuck, claim, boundSince)) return failed("ServerNotStarting", cause);
-  // The operator's own pre-bound volume: the binding is certain, only slow, however long it takes.
-  if (bindingUnderway(instance, claim, volume)) return starting;
+  // The operator's own pre-bound volume: the binding is certain, only slow, however long it takes; once it is done, a
+  // pod the scheduler has not come to yet is its backlog (a verdict it gave before the binding is stale: looked at soon).
+  if (bindingUnderway(instance, claim, volume)) {
+    return claim?.status?.phase === "Bound" && !waitsOnlyForClaims(stuck) ? waitFor(SCHEDULER_BACKLOG_POLL_MS, "Starting", message) : starting;
+  }
   const why = await claimWarning(instance, ctx, claim);
   return failed("ServerNotStarting", why === undefined ? cause : `${cause}; ${why.object}: ${why.cause}: ${why.message}`);
 }

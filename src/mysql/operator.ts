@@ -6,7 +6,7 @@
 import { MYSQL_RESOURCE_TYPE, MYSQL_SENSITIVE_FIELDS, MYSQL_WATCHED_KINDS } from "../../generated/mysql-constants.ts";
 import { Manager, type BackoffOptions, type ManagerOptions } from "../runtime/index.ts";
 import { MySQLReconciler } from "./mysql-reconciler.ts";
-import { OPERATOR_NAME } from "./names.ts";
+import { OPERATOR_NAME, VOLUME_OWNER_LABELS } from "./names.ts";
 
 /**
  * MySQL resources reconciled at once by default. A reconcile spends most of its time waiting for the API
@@ -36,6 +36,8 @@ export function createMySQLOperator(options: MySQLOperatorOptions = {}): Manager
     name: "mysql",
     resourceType: MYSQL_RESOURCE_TYPE,
     owns: MYSQL_WATCHED_KINDS,
+    // The hostPath volumes are cluster-scoped, so no owner reference names their resource: their labels do.
+    ownerLabels: VOLUME_OWNER_LABELS,
     reconciler: new MySQLReconciler({ bindingFallbackMs }),
     concurrency: concurrency ?? DEFAULT_WORKERS,
     backoff: retryBackoff,

@@ -14,10 +14,18 @@ export const POLL_MS = 5_000;
 /**
  * How long a resource waits for kube-controller-manager to bind its claim before looking again when nothing woke it.
  * The wake-ups are watch events: the claim's binding, the Deployment's (a refused pod, an available one), the
- * resource's, and a relist after a broken watch, which re-queues every resource. The timer only catches what no watched
- * object shows (the operator's volume deleted or released meanwhile: volumes carry no owner reference), so that is
- * reported this late at most, as a pod Pending with no word is (`PENDING_GRACE_MS`, pod-diagnosis.ts). A thousand claims take
+ * operator's own volume's (deleted, released: its labels name the resource, see operator.ts), the resource's, and a
+ * relist after a broken watch, which re-queues every resource. The timer is a safety net for a wake-up lost all the same,
+ * which is then reported this late at most, as a pod Pending with no word is (`PENDING_GRACE_MS`, pod-diagnosis.ts). A thousand claims take
  * kube-controller-manager 4 to 12 minutes to bind: polled every {@link POLL_MS}, each of them would cost a reconcile
  * and a list of pods 50 to 150 times.
  */
 export const BINDING_FALLBACK_MS = 5 * 60_000;
+
+/**
+ * How often a server pod the scheduler has said nothing about is looked at again in the grace after its claim's binding
+ * (`waitsForClaim`, pod-diagnosis.ts): each look lists the pods and the pod's Events from the API server, and with a
+ * thousand claims just bound the scheduler may take minutes to come to it; its verdict, once given, is reported this
+ * late at most. The Deployment's watch wakes the resource once the pod is available.
+ */
+export const SCHEDULER_BACKLOG_POLL_MS = 30_000;

@@ -23,6 +23,12 @@ export interface ControllerOptions {
   readonly resourceType: ResourceType;
   /** Kinds this controller creates; a change to one re-queues its controller owner. */
   readonly owns?: readonly KindInfo[];
+  /**
+   * The labels by which a child of a cluster-scoped owned kind names its resource (a namespaced resource's cluster-scoped
+   * child, which no owner reference can name): a change to one re-queues the resource. Namespaced children's labels are
+   * not read.
+   */
+  readonly ownerLabels?: OwnerLabels;
   /** Kinds to cache for reading only (e.g. referenced Secrets); their events re-queue nothing. */
   readonly watches?: readonly KindInfo[];
   readonly reconciler: Reconciler;
@@ -58,6 +64,24 @@ export function ownerKeys(object: KubernetesObject, primary: ResourceType): stri
     keys.push(objectKey(primary.namespaced ? object.metadata?.namespace : undefined, ref.name));
   }
   return keys;
+}
+
+/** The keys of two labels that name an object's resource, for children that cannot carry an owner reference. */
+export interface OwnerLabels {
+  /** The label holding the resource's namespace (ignored for a cluster-scoped primary kind). */
+  readonly namespace: string;
+  /** The label holding the resource's name. */
+  readonly name: string;
+}
+
+/** The key of the resource `object`'s {@link OwnerLabels} name, or `undefined` when it lacks one of them. */
+export function labelOwnerKey(object: KubernetesObject, primary: ResourceType, labels: OwnerLabels): string | undefined {
+  const own = object.metadata?.labels;
+  const name = own?.[labels.name];
+  if (name === undefined || name === "") return undefined;
+  if (!primary.namespaced) return name;
+  const namespace = own?.[labels.namespace];
+  return namespace === undefined || namespace === "" ? undefined : objectKey(namespace, name);
 }
 
 /**
@@ -178,7 +202,9 @@ export class Controller {
     const primaryInformer = deps.informerFor(kindInfoOf(primary), "all");
     for (const owned of options.owns ?? []) {
       const informer = deps.informerFor(owned, "managed");
-      informer.onEvent((event) => this.#enqueueOwners(event));
+      // Only a cluster-scoped child needs its labels to name its resource; a namespaced one's could name another namespace.
+      const ownerLabels = owned.namespaced ? undefined : options.ownerLabels;
+      informer.onEvent((event) => this.#enqueueOwners(event, ownerLabels));
       // A child created and deleted while its watch was down leaves no trace in the relist: re-check every owner.
       informer.onRelist(() => {
         for (const object of primaryInformer.list()) {
@@ -214,9 +240,17 @@ export class Controller {
     return drained;
   }
 
-  #enqueueOwners(event: InformerEvent): void {
-    const keys = new Set(ownerKeys(event.object, this.#options.resourceType));
-    if (event.previous !== undefined) for (const key of ownerKeys(event.previous, this.#options.resourceType)) keys.add(key);
+  #enqueueOwners(event: InformerEvent, ownerLabels: OwnerLabels | undefined): void {
+    const { resourceType } = this.#options;
+    const keys = new Set(ownerKeys(event.object, resourceType));
+    if (event.previous !== undefined) for (const key of ownerKeys(event.previous, resourceType)) keys.add(key);
+    if (ownerLabels !== undefined) {
+      // The owned kinds' informers hold only what this manager made: another's object never reaches this look-up.
+      for (const object of event.previous === undefined ? [event.object] : [event.object, event.previous]) {
+        const key = labelOwnerKey(object, resourceType, ownerLabels);
+        if (key !== undefined) keys.add(key);
+      }
+    }
     for (const key of keys) this.queue.add(key);
   }
 

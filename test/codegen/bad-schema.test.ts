@@ -6,9 +6,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Ajv } from "ajv";
 import { SchemaError } from "../../src/codegen/errors.ts";
-import { schemaFileFormat } from "../../src/codegen/file-format.ts";
+import { FILE_FORMAT_AJV_OPTIONS, schemaFileFormat } from "../../src/codegen/file-format.ts";
 import { generate } from "../../src/codegen/pipeline.ts";
-import { FILE_FORMAT_AJV_OPTIONS } from "../../src/codegen/validate.ts";
 import { createTempProject, editedSchema, mysqlSchemaText, ROOT_SCHEMA, snapshotFiles, SPEC_PROPERTIES } from "./temp-project.ts";
 
 const SPEC = [...ROOT_SCHEMA, "properties", "spec"];

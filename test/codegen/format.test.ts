@@ -9,8 +9,12 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { format } from "prettier";
 import { markdownTable } from "../../src/codegen/emit/api-reference.ts";
+import { validatorInput } from "../../src/codegen/emit/inputs.ts";
+import { printLiteral } from "../../src/codegen/emit/literal.ts";
+import { emitValidator } from "../../src/codegen/emit/validator.ts";
+import { buildModel } from "../../src/codegen/model.ts";
 import { formatKindOf, PRETTIER_OPTIONS } from "../../src/codegen/format.ts";
-import { loadSchema, parseSchemaText } from "../../src/codegen/load.ts";
+import { loadSchema, parseSchemaText, type LoadedSchema } from "../../src/codegen/load.ts";
 import { generateFromLoaded } from "../../src/codegen/pipeline.ts";
 import { mysqlSchemaText } from "./temp-project.ts";
 
@@ -51,4 +55,77 @@ test("formatKindOf: prettier for TypeScript, final form for YAML and Markdown, a
   assert.equal(formatKindOf("deploy/crd.yaml"), "final");
   assert.equal(formatKindOf("generated/api-reference.md"), "final");
   assert.throws(() => formatKindOf("generated/x.json"), /no formatting is defined for generated file generated\/x\.json/);
+});
+
+/** The validator of a schema as emitted, with its verdict on being final. */
+function validatorOf(loaded: LoadedSchema, root: string, schemaPath: string): { content: string; final: boolean } {
+  return emitValidator(validatorInput(buildModel(loaded, { root, schemaPath })));
+}
+
+test("the validator of the MySQL schema and of every fixture is emitted final, and prettier leaves it unchanged", async () => {
+  const mysql = validatorOf(parseSchemaText(await mysqlSchemaText(), "schemas/mysql.yaml"), "/project", "schemas/mysql.yaml");
+  assert.equal(mysql.final, true);
+  await assertPrettierLeavesAlone("mysql-validator.ts", mysql.content);
+  for (const name of (await readdir(fixtures, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name)) {
+    const root = join(fixtures, name);
+    const validator = validatorOf(await loadSchema("schema.yaml", root), root, "schema.yaml");
+    assert.equal(validator.final, true, name);
+    await assertPrettierLeavesAlone(`${name}-validator.ts`, validator.content);
+  }
+});
+
+test("printLiteral prints data as prettier does, or gives it up", async () => {
+  const declaration = "export const schema: Record<string, unknown> = ";
+  const long = "x".repeat(90);
+  const cases: Record<string, unknown>[] = [
+    { type: "object", title: "T", nullable: true, minimum: -0.5, maximum: 1e21, tiny: 1e-7, none: null, empty: {}, list: [] },
+    { quotes: 'say "hi"', more: `it's "a" "b"`, even: `'a' "b"`, back: "a\\b\n\t\u0001", wide: "日本語のテキスト ✅ 🐬", "x-key": 1, $ref: "a", "1a": 2 },
+    // Long strings: beside a short key (under 5 characters) they stay; beside a longer key they move under it.
+    { rule: long + long, enum: [long], message: long, title: "y".repeat(108), titles: "y".repeat(108), "x-long-key": long },
+    // Arrays at the line's limit, one character either side, at two depths.
+    {
+      required: ["a".repeat(103)],
+      requires: ["a".repeat(103)],
+      nested: { items: { enum: ["b".repeat(50), "c".repeat(49)], enums: ["b".repeat(50), "c".repeat(49)] } },
+    },
+    { anyOf: [{ type: "integer" }, { type: "string" }], allOf: [{}, { a: [1, 2] }], oneOf: [[], ["a"]], strings: [long, long, long] },
+    { "x-kubernetes-validations": [{ rule: "self.matches('^[a-z]+$')", message: 'must match "^[a-z]+$"', fieldPath: ".spec.x", reason: "FieldValueInvalid" }] },
+  ];
+  for (const value of cases) {
+    const literal = printLiteral(value, "", declaration.length, ";");
+    assert.notEqual(literal, undefined, JSON.stringify(value));
+    await assertPrettierLeavesAlone("literal.ts", `${declaration}${literal};\n`);
+  }
+  // A key so long that the value's opening bracket (or an empty one and its comma) would pass the line's end: prettier
+  // moves the value under the key. The printer gives prettier's own text from the data, or leaves it to prettier.
+  let compared = 0;
+  for (const width of [110, 113, 114, 115, 116, 117, 118, 119]) {
+    for (const v of [{ a: 1 }, {}, [], ["x"], [{ a: 1 }]]) {
+      const value = { nested: { [`k${"e".repeat(width - 7)}`]: v } };
+      const literal = printLiteral(value, "", declaration.length, ";");
+      if (literal === undefined) continue;
+      compared++;
+      const text = `${declaration}${literal};\n`;
+      assert.equal(
+        text,
+        await format(`${declaration}${JSON.stringify(value, null, 2)};\n`, { ...PRETTIER_OPTIONS, filepath: "literal.ts" }),
+        `${width}: ${JSON.stringify(v)}`,
+      );
+    }
+  }
+  assert.ok(compared >= 10, `${compared} layouts compared with prettier`);
+  // Outside its rules: prettier formats these.
+  for (const value of [
+    {
+      grid: [
+        [1, 2],
+        [3, 4],
+      ],
+    },
+    { numbers: Array.from({ length: 40 }, (_, i) => i * 1000) },
+    { ключ: 1 },
+    { f: () => 1 },
+  ]) {
+    assert.equal(printLiteral(value, "", declaration.length, ";"), undefined, JSON.stringify(value));
+  }
 });

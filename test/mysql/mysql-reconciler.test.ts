@@ -33,7 +33,7 @@ import { instanceOf } from "../../src/mysql/instance.ts";
 import { childNames, labelsFor, serverSelector } from "../../src/mysql/names.ts";
 import { PENDING_GRACE_MS, START_GRACE_MS } from "../../src/mysql/pod-diagnosis.ts";
 import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
-import { BINDING_FALLBACK_MS, POLL_MS } from "../../src/mysql/result.ts";
+import { BINDING_FALLBACK_MS, POLL_MS, SCHEDULER_BACKLOG_POLL_MS } from "../../src/mysql/result.ts";
 import { EXIT_CODES } from "../../src/mysql/scripts/index.ts";
 import type { MySQL } from "../../generated/mysql-models.ts";
 import { AlreadyOwnedError, computeStatusPatch } from "../../src/runtime/index.ts";
@@ -169,7 +169,11 @@ test("onCreate, hostPath mode: a server pod Pending past the pending grace with 
   // it has said nothing about gets the same grace after the binding as any pod after its creation.
   put(boundVolume(START_GRACE_MS + 60_000));
   const backlogged = await reconciler.onCreate(resource, ctx);
-  assert.deepEqual(backlogged.kind === "wait" && backlogged.reason, "Starting", "bound a minute and a half ago, no word from the scheduler yet: its backlog");
+  assert.deepEqual(
+    backlogged.kind === "wait" && [backlogged.reason, backlogged.afterMs],
+    ["Starting", SCHEDULER_BACKLOG_POLL_MS],
+    "bound a minute and a half ago, no word from the scheduler yet: its backlog, looked at again (a list of pods and one of Events) less often than every poll",
+  );
   assert.deepEqual(recorded.events, []);
   put(boundVolume(PENDING_GRACE_MS + 1_000));
   const bound = await reconciler.onCreate(resource, ctx);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
 import { InformerCache } from "../../src/runtime/cache-reader.ts";
-import { Controller, objectKey, onlyStatusChanged, ownerKeys, parseKey } from "../../src/runtime/controller.ts";
+import { Controller, labelOwnerKey, objectKey, onlyStatusChanged, ownerKeys, parseKey, type OwnerLabels } from "../../src/runtime/controller.ts";
 import type { Informer, InformerEvent } from "../../src/runtime/informer.ts";
 import { KubeRest, type KindInfo } from "../../src/runtime/kube-rest.ts";
 import { createJsonLogger } from "../../src/runtime/logger.ts";
@@ -13,6 +13,8 @@ import type { ReconcileRequest, ReconcileResult, ResourceType } from "../../src/
 
 const widget: ResourceType = { group: "example.test", version: "v1", plural: "widgets", kind: "Widget", namespaced: true };
 const configMaps: KindInfo = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
+const volumes: KindInfo = { apiVersion: "v1", kind: "PersistentVolume", plural: "persistentvolumes", namespaced: false };
+const widgetLabels: OwnerLabels = { namespace: "example.test/namespace", name: "example.test/widget" };
 
 test("keys: namespace/name, name for cluster-scoped, and back", () => {
   assert.equal(objectKey("ns", "a"), "ns/a");
@@ -37,6 +39,16 @@ test("ownerKeys: only controller owners of the primary kind, any version of its 
   assert.deepEqual(ownerKeys(child, widget), ["ns/w1", "ns/w2"]);
 });
 
+test("labelOwnerKey: both labels name a namespaced resource, the name alone a cluster-scoped one; a missing or empty label names none", () => {
+  const labelled = (labels: Record<string, string>): KubernetesObject => ({ metadata: { name: "pv", labels } });
+  assert.equal(labelOwnerKey(labelled({ "example.test/namespace": "ns", "example.test/widget": "w1" }), widget, widgetLabels), "ns/w1");
+  assert.equal(labelOwnerKey(labelled({ "example.test/widget": "w1" }), widget, widgetLabels), undefined);
+  assert.equal(labelOwnerKey(labelled({ "example.test/namespace": "ns", "example.test/widget": "" }), widget, widgetLabels), undefined);
+  assert.equal(labelOwnerKey(labelled({ "example.test/namespace": "ns" }), widget, widgetLabels), undefined);
+  assert.equal(labelOwnerKey({ metadata: { name: "pv" } }, widget, widgetLabels), undefined);
+  assert.equal(labelOwnerKey(labelled({ "example.test/widget": "w1" }), { ...widget, namespaced: false }, widgetLabels), "w1");
+});
+
 /** An informer stand-in: the controller only subscribes to events. */
 type FakeInformer = Informer & { fire(event: InformerEvent): void; relisted(): void; objects: KubernetesObject[] };
 function fakeInformer(kind: KindInfo): FakeInformer {
@@ -54,12 +66,20 @@ function fakeInformer(kind: KindInfo): FakeInformer {
   } as unknown as FakeInformer;
 }
 
-function setup(reconcile: (r: ReconcileRequest) => Promise<ReconcileResult>, concurrency: number) {
+function setup(reconcile: (r: ReconcileRequest) => Promise<ReconcileResult>, concurrency: number, ownerLabels?: OwnerLabels) {
   const informers = new Map<string, ReturnType<typeof fakeInformer>>();
   const metrics = createRuntimeMetrics({ defaultMetrics: false });
   const lines: string[] = [];
   const controller = new Controller(
-    { name: "widget", resourceType: widget, owns: [configMaps], reconciler: { reconcile }, concurrency, backoff: { baseMs: 5, maxMs: 50, jitter: 0 } },
+    {
+      name: "widget",
+      resourceType: widget,
+      owns: [configMaps, volumes],
+      ownerLabels,
+      reconciler: { reconcile },
+      concurrency,
+      backoff: { baseMs: 5, maxMs: 50, jitter: 0 },
+    },
     {
       cache: new InformerCache(),
       informerFor: (kind) => {
@@ -76,7 +96,8 @@ function setup(reconcile: (r: ReconcileRequest) => Promise<ReconcileResult>, con
   );
   const primary = informers.get("Widget")!;
   const owned = informers.get("ConfigMap")!;
-  return { controller, primary, owned, metrics, lines };
+  const ownedVolumes = informers.get("PersistentVolume")!;
+  return { controller, primary, owned, ownedVolumes, metrics, lines };
 }
 
 const obj = (name: string, extra: Partial<KubernetesObject["metadata"]> = {}): KubernetesObject => ({ metadata: { name, namespace: "ns", ...extra } });
@@ -122,6 +143,49 @@ test("controller: bounded concurrency, one reconcile per key, owned child re-que
   const failure = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === "reconcile failed");
   assert.equal(failure?.controller, "widget");
   assert.equal(failure?.key, "ns/flaky");
+});
+
+test("controller: a cluster-scoped child re-queues the resource its owner labels name, before and after a change; one without them, and a namespaced child with them, re-queue nothing", async () => {
+  const calls: string[] = [];
+  const { controller, primary, owned, ownedVolumes } = setup(
+    async (r) => {
+      calls.push(`${r.namespace}/${r.name}`);
+      return {};
+    },
+    1,
+    widgetLabels,
+  );
+  controller.start();
+  const pv = (labels: Record<string, string>): KubernetesObject => ({ metadata: { name: "pv", labels } });
+  ownedVolumes.fire({ type: "delete", object: pv({ "example.test/namespace": "ns", "example.test/widget": "w1" }) });
+  ownedVolumes.fire({
+    type: "update",
+    previous: pv({ "example.test/namespace": "ns", "example.test/widget": "w2" }),
+    object: pv({ "example.test/namespace": "other", "example.test/widget": "w3" }),
+  });
+  ownedVolumes.fire({ type: "add", object: pv({ "example.test/widget": "w4" }) });
+  // A namespaced child can carry an owner reference, and its labels could name a resource in another namespace.
+  owned.fire({ type: "add", object: obj("cm", { labels: { "example.test/namespace": "victim-ns", "example.test/widget": "w5" } }) });
+  // A later key, reconciled after any the events above queued (one worker, in order).
+  primary.fire({ type: "add", object: obj("last") });
+  for (let i = 0; i < 100 && !calls.includes("ns/last"); i++) await sleep(10);
+  await controller.stop(1000);
+  assert.deepEqual(calls.toSorted(), ["ns/last", "ns/w1", "ns/w2", "other/w3"]);
+});
+
+test("controller: without owner labels a labelled cluster-scoped child re-queues nothing", async () => {
+  const calls: string[] = [];
+  const { controller, primary, ownedVolumes } = setup(async (r) => {
+    calls.push(`${r.namespace}/${r.name}`);
+    return {};
+  }, 1);
+  controller.start();
+  ownedVolumes.fire({ type: "delete", object: { metadata: { name: "pv", labels: { "example.test/namespace": "ns", "example.test/widget": "w1" } } } });
+  // A later key, reconciled after any the event above queued (one worker, in order).
+  primary.fire({ type: "add", object: obj("last") });
+  for (let i = 0; i < 100 && !calls.includes("ns/last"); i++) await sleep(10);
+  await controller.stop(1000);
+  assert.deepEqual(calls, ["ns/last"]);
 });
 
 test("controller: requeueAfter re-runs the key later; stop() waits for an in-flight reconcile", async () => {

@@ -23,7 +23,7 @@ export function eventLine(event: Pick<CoreV1Event, "type" | "reason" | "message"
   const type = event.type ?? "";
   const reason = event.reason ?? "";
   const message = event.message ?? "";
-  const line = `${type.padEnd(7)} ${reason}  ${event.involvedObject.kind ?? ""}/${event.involvedObject.name ?? ""}: ${message}`;
+  const line = `${type.padEnd(7)} ${reason}  ${event.involvedObject?.kind ?? ""}/${event.involvedObject?.name ?? ""}: ${message}`;
   const expected = type === "Warning" ? EXPECTED_WARNINGS.find((w) => w.reason.test(reason) && message.includes(w.says)) : undefined;
   return expected === undefined ? line : `${line}  (${expected.why})`;
 }

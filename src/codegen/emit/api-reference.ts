@@ -3,15 +3,9 @@
  * aligned here, as prettier's Markdown printer aligns them, so the file needs no prettier pass (loading prettier's
  * Markdown parser cost more than the rest of a generate).
  */
-import * as prettierStandalone from "prettier/standalone";
 import type { GeneratorModel, SchemaNode } from "../model.ts";
 import { generatedHeader } from "./header.ts";
-
-/**
- * Prettier's measure of a cell (wide East Asian characters and emoji count 2, combining marks 0): a measure, not a
- * formatting pass. The standalone build exports `util` as the main entry does; only its type declarations leave it out.
- */
-const { getStringWidth } = (prettierStandalone as unknown as { util: { getStringWidth(text: string): number } }).util;
+import { getStringWidth } from "./string-width.ts";
 
 /** A Markdown table with its columns padded to the widest cell, as prettier prints one. */
 export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {

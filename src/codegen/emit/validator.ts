@@ -6,7 +6,9 @@
 import type { SchemaNode } from "../model.ts";
 import type { ValidatorInput } from "./inputs.ts";
 import { generatedHeader } from "./header.ts";
+import { printLiteral } from "./literal.ts";
 import { mapSchema } from "./schema-tools.ts";
+import { getStringWidth, PRINT_WIDTH } from "./string-width.ts";
 
 /** Keywords ajv does not know and the offline check does not need. */
 const DROPPED = new Set(["example", "externalDocs", "x-mysqlop-sensitive", "x-mysqlop-on-change"]);
@@ -56,14 +58,23 @@ export function validatorSchemaOf(model: ValidatorInput): SchemaNode {
 const PATTERN_HINT_KEYWORD = "x-mysqlop-pattern-hint";
 
 /**
- * Renders the validator file (unformatted): the schema as data and a typed entry point.
- * The checking and the messages live in the runtime's `schema-validation` module, which
- * the file imports directly so that validating never loads the controller runtime.
+ * The validator file, in prettier's final form when it can be printed so (`final`): the schema as data, printed by
+ * {@link printLiteral}, in a template whose code lines prettier leaves alone while they fit on a line. Otherwise
+ * (`final` false) the text to format. The checking and the messages live in the runtime's `schema-validation` module,
+ * which the file imports directly so that validating never loads the controller runtime.
  */
-export function emitValidator(model: ValidatorInput): string {
+export function emitValidator(model: ValidatorInput): { content: string; final: boolean } {
   const name = `validate${model.typeNames.resource}`;
   const schemaConst = `${model.singular.replaceAll(/[^A-Za-z0-9]/g, "")}ResourceSchema`;
-  return `${generatedHeader(model, "line")}
+  const declaration = `export const ${schemaConst}: Record<string, unknown> = `;
+  const schema = validatorSchemaOf(model);
+  const literal = printLiteral(schema, "", declaration.length, ";");
+  const code = {
+    import: `import { createSchemaValidator, type ValidationIssue } from ${JSON.stringify(model.runtimeImports.schemaValidation)};`,
+    validator: `const schemaValidator = createSchemaValidator(${schemaConst}, { patternHintKeyword: ${JSON.stringify(PATTERN_HINT_KEYWORD)} });`,
+    entry: `export function ${name}(document: unknown): ValidationIssue[] {`,
+  };
+  const content = `${generatedHeader(model, "line")}
 /**
  * Offline validation of ${model.kind} documents against the storage version's schema
  * (${model.storageVersion.name}), with the rules the API server applies (types, required fields,
@@ -72,21 +83,23 @@ export function emitValidator(model: ValidatorInput): string {
  * read \`oldSelf\` apply to updates only and are left to the API server.
  * @packageDocumentation
  */
-import { createSchemaValidator, type ValidationIssue } from ${JSON.stringify(model.runtimeImports.schemaValidation)};
+${code.import}
 
 export type { ValidationIssue };
 
 /** The ${model.kind} schema as checked offline (generated; unknown fields are forbidden). */
-export const ${schemaConst}: Record<string, unknown> = ${JSON.stringify(validatorSchemaOf(model), null, 2)};
+${declaration}${literal ?? JSON.stringify(schema, null, 2)};
 
-const schemaValidator = createSchemaValidator(${schemaConst}, { patternHintKeyword: ${JSON.stringify(PATTERN_HINT_KEYWORD)} });
+${code.validator}
 
 /**
  * Validates one parsed document (e.g. from YAML) as a ${model.kind}; returns every issue
  * found, or an empty list when the document is valid.
  */
-export function ${name}(document: unknown): ValidationIssue[] {
+${code.entry}
   return schemaValidator(document);
 }
 `;
+  const fits = [...Object.values(code), `${declaration}{`].every((line) => getStringWidth(line) <= PRINT_WIDTH);
+  return { content, final: literal !== undefined && fits };
 }

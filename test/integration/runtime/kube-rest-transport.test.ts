@@ -1,8 +1,8 @@
 /**
  * KubeRest's own HTTP transport (`node:https` with client-node's credentials) against the real API server: TLS
  * verification, client certificates, bearer tokens and exec credential plugins, the user agent, RBAC refusals,
- * request time-outs, and watches (events in order, the server ending a watch, an error answer, a silent watch, an
- * abort). A 410 Gone cannot be provoked on demand from a fresh API server (it needs an etcd compaction): the scripted
+ * request time-outs, and watches (events in order, live as they are written, resumed from an event's or a bookmark's
+ * resourceVersion, the server ending a watch, an error answer, a silent watch, an abort). A 410 Gone cannot be provoked on demand from a fresh API server (it needs an etcd compaction): the scripted
  * server of test/runtime/informer.test.ts and test/runtime/kube-rest.test.ts covers it.
  */
 import { after, before, describe, test } from "node:test";
@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
 import { KubeApiError, KubeRest, WatchTimeoutError } from "../../../src/runtime/index.ts";
 import { isAlreadyExists } from "../../../src/runtime/kube-rest.ts";
@@ -137,6 +138,100 @@ describe("integration: KubeRest's transport on the real API server", { timeout: 
     });
     assert.ok(connected, "the watch said it was connected");
     assert.deepEqual(events, ["ADDED watched", "MODIFIED watched", "DELETED watched"]);
+  });
+
+  test("watch: events written after it opened arrive live and in order; a watch resumed from an event's or a bookmark's resourceVersion delivers exactly what followed", async () => {
+    // No kube-controller-manager runs here (startMysqlopControlPlane without workloads), so nothing else writes to the
+    // new namespace (its root-CA publisher would add kube-root-ca.crt): every event below is the test's own write.
+    const live = "/api/v1/namespaces/live-watch/configmaps";
+    const made = await admin
+      .request("POST", "/api/v1/namespaces", { body: { apiVersion: "v1", kind: "Namespace", metadata: { name: "live-watch" } } })
+      .catch((e) => e);
+    assert.ok(!(made instanceof Error) || isAlreadyExists(made), String(made));
+    type Seen = { type: string; name: string | undefined; resourceVersion: string | undefined; initialEventsEnd: boolean };
+    /** A watch of `live` from `query`, open until `stop()`: what it delivered so far, in order. */
+    function open(query: Record<string, string | number | boolean>) {
+      const seen: Seen[] = [];
+      const controller = new AbortController();
+      const watching = admin.watch(live, {
+        // Open until aborted: neither the server's end nor the idle time-out comes within the test.
+        query: { allowWatchBookmarks: true, timeoutSeconds: 600, ...query },
+        idleTimeoutMs: 600_000,
+        signal: controller.signal,
+        onEvent: (type, object) =>
+          seen.push({
+            type,
+            name: object.metadata?.name,
+            resourceVersion: object.metadata?.resourceVersion,
+            initialEventsEnd: object.metadata?.annotations?.["k8s.io/initial-events-end"] === "true",
+          }),
+      });
+      return {
+        seen,
+        /** The events of objects, in order (bookmarks left out: the server sends them when it likes). */
+        objects: () => seen.filter((e) => e.type !== "BOOKMARK").map((e) => `${e.type} ${e.name}`),
+        stop: async () => {
+          controller.abort();
+          await watching;
+        },
+      };
+    }
+    /** Waits until `watch` delivered exactly `expected`: an event repeated, missing or out of order never matches. */
+    const delivers = (watch: ReturnType<typeof open>, expected: string[], what: string) =>
+      eventually(what, async () => isDeepStrictEqual(watch.objects(), expected), 60_000, 100).catch((error: unknown) => {
+        throw new Error(`${String(error)}; delivered: ${JSON.stringify(watch.objects())}`);
+      });
+
+    // The API server's initial state (nothing here yet), then its bookmark: a resourceVersion to resume from, by the server's word.
+    const first = open({ sendInitialEvents: true, resourceVersionMatch: "NotOlderThan" });
+    let bookmark: string | undefined;
+    try {
+      const end = await eventually(
+        "the bookmark ending the initial events",
+        async () => first.seen.find((e) => e.type === "BOOKMARK" && e.initialEventsEnd),
+        60_000,
+        100,
+      );
+      bookmark = end.resourceVersion;
+      assert.ok(bookmark, "the bookmark carries a resourceVersion");
+      assert.deepEqual(first.objects(), [], "an empty namespace has no initial events");
+      // Each write only once the one before it was delivered: the events come as they happen, not when the watch ends.
+      await admin.request("POST", live, { body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "one" } } });
+      await delivers(first, ["ADDED one"], "ADDED one, live");
+      await admin.request("PATCH", `${live}/one`, { body: { data: { x: "1" } }, contentType: "application/merge-patch+json" });
+      await delivers(first, ["ADDED one", "MODIFIED one"], "MODIFIED one, live");
+      await admin.request("DELETE", `${live}/one`);
+      await delivers(first, ["ADDED one", "MODIFIED one", "DELETED one"], "DELETED one, live");
+      // An object written last: an event repeated after the ones above would come before it, and be seen.
+      await admin.request("POST", live, { body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "end-1" } } });
+      await delivers(first, ["ADDED one", "MODIFIED one", "DELETED one", "ADDED end-1"], "nothing repeated before the end marker");
+    } finally {
+      await first.stop();
+    }
+    const lastSeen = first.seen.findLast((e) => e.type === "DELETED")?.resourceVersion;
+    assert.ok(lastSeen, "the DELETED event carries a resourceVersion");
+
+    // Written while no watch is open.
+    await admin.request("POST", live, { body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "two" } } });
+    await admin.request("PATCH", `${live}/two`, { body: { data: { y: "2" } }, contentType: "application/merge-patch+json" });
+    await admin.request("POST", live, { body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "end-2" } } });
+
+    const fromEvent = open({ resourceVersion: lastSeen });
+    try {
+      await delivers(fromEvent, ["ADDED end-1", "ADDED two", "MODIFIED two", "ADDED end-2"], "from the DELETED event's resourceVersion: only what followed it");
+    } finally {
+      await fromEvent.stop();
+    }
+    const fromBookmark = open({ resourceVersion: bookmark });
+    try {
+      await delivers(
+        fromBookmark,
+        ["ADDED one", "MODIFIED one", "DELETED one", "ADDED end-1", "ADDED two", "MODIFIED two", "ADDED end-2"],
+        "from the bookmark's resourceVersion: everything written since, in order",
+      );
+    } finally {
+      await fromBookmark.stop();
+    }
   });
 
   test("watch: an error answer rejects with the status; a silent watch fails with a TimeoutError; an abort ends it", async () => {
