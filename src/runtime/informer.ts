@@ -513,17 +513,20 @@ export class Informer {
 /**
  * Drops the field sets of managedFields (large, never read by reconcilers) to keep the cache small, as
  * controller-runtime drops managedFields, keeping who wrote how (the writer hands the fields of its creates over to its
- * applies once), and keeps one copy of each large value that many ConfigMaps or Secrets repeat (the same scripts in
- * every resource's ConfigMap, a CA bundle): each parsed object brings its own copy, and a cache of N such objects held N.
+ * applies once), and keeps one copy of each large value that many ConfigMaps repeat (the same scripts in every
+ * resource's ConfigMap, a CA bundle): each parsed object brings its own copy, and a cache of N such objects held N.
  * Then one frozen copy of each repeated part ({@link shareSubtrees}): probes, owner references, labels, managedFields entries;
  * `previous`, the version cached so far, lends its parts where they are equal.
  */
 function trimObject(object: KubernetesObject, previous?: KubernetesObject): KubernetesObject {
   const meta = object.metadata;
   if (meta?.managedFields !== undefined) meta.managedFields = meta.managedFields.map(({ manager, operation }) => ({ manager, operation }));
-  const payload = object as { data?: unknown; binaryData?: unknown };
-  internLargeValues(payload.data);
-  internLargeValues(payload.binaryData);
+  // A Secret's values (keys, certificates) are not kept in the process-wide table, where they would outlive the Secret.
+  if (object.kind !== "Secret") {
+    const payload = object as { data?: unknown; binaryData?: unknown };
+    internLargeValues(payload.data);
+    internLargeValues(payload.binaryData);
+  }
   return shareSubtrees(object, previous);
 }
 
@@ -532,6 +535,11 @@ const INTERNED_MIN_LENGTH = 1024;
 /** Distinct large values remembered; the oldest is forgotten beyond this (a forgotten one is only stored again). */
 const INTERNED_MAX = 256;
 const interned = new Map<string, string>();
+
+/** Number of large values kept once now (for tests). */
+export function internedValueCount(): number {
+  return interned.size;
+}
 
 function internLargeValues(map: unknown): void {
   if (typeof map !== "object" || map === null) return;

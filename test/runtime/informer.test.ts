@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
-import { Informer, type InformerEvent } from "../../src/runtime/informer.ts";
+import { Informer, internedValueCount, type InformerEvent } from "../../src/runtime/informer.ts";
 import { KubeRest, type KindInfo } from "../../src/runtime/kube-rest.ts";
 import { createJsonLogger } from "../../src/runtime/logger.ts";
 import { createRuntimeMetrics } from "../../src/runtime/metrics.ts";
@@ -390,6 +390,41 @@ test("observeWrite of an object the write created: cached at once and silently (
       .filter((e) => e.object.metadata?.name === "new")
       .map((e) => `${e.type} ${e.object.metadata?.uid} ${e.object.metadata?.resourceVersion}`);
     assert.deepEqual(seen, ["delete u-older 5", "update u-new 12"], "no add for our own creation; the older object's delete did not take the new one");
+  } finally {
+    informer.stop();
+  }
+});
+
+test("a Secret's long values are not kept in the process-wide table of large values (they would outlive the Secret); a ConfigMap's are, once", async () => {
+  reset();
+  let stream: ServerResponse | undefined;
+  watchScripts = [
+    (res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.flushHeaders();
+      stream = res;
+      openResponses.add(res);
+    },
+  ];
+  const { informer } = startInformer();
+  // Distinct per run of this file: a value the table holds already would not count again.
+  const long = (what: string): string => `${what}-${process.hrtime.bigint()}-`.padEnd(2048, "k");
+  const object = (kind: string, name: string, value: string): KubernetesObject =>
+    ({ apiVersion: "v1", kind, metadata: { name, namespace: "ns", uid: `u-${name}`, resourceVersion: "7" }, data: { "tls.key": value } }) as KubernetesObject;
+  try {
+    await until("watching", () => stream !== undefined && informer.synced);
+    const before = internedValueCount();
+    // The informer's kind is not checked on watch events (the API server sends only its own), so one watch serves both kinds.
+    sendEvent(stream!, "ADDED", object("Secret", "tls", long("secret")));
+    sendEvent(stream!, "MODIFIED", {
+      ...object("Secret", "tls", long("rotated")),
+      metadata: { name: "tls", namespace: "ns", uid: "u-tls", resourceVersion: "8" },
+    });
+    await until("the rotated Secret cached", () => informer.get("ns", "tls")?.metadata?.resourceVersion === "8");
+    assert.equal(internedValueCount(), before, "no Secret value kept");
+    sendEvent(stream!, "ADDED", object("ConfigMap", "scripts", long("scripts")));
+    await until("the ConfigMap cached", () => informer.get("ns", "scripts") !== undefined);
+    assert.equal(internedValueCount(), before + 1, "the ConfigMap's long value kept once");
   } finally {
     informer.stop();
   }
