@@ -27,6 +27,8 @@ const strings = new Map<string, string>();
 
 /** Remembered subtrees by the SHA-256 of their JSON (equal hashes are taken as equal values). */
 const remembered = new Map<string, unknown>();
+/** The key each remembered part is known by in {@link remembered}. */
+const keyOf = new WeakMap<object, string>();
 
 /**
  * Replaces, in place, every object and list below `object`'s top level (and below its `metadata`) by the copy
@@ -50,9 +52,20 @@ export function shareSubtrees<T extends object>(object: T, previous?: object): T
   return object;
 }
 
-/** `kept` when it is shared (frozen) and equal to `value`, else the shared copy of `value`. */
+/**
+ * `kept` when it is shared (frozen) and equal to `value`, else the shared copy of `value`. A part kept counts as seen:
+ * the parts repeated most (a Deployment's spec, its owner references) would otherwise be forgotten first, while each
+ * status event brings new ones, and a new object's equal part would no longer be one with them.
+ */
 function sharedOrKept(value: unknown, kept: unknown): unknown {
-  if (typeof kept === "object" && kept !== null && Object.isFrozen(kept) && sameJson(value, kept)) return kept;
+  if (typeof kept === "object" && kept !== null && Object.isFrozen(kept) && sameJson(value, kept)) {
+    const key = keyOf.get(kept);
+    if (key !== undefined && remembered.get(key) === kept) {
+      remembered.delete(key);
+      remembered.set(key, kept);
+    }
+    return kept;
+  }
   return share(value).value;
 }
 
@@ -130,6 +143,7 @@ function share(value: unknown): { value: unknown; text: string | undefined } {
     return { value: known, text };
   }
   remembered.set(key, Object.freeze(value));
+  keyOf.set(value, key);
   if (remembered.size > SHARED_MAX) remembered.delete(remembered.keys().next().value as string);
   return { value, text };
 }

@@ -140,3 +140,12 @@ test("shareSubtrees with the version held so far: its shared parts are taken whe
   assert.notEqual(shareSubtrees(reordered, held).spec, held.spec);
   assert.deepEqual(Object.keys(reordered.spec ?? {}), keys);
 });
+
+test("shareSubtrees: a part taken from the version held so far stays remembered, so a new object's equal part is still one with it after many other parts came through", () => {
+  const spec = (): object => ({ replicas: 1, template: { spec: { containers: [{ name: "mysql", image: "mysql:5.7", ports: [{ containerPort: 3306 }] }] } } });
+  let held = shareSubtrees({ kind: "Deployment", metadata: { name: "a" }, spec: spec(), status: { observed: -1 } });
+  // More distinct parts than the table holds, each event taking the spec from the version before it.
+  for (let i = 0; i < 9_000; i++) held = shareSubtrees({ kind: "Deployment", metadata: { name: "a" }, spec: spec(), status: { observed: i } }, held);
+  const other = shareSubtrees({ kind: "Deployment", metadata: { name: "b" }, spec: spec(), status: { observed: 0 } });
+  assert.equal(other.spec, held.spec, "the second Deployment's spec is the first one's");
+});
