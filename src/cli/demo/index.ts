@@ -6,7 +6,7 @@
  * Ctrl-C stops the operator, then the control plane, and removes the kubeconfigs.
  */
 import { execFile } from "node:child_process";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import type { CoreV1Event, KubernetesObject } from "@kubernetes/client-node";
 import {
   MYSQL_OPERATOR_NAMESPACE,
@@ -171,7 +171,8 @@ function nextSteps(session: SandboxSession): string {
   const crYaml = relative(process.cwd(), join(deployDir(), "cr.yaml"));
   const lines: [string, string][] = [
     [`export KUBECONFIG=${session.kubeconfigPath}`, ""],
-    ...(session.kubectl === "kubectl" ? [] : [[`export PATH=${session.cp.binDir}:$PATH`, "the pinned kubectl"] as [string, string]]),
+    // Always: a new shell has the machine's own Node and kubectl (often Node 20, and a kubectl minor versions behind).
+    [`export PATH=${dirname(process.execPath)}:${session.cp.binDir}:$PATH`, "Node 24 and the pinned kubectl"],
     ["kubectl get my -o wide", "status and conditions as columns"],
     ["kubectl describe my mysql-instance", "conditions, message, Events"],
     // Not `get events --sort-by=.lastTimestamp`: the scheduler's Events (events.k8s.io) carry only an eventTime, and sort first.

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { findBinaries } from "../../../src/envtest/index.ts";
@@ -81,8 +81,10 @@ describe("npm start (mysqlop demo)", { timeout: 300_000 }, () => {
         /^ +[\d.]+s {2}event {4}Normal {2}Created {2}MySQL\/mysql-instance: mysql-instance created without restore-job$/m.test(output),
       );
       await eventually("kubectl's answer shown", async () => /^ +[\d.]+s {2}kubectl {2}mysql\.otus\.homework\/mysql-instance created$/m.test(output));
-      // For a second terminal: one export line, then the original scenario's kubectl lines.
+      // For a second terminal: the export lines, then the original scenario's kubectl lines.
       assert.match(output, new RegExp(`^  export KUBECONFIG=${kubeconfig}$`, "m"));
+      // A second shell has neither this Node nor the pinned kubectl on its PATH.
+      assert.ok(output.includes(`  export PATH=${dirname(process.execPath)}:${dirname(findBinaries().kubectl)}:$PATH`), "the PATH line for a second shell");
       for (const line of [
         "kubectl describe my mysql-instance",
         "kubectl delete my mysql-instance",
