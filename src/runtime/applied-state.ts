@@ -11,6 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import type { KubernetesObject } from "@kubernetes/client-node";
+import { remembered } from "./bounded-memo.ts";
 
 /**
  * `sha256:` of the object's JSON, shortened. Key order is the builder's: the same code builds the same order on every
@@ -51,12 +52,7 @@ function digestedValues(map: unknown): unknown {
   for (const key of Object.keys(values)) {
     const value = values[key];
     if (typeof value !== "string" || value.length < DIGESTED_MIN_LENGTH) continue;
-    let digest = digests.get(value);
-    if (digest === undefined) {
-      digest = createHash("sha256").update(value).digest("hex");
-      digests.set(value, digest);
-      if (digests.size > DIGESTED_MAX) digests.delete(digests.keys().next().value as string);
-    }
+    const digest = remembered(digests, value, DIGESTED_MAX, () => createHash("sha256").update(value).digest("hex"));
     (digested ??= { ...values })[key] = { sha256: digest };
   }
   return digested ?? map;

@@ -242,14 +242,12 @@ export class Controller {
 
   #enqueueOwners(event: InformerEvent, ownerLabels: OwnerLabels | undefined): void {
     const { resourceType } = this.#options;
-    const keys = new Set(ownerKeys(event.object, resourceType));
-    if (event.previous !== undefined) for (const key of ownerKeys(event.previous, resourceType)) keys.add(key);
-    if (ownerLabels !== undefined) {
+    const keys = new Set<string>();
+    for (const object of event.previous === undefined ? [event.object] : [event.object, event.previous]) {
+      for (const key of ownerKeys(object, resourceType)) keys.add(key);
       // The owned kinds' informers hold only what this manager made: another's object never reaches this look-up.
-      for (const object of event.previous === undefined ? [event.object] : [event.object, event.previous]) {
-        const key = labelOwnerKey(object, resourceType, ownerLabels);
-        if (key !== undefined) keys.add(key);
-      }
+      const labelled = ownerLabels === undefined ? undefined : labelOwnerKey(object, resourceType, ownerLabels);
+      if (labelled !== undefined) keys.add(labelled);
     }
     for (const key of keys) this.queue.add(key);
   }

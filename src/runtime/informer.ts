@@ -13,6 +13,7 @@ import { KubeApiError, resourcePath, WatchTimeoutError, type KindInfo, type Kube
 import { describeError, type JsonLogger } from "./logger.ts";
 import type { RuntimeMetrics } from "./metrics.ts";
 import { shareSubtrees } from "./shared-subtrees.ts";
+import { remembered } from "./bounded-memo.ts";
 
 /** What happened to a cached object; `resync` re-delivers every object periodically. */
 export type InformerEventType = "add" | "update" | "delete" | "resync";
@@ -547,12 +548,7 @@ function internLargeValues(map: unknown): void {
   for (const key of Object.keys(values)) {
     const value = values[key];
     if (typeof value !== "string" || value.length < INTERNED_MIN_LENGTH) continue;
-    const known = interned.get(value);
-    if (known !== undefined) values[key] = known;
-    else {
-      interned.set(value, value);
-      if (interned.size > INTERNED_MAX) interned.delete(interned.keys().next().value as string);
-    }
+    values[key] = remembered(interned, value, INTERNED_MAX, () => value);
   }
 }
 

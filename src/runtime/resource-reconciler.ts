@@ -28,6 +28,7 @@ import { AlreadyOwnedError, ApplyRefusedError, NotLeaderError } from "./reconcil
 import { changedFields, computeStatusPatch, ConditionType, LoopReason, readinessLost, type Readiness } from "./reconcile-status.ts";
 import { decodeFingerprint, fingerprintSpec, type FieldChange, type SpecFieldInfo } from "./spec-fields.ts";
 import type { AnyResource, HookResult, ReconcileContext, ReconcileRequest, ReconcileResult, Reconciler, ResourceType, SpecOf, StatusOf } from "./types.ts";
+import { remembered } from "./bounded-memo.ts";
 
 /** The change hooks of a resource type by spec field, as a generated base class hands them to the loop. */
 export type ChangeHooks<R extends AnyResource> = {
@@ -140,7 +141,7 @@ export abstract class ResourceReconciler<R extends AnyResource> implements Recon
   #fingerprintOf(resource: R): Record<string, string> {
     const { uid, generation } = resource.metadata;
     if (uid === undefined || generation === undefined) return this.fingerprint(resource);
-    return remembered(this.#fingerprints, `${uid}/${generation}`, () => Object.freeze(this.fingerprint(resource)));
+    return remembered(this.#fingerprints, `${uid}/${generation}`, REMEMBERED_VERDICTS, () => Object.freeze(this.fingerprint(resource)));
   }
   /** {@link desired} by uid, with the resourceVersion it was built from; the least recently used first. */
   readonly #children = new Map<string, { readonly resourceVersion: string; readonly children: KubernetesObject[] }>();
@@ -170,7 +171,7 @@ export abstract class ResourceReconciler<R extends AnyResource> implements Recon
   #specProblemsOf(resource: R): string[] {
     const { uid, generation } = resource.metadata;
     if (uid === undefined || generation === undefined) return this.specProblems(resource);
-    return remembered(this.#verdicts, `${uid}/${generation}`, () => this.specProblems(resource));
+    return remembered(this.#verdicts, `${uid}/${generation}`, REMEMBERED_VERDICTS, () => this.specProblems(resource));
   }
 
   /** Runs the numbered steps above for one request. */
@@ -219,7 +220,7 @@ export abstract class ResourceReconciler<R extends AnyResource> implements Recon
       );
       if (result.kind === "done") {
         await ctx.removeFinalizer(deleting, this.finalizer);
-        if (version !== undefined) remembered(this.#finalized, version, () => true);
+        if (version !== undefined) remembered(this.#finalized, version, REMEMBERED_VERDICTS, () => true);
         ctx.events.normal(deleting, "Finalized", result.message ?? "finalizer removed");
         return {};
       }
@@ -292,16 +293,6 @@ const REMEMBERED_VERDICTS = 10_000;
 
 /** Of how many resources a reconciler remembers the children (a few kilobytes each). */
 const REMEMBERED_CHILDREN = 256;
-
-/** `known[key]`, else `compute()` remembered there; the oldest entry is forgotten first once {@link REMEMBERED_VERDICTS} are. */
-function remembered<T>(known: Map<string, T>, key: string, compute: () => T): T {
-  const found = known.get(key);
-  if (found !== undefined) return found;
-  const value = compute();
-  if (known.size >= REMEMBERED_VERDICTS) known.delete(known.keys().next().value as string);
-  known.set(key, value);
-  return value;
-}
 
 /** The reason the loop gives for a spec the schema refuses. */
 export const INVALID_SPEC_REASON = "InvalidSpec";

@@ -10,6 +10,7 @@
  * its own (the informer sets a listed item's kind, and both are unique to the object anyway).
  */
 import { hash } from "node:crypto";
+import { remembered as rememberedBounded } from "./bounded-memo.ts";
 
 /** Subtrees whose JSON is longer are not looked up themselves (their parts are): few repeat, and each costs a hash. */
 const SHARED_MAX_TEXT = 4096;
@@ -149,11 +150,7 @@ function share(value: unknown): { value: unknown; text: string | undefined } {
 }
 
 function sharedString(value: string): string {
-  const known = strings.get(value);
-  if (known !== undefined) return known;
-  strings.set(value, value);
-  if (strings.size > SHARED_STRINGS_MAX) strings.delete(strings.keys().next().value as string);
-  return value;
+  return rememberedBounded(strings, value, SHARED_STRINGS_MAX, () => value);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
