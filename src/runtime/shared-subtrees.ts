@@ -29,11 +29,18 @@ const strings = new Map<string, string>();
 /** Remembered subtrees by the SHA-256 of their JSON (equal hashes are taken as equal values). */
 const remembered = new Map<string, unknown>();
 /**
- * The key each part in {@link remembered} is known by, while it is there: forgotten with it, so that it holds at most
- * {@link SHARED_MAX} keys. (Kept for every part ever remembered, as it was, it held a key for each part the caches still
- * hold — 49 000 keys, 2 MB of the heap with 1 000 resources in bench:operator, most of them parts of one object only.)
+ * The key each part in {@link remembered} is known by, while it is there: forgotten with it ({@link forget}), so that it
+ * holds the keys of at most {@link SHARED_MAX} parts. (Kept for every part ever remembered, as it was, it held a key for
+ * each part the caches still hold: 49 000 keys with 1 000 resources in bench:operator, about 4 MB of the heap with the
+ * key strings only it held.)
  */
 const keyOf = new Map<object, string>();
+
+/** Forgets the part remembered under `key`, and its key. */
+function forget(key: string): void {
+  keyOf.delete(remembered.get(key) as object);
+  remembered.delete(key);
+}
 
 /**
  * Replaces, in place, every object and list below `object`'s top level (and below its `metadata`) by the copy
@@ -94,9 +101,14 @@ function sameJson(a: unknown, b: unknown): boolean {
   return true;
 }
 
-/** Number of subtrees remembered now, and of keys known for them (for tests and metrics). */
-export function sharedSubtreeCount(): { remembered: number; keys: number } {
-  return { remembered: remembered.size, keys: keyOf.size };
+/**
+ * Number of subtrees remembered now and of keys known for them, and whether each key is the one its part is remembered
+ * under (for tests).
+ */
+export function sharedSubtreeCount(): { remembered: number; keys: number; consistent: boolean } {
+  let consistent = true;
+  for (const [part, key] of keyOf) if (remembered.get(key) !== part) consistent = false;
+  return { remembered: remembered.size, keys: keyOf.size, consistent };
 }
 
 /**
@@ -149,11 +161,7 @@ function share(value: unknown): { value: unknown; text: string | undefined } {
   }
   remembered.set(key, Object.freeze(value));
   keyOf.set(value, key);
-  if (remembered.size > SHARED_MAX) {
-    const oldest = remembered.keys().next().value as string;
-    keyOf.delete(remembered.get(oldest) as object);
-    remembered.delete(oldest);
-  }
+  if (remembered.size > SHARED_MAX) forget(remembered.keys().next().value as string);
   return { value, text };
 }
 
