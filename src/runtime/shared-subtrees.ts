@@ -36,6 +36,12 @@ const remembered = new Map<string, unknown>();
  */
 const keyOf = new Map<object, string>();
 
+/** Marks the part remembered under `key` as seen last: the least recently seen is forgotten first. */
+function seen(key: string, part: unknown): void {
+  remembered.delete(key);
+  remembered.set(key, part);
+}
+
 /** Forgets the part remembered under `key`, and its key. */
 function forget(key: string): void {
   keyOf.delete(remembered.get(key) as object);
@@ -72,10 +78,7 @@ export function shareSubtrees<T extends object>(object: T, previous?: object): T
 function sharedOrKept(value: unknown, kept: unknown): unknown {
   if (typeof kept === "object" && kept !== null && Object.isFrozen(kept) && sameJson(value, kept)) {
     const key = keyOf.get(kept);
-    if (key !== undefined && remembered.get(key) === kept) {
-      remembered.delete(key);
-      remembered.set(key, kept);
-    }
+    if (key !== undefined) seen(key, kept);
     return kept;
   }
   return share(value).value;
@@ -155,8 +158,7 @@ function share(value: unknown): { value: unknown; text: string | undefined } {
   const key = hash("sha256", text, "base64");
   const known = remembered.get(key);
   if (known !== undefined) {
-    remembered.delete(key);
-    remembered.set(key, known);
+    seen(key, known);
     return { value: known, text };
   }
   remembered.set(key, Object.freeze(value));
