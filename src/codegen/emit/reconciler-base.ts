@@ -6,7 +6,7 @@
  * implement it stops compiling. Fingerprints, dispatch and result constructors are the runtime's.
  */
 import {
-  Project,
+  printStructure,
   Scope,
   StructureKind,
   type ClassDeclarationStructure,
@@ -243,13 +243,7 @@ function baseName(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
-let project: Project | undefined;
-
-/** Renders `generated/<singular>-reconciler-base.ts` (unformatted). */
+/** Renders `generated/<singular>-reconciler-base.ts` (unformatted): ts-morph prints the structures as text, no project or syntax tree needed. */
 export function emitReconcilerBase(model: ReconcilerBaseInput): string {
-  project ??= new Project({ useInMemoryFileSystem: true, skipLoadingLibFiles: true });
-  const file = project.createSourceFile("/reconciler-base.ts", { statements: statements(model) }, { overwrite: true });
-  const text = file.getFullText();
-  project.removeSourceFile(file);
-  return `${generatedHeader(model, "line")}\n${text}`;
+  return `${generatedHeader(model, "line")}\n${printStructure({ kind: StructureKind.SourceFile, statements: statements(model) })}`;
 }
