@@ -65,6 +65,7 @@ export {
   splitApiVersion,
   PatchType,
   WatchTimeoutError,
+  DEFAULT_MAX_CONNECTIONS,
   type KindInfo,
   type WatchOptions,
 } from "./kube-rest.ts";

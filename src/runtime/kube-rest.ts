@@ -95,7 +95,19 @@ export interface KubeRestOptions {
    * apart by it; without one, requests say `node`.
    */
   readonly userAgent?: string;
+  /**
+   * Requests in flight at once, each on its own kept-alive connection ({@link DEFAULT_MAX_CONNECTIONS} by default);
+   * more wait for a free one. Watches have connections of their own and do not count.
+   */
+  readonly maxConnections?: number;
 }
+
+/**
+ * Requests in flight at once by default. A kept-alive TLS connection to the API server costs about 200 KB of the
+ * process's memory (OpenSSL's buffers; ~10 MB for the 52 an unbounded pool kept after a burst of creates in
+ * `npm run bench:operator`); the API server serves a few requests at a time per core anyway.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 16;
 
 /** What {@link KubeRest.watch} does with one watch. */
 export interface WatchOptions {
@@ -149,11 +161,18 @@ export class KubeRest {
   readonly #options: KubeRestOptions;
   readonly #kinds = new Map<string, KindInfo>();
   readonly #discovery = new Map<string, Promise<KindInfo[]>>();
-  /** Keep-alive pools, made on first use; a proxied cluster uses client-node's proxy agent instead. */
-  #httpsAgent: HttpsAgent | undefined;
-  #httpAgent: HttpAgent | undefined;
+  /**
+   * Connection pools, made on first use: for requests, kept alive and bounded ({@link KubeRestOptions.maxConnections});
+   * for watches, unbounded (a watch holds its connection until it ends, and then destroys it). A proxied cluster uses
+   * client-node's proxy agent instead.
+   */
+  readonly #agents: { requests?: HttpsAgent | HttpAgent; watches?: HttpsAgent | HttpAgent } = {};
 
   constructor(kubeConfig: KubeConfig, options: KubeRestOptions = {}) {
+    const max = options.maxConnections;
+    if (max !== undefined && !(Number.isInteger(max) && max >= 1)) {
+      throw new Error(`maxConnections must be a whole number of at least 1, not ${max}`);
+    }
     this.kubeConfig = kubeConfig;
     this.#options = options;
   }
@@ -205,7 +224,7 @@ export class KubeRest {
   async send<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, options: RequestOptions = {}): Promise<{ code: number; body: T }> {
     const isWrite = method !== "GET";
     if (isWrite && this.#options.writeLimiter !== undefined) await this.#options.writeLimiter.acquire();
-    const connection = await this.#connect(path, options.query);
+    const connection = await this.#connect(path, options.query, "requests");
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     if (payload !== undefined) {
       connection.options.headers["Content-Type"] = options.contentType ?? "application/json";
@@ -231,7 +250,7 @@ export class KubeRest {
    * error answer (410: the resourceVersion is too old) and with {@link WatchTimeoutError} when it stays silent.
    */
   async watch(path: string, options: WatchOptions): Promise<void> {
-    const connection = await this.#connect(path, { ...options.query, watch: true });
+    const connection = await this.#connect(path, { ...options.query, watch: true }, "watches");
     const idleMs = options.idleTimeoutMs ?? 30_000;
     const signal = options.signal;
     if (signal?.aborted) return;
@@ -302,14 +321,14 @@ export class KubeRest {
 
   /** Closes the keep-alive pools so that the process can exit; requests still pending are aborted rather than awaited. */
   async close(): Promise<void> {
-    this.#httpsAgent?.destroy();
-    this.#httpAgent?.destroy();
-    this.#httpsAgent = undefined;
-    this.#httpAgent = undefined;
+    this.#agents.requests?.destroy();
+    this.#agents.watches?.destroy();
+    delete this.#agents.requests;
+    delete this.#agents.watches;
   }
 
   /** The URL and request options of `path`: TLS material and credentials from the kubeconfig, fresh each time (tokens rotate). */
-  async #connect(path: string, query: Record<string, string | number | boolean | undefined> | undefined): Promise<Connection> {
+  async #connect(path: string, query: Record<string, string | number | boolean | undefined> | undefined, pool: "requests" | "watches"): Promise<Connection> {
     const cluster = this.kubeConfig.getCurrentCluster();
     if (cluster === null) throw new Error("kubeconfig has no current cluster");
     const url = new URL(cluster.server.replace(/\/$/, "") + path);
@@ -324,7 +343,10 @@ export class KubeRest {
     const plain = url.protocol === "http:";
     // client-node's own agent (made by applyToHTTPSOptions) keeps no connection alive: it is kept for proxies only.
     if (cluster.proxyUrl === undefined || cluster.proxyUrl === "") {
-      options.agent = plain ? (this.#httpAgent ??= new HttpAgent({ keepAlive: true })) : (this.#httpsAgent ??= new HttpsAgent({ keepAlive: true }));
+      // One server per client (the kubeconfig's current cluster), so one kind of agent per pool.
+      const max = this.#options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+      const settings = pool === "requests" ? { keepAlive: true, maxSockets: max, maxFreeSockets: max } : { keepAlive: true };
+      options.agent = this.#agents[pool] ??= plain ? new HttpAgent(settings) : new HttpsAgent(settings);
     }
     return { url, request: plain ? (httpRequest as typeof httpsRequest) : httpsRequest, options: { ...options, headers } };
   }

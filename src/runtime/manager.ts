@@ -71,6 +71,8 @@ export interface ManagerOptions {
    */
   readonly writeQps?: number;
   readonly writeBurst?: number;
+  /** API requests in flight at once (watches aside), each on a kept-alive connection; default 16 (`DEFAULT_MAX_CONNECTIONS`). */
+  readonly maxConnections?: number;
   /** How long shutdown waits for in-flight reconciles. Default 30 s. */
   readonly shutdownTimeoutMs?: number;
   /** Informer tuning. */
@@ -124,6 +126,7 @@ export class Manager {
     const qps = options.writeQps;
     this.rest = new KubeRest(this.kubeConfig, {
       userAgent,
+      maxConnections: options.maxConnections,
       writeLimiter: qps === undefined ? undefined : new TokenBucket({ qps, burst: options.writeBurst ?? Math.max(1, Math.ceil(qps * 2)) }),
       onWrite: (verb, code, path) => {
         this.metrics.apiWrites.inc({ verb, code: String(code) });

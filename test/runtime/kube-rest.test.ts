@@ -203,3 +203,85 @@ current-context: c
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+/** A server that answers every request after `delayMs`, counting connections and requests in flight; `/watch` paths stay open until closed. */
+async function countingServer(
+  delayMs: number,
+): Promise<{ kc: KubeConfig; stats: { connections: number; inFlight: number; maxInFlight: number }; close: () => Promise<void> }> {
+  const stats = { connections: 0, inFlight: 0, maxInFlight: 0 };
+  const counting = createServer((req, res) => {
+    if (req.url?.includes("watch=true")) {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"type":"ADDED","object":{"metadata":{"name":"w"}}}\n');
+      return;
+    }
+    stats.inFlight++;
+    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+    setTimeout(() => {
+      stats.inFlight--;
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    }, delayMs);
+  });
+  counting.on("connection", () => stats.connections++);
+  await new Promise<void>((resolve) => counting.listen(0, "127.0.0.1", resolve));
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name: "c", server: `http://127.0.0.1:${(counting.address() as AddressInfo).port}`, skipTLSVerify: true }],
+    users: [{ name: "u" }],
+    contexts: [{ name: "c", cluster: "c", user: "u" }],
+    currentContext: "c",
+  });
+  const close = async (): Promise<void> => {
+    counting.closeAllConnections();
+    await new Promise((resolve) => counting.close(resolve));
+  };
+  return { kc: config, stats, close };
+}
+
+test("requests share a bounded pool of connections (16 by default, maxConnections to change): more wait for a free one; a TLS connection costs about 200 KB of memory", async () => {
+  const { kc: config, stats, close } = await countingServer(20);
+  try {
+    const rest = new KubeRest(config);
+    await Promise.all(Array.from({ length: 60 }, (_, i) => rest.get(`/api/v1/namespaces/ns/configmaps/c${i}`)));
+    assert.equal(stats.maxInFlight, 16, "60 requests at once: 16 at a time");
+    assert.equal(stats.connections, 16);
+    // Kept alive: a second burst opens none.
+    await Promise.all(Array.from({ length: 30 }, (_, i) => rest.request("PATCH", `/api/v1/namespaces/ns/configmaps/c${i}`, { body: {} })));
+    assert.equal(stats.connections, 16);
+    await rest.close();
+    stats.maxInFlight = 0;
+    const narrow = new KubeRest(config, { maxConnections: 3 });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => narrow.get(`/api/v1/namespaces/ns/configmaps/c${i}`)));
+    assert.equal(stats.maxInFlight, 3);
+    await narrow.close();
+  } finally {
+    await close();
+  }
+});
+
+// A bound shared with the watches would hang here: the timeout turns that into a failure.
+test("watches do not take the requests' connections: with one, and watches open, a request still goes", { timeout: 10_000 }, async () => {
+  const { kc: config, stats, close } = await countingServer(5);
+  try {
+    const rest = new KubeRest(config, { maxConnections: 1 });
+    const stop = new AbortController();
+    const events: string[] = [];
+    const watches = [1, 2, 3].map((n) =>
+      rest.watch(`/api/v1/namespaces/ns${n}/configmaps`, { signal: stop.signal, onEvent: (type, o) => events.push(`${type} ${o.metadata?.name}`) }),
+    );
+    while (events.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    await Promise.all([rest.get("/api/v1/namespaces/ns/configmaps/a"), rest.get("/api/v1/namespaces/ns/configmaps/b")]);
+    assert.equal(stats.maxInFlight, 1);
+    stop.abort();
+    await Promise.all(watches);
+    await rest.close();
+  } finally {
+    await close();
+  }
+});
+
+test("maxConnections must be a whole number of at least 1", () => {
+  for (const bad of [0, -1, 1.5, Number.NaN]) {
+    assert.throws(() => new KubeRest(kc, { maxConnections: bad }), /maxConnections must be a whole number of at least 1/);
+  }
+});

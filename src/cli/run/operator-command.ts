@@ -3,7 +3,15 @@
  * (`mysqlop run`) and every project `yo mysqlop` scaffolds (its `src/main.ts`). Parses the flags,
  * builds the operator's Manager, stops it gracefully on a signal, and exits.
  */
-import { LeadershipLostError, parseLogFormat, parseLogLevel, type LogFormat, type LogLevel, type Manager } from "../../runtime/index.ts";
+import {
+  DEFAULT_MAX_CONNECTIONS,
+  LeadershipLostError,
+  parseLogFormat,
+  parseLogLevel,
+  type LogFormat,
+  type LogLevel,
+  type Manager,
+} from "../../runtime/index.ts";
 import { parseCommandArgs, usageError } from "../args.ts";
 import { stopOnSignals } from "./signals.ts";
 
@@ -18,6 +26,8 @@ export interface OperatorRunOptions {
   readonly concurrency?: number;
   readonly writeQps?: number;
   readonly writeBurst?: number;
+  /** API requests in flight at once (`--max-connections`); the runtime's default when undefined. */
+  readonly maxConnections?: number;
   readonly userAgent: string;
   readonly inClusterRoot?: string;
   readonly leaderElection?: { readonly leaseNamespace: string };
@@ -40,7 +50,7 @@ export interface OperatorDefinition {
 }
 
 function usage(operator: OperatorDefinition): string {
-  return `usage: ${operator.program} run [--kubeconfig PATH] [--namespace NS] [--probe-port N] [--log-level LEVEL] [--log-format FORMAT] [--workers N] [--qps N [--burst N]] [--lease-namespace NS] [--no-leader-elect]
+  return `usage: ${operator.program} run [--kubeconfig PATH] [--namespace NS] [--probe-port N] [--log-level LEVEL] [--log-format FORMAT] [--workers N] [--qps N [--burst N]] [--max-connections N] [--lease-namespace NS] [--no-leader-elect]
 
 Runs the ${operator.kind} operator against the current kubeconfig (like 'kopf run'): watches ${operator.kind} resources and
 their children, reconciles them, and serves /healthz, /readyz and /metrics. Stops gracefully on Ctrl-C.
@@ -55,6 +65,8 @@ their children, reconciles them, and serves /healthz, /readyz and /metrics. Stop
   --qps N               cap the operator's API writes at N per second (default: no cap; the API
                         server's priority and fairness protects it)
   --burst N             writes allowed at once under --qps (default: twice the QPS)
+  --max-connections N   API requests in flight at once, each on a kept-alive connection of about
+                        200 KB (default ${DEFAULT_MAX_CONNECTIONS}; watches have their own)
   --no-leader-elect     run without leader election (a single replica only)
   -h, --help            show this help
 
@@ -79,6 +91,7 @@ export async function runOperator(argv: string[], operator: OperatorDefinition):
       workers: { type: "string" },
       qps: { type: "string" },
       burst: { type: "string" },
+      "max-connections": { type: "string" },
       "no-leader-elect": { type: "boolean" },
     },
     false,
@@ -90,8 +103,13 @@ export async function runOperator(argv: string[], operator: OperatorDefinition):
   if (probePort !== undefined && !(Number.isInteger(probePort) && probePort >= 0 && probePort < 65536)) {
     return fail(`--probe-port must be a port number (0-65535), got "${values["probe-port"]}"`);
   }
-  const numbers: Record<"workers" | "qps" | "burst", number | undefined> = { workers: undefined, qps: undefined, burst: undefined };
-  for (const flag of ["workers", "qps", "burst"] as const) {
+  const numbers: Record<"workers" | "qps" | "burst" | "max-connections", number | undefined> = {
+    workers: undefined,
+    qps: undefined,
+    burst: undefined,
+    "max-connections": undefined,
+  };
+  for (const flag of ["workers", "qps", "burst", "max-connections"] as const) {
     const text = values[flag];
     if (text === undefined) continue;
     const value = Number(text);
@@ -122,6 +140,7 @@ export async function runOperator(argv: string[], operator: OperatorDefinition):
     concurrency: numbers.workers,
     writeQps: numbers.qps,
     writeBurst: numbers.burst,
+    maxConnections: numbers["max-connections"],
     userAgent: operator.userAgent,
     inClusterRoot: process.env["MYSQLOP_IN_CLUSTER_ROOT"],
     leaderElection: values["no-leader-elect"] === true ? undefined : { leaseNamespace },

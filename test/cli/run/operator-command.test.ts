@@ -1,7 +1,7 @@
 /** The `run` command any runtime operator shares: its flags are checked before anything is built, under the operator's own name. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { runOperator, type OperatorDefinition } from "../../../src/cli/run/operator-command.ts";
+import { runOperator, type OperatorDefinition, type OperatorRunOptions } from "../../../src/cli/run/operator-command.ts";
 
 test("a bad flag value names the operator's program and the flag, exits 2, and builds no Manager", async () => {
   let built = 0;
@@ -33,4 +33,37 @@ test("a bad flag value names the operator's program and the flag, exits 2, and b
     errors[2]!,
     /^mariadb-operator run: Unknown option '--bogus'[\s\S]*usage: mariadb-operator run [\s\S]*MariaDB resources reconciled at once \(default 4\)/,
   );
+});
+
+test("--max-connections reaches the Manager's options; a value that is not a whole number of at least 1 is refused", async () => {
+  const seen: OperatorRunOptions[] = [];
+  const definition: OperatorDefinition = {
+    program: "mariadb-operator",
+    kind: "MariaDB",
+    defaultLeaseNamespace: "mariadb-operator-system",
+    defaultWorkers: 4,
+    userAgent: "mariadb-operator/0.0.1",
+    create: (options) => {
+      seen.push(options);
+      throw new Error("stop after create");
+    },
+  };
+  await assert.rejects(runOperator(["--max-connections", "8", "--no-leader-elect"], definition), /stop after create/);
+  await assert.rejects(runOperator(["--no-leader-elect"], definition), /stop after create/);
+  assert.deepEqual(
+    seen.map((o) => o.maxConnections),
+    [8, undefined],
+  );
+  const errors: string[] = [];
+  const { error } = console;
+  console.error = (...args: unknown[]) => void errors.push(args.join(" "));
+  try {
+    assert.equal(await runOperator(["--max-connections", "0"], definition), 2);
+    assert.equal(await runOperator(["--max-connections", "2.5"], definition), 2);
+  } finally {
+    console.error = error;
+  }
+  assert.match(errors[0]!, /^mariadb-operator run: --max-connections must be a whole number of at least 1, got "0"$/);
+  assert.match(errors[1]!, /^mariadb-operator run: --max-connections must be a whole number of at least 1, got "2.5"$/);
+  assert.equal(seen.length, 2, "no Manager built on a usage error");
 });
