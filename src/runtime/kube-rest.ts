@@ -97,7 +97,8 @@ export interface KubeRestOptions {
   readonly userAgent?: string;
   /**
    * Requests in flight at once, each on its own kept-alive connection ({@link DEFAULT_MAX_CONNECTIONS} by default);
-   * more wait for a free one. Watches have connections of their own and do not count.
+   * more wait for one to finish, before their `beforeSend` runs and before their timeout starts. Watches have
+   * connections of their own and do not count.
    */
   readonly maxConnections?: number;
 }
@@ -162,11 +163,15 @@ export class KubeRest {
   readonly #kinds = new Map<string, KindInfo>();
   readonly #discovery = new Map<string, Promise<KindInfo[]>>();
   /**
-   * Connection pools, made on first use: for requests, kept alive and bounded ({@link KubeRestOptions.maxConnections});
-   * for watches, unbounded (a watch holds its connection until it ends, and then destroys it). A proxied cluster uses
-   * client-node's proxy agent instead.
+   * Connection pools, made on first use: for requests, kept alive, as many as requests may be in flight ({@link
+   * KubeRestOptions.maxConnections}, counted in {@link send}, so a proxied cluster's requests too); for watches,
+   * unbounded (a watch holds its connection until it ends, and then destroys it). A proxied cluster uses client-node's
+   * proxy agent instead.
    */
   readonly #agents: { requests?: HttpsAgent | HttpAgent; watches?: HttpsAgent | HttpAgent } = {};
+  /** Requests in flight (at most {@link maxConnections}), and those waiting for one of them to finish, in order. */
+  #inFlight = 0;
+  readonly #waiting: { go: () => void; fail: (error: Error) => void }[] = [];
 
   constructor(kubeConfig: KubeConfig, options: KubeRestOptions = {}) {
     const max = options.maxConnections;
@@ -175,6 +180,29 @@ export class KubeRest {
     }
     this.kubeConfig = kubeConfig;
     this.#options = options;
+  }
+
+  /** Requests this client has in flight at most (watches aside). */
+  get maxConnections(): number {
+    return this.#options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  }
+
+  /** Waits until fewer than {@link maxConnections} requests are in flight; the returned function ends this one. */
+  async #slot(): Promise<() => void> {
+    if (this.#inFlight >= this.maxConnections) {
+      await new Promise<void>((go, fail) => this.#waiting.push({ go, fail }));
+    } else {
+      this.#inFlight++;
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.#waiting.shift();
+      // The slot passes to the next request as it is: the count stays.
+      if (next === undefined) this.#inFlight--;
+      else next.go();
+    };
   }
 
   /** Makes a kind known without discovery (the manager registers every watched kind). */
@@ -224,23 +252,29 @@ export class KubeRest {
   async send<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, options: RequestOptions = {}): Promise<{ code: number; body: T }> {
     const isWrite = method !== "GET";
     if (isWrite && this.#options.writeLimiter !== undefined) await this.#options.writeLimiter.acquire();
-    const connection = await this.#connect(path, options.query, "requests");
-    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-    if (payload !== undefined) {
-      connection.options.headers["Content-Type"] = options.contentType ?? "application/json";
-      connection.options.headers["Content-Length"] = Buffer.byteLength(payload);
-    }
-    const signal = AbortSignal.timeout(options.timeoutMs ?? this.#options.timeoutMs ?? 30_000);
-    options.beforeSend?.();
+    // A request that waits for a slot is not sent yet: its beforeSend (the leadership check) and its timeout come
+    // after the wait, and a close() during the wait fails it unsent.
+    const release = await this.#slot();
     let code = 0;
+    let sent = false;
     try {
+      const connection = await this.#connect(path, options.query, "requests");
+      const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+      if (payload !== undefined) {
+        connection.options.headers["Content-Type"] = options.contentType ?? "application/json";
+        connection.options.headers["Content-Length"] = Buffer.byteLength(payload);
+      }
+      const signal = AbortSignal.timeout(options.timeoutMs ?? this.#options.timeoutMs ?? 30_000);
+      options.beforeSend?.();
+      sent = true;
       const response = await exchange(connection, method, payload, signal);
       code = response.code;
       const body: unknown = response.text === "" ? undefined : parseJson(response.text);
       if (code < 200 || code > 299) throw apiError(method, path, code, body);
       return { code, body: body as T };
     } finally {
-      if (isWrite) this.#options.onWrite?.(method, code, path);
+      release();
+      if (isWrite && sent) this.#options.onWrite?.(method, code, path);
     }
   }
 
@@ -319,8 +353,14 @@ export class KubeRest {
     });
   }
 
-  /** Closes the keep-alive pools so that the process can exit; requests still pending are aborted rather than awaited. */
+  /**
+   * Closes the keep-alive pools so that the process can exit; requests still pending are aborted rather than awaited,
+   * and those waiting for a connection fail unsent. The client can be used again afterwards (new pools).
+   */
   async close(): Promise<void> {
+    for (const waiter of this.#waiting.splice(0)) {
+      waiter.fail(new Error("the API client was closed before this request was sent"));
+    }
     this.#agents.requests?.destroy();
     this.#agents.watches?.destroy();
     delete this.#agents.requests;
@@ -344,7 +384,7 @@ export class KubeRest {
     // client-node's own agent (made by applyToHTTPSOptions) keeps no connection alive: it is kept for proxies only.
     if (cluster.proxyUrl === undefined || cluster.proxyUrl === "") {
       // One server per client (the kubeconfig's current cluster), so one kind of agent per pool.
-      const max = this.#options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+      const max = this.maxConnections;
       const settings = pool === "requests" ? { keepAlive: true, maxSockets: max, maxFreeSockets: max } : { keepAlive: true };
       options.agent = this.#agents[pool] ??= plain ? new HttpAgent(settings) : new HttpsAgent(settings);
     }

@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Manager } from "../../src/runtime/manager.ts";
+import { DEFAULT_MAX_CONNECTIONS } from "../../src/runtime/kube-rest.ts";
 import { createJsonLogger } from "../../src/runtime/logger.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { configMapKind, WidgetReconciler, widgetType } from "../fixtures/runtime/widget-reconciler.ts";
@@ -201,4 +202,18 @@ test("a child that the cache of what the manager labelled does not hold is creat
     await running.catch(() => undefined);
     await fake.close();
   }
+});
+
+test("maxConnections reaches the Manager's API client; its default is the client's", async () => {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: "c", server: "http://127.0.0.1:1", skipTLSVerify: true }],
+    users: [{ name: "u" }],
+    contexts: [{ name: "c", cluster: "c", user: "u" }],
+    currentContext: "c",
+  });
+  const narrow = new Manager({ name: "widget-test", kubeConfig, probePort: false, maxConnections: 5 });
+  const plain = widgetManager(kubeConfig);
+  assert.equal(narrow.rest.maxConnections, 5);
+  assert.equal(plain.rest.maxConnections, DEFAULT_MAX_CONNECTIONS);
 });

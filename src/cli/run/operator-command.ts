@@ -66,7 +66,7 @@ their children, reconciles them, and serves /healthz, /readyz and /metrics. Stop
                         server's priority and fairness protects it)
   --burst N             writes allowed at once under --qps (default: twice the QPS)
   --max-connections N   API requests in flight at once, each on a kept-alive connection of about
-                        200 KB (default ${DEFAULT_MAX_CONNECTIONS}; watches have their own)
+                        200 KB (default ${DEFAULT_MAX_CONNECTIONS}; watches and lease renewals aside)
   --no-leader-elect     run without leader election (a single replica only)
   -h, --help            show this help
 

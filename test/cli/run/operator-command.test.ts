@@ -3,29 +3,42 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { runOperator, type OperatorDefinition, type OperatorRunOptions } from "../../../src/cli/run/operator-command.ts";
 
-test("a bad flag value names the operator's program and the flag, exits 2, and builds no Manager", async () => {
-  let built = 0;
-  const definition: OperatorDefinition = {
+/** An operator other than mysqlop, built by `create`. */
+function mariadbOperator(create: OperatorDefinition["create"]): OperatorDefinition {
+  return {
     program: "mariadb-operator",
     kind: "MariaDB",
     defaultLeaseNamespace: "mariadb-operator-system",
     defaultWorkers: 4,
     userAgent: "mariadb-operator/0.0.1",
-    create: () => {
-      built += 1;
-      throw new Error("not built on a usage error");
-    },
+    create,
   };
+}
+
+/** Runs `body` with console.error captured; the lines it printed. */
+async function errorsOf(body: () => Promise<void>): Promise<string[]> {
   const errors: string[] = [];
   const { error } = console;
   console.error = (...args: unknown[]) => void errors.push(args.join(" "));
   try {
-    assert.equal(await runOperator(["--workers", "0"], definition), 2);
-    assert.equal(await runOperator(["--burst", "3"], definition), 2);
-    assert.equal(await runOperator(["--bogus"], definition), 2);
+    await body();
   } finally {
     console.error = error;
   }
+  return errors;
+}
+
+test("a bad flag value names the operator's program and the flag, exits 2, and builds no Manager", async () => {
+  let built = 0;
+  const definition = mariadbOperator(() => {
+    built += 1;
+    throw new Error("not built on a usage error");
+  });
+  const errors = await errorsOf(async () => {
+    assert.equal(await runOperator(["--workers", "0"], definition), 2);
+    assert.equal(await runOperator(["--burst", "3"], definition), 2);
+    assert.equal(await runOperator(["--bogus"], definition), 2);
+  });
   assert.equal(built, 0);
   assert.match(errors[0]!, /^mariadb-operator run: --workers must be a whole number of at least 1, got "0"$/);
   assert.match(errors[1]!, /^mariadb-operator run: --burst needs --qps/);
@@ -37,32 +50,20 @@ test("a bad flag value names the operator's program and the flag, exits 2, and b
 
 test("--max-connections reaches the Manager's options; a value that is not a whole number of at least 1 is refused", async () => {
   const seen: OperatorRunOptions[] = [];
-  const definition: OperatorDefinition = {
-    program: "mariadb-operator",
-    kind: "MariaDB",
-    defaultLeaseNamespace: "mariadb-operator-system",
-    defaultWorkers: 4,
-    userAgent: "mariadb-operator/0.0.1",
-    create: (options) => {
-      seen.push(options);
-      throw new Error("stop after create");
-    },
-  };
+  const definition = mariadbOperator((options) => {
+    seen.push(options);
+    throw new Error("stop after create");
+  });
   await assert.rejects(runOperator(["--max-connections", "8", "--no-leader-elect"], definition), /stop after create/);
   await assert.rejects(runOperator(["--no-leader-elect"], definition), /stop after create/);
   assert.deepEqual(
     seen.map((o) => o.maxConnections),
     [8, undefined],
   );
-  const errors: string[] = [];
-  const { error } = console;
-  console.error = (...args: unknown[]) => void errors.push(args.join(" "));
-  try {
+  const errors = await errorsOf(async () => {
     assert.equal(await runOperator(["--max-connections", "0"], definition), 2);
     assert.equal(await runOperator(["--max-connections", "2.5"], definition), 2);
-  } finally {
-    console.error = error;
-  }
+  });
   assert.match(errors[0]!, /^mariadb-operator run: --max-connections must be a whole number of at least 1, got "0"$/);
   assert.match(errors[1]!, /^mariadb-operator run: --max-connections must be a whole number of at least 1, got "2.5"$/);
   assert.equal(seen.length, 2, "no Manager built on a usage error");

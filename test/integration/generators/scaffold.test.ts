@@ -118,6 +118,13 @@ describe("yo mysqlop end to end: the real yo, an unprivileged user, the packed t
       npm_config_update_notifier: "false",
       NO_UPDATE_NOTIFIER: "1",
       CI: "true",
+      // The machine's TLS trust and proxy, as the user's shell has them: npm goes to the registry for what the cache
+      // lacks (on a fresh machine, the package documents `npm ci` did not need), through a proxy with its own CA.
+      ...Object.fromEntries(
+        ["NODE_EXTRA_CA_CERTS", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "npm_config_registry"].flatMap((name) =>
+          process.env[name] === undefined ? [] : [[name, process.env[name]]],
+        ),
+      ),
     };
   });
 
