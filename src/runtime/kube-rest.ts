@@ -87,7 +87,7 @@ export interface KubeRestOptions {
   /** Applied to every non-GET request; none by default (the API server's priority and fairness protects it). */
   readonly writeLimiter?: WriteLimiter;
   readonly timeoutMs?: number;
-  /** Called after every write with its verb, HTTP status (0 when no answer came) and path. */
+  /** Called after every write sent (its `beforeSend` passed) with its verb, HTTP status (0 when no answer came) and path. */
   readonly onWrite?: (verb: string, code: number, path: string) => void;
   /**
    * `product/version` sent on every request, watches included. The API server names the field manager of
@@ -109,6 +109,9 @@ export interface KubeRestOptions {
  * `npm run bench:operator`); the API server serves a few requests at a time per core anyway.
  */
 export const DEFAULT_MAX_CONNECTIONS = 16;
+
+/** Why a request failed that {@link KubeRest.close} stopped before it was sent. */
+const CLOSED_BEFORE_SENT = "the API client was closed before this request was sent";
 
 /** What {@link KubeRest.watch} does with one watch. */
 export interface WatchOptions {
@@ -171,6 +174,8 @@ export class KubeRest {
   readonly #agents: { requests?: HttpsAgent | HttpAgent; watches?: HttpsAgent | HttpAgent } = {};
   /** Requests in flight (at most {@link maxConnections}), and those waiting for one of them to finish, in order. */
   #inFlight = 0;
+  /** How many times {@link close} ran: a request that has its slot but is not sent yet checks it did not run meanwhile. */
+  #closings = 0;
   readonly #waiting: { go: () => void; fail: (error: Error) => void }[] = [];
 
   constructor(kubeConfig: KubeConfig, options: KubeRestOptions = {}) {
@@ -254,11 +259,13 @@ export class KubeRest {
     if (isWrite && this.#options.writeLimiter !== undefined) await this.#options.writeLimiter.acquire();
     // A request that waits for a slot is not sent yet: its beforeSend (the leadership check) and its timeout come
     // after the wait, and a close() during the wait fails it unsent.
+    const closings = this.#closings;
     const release = await this.#slot();
     let code = 0;
     let sent = false;
     try {
       const connection = await this.#connect(path, options.query, "requests");
+      if (this.#closings !== closings) throw new Error(CLOSED_BEFORE_SENT);
       const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
       if (payload !== undefined) {
         connection.options.headers["Content-Type"] = options.contentType ?? "application/json";
@@ -358,9 +365,8 @@ export class KubeRest {
    * and those waiting for a connection fail unsent. The client can be used again afterwards (new pools).
    */
   async close(): Promise<void> {
-    for (const waiter of this.#waiting.splice(0)) {
-      waiter.fail(new Error("the API client was closed before this request was sent"));
-    }
+    this.#closings++;
+    for (const waiter of this.#waiting.splice(0)) waiter.fail(new Error(CLOSED_BEFORE_SENT));
     this.#agents.requests?.destroy();
     this.#agents.watches?.destroy();
     delete this.#agents.requests;
@@ -384,8 +390,9 @@ export class KubeRest {
     // client-node's own agent (made by applyToHTTPSOptions) keeps no connection alive: it is kept for proxies only.
     if (cluster.proxyUrl === undefined || cluster.proxyUrl === "") {
       // One server per client (the kubeconfig's current cluster), so one kind of agent per pool.
-      const max = this.maxConnections;
-      const settings = pool === "requests" ? { keepAlive: true, maxSockets: max, maxFreeSockets: max } : { keepAlive: true };
+      // The slots of send() bound the requests; a bound here too would make a request wait in the agent, after its
+      // leadership check, for a socket released but not yet closed.
+      const settings = pool === "requests" ? { keepAlive: true, maxFreeSockets: this.maxConnections } : { keepAlive: true };
       options.agent = this.#agents[pool] ??= plain ? new HttpAgent(settings) : new HttpsAgent(settings);
     }
     return { url, request: plain ? (httpRequest as typeof httpsRequest) : httpsRequest, options: { ...options, headers } };

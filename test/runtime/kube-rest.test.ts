@@ -211,7 +211,7 @@ current-context: c
 });
 
 /** A server that answers every request after `delayMs`, counting connections and requests in flight; `/watch` paths stay open until closed. */
-async function countingServer(delayMs: number): Promise<{
+async function countingServer(delayMs: number | ((url: string) => number)): Promise<{
   kc: KubeConfig;
   stats: { connections: number; inFlight: number; maxInFlight: number; received: number; answered: number };
   close: () => Promise<void>;
@@ -226,11 +226,14 @@ async function countingServer(delayMs: number): Promise<{
     stats.received++;
     stats.inFlight++;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
-    setTimeout(() => {
-      stats.inFlight--;
-      stats.answered++;
-      res.writeHead(200, { "content-type": "application/json" }).end("{}");
-    }, delayMs);
+    setTimeout(
+      () => {
+        stats.inFlight--;
+        stats.answered++;
+        res.writeHead(200, { "content-type": "application/json" }).end("{}");
+      },
+      typeof delayMs === "number" ? delayMs : delayMs(req.url ?? ""),
+    );
   });
   counting.on("connection", () => stats.connections++);
   await new Promise<void>((resolve) => counting.listen(0, "127.0.0.1", resolve));
@@ -295,15 +298,16 @@ test("watches do not take the requests' connections: with one, and watches open,
 });
 
 test("a request waiting for a connection is not sent yet: its beforeSend and its timeout begin once it has one", async () => {
-  const { kc: config, stats, close } = await countingServer(150);
+  // The first is answered after 400 ms, the second at once: the second waits ~400 ms, longer than its 300 ms timeout,
+  // which must count from when it is sent.
+  const { kc: config, stats, close } = await countingServer((url) => (url.endsWith("/a") ? 400 : 0));
   const rest = new KubeRest(config, { maxConnections: 1 });
   try {
     let answeredAtBeforeSend: number | undefined;
     const first = rest.get("/api/v1/namespaces/ns/configmaps/a");
-    // Waits ~150 ms for the first to finish, then takes ~150 ms itself: longer than its 250 ms timeout in all, not once sent.
     const second = rest.request("PATCH", "/api/v1/namespaces/ns/configmaps/b", {
       body: {},
-      timeoutMs: 250,
+      timeoutMs: 300,
       beforeSend: () => (answeredAtBeforeSend = stats.answered),
     });
     await Promise.all([first, second]);
@@ -340,6 +344,15 @@ test("close() fails the requests still waiting for a connection, unsent; the cli
     assert.equal(stats.received, 2, "only the first request of each client reached the server");
     assert.deepEqual(writes.length, 1, "a request never sent is no write");
     await rest.get("/api/v1/namespaces/ns/configmaps/again");
+    assert.equal(stats.received, 3);
+    // A request with its slot, still reading its credentials when close() runs, is not sent either.
+    const early = rest.request("POST", "/api/v1/namespaces/ns/configmaps", { body: {} }).then(
+      () => "ok",
+      (e: Error) => e.message,
+    );
+    await rest.close();
+    assert.equal(await early, "the API client was closed before this request was sent");
+    await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(stats.received, 3);
   } finally {
     await rest.close();
