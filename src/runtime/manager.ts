@@ -71,7 +71,7 @@ export interface ManagerOptions {
    */
   readonly writeQps?: number;
   readonly writeBurst?: number;
-  /** API requests in flight at once (watches aside), each on a kept-alive connection; default 16 (`DEFAULT_MAX_CONNECTIONS`). */
+  /** API requests in flight at once (watches aside), each on a kept-alive connection; default: kube-rest.ts's `DEFAULT_MAX_CONNECTIONS`. */
   readonly maxConnections?: number;
   /** How long shutdown waits for in-flight reconciles. Default 30 s. */
   readonly shutdownTimeoutMs?: number;

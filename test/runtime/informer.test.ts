@@ -135,6 +135,20 @@ after(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
+/** The test's one watch: answered, then held open for the test to send events on (`stream`, once connected). */
+function holdWatch(): { stream: ServerResponse | undefined } {
+  const watch: { stream: ServerResponse | undefined } = { stream: undefined };
+  watchScripts = [
+    (res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.flushHeaders();
+      watch.stream = res;
+      openResponses.add(res);
+    },
+  ];
+  return watch;
+}
+
 function reset(): void {
   epoch++;
   objects = new Map([["a", { name: "a", rv: 1 }]]);
@@ -327,23 +341,15 @@ test("observeWrite: a newer answer of our own write updates the cache at once; a
 
 test("after observeWrite, a watch event older than the cached object does not roll the cache back", async () => {
   reset();
-  let stream: ServerResponse | undefined;
-  watchScripts = [
-    (res) => {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.flushHeaders();
-      stream = res;
-      openResponses.add(res);
-    },
-  ];
+  const watch = holdWatch();
   const { informer, events } = startInformer();
   try {
-    await until("watching", () => stream !== undefined && informer.synced);
+    await until("watching", () => watch.stream !== undefined && informer.synced);
     // Our two writes (rv 4: a finalizer, rv 5: the status) answered before the watch brings either.
     informer.observeWrite({ ...(widget("a", 5) as KubernetesObject), status: { written: true } } as KubernetesObject);
-    sendEvent(stream!, "MODIFIED", widget("a", 4));
-    sendEvent(stream!, "MODIFIED", { ...widget("a", 5), status: { written: true } });
-    sendEvent(stream!, "MODIFIED", { ...widget("a", 6), status: { written: true, later: true } });
+    sendEvent(watch.stream!, "MODIFIED", widget("a", 4));
+    sendEvent(watch.stream!, "MODIFIED", { ...widget("a", 5), status: { written: true } });
+    sendEvent(watch.stream!, "MODIFIED", { ...widget("a", 6), status: { written: true, later: true } });
     await until("rv 6 arrived", () => informer.get("ns", "a")?.metadata?.resourceVersion === "6");
     const seen = events.filter((e) => e.type === "update").map((e) => e.object.metadata?.resourceVersion);
     assert.deepEqual(seen, ["5", "6"], "the stale rv 4 event neither replaced the cached rv 5 nor was delivered");
@@ -354,37 +360,29 @@ test("after observeWrite, a watch event older than the cached object does not ro
 
 test("observeWrite of an object the write created: cached at once and silently (its watch event then adds nothing); never one deleted meanwhile or outside the selector", async () => {
   reset();
-  let stream: ServerResponse | undefined;
-  watchScripts = [
-    (res) => {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.flushHeaders();
-      stream = res;
-      openResponses.add(res);
-    },
-  ];
+  const watch = holdWatch();
   const { informer, events } = startInformer({ labelSelector: "app.kubernetes.io/managed-by=us" });
   const created = (name: string, rv: number, uid: string, managedBy = "us"): KubernetesObject => {
     const object = widget(name, rv) as KubernetesObject;
     return { ...object, metadata: { ...object.metadata, uid, labels: { "app.kubernetes.io/managed-by": managedBy } } };
   };
   try {
-    await until("watching", () => stream !== undefined && informer.synced);
+    await until("watching", () => watch.stream !== undefined && informer.synced);
     informer.observeWrite(created("new", 7, "u-new"), true);
     assert.equal(informer.get("ns", "new")?.metadata?.resourceVersion, "7");
     informer.observeWrite(created("updated-elsewhere", 8, "u-x"));
     assert.equal(informer.get("ns", "updated-elsewhere"), undefined, "not created by this write: maybe deleted meanwhile");
     informer.observeWrite(created("theirs", 9, "u-t", "someone-else"), true);
     assert.equal(informer.get("ns", "theirs"), undefined, "outside the selector");
-    sendEvent(stream!, "ADDED", created("gone", 10, "u-gone"));
-    sendEvent(stream!, "DELETED", created("gone", 11, "u-gone"));
+    sendEvent(watch.stream!, "ADDED", created("gone", 10, "u-gone"));
+    sendEvent(watch.stream!, "DELETED", created("gone", 11, "u-gone"));
     await until("the delete arrived", () => events.some((e) => e.type === "delete"));
     informer.observeWrite(created("gone", 10, "u-gone"), true);
     assert.equal(informer.get("ns", "gone"), undefined, "the answer of a write that the watch has seen deleted since");
     // The watch brings the created object, then the deletion of an earlier one of the same name.
-    sendEvent(stream!, "ADDED", created("new", 7, "u-new"));
-    sendEvent(stream!, "DELETED", created("new", 5, "u-older"));
-    sendEvent(stream!, "MODIFIED", created("new", 12, "u-new"));
+    sendEvent(watch.stream!, "ADDED", created("new", 7, "u-new"));
+    sendEvent(watch.stream!, "DELETED", created("new", 5, "u-older"));
+    sendEvent(watch.stream!, "MODIFIED", created("new", 12, "u-new"));
     await until("rv 12", () => informer.get("ns", "new")?.metadata?.resourceVersion === "12");
     const seen = events
       .filter((e) => e.object.metadata?.name === "new")
@@ -397,32 +395,24 @@ test("observeWrite of an object the write created: cached at once and silently (
 
 test("a Secret's long values are not kept in the process-wide table of large values (they would outlive the Secret); a ConfigMap's are, once", async () => {
   reset();
-  let stream: ServerResponse | undefined;
-  watchScripts = [
-    (res) => {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.flushHeaders();
-      stream = res;
-      openResponses.add(res);
-    },
-  ];
+  const watch = holdWatch();
   const { informer } = startInformer();
   // Distinct per run of this file: a value the table holds already would not count again.
   const long = (what: string): string => `${what}-${process.hrtime.bigint()}-`.padEnd(2048, "k");
   const object = (kind: string, name: string, value: string): KubernetesObject =>
     ({ apiVersion: "v1", kind, metadata: { name, namespace: "ns", uid: `u-${name}`, resourceVersion: "7" }, data: { "tls.key": value } }) as KubernetesObject;
   try {
-    await until("watching", () => stream !== undefined && informer.synced);
+    await until("watching", () => watch.stream !== undefined && informer.synced);
     const before = internedValueCount();
     // The informer's kind is not checked on watch events (the API server sends only its own), so one watch serves both kinds.
-    sendEvent(stream!, "ADDED", object("Secret", "tls", long("secret")));
-    sendEvent(stream!, "MODIFIED", {
+    sendEvent(watch.stream!, "ADDED", object("Secret", "tls", long("secret")));
+    sendEvent(watch.stream!, "MODIFIED", {
       ...object("Secret", "tls", long("rotated")),
       metadata: { name: "tls", namespace: "ns", uid: "u-tls", resourceVersion: "8" },
     });
     await until("the rotated Secret cached", () => informer.get("ns", "tls")?.metadata?.resourceVersion === "8");
     assert.equal(internedValueCount(), before, "no Secret value kept");
-    sendEvent(stream!, "ADDED", object("ConfigMap", "scripts", long("scripts")));
+    sendEvent(watch.stream!, "ADDED", object("ConfigMap", "scripts", long("scripts")));
     await until("the ConfigMap cached", () => informer.get("ns", "scripts") !== undefined);
     assert.equal(internedValueCount(), before + 1, "the ConfigMap's long value kept once");
   } finally {
