@@ -47,6 +47,13 @@ export interface StartControlPlaneOptions {
    * `installCrd` afterwards, which must restart kube-controller-manager for its garbage collector to see them.
    */
   crds?: string[];
+  /**
+   * The caller stops the control plane itself on SIGINT, SIGTERM and SIGHUP, after what must happen first (an
+   * operator releasing its lease): once `startControlPlane` resolved, the harness's signal hook leaves it running when
+   * another listener takes the signal. A start the signal interrupts is still torn down by the hook, a second signal
+   * still kills everything at once, and process exit still does. Default: the hook stops it on the signal.
+   */
+  callerStopsOnSignal?: boolean;
 }
 
 /** A running control plane: real etcd and kube-apiserver processes (plus workload components on request). */
@@ -109,6 +116,8 @@ class LocalControlPlane implements ControlPlane, Teardown {
   readonly #readyTimeoutMs: number;
   readonly #tempDir: string;
   readonly #processes: ComponentSupervisor;
+  /** See {@link StartControlPlaneOptions.callerStopsOnSignal}; set once the start succeeded. */
+  callerStopsOnSignal = false;
   #certs: ControlPlaneCertificates | undefined;
   #etcd: ComponentProcess | undefined;
   #apiServer: ComponentProcess | undefined;
@@ -356,5 +365,6 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
     if (error instanceof Error && kept !== undefined) error.message += `\n(all component logs kept in ${kept})`;
     throw error;
   }
+  controlPlane.callerStopsOnSignal = opts.callerStopsOnSignal === true;
   return controlPlane;
 }

@@ -4,6 +4,11 @@ export interface Teardown {
   stop(): Promise<void>;
   /** Last-resort synchronous teardown for the `exit` hook, where nothing asynchronous runs any more. */
   killNow(): void;
+  /**
+   * True once its caller stops it itself on a stop signal (the sandbox, in its own order: the demo's operator
+   * releases its lease first): a signal that another listener owns then leaves it running for that listener.
+   */
+  readonly callerStopsOnSignal?: boolean;
 }
 
 const live = new Set<Teardown>();
@@ -11,6 +16,8 @@ const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 const SIGNAL_NUMBERS: Record<(typeof SIGNALS)[number], number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 let installed = false;
 let signalled = false;
+/** A signal left teardowns to their caller: until they are gone, a second signal still kills at once. */
+let leftToCaller = false;
 
 function onExit(): void {
   for (const t of live) t.killNow();
@@ -26,7 +33,11 @@ function onSignal(signal: (typeof SIGNALS)[number]): void {
   signalled = true;
   // Decided now, not after teardown: a listener that was there when the signal came owns the exit (the sandbox).
   const someoneElseListens = process.listenerCount(signal) > 1;
-  void Promise.allSettled([...live].map((t) => t.stop())).then(() => {
+  // That listener also stops, in its own order, what its caller said it stops; the rest is torn down here.
+  const ours = [...live].filter((t) => !(someoneElseListens && t.callerStopsOnSignal === true));
+  leftToCaller = ours.length < live.size;
+  void Promise.allSettled(ours.map((t) => t.stop())).then(() => {
+    if (leftToCaller) return;
     signalled = false;
     uninstall();
     // Nobody else listens: do what the signal would have done without us, so the exit status stays honest.
@@ -63,5 +74,10 @@ export function trackTeardown(t: Teardown): void {
 /** Called once `t` has been torn down; removes the process hooks when nothing is left to tear down. */
 export function untrackTeardown(t: Teardown): void {
   live.delete(t);
+  if (leftToCaller && live.size === 0) {
+    // The caller's own teardown is done, and so is any of ours (each is live until torn down).
+    leftToCaller = false;
+    signalled = false;
+  }
   uninstall();
 }

@@ -57,7 +57,8 @@ export interface StopSignals {
 
 /**
  * Resolves on the first stop signal. The listeners stay until `dispose()`, after teardown: while they are there
- * the harness's own signal hook tears down but does not re-raise the signal, so the command gets to finish and exit 0.
+ * the harness's own signal hook does not re-raise the signal, so the command gets to finish and exit 0, and it
+ * leaves a started sandbox's control plane to {@link closeSandbox} (the demo stops its operator first).
  */
 export function watchStopSignals(): StopSignals {
   // A pending promise does not keep Node alive, and the control plane's processes are unref'd on purpose.
@@ -140,7 +141,10 @@ export async function openSandbox(options: OpenSandboxOptions, stop: StopSignals
   if (missing !== undefined) throw new Error(`${missing} is missing (run 'mysqlop generate' in a checkout)`);
   const [crdFile, namespaceFile, rbacFile, flowSchemaFile] = files as [string, string, string, string];
   const started = Date.now();
-  const starting = startControlPlane({ workloads: options.workloads, log: options.log, crds: [crdFile] });
+  // Once started, the control plane is stopped by closeSandbox, after the caller's own shutdown: the demo's operator
+  // releases its lease through the API server first (without this, the harness's own hook stops it on the same Ctrl-C
+  // and the release races the API server's exit: "could not release the lease … socket hang up").
+  const starting = startControlPlane({ workloads: options.workloads, log: options.log, crds: [crdFile], callerStopsOnSignal: true });
   // Ctrl-C during start-up: the harness's own hooks tear down whatever already runs.
   const first = await Promise.race([starting, stop.signalled]);
   if (typeof first === "string") {

@@ -119,6 +119,8 @@ describe("npm start (mysqlop demo)", { timeout: 300_000 }, () => {
       process.kill(-child.pid!, "SIGINT");
       assert.deepEqual(await exited, { code: 0, signal: null }, output.slice(-3000));
       assert.match(output, /stopped; everything removed\n$/);
+      // The operator stopped first, the control plane after: its lease's release reached the API server.
+      assert.match(output, /^ +[\d.]+s {2}operator INFO {2}released the lease {2}lease=mysqlop-system\/mysqlop-leader$/m);
       await eventually("no process of the demo is left", async () => started.every((pid) => !isProcessAlive(pid)), 10_000);
       assert.ok(!existsSync(kubeconfig) && !existsSync(operatorKubeconfig), "both kubeconfigs are removed");
     } finally {

@@ -1,0 +1,82 @@
+// Ctrl-C in `mysqlop demo` (and `mysqlop sandbox`) stops things in order: the operator first (it releases its lease
+// with one more request to the API server), then the control plane. The envtest harness's own signal hook must not
+// stop the control plane on the same signal behind the sandbox's back: the release then raced the API server's exit
+// ("could not release the lease … socket hang up", once in a few runs of `npm start`).
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { pidRecordDir } from "../../../src/envtest/index.ts";
+import type { PidRecord } from "../../../src/envtest/pid-records.ts";
+import { isSameProcess } from "../../../src/envtest/process-identity.ts";
+import { eventually } from "../../helpers/eventually.ts";
+
+const FIXTURE = join(import.meta.dirname, "fixtures", "sandbox-request-after-signal.ts");
+/** Past kube-apiserver's SIGTERM → SIGKILL grace (2 s): a control plane stopped on the signal is surely gone by then. */
+const DELAY_MS = 2_500;
+
+describe("a sandbox stopped by a signal", { timeout: 120_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), "mysqlop-sandbox-stop-order-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  interface Sandbox {
+    child: ChildProcess;
+    output: () => { stdout: string; stderr: string };
+    exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+    record: PidRecord;
+  }
+
+  /** The fixture in its own process group, as a terminal's foreground job (Ctrl-C signals the whole group), once ready. */
+  async function startSandbox(name: string): Promise<Sandbox> {
+    const child = spawn(process.execPath, [FIXTURE, join(dir, `kubeconfig-${name}`), String(DELAY_MS)], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once("exit", (code, signal) => resolve({ code, signal })),
+    );
+    await eventually("the sandbox is ready", async () => stdout.includes('{"ready":true}') || child.exitCode !== null, 90_000);
+    assert.equal(child.exitCode, null, stderr);
+    const [recordFile] = readdirSync(pidRecordDir()).filter((f) => f.startsWith(`${child.pid}-`));
+    assert.ok(recordFile !== undefined, "the sandbox keeps a pid record");
+    const record = JSON.parse(readFileSync(join(pidRecordDir(), recordFile), "utf8")) as PidRecord;
+    return { child, output: () => ({ stdout, stderr }), exited, record };
+  }
+
+  async function assertNothingLeft({ record }: Sandbox): Promise<void> {
+    await eventually("no process of the control plane is left", async () => record.processes.every((p) => !isSameProcess(p.pid, p)), 10_000);
+  }
+
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    test(`${signal} to the whole process group: the API server still answers until the sandbox stops it, then nothing is left`, async () => {
+      const sandbox = await startSandbox(signal);
+      try {
+        process.kill(-sandbox.child.pid!, signal);
+        assert.deepEqual(await sandbox.exited, { code: 0, signal: null }, sandbox.output().stderr);
+        const [, last] = sandbox.output().stdout.trim().split("\n");
+        assert.deepEqual(JSON.parse(last ?? "{}"), { signal, answer: "namespace/mysqlop-system" }, "the request after the signal was answered");
+        await assertNothingLeft(sandbox);
+      } finally {
+        if (sandbox.child.exitCode === null) process.kill(-sandbox.child.pid!, "SIGKILL");
+      }
+    });
+  }
+
+  test("a second Ctrl-C while the sandbox is still stopping its own way kills everything at once", async () => {
+    const sandbox = await startSandbox("twice");
+    try {
+      process.kill(-sandbox.child.pid!, "SIGINT");
+      await sleep(500);
+      process.kill(-sandbox.child.pid!, "SIGINT");
+      assert.deepEqual(await sandbox.exited, { code: 130, signal: null }, sandbox.output().stderr);
+      assert.equal(sandbox.output().stdout.trim().split("\n").length, 1, "it did not wait for the request after the signal");
+      await assertNothingLeft(sandbox);
+    } finally {
+      if (sandbox.child.exitCode === null) process.kill(-sandbox.child.pid!, "SIGKILL");
+    }
+  });
+});
