@@ -34,6 +34,7 @@ import { awaitImageRollout, awaitResourcesRollout } from "./rollout.ts";
 import { decidePlacement } from "./placement.ts";
 import {
   applyDataVolume,
+  awaitsDataVolume,
   ensureBackupStorage,
   lookUpVolumes,
   placeVolumes,
@@ -57,7 +58,9 @@ export class MySQLReconciler extends MySQLReconcilerBase {
   /** Pure: scripts, data claim, Service, Deployment (the credentials are created once, by {@link onCreate}). */
   desired(resource: MySQL): KubernetesObject[] {
     if (hasReservedName(resource)) return [];
-    return desiredChildren(instanceOf(resource));
+    const children = desiredChildren(instanceOf(resource));
+    // While an earlier resource's data volume of the name goes, the claim and the server are the create hook's to make.
+    return awaitsDataVolume(resource) ? children.filter((child) => !isClaimOrServer(child)) : children;
   }
 
   /**
@@ -81,8 +84,10 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     const { resource } = created;
     // 1. Where the volumes come from, decided once (recorded in status with whatever creation reports
     //    now); the claim and the server are built only from then on.
-    if (hasReservedName(resource) || resource.status?.storage?.mode !== undefined)
-      return markServerStarted(created, available, await this.#create(created, ctx));
+    if (hasReservedName(resource) || resource.status?.storage?.mode !== undefined) {
+      const held = awaitsDataVolume(resource) ? desiredChildren(created).filter(isClaimOrServer) : [];
+      return markServerStarted(created, available, await this.#create(created, ctx, held));
+    }
     // The volumes are looked up while the placement is decided: whether each exists does not depend on where it goes.
     const lookUps = lookUpVolumes(created, ctx);
     const placed = placeVolumes(created, await decidePlacement(created, ctx));
@@ -93,7 +98,7 @@ export class MySQLReconciler extends MySQLReconcilerBase {
 
   /**
    * Creation once the volumes are placed; `children` are the owned children the loop could not build before the
-   * placement was decided just now (the claim and the server).
+   * placement was decided just now, or left to this hook while the data volume was awaited (the claim and the server).
    */
   async #create(mysql: MySQLInstance, ctx: ReconcileContext, children: readonly KubernetesObject[] = [], lookUps?: VolumeLookUps): Promise<Result> {
     const { names, name, resource } = mysql;
@@ -115,7 +120,8 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     // 6. The data volume never without its claim (any claim of the name would bind it). Just placed, in one step with
     //    the claim, the credentials and the server: the server is created once what it mounts exists; no volume while a
     //    claim of the name is not ours (planDataVolume), no server when one of them is refused, no claim nor server while
-    //    the credentials cannot be made. Afterwards the loop has applied the claim already.
+    //    the credentials cannot be made. Afterwards the loop has applied the claim already (unless it left it here while
+    //    an earlier resource's volume went: awaitsDataVolume).
     const held = "kind" in volume || ("result" in credentials && children.length > 0);
     const step = held ? ctx.applyAll(secret, { owner: mysql.resource }) : applyDataVolume(mysql, ctx, volume, [...secret, ...children]);
     await Promise.all([step, backupStorage]);
@@ -228,4 +234,9 @@ export class MySQLReconciler extends MySQLReconcilerBase {
  */
 function withScheduledBackup(result: Result, facts: ScheduledBackupFacts | undefined): Result {
   return facts === undefined ? result : { ...result, status: { ...result.status, ...(facts as unknown as Partial<MySQLStatus>) } };
+}
+
+/** The data claim and the server's Deployment: made with the data volume, never before it ({@link awaitsDataVolume}). */
+function isClaimOrServer(child: KubernetesObject): boolean {
+  return child.kind === "PersistentVolumeClaim" || child.kind === "Deployment";
 }

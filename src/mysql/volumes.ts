@@ -7,7 +7,7 @@
 import type { KubernetesObject, V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
 import { KubeApiError, type ObjectReference, type ReconcileContext } from "../runtime/index.ts";
 import type { MySQLChange } from "../../generated/mysql-reconciler-base.ts";
-import type { StorageStatus } from "../../generated/mysql-models.ts";
+import type { MySQL, StorageStatus } from "../../generated/mysql-models.ts";
 import { BACKUP_CLAIM_FINALIZER, buildBackupClaim, buildBackupVolume, buildDataVolume, DATA_CLAIM_FINALIZER, usesHostPathVolumes } from "./desired/index.ts";
 import { withPlacement, type MySQLInstance } from "./instance.ts";
 import type { StoragePlacement } from "./storage-mode.ts";
@@ -105,6 +105,22 @@ export function bindingUnderway(instance: MySQLInstance, claim: V1PersistentVolu
   return [undefined, "Pending", "Available", "Bound"].includes(pv.status?.phase);
 }
 
+/** The reason of the wait while a data volume of an earlier resource of this name goes ({@link planDataVolume}). */
+export const WAITING_FOR_VOLUME = "WaitingForVolume";
+
+/**
+ * Whether creation waits for a data volume of an earlier resource of this name to go (pure): the last reconcile ended in
+ * {@link WAITING_FOR_VOLUME}, before creation finished. Until the create hook finds it gone, the loop makes neither the
+ * data claim nor the server: that volume still names the earlier claim (its uid), and a new claim asking for it by name
+ * would meet kube-controller-manager's Warning FailedBinding "volume … already bound to a different claim" (harmless: it
+ * never binds a volume that names another claim's uid, and binds the new volume once made). The hook makes them with
+ * the new volume, in one step.
+ */
+export function awaitsDataVolume(resource: MySQL): boolean {
+  const progressing = resource.status?.conditions?.find((condition) => condition.type === "Progressing");
+  return resource.status?.appliedSpec === undefined && progressing?.status === "True" && progressing.reason === WAITING_FOR_VOLUME;
+}
+
 /** The hostPath data volume to apply with the data claim (none outside hostPath mode, or when the one there is kept), and whether it was found absent. */
 export interface DataVolumePlan {
   readonly volume: V1PersistentVolume | undefined;
@@ -150,7 +166,7 @@ export async function planDataVolume(
   if (!terminating) await ctx.delete({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name } });
   return waitFor(
     POLL_MS,
-    "WaitingForVolume",
+    WAITING_FOR_VOLUME,
     `PersistentVolume ${name} of an earlier resource of this name is being removed (its directory ${found.spec?.hostPath?.path ?? ""} stays on the node)`,
   );
 }

@@ -660,6 +660,49 @@ test("onCreate: a data volume left by an earlier resource of this name is remove
   assert.equal(recorded.deleted.length, 1);
 });
 
+/** A resource whose creation is held (Progressing, WaitingForVolume) while an earlier resource's data volume of its name goes. */
+function waitingForVolume(): MySQL {
+  const condition = {
+    status: "True" as const,
+    reason: "WaitingForVolume",
+    message: "PersistentVolume mysql-instance-pv of an earlier resource of this name is being removed",
+    lastTransitionTime: "2026-11-30T03:15:17Z",
+  };
+  return originalResource({
+    status: {
+      conditions: [
+        { type: "Ready", ...condition, status: "False" },
+        { type: "Progressing", ...condition },
+      ],
+    },
+  });
+}
+
+test("while an earlier resource's data volume of the name goes, the loop makes neither the claim nor the server (kube-controller-manager would find the volume bound to a different claim: Warning FailedBinding)", () => {
+  const kinds = (resource: MySQL) => reconciler.desired(resource).map((child) => child.kind);
+  assert.deepEqual(kinds(waitingForVolume()), ["ConfigMap", "Service"]);
+  // Once creation finished, or before any wait, the loop keeps them as always.
+  assert.deepEqual(kinds({ ...waitingForVolume(), status: { ...waitingForVolume().status, appliedSpec: { image: "x" } } }), [
+    "ConfigMap",
+    "PersistentVolumeClaim",
+    "Service",
+    "Deployment",
+  ]);
+  assert.deepEqual(kinds(originalResource()), ["ConfigMap", "PersistentVolumeClaim", "Service", "Deployment"]);
+});
+
+test("onCreate after the wait for an earlier resource's data volume: once it is gone, the volume, the claim and the server are made in one step", async () => {
+  const resource = waitingForVolume();
+  const { ctx, recorded } = recordingContext([ownedCredentials(resource, "otuspassword"), buildBackupClaim(instanceOf(resource))]);
+  await reconciler.onCreate(resource, ctx);
+  assert.deepEqual(applied(recorded).toSorted(), [
+    "Deployment/mysql-instance (owned)",
+    "PersistentVolume/backup-mysql-instance-pv",
+    "PersistentVolume/mysql-instance-pv",
+    "PersistentVolumeClaim/mysql-instance-pvc (owned)",
+  ]);
+});
+
 test("onCreate: a data volume of an earlier resource still bound to the claim this resource now controls is kept as it is", async () => {
   const old = originalResource();
   old.metadata.uid = "0ld00000-0000-4000-8000-000000000000";
