@@ -233,19 +233,23 @@ export async function ensureBackupStorage(
   ctx: ReconcileContext,
   lookUps: VolumeLookUps = lookUpVolumes(instance, ctx, { data: false, backup: true }),
 ): Promise<void> {
-  // The volume and the claim are independent objects: written at once.
+  // The volume and the claim are independent objects, written at once, except that a claim is created once the volume
+  // is written: kube-controller-manager binds a claim naming its volume as it sees it only when the volume is there
+  // (otherwise at its next periodic sync, 15 s later; see createdAfterEarlier in the runtime).
   const hostPath = usesHostPathVolumes(instance);
   const volumeFound = hostPath ? lookUps.backupVolume : Promise.resolve(undefined);
   const claimFound = lookUps.backupClaim;
+  const volumeWritten = volumeFound.then(async (found) => {
+    if (!hostPath) return;
+    if (found === undefined) await ctx.apply(buildBackupVolume(instance), { absent: true });
+    else await reopenBackupVolume(ctx, instance, found, await claimFound);
+  });
   await Promise.all([
-    hostPath &&
-      volumeFound.then(async (found) => {
-        if (found === undefined) await ctx.apply(buildBackupVolume(instance), { absent: true });
-        else await reopenBackupVolume(ctx, instance, found, await claimFound);
-      }),
+    volumeWritten,
     claimFound.then(async (found) => {
-      if (found === undefined) await ctx.apply(buildBackupClaim(instance), { absent: true });
-      else await holdBackupClaim(ctx, found);
+      if (found !== undefined) return holdBackupClaim(ctx, found);
+      await volumeWritten.catch(() => undefined);
+      await ctx.apply(buildBackupClaim(instance), { absent: true });
     }),
   ]);
 }

@@ -243,6 +243,19 @@ export function runsPods(object: KubernetesObject): boolean {
   return spec?.containers !== undefined || spec?.template?.spec !== undefined || spec?.jobTemplate !== undefined;
 }
 
+/**
+ * Whether `object`'s create waits, in one {@link ObjectWriter.applyAll}, for the creates of the absent objects before it
+ * (and is not sent when one of them was refused): one that runs pods ({@link runsPods}), and a claim that names its
+ * volume (`spec.volumeName`). kube-controller-manager binds such a claim as it sees it when the volume is there; a claim
+ * it sees first waits for its PersistentVolume controller's periodic sync (15 s by default), as the volume's own sync
+ * does not look at claims.
+ */
+export function createdAfterEarlier(object: KubernetesObject): boolean {
+  if (runsPods(object)) return true;
+  const volumeName = (object as { spec?: { volumeName?: unknown } }).spec?.volumeName;
+  return object.kind === "PersistentVolumeClaim" && typeof volumeName === "string" && volumeName !== "";
+}
+
 /** The rejection of a create not sent because one before it in the same {@link ObjectWriter.applyAll} was refused. */
 const NOT_SENT = new Error("not sent: an object before it was refused");
 
@@ -286,9 +299,9 @@ export class ObjectWriter {
    * Applies several objects at once, as {@link apply} does each, but all or none as to adoption: every object is looked up
    * first, and when any of them may not be taken over, none is sent and the first refusal is thrown, carrying the others
    * (a server is not created to mount a claim that is not ours). Otherwise existing objects are applied at once, and absent
-   * ones created at once too, except that one that runs pods (a pod template) is created only after every absent object
-   * before it in the given order, and not at all when one of those was refused (made by someone else since it was looked
-   * up: the pods may mount it). Refusals are thrown first; else the first failure, naming its object, once every
+   * ones created at once too, except that one that runs pods (a pod template), or a claim that names its volume, is
+   * created only after every absent object before it in the given order, and not at all when one of those was refused
+   * (made by someone else since it was looked up: the pods may mount it, the claim bind it); see {@link createdAfterEarlier}. Refusals are thrown first; else the first failure, naming its object, once every
    * write has ended, the others having been written.
    */
   async applyAll<T extends KubernetesObject>(objects: readonly T[], options: ApplyAllOptions = {}, log?: Logger): Promise<T[]> {
@@ -306,7 +319,7 @@ export class ObjectWriter {
         const found = (lookups[i] as PromiseFulfilledResult<LookUp>).value;
         if (!found.absent) return this.#send(one, found, log);
         const before = [...creates];
-        const create = runsPods(one.body)
+        const create = createdAfterEarlier(one.body)
           ? Promise.all(before).then((refused) => (refused.includes(true) ? Promise.reject(NOT_SENT) : this.#send(one, found, log)))
           : this.#send(one, found, log);
         creates.push(

@@ -12,7 +12,7 @@ import {
   type ListOptions,
   type ReconcileContext,
 } from "../../src/runtime/index.ts";
-import { combineRefusals, runsPods } from "../../src/runtime/reconcile-context.ts";
+import { combineRefusals, createdAfterEarlier } from "../../src/runtime/reconcile-context.ts";
 import { withSpecDefaults } from "../helpers/spec-defaults.ts";
 
 /** The node the fixtures' hostPath volumes are pinned to. */
@@ -94,7 +94,8 @@ function cached(o: KubernetesObject, managerName: string): boolean {
  * the API server plus informers would (without latency). Like the operator's caches, the
  * cache shows only what the operator labelled (apply labels what it writes, with `managerName`,
  * default {@link OPERATOR_NAME}); `read` sees all. `applyAll` refuses, as the runtime's does, each object that exists
- * without that label, writes the others (an object that runs pods only when nothing was refused before it), and then
+ * without that label, writes the others (an object that runs pods, or a claim naming its volume, only when nothing was
+ * refused before it), and then
  * throws the refusals; an object of this manager controlled by another owner is refused by `apply`, and by `applyAll`
  * before anything is written.
  */
@@ -193,7 +194,8 @@ export function recordingContext(
     },
     async applyAll<T extends KubernetesObject>(objects: readonly T[], options?: ApplyAllOptions): Promise<T[]> {
       // As the runtime's: each object someone else made is refused and the others are still written, except an absent
-      // object that runs pods after a refusal (a server never mounts a refused claim); then every refusal is thrown at once.
+      // object that runs pods, or a claim naming its volume, after a refusal (a server never mounts a refused claim); then
+      // every refusal is thrown at once.
       // Refused at the look-up, before anything of the step is sent.
       const owned = objects.map((object) => alreadyOwned(object, options?.owner)).filter((e) => e !== undefined);
       if (owned.length > 0) throw combineRefusals(owned);
@@ -205,7 +207,7 @@ export function recordingContext(
         if (existing !== undefined && existing.metadata?.labels?.[MANAGED_BY_LABEL] !== managerName) {
           const reference = { apiVersion: object.apiVersion ?? "", kind: object.kind ?? "", metadata: { name, namespace } };
           refusals.push(new NotManagedError(`${object.kind} ${namespace === undefined ? "" : `${namespace}/`}${name}`, reference, managerName));
-        } else if (existing !== undefined || refusals.length === 0 || !runsPods(object)) {
+        } else if (existing !== undefined || refusals.length === 0 || !createdAfterEarlier(object)) {
           written.push(await ctx.apply(object, { owner: options?.owner }));
         }
       }

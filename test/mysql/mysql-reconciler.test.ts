@@ -36,7 +36,7 @@ import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
 import { BINDING_FALLBACK_MS, POLL_MS, SCHEDULER_BACKLOG_POLL_MS } from "../../src/mysql/result.ts";
 import { EXIT_CODES } from "../../src/mysql/scripts/index.ts";
 import type { MySQL } from "../../generated/mysql-models.ts";
-import { AlreadyOwnedError, computeStatusPatch } from "../../src/runtime/index.ts";
+import { AlreadyOwnedError, computeStatusPatch, type ReconcileContext } from "../../src/runtime/index.ts";
 import { allStrings, madeByOperator, originalResource, recordingContext } from "./fixtures.ts";
 
 const reconciler = new MySQLReconciler();
@@ -1216,4 +1216,37 @@ test("a password change reverted while its Job runs waits for that Job, records 
   assert.match(secretValue(back, "client.cnf") ?? "", /password="pw-2"/, "the change back connects with the password the server has");
   assert.match(secretValue(back, "change.sql") ?? "", /IDENTIFIED BY 'pw-1'/);
   assert.ok(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "passwd-mysql-instance-job") !== undefined, "a new Job sets pw-1 again");
+});
+
+test("hostPath backup storage: the claim is created only once its volume is written (made, or reopened from an earlier resource), so kube-controller-manager binds it as it sees it", async () => {
+  const old = originalResource();
+  old.metadata.uid = "0ld00000-0000-4000-8000-000000000000";
+  const resource = originalResource();
+  const earlier = madeByOperator({
+    ...buildBackupVolume(instanceOf(resource)),
+    spec: { ...buildBackupVolume(instanceOf(resource)).spec, claimRef: { namespace: "default", name: "backup-mysql-instance-pvc", uid: "old-claim-uid" } },
+    status: { phase: "Released" },
+  } as V1PersistentVolume);
+  for (const [what, leftover, volumeWrite] of [
+    ["no backup volume yet", [], "apply PersistentVolume/backup-mysql-instance-pv"],
+    ["an earlier resource's Released backup volume", [earlier], "mergePatch PersistentVolume/backup-mysql-instance-pv"],
+  ] as const) {
+    const { ctx } = recordingContext([ownedCredentials(resource, "otuspassword"), serverDeployment(1), ...leftover]);
+    const trace: string[] = [];
+    // Each write traced as sent and as answered; the backup volume's answered late.
+    const traced =
+      <A extends unknown[], R>(verb: string, write: (object: KubernetesObject, ...rest: A) => Promise<R>) =>
+      async (object: KubernetesObject, ...rest: A): Promise<R> => {
+        const name = `${verb} ${object.kind}/${object.metadata?.name}`;
+        trace.push(name);
+        if (object.metadata?.name === "backup-mysql-instance-pv") await new Promise((resolve) => setTimeout(resolve, 30));
+        const answer = await write(object, ...rest);
+        trace.push(`answered ${name}`);
+        return answer;
+      };
+    const ordered: ReconcileContext = { ...ctx, apply: traced("apply", ctx.apply), mergePatch: traced("mergePatch", ctx.mergePatch) } as ReconcileContext;
+    assert.equal((await reconciler.onCreate(resource, ordered)).kind, "done", what);
+    const claimSent = trace.indexOf("apply PersistentVolumeClaim/backup-mysql-instance-pvc");
+    assert.ok(claimSent > trace.indexOf(`answered ${volumeWrite}`) && trace.includes(`answered ${volumeWrite}`), `${what}: ${trace.join(", ")}`);
+  }
 });

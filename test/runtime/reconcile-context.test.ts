@@ -523,6 +523,37 @@ describe("an object this manager did not make is never adopted", () => {
     assert.deepEqual(trace.slice(-2), ["POST g1-server", "answered g1-server"], "the one that runs pods after both were answered");
   });
 
+  test("applyAll creates a claim that names its volume only after the absent objects before it (the volume), and not after a refusal", async () => {
+    const rest = new FakeRest();
+    const send = rest.send.bind(rest);
+    const trace: string[] = [];
+    rest.send = async <T>(method: string, target: string, options: { body?: unknown } = {}) => {
+      const name = (options.body as KubernetesObject | undefined)?.metadata?.name;
+      if (method !== "GET") trace.push(`${method} ${name ?? target}`);
+      // The volume's create is answered late: a claim sent at once would be sent before it was answered.
+      if (name === "g1-pv") await new Promise((resolve) => setTimeout(resolve, 50));
+      const answer = await send<T>(method, target, options);
+      if (method !== "GET") trace.push(`answered ${name ?? target}`);
+      return answer;
+    };
+    const volume = { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: "g1-pv" } } as KubernetesObject;
+    const claim = (volumeName: string): KubernetesObject =>
+      ({
+        apiVersion: "v1",
+        kind: "PersistentVolumeClaim",
+        metadata: { name: `g1-pvc-${volumeName || "any"}`, namespace: "ns" },
+        spec: { volumeName },
+      }) as KubernetesObject;
+    await managed(rest, new Map()).applyAll([volume, claim(""), claim("g1-pv")], { owner: owner("new-uid") });
+    assert.deepEqual(trace.slice(0, 2), ["POST g1-pv", "POST g1-pvc-any"], "a claim naming no volume is created at once");
+    assert.deepEqual(trace.slice(-2), ["POST g1-pvc-g1-pv", "answered g1-pvc-g1-pv"], "the claim naming its volume after the volume was answered");
+
+    const refusing = racing(theirs());
+    const named = { ...claim("g1-pv"), metadata: { name: "g1-data", namespace: "ns" } } as KubernetesObject;
+    await assert.rejects(managed(refusing).applyAll([child(), named], { owner: owner("new-uid") }), NotManagedError);
+    assert.equal(refusing.objects.has(`${collection}/g1-data`), false, "the claim after the refused object was not created");
+  });
+
   test("applyAll creates absent objects in order and stops at one made by someone else meanwhile: what runs pods after it is not created", async () => {
     const rest = racing(theirs());
     const server = podRunner("g1-server");
