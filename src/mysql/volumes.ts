@@ -248,7 +248,8 @@ export async function ensureBackupStorage(
     volumeWritten,
     claimFound.then(async (found) => {
       if (found !== undefined) return holdBackupClaim(ctx, found);
-      await volumeWritten.catch(() => undefined);
+      // Not after a volume write that failed (refused: someone else's volume of the name): the next reconcile tries both.
+      await volumeWritten;
       await ctx.apply(buildBackupClaim(instance), { absent: true });
     }),
   ]);

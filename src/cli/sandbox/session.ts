@@ -52,6 +52,8 @@ const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 /** A promise of the first stop signal; see {@link watchStopSignals}. */
 export interface StopSignals {
   readonly signalled: Promise<NodeJS.Signals>;
+  /** The first stop signal, once it came (what {@link signalled} resolves with, readable at once). */
+  readonly received: NodeJS.Signals | undefined;
   dispose(): void;
 }
 
@@ -64,12 +66,19 @@ export function watchStopSignals(): StopSignals {
   // A pending promise does not keep Node alive, and the control plane's processes are unref'd on purpose.
   const keepAlive = setInterval(() => {}, 1 << 30);
   let handler: (signal: NodeJS.Signals) => void = () => {};
+  let received: NodeJS.Signals | undefined;
   const signalled = new Promise<NodeJS.Signals>((resolveSignal) => {
-    handler = (signal) => resolveSignal(signal);
+    handler = (signal) => {
+      received ??= signal;
+      resolveSignal(signal);
+    };
   });
   for (const s of STOP_SIGNALS) process.on(s, handler);
   return {
     signalled,
+    get received() {
+      return received;
+    },
     dispose: () => {
       clearInterval(keepAlive);
       for (const s of STOP_SIGNALS) process.removeListener(s, handler);
@@ -132,8 +141,9 @@ export interface OpenSandboxOptions {
 /**
  * Starts the control plane, installs deploy/crd.yaml, namespace.yaml, rbac.yaml and flowschema.yaml (the operator's
  * lease renewals in the API server's leader-election priority level, as in a cluster), and writes both
- * kubeconfigs (mode 0600: they hold credentials). Resolves `undefined` when a stop signal came first
- * (the control plane is then stopped again); throws when a file is missing or a step fails.
+ * kubeconfigs (mode 0600: they hold credentials). Resolves `undefined` when a stop signal came before the sandbox
+ * was ready, during the control plane's start or while the manifests were installed (the control plane is then stopped
+ * again); throws when a file is missing or a step fails.
  */
 export async function openSandbox(options: OpenSandboxOptions, stop: StopSignals): Promise<SandboxSession | undefined> {
   const files = ["crd.yaml", "namespace.yaml", "rbac.yaml", "flowschema.yaml"].map((f) => join(deployDir(), f));
@@ -152,6 +162,7 @@ export async function openSandbox(options: OpenSandboxOptions, stop: StopSignals
     return undefined;
   }
   const cp = first;
+  options.log("sandbox: control plane ready; installing the namespace, RBAC and FlowSchema");
   const operatorPath = operatorKubeconfigPath(options.kubeconfigPath);
   try {
     await cp.applyManifests(namespaceFile);
@@ -170,6 +181,11 @@ export async function openSandbox(options: OpenSandboxOptions, stop: StopSignals
   } catch (error) {
     await closeSandbox({ cp, kubeconfigPath: options.kubeconfigPath, operatorKubeconfigPath: operatorPath });
     throw error;
+  }
+  // A signal while the manifests were installed: the harness's hook left this control plane to us (see above).
+  if (stop.received !== undefined) {
+    await closeSandbox({ cp, kubeconfigPath: options.kubeconfigPath, operatorKubeconfigPath: operatorPath });
+    return undefined;
   }
   return {
     cp,

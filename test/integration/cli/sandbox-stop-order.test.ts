@@ -4,7 +4,7 @@
 // ("could not release the lease … socket hang up", once in a few runs of `npm start`).
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -65,6 +65,30 @@ describe("a sandbox stopped by a signal", { timeout: 120_000 }, () => {
       }
     });
   }
+
+  test("Ctrl-C while the started sandbox installs its manifests: it is not opened, its control plane is stopped and its kubeconfigs removed", async () => {
+    const kubeconfig = join(dir, "kubeconfig-install");
+    const child = spawn(process.execPath, [FIXTURE, kubeconfig, "0", "during-install"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    try {
+      assert.equal(await exited, 0, stderr);
+      const [recorded, outcome] = stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { record?: PidRecord; opened?: boolean });
+      assert.deepEqual(outcome, { opened: false }, "openSandbox resolved undefined: the caller exits 130, as on a Ctrl-C during start-up");
+      const record = recorded?.record;
+      assert.ok(record !== undefined && record.processes.length > 0, "the control plane had started");
+      await eventually("no process of the control plane is left", async () => record.processes.every((p) => !isSameProcess(p.pid, p)), 10_000);
+      assert.ok(!existsSync(kubeconfig) && !existsSync(join(dir, "operator.kubeconfig")), "no kubeconfig is left");
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
 
   test("a second Ctrl-C while the sandbox is still stopping its own way kills everything at once", async () => {
     const sandbox = await startSandbox("twice");
