@@ -162,14 +162,20 @@ export async function openSandbox(options: OpenSandboxOptions, stop: StopSignals
     return undefined;
   }
   const cp = first;
-  options.log("sandbox: control plane ready; installing the namespace, RBAC and FlowSchema");
   const operatorPath = operatorKubeconfigPath(options.kubeconfigPath);
+  /** Thrown between the steps once a stop signal came: the harness's hook left this control plane to us (see above). */
+  const interrupted = new Error("a stop signal came while the sandbox was installed");
+  const step = async <T>(run: () => Promise<T>): Promise<T> => {
+    if (stop.received !== undefined) throw interrupted;
+    return run();
+  };
   try {
-    await cp.applyManifests(namespaceFile);
-    await cp.applyManifests(rbacFile);
-    await cp.applyManifests(flowSchemaFile);
-    const operator = await cp.serviceAccountKubeConfig({ namespace: MYSQL_OPERATOR_NAMESPACE, name: MYSQL_OPERATOR_SERVICE_ACCOUNT });
-    await mkdir(dirname(options.kubeconfigPath), { recursive: true });
+    options.log("sandbox: control plane ready; installing the namespace, RBAC and FlowSchema");
+    await step(() => cp.applyManifests(namespaceFile));
+    await step(() => cp.applyManifests(rbacFile));
+    await step(() => cp.applyManifests(flowSchemaFile));
+    const operator = await step(() => cp.serviceAccountKubeConfig({ namespace: MYSQL_OPERATOR_NAMESPACE, name: MYSQL_OPERATOR_SERVICE_ACCOUNT }));
+    await step(() => mkdir(dirname(options.kubeconfigPath), { recursive: true }));
     for (const [from, to] of [
       [cp.kubeconfigPath, options.kubeconfigPath],
       [operator.kubeconfigPath, operatorPath],
@@ -178,14 +184,13 @@ export async function openSandbox(options: OpenSandboxOptions, stop: StopSignals
       // `mode` above applies only when the file is new.
       await chmod(to, 0o600);
     }
+    if (stop.received !== undefined) throw interrupted;
   } catch (error) {
     await closeSandbox({ cp, kubeconfigPath: options.kubeconfigPath, operatorKubeconfigPath: operatorPath });
+    // A terminal's Ctrl-C also reaches a kubectl of the step (same process group), which then fails: the signal is
+    // the outcome, as for one during the start.
+    if (stop.received !== undefined) return undefined;
     throw error;
-  }
-  // A signal while the manifests were installed: the harness's hook left this control plane to us (see above).
-  if (stop.received !== undefined) {
-    await closeSandbox({ cp, kubeconfigPath: options.kubeconfigPath, operatorKubeconfigPath: operatorPath });
-    return undefined;
   }
   return {
     cp,

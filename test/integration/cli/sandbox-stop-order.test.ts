@@ -4,7 +4,7 @@
 // ("could not release the lease … socket hang up", once in a few runs of `npm start`).
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -18,7 +18,7 @@ const FIXTURE = join(import.meta.dirname, "fixtures", "sandbox-request-after-sig
 /** Past kube-apiserver's SIGTERM → SIGKILL grace (2 s): a control plane stopped on the signal is surely gone by then. */
 const DELAY_MS = 2_500;
 
-describe("a sandbox stopped by a signal", { timeout: 120_000 }, () => {
+describe("a sandbox stopped by a signal", { timeout: 400_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), "mysqlop-sandbox-stop-order-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -41,7 +41,7 @@ describe("a sandbox stopped by a signal", { timeout: 120_000 }, () => {
     );
     await eventually("the sandbox is ready", async () => stdout.includes('{"ready":true}') || child.exitCode !== null, 90_000);
     assert.equal(child.exitCode, null, stderr);
-    const [recordFile] = readdirSync(pidRecordDir()).filter((f) => f.startsWith(`${child.pid}-`));
+    const [recordFile] = readdirSync(pidRecordDir()).filter((f) => new RegExp(`^${child.pid}-[0-9a-f]+\\.json$`).test(f));
     assert.ok(recordFile !== undefined, "the sandbox keeps a pid record");
     const record = JSON.parse(readFileSync(join(pidRecordDir(), recordFile), "utf8")) as PidRecord;
     return { child, output: () => ({ stdout, stderr }), exited, record };
@@ -66,29 +66,37 @@ describe("a sandbox stopped by a signal", { timeout: 120_000 }, () => {
     });
   }
 
-  test("Ctrl-C while the started sandbox installs its manifests: it is not opened, its control plane is stopped and its kubeconfigs removed", async () => {
-    const kubeconfig = join(dir, "kubeconfig-install");
-    const child = spawn(process.execPath, [FIXTURE, kubeconfig, "0", "during-install"], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    try {
-      assert.equal(await exited, 0, stderr);
-      const [recorded, outcome] = stdout
-        .trim()
-        .split("\n")
-        .map((line) => JSON.parse(line) as { record?: PidRecord; opened?: boolean });
-      assert.deepEqual(outcome, { opened: false }, "openSandbox resolved undefined: the caller exits 130, as on a Ctrl-C during start-up");
-      const record = recorded?.record;
-      assert.ok(record !== undefined && record.processes.length > 0, "the control plane had started");
-      await eventually("no process of the control plane is left", async () => record.processes.every((p) => !isSameProcess(p.pid, p)), 10_000);
-      assert.ok(!existsSync(kubeconfig) && !existsSync(join(dir, "operator.kubeconfig")), "no kubeconfig is left");
-    } finally {
-      if (child.exitCode === null) child.kill("SIGKILL");
-    }
-  });
+  for (const [mode, how] of [
+    ["during-install", "to the sandbox's process as the step starts"],
+    ["during-kubectl", "to its whole process group while a kubectl of the step runs (it fails)"],
+  ] as const) {
+    test(`Ctrl-C while the started sandbox installs its manifests, ${how}: not opened, its control plane stopped in order, no kubeconfig left`, async () => {
+      const own = mkdtempSync(join(dir, `${mode}-`));
+      const kubeconfig = join(own, "kubeconfig");
+      // Its own process group, as a terminal's foreground job.
+      const child = spawn(process.execPath, [FIXTURE, kubeconfig, "0", mode], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      try {
+        assert.equal(await exited, 0, stderr);
+        const [recorded, outcome] = stdout
+          .trim()
+          .split("\n")
+          .map((line) => JSON.parse(line) as { record?: PidRecord; opened?: boolean });
+        // openSandbox resolves undefined only once closeSandbox stopped the control plane: an orderly stop, not the exit hook's kill.
+        assert.deepEqual(outcome, { opened: false }, "openSandbox resolved undefined: the caller exits 130, as on a Ctrl-C during start-up");
+        const record = recorded?.record;
+        assert.ok(record !== undefined && record.processes.length > 0, "the control plane had started");
+        await eventually("no process of the control plane is left", async () => record.processes.every((p) => !isSameProcess(p.pid, p)), 10_000);
+        assert.deepEqual(readdirSync(own), [], "no kubeconfig is left");
+      } finally {
+        if (child.exitCode === null) process.kill(-child.pid!, "SIGKILL");
+      }
+    });
+  }
 
   test("a second Ctrl-C while the sandbox is still stopping its own way kills everything at once", async () => {
     const sandbox = await startSandbox("twice");
