@@ -247,7 +247,8 @@ export async function run(argv: string[]): Promise<number> {
     const first = await Promise.race([leading.then(() => "leading" as const), running.then(() => "stopped" as const), stop.signalled]);
     if (first === "leading") {
       const code = await kubectl(session, ["apply", "-f", join(deployDir(), "cr.yaml")]);
-      if (code !== 0) show("demo", "kubectl apply failed; the sandbox keeps running for you to look");
+      // Not after a Ctrl-C: it reached that kubectl too (same process group), and the demo is stopping.
+      if (code !== 0 && stop.received === undefined) show("demo", "kubectl apply failed; the sandbox keeps running for you to look");
     }
     const ended = await Promise.race([stop.signalled, componentExit(session.cp), running.then(() => "operator stopped" as const)]);
     if (typeof ended === "object") {

@@ -186,10 +186,14 @@ export async function openSandbox(options: OpenSandboxOptions, stop: StopSignals
     }
     if (stop.received !== undefined) throw interrupted;
   } catch (error) {
-    await closeSandbox({ cp, kubeconfigPath: options.kubeconfigPath, operatorKubeconfigPath: operatorPath });
     // A terminal's Ctrl-C also reaches a kubectl of the step (same process group), which then fails: the signal is
-    // the outcome, as for one during the start.
-    if (stop.received !== undefined) return undefined;
+    // the outcome, as for one during the start, and the step's failure is logged. Read before the close: a Ctrl-C
+    // during the close of a step that failed on its own does not hide that failure.
+    const signal = stop.received;
+    if (signal !== undefined)
+      options.log(`sandbox: ${signal} while installing${error === interrupted ? "" : `; the step failed: ${(error as Error).message}`}`);
+    await closeSandbox({ cp, kubeconfigPath: options.kubeconfigPath, operatorKubeconfigPath: operatorPath });
+    if (signal !== undefined) return undefined;
     throw error;
   }
   return {
