@@ -214,7 +214,11 @@ export async function run(argv: string[]): Promise<number> {
     show("demo", `starting a local control plane with workloads (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, ${node} node)`);
     show("demo", `pods run on ${NODE_NOTES[node]}`);
     if (node === "kwok" && values.workloads === undefined) show("demo", `(not on the process node, which runs a real database: ${best.why})`);
-    session = await openSandbox({ kubeconfigPath: resolve(values.kubeconfig ?? defaultKubeconfigPath()), workloads: node, log: () => {} }, stop);
+    // Of the sandbox's progress lines only what a Ctrl-C during its install cut short (a step that failed with it).
+    const log = (line: string): void => {
+      if (line.includes(" while installing")) show("demo", line);
+    };
+    session = await openSandbox({ kubeconfigPath: resolve(values.kubeconfig ?? defaultKubeconfigPath()), workloads: node, log }, stop);
     if (session === undefined) return 130;
     show("demo", `API server ${session.cp.server} ready; CRD, namespace and RBAC installed (${(session.readyMs / 1000).toFixed(1)} s)`);
     show("demo", `for a second terminal: export KUBECONFIG=${session.kubeconfigPath}`);

@@ -22,7 +22,7 @@ describe("a sandbox stopped by a signal", { timeout: 400_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), "mysqlop-sandbox-stop-order-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** Kills a fixture's process group if it still runs (its control plane then goes by the harness's exit hook). */
+  /** Kills a fixture's process group if it still runs (on a failed test; its control plane, in sessions of its own, is then left to the next run's reaper of pid records). */
   function killGroup(child: ChildProcess): void {
     if (child.exitCode !== null || child.signalCode !== null) return;
     try {
