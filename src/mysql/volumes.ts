@@ -236,14 +236,13 @@ export async function ensureBackupStorage(
   // The volume and the claim are independent objects, written at once, except that a claim is created once the volume
   // is written: kube-controller-manager binds a claim naming its volume as it sees it only when the volume is there
   // (otherwise at its next periodic sync, 15 s later; see createdAfterEarlier in the runtime).
-  const hostPath = usesHostPathVolumes(instance);
-  const volumeFound = hostPath ? lookUps.backupVolume : Promise.resolve(undefined);
   const claimFound = lookUps.backupClaim;
-  const volumeWritten = volumeFound.then(async (found) => {
-    if (!hostPath) return;
-    if (found === undefined) await ctx.apply(buildBackupVolume(instance), { absent: true });
-    else await reopenBackupVolume(ctx, instance, found, await claimFound);
-  });
+  const volumeWritten = !usesHostPathVolumes(instance)
+    ? Promise.resolve()
+    : lookUps.backupVolume.then(async (found) => {
+        if (found === undefined) await ctx.apply(buildBackupVolume(instance), { absent: true });
+        else await reopenBackupVolume(ctx, instance, found, await claimFound);
+      });
   await Promise.all([
     volumeWritten,
     claimFound.then(async (found) => {

@@ -238,7 +238,7 @@ function mergeFieldSets(a: object | undefined, b: object | undefined): object {
  * Whether `object` runs pods (a Pod, or a pod template: Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob), which
  * may mount or read the objects created before it in one {@link ObjectWriter.applyAll}.
  */
-export function runsPods(object: KubernetesObject): boolean {
+function runsPods(object: KubernetesObject): boolean {
   const spec = (object as { spec?: { containers?: unknown; template?: { spec?: unknown }; jobTemplate?: unknown } }).spec;
   return spec?.containers !== undefined || spec?.template?.spec !== undefined || spec?.jobTemplate !== undefined;
 }
@@ -301,8 +301,9 @@ export class ObjectWriter {
    * (a server is not created to mount a claim that is not ours). Otherwise existing objects are applied at once, and absent
    * ones created at once too, except that one that runs pods (a pod template), or a claim that names its volume, is
    * created only after every absent object before it in the given order, and not at all when one of those was refused
-   * (made by someone else since it was looked up: the pods may mount it, the claim bind it); see {@link createdAfterEarlier}. Refusals are thrown first; else the first failure, naming its object, once every
-   * write has ended, the others having been written.
+   * (made by someone else since it was looked up: the pods may mount it, the claim bind it); see
+   * {@link createdAfterEarlier}. Refusals are thrown first; else the first failure, naming its object, once every write
+   * has ended, the others having been written.
    */
   async applyAll<T extends KubernetesObject>(objects: readonly T[], options: ApplyAllOptions = {}, log?: Logger): Promise<T[]> {
     const prepared = await Promise.all(objects.map((object) => this.#prepare(object, options.owner, log)));

@@ -22,7 +22,10 @@ describe("a sandbox stopped by a signal", { timeout: 400_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), "mysqlop-sandbox-stop-order-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** Kills a fixture's process group if it still runs (on a failed test; its control plane, in sessions of its own, is then left to the next run's reaper of pid records). */
+  /**
+   * Kills a fixture's process group if it still runs (on a failed test; its control plane, in sessions of its own, is
+   * then left to the next run's reaper of pid records).
+   */
   function killGroup(child: ChildProcess): void {
     if (child.exitCode !== null || child.signalCode !== null) return;
     try {
@@ -32,16 +35,19 @@ describe("a sandbox stopped by a signal", { timeout: 400_000 }, () => {
     }
   }
 
-  interface Sandbox {
+  interface Fixture {
     child: ChildProcess;
     output: () => { stdout: string; stderr: string };
     exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  }
+
+  interface Sandbox extends Fixture {
     record: PidRecord;
   }
 
-  /** The fixture in its own process group, as a terminal's foreground job (Ctrl-C signals the whole group), once ready. */
-  async function startSandbox(name: string): Promise<Sandbox> {
-    const child = spawn(process.execPath, [FIXTURE, join(dir, `kubeconfig-${name}`), String(DELAY_MS)], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  /** The fixture with `args`, in its own process group, as a terminal's foreground job (Ctrl-C signals the whole group). */
+  function spawnFixture(args: string[]): Fixture {
+    const child = spawn(process.execPath, [FIXTURE, ...args], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
@@ -49,15 +55,22 @@ describe("a sandbox stopped by a signal", { timeout: 400_000 }, () => {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.once("exit", (code, signal) => resolve({ code, signal })),
     );
-    await eventually("the sandbox is ready", async () => stdout.includes('{"ready":true}') || child.exitCode !== null, 90_000);
-    assert.equal(child.exitCode, null, stderr);
+    return { child, output: () => ({ stdout, stderr }), exited };
+  }
+
+  /** The fixture opening a sandbox, once it is ready, with its pid record. */
+  async function startSandbox(name: string): Promise<Sandbox> {
+    const fixture = spawnFixture([join(dir, `kubeconfig-${name}`), String(DELAY_MS)]);
+    const { child, output } = fixture;
+    await eventually("the sandbox is ready", async () => output().stdout.includes('{"ready":true}') || child.exitCode !== null, 90_000);
+    assert.equal(child.exitCode, null, output().stderr);
     const [recordFile] = readdirSync(pidRecordDir()).filter((f) => new RegExp(`^${child.pid}-[0-9a-f]+\\.json$`).test(f));
     assert.ok(recordFile !== undefined, "the sandbox keeps a pid record");
     const record = JSON.parse(readFileSync(join(pidRecordDir(), recordFile), "utf8")) as PidRecord;
-    return { child, output: () => ({ stdout, stderr }), exited, record };
+    return { ...fixture, record };
   }
 
-  async function assertNothingLeft({ record }: Sandbox): Promise<void> {
+  async function assertNothingLeft(record: PidRecord): Promise<void> {
     await eventually("no process of the control plane is left", async () => record.processes.every((p) => !isSameProcess(p.pid, p)), 10_000);
   }
 
@@ -69,7 +82,7 @@ describe("a sandbox stopped by a signal", { timeout: 400_000 }, () => {
         assert.deepEqual(await sandbox.exited, { code: 0, signal: null }, sandbox.output().stderr);
         const [, last] = sandbox.output().stdout.trim().split("\n");
         assert.deepEqual(JSON.parse(last ?? "{}"), { signal, answer: "namespace/mysqlop-system" }, "the request after the signal was answered");
-        await assertNothingLeft(sandbox);
+        await assertNothingLeft(sandbox.record);
       } finally {
         killGroup(sandbox.child);
       }
@@ -83,17 +96,11 @@ describe("a sandbox stopped by a signal", { timeout: 400_000 }, () => {
     test(`Ctrl-C while the started sandbox installs its manifests, ${how}: not opened, its control plane stopped in order, no kubeconfig left`, async () => {
       const own = mkdtempSync(join(dir, `${mode}-`));
       const kubeconfig = join(own, "kubeconfig");
-      // Its own process group, as a terminal's foreground job.
-      const child = spawn(process.execPath, [FIXTURE, kubeconfig, "0", mode], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      const { child, output, exited } = spawnFixture([kubeconfig, "0", mode]);
       try {
-        assert.equal(await exited, 0, stderr);
-        const lines = stdout
-          .trim()
+        assert.deepEqual(await exited, { code: 0, signal: null }, output().stderr);
+        const lines = output()
+          .stdout.trim()
           .split("\n")
           .map((line) => JSON.parse(line) as { record?: PidRecord; opened?: boolean; log?: string });
         const [recorded, logged, outcome] = lines;
@@ -105,7 +112,7 @@ describe("a sandbox stopped by a signal", { timeout: 400_000 }, () => {
         assert.deepEqual(outcome, { opened: false }, "openSandbox resolved undefined: the caller exits 130, as on a Ctrl-C during start-up");
         const record = recorded?.record;
         assert.ok(record !== undefined && record.processes.length > 0, "the control plane had started");
-        await eventually("no process of the control plane is left", async () => record.processes.every((p) => !isSameProcess(p.pid, p)), 10_000);
+        await assertNothingLeft(record);
         assert.deepEqual(readdirSync(own), [], "no kubeconfig is left");
       } finally {
         killGroup(child);
@@ -121,7 +128,7 @@ describe("a sandbox stopped by a signal", { timeout: 400_000 }, () => {
       process.kill(-sandbox.child.pid!, "SIGINT");
       assert.deepEqual(await sandbox.exited, { code: 130, signal: null }, sandbox.output().stderr);
       assert.equal(sandbox.output().stdout.trim().split("\n").length, 1, "it did not wait for the request after the signal");
-      await assertNothingLeft(sandbox);
+      await assertNothingLeft(sandbox.record);
     } finally {
       killGroup(sandbox.child);
     }
