@@ -405,28 +405,57 @@ export class KubeRest {
   }
 }
 
-/** Sends one request and reads its whole answer. */
+/**
+ * Sends one request and reads its whole answer. Its listeners let go of the answer once it is read: node's https agent
+ * keeps the first request of each connection reachable for as long as the connection stays open (through the
+ * callbacks its TLS `session` listener closes over), and with it the request's and its answer's listeners. A listener
+ * holding the promise, or the chunks, would keep the text of that answer, an informer's full list among them, for the
+ * life of the connection.
+ */
 function exchange(connection: Connection, method: string, payload: string | undefined, signal: AbortSignal): Promise<{ code: number; text: string }> {
   return new Promise((resolve, reject) => {
+    const settle = settleOnce(resolve, reject);
     const request = connection.request(connection.url, { ...connection.options, method, signal }, (response) => {
-      readText(response).then((text) => resolve({ code: response.statusCode ?? 0, text }), reject);
+      readText(response).then((text) => settle.resolve({ code: response.statusCode ?? 0, text }), settle.reject);
     });
-    request.on("error", reject);
+    request.on("error", settle.reject);
     request.end(payload);
   });
 }
 
-/** The whole body of an answer as text; rejects when the connection breaks before its end. */
+/** The whole body of an answer as text; rejects when the connection breaks before its end. Keeps nothing once settled. */
 function readText(response: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    const settle = settleOnce(resolve, reject);
+    let chunks: Buffer[] = [];
     response.on("data", (chunk: Buffer) => chunks.push(chunk));
-    response.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    response.on("error", reject);
+    response.on("end", () => {
+      // The chunks go before the text is made: a list's answer is held twice at most, not three times.
+      const body = Buffer.concat(chunks);
+      chunks = [];
+      settle.resolve(body.toString("utf8"));
+    });
+    response.on("error", settle.reject);
     response.on("close", () => {
-      if (!response.complete) reject(new Error("the connection closed before the answer was complete"));
+      if (response.complete) return;
+      chunks = [];
+      settle.reject(new Error("the connection closed before the answer was complete"));
     });
   });
+}
+
+/**
+ * A promise's `resolve` and `reject` that drop both once either is called: a listener left on a request or an answer
+ * that outlives it then holds neither the promise nor its result (see {@link exchange}).
+ */
+function settleOnce<T>(resolve: (value: T) => void, reject: (error: unknown) => void): { resolve: (value: T) => void; reject: (error: unknown) => void } {
+  let pending: { resolve: (value: T) => void; reject: (error: unknown) => void } | undefined = { resolve, reject };
+  const take = (): typeof pending => {
+    const taken = pending;
+    pending = undefined;
+    return taken;
+  };
+  return { resolve: (value) => take()?.resolve(value), reject: (error) => take()?.reject(error) };
 }
 
 /** The error of an answer outside 2xx, with the API server's message when its body is a Status. */
