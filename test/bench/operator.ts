@@ -15,7 +15,9 @@
  *    `rest_client_writes_total`, which counts Events too and not the lease) next to every write the API
  *    server served meanwhile (`apiserver_request_total`), the rest being kube-controller-manager's,
  *    kube-scheduler's and kwok's; peak RSS and CPU seconds (from /proc); then `BENCH_IDLE_SECONDS` (60)
- *    with everything Ready: writes per minute and CPU;
+ *    with everything Ready: writes per minute and CPU; then the operator is stopped (SIGTERM) and a fresh one started,
+ *    as a rollout or a failover would: its peak RSS while it lists every object and reconciles every resource, its RSS
+ *    once settled, and its writes (none expected: nothing changed);
  *  - where the cores went while the objects were made: CPU ms per resource of each control-plane component
  *    (etcd, kube-apiserver, the workload components) in the ceiling's loop and until the operator made every
  *    resource's children, and the operator's own (on 2 cores the whole machine has 2 000 ms per second).
@@ -301,6 +303,63 @@ interface OperatorFigures {
   idleWritesPerMinute: number;
   idleCpuSecondsPerMinute: number;
   warnings: number;
+  restart: RestartFigures;
+}
+
+/** A fresh operator process started with every resource Ready (a rollout, a failover): it lists and reconciles all. */
+interface RestartFigures {
+  /** From its start until it leads, its caches are synced, every resource was reconciled and its queue is empty. */
+  settledSeconds: number;
+  peakRssMb: number;
+  /** 5 s after it settled. */
+  rssMb: number;
+  /** Its API writes: none, when nothing changed while it was down. */
+  writes: number;
+  cpuSeconds: number;
+}
+
+/** Stops an operator process as its Deployment would (SIGTERM: it releases its lease), killing it after 15 s. */
+async function stopOperator(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await Promise.race([exited, sleep(15_000)]);
+  child.kill("SIGKILL");
+}
+
+/** Stops `previous` and starts a fresh operator; measures it until it has reconciled all `n` resources and is idle. */
+async function restartOperator(
+  env: MysqlopControlPlane,
+  previous: ChildProcess,
+  n: number,
+): Promise<{ operator: Awaited<ReturnType<typeof startOperator>>; figures: RestartFigures }> {
+  await stopOperator(previous);
+  const started = performance.now();
+  const operator = await startOperator(env.operator.kubeconfigPath);
+  const pid = operator.child.pid ?? 0;
+  const deadline = performance.now() + 300_000;
+  for (;;) {
+    const reconciles = await operatorMetric(operator.probePort, "controller_runtime_reconcile_total");
+    const depth = await operatorMetric(operator.probePort, "workqueue_depth");
+    const active = await operatorMetric(operator.probePort, "controller_runtime_active_workers");
+    if (reconciles >= n && depth === 0 && active === 0) break;
+    if (performance.now() > deadline)
+      throw new Error(`the restarted operator did not settle within 300 s: ${reconciles} reconciles, queue ${depth}, ${active} active`);
+    await sleep(200);
+  }
+  const settledSeconds = (performance.now() - started) / 1000;
+  await sleep(5000);
+  const figures = processFigures(pid);
+  return {
+    operator,
+    figures: {
+      settledSeconds,
+      peakRssMb: figures.peakRssMb,
+      rssMb: figures.rssMb,
+      writes: await operatorWrites(operator.probePort),
+      cpuSeconds: figures.cpuSeconds,
+    },
+  };
 }
 
 async function measureOperator(n: number): Promise<OperatorFigures> {
@@ -368,6 +427,8 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
       operator.child.kill("SIGUSR2");
       await sleep(20_000);
     }
+    const restarted = await restartOperator(env, operator.child, n);
+    operator = restarted.operator;
     const byResource = difference(serverAtReady, serverBefore);
     // The bench's own creates of the MySQL resources are not the cluster's work.
     byResource.set("mysqls", (byResource.get("mysqls") ?? 0) - n);
@@ -394,15 +455,11 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
       idleWritesPerMinute: ((writesIdle - writesAtReady) / idleSeconds) * 60,
       idleCpuSecondsPerMinute: ((idle.cpuSeconds - atReady.cpuSeconds) / idleSeconds) * 60,
       warnings: operator.log.filter((l) => l.includes('"level":"warn"') || l.includes('"level":"error"')).length,
+      restart: restarted.figures,
     };
   } finally {
     informer.stop();
-    if (operator !== undefined && operator.child.exitCode === null) {
-      const exited = new Promise((resolve) => operator?.child.once("exit", resolve));
-      operator.child.kill("SIGTERM");
-      await Promise.race([exited, sleep(15_000)]);
-      operator.child.kill("SIGKILL");
-    }
+    if (operator !== undefined) await stopOperator(operator.child);
     await rest.close();
     await env.cp.stop();
   }
@@ -448,6 +505,11 @@ async function main(): Promise<void> {
     const events = [...op.watchEventsByKind].sort((a, b) => b[1] - a[1]).map(([k, c]) => `${k} ${(c / n).toFixed(1)}`);
     console.log(`  N=${n}: the operator's reconciles per resource ${(op.reconciles / n).toFixed(1)}; watch events per resource, by kind: ${events.join(", ")}`);
     if (op.warnings > 0) console.log(`  N=${n}: the operator logged ${op.warnings} warnings or errors`);
+    const { restart } = op;
+    console.log(
+      `  N=${n}: restarted with every resource Ready: settled in ${restart.settledSeconds.toFixed(1)} s, peak RSS ${Math.round(restart.peakRssMb)} MB, ` +
+        `RSS ${Math.round(restart.rssMb)} MB 5 s later, ${restart.writes} writes, CPU ${restart.cpuSeconds.toFixed(1)} s`,
+    );
     rows.push({
       N: n,
       "ceiling res/s": Number(ceilingRate.toFixed(1)),
@@ -468,6 +530,8 @@ async function main(): Promise<void> {
       "creating CPU ms/res ceiling cluster / run cluster+operator": `${before !== undefined && after !== undefined ? Math.round((before.clusterCpuMsPerResource + after.clusterCpuMsPerResource) / 2) : "–"} / ${Math.round(op.childrenClusterCpuMsPerResource)}+${Math.round(op.childrenOperatorCpuMsPerResource)}`,
       "idle writes/min": Number(op.idleWritesPerMinute.toFixed(1)),
       "idle CPU s/min": Number(op.idleCpuSecondsPerMinute.toFixed(2)),
+      "restart peak/settled RSS MB": `${Math.round(restart.peakRssMb)}/${Math.round(restart.rssMb)}`,
+      "restart writes": restart.writes,
     });
     // Each N's row as soon as it is measured: a run stopped during a larger N keeps the smaller ones' figures.
     console.log(`  N=${n}: ${JSON.stringify(rows.at(-1))}`);
