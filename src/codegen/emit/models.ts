@@ -3,7 +3,7 @@
  * does not know: `x-kubernetes-*` extensions, `metadata` (client-node's V1ObjectMeta),
  * and defaulted fields (always present on objects read from the API server).
  */
-import { compile } from "./schema-to-typescript.ts";
+import { compile } from "json-schema-to-typescript";
 import type { SchemaNode } from "../model.ts";
 import type { ModelsInput } from "./inputs.ts";
 import { generatedHeader } from "./header.ts";
