@@ -407,8 +407,8 @@ export class KubeRest {
 
 /**
  * Sends one request and reads its whole answer. Its listeners let go of the answer once it is read: node's https agent
- * keeps the first request of each connection reachable for as long as the connection stays open (through the
- * callbacks its TLS `session` listener closes over), and with it the request's and its answer's listeners. A listener
+ * keeps the first request of each connection reachable for as long as the connection stays open (in Node 24, through
+ * the callbacks its TLS `session` listener shares a closure with), and with it the request's and its answer's listeners. A listener
  * holding the promise, or the chunks, would keep the text of that answer, an informer's full list among them, for the
  * life of the connection.
  */

@@ -336,30 +336,39 @@ async function restartOperator(
   await stopOperator(previous);
   const started = performance.now();
   const operator = await startOperator(env.operator.kubeconfigPath);
-  const pid = operator.child.pid ?? 0;
-  const deadline = performance.now() + 300_000;
-  for (;;) {
-    const reconciles = await operatorMetric(operator.probePort, "controller_runtime_reconcile_total");
-    const depth = await operatorMetric(operator.probePort, "workqueue_depth");
-    const active = await operatorMetric(operator.probePort, "controller_runtime_active_workers");
-    if (reconciles >= n && depth === 0 && active === 0) break;
-    if (performance.now() > deadline)
-      throw new Error(`the restarted operator did not settle within 300 s: ${reconciles} reconciles, queue ${depth}, ${active} active`);
-    await sleep(200);
+  try {
+    const pid = operator.child.pid ?? 0;
+    const deadline = performance.now() + 300_000;
+    // Settled: every resource reconciled at least once, none in the queue or being reconciled, and none failed (a
+    // failed one waits for its retry outside the queue).
+    for (;;) {
+      const reconciles = await operatorMetric(operator.probePort, "controller_runtime_reconcile_total");
+      const errors = await operatorMetric(operator.probePort, "controller_runtime_reconcile_errors_total");
+      const depth = await operatorMetric(operator.probePort, "workqueue_depth");
+      const active = await operatorMetric(operator.probePort, "controller_runtime_active_workers");
+      if (errors > 0) throw new Error(`the restarted operator failed ${errors} reconciles:\n${operator.log.slice(-20).join("\n")}`);
+      if (reconciles >= n && depth === 0 && active === 0) break;
+      if (performance.now() > deadline)
+        throw new Error(`the restarted operator did not settle within 300 s: ${reconciles} reconciles, queue ${depth}, ${active} active`);
+      await sleep(200);
+    }
+    const settledSeconds = (performance.now() - started) / 1000;
+    await sleep(5000);
+    const figures = processFigures(pid);
+    return {
+      operator,
+      figures: {
+        settledSeconds,
+        peakRssMb: figures.peakRssMb,
+        rssMb: figures.rssMb,
+        writes: await operatorWrites(operator.probePort),
+        cpuSeconds: figures.cpuSeconds,
+      },
+    };
+  } catch (error) {
+    await stopOperator(operator.child);
+    throw error;
   }
-  const settledSeconds = (performance.now() - started) / 1000;
-  await sleep(5000);
-  const figures = processFigures(pid);
-  return {
-    operator,
-    figures: {
-      settledSeconds,
-      peakRssMb: figures.peakRssMb,
-      rssMb: figures.rssMb,
-      writes: await operatorWrites(operator.probePort),
-      cpuSeconds: figures.cpuSeconds,
-    },
-  };
 }
 
 async function measureOperator(n: number): Promise<OperatorFigures> {
@@ -427,6 +436,7 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
       operator.child.kill("SIGUSR2");
       await sleep(20_000);
     }
+    const warnings = operator.log.filter((l) => l.includes('"level":"warn"') || l.includes('"level":"error"')).length;
     const restarted = await restartOperator(env, operator.child, n);
     operator = restarted.operator;
     const byResource = difference(serverAtReady, serverBefore);
@@ -454,7 +464,7 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
       childrenCpuByComponent: childrenCpu.byComponent,
       idleWritesPerMinute: ((writesIdle - writesAtReady) / idleSeconds) * 60,
       idleCpuSecondsPerMinute: ((idle.cpuSeconds - atReady.cpuSeconds) / idleSeconds) * 60,
-      warnings: operator.log.filter((l) => l.includes('"level":"warn"') || l.includes('"level":"error"')).length,
+      warnings,
       restart: restarted.figures,
     };
   } finally {
