@@ -48,8 +48,8 @@ export interface InformerOptions {
   readonly watchTimeoutSeconds?: number;
   /**
    * List page size. Default 100 (client-go's reflector asks for 500): a page's text and its parsed objects are held at
-   * once, and 500 of the MySQL operator's ConfigMaps (28 KB of scripts each) are a 15 MB answer; listing in pages of
-   * 100 costs a request per 100 objects.
+   * once, and 500 ConfigMaps that carry 28 KB of scripts each are a 15 MB answer; listing in pages of 100 costs a
+   * request per 100 objects.
    */
   readonly pageSize?: number;
 }
