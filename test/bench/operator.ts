@@ -144,7 +144,16 @@ function processFigures(pid: number): { rssMb: number; peakRssMb: number; cpuSec
 
 /** A metric of the operator's /metrics, summed over its labels. */
 async function operatorMetric(probePort: number, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${probePort}/metrics`)).text();
+  return metricSum(await scrapeOperator(probePort), name);
+}
+
+/** The operator's /metrics text, to read several figures of one moment from one request. */
+async function scrapeOperator(probePort: number): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${probePort}/metrics`)).text();
+}
+
+/** The sum of a metric's samples (over all its label sets) in a /metrics text. */
+function metricSum(text: string, name: string): number {
   let sum = 0;
   for (const line of text.split("\n")) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(" ") + 1));
   return sum;
@@ -342,10 +351,11 @@ async function restartOperator(
     // Settled: every resource reconciled at least once, none in the queue or being reconciled, and none failed (a
     // failed one waits for its retry outside the queue).
     for (;;) {
-      const reconciles = await operatorMetric(operator.probePort, "controller_runtime_reconcile_total");
-      const errors = await operatorMetric(operator.probePort, "controller_runtime_reconcile_errors_total");
-      const depth = await operatorMetric(operator.probePort, "workqueue_depth");
-      const active = await operatorMetric(operator.probePort, "controller_runtime_active_workers");
+      const text = await scrapeOperator(operator.probePort);
+      const reconciles = metricSum(text, "controller_runtime_reconcile_total");
+      const errors = metricSum(text, "controller_runtime_reconcile_errors_total");
+      const depth = metricSum(text, "workqueue_depth");
+      const active = metricSum(text, "controller_runtime_active_workers");
       if (errors > 0) throw new Error(`the restarted operator failed ${errors} reconciles:\n${operator.log.slice(-20).join("\n")}`);
       if (reconciles >= n && depth === 0 && active === 0) break;
       if (performance.now() > deadline)
@@ -428,9 +438,10 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
     await sleep(idleSeconds * 1000);
     const idle = processFigures(pid);
     const writesIdle = await operatorWrites(operator.probePort);
-    const heapUsedMb = (await operatorMetric(operator.probePort, "nodejs_heap_size_used_bytes")) / 1024 / 1024;
-    const heapTotalMb = (await operatorMetric(operator.probePort, "nodejs_heap_size_total_bytes")) / 1024 / 1024;
-    const externalMb = (await operatorMetric(operator.probePort, "nodejs_external_memory_bytes")) / 1024 / 1024;
+    const memory = await scrapeOperator(operator.probePort);
+    const heapUsedMb = metricSum(memory, "nodejs_heap_size_used_bytes") / 1024 / 1024;
+    const heapTotalMb = metricSum(memory, "nodejs_heap_size_total_bytes") / 1024 / 1024;
+    const externalMb = metricSum(memory, "nodejs_external_memory_bytes") / 1024 / 1024;
     if (operatorNodeArgs.some((a) => a.startsWith("--heapsnapshot-signal"))) {
       // Written into the operator's working directory (this one), named Heap.*.heapsnapshot.
       operator.child.kill("SIGUSR2");
