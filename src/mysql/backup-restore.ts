@@ -42,6 +42,14 @@ function creationFinished(instance: MySQLInstance): boolean {
 }
 
 /**
+ * When a recorded backup was taken, as its dump and the restore's log name it: the dump's creation time the backup
+ * script reported, else (a record without the report) when its Job completed.
+ */
+function backupTime(info: V1ConfigMap | undefined): string | undefined {
+  return info?.data?.[BACKUP_INFO_KEYS.created] ?? info?.data?.[BACKUP_INFO_KEYS.lastSucceeded];
+}
+
+/**
  * The restore part of creation: with no earlier backup, done (with the original's status
  * message) once the server is available; with one, done once `restore-NAME-job` loaded it, or
  * found the database already holding data (then the backup is kept, not loaded). `bindingFallbackMs`: see
@@ -51,7 +59,7 @@ export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileC
   const { names, name } = instance;
   const info = backupInfo(instance, ctx);
   if (info === undefined) return (await awaitServer(instance, ctx, bindingFallbackMs)) ?? done(`${name} created without restore-job`);
-  const lastBackup = info.data?.[BACKUP_INFO_KEYS.lastSucceeded] ?? "an earlier backup";
+  const lastBackup = backupTime(info) ?? "an earlier backup";
   const fromDump = info.data?.[BACKUP_INFO_KEYS.dumpFile] ?? dumpPath(undefined);
   // Recorded by backups since dumps are kept as a history: the restore loads exactly that dump.
   const sha256 = info.data?.[BACKUP_INFO_KEYS.sha256];
@@ -316,7 +324,7 @@ export async function backUp(instance: MySQLInstance, ctx: ReconcileContext, fin
     case "succeeded": {
       if (aside !== undefined) {
         return done(
-          `deleted before creation finished: the server was backed up into ${names.backupClaim}, directory ${aside} (${names.backupJob}); the earlier backup of ${earlier?.data?.[BACKUP_INFO_KEYS.lastSucceeded] ?? "an earlier time"} is untouched and is what a new resource of this name restores`,
+          `deleted before creation finished: the server was backed up into ${names.backupClaim}, directory ${aside} (${names.backupJob}); the earlier backup of ${backupTime(earlier) ?? "an earlier time"} is untouched and is what a new resource of this name restores`,
         );
       }
       const completedAt = outcome.completedAt ?? new Date().toISOString();

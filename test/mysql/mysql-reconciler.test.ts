@@ -330,6 +330,21 @@ test("onCreate with an earlier backup: restore Job (owned), wait, then 'NAME cre
   });
 });
 
+test("a restore names its backup by the dump's creation time, as the dump and the restore's log do (not by when its Job completed)", async () => {
+  const resource = originalResource({ spec: { storageClassName: "standard" } });
+  const report = { file: "history/mysqlop-dump-20261126T135958Z.sql", sizeBytes: 1234, sha256: "a".repeat(64), created: "2026-11-26T13:59:58Z" };
+  const { ctx, recorded } = recordingContext([
+    resource,
+    ownedCredentials(resource, "otuspassword"),
+    buildBackupInfo(instanceOf(resource), "2026-11-26T14:00:00Z", report),
+  ]);
+  const first = await reconciler.onCreate(resource, ctx);
+  assert.deepEqual(recorded.events, [
+    "Normal RestoreStarted: restore-mysql-instance-job restores /backup/history/mysqlop-dump-20261126T135958Z.sql (the backup of 2026-11-26T13:59:58Z)",
+  ]);
+  assert.ok(first.kind === "wait" && first.message === "restore-mysql-instance-job restores the backup of 2026-11-26T13:59:58Z", JSON.stringify(first));
+});
+
 test("onCreate with an earlier backup: one Normal Event when the restore Job is made, one when it succeeded, none on the reconciles between or after", async () => {
   const { resource, ctx, recorded, put } = withEarlierBackup();
   await reconciler.onCreate(resource, ctx);
