@@ -107,6 +107,8 @@ export interface SandboxSession {
   readonly kubeconfigPath: string;
   /** A kubeconfig authenticating as the operator's ServiceAccount: exactly the generated RBAC. */
   readonly operatorKubeconfigPath: string;
+  /** The kubeconfigs this session wrote, by path, with the text written: {@link closeSandbox} removes them. */
+  readonly kubeconfigs: ReadonlyMap<string, string>;
   /** `kubectl`, or the pinned kubectl's full path; see {@link kubectlCommand}. */
   readonly kubectl: string;
   /** Milliseconds from the call of {@link openSandbox} until everything was installed. */
@@ -163,6 +165,7 @@ export async function openSandbox(options: OpenSandboxOptions, stop: StopSignals
   }
   const cp = first;
   const operatorPath = operatorKubeconfigPath(options.kubeconfigPath);
+  const written = new Map<string, string>();
   /** Thrown between the steps once a stop signal came: the harness's hook left this control plane to us (see above). */
   const interrupted = new Error("a stop signal came while the sandbox was installed");
   const step = async <T>(run: () => Promise<T>): Promise<T> => {
@@ -180,7 +183,9 @@ export async function openSandbox(options: OpenSandboxOptions, stop: StopSignals
       [cp.kubeconfigPath, options.kubeconfigPath],
       [operator.kubeconfigPath, operatorPath],
     ] as const) {
-      await writeFile(to, await readFile(from, "utf8"), { mode: 0o600 });
+      const text = await readFile(from, "utf8");
+      await writeFile(to, text, { mode: 0o600 });
+      written.set(to, text);
       // `mode` above applies only when the file is new.
       await chmod(to, 0o600);
     }
@@ -192,7 +197,7 @@ export async function openSandbox(options: OpenSandboxOptions, stop: StopSignals
     const signal = stop.received;
     if (signal !== undefined)
       options.log(`sandbox: ${signal} while installing${error === interrupted ? "" : `; the step failed: ${(error as Error).message}`}`);
-    await closeSandbox({ cp, kubeconfigPath: options.kubeconfigPath, operatorKubeconfigPath: operatorPath });
+    await closeSandbox({ cp, kubeconfigs: written });
     if (signal !== undefined) return undefined;
     throw error;
   }
@@ -200,13 +205,23 @@ export async function openSandbox(options: OpenSandboxOptions, stop: StopSignals
     cp,
     kubeconfigPath: options.kubeconfigPath,
     operatorKubeconfigPath: operatorPath,
+    kubeconfigs: written,
     kubectl: kubectlCommand(cp.binDir),
     readyMs: Date.now() - started,
   };
 }
 
-/** Removes the kubeconfigs (they point at a server that is then gone) and stops the control plane. */
-export async function closeSandbox(session: Pick<SandboxSession, "cp" | "kubeconfigPath" | "operatorKubeconfigPath">): Promise<void> {
-  await Promise.all([rm(session.kubeconfigPath, { force: true }), rm(session.operatorKubeconfigPath, { force: true })]);
+/**
+ * Removes the kubeconfigs this session wrote (they point at a server that is then gone) and stops the control plane. A
+ * kubeconfig that no longer holds what this session wrote is left: another sandbox started since at the same path
+ * wrote it, and its users still need it.
+ */
+export async function closeSandbox(session: Pick<SandboxSession, "cp" | "kubeconfigs">): Promise<void> {
+  await Promise.all([...session.kubeconfigs].map(([path, text]) => removeIfStill(path, text)));
   await session.cp.stop();
+}
+
+async function removeIfStill(path: string, text: string): Promise<void> {
+  const current = await readFile(path, "utf8").catch(() => undefined);
+  if (current === text) await rm(path, { force: true });
 }
