@@ -7,6 +7,7 @@
 import { existsSync, realpathSync } from "node:fs";
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { delimiter, dirname, join } from "node:path";
+import { parse as parseYaml } from "yaml";
 import { setTimeout as sleep } from "node:timers/promises";
 import { MYSQL_OPERATOR_NAMESPACE, MYSQL_OPERATOR_SERVICE_ACCOUNT } from "../../../generated/mysql-constants.ts";
 import { mysqlopCacheDir } from "../../envtest/cache-dir.ts";
@@ -107,7 +108,7 @@ export interface SandboxSession {
   readonly kubeconfigPath: string;
   /** A kubeconfig authenticating as the operator's ServiceAccount: exactly the generated RBAC. */
   readonly operatorKubeconfigPath: string;
-  /** The kubeconfigs this session wrote, by path, with the text written: {@link closeSandbox} removes them. */
+  /** The kubeconfigs this session wrote, by path, with the API server they name: {@link closeSandbox} removes them. */
   readonly kubeconfigs: ReadonlyMap<string, string>;
   /** `kubectl`, or the pinned kubectl's full path; see {@link kubectlCommand}. */
   readonly kubectl: string;
@@ -183,9 +184,8 @@ export async function openSandbox(options: OpenSandboxOptions, stop: StopSignals
       [cp.kubeconfigPath, options.kubeconfigPath],
       [operator.kubeconfigPath, operatorPath],
     ] as const) {
-      const text = await readFile(from, "utf8");
-      await writeFile(to, text, { mode: 0o600 });
-      written.set(to, text);
+      await writeFile(to, await readFile(from, "utf8"), { mode: 0o600 });
+      written.set(to, cp.server);
       // `mode` above applies only when the file is new.
       await chmod(to, 0o600);
     }
@@ -213,15 +213,24 @@ export async function openSandbox(options: OpenSandboxOptions, stop: StopSignals
 
 /**
  * Removes the kubeconfigs this session wrote (they point at a server that is then gone) and stops the control plane. A
- * kubeconfig that no longer holds what this session wrote is left: another sandbox started since at the same path
- * wrote it, and its users still need it.
+ * kubeconfig that no longer names this session's API server is left: another sandbox started since at the same path
+ * wrote it (each control plane has its own port), and its users still need it. One the user changed with kubectl
+ * (`kubectl config set-context`, which also rewrites the whole file) still names the server, and is removed.
  */
 export async function closeSandbox(session: Pick<SandboxSession, "cp" | "kubeconfigs">): Promise<void> {
-  await Promise.all([...session.kubeconfigs].map(([path, text]) => removeIfStill(path, text)));
+  await Promise.all([...session.kubeconfigs].map(([path, server]) => removeIfNaming(path, server)));
   await session.cp.stop();
 }
 
-async function removeIfStill(path: string, text: string): Promise<void> {
-  const current = await readFile(path, "utf8").catch(() => undefined);
-  if (current === text) await rm(path, { force: true });
+/** Removes the kubeconfig at `path` if every cluster it names is at `server`; leaves anything else (or nothing) there. */
+async function removeIfNaming(path: string, server: string): Promise<void> {
+  let servers: unknown[];
+  try {
+    const clusters = (parseYaml(await readFile(path, "utf8")) as { clusters?: unknown } | null)?.clusters;
+    servers = Array.isArray(clusters) ? clusters.map((entry) => (entry as { cluster?: { server?: unknown } } | null)?.cluster?.server) : [];
+  } catch {
+    // Gone already, unreadable, or not YAML: not a kubeconfig of this session.
+    return;
+  }
+  if (servers.length > 0 && servers.every((s) => s === server)) await rm(path, { force: true });
 }
