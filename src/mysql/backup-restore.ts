@@ -59,7 +59,7 @@ export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileC
   const { names, name } = instance;
   const info = backupInfo(instance, ctx);
   if (info === undefined) return (await awaitServer(instance, ctx, bindingFallbackMs)) ?? done(`${name} created without restore-job`);
-  const lastBackup = backupTime(info) ?? "an earlier backup";
+  const lastBackup = backupTime(info) ?? "an earlier time";
   const fromDump = info.data?.[BACKUP_INFO_KEYS.dumpFile] ?? dumpPath(undefined);
   // Recorded by backups since dumps are kept as a history: the restore loads exactly that dump.
   const sha256 = info.data?.[BACKUP_INFO_KEYS.sha256];
