@@ -12,7 +12,7 @@ const EXPECTED_WARNINGS: readonly { reason: RegExp; says: string; why: string }[
     why: "expected: the scheduler places the pod once kube-controller-manager has bound its claim",
   },
   {
-    reason: /^FailedToUpdateEndpoint(Slices)?$/,
+    reason: /^FailedTo(Create|Update)Endpoint(Slices)?$/,
     says: "loopback range",
     why: "expected on the process node: pods have loopback addresses, which EndpointSlices refuse; the node resolves Service names itself",
   },

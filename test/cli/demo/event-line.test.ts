@@ -28,6 +28,17 @@ test("the process node's loopback endpoints are marked expected", () => {
   assert.match(line, /\(expected on the process node: /);
 });
 
+test("the endpoints controller's create of a loopback endpoint is marked expected too (a new user met it on a delete)", () => {
+  const line = eventLine({
+    type: "Warning",
+    reason: "FailedToCreateEndpoint",
+    message:
+      'Failed to create endpoint for service default/mysql-instance: Endpoints "mysql-instance" is invalid: subsets[0].addresses[0].ip: Invalid value: "127.164.89.2": may not be in the loopback range (127.0.0.0/8, ::1/128)',
+    involvedObject: { kind: "Endpoints", name: "mysql-instance" },
+  });
+  assert.match(line, /\(expected on the process node: /);
+});
+
 test("any other Warning, a FailedScheduling for another cause, and a Normal Event are shown as they are", () => {
   const insufficient = "0/1 nodes are available: 1 Insufficient cpu.";
   assert.equal(
