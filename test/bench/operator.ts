@@ -161,7 +161,7 @@ function metricSum(text: string, name: string): number {
 
 /** A counter of the operator's metrics summed by the value of one of its labels. */
 async function operatorMetricBy(probePort: number, name: string, label: string): Promise<Map<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${probePort}/metrics`)).text();
+  const text = await scrapeOperator(probePort);
   const byLabel = new Map<string, number>();
   for (const line of text.split("\n")) {
     if (!line.startsWith(`${name}{`)) continue;

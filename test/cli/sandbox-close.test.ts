@@ -45,7 +45,7 @@ test("closeSandbox removes its kubeconfigs (also edited by kubectl), leaves one 
   const operator = join(dir, "operator.kubeconfig");
   const edited = join(dir, "edited.kubeconfig");
   const replaced = join(dir, "replaced");
-  const session = new Map([admin, operator, edited, replaced, join(dir, "gone")].map((path) => [path, THIS]));
+  const kubeconfigs = [admin, operator, edited, replaced, join(dir, "gone")];
   for (const path of [admin, operator, edited]) await writeFile(path, kubeconfig(THIS));
   // A second sandbox started at the same path wrote its own; the user set a namespace with kubectl in another (kubectl
   // writes the file anew, keys sorted); a file that is not a kubeconfig replaced the fourth; the fifth is gone.
@@ -56,8 +56,8 @@ test("closeSandbox removes its kubeconfigs (also edited by kubectl), leaves one 
   );
   await writeFile(replaced, "notes: [unterminated\n");
   let stops = 0;
-  const cp = { stop: async () => void stops++ } as unknown as ControlPlane;
-  await closeSandbox({ cp, kubeconfigs: session });
+  const cp = { server: THIS, stop: async () => void stops++ } as unknown as ControlPlane;
+  await closeSandbox({ cp, kubeconfigs });
   assert.equal(await readFile(admin, "utf8"), kubeconfig(OTHER), "the other sandbox's kubeconfig is kept");
   assert.equal(existsSync(operator), false, "this sandbox's kubeconfig is removed");
   assert.equal(existsSync(edited), false, "this sandbox's kubeconfig, edited with kubectl, is removed");

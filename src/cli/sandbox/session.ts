@@ -7,8 +7,8 @@
 import { existsSync, realpathSync } from "node:fs";
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { delimiter, dirname, join } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { setTimeout as sleep } from "node:timers/promises";
+import { KubeConfig } from "@kubernetes/client-node";
 import { MYSQL_OPERATOR_NAMESPACE, MYSQL_OPERATOR_SERVICE_ACCOUNT } from "../../../generated/mysql-constants.ts";
 import { mysqlopCacheDir } from "../../envtest/cache-dir.ts";
 import { lastLines, preferredNodeKind, startControlPlane, type ComponentStatus, type ControlPlane, type NodeKind } from "../../envtest/index.ts";
@@ -108,8 +108,8 @@ export interface SandboxSession {
   readonly kubeconfigPath: string;
   /** A kubeconfig authenticating as the operator's ServiceAccount: exactly the generated RBAC. */
   readonly operatorKubeconfigPath: string;
-  /** The kubeconfigs this session wrote, by path, with the API server they name: {@link closeSandbox} removes them. */
-  readonly kubeconfigs: ReadonlyMap<string, string>;
+  /** The kubeconfigs this session wrote: {@link closeSandbox} removes them while they name its API server. */
+  readonly kubeconfigs: readonly string[];
   /** `kubectl`, or the pinned kubectl's full path; see {@link kubectlCommand}. */
   readonly kubectl: string;
   /** Milliseconds from the call of {@link openSandbox} until everything was installed. */
@@ -166,7 +166,7 @@ export async function openSandbox(options: OpenSandboxOptions, stop: StopSignals
   }
   const cp = first;
   const operatorPath = operatorKubeconfigPath(options.kubeconfigPath);
-  const written = new Map<string, string>();
+  const written: string[] = [];
   /** Thrown between the steps once a stop signal came: the harness's hook left this control plane to us (see above). */
   const interrupted = new Error("a stop signal came while the sandbox was installed");
   const step = async <T>(run: () => Promise<T>): Promise<T> => {
@@ -185,7 +185,7 @@ export async function openSandbox(options: OpenSandboxOptions, stop: StopSignals
       [operator.kubeconfigPath, operatorPath],
     ] as const) {
       await writeFile(to, await readFile(from, "utf8"), { mode: 0o600 });
-      written.set(to, cp.server);
+      written.push(to);
       // `mode` above applies only when the file is new.
       await chmod(to, 0o600);
     }
@@ -218,19 +218,18 @@ export async function openSandbox(options: OpenSandboxOptions, stop: StopSignals
  * (`kubectl config set-context`, which also rewrites the whole file) still names the server, and is removed.
  */
 export async function closeSandbox(session: Pick<SandboxSession, "cp" | "kubeconfigs">): Promise<void> {
-  await Promise.all([...session.kubeconfigs].map(([path, server]) => removeIfNaming(path, server)));
+  await Promise.all(session.kubeconfigs.map((path) => removeIfNaming(path, session.cp.server)));
   await session.cp.stop();
 }
 
 /** Removes the kubeconfig at `path` if every cluster it names is at `server`; leaves anything else (or nothing) there. */
 async function removeIfNaming(path: string, server: string): Promise<void> {
-  let servers: unknown[];
+  const config = new KubeConfig();
   try {
-    const clusters = (parseYaml(await readFile(path, "utf8")) as { clusters?: unknown } | null)?.clusters;
-    servers = Array.isArray(clusters) ? clusters.map((entry) => (entry as { cluster?: { server?: unknown } } | null)?.cluster?.server) : [];
+    config.loadFromString(await readFile(path, "utf8"));
   } catch {
     // Gone already, unreadable, or not YAML: not a kubeconfig of this session.
     return;
   }
-  if (servers.length > 0 && servers.every((s) => s === server)) await rm(path, { force: true });
+  if (config.clusters.length > 0 && config.clusters.every((cluster) => cluster.server === server)) await rm(path, { force: true });
 }
