@@ -57,7 +57,7 @@ export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
   /**
    * Called when `spec.image` changed since the last fully successful reconcile (not on creation: {@link onCreate} runs then).
    *
-   * The MySQL container image, a reference such as `mysql:8.4` (the default: MySQL 8.4 LTS) or `registry.example.com/db/mysql@sha256:…`. The original example's `mysql:5.7` still works but is end of life. Changing it rolls the Deployment over to the new image (the data volume is kept).
+   * What the field means: {@link MySQLSpec.image}.
    *
    * To do: make the server match `change.current` where applying {@link desired} cannot (it already sees the new value), or refuse with `this.failed(...)`; return `this.done()` once converged, `this.waitFor(...)` to be called again.
    * Declare the parameter as `MySQLChange<"image">`, so that a change of the field's type in the schema reaches this code.
@@ -74,7 +74,7 @@ export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
   /**
    * Called when `spec.password` changed since the last fully successful reconcile (not on creation: {@link onCreate} runs then).
    *
-   * The MySQL root password, inline. Kept for compatibility with the original example; anyone who can read the resource can read it (`kubectl apply` also copies it into the last-applied-configuration annotation), so prefer `passwordSecretRef`. The operator keeps the server's current password in the Secret `NAME-credentials` and never logs it. Changing it changes the root password of the running server. At most 256 bytes in UTF-8, the limit of MySQL 8's default authentication.
+   * What the field means: {@link MySQLSpec.password}.
    *
    * To do: make the server match `change.current` where applying {@link desired} cannot (it already sees the new value), or refuse with `this.failed(...)`; return `this.done()` once converged, `this.waitFor(...)` to be called again.
    * Declare the parameter as `MySQLChange<"password">`, so that a change of the field's type in the schema reaches this code.
@@ -93,7 +93,7 @@ export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
   /**
    * Called when `spec.passwordSecretRef` changed since the last fully successful reconcile (not on creation: {@link onCreate} runs then).
    *
-   * Reads the MySQL root password from a key of an existing Secret in the resource's namespace. The value is read when the resource is created and whenever the reference changes, which changes the root password of the running server; to rotate, point it at a new Secret or key.
+   * What the field means: {@link MySQLSpec.passwordSecretRef}.
    *
    * To do: make the server match `change.current` where applying {@link desired} cannot (it already sees the new value), or refuse with `this.failed(...)`; return `this.done()` once converged, `this.waitFor(...)` to be called again.
    * Declare the parameter as `MySQLChange<"passwordSecretRef">`, so that a change of the field's type in the schema reaches this code.
@@ -111,7 +111,7 @@ export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
   /**
    * Called when `spec.storage_size` changed since the last fully successful reconcile (not on creation: {@link onCreate} runs then).
    *
-   * Size of the data volume, as a Kubernetes quantity (`1Gi`, `500Mi`). Growing it expands the PersistentVolumeClaim where the storage class allows expansion.
+   * What the field means: {@link MySQLSpec.storage_size}.
    *
    * To do: make the server match `change.current` where applying {@link desired} cannot (it already sees the new value), or refuse with `this.failed(...)`; return `this.done()` once converged, `this.waitFor(...)` to be called again.
    * Declare the parameter as `MySQLChange<"storage_size">`, so that a change of the field's type in the schema reaches this code.
@@ -128,7 +128,7 @@ export abstract class MySQLReconcilerBase extends ResourceReconciler<MySQL> {
   /**
    * Called when `spec.resources` changed since the last fully successful reconcile (not on creation: {@link onCreate} runs then).
    *
-   * CPU and memory of the MySQL server's container, as in a pod spec: `requests` is what the scheduler reserves, `limits` the most it may use (a container above its memory limit is killed). A request must not exceed its limit. Leaving the field out gives the default: 250m CPU and 1Gi memory requested, 1Gi memory at most, and no CPU limit (a CPU limit throttles a busy server; add one where a quota asks for it). Set at least the memory to what InnoDB's buffer pool and the connections need. Giving the field replaces the whole default. Changing it restarts the server (the Deployment rolls over).
+   * What the field means: {@link MySQLSpec.resources}.
    *
    * To do: make the server match `change.current` where applying {@link desired} cannot (it already sees the new value), or refuse with `this.failed(...)`; return `this.done()` once converged, `this.waitFor(...)` to be called again.
    * Declare the parameter as `MySQLChange<"resources">`, so that a change of the field's type in the schema reaches this code.

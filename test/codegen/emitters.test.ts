@@ -10,7 +10,8 @@ import { emitKustomization } from "../../src/codegen/emit/kustomization.ts";
 import { emitNamespace } from "../../src/codegen/emit/namespace.ts";
 import { buildOperatorDeployment, OPERATOR_UID } from "../../src/codegen/emit/operator-deployment.ts";
 import { emitNamespacedRbacKustomization, emitNamespacedRbacOperator, emitNamespacedRbacWatchedRole, emitRbac } from "../../src/codegen/emit/rbac.ts";
-import { escapeDocComment } from "../../src/codegen/emit/reconciler-base.ts";
+import { reconcilerBaseInput } from "../../src/codegen/emit/inputs.ts";
+import { emitReconcilerBase, escapeDocComment } from "../../src/codegen/emit/reconciler-base.ts";
 import { stripGeneratorExtensions } from "../../src/codegen/emit/schema-tools.ts";
 import { toPointer } from "../../src/codegen/errors.ts";
 import { parseSchemaText } from "../../src/codegen/load.ts";
@@ -55,6 +56,24 @@ test("escapeDocComment: descriptions cannot close a TSDoc comment", () => {
     ["crlf\r\nline", "crlf\nline"],
   ];
   for (const [given, want] of table) assert.equal(escapeDocComment(given), want);
+});
+
+test("reconciler base: a hook's docs link to its field's docs in the models and never copy the description", async () => {
+  const model = await mysqlModel();
+  const input = reconcilerBaseInput(model);
+  assert.ok(
+    input.specFields.every((f) => !("description" in f)),
+    "no description reaches the base's part, so editing one does not re-emit it",
+  );
+  const base = emitReconcilerBase(input);
+  const image = model.specFields.find((f) => f.name === "image");
+  assert.ok(image?.description, "the MySQL schema describes spec.image");
+  assert.ok(!base.includes(image.description.slice(0, 40)), "the description is not repeated in the base");
+  assert.match(base, /What the field means: \{@link MySQLSpec\.image\}\./);
+  const hooked = input.specFields.find((f) => f.onChange === "hook");
+  assert.ok(hooked);
+  const odd = emitReconcilerBase({ ...input, specFields: [{ ...hooked, name: "max-size" }] });
+  assert.match(odd, /What the field means: the description of `max-size` in \{@link MySQLSpec\}\./, "a name that is not an identifier links the interface");
 });
 
 test("markdownText and tableCell: prose escaped, code spans kept, one line per cell", () => {

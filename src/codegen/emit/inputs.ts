@@ -34,10 +34,14 @@ export type ValidatorInput = Pick<GeneratorModel, "source" | "group" | "kind" | 
   readonly storageVersion: Pick<VersionModel, "name" | "schema">;
 };
 
-/** A spec field as the reconciler base sees it: its description only when it has a hook (the hook's docs). */
-export type ReconcilerBaseField = Omit<SpecField, "description"> & { readonly description?: string };
+/**
+ * A spec field as the reconciler base sees it: without its description. A hook's docs link to the field's docs in the
+ * models instead of repeating them, so that editing a description (the most common schema edit) leaves the base, and
+ * ts-morph, alone.
+ */
+export type ReconcilerBaseField = Omit<SpecField, "description">;
 
-/** What `<singular>-reconciler-base.ts` is made from: the spec fields (hooked ones with their descriptions), names, imports. */
+/** What `<singular>-reconciler-base.ts` is made from: the spec fields (no descriptions), names, imports. */
 export type ReconcilerBaseInput = Pick<GeneratorModel, "source" | "group" | "kind" | "constantPrefix" | "typeNames" | "runtimeImports" | "outputs"> & {
   readonly specFields: readonly ReconcilerBaseField[];
   readonly storageVersion: Pick<VersionModel, "name">;
@@ -86,7 +90,7 @@ export function validatorInput(model: GeneratorModel): ValidatorInput {
 /** The part of `model` the reconciler base emitter receives. */
 export function reconcilerBaseInput(model: GeneratorModel): ReconcilerBaseInput {
   const { source, group, kind, constantPrefix, typeNames, runtimeImports, outputs } = model;
-  const specFields = model.specFields.map(({ description, ...field }) => (field.onChange === "hook" ? { ...field, description } : field));
+  const specFields = model.specFields.map(({ description: _description, ...field }) => field);
   return { source, group, kind, constantPrefix, specFields, typeNames, runtimeImports, outputs, storageVersion: { name: model.storageVersion.name } };
 }
 
