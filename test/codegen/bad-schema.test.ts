@@ -7,7 +7,9 @@ import { test } from "node:test";
 import { Ajv } from "ajv";
 import { SchemaError } from "../../src/codegen/errors.ts";
 import { FILE_FORMAT_AJV_OPTIONS, schemaFileFormat } from "../../src/codegen/file-format.ts";
+import { parseSchemaText } from "../../src/codegen/load.ts";
 import { generate } from "../../src/codegen/pipeline.ts";
+import { findSchemaProblems } from "../../src/codegen/validate.ts";
 import { createTempProject, editedSchema, mysqlSchemaText, ROOT_SCHEMA, snapshotFiles, SPEC_PROPERTIES } from "./temp-project.ts";
 
 const SPEC = [...ROOT_SCHEMA, "properties", "spec"];
@@ -251,6 +253,20 @@ for (const c of cases) {
     assert.deepEqual(await snapshotFiles(project.root), before, "a rejected schema must not write anything");
   });
 }
+
+test("defaults are judged only under a node that is valid JSON Schema: a broken node is no default's fault", async () => {
+  const judged = async (image: Record<string, unknown>) =>
+    findSchemaProblems(parseSchemaText(await editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "image"], image)), "schemas/mysql.yaml"))
+      .filter((p) => p.rule === "structural/default-invalid")
+      .map((p) => p.message);
+  assert.deepEqual(await judged({ type: "string", minLength: 1, default: "mysql:8.4" }), []);
+  assert.deepEqual(await judged({ type: "string", minLength: 1, default: "" }), [
+    'default "" does not satisfy its own schema: value must NOT have fewer than 1 characters',
+  ]);
+  // JSON Schema's meta-schema refuses these nodes (their keywords' values); the default is not blamed.
+  assert.deepEqual(await judged({ type: "string", maxLength: -1, default: "mysql:8.4" }), []);
+  assert.deepEqual(await judged({ type: "integer", multipleOf: 0, default: 3 }), []);
+});
 
 test("the real schema has no problems", async (t) => {
   const project = await createTempProject(await mysqlSchemaText());
