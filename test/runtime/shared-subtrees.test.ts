@@ -112,6 +112,37 @@ test("shareSubtrees: beside a value too long to be looked up, equal parts are st
   assert.ok(!Object.isFrozen(one.spec.a) && !Object.isFrozen(one.spec));
 });
 
+test("shareSubtrees: a part is looked up while its JSON text is at most 4 096 characters long, counted exactly; equal parts of any depth are one, unequal ones never", () => {
+  // The JSON of `part(n)` with `n` x's; escapes, keys, commas, nesting and a list count as the text would.
+  const part = (n: number) => ({ note: `"q"\n${"x".repeat(n)}`, nested: { list: [1, "two", null, true, { deep: [[]] }], empty: {} } });
+  const overhead = JSON.stringify(part(0)).length;
+  const thing = (n: number, name: string) => ({ apiVersion: "example.com/v1", kind: "Thing", metadata: { name }, spec: { part: part(n) } });
+  const [atLimit, atLimitToo] = [shareSubtrees(thing(4096 - overhead, "a")), shareSubtrees(thing(4096 - overhead, "b"))];
+  assert.equal(JSON.stringify(atLimit.spec.part).length, 4096);
+  assert.equal(atLimit.spec.part, atLimitToo.spec.part, "4 096 characters: looked up, one object");
+  const [over, overToo] = [shareSubtrees(thing(4097 - overhead, "c")), shareSubtrees(thing(4097 - overhead, "d"))];
+  assert.notEqual(over.spec.part, overToo.spec.part, "4 097 characters: not looked up");
+  assert.equal(over.spec.part.nested, overToo.spec.part.nested, "its parts still are");
+  assert.equal(over.spec.part.nested, atLimit.spec.part.nested);
+  // Values that differ only deep down, or only in how a level is split, are never taken for each other.
+  const variants = [
+    { a: [["b"]] },
+    { a: [["c"]] },
+    { a: ["b"] },
+    { a: [["b"], []] },
+    { a: { "0": ["b"] } },
+    { a: '[["b"]]' },
+    { "a:": [["b"]] },
+    { a: [[1]] },
+    { a: [["1"]] },
+  ];
+  const shared = variants.map((v, i) => shareSubtrees({ apiVersion: "v1", kind: "Thing", metadata: { name: `v${i}` }, spec: structuredClone(v) }).spec);
+  assert.deepEqual(shared, variants, "what a reader sees is what was parsed");
+  assert.equal(new Set(shared).size, variants.length, "no two unequal parts are one");
+  const again = variants.map((v, i) => shareSubtrees({ apiVersion: "v1", kind: "Thing", metadata: { name: `w${i}` }, spec: structuredClone(v) }).spec);
+  again.forEach((spec, i) => assert.equal(spec, shared[i], `equal parts are one: ${JSON.stringify(variants[i])}`));
+});
+
 test("shareSubtrees with the version held so far: its shared parts are taken where equal, changed parts are the new version's", () => {
   const [first] = children("mysql-p", "uid-p").filter((o) => o.kind === "Deployment") as V1Deployment[];
   const held = shareSubtrees(structuredClone(first) as V1Deployment);
