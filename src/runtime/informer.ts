@@ -47,15 +47,17 @@ export interface InformerOptions {
   /** Server-side watch timeout; each watch asks for a random value between this and twice it. Default 300 s. */
   readonly watchTimeoutSeconds?: number;
   /**
-   * List page size. Default 100 (client-go's reflector asks for 500): a page's text and its parsed objects are held at
-   * once, and 500 ConfigMaps that carry 28 KB of scripts each are a 15 MB answer; listing in pages of 100 costs a
-   * request per 100 objects.
+   * List page size. Default 25 (client-go's reflector asks for 500): a page's text and its parsed objects are held at
+   * once, by every informer listing at the time, and 500 ConfigMaps that carry 28 KB of scripts each are a 15 MB answer.
+   * An operator restarted beside 1 000 Ready resources lists its nine kinds at once (9 000 objects): pages of 100 peaked
+   * at 117–128 MB RSS, pages of 25 at 97–114 MB, for 0.3 s more until the caches are synced (2.4 → 2.7 s) and a request
+   * per 25 objects.
    */
   readonly pageSize?: number;
 }
 
 /** See {@link InformerOptions.pageSize}. */
-const DEFAULT_PAGE_SIZE = 100;
+const DEFAULT_PAGE_SIZE = 25;
 
 interface ListAnswer {
   metadata?: { resourceVersion?: string; continue?: string };
