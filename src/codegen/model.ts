@@ -55,6 +55,11 @@ export interface SpecField {
   /** What a change of the field means. */
   readonly onChange: ChangePolicy;
   readonly description: string;
+  /**
+   * Has a `title`: json-schema-to-typescript makes its type a named one and puts the description there, on the type,
+   * not on the field of the spec's interface.
+   */
+  readonly documentedOnType: boolean;
   /** Present on every resource read from the API server (required, or defaulted). */
   readonly alwaysPresent: boolean;
   /** Marked `x-mysqlop-sensitive`: change detection keeps only a salted hash. */
@@ -208,6 +213,7 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
       hookName: hookNameOf(name),
       onChange: (node["x-mysqlop-on-change"] as ChangePolicy | undefined) ?? "hook",
       description: typeof node.description === "string" ? node.description : "",
+      documentedOnType: typeof node.title === "string",
       alwaysPresent: specRequired.has(name) || node.default !== undefined,
       sensitive: node["x-mysqlop-sensitive"] === true,
     };

@@ -229,6 +229,11 @@ test("each schema edit re-emits exactly the TypeScript outputs its part reaches,
   const cases: { what: string; edit: Parameters<typeof editedSchema>[0]; emitted: string[] }[] = [
     { what: "a comment", edit: (doc) => (doc.commentBefore = " edited"), emitted: [] },
     { what: "a hooked field's description", edit: (doc) => doc.setIn([...SPEC_PROPERTIES, "image", "description"], "Edited."), emitted: [models] },
+    {
+      what: "a titled hooked field's description (its named type carries it, so its hook repeats it)",
+      edit: (doc) => doc.setIn([...SPEC_PROPERTIES, "resources", "description"], "Edited."),
+      emitted: [models, base],
+    },
     { what: "a rollout field's description", edit: (doc) => doc.setIn([...SPEC_PROPERTIES, "backup", "description"], "Edited."), emitted: [models] },
     { what: "the spec's description", edit: (doc) => doc.setIn([...ROOT_SCHEMA, "properties", "spec", "description"], "Edited."), emitted: [models] },
     { what: "a pattern", edit: (doc) => doc.setIn([...SPEC_PROPERTIES, "storage_size", "pattern"], "^[0-9]+Gi$"), emitted: [models, validator] },

@@ -35,13 +35,14 @@ export type ValidatorInput = Pick<GeneratorModel, "source" | "group" | "kind" | 
 };
 
 /**
- * A spec field as the reconciler base sees it: without its description. A hook's docs link to the field's docs in the
- * models instead of repeating them, so that editing a description (the most common schema edit) leaves the base, and
- * ts-morph, alone.
+ * A spec field as the reconciler base sees it: its description only when it is hooked and documented on its type
+ * ({@link SpecField.documentedOnType}). Other hooks' docs link to the field's docs in the models instead of repeating
+ * them, so that editing such a description (the most common schema edit) leaves the base, and ts-morph, alone; a link
+ * to a titled field would lead to a field without docs.
  */
-export type ReconcilerBaseField = Omit<SpecField, "description">;
+export type ReconcilerBaseField = Omit<SpecField, "description"> & { readonly description?: string };
 
-/** What `<singular>-reconciler-base.ts` is made from: the spec fields (no descriptions), names, imports. */
+/** What `<singular>-reconciler-base.ts` is made from: the spec fields (the descriptions of titled hooked ones), names, imports. */
 export type ReconcilerBaseInput = Pick<GeneratorModel, "source" | "group" | "kind" | "constantPrefix" | "typeNames" | "runtimeImports" | "outputs"> & {
   readonly specFields: readonly ReconcilerBaseField[];
   readonly storageVersion: Pick<VersionModel, "name">;
@@ -90,7 +91,9 @@ export function validatorInput(model: GeneratorModel): ValidatorInput {
 /** The part of `model` the reconciler base emitter receives. */
 export function reconcilerBaseInput(model: GeneratorModel): ReconcilerBaseInput {
   const { source, group, kind, constantPrefix, typeNames, runtimeImports, outputs } = model;
-  const specFields = model.specFields.map(({ description: _description, ...field }) => field);
+  const specFields = model.specFields.map(({ description, ...field }) =>
+    field.onChange === "hook" && field.documentedOnType ? { ...field, description } : field,
+  );
   return { source, group, kind, constantPrefix, specFields, typeNames, runtimeImports, outputs, storageVersion: { name: model.storageVersion.name } };
 }
 

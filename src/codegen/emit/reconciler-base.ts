@@ -39,18 +39,12 @@ function hookFields(model: ReconcilerBaseInput): ReconcilerBaseField[] {
   return model.specFields.filter((f) => f.onChange === "hook");
 }
 
-/** A link to the field's docs in the models (its description in the schema); a name that is not an identifier gets the interface's. */
-function fieldDocLink(model: ReconcilerBaseInput, field: ReconcilerBaseField): string {
-  return /^[A-Za-z_$][\w$]*$/.test(field.name)
-    ? `{@link ${model.typeNames.spec}.${field.name}}`
-    : `the description of \`${escapeDocComment(field.name)}\` in {@link ${model.typeNames.spec}}`;
-}
-
 function hookDocs(model: ReconcilerBaseInput, field: ReconcilerBaseField): string {
   const lines = [
     `Called when \`spec.${field.name}\` changed since the last fully successful reconcile (not on creation: {@link onCreate} runs then).`,
     "",
-    `What the field means: ${fieldDocLink(model, field)}.`,
+    // Field names are identifiers (validate.ts), so the link is one too.
+    field.description === undefined ? `What the field means: {@link ${model.typeNames.spec}.${field.name}}.` : escapeDocComment(field.description.trim()),
     "",
     "To do: make the server match `change.current` where applying {@link desired} cannot (it already sees the new value), or refuse with `this.failed(...)`; return `this.done()` once converged, `this.waitFor(...)` to be called again.",
     `Declare the parameter as \`${changeName(model)}<${JSON.stringify(field.name)}>\`, so that a change of the field's type in the schema reaches this code.`,
