@@ -129,7 +129,9 @@ function checkFileFormat(document: unknown): SchemaProblem[] {
  * Ajv for checking defaults against their own schema node (x- keywords tolerated), in two instances. The fast one does not
  * check the node against JSON Schema's meta-schema, whose own compilation costs about 15 ms of every generate; it only
  * ever clears a default. A default it refuses is checked again by the strict one, which refuses a broken node (its
- * `maxLength: -1`, say) before judging the default, so the verdicts are exactly the strict instance's.
+ * `maxLength: -1`, say) before judging the default. For every schema the structural rules accept the verdicts are exactly
+ * the strict instance's; they can differ only beside a `$ref` or `$id` (the fast one has no meta-schema to resolve, nor
+ * the nodes only it compiled), keywords the structural rules refuse anyway.
  */
 const defaultsAjv: { fast?: Ajv; strict?: Ajv } = {};
 
@@ -145,7 +147,7 @@ function compiledDefaultCheck(kind: "fast" | "strict", node: Record<string, unkn
   try {
     return defaultsAjv[kind].compile(node);
   } catch {
-    // The node itself is broken; the structural rules report why.
+    // The node itself is broken (a keyword's value): that is not the default's fault, and not judged here.
     return undefined;
   }
 }
