@@ -297,13 +297,16 @@ export class Informer {
     const path = resourcePath(this.kind, this.#options.namespace);
     const fresh = new Map<string, Map<string, KubernetesObject>>();
     let continueToken: string | undefined;
-    let resourceVersion = "";
-    do {
+    let resourceVersion: string;
+    // Pages of this many objects; none once a continue token expired (client-go's pager does the same: a list that
+    // outlived etcd's compaction once would likely do so again, page by page).
+    let limit: number | undefined = this.#options.pageSize ?? DEFAULT_PAGE_SIZE;
+    for (;;) {
       let page: ListAnswer;
       try {
         page = await this.#options.rest.get<ListAnswer>(path, {
           query: {
-            limit: this.#options.pageSize ?? DEFAULT_PAGE_SIZE,
+            limit,
             continue: continueToken,
             labelSelector: this.#options.labelSelector,
             fieldSelector: this.#options.fieldSelector,
@@ -311,10 +314,12 @@ export class Informer {
           timeoutMs: 60_000,
         });
       } catch (error) {
-        // An expired continue token: start the list again from the beginning.
+        // An expired continue token: list again from the beginning, whole.
         if (error instanceof KubeApiError && error.code === 410 && continueToken !== undefined) {
+          this.#log.info("list continue token expired; listing again without pages");
           fresh.clear();
           continueToken = undefined;
+          limit = undefined;
           continue;
         }
         throw error;
@@ -334,7 +339,8 @@ export class Informer {
       }
       continueToken = page.metadata?.continue || undefined;
       resourceVersion = page.metadata?.resourceVersion ?? "";
-    } while (continueToken !== undefined);
+      if (continueToken === undefined) break;
+    }
     this.#log.debug("listed", { resourceVersion });
     this.#replaceStore(fresh);
     this.#resourceVersion = resourceVersion;

@@ -23,6 +23,10 @@ let port: number;
 let objects: Map<string, { name: string; rv: number }>;
 let rv = 0;
 let listFailures = 0;
+/** Continue tokens the fake refuses as expired (410), counted down per list page that carries one. */
+let expireContinues = 0;
+/** The `limit` and `continue` of each list request, in order. */
+const listPages: { limit: string | null; continue: string | null }[] = [];
 let watchScripts: WatchScript[] = [];
 const requests: string[] = [];
 const openResponses = new Set<ServerResponse>();
@@ -60,13 +64,26 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
       res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ kind: "Status", message: "etcd unavailable", code: 503 }));
       return;
     }
-    const items = [...objects.values()].map((o) => {
+    const token = url.searchParams.get("continue");
+    listPages.push({ limit: url.searchParams.get("limit"), continue: token });
+    if (token !== null && expireContinues > 0) {
+      expireContinues--;
+      res.writeHead(410, { "content-type": "application/json" });
+      res.end(JSON.stringify({ kind: "Status", code: 410, reason: "Expired", message: "The provided continue parameter is too old" }));
+      return;
+    }
+    // Pages as the API server makes them: `limit` items in name order, a continue token while more remain.
+    const all = [...objects.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+    const from = token === null ? 0 : Number(token);
+    const limit = Number(url.searchParams.get("limit") ?? all.length) || all.length;
+    const items = all.slice(from, from + limit).map((o) => {
       const w = widget(o.name, o.rv) as { apiVersion?: string; kind?: string };
       delete w.apiVersion; // like the real API server: list items carry no apiVersion/kind
       delete w.kind;
       return w;
     });
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ kind: "WidgetList", metadata: { resourceVersion: String(rv) }, items }));
+    const metadata = { resourceVersion: String(rv), ...(from + limit < all.length ? { continue: String(from + limit) } : {}) };
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ kind: "WidgetList", metadata, items }));
     return;
   }
   const script = watchScripts.shift();
@@ -154,6 +171,8 @@ function reset(): void {
   objects = new Map([["a", { name: "a", rv: 1 }]]);
   rv = 1;
   listFailures = 0;
+  expireContinues = 0;
+  listPages.length = 0;
   watchScripts = [];
   requests.length = 0;
 }
@@ -232,6 +251,50 @@ test("410 Gone relists: objects deleted meanwhile are reported deleted, new ones
     assert.equal(await restarts(metrics, "expired"), 1);
     assert.equal(relists, 1, "relist handlers run after a relist, not after the first sync");
     assert.deepEqual(requests.slice(0, 4), ["list rv=", "watch rv=1", "list rv=", "watch rv=7"]);
+  } finally {
+    informer.stop();
+  }
+});
+
+test("a list comes in pages of 25 with continue tokens; an expired token lists again from the start without pages, and the cache is replaced once, whole", async () => {
+  reset();
+  objects = new Map(Array.from({ length: 60 }, (_, i) => [`w${String(i).padStart(2, "0")}`, { name: `w${String(i).padStart(2, "0")}`, rv: 1 }]));
+  expireContinues = 1;
+  const watch = holdWatch();
+  const { informer, metrics, events } = startInformer();
+  try {
+    await until("synced", () => informer.synced);
+    // Then the first pages again on a relist, which the watch's 410 below asks for.
+    assert.deepEqual(listPages, [
+      { limit: "25", continue: null },
+      { limit: "25", continue: "25" },
+      { limit: null, continue: null },
+    ]);
+    assert.equal(informer.size, 60, "every object of the three pages, none twice");
+    assert.equal(informer.get("ns", "w59")?.metadata?.name, "w59");
+    assert.deepEqual(
+      events.filter((e) => e.type !== "add"),
+      [],
+      "nothing reported deleted or changed",
+    );
+    assert.equal(events.length, 60, "each object added once");
+    assert.equal(await restarts(metrics, "error"), 0, "an expired continue token is no failure of the list");
+    // A later relist pages again, and a token that stays valid reads every page.
+    objects.delete("w00");
+    await until("watching", () => watch.stream !== undefined);
+    sendEvent(watch.stream!, "ERROR", { kind: "Status", code: 410, reason: "Expired", message: "too old resource version" });
+    watch.stream!.end();
+    await until("relisted", () => informer.get("ns", "w00") === undefined);
+    assert.deepEqual(listPages.slice(3), [
+      { limit: "25", continue: null },
+      { limit: "25", continue: "25" },
+      { limit: "25", continue: "50" },
+    ]);
+    assert.equal(informer.size, 59);
+    assert.deepEqual(
+      events.slice(60).map((e) => `${e.type} ${e.object.metadata?.name}`),
+      ["delete w00"],
+    );
   } finally {
     informer.stop();
   }
