@@ -314,8 +314,10 @@ export class Informer {
           timeoutMs: 60_000,
         });
       } catch (error) {
-        // An expired continue token: list again from the beginning, whole.
-        if (error instanceof KubeApiError && error.code === 410 && continueToken !== undefined) {
+        // An expired continue token: list again from the beginning, whole, once (a second expiry is the list's failure,
+        // retried with back-off like any other); nothing more for a list that is no longer this informer's.
+        if (error instanceof KubeApiError && error.code === 410 && continueToken !== undefined && limit !== undefined) {
+          if (!this.#current(generation)) return;
           this.#log.info("list continue token expired; listing again without pages");
           fresh.clear();
           continueToken = undefined;

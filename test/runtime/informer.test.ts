@@ -25,6 +25,8 @@ let rv = 0;
 let listFailures = 0;
 /** Continue tokens the fake refuses as expired (410), counted down per list page that carries one. */
 let expireContinues = 0;
+/** Called when the fake refuses a continue token (the collection may change then). */
+let onExpire: (() => void) | undefined;
 /** The `limit` and `continue` of each list request, in order. */
 const listPages: { limit: string | null; continue: string | null }[] = [];
 let watchScripts: WatchScript[] = [];
@@ -68,6 +70,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     listPages.push({ limit: url.searchParams.get("limit"), continue: token });
     if (token !== null && expireContinues > 0) {
       expireContinues--;
+      onExpire?.();
       res.writeHead(410, { "content-type": "application/json" });
       res.end(JSON.stringify({ kind: "Status", code: 410, reason: "Expired", message: "The provided continue parameter is too old" }));
       return;
@@ -172,6 +175,7 @@ function reset(): void {
   rv = 1;
   listFailures = 0;
   expireContinues = 0;
+  onExpire = undefined;
   listPages.length = 0;
   watchScripts = [];
   requests.length = 0;
@@ -260,6 +264,8 @@ test("a list comes in pages of 25 with continue tokens; an expired token lists a
   reset();
   objects = new Map(Array.from({ length: 60 }, (_, i) => [`w${String(i).padStart(2, "0")}`, { name: `w${String(i).padStart(2, "0")}`, rv: 1 }]));
   expireContinues = 1;
+  // Deleted while the list was between its pages: the first page had it, the whole list that follows does not.
+  onExpire = () => objects.delete("w00");
   const watch = holdWatch();
   const { informer, metrics, events } = startInformer();
   try {
@@ -270,30 +276,31 @@ test("a list comes in pages of 25 with continue tokens; an expired token lists a
       { limit: "25", continue: "25" },
       { limit: null, continue: null },
     ]);
-    assert.equal(informer.size, 60, "every object of the three pages, none twice");
+    assert.equal(informer.size, 59, "every object of the whole list, and none of the first page that it no longer has");
+    assert.equal(informer.get("ns", "w00"), undefined);
     assert.equal(informer.get("ns", "w59")?.metadata?.name, "w59");
     assert.deepEqual(
       events.filter((e) => e.type !== "add"),
       [],
       "nothing reported deleted or changed",
     );
-    assert.equal(events.length, 60, "each object added once");
+    assert.equal(events.length, 59, "each object added once");
     assert.equal(await restarts(metrics, "error"), 0, "an expired continue token is no failure of the list");
     // A later relist pages again, and a token that stays valid reads every page.
-    objects.delete("w00");
+    objects.delete("w01");
     await until("watching", () => watch.stream !== undefined);
     sendEvent(watch.stream!, "ERROR", { kind: "Status", code: 410, reason: "Expired", message: "too old resource version" });
     watch.stream!.end();
-    await until("relisted", () => informer.get("ns", "w00") === undefined);
+    await until("relisted", () => informer.get("ns", "w01") === undefined);
     assert.deepEqual(listPages.slice(3), [
       { limit: "25", continue: null },
       { limit: "25", continue: "25" },
       { limit: "25", continue: "50" },
     ]);
-    assert.equal(informer.size, 59);
+    assert.equal(informer.size, 58);
     assert.deepEqual(
-      events.slice(60).map((e) => `${e.type} ${e.object.metadata?.name}`),
-      ["delete w00"],
+      events.slice(59).map((e) => `${e.type} ${e.object.metadata?.name}`),
+      ["delete w01"],
     );
   } finally {
     informer.stop();
