@@ -213,7 +213,8 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
       hookName: hookNameOf(name),
       onChange: (node["x-mysqlop-on-change"] as ChangePolicy | undefined) ?? "hook",
       description: typeof node.description === "string" ? node.description : "",
-      documentedOnType: typeof node.title === "string",
+      // json-schema-to-typescript names a type only for a non-empty title.
+      documentedOnType: typeof node.title === "string" && node.title !== "",
       alwaysPresent: specRequired.has(name) || node.default !== undefined,
       sensitive: node["x-mysqlop-sensitive"] === true,
     };

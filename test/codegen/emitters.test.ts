@@ -18,7 +18,7 @@ import { parseSchemaText } from "../../src/codegen/load.ts";
 import { buildModel, type GeneratorModel, type RuntimeImports } from "../../src/codegen/model.ts";
 import { runtimeImportProblem, runtimeModuleSpecifier } from "../../src/codegen/options.ts";
 import { hookNameOf, validateSchema } from "../../src/codegen/validate.ts";
-import { mysqlSchemaText } from "./temp-project.ts";
+import { editedSchema, mysqlSchemaText, SPEC_PROPERTIES } from "./temp-project.ts";
 
 async function mysqlModel(options: { runtimeImport?: string; outDir?: string } = {}): Promise<GeneratorModel> {
   const loaded = parseSchemaText(await mysqlSchemaText(), "schemas/mysql.yaml");
@@ -76,6 +76,20 @@ test("reconciler base: a hook's docs link to its field's docs in the models, or 
     assert.ok(base.includes(described(name).trim().slice(0, 60)), `the hook of spec.${name} repeats its description`);
     assert.doesNotMatch(base, new RegExp(`\\{@link MySQLSpec\\.${name}\\}`), `no link to spec.${name}, a field without docs of its own`);
   }
+});
+
+test("model: a field is documented on its type exactly when json-schema-to-typescript names one for it (a non-empty title)", async () => {
+  const documented = async (title: string | undefined) => {
+    const text = await editedSchema((d) =>
+      title === undefined ? d.deleteIn([...SPEC_PROPERTIES, "image", "title"]) : d.setIn([...SPEC_PROPERTIES, "image", "title"], title),
+    );
+    const loaded = parseSchemaText(text, "schemas/mysql.yaml");
+    validateSchema(loaded);
+    return buildModel(loaded, { root: "/project", schemaPath: "schemas/mysql.yaml" }).specFields.find((f) => f.name === "image")?.documentedOnType;
+  };
+  assert.equal(await documented(undefined), false);
+  assert.equal(await documented(""), false, "an empty title names no type: the description stays on the field");
+  assert.equal(await documented("ImageReference"), true);
 });
 
 test("markdownText and tableCell: prose escaped, code spans kept, one line per cell", () => {

@@ -92,7 +92,7 @@ export function validatorInput(model: GeneratorModel): ValidatorInput {
 export function reconcilerBaseInput(model: GeneratorModel): ReconcilerBaseInput {
   const { source, group, kind, constantPrefix, typeNames, runtimeImports, outputs } = model;
   const specFields = model.specFields.map(({ description, ...field }) =>
-    field.onChange === "hook" && field.documentedOnType ? { ...field, description } : field,
+    field.onChange === "hook" && field.documentedOnType && description.trim() !== "" ? { ...field, description } : field,
   );
   return { source, group, kind, constantPrefix, specFields, typeNames, runtimeImports, outputs, storageVersion: { name: model.storageVersion.name } };
 }
