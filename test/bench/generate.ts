@@ -179,8 +179,8 @@ async function benchCli(label: string, schema: string): Promise<void> {
   try {
     // The first description of the MySQL schema is a printer column's: only the CRD and the API reference change.
     const described = (): Promise<void> => writeFile(join(root, "schemas/mysql.yaml"), schema.replace("description: ", "description: Edited. "));
-    // A spec field's description (of the MySQL schema's image, a hook field without a title) is in the models only (its
-    // hook's docs link to it): they are made again. A synthetic schema has no such text: the case repeats the last.
+    // A spec field's description (of the MySQL schema's image, a hook field without a title) is, of the TypeScript
+    // outputs, in the models only (its hook's docs link to it): they are made again. A synthetic schema has no such text: the case repeats the last.
     const fieldDescribed = (): Promise<void> =>
       writeFile(join(root, "schemas/mysql.yaml"), schema.replace("The MySQL container image, a reference", "The edited MySQL container image, a reference"));
     // The CLI keeps V8's compiled code and stripped TypeScript on disk between runs; the last case runs without.
