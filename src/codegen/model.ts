@@ -183,6 +183,11 @@ function operatorDeploymentOf(raw: SchemaNode, serviceAccount: string): Operator
   };
 }
 
+/** The name json-schema-to-typescript gives a node's type: its title, when it has a non-empty one (else none). */
+function typeTitle(node: Record<string, unknown>): string | undefined {
+  return typeof node.title === "string" && node.title !== "" ? node.title : undefined;
+}
+
 /** Builds the generator model from a schema file that passed validation. */
 export function buildModel(loaded: LoadedSchema, options: GenerateOptions): GeneratorModel {
   const doc = asRecord(loaded.document);
@@ -213,8 +218,7 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
       hookName: hookNameOf(name),
       onChange: (node["x-mysqlop-on-change"] as ChangePolicy | undefined) ?? "hook",
       description: typeof node.description === "string" ? node.description : "",
-      // json-schema-to-typescript names a type only for a non-empty title.
-      documentedOnType: typeof node.title === "string" && node.title !== "",
+      documentedOnType: typeTitle(node) !== undefined,
       alwaysPresent: specRequired.has(name) || node.default !== undefined,
       sensitive: node["x-mysqlop-sensitive"] === true,
     };
@@ -284,8 +288,8 @@ export function buildModel(loaded: LoadedSchema, options: GenerateOptions): Gene
     specFields,
     typeNames: {
       resource: kind,
-      spec: typeof spec.title === "string" ? spec.title : `${kind}Spec`,
-      status: typeof status.title === "string" ? status.title : `${kind}Status`,
+      spec: typeTitle(spec) ?? `${kind}Spec`,
+      status: typeTitle(status) ?? `${kind}Status`,
     },
     constantPrefix: singular.toUpperCase().replaceAll(/[^A-Z0-9]/g, "_"),
     rbac: {

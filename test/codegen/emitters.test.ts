@@ -18,7 +18,7 @@ import { parseSchemaText } from "../../src/codegen/load.ts";
 import { buildModel, type GeneratorModel, type RuntimeImports } from "../../src/codegen/model.ts";
 import { runtimeImportProblem, runtimeModuleSpecifier } from "../../src/codegen/options.ts";
 import { hookNameOf, validateSchema } from "../../src/codegen/validate.ts";
-import { editedSchema, mysqlSchemaText, SPEC_PROPERTIES } from "./temp-project.ts";
+import { editedSchema, mysqlSchemaText, ROOT_SCHEMA, SPEC_PROPERTIES } from "./temp-project.ts";
 
 async function mysqlModel(options: { runtimeImport?: string; outDir?: string } = {}): Promise<GeneratorModel> {
   const loaded = parseSchemaText(await mysqlSchemaText(), "schemas/mysql.yaml");
@@ -90,6 +90,17 @@ test("model: a field is documented on its type exactly when json-schema-to-types
   assert.equal(await documented(undefined), false);
   assert.equal(await documented(""), false, "an empty title names no type: the description stays on the field");
   assert.equal(await documented("ImageReference"), true);
+});
+
+test("model: an empty title on spec or status names no type, like an absent one: the types are MySQLSpec and MySQLStatus", async () => {
+  const text = await editedSchema((d) => {
+    d.setIn([...ROOT_SCHEMA, "properties", "spec", "title"], "");
+    d.setIn([...ROOT_SCHEMA, "properties", "status", "title"], "");
+  });
+  const loaded = parseSchemaText(text, "schemas/mysql.yaml");
+  validateSchema(loaded);
+  const { typeNames } = buildModel(loaded, { root: "/project", schemaPath: "schemas/mysql.yaml" });
+  assert.deepEqual(typeNames, { resource: "MySQL", spec: "MySQLSpec", status: "MySQLStatus" });
 });
 
 test("markdownText and tableCell: prose escaped, code spans kept, one line per cell", () => {
