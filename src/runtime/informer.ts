@@ -86,8 +86,13 @@ export class Informer {
   #resync: NodeJS.Timeout | undefined;
   #syncedWaiters: (() => void)[] = [];
   readonly #eventCounters = new Map<string, { inc(): void }>();
-  /** Objects whose cached version came from observeWrite, with that version, until the watch catches up. */
-  readonly #ahead = new Map<string, bigint>();
+  /**
+   * Objects whose cached version came from observeWrite, until the watch catches up: that version, and the write's
+   * number in {@link #writes}.
+   */
+  readonly #ahead = new Map<string, { version: bigint; write: number }>();
+  /** Writes taken by observeWrite so far (a relist keeps those taken while it listed: see {@link #replaceStore}). */
+  #writes = 0;
   /** Uids of objects recently deleted (oldest first). */
   readonly #deletedUids = new Set<string>();
 
@@ -165,14 +170,14 @@ export class Informer {
     if (cached === undefined) {
       if (!created || !this.#synced || meta.uid === undefined || this.#deletedUids.has(meta.uid) || !this.#selects(object)) return;
       this.#store.set(meta.namespace ?? "", (this.#store.get(meta.namespace ?? "") ?? new Map()).set(meta.name, trimObject(structuredClone(object))));
-      this.#ahead.set(key, next);
+      this.#ahead.set(key, { version: next, write: ++this.#writes });
       return;
     }
     if (cached.metadata?.uid !== meta.uid) return;
     const current = integerVersion(cached.metadata?.resourceVersion);
     if (current === undefined || next <= current) return;
     this.#upsert(trimObject(structuredClone(object), cached));
-    this.#ahead.set(key, next);
+    this.#ahead.set(key, { version: next, write: ++this.#writes });
   }
 
   /** Whether this cache's namespace and selectors take `object` (equality label selectors only; anything else: no). */
@@ -296,6 +301,7 @@ export class Informer {
   async #relist(generation: number): Promise<void> {
     const path = resourcePath(this.kind, this.#options.namespace);
     const fresh = new Map<string, Map<string, KubernetesObject>>();
+    const writesBefore = this.#writes;
     let continueToken: string | undefined;
     let resourceVersion: string;
     // Pages of this many objects; none once a continue token expired (client-go's pager does the same: a list that
@@ -344,7 +350,7 @@ export class Informer {
       if (continueToken === undefined) break;
     }
     this.#log.debug("listed", { resourceVersion });
-    this.#replaceStore(fresh);
+    this.#replaceStore(fresh, integerVersion(resourceVersion), writesBefore);
     this.#resourceVersion = resourceVersion;
     if (this.#synced) {
       for (const handler of this.#relistHandlers) {
@@ -362,11 +368,22 @@ export class Informer {
     }
   }
 
-  #replaceStore(fresh: Map<string, Map<string, KubernetesObject>>): void {
-    // A fresh list is the truth (even if etcd was restored and versions went back).
+  /**
+   * Makes `fresh`, a list of `listVersion`, the cache. A fresh list is the truth (even if etcd was restored and versions
+   * went back), except for this process's writes answered while it listed (after the first `writesBefore`) at versions
+   * after the list's: the list cannot hold them, the watch that follows from its version brings them, and meanwhile a
+   * reconcile must read them (a status just written rolled back, or a child just created dropped and reported deleted,
+   * would be acted on: a second `onCreate`). client-go's mutation cache keeps writes newer than its informer likewise.
+   */
+  #replaceStore(fresh: Map<string, Map<string, KubernetesObject>>, listVersion: bigint | undefined, writesBefore: number): void {
+    const kept = new Map<string, { version: bigint; write: number }>();
+    if (listVersion !== undefined) {
+      for (const [key, ahead] of this.#ahead) if (ahead.write > writesBefore && ahead.version > listVersion) kept.set(key, ahead);
+    }
     this.#ahead.clear();
     for (const [ns, objects] of this.#store) {
       for (const [name, object] of objects) {
+        if (kept.has(`${ns}/${name}`)) continue;
         if (!fresh.get(ns)?.has(name)) {
           objects.delete(name);
           this.#tombstone(object);
@@ -375,7 +392,8 @@ export class Informer {
       }
       if (objects.size === 0) this.#store.delete(ns);
     }
-    for (const objects of fresh.values()) for (const object of objects.values()) this.#upsert(object);
+    for (const [ns, objects] of fresh) for (const [name, object] of objects) if (!kept.has(`${ns}/${name}`)) this.#upsert(object);
+    for (const [key, ahead] of kept) this.#ahead.set(key, ahead);
   }
 
   /** Resolves when the watch ends normally (true when it delivered at least one event); rejects on errors. */
@@ -458,7 +476,7 @@ export class Informer {
     // (Checked only when some write is ahead: this runs for every event.)
     if (this.#ahead.size > 0) {
       const key = `${ns}/${name}`;
-      const ahead = this.#ahead.get(key);
+      const ahead = this.#ahead.get(key)?.version;
       if (ahead !== undefined) {
         const next = integerVersion(object.metadata?.resourceVersion);
         if (next !== undefined && next < ahead) return;

@@ -27,6 +27,8 @@ let listFailures = 0;
 let expireContinues = 0;
 /** Called when the fake refuses a continue token (the collection may change then). */
 let onExpire: (() => void) | undefined;
+/** When set, a list page asked for with a continue token is answered only once the test calls `answer`. */
+let holdContinuedPage: ((answer: () => void) => void) | undefined;
 /** The `limit` and `continue` of each list request, in order. */
 const listPages: { limit: string | null; continue: string | null }[] = [];
 let watchScripts: WatchScript[] = [];
@@ -75,6 +77,28 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
       res.end(JSON.stringify({ kind: "Status", code: 410, reason: "Expired", message: "The provided continue parameter is too old" }));
       return;
     }
+    if (token !== null && holdContinuedPage !== undefined) {
+      const hold = holdContinuedPage;
+      holdContinuedPage = undefined;
+      hold(() => answerListPage(res, url, token));
+      return;
+    }
+    answerListPage(res, url, token);
+    return;
+  }
+  const script = watchScripts.shift();
+  if (script === undefined) {
+    // Default: an open, quiet watch.
+    res.writeHead(200, { "content-type": "application/json" });
+    res.flushHeaders();
+    openResponses.add(res);
+    return;
+  }
+  script(res, url);
+}
+
+function answerListPage(res: ServerResponse, url: URL, token: string | null): void {
+  {
     // Pages as the API server makes them: `limit` items in name order, a continue token while more remain.
     const all = [...objects.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
     const from = token === null ? 0 : Number(token);
@@ -87,17 +111,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     });
     const metadata = { resourceVersion: String(rv), ...(from + limit < all.length ? { continue: String(from + limit) } : {}) };
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ kind: "WidgetList", metadata, items }));
-    return;
   }
-  const script = watchScripts.shift();
-  if (script === undefined) {
-    // Default: an open, quiet watch.
-    res.writeHead(200, { "content-type": "application/json" });
-    res.flushHeaders();
-    openResponses.add(res);
-    return;
-  }
-  script(res, url);
 }
 
 function sendEvent(res: ServerResponse, type: string, object: object): void {
@@ -176,6 +190,7 @@ function reset(): void {
   listFailures = 0;
   expireContinues = 0;
   onExpire = undefined;
+  holdContinuedPage = undefined;
   listPages.length = 0;
   watchScripts = [];
   requests.length = 0;
@@ -301,6 +316,76 @@ test("a list comes in pages of 25 with continue tokens; an expired token lists a
     assert.deepEqual(
       events.slice(59).map((e) => `${e.type} ${e.object.metadata?.name}`),
       ["delete w01"],
+    );
+  } finally {
+    informer.stop();
+  }
+});
+
+test("a relist keeps this process's writes answered while it listed (newer than its list): no rollback, no false delete", async () => {
+  reset();
+  objects = new Map(Array.from({ length: 30 }, (_, i) => [`w${String(i).padStart(2, "0")}`, { name: `w${String(i).padStart(2, "0")}`, rv: 1 }]));
+  const streams: ServerResponse[] = [];
+  const held: WatchScript = (res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.flushHeaders();
+    streams.push(res);
+    openResponses.add(res);
+  };
+  watchScripts = [held, held];
+  const { informer, events } = startInformer();
+  const withUid = (object: object, uid: string): KubernetesObject => {
+    const o = object as KubernetesObject;
+    return { ...o, metadata: { ...o.metadata, uid } };
+  };
+  try {
+    await until("watching", () => streams.length === 1 && informer.synced);
+    // A write answered before the relist began, at a version the list then does not reach (etcd restored from a
+    // backup: versions went back): the list is the truth for it.
+    informer.observeWrite({ ...widget("w10", 9), status: { beforeTheRestore: true } } as KubernetesObject);
+    // The watch expires; the relist reads its first page at rv 1, and its second waits while a reconcile writes: a
+    // status (rv 5) and a child it creates (rv 6). Neither is in the list, which is of rv 1.
+    let answer: (() => void) | undefined;
+    holdContinuedPage = (go) => (answer = go);
+    sendEvent(streams[0]!, "ERROR", { kind: "Status", code: 410, reason: "Expired", message: "too old resource version" });
+    streams[0]!.end();
+    await until("the relist waits for its second page", () => answer !== undefined);
+    informer.observeWrite({ ...widget("w05", 5), status: { written: true } } as KubernetesObject);
+    informer.observeWrite(withUid(widget("new", 6), "u-new"), true);
+    const before = events.length;
+    answer!();
+    await until("watching again", () => streams.length === 2);
+    assert.equal(informer.get("ns", "w05")?.metadata?.resourceVersion, "5", "the status written is not rolled back to the list's older version");
+    assert.deepEqual((informer.get("ns", "w05") as { status?: unknown }).status, { written: true });
+    assert.equal(informer.get("ns", "new")?.metadata?.uid, "u-new", "the child just created is not dropped for missing from the older list");
+    assert.equal(informer.get("ns", "w10")?.metadata?.resourceVersion, "1", "a write from before the list is the list's");
+    assert.deepEqual(
+      events.slice(before).map((e) => `${e.type} ${e.object.metadata?.name} ${e.object.metadata?.resourceVersion}`),
+      ["update w10 1"],
+      "nothing else reported: no delete of the new child, no update of w05 back to rv 1",
+    );
+    assert.ok(
+      requests.includes("watch rv=1") && requests.lastIndexOf("watch rv=1") > requests.indexOf("watch rv=1"),
+      "the watch resumes at the list's version",
+    );
+    // The watch from rv 1 then brings both writes (no news), and what follows them.
+    sendEvent(streams[1]!, "MODIFIED", { ...widget("w05", 5), status: { written: true } });
+    sendEvent(streams[1]!, "ADDED", withUid(widget("new", 6), "u-new"));
+    sendEvent(streams[1]!, "MODIFIED", { ...widget("w05", 7), status: { written: true, later: true } });
+    await until("rv 7", () => informer.get("ns", "w05")?.metadata?.resourceVersion === "7");
+    assert.deepEqual(
+      events.slice(before).map((e) => `${e.type} ${e.object.metadata?.name} ${e.object.metadata?.resourceVersion}`),
+      ["update w10 1", "update w05 7"],
+    );
+    // A later relist whose list is newer than the writes is the truth again: the child, deleted meanwhile, goes.
+    rv = 8;
+    objects.set("w05", { name: "w05", rv: 7 });
+    sendEvent(streams[1]!, "ERROR", { kind: "Status", code: 410, reason: "Expired", message: "too old resource version" });
+    streams[1]!.end();
+    await until("relisted at rv 8", () => informer.get("ns", "new") === undefined);
+    assert.deepEqual(
+      events.slice(before + 2).map((e) => `${e.type} ${e.object.metadata?.name}`),
+      ["delete new"],
     );
   } finally {
     informer.stop();
