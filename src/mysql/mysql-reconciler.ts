@@ -29,7 +29,7 @@ import { instanceOf, type MySQLInstance } from "./instance.ts";
 import { hasReservedName, RESERVED_NAME_PREFIX } from "./names.ts";
 import { changePassword, planCredentials, settlePasswordChange } from "./password-change.ts";
 import { BINDING_FALLBACK_MS, type Result } from "./result.ts";
-import { quiesceBackupSchedule, reconcileBackupSchedule, type ScheduledBackupFacts } from "./scheduled-backup.ts";
+import { quiesceBackupSchedule, reconcileBackupSchedule, recordNewestScheduledDump, type ScheduledBackupFacts } from "./scheduled-backup.ts";
 import { awaitImageRollout, awaitResourcesRollout } from "./rollout.ts";
 import { decidePlacement } from "./placement.ts";
 import {
@@ -165,6 +165,9 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     if (hasFinalBackupSkip(mysql)) {
       const scheduled = await quiesceBackupSchedule(mysql, ctx, "the deletion finishes, without a final backup as the annotation asked, once it ended");
       if (scheduled !== undefined) return scheduled;
+      // What a next resource of this name restores: the newest dump, the scheduled one that just ended included.
+      const recording = await recordNewestScheduledDump(mysql, ctx);
+      if (recording !== undefined) return recording;
     }
     const without = skippedByRequest(mysql, ctx) ?? (nothingToBackUp(mysql, ctx) ? NOTHING_TO_BACK_UP : undefined);
     if (without !== undefined) {

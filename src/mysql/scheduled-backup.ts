@@ -50,7 +50,12 @@ export async function reconcileBackupSchedule(instance: MySQLInstance, ctx: Reco
     // would find no CronJob to wait for): suspended first, deleted once none runs. The CronJob's status changes bring
     // this back.
     // By uid: a CronJob of this name made after the cache looked (the field set again) is not the one settled here.
-    if (cached !== undefined && (await settleSchedule(instance, ctx, cached, `${instance.names.backupSchedule} is deleted once none runs`)) === undefined)
+    // A dump that ended meanwhile is recorded first: the Jobs go with the CronJob, and a next resource restores the newest.
+    if (
+      cached !== undefined &&
+      (await settleSchedule(instance, ctx, cached, `${instance.names.backupSchedule} is deleted once none runs`)) === undefined &&
+      (await recordNewestScheduledDump(instance, ctx)) === undefined
+    )
       await ctx.delete(
         { apiVersion: "batch/v1", kind: "CronJob", metadata: cached.metadata ?? {} },
         { propagationPolicy: "Background", uid: cached.metadata?.uid },
@@ -58,15 +63,8 @@ export async function reconcileBackupSchedule(instance: MySQLInstance, ctx: Reco
     return undefined;
   }
   const cronJob = await ctx.apply(buildBackupCronJob(instance, schedule), { owner: instance.resource });
-  const ended = scheduledJobs(instance, ctx, cached ?? cronJob)
-    .map((job) => ({ job, outcome: jobOutcome(job, undefined) }))
-    .filter(({ outcome }) => outcome.state === "succeeded" || outcome.state === "failed")
-    .sort((a, b) => created(a.job) - created(b.job));
-  // backup-NAME-info follows the newest succeeded dump even when a failure ended after it: the retention of later
-  // runs removes a dump no record names, and a new resource of this name would restore an older one, or none.
-  const succeeded = ended.filter(({ outcome }) => outcome.state === "succeeded").at(-1);
-  const dumpedAt = succeeded?.outcome.state === "succeeded" ? (succeeded.outcome.completedAt ?? new Date().toISOString()) : undefined;
-  const infoBehind = dumpedAt !== undefined && !(Date.parse(dumpedAt) <= recordedDumpTime(instance, ctx));
+  const ended = endedJobs(instance, ctx, cached ?? cronJob);
+  const { succeeded, dumpedAt, infoBehind } = newestDump(instance, ctx, ended);
   const newest = ended.at(-1);
   if (newest === undefined) return undefined;
   const previous = instance.resource.status?.backup?.scheduled;
@@ -79,7 +77,8 @@ export async function reconcileBackupSchedule(instance: MySQLInstance, ctx: Reco
       ? await readBackupReport(instance, ctx, succeeded.job, dumpedAt)
       : undefined;
   // Never back to an older dump, a final backup's record included; with its pod not listed yet, a later reconcile writes it.
-  if (infoBehind && report !== "pending") await ctx.apply(buildBackupInfo(instance, dumpedAt, report, succeeded?.job.metadata?.name ?? ""));
+  if (infoBehind && dumpedAt !== undefined && report !== "pending")
+    await ctx.apply(buildBackupInfo(instance, dumpedAt, report, succeeded?.job.metadata?.name ?? ""));
   if (known) return undefined;
   const startedAt = timestamp(job.status?.startTime) ?? null;
   let record: ScheduledBackupFacts["backup"]["scheduled"];
@@ -175,6 +174,44 @@ async function settleSchedule(instance: MySQLInstance, ctx: ReconcileContext, cr
   const running = [...(cronJob?.status?.active ?? []).map((ref) => ref.name ?? ""), ...jobs.map((job) => job.metadata?.name ?? "")];
   if (running.length === 0) return undefined;
   return waitFor(POLL_MS, "AwaitingScheduledBackup", `the scheduled backup ${[...new Set(running)].join(", ")} is running; ${then}`);
+}
+
+/** The Jobs of `cronJob` that ended, oldest first. */
+function endedJobs(instance: MySQLInstance, ctx: ReconcileContext, cronJob: V1CronJob): { job: V1Job; outcome: ReturnType<typeof jobOutcome> }[] {
+  return scheduledJobs(instance, ctx, cronJob)
+    .map((job) => ({ job, outcome: jobOutcome(job, undefined) }))
+    .filter(({ outcome }) => outcome.state === "succeeded" || outcome.state === "failed")
+    .sort((a, b) => created(a.job) - created(b.job));
+}
+
+/**
+ * The newest succeeded of the `ended` Jobs, when it ended, and whether backup-NAME-info names an older dump (or none).
+ * backup-NAME-info follows the newest succeeded dump even when a failure ended after it: the retention of later runs
+ * removes a dump no record names, and a new resource of this name would restore an older one, or none.
+ */
+function newestDump(instance: MySQLInstance, ctx: ReconcileContext, ended: ReturnType<typeof endedJobs>) {
+  const succeeded = ended.filter(({ outcome }) => outcome.state === "succeeded").at(-1);
+  const dumpedAt = succeeded?.outcome.state === "succeeded" ? (succeeded.outcome.completedAt ?? new Date().toISOString()) : undefined;
+  const infoBehind = dumpedAt !== undefined && !(Date.parse(dumpedAt) <= recordedDumpTime(instance, ctx));
+  return { succeeded, dumpedAt, infoBehind };
+}
+
+/**
+ * Once no scheduled backup runs, on the way out of the schedule (a deletion without a final backup, or
+ * `spec.backup.schedule` removed): points backup-NAME-info at the newest scheduled dump when it names an older one (or
+ * none), as a reconcile of the living resource would have, so that a next resource of this name restores the newest
+ * dump. A wait while that Job's report cannot be read yet; `undefined` when done or there is nothing to record.
+ */
+export async function recordNewestScheduledDump(instance: MySQLInstance, ctx: ReconcileContext): Promise<Result | undefined> {
+  const cronJob = cachedCronJob(instance, ctx);
+  if (cronJob === undefined) return undefined;
+  const { succeeded, dumpedAt, infoBehind } = newestDump(instance, ctx, endedJobs(instance, ctx, cronJob));
+  if (succeeded === undefined || dumpedAt === undefined || !infoBehind) return undefined;
+  const name = succeeded.job.metadata?.name ?? "";
+  const report = await readBackupReport(instance, ctx, succeeded.job, dumpedAt);
+  if (report === "pending") return waitFor(POLL_MS, "AwaitingScheduledBackup", `reading the report of the scheduled backup ${name}, to record its dump`);
+  await ctx.apply(buildBackupInfo(instance, dumpedAt, report, name));
+  return undefined;
 }
 
 /** When the dump backup-NAME-info names ended; `NaN` without one. */

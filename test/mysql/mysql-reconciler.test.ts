@@ -941,6 +941,12 @@ test("the skip annotation while a scheduled backup runs: the CronJob is suspende
   assert.equal(released.kind, "done");
   assert.match(released.kind === "done" ? (released.message ?? "") : "", /without a final backup/);
   assert.ok(!recorded.applied.some((a) => a.object.kind === "Job"), "no final backup Job");
+  const info = recorded.applied.find((a) => a.object.kind === "ConfigMap" && a.object.metadata?.name === "backup-mysql-instance-info");
+  assert.equal(
+    (info?.object as V1ConfigMap | undefined)?.data?.lastSucceeded,
+    "2026-11-26T15:00:00Z",
+    "the scheduled dump that ended meanwhile is recorded: a next resource of this name restores it, not an older one",
+  );
 });
 
 test("a creation step that fails while the server is available still records status.serverStarted before the error", async () => {

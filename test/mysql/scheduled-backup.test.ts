@@ -218,6 +218,20 @@ test("removing spec.backup.schedule while a scheduled Job runs: the CronJob is s
   );
 });
 
+test("removing spec.backup.schedule while a scheduled Job runs that then succeeds: its dump is recorded in backup-NAME-info before the CronJob (and with it the Job) is deleted", async () => {
+  const resource = scheduled({ schedule: null });
+  const { ctx, recorded, put } = recordingContext([resource, cronJob(resource, true), info(resource, "2026-11-29T03:00:00Z"), job(resource, 5, "running")]);
+  await reconcileBackupSchedule(instanceOf(resource), ctx);
+  assert.equal(recorded.deleted.length, 0, "kept while mysql-instance-backup-schedule-5 dumps");
+  put(job(resource, 5, "succeeded"));
+  await reconcileBackupSchedule(instanceOf(resource), ctx);
+  assert.equal(appliedInfo(recorded)?.lastSucceeded, "2026-11-29T04:05:00Z", "a next resource of this name restores the newest dump");
+  assert.deepEqual(
+    recorded.deleted.map((d) => `${d.kind}/${d.name}`),
+    ["CronJob/mysql-instance-backup-schedule"],
+  );
+});
+
 test("deletion: a running scheduled Job only the API server lists (made from a stale view just before the suspend, not cached yet) is awaited", async () => {
   const resource = scheduled();
   const { ctx } = recordingContext([resource, cronJob(resource, true), job(resource, 8, "running")]);
