@@ -87,11 +87,12 @@ export class Informer {
   #syncedWaiters: (() => void)[] = [];
   readonly #eventCounters = new Map<string, { inc(): void }>();
   /**
-   * Objects whose cached version came from observeWrite, until the watch catches up: that version, and the write's
-   * number in {@link #writes}.
+   * Objects whose cached version came from observeWrite, with that version and the write's number in {@link #writes}:
+   * until the watch brings that version or a later one, the object is deleted, or a relist (which keeps only some:
+   * see {@link #replaceStore}).
    */
   readonly #ahead = new Map<string, { version: bigint; write: number }>();
-  /** Writes taken by observeWrite so far (a relist keeps those taken while it listed: see {@link #replaceStore}). */
+  /** Writes taken by observeWrite so far (numbers them: a relist tells those taken since it began). */
   #writes = 0;
   /** Uids of objects recently deleted (oldest first). */
   readonly #deletedUids = new Set<string>();
@@ -370,10 +371,11 @@ export class Informer {
 
   /**
    * Makes `fresh`, a list of `listVersion`, the cache. A fresh list is the truth (even if etcd was restored and versions
-   * went back), except for this process's writes answered while it listed (after the first `writesBefore`) at versions
-   * after the list's: the list cannot hold them, the watch that follows from its version brings them, and meanwhile a
-   * reconcile must read them (a status just written rolled back, or a child just created dropped and reported deleted,
-   * would be acted on: a second `onCreate`). client-go's mutation cache keeps writes newer than its informer likewise.
+   * went back), except for this process's writes taken by observeWrite since the relist began (numbered above
+   * `writesBefore`) at versions above the list's: the list cannot hold them, the watch that follows from its version
+   * brings them (or, should it expire first, the next list does), and meanwhile a reconcile must read them (a status just
+   * written rolled back, or a child just created dropped and reported deleted, would be acted on: a second `onCreate`).
+   * A write from before the relist began stays the list's even at a higher version (etcd restored from a backup).
    */
   #replaceStore(fresh: Map<string, Map<string, KubernetesObject>>, listVersion: bigint | undefined, writesBefore: number): void {
     const kept = new Map<string, { version: bigint; write: number }>();

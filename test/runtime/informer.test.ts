@@ -368,7 +368,9 @@ test("a relist keeps this process's writes answered while it listed (newer than 
       requests.includes("watch rv=1") && requests.lastIndexOf("watch rv=1") > requests.indexOf("watch rv=1"),
       "the watch resumes at the list's version",
     );
-    // The watch from rv 1 then brings both writes (no news), and what follows them.
+    // The watch from rv 1 then brings a change older than our write (someone else's, between the list and the write:
+    // skipped, not rolled back to), both writes (no news), and what follows them.
+    sendEvent(streams[1]!, "MODIFIED", widget("w05", 3));
     sendEvent(streams[1]!, "MODIFIED", { ...widget("w05", 5), status: { written: true } });
     sendEvent(streams[1]!, "ADDED", withUid(widget("new", 6), "u-new"));
     sendEvent(streams[1]!, "MODIFIED", { ...widget("w05", 7), status: { written: true, later: true } });
@@ -386,6 +388,48 @@ test("a relist keeps this process's writes answered while it listed (newer than 
     assert.deepEqual(
       events.slice(before + 2).map((e) => `${e.type} ${e.object.metadata?.name}`),
       ["delete new"],
+    );
+  } finally {
+    informer.stop();
+  }
+});
+
+test("a write answered while the relist listed, at a version its list covers, is the list's: the list holds it or what came after", async () => {
+  reset();
+  objects = new Map(Array.from({ length: 30 }, (_, i) => [`w${String(i).padStart(2, "0")}`, { name: `w${String(i).padStart(2, "0")}`, rv: 1 }]));
+  const streams: ServerResponse[] = [];
+  const held: WatchScript = (res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.flushHeaders();
+    streams.push(res);
+    openResponses.add(res);
+  };
+  watchScripts = [held, held];
+  const { informer, events } = startInformer();
+  try {
+    await until("watching", () => streams.length === 1 && informer.synced);
+    let answer: (() => void) | undefined;
+    holdContinuedPage = (go) => (answer = go);
+    sendEvent(streams[0]!, "ERROR", { kind: "Status", code: 410, reason: "Expired", message: "too old resource version" });
+    streams[0]!.end();
+    await until("the relist waits for its second page", () => answer !== undefined);
+    // Our writes at rv 5 (w26, on the list's last page) and rv 6 (a child, deleted again at once by someone else);
+    // the list is of rv 7: w26 changed again by then, and the child gone.
+    informer.observeWrite({ ...widget("w26", 5), status: { ours: true } } as KubernetesObject);
+    informer.observeWrite(
+      { ...(widget("ghost", 6) as KubernetesObject), metadata: { ...(widget("ghost", 6) as KubernetesObject).metadata, uid: "u-ghost" } },
+      true,
+    );
+    objects.set("w26", { name: "w26", rv: 7 });
+    rv = 7;
+    const before = events.length;
+    answer!();
+    await until("watching again", () => streams.length === 2);
+    assert.equal(informer.get("ns", "w26")?.metadata?.resourceVersion, "7");
+    assert.equal(informer.get("ns", "ghost"), undefined, "the child the list no longer holds is gone (no watch event would remove it)");
+    assert.deepEqual(
+      events.slice(before).map((e) => `${e.type} ${e.object.metadata?.name} ${e.object.metadata?.resourceVersion}`),
+      ["delete ghost 6", "update w26 7"],
     );
   } finally {
     informer.stop();
