@@ -322,7 +322,18 @@ test("a list comes in pages of 25 with continue tokens; an expired token lists a
   }
 });
 
-test("a relist keeps this process's writes answered while it listed (newer than its list): no rollback, no false delete", async () => {
+/** `object` with a uid (an object a write created). */
+function withUid(object: object, uid: string): KubernetesObject {
+  const o = object as KubernetesObject;
+  return { ...o, metadata: { ...o.metadata, uid } };
+}
+
+/**
+ * 30 objects at rv 1 and a synced informer whose watch then expires (after `beforeExpiry`): returned while its relist
+ * waits for its second page, which the server answers on `answer()`, with what `objects` and `rv` hold then. `streams`:
+ * the watches, held open (the second is the one after the relist).
+ */
+async function relistHeldBetweenPages(beforeExpiry: (informer: Informer) => void = () => {}) {
   reset();
   objects = new Map(Array.from({ length: 30 }, (_, i) => [`w${String(i).padStart(2, "0")}`, { name: `w${String(i).padStart(2, "0")}`, rv: 1 }]));
   const streams: ServerResponse[] = [];
@@ -333,27 +344,35 @@ test("a relist keeps this process's writes answered while it listed (newer than 
     openResponses.add(res);
   };
   watchScripts = [held, held];
-  const { informer, events } = startInformer();
-  const withUid = (object: object, uid: string): KubernetesObject => {
-    const o = object as KubernetesObject;
-    return { ...o, metadata: { ...o.metadata, uid } };
-  };
+  const started = startInformer();
   try {
-    await until("watching", () => streams.length === 1 && informer.synced);
-    // A write answered before the relist began, at a version the list then does not reach (etcd restored from a
-    // backup: versions went back): the list is the truth for it.
-    informer.observeWrite({ ...widget("w10", 9), status: { beforeTheRestore: true } } as KubernetesObject);
-    // The watch expires; the relist reads its first page at rv 1, and its second waits while a reconcile writes: a
-    // status (rv 5) and a child it creates (rv 6). Neither is in the list, which is of rv 1.
+    await until("watching", () => streams.length === 1 && started.informer.synced);
+    beforeExpiry(started.informer);
     let answer: (() => void) | undefined;
     holdContinuedPage = (go) => (answer = go);
     sendEvent(streams[0]!, "ERROR", { kind: "Status", code: 410, reason: "Expired", message: "too old resource version" });
     streams[0]!.end();
     await until("the relist waits for its second page", () => answer !== undefined);
+    return { ...started, streams, answer: answer! };
+  } catch (error) {
+    started.informer.stop();
+    throw error;
+  }
+}
+
+test("a relist keeps this process's writes answered while it listed (newer than its list): no rollback, no false delete", async () => {
+  // A write answered before the relist began, at a version the list then does not reach (etcd restored from a
+  // backup: versions went back): the list is the truth for it.
+  const { informer, events, streams, answer } = await relistHeldBetweenPages((informer) =>
+    informer.observeWrite({ ...widget("w10", 9), status: { beforeTheRestore: true } } as KubernetesObject),
+  );
+  try {
+    // The relist read its first page at rv 1, and its second waits while a reconcile writes: a status (rv 5) and a child
+    // it creates (rv 6). Neither is in the list, which is of rv 1.
     informer.observeWrite({ ...widget("w05", 5), status: { written: true } } as KubernetesObject);
     informer.observeWrite(withUid(widget("new", 6), "u-new"), true);
     const before = events.length;
-    answer!();
+    answer();
     await until("watching again", () => streams.length === 2);
     assert.equal(informer.get("ns", "w05")?.metadata?.resourceVersion, "5", "the status written is not rolled back to the list's older version");
     assert.deepEqual((informer.get("ns", "w05") as { status?: unknown }).status, { written: true });
@@ -395,35 +414,16 @@ test("a relist keeps this process's writes answered while it listed (newer than 
 });
 
 test("a write answered while the relist listed, at a version its list covers, is the list's: the list holds it or what came after", async () => {
-  reset();
-  objects = new Map(Array.from({ length: 30 }, (_, i) => [`w${String(i).padStart(2, "0")}`, { name: `w${String(i).padStart(2, "0")}`, rv: 1 }]));
-  const streams: ServerResponse[] = [];
-  const held: WatchScript = (res) => {
-    res.writeHead(200, { "content-type": "application/json" });
-    res.flushHeaders();
-    streams.push(res);
-    openResponses.add(res);
-  };
-  watchScripts = [held, held];
-  const { informer, events } = startInformer();
+  const { informer, events, answer, streams } = await relistHeldBetweenPages();
   try {
-    await until("watching", () => streams.length === 1 && informer.synced);
-    let answer: (() => void) | undefined;
-    holdContinuedPage = (go) => (answer = go);
-    sendEvent(streams[0]!, "ERROR", { kind: "Status", code: 410, reason: "Expired", message: "too old resource version" });
-    streams[0]!.end();
-    await until("the relist waits for its second page", () => answer !== undefined);
     // Our writes at rv 5 (w26, on the list's last page) and rv 6 (a child, deleted again at once by someone else);
     // the list is of rv 7: w26 changed again by then, and the child gone.
     informer.observeWrite({ ...widget("w26", 5), status: { ours: true } } as KubernetesObject);
-    informer.observeWrite(
-      { ...(widget("ghost", 6) as KubernetesObject), metadata: { ...(widget("ghost", 6) as KubernetesObject).metadata, uid: "u-ghost" } },
-      true,
-    );
+    informer.observeWrite(withUid(widget("ghost", 6), "u-ghost"), true);
     objects.set("w26", { name: "w26", rv: 7 });
     rv = 7;
     const before = events.length;
-    answer!();
+    answer();
     await until("watching again", () => streams.length === 2);
     assert.equal(informer.get("ns", "w26")?.metadata?.resourceVersion, "7");
     assert.equal(informer.get("ns", "ghost"), undefined, "the child the list no longer holds is gone (no watch event would remove it)");
