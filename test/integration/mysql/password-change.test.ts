@@ -68,3 +68,30 @@ test(
     assert.ok(Number(users.stdout.trim()) >= 1, "no statement escaped its literal (root still exists)");
   },
 );
+
+test(
+  "a password change the server refuses (an old server without ALTER USER IF EXISTS): the Job's output names the error, never the statement with the password",
+  { skip: available ? false : "mariadb-server is not installed", timeout: 120_000 },
+  async (t) => {
+    const server = await startMariaDb();
+    t.after(() => server.stop());
+    const dir = await mkdtemp(join(tmpdir(), "mysqlop-password-"));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const current = "otuspassword";
+    const target = "S3cret-never-in-logs";
+    await server.sql(
+      `SET SESSION sql_mode = ''; CREATE USER 'root'@'%' IDENTIFIED BY ${sqlString(current)}; GRANT ALL ON *.* TO 'root'@'%' WITH GRANT OPTION;`,
+    );
+    await writeFile(join(dir, PASSWORD_CHANGE_FILES.client), clientOptionFile("127.0.0.1", current, server.port), { mode: 0o600 });
+    // What a server that does not know `IF EXISTS` there meets: a syntax error, whose message quotes the statement.
+    await writeFile(join(dir, PASSWORD_CHANGE_FILES.sql), passwordChangeSql(target).replaceAll("ALTER USER IF EXISTS", "ALTER USER IF NOT_KNOWN"), {
+      mode: 0o600,
+    });
+    const [shell, ...args] = passwordChangeCommand(dir);
+    const run = await runCommand(shell!, args);
+    assert.notEqual(run.code, 0, `exit 0 on a refused change: ${run.stdout}${run.stderr}`);
+    const output = run.stdout + run.stderr;
+    assert.ok(!output.includes(target), `the output (the pod's log and termination message) holds the password: ${output}`);
+    assert.match(output, /ERROR 1064 \(42000\)/, "the error is named");
+  },
+);
