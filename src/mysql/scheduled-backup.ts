@@ -7,6 +7,7 @@
 import type { V1ConfigMap, V1CronJob, V1Job } from "@kubernetes/client-node";
 import type { ScheduledBackupStatus } from "../../generated/mysql-models.ts";
 import type { ReconcileContext } from "../runtime/index.ts";
+import { isNamespaceTerminating } from "./backup-restore.ts";
 import { readBackupReport, scriptError } from "./backup-report.ts";
 import { BACKUP_INFO_KEYS, buildBackupCronJob, buildBackupInfo, dumpPath } from "./desired/index.ts";
 import type { MySQLInstance } from "./instance.ts";
@@ -205,12 +206,26 @@ function newestDump(instance: MySQLInstance, ctx: ReconcileContext, ended: Retur
 export async function recordNewestScheduledDump(instance: MySQLInstance, ctx: ReconcileContext): Promise<Result | undefined> {
   const cronJob = cachedCronJob(instance, ctx);
   if (cronJob === undefined) return undefined;
+  // settleSchedule asks the API server, which may know that a Job ended before the cache does: its dump is recorded
+  // once the cache shows it ended (the CronJob, and with it the Job, goes only after that).
+  const seenRunning = scheduledJobs(instance, ctx, cronJob).find((job) => jobOutcome(job, undefined).state === "running");
+  if (seenRunning !== undefined)
+    return waitFor(
+      POLL_MS,
+      "AwaitingScheduledBackup",
+      `the scheduled backup ${seenRunning.metadata?.name ?? ""} ended; its dump is recorded once the cache shows it`,
+    );
   const { succeeded, dumpedAt, infoBehind } = newestDump(instance, ctx, endedJobs(instance, ctx, cronJob));
   if (succeeded === undefined || dumpedAt === undefined || !infoBehind) return undefined;
   const name = succeeded.job.metadata?.name ?? "";
   const report = await readBackupReport(instance, ctx, succeeded.job, dumpedAt);
   if (report === "pending") return waitFor(POLL_MS, "AwaitingScheduledBackup", `reading the report of the scheduled backup ${name}, to record its dump`);
-  await ctx.apply(buildBackupInfo(instance, dumpedAt, report, name));
+  try {
+    await ctx.apply(buildBackupInfo(instance, dumpedAt, report, name));
+  } catch (error) {
+    // The namespace is being deleted: backup-NAME-info goes with it, and nothing new may be made there.
+    if (!isNamespaceTerminating(error)) throw error;
+  }
   return undefined;
 }
 

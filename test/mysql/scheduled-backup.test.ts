@@ -11,7 +11,7 @@ import { BACKUP_INFO_KEYS, buildBackupCronJob, buildBackupInfo } from "../../src
 import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
 import { instanceOf } from "../../src/mysql/instance.ts";
 import { labelsFor } from "../../src/mysql/names.ts";
-import { quiesceBackupSchedule, reconcileBackupSchedule, SCHEDULED_BACKUP_EVENTS } from "../../src/mysql/scheduled-backup.ts";
+import { quiesceBackupSchedule, reconcileBackupSchedule, recordNewestScheduledDump, SCHEDULED_BACKUP_EVENTS } from "../../src/mysql/scheduled-backup.ts";
 import { madeByOperator, originalResource, recordingContext } from "./fixtures.ts";
 
 const SCHEDULE = "* * * * *";
@@ -230,6 +230,51 @@ test("removing spec.backup.schedule while a scheduled Job runs that then succeed
     recorded.deleted.map((d) => `${d.kind}/${d.name}`),
     ["CronJob/mysql-instance-backup-schedule"],
   );
+});
+
+test("winding the schedule down, a Job the API server lists as ended while the cache still shows it running: the CronJob (and with it the Job) stays until the cache shows it, then its dump is recorded", async () => {
+  const resource = scheduled({ schedule: null });
+  const { ctx, recorded, put } = recordingContext([resource, cronJob(resource, true), info(resource, "2026-11-29T03:00:00Z"), job(resource, 5, "running")]);
+  const ended = job(resource, 5, "succeeded");
+  const lagging = { ...ctx, list: (async (apiVersion, kind, options) => (kind === "Job" ? [ended] : ctx.list(apiVersion, kind, options))) as typeof ctx.list };
+  await reconcileBackupSchedule(instanceOf(resource), lagging);
+  assert.equal(recorded.deleted.length, 0, "not deleted while the cache shows the Job running");
+  assert.equal(appliedInfo(recorded), undefined);
+  put(ended);
+  await reconcileBackupSchedule(instanceOf(resource), lagging);
+  assert.equal(appliedInfo(recorded)?.lastSucceeded, "2026-11-29T04:05:00Z");
+  assert.deepEqual(
+    recorded.deleted.map((d) => `${d.kind}/${d.name}`),
+    ["CronJob/mysql-instance-backup-schedule"],
+  );
+});
+
+test("recording the newest scheduled dump on the way out: never back to an older one; a wait while its report may still come; nothing in a namespace being deleted", async () => {
+  const resource = scheduled({ schedule: null });
+  // backup-NAME-info names a newer dump (a final backup's, say): left as it is.
+  const newer = recordingContext([resource, cronJob(resource, true), info(resource, "2026-11-29T05:00:00Z"), job(resource, 5, "succeeded")]);
+  assert.equal(await recordNewestScheduledDump(instanceOf(resource), newer.ctx), undefined);
+  assert.equal(appliedInfo(newer.recorded), undefined, "never back to an older dump");
+  // Ended seconds ago and its pod not listed yet: its report (file, size, checksum) may still come.
+  const fresh = job(resource, 6, "succeeded");
+  const now = new Date().toISOString() as unknown as Date;
+  fresh.status = { ...fresh.status, completionTime: now, conditions: [{ type: "Complete", status: "True", lastTransitionTime: now }] };
+  const pending = recordingContext([resource, cronJob(resource, true), info(resource, "2026-11-29T03:00:00Z"), fresh]);
+  const waiting = await recordNewestScheduledDump(instanceOf(resource), pending.ctx);
+  assert.equal(waiting?.kind, "wait", JSON.stringify(waiting));
+  assert.equal(appliedInfo(pending.recorded), undefined);
+  await reconcileBackupSchedule(instanceOf(resource), pending.ctx);
+  assert.equal(pending.recorded.deleted.length, 0, "the CronJob stays while the dump is not recorded");
+  // The namespace is being deleted: backup-NAME-info cannot be made, and goes with the namespace anyway.
+  const terminating = recordingContext([resource, cronJob(resource, true), job(resource, 5, "succeeded")]);
+  const refusing = {
+    ...terminating.ctx,
+    apply: (() =>
+      Promise.reject(
+        Object.assign(new Error("namespace default is being terminated"), { body: { details: { causes: [{ reason: "NamespaceTerminating" }] } } }),
+      )) as typeof terminating.ctx.apply,
+  };
+  assert.equal(await recordNewestScheduledDump(instanceOf(resource), refusing), undefined);
 });
 
 test("deletion: a running scheduled Job only the API server lists (made from a stale view just before the suspend, not cached yet) is awaited", async () => {
