@@ -64,7 +64,7 @@ export async function reconcileBackupSchedule(instance: MySQLInstance, ctx: Reco
     return undefined;
   }
   const cronJob = await ctx.apply(buildBackupCronJob(instance, schedule), { owner: instance.resource });
-  const ended = endedJobs(instance, ctx, cached ?? cronJob);
+  const ended = endedJobs(scheduledJobs(instance, ctx, cached ?? cronJob));
   const { succeeded, dumpedAt, infoBehind } = newestDump(instance, ctx, ended);
   const newest = ended.at(-1);
   if (newest === undefined) return undefined;
@@ -177,9 +177,9 @@ async function settleSchedule(instance: MySQLInstance, ctx: ReconcileContext, cr
   return waitFor(POLL_MS, "AwaitingScheduledBackup", `the scheduled backup ${[...new Set(running)].join(", ")} is running; ${then}`);
 }
 
-/** The Jobs of `cronJob` that ended, oldest first. */
-function endedJobs(instance: MySQLInstance, ctx: ReconcileContext, cronJob: V1CronJob): { job: V1Job; outcome: ReturnType<typeof jobOutcome> }[] {
-  return scheduledJobs(instance, ctx, cronJob)
+/** Those of `jobs` that ended, oldest first. */
+function endedJobs(jobs: V1Job[]): { job: V1Job; outcome: ReturnType<typeof jobOutcome> }[] {
+  return jobs
     .map((job) => ({ job, outcome: jobOutcome(job, undefined) }))
     .filter(({ outcome }) => outcome.state === "succeeded" || outcome.state === "failed")
     .sort((a, b) => created(a.job) - created(b.job));
@@ -208,14 +208,15 @@ export async function recordNewestScheduledDump(instance: MySQLInstance, ctx: Re
   if (cronJob === undefined) return undefined;
   // settleSchedule asks the API server, which may know that a Job ended before the cache does: its dump is recorded
   // once the cache shows it ended (the CronJob, and with it the Job, goes only after that).
-  const seenRunning = scheduledJobs(instance, ctx, cronJob).find((job) => jobOutcome(job, undefined).state === "running");
+  const jobs = scheduledJobs(instance, ctx, cronJob);
+  const seenRunning = jobs.find((job) => jobOutcome(job, undefined).state === "running");
   if (seenRunning !== undefined)
     return waitFor(
       POLL_MS,
       "AwaitingScheduledBackup",
       `the scheduled backup ${seenRunning.metadata?.name ?? ""} ended; its dump is recorded once the cache shows it`,
     );
-  const { succeeded, dumpedAt, infoBehind } = newestDump(instance, ctx, endedJobs(instance, ctx, cronJob));
+  const { succeeded, dumpedAt, infoBehind } = newestDump(instance, ctx, endedJobs(jobs));
   if (succeeded === undefined || dumpedAt === undefined || !infoBehind) return undefined;
   const name = succeeded.job.metadata?.name ?? "";
   const report = await readBackupReport(instance, ctx, succeeded.job, dumpedAt);

@@ -64,6 +64,12 @@ interface ListAnswer {
   items?: KubernetesObject[];
 }
 
+/** A write observeWrite put into the cache ahead of the watch: its resourceVersion, and its number among the writes. */
+interface AheadWrite {
+  readonly version: bigint;
+  readonly write: number;
+}
+
 /** Thrown inside the loop when the watch's resourceVersion expired (410 Gone). */
 class ResourceVersionExpired extends Error {}
 
@@ -91,7 +97,7 @@ export class Informer {
    * until the watch brings that version or a later one, the object is deleted, or a relist (which keeps only some:
    * see {@link #replaceStore}).
    */
-  readonly #ahead = new Map<string, { version: bigint; write: number }>();
+  readonly #ahead = new Map<string, AheadWrite>();
   /** Writes taken by observeWrite so far (numbers them: a relist tells those taken since it began). */
   #writes = 0;
   /** Uids of objects recently deleted (oldest first). */
@@ -378,7 +384,7 @@ export class Informer {
    * A write from before the relist began stays the list's even at a higher version (etcd restored from a backup).
    */
   #replaceStore(fresh: Map<string, Map<string, KubernetesObject>>, listVersion: bigint | undefined, writesBefore: number): void {
-    const kept = new Map<string, { version: bigint; write: number }>();
+    const kept = new Map<string, AheadWrite>();
     if (listVersion !== undefined) {
       for (const [key, ahead] of this.#ahead) if (ahead.write > writesBefore && ahead.version > listVersion) kept.set(key, ahead);
     }
