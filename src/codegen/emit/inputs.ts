@@ -40,7 +40,7 @@ export type ValidatorInput = Pick<GeneratorModel, "source" | "group" | "kind" | 
  * them, so that editing such a description (the most common schema edit) leaves the base, and ts-morph, alone; a link
  * to a titled field would lead to a field without docs.
  */
-export type ReconcilerBaseField = Omit<SpecField, "description"> & { readonly description?: string };
+export type ReconcilerBaseField = Omit<SpecField, "description" | "documentedOnType"> & { readonly description?: string };
 
 /** What `<singular>-reconciler-base.ts` is made from: the spec fields (the descriptions of titled hooked ones), names, imports. */
 export type ReconcilerBaseInput = Pick<GeneratorModel, "source" | "group" | "kind" | "constantPrefix" | "typeNames" | "runtimeImports" | "outputs"> & {
@@ -91,8 +91,8 @@ export function validatorInput(model: GeneratorModel): ValidatorInput {
 /** The part of `model` the reconciler base emitter receives. */
 export function reconcilerBaseInput(model: GeneratorModel): ReconcilerBaseInput {
   const { source, group, kind, constantPrefix, typeNames, runtimeImports, outputs } = model;
-  const specFields = model.specFields.map(({ description, ...field }) =>
-    field.onChange === "hook" && field.documentedOnType && description.trim() !== "" ? { ...field, description } : field,
+  const specFields = model.specFields.map(({ description, documentedOnType, ...field }) =>
+    field.onChange === "hook" && documentedOnType && description.trim() !== "" ? { ...field, description } : field,
   );
   return { source, group, kind, constantPrefix, specFields, typeNames, runtimeImports, outputs, storageVersion: { name: model.storageVersion.name } };
 }
