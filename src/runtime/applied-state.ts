@@ -59,8 +59,24 @@ function digestedValues(map: unknown): unknown {
 }
 
 /**
+ * Fields whose `false` or 0 the API server keeps (pointers in its Go types, unlike the `omitempty` values it drops):
+ * the hardening of a pod. Absent from a live object that was applied with them, they were edited away, and the apply
+ * puts them back (`allowPrivilegeEscalation: false`, a pod's `automountServiceAccountToken: false`, `runAsUser: 0`).
+ */
+const KEPT_ZERO_FIELDS: ReadonlySet<string> = new Set([
+  "allowPrivilegeEscalation",
+  "automountServiceAccountToken",
+  "fsGroup",
+  "privileged",
+  "readOnlyRootFilesystem",
+  "runAsGroup",
+  "runAsNonRoot",
+  "runAsUser",
+]);
+
+/**
  * Whether `live` holds every value of `desired`: objects key by key (extra keys in `live` are fine, and an empty
- * string, `false`, 0 or an empty list may be absent),
+ * string, `false`, 0 or an empty list may be absent, except in the fields of {@link KEPT_ZERO_FIELDS}),
  * lists of scalars exactly (order matters for a command line), except `metadata.finalizers` which is a
  * set others add to, and lists of objects element by element in order, where `live` may hold more
  * elements (another manager's owner reference, an injected container).
@@ -85,7 +101,10 @@ export function holdsApplied(live: unknown, desired: unknown, path = ""): boolea
   }
   if (isObject(desired)) {
     if (!isObject(live)) return false;
-    for (const [key, value] of Object.entries(desired)) if (!holdsApplied(live[key], value, `${path}.${key}`)) return false;
+    for (const [key, value] of Object.entries(desired)) {
+      if (live[key] === undefined && value !== undefined && KEPT_ZERO_FIELDS.has(key)) return false;
+      if (!holdsApplied(live[key], value, `${path}.${key}`)) return false;
+    }
     return true;
   }
   return live === desired;

@@ -56,6 +56,30 @@ test("holdsApplied: given live and desired, want whether the apply would change 
       want: true,
     },
     {
+      name: "a hardening field's false or 0 is kept by the API server (a pointer in its types): absent live, it was edited away",
+      live: { securityContext: { capabilities: { drop: ["ALL"] } } },
+      desired: { securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } },
+      want: false,
+    },
+    {
+      name: "a pod's token switched off, then the switch removed",
+      live: { spec: {} },
+      desired: { spec: { automountServiceAccountToken: false } },
+      want: false,
+    },
+    {
+      name: "root asked for by uid 0, then the uid removed",
+      live: { securityContext: { runAsNonRoot: false } },
+      desired: { securityContext: { runAsNonRoot: false, runAsUser: 0 } },
+      want: false,
+    },
+    {
+      name: "hardening fields held as declared",
+      live: { securityContext: { runAsNonRoot: false, runAsUser: 0, runAsGroup: 0, allowPrivilegeEscalation: false, privileged: false } },
+      desired: { securityContext: { runAsNonRoot: false, runAsUser: 0, runAsGroup: 0, allowPrivilegeEscalation: false, privileged: false } },
+      want: true,
+    },
+    {
       name: "an empty value is still a value when present",
       live: { spec: { storageClassName: "fast" } },
       desired: { spec: { storageClassName: "" } },

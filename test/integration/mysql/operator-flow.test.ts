@@ -243,6 +243,49 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     assert.equal(after?.status?.conditions?.find((c) => c.type === "Degraded")?.status, "False");
   });
 
+  test("a hand edit that removes the server's hardening (a false or 0 the API server keeps) is put back", async () => {
+    const apps = env.cp.kubeConfig.makeApiClient(AppsV1Api);
+    const read = () => apps.readNamespacedDeployment({ name: NAME, namespace: NS });
+    const hardening = (d: V1Deployment) => {
+      const pod = d.spec?.template.spec;
+      return {
+        token: pod?.automountServiceAccountToken,
+        escalation: pod?.containers[0]?.securityContext?.allowPrivilegeEscalation,
+        initUser: pod?.initContainers?.[0]?.securityContext?.runAsUser,
+      };
+    };
+    const declared = { token: false, escalation: false, initUser: 0 };
+    assert.deepEqual(hardening(await read()), declared, "the operator declares them (hostPath mode: the init container runs as root to chown)");
+    const removed = await kubectl(env.cp, [
+      "patch",
+      "deployment",
+      NAME,
+      "-n",
+      NS,
+      "--type=json",
+      "-p",
+      JSON.stringify([
+        { op: "remove", path: "/spec/template/spec/automountServiceAccountToken" },
+        { op: "remove", path: "/spec/template/spec/containers/0/securityContext/allowPrivilegeEscalation" },
+        { op: "remove", path: "/spec/template/spec/initContainers/0/securityContext/runAsUser" },
+      ]),
+    ]);
+    assert.equal(removed.code, 0, removed.stderr);
+    await eventually(
+      "the hardening put back",
+      async () => {
+        const d = await read();
+        return JSON.stringify(hardening(d)) === JSON.stringify(declared) && d;
+      },
+      30_000,
+    );
+    await eventually("the server rolled out again", async () => {
+      const d = await read();
+      return d.status?.observedGeneration === d.metadata?.generation && d.status?.updatedReplicas === 1 && d.status?.availableReplicas === 1;
+    });
+    await eventually("Ready", async () => (await mysql())?.status?.conditions?.find((c) => c.type === "Ready")?.status === "True");
+  });
+
   test("delete: held by the finalizer until backup-NAME-job completed; backup claim and record stay, data volume goes", async () => {
     const deleted = await kubectl(env.cp, ["delete", "mysqls.otus.homework", NAME, "--wait=false"]);
     assert.equal(deleted.code, 0, deleted.stderr);
