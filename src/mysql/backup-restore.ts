@@ -7,7 +7,16 @@
 import type { V1ConfigMap, V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
 import type { ReconcileContext } from "../runtime/index.ts";
 import { readBackupReport, scriptError } from "./backup-report.ts";
-import { BACKUP_INFO_KEYS, buildBackupInfo, buildBackupJob, buildRestoreJob, DATA_CLAIM_FINALIZER, dumpPath, usesHostPathVolumes } from "./desired/index.ts";
+import {
+  BACKUP_INFO_KEYS,
+  backupSubdirectory,
+  buildBackupInfo,
+  buildBackupJob,
+  buildRestoreJob,
+  DATA_CLAIM_FINALIZER,
+  dumpPath,
+  usesHostPathVolumes,
+} from "./desired/index.ts";
 import type { MySQLInstance } from "./instance.ts";
 import { cacheBehind, EARLIER_RESOURCE, removeEndedJob } from "./job-removal.ts";
 import { FINAL_BACKUP_ANNOTATION, FINAL_BACKUP_SKIP } from "./names.ts";
@@ -270,7 +279,6 @@ export function refuseForegroundDeletion(instance: MySQLInstance, ctx: Reconcile
 export async function backUp(instance: MySQLInstance, ctx: ReconcileContext, finalizer: string): Promise<Result> {
   const { names } = instance;
   const earlier = backupInfo(instance, ctx);
-  const aside = !creationFinished(instance) && earlier !== undefined ? `unfinished-${instance.resource.metadata.uid ?? ""}` : undefined;
   const outcome = jobState(instance, ctx, names.backupJob);
   const backupUnderWay = { backup: { job: names.backupJob } };
   switch (outcome.state) {
@@ -278,6 +286,7 @@ export async function backUp(instance: MySQLInstance, ctx: ReconcileContext, fin
       // Made once per deletion: a cache that shows no Job may be behind a resource already finalized (and its Job collected).
       const behind = await cacheBehind(instance, ctx, names.backupJob);
       if (behind !== undefined) return waitFor(POLL_MS, "BackingUp", behind, backupUnderWay);
+      const aside = !creationFinished(instance) && earlier !== undefined ? `unfinished-${instance.resource.metadata.uid ?? ""}` : undefined;
       try {
         await ctx.apply(buildBackupJob(instance, aside), { owner: instance.resource });
       } catch (error) {
@@ -322,9 +331,15 @@ export async function backUp(instance: MySQLInstance, ctx: ReconcileContext, fin
         backupUnderWay,
       );
     case "succeeded": {
-      if (aside !== undefined) {
+      // Where the dump went is the Job's: a record made or deleted since must not move it in or out of the history.
+      const dumpedAside = backupSubdirectory(outcome.job);
+      if (dumpedAside !== undefined) {
+        const kept =
+          earlier === undefined
+            ? ""
+            : `; the earlier backup of ${backupTime(earlier) ?? "an earlier time"} is untouched and is what a new resource of this name restores`;
         return done(
-          `deleted before creation finished: the server was backed up into ${names.backupClaim}, directory ${aside} (${names.backupJob}); the earlier backup of ${backupTime(earlier) ?? "an earlier time"} is untouched and is what a new resource of this name restores`,
+          `deleted before creation finished: the server was backed up into ${names.backupClaim}, directory ${dumpedAside} (${names.backupJob})${kept}`,
         );
       }
       const completedAt = outcome.completedAt ?? new Date().toISOString();

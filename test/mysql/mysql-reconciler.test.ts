@@ -1065,6 +1065,41 @@ test("finalize before creation finished with the server up (e.g. a failed restor
   assert.equal(plain.spec!.template.spec!.containers[0]!.volumeMounts!.find((m) => m.name === "backup")!.subPath, undefined);
 });
 
+test("where a final backup's dump went is read from its Job, not decided again once it succeeded: what changed meanwhile cannot misplace its record", async () => {
+  const resource = originalResource();
+  const earlier = buildBackupInfo(instanceOf(resource), "2026-11-26T14:00:00Z");
+  const backupJob = (ctx: ReconcileContext) => ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!;
+  const backupMount = (job: V1Job) => job.spec!.template.spec!.containers[0]!.volumeMounts!.find((m) => m.name === "backup")!;
+
+  // Made beside the earlier dump; backup-NAME-info then deleted by hand while it ran: its dump is still not in the
+  // history a record points into, so it is not recorded (the record would name a file that is not there).
+  const aside = recordingContext([resource, serverDeployment(1), earlier, buildDataVolume(instanceOf(resource))]);
+  await reconciler.finalize(resource, aside.ctx);
+  const asideJob = backupJob(aside.ctx);
+  assert.equal(backupMount(asideJob).subPath, `unfinished-${resource.metadata.uid}`);
+  const infoGone = recordingContext([resource, serverDeployment(1), buildDataVolume(instanceOf(resource)), finish(asideJob, "Complete")]);
+  const asideDone = await reconciler.finalize(resource, infoGone.ctx);
+  assert.equal(asideDone.kind, "done");
+  assert.match(asideDone.kind === "done" ? (asideDone.message ?? "") : "", /directory unfinished-3f1c2a9e/);
+  assert.equal(infoGone.ctx.cache.get("v1", "ConfigMap", "default", "backup-mysql-instance-info"), undefined, "nothing recorded");
+
+  // Made in the usual place (no earlier backup then); a record of an earlier backup appeared while it ran: this dump
+  // is the newest, and a next resource of the name restores it.
+  const plain = recordingContext([resource, serverDeployment(1), buildDataVolume(instanceOf(resource))]);
+  await reconciler.finalize(resource, plain.ctx);
+  const plainJob = backupJob(plain.ctx);
+  assert.equal(backupMount(plainJob).subPath, undefined);
+  const infoAppeared = recordingContext([resource, serverDeployment(1), earlier, buildDataVolume(instanceOf(resource)), finish(plainJob, "Complete")]);
+  const plainDone = await reconciler.finalize(resource, infoAppeared.ctx);
+  assert.equal(plainDone.kind, "done");
+  assert.match(plainDone.kind === "done" ? (plainDone.message ?? "") : "", /^backup succeeded/);
+  assert.notEqual(
+    infoAppeared.ctx.cache.get<V1ConfigMap>("v1", "ConfigMap", "default", "backup-mysql-instance-info")?.data?.lastSucceeded,
+    "2026-11-26T14:00:00Z",
+    "the final backup is recorded over the older record",
+  );
+});
+
 test("backup storage made by hand (not labelled as ours, so not cached) is found on the API server and used as it is", async () => {
   const resource = originalResource();
   const claim = {

@@ -34,6 +34,7 @@ export {
 } from "./secrets.ts";
 export {
   buildBackupCronJob,
+  backupSubdirectory,
   buildBackupJob,
   buildPasswordChangeJob,
   buildRestoreJob,

@@ -18,6 +18,8 @@ import { podAffinity, usesHostPathVolumes } from "./storage.ts";
 export const SCRIPTS_DIR = "/mysqlop/scripts";
 /** Where the backup claim is mounted. */
 export const BACKUP_DIR = "/backup";
+/** The Jobs' volume of the backup claim. */
+const BACKUP_VOLUME = "backup";
 /** Name of the container in every Job (named in pod failure policies). */
 export const JOB_CONTAINER = "mysqlop";
 /** The backup script writes its report (file, size, sha256, created) here: Kubernetes copies it into the pod's status. */
@@ -67,7 +69,7 @@ function scriptJob(
   const { resource, names } = instance;
   const labels = labelsFor(resource, component);
   // kubelet creates a missing subPath directory, so BACKUP_DIR exists as the scripts require.
-  const backupMount: V1VolumeMount = { name: "backup", mountPath: BACKUP_DIR, ...(subdirectory === undefined ? {} : { subPath: subdirectory }) };
+  const backupMount: V1VolumeMount = { name: BACKUP_VOLUME, mountPath: BACKUP_DIR, ...(subdirectory === undefined ? {} : { subPath: subdirectory }) };
   return {
     apiVersion: "batch/v1",
     kind: "Job",
@@ -94,7 +96,7 @@ function scriptJob(
             },
             volumes: [
               { name: "scripts", configMap: { name: names.scripts } },
-              { name: "backup", persistentVolumeClaim: { claimName: names.backupClaim } },
+              { name: BACKUP_VOLUME, persistentVolumeClaim: { claimName: names.backupClaim } },
             ],
             resources: instance.spec.jobResources,
             // Only a backup writes there; a restore reads.
@@ -120,6 +122,14 @@ function backupEnv(instance: MySQLInstance, kind: keyof typeof BACKUP_KINDS): V1
 /** `backup-NAME-job`: dumps the database into the backup claim, or into `subdirectory` of it (to leave the dump at its root alone). */
 export function buildBackupJob(instance: MySQLInstance, subdirectory?: string): V1Job {
   return scriptJob(instance, instance.names.backupJob, "backup", SCRIPT_FILES.backup, backupEnv(instance, "final"), subdirectory);
+}
+
+/**
+ * The subdirectory of the backup claim `job` (a {@link buildBackupJob}) dumps into; `undefined` for the claim itself. Read
+ * from the Job once it ended: where its dump is, whatever changed since it was made.
+ */
+export function backupSubdirectory(job: V1Job): string | undefined {
+  return job.spec?.template.spec?.containers[0]?.volumeMounts?.find((m) => m.name === BACKUP_VOLUME)?.subPath;
 }
 
 /**
