@@ -113,6 +113,23 @@ export const DEFAULT_MAX_CONNECTIONS = 16;
 /** Why a request failed that {@link KubeRest.close} stopped before it was sent. */
 const CLOSED_BEFORE_SENT = "the API client was closed before this request was sent";
 
+/**
+ * Times one request is sent again when the API server answers "later": 429, or a 5xx with `Retry-After` (priority and
+ * fairness rejects with 429 and `Retry-After`). client-go does the same, as many times, for every verb: such an answer
+ * says the request was not carried out, and with no client-side limit (the default) it is what spaces the writes out.
+ */
+export const MAX_RETRIES = 10;
+/** The longest wait for a retry, whatever `Retry-After` says. */
+const MAX_RETRY_WAIT_MS = 30_000;
+
+/** How long to wait before sending a request again, from its answer; `undefined`: not again (client-go's `checkWait`). */
+function retryWaitMs(code: number, retryAfter: string | undefined): number | undefined {
+  if (code !== 429 && code < 500) return undefined;
+  const seconds = retryAfter?.trim();
+  if (seconds === undefined || !/^\d+$/.test(seconds)) return undefined;
+  return Math.min(Number(seconds) * 1000, MAX_RETRY_WAIT_MS);
+}
+
 /** What {@link KubeRest.watch} does with one watch. */
 export interface WatchOptions {
   /** Query parameters besides `watch=true` (`resourceVersion`, `allowWatchBookmarks`, `timeoutSeconds`, selectors). */
@@ -177,6 +194,8 @@ export class KubeRest {
   /** How many times {@link close} ran: a request that has its slot but is not sent yet checks it did not run meanwhile. */
   #closings = 0;
   readonly #waiting: { go: () => void; fail: (error: Error) => void }[] = [];
+  /** Requests waiting to be sent again ({@link MAX_RETRIES}): {@link close} ends their waits. */
+  readonly #retryWaits = new Set<() => void>();
 
   constructor(kubeConfig: KubeConfig, options: KubeRestOptions = {}) {
     const max = options.maxConnections;
@@ -253,13 +272,45 @@ export class KubeRest {
     return (await this.send<T>(method, path, options)).body;
   }
 
-  /** {@link request}, with the HTTP status of the answer (201: the write created the object). */
+  /**
+   * {@link request}, with the HTTP status of the answer (201: the write created the object). An answer that asks for
+   * the request again later is waited for and sent again, up to {@link MAX_RETRIES} times, each attempt with its
+   * write slot, leadership check and time-out.
+   */
   async send<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, options: RequestOptions = {}): Promise<{ code: number; body: T }> {
+    const closings = this.#closings;
+    for (let retries = 0; ; retries++) {
+      const answer = await this.#sendOnce(method, path, options, closings);
+      const wait = retries < MAX_RETRIES ? retryWaitMs(answer.code, answer.retryAfter) : undefined;
+      if (wait === undefined) {
+        if (answer.code < 200 || answer.code > 299) throw apiError(method, path, answer.code, answer.body);
+        return { code: answer.code, body: answer.body as T };
+      }
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          clearTimeout(timer);
+          this.#retryWaits.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, wait);
+        this.#retryWaits.add(wake);
+      });
+      if (this.#closings !== closings) throw new Error(CLOSED_BEFORE_SENT);
+    }
+  }
+
+  /** One attempt of {@link send}: the answer, whatever its status. */
+  async #sendOnce(
+    method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
+    path: string,
+    options: RequestOptions,
+    closings: number,
+  ): Promise<{ code: number; body: unknown; retryAfter: string | undefined }> {
     const isWrite = method !== "GET";
     if (isWrite && this.#options.writeLimiter !== undefined) await this.#options.writeLimiter.acquire();
     // A request that waits for a slot is not sent yet: its beforeSend (the leadership check) and its timeout come
-    // after the wait, and a close() during the wait fails it unsent.
-    const closings = this.#closings;
+    // after the wait, and a close() during the wait (or since send began) fails it unsent.
+    if (this.#closings !== closings) throw new Error(CLOSED_BEFORE_SENT);
     const release = await this.#slot();
     let code = 0;
     let sent = false;
@@ -276,9 +327,7 @@ export class KubeRest {
       sent = true;
       const response = await exchange(connection, method, payload, signal);
       code = response.code;
-      const body: unknown = response.text === "" ? undefined : parseJson(response.text);
-      if (code < 200 || code > 299) throw apiError(method, path, code, body);
-      return { code, body: body as T };
+      return { code, body: response.text === "" ? undefined : parseJson(response.text), retryAfter: response.retryAfter };
     } finally {
       release();
       if (isWrite && sent) this.#options.onWrite?.(method, code, path);
@@ -367,6 +416,7 @@ export class KubeRest {
   async close(): Promise<void> {
     this.#closings++;
     for (const waiter of this.#waiting.splice(0)) waiter.fail(new Error(CLOSED_BEFORE_SENT));
+    for (const wake of [...this.#retryWaits]) wake();
     this.#agents.requests?.destroy();
     this.#agents.watches?.destroy();
     delete this.#agents.requests;
@@ -412,11 +462,17 @@ export class KubeRest {
  * holding the promise, or the chunks, would keep the text of that answer, an informer's full list among them, for the
  * life of the connection.
  */
-function exchange(connection: Connection, method: string, payload: string | undefined, signal: AbortSignal): Promise<{ code: number; text: string }> {
+function exchange(
+  connection: Connection,
+  method: string,
+  payload: string | undefined,
+  signal: AbortSignal,
+): Promise<{ code: number; text: string; retryAfter: string | undefined }> {
   return new Promise((resolve, reject) => {
     const settle = settleOnce(resolve, reject);
     const request = connection.request(connection.url, { ...connection.options, method, signal }, (response) => {
-      readText(response).then((text) => settle.resolve({ code: response.statusCode ?? 0, text }), settle.reject);
+      const retryAfter = response.headers["retry-after"];
+      readText(response).then((text) => settle.resolve({ code: response.statusCode ?? 0, text, retryAfter }), settle.reject);
     });
     request.on("error", settle.reject);
     request.end(payload);

@@ -365,3 +365,91 @@ test("maxConnections must be a whole number of at least 1", () => {
     assert.throws(() => new KubeRest(kc, { maxConnections: bad }), /maxConnections must be a whole number of at least 1/);
   }
 });
+
+/** A server that answers each request with the next of `answers` (the last one repeated), and counts the requests. */
+async function scriptedServer(answers: { code: number; retryAfter?: string }[]) {
+  const received: string[] = [];
+  const scripted = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      received.push(`${req.method} ${req.url}`);
+      const { code, retryAfter } = answers[Math.min(received.length, answers.length) - 1]!;
+      const headers: Record<string, string> = { "content-type": "application/json", ...(retryAfter === undefined ? {} : { "retry-after": retryAfter }) };
+      const body = code < 300 ? { ok: received.length } : { kind: "Status", code, message: `answer ${received.length}` };
+      res.writeHead(code, headers).end(JSON.stringify(body));
+    });
+  });
+  await new Promise<void>((resolve) => scripted.listen(0, "127.0.0.1", resolve));
+  return {
+    kc: kubeConfigOf(scripted),
+    received,
+    close: async () => {
+      scripted.closeAllConnections();
+      await new Promise((resolve) => scripted.close(resolve));
+    },
+  };
+}
+
+test("an answer that asks to be asked again later (429, or 5xx with Retry-After, as priority and fairness sends) is retried after that wait, every verb, as client-go does", async () => {
+  const throttled = await scriptedServer([{ code: 429, retryAfter: "1" }, { code: 503, retryAfter: "0" }, { code: 201 }]);
+  const writes: string[] = [];
+  const rest = new KubeRest(throttled.kc, { onWrite: (verb, code) => writes.push(`${verb} ${code}`) });
+  try {
+    const started = performance.now();
+    const answer = await rest.send("POST", "/api/v1/namespaces/ns/configmaps", { body: { a: 1 } });
+    assert.deepEqual(answer, { code: 201, body: { ok: 3 } });
+    assert.ok(performance.now() - started >= 950, "waited the second the first answer asked for");
+    assert.deepEqual(writes, ["POST 429", "POST 503", "POST 201"], "each attempt is a write the API server saw");
+  } finally {
+    await rest.close();
+    await throttled.close();
+  }
+});
+
+test("an error without Retry-After, and a 4xx other than 429, fail at once; a server that keeps saying 'later' is given up after 10 retries", async () => {
+  for (const code of [500, 503, 409, 422]) {
+    const failing = await scriptedServer([{ code }, { code: 200 }]);
+    const rest = new KubeRest(failing.kc);
+    try {
+      const error = await rest.get("/api/v1/namespaces/ns/configmaps/x").catch((e: unknown) => e);
+      assert.ok(error instanceof KubeApiError && error.code === code, `${code}: fails with its status`);
+      assert.equal(failing.received.length, 1, `${code}: not retried`);
+    } finally {
+      await rest.close();
+      await failing.close();
+    }
+  }
+  const busy = await scriptedServer([{ code: 429, retryAfter: "0" }]);
+  const rest = new KubeRest(busy.kc);
+  try {
+    const error = await rest.get("/api/v1/namespaces/ns/configmaps/x").catch((e: unknown) => e);
+    assert.ok(error instanceof KubeApiError && error.code === 429, "the last answer's error");
+    assert.equal(busy.received.length, 11, "the first attempt and 10 retries");
+  } finally {
+    await rest.close();
+    await busy.close();
+  }
+});
+
+test("close() ends a wait for a retry: the request fails unsent, at once", async () => {
+  const throttled = await scriptedServer([{ code: 429, retryAfter: "30" }, { code: 200 }]);
+  const rest = new KubeRest(throttled.kc);
+  try {
+    const pending = rest.get("/api/v1/namespaces/ns/configmaps/x").then(
+      () => "ok",
+      (e: Error) => e.message,
+    );
+    for (const deadline = Date.now() + 5_000; throttled.received.length === 0; await new Promise((resolve) => setTimeout(resolve, 2))) {
+      assert.ok(Date.now() < deadline, "the first attempt reached the server within 5 s");
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closed = performance.now();
+    await rest.close();
+    assert.equal(await pending, "the API client was closed before this request was sent");
+    assert.ok(performance.now() - closed < 1_000, "not after the 30 s the server asked for");
+    assert.equal(throttled.received.length, 1);
+  } finally {
+    await rest.close();
+    await throttled.close();
+  }
+});
