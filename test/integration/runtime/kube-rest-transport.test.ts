@@ -3,7 +3,8 @@
  * verification, client certificates, bearer tokens and exec credential plugins, the user agent, RBAC refusals,
  * request time-outs, and watches (events in order, live as they are written, resumed from an event's or a bookmark's
  * resourceVersion, the server ending a watch, an error answer, a silent watch, an abort). A 410 Gone cannot be provoked on demand from a fresh API server (it needs an etcd compaction): the scripted
- * server of test/runtime/informer.test.ts and test/runtime/kube-rest.test.ts covers it.
+ * server of test/runtime/informer.test.ts and test/runtime/kube-rest.test.ts covers it. Priority and fairness rejects a request
+ * (429, Retry-After) once the test holds every seat of a priority level made for it: KubeRest sends it again.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -11,12 +12,13 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
+import { request as httpsRequest } from "node:https";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
 import { KubeApiError, KubeRest, WatchTimeoutError } from "../../../src/runtime/index.ts";
 import { isAlreadyExists } from "../../../src/runtime/kube-rest.ts";
-import { startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
+import { kubectl, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
 import { eventually } from "../../helpers/eventually.ts";
 
 const namespace = "transport";
@@ -284,6 +286,110 @@ describe("integration: KubeRest's transport on the real API server", { timeout: 
       assert.ok(grown < 2_000_000, `the process holds ${(grown / 1e6).toFixed(1)} MB more after a 10.8 MB list than before it`);
     } finally {
       await rest.close();
+    }
+  });
+  test("priority and fairness: a request rejected with 429 while its priority level's seats are all held is sent again after Retry-After, and answered once a seat is free", async () => {
+    const level = "transport-throttled";
+    const account = "throttled";
+    // One nominal share, nothing lent or borrowed, rejected rather than queued: a few seats, all of which the test holds.
+    await admin.request("POST", "/apis/flowcontrol.apiserver.k8s.io/v1/prioritylevelconfigurations", {
+      body: {
+        apiVersion: "flowcontrol.apiserver.k8s.io/v1",
+        kind: "PriorityLevelConfiguration",
+        metadata: { name: level },
+        spec: { type: "Limited", limited: { nominalConcurrencyShares: 1, lendablePercent: 0, borrowingLimitPercent: 0, limitResponse: { type: "Reject" } } },
+      },
+    });
+    await admin.request("POST", "/apis/flowcontrol.apiserver.k8s.io/v1/flowschemas", {
+      body: {
+        apiVersion: "flowcontrol.apiserver.k8s.io/v1",
+        kind: "FlowSchema",
+        metadata: { name: level },
+        spec: {
+          priorityLevelConfiguration: { name: level },
+          matchingPrecedence: 500,
+          distinguisherMethod: { type: "ByUser" },
+          rules: [
+            {
+              subjects: [{ kind: "ServiceAccount", serviceAccount: { name: account, namespace } }],
+              resourceRules: [{ verbs: ["*"], apiGroups: [""], resources: ["configmaps"], namespaces: [namespace] }],
+            },
+          ],
+        },
+      },
+    });
+    await admin.request("POST", `/api/v1/namespaces/${namespace}/serviceaccounts`, {
+      body: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: account } },
+    });
+    await admin.request("POST", `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/roles`, {
+      body: {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "Role",
+        metadata: { name: account },
+        rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "create"] }],
+      },
+    });
+    await admin.request("POST", `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/rolebindings`, {
+      body: {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: { name: account },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: account },
+        subjects: [{ kind: "ServiceAccount", name: account, namespace }],
+      },
+    });
+    await admin.request("POST", configMaps, { body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "throttled" }, data: { answered: "yes" } } });
+    const { status } = await admin.request<{ status: { token: string } }>("POST", `/api/v1/namespaces/${namespace}/serviceaccounts/${account}/token`, {
+      body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 600 } },
+    });
+    const metric = async (name: string): Promise<number | undefined> => {
+      const scraped = await kubectl(plane.cp, ["get", "--raw", "/metrics"]);
+      assert.equal(scraped.code, 0, scraped.stderr);
+      const line = scraped.stdout.split("\n").find((l) => l.startsWith(`${name}{`) && l.includes(`priority_level="${level}"`));
+      return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(" ") + 1));
+    };
+    const seats = await eventually("the priority level in effect", async () => (await metric("apiserver_flowcontrol_nominal_limit_seats")) || undefined);
+    const rejected = async () => (await metric("apiserver_flowcontrol_rejected_requests_total")) ?? 0;
+
+    // A create whose body has not all arrived holds its seat while the API server reads it (after authentication,
+    // priority and fairness and authorization): as many of them as the level has seats.
+    const cluster = plane.cp.kubeConfig.getCurrentCluster()!;
+    const server = new URL(cluster.server);
+    const held = Array.from({ length: seats }, () => {
+      const request = httpsRequest({
+        host: server.hostname,
+        port: server.port,
+        method: "POST",
+        path: configMaps,
+        ca: Buffer.from(cluster.caData ?? "", "base64"),
+        agent: false,
+        headers: { Authorization: `Bearer ${status.token}`, "Content-Type": "application/json", "Content-Length": 1000 },
+      });
+      request.on("error", () => {});
+      request.write('{"metadata":');
+      return request;
+    });
+    const throttled = new KubeRest(kubeConfigWith({ token: status.token }));
+    try {
+      // The request under test goes once all the held ones are in: then it is rejected, not queued.
+      await eventually("every seat held", async () => (await metric("apiserver_flowcontrol_current_executing_seats")) === seats);
+      const rejectedBefore = await rejected();
+      const started = performance.now();
+      const answer = throttled.get<{ data?: Record<string, string> }>(`${configMaps}/throttled`);
+      const rejections = await eventually("a 429 from priority and fairness", async () => {
+        const now = await rejected();
+        return now > rejectedBefore && now;
+      });
+      for (const request of held) request.destroy();
+      const configMap = await answer;
+      assert.equal(configMap.data?.answered, "yes", "answered once a seat was free");
+      assert.ok(rejections > rejectedBefore, "it was rejected first");
+      assert.ok(performance.now() - started >= 900, "after the Retry-After of the rejection (1 s)");
+    } finally {
+      for (const request of held) request.destroy();
+      await throttled.close();
+      await admin.request("DELETE", `/apis/flowcontrol.apiserver.k8s.io/v1/flowschemas/${level}`).catch(() => undefined);
+      await admin.request("DELETE", `/apis/flowcontrol.apiserver.k8s.io/v1/prioritylevelconfigurations/${level}`).catch(() => undefined);
     }
   });
 });
