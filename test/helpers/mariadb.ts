@@ -172,12 +172,18 @@ async function startOnce(options: StartOptions): Promise<MariaDbServer> {
   const dataDir = join(rootDir, "data");
   const socket = join(rootDir, "mysqld.sock");
   const errorLog = join(rootDir, "error.log");
+  // The bootstrap server's temporary tables (mysql_system_tables.sql creates and drops some) go to its tmpdir, and
+  // every mariadbd deletes all `#sql*` files in its tmpdir as it starts: with the default /tmp, any other server
+  // starting meanwhile (a parallel test file, another run on the machine) removes them under the bootstrap ("Could
+  // not remove temporary table … error: 2", "Unknown table 'mysql.tmp_user_sys'"). A tmpdir of its own rules that out.
   const install = await runCommand("mariadb-install-db", [
     "--no-defaults",
     `--datadir=${dataDir}`,
     "--user=root",
     "--skip-test-db",
     "--auth-root-authentication-method=socket",
+    // Passed on to the bootstrap mariadbd (mariadb-install-db hands it every option it does not know).
+    `--tmpdir=${rootDir}`,
   ]);
   if (install.code !== 0) {
     await rm(rootDir, { recursive: true, force: true });
