@@ -336,7 +336,7 @@ export async function backUp(instance: MySQLInstance, ctx: ReconcileContext, fin
       if (dumpedAside !== undefined) {
         const kept =
           earlier === undefined
-            ? ""
+            ? `; no backup is recorded (${names.backupInfo} is gone), so a new resource of this name starts with an empty database`
             : `; the earlier backup of ${backupTime(earlier) ?? "an earlier time"} is untouched and is what a new resource of this name restores`;
         return done(
           `deleted before creation finished: the server was backed up into ${names.backupClaim}, directory ${dumpedAside} (${names.backupJob})${kept}`,

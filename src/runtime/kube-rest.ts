@@ -275,17 +275,24 @@ export class KubeRest {
   /**
    * {@link request}, with the HTTP status of the answer (201: the write created the object). An answer that asks for
    * the request again later is waited for and sent again, up to {@link MAX_RETRIES} times, each attempt with its
-   * write slot, leadership check and time-out.
+   * write slot, leadership check and time-out; not once the wait would end past the request's time-out, counted from
+   * its first sending (a lease renewal, a list page stay bounded as before).
    */
   async send<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, options: RequestOptions = {}): Promise<{ code: number; body: T }> {
     const closings = this.#closings;
+    const timeoutMs = this.#timeoutMs(options);
+    let firstSentAt: number | undefined;
     for (let retries = 0; ; retries++) {
       const answer = await this.#sendOnce(method, path, options, closings);
-      const wait = retries < MAX_RETRIES ? retryWaitMs(answer.code, answer.retryAfter) : undefined;
+      firstSentAt ??= answer.sentAt;
+      const asked = retries < MAX_RETRIES ? retryWaitMs(answer.code, answer.retryAfter) : undefined;
+      const wait = asked !== undefined && performance.now() + asked - firstSentAt < timeoutMs ? asked : undefined;
       if (wait === undefined) {
         if (answer.code < 200 || answer.code > 299) throw apiError(method, path, answer.code, answer.body);
         return { code: answer.code, body: answer.body as T };
       }
+      // A close() since the answer came (its onWrite, say) ends the request before a wait it would not end.
+      if (this.#closings !== closings) throw new Error(CLOSED_BEFORE_SENT);
       await new Promise<void>((resolve) => {
         const wake = (): void => {
           clearTimeout(timer);
@@ -299,13 +306,18 @@ export class KubeRest {
     }
   }
 
-  /** One attempt of {@link send}: the answer, whatever its status. */
+  /** A request's time-out: its own, else the client's, else 30 s. */
+  #timeoutMs(options: RequestOptions): number {
+    return options.timeoutMs ?? this.#options.timeoutMs ?? 30_000;
+  }
+
+  /** One attempt of {@link send}: the answer, whatever its status, and when it was sent. */
   async #sendOnce(
     method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
     path: string,
     options: RequestOptions,
     closings: number,
-  ): Promise<{ code: number; body: unknown; retryAfter: string | undefined }> {
+  ): Promise<{ code: number; body: unknown; retryAfter: string | undefined; sentAt: number }> {
     const isWrite = method !== "GET";
     if (isWrite && this.#options.writeLimiter !== undefined) await this.#options.writeLimiter.acquire();
     // A request that waits for a slot is not sent yet: its beforeSend (the leadership check) and its timeout come
@@ -322,12 +334,13 @@ export class KubeRest {
         connection.options.headers["Content-Type"] = options.contentType ?? "application/json";
         connection.options.headers["Content-Length"] = Buffer.byteLength(payload);
       }
-      const signal = AbortSignal.timeout(options.timeoutMs ?? this.#options.timeoutMs ?? 30_000);
+      const signal = AbortSignal.timeout(this.#timeoutMs(options));
       options.beforeSend?.();
       sent = true;
+      const sentAt = performance.now();
       const response = await exchange(connection, method, payload, signal);
       code = response.code;
-      return { code, body: response.text === "" ? undefined : parseJson(response.text), retryAfter: response.retryAfter };
+      return { code, body: response.text === "" ? undefined : parseJson(response.text), retryAfter: response.retryAfter, sentAt };
     } finally {
       release();
       if (isWrite && sent) this.#options.onWrite?.(method, code, path);

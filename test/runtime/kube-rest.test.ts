@@ -432,7 +432,7 @@ test("an error without Retry-After, and a 4xx other than 429, fail at once; a se
 });
 
 test("close() ends a wait for a retry: the request fails unsent, at once", async () => {
-  const throttled = await scriptedServer([{ code: 429, retryAfter: "30" }, { code: 200 }]);
+  const throttled = await scriptedServer([{ code: 429, retryAfter: "20" }, { code: 200 }]);
   const rest = new KubeRest(throttled.kc);
   try {
     const pending = rest.get("/api/v1/namespaces/ns/configmaps/x").then(
@@ -446,10 +446,45 @@ test("close() ends a wait for a retry: the request fails unsent, at once", async
     const closed = performance.now();
     await rest.close();
     assert.equal(await pending, "the API client was closed before this request was sent");
-    assert.ok(performance.now() - closed < 1_000, "not after the 30 s the server asked for");
+    assert.ok(performance.now() - closed < 1_000, "not after the 20 s the server asked for");
     assert.equal(throttled.received.length, 1);
   } finally {
     await rest.close();
     await throttled.close();
+  }
+});
+
+test("a close() right after a 'later' answer, before its wait began, still fails the request at once", async () => {
+  const throttled = await scriptedServer([{ code: 429, retryAfter: "5" }, { code: 201 }]);
+  // onWrite runs as the answer is read, before send() decides to wait.
+  const rest: KubeRest = new KubeRest(throttled.kc, { onWrite: () => void rest.close() });
+  try {
+    const started = performance.now();
+    const outcome = await rest.request("POST", "/api/v1/namespaces/ns/configmaps", { body: {} }).then(
+      () => "ok",
+      (e: Error) => e.message,
+    );
+    assert.equal(outcome, "the API client was closed before this request was sent");
+    assert.ok(performance.now() - started < 1_000, "not after the 5 s the server asked for");
+    assert.equal(throttled.received.length, 1);
+  } finally {
+    await rest.close();
+    await throttled.close();
+  }
+});
+
+test("the retries of one request stay within its time-out: a server that keeps saying 'later' is given up once the next wait would pass it", async () => {
+  const busy = await scriptedServer([{ code: 429, retryAfter: "1" }]);
+  const rest = new KubeRest(busy.kc);
+  try {
+    const started = performance.now();
+    const error = await rest.get("/api/v1/namespaces/ns/configmaps/x", { timeoutMs: 2_500 }).catch((e: unknown) => e);
+    const took = performance.now() - started;
+    assert.ok(error instanceof KubeApiError && error.code === 429, "the last answer's error");
+    assert.equal(busy.received.length, 3, "sent at 0, 1 and 2 s; a wait to 3 s would pass the 2.5 s");
+    assert.ok(took < 2_500, `gave up within the time-out (${Math.round(took)} ms)`);
+  } finally {
+    await rest.close();
+    await busy.close();
   }
 });

@@ -129,7 +129,8 @@ export function buildBackupJob(instance: MySQLInstance, subdirectory?: string): 
  * from the Job once it ended: where its dump is, whatever changed since it was made.
  */
 export function backupSubdirectory(job: V1Job): string | undefined {
-  return job.spec?.template.spec?.containers[0]?.volumeMounts?.find((m) => m.name === BACKUP_VOLUME)?.subPath;
+  const container = job.spec?.template.spec?.containers.find((c) => c.name === JOB_CONTAINER);
+  return container?.volumeMounts?.find((m) => m.name === BACKUP_VOLUME)?.subPath;
 }
 
 /**
