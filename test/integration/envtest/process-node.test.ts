@@ -232,8 +232,9 @@ describe("the process node", { skip: processNodeSkip(), timeout: 300_000 }, () =
             {
               name: "web",
               image: "busybox",
-              command: ["sh", "-c", "touch /tmp/not-yet; sleep 2; rm /tmp/not-yet; exec sleep 3600"],
-              readinessProbe: { exec: { command: ["sh", "-c", "test ! -e /tmp/not-yet"] }, periodSeconds: 1 },
+              // Ready only once the file exists: a probe that ran before the shell made a "not yet" file would pass.
+              command: ["sh", "-c", "sleep 2; touch /tmp/ready; exec sleep 3600"],
+              readinessProbe: { exec: { command: ["sh", "-c", "test -e /tmp/ready"] }, periodSeconds: 1 },
             },
           ],
         },
