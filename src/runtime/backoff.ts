@@ -1,4 +1,4 @@
-/** Exponential back-off with jitter, shared by the work queue and the watch restarts. */
+/** Exponential back-off with jitter, shared by the work queue and the watch restarts; the wakeable sleep of the loops that wait. */
 
 /** How a back-off grows. */
 export interface BackoffOptions {
@@ -22,4 +22,29 @@ export function backoffDelay(failures: number, options: BackoffOptions = default
   // 2^exponent overflows to Infinity long after the cap applies; min() keeps it finite.
   const raw = Math.min(options.maxMs, options.baseMs * 2 ** Math.min(exponent, 52));
   return Math.round(raw * (1 - options.jitter * random()));
+}
+
+/** A sleep that {@link WakeableSleep.wake} ends early: a loop that waits between attempts, and must stop at once. */
+export interface WakeableSleep {
+  /** Resolves once `ms` passed or {@link wake} was called, whichever comes first. */
+  readonly done: Promise<void>;
+  /** Ends the sleep now (its timer cleared); nothing once it ended. */
+  wake(): void;
+}
+
+/** Sleeps `ms`, unless woken first; `onEnd` runs once, as the sleep ends (either way), before `done` resolves. */
+export function wakeableSleep(ms: number, onEnd?: () => void): WakeableSleep {
+  let wake = (): void => {};
+  const done = new Promise<void>((resolve) => {
+    let ended = false;
+    const timer = setTimeout(() => wake(), ms);
+    wake = () => {
+      if (ended) return;
+      ended = true;
+      clearTimeout(timer);
+      onEnd?.();
+      resolve();
+    };
+  });
+  return { done, wake: () => wake() };
 }

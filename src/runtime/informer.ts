@@ -8,7 +8,7 @@
  * progress for `stallMs`, whatever the cause.
  */
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { backoffDelay, type BackoffOptions } from "./backoff.ts";
+import { backoffDelay, wakeableSleep, type BackoffOptions, type WakeableSleep } from "./backoff.ts";
 import { KubeApiError, resourcePath, WatchTimeoutError, type KindInfo, type KubeRest } from "./kube-rest.ts";
 import { describeError, type JsonLogger } from "./logger.ts";
 import type { RuntimeMetrics } from "./metrics.ts";
@@ -87,7 +87,8 @@ export class Informer {
   #generation = 0;
   #lastProgress = 0;
   #abort: AbortController | undefined;
-  #sleepTimer: { timer: NodeJS.Timeout; wake: () => void } | undefined;
+  /** The loop's back-off sleep, while it sleeps: stop() and restartWatch() wake it. */
+  #sleeping: WakeableSleep | undefined;
   #watchdog: NodeJS.Timeout | undefined;
   #resync: NodeJS.Timeout | undefined;
   #syncedWaiters: (() => void)[] = [];
@@ -529,7 +530,7 @@ export class Informer {
 
   #checkStall(): void {
     // A planned back-off sleep is not a stall (it is bounded by the back-off's maximum).
-    if (!this.#running || this.#sleepTimer !== undefined) return;
+    if (!this.#running || this.#sleeping !== undefined) return;
     const silentMs = performance.now() - this.#lastProgress;
     if (silentMs <= this.#stallMs) return;
     this.#log.warn("watch made no progress; restarting it", { silentMs: Math.round(silentMs) });
@@ -537,20 +538,16 @@ export class Informer {
   }
 
   #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer);
-        this.#sleepTimer = undefined;
-        this.#lastProgress = performance.now();
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.#sleepTimer = { timer, wake };
+    const sleep = wakeableSleep(ms, () => {
+      if (this.#sleeping === sleep) this.#sleeping = undefined;
+      this.#lastProgress = performance.now();
     });
+    this.#sleeping = sleep;
+    return sleep.done;
   }
 
   #wakeSleeper(): void {
-    this.#sleepTimer?.wake();
+    this.#sleeping?.wake();
   }
 }
 

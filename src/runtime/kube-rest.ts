@@ -10,6 +10,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions as HttpsRequestOptions } from "node:https";
 import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
+import { wakeableSleep, type WakeableSleep } from "./backoff.ts";
 
 /** A kind's REST coordinates. */
 export interface KindInfo {
@@ -195,7 +196,7 @@ export class KubeRest {
   #closings = 0;
   readonly #waiting: { go: () => void; fail: (error: Error) => void }[] = [];
   /** Requests waiting to be sent again ({@link MAX_RETRIES}): {@link close} ends their waits. */
-  readonly #retryWaits = new Set<() => void>();
+  readonly #retryWaits = new Set<WakeableSleep>();
 
   constructor(kubeConfig: KubeConfig, options: KubeRestOptions = {}) {
     const max = options.maxConnections;
@@ -293,16 +294,9 @@ export class KubeRest {
       }
       // A close() since the answer came (its onWrite, say) ends the request before a wait it would not end.
       if (this.#closings !== closings) throw new Error(CLOSED_BEFORE_SENT);
-      await new Promise<void>((resolve) => {
-        const wake = (): void => {
-          clearTimeout(timer);
-          this.#retryWaits.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, wait);
-        this.#retryWaits.add(wake);
-      });
-      if (this.#closings !== closings) throw new Error(CLOSED_BEFORE_SENT);
+      const sleep = wakeableSleep(wait, () => this.#retryWaits.delete(sleep));
+      this.#retryWaits.add(sleep);
+      await sleep.done;
     }
   }
 
@@ -318,10 +312,12 @@ export class KubeRest {
     options: RequestOptions,
     closings: number,
   ): Promise<{ code: number; body: unknown; retryAfter: string | undefined; sentAt: number }> {
+    // A close() since send began (during a retry's wait, say) fails it unsent, before it waits for a write slot.
+    if (this.#closings !== closings) throw new Error(CLOSED_BEFORE_SENT);
     const isWrite = method !== "GET";
     if (isWrite && this.#options.writeLimiter !== undefined) await this.#options.writeLimiter.acquire();
     // A request that waits for a slot is not sent yet: its beforeSend (the leadership check) and its timeout come
-    // after the wait, and a close() during the wait (or since send began) fails it unsent.
+    // after the wait, and a close() during the wait fails it unsent.
     if (this.#closings !== closings) throw new Error(CLOSED_BEFORE_SENT);
     const release = await this.#slot();
     let code = 0;
@@ -429,7 +425,7 @@ export class KubeRest {
   async close(): Promise<void> {
     this.#closings++;
     for (const waiter of this.#waiting.splice(0)) waiter.fail(new Error(CLOSED_BEFORE_SENT));
-    for (const wake of [...this.#retryWaits]) wake();
+    for (const sleep of [...this.#retryWaits]) sleep.wake();
     this.#agents.requests?.destroy();
     this.#agents.watches?.destroy();
     delete this.#agents.requests;

@@ -14,6 +14,7 @@
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import { V1MicroTime } from "@kubernetes/client-node";
+import { wakeableSleep, type WakeableSleep } from "./backoff.ts";
 import { isConflict, isNotFound, type KubeRest } from "./kube-rest.ts";
 import { describeError } from "./logger.ts";
 import type { Logger } from "./types.ts";
@@ -104,7 +105,8 @@ export class LeaderElector {
   #observed: Lease | undefined;
   #leading = false;
   #stopped = false;
-  #wake: (() => void) | undefined;
+  /** The campaign's or renewal's sleep, while it sleeps: stop() and a step-down wake it. */
+  #sleeping: WakeableSleep | undefined;
   /** Monotonic start time of the last successful acquire/renew attempt. */
   #renewedAt = 0;
   #stepDownTimer: NodeJS.Timeout | undefined;
@@ -169,7 +171,7 @@ export class LeaderElector {
   /** Stops campaigning/renewing; with `release`, hands the lease back so a standby takes over at once. */
   async stop(release: boolean): Promise<void> {
     this.#stopped = true;
-    this.#wake?.();
+    this.#sleeping?.wake();
     clearTimeout(this.#stepDownTimer);
     const mayRelease = release && this.leading;
     this.#setLeading(false);
@@ -208,7 +210,7 @@ export class LeaderElector {
     if (!this.#leading || this.#stopped) return;
     this.#setLeading(false);
     this.#options.log.error(message, { lease: `${this.#options.namespace}/${this.#options.name}` });
-    this.#wake?.();
+    this.#sleeping?.wake();
     this.#onStepDown?.();
   }
 
@@ -322,16 +324,10 @@ export class LeaderElector {
   }
 
   #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#wake = undefined;
-        resolve();
-      }, ms);
-      this.#wake = () => {
-        clearTimeout(timer);
-        this.#wake = undefined;
-        resolve();
-      };
+    const sleep = wakeableSleep(ms, () => {
+      if (this.#sleeping === sleep) this.#sleeping = undefined;
     });
+    this.#sleeping = sleep;
+    return sleep.done;
   }
 }
