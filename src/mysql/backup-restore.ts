@@ -5,7 +5,7 @@
  * whose creation never finished goes beside that record, never over it.
  */
 import type { V1ConfigMap, V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
-import type { ReconcileContext } from "../runtime/index.ts";
+import { MANAGED_BY_LABEL, type ReconcileContext } from "../runtime/index.ts";
 import { readBackupReport, scriptError } from "./backup-report.ts";
 import {
   BACKUP_INFO_KEYS,
@@ -19,7 +19,7 @@ import {
 } from "./desired/index.ts";
 import type { MySQLInstance } from "./instance.ts";
 import { cacheBehind, EARLIER_RESOURCE, removeEndedJob } from "./job-removal.ts";
-import { FINAL_BACKUP_ANNOTATION, FINAL_BACKUP_SKIP } from "./names.ts";
+import { FINAL_BACKUP_ANNOTATION, FINAL_BACKUP_SKIP, OPERATOR_NAME } from "./names.ts";
 import { jobState, serverAvailable, serverDeployment, serverPodRefused, serverPods } from "./observe.ts";
 import {
   claimWarning,
@@ -67,7 +67,9 @@ function backupTime(info: V1ConfigMap | undefined): string | undefined {
 export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileContext, bindingFallbackMs = BINDING_FALLBACK_MS): Promise<Result> {
   const { names, name } = instance;
   const info = backupInfo(instance, ctx);
-  if (info === undefined) return (await awaitServer(instance, ctx, bindingFallbackMs)) ?? done(`${name} created without restore-job`);
+  if (info === undefined) {
+    return (await awaitServer(instance, ctx, bindingFallbackMs)) ?? (await recordNotCached(instance, ctx)) ?? done(`${name} created without restore-job`);
+  }
   const lastBackup = backupTime(info) ?? "an earlier time";
   const fromDump = info.data?.[BACKUP_INFO_KEYS.dumpFile] ?? dumpPath(undefined);
   // Recorded by backups since dumps are kept as a history: the restore loads exactly that dump.
@@ -126,6 +128,31 @@ export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileC
       );
     }
   }
+}
+
+/**
+ * The cache holds only ConfigMaps this operator labelled, so before creation ends as one "without restore-job" the
+ * API server is asked for the backup record: one there that the cache does not show lacks the operator's label (made,
+ * copied or relabelled by hand), and creation stops with what to do, since going on would start the database empty
+ * beside a backup its owner may well want back (and the final backup could not record over that ConfigMap either). A
+ * labelled one the cache has not seen yet is waited for. `undefined` when there is none.
+ */
+async function recordNotCached(instance: MySQLInstance, ctx: ReconcileContext): Promise<Result | undefined> {
+  const { names, name, namespace } = instance;
+  const live = await ctx.read<V1ConfigMap>({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: names.backupInfo, namespace } });
+  if (live === undefined) return undefined;
+  if (live.metadata?.labels?.[MANAGED_BY_LABEL] === OPERATOR_NAME) {
+    return waitFor(
+      POLL_MS,
+      "Restoring",
+      `ConfigMap ${names.backupInfo} (the record of an earlier backup) is on the API server, but not yet in this operator's cache`,
+    );
+  }
+  const label = `${MANAGED_BY_LABEL}=${OPERATOR_NAME}`;
+  return failed(
+    "AdoptionRefused",
+    `ConfigMap ${names.backupInfo}, the record of an earlier backup of ${name}, exists but lacks the label ${label}, so this operator neither sees it nor restores it, and creation stops here. To restore that backup, add the label: kubectl label configmap ${names.backupInfo} -n ${namespace ?? "default"} ${label}. To start with an empty database instead, delete the ConfigMap (the dumps stay on ${names.backupClaim}).`,
+  );
 }
 
 /**

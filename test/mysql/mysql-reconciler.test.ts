@@ -36,7 +36,7 @@ import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
 import { BINDING_FALLBACK_MS, POLL_MS, SCHEDULER_BACKLOG_POLL_MS } from "../../src/mysql/result.ts";
 import { EXIT_CODES } from "../../src/mysql/scripts/index.ts";
 import type { MySQL } from "../../generated/mysql-models.ts";
-import { AlreadyOwnedError, computeStatusPatch, type ReconcileContext } from "../../src/runtime/index.ts";
+import { AlreadyOwnedError, computeStatusPatch, MANAGED_BY_LABEL, type ReconcileContext } from "../../src/runtime/index.ts";
 import { allStrings, madeByOperator, originalResource, recordingContext } from "./fixtures.ts";
 
 const reconciler = new MySQLReconciler();
@@ -442,6 +442,55 @@ test("a Job the cache shows missing is made only while the API server holds this
     applied(recreated.recorded).filter((a) => a.startsWith("Job/")),
     [],
   );
+});
+
+test("onCreate: a backup record the cache cannot show (no managed-by label) stops creation with what to do, never 'created without restore-job'; labelled, it is restored", async () => {
+  const resource = originalResource({ spec: { storageClassName: "standard" } });
+  const info = buildBackupInfo(instanceOf(resource), "2026-11-26T14:00:00Z");
+  const { [MANAGED_BY_LABEL]: _label, ...otherLabels } = info.metadata?.labels ?? {};
+  const unlabelled: V1ConfigMap = { ...info, metadata: { ...info.metadata, labels: otherLabels } };
+  const { ctx, recorded, put } = recordingContext([resource, ownedCredentials(resource, "otuspassword"), serverDeployment(1), unlabelled]);
+  const refused = await reconciler.onCreate(resource, ctx);
+  assert.equal(refused.kind, "failed", JSON.stringify(refused));
+  assert.equal(refused.kind === "failed" && refused.reason, "AdoptionRefused");
+  assert.equal(
+    refused.kind === "failed" && refused.message,
+    `ConfigMap backup-mysql-instance-info, the record of an earlier backup of mysql-instance, exists but lacks the label ${MANAGED_BY_LABEL}=mysqlop, so this operator neither sees it nor restores it, and creation stops here. To restore that backup, add the label: kubectl label configmap backup-mysql-instance-info -n default ${MANAGED_BY_LABEL}=mysqlop. To start with an empty database instead, delete the ConfigMap (the dumps stay on backup-mysql-instance-pvc).`,
+  );
+  assert.deepEqual(
+    applied(recorded).filter((a) => a.startsWith("Job/") || a.startsWith("ConfigMap/backup-")),
+    [],
+    "neither a restore nor a new record",
+  );
+
+  put(info);
+  const restoring = await reconciler.onCreate(resource, ctx);
+  assert.equal(restoring.kind, "wait");
+  assert.ok(applied(recorded).includes("Job/restore-mysql-instance-job (owned)"), "labelled, the record is restored");
+});
+
+test("onCreate: a backup record the API server holds with the managed-by label, but the cache not yet, is waited for", async () => {
+  const resource = originalResource({ spec: { storageClassName: "standard" } });
+  const { ctx, recorded } = recordingContext([
+    resource,
+    ownedCredentials(resource, "otuspassword"),
+    serverDeployment(1),
+    buildBackupInfo(instanceOf(resource), "2026-11-26T14:00:00Z"),
+  ]);
+  const behind: ReconcileContext = {
+    ...ctx,
+    cache: {
+      ...ctx.cache,
+      get: <T extends KubernetesObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string) =>
+        kind === "ConfigMap" ? undefined : ctx.cache.get<T>(apiVersion, kind, namespace, name),
+    },
+  };
+  const waiting = await reconciler.onCreate(resource, behind);
+  assert.equal(
+    waiting.kind === "wait" && waiting.message,
+    "ConfigMap backup-mysql-instance-info (the record of an earlier backup) is on the API server, but not yet in this operator's cache",
+  );
+  assert.ok(!applied(recorded).some((a) => a.startsWith("Job/")));
 });
 
 test("onCreate with passwordSecretRef waits for the Secret, then copies it into NAME-credentials", async () => {

@@ -396,6 +396,36 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     assert.match(pv.spec?.hostPath?.path ?? "", new RegExp(`-${(created.metadata.uid ?? "").slice(0, 8)}/data$`));
   });
 
+  test("a backup record without the operator's label (its cache cannot show it) stops creation with what to do; labelled, it is restored", async () => {
+    const name = "mysql-relabelled";
+    const info = `backup-${name}-info`;
+    const resource = (): Promise<MySQL | undefined> =>
+      orUndefined(custom.getNamespacedCustomObject({ group: "otus.homework", version: "v1", namespace: NS, plural: "mysqls", name }) as Promise<MySQL>);
+    // As a record copied from another cluster without its labels would be.
+    await core.createNamespacedConfigMap({
+      namespace: NS,
+      body: { metadata: { name: info }, data: { lastSucceeded: "2026-11-26T14:00:00Z", dumpFile: "/backup/mysqlop-dump.sql" } },
+    });
+    const manifest = JSON.stringify({
+      apiVersion: "otus.homework/v1",
+      kind: "MySQL",
+      metadata: { name, namespace: NS },
+      spec: { image: "mysql:5.7", database: "relabelled", password: "pw", storage_size: "1Gi" },
+    });
+    assert.equal((await kubectl(env.cp, ["apply", "-f", "-"], { input: manifest })).code, 0);
+    const refused = await eventually("creation stopped", async () => {
+      const m = await resource();
+      return m?.status?.conditions?.find((c) => c.type === "Degraded" && c.status === "True" && c.reason === "AdoptionRefused") && m;
+    });
+    assert.match(refused.status?.message ?? "", new RegExp(`kubectl label configmap ${info} -n ${NS} app.kubernetes.io/managed-by=mysqlop`));
+    assert.notEqual(refused.status?.message, `${name} created without restore-job`);
+    assert.equal(await orUndefined(batch.readNamespacedJob({ name: `restore-${name}-job`, namespace: NS })), undefined, "no restore Job");
+
+    const labelled = await kubectl(env.cp, ["label", "configmap", info, "-n", NS, "app.kubernetes.io/managed-by=mysqlop"]);
+    assert.equal(labelled.code, 0, labelled.stderr);
+    await eventually("restored", async () => (await resource())?.status?.message === `${name} created with restore-job`);
+  });
+
   test("foreground cascading delete: the data claim is kept until a backup succeeded, and the resource says why it waits", async () => {
     const name = "mysql-fg";
     const fg = (): Promise<MySQL | undefined> =>
