@@ -137,6 +137,25 @@ async function passwordJobNotStarting(instance: MySQLInstance, ctx: ReconcileCon
   );
 }
 
+/**
+ * The passwords a change Secret still here names besides `recorded`: its target and its own earlier ones. A change
+ * whose Job failed, was cut short or vanished (deleted by hand, or as stale for a newer change) may have set its
+ * password on the server before it ended, so a later Job tries them too (see buildPasswordChangeSecret); the Secret
+ * is deleted only once the server's password is known, so none is dropped before.
+ */
+function unfinishedPasswords(changeSecret: V1Secret | undefined, recorded: string): string[] {
+  if (changeSecret === undefined) return [];
+  const target = secretValue(changeSecret, PASSWORD_CHANGE_KEYS.target);
+  let earlier: unknown;
+  try {
+    earlier = JSON.parse(secretValue(changeSecret, PASSWORD_CHANGE_KEYS.earlier) ?? "[]");
+  } catch {
+    earlier = [];
+  }
+  const passwords = [target, ...(Array.isArray(earlier) ? earlier : [])].filter((p): p is string => typeof p === "string" && p !== "" && p !== recorded);
+  return [...new Set(passwords)];
+}
+
 /** Makes the server's root password the one the spec asks for (see the module comment); done once it has it. */
 export async function changePassword(instance: MySQLInstance, ctx: ReconcileContext): Promise<Result> {
   const { names } = instance;
@@ -172,14 +191,16 @@ export async function changePassword(instance: MySQLInstance, ctx: ReconcileCont
   switch (outcome.state) {
     case "absent": {
       const key = nonce ?? randomBytes(32).toString("hex");
-      await ctx.apply(buildPasswordChangeSecret(instance, server.password, target.password, key), { owner: instance.resource });
+      await ctx.apply(buildPasswordChangeSecret(instance, server.password, target.password, key, unfinishedPasswords(changeSecret, server.password)), {
+        owner: instance.resource,
+      });
       await ctx.apply(buildPasswordChangeJob(instance, passwordChangeDigest(key, target.password)), { owner: instance.resource });
       return waitFor(POLL_MS, "PasswordChanging", `${names.passwordJob} sets the new root password`);
     }
     case "failed":
       return failed(
         "PasswordChangeFailed",
-        `${names.passwordJob} failed (${outcome.reason}: ${outcome.message}); the server keeps its old password, which Secret ${names.credentials} must hold. Fix the cause, then delete the Job to retry.`,
+        `${names.passwordJob} failed (${outcome.reason}: ${outcome.message}); the server has its old password, which Secret ${names.credentials} holds, or the new one if the Job set it before it failed (the next attempt tries both). Fix the cause, then delete the Job to retry.`,
       );
     default:
       return (

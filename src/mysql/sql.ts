@@ -40,8 +40,11 @@ export function passwordChangeSql(password: string): string {
   ].join("\n");
 }
 
-/** A client option file connecting as root to `host`:`port` with `password`. */
-export function clientOptionFile(host: string, password: string, port = 3306): string {
+/**
+ * A client option file connecting as root to `host`:`port` with `password`. Each of `fallbacks` gets a group of its own
+ * (`[client_1]`, `[client_2]`, …) that only sets the password: `--defaults-group-suffix=_1` connects with the first.
+ */
+export function clientOptionFile(host: string, password: string, port = 3306, fallbacks: readonly string[] = []): string {
   return [
     "[client]",
     `user=${optionFileValue("root")}`,
@@ -49,6 +52,7 @@ export function clientOptionFile(host: string, password: string, port = 3306): s
     `host=${optionFileValue(host)}`,
     `port=${port}`,
     "connect-timeout=10",
+    ...fallbacks.flatMap((fallback, i) => [`[client_${i + 1}]`, `password=${optionFileValue(fallback)}`]),
     "",
   ].join("\n");
 }

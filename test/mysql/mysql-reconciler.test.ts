@@ -871,6 +871,43 @@ test("a password Job that succeeded is recorded before a newer change replaces i
   assert.match(secretValue(change, "change.sql") ?? "", /IDENTIFIED BY 'pw-3'/);
 });
 
+test("a password Job that failed (it may have set its password first) and then a newer change: the next Job also tries the failed change's password, and every change's since", async () => {
+  const first = originalResource({ spec: { password: "pw-2" }, status: { appliedSpec: {} } });
+  const { ctx, put } = recordingContext([first, ownedCredentials(first, "pw-1")]);
+  assert.equal((await reconciler.onPasswordChange(first, { previous: undefined, current: "pw-2" }, ctx)).kind, "wait");
+  const job = (): V1Job => ctx.cache.get<V1Job>("batch/v1", "Job", "default", "passwd-mysql-instance-job")!;
+  put(finish(job(), "Failed", "Job has reached the specified backoff limit"));
+  const failedChange = await reconciler.onPasswordChange(first, { previous: undefined, current: "pw-2" }, ctx);
+  assert.equal(failedChange.kind, "failed");
+  assert.match(failedChange.kind === "failed" ? failedChange.message : "", /or the new one if the Job set it before it failed/);
+
+  // The spec moves on to pw-3: the failed Job goes, and the next one connects with pw-1, else pw-3, else pw-2.
+  const clientFile = (): string => secretValue(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-password-change"), "client.cnf") ?? "";
+  const passwords = (): string[] => [...clientFile().matchAll(/^password="(.*)"$/gm)].map((m) => m[1]!);
+  const third = originalResource({ spec: { password: "pw-3" }, status: { appliedSpec: {} } });
+  for (let i = 0; i < 3; i++) await reconciler.onPasswordChange(third, { previous: undefined, current: "pw-3" }, ctx);
+  assert.match(secretValue(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-password-change"), "change.sql") ?? "", /IDENTIFIED BY 'pw-3'/);
+  assert.deepEqual(passwords(), ["pw-1", "pw-3", "pw-2"]);
+  assert.match(clientFile(), /^\[client_1\]\npassword="pw-3"\n\[client_2\]\npassword="pw-2"$/m);
+
+  // That one vanishes too (deleted by hand) before pw-4: pw-2 and pw-3 are both still candidates.
+  await ctx.delete({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "passwd-mysql-instance-job", namespace: "default" } });
+  const fourth = originalResource({ spec: { password: "pw-4" }, status: { appliedSpec: {} } });
+  await reconciler.onPasswordChange(fourth, { previous: undefined, current: "pw-4" }, ctx);
+  assert.deepEqual(passwords(), ["pw-1", "pw-4", "pw-3", "pw-2"]);
+  assert.equal(
+    secretValue(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-credentials"), "password"),
+    "pw-1",
+    "nothing recorded unverified",
+  );
+
+  // Once a Job succeeded, its password is recorded and the Secret with all the others goes.
+  put(finish(job(), "Complete"));
+  assert.equal((await reconciler.onPasswordChange(fourth, { previous: undefined, current: "pw-4" }, ctx)).kind, "done");
+  assert.equal(secretValue(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-credentials"), "password"), "pw-4");
+  assert.equal(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-password-change"), undefined);
+});
+
 test("finalize: a password change under way finishes (and is recorded) before the backup Job starts", async () => {
   const resource = originalResource({ spec: { password: "pw-2" }, status: { appliedSpec: {} } });
   const { ctx, put } = recordingContext([ownedCredentials(resource, "pw-1")]);

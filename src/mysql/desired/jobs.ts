@@ -190,15 +190,23 @@ export const PASSWORD_CHANGE_DIR = "/mysqlop/password-change";
 /**
  * The password-change container's command for files in `dir`: it names files, never values. The SQL comes on standard
  * input, not through the client's `source` (which went on after a refused statement and exited 0: a change the server
- * refused passed for done). The client's output is not shown: its error quotes the refused statement, with the new
- * password; only the error's code is, and what it likely means.
+ * refused passed for done). It connects with the current password first, then, while the server answers "access
+ * denied" (ERROR 1045), with each fallback group of the option file (see `clientOptionFile`): the new password, which
+ * an earlier attempt may have set before it was cut short, and those of earlier changes that failed or vanished. The
+ * client's output is not shown: its error quotes the refused statement, with the new password; only the error's code
+ * is, and what it likely means.
  */
 export function passwordChangeCommand(dir: string): string[] {
+  const client = `${dir}/${PASSWORD_CHANGE_FILES.client}`;
   const script = [
     'client=$(command -v mariadb || command -v mysql) || { echo "mysqlop: no mariadb or mysql client in the image" >&2; exit 1; }',
-    `if out=$("$client" --defaults-extra-file=${dir}/${PASSWORD_CHANGE_FILES.client} --batch < ${dir}/${PASSWORD_CHANGE_FILES.sql} 2>&1); then exit 0; fi`,
-    "code=$(printf '%s\\n' \"$out\" | sed -n 's/^\\(ERROR [0-9][0-9]* ([0-9A-Za-z]*)\\).*/\\1/p' | head -n 1)",
-    "echo \"mysqlop: the password change failed: ${code:-the client failed without an error code}. The client's message is not shown: it may quote the new password. ERROR 1064: the server does not know ALTER USER IF EXISTS (too old a server); ERROR 1045: the current root password (in the resource's credentials Secret) does not open the server; ERROR 2002 or 2003: the server cannot be reached\" >&2",
+    // The groups' suffixes are the operator's own (_1, _2, …): nothing from a resource is split or run here.
+    `for suffix in '' $(sed -n 's/^\\[client\\(_[0-9][0-9]*\\)\\]$/\\1/p' ${client}); do`,
+    `  if out=$("$client" --defaults-extra-file=${client} \${suffix:+--defaults-group-suffix=$suffix} --batch < ${dir}/${PASSWORD_CHANGE_FILES.sql} 2>&1); then exit 0; fi`,
+    "  code=$(printf '%s\\n' \"$out\" | sed -n 's/^\\(ERROR [0-9][0-9]* ([0-9A-Za-z]*)\\).*/\\1/p' | head -n 1)",
+    '  case "$code" in "ERROR 1045 "*) ;; *) break ;; esac',
+    "done",
+    "echo \"mysqlop: the password change failed: ${code:-the client failed without an error code}. The client's message is not shown: it may quote the new password. ERROR 1064: the server does not know ALTER USER IF EXISTS (too old a server); ERROR 1045: none of the root passwords tried opens the server (the one in the resource's credentials Secret, the new one, and those of earlier changes that did not finish); ERROR 2002 or 2003: the server cannot be reached\" >&2",
     "exit 1",
   ].join("\n");
   return ["sh", "-c", script];

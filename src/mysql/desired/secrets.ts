@@ -15,10 +15,11 @@ export const PASSWORD_CHANGE_FILES = { client: "client.cnf", sql: "change.sql" }
 
 /**
  * Keys of the password-change Secret that stay out of the Job: the password being set (to be
- * recorded in NAME-credentials once the Job succeeded) and a random key for
- * {@link passwordChangeDigest}.
+ * recorded in NAME-credentials once the Job succeeded), a random key for
+ * {@link passwordChangeDigest}, and the passwords of earlier changes that did not finish (a JSON
+ * array), any of which their Jobs may have set on the server.
  */
-export const PASSWORD_CHANGE_KEYS = { target: "target", nonce: "nonce" } as const;
+export const PASSWORD_CHANGE_KEYS = { target: "target", nonce: "nonce", earlier: "earlier" } as const;
 
 /**
  * `hmac-sha256:<hex>` of `password` keyed by `nonce`: ties a password-change Job to the
@@ -46,21 +47,26 @@ export function buildCredentialsSecret(instance: MySQLInstance, password: string
 }
 
 /**
- * `NAME-password-change`: a client option file with the current password and the SQL that sets
- * the new one (mounted by the Job), the new password itself and the `nonce` of the digest on the Job.
+ * `NAME-password-change`: a client option file with the current password, and the passwords the
+ * server may have instead as fallbacks, and the SQL that sets the new one (mounted by the Job), the
+ * new password itself, the `nonce` of the digest on the Job, and the `earlier` passwords.
  */
-export function buildPasswordChangeSecret(instance: MySQLInstance, current: string, target: string, nonce: string): V1Secret {
+export function buildPasswordChangeSecret(instance: MySQLInstance, current: string, target: string, nonce: string, earlier: readonly string[] = []): V1Secret {
   const { resource, names } = instance;
+  // Tried in this order while the server answers "access denied": the recorded one, the new one (an attempt cut short
+  // may have set it), then those of earlier changes that did not finish.
+  const fallbacks = [...new Set([target, ...earlier])].filter((p) => p !== current);
   return {
     apiVersion: "v1",
     kind: "Secret",
     metadata: { name: names.passwordChange, namespace: resource.metadata.namespace, labels: labelsFor(resource, "password-change") },
     type: "Opaque",
     data: {
-      [PASSWORD_CHANGE_FILES.client]: base64(clientOptionFile(names.server, current)),
+      [PASSWORD_CHANGE_FILES.client]: base64(clientOptionFile(names.server, current, 3306, fallbacks)),
       [PASSWORD_CHANGE_FILES.sql]: base64(passwordChangeSql(target)),
       [PASSWORD_CHANGE_KEYS.target]: base64(target),
       [PASSWORD_CHANGE_KEYS.nonce]: base64(nonce),
+      ...(earlier.length === 0 ? {} : { [PASSWORD_CHANGE_KEYS.earlier]: base64(JSON.stringify(earlier)) }),
     },
   };
 }

@@ -91,3 +91,44 @@ test(
     assert.match(output, /ERROR 1064 \(42000\)/, "the error is named");
   },
 );
+
+test(
+  "a password change tries the fallback passwords while the server says 'access denied': the new one (set by an attempt cut short) and those of earlier changes that did not finish",
+  options,
+  async (t) => {
+    const recorded = "pw-recorded";
+    const earlier = "pw-of-a-failed-change";
+    const target = "pw-target";
+    const { server, dir } = await serverWithRoot(t, earlier);
+    async function change(current: string, fallbacks: string[], to: string): Promise<{ code: number; output: string }> {
+      await writeFile(join(dir, PASSWORD_CHANGE_FILES.client), clientOptionFile("127.0.0.1", current, server.port, fallbacks), { mode: 0o600 });
+      await writeFile(join(dir, PASSWORD_CHANGE_FILES.sql), passwordChangeSql(to), { mode: 0o600 });
+      const [shell, ...args] = passwordChangeCommand(dir);
+      const run = await runCommand(shell!, args);
+      return { code: run.code ?? -1, output: run.stdout + run.stderr };
+    }
+    const opens = async (password: string): Promise<boolean> => {
+      const cnf = join(dir, "probe.cnf");
+      await writeFile(cnf, clientOptionFile("127.0.0.1", password, server.port), { mode: 0o600 });
+      return (await runCommand("mariadb", [`--defaults-extra-file=${cnf}`, "--batch", "--execute=SELECT 1"])).code === 0;
+    };
+
+    // The server has the password of an earlier change whose Job failed after setting it; the credentials the older one.
+    const run = await change(recorded, [target, earlier], target);
+    assert.equal(run.code, 0, run.output);
+    assert.ok(await opens(target), "the new password opens the server");
+    assert.equal(await opens(earlier), false);
+
+    // A retried attempt after one that set the password and was cut short: the new password opens the server already.
+    assert.equal((await change(recorded, [target], target)).code, 0);
+    assert.ok(await opens(target));
+
+    // None of them: ERROR 1045, named without any password.
+    const none = await change(recorded, [earlier, "another"], "never-set");
+    assert.notEqual(none.code, 0);
+    assert.match(none.output, /ERROR 1045 \(28000\).*none of the root passwords tried opens the server/s);
+    for (const password of [recorded, earlier, "another", "never-set"])
+      assert.ok(!none.output.includes(password), `the output holds ${password}: ${none.output}`);
+    assert.ok(await opens(target), "unchanged");
+  },
+);
