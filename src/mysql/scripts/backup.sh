@@ -121,10 +121,13 @@ sync "$tmp_meta" || die "$EXIT_WRITE" "cannot flush $tmp_meta to disk"
 mkdir -p -- "$history" || die "$EXIT_WRITE" "cannot create $history"
 #    An entry is never written over: the copy refuses an existing name (noclobber), so a backup
 #    run by hand beside this one that took the same second fails here instead of replacing it.
+#    A copy is flushed before the next step: the metadata must never reach the disk before its dump's data (a hard
+#    link shares the data flushed in steps 3 and 5).
 add_entry() { # temporary file, entry file
   ln -- "$1" "$2" 2>/dev/null && return 0
   [ ! -e "$2" ] || die "$EXIT_WRITE" "history entry $2 appeared meanwhile (another backup in the same second?); it is left as it is, and this backup is not recorded"
   (set -C && cat -- "$1" >"$2") || die "$EXIT_WRITE" "cannot write $2"
+  sync "$2" || die "$EXIT_WRITE" "cannot flush $2 to disk"
 }
 add_entry "$tmp_dump" "$entry.sql"
 add_entry "$tmp_meta" "$entry.meta"

@@ -425,6 +425,24 @@ describe("integration: backup and restore failure cases", { skip }, () => {
     assert.ok(dirSynced > fileSynced && dirSynced < load, `its directory (the rename) is flushed before the load:\n${calls.join("\n")}`);
   });
 
+  test("on a volume without hard links, each history entry's copy is flushed to disk before the next step, the metadata's (the commit) after the dump's", async () => {
+    const ws = await workspace();
+    // ln refuses (an SMB or FUSE volume); sync is logged, in order.
+    const log = join(ws.root, "order");
+    await writeFile(join(ws.binDir, "ln"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+    const real = (await runCommand("/bin/sh", ["-c", "command -v sync"], { env: { PATH: "/usr/bin:/bin:/usr/sbin:/sbin" } })).stdout.trim();
+    await writeFile(join(ws.binDir, "sync"), `#!/bin/sh\nprintf 'sync %s\\n' "$*" >>'${log}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+    await seedAndBackup(ws, "copied_entry", ["copied"]);
+    const history = join(ws.backupDir, BACKUP_FILES.historyDir);
+    const entry = (await readdir(history)).find((f) => f.endsWith(".sql"));
+    assert.ok(entry !== undefined, "a history entry was made by copying");
+    const calls = (await readFile(log, "utf8")).split("\n").filter(Boolean);
+    const dumpSynced = calls.indexOf(`sync ${join(history, entry)}`);
+    const metaSynced = calls.indexOf(`sync ${join(history, entry.replace(/\.sql$/, ".meta"))}`);
+    const historySynced = calls.indexOf(`sync ${history}`);
+    assert.ok(dumpSynced >= 0 && metaSynced > dumpSynced && historySynced > metaSynced, `the order of the flushes:\n${calls.join("\n")}`);
+  });
+
   test("restore into another database name, as RESTORE_FROM_DATABASE allows: the dump names no database", async () => {
     const ws = await workspace();
     await seedAndBackup(ws, "source_db", ["moved"]);
