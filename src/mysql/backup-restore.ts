@@ -283,8 +283,8 @@ export async function recordServerStarted(instance: MySQLInstance, available: bo
 
 /**
  * `kubectl delete --cascade=foreground`: the garbage collector deletes the server and any backup
- * Job before the owner, so no backup can run; refused with what to do, unless this resource's
- * backup already succeeded.
+ * Job before the owner, so no backup can run, and nothing brings the server back (finalize makes
+ * no children); refused with the way out, unless this resource's backup already succeeded.
  */
 export function refuseForegroundDeletion(instance: MySQLInstance, ctx: ReconcileContext): Result | undefined {
   const { names } = instance;
@@ -292,7 +292,7 @@ export function refuseForegroundDeletion(instance: MySQLInstance, ctx: Reconcile
   if (!foreground || jobState(instance, ctx, names.backupJob).state === "succeeded") return undefined;
   return failed(
     "ForegroundDeletion",
-    `deleted with --cascade=foreground, which removes the server before a backup can run, so none is taken. The data stay on ${names.dataClaim}, held by the finalizer ${DATA_CLAIM_FINALIZER}. Delete with the default (background) cascade to get a backup, or give the final backup up with ${skipCommand(instance)} (first set persistentVolumeReclaimPolicy: Retain on the volume of ${names.dataClaim} to keep its disk).`,
+    `deleted with --cascade=foreground, which has the garbage collector remove the server and its credentials before a backup can run, so none can be taken (deleting again with another cascade does not bring them back). The data stay on ${names.dataClaim}, held by the finalizer ${DATA_CLAIM_FINALIZER}. To let the deletion finish, give the final backup up with ${skipCommand(instance)} (first set persistentVolumeReclaimPolicy: Retain on the volume of ${names.dataClaim} to keep its disk, and copy the data off it if you need them).`,
   );
 }
 

@@ -1066,7 +1066,11 @@ test("finalize under foreground cascading deletion: no backup Job (the garbage c
   const { ctx, recorded } = recordingContext([claim]);
   const result = await reconciler.finalize(resource, ctx);
   assert.equal(result.kind === "failed" && result.reason, "ForegroundDeletion");
-  assert.match(result.kind === "failed" ? result.message : "", /mysql-instance-pvc/);
+  const message = result.kind === "failed" ? result.message : "";
+  assert.match(message, /mysql-instance-pvc/);
+  // The server is gone by then, and nothing makes it again: another cascade cannot get a backup, only the skip ends it.
+  assert.doesNotMatch(message, /Delete with the default \(background\) cascade to get a backup/);
+  assert.match(message, /give the final backup up with kubectl annotate/);
   assert.ok(!recorded.applied.some((a) => a.object.kind === "Job"));
   assert.deepEqual(recorded.finalizersRemoved, []);
 });
