@@ -65,9 +65,17 @@ export async function planCredentials(
   ctx: ReconcileContext,
 ): Promise<{ readonly secret: V1Secret | undefined } | { readonly result: Result }> {
   const existing = secret(instance, ctx, instance.names.credentials);
+  const existingPassword = secretValue(existing, PASSWORD_KEY);
   // Created once, then changed only by a password change that succeeded: it must hold what the server has.
   // One of an earlier resource of this name (another uid) says nothing about this server.
-  if (existing !== undefined && controlledBy(existing, instance) && secretValue(existing, PASSWORD_KEY) !== undefined) return { secret: undefined };
+  if (existing !== undefined && controlledBy(existing, instance) && existingPassword !== undefined) return { secret: undefined };
+  // One this operator made that no resource controls any more: an earlier resource of this name deleted with
+  // --cascade=orphan left it beside its claim and server, which this resource adopts with their data. That server has
+  // this password, so the Secret is adopted as it is; the spec's password follows by a password change (step 8 of
+  // creation), never by writing it here behind the server's back.
+  if (existing !== undefined && existingPassword !== undefined && !existing.metadata?.ownerReferences?.some((r) => r.controller === true)) {
+    return { secret: buildCredentialsSecret(instance, existingPassword) };
+  }
   const target = await targetPassword(instance, ctx);
   if ("result" in target) return target;
   return { secret: buildCredentialsSecret(instance, target.password) };

@@ -857,6 +857,29 @@ test("NAME-credentials left by an earlier resource of this name are neither trus
   assert.equal(secretValue(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-credentials"), "password"), "from-secret");
 });
 
+test("NAME-credentials orphaned by an earlier resource of this name (--cascade=orphan) are adopted as they are: the server left running has that password; the spec's follows by a password change", async () => {
+  const earlier = originalResource({ spec: { password: "pw-2", storageClassName: "standard" } });
+  earlier.metadata.uid = "0ld00000-0000-4000-8000-000000000000";
+  const resource = originalResource({ spec: { password: "pw-1", storageClassName: "standard" } });
+  // What the garbage collector leaves of the earlier resource's children: its labels, no owner.
+  const orphaned = buildCredentialsSecret(instanceOf(earlier), "pw-2");
+  const claim = { ...buildDataClaim(instanceOf(earlier)), status: { phase: "Bound" } };
+  const { ctx, recorded, put } = recordingContext([resource, orphaned, madeByOperator(claim), serverDeployment(1)]);
+  const credentials = (): string | undefined => secretValue(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-credentials"), "password");
+  const changing = await reconciler.onCreate(resource, ctx);
+  assert.equal(credentials(), "pw-2", "not overwritten from the spec behind the server's back");
+  const adopted = recorded.applied.find((a) => a.object.kind === "Secret" && a.object.metadata?.name === "mysql-instance-credentials");
+  assert.equal(adopted?.owner?.metadata?.uid, resource.metadata.uid, "adopted: owned by the new resource");
+  assert.equal(changing.kind === "wait" && changing.reason, "PasswordChanging", JSON.stringify(changing));
+  const change = ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-password-change");
+  assert.match(secretValue(change, "client.cnf") ?? "", /^password="pw-2"$/m, "the change connects with the adopted password");
+  assert.match(secretValue(change, "change.sql") ?? "", /IDENTIFIED BY 'pw-1'/);
+  put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "passwd-mysql-instance-job")!, "Complete"));
+  const created = await reconciler.onCreate(resource, ctx);
+  assert.equal(created.kind === "done" && created.message, "mysql-instance created without restore-job");
+  assert.equal(credentials(), "pw-1");
+});
+
 test("a password Job that succeeded is recorded before a newer change replaces it (the server has its password now)", async () => {
   const first = originalResource({ spec: { password: "pw-2" }, status: { appliedSpec: {} } });
   const { ctx, put } = recordingContext([first, ownedCredentials(first, "pw-1")]);
