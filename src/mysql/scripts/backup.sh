@@ -178,7 +178,11 @@ for m in "$@"; do
   of=$(meta_value source "$m") || of=
   what=$(meta_value kind "$m") || what=
   described="${what:+$what backup}${of:+ of $of}"
-  if [ -e "$old$RESTORED_SUFFIX" ]; then
+  if [ "$old" = "$entry" ]; then
+    # Names order entries by the clock of the node that took them: a node whose clock is behind sorts this dump
+    # among the oldest. It is what this run records, so it stays.
+    say "retention: kept $old.sql, this backup's own dump, although it sorts older than the newest $keep (the clock of this node is behind that of the node of a newer-named entry)"
+  elif [ -e "$old$RESTORED_SUFFIX" ]; then
     rm -f -- "$m" "$old.sql" "$old$RESTORED_SUFFIX" || die "$EXIT_WRITE" "cannot remove $old.sql"
     entries=$((entries - 1))
     say "retention: removed $old.sql${described:+ ($described)} (restored, and older than the newest $keep)"

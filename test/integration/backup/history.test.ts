@@ -319,6 +319,19 @@ describe("integration: backup history and retention", { skip }, () => {
     );
   });
 
+  test("a backup whose pod's clock is behind (another node): retention never removes the dump it just made, which its report names", async () => {
+    const ws = await workspace();
+    const keep = { [ENV.backupKeep]: "1" };
+    const scheduled = await backUp(ws, ["on time"], { ...keep, ...of(sourceA, "scheduled") });
+    // The next backup's node is 10 minutes behind: its entry sorts before the scheduled one's.
+    const real = (await runCommand("/bin/sh", ["-c", "command -v date"], { env: { PATH: "/usr/bin:/bin" } })).stdout.trim();
+    await writeFile(join(ws.binDir, "date"), `#!/bin/sh\nexec '${real}' -d "@$(( $('${real}' +%s) - 600 ))" "$@"\n`, { mode: 0o755 });
+    const final = await backUp(ws, ["final"], { ...keep, ...of(sourceA, "final") });
+    assert.ok(entryOf(final) < entryOf(scheduled), `the final entry sorts first: ${entryOf(final)} vs ${entryOf(scheduled)}`);
+    assert.ok((await entries(ws)).includes(entryOf(final)), "the dump the report names is there");
+    assert.equal((await metaOf(ws, entryOf(final))).sha256, final.sha256);
+  });
+
   test("the final dump of a server that was never restored survives any number of dumps of the next server; a restored one goes", async () => {
     const ws = await workspace();
     const keep = { [ENV.backupKeep]: "2" };
