@@ -145,6 +145,13 @@ $counts
 COUNTS
 }
 count_objects || die "$EXIT_LOAD" "cannot inspect database $db"
+# mark_restored: marks the history entry of the verified dump restored (step 6): from now on retention may remove it.
+mark_restored() {
+  history_entry "$verified" || return 0
+  escape_line "$db"
+  printf 'restored=%s\ndatabase=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$replaced" >"$entry$RESTORED_SUFFIX" ||
+    say "warning: cannot mark $entry.sql restored; retention keeps it"
+}
 # What an earlier run of this restore (same RESTORE_ID) got to: a load it
 # finished is not refused as "not empty", one it left half-done is never
 # taken for data that were there before.
@@ -153,6 +160,8 @@ if [ -n "$progress" ] && [ -f "$progress" ] && [ $((tables + routines + events))
   since=$(meta_value time "$progress") || since=unknown
   if [ "$state" = restored ] && [ "$(meta_value sha256 "$progress")" = "$actual_sum" ]; then
     say "$dump was already restored into database $db by an earlier run of this restore (at $since): $tables tables, $routines routines, $events events; nothing loaded again"
+    # That run may have ended before it marked the entry (step 6).
+    mark_restored
     exit 0
   fi
   if [ "$state" = loading ] && [ -z "$force" ]; then
@@ -194,8 +203,4 @@ else
 fi
 
 # 6. Mark the history entry restored: from now on retention may remove it.
-if history_entry "$verified"; then
-  escape_line "$db"
-  printf 'restored=%s\ndatabase=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$replaced" >"$entry$RESTORED_SUFFIX" ||
-    say "warning: cannot mark $entry.sql restored; retention keeps it"
-fi
+mark_restored

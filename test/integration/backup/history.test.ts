@@ -195,9 +195,13 @@ describe("integration: backup history and retention", { skip }, () => {
     const id = { [ENV.restoreId]: "3f2c6a1e-0b7d-4c55-9e1a-5d2f8c4b7a90", [ENV.restoreSha256]: taken.sha256 ?? "" };
     const first = await restore(ws, id);
     assert.equal(first.code, EXIT_CODES.ok, first.stderr);
+    // As if the first run's pod was killed after it recorded the load, before it marked the entry restored.
+    const mark = join(historyDir(ws), `${entryOf(taken)}${BACKUP_FILES.restoredSuffix}`);
+    await rm(mark);
     const again = await restore(ws, id);
     assert.equal(again.code, EXIT_CODES.ok, again.stderr);
     assert.match(again.stdout, /already restored into database otus-database by an earlier run of this restore/);
+    assert.match(await readFile(mark, "utf8"), /^restored=/, "the re-run marks the entry restored (else retention kept it for ever)");
     assert.equal(await server.sql("SELECT name FROM test", db), "restored once\n", "loaded once, not twice");
     const other = await restore(ws, { ...id, [ENV.restoreId]: "another-uid" });
     assert.equal(other.code, EXIT_CODES.notEmpty, other.stderr);
