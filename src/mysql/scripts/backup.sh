@@ -61,12 +61,35 @@ done
 # 2. Connect first: "server down" is then reported as such.
 version=$(sql -e 'SELECT VERSION()') || die "$EXIT_CONNECT" "cannot connect to the server; the previous dump is untouched"
 # The history entry's name is its time, to the second: a second backup within the
-# same second waits for the next one rather than take an existing name.
+# same second waits for the next one rather than take an existing name. Names are
+# the order of the history (retention takes it for age), so a name never sorts
+# before an existing one: on a node whose clock is behind that of the node of the
+# newest entry, the name is the newest's plus one second (digits only, so that it
+# sorts alike in every locale), and `created` in the metadata keeps this clock's time.
 while :; do
+  newest=0
+  for _m in "$history/$HISTORY_PREFIX"*; do
+    _s=${_m##*/"$HISTORY_PREFIX"}
+    _s=${_s%%.*}
+    case $_s in
+      [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z) ;;
+      *) continue ;;
+    esac
+    _s=${_s%Z}
+    _s=${_s%T*}${_s#*T}
+    [ "$_s" -le "$newest" ] || newest=$_s
+  done
   created=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   replace_all "$created" '-' ''
   replace_all "$replaced" ':' ''
-  entry=$history/$HISTORY_PREFIX$replaced
+  stamp=$replaced
+  _s=${stamp%Z}
+  _s=${_s%T*}${_s#*T}
+  if [ "$_s" -le "$newest" ]; then
+    _s=$((newest + 1))
+    stamp=${_s%??????}T${_s#????????}Z
+  fi
+  entry=$history/$HISTORY_PREFIX$stamp
   [ -e "$entry.sql" ] || [ -e "$entry.meta" ] || break
   sleep 1
 done

@@ -42,6 +42,8 @@ describe("integration: backup history and retention", { skip }, () => {
   }
   /** The history entry (name without extension) a backup's report names. */
   const entryOf = (report: Record<string, string>) => (report.file ?? "").replace(/^.*\//, "").replace(/\.sql$/, "");
+  /** The time an entry's name gives (`mysqlop-dump-20261130T220521Z` → 2026-11-30T22:05:21Z). */
+  const fromStamp = (entry: string) => entry.replace(/^.*(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, "$1-$2-$3T$4:$5:$6Z");
   /** The metadata fields of a history entry. */
   const metaOf = async (ws: Workspace, entry: string) => fields(await readFile(join(historyDir(ws), `${entry}.meta`), "utf8"));
   const sourceA = "8d2c3f1e-0b7a-4c55-9e3d-5f6a7b8c9d0a";
@@ -323,17 +325,24 @@ describe("integration: backup history and retention", { skip }, () => {
     );
   });
 
-  test("a backup whose pod's clock is behind (another node): retention never removes the dump it just made, which its report names", async () => {
+  test("a backup whose pod's clock is behind (another node) still names its entry after the newest: the history's order stays the order of the backups, which retention goes by", async () => {
     const ws = await workspace();
     const keep = { [ENV.backupKeep]: "1" };
     const scheduled = await backUp(ws, ["on time"], { ...keep, ...of(sourceA, "scheduled") });
-    // The next backup's node is 10 minutes behind: its entry sorts before the scheduled one's.
+    // The final backup's node is 10 minutes behind.
     const real = (await runCommand("/bin/sh", ["-c", "command -v date"], { env: { PATH: "/usr/bin:/bin" } })).stdout.trim();
     await writeFile(join(ws.binDir, "date"), `#!/bin/sh\nexec '${real}' -d "@$(( $('${real}' +%s) - 600 ))" "$@"\n`, { mode: 0o755 });
     const final = await backUp(ws, ["final"], { ...keep, ...of(sourceA, "final") });
-    assert.ok(entryOf(final) < entryOf(scheduled), `the final entry sorts first: ${entryOf(final)} vs ${entryOf(scheduled)}`);
-    assert.ok((await entries(ws)).includes(entryOf(final)), "the dump the report names is there");
+    assert.ok(entryOf(final) > entryOf(scheduled), `the final entry sorts after the scheduled one: ${entryOf(final)} vs ${entryOf(scheduled)}`);
+    assert.match(entryOf(final), /^mysqlop-dump-\d{8}T\d{6}Z$/);
+    assert.ok(Date.parse(final.created ?? "") < Date.parse(fromStamp(entryOf(scheduled))), "its metadata keeps its own clock's time");
+    assert.deepEqual(await entries(ws), [entryOf(final)], "the scheduled dump is the one superseded, not the final one");
     assert.equal((await metaOf(ws, entryOf(final))).sha256, final.sha256);
+
+    // The next server's backups, on a node with the right clock: A's final dump, never restored, stays.
+    await rm(join(ws.binDir, "date"));
+    const next = await backUp(ws, ["next"], { ...keep, ...of(sourceB, "scheduled") });
+    assert.deepEqual(await entries(ws), [entryOf(final), entryOf(next)]);
   });
 
   test("the final dump of a server that was never restored survives any number of dumps of the next server; a restored one goes", async () => {
