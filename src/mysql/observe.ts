@@ -13,6 +13,14 @@ export function controlledBy(object: KubernetesObject, instance: MySQLInstance):
   return object.metadata?.ownerReferences?.some((r) => r.controller === true && r.uid === instance.resource.metadata.uid) ?? false;
 }
 
+/**
+ * Whether nothing controls `object`: one this operator made (the caches hold nothing else of the kinds it makes) whose
+ * resource was deleted with `--cascade=orphan`. A new resource of the name adopts it, with the data and server it holds.
+ */
+export function orphaned(object: KubernetesObject): boolean {
+  return !(object.metadata?.ownerReferences?.some((r) => r.controller === true) ?? false);
+}
+
 /** The state of the instance's Job `name`, from the cache. */
 export function jobState(instance: MySQLInstance, ctx: ReconcileContext, name: string): JobOutcome {
   return jobOutcome(ctx.cache.get<V1Job>("batch/v1", "Job", instance.namespace, name), instance.resource.metadata.uid);

@@ -20,7 +20,7 @@ import {
 import type { MySQLInstance } from "./instance.ts";
 import { EARLIER_RESOURCE, removeEndedJob } from "./job-removal.ts";
 import { PASSWORD_TARGET_ANNOTATION } from "./names.ts";
-import { controlledBy, jobState } from "./observe.ts";
+import { controlledBy, jobState, orphaned } from "./observe.ts";
 import { describeNotStarting, jobNotStarting } from "./pod-diagnosis.ts";
 import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
 
@@ -73,7 +73,7 @@ export async function planCredentials(
   // --cascade=orphan left it beside its claim and server, which this resource adopts with their data. That server has
   // this password, so the Secret is adopted as it is; the spec's password follows by a password change (step 8 of
   // creation), never by writing it here behind the server's back.
-  if (existing !== undefined && existingPassword !== undefined && !existing.metadata?.ownerReferences?.some((r) => r.controller === true)) {
+  if (existing !== undefined && existingPassword !== undefined && orphaned(existing)) {
     return { secret: buildCredentialsSecret(instance, existingPassword) };
   }
   const target = await targetPassword(instance, ctx);

@@ -14,7 +14,7 @@ import { compareStrings } from "./compare.ts";
 import { buildDataVolume } from "./desired/storage.ts";
 import type { MySQLInstance } from "./instance.ts";
 import { VOLUME_OWNER_LABELS } from "./names.ts";
-import { controlledBy } from "./observe.ts";
+import { controlledBy, orphaned } from "./observe.ts";
 import { failed, type Result } from "./result.ts";
 import { HOSTNAME_LABEL, type StoragePlacement } from "./storage-mode.ts";
 
@@ -98,9 +98,10 @@ export async function decidePlacement(instance: MySQLInstance, ctx: ReconcileCon
   if (spec.storageClassName !== undefined) {
     return { placement: { mode: "StorageClass", storageClassName: spec.storageClassName }, why: `spec.storageClassName names ${spec.storageClassName}` };
   }
-  // An existing claim of this resource (made before the placement was recorded) keeps its mode.
+  // An existing claim of this resource (made before the placement was recorded), or an orphaned one it adopts with its
+  // data (an earlier resource of the name deleted with --cascade=orphan), keeps its mode.
   const claim = ctx.cache.get<V1PersistentVolumeClaim>("v1", "PersistentVolumeClaim", instance.namespace, names.dataClaim);
-  if (claim !== undefined && controlledBy(claim, instance)) {
+  if (claim !== undefined && (controlledBy(claim, instance) || orphaned(claim))) {
     if (claim.spec?.storageClassName === "") {
       const node = pinnedNode(ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, names.dataVolume));
       return { placement: { mode: "HostPath", node }, why: `its claim ${names.dataClaim} is bound to a hostPath volume already` };

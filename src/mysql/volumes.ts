@@ -12,7 +12,7 @@ import { BACKUP_CLAIM_FINALIZER, buildBackupClaim, buildBackupVolume, buildDataV
 import { withPlacement, type MySQLInstance } from "./instance.ts";
 import type { StoragePlacement } from "./storage-mode.ts";
 import { VOLUME_OWNER_LABELS } from "./names.ts";
-import { controlledBy } from "./observe.ts";
+import { controlledBy, orphaned } from "./observe.ts";
 import { parseQuantity } from "./quantity.ts";
 import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
 
@@ -130,8 +130,8 @@ export interface DataVolumePlan {
 /**
  * The hostPath data volume to apply (hostPath mode only), or the result when the hook must stop here. A volume of this
  * name with another path was made for an earlier resource of the same name (the path carries the uid) and a volume's
- * source cannot change: it is kept when the claim this resource controls is bound to it (its data were adopted with the
- * claim), otherwise deleted (reclaim policy Retain: its directory stays on the node) and waited for. The volume is
+ * source cannot change: it is kept when the claim this resource controls, or an orphaned one it adopts, is bound to it
+ * (its data are adopted with the claim), otherwise deleted (reclaim policy Retain: its directory stays on the node) and waited for. The volume is
  * applied by {@link applyDataVolume}, with the claim.
  */
 export async function planDataVolume(
@@ -159,7 +159,9 @@ export async function planDataVolume(
   }
   if (found.spec?.hostPath?.path === wanted.spec?.hostPath?.path) return { volume: wanted, absent: false };
   const dataClaim = claim(instance, ctx, instance.names.dataClaim);
-  const claimIsOurs = dataClaim !== undefined && controlledBy(dataClaim, instance);
+  // Ours, or orphaned (no controller: an earlier resource of this name deleted with --cascade=orphan left it with its
+  // server, and this step's apply adopts it): the volume it is bound to holds the data this resource takes over.
+  const claimIsOurs = dataClaim !== undefined && (controlledBy(dataClaim, instance) || orphaned(dataClaim));
   const terminating = found.metadata?.deletionTimestamp !== undefined && found.metadata.deletionTimestamp !== null;
   if (!terminating && claimIsOurs && dataClaim?.metadata?.uid !== undefined && found.spec?.claimRef?.uid === dataClaim.metadata.uid)
     return { volume: undefined, absent: false };

@@ -794,6 +794,42 @@ test("onCreate: a data volume of an earlier resource still bound to the claim th
   assert.ok(!applied(recorded).includes("PersistentVolume/mysql-instance-pv"));
 });
 
+test("onCreate, hostPath mode: the data volume and claim an earlier resource of this name left without an owner (--cascade=orphan) are adopted with its server, never deleted under it", async () => {
+  const old = originalResource();
+  old.metadata.uid = "0ld00000-0000-4000-8000-000000000000";
+  const resource = originalResource();
+  // What the garbage collector leaves of the earlier resource's claim: its labels, no owner.
+  const orphanedClaim = madeByOperator({
+    ...buildDataClaim(instanceOf(old)),
+    metadata: { ...buildDataClaim(instanceOf(old)).metadata, uid: "claim-uid" },
+    status: { phase: "Bound" },
+  });
+  const volume = buildDataVolume(instanceOf(old));
+  const bound = {
+    ...volume,
+    spec: { ...volume.spec, claimRef: { ...volume.spec!.claimRef, uid: "claim-uid" } },
+    status: { phase: "Bound" },
+  } as V1PersistentVolume;
+  // A new resource: its placement is decided by the create hook, which then makes the claim and the server itself.
+  delete resource.status;
+  const { ctx, recorded } = recordingContext([resource, buildCredentialsSecret(instanceOf(old), "otuspassword"), serverDeployment(1), bound, orphanedClaim]);
+  const result = await reconciler.onCreate(resource, ctx);
+  assert.deepEqual(recorded.deleted, [], "the volume the server runs on is not deleted");
+  assert.equal(result.kind === "done" && result.message, "mysql-instance created without restore-job", JSON.stringify(result));
+  const claim = ctx.cache.get<V1PersistentVolumeClaim>("v1", "PersistentVolumeClaim", "default", "mysql-instance-pvc");
+  assert.ok(
+    claim?.metadata?.ownerReferences?.some((r) => r.controller === true && r.uid === resource.metadata.uid),
+    "the claim is adopted",
+  );
+  const node = bound.spec?.nodeAffinity?.required?.nodeSelectorTerms[0]?.matchExpressions?.[0]?.values?.[0];
+  assert.ok(node !== undefined);
+  assert.deepEqual(
+    result.status?.storage,
+    { mode: "HostPath", node, reason: "its claim mysql-instance-pvc is bound to a hostPath volume already" },
+    "placed on the volume's node",
+  );
+});
+
 test("a name starting with 'backup-' is refused: its data claim and volume would be another resource's backup claim and volume", async () => {
   const other = originalResource({ name: "y" });
   const clash = originalResource({ name: "backup-y" });
