@@ -64,6 +64,19 @@ function serverDeployment(availableReplicas: number): V1Deployment {
   });
 }
 
+/** A resource of the same name as {@link originalResource}'s, deleted earlier: another uid. */
+function earlierResource(overrides: Parameters<typeof originalResource>[0] = {}): MySQL {
+  const earlier = originalResource(overrides);
+  earlier.metadata.uid = "0ld00000-0000-4000-8000-000000000000";
+  return earlier;
+}
+
+/** The hostPath data volume made for `resource`, bound to the claim whose uid is `claimUid`. */
+function boundDataVolume(resource: MySQL, claimUid: string): V1PersistentVolume {
+  const volume = buildDataVolume(instanceOf(resource));
+  return { ...volume, spec: { ...volume.spec, claimRef: { ...volume.spec!.claimRef, uid: claimUid } }, status: { phase: "Bound" } };
+}
+
 test("onCreate without an earlier backup: volumes, backup storage (not owned), wait for the server → 'NAME created without restore-job'", async () => {
   const resource = originalResource();
   const { ctx, recorded, put } = recordingContext([ownedCredentials(resource, "otuspassword"), serverDeployment(0)]);
@@ -707,8 +720,7 @@ test("finalize before creation finished: no backup, but the hostPath data volume
 });
 
 test("onCreate: a data volume left by an earlier resource of this name is removed (Retain keeps its directory) and waited for, never patched", async () => {
-  const old = originalResource();
-  old.metadata.uid = "0ld00000-0000-4000-8000-000000000000";
+  const old = earlierResource();
   const resource = originalResource();
   const leftover = { ...buildDataVolume(instanceOf(old)), status: { phase: "Released" } } as V1PersistentVolume;
   const { ctx, recorded, put } = recordingContext([ownedCredentials(resource, "otuspassword"), serverDeployment(1), leftover]);
@@ -768,8 +780,7 @@ test("onCreate after the wait for an earlier resource's data volume: once it is 
 });
 
 test("onCreate: a data volume of an earlier resource still bound to the claim this resource now controls is kept as it is", async () => {
-  const old = originalResource();
-  old.metadata.uid = "0ld00000-0000-4000-8000-000000000000";
+  const old = earlierResource();
   const resource = originalResource();
   const claim = madeByOperator({
     apiVersion: "v1",
@@ -781,12 +792,7 @@ test("onCreate: a data volume of an earlier resource still bound to the claim th
       ownerReferences: [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: resource.metadata.uid!, controller: true }],
     },
   });
-  const volume = buildDataVolume(instanceOf(old));
-  const bound = {
-    ...volume,
-    spec: { ...volume.spec, claimRef: { ...volume.spec!.claimRef, uid: "claim-uid" } },
-    status: { phase: "Bound" },
-  } as V1PersistentVolume;
+  const bound = boundDataVolume(old, "claim-uid");
   const { ctx, recorded } = recordingContext([ownedCredentials(resource, "otuspassword"), serverDeployment(1), bound, claim]);
   const result = await reconciler.onCreate(resource, ctx);
   assert.equal(result.kind, "done");
@@ -795,8 +801,7 @@ test("onCreate: a data volume of an earlier resource still bound to the claim th
 });
 
 test("onCreate, hostPath mode: the data volume and claim an earlier resource of this name left without an owner (--cascade=orphan) are adopted with its server, never deleted under it", async () => {
-  const old = originalResource();
-  old.metadata.uid = "0ld00000-0000-4000-8000-000000000000";
+  const old = earlierResource();
   const resource = originalResource();
   // What the garbage collector leaves of the earlier resource's claim: its labels, no owner.
   const orphanedClaim = madeByOperator({
@@ -804,12 +809,7 @@ test("onCreate, hostPath mode: the data volume and claim an earlier resource of 
     metadata: { ...buildDataClaim(instanceOf(old)).metadata, uid: "claim-uid" },
     status: { phase: "Bound" },
   });
-  const volume = buildDataVolume(instanceOf(old));
-  const bound = {
-    ...volume,
-    spec: { ...volume.spec, claimRef: { ...volume.spec!.claimRef, uid: "claim-uid" } },
-    status: { phase: "Bound" },
-  } as V1PersistentVolume;
+  const bound = boundDataVolume(old, "claim-uid");
   // A new resource: its placement is decided by the create hook, which then makes the claim and the server itself.
   delete resource.status;
   const { ctx, recorded } = recordingContext([resource, buildCredentialsSecret(instanceOf(old), "otuspassword"), serverDeployment(1), bound, orphanedClaim]);
@@ -894,8 +894,7 @@ test("NAME-credentials left by an earlier resource of this name are neither trus
 });
 
 test("NAME-credentials orphaned by an earlier resource of this name (--cascade=orphan) are adopted as they are: the server left running has that password; the spec's follows by a password change", async () => {
-  const earlier = originalResource({ spec: { password: "pw-2", storageClassName: "standard" } });
-  earlier.metadata.uid = "0ld00000-0000-4000-8000-000000000000";
+  const earlier = earlierResource({ spec: { password: "pw-2", storageClassName: "standard" } });
   const resource = originalResource({ spec: { password: "pw-1", storageClassName: "standard" } });
   // What the garbage collector leaves of the earlier resource's children: its labels, no owner.
   const orphaned = buildCredentialsSecret(instanceOf(earlier), "pw-2");
@@ -1425,8 +1424,6 @@ test("a password change reverted while its Job runs waits for that Job, records 
 });
 
 test("hostPath backup storage: the claim is created only once its volume is written (made, or reopened from an earlier resource), so kube-controller-manager binds it as it sees it", async () => {
-  const old = originalResource();
-  old.metadata.uid = "0ld00000-0000-4000-8000-000000000000";
   const resource = originalResource();
   const earlier = madeByOperator({
     ...buildBackupVolume(instanceOf(resource)),
