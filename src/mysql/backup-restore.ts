@@ -149,9 +149,11 @@ async function recordNotCached(instance: MySQLInstance, ctx: ReconcileContext): 
     );
   }
   const label = `${MANAGED_BY_LABEL}=${OPERATOR_NAME}`;
+  const ns = namespace ?? "default";
+  // Worded as every refusal of an object someone else made (see the runtime's NotManagedError).
   return failed(
     "AdoptionRefused",
-    `ConfigMap ${names.backupInfo}, the record of an earlier backup of ${name}, exists but lacks the label ${label}, so this operator neither sees it nor restores it, and creation stops here. To restore that backup, add the label: kubectl label configmap ${names.backupInfo} -n ${namespace ?? "default"} ${label}. To start with an empty database instead, delete the ConfigMap (the dumps stay on ${names.backupClaim}).`,
+    `ConfigMap ${ns}/${names.backupInfo} exists and was not made by ${OPERATOR_NAME} (it lacks the label ${label}), so it is left unchanged, and creation stops here: the backups of ${name} are recorded under that name, and this operator neither restores from that ConfigMap nor writes over it. If it is the record of an earlier backup of ${name} (copied from another cluster, say), add the label to restore that backup: kubectl label configmap ${names.backupInfo} -n ${ns} ${label}. Otherwise rename or remove it; to start with an empty database, remove it (any dumps stay on ${names.backupClaim}).`,
   );
 }
 

@@ -468,7 +468,7 @@ test("onCreate: a backup record the cache cannot show (no managed-by label) stop
   assert.equal(refused.kind === "failed" && refused.reason, "AdoptionRefused");
   assert.equal(
     refused.kind === "failed" && refused.message,
-    `ConfigMap backup-mysql-instance-info, the record of an earlier backup of mysql-instance, exists but lacks the label ${MANAGED_BY_LABEL}=mysqlop, so this operator neither sees it nor restores it, and creation stops here. To restore that backup, add the label: kubectl label configmap backup-mysql-instance-info -n default ${MANAGED_BY_LABEL}=mysqlop. To start with an empty database instead, delete the ConfigMap (the dumps stay on backup-mysql-instance-pvc).`,
+    `ConfigMap default/backup-mysql-instance-info exists and was not made by mysqlop (it lacks the label ${MANAGED_BY_LABEL}=mysqlop), so it is left unchanged, and creation stops here: the backups of mysql-instance are recorded under that name, and this operator neither restores from that ConfigMap nor writes over it. If it is the record of an earlier backup of mysql-instance (copied from another cluster, say), add the label to restore that backup: kubectl label configmap backup-mysql-instance-info -n default ${MANAGED_BY_LABEL}=mysqlop. Otherwise rename or remove it; to start with an empty database, remove it (any dumps stay on backup-mysql-instance-pvc).`,
   );
   assert.deepEqual(
     applied(recorded).filter((a) => a.startsWith("Job/") || a.startsWith("ConfigMap/backup-")),

@@ -270,16 +270,12 @@ describe("an object of a child's name that the operator did not make is refused,
     await orUndefined(core.deleteNamespacedPersistentVolumeClaim({ name: `${name}-pvc`, namespace: NS }));
   });
 
-  test("a user's ConfigMap of the backup record's name: the deletion is held after the backup, the record is not written over", async () => {
+  test("a user's ConfigMap of the backup record's name: creation stops (a final backup could not be recorded there), the ConfigMap is not written over; once it is removed, all goes on", async () => {
     const name = "adopt-info";
     const record = `backup-${name}-info`;
     await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: record }, data: { note: "a user's own notes" } } });
     const made = await core.readNamespacedConfigMap({ name: record, namespace: NS });
     await createMySQL(name);
-    // Not ours, so not taken for a record of an earlier backup either.
-    await eventually(`${name} created`, async () => (await mysql(name))?.status?.message === `${name} created without restore-job`, 120_000);
-    const deleted = await kubectl(env.cp, ["delete", "mysqls.otus.homework", name, "--wait=false"]);
-    assert.equal(deleted.code, 0, deleted.stderr);
     const squatter: Squatter = {
       mysql: name,
       object: `ConfigMap ${NS}/${record}`,
@@ -287,10 +283,13 @@ describe("an object of a child's name that the operator did not make is refused,
       read: () => orUndefined(core.readNamespacedConfigMap({ name: record, namespace: NS })),
       remove: () => core.deleteNamespacedConfigMap({ name: record, namespace: NS }),
     };
+    // Not ours, so neither taken for a record of an earlier backup nor ignored.
     await assertRefused(squatter, name, made);
-    assert.ok((await mysql(name))?.metadata.finalizers?.includes("otus.homework/backup"), "the deletion is held");
+    assert.notEqual((await mysql(name))?.status?.message, `${name} created without restore-job`);
     await squatter.remove();
-    await eventually(`${name} gone`, async () => (await mysql(name)) === undefined, 120_000);
+    await eventually(`${name} created`, async () => (await mysql(name))?.status?.message === `${name} created without restore-job`, 120_000);
+    const deleted = await kubectl(env.cp, ["delete", "mysqls.otus.homework", name, "--wait=true", "--timeout=120s"]);
+    assert.equal(deleted.code, 0, deleted.stderr);
     const ours = await core.readNamespacedConfigMap({ name: record, namespace: NS });
     assert.equal(ours.metadata?.labels?.[MANAGED_BY_LABEL], "mysqlop");
     assert.match(ours.data?.lastSucceeded ?? "", /^\d{4}-/);
