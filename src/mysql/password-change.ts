@@ -182,8 +182,13 @@ export async function changePassword(instance: MySQLInstance, ctx: ReconcileCont
         (await passwordJobNotStarting(instance, ctx, outcome.job)) ??
         waitFor(POLL_MS, "PasswordChanging", `waiting for ${names.passwordJob}, of an earlier password change, to end (it may still set its password)`)
       );
-    if (changeSecret !== undefined) await ctx.delete(changeSecretRef);
-    return done(server.changed ? "root password changed" : "root password unchanged");
+    // A change that did not finish (its Job failed, or vanished) may have set its password on the server: then a Job
+    // sets this one again, trying those, and the Secret that holds them goes only once one succeeded.
+    const unfinished = outcome.state === "succeeded" ? [] : unfinishedPasswords(changeSecret, server.password);
+    if (unfinished.length === 0) {
+      if (changeSecret !== undefined) await ctx.delete(changeSecretRef);
+      return done(server.changed ? "root password changed" : "root password unchanged");
+    }
   }
   const nonce = secretValue(changeSecret, PASSWORD_CHANGE_KEYS.nonce);
   if (outcome.state !== "absent") {

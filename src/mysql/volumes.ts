@@ -307,6 +307,9 @@ async function retainVolume(ctx: ReconcileContext, claim: V1PersistentVolumeClai
   await ctx.mergePatch(pv, { spec: { persistentVolumeReclaimPolicy: "Retain" } });
 }
 
+/** The finalizer the API server sets for `kubectl delete --cascade=orphan`, until the garbage collector orphaned the children. */
+const ORPHAN_FINALIZER = "orphan";
+
 /**
  * After the final backup (or with nothing to back up): deletes the hostPath data volume the
  * operator made for this resource (Retain keeps its directory) and lets the data claim go (the
@@ -314,13 +317,27 @@ async function retainVolume(ctx: ReconcileContext, claim: V1PersistentVolumeClai
  */
 export async function releaseData(instance: MySQLInstance, ctx: ReconcileContext): Promise<void> {
   const dataClaim = claim(instance, ctx, instance.names.dataClaim);
-  // Deleted with --cascade=orphan, the claim (no longer ours) is kept, and so is the volume it is bound to.
-  const claimIsOurs = dataClaim === undefined || controlledBy(dataClaim, instance);
   const pv = volume(ctx, instance.names.dataVolume);
   // Only one this operator made for this resource: a volume of the same name made by hand may hold data.
-  if (usesHostPathVolumes(instance) && claimIsOurs && pv !== undefined && madeFor(pv, instance))
+  if (usesHostPathVolumes(instance) && pv !== undefined && madeFor(pv, instance) && (await claimStaysOurs(instance, ctx)))
     await ctx.delete({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: instance.names.dataVolume } });
   if (dataClaim?.metadata?.finalizers?.includes(DATA_CLAIM_FINALIZER)) await ctx.removeFinalizer(dataClaim, DATA_CLAIM_FINALIZER);
+}
+
+/**
+ * Whether the data claim goes with the resource. Deleted with --cascade=orphan, the claim (no longer ours) is kept, and
+ * so is the volume it is bound to; the garbage collector orphans it while the deletion runs, so neither a cache that may
+ * lag behind it decides, but the resource's own `orphan` finalizer (the collector has not orphaned the claim yet) and,
+ * without it, the claim as the API server holds it.
+ */
+async function claimStaysOurs(instance: MySQLInstance, ctx: ReconcileContext): Promise<boolean> {
+  if ((instance.resource.metadata.finalizers ?? []).includes(ORPHAN_FINALIZER)) return false;
+  const live = await ctx.read<V1PersistentVolumeClaim>({
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name: instance.names.dataClaim, namespace: instance.namespace },
+  });
+  return live === undefined || controlledBy(live, instance);
 }
 
 /** `spec.storage_size` changed: growing a dynamically provisioned claim is applied already; a hostPath volume cannot grow and nothing can shrink. */

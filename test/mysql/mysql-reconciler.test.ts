@@ -966,6 +966,32 @@ test("a password Job that failed (it may have set its password first) and then a
   assert.equal(ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-password-change"), undefined);
 });
 
+test("a password change whose Job failed, then reverted: a Job sets the recorded password again, trying the failed change's, before the Secret holding it goes", async () => {
+  const first = originalResource({ spec: { password: "pw-2" }, status: { appliedSpec: {} } });
+  const { ctx, put } = recordingContext([first, ownedCredentials(first, "pw-1")]);
+  await reconciler.onPasswordChange(first, { previous: undefined, current: "pw-2" }, ctx);
+  const job = (): V1Job | undefined => ctx.cache.get<V1Job>("batch/v1", "Job", "default", "passwd-mysql-instance-job");
+  const change = (): V1Secret | undefined => ctx.cache.get<V1Secret>("v1", "Secret", "default", "mysql-instance-password-change");
+  put(finish(job()!, "Failed", "Job has reached the specified backoff limit"));
+  // The server may have pw-2 now; the spec goes back to pw-1, which NAME-credentials hold.
+  const reverted = originalResource({ spec: { password: "pw-1" }, status: { appliedSpec: {} } });
+  // The failed Job goes first (by uid, once the API server confirmed it), then the new one is made.
+  const removing = await reconciler.onPasswordChange(reverted, { previous: undefined, current: "pw-1" }, ctx);
+  assert.equal(removing.kind, "wait", "not done: the server may have pw-2");
+  assert.equal(job(), undefined, "the failed Job is removed");
+  const result = await reconciler.onPasswordChange(reverted, { previous: undefined, current: "pw-1" }, ctx);
+  assert.equal(result.kind === "wait" && result.reason, "PasswordChanging", JSON.stringify(result));
+  assert.deepEqual(
+    [...(secretValue(change(), "client.cnf") ?? "").matchAll(/^password="(.*)"$/gm)].map((m) => m[1]),
+    ["pw-1", "pw-2"],
+    "connects with pw-1, else with the failed change's pw-2",
+  );
+  assert.match(secretValue(change(), "change.sql") ?? "", /IDENTIFIED BY 'pw-1'/);
+  put(finish(job()!, "Complete"));
+  assert.equal((await reconciler.onPasswordChange(reverted, { previous: undefined, current: "pw-1" }, ctx)).kind, "done");
+  assert.equal(change(), undefined, "gone once a Job succeeded");
+});
+
 test("finalize: a password change under way finishes (and is recorded) before the backup Job starts", async () => {
   const resource = originalResource({ spec: { password: "pw-2" }, status: { appliedSpec: {} } });
   const { ctx, put } = recordingContext([ownedCredentials(resource, "pw-1")]);
@@ -1180,6 +1206,28 @@ test("finalize after --cascade=orphan: the data claim no longer belongs to the r
     "PersistentVolumeClaim/mysql-instance-pvc otus.homework/backup",
     "PersistentVolumeClaim/backup-mysql-instance-pvc otus.homework/backup",
   ]);
+});
+
+test("finalize under --cascade=orphan while the cache still shows the claim as the resource's (the garbage collector orphans it meanwhile): its volume is not deleted", async () => {
+  const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
+  resource.metadata.deletionTimestamp = new Date();
+  resource.metadata.annotations = { "otus.homework/final-backup": "skip" };
+  const owner = { apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: resource.metadata.uid!, controller: true };
+  const claim = buildDataClaim(instanceOf(resource));
+  const stillOwned = madeByOperator({ ...claim, metadata: { ...claim.metadata, ownerReferences: [owner] }, status: { phase: "Bound" } });
+  for (const [what, finalizers, apiServerClaim] of [
+    ["the resource still carries the orphan finalizer", ["orphan", "otus.homework/backup"], stillOwned],
+    ["orphaned on the API server already", ["otus.homework/backup"], { ...stillOwned, metadata: { ...stillOwned.metadata, ownerReferences: [] } }],
+  ] as const) {
+    resource.metadata.finalizers = [...finalizers];
+    const { ctx, recorded } = recordingContext([resource, buildDataVolume(instanceOf(resource)), stillOwned]);
+    const behind: ReconcileContext = {
+      ...ctx,
+      read: async (object, options) => (object.kind === "PersistentVolumeClaim" ? (apiServerClaim as never) : ctx.read(object, options)),
+    };
+    assert.equal((await reconciler.finalize(resource, behind)).kind, "done", what);
+    assert.deepEqual(recorded.deleted, [], `${what}: the orphaned claim stays bound to its volume`);
+  }
 });
 
 test("finalize before creation finished with the server up (e.g. a failed restore, then writes): backed up beside the earlier dump, never over it", async () => {
