@@ -5,7 +5,7 @@
  * whose creation never finished goes beside that record, never over it.
  */
 import type { V1ConfigMap, V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
-import { MANAGED_BY_LABEL, type ReconcileContext } from "../runtime/index.ts";
+import { MANAGED_BY_LABEL, notManagedSentence, type ReconcileContext } from "../runtime/index.ts";
 import { readBackupReport, scriptError } from "./backup-report.ts";
 import {
   BACKUP_INFO_KEYS,
@@ -150,10 +150,10 @@ async function recordNotCached(instance: MySQLInstance, ctx: ReconcileContext): 
   }
   const label = `${MANAGED_BY_LABEL}=${OPERATOR_NAME}`;
   const ns = namespace ?? "default";
-  // Worded as every refusal of an object someone else made (see the runtime's NotManagedError).
+  // Begins as every refusal of an object someone else made (the runtime's NotManagedError).
   return failed(
     "AdoptionRefused",
-    `ConfigMap ${ns}/${names.backupInfo} exists and was not made by ${OPERATOR_NAME} (it lacks the label ${label}), so it is left unchanged, and creation stops here: the backups of ${name} are recorded under that name, and this operator neither restores from that ConfigMap nor writes over it. If it is the record of an earlier backup of ${name} (copied from another cluster, say), add the label to restore that backup: kubectl label configmap ${names.backupInfo} -n ${ns} ${label}. Otherwise rename or remove it; to start with an empty database, remove it (any dumps stay on ${names.backupClaim}).`,
+    `${notManagedSentence(`ConfigMap ${ns}/${names.backupInfo}`, OPERATOR_NAME)}, and creation stops here: the backups of ${name} are recorded under that name, and this operator neither restores from that ConfigMap nor writes over it. If it is the record of an earlier backup of ${name} (copied from another cluster, say), add the label to restore that backup: kubectl label configmap ${names.backupInfo} -n ${ns} ${label}. Otherwise rename or remove it; to start with an empty database, remove it (any dumps stay on ${names.backupClaim}).`,
   );
 }
 

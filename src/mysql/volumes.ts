@@ -75,7 +75,7 @@ export function lookUpVolumes(
     dataVolume: look({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: names.dataVolume } }, which.data && mayBeHostPath),
     dataClaim: look({ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: names.dataClaim, namespace } }, which.data && mayBeHostPath),
     backupVolume: look({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: names.backupVolume } }, which.backup && mayBeHostPath),
-    backupClaim: look(backupClaimReference(instance), which.backup),
+    backupClaim: look(claimReference(instance, instance.names.backupClaim), which.backup),
   };
 }
 
@@ -287,14 +287,14 @@ async function holdBackupClaim(ctx: ReconcileContext, found: V1PersistentVolumeC
  * the dumps stay on the retained volume.
  */
 export async function releaseBackupStorage(instance: MySQLInstance, ctx: ReconcileContext): Promise<void> {
-  const found = await existing<V1PersistentVolumeClaim>(ctx, backupClaimReference(instance));
+  const found = await existing<V1PersistentVolumeClaim>(ctx, claimReference(instance, instance.names.backupClaim));
   if (found === undefined) return;
   await retainVolume(ctx, found);
   if ((found.metadata?.finalizers ?? []).includes(BACKUP_CLAIM_FINALIZER)) await ctx.removeFinalizer(found, BACKUP_CLAIM_FINALIZER);
 }
 
-function backupClaimReference(instance: MySQLInstance): ObjectReference {
-  return { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: instance.names.backupClaim, namespace: instance.namespace } };
+function claimReference(instance: MySQLInstance, name: string): ObjectReference {
+  return { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name, namespace: instance.namespace } };
 }
 
 /** Sets the reclaim policy of the volume `claim` is bound to to Retain (a provisioner's default is often Delete). */
@@ -332,11 +332,7 @@ export async function releaseData(instance: MySQLInstance, ctx: ReconcileContext
  */
 async function claimStaysOurs(instance: MySQLInstance, ctx: ReconcileContext): Promise<boolean> {
   if ((instance.resource.metadata.finalizers ?? []).includes(ORPHAN_FINALIZER)) return false;
-  const live = await ctx.read<V1PersistentVolumeClaim>({
-    apiVersion: "v1",
-    kind: "PersistentVolumeClaim",
-    metadata: { name: instance.names.dataClaim, namespace: instance.namespace },
-  });
+  const live = await ctx.read<V1PersistentVolumeClaim>(claimReference(instance, instance.names.dataClaim));
   return live === undefined || controlledBy(live, instance);
 }
 

@@ -51,6 +51,7 @@ export {
   ApplyRefusedError,
   AlreadyOwnedError,
   NotManagedError,
+  notManagedSentence,
   NotLeaderError,
   controllerReference,
   createReconcileContext,

@@ -118,6 +118,11 @@ function apiGroup(apiVersion: string): string {
   return slash < 0 ? "" : apiVersion.slice(0, slash);
 }
 
+/** How every refusal of an object someone else made begins: `object` exists, who did not make it, and that it is left unchanged. */
+export function notManagedSentence(object: string, managedBy: string): string {
+  return `${object} exists and was not made by ${managedBy} (it lacks the label ${MANAGED_BY_LABEL}=${managedBy}), so it is left unchanged`;
+}
+
 /**
  * Thrown by an apply when an object of that name exists without this manager's {@link MANAGED_BY_LABEL}: someone
  * else made it (a user's claim or Secret that happens to carry the name). Forced server-side apply would take it
@@ -130,7 +135,7 @@ export class NotManagedError extends ApplyRefusedError {
       "AdoptionRefused",
       object,
       reference,
-      `${object} exists and was not made by ${managedBy} (it lacks the label ${MANAGED_BY_LABEL}=${managedBy}), so it is left unchanged. ` +
+      `${notManagedSentence(object, managedBy)}. ` +
         `Remove or rename it; or, to hand it over (${managedBy} then changes it as it needs, owns it and may delete it), add that label`,
     );
     this.name = "NotManagedError";

@@ -66,6 +66,11 @@ version=$(sql -e 'SELECT VERSION()') || die "$EXIT_CONNECT" "cannot connect to t
 # before an existing one: on a node whose clock is behind that of the node of the
 # newest entry, the name is the newest's plus one second (digits only, so that it
 # sorts alike in every locale), and `created` in the metadata keeps this clock's time.
+# stamp_digits STAMP: sets $digits, STAMP (YYYYMMDDTHHMMSSZ) as one number.
+stamp_digits() {
+  digits=${1%Z}
+  digits=${digits%T*}${digits#*T}
+}
 while :; do
   newest=0
   for _m in "$history/$HISTORY_PREFIX"*; do
@@ -75,19 +80,17 @@ while :; do
       [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z) ;;
       *) continue ;;
     esac
-    _s=${_s%Z}
-    _s=${_s%T*}${_s#*T}
-    [ "$_s" -le "$newest" ] || newest=$_s
+    stamp_digits "$_s"
+    [ "$digits" -le "$newest" ] || newest=$digits
   done
   created=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   replace_all "$created" '-' ''
   replace_all "$replaced" ':' ''
   stamp=$replaced
-  _s=${stamp%Z}
-  _s=${_s%T*}${_s#*T}
-  if [ "$_s" -le "$newest" ]; then
-    _s=$((newest + 1))
-    stamp=${_s%??????}T${_s#????????}Z
+  stamp_digits "$stamp"
+  if [ "$digits" -le "$newest" ]; then
+    digits=$((newest + 1))
+    stamp=${digits%??????}T${digits#????????}Z
   fi
   entry=$history/$HISTORY_PREFIX$stamp
   [ -e "$entry.sql" ] || [ -e "$entry.meta" ] || break
@@ -202,9 +205,9 @@ for m in "$@"; do
   what=$(meta_value kind "$m") || what=
   described="${what:+$what backup}${of:+ of $of}"
   if [ "$old" = "$entry" ]; then
-    # Names order entries by the clock of the node that took them: a node whose clock is behind sorts this dump
-    # among the oldest. It is what this run records, so it stays.
-    say "retention: kept $old.sql, this backup's own dump, although it sorts older than the newest $keep (the clock of this node is behind that of the node of a newer-named entry)"
+    # This run's name sorts after every name of the form it makes (step 2), so only entries named otherwise (not by
+    # this script) can sort after it. It is what this run records, so it stays.
+    say "retention: kept $old.sql, this backup's own dump, although it sorts older than the newest $keep (entries named after it were not named by this script)"
   elif [ -e "$old$RESTORED_SUFFIX" ]; then
     rm -f -- "$m" "$old.sql" "$old$RESTORED_SUFFIX" || die "$EXIT_WRITE" "cannot remove $old.sql"
     entries=$((entries - 1))
