@@ -133,7 +133,8 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     // 8. The spec's password: appliedSpec will hold its hash, so the server must have it first
     //    (the spec may have changed since the server started with NAME-credentials).
     const password = await changePassword(mysql, ctx);
-    if (password.kind !== "done") return password;
+    // The restore's facts are written with the wait as well: they keep its Event from being sent again on every poll.
+    if (password.kind !== "done") return restored.status === undefined ? password : { ...password, status: { ...restored.status, ...password.status } };
     // 9. Scheduled backups start only now: none may run beside the restore.
     return withScheduledBackup(restored, await reconcileBackupSchedule(mysql, ctx));
   }
@@ -181,8 +182,10 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     // 4. A password change under way finishes (and is recorded) first: the backup connects with the server's password.
     const password = await settlePasswordChange(mysql, ctx);
     if (password !== undefined) return withSkipWayOut(password, mysql);
-    // 5. No scheduled backup may run beside the final one: the schedule is suspended, a running one awaited.
-    const scheduled = await quiesceBackupSchedule(mysql, ctx);
+    // 5. No scheduled backup may run beside the final one: the schedule is suspended, a running one awaited. A scheduled
+    //    dump that ended meanwhile is recorded first: should the final backup fail and the deletion be finished by hand,
+    //    backup-NAME-info would otherwise name an older dump (or one the scheduled run's retention removed).
+    const scheduled = (await quiesceBackupSchedule(mysql, ctx)) ?? (await recordNewestScheduledDump(mysql, ctx));
     if (scheduled !== undefined) return scheduled;
     // 6. The backup storage, then the backup Job; done once the dump is recorded.
     try {

@@ -13,7 +13,7 @@ import { BACKUP_INFO_KEYS, buildBackupCronJob, buildBackupInfo, dumpPath } from 
 import type { MySQLInstance } from "./instance.ts";
 import { labelsFor } from "./names.ts";
 import { jobOutcome, timestamp } from "./job-outcome.ts";
-import { controlledBy, equalitySelector, jobReference } from "./observe.ts";
+import { controlledBy, equalitySelector, jobReference, orphaned } from "./observe.ts";
 import { describeNotStarting, jobNotStarting } from "./pod-diagnosis.ts";
 import { POLL_MS, waitFor, type Result } from "./result.ts";
 
@@ -28,6 +28,17 @@ export interface ScheduledBackupFacts {
 function cachedCronJob(instance: MySQLInstance, ctx: ReconcileContext): V1CronJob | undefined {
   const cronJob = ctx.cache.get<V1CronJob>("batch/v1", "CronJob", instance.namespace, instance.names.backupSchedule);
   return cronJob !== undefined && controlledBy(cronJob, instance) ? cronJob : undefined;
+}
+
+/**
+ * On deletion, the schedule to settle: this resource's, or one of this name the operator made that no resource controls
+ * any more. Under `kubectl delete --cascade=orphan` the garbage collector takes the owner reference off while the
+ * deletion runs; left running, that schedule would dump beside the final backup, and afterwards on into the history,
+ * whose retention would in time remove the dump backup-NAME-info records.
+ */
+function scheduleToSettle(instance: MySQLInstance, ctx: ReconcileContext): V1CronJob | undefined {
+  const cronJob = ctx.cache.get<V1CronJob>("batch/v1", "CronJob", instance.namespace, instance.names.backupSchedule);
+  return cronJob !== undefined && (controlledBy(cronJob, instance) || orphaned(cronJob)) ? cronJob : undefined;
 }
 
 /** The cached Jobs the CronJob `cronJob` made (its controller reference, by uid). */
@@ -138,7 +149,7 @@ export async function quiesceBackupSchedule(
   ctx: ReconcileContext,
   then = `${instance.names.backupJob} (the final backup) starts once it ended`,
 ): Promise<Result | undefined> {
-  return settleSchedule(instance, ctx, cachedCronJob(instance, ctx), then);
+  return settleSchedule(instance, ctx, scheduleToSettle(instance, ctx), then);
 }
 
 /**
@@ -149,7 +160,10 @@ export async function quiesceBackupSchedule(
 async function settleSchedule(instance: MySQLInstance, ctx: ReconcileContext, cronJob: V1CronJob | undefined, then: string): Promise<Result | undefined> {
   const { names } = instance;
   if (cronJob !== undefined && cronJob.spec?.suspend !== true) {
-    await ctx.apply(buildBackupCronJob(instance, cronJob.spec?.schedule ?? "", true), { owner: instance.resource });
+    // An orphaned one stays so (the cascade asked to keep the children as they are, and a resource of this name made
+    // later adopts it): only its suspend is patched.
+    if (controlledBy(cronJob, instance)) await ctx.apply(buildBackupCronJob(instance, cronJob.spec?.schedule ?? "", true), { owner: instance.resource });
+    else await ctx.mergePatch(cronJob, { spec: { suspend: true } });
     // Looked at again once the cache shows it suspended: a Job the CronJob made just before is listed by then.
     return waitFor(POLL_MS, "SuspendingBackupSchedule", `suspending ${names.backupSchedule}: ${then}`);
   }
@@ -204,7 +218,7 @@ function newestDump(instance: MySQLInstance, ctx: ReconcileContext, ended: Retur
  * dump. A wait while that Job's report cannot be read yet; `undefined` when done or there is nothing to record.
  */
 export async function recordNewestScheduledDump(instance: MySQLInstance, ctx: ReconcileContext): Promise<Result | undefined> {
-  const cronJob = cachedCronJob(instance, ctx);
+  const cronJob = scheduleToSettle(instance, ctx);
   if (cronJob === undefined) return undefined;
   // settleSchedule asks the API server, which may know that a Job ended before the cache does: its dump is recorded
   // once the cache shows it ended (the CronJob, and with it the Job, goes only after that).

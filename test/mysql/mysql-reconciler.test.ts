@@ -343,6 +343,24 @@ test("onCreate with an earlier backup: restore Job (owned), wait, then 'NAME cre
   });
 });
 
+test("onCreate: a restore that succeeded is recorded in status while the spec's password is still being set (else RestoreSucceeded is announced again on every poll of that change)", async () => {
+  const resource = originalResource({ spec: { storageClassName: "standard" } });
+  // The server started with an older password (the spec's changed meanwhile): step 8 changes it after the restore.
+  const { ctx, recorded, put } = recordingContext([
+    resource,
+    ownedCredentials(resource, "older-pw"),
+    buildBackupInfo(instanceOf(resource), "2026-11-26T14:00:00Z"),
+    serverDeployment(1),
+  ]);
+  await reconciler.onCreate(resource, ctx);
+  put(finish(ctx.cache.get<V1Job>("batch/v1", "Job", "default", "restore-mysql-instance-job")!, "Complete"));
+  const changing = await reconciler.onCreate(resource, ctx);
+  assert.ok(changing.kind === "wait" && ctx.cache.get("batch/v1", "Job", "default", "passwd-mysql-instance-job") !== undefined, JSON.stringify(changing));
+  const restore = { restoredAt: "2026-11-26T15:00:00Z", job: "restore-mysql-instance-job", fromDump: "/backup/mysqlop-dump.sql" };
+  assert.deepEqual((changing.status as { restore?: unknown } | undefined)?.restore, restore, "written with the wait for the password change");
+  assert.equal(recorded.events.filter((e) => e.includes("RestoreSucceeded")).length, 1);
+});
+
 test("a restore names its backup by the dump's creation time, as the dump and the restore's log do (not by when its Job completed)", async () => {
   const resource = originalResource({ spec: { storageClassName: "standard" } });
   const report = { file: "history/mysqlop-dump-20261126T135958Z.sql", sizeBytes: 1234, sha256: "a".repeat(64), created: "2026-11-26T13:59:58Z" };
@@ -1117,6 +1135,33 @@ test("the skip annotation while a scheduled backup runs: the CronJob is suspende
     "2026-11-26T15:00:00Z",
     "the scheduled dump that ended meanwhile is recorded: a next resource of this name restores it, not an older one",
   );
+});
+
+test("deletion with a final backup: a scheduled dump that ended while the deletion waited for it is recorded before the final backup starts (were the final backup to fail and the finalizers be removed by hand, the record would name an older dump, or one retention removed)", async () => {
+  const resource = originalResource({ spec: { backup: { keep: 1, schedule: "* * * * *" } }, status: { appliedSpec: { image: '"mysql:5.7"' } } });
+  const claim = reconciler.desired(resource).find((c) => c.kind === "PersistentVolumeClaim")!;
+  const owner = { apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid: resource.metadata.uid ?? "", controller: true };
+  const schedule = buildBackupCronJob(instanceOf(resource), "* * * * *", true);
+  const cron = madeByOperator({ ...schedule, metadata: { ...schedule.metadata, uid: "cron-1", ownerReferences: [owner] } });
+  const ended: V1Job = {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: {
+      name: "mysql-instance-backup-schedule-9",
+      namespace: "default",
+      uid: "sj-9",
+      labels: labelsFor(resource, "scheduled-backup"),
+      ownerReferences: [{ apiVersion: "batch/v1", kind: "CronJob", name: "mysql-instance-backup-schedule", uid: "cron-1", controller: true }],
+    },
+    status: finish({ kind: "Job" }, "Complete").status,
+  };
+  const older = buildBackupInfo(instanceOf(resource), "2026-11-26T14:00:00Z", undefined, "mysql-instance-backup-schedule-8");
+  const { ctx, recorded } = recordingContext([resource, claim, cron, ended, older]);
+  const backingUp = await reconciler.finalize(resource, ctx);
+  assert.equal(backingUp.kind, "wait", JSON.stringify(backingUp));
+  const info = recorded.applied.find((a) => a.object.kind === "ConfigMap" && a.object.metadata?.name === "backup-mysql-instance-info");
+  assert.equal((info?.object as V1ConfigMap | undefined)?.data?.lastSucceeded, "2026-11-26T15:00:00Z", "the scheduled dump that ended is recorded");
+  assert.ok(applied(recorded).includes("Job/backup-mysql-instance-job (owned)"), "then the final backup starts");
 });
 
 test("a creation step that fails while the server is available still records status.serverStarted before the error", async () => {

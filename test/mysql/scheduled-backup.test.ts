@@ -277,6 +277,21 @@ test("recording the newest scheduled dump on the way out: never back to an older
   assert.equal(await recordNewestScheduledDump(instanceOf(resource), refusing), undefined);
 });
 
+test("deletion under --cascade=orphan: a schedule the garbage collector orphaned already is still suspended (without taking it back: a merge patch), and its running Job awaited", async () => {
+  const resource = scheduled();
+  const owned = cronJob(resource);
+  const orphanedSchedule = { ...owned, metadata: { ...owned.metadata, ownerReferences: [] } } as KubernetesObject;
+  const { ctx, recorded } = recordingContext([resource, orphanedSchedule, job(resource, 5, "running")]);
+  const suspending = await quiesceBackupSchedule(instanceOf(resource), ctx);
+  assert.equal(suspending?.kind, "wait", JSON.stringify(suspending));
+  const stored = ctx.cache.get<KubernetesObject & { spec?: { suspend?: boolean } }>("batch/v1", "CronJob", "default", "mysql-instance-backup-schedule");
+  assert.equal(stored?.spec?.suspend, true, "suspended: it would dump beside the final backup, and afterwards retention would remove the recorded dump");
+  assert.deepEqual(stored?.metadata?.ownerReferences, [], "left without an owner, as the orphan cascade asked");
+  assert.equal(recorded.applied.length, 0, "not applied with the resource as owner");
+  const waiting = await quiesceBackupSchedule(instanceOf(resource), ctx);
+  assert.ok(waiting?.kind === "wait" && waiting.message.includes("mysql-instance-backup-schedule-5"), JSON.stringify(waiting));
+});
+
 test("deletion: a running scheduled Job only the API server lists (made from a stale view just before the suspend, not cached yet) is awaited", async () => {
   const resource = scheduled();
   const { ctx } = recordingContext([resource, cronJob(resource, true), job(resource, 8, "running")]);
