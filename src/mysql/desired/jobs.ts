@@ -5,7 +5,7 @@
  * only as environment variables or mounted files, never through a shell command line;
  * the password only through Secrets.
  */
-import type { V1CronJob, V1EnvVar, V1Job, V1PodFailurePolicyRule, V1VolumeMount } from "@kubernetes/client-node";
+import type { V1CronJob, V1EnvVar, V1Job, V1PodFailurePolicyRule, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
 import type { MySQLInstance } from "../instance.ts";
 import { labelsFor, PASSWORD_TARGET_ANNOTATION } from "../names.ts";
 import { BACKUP_KINDS, DEFAULTS, ENV, EXIT_CODES, SCRIPT_FILES, scriptCommand } from "../scripts/index.ts";
@@ -70,6 +70,7 @@ function scriptJob(
   const labels = labelsFor(resource, component);
   // kubelet creates a missing subPath directory, so BACKUP_DIR exists as the scripts require.
   const backupMount: V1VolumeMount = { name: BACKUP_VOLUME, mountPath: BACKUP_DIR, ...(subdirectory === undefined ? {} : { subPath: subdirectory }) };
+  const fallbacks = component === "restore" ? undefined : passwordFallbacks(instance);
   return {
     apiVersion: "batch/v1",
     kind: "Job",
@@ -91,18 +92,47 @@ function scriptJob(
               command: scriptCommand(SCRIPTS_DIR, script),
               // A script's error line (its log's tail) lands in the pod's status, where the operator reads it.
               terminationMessagePolicy: "FallbackToLogsOnError",
-              env: [...scriptEnv(instance), ...extraEnv],
-              volumeMounts: [{ name: "scripts", mountPath: SCRIPTS_DIR, readOnly: true }, backupMount],
+              env: [...scriptEnv(instance), ...extraEnv, ...(fallbacks === undefined ? [] : [fallbacks.env])],
+              volumeMounts: [{ name: "scripts", mountPath: SCRIPTS_DIR, readOnly: true }, backupMount, ...(fallbacks === undefined ? [] : [fallbacks.mount])],
             },
             volumes: [
               { name: "scripts", configMap: { name: names.scripts } },
               { name: BACKUP_VOLUME, persistentVolumeClaim: { claimName: names.backupClaim } },
+              ...(fallbacks === undefined ? [] : [fallbacks.volume]),
             ],
             resources: instance.spec.jobResources,
             // Only a backup writes there; a restore reads.
             hostPathMounts: component !== "restore" && usesHostPathVolumes(instance) ? [backupMount] : [],
           }),
         },
+      },
+    },
+  };
+}
+
+/** Where a backup's pod finds the password-change Secret's option file, when there is one. */
+const PASSWORD_FALLBACKS_DIR = "/mysqlop/password-fallbacks";
+
+/**
+ * The password-change Secret's option file for a backup (final or scheduled), mounted while that Secret exists
+ * (`optional`): its fallback groups are the passwords of a change that did not finish, one of which the server may
+ * have (a Job that set its password, then failed). The backup script tries them when the server refuses the recorded
+ * one, so such a change does not stop every backup, the final one included. Only that file is mounted, as for the
+ * password-change Job; the Secret's other keys stay out.
+ */
+function passwordFallbacks(instance: MySQLInstance): { env: V1EnvVar; mount: V1VolumeMount; volume: V1Volume } {
+  const name = "password-fallbacks";
+  return {
+    env: { name: ENV.passwordFallbacksFile, value: `${PASSWORD_FALLBACKS_DIR}/${PASSWORD_CHANGE_FILES.client}` },
+    mount: { name, mountPath: PASSWORD_FALLBACKS_DIR, readOnly: true },
+    volume: {
+      name,
+      secret: {
+        secretName: instance.names.passwordChange,
+        optional: true,
+        // Readable by the container's user through fsGroup, by nobody else.
+        defaultMode: 0o400,
+        items: [{ key: PASSWORD_CHANGE_FILES.client, path: PASSWORD_CHANGE_FILES.client }],
       },
     },
   };

@@ -58,8 +58,34 @@ for d in "$history/$HISTORY_PREFIX"*.sql; do
   [ ! -e "$d" ] || [ -e "${d%.sql}.meta" ] || rm -f -- "$d" || die "$EXIT_WRITE" "cannot remove $d"
 done
 
-# 2. Connect first: "server down" is then reported as such.
-version=$(sql -e 'SELECT VERSION()') || die "$EXIT_CONNECT" "cannot connect to the server; the previous dump is untouched"
+# Fallback passwords: the [client_N] groups of MYSQL_PASSWORD_FALLBACKS_FILE (each one
+# password= line, as the operator writes them), copied into the private option file.
+# A missing file is none: the operator mounts one only while a password change did not finish.
+group_suffix=
+fallback_groups=
+if [ -n "${MYSQL_PASSWORD_FALLBACKS_FILE:-}" ] && [ -f "$MYSQL_PASSWORD_FALLBACKS_FILE" ]; then
+  sed -n '/^\[client_[0-9][0-9]*\]$/,${/^\[client_[0-9][0-9]*\]$/p;/^password=/p;}' <"$MYSQL_PASSWORD_FALLBACKS_FILE" >>"$client_cnf" ||
+    die "$EXIT_CONFIG" "cannot read MYSQL_PASSWORD_FALLBACKS_FILE ($MYSQL_PASSWORD_FALLBACKS_FILE)"
+  fallback_groups=$(sed -n 's/^\[client\(_[0-9][0-9]*\)\]$/\1/p' <"$client_cnf")
+fi
+
+# 2. Connect first: "server down" is then reported as such. While the server answers
+#    "access denied" (ERROR 1045), each fallback password is tried in turn: a password
+#    change whose Job set its password and then failed leaves the server with that one.
+#    The client's messages name no password.
+for group_suffix in '' $fallback_groups; do
+  if version=$(sql -e 'SELECT VERSION()' 2>"$work/connect.err"); then break; fi
+  version=
+  grep -q '^ERROR 1045 ' "$work/connect.err" || break
+done
+if [ -z "$version" ]; then
+  cat -- "$work/connect.err" >&2
+  if [ -n "$fallback_groups" ] && grep -q '^ERROR 1045 ' "$work/connect.err"; then
+    die "$EXIT_CONNECT" "cannot connect to the server: it refused MYSQL_PASSWORD and each password of MYSQL_PASSWORD_FALLBACKS_FILE; the previous dump is untouched"
+  fi
+  die "$EXIT_CONNECT" "cannot connect to the server; the previous dump is untouched"
+fi
+[ -z "$group_suffix" ] || say "connected with a fallback password (group client$group_suffix of MYSQL_PASSWORD_FALLBACKS_FILE): MYSQL_PASSWORD was refused"
 # The history entry's name is its time, to the second: a second backup within the
 # same second waits for the next one rather than take an existing name. Names are
 # the order of the history (retention takes it for age), so a name never sorts
@@ -109,7 +135,7 @@ done
 tmp_dump=$(mktemp -- "$dir/.mysqlop-dump.sql.tmp.XXXXXXXX") || die "$EXIT_WRITE" "cannot create a file in $dir"
 say "dumping database $db with $dumper (server $version)"
 dump_status=0
-"$dumper" --defaults-extra-file="$client_cnf" --single-transaction --routines --triggers --events \
+"$dumper" --defaults-extra-file="$client_cnf" ${group_suffix:+--defaults-group-suffix="$group_suffix"} --single-transaction --routines --triggers --events \
   --no-tablespaces -- "$db" >"$tmp_dump" || dump_status=$?
 # mysqldump and mariadb-dump exit 5 (EX_EOF) only when writing their output failed.
 [ "$dump_status" -ne 5 ] || die "$EXIT_WRITE" "writing $tmp_dump failed ($dumper exit 5, e.g. the backup volume is full); the previous dump is untouched"

@@ -151,8 +151,9 @@ write_client_config() {
 }
 
 # sql ARGS...: the mysql client with our option file, tab-separated output, no headers.
+# $group_suffix (backup.sh: a fallback password that opened the server) picks that option group too.
 sql() {
-  "$client" --defaults-extra-file="$client_cnf" --batch --skip-column-names "$@"
+  "$client" --defaults-extra-file="$client_cnf" ${group_suffix:+--defaults-group-suffix="$group_suffix"} --batch --skip-column-names "$@"
 }
 
 # sha256 <INPUT: prints the hex SHA-256 digest first on its line. openssl uses

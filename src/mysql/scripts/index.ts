@@ -45,6 +45,8 @@ export const ENV = {
   password: "MYSQL_PASSWORD",
   /** Path of a file holding the password (trailing newlines dropped). */
   passwordFile: "MYSQL_PASSWORD_FILE",
+  /** Backup only: a client option file whose `[client_1]`, `[client_2]`, … groups each set a password to try, in order, while the server answers "access denied" (ERROR 1045); a missing file is none. */
+  passwordFallbacksFile: "MYSQL_PASSWORD_FALLBACKS_FILE",
   /** The database to dump or restore into. Required. */
   database: "MYSQL_DATABASE",
   /** Directory of the backup volume; must exist (never created). Default {@link DEFAULTS.backupDir}. */

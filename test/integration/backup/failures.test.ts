@@ -6,6 +6,7 @@ import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { BACKUP_FILES, ENV, EXIT_CODES } from "../../../src/mysql/scripts/index.ts";
+import { clientOptionFile } from "../../../src/mysql/sql.ts";
 
 const HISTORY_PREFIX = BACKUP_FILES.historyPrefix;
 import { freePort, mariaDbAvailable, runCommand, startMariaDb, type MariaDbServer } from "../../helpers/mariadb.ts";
@@ -186,6 +187,42 @@ describe("integration: backup and restore failure cases", { skip }, () => {
     assert.match(result.stderr, /cannot connect to the server; the previous dump is untouched/);
     assert.deepEqual(await snapshot(ws), previous);
     assert.deepEqual(await listDir(ws.backupDir), committedFiles);
+  });
+
+  test("the server refuses MYSQL_PASSWORD (a password change set another): the backup connects with the fallback from MYSQL_PASSWORD_FALLBACKS_FILE that opens it, dumps with it too, and names the group, never a password; none that opens it is exit 2 saying so", async () => {
+    const ws = await workspace();
+    const changedUser = "changed_pw";
+    // A password the option-file escapes must carry (quotes, backslash, '#'), as the operator writes it.
+    const changed = `changed "pw" \\ 'x' #1`;
+    await createUser(server, changedUser, changed);
+    await server.sql(
+      "DROP DATABASE IF EXISTS fallback_pw; CREATE DATABASE fallback_pw; CREATE TABLE fallback_pw.t (id int primary key); INSERT INTO fallback_pw.t VALUES (7);",
+    );
+    const fallbacks = join(ws.root, "password-change.cnf");
+    // The password-change Secret's option file: [client] with the recorded password, then one group per fallback.
+    await writeFile(fallbacks, clientOptionFile("elsewhere.invalid", "recorded-pw", 3306, ["first-wrong", changed]), { mode: 0o600 });
+    const base = { ...connectionEnv(server, changedUser, "recorded-pw", "fallback_pw"), [ENV.passwordFallbacksFile]: fallbacks };
+    const backup = await runScript("backup.sh", ws, base);
+    assert.equal(backup.code, EXIT_CODES.ok, backup.stderr);
+    assert.match(backup.stdout + backup.stderr, /connected with a fallback password \(group client_2 of MYSQL_PASSWORD_FALLBACKS_FILE\)/);
+    assert.match(await readFile(join(ws.backupDir, BACKUP_FILES.dump), "utf8"), /INSERT INTO `t` VALUES\s*\(7\)/);
+    for (const secret of ["recorded-pw", "first-wrong", changed]) assert.ok(!(backup.stdout + backup.stderr).includes(secret), "no password in the output");
+
+    const previous = await snapshot(ws);
+    await writeFile(fallbacks, clientOptionFile("elsewhere.invalid", "recorded-pw", 3306, ["first-wrong"]), { mode: 0o600 });
+    const refused = await runScript("backup.sh", ws, base);
+    assert.equal(refused.code, EXIT_CODES.connect, refused.stderr);
+    assert.match(refused.stderr, /ERROR 1045 /);
+    assert.match(
+      refused.stderr,
+      /cannot connect to the server: it refused MYSQL_PASSWORD and each password of MYSQL_PASSWORD_FALLBACKS_FILE; the previous dump is untouched/,
+    );
+    for (const secret of ["recorded-pw", "first-wrong", changed]) assert.ok(!(refused.stdout + refused.stderr).includes(secret), "no password in the output");
+    assert.deepEqual(await snapshot(ws), previous, "the previous dump is untouched");
+    // No such file (the operator's optional mount while no change is unfinished): MYSQL_PASSWORD only, as before.
+    const none = await runScript("backup.sh", ws, { ...base, [ENV.passwordFallbacksFile]: join(ws.root, "absent.cnf") });
+    assert.equal(none.code, EXIT_CODES.connect, none.stderr);
+    assert.doesNotMatch(none.stderr, /MYSQL_PASSWORD_FALLBACKS_FILE/);
   });
 
   test("database does not exist: backup exits 3 naming the cause, writes nothing", async () => {

@@ -150,7 +150,18 @@ test("backup and restore Jobs: script from the ConfigMap, backup claim mounted, 
   assert.deepEqual(pod.volumes, [
     { name: "scripts", configMap: { name: "mysql-instance-scripts" } },
     { name: "backup", persistentVolumeClaim: { claimName: "backup-mysql-instance-pvc" } },
+    // The passwords of a change that did not finish, while its Secret exists: only the option file, owner-only.
+    {
+      name: "password-fallbacks",
+      secret: { secretName: "mysql-instance-password-change", optional: true, defaultMode: 0o400, items: [{ key: "client.cnf", path: "client.cnf" }] },
+    },
   ]);
+  const container = pod.containers[0]!;
+  const fallbacksFile = container.env!.find((e) => e.name === ENV.passwordFallbacksFile)?.value;
+  const mount = container.volumeMounts!.find((m) => m.name === "password-fallbacks");
+  assert.ok(mount?.readOnly === true && fallbacksFile === `${mount.mountPath}/client.cnf`, JSON.stringify({ fallbacksFile, mount }));
+  const restorePod = buildRestoreJob(instanceOf(originalResource())).spec!.template.spec!;
+  assert.ok(!restorePod.volumes!.some((v) => v.secret !== undefined), "a restore connects to a new server, started with the recorded password");
   const codes = job.spec!.podFailurePolicy!.rules[0]!.onExitCodes!.values;
   assert.ok(codes.includes(EXIT_CODES.notEmpty) && codes.includes(EXIT_CODES.verify) && codes.includes(EXIT_CODES.config));
   assert.ok(!codes.includes(EXIT_CODES.connect), "an unreachable server is retried");
