@@ -5,8 +5,7 @@
  * turns into an apply error loop.
  */
 import type { MySQL, MySQLSpec } from "../../generated/mysql-models.ts";
-import { appliedValue } from "../runtime/index.ts";
-import { parseQuantity } from "./quantity.ts";
+import { appliedValue, compareQuantities } from "../runtime/index.ts";
 
 /** The spec values children are built from (see the module comment). */
 export interface EffectiveSpec {
@@ -32,10 +31,8 @@ export function effectiveSpec(resource: MySQL, growable: (storageClassName: stri
   const storageClassName = storageClass.known ? storageClass.value : spec.storageClassName;
   let storageSize = spec.storage_size;
   if (size.known && size.value !== undefined && size.value !== spec.storage_size) {
-    const before = parseQuantity(size.value);
-    const after = parseQuantity(spec.storage_size);
     // Only a dynamically provisioned claim can grow; nothing can shrink.
-    const mayGrow = growable(storageClassName) && before !== undefined && after !== undefined && after > before;
+    const mayGrow = growable(storageClassName) && (compareQuantities(spec.storage_size, size.value) ?? 0) > 0;
     if (!mayGrow) storageSize = size.value;
   }
   return {

@@ -1,11 +1,10 @@
 /** A server rollout after a spec change the Deployment follows by itself (image, resources): done once it is rolled out. */
 import type { V1Container, V1ResourceRequirements } from "@kubernetes/client-node";
 import type { MySQLChange } from "../../generated/mysql-reconciler-base.ts";
-import type { ReconcileContext } from "../runtime/index.ts";
+import { compareQuantities, type ReconcileContext } from "../runtime/index.ts";
 import { containerResources } from "./desired/pod-security.ts";
 import type { MySQLInstance } from "./instance.ts";
 import { serverDeployment } from "./observe.ts";
-import { parseQuantity } from "./quantity.ts";
 import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
 
 /** What a rollout brings: the field, its values in words, and whether the server's container carries the new one. */
@@ -21,17 +20,19 @@ function awaitServerRollout(instance: MySQLInstance, rollout: Rollout, ctx: Reco
   const name = instance.names.server;
   const deployment = serverDeployment(instance, ctx);
   const status = deployment?.status;
-  const stalled = status?.conditions?.find((c) => c.type === "Progressing" && c.status === "False" && c.reason === "ProgressDeadlineExceeded");
+  // Only once the Deployment controller saw this generation: before, a stall is the previous spec's (the apply's answer
+  // carries the new spec with the old status).
+  const observed = (status?.observedGeneration ?? 0) >= (deployment?.metadata?.generation ?? 1);
+  const stalled = observed
+    ? status?.conditions?.find((c) => c.type === "Progressing" && c.status === "False" && c.reason === "ProgressDeadlineExceeded")
+    : undefined;
   if (stalled !== undefined)
     return failed(
       "RolloutFailed",
       `Deployment ${name} does not come up with ${rollout.field} ${rollout.to}: ${stalled.message ?? ""}. Fix the ${rollout.field} or set it back.`,
     );
   const rolledOut =
-    rollout.carried(deployment?.spec?.template.spec?.containers[0]) &&
-    (status?.observedGeneration ?? 0) >= (deployment?.metadata?.generation ?? 1) &&
-    (status?.updatedReplicas ?? 0) >= 1 &&
-    (status?.availableReplicas ?? 0) >= 1;
+    rollout.carried(deployment?.spec?.template.spec?.containers[0]) && observed && (status?.updatedReplicas ?? 0) >= 1 && (status?.availableReplicas ?? 0) >= 1;
   if (!rolledOut) return waitFor(POLL_MS, "RollingOut", `Deployment ${name} rolls over from ${rollout.field} ${rollout.from} to ${rollout.to}`);
   return done(`${rollout.field} changed to ${rollout.to}`);
 }
@@ -66,7 +67,7 @@ function sameResources(a: V1ResourceRequirements, b: V1ResourceRequirements): bo
     const names = new Set([...Object.keys(x ?? {}), ...Object.keys(y ?? {})]);
     return [...names].every((name) => {
       const [p, q] = [x?.[name], y?.[name]];
-      return p !== undefined && q !== undefined && parseQuantity(p) === parseQuantity(q);
+      return p !== undefined && q !== undefined && compareQuantities(p, q) === 0;
     });
   };
   return same(a.requests, b.requests) && same(a.limits, b.limits);

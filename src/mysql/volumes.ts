@@ -5,7 +5,7 @@
  * and cannot do.
  */
 import type { KubernetesObject, V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
-import { KubeApiError, type ObjectReference, type ReconcileContext } from "../runtime/index.ts";
+import { compareQuantities, KubeApiError, type ObjectReference, type ReconcileContext } from "../runtime/index.ts";
 import type { MySQLChange } from "../../generated/mysql-reconciler-base.ts";
 import type { MySQL, StorageStatus } from "../../generated/mysql-models.ts";
 import { BACKUP_CLAIM_FINALIZER, buildBackupClaim, buildBackupVolume, buildDataVolume, DATA_CLAIM_FINALIZER, usesHostPathVolumes } from "./desired/index.ts";
@@ -13,7 +13,6 @@ import { withPlacement, type MySQLInstance } from "./instance.ts";
 import type { StoragePlacement } from "./storage-mode.ts";
 import { VOLUME_OWNER_LABELS } from "./names.ts";
 import { controlledBy, orphaned } from "./observe.ts";
-import { parseQuantity } from "./quantity.ts";
 import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
 
 /**
@@ -336,20 +335,23 @@ async function claimStaysOurs(instance: MySQLInstance, ctx: ReconcileContext): P
   return live === undefined || controlledBy(live, instance);
 }
 
-/** `spec.storage_size` changed: growing a dynamically provisioned claim is applied already; a hostPath volume cannot grow and nothing can shrink. */
+/**
+ * `spec.storage_size` changed: the same amount written otherwise (`1024Mi` for `1Gi`) is no change; growing a dynamically
+ * provisioned claim is applied already; a hostPath volume cannot grow and nothing can shrink.
+ */
 export function resizeDataVolume(instance: MySQLInstance, change: MySQLChange<"storage_size">): Result {
-  const before = change.previous === undefined ? undefined : parseQuantity(change.previous);
-  const after = parseQuantity(change.current);
+  const order = change.previous === undefined ? undefined : compareQuantities(change.current, change.previous);
+  if (order === 0) return done(`storage_size ${change.current} is the size it was (${change.previous})`);
+  if (order !== undefined && order < 0) {
+    return failed(
+      "StorageShrinkRefused",
+      `storage_size cannot shrink from ${change.previous} to ${change.current}: a volume claim never shrinks. Set it back.`,
+    );
+  }
   if (usesHostPathVolumes(instance)) {
     return failed(
       "StorageResizeUnsupported",
       `the hostPath volume ${instance.names.dataVolume} cannot grow from ${change.previous} to ${change.current}; set storage_size back, or use a storageClassName that allows expansion`,
-    );
-  }
-  if (before !== undefined && after !== undefined && after < before) {
-    return failed(
-      "StorageShrinkRefused",
-      `storage_size cannot shrink from ${change.previous} to ${change.current}: a volume claim never shrinks. Set it back.`,
     );
   }
   return done(`storage request raised to ${instance.spec.storageSize}; the volume grows if its StorageClass allows expansion`);

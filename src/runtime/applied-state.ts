@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { remembered } from "./bounded-memo.ts";
+import { compareQuantities } from "./quantity.ts";
 
 /**
  * `sha256:` of the object's JSON, shortened. Key order is the builder's: the same code builds the same order on every
@@ -107,8 +108,13 @@ export function holdsApplied(live: unknown, desired: unknown, path = ""): boolea
     }
     return true;
   }
-  return live === desired;
+  if (live === desired) return true;
+  // A quantity is stored in the API server's own form (`0.5` CPU as `500m`, `1024Mi` as `1Gi`): the same amount holds.
+  return typeof live === "string" && typeof desired === "string" && QUANTITY_FIELD.test(path) && compareQuantities(live, desired) === 0;
 }
+
+/** Paths of quantities: the amounts of resource lists (a container's requests and limits, a volume's capacity) and an emptyDir's size limit. */
+const QUANTITY_FIELD = /\.(?:requests|limits|capacity)\.[^.]+$|\.sizeLimit$/;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

@@ -46,6 +46,7 @@ export { Controller, kindInfoOf, labelOwnerKey, objectKey, ownerKeys, parseKey, 
 export { findCondition, isConditionTrue, mergeConditions, setCondition, formatConditionTime, type ConditionUpdate } from "./conditions.ts";
 export { computeStatusPatch, changedFields, ConditionType, LoopReason, type Readiness } from "./reconcile-status.ts";
 export { MANAGED_BY_LABEL, managedBySelector, appliedHashAnnotation } from "./managed-objects.ts";
+export { compareQuantities } from "./quantity.ts";
 export {
   ObjectWriter,
   ApplyRefusedError,

@@ -647,6 +647,15 @@ test("image change: done only when the Deployment rolled out the new image; a st
       }),
       "failed",
     ],
+    // The stall of the previous image, B, reported before the Deployment controller saw this change to C (the apply's
+    // answer carries the new generation and the old status): not this image's failure, a wait.
+    [
+      deployment("mysql:8.0", {
+        observedGeneration: 1,
+        conditions: [{ type: "Progressing", status: "False", reason: "ProgressDeadlineExceeded", message: "timed out" }],
+      }),
+      "wait",
+    ],
   ];
   for (const [given, want] of table)
     assert.equal((await reconciler.onImageChange(resource, change, recordingContext([given]).ctx)).kind, want, JSON.stringify(given.status));
@@ -694,6 +703,9 @@ test("refused changes: shrink, hostPath growth; growth with a class is done", as
     [reconciler.onStorageSizeChange(withClass, { previous: "2Gi", current: "1Gi" }), "StorageShrinkRefused"],
     [reconciler.onStorageSizeChange(originalResource({ spec: { storage_size: "2Gi" } }), { previous: "1Gi", current: "2Gi" }), "StorageResizeUnsupported"],
     [reconciler.onStorageSizeChange(withClass, { previous: "1Gi", current: "2Gi" }), "done"],
+    // The same size written otherwise is no change, also where nothing can grow; a shrink is refused as such there too.
+    [reconciler.onStorageSizeChange(originalResource({ spec: { storage_size: "1024Mi" } }), { previous: "1Gi", current: "1024Mi" }), "done"],
+    [reconciler.onStorageSizeChange(originalResource({ spec: { storage_size: "512Mi" } }), { previous: "1Gi", current: "512Mi" }), "StorageShrinkRefused"],
   ];
   for (const [promise, want] of table) {
     const result = await promise;

@@ -126,3 +126,33 @@ test("appliedHash: a Secret's long values are hashed with the rest, not remember
   const whole = `sha256:${createHash("sha256").update(JSON.stringify(secret)).digest("hex").slice(0, 32)}`;
   assert.equal(appliedHash(secret), whole);
 });
+
+test("holdsApplied: a quantity the API server stored in its own form holds the applied one (0.5 CPU as 500m, 1024Mi as 1Gi); another amount, or another field, does not", () => {
+  const applied = {
+    spec: {
+      capacity: { storage: "1024Mi" },
+      resources: { requests: { storage: "1024Mi" } },
+      template: {
+        spec: {
+          containers: [{ name: "c", resources: { requests: { cpu: "0.5" }, limits: { memory: "1024Mi" } } }],
+          volumes: [{ name: "v", emptyDir: { sizeLimit: "1024Mi" } }],
+        },
+      },
+    },
+  };
+  const stored = {
+    spec: {
+      capacity: { storage: "1Gi" },
+      resources: { requests: { storage: "1Gi" } },
+      template: {
+        spec: {
+          containers: [{ name: "c", resources: { requests: { cpu: "500m" }, limits: { memory: "1Gi" } } }],
+          volumes: [{ name: "v", emptyDir: { sizeLimit: "1Gi" } }],
+        },
+      },
+    },
+  };
+  assert.ok(holdsApplied(stored, applied));
+  assert.ok(!holdsApplied({ spec: { ...stored.spec, capacity: { storage: "2Gi" } } }, applied), "another amount");
+  assert.ok(!holdsApplied({ data: { size: "1Gi" } }, { data: { size: "1024Mi" } }), "a string that is not a quantity field");
+});
