@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 a24771cf68ff50adcd84657f0afc39699260b21fd78e5018509a7ba84040b42d) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 ed7cd02d29cf0e6c617a0cfa261cdaf6a7b7c61e1460c845af6c68f973a706a1) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Names of the MySQL custom resource type, from the schema.
  * @packageDocumentation

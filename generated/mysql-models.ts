@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 a24771cf68ff50adcd84657f0afc39699260b21fd78e5018509a7ba84040b42d) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 ed7cd02d29cf0e6c617a0cfa261cdaf6a7b7c61e1460c845af6c68f973a706a1) by `mysqlop generate`. DO NOT EDIT.
 /**
  * TypeScript models of the MySQL custom resource (otus.homework/v1),
  * as read from the API server: fields with a default are always present.
@@ -101,7 +101,7 @@ export interface HostPathStorage {
   node?: string;
 }
 /**
- * CPU and memory of the MySQL server's container, as in a pod spec: `requests` is what the scheduler reserves, `limits` the most it may use (a container above its memory limit is killed). A request must not exceed its limit. Leaving the field out gives the default: 250m CPU and 1Gi memory requested, 1Gi memory at most, and no CPU limit (a CPU limit throttles a busy server; add one where a quota asks for it). Set at least the memory to what InnoDB's buffer pool and the connections need. Giving the field replaces the whole default. Changing it restarts the server (the Deployment rolls over).
+ * CPU and memory of the MySQL server's container, as in a pod spec: `requests` is what the scheduler reserves, `limits` the most it may use (a container above its memory limit is killed). A request must not exceed its limit. Leaving the field out gives the default: 250m CPU and 1Gi memory requested, 1Gi memory at most, and no CPU limit (a CPU limit throttles a busy server; add one where a quota asks for it). Set at least the memory to what InnoDB's buffer pool and the connections need. Giving the field replaces the whole default at creation; later edits change only the keys they give, so a request raised above the limit the resource has is refused (raise both). Changing it restarts the server (the Deployment rolls over).
  */
 export interface ServerResources {
   /**

@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 a24771cf68ff50adcd84657f0afc39699260b21fd78e5018509a7ba84040b42d) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 ed7cd02d29cf0e6c617a0cfa261cdaf6a7b7c61e1460c845af6c68f973a706a1) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Offline validation of MySQL documents against the storage version's schema
  * (v1), with the rules the API server applies (types, required fields,
@@ -195,6 +195,20 @@ export const mysqlResourceSchema: Record<string, unknown> = {
         resources: {
           type: "object",
           title: "ServerResources",
+          "x-kubernetes-validations": [
+            {
+              rule: "!has(self.requests) || !has(self.limits) || !has(self.requests.memory) || !has(self.limits.memory) || quantity(string(self.requests.memory)).compareTo(quantity(string(self.limits.memory))) <= 0",
+              fieldPath: ".requests.memory",
+              message:
+                "must not exceed resources.limits.memory: Kubernetes refuses a container whose request is above its limit. Raise limits.memory as well, or lower the request (an edit that gives requests.memory alone keeps the limit the resource has, the default included)",
+            },
+            {
+              rule: "!has(self.requests) || !has(self.limits) || !has(self.requests.cpu) || !has(self.limits.cpu) || quantity(string(self.requests.cpu)).compareTo(quantity(string(self.limits.cpu))) <= 0",
+              fieldPath: ".requests.cpu",
+              message:
+                "must not exceed resources.limits.cpu: Kubernetes refuses a container whose request is above its limit. Raise limits.cpu as well, or lower the request (an edit that gives requests.cpu alone keeps the limit the resource has, the default included)",
+            },
+          ],
           default: {
             requests: {
               cpu: "250m",
@@ -271,6 +285,20 @@ export const mysqlResourceSchema: Record<string, unknown> = {
         jobResources: {
           type: "object",
           title: "JobResources",
+          "x-kubernetes-validations": [
+            {
+              rule: "!has(self.requests) || !has(self.limits) || !has(self.requests.memory) || !has(self.limits.memory) || quantity(string(self.requests.memory)).compareTo(quantity(string(self.limits.memory))) <= 0",
+              fieldPath: ".requests.memory",
+              message:
+                "must not exceed jobResources.limits.memory: Kubernetes refuses a Job's container whose request is above its limit. Raise limits.memory as well, or lower the request (an edit that gives requests.memory alone keeps the limit the resource has, the default included)",
+            },
+            {
+              rule: "!has(self.requests) || !has(self.limits) || !has(self.requests.cpu) || !has(self.limits.cpu) || quantity(string(self.requests.cpu)).compareTo(quantity(string(self.limits.cpu))) <= 0",
+              fieldPath: ".requests.cpu",
+              message:
+                "must not exceed jobResources.limits.cpu: Kubernetes refuses a Job's container whose request is above its limit. Raise limits.cpu as well, or lower the request (an edit that gives requests.cpu alone keeps the limit the resource has, the default included)",
+            },
+          ],
           default: {
             requests: {
               cpu: "100m",

@@ -7,7 +7,8 @@
  * @packageDocumentation
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { parse as parseCel, type ParseResult } from "@marcbachmann/cel-js";
+import { Environment, type ParseResult } from "@marcbachmann/cel-js";
+import { compareQuantities } from "./quantity.ts";
 
 /** Path of a field from the document root: keys and list indexes. */
 export type FieldPath = readonly (string | number)[];
@@ -78,11 +79,41 @@ interface CelRule {
 
 const celPrograms = new Map<string, ParseResult>();
 
-/** A rule compiled once per expression (the library's standard functions include the strings extension's `lowerAscii`). */
+/** A Kubernetes quantity in CEL (`quantity("1Gi")`): its text, compared by amount. */
+class Quantity {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
+function amountOrder(a: Quantity, b: Quantity): number {
+  const order = compareQuantities(a.text, b.text);
+  if (order === undefined) throw new Error(`cannot compare quantities ${a.text} and ${b.text}`);
+  return order;
+}
+
+/**
+ * CEL as the API server runs validation rules, as far as schemas here use it: the library's standard functions (with
+ * the strings extension's `lowerAscii`) and the part of Kubernetes' quantity library that compares amounts
+ * (`isQuantity`, `quantity`, and a quantity's `compareTo`, `isLessThan`, `isGreaterThan`).
+ */
+const celEnvironment = new Environment({ unlistedVariablesAreDyn: true })
+  .registerType("Quantity", Quantity)
+  .registerFunction("isQuantity(string): bool", (text: string) => compareQuantities(text, "0") !== undefined)
+  .registerFunction("quantity(string): Quantity", (text: string) => {
+    if (compareQuantities(text, "0") === undefined) throw new Error(`quantities must match the regular expression of a Kubernetes quantity: ${text}`);
+    return new Quantity(text);
+  })
+  .registerFunction("Quantity.compareTo(Quantity): int", (a: Quantity, b: Quantity) => BigInt(amountOrder(a, b)))
+  .registerFunction("Quantity.isLessThan(Quantity): bool", (a: Quantity, b: Quantity) => amountOrder(a, b) < 0)
+  .registerFunction("Quantity.isGreaterThan(Quantity): bool", (a: Quantity, b: Quantity) => amountOrder(a, b) > 0);
+
+/** A rule compiled once per expression. */
 function celProgram(expression: string): ParseResult {
   let program = celPrograms.get(expression);
   if (program === undefined) {
-    program = parseCel(expression);
+    program = celEnvironment.parse(expression);
     celPrograms.set(expression, program);
   }
   return program;

@@ -277,3 +277,26 @@ test("required fields, types, apiVersion/kind and the resource name", () => {
       JSON.stringify(doc),
     );
 });
+
+test("resources and jobResources: a request above its limit is refused, naming the field and the fix; amounts compare whatever their form", () => {
+  const refused = validateMySQL(resource({ ...ORIGINAL, resources: { requests: { cpu: "250m", memory: "2Gi" }, limits: { memory: "1Gi" } } }));
+  assert.deepEqual(
+    refused.map((i) => [i.path.join("."), i.rule]),
+    [["spec.resources.requests.memory", "x-kubernetes-validations"]],
+  );
+  assert.match(
+    refused[0]!.message,
+    /^spec\.resources\.requests\.memory: must not exceed resources\.limits\.memory: .*Raise limits\.memory as well, or lower the request/,
+  );
+  const job = validateMySQL(resource({ ...ORIGINAL, jobResources: { requests: { cpu: 2 }, limits: { cpu: "1999m" } } }));
+  assert.deepEqual(
+    job.map((i) => i.path.join(".")),
+    ["spec.jobResources.requests.cpu"],
+  );
+  for (const resources of [
+    { requests: { cpu: "0.5", memory: "1024Mi" }, limits: { cpu: "500m", memory: "1Gi" } },
+    { requests: { memory: 1073741824 }, limits: { memory: "1Gi" } },
+    { requests: { memory: "4Gi" } },
+  ])
+    assert.deepEqual(validateMySQL(resource({ ...ORIGINAL, resources })), [], JSON.stringify(resources));
+});

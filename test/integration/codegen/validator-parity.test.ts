@@ -19,6 +19,7 @@ function doc(name: string, spec: Record<string, unknown>, extra: Record<string, 
 
 const OWN_SCHEMA = "must not be one of MySQL's own schemas";
 const PASSWORD_BYTES = "must be at most 256 bytes in UTF-8";
+const REQUEST_ABOVE_LIMIT = "Kubernetes refuses";
 const IMAGE_DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;
 
 /** Label, document, accepted?, and for a refusal: the field, and words both messages must hold. */
@@ -52,6 +53,33 @@ const cases: [string, Record<string, unknown>, boolean, string?, string?][] = [
     false,
     "spec.password",
     PASSWORD_BYTES,
+  ],
+  [
+    "resources: request at its limit, in other forms (1024Mi, 1Gi)",
+    doc("res-equal", { ...ORIGINAL, resources: { requests: { cpu: "0.5", memory: "1024Mi" }, limits: { cpu: "500m", memory: "1Gi" } } }),
+    true,
+  ],
+  ["resources: integer CPU request below its limit", doc("res-int", { ...ORIGINAL, resources: { requests: { cpu: 1 }, limits: { cpu: "1500m" } } }), true],
+  [
+    "resources: memory request above its limit",
+    doc("res-mem", { ...ORIGINAL, resources: { requests: { memory: "2Gi" }, limits: { memory: "1Gi" } } }),
+    false,
+    "spec.resources.requests.memory",
+    REQUEST_ABOVE_LIMIT,
+  ],
+  [
+    "resources: CPU request above its limit (2 > 1500m)",
+    doc("res-cpu", { ...ORIGINAL, resources: { requests: { cpu: 2 }, limits: { cpu: "1500m" } } }),
+    false,
+    "spec.resources.requests.cpu",
+    REQUEST_ABOVE_LIMIT,
+  ],
+  [
+    "jobResources: memory request above its limit",
+    doc("job-mem", { ...ORIGINAL, jobResources: { requests: { memory: "300Mi" }, limits: { memory: "256Mi" } } }),
+    false,
+    "spec.jobResources.requests.memory",
+    REQUEST_ABOVE_LIMIT,
   ],
   ["image mysql:8.4", doc("img-84", { ...ORIGINAL, image: "mysql:8.4" }), true],
   ["image with registry, port and digest", doc("img-full", { ...ORIGINAL, image: `registry.example.com:5000/db/my-sql:8.4@${IMAGE_DIGEST}` }), true],
