@@ -24,10 +24,7 @@ export interface MySQLInstance {
 
 /** Derives the instance of `resource`. */
 export function instanceOf(resource: MySQL): MySQLInstance {
-  const spec = effectiveSpec(resource, (storageClassName) => {
-    const mode = recordedPlacement(resource, storageClassName)?.mode;
-    return mode !== undefined && mode !== "HostPath";
-  });
+  const spec = effectiveSpec(resource);
   return {
     resource,
     name: resource.metadata.name ?? "",
