@@ -20,7 +20,7 @@ import {
 import type { MySQLInstance } from "./instance.ts";
 import { cacheBehind, EARLIER_RESOURCE, removeEndedJob } from "./job-removal.ts";
 import { FINAL_BACKUP_ANNOTATION, FINAL_BACKUP_SKIP, OPERATOR_NAME } from "./names.ts";
-import { jobState, serverAvailable, serverDeployment, serverPodRefused, serverPods } from "./observe.ts";
+import { jobReference, jobState, serverAvailable, serverDeployment, serverPodRefused, serverPods } from "./observe.ts";
 import {
   claimWarning,
   describeNotStarting,
@@ -223,6 +223,27 @@ export function skippedByRequest(instance: MySQLInstance, ctx: ReconcileContext)
   ctx.events.warning(instance.resource, "FinalBackupSkipped", what);
   return what;
 }
+
+/**
+ * With the final backup given up ({@link hasFinalBackupSkip}), a backup Job of this resource that still runs (retrying
+ * a server that is down, say) is stopped first, in the foreground (its pods go before it does) and by uid: a late
+ * attempt would dump whatever answers at the Service's name by then, a next resource's server of this name included,
+ * into the backup history. A wait while it goes; `undefined` once none runs.
+ */
+export async function stopFinalBackup(instance: MySQLInstance, ctx: ReconcileContext, now = Date.now()): Promise<Result | undefined> {
+  const { names } = instance;
+  const outcome = jobState(instance, ctx, names.backupJob);
+  if (outcome.state !== "running") return undefined;
+  const { metadata } = outcome.job;
+  const since = Date.parse(String(metadata?.deletionTimestamp ?? ""));
+  if (Number.isNaN(since)) await ctx.delete(jobReference(instance, names.backupJob), { propagationPolicy: "Foreground", uid: metadata?.uid });
+  // A pod that cannot end (its node gone) would hold the way out for good: past the grace, the data are let go anyway.
+  else if (now - since > STOP_BACKUP_GRACE_MS) return undefined;
+  return waitFor(POLL_MS, "StoppingBackup", `stopping ${names.backupJob}, as the final backup was given up: the data are let go once it is gone`);
+}
+
+/** How long {@link stopFinalBackup} waits for the Job's pods to end: well past a pod's default termination grace (30 s). */
+export const STOP_BACKUP_GRACE_MS = 120_000;
 
 /** The server's pod refused by the namespace (see {@link serverPodRefused}), with what to do about it; `undefined` otherwise. */
 function serverNotStarting(instance: MySQLInstance, ctx: ReconcileContext): Result | undefined {

@@ -21,6 +21,7 @@ import {
   refuseForegroundDeletion,
   restoreIfBackedUp,
   skippedByRequest,
+  stopFinalBackup,
   withSkipWayOut,
 } from "./backup-restore.ts";
 import { desiredChildren } from "./desired/index.ts";
@@ -169,6 +170,9 @@ export class MySQLReconciler extends MySQLReconcilerBase {
       // What a next resource of this name restores: the newest dump, the scheduled one that just ended included.
       const recording = await recordNewestScheduledDump(mysql, ctx);
       if (recording !== undefined) return recording;
+      // A final backup still retrying is stopped: a late attempt could dump a next resource's server of this name.
+      const stopping = await stopFinalBackup(mysql, ctx);
+      if (stopping !== undefined) return stopping;
     }
     const without = skippedByRequest(mysql, ctx) ?? (nothingToBackUp(mysql, ctx) ? NOTHING_TO_BACK_UP : undefined);
     if (without !== undefined) {

@@ -34,6 +34,7 @@ import { childNames, labelsFor, serverSelector } from "../../src/mysql/names.ts"
 import { PENDING_GRACE_MS, START_GRACE_MS } from "../../src/mysql/pod-diagnosis.ts";
 import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
 import { BINDING_FALLBACK_MS, POLL_MS, SCHEDULER_BACKLOG_POLL_MS, type Result } from "../../src/mysql/result.ts";
+import { STOP_BACKUP_GRACE_MS } from "../../src/mysql/backup-restore.ts";
 import { EXIT_CODES } from "../../src/mysql/scripts/index.ts";
 import type { MySQL } from "../../generated/mysql-models.ts";
 import { AlreadyOwnedError, computeStatusPatch, MANAGED_BY_LABEL, type ReconcileContext } from "../../src/runtime/index.ts";
@@ -1135,6 +1136,40 @@ test("the skip annotation set after the backup Job succeeded: that backup is rec
     recorded.applied.some((a) => a.object.kind === "ConfigMap" && a.object.metadata?.name === "backup-mysql-instance-info"),
     "the succeeded dump is recorded for the next resource of this name",
   );
+});
+
+test("the skip annotation while the final backup Job still retries (a server that is down): that Job is stopped, by uid, and the data are let go only once it is gone", async () => {
+  const resource = originalResource({ status: { appliedSpec: { image: '"mysql:5.7"' } } });
+  const claim = reconciler.desired(resource).find((c) => c.kind === "PersistentVolumeClaim")!;
+  const { ctx, recorded, put } = recordingContext([resource, claim]);
+  await reconciler.finalize(resource, ctx);
+  const job = ctx.cache.get<V1Job>("batch/v1", "Job", "default", "backup-mysql-instance-job")!;
+  const retrying = { ...job, metadata: { ...job.metadata, uid: "backup-1" }, status: { active: 1, failed: 2 } } as V1Job;
+  put(retrying);
+  resource.metadata.annotations = { ...resource.metadata.annotations, "otus.homework/final-backup": "skip" };
+  // A late attempt would dump whatever answers at the Service's name by then (a next resource's server included).
+  const stopping = await reconciler.finalize(resource, ctx);
+  assert.ok(stopping.kind === "wait" && /backup-mysql-instance-job/.test(stopping.message), JSON.stringify(stopping));
+  assert.deepEqual(
+    recorded.deleted.map((d) => `${d.kind}/${d.name} uid ${d.uid ?? "none"}`),
+    ["Job/backup-mysql-instance-job uid backup-1"],
+  );
+  assert.deepEqual(recorded.finalizersRemoved, [], "the data stay while it may still dump");
+  // Deleted in the foreground: the Job stays, marked, until its pods are gone; not deleted again meanwhile.
+  put({ ...retrying, metadata: { ...retrying.metadata, deletionTimestamp: new Date() } } as V1Job);
+  assert.equal((await reconciler.finalize(resource, ctx)).kind, "wait");
+  assert.equal(recorded.deleted.length, 1);
+  // Gone (the garbage collector removed its pods, then the Job): the data are let go, without a final backup.
+  await ctx.delete({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "backup-mysql-instance-job", namespace: "default" } });
+  const released = await reconciler.finalize(resource, ctx);
+  assert.ok(released.kind === "done" && /without a final backup/.test(released.message ?? ""), JSON.stringify(released));
+  assert.ok((recorded.finalizersRemoved as string[]).includes("PersistentVolumeClaim/mysql-instance-pvc otus.homework/backup"));
+  // A pod that cannot end (its node gone) holds the Job for good: past the grace, the way out is not held by it.
+  const stuck = recordingContext([resource, claim]);
+  const stuckSince = new Date(Date.now() - STOP_BACKUP_GRACE_MS - 1_000);
+  stuck.put({ ...retrying, metadata: { ...retrying.metadata, deletionTimestamp: stuckSince } } as V1Job);
+  assert.equal((await reconciler.finalize(resource, stuck.ctx)).kind, "done");
+  assert.deepEqual(stuck.recorded.deleted, [], "not deleted again");
 });
 
 test("the skip annotation while a scheduled backup runs: the CronJob is suspended and the finalizer kept until that Job ended (no final backup even so)", async () => {
