@@ -42,10 +42,12 @@ export interface InformerOptions {
   readonly resyncMs?: number;
   /** Back-off between failed attempts. Default 1 s → 30 s, 30 % jitter. */
   readonly backoff?: BackoffOptions;
-  /** Restart a loop that made no progress for this long. Default 90 s (client-node's watch gives up on a silent connection after 30 s). */
+  /** Restart a loop that made no progress for this long (a list or a reconnect that hangs, say). Default 90 s. */
   readonly stallMs?: number;
   /** Server-side watch timeout; each watch asks for a random value between this and twice it. Default 300 s. */
   readonly watchTimeoutSeconds?: number;
+  /** A watch silent for this long (no event, no bookmark) is dropped and resumed from its resourceVersion. Default {@link WATCH_IDLE_MS}. */
+  readonly watchIdleMs?: number;
   /**
    * List page size. Default 25 (client-go's reflector asks for 500): a page's text and its parsed objects are held at
    * once, by every informer listing at the time, and 500 ConfigMaps that carry 28 KB of scripts each are a 15 MB answer.
@@ -55,6 +57,14 @@ export interface InformerOptions {
    */
   readonly pageSize?: number;
 }
+
+/**
+ * How long a watch may stay silent before it is dropped and resumed: longer than the API server's bookmark period (about
+ * a minute: bookmarks came at 61, 121 and 182 s on kube-apiserver v1.36). A filtered watch of a kind that others change
+ * often hears nothing but bookmarks; dropped sooner (client-node's 30 s), its resourceVersion never moves, expires in the
+ * API server's watch cache, and each expiry is a relist and a re-queue of every resource.
+ */
+export const WATCH_IDLE_MS = 90_000;
 
 /** See {@link InformerOptions.pageSize}. */
 const DEFAULT_PAGE_SIZE = 25;
@@ -444,6 +454,7 @@ export class Informer {
           labelSelector: this.#options.labelSelector,
           fieldSelector: this.#options.fieldSelector,
         },
+        idleTimeoutMs: this.#options.watchIdleMs ?? WATCH_IDLE_MS,
         onEvent,
         onConnected: () => {
           if (!this.#current(generation)) return;
@@ -459,7 +470,7 @@ export class Informer {
     if (!this.#current(generation)) return delivered;
     if (expired || (failure instanceof KubeApiError && failure.code === 410)) throw new ResourceVersionExpired();
     if (errorEvent !== undefined) throw errorEvent;
-    // A watch silent for 30 s is dropped (as client-node's Watch does): reconnect without back-off.
+    // A watch silent for watchIdleMs is dropped: reconnect without back-off.
     if (failure instanceof WatchTimeoutError) return true;
     if (failure !== undefined) throw failure;
     return delivered;

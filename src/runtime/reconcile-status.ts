@@ -44,6 +44,12 @@ export function computeStatusPatch(resource: CustomResource<unknown, StandardSta
     conditions = setCondition(conditions, { type, status, reason, message, observedGeneration: generation }, now);
   };
   let message: string | undefined;
+  // A done without a message after a wait or a failure: status.message (the Message column) said that wait or failure,
+  // and now says what Ready says instead of keeping it.
+  const afterWaitOrFailure = (): string | undefined => {
+    const busy = current.conditions?.some((c) => (c.type === ConditionType.progressing || c.type === ConditionType.degraded) && c.status === "True") ?? false;
+    return busy ? conditions.find((c) => c.type === ConditionType.ready)?.message : undefined;
+  };
   switch (result.kind) {
     case "done": {
       const { readiness } = input;
@@ -52,7 +58,7 @@ export function computeStatusPatch(resource: CustomResource<unknown, StandardSta
       if (readiness?.ready === false) {
         // The Ready condition says it; status.message keeps what the last step said (e.g. "NAME created …").
         set(ConditionType.ready, "False", readiness.reason, readiness.message);
-        message = result.message;
+        message = result.message ?? afterWaitOrFailure();
         break;
       }
       // A done without a message (nothing changed) keeps what the last message said while Ready stays True; when the
@@ -62,7 +68,7 @@ export function computeStatusPatch(resource: CustomResource<unknown, StandardSta
       if (result.message === undefined && previousReady?.status === "True") set(ConditionType.ready, "True", previousReady.reason, previousReady.message);
       else if (recovered !== undefined) set(ConditionType.ready, "True", recovered.reason, recovered.message);
       else set(ConditionType.ready, "True", LoopReason.reconciled, result.message ?? "the resource is reconciled");
-      message = result.message;
+      message = result.message ?? afterWaitOrFailure();
       break;
     }
     case "wait":

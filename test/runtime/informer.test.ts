@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
-import { Informer, internedValueCount, type InformerEvent } from "../../src/runtime/informer.ts";
+import { Informer, internedValueCount, WATCH_IDLE_MS, type InformerEvent } from "../../src/runtime/informer.ts";
 import { KubeRest, type KindInfo } from "../../src/runtime/kube-rest.ts";
 import { createJsonLogger } from "../../src/runtime/logger.ts";
 import { createRuntimeMetrics } from "../../src/runtime/metrics.ts";
@@ -118,7 +118,7 @@ function sendEvent(res: ServerResponse, type: string, object: object): void {
   res.write(JSON.stringify({ type, object }) + "\n");
 }
 
-function startInformer(overrides: { stallMs?: number; resyncMs?: number; labelSelector?: string } = {}) {
+function startInformer(overrides: { stallMs?: number; resyncMs?: number; labelSelector?: string; watchIdleMs?: number } = {}) {
   const kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: "fake", server: `http://127.0.0.1:${port}/t${epoch}`, skipTLSVerify: true }],
@@ -136,6 +136,7 @@ function startInformer(overrides: { stallMs?: number; resyncMs?: number; labelSe
     metrics,
     resyncMs: overrides.resyncMs ?? 0,
     stallMs: overrides.stallMs ?? 60_000,
+    watchIdleMs: overrides.watchIdleMs,
     labelSelector: overrides.labelSelector,
     backoff: { baseMs: 50, maxMs: 400, jitter: 0.2 },
   });
@@ -226,6 +227,34 @@ test("a watch that goes silent is restarted by the watchdog and the missed chang
     assert.ok((await restarts(metrics, "stalled")) >= 1, "the silent watch was restarted as stalled");
     assert.deepEqual(requests.slice(0, 3), ["list rv=", "watch rv=1", "watch rv=1"]);
     assert.ok(informer.healthy);
+  } finally {
+    informer.stop();
+  }
+});
+
+test("a watch silent for watchIdleMs is dropped and resumed from its resourceVersion, without a relist; by default that is longer than the API server's bookmark period", async () => {
+  // A filtered watch of a kind others change often hears nothing but the API server's bookmarks, about one a minute
+  // (61, 121, 182 s measured on kube-apiserver v1.36). Dropped after 30 s, as it was, its resourceVersion never
+  // moved, expired in the watch cache, and every such expiry was a relist and a re-queue of every resource.
+  assert.ok(WATCH_IDLE_MS > 60_000, `the default ${WATCH_IDLE_MS} ms outlasts a bookmark period`);
+  reset();
+  watchScripts = [
+    (res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.flushHeaders();
+      openResponses.add(res);
+    },
+    (res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      sendEvent(res, "ADDED", widget("b", 2));
+      openResponses.add(res);
+    },
+  ];
+  const { informer, metrics } = startInformer({ watchIdleMs: 300 });
+  try {
+    await until("b via the resumed watch", () => informer.get("ns", "b") !== undefined);
+    assert.deepEqual(requests.slice(0, 3), ["list rv=", "watch rv=1", "watch rv=1"]);
+    assert.equal(await restarts(metrics, "stalled"), 0, "not the watchdog's doing");
   } finally {
     informer.stop();
   }

@@ -62,7 +62,44 @@ test("computeStatusPatch with readiness: given/want", () => {
       result: quiet,
       readiness: up,
       ready: ["True", "Reconciled", "the resource is reconciled"],
-      message: undefined,
+      // Not the wait's words any more (the Message column would go on saying "rolls").
+      message: "the resource is reconciled",
+    },
+    {
+      name: "a failure's retry that succeeds: status.message no longer says the failure",
+      given: {
+        ...settled(condition("Ready", "False", "ApplyFailed", "ApplyFailed: HTTP 500")),
+        status: {
+          observedGeneration: 1,
+          message: "ApplyFailed: HTTP 500",
+          conditions: [
+            condition("Ready", "False", "ApplyFailed", "ApplyFailed: HTTP 500"),
+            condition("Progressing", "False", "ApplyFailed", "ApplyFailed: HTTP 500"),
+            condition("Degraded", "True", "ApplyFailed", "ApplyFailed: HTTP 500"),
+          ],
+        },
+      },
+      result: quiet,
+      ready: ["True", "Reconciled", "the resource is reconciled"],
+      message: "the resource is reconciled",
+    },
+    {
+      name: "a failure's retry that succeeds while the workload does not serve: status.message says why not",
+      given: {
+        ...settled(condition("Ready", "False", "ApplyFailed", "ApplyFailed: HTTP 500")),
+        status: {
+          observedGeneration: 1,
+          message: "ApplyFailed: HTTP 500",
+          conditions: [
+            condition("Ready", "False", "ApplyFailed", "ApplyFailed: HTTP 500"),
+            condition("Degraded", "True", "ApplyFailed", "ApplyFailed: HTTP 500"),
+          ],
+        },
+      },
+      result: quiet,
+      readiness: down,
+      ready: ["False", "ServerUnavailable", "no pod"],
+      message: "no pod",
     },
     {
       name: "a hook's message wins when it turns True",
