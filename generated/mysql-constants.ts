@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 bac6f289aac422832dad5f41011fd0265ab8c37694421269ffd97377760ee1f5) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 ed7cd02d29cf0e6c617a0cfa261cdaf6a7b7c61e1460c845af6c68f973a706a1) by `mysqlop generate`. DO NOT EDIT.
 /**
  * Names of the MySQL custom resource type, from the schema.
  * @packageDocumentation

@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 bac6f289aac422832dad5f41011fd0265ab8c37694421269ffd97377760ee1f5) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 ed7cd02d29cf0e6c617a0cfa261cdaf6a7b7c61e1460c845af6c68f973a706a1) by `mysqlop generate`. DO NOT EDIT.
 /**
  * TypeScript models of the MySQL custom resource (otus.homework/v1),
  * as read from the API server: fields with a default are always present.
@@ -43,7 +43,7 @@ export interface MySQLSpec {
   password?: string;
   passwordSecretRef?: SecretKeySelector;
   /**
-   * Size of the data volume, as a Kubernetes quantity (`1Gi`, `500Mi`). Growing it expands the PersistentVolumeClaim where its StorageClass allows volume expansion; elsewhere (and for hostPath volumes) the growth is refused and the claim keeps its size. It never shrinks.
+   * Size of the data volume, as a Kubernetes quantity (`1Gi`, `500Mi`). Growing it expands the PersistentVolumeClaim where the storage class allows expansion.
    */
   storage_size: string;
   /**
@@ -241,10 +241,6 @@ export interface StorageStatus {
    * Why this mode (and node) was chosen, in words.
    */
   reason?: string;
-  /**
-   * The storage request the operator asks of the data claim once a growth of `storage_size` was found possible (its StorageClass allows volume expansion); the claim never asks for less. Absent until the first growth.
-   */
-  claimSize?: string;
 }
 /**
  * The last backup that succeeded.

@@ -20,20 +20,21 @@ export interface EffectiveSpec {
 }
 
 /**
- * Spec values, except database, storage class and size, which stay as applied. The size grows only once the storage
- * hook found a growth possible and recorded it (`status.storage.claimSize`, one reconcile before the claim asks for
- * it), and never falls below what the claim was asked for: a claim never shrinks, and the API server refuses an apply
- * that asks for less.
+ * Spec values, except database, storage class and (unless it may grow) size, which stay as applied.
+ * `growable` tells whether the data claim is provisioned by a StorageClass (a hostPath volume cannot grow).
  */
-export function effectiveSpec(resource: MySQL): EffectiveSpec {
+export function effectiveSpec(resource: MySQL, growable: (storageClassName: string | undefined) => boolean): EffectiveSpec {
   const spec = resource.spec;
   const database = appliedValue(resource, "database");
   const storageClass = appliedValue(resource, "storageClassName");
   const size = appliedValue(resource, "storage_size");
   const storageClassName = storageClass.known ? storageClass.value : spec.storageClassName;
-  let storageSize = size.known && size.value !== undefined ? size.value : spec.storage_size;
-  const asked = resource.status?.storage?.claimSize;
-  if (asked !== undefined && (compareQuantities(asked, storageSize) ?? 0) > 0) storageSize = asked;
+  let storageSize = spec.storage_size;
+  if (size.known && size.value !== undefined && size.value !== spec.storage_size) {
+    // Only a dynamically provisioned claim can grow; nothing can shrink.
+    const mayGrow = growable(storageClassName) && (compareQuantities(spec.storage_size, size.value) ?? 0) > 0;
+    if (!mayGrow) storageSize = size.value;
+  }
   return {
     image: spec.image,
     database: database.known && database.value !== undefined ? database.value : spec.database,

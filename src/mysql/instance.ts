@@ -24,7 +24,10 @@ export interface MySQLInstance {
 
 /** Derives the instance of `resource`. */
 export function instanceOf(resource: MySQL): MySQLInstance {
-  const spec = effectiveSpec(resource);
+  const spec = effectiveSpec(resource, (storageClassName) => {
+    const mode = recordedPlacement(resource, storageClassName)?.mode;
+    return mode !== undefined && mode !== "HostPath";
+  });
   return {
     resource,
     name: resource.metadata.name ?? "",

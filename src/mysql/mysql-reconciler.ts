@@ -232,9 +232,9 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     return changePassword(instanceOf(resource), ctx);
   }
 
-  /** A claim of a StorageClass that allows expansion grows (see resizeDataVolume); a hostPath volume cannot grow and nothing can shrink. */
-  async onStorageSizeChange(resource: MySQL, change: MySQLChange<"storage_size">, ctx: ReconcileContext): Promise<Result> {
-    return resizeDataVolume(instanceOf(resource), change, ctx);
+  /** Growing a dynamically provisioned claim is applied already; a hostPath volume cannot grow and nothing can shrink. */
+  async onStorageSizeChange(resource: MySQL, change: MySQLChange<"storage_size">): Promise<Result> {
+    return resizeDataVolume(instanceOf(resource), change);
   }
 }
 

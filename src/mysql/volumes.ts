@@ -4,7 +4,7 @@
  * the resource), releasing the data claim after the final backup, and what a size change can
  * and cannot do.
  */
-import type { KubernetesObject, V1PersistentVolume, V1PersistentVolumeClaim, V1StorageClass } from "@kubernetes/client-node";
+import type { KubernetesObject, V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
 import { compareQuantities, KubeApiError, type ObjectReference, type ReconcileContext } from "../runtime/index.ts";
 import type { MySQLChange } from "../../generated/mysql-reconciler-base.ts";
 import type { MySQL, StorageStatus } from "../../generated/mysql-models.ts";
@@ -336,15 +336,10 @@ async function claimStaysOurs(instance: MySQLInstance, ctx: ReconcileContext): P
 }
 
 /**
- * `spec.storage_size` changed: the same amount written otherwise (`1024Mi` for `1Gi`) is no change; nothing can shrink,
- * and a hostPath volume cannot grow. A claim of a StorageClass grows in two steps, so that an apply never asks for
- * less than the claim was asked for: once its class allows volume expansion (else the change is refused, naming the
- * class, and the claim keeps its size: an apply asking for more would be refused by the API server, and the resource's
- * every later change with it), the new size is recorded (`status.storage.claimSize`), and the next reconcile's apply
- * asks for it. The volume then grows as the class's provisioner expands it.
+ * `spec.storage_size` changed: the same amount written otherwise (`1024Mi` for `1Gi`) is no change; growing a dynamically
+ * provisioned claim is applied already; a hostPath volume cannot grow and nothing can shrink.
  */
-export async function resizeDataVolume(instance: MySQLInstance, change: MySQLChange<"storage_size">, ctx: ReconcileContext): Promise<Result> {
-  const { names } = instance;
+export function resizeDataVolume(instance: MySQLInstance, change: MySQLChange<"storage_size">): Result {
   const order = change.previous === undefined ? undefined : compareQuantities(change.current, change.previous);
   if (order === 0) return done(`storage_size ${change.current} is the size it was (${change.previous})`);
   if (order !== undefined && order < 0) {
@@ -356,25 +351,8 @@ export async function resizeDataVolume(instance: MySQLInstance, change: MySQLCha
   if (usesHostPathVolumes(instance)) {
     return failed(
       "StorageResizeUnsupported",
-      `the hostPath volume ${names.dataVolume} cannot grow from ${change.previous} to ${change.current}; set storage_size back, or use a storageClassName that allows expansion`,
+      `the hostPath volume ${instance.names.dataVolume} cannot grow from ${change.previous} to ${change.current}; set storage_size back, or use a storageClassName that allows expansion`,
     );
   }
-  const asked = instance.resource.status?.storage?.claimSize;
-  if (asked !== undefined && (compareQuantities(asked, change.current) ?? -1) >= 0)
-    return done(`storage request raised to ${change.current}; StorageClass ${instance.placement?.storageClassName ?? ""} expands the volume`);
-  const className = instance.placement?.storageClassName ?? claim(instance, ctx, names.dataClaim)?.spec?.storageClassName;
-  const storageClass = (await ctx.list<V1StorageClass>("storage.k8s.io/v1", "StorageClass")).find((c) => c.metadata?.name === className);
-  if (storageClass?.allowVolumeExpansion !== true) {
-    const why =
-      storageClass === undefined
-        ? `StorageClass ${className ?? "(none)"} no longer exists`
-        : `StorageClass ${className} does not allow volume expansion (allowVolumeExpansion is not true)`;
-    return failed(
-      "StorageResizeUnsupported",
-      `${names.dataClaim} cannot grow from ${change.previous} to ${change.current}: ${why}. Set storage_size back to ${change.previous}; the claim keeps that size.`,
-    );
-  }
-  return waitFor(POLL_MS, "StorageGrowing", `asking for ${change.current} on ${names.dataClaim} (StorageClass ${className} allows expansion)`, {
-    storage: { claimSize: change.current },
-  });
+  return done(`storage request raised to ${instance.spec.storageSize}; the volume grows if its StorageClass allows expansion`);
 }

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { AppsV1Api, PatchStrategy, setHeaderOptions, StorageV1Api, type V1PersistentVolume } from "@kubernetes/client-node";
+import { StorageV1Api, type V1PersistentVolume } from "@kubernetes/client-node";
 import { FAKE_NODE_NAME } from "../../../src/envtest/index.ts";
 import { startInProcessOperator, type InProcessOperator } from "../../helpers/operator-process.ts";
 import { startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
@@ -135,33 +135,6 @@ describe("volume placement on a two-node cluster", { timeout: 360_000 }, () => {
     const stays = await api.get(NS, "stays");
     assert.equal(stays?.status?.storage?.mode, "HostPath");
     assert.deepEqual(stays?.status?.storage, before.status?.storage, "the recorded placement is kept");
-  });
-
-  test("storage_size grows only where the StorageClass allows expansion: refused naming the class with the claim unchanged and the other changes applied; allowed, the claim asks for the new size", async () => {
-    const claimRequest = async () =>
-      (await api.core.readNamespacedPersistentVolumeClaim({ name: "defaulted-pvc", namespace: NS })).spec?.resources?.requests?.storage;
-    // Before, the claim's apply was refused by the API server and with it every child: the image below stayed as it was.
-    await api.patch(NS, "defaulted", { spec: { storage_size: "2Gi", image: "mysql:8.0" } });
-    const refused = await eventually("the growth refused", async () => {
-      const degraded = (await api.get(NS, "defaulted"))?.status?.conditions?.find((c) => c.type === "Degraded");
-      return degraded?.status === "True" && degraded.reason === "StorageResizeUnsupported" && degraded;
-    });
-    assert.match(
-      refused.message,
-      /defaulted-pvc cannot grow from 1Gi to 2Gi: StorageClass standard does not allow volume expansion.*Set storage_size back to 1Gi/,
-    );
-    assert.equal(await claimRequest(), "1Gi");
-    const deployment = await env.cp.kubeConfig.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: "defaulted", namespace: NS });
-    assert.equal(deployment.spec?.template.spec?.containers[0]?.image, "mysql:8.0", "the other children are applied");
-
-    await env.cp.kubeConfig
-      .makeApiClient(StorageV1Api)
-      .patchStorageClass({ name: "standard", body: { allowVolumeExpansion: true } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
-    // The same amount written otherwise: a new change, which finds the class allowing it now.
-    await api.patch(NS, "defaulted", { spec: { storage_size: "2048Mi" } });
-    await eventually("the growth applied", async () => (await api.get(NS, "defaulted"))?.status?.appliedSpec?.storage_size === '"2048Mi"');
-    assert.equal(await claimRequest(), "2Gi");
-    assert.equal((await api.get(NS, "defaulted"))?.status?.storage?.claimSize, "2048Mi");
   });
 
   test("spec.hostPath asks for hostPath volumes on a named node although a default StorageClass exists", async () => {
