@@ -24,6 +24,9 @@ import { controlledBy, jobState, orphaned } from "./observe.ts";
 import { describeNotStarting, jobNotStarting } from "./pod-diagnosis.ts";
 import { done, failed, POLL_MS, waitFor, type Result } from "./result.ts";
 
+/** The longest root password, in UTF-8 bytes: the schema's limit of spec.password (MySQL 8's). */
+const MAX_PASSWORD_BYTES = 256;
+
 /** A password, or the result the hook must return because it cannot be had yet. */
 type PasswordOrResult = { readonly password: string } | { readonly result: Result };
 
@@ -53,6 +56,16 @@ async function targetPassword(instance: MySQLInstance, ctx: ReconcileContext): P
   }
   if (password === undefined || password === "") return { result: failed("PasswordMissing", "set spec.password or spec.passwordSecretRef") };
   if (password.includes("\0")) return { result: failed("PasswordInvalid", "the root password cannot contain a NUL character") };
+  // The schema holds spec.password to this; a Secret's value is checked here. A longer one would also make the
+  // option-file lines of the password-change Secret longer than the reader takes whole (see clientOptionFile).
+  const bytes = Buffer.byteLength(password, "utf8");
+  if (bytes > MAX_PASSWORD_BYTES)
+    return {
+      result: failed(
+        "PasswordInvalid",
+        `the root password ${spec.passwordSecretRef === undefined ? "" : `in Secret ${spec.passwordSecretRef.name}, key ${JSON.stringify(spec.passwordSecretRef.key)}, `}is ${bytes} bytes: at most ${MAX_PASSWORD_BYTES} bytes in UTF-8 (MySQL 8's caching_sha2_password refuses longer passwords)`,
+      ),
+    };
   return { password };
 }
 

@@ -525,6 +525,27 @@ test("onCreate: a backup record the API server holds with the managed-by label, 
   assert.ok(!applied(recorded).some((a) => a.startsWith("Job/")));
 });
 
+test("passwordSecretRef: a password longer than 256 bytes in UTF-8 is refused, naming the Secret and key (the schema holds spec.password to it; a longer value would also split the option-file lines that carry it)", async () => {
+  const resource = originalResource({ spec: { password: undefined, passwordSecretRef: { name: "root", key: "pw" } } });
+  const secretWith = (password: string) =>
+    ({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "root", namespace: "default" },
+      data: { pw: Buffer.from(password).toString("base64") },
+    }) as V1Secret;
+  const long = `${"é".repeat(128)}x`;
+  const { ctx, recorded } = recordingContext([serverDeployment(1), secretWith(long)]);
+  const refused = await reconciler.onCreate(resource, ctx);
+  assert.ok(refused.kind === "failed" && refused.reason === "PasswordInvalid", JSON.stringify(refused));
+  assert.equal(
+    refused.message,
+    'the root password in Secret root, key "pw", is 257 bytes: at most 256 bytes in UTF-8 (MySQL 8\'s caching_sha2_password refuses longer passwords)',
+  );
+  assert.ok(!recorded.applied.some((a) => a.object.metadata?.name === "mysql-instance-credentials"), "no credentials made");
+  assert.equal((await reconciler.onCreate(resource, recordingContext([serverDeployment(1), secretWith("é".repeat(128))]).ctx)).kind, "done");
+});
+
 test("onCreate with passwordSecretRef waits for the Secret, then copies it into NAME-credentials", async () => {
   const resource = originalResource({ spec: { password: undefined, passwordSecretRef: { name: "root", key: "pw" } } });
   const { ctx, recorded, put } = recordingContext([serverDeployment(1)]);

@@ -64,6 +64,9 @@ done
 group_suffix=
 fallback_groups=
 if [ -n "${MYSQL_PASSWORD_FALLBACKS_FILE:-}" ] && [ -f "$MYSQL_PASSWORD_FALLBACKS_FILE" ]; then
+  # The option-file reader splits a longer line into lines of its own (see option_line): its tail would be options.
+  ! LC_ALL=C grep -q ".\{$((OPTION_LINE_MAX + 1)),\}" <"$MYSQL_PASSWORD_FALLBACKS_FILE" ||
+    die "$EXIT_CONFIG" "MYSQL_PASSWORD_FALLBACKS_FILE ($MYSQL_PASSWORD_FALLBACKS_FILE) has a line longer than $OPTION_LINE_MAX bytes, which the option-file reader would split into options"
   sed -n '/^\[client_[0-9][0-9]*\]$/,${/^\[client_[0-9][0-9]*\]$/p;/^password=/p;}' <"$MYSQL_PASSWORD_FALLBACKS_FILE" >>"$client_cnf" ||
     die "$EXIT_CONFIG" "cannot read MYSQL_PASSWORD_FALLBACKS_FILE ($MYSQL_PASSWORD_FALLBACKS_FILE)"
   fallback_groups=$(sed -n 's/^\[client\(_[0-9][0-9]*\)\]$/\1/p' <"$client_cnf")

@@ -219,6 +219,11 @@ describe("integration: backup and restore failure cases", { skip }, () => {
     );
     for (const secret of ["recorded-pw", "first-wrong", changed]) assert.ok(!(refused.stdout + refused.stderr).includes(secret), "no password in the output");
     assert.deepEqual(await snapshot(ws), previous, "the previous dump is untouched");
+    // A line the option-file reader would split (its tail read as options, a host here): refused before any connection.
+    await writeFile(fallbacks, `[client]\npassword="recorded-pw"\n[client_1]\npassword="${"A".repeat(4083)}"host=evil.invalid\n`, { mode: 0o600 });
+    const split = await runScript("backup.sh", ws, base);
+    assert.equal(split.code, EXIT_CODES.config, split.stderr);
+    assert.match(split.stderr, /MYSQL_PASSWORD_FALLBACKS_FILE .* has a line longer than 4094 bytes/);
     // No such file (the operator's optional mount while no change is unfinished): MYSQL_PASSWORD only, as before.
     const none = await runScript("backup.sh", ws, { ...base, [ENV.passwordFallbacksFile]: join(ws.root, "absent.cnf") });
     assert.equal(none.code, EXIT_CODES.connect, none.stderr);
