@@ -22,6 +22,7 @@ import { cacheBehind, EARLIER_RESOURCE, removeEndedJob } from "./job-removal.ts"
 import { FINAL_BACKUP_ANNOTATION, FINAL_BACKUP_SKIP, OPERATOR_NAME } from "./names.ts";
 import { jobReference, jobState, serverAvailable, serverDeployment, serverPodRefused, serverPods } from "./observe.ts";
 import {
+  age,
   claimWarning,
   describeNotStarting,
   jobNotStarting,
@@ -230,15 +231,15 @@ export function skippedByRequest(instance: MySQLInstance, ctx: ReconcileContext)
  * attempt would dump whatever answers at the Service's name by then, a next resource's server of this name included,
  * into the backup history. A wait while it goes; `undefined` once none runs.
  */
-export async function stopFinalBackup(instance: MySQLInstance, ctx: ReconcileContext, now = Date.now()): Promise<Result | undefined> {
+export async function stopFinalBackup(instance: MySQLInstance, ctx: ReconcileContext): Promise<Result | undefined> {
   const { names } = instance;
   const outcome = jobState(instance, ctx, names.backupJob);
   if (outcome.state !== "running") return undefined;
   const { metadata } = outcome.job;
-  const since = Date.parse(String(metadata?.deletionTimestamp ?? ""));
-  if (Number.isNaN(since)) await ctx.delete(jobReference(instance, names.backupJob), { propagationPolicy: "Foreground", uid: metadata?.uid });
+  if (metadata?.deletionTimestamp === undefined || metadata.deletionTimestamp === null)
+    await ctx.delete(jobReference(instance, names.backupJob), { propagationPolicy: "Foreground", uid: metadata?.uid });
   // A pod that cannot end (its node gone) would hold the way out for good: past the grace, the data are let go anyway.
-  else if (now - since > STOP_BACKUP_GRACE_MS) return undefined;
+  else if (age(metadata.deletionTimestamp, new Date()) > STOP_BACKUP_GRACE_MS) return undefined;
   return waitFor(POLL_MS, "StoppingBackup", `stopping ${names.backupJob}, as the final backup was given up: the data are let go once it is gone`);
 }
 

@@ -135,7 +135,7 @@ export class MySQLReconciler extends MySQLReconcilerBase {
     //    (the spec may have changed since the server started with NAME-credentials).
     const password = await changePassword(mysql, ctx);
     // The restore's facts are written with the wait as well: they keep its Event from being sent again on every poll.
-    if (password.kind !== "done") return restored.status === undefined ? password : { ...password, status: { ...restored.status, ...password.status } };
+    if (password.kind !== "done") return withFacts(password, restored.status);
     // 9. Scheduled backups start only now: none may run beside the restore.
     return withScheduledBackup(restored, await reconcileBackupSchedule(mysql, ctx));
   }
@@ -243,7 +243,12 @@ export class MySQLReconciler extends MySQLReconcilerBase {
  * earlier outcome recorded); `result` itself when there is nothing new, so that no status write follows.
  */
 function withScheduledBackup(result: Result, facts: ScheduledBackupFacts | undefined): Result {
-  return facts === undefined ? result : { ...result, status: { ...result.status, ...(facts as unknown as Partial<MySQLStatus>) } };
+  return withFacts(result, facts as unknown as Partial<MySQLStatus> | undefined);
+}
+
+/** `result` with `facts` added to its status; `result` itself without any. */
+function withFacts(result: Result, facts: Partial<MySQLStatus> | undefined): Result {
+  return facts === undefined ? result : { ...result, status: { ...result.status, ...facts } };
 }
 
 /** The data claim and the server's Deployment: made with the data volume, never before it ({@link awaitsDataVolume}). */

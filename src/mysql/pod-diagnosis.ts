@@ -44,7 +44,8 @@ const PENDING_CAUSE = "PodPending";
  */
 export const START_GRACE_MS = 30_000;
 
-function age(since: Date | string | undefined, now: Date): number {
+/** How long ago `since` was at `now`, in ms; 0 without a time. */
+export function age(since: Date | string | undefined, now: Date): number {
   return since === undefined ? 0 : now.getTime() - new Date(since).getTime();
 }
 

@@ -25,20 +25,16 @@ export interface ScheduledBackupFacts {
   readonly backup: { readonly scheduled: { readonly [K in keyof ScheduledBackupStatus]-?: ScheduledBackupStatus[K] | null } };
 }
 
-function cachedCronJob(instance: MySQLInstance, ctx: ReconcileContext): V1CronJob | undefined {
-  const cronJob = ctx.cache.get<V1CronJob>("batch/v1", "CronJob", instance.namespace, instance.names.backupSchedule);
-  return cronJob !== undefined && controlledBy(cronJob, instance) ? cronJob : undefined;
-}
-
 /**
- * On deletion, the schedule to settle: this resource's, or one of this name the operator made that no resource controls
- * any more. Under `kubectl delete --cascade=orphan` the garbage collector takes the owner reference off while the
- * deletion runs; left running, that schedule would dump beside the final backup, and afterwards on into the history,
- * whose retention would in time remove the dump backup-NAME-info records.
+ * `NAME-backup-schedule` as cached when it is this resource's; with `orphanedToo` (on deletion, the schedule to settle)
+ * also one of this name the operator made that no resource controls any more. Under `kubectl delete --cascade=orphan`
+ * the garbage collector takes the owner reference off while the deletion runs; left running, that schedule would dump
+ * beside the final backup, and afterwards on into the history, whose retention would in time remove the dump
+ * backup-NAME-info records.
  */
-function scheduleToSettle(instance: MySQLInstance, ctx: ReconcileContext): V1CronJob | undefined {
+function cachedCronJob(instance: MySQLInstance, ctx: ReconcileContext, orphanedToo = false): V1CronJob | undefined {
   const cronJob = ctx.cache.get<V1CronJob>("batch/v1", "CronJob", instance.namespace, instance.names.backupSchedule);
-  return cronJob !== undefined && (controlledBy(cronJob, instance) || orphaned(cronJob)) ? cronJob : undefined;
+  return cronJob !== undefined && (controlledBy(cronJob, instance) || (orphanedToo && orphaned(cronJob))) ? cronJob : undefined;
 }
 
 /** The cached Jobs the CronJob `cronJob` made (its controller reference, by uid). */
@@ -149,7 +145,7 @@ export async function quiesceBackupSchedule(
   ctx: ReconcileContext,
   then = `${instance.names.backupJob} (the final backup) starts once it ended`,
 ): Promise<Result | undefined> {
-  return settleSchedule(instance, ctx, scheduleToSettle(instance, ctx), then);
+  return settleSchedule(instance, ctx, cachedCronJob(instance, ctx, true), then);
 }
 
 /**
@@ -218,7 +214,7 @@ function newestDump(instance: MySQLInstance, ctx: ReconcileContext, ended: Retur
  * dump. A wait while that Job's report cannot be read yet; `undefined` when done or there is nothing to record.
  */
 export async function recordNewestScheduledDump(instance: MySQLInstance, ctx: ReconcileContext): Promise<Result | undefined> {
-  const cronJob = scheduleToSettle(instance, ctx);
+  const cronJob = cachedCronJob(instance, ctx, true);
   if (cronJob === undefined) return undefined;
   // settleSchedule asks the API server, which may know that a Job ended before the cache does: its dump is recorded
   // once the cache shows it ended (the CronJob, and with it the Job, goes only after that).

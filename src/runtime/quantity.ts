@@ -33,6 +33,11 @@ function amountOf(text: string): Amount | undefined {
   return { mantissa: sign === "-" ? -mantissa : mantissa, exponent };
 }
 
+/** Whether `text` is a Kubernetes quantity. */
+export function isQuantity(text: string): boolean {
+  return amountOf(text) !== undefined;
+}
+
 /**
  * How the amounts of two quantities compare: negative when `a` is less, 0 when they are the same amount, positive when
  * `a` is more; `undefined` when either is not a quantity.

@@ -8,7 +8,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { Environment, type ParseResult } from "@marcbachmann/cel-js";
-import { compareQuantities } from "./quantity.ts";
+import { compareQuantities, isQuantity } from "./quantity.ts";
 
 /** Path of a field from the document root: keys and list indexes. */
 export type FieldPath = readonly (string | number)[];
@@ -100,9 +100,9 @@ function amountOrder(a: Quantity, b: Quantity): number {
  */
 const celEnvironment = new Environment({ unlistedVariablesAreDyn: true })
   .registerType("Quantity", Quantity)
-  .registerFunction("isQuantity(string): bool", (text: string) => compareQuantities(text, "0") !== undefined)
+  .registerFunction("isQuantity(string): bool", (text: string) => isQuantity(text))
   .registerFunction("quantity(string): Quantity", (text: string) => {
-    if (compareQuantities(text, "0") === undefined) throw new Error(`quantities must match the regular expression of a Kubernetes quantity: ${text}`);
+    if (!isQuantity(text)) throw new Error(`quantities must match the regular expression of a Kubernetes quantity: ${text}`);
     return new Quantity(text);
   })
   .registerFunction("Quantity.compareTo(Quantity): int", (a: Quantity, b: Quantity) => BigInt(amountOrder(a, b)))

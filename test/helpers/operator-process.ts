@@ -48,6 +48,11 @@ export function startInProcessOperator(
   };
 }
 
+/** The sum of a metric over all its label sets (the operator's writes, its reconciles). */
+export async function metricTotal(metric: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> {
+  return (await metric.get()).values.reduce((sum, v) => sum + v.value, 0);
+}
+
 /** The MySQL resource `namespace/name` as the API server has it now, or `undefined`. */
 export function readMySQL(env: MysqlopControlPlane, namespace: string, name: string): Promise<MySQL | undefined> {
   const custom = env.cp.kubeConfig.makeApiClient(CustomObjectsApi);

@@ -128,30 +128,21 @@ test("appliedHash: a Secret's long values are hashed with the rest, not remember
 });
 
 test("holdsApplied: a quantity the API server stored in its own form holds the applied one (0.5 CPU as 500m, 1024Mi as 1Gi); another amount, or another field, does not", () => {
-  const applied = {
+  // Every quantity field of one object, in the form the apply sends or the one the API server stores.
+  const withAmounts = (size: string, cpu: string) => ({
     spec: {
-      capacity: { storage: "1024Mi" },
-      resources: { requests: { storage: "1024Mi" } },
+      capacity: { storage: size },
+      resources: { requests: { storage: size } },
       template: {
         spec: {
-          containers: [{ name: "c", resources: { requests: { cpu: "0.5" }, limits: { memory: "1024Mi" } } }],
-          volumes: [{ name: "v", emptyDir: { sizeLimit: "1024Mi" } }],
+          containers: [{ name: "c", resources: { requests: { cpu }, limits: { memory: size } } }],
+          volumes: [{ name: "v", emptyDir: { sizeLimit: size } }],
         },
       },
     },
-  };
-  const stored = {
-    spec: {
-      capacity: { storage: "1Gi" },
-      resources: { requests: { storage: "1Gi" } },
-      template: {
-        spec: {
-          containers: [{ name: "c", resources: { requests: { cpu: "500m" }, limits: { memory: "1Gi" } } }],
-          volumes: [{ name: "v", emptyDir: { sizeLimit: "1Gi" } }],
-        },
-      },
-    },
-  };
+  });
+  const applied = withAmounts("1024Mi", "0.5");
+  const stored = withAmounts("1Gi", "500m");
   assert.ok(holdsApplied(stored, applied));
   assert.ok(!holdsApplied({ spec: { ...stored.spec, capacity: { storage: "2Gi" } } }, applied), "another amount");
   assert.ok(!holdsApplied({ data: { size: "1Gi" } }, { data: { size: "1024Mi" } }), "a string that is not a quantity field");

@@ -23,6 +23,11 @@ const settled = (ready: Condition): AnyResource => ({
     conditions: [ready, condition("Progressing", "False", "Reconciled", ""), condition("Degraded", "False", "AsExpected", "")],
   },
 });
+/** A resource whose status says `message` with these conditions (a wait's or a failure's). */
+const saying = (message: string, conditions: Condition[]): AnyResource => ({
+  ...settled(conditions[0]!),
+  status: { observedGeneration: 1, message, conditions },
+});
 const serving = condition("Ready", "True", "Reconciled", "a created");
 const down: Readiness = { ready: false, reason: "ServerUnavailable", message: "no pod" };
 const up: Readiness = { ready: true, reason: "ServerAvailable", message: "serves again" };
@@ -51,14 +56,7 @@ test("computeStatusPatch with readiness: given/want", () => {
     },
     {
       name: "the end of a wait (Progressing True) is no recovery: Ready True Reconciled, the readiness' words not used",
-      given: {
-        ...settled(condition("Ready", "False", "RollingOut", "rolls")),
-        status: {
-          observedGeneration: 1,
-          message: "rolls",
-          conditions: [condition("Ready", "False", "RollingOut", "rolls"), condition("Progressing", "True", "RollingOut", "rolls")],
-        },
-      },
+      given: saying("rolls", [condition("Ready", "False", "RollingOut", "rolls"), condition("Progressing", "True", "RollingOut", "rolls")]),
       result: quiet,
       readiness: up,
       ready: ["True", "Reconciled", "the resource is reconciled"],
@@ -67,35 +65,21 @@ test("computeStatusPatch with readiness: given/want", () => {
     },
     {
       name: "a failure's retry that succeeds: status.message no longer says the failure",
-      given: {
-        ...settled(condition("Ready", "False", "ApplyFailed", "ApplyFailed: HTTP 500")),
-        status: {
-          observedGeneration: 1,
-          message: "ApplyFailed: HTTP 500",
-          conditions: [
-            condition("Ready", "False", "ApplyFailed", "ApplyFailed: HTTP 500"),
-            condition("Progressing", "False", "ApplyFailed", "ApplyFailed: HTTP 500"),
-            condition("Degraded", "True", "ApplyFailed", "ApplyFailed: HTTP 500"),
-          ],
-        },
-      },
+      given: saying("ApplyFailed: HTTP 500", [
+        condition("Ready", "False", "ApplyFailed", "ApplyFailed: HTTP 500"),
+        condition("Progressing", "False", "ApplyFailed", "ApplyFailed: HTTP 500"),
+        condition("Degraded", "True", "ApplyFailed", "ApplyFailed: HTTP 500"),
+      ]),
       result: quiet,
       ready: ["True", "Reconciled", "the resource is reconciled"],
       message: "the resource is reconciled",
     },
     {
       name: "a failure's retry that succeeds while the workload does not serve: status.message says why not",
-      given: {
-        ...settled(condition("Ready", "False", "ApplyFailed", "ApplyFailed: HTTP 500")),
-        status: {
-          observedGeneration: 1,
-          message: "ApplyFailed: HTTP 500",
-          conditions: [
-            condition("Ready", "False", "ApplyFailed", "ApplyFailed: HTTP 500"),
-            condition("Degraded", "True", "ApplyFailed", "ApplyFailed: HTTP 500"),
-          ],
-        },
-      },
+      given: saying("ApplyFailed: HTTP 500", [
+        condition("Ready", "False", "ApplyFailed", "ApplyFailed: HTTP 500"),
+        condition("Degraded", "True", "ApplyFailed", "ApplyFailed: HTTP 500"),
+      ]),
       result: quiet,
       readiness: down,
       ready: ["False", "ServerUnavailable", "no pod"],

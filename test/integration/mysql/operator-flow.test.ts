@@ -22,7 +22,7 @@ import {
 import type { MySQL } from "../../../generated/mysql-models.ts";
 import { DATA_CLAIM_FINALIZER, secretValue } from "../../../src/mysql/desired/index.ts";
 import type { Manager } from "../../../src/runtime/index.ts";
-import { startInProcessOperator } from "../../helpers/operator-process.ts";
+import { metricTotal, startInProcessOperator } from "../../helpers/operator-process.ts";
 import { eventually as pollUntil } from "../../helpers/eventually.ts";
 import { kubectl, REPO_ROOT, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
 import { orUndefined } from "../../helpers/not-found.ts";
@@ -62,10 +62,8 @@ describe("MySQL operator on a real control plane", { timeout: 420_000 }, () => {
     await env?.cp.stop();
   });
 
-  const count = async (counter: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> =>
-    (await counter.get()).values.reduce((sum, v) => sum + v.value, 0);
-  const reconciles = (): Promise<number> => count(manager.metrics.reconcileTotal);
-  const writes = (): Promise<number> => count(manager.metrics.apiWrites);
+  const reconciles = (): Promise<number> => metricTotal(manager.metrics.reconcileTotal);
+  const writes = (): Promise<number> => metricTotal(manager.metrics.apiWrites);
   let writesBeforeCreate = 0;
 
   test("the original cr.yaml: children owned, volumes not, 'created without restore-job', no secret in status", async () => {

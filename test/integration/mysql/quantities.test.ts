@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { AppsV1Api } from "@kubernetes/client-node";
 import type { Manager } from "../../../src/runtime/index.ts";
-import { startInProcessOperator } from "../../helpers/operator-process.ts";
+import { metricTotal, startInProcessOperator } from "../../helpers/operator-process.ts";
 import { startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
 import { eventually } from "../../helpers/eventually.ts";
 import { mysqlApi, mysqlManifest, type MySQLApi } from "../../helpers/mysql-api.ts";
@@ -33,9 +33,6 @@ describe("quantities in another form than the API server's", { timeout: 300_000 
     await env?.cp.stop();
   });
 
-  const count = async (counter: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> =>
-    (await counter.get()).values.reduce((sum, v) => sum + v.value, 0);
-
   test("0.5 CPU, 1024Mi memory and storage: Ready, the children hold the amounts, and resyncs write nothing", async () => {
     const resources = { requests: { cpu: "0.5", memory: "1024Mi" }, limits: { memory: "1073741824" } };
     await api.apply(mysqlManifest(NAME, NS, { storage_size: "1024Mi", resources, jobResources: { requests: { cpu: "0.1", memory: "262144Ki" } } }));
@@ -56,15 +53,15 @@ describe("quantities in another form than the API server's", { timeout: 300_000 
     await eventually("the Created Event", async () =>
       (await api.core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${NAME}` })).items.some((e) => e.reason === "Created"),
     );
-    const reconciles = await count(manager.metrics.reconcileTotal);
-    await eventually("a resync after creation", async () => (await count(manager.metrics.reconcileTotal)) > reconciles);
-    const before = await count(manager.metrics.apiWrites);
-    const settled = await count(manager.metrics.reconcileTotal);
-    await eventually("three more resyncs", async () => (await count(manager.metrics.reconcileTotal)) >= settled + 3, 60_000);
+    const reconciles = await metricTotal(manager.metrics.reconcileTotal);
+    await eventually("a resync after creation", async () => (await metricTotal(manager.metrics.reconcileTotal)) > reconciles);
+    const before = await metricTotal(manager.metrics.apiWrites);
+    const settled = await metricTotal(manager.metrics.reconcileTotal);
+    await eventually("three more resyncs", async () => (await metricTotal(manager.metrics.reconcileTotal)) >= settled + 3, 60_000);
     assert.equal(
-      await count(manager.metrics.apiWrites),
+      await metricTotal(manager.metrics.apiWrites),
       before,
-      `the operator wrote ${(await count(manager.metrics.apiWrites)) - before} times while nothing changed`,
+      `the operator wrote ${(await metricTotal(manager.metrics.apiWrites)) - before} times while nothing changed`,
     );
   });
 });
