@@ -28,17 +28,15 @@ export function placeVolumes(
   return { instance: withPlacement(instance, decided.placement), storage: { ...decided.placement, reason: decided.why } };
 }
 
-function volume(ctx: ReconcileContext, name: string): V1PersistentVolume | undefined {
-  return ctx.cache.get<V1PersistentVolume>("v1", "PersistentVolume", undefined, name);
-}
-
 /**
  * The volume or claim of a name, from the cache, else from the API server: the cache holds only what this operator
  * labelled, and a name may be taken by one made by hand. `undefined` is the API server's answer, so an apply that
- * follows is told the object is absent (no second look-up).
+ * follows is told the object is absent (no second look-up). With `anyVersion` (a look-up before a create), from the API
+ * server's watch cache: a create of an object made in the moment it lags behind finds it (409) and refuses it, as one
+ * made since a read from etcd.
  */
-async function existing<T extends KubernetesObject>(ctx: ReconcileContext, object: ObjectReference): Promise<T | undefined> {
-  return ctx.cache.get<T>(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name ?? "") ?? (await ctx.read<T>(object));
+async function existing<T extends KubernetesObject>(ctx: ReconcileContext, object: ObjectReference, anyVersion = false): Promise<T | undefined> {
+  return ctx.cache.get<T>(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name ?? "") ?? (await ctx.read<T>(object, { anyVersion }));
 }
 
 /**
@@ -66,7 +64,7 @@ export function lookUpVolumes(
   const { names, namespace } = instance;
   const mayBeHostPath = instance.resource.spec.storageClassName === undefined;
   const look = <T extends KubernetesObject>(object: ObjectReference, needed = true): Promise<T | undefined> => {
-    const found = needed ? existing<T>(ctx, object) : Promise.resolve(undefined);
+    const found = needed ? existing<T>(ctx, object, true) : Promise.resolve(undefined);
     found.catch(() => undefined);
     return found;
   };
@@ -315,8 +313,12 @@ const ORPHAN_FINALIZER = "orphan";
  * garbage collector deletes it with the resource).
  */
 export async function releaseData(instance: MySQLInstance, ctx: ReconcileContext): Promise<void> {
-  const dataClaim = claim(instance, ctx, instance.names.dataClaim);
-  const pv = volume(ctx, instance.names.dataVolume);
+  // Not from the cache alone: deleted right after the step that made them, the resource goes before the cache shows
+  // them, and a claim left with the finalizer stays Terminating for good, holding a next resource of the name.
+  const [dataClaim, pv] = await Promise.all([
+    existing<V1PersistentVolumeClaim>(ctx, claimReference(instance, instance.names.dataClaim)),
+    existing<V1PersistentVolume>(ctx, { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: instance.names.dataVolume } }),
+  ]);
   // Only one this operator made for this resource: a volume of the same name made by hand may hold data.
   if (usesHostPathVolumes(instance) && pv !== undefined && madeFor(pv, instance) && (await claimStaysOurs(instance, ctx)))
     await ctx.delete({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: instance.names.dataVolume } });

@@ -264,7 +264,7 @@ export class Controller {
       const writer = this.#deps.writer;
       const read: ReconcileContext["read"] = (object, options) => {
         if (options?.watch === true) referenced.push(object);
-        return writer.read(object);
+        return writer.read(object, options);
       };
       try {
         const ctx = createReconcileContext({

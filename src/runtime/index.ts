@@ -32,6 +32,7 @@ export type {
   ObjectReference,
   ApplyOptions,
   ApplyAllOptions,
+  ReadOptions,
   ReconcileContext,
   ReconcileRequest,
   ReconcileResult,

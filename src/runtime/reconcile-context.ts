@@ -18,6 +18,7 @@ import type {
   ListOptions,
   Logger,
   ObjectReference,
+  ReadOptions,
   ReconcileContext,
 } from "./types.ts";
 
@@ -533,11 +534,11 @@ export class ObjectWriter {
     return items;
   }
 
-  /** Reads one object from the API server; `undefined` when it does not exist. */
-  async read<T extends KubernetesObject>(object: ObjectReference): Promise<T | undefined> {
+  /** Reads one object from the API server (from its watch cache with `anyVersion`); `undefined` when it does not exist. */
+  async read<T extends KubernetesObject>(object: ObjectReference, options: ReadOptions = {}): Promise<T | undefined> {
     const rest = this.#options.rest;
     try {
-      return await rest.get<T>(await rest.pathOf(object));
+      return await rest.get<T>(await rest.pathOf(object), options.anyVersion === true ? { query: { resourceVersion: "0" } } : {});
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;

@@ -121,6 +121,14 @@ export interface DeleteOptions {
 }
 
 /** Options of {@link ReconcileContext.apply}. */
+/** How {@link ReconcileContext.read} reads. */
+export interface ReadOptions {
+  /** Re-queue the resource when the object changes, for as long as its reconciles keep reading it this way. */
+  readonly watch?: boolean;
+  /** Any version the API server's watch cache holds will do (`resourceVersion=0`). */
+  readonly anyVersion?: boolean;
+}
+
 export interface ApplyOptions {
   /** Set as the controller owner reference where Kubernetes allows one. */
   readonly owner?: KubernetesObject;
@@ -166,9 +174,11 @@ export interface ReconcileContext {
   /**
    * Reads one object from the API server, not a cache: an object this operator did not make (a Secret the resource
    * refers to), or proof that none of a name exists. `undefined` when absent. With `watch`, a change to the object
-   * re-queues the resource for as long as its reconciles keep reading it that way.
+   * re-queues the resource for as long as its reconciles keep reading it that way. With `anyVersion`, the API server
+   * answers from its watch cache (`resourceVersion=0`), not from etcd: cheaper, and possibly a moment behind, so only
+   * for a look-up whose answer a write checks again (a create that finds the object after all is refused).
    */
-  read<T extends KubernetesObject>(object: ObjectReference, options?: { readonly watch?: boolean }): Promise<T | undefined>;
+  read<T extends KubernetesObject>(object: ObjectReference, options?: ReadOptions): Promise<T | undefined>;
   /** Deletes an object; absent is fine. With `uid`, only that very object: one of the name made since is refused (409). */
   delete(object: ObjectReference, options?: DeleteOptions): Promise<void>;
   /** Adds the finalizer (conflict-safe patch) when missing; returns the updated object. */

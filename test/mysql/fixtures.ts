@@ -10,6 +10,7 @@ import {
   type ApplyAllOptions,
   type CacheReader,
   type ListOptions,
+  type ReadOptions,
   type ReconcileContext,
 } from "../../src/runtime/index.ts";
 import { combineRefusals, createdAfterEarlier } from "../../src/runtime/reconcile-context.ts";
@@ -71,7 +72,7 @@ export interface Recorded {
   readonly finalizersRemoved: string[];
   /** `KIND/NAME finalizer` for every finalizer added. */
   readonly finalizersAdded: string[];
-  /** `KIND/NAME` of every object read from the API server, `(watch)` appended where asked. */
+  /** `KIND/NAME` of every object read from the API server, `(watch)` and `(any version)` appended where asked. */
   readonly read: string[];
   /** Every status written outside a result (ctx.patchStatus). */
   readonly statusPatches: Record<string, unknown>[];
@@ -216,9 +217,10 @@ export function recordingContext(
     },
     async read<T extends KubernetesObject>(
       object: { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string } },
-      options?: { watch?: boolean },
+      options?: ReadOptions,
     ) {
-      recorded.read.push(`${object.kind}/${object.metadata.name ?? ""}${options?.watch === true ? " (watch)" : ""}`);
+      const how = `${options?.watch === true ? " (watch)" : ""}${options?.anyVersion === true ? " (any version)" : ""}`;
+      recorded.read.push(`${object.kind}/${object.metadata.name ?? ""}${how}`);
       return store.get(key(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name ?? "")) as T | undefined;
     },
     async delete(object, options) {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { KubernetesObject, V1Node, V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
 import type { MySQL } from "../../generated/mysql-models.ts";
-import { buildDataClaim } from "../../src/mysql/desired/index.ts";
+import { buildDataClaim, buildDataVolume } from "../../src/mysql/desired/index.ts";
 import { instanceOf } from "../../src/mysql/instance.ts";
 import { MySQLReconciler } from "../../src/mysql/mysql-reconciler.ts";
 import { planDataVolume } from "../../src/mysql/volumes.ts";
@@ -171,4 +171,33 @@ test("planDataVolume: no volume is planned while a claim of that name exists tha
   const { ctx: ownCtx } = recordingContext([readyNode, ours]);
   const own = await planDataVolume(instanceOf(resource), ownCtx);
   assert.equal("volume" in own && own.volume?.metadata?.name, "mysql-instance-pv", "beside this resource's own claim, the volume is planned");
+});
+
+test("deleted before the cache shows the data claim and volume made just before: the claim's finalizer is removed and the volume deleted all the same", async () => {
+  // Found by reading: releaseData read both from the cache only, and a claim left with the operator's finalizer stays
+  // Terminating for good once the resource is gone, holding a next resource of the name (WaitingForVolume).
+  const resource = originalResource();
+  resource.metadata.deletionTimestamp = new Date();
+  resource.metadata.finalizers = ["otus.homework/backup"];
+  const uid = resource.metadata.uid ?? "";
+  const claim = madeByOperator(buildDataClaim(instanceOf(resource)));
+  claim.metadata = { ...claim.metadata, ownerReferences: [{ apiVersion: "otus.homework/v1", kind: "MySQL", name: "mysql-instance", uid, controller: true }] };
+  const volume = madeByOperator(buildDataVolume(instanceOf(resource)));
+  const { ctx, recorded } = recordingContext([resource, claim, volume]);
+  const unseen = new Set(["mysql-instance-pvc", "mysql-instance-pv"]);
+  const behind: ReconcileContext = {
+    ...ctx,
+    cache: {
+      get: <T extends KubernetesObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string) =>
+        unseen.has(name) ? undefined : ctx.cache.get<T>(apiVersion, kind, namespace, name),
+      list: <T extends KubernetesObject>(apiVersion: string, kind: string, namespace?: string) =>
+        ctx.cache.list<T>(apiVersion, kind, namespace).filter((o) => !unseen.has(o.metadata?.name ?? "")),
+    },
+  };
+  assert.equal((await reconciler.finalize(resource, behind)).kind, "done");
+  assert.ok(recorded.finalizersRemoved.includes("PersistentVolumeClaim/mysql-instance-pvc otus.homework/backup"), recorded.finalizersRemoved.join(", "));
+  assert.ok(
+    recorded.deleted.some((d) => d.kind === "PersistentVolume" && d.name === "mysql-instance-pv"),
+    JSON.stringify(recorded.deleted),
+  );
 });

@@ -153,6 +153,23 @@ test("a GET that fails otherwise than 404 fails the apply (no blind adoption)", 
   assert.deepEqual(rest.requests, []);
 });
 
+test("read asks the API server for the object as etcd holds it, and with anyVersion for what its watch cache holds (resourceVersion=0)", async () => {
+  const rest = new FakeRest();
+  rest.objects.set(path, child());
+  const queries: unknown[] = [];
+  const get = rest.get.bind(rest);
+  rest.get = <T>(at: string, options: { query?: Record<string, unknown> } = {}) => {
+    queries.push(options.query);
+    return get<T>(at);
+  };
+  const w = writer(rest);
+  const named = (name: string): ObjectReference => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "ns" } });
+  assert.deepEqual(await w.read(named("g1-config")), child());
+  assert.deepEqual(await w.read(named("g1-config"), { anyVersion: true }), child());
+  assert.equal(await w.read(named("absent"), { anyVersion: true }), undefined);
+  assert.deepEqual(queries, [undefined, { resourceVersion: "0" }, { resourceVersion: "0" }]);
+});
+
 test("list reads every page from the API server with the selectors, and gives each item its apiVersion and kind", async () => {
   const pods: KindInfo = { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true };
   const asked: { path: string; query: Record<string, unknown> }[] = [];

@@ -1,12 +1,13 @@
 // `kubectl apply -k deploy/` as a user runs it on a fresh cluster: nothing installed beforehand (no CRD, no namespace),
 // the pinned kubectl, a control plane with workloads (kube-controller-manager, kube-scheduler, kwok), Pod Security on.
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp as cp_, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request, type RequestOptions } from "node:https";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { AppsV1Api, CoreV1Api, type V1Pod } from "@kubernetes/client-node";
+import ejs from "ejs";
 import { parseAllDocuments } from "yaml";
 import { startControlPlane, type ControlPlane } from "../../../src/envtest/index.ts";
 import { eventually } from "../../helpers/eventually.ts";
@@ -129,6 +130,50 @@ describe("integration: kubectl apply -k deploy/ on a fresh cluster", { timeout: 
       assert.equal(objects.length, 9, "CRD, Namespace, ServiceAccount, ClusterRole(Binding), Role(Binding), FlowSchema, Deployment");
     } finally {
       await rm(overlay, { recursive: true, force: true });
+    }
+  });
+
+  test("yo mysqlop's overlay for one watched namespace builds as its README says and the API server takes it (dry run); the namespace must exist", async () => {
+    // The scaffold's overlay lists files of deploy/, outside its own folder: `kubectl apply -k` refuses that (kustomize's
+    // load restrictor), so its README builds it with the restriction off and pipes it to kubectl apply.
+    const project = await mkdtemp(join(tmpdir(), "mysqlop-namespaced-"));
+    try {
+      await cp_(DEPLOY_DIR, join(project, "deploy"), { recursive: true });
+      const templates = join(REPO_ROOT, "generators/app/templates/deploy/namespaced");
+      for (const file of ["kustomization.yaml", "watched/kustomization.yaml"]) {
+        const text = await ejs.renderFile(join(templates, file), { name: OPERATOR_SERVICE_ACCOUNT, watchNamespaces: ["team-a"] });
+        await mkdir(dirname(join(project, "deploy/namespaced", file)), { recursive: true });
+        await writeFile(join(project, "deploy/namespaced", file), text);
+      }
+      const overlay = join(project, "deploy/namespaced");
+      const refused = await kubectl(cp, ["kustomize", overlay]);
+      assert.notEqual(refused.code, 0, "kubectl kustomize without --load-restrictor refuses files outside the overlay");
+      assert.match(refused.stderr, /is not in or below/);
+      const command = "kubectl kustomize --load-restrictor LoadRestrictionsNone deploy/namespaced/ | kubectl apply -f -";
+      assert.ok((await readFile(join(overlay, "kustomization.yaml"), "utf8")).includes(command), "the overlay gives the command");
+      const readme = await readFile(join(REPO_ROOT, "generators/app/templates/README.md"), "utf8");
+      assert.ok(readme.includes(command.replace("|", "\\|")), "the README gives the command (its | escaped in a table)");
+      const built = await kubectl(cp, ["kustomize", "--load-restrictor", "LoadRestrictionsNone", overlay]);
+      assert.equal(built.code, 0, built.stderr);
+      const objects = parseAllDocuments(built.stdout).map(
+        (d) =>
+          d.toJS() as { kind: string; metadata: { name: string; namespace?: string }; spec?: { template?: { spec?: { containers?: { args?: string[] }[] } } } },
+      );
+      const ids = objects.map((o) => `${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`);
+      assert.ok(ids.includes(`ClusterRole /${OPERATOR_SERVICE_ACCOUNT}-cluster-scoped`), ids.join(", "));
+      assert.ok(!ids.includes(`ClusterRole /${OPERATOR_SERVICE_ACCOUNT}`), "not the ClusterRole for every namespace");
+      assert.ok(ids.includes(`Role team-a/${OPERATOR_SERVICE_ACCOUNT}`), ids.join(", "));
+      assert.ok(objects.find((o) => o.kind === "Deployment")?.spec?.template?.spec?.containers?.[0]?.args?.includes("--namespace=team-a"));
+      assert.ok(!ids.some((id) => id.startsWith("Namespace /team-a")), "the overlay does not make (nor, on delete -k, delete) the watched namespace");
+
+      const missing = await kubectl(cp, ["apply", "--dry-run=server", "-f", "-"], { input: built.stdout });
+      assert.notEqual(missing.code, 0);
+      assert.match(missing.stderr, /namespaces "team-a" not found/);
+      assert.equal((await kubectl(cp, ["create", "namespace", "team-a"])).code, 0);
+      const applied = await kubectl(cp, ["apply", "--dry-run=server", "-f", "-"], { input: built.stdout });
+      assert.equal(applied.code, 0, applied.stderr);
+    } finally {
+      await rm(project, { recursive: true, force: true });
     }
   });
 });
