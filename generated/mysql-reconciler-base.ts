@@ -1,4 +1,4 @@
-// Generated from schemas/mysql.yaml (sha256 ed7cd02d29cf0e6c617a0cfa261cdaf6a7b7c61e1460c845af6c68f973a706a1) by `mysqlop generate`. DO NOT EDIT.
+// Generated from schemas/mysql.yaml (sha256 4ff9b5afa563c197c86cf5b275d30f91c3086b535c873e1ab181b13a7ad3b4bb) by `mysqlop generate`. DO NOT EDIT.
 import { ResourceReconciler } from "../src/runtime/index.ts";
 import type {
   ChangeHooks,

@@ -283,7 +283,7 @@ test("RBAC: exact verbs from the schema, no wildcard, cluster role for the opera
   );
   const rules = new Map(objects[1]!.rules!.map((r) => [`${r.apiGroups[0]}/${r.resources[0]}`, r.verbs]));
   assert.deepEqual(rules.get("otus.homework/mysqls"), ["get", "list", "watch", "patch"]);
-  assert.deepEqual(rules.get("otus.homework/mysqls/status"), ["get", "update", "patch"]);
+  assert.deepEqual(rules.get("otus.homework/mysqls/status"), ["patch"]);
   assert.deepEqual(rules.get("otus.homework/mysqls/finalizers"), ["update"]);
   for (const kind of ["/persistentvolumeclaims", "/persistentvolumes", "/services", "apps/deployments", "batch/jobs", "/secrets", "/configmaps", "/events"])
     assert.ok(rules.has(kind), kind);
