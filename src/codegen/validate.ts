@@ -56,6 +56,55 @@ const ALLOWED_KEYWORDS = new Set([
 /** Keywords JSONSchemaProps knows but a v1 CRD rejects. */
 const FORBIDDEN_KEYWORDS = new Set(["$ref", "$schema", "id", "definitions", "dependencies", "additionalItems", "patternProperties"]);
 
+/**
+ * What a `pattern` uses that the API server's regular expressions (Go's RE2) lack, though JavaScript has it: the API
+ * server refuses the CRD, while the offline validator would take it. Escapes and character classes are skipped.
+ */
+function unsupportedInRe2(pattern: string): string | undefined {
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === "\\") {
+      const next = pattern[i + 1] ?? "";
+      if (!inClass && /[1-9]/.test(next)) return `the backreference \\${next}`;
+      if (!inClass && next === "k" && pattern[i + 2] === "<") return "a named backreference (\\k<…>)";
+      i++;
+    } else if (inClass) {
+      if (c === "]") inClass = false;
+    } else if (c === "[") {
+      inClass = true;
+      if (pattern[i + 1] === "]") i++;
+    } else if (c === "(" && pattern[i + 1] === "?") {
+      const look = /^\(\?(<?[=!])/.exec(pattern.slice(i));
+      if (look) return `the ${look[1]?.startsWith("<") ? "lookbehind" : "lookahead"} (?${look[1] ?? ""}…)`;
+    }
+  }
+  return undefined;
+}
+
+/** A `pattern` that is no regular expression, or one the API server cannot compile (see {@link unsupportedInRe2}). */
+function patternProblem(pattern: unknown, path: readonly (string | number)[]): SchemaProblem | undefined {
+  const pointer = toPointer(path);
+  if (typeof pattern !== "string")
+    return { pointer, rule: "structural/pattern-invalid", message: `"pattern" must be a string, got ${JSON.stringify(pattern)}` };
+  try {
+    new RegExp(pattern, "u");
+  } catch (error) {
+    return {
+      pointer,
+      rule: "structural/pattern-invalid",
+      message: `pattern ${JSON.stringify(pattern)} is not a regular expression (${(error as Error).message}); correct it: the API server refuses the CRD`,
+    };
+  }
+  const unsupported = unsupportedInRe2(pattern);
+  if (unsupported === undefined) return undefined;
+  return {
+    pointer,
+    rule: "structural/pattern-invalid",
+    message: `pattern ${JSON.stringify(pattern)} uses ${unsupported}, which the API server's regular expressions (RE2) lack: it refuses the CRD; write it without, or as a CEL rule in x-kubernetes-validations`,
+  };
+}
+
 /** Keywords that may not appear inside allOf/anyOf/oneOf/not (structural rule 3). */
 const JUNCTOR_FORBIDDEN = new Set(["description", "type", "default", "additionalProperties", "nullable"]);
 
@@ -244,6 +293,10 @@ function walk(node: unknown, path: (string | number)[], ctx: WalkContext, intOrS
       rule: "structural/forbidden-keyword",
       message: "uniqueItems: true is not allowed (quadratic cost); use x-kubernetes-list-type: set",
     });
+  if (node.pattern !== undefined) {
+    const problem = patternProblem(node.pattern, [...path, "pattern"]);
+    if (problem) ctx.problems.push(problem);
+  }
   if (node.additionalProperties === false)
     ctx.problems.push({
       pointer: toPointer([...path, "additionalProperties"]),

@@ -116,6 +116,24 @@ const cases: Case[] = [
     rule: "structural/default-invalid",
   },
   {
+    name: "a pattern that is no regular expression (the API server refuses the CRD; the generated validator threw)",
+    schema: () => editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "image", "pattern"], "^[a-z")),
+    pointer: `${P}/properties/spec/properties/image/pattern`,
+    rule: "structural/pattern-invalid",
+  },
+  {
+    name: "a pattern with a lookahead, which JavaScript has and the API server's RE2 lacks",
+    schema: () => editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "image", "pattern"], "^(?!mysql$).*$")),
+    pointer: `${P}/properties/spec/properties/image/pattern`,
+    rule: "structural/pattern-invalid",
+  },
+  {
+    name: "a pattern with a backreference (RE2 lacks it)",
+    schema: () => editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "image", "pattern"], "^(a)\\1$")),
+    pointer: `${P}/properties/spec/properties/image/pattern`,
+    rule: "structural/pattern-invalid",
+  },
+  {
     name: "x-kubernetes-list-type on an object",
     schema: () => editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "passwordSecretRef", "x-kubernetes-list-type"], "set")),
     pointer: `${P}/properties/spec/properties/passwordSecretRef/x-kubernetes-list-type`,
@@ -266,6 +284,17 @@ test("defaults are judged only under a node that is valid JSON Schema: a broken 
   // JSON Schema's meta-schema refuses these nodes (their keywords' values); the default is not blamed.
   assert.deepEqual(await judged({ type: "string", maxLength: -1, default: "mysql:8.4" }), []);
   assert.deepEqual(await judged({ type: "integer", multipleOf: 0, default: 3 }), []);
+});
+
+test("a pattern's escapes and character classes are not taken for RE2's missing constructs; the message names the construct", async () => {
+  const judged = async (pattern: string) =>
+    findSchemaProblems(parseSchemaText(await editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "image", "pattern"], pattern)), "schemas/mysql.yaml"))
+      .filter((p) => p.rule === "structural/pattern-invalid")
+      .map((p) => p.message);
+  for (const fine of ["^\\(?=x$", "^[(?!]+$", "^[\\]a]+$", "^(?<tag>[a-z]+)$", "^\\\\1$"]) assert.deepEqual(await judged(fine), [], fine);
+  assert.match((await judged("^(?<!a)b$"))[0] ?? "", /uses the lookbehind \(\?<!…\).*RE2.*CEL rule/);
+  assert.match((await judged("^(a)\\1$"))[0] ?? "", /uses the backreference \\1/);
+  assert.match((await judged("^[a-z"))[0] ?? "", /is not a regular expression .*correct it/);
 });
 
 test("the real schema has no problems", async (t) => {
