@@ -42,7 +42,7 @@ export type {
   StandardStatus,
   StatusOf,
 } from "./types.ts";
-export { Manager, LeadershipLostError, type ManagerOptions, type LeaderElectionOptions } from "./manager.ts";
+export { Manager, KubeConfigError, LeadershipLostError, type ManagerOptions, type LeaderElectionOptions } from "./manager.ts";
 export { Controller, kindInfoOf, labelOwnerKey, objectKey, ownerKeys, parseKey, type ControllerOptions, type OwnerLabels } from "./controller.ts";
 export { findCondition, isConditionTrue, mergeConditions, setCondition, formatConditionTime, type ConditionUpdate } from "./conditions.ts";
 export { computeStatusPatch, changedFields, ConditionType, LoopReason, type Readiness } from "./reconcile-status.ts";

@@ -354,10 +354,34 @@ export class Manager {
   }
 }
 
+/** A kubeconfig that cannot be read, or none at all: thrown by the Manager's constructor, said in one sentence. */
+export class KubeConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "KubeConfigError";
+  }
+}
+
+/** Where client-node's `loadFromDefault` goes when it found no kubeconfig, no KUBECONFIG and no ServiceAccount token. */
+const NO_CONFIG_FALLBACK = "http://localhost:8080";
+
 function loadKubeConfig(path: string | undefined, inClusterRoot: string | undefined): KubeConfig {
   const kc = new KubeConfig();
-  if (path !== undefined) kc.loadFromFile(path);
-  else if (inClusterRoot !== undefined && inClusterRoot !== "") kc.loadFromCluster(inClusterRoot);
-  else kc.loadFromDefault();
+  if (path === undefined && inClusterRoot !== undefined && inClusterRoot !== "") {
+    kc.loadFromCluster(inClusterRoot);
+    return kc;
+  }
+  const from =
+    path ?? (process.env["KUBECONFIG"] === undefined || process.env["KUBECONFIG"] === "" ? "~/.kube/config" : `KUBECONFIG ${process.env["KUBECONFIG"]}`);
+  try {
+    if (path !== undefined) kc.loadFromFile(path);
+    else kc.loadFromDefault();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new KubeConfigError(`cannot read the kubeconfig ${from}: ${code === "ENOENT" ? "no such file" : (error as Error).message}`);
+  }
+  // client-node's last resort is an unauthenticated http://localhost:8080, which answers nothing useful on a real cluster.
+  if (path === undefined && kc.getCurrentCluster()?.server === NO_CONFIG_FALLBACK && kc.getCurrentUser()?.name === "user")
+    throw new KubeConfigError("no kubeconfig: pass --kubeconfig PATH, set KUBECONFIG, or write ~/.kube/config (in a pod, its ServiceAccount is used)");
   return kc;
 }

@@ -5,6 +5,7 @@
  */
 import {
   DEFAULT_MAX_CONNECTIONS,
+  KubeConfigError,
   LeadershipLostError,
   parseLogFormat,
   parseLogLevel,
@@ -131,20 +132,26 @@ export async function runOperator(argv: string[], operator: OperatorDefinition):
     return fail(`--log-format: ${(error as Error).message}`);
   }
   const leaseNamespace = values["lease-namespace"] ?? process.env["POD_NAMESPACE"] ?? operator.defaultLeaseNamespace;
-  const manager = operator.create({
-    kubeconfigPath: values.kubeconfig,
-    namespace: values.namespace,
-    probePort,
-    logLevel,
-    logFormat,
-    concurrency: numbers.workers,
-    writeQps: numbers.qps,
-    writeBurst: numbers.burst,
-    maxConnections: numbers["max-connections"],
-    userAgent: operator.userAgent,
-    inClusterRoot: process.env["MYSQLOP_IN_CLUSTER_ROOT"],
-    leaderElection: values["no-leader-elect"] === true ? undefined : { leaseNamespace },
-  });
+  let manager: Manager;
+  try {
+    manager = operator.create({
+      kubeconfigPath: values.kubeconfig,
+      namespace: values.namespace,
+      probePort,
+      logLevel,
+      logFormat,
+      concurrency: numbers.workers,
+      writeQps: numbers.qps,
+      writeBurst: numbers.burst,
+      maxConnections: numbers["max-connections"],
+      userAgent: operator.userAgent,
+      inClusterRoot: process.env["MYSQLOP_IN_CLUSTER_ROOT"],
+      leaderElection: values["no-leader-elect"] === true ? undefined : { leaseNamespace },
+    });
+  } catch (error) {
+    if (error instanceof KubeConfigError) return fail(error.message);
+    throw error;
+  }
   stopOnSignals(manager);
   let code = 0;
   try {

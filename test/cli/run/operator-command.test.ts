@@ -1,6 +1,11 @@
 /** The `run` command any runtime operator shares: its flags are checked before anything is built, under the operator's own name. */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
+import { createMySQLOperator } from "../../../src/mysql/operator.ts";
 import { runOperator, type OperatorDefinition, type OperatorRunOptions } from "../../../src/cli/run/operator-command.ts";
 
 /** An operator other than mysqlop, built by `create`. */
@@ -67,4 +72,33 @@ test("--max-connections reaches the Manager's options; a value that is not a who
   assert.match(errors[0]!, /^mariadb-operator run: --max-connections must be a whole number of at least 1, got "0"$/);
   assert.match(errors[1]!, /^mariadb-operator run: --max-connections must be a whole number of at least 1, got "2.5"$/);
   assert.equal(seen.length, 2, "no Manager built on a usage error");
+});
+
+test("a kubeconfig that is not there, or none at all, is one sentence naming the way out (exit 2), not a stack trace or a retry against localhost:8080", async () => {
+  // Found by a review: --kubeconfig /nonexistent died with ENOENT's stack, and with no kubeconfig at all client-node's
+  // last resort (http://localhost:8080) was retried for ever.
+  const definition = mariadbOperator((options) => createMySQLOperator(options));
+  const saved = { KUBECONFIG: process.env["KUBECONFIG"], HOME: process.env["HOME"] };
+  const home = await mkdtemp(join(tmpdir(), "no-kube-home-"));
+  try {
+    delete process.env["KUBECONFIG"];
+    process.env["HOME"] = home;
+    const errors = await errorsOf(async () => {
+      assert.equal(await runOperator(["--kubeconfig", join(home, "absent.yaml"), "--no-leader-elect"], definition), 2);
+      // No token file of a ServiceAccount on this machine: client-node would fall back to http://localhost:8080.
+      if (!existsSync("/var/run/secrets/kubernetes.io/serviceaccount/token")) assert.equal(await runOperator(["--no-leader-elect"], definition), 2);
+      process.env["KUBECONFIG"] = join(home, "also-absent.yaml");
+      assert.equal(await runOperator(["--no-leader-elect"], definition), 2);
+    });
+    assert.match(errors[0] ?? "", /^mariadb-operator run: cannot read the kubeconfig .*absent\.yaml: no such file$/);
+    if (errors.length === 3)
+      assert.match(errors[1] ?? "", /^mariadb-operator run: no kubeconfig: pass --kubeconfig PATH, set KUBECONFIG, or write ~\/\.kube\/config/);
+    assert.match(errors.at(-1) ?? "", /^mariadb-operator run: cannot read the kubeconfig KUBECONFIG .*also-absent\.yaml: no such file$/);
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    await rm(home, { recursive: true, force: true });
+  }
 });
