@@ -8,7 +8,8 @@
  * files the user owns (the schema, src/, test/, the sample, README.md, .gitignore, Dockerfile) are
  * written only when absent. `generated/` and the generated `deploy/` files are `npm run generate`'s.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { basename, resolve } from "node:path";
 import Generator, { type BaseOptions } from "yeoman-generator";
 import { answerProblems, IMAGE_PATTERN, QUESTIONS, scaffoldNames, withDefaults, type ScaffoldAnswers, type ScaffoldNames } from "./names.ts";
 
@@ -43,6 +44,9 @@ function userFiles(names: ScaffoldNames): [string, string][] {
   }
   return files;
 }
+
+/** Where a toolkit tarball given with `--toolkit` is kept in the project (see `#vendoredToolkit`). */
+const VENDOR_DIR = "vendor";
 
 /** Files the toolkit owns: written on every run, Yeoman's conflicter asking before it replaces a changed one. */
 const TOOLKIT_FILES: readonly [string, string][] = [
@@ -126,8 +130,10 @@ export default class MysqlopGenerator extends Generator<Record<string, unknown>,
   /** The toolkit's files again, the user's only where absent, and package.json merged. */
   writing(): void {
     const names = this.#requireNames();
+    const toolkit = typeof this.options.toolkit === "string" ? this.#vendoredToolkit(this.options.toolkit) : undefined;
     const data = {
       ...names,
+      vendored: toolkit?.startsWith(`file:${VENDOR_DIR}/`) === true,
       imagePattern: IMAGE_PATTERN,
       sampleNamespace: names.watchNamespaces?.[0] ?? "default",
       nodeMajor: "24",
@@ -140,7 +146,7 @@ export default class MysqlopGenerator extends Generator<Record<string, unknown>,
       }
       this.renderTemplate(template, target, data);
     }
-    this.#writePackageJson(names);
+    this.#writePackageJson(names, toolkit);
   }
 
   /** After the environment's `npm install`: generate the models, CRD, RBAC and skeleton from the schema. */
@@ -155,14 +161,14 @@ export default class MysqlopGenerator extends Generator<Record<string, unknown>,
   }
 
   /** Toolkit-owned entries replaced, the user's own entries (other scripts, dependencies, name) kept. */
-  #writePackageJson(names: ScaffoldNames): void {
+  #writePackageJson(names: ScaffoldNames, given: string | undefined): void {
     const path = this.destinationPath("package.json");
     const existing = this.fs.readJSON(path) as Record<string, unknown> | undefined;
     const own = OWN_PACKAGE;
     // A tarball or folder given once (`--toolkit`) stays; a version range follows this generator's version.
     const installed = (existing?.dependencies as Record<string, string> | undefined)?.[own.name];
     const pinnedElsewhere = installed !== undefined && (installed.startsWith("file:") || installed.includes("/"));
-    const toolkit = typeof this.options.toolkit === "string" ? this.options.toolkit : pinnedElsewhere ? installed : `^${own.version}`;
+    const toolkit = given ?? (pinnedElsewhere ? installed : `^${own.version}`);
     this.fs.extendJSON(path, {
       ...(existing?.name === undefined ? { name: names.name, version: "0.1.0", private: true } : {}),
       description: existing?.description ?? `Kubernetes operator for ${names.kind} resources (${names.plural}.${names.group})`,
@@ -185,6 +191,22 @@ export default class MysqlopGenerator extends Generator<Record<string, unknown>,
         ...(names.watchNamespaces === undefined ? {} : { yaml: own.dependencies["yaml"] }),
       },
     });
+  }
+
+  /**
+   * A toolkit given as a tarball is copied into the project (`vendor/`), and the project depends on that copy: the
+   * image's `npm ci` (the Dockerfile copies `vendor/` with package.json and the lock file) and a fresh clone find it, as
+   * they would not find a path on this machine. A version range or a folder is used as given.
+   */
+  #vendoredToolkit(spec: string): string {
+    const path = spec.startsWith("file:") ? spec.slice("file:".length) : spec;
+    if (!/\.(tgz|tar\.gz)$/.test(path)) return spec;
+    const name = basename(path);
+    // As npm would: a relative path is the project's.
+    const source = resolve(this.destinationRoot(), path);
+    if (!existsSync(source)) throw new Error(`yo mysqlop: --toolkit ${spec}: no such file (${source}); nothing was written`);
+    this.fs.copy(source, this.destinationPath(VENDOR_DIR, name));
+    return `file:${VENDOR_DIR}/${name}`;
   }
 
   #requireNames(): ScaffoldNames {

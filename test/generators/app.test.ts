@@ -247,6 +247,31 @@ describe("yo mysqlop again, on a project on disk", () => {
     }
   });
 
+  test("a toolkit tarball (--toolkit) is copied into vendor/ and depended on there, and the Dockerfile copies it: the image's npm ci finds it", async () => {
+    // Found by a review: package.json named the tarball's path on this machine, which the image's build (and a fresh
+    // clone) cannot reach, so the README's docker build failed in npm ci.
+    const dir = await mkdtemp(join(tmpdir(), "yo-mysqlop-vendor-"));
+    const elsewhere = await mkdtemp(join(tmpdir(), "yo-mysqlop-tarball-"));
+    try {
+      const tarball = join(elsewhere, "generator-mysqlop-9.9.9.tgz");
+      await writeFile(tarball, "not really a tarball, copied byte for byte\n");
+      await scaffold({ kind: "MariaDB", toolkit: `file:${tarball}` }, dir);
+      const pkg = JSON.parse(await readFile(join(dir, "package.json"), "utf8")) as PackageDoc;
+      assert.equal(pkg.dependencies["generator-mysqlop"], "file:vendor/generator-mysqlop-9.9.9.tgz");
+      assert.equal(await readFile(join(dir, "vendor/generator-mysqlop-9.9.9.tgz"), "utf8"), "not really a tarball, copied byte for byte\n");
+      const dockerfile = await readFile(join(dir, "Dockerfile"), "utf8");
+      assert.match(dockerfile, /^COPY package\.json package-lock\.json \.\/\n(#.*\n)?COPY vendor\/ vendor\/\nRUN npm ci/m);
+
+      // Without --toolkit the dependency is a version range and the Dockerfile copies no vendor/.
+      const plain = await scaffold({ kind: "MariaDB" });
+      assert.doesNotMatch(await readFile(join(plain.cwd, "Dockerfile"), "utf8"), /vendor/);
+      await assert.rejects(scaffold({ kind: "Postgres", toolkit: join(elsewhere, "absent.tgz") }), /--toolkit .*absent\.tgz: no such file/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await rm(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   test("another kind in a scaffolded project is refused and nothing changes", async () => {
     const dir = await mkdtemp(join(tmpdir(), "yo-mysqlop-rerun-"));
     try {
