@@ -2,12 +2,18 @@
  * What `yo mysqlop:field` does to a schema file, as a pure function of its text: one more property of
  * `spec` in the storage version, comments and layout of the rest kept as they are.
  */
-import { isMap, isSeq, parseDocument, YAMLMap } from "yaml";
+import { isDeepStrictEqual } from "node:util";
+import { Document, isMap, isNode, isSeq, parseDocument, YAMLMap } from "yaml";
 
 /** The JSON Schema types a field may have. */
 export const FIELD_TYPES = ["string", "integer", "number", "boolean"] as const;
 /** What a change of the field means (`x-mysqlop-on-change`). */
 export const CHANGE_POLICIES = ["hook", "rollout", "immutable"] as const;
+
+/** Words CEL reserves, which an immutable field's transition rule (`self.NAME`) cannot address: the code generator's list. */
+export const CEL_KEYWORDS: ReadonlySet<string> = new Set(
+  "true false null in as break const continue else for function if import let loop package namespace return var".split(" "),
+);
 
 /** The field to add. */
 export interface NewField {
@@ -34,6 +40,8 @@ export function fieldProblem(field: NewField): string | undefined {
   if (!CHANGE_POLICIES.includes(field.onChange)) return `--on-change "${field.onChange}" must be one of ${CHANGE_POLICIES.join(", ")}`;
   if (field.defaultValue !== undefined && typedDefault(field) === undefined) return `--default "${field.defaultValue}" is not of type ${field.type}`;
   if (field.required && field.defaultValue !== undefined) return "a field with a default is never missing: give --required or --default, not both";
+  if (field.onChange === "immutable" && (CEL_KEYWORDS.has(field.name) || field.name.includes("__")))
+    return `an immutable field needs a name its CEL rule can address: "${field.name}" is ${field.name.includes("__") ? 'written with "__"' : "a CEL keyword"}; choose another name`;
   return undefined;
 }
 
@@ -69,11 +77,70 @@ export function addSpecField(text: string, field: NewField): string {
   const value = typedDefault(field);
   if (value !== undefined) node["default"] = value;
   node["description"] = field.description;
+  const spliced = spliceField(text, properties, spec.get("required", true), field.name, node, field.required);
   properties.set(field.name, doc.createNode(node));
   if (field.required) {
     const required = spec.get("required", true);
     if (isSeq(required)) required.add(doc.createNode(field.name));
     else spec.set("required", doc.createNode([field.name]));
   }
+  // The text as it was, with the new lines put in, when that reads as the edited document does; else the document
+  // written out again (its folded descriptions and flow lists rewritten).
+  if (spliced !== undefined && isDeepStrictEqual(parseDocument(spliced).toJS(), doc.toJS())) return spliced;
   return doc.toString({ lineWidth: 0 });
+}
+
+/** Where `offset` is on its line: the number of characters before it. */
+function columnOf(text: string, offset: number): number {
+  return offset - (text.lastIndexOf("\n", offset - 1) + 1);
+}
+
+/** The offset just after the line that holds `node`'s last character. */
+function afterLineOf(text: string, node: unknown): number | undefined {
+  const end = isNode(node) ? node.range?.[1] : undefined;
+  if (end === undefined) return undefined;
+  if (end > 0 && text[end - 1] === "\n") return end;
+  const newline = text.indexOf("\n", end);
+  return newline === -1 ? undefined : newline + 1;
+}
+
+/**
+ * The schema text with the field's lines inserted after the last property of a block `properties` map (and its name
+ * after the last entry of a block `required` list, when it is required), the rest byte for byte; `undefined` where the
+ * layout is not one of those (a flow map, no `required` yet), and the caller writes the document out again.
+ */
+function spliceField(
+  text: string,
+  properties: YAMLMap,
+  required: unknown,
+  name: string,
+  node: Record<string, unknown>,
+  isRequired: boolean,
+): string | undefined {
+  const first = properties.items[0];
+  const last = properties.items.at(-1);
+  if (properties.flow === true || first === undefined || last === undefined || !isNode(first.key) || first.key.range == null) return undefined;
+  const indent = " ".repeat(columnOf(text, first.key.range[0]));
+  const fieldText = new Document({ [name]: node })
+    .toString({ lineWidth: 0 })
+    .trimEnd()
+    .split("\n")
+    .map((line) => indent + line)
+    .join("\n");
+  const edits: { at: number; text: string }[] = [];
+  const afterProperties = afterLineOf(text, last.value);
+  if (afterProperties === undefined) return undefined;
+  edits.push({ at: afterProperties, text: `${fieldText}\n` });
+  if (isRequired) {
+    if (!isSeq(required) || required.flow === true || required.items.length === 0) return undefined;
+    const lastName = required.items.at(-1);
+    const afterRequired = afterLineOf(text, lastName);
+    if (!isNode(lastName) || lastName.range == null || afterRequired === undefined) return undefined;
+    // The dash sits two columns before the entry in a block list written `- name`.
+    const dash = text.lastIndexOf("-", lastName.range[0]);
+    edits.push({ at: afterRequired, text: `${" ".repeat(columnOf(text, dash))}- ${name}\n` });
+  }
+  let result = text;
+  for (const edit of edits.sort((a, b) => b.at - a.at)) result = result.slice(0, edit.at) + edit.text + result.slice(edit.at);
+  return result;
 }

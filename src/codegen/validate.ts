@@ -123,7 +123,7 @@ export const MYSQLOP_EXTENSIONS: Readonly<Record<string, "boolean" | "string" | 
 const SPEC_FIELD_EXTENSIONS = new Set(["x-mysqlop-on-change"]);
 
 /** Words CEL reserves: a field so named cannot be compared by a transition rule without escaping. */
-const CEL_RESERVED = new Set([
+export const CEL_RESERVED: ReadonlySet<string> = new Set([
   "true",
   "false",
   "null",

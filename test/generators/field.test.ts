@@ -11,8 +11,8 @@ import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import helpers from "yeoman-test";
 import { parse } from "yaml";
-import { addSpecField, fieldProblem, hookNameOf, type NewField } from "../../generators/field/schema-field.ts";
-import { hookNameOf as codegenHookNameOf } from "../../src/codegen/validate.ts";
+import { addSpecField, CEL_KEYWORDS, fieldProblem, hookNameOf, type NewField } from "../../generators/field/schema-field.ts";
+import { CEL_RESERVED, hookNameOf as codegenHookNameOf } from "../../src/codegen/validate.ts";
 
 const APP = fileURLToPath(new URL("../../generators/app/index.ts", import.meta.url));
 const FIELD = fileURLToPath(new URL("../../generators/field/index.ts", import.meta.url));
@@ -44,8 +44,8 @@ interface SpecDoc {
   versions: { schema?: { openAPIV3Schema: { properties: { spec: { required?: string[]; properties: Record<string, Record<string, unknown>> } } } } }[];
 }
 
-function specOf(text: string): { required?: string[]; properties: Record<string, Record<string, unknown>> } {
-  const spec = (parse(text) as SpecDoc).versions[1]?.schema?.openAPIV3Schema.properties.spec;
+function specOf(text: string, version = 1): { required?: string[]; properties: Record<string, Record<string, unknown>> } {
+  const spec = (parse(text) as SpecDoc).versions[version]?.schema?.openAPIV3Schema.properties.spec;
   assert.ok(spec !== undefined);
   return spec;
 }
@@ -89,6 +89,29 @@ describe("addSpecField", () => {
     }
   });
 
+  test("on the scaffold's own schema (folded descriptions, flow lists) only the new lines are added, the rest byte for byte", async () => {
+    // Found by a review: the whole file was written out again, every folded description made one line and every
+    // [get, list] respaced (45 lines changed for one field).
+    const template = await readFile(new URL("../../generators/app/templates/schemas/schema.yaml", import.meta.url), "utf8");
+    const schema = template.replaceAll(/<%= *(\w+) *%>/g, (_, name: string) => ({ kind: "Widget", plural: "widgets", group: "x.example.com" })[name] ?? name);
+    for (const [given, added] of [
+      [{}, 4],
+      [{ required: true, defaultValue: undefined }, 5],
+    ] as const) {
+      const out = addSpecField(schema, field(given));
+      const before = schema.split("\n");
+      const after = out.split("\n");
+      assert.equal(after.length - before.length, added, JSON.stringify(given));
+      // Every line of the original is there, in order: only lines were inserted.
+      let at = 0;
+      for (const line of after) if (line === before[at]) at++;
+      assert.equal(at, before.length, "the original's lines, in order, untouched");
+      const spec = specOf(out, 0);
+      assert.deepEqual(spec.properties.replicas, { type: "integer", "x-mysqlop-on-change": "hook", description: "Servers to run." });
+      assert.equal(spec.required?.includes("replicas"), given.required === true);
+    }
+  });
+
   test("refuses an existing field, a bad name, type, policy or default, naming the fix", () => {
     assert.throws(() => addSpecField(SCHEMA, field({ name: "database" })), /spec\.database exists already in the schema; edit it there/);
     const cases: [Partial<NewField>, RegExp][] = [
@@ -101,6 +124,16 @@ describe("addSpecField", () => {
       [{ required: true, defaultValue: "1" }, /give --required or --default, not both/],
     ];
     for (const [given, want] of cases) assert.match(fieldProblem(field(given)) ?? "", want, JSON.stringify(given));
+  });
+
+  test("an immutable field named as a CEL keyword is refused before the schema is written (the code generator's words)", () => {
+    for (const word of CEL_RESERVED) {
+      if (!/^[a-z]/.test(word)) continue;
+      assert.match(fieldProblem(field({ name: word, onChange: "immutable" })) ?? "", /a CEL keyword; choose another name/, word);
+      assert.equal(fieldProblem(field({ name: word, onChange: "hook" })), undefined, word);
+    }
+    assert.deepEqual([...CEL_KEYWORDS].sort(), [...CEL_RESERVED].sort(), "the same words as the code generator's");
+    assert.match(fieldProblem(field({ name: "a__b", onChange: "immutable" })) ?? "", /"__"/);
   });
 
   test("the hook name is the one the code generator gives the field", () => {
