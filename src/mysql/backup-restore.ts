@@ -34,7 +34,10 @@ import {
 } from "./pod-diagnosis.ts";
 import { BINDING_FALLBACK_MS, done, failed, POLL_MS, SCHEDULER_BACKLOG_POLL_MS, waitFor, type Result } from "./result.ts";
 import { EXIT_CODES } from "./scripts/index.ts";
-import { bindingUnderway } from "./volumes.ts";
+import { backupClaimGoing, bindingUnderway } from "./volumes.ts";
+
+/** The reason of a backup or restore Job that cannot start because the backup claim is being deleted. */
+export const BACKUP_CLAIM_DELETING = "BackupClaimDeleting";
 
 /** Reasons of the Events of a restore on creation (its failure is the loop's Warning of the `RestoreFailed` status). */
 export const RESTORE_EVENTS = { started: "RestoreStarted", succeeded: "RestoreSucceeded" } as const;
@@ -89,8 +92,11 @@ export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileC
       return removeEndedJob(instance, ctx, outcome.job, names.restoreJob, "Restoring", EARLIER_RESOURCE);
     case "running": {
       const stuck = await jobNotStarting(instance, ctx, outcome.job);
-      if (stuck !== undefined)
+      if (stuck !== undefined) {
+        const going = await backupClaimGoing(instance, ctx);
+        if (going !== undefined) return failed(BACKUP_CLAIM_DELETING, `${names.restoreJob} cannot start: ${going}.`);
         return failed(notStartingReason(stuck, "RestoreNotStarting"), `${names.restoreJob}: ${describeNotStarting(stuck)}; the backup is kept`);
+      }
       return waitFor(POLL_MS, "Restoring", `${names.restoreJob} restores the backup of ${lastBackup}`);
     }
     case "succeeded": {
@@ -367,6 +373,8 @@ export async function backUp(instance: MySQLInstance, ctx: ReconcileContext, fin
       const stuck = await jobNotStarting(instance, ctx, outcome.job);
       if (stuck !== undefined) {
         if (notStartingReason(stuck, "") === NAMESPACE_TERMINATING) return namespaceTerminating(instance, `${names.backupJob}: ${describeNotStarting(stuck)}`);
+        const going = await backupClaimGoing(instance, ctx);
+        if (going !== undefined) return failed(BACKUP_CLAIM_DELETING, `${names.backupJob} cannot start: ${going}.`, backupUnderWay);
         return failed(
           "BackupNotStarting",
           `${names.backupJob}: ${describeNotStarting(stuck)}. The resource is kept until a backup succeeds: fix the cause (the Job goes on by itself), or give the final backup up with ${skipCommand(instance)}.`,

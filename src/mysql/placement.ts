@@ -53,27 +53,43 @@ function takesPods(node: V1Node): boolean {
   return ready && node.spec?.unschedulable !== true && !repelled;
 }
 
+/** Why no node is chosen: a reason for status and a sentence that names the way out. */
+export interface NoNode {
+  readonly reason: string;
+  readonly message: string;
+}
+
 /**
- * The node for new hostPath volumes: the one `spec.hostPath.node` names; else the node of an
- * existing backup volume of this name (its dumps are there, and the restore Job mounts it), while
- * that node exists; else, among the nodes that take pods, the one with the fewest volumes this
- * operator pinned (ties by name). A string is the reason there is none.
+ * The node for new hostPath volumes: the node of an existing backup volume of this name (its dumps are there, and the
+ * restore and backup Jobs mount it beside the data, so the data must be there too), which `spec.hostPath.node` may name
+ * but not contradict; else the node `spec.hostPath.node` names; else, among the nodes that take pods, the one with the
+ * fewest volumes this operator pinned (ties by name).
  */
 export function chooseNode(
   instance: MySQLInstance,
   nodes: readonly V1Node[],
   volumes: readonly V1PersistentVolume[],
-): { readonly node: string; readonly why: string } | string {
+): { readonly node: string; readonly why: string } | NoNode {
   const asked = instance.resource.spec.hostPath?.node;
-  if (asked !== undefined) {
-    const named = nodes.find((n) => n.metadata?.name === asked);
-    if (named === undefined) return `spec.hostPath.node names ${asked}, which is not a node of this cluster (kubectl get nodes)`;
-    return { node: hostnameOf(named), why: "spec.hostPath.node names it" };
-  }
+  const named = asked === undefined ? undefined : nodes.find((n) => n.metadata?.name === asked);
+  if (asked !== undefined && named === undefined)
+    return { reason: NO_NODE, message: `spec.hostPath.node names ${asked}, which is not a node of this cluster (kubectl get nodes)` };
   const backupNode = pinnedNode(volumes.find((pv) => pv.metadata?.name === instance.names.backupVolume));
-  if (backupNode !== undefined && nodes.some((n) => hostnameOf(n) === backupNode)) {
+  if (backupNode !== undefined) {
+    const there = nodes.find((n) => hostnameOf(n) === backupNode);
+    if (there === undefined)
+      return {
+        reason: "BackupVolumeUnreachable",
+        message: `PersistentVolume ${instance.names.backupVolume} (the dumps of earlier resources of this name) is on node ${backupNode}, which is not in the cluster (kubectl get nodes); the restore and backup Jobs mount it beside the data, so the data cannot go elsewhere. Bring node ${backupNode} back; or, to start without those dumps, ${startWithoutDumps(instance)}`,
+      };
+    if (named !== undefined && hostnameOf(named) !== backupNode)
+      return {
+        reason: "BackupVolumeElsewhere",
+        message: `spec.hostPath.node names ${asked}, but PersistentVolume ${instance.names.backupVolume} (the dumps of earlier resources of this name) is on node ${backupNode}, and the restore and backup Jobs mount it beside the data. Set spec.hostPath.node to ${there.metadata?.name ?? backupNode} (or leave it out); or, to start without those dumps, ${startWithoutDumps(instance)}`,
+      };
     return { node: backupNode, why: `the backup volume ${instance.names.backupVolume} of this name is there` };
   }
+  if (named !== undefined) return { node: hostnameOf(named), why: "spec.hostPath.node names it" };
   const load = new Map<string, number>();
   for (const pv of volumes) {
     const pinned = pv.metadata?.labels?.[VOLUME_OWNER_LABELS.name] === undefined ? undefined : pinnedNode(pv);
@@ -84,8 +100,22 @@ export function chooseNode(
     .map(hostnameOf)
     .sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0) || compareStrings(a, b));
   const chosen = candidates[0];
-  if (chosen === undefined) return `no node is Ready and schedulable (of ${nodes.length}) to hold the hostPath volumes`;
+  if (chosen === undefined)
+    return {
+      reason: NO_NODE,
+      message: `no node is Ready and schedulable (of ${nodes.length}) to hold the hostPath volumes; they are made only once a node can take them`,
+    };
   return { node: chosen, why: candidates.length === 1 ? "the only node that takes pods" : `the node that takes pods with the fewest mysqlop volumes` };
+}
+
+/** The reason of a placement that waits for a node. */
+const NO_NODE = "NoNodeForVolumes";
+
+/** What a person deletes to start a resource without the dumps of earlier ones of its name (creation then goes on). */
+function startWithoutDumps(instance: MySQLInstance): string {
+  const { names } = instance;
+  const namespace = instance.namespace ?? "default";
+  return `delete ConfigMap ${names.backupInfo} (the record of the last dump), PersistentVolumeClaim ${names.backupClaim} (kubectl patch pvc ${names.backupClaim} -n ${namespace} --type=merge -p '{"metadata":{"finalizers":null}}' first) and PersistentVolume ${names.backupVolume} (its directory stays on that node): creation then goes on by itself.`;
 }
 
 /**
@@ -127,7 +157,7 @@ export async function decidePlacement(instance: MySQLInstance, ctx: ReconcileCon
   }
   const nodes = await ctx.list<V1Node>("v1", "Node");
   const chosen = chooseNode(instance, nodes, ctx.cache.list<V1PersistentVolume>("v1", "PersistentVolume"));
-  if (typeof chosen === "string") return failed("NoNodeForVolumes", `${chosen}; hostPath volumes are made only once a node can take them`);
+  if ("reason" in chosen) return failed(chosen.reason, chosen.message);
   const because = spec.hostPath === undefined ? "the cluster has no default StorageClass" : "spec.hostPath asks for them";
   return { placement: { mode: "HostPath", node: chosen.node }, why: `hostPath volumes on node ${chosen.node} (${chosen.why}), because ${because}` };
 }

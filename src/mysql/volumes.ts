@@ -290,6 +290,25 @@ export async function releaseBackupStorage(instance: MySQLInstance, ctx: Reconci
   if ((found.metadata?.finalizers ?? []).includes(BACKUP_CLAIM_FINALIZER)) await ctx.removeFinalizer(found, BACKUP_CLAIM_FINALIZER);
 }
 
+/**
+ * Why a pod that mounts the backup claim cannot start when the claim is being deleted (a `kubectl delete pvc` while the
+ * resource lives): the operator's finalizer holds it, and the scheduler takes no pod that mounts a claim being deleted.
+ * The way out the sentence names is what the operator then does by itself: it makes the claim again (bound to the same
+ * hostPath volume, whose reclaim policy it set to Retain first), and the Job's pod starts. `undefined` otherwise.
+ */
+export async function backupClaimGoing(instance: MySQLInstance, ctx: ReconcileContext): Promise<string | undefined> {
+  const { names } = instance;
+  const found = await existing<V1PersistentVolumeClaim>(ctx, claimReference(instance, names.backupClaim));
+  const deleting = found?.metadata?.deletionTimestamp;
+  if (deleting === undefined || deleting === null || !(found?.metadata?.finalizers ?? []).includes(BACKUP_CLAIM_FINALIZER)) return undefined;
+  const volume = found?.spec?.volumeName;
+  const kept = volume === undefined || volume === "" ? "" : ` (its volume ${volume} is kept: reclaim policy Retain)`;
+  const next = usesHostPathVolumes(instance)
+    ? `the operator makes it again, bound to the same volume with the dumps, and the Job goes on by itself`
+    : `the operator makes it again, with a new volume from the StorageClass (the older dumps stay on ${volume ?? "the old volume"}), and the Job goes on by itself`;
+  return `PersistentVolumeClaim ${names.backupClaim} is being deleted, and no pod can mount it until it is gone; the operator's finalizer ${BACKUP_CLAIM_FINALIZER} holds it${kept}. Let it go: kubectl patch pvc ${names.backupClaim} -n ${instance.namespace ?? "default"} --type=merge -p '{"metadata":{"finalizers":null}}'; ${next}`;
+}
+
 function claimReference(instance: MySQLInstance, name: string): ObjectReference {
   return { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name, namespace: instance.namespace } };
 }

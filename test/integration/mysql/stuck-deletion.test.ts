@@ -43,7 +43,7 @@ function provisioned(name: string, namespace: string, claim: string, storageClas
   };
 }
 
-describe("deletion and creation that cannot hang silently", { timeout: 420_000 }, () => {
+describe("deletion and creation that cannot hang silently", { timeout: 720_000 }, () => {
   let env: MysqlopControlPlane;
   let operator: InProcessOperator | undefined;
   let api: MySQLApi;
@@ -133,6 +133,45 @@ describe("deletion and creation that cannot hang silently", { timeout: 420_000 }
     assert.equal(pv.spec?.claimRef?.uid, again.metadata?.uid);
     assert.equal(pv.spec?.persistentVolumeReclaimPolicy, "Retain");
     await eventually("created again", async () => (await api.get(NS, name))?.status?.message === `${name} created without restore-job`);
+  });
+
+  test("the backup claim deleted by hand while the resource lives: the final backup says so (BackupClaimDeleting) and how to let it go; let go, the claim is made again on the same volume and the backup runs", async () => {
+    // Found by a review, run on this control plane: the status said "fix the cause (the Job goes on by itself), or give
+    // the final backup up", and neither worked; the way out that does work was not named.
+    const name = "dropped";
+    await api.apply(mysqlManifest(name, NS));
+    await eventually("created", async () => (await api.get(NS, name))?.status?.message === `${name} created without restore-job`);
+    const first = await eventually("the backup claim bound", async () => {
+      const c = await orUndefined(api.core.readNamespacedPersistentVolumeClaim({ name: `backup-${name}-pvc`, namespace: NS }));
+      return c?.status?.phase === "Bound" && c;
+    });
+    // Held by the operator's finalizer, the claim stays, being deleted.
+    assert.equal((await kubectl(env.cp, ["delete", "pvc", `backup-${name}-pvc`, "--wait=false"])).code, 0);
+    await api.delete(NS, name);
+    const stuck = await eventually(
+      "the final backup reports the claim being deleted",
+      async () => {
+        const m = await api.get(NS, name);
+        return degraded(m, "BackupClaimDeleting") && m;
+      },
+      120_000,
+    );
+    const command = `kubectl patch pvc backup-${name}-pvc -n ${NS} --type=merge -p '{"metadata":{"finalizers":null}}'`;
+    assert.ok(stuck.status?.message?.includes(command), stuck.status?.message);
+    assert.match(stuck.status?.message ?? "", /its volume backup-dropped-pv is kept: reclaim policy Retain.*bound to the same volume with the dumps/);
+
+    const patched = await kubectl(env.cp, ["patch", "pvc", `backup-${name}-pvc`, "-n", NS, "--type=merge", "-p", '{"metadata":{"finalizers":null}}']);
+    assert.equal(patched.code, 0, patched.stderr);
+    const again = await eventually(
+      "a new backup claim bound to the same volume",
+      async () => {
+        const c = await orUndefined(api.core.readNamespacedPersistentVolumeClaim({ name: `backup-${name}-pvc`, namespace: NS }));
+        return c?.metadata?.uid !== first.metadata?.uid && c?.status?.phase === "Bound" && c;
+      },
+      120_000,
+    );
+    assert.equal(again.spec?.volumeName, `backup-${name}-pv`);
+    await eventually("the deletion finished after the backup", async () => (await api.get(NS, name)) === undefined, 180_000);
   });
 
   test("a server whose claim never binds: creation reports Degraded ServerNotStarting with the scheduler's reason", async () => {
