@@ -93,7 +93,9 @@ export async function restoreIfBackedUp(instance: MySQLInstance, ctx: ReconcileC
     case "running": {
       const stuck = await jobNotStarting(instance, ctx, outcome.job);
       if (stuck !== undefined) {
-        const going = await backupClaimGoing(instance, ctx);
+        // Only in hostPath mode does the claim made again reach the dumps (its volume is this operator's to bind to it):
+        // a StorageClass would give it a new, empty volume, and the restore nothing to restore.
+        const going = usesHostPathVolumes(instance) ? await backupClaimGoing(instance, ctx) : undefined;
         if (going !== undefined) return failed(BACKUP_CLAIM_DELETING, `${names.restoreJob} cannot start: ${going}.`);
         return failed(notStartingReason(stuck, "RestoreNotStarting"), `${names.restoreJob}: ${describeNotStarting(stuck)}; the backup is kept`);
       }

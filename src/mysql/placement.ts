@@ -85,7 +85,7 @@ export function chooseNode(
     if (named !== undefined && hostnameOf(named) !== backupNode)
       return {
         reason: "BackupVolumeElsewhere",
-        message: `spec.hostPath.node names ${asked}, but PersistentVolume ${instance.names.backupVolume} (the dumps of earlier resources of this name) is on node ${backupNode}, and the restore and backup Jobs mount it beside the data. Set spec.hostPath.node to ${there.metadata?.name ?? backupNode} (or leave it out); or, to start without those dumps, ${startWithoutDumps(instance)}`,
+        message: `spec.hostPath.node names ${asked}, but PersistentVolume ${instance.names.backupVolume} (the dumps of earlier resources of this name) is on node ${backupNode}, and the restore and backup Jobs mount it beside the data. spec.hostPath cannot change: delete this resource (nothing was made for it yet) and create it again with spec.hostPath.node: ${there.metadata?.name ?? backupNode}, or without it; or, to start without those dumps, ${startWithoutDumps(instance)}`,
       };
     return { node: backupNode, why: `the backup volume ${instance.names.backupVolume} of this name is there` };
   }

@@ -54,7 +54,7 @@ export interface VolumeLookUps {
 /**
  * Starts the look-ups of {@link VolumeLookUps} (of the data volume and claim, of the backup volume and claim, as `which`
  * says): of the hostPath volumes and the data claim only where the placement may be hostPath (the spec names no
- * StorageClass), of the backup claim always.
+ * StorageClass), of the backup claim always. From the API server's watch cache, but the data claim's (see there).
  */
 export function lookUpVolumes(
   instance: MySQLInstance,
@@ -63,14 +63,16 @@ export function lookUpVolumes(
 ): VolumeLookUps {
   const { names, namespace } = instance;
   const mayBeHostPath = instance.resource.spec.storageClassName === undefined;
-  const look = <T extends KubernetesObject>(object: ObjectReference, needed = true): Promise<T | undefined> => {
-    const found = needed ? existing<T>(ctx, object, true) : Promise.resolve(undefined);
+  const look = <T extends KubernetesObject>(object: ObjectReference, needed = true, anyVersion = true): Promise<T | undefined> => {
+    const found = needed ? existing<T>(ctx, object, anyVersion) : Promise.resolve(undefined);
     found.catch(() => undefined);
     return found;
   };
   return {
     dataVolume: look({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: names.dataVolume } }, which.data && mayBeHostPath),
-    dataClaim: look({ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: names.dataClaim, namespace } }, which.data && mayBeHostPath),
+    // From etcd: a claim of the name someone made that a lagging answer missed would be bound to the data volume made
+    // before the claim's create meets it (withdrawDataVolume leaves a volume that is bound already).
+    dataClaim: look({ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: names.dataClaim, namespace } }, which.data && mayBeHostPath, false),
     backupVolume: look({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: names.backupVolume } }, which.backup && mayBeHostPath),
     backupClaim: look(claimReference(instance, instance.names.backupClaim), which.backup),
   };
@@ -294,7 +296,9 @@ export async function releaseBackupStorage(instance: MySQLInstance, ctx: Reconci
  * Why a pod that mounts the backup claim cannot start when the claim is being deleted (a `kubectl delete pvc` while the
  * resource lives): the operator's finalizer holds it, and the scheduler takes no pod that mounts a claim being deleted.
  * The way out the sentence names is what the operator then does by itself: it makes the claim again (bound to the same
- * hostPath volume, whose reclaim policy it set to Retain first), and the Job's pod starts. `undefined` otherwise.
+ * hostPath volume, whose reclaim policy it set to Retain first), and the Job's pod starts. With a StorageClass the new
+ * claim gets a new volume: fine for a backup, not for a restore (its caller asks only in hostPath mode). `undefined`
+ * otherwise.
  */
 export async function backupClaimGoing(instance: MySQLInstance, ctx: ReconcileContext): Promise<string | undefined> {
   const { names } = instance;

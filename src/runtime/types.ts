@@ -120,7 +120,6 @@ export interface DeleteOptions {
   readonly resourceVersion?: string;
 }
 
-/** Options of {@link ReconcileContext.apply}. */
 /** How {@link ReconcileContext.read} reads. */
 export interface ReadOptions {
   /** Re-queue the resource when the object changes, for as long as its reconciles keep reading it this way. */
@@ -129,6 +128,7 @@ export interface ReadOptions {
   readonly anyVersion?: boolean;
 }
 
+/** Options of {@link ReconcileContext.apply}. */
 export interface ApplyOptions {
   /** Set as the controller owner reference where Kubernetes allows one. */
   readonly owner?: KubernetesObject;
