@@ -68,12 +68,18 @@ function unsupportedInRe2(pattern: string): string | undefined {
       const next = pattern[i + 1] ?? "";
       if (!inClass && /[1-9]/.test(next)) return `the backreference \\${next}`;
       if (!inClass && next === "k" && pattern[i + 2] === "<") return "a named backreference (\\k<…>)";
+      if (next === "u") return "a \\u escape (RE2 writes \\x{…})";
+      if (next === "c") return "a control-character escape (\\c…)";
+      if ((next === "p" || next === "P") && /^\{[^}]*=/.test(pattern.slice(i + 2))) return "a Unicode property with a value (\\p{…=…})";
       i++;
     } else if (inClass) {
       if (c === "]") inClass = false;
     } else if (c === "[") {
       inClass = true;
       if (pattern[i + 1] === "]") i++;
+    } else if (c === "{") {
+      const count = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i));
+      if (count !== null && Math.max(Number(count[1]), Number(count[3] || 0)) > 1000) return `the repetition ${count[0]} (RE2 counts up to 1000)`;
     } else if (c === "(" && pattern[i + 1] === "?") {
       const look = /^\(\?(<?[=!])/.exec(pattern.slice(i));
       if (look) return `the ${look[1]?.startsWith("<") ? "lookbehind" : "lookahead"} (?${look[1] ?? ""}…)`;
@@ -93,7 +99,7 @@ function patternProblem(pattern: unknown, path: readonly (string | number)[]): S
     return {
       pointer,
       rule: "structural/pattern-invalid",
-      message: `pattern ${JSON.stringify(pattern)} is not a regular expression (${(error as Error).message}); correct it: the API server refuses the CRD`,
+      message: `pattern ${JSON.stringify(pattern)} is not a regular expression JavaScript takes (${(error as Error).message}), which the generated validator and \`mysqlop validate\` need; write it as both JavaScript and the API server (RE2) take it (a character that needs no escape without one, \\p{L} for \\pL, $ for \\z)`,
     };
   }
   const unsupported = unsupportedInRe2(pattern);
