@@ -131,9 +131,14 @@ export default class MysqlopGenerator extends Generator<Record<string, unknown>,
   writing(): void {
     const names = this.#requireNames();
     const toolkit = typeof this.options.toolkit === "string" ? this.#vendoredToolkit(this.options.toolkit) : undefined;
+    const installed = (this.fs.readJSON(this.destinationPath("package.json")) as { dependencies?: Record<string, string> } | undefined)?.dependencies?.[
+      OWN_PACKAGE.name
+    ];
+    // From this run's --toolkit, else from package.json (a run again keeps a vendored toolkit).
+    const vendored = (toolkit ?? installed)?.startsWith(`file:${VENDOR_DIR}/`) === true;
     const data = {
       ...names,
-      vendored: toolkit?.startsWith(`file:${VENDOR_DIR}/`) === true,
+      vendored,
       imagePattern: IMAGE_PATTERN,
       sampleNamespace: names.watchNamespaces?.[0] ?? "default",
       nodeMajor: "24",
@@ -142,6 +147,10 @@ export default class MysqlopGenerator extends Generator<Record<string, unknown>,
     for (const [template, target] of userFiles(names)) {
       if (this.existsDestination(target)) {
         this.log.info(`keeping ${target} (yours)`);
+        if (target === "Dockerfile" && vendored && !this.readDestination(target).includes(`COPY ${VENDOR_DIR}/`))
+          this.log.error(
+            `Dockerfile (yours, kept) does not copy ${VENDOR_DIR}/, where package.json now takes generator-mysqlop from: add "COPY ${VENDOR_DIR}/ ${VENDOR_DIR}/" after "COPY package.json package-lock.json ./", or the image's npm ci fails`,
+          );
         continue;
       }
       this.renderTemplate(template, target, data);

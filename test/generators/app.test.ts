@@ -262,6 +262,10 @@ describe("yo mysqlop again, on a project on disk", () => {
       const dockerfile = await readFile(join(dir, "Dockerfile"), "utf8");
       assert.match(dockerfile, /^COPY package\.json package-lock\.json \.\/\n(#.*\n)?COPY vendor\/ vendor\/\nRUN npm ci/m);
 
+      // Run again without --toolkit, the Dockerfile gone: made again, it copies vendor/, which package.json still names.
+      await rm(join(dir, "Dockerfile"));
+      await scaffold({}, dir);
+      assert.match(await readFile(join(dir, "Dockerfile"), "utf8"), /^COPY vendor\/ vendor\/$/m);
       // Without --toolkit the dependency is a version range and the Dockerfile copies no vendor/.
       const plain = await scaffold({ kind: "MariaDB" });
       assert.doesNotMatch(await readFile(join(plain.cwd, "Dockerfile"), "utf8"), /vendor/);
