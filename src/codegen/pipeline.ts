@@ -4,6 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { posix, resolve } from "node:path";
+import { Worker } from "node:worker_threads";
 import { emitApiReference } from "./emit/api-reference.ts";
 import { emitCrd } from "./emit/crd.ts";
 import { emitKustomization } from "./emit/kustomization.ts";
@@ -13,6 +14,7 @@ import { emitOperatorDeployment } from "./emit/operator-deployment.ts";
 import { emitNamespacedRbacKustomization, emitNamespacedRbacOperator, emitNamespacedRbacWatchedRole, emitRbac } from "./emit/rbac.ts";
 import { emitConstants } from "./emit/constants.ts";
 import { emitValidator } from "./emit/validator.ts";
+import { emitWork, type AsideAnswer, type AsideRequest, type AsideWork } from "./emit/aside-worker.ts";
 import { constantsInput, inputText, modelsInput, reconcilerBaseInput, validatorInput } from "./emit/inputs.ts";
 import { formatOutput, type EmittedFile, type OutputFile } from "./format.ts";
 import { loadSchema, type LoadedSchema } from "./load.ts";
@@ -36,19 +38,69 @@ interface OutputSpec {
   readonly emit: (model: GeneratorModel) => string | Omit<EmittedFile, "path"> | Promise<string>;
 }
 
+/**
+ * The models and the reconcile skeleton emitted in a worker thread, where their heavy libraries (json-schema-to-
+ * typescript, ts-morph: some 200 ms to load together, most of a `generate` that makes every file) load beside the main
+ * thread's work, on another core. Used by the first `generate` of a process that makes every file (no record yet);
+ * every other run emits them in this thread, where the libraries are then loaded once (a process that generates again
+ * and again: tests) or not at all (a run that has nothing to emit).
+ */
+class AsideEmitter {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve: (text: string) => void; reject: (error: Error) => void }>();
+  #next = 0;
+
+  constructor() {
+    // Run from the TypeScript sources or from the compiled ones (dist/), the worker is a sibling of this module.
+    this.#worker = new Worker(new URL(`./emit/aside-worker.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`, import.meta.url));
+    this.#worker.on("message", (answer: AsideAnswer) => {
+      const pending = this.#pending.get(answer.id);
+      this.#pending.delete(answer.id);
+      if ("text" in answer) pending?.resolve(answer.text);
+      else pending?.reject(new Error(answer.error));
+    });
+    const fail = (error: Error): void => {
+      for (const pending of this.#pending.values()) pending.reject(error);
+      this.#pending.clear();
+    };
+    this.#worker.on("error", fail);
+    this.#worker.on("exit", (code) => fail(new Error(`the worker emitting the models and the reconcile skeleton exited (code ${code})`)));
+  }
+
+  emit(work: AsideWork): Promise<string> {
+    const id = this.#next++;
+    return new Promise<string>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ id, work } satisfies AsideRequest);
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.#worker.terminate();
+  }
+}
+
+/** The worker of the run under way, if it uses one; whether a run of this process has used one. */
+let aside: AsideEmitter | undefined;
+let asideUsed = false;
+
+function emitAside(work: AsideWork): Promise<string> {
+  return aside === undefined ? emitWork(work) : aside.emit(work);
+}
+
 /** Every output, in a fixed order. */
 const OUTPUTS: readonly OutputSpec[] = [
   {
     path: (m) => m.outputs.models,
     part: (m) => inputText(modelsInput(m)),
-    emit: async (m) => (await import("./emit/models.ts")).emitModels(modelsInput(m)),
+    emit: (m) => emitWork({ output: "models", input: modelsInput(m) }),
   },
   { path: (m) => m.outputs.constants, part: (m) => inputText(constantsInput(m)), emit: (m) => emitConstants(constantsInput(m)) },
   { path: (m) => m.outputs.validator, part: (m) => inputText(validatorInput(m)), emit: (m) => emitValidator(validatorInput(m)) },
   {
     path: (m) => m.outputs.reconcilerBase,
     part: (m) => inputText(reconcilerBaseInput(m)),
-    emit: async (m) => (await import("./emit/reconciler-base.ts")).emitReconcilerBase(reconcilerBaseInput(m)),
+    emit: (m) => emitAside({ output: "reconcilerBase", input: reconcilerBaseInput(m) }),
   },
   { path: (m) => m.outputs.apiReference, emit: emitApiReference },
   { path: (m) => m.outputs.crd, emit: emitCrd },
@@ -171,20 +223,34 @@ export interface GenerateResult {
 
 /** Generates every output from the schema file; with `check`, only compares with disk. */
 export async function generate(options: GenerateOptions, mode: { check: boolean } = { check: false }): Promise<GenerateResult> {
+  const recorded = recordedOptions(options);
+  const record = readRecord(options.root, recordPath(recorded));
+  // Every file to make (no record): the heavy emitters start loading in a worker now, beside the schema's checks.
+  if (!mode.check && !asideUsed && (await record) === undefined) {
+    asideUsed = true;
+    aside = new AsideEmitter();
+  }
+  try {
+    return await generateWith(options, mode, recorded, await record);
+  } finally {
+    await aside?.stop();
+    aside = undefined;
+  }
+}
+
+async function generateWith(
+  options: GenerateOptions,
+  mode: { check: boolean },
+  recorded: ReturnType<typeof recordedOptions>,
+  record: Awaited<ReturnType<typeof readRecord>>,
+): Promise<GenerateResult> {
   const loaded = await loadSchema(options.schemaPath, options.root);
   validateSchema(loaded);
-  const recorded = recordedOptions(options);
   const generator = await generatorHash(recorded);
   const model = buildModel(loaded, options);
   const outputs = OUTPUTS.map((spec) => spec.path(model));
   const known = mode.check ? await statesWithoutRendering(options.root, outputs, model) : [];
-  const { files, madeFrom, emitted } = await renderOrKeepOutputs(
-    options.root,
-    model,
-    generator,
-    await readRecord(options.root, recordPath(recorded)),
-    new Set(known.map((s) => s.path)),
-  );
+  const { files, madeFrom, emitted } = await renderOrKeepOutputs(options.root, model, generator, record, new Set(known.map((s) => s.path)));
   const dirs = outputs.map((p) => posix.dirname(p));
   // Only files generated from this same schema count: another schema may share the folders.
   const orphans = await findOrphans(options.root, dirs, [...outputs, recordPath(recorded)], (firstLine) => isGeneratedFrom(firstLine, loaded.displayPath));
@@ -194,12 +260,12 @@ export async function generate(options: GenerateOptions, mode: { check: boolean 
     ...orphans.map((path) => ({ path, state: "orphaned" as const })),
   ];
   if (mode.check) return { outputs, files, written: [], states, removed: [], emitted };
-  const record = renderRecord(generatedHeader({ source: { path: loaded.displayPath, sha256: loaded.sha256 } }, "hash"), {
+  const newRecord = renderRecord(generatedHeader({ source: { path: loaded.displayPath, sha256: loaded.sha256 } }, "hash"), {
     inputs: await inputsHash(loaded.text, recorded),
     outputs: files.map((f) => ({ path: f.path, sha256: sha256(f.content), madeFrom: madeFrom.get(f.path) })),
   });
   // The record is written with the outputs (atomically), but is not one: it is not reported.
-  const written = (await writeOutputs(options.root, [...files, { path: recordPath(recorded), content: record }])).filter((p) => outputs.includes(p));
+  const written = (await writeOutputs(options.root, [...files, { path: recordPath(recorded), content: newRecord }])).filter((p) => outputs.includes(p));
   const removed = await removeOrphans(options.root, orphans);
   return { outputs, files, written, states, removed, emitted };
 }
