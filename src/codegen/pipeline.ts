@@ -14,8 +14,8 @@ import { emitOperatorDeployment } from "./emit/operator-deployment.ts";
 import { emitNamespacedRbacKustomization, emitNamespacedRbacOperator, emitNamespacedRbacWatchedRole, emitRbac } from "./emit/rbac.ts";
 import { emitConstants } from "./emit/constants.ts";
 import { emitValidator } from "./emit/validator.ts";
-import { emitWork, type AsideAnswer, type AsideRequest, type AsideWork } from "./emit/aside-worker.ts";
-import { constantsInput, inputText, modelsInput, reconcilerBaseInput, validatorInput } from "./emit/inputs.ts";
+import { emitSkeleton, type AsideAnswer, type AsideRequest } from "./emit/aside-worker.ts";
+import { constantsInput, inputText, modelsInput, reconcilerBaseInput, validatorInput, type ReconcilerBaseInput } from "./emit/inputs.ts";
 import { formatOutput, type EmittedFile, type OutputFile } from "./format.ts";
 import { loadSchema, type LoadedSchema } from "./load.ts";
 import { buildModel, type GeneratorModel } from "./model.ts";
@@ -39,11 +39,10 @@ interface OutputSpec {
 }
 
 /**
- * The models and the reconcile skeleton emitted in a worker thread, where their heavy libraries (json-schema-to-
- * typescript, ts-morph: some 200 ms to load together, most of a `generate` that makes every file) load beside the main
- * thread's work, on another core. Used by the first `generate` of a process that makes every file (no record yet);
- * every other run emits them in this thread, where the libraries are then loaded once (a process that generates again
- * and again: tests) or not at all (a run that has nothing to emit).
+ * The reconcile skeleton emitted in a worker thread, where ts-morph (some 140 ms to load, the largest part of a
+ * `generate` that makes every file) loads beside the main thread's work, on another core. Used by the first `generate`
+ * of a process that makes every file (no record yet); every other run emits it in this thread, where ts-morph is then
+ * loaded once (a process that generates again and again: tests) or not at all (a run that has nothing to emit).
  */
 class AsideEmitter {
   readonly #worker: Worker;
@@ -64,14 +63,14 @@ class AsideEmitter {
       this.#pending.clear();
     };
     this.#worker.on("error", fail);
-    this.#worker.on("exit", (code) => fail(new Error(`the worker emitting the models and the reconcile skeleton exited (code ${code})`)));
+    this.#worker.on("exit", (code) => fail(new Error(`the worker emitting the reconcile skeleton exited (code ${code})`)));
   }
 
-  emit(work: AsideWork): Promise<string> {
+  emit(input: ReconcilerBaseInput): Promise<string> {
     const id = this.#next++;
     return new Promise<string>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, work } satisfies AsideRequest);
+      this.#worker.postMessage({ id, input } satisfies AsideRequest);
     });
   }
 
@@ -80,12 +79,13 @@ class AsideEmitter {
   }
 }
 
-/** The worker of the run under way, if it uses one; whether a run of this process has used one. */
-let aside: AsideEmitter | undefined;
+/** The worker of a run that uses one, by the run's model; whether a run of this process has used one. */
+const asideOf = new WeakMap<GeneratorModel, AsideEmitter>();
 let asideUsed = false;
 
-function emitAside(work: AsideWork): Promise<string> {
-  return aside === undefined ? emitWork(work) : aside.emit(work);
+function emitReconcilerBaseAside(model: GeneratorModel): Promise<string> {
+  const input = reconcilerBaseInput(model);
+  return asideOf.get(model)?.emit(input) ?? emitSkeleton(input);
 }
 
 /** Every output, in a fixed order. */
@@ -93,14 +93,14 @@ const OUTPUTS: readonly OutputSpec[] = [
   {
     path: (m) => m.outputs.models,
     part: (m) => inputText(modelsInput(m)),
-    emit: (m) => emitWork({ output: "models", input: modelsInput(m) }),
+    emit: async (m) => (await import("./emit/models.ts")).emitModels(modelsInput(m)),
   },
   { path: (m) => m.outputs.constants, part: (m) => inputText(constantsInput(m)), emit: (m) => emitConstants(constantsInput(m)) },
   { path: (m) => m.outputs.validator, part: (m) => inputText(validatorInput(m)), emit: (m) => emitValidator(validatorInput(m)) },
   {
     path: (m) => m.outputs.reconcilerBase,
     part: (m) => inputText(reconcilerBaseInput(m)),
-    emit: (m) => emitAside({ output: "reconcilerBase", input: reconcilerBaseInput(m) }),
+    emit: emitReconcilerBaseAside,
   },
   { path: (m) => m.outputs.apiReference, emit: emitApiReference },
   { path: (m) => m.outputs.crd, emit: emitCrd },
@@ -226,15 +226,15 @@ export async function generate(options: GenerateOptions, mode: { check: boolean 
   const recorded = recordedOptions(options);
   const record = readRecord(options.root, recordPath(recorded));
   // Every file to make (no record): the heavy emitters start loading in a worker now, beside the schema's checks.
+  let aside: AsideEmitter | undefined;
   if (!mode.check && !asideUsed && (await record) === undefined) {
     asideUsed = true;
     aside = new AsideEmitter();
   }
   try {
-    return await generateWith(options, mode, recorded, await record);
+    return await generateWith(options, mode, recorded, await record, aside);
   } finally {
     await aside?.stop();
-    aside = undefined;
   }
 }
 
@@ -243,11 +243,13 @@ async function generateWith(
   mode: { check: boolean },
   recorded: ReturnType<typeof recordedOptions>,
   record: Awaited<ReturnType<typeof readRecord>>,
+  aside: AsideEmitter | undefined,
 ): Promise<GenerateResult> {
   const loaded = await loadSchema(options.schemaPath, options.root);
   validateSchema(loaded);
   const generator = await generatorHash(recorded);
   const model = buildModel(loaded, options);
+  if (aside !== undefined) asideOf.set(model, aside);
   const outputs = OUTPUTS.map((spec) => spec.path(model));
   const known = mode.check ? await statesWithoutRendering(options.root, outputs, model) : [];
   const { files, madeFrom, emitted } = await renderOrKeepOutputs(options.root, model, generator, record, new Set(known.map((s) => s.path)));
