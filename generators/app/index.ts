@@ -147,7 +147,8 @@ export default class MysqlopGenerator extends Generator<Record<string, unknown>,
     for (const [template, target] of userFiles(names)) {
       if (this.existsDestination(target)) {
         this.log.info(`keeping ${target} (yours)`);
-        if (target === "Dockerfile" && vendored && !this.readDestination(target).includes(`COPY ${VENDOR_DIR}/`))
+        // Any COPY that names vendor, or copies the whole context, will do.
+        if (target === "Dockerfile" && vendored && !/^\s*COPY\b.*\bvendor\b|^\s*COPY\s+(--\S+\s+)*\.\/?\s/im.test(this.readDestination(target)))
           this.log.error(
             `Dockerfile (yours, kept) does not copy ${VENDOR_DIR}/, where package.json now takes generator-mysqlop from: add "COPY ${VENDOR_DIR}/ ${VENDOR_DIR}/" after "COPY package.json package-lock.json ./", or the image's npm ci fails`,
           );

@@ -14,7 +14,7 @@ import { emitOperatorDeployment } from "./emit/operator-deployment.ts";
 import { emitNamespacedRbacKustomization, emitNamespacedRbacOperator, emitNamespacedRbacWatchedRole, emitRbac } from "./emit/rbac.ts";
 import { emitConstants } from "./emit/constants.ts";
 import { emitValidator } from "./emit/validator.ts";
-import { emitSkeleton, type AsideAnswer, type AsideRequest } from "./emit/aside-worker.ts";
+import { ASIDE_WORKER_DATA, type AsideAnswer, type AsideRequest } from "./emit/aside-worker.ts";
 import { constantsInput, inputText, modelsInput, reconcilerBaseInput, validatorInput, type ReconcilerBaseInput } from "./emit/inputs.ts";
 import { formatOutput, type EmittedFile, type OutputFile } from "./format.ts";
 import { loadSchema, type LoadedSchema } from "./load.ts";
@@ -38,38 +38,51 @@ interface OutputSpec {
   readonly emit: (model: GeneratorModel) => string | Omit<EmittedFile, "path"> | Promise<string>;
 }
 
+/** The reconcile skeleton, emitted in this thread (ts-morph loaded here, once). */
+async function emitSkeleton(input: ReconcilerBaseInput): Promise<string> {
+  return (await import("./emit/reconciler-base.ts")).emitReconcilerBase(input);
+}
+
+/** Where the worker's module is: run from the TypeScript sources or from the compiled ones (dist/), a sibling. */
+const ASIDE_WORKER_URL = new URL(`./emit/aside-worker.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`, import.meta.url);
+
 /**
  * The reconcile skeleton emitted in a worker thread, where ts-morph (some 140 ms to load, the largest part of a
  * `generate` that makes every file) loads beside the main thread's work, on another core. Used by the first `generate`
  * of a process that makes every file (no record yet); every other run emits it in this thread, where ts-morph is then
- * loaded once (a process that generates again and again: tests) or not at all (a run that has nothing to emit).
+ * loaded once (a process that generates again and again: tests) or not at all (a run that has nothing to emit). A
+ * worker that fails or ends without an answer (its module missing, out of memory) costs only time: the skeleton is
+ * then emitted in this thread, where an error of the emitter itself is thrown as it would have been anyway.
  */
-class AsideEmitter {
+export class AsideEmitter {
   readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve: (text: string) => void; reject: (error: Error) => void }>();
+  readonly #pending = new Map<number, { input: ReconcilerBaseInput; resolve: (text: string) => void; reject: (error: unknown) => void }>();
   #next = 0;
+  #failed = false;
 
-  constructor() {
-    // Run from the TypeScript sources or from the compiled ones (dist/), the worker is a sibling of this module.
-    this.#worker = new Worker(new URL(`./emit/aside-worker.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`, import.meta.url));
+  constructor(url: URL = ASIDE_WORKER_URL) {
+    this.#worker = new Worker(url, { workerData: ASIDE_WORKER_DATA });
     this.#worker.on("message", (answer: AsideAnswer) => {
       const pending = this.#pending.get(answer.id);
       this.#pending.delete(answer.id);
-      if ("text" in answer) pending?.resolve(answer.text);
-      else pending?.reject(new Error(answer.error));
+      if (pending === undefined) return;
+      if ("text" in answer) pending.resolve(answer.text);
+      else emitSkeleton(pending.input).then(pending.resolve, pending.reject);
     });
-    const fail = (error: Error): void => {
-      for (const pending of this.#pending.values()) pending.reject(error);
+    const fail = (): void => {
+      this.#failed = true;
+      for (const pending of this.#pending.values()) emitSkeleton(pending.input).then(pending.resolve, pending.reject);
       this.#pending.clear();
     };
     this.#worker.on("error", fail);
-    this.#worker.on("exit", (code) => fail(new Error(`the worker emitting the reconcile skeleton exited (code ${code})`)));
+    this.#worker.on("exit", fail);
   }
 
   emit(input: ReconcilerBaseInput): Promise<string> {
+    if (this.#failed) return emitSkeleton(input);
     const id = this.#next++;
     return new Promise<string>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { input, resolve, reject });
       this.#worker.postMessage({ id, input } satisfies AsideRequest);
     });
   }
@@ -79,7 +92,7 @@ class AsideEmitter {
   }
 }
 
-/** The worker of a run that uses one, by the run's model; whether a run of this process has used one. */
+/** The worker of a run that uses one, by the run's model; whether a run of this process has claimed one. */
 const asideOf = new WeakMap<GeneratorModel, AsideEmitter>();
 let asideUsed = false;
 
@@ -226,11 +239,12 @@ export async function generate(options: GenerateOptions, mode: { check: boolean 
   const recorded = recordedOptions(options);
   const record = readRecord(options.root, recordPath(recorded));
   // Every file to make (no record): the heavy emitters start loading in a worker now, beside the schema's checks.
+  // Claimed before the record is read: of two runs at once, only one may use the worker.
+  const mayUseAside = !mode.check && !asideUsed;
+  if (mayUseAside) asideUsed = true;
   let aside: AsideEmitter | undefined;
-  if (!mode.check && !asideUsed && (await record) === undefined) {
-    asideUsed = true;
-    aside = new AsideEmitter();
-  }
+  if (mayUseAside && (await record) === undefined) aside = new AsideEmitter();
+  else if (mayUseAside) asideUsed = false;
   try {
     return await generateWith(options, mode, recorded, await record, aside);
   } finally {

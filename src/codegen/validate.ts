@@ -75,8 +75,10 @@ function unsupportedInRe2(pattern: string): string | undefined {
     } else if (inClass) {
       if (c === "]") inClass = false;
     } else if (c === "[") {
+      // JavaScript reads [] and [^] as classes of no and of every character; RE2 reads that ] as a member.
+      const empty = /^\[\^?\]/.exec(pattern.slice(i));
+      if (empty !== null) return `the class ${empty[0]} (RE2 reads its ] as a member; JavaScript as an empty class)`;
       inClass = true;
-      if (pattern[i + 1] === "]") i++;
     } else if (c === "{") {
       const count = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i));
       if (count !== null && Math.max(Number(count[1]), Number(count[3] || 0)) > 1000) return `the repetition ${count[0]} (RE2 counts up to 1000)`;

@@ -291,7 +291,7 @@ test("a pattern's escapes and character classes are not taken for RE2's missing 
     findSchemaProblems(parseSchemaText(await editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "image", "pattern"], pattern)), "schemas/mysql.yaml"))
       .filter((p) => p.rule === "structural/pattern-invalid")
       .map((p) => p.message);
-  for (const fine of ["^\\(?=x$", "^[(?!]+$", "^[\\]a]+$", "^(?<tag>[a-z]+)$", "^\\\\1$"]) assert.deepEqual(await judged(fine), [], fine);
+  for (const fine of ["^\\(?=x$", "^[(?!]+$", "^[\\]a]+$", "^[^\\]]+$", "^(?<tag>[a-z]+)$", "^\\\\1$"]) assert.deepEqual(await judged(fine), [], fine);
   assert.match((await judged("^(?<!a)b$"))[0] ?? "", /uses the lookbehind \(\?<!…\).*RE2.*CEL rule/);
   assert.match((await judged("^(a)\\1$"))[0] ?? "", /uses the backreference \\1/);
   assert.match((await judged("^[a-z"))[0] ?? "", /is not a regular expression JavaScript takes .*the generated validator/);
@@ -302,6 +302,8 @@ test("a pattern's escapes and character classes are not taken for RE2's missing 
     ["^a{2,5000}$", /the repetition \{2,5000\}/],
     ["^\\p{Script=Greek}+$", /a Unicode property with a value/],
     ["^\\cJ$", /a control-character escape/],
+    ["^[^]*$", /the class \[\^\]/],
+    ["^[]?a$", /the class \[\]/],
   ] as const)
     assert.match((await judged(pattern))[0] ?? "", construct, pattern);
   for (const fine of ["^a{1000}$", "^\\p{L}+$", "^a{2,}$"]) assert.deepEqual(await judged(fine), [], fine);

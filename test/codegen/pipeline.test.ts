@@ -3,9 +3,13 @@
  * the generation gap (hand-written code untouched, new fields become compile errors).
  */
 import assert from "node:assert/strict";
-import { chmod, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { once } from "node:events";
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
 import { Project, ts } from "ts-morph";
 import { run as runGenerate } from "../../src/cli/generate/index.ts";
 import { generate } from "../../src/codegen/pipeline.ts";
@@ -289,4 +293,36 @@ test("a field added to the schema reaches models, CRD, docs and hooks; the subcl
     `the hook's body no longer type-checks: ${widened.map((e) => e.text).join("; ")}`,
   );
   await rm(join(project.root, "src"), { recursive: true });
+});
+
+test("the skeleton's worker: one that fails to load (or ends) leaves the skeleton to this thread, the same text; another thread importing the generator keeps its own messages and ends", async (t) => {
+  const { AsideEmitter } = await import("../../src/codegen/pipeline.ts");
+  const { buildModel } = await import("../../src/codegen/model.ts");
+  const { parseSchemaText } = await import("../../src/codegen/load.ts");
+  const { reconcilerBaseInput } = await import("../../src/codegen/emit/inputs.ts");
+  const { emitReconcilerBase } = await import("../../src/codegen/emit/reconciler-base.ts");
+  const input = reconcilerBaseInput(
+    buildModel(parseSchemaText(await mysqlSchemaText(), "schemas/mysql.yaml"), { root: ".", schemaPath: "schemas/mysql.yaml" }),
+  );
+  const dir = await mkdtemp(join(tmpdir(), "aside-worker-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  // Found by a review: a worker that died before the request came left generate waiting for ever (exit 13, the error lost).
+  const broken = join(dir, "broken.mjs");
+  await writeFile(broken, 'throw new Error("this worker cannot load");\n');
+  const emitter = new AsideEmitter(pathToFileURL(broken));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(await emitter.emit(input), emitReconcilerBase(input));
+  await emitter.stop();
+  // A worker of someone else's that imports the generator is not taken over: it answers its own parent and ends.
+  const theirs = join(dir, "theirs.mjs");
+  await writeFile(
+    theirs,
+    `import { parentPort } from "node:worker_threads";\nawait import(${JSON.stringify(pathToFileURL(join(repoRoot, "src/codegen/index.ts")).href)});\nparentPort.once("message", (m) => parentPort.postMessage("mine: " + m));\n`,
+  );
+  const worker = new Worker(theirs);
+  worker.postMessage("hello");
+  const [answer] = (await once(worker, "message")) as [string];
+  assert.equal(answer, "mine: hello");
+  const ended = await Promise.race([once(worker, "exit").then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 20_000))]);
+  assert.equal(ended, true, "the worker ended by itself");
 });
