@@ -238,7 +238,7 @@ export interface GenerateResult {
 export async function generate(options: GenerateOptions, mode: { check: boolean } = { check: false }): Promise<GenerateResult> {
   const recorded = recordedOptions(options);
   const record = readRecord(options.root, recordPath(recorded));
-  // Every file to make (no record): the heavy emitters start loading in a worker now, beside the schema's checks.
+  // Every file to make (no record): ts-morph starts loading in a worker now, beside the schema's checks.
   // Claimed before the record is read: of two runs at once, only one may use the worker.
   const mayUseAside = !mode.check && !asideUsed;
   if (mayUseAside) asideUsed = true;

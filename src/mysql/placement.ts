@@ -17,6 +17,7 @@ import { VOLUME_OWNER_LABELS } from "./names.ts";
 import { controlledBy, orphaned } from "./observe.ts";
 import { failed, type Result } from "./result.ts";
 import { HOSTNAME_LABEL, type StoragePlacement } from "./storage-mode.ts";
+import { releaseClaimCommand } from "./volumes.ts";
 
 /** Annotations that mark the cluster's default StorageClass (the beta one is still honoured by the API server). */
 const DEFAULT_CLASS_ANNOTATIONS = ["storageclass.kubernetes.io/is-default-class", "storageclass.beta.kubernetes.io/is-default-class"];
@@ -114,8 +115,7 @@ const NO_NODE = "NoNodeForVolumes";
 /** What a person deletes to start a resource without the dumps of earlier ones of its name (creation then goes on). */
 function startWithoutDumps(instance: MySQLInstance): string {
   const { names } = instance;
-  const namespace = instance.namespace ?? "default";
-  return `delete ConfigMap ${names.backupInfo} (the record of the last dump), PersistentVolumeClaim ${names.backupClaim} (kubectl patch pvc ${names.backupClaim} -n ${namespace} --type=merge -p '{"metadata":{"finalizers":null}}' first) and PersistentVolume ${names.backupVolume} (its directory stays on that node): creation then goes on by itself.`;
+  return `delete ConfigMap ${names.backupInfo} (the record of the last dump), PersistentVolumeClaim ${names.backupClaim} (${releaseClaimCommand(instance, names.backupClaim)} first) and PersistentVolume ${names.backupVolume} (its directory stays on that node): creation then goes on by itself.`;
 }
 
 /**

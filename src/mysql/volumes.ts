@@ -310,7 +310,12 @@ export async function backupClaimGoing(instance: MySQLInstance, ctx: ReconcileCo
   const next = usesHostPathVolumes(instance)
     ? `the operator makes it again, bound to the same volume with the dumps, and the Job goes on by itself`
     : `the operator makes it again, with a new volume from the StorageClass (the older dumps stay on ${volume ?? "the old volume"}), and the Job goes on by itself`;
-  return `PersistentVolumeClaim ${names.backupClaim} is being deleted, and no pod can mount it until it is gone; the operator's finalizer ${BACKUP_CLAIM_FINALIZER} holds it${kept}. Let it go: kubectl patch pvc ${names.backupClaim} -n ${instance.namespace ?? "default"} --type=merge -p '{"metadata":{"finalizers":null}}'; ${next}`;
+  return `PersistentVolumeClaim ${names.backupClaim} is being deleted, and no pod can mount it until it is gone; the operator's finalizer ${BACKUP_CLAIM_FINALIZER} holds it${kept}. Let it go: ${releaseClaimCommand(instance, names.backupClaim)}; ${next}`;
+}
+
+/** The command a person runs to take every finalizer off a claim of the resource's namespace (the operator's among them). */
+export function releaseClaimCommand(instance: MySQLInstance, claim: string): string {
+  return `kubectl patch pvc ${claim} -n ${instance.namespace ?? "default"} --type=merge -p '{"metadata":{"finalizers":null}}'`;
 }
 
 function claimReference(instance: MySQLInstance, name: string): ObjectReference {
