@@ -32,7 +32,7 @@ import {
   waitsOnlyForClaims,
   type NotStarting,
 } from "./pod-diagnosis.ts";
-import { BINDING_FALLBACK_MS, done, failed, POLL_MS, SCHEDULER_BACKLOG_POLL_MS, waitFor, type Result } from "./result.ts";
+import { BINDING_FALLBACK_MS, done, failed, POLL_MS, SCHEDULER_BACKLOG_POLL_MS, startingPollMs, waitFor, type Result } from "./result.ts";
 import { EXIT_CODES } from "./scripts/index.ts";
 import { backupClaimGoing, bindingUnderway } from "./volumes.ts";
 
@@ -195,7 +195,7 @@ async function awaitServer(instance: MySQLInstance, ctx: ReconcileContext, bindi
   if (age < START_GRACE_MS) return waitFor(Math.max(POLL_MS, START_GRACE_MS - age), "Starting", message);
   const pods = await serverPods(instance, ctx);
   const stuck = await podsNotStarting(instance, ctx, pods);
-  if (stuck === undefined) return starting;
+  if (stuck === undefined) return waitFor(startingPollMs(age), "Starting", message);
   const cause = `Deployment ${names.server}: ${describeNotStarting(stuck)}`;
   // When the claim was bound: its volume's phase change; a volume of this claim not Bound yet in the cache was bound
   // just now (its own watch event is still on its way).

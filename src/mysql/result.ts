@@ -29,3 +29,16 @@ export const BINDING_FALLBACK_MS = 5 * 60_000;
  * late at most. The Deployment's watch wakes the resource once the pod is available.
  */
 export const SCHEDULER_BACKLOG_POLL_MS = 30_000;
+
+/**
+ * When a server whose pods were just found starting normally (past `START_GRACE_MS`, pod-diagnosis.ts) is looked at
+ * again: after a quarter of its Deployment's age, from {@link POLL_MS} up to {@link SCHEDULER_BACKLOG_POLL_MS}. Each
+ * look is a reconcile and a list of its pods; a start that is slow because the cluster is busy (a thousand resources
+ * created at once: the last servers start minutes later) is looked at less and less often, and a pod that then stops
+ * starting (a crash loop, an image that cannot be pulled) is reported a quarter of its age late at most, 30 s at most.
+ * An age not known (no Deployment in the cache): {@link POLL_MS}.
+ */
+export function startingPollMs(deploymentAgeMs: number): number {
+  if (!Number.isFinite(deploymentAgeMs)) return POLL_MS;
+  return Math.min(SCHEDULER_BACKLOG_POLL_MS, Math.max(POLL_MS, Math.round(deploymentAgeMs / 4)));
+}

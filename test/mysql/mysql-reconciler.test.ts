@@ -283,6 +283,30 @@ test("onCreate: while the server's Deployment is younger than the start grace it
   assert.equal(listed.includes("Pod"), true, "listed once the pods may be diagnosed");
 });
 
+test("onCreate: a server starting normally past the start grace is looked at again after a quarter of its Deployment's age, from POLL_MS up to SCHEDULER_BACKLOG_POLL_MS (each look lists its pods)", async () => {
+  const resource = originalResource();
+  const deployment = serverDeployment(0);
+  const { ctx } = recordingContext([ownedCredentials(resource, "otuspassword"), deployment]);
+  let podLists = 0;
+  const list = ctx.list.bind(ctx);
+  ctx.list = (apiVersion, kind, options) => {
+    if (kind === "Pod") podLists++;
+    return list(apiVersion, kind, options);
+  };
+  const nextLook = async (ageMs: number): Promise<number> => {
+    deployment.metadata = { ...deployment.metadata, creationTimestamp: new Date(Date.now() - ageMs) };
+    const result = await reconciler.onCreate(resource, ctx);
+    assert.ok(result.kind === "wait" && result.reason === "Starting", JSON.stringify(result));
+    return result.afterMs;
+  };
+  const near = (actual: number, expected: number, what: string): void =>
+    assert.ok(Math.abs(actual - expected) < 1_000, `${what}: looked at again after ${actual} ms, not about ${expected} ms`);
+  near(await nextLook(START_GRACE_MS), Math.max(POLL_MS, START_GRACE_MS / 4), "just past the grace");
+  near(await nextLook(60_000), 15_000, "a minute old");
+  near(await nextLook(10 * 60_000), SCHEDULER_BACKLOG_POLL_MS, "ten minutes old");
+  assert.equal(podLists, 3, "its pods are listed at each look");
+});
+
 test("onCreate: a server pod the namespace refuses (the Deployment's ReplicaFailure) is ServerPodRefused with the admission's words and what to do", async () => {
   const refused = (resource: ReturnType<typeof originalResource>, message: string): V1Deployment => {
     const deployment = serverDeployment(0);
