@@ -85,9 +85,19 @@ export function addSpecField(text: string, field: NewField): string {
     else spec.set("required", doc.createNode([field.name]));
   }
   // The text as it was, with the new lines put in, when that reads as the edited document does; else the document
-  // written out again (its folded descriptions and flow lists rewritten).
+  // written out again (its folded descriptions and flow lists rewritten), with the file's line ends.
   if (spliced !== undefined && isDeepStrictEqual(parseDocument(spliced).toJS(), doc.toJS())) return spliced;
-  return doc.toString({ lineWidth: 0 });
+  return withLineEnds(doc.toString({ lineWidth: 0 }), lineEndOf(text));
+}
+
+/** The line end a file is written with: CRLF when it has any (an editor on Windows), else LF. */
+function lineEndOf(text: string): "\r\n" | "\n" {
+  return text.includes("\r\n") ? "\r\n" : "\n";
+}
+
+/** `text`, written with LF (as the yaml library writes), with `eol` instead. */
+function withLineEnds(text: string, eol: "\r\n" | "\n"): string {
+  return eol === "\n" ? text : text.replaceAll("\n", eol);
 }
 
 /** Where `offset` is on its line: the number of characters before it. */
@@ -121,16 +131,17 @@ function spliceField(
   const last = properties.items.at(-1);
   if (properties.flow === true || first === undefined || last === undefined || !isNode(first.key) || first.key.range == null) return undefined;
   const indent = " ".repeat(columnOf(text, first.key.range[0]));
+  const eol = lineEndOf(text);
   const fieldText = new Document({ [name]: node })
     .toString({ lineWidth: 0 })
     .trimEnd()
     .split("\n")
     .map((line) => indent + line)
-    .join("\n");
+    .join(eol);
   const edits: { at: number; text: string }[] = [];
   const afterProperties = afterLineOf(text, last.value);
   if (afterProperties === undefined) return undefined;
-  edits.push({ at: afterProperties, text: `${fieldText}\n` });
+  edits.push({ at: afterProperties, text: `${fieldText}${eol}` });
   if (isRequired) {
     if (!isSeq(required) || required.flow === true || required.items.length === 0) return undefined;
     const lastName = required.items.at(-1);
@@ -138,7 +149,7 @@ function spliceField(
     if (!isNode(lastName) || lastName.range == null || afterRequired === undefined) return undefined;
     // The dash sits two columns before the entry in a block list written `- name`.
     const dash = text.lastIndexOf("-", lastName.range[0]);
-    edits.push({ at: afterRequired, text: `${" ".repeat(columnOf(text, dash))}- ${name}\n` });
+    edits.push({ at: afterRequired, text: `${" ".repeat(columnOf(text, dash))}- ${name}${eol}` });
   }
   let result = text;
   for (const edit of edits.sort((a, b) => b.at - a.at)) result = result.slice(0, edit.at) + edit.text + result.slice(edit.at);

@@ -112,6 +112,20 @@ describe("addSpecField", () => {
     }
   });
 
+  test("a schema written with CRLF line ends keeps them, in the lines added too", () => {
+    const crlf = SCHEMA.replaceAll("\n", "\r\n");
+    // Spliced (a block `required` list), and written out again (a flow one: the splice declines).
+    for (const schema of [crlf, crlf.replace("required:\r\n              - database", "required: [database]")]) {
+      for (const given of [{}, { required: true }]) {
+        const out = addSpecField(schema, field(given));
+        assert.equal(out.replaceAll("\r\n", "").includes("\n"), false, `a bare LF in ${JSON.stringify(out)}`);
+        assert.deepEqual(specOf(out).properties.replicas, { type: "integer", "x-mysqlop-on-change": "hook", description: "Servers to run." });
+        assert.equal(specOf(out).required?.includes("replicas"), given.required === true);
+      }
+    }
+    assert.equal(addSpecField(SCHEMA, field({})).includes("\r"), false, "an LF schema stays LF");
+  });
+
   test("refuses an existing field, a bad name, type, policy or default, naming the fix", () => {
     assert.throws(() => addSpecField(SCHEMA, field({ name: "database" })), /spec\.database exists already in the schema; edit it there/);
     const cases: [Partial<NewField>, RegExp][] = [
