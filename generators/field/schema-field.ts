@@ -90,9 +90,11 @@ export function addSpecField(text: string, field: NewField): string {
   return withLineEnds(doc.toString({ lineWidth: 0 }), lineEndOf(text));
 }
 
-/** The line end a file is written with: CRLF when it has any (an editor on Windows), else LF. */
+/** The line end a file is written with: CRLF when most of its lines end so (an editor on Windows), else LF. */
 function lineEndOf(text: string): "\r\n" | "\n" {
-  return text.includes("\r\n") ? "\r\n" : "\n";
+  const crlf = text.split("\r\n").length - 1;
+  const all = text.split("\n").length - 1;
+  return crlf > all - crlf ? "\r\n" : "\n";
 }
 
 /** `text`, written with LF (as the yaml library writes), with `eol` instead. */

@@ -124,6 +124,10 @@ describe("addSpecField", () => {
       }
     }
     assert.equal(addSpecField(SCHEMA, field({})).includes("\r"), false, "an LF schema stays LF");
+    // Found by a review: one stray CRLF line made every added line CRLF (and, written out again, the whole file).
+    const stray = SCHEMA.replace("served: true\n", "served: true\r\n");
+    const out = addSpecField(stray, field({}));
+    assert.equal(out.split("\r\n").length, 2, "only the stray line ends in CRLF");
   });
 
   test("refuses an existing field, a bad name, type, policy or default, naming the fix", () => {
