@@ -166,6 +166,9 @@ describe("volume placement on a two-node cluster", { timeout: 600_000 }, () => {
     assert.equal((await kubectl(env.cp, ["annotate", "-n", NS, "mysqls.otus.homework", name, "otus.homework/final-backup=skip"])).code, 0);
     await api.delete(NS, name);
     await eventually(`${name} gone`, async () => (await api.get(NS, name)) === undefined);
+    // Its data volume goes after it (kube-controller-manager lifts the volume's protection once its claim is gone): a
+    // volume of that name seen below must be one the new resource made.
+    await eventually(`${name}-pv gone`, async () => (await orUndefined(api.core.readPersistentVolume({ name: `${name}-pv` }))) === undefined);
     assert.deepEqual(pinnedTo(await api.core.readPersistentVolume({ name: `backup-${name}-pv` })), [third], "the dumps' volume stays on its node");
     await api.core.deleteNode({ name: third });
     await eventually(`node ${third} gone`, async () => (await orUndefined(api.core.readNode({ name: third }))) === undefined);
