@@ -77,7 +77,8 @@ export function addSpecField(text: string, field: NewField): string {
   const value = typedDefault(field);
   if (value !== undefined) node["default"] = value;
   node["description"] = field.description;
-  const spliced = spliceField(text, properties, spec.get("required", true), field.name, node, field.required);
+  const eol = lineEndOf(text);
+  const spliced = spliceField(text, eol, properties, spec.get("required", true), field.name, node, field.required);
   properties.set(field.name, doc.createNode(node));
   if (field.required) {
     const required = spec.get("required", true);
@@ -87,7 +88,8 @@ export function addSpecField(text: string, field: NewField): string {
   // The text as it was, with the new lines put in, when that reads as the edited document does; else the document
   // written out again (its folded descriptions and flow lists rewritten), with the file's line ends.
   if (spliced !== undefined && isDeepStrictEqual(parseDocument(spliced).toJS(), doc.toJS())) return spliced;
-  return withLineEnds(doc.toString({ lineWidth: 0 }), lineEndOf(text));
+  const written = doc.toString({ lineWidth: 0 });
+  return eol === "\n" ? written : written.replaceAll("\n", eol);
 }
 
 /** The line end a file is written with: CRLF when most of its lines end so (an editor on Windows), else LF. */
@@ -95,11 +97,6 @@ function lineEndOf(text: string): "\r\n" | "\n" {
   const crlf = text.split("\r\n").length - 1;
   const all = text.split("\n").length - 1;
   return crlf > all - crlf ? "\r\n" : "\n";
-}
-
-/** `text`, written with LF (as the yaml library writes), with `eol` instead. */
-function withLineEnds(text: string, eol: "\r\n" | "\n"): string {
-  return eol === "\n" ? text : text.replaceAll("\n", eol);
 }
 
 /** Where `offset` is on its line: the number of characters before it. */
@@ -119,10 +116,12 @@ function afterLineOf(text: string, node: unknown): number | undefined {
 /**
  * The schema text with the field's lines inserted after the last property of a block `properties` map (and its name
  * after the last entry of a block `required` list, when it is required), the rest byte for byte; `undefined` where the
- * layout is not one of those (a flow map, no `required` yet), and the caller writes the document out again.
+ * layout is not one of those (a flow map, no `required` yet), and the caller writes the document out again. The added
+ * lines end in `eol`, the file's line end.
  */
 function spliceField(
   text: string,
+  eol: "\r\n" | "\n",
   properties: YAMLMap,
   required: unknown,
   name: string,
@@ -133,7 +132,6 @@ function spliceField(
   const last = properties.items.at(-1);
   if (properties.flow === true || first === undefined || last === undefined || !isNode(first.key) || first.key.range == null) return undefined;
   const indent = " ".repeat(columnOf(text, first.key.range[0]));
-  const eol = lineEndOf(text);
   const fieldText = new Document({ [name]: node })
     .toString({ lineWidth: 0 })
     .trimEnd()
