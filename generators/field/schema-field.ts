@@ -117,7 +117,7 @@ function afterLineOf(text: string, node: unknown): number | undefined {
  * The schema text with the field's lines inserted after the last property of a block `properties` map (and its name
  * after the last entry of a block `required` list, when it is required), the rest byte for byte; `undefined` where the
  * layout is not one of those (a flow map, no `required` yet), and the caller writes the document out again. The added
- * lines end in `eol`, the file's line end.
+ * lines end in `eol`, the file's line end; a file whose last line has none still ends so.
  */
 function spliceField(
   text: string,
@@ -138,20 +138,23 @@ function spliceField(
     .split("\n")
     .map((line) => indent + line)
     .join(eol);
+  // A last line without a line end (where the new lines may go) is given one while splicing, and loses it again after.
+  const ended = text.endsWith("\n");
+  const base = ended ? text : text + eol;
   const edits: { at: number; text: string }[] = [];
-  const afterProperties = afterLineOf(text, last.value);
+  const afterProperties = afterLineOf(base, last.value);
   if (afterProperties === undefined) return undefined;
   edits.push({ at: afterProperties, text: `${fieldText}${eol}` });
   if (isRequired) {
     if (!isSeq(required) || required.flow === true || required.items.length === 0) return undefined;
     const lastName = required.items.at(-1);
-    const afterRequired = afterLineOf(text, lastName);
+    const afterRequired = afterLineOf(base, lastName);
     if (!isNode(lastName) || lastName.range == null || afterRequired === undefined) return undefined;
     // The dash sits two columns before the entry in a block list written `- name`.
     const dash = text.lastIndexOf("-", lastName.range[0]);
     edits.push({ at: afterRequired, text: `${" ".repeat(columnOf(text, dash))}- ${name}${eol}` });
   }
-  let result = text;
+  let result = base;
   for (const edit of edits.sort((a, b) => b.at - a.at)) result = result.slice(0, edit.at) + edit.text + result.slice(edit.at);
-  return result;
+  return ended ? result : result.slice(0, -eol.length);
 }

@@ -130,6 +130,26 @@ describe("addSpecField", () => {
     assert.equal(out.split("\r\n").length, 2, "only the stray line ends in CRLF");
   });
 
+  test("a schema whose last line has no line end gets only the new lines too, and still ends without one", () => {
+    // Found by reading: the splice declined when the last property was the file's last line without a line end, and
+    // the whole file was written out again (here the flow list respaced).
+    for (const eol of ["\n", "\r\n"]) {
+      const schema = `verbs: [get,list]\n${SCHEMA}`.trimEnd().replaceAll("\n", eol);
+      for (const given of [{}, { required: true }]) {
+        const out = addSpecField(schema, field(given));
+        assert.ok(out.startsWith(`verbs: [get,list]${eol}`), `written out again: ${JSON.stringify(out.slice(0, 40))}`);
+        assert.equal(out.endsWith("\n"), false, "ends as the schema did");
+        const before = schema.split(eol);
+        let at = 0;
+        for (const line of out.split(eol)) if (line === before[at]) at++;
+        assert.equal(at, before.length, "the original's lines, in order, untouched");
+        assert.equal(out.replaceAll(eol, "").includes("\n"), false, "one kind of line end");
+        assert.deepEqual(specOf(out).properties.replicas, { type: "integer", "x-mysqlop-on-change": "hook", description: "Servers to run." });
+        assert.equal(specOf(out).required?.includes("replicas"), given.required === true);
+      }
+    }
+  });
+
   test("refuses an existing field, a bad name, type, policy or default, naming the fix", () => {
     assert.throws(() => addSpecField(SCHEMA, field({ name: "database" })), /spec\.database exists already in the schema; edit it there/);
     const cases: [Partial<NewField>, RegExp][] = [
