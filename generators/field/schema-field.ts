@@ -86,10 +86,12 @@ export function addSpecField(text: string, field: NewField): string {
     else spec.set("required", doc.createNode([field.name]));
   }
   // The text as it was, with the new lines put in, when that reads as the edited document does; else the document
-  // written out again (its folded descriptions and flow lists rewritten), with the file's line ends.
+  // written out again (its folded descriptions and flow lists rewritten), with the file's line ends, and ending as the
+  // file did (with a line end or without).
   if (spliced !== undefined && isDeepStrictEqual(parseDocument(spliced).toJS(), doc.toJS())) return spliced;
   const written = doc.toString({ lineWidth: 0 });
-  return eol === "\n" ? written : written.replaceAll("\n", eol);
+  const ended = text.endsWith("\n") ? written : written.replace(/\n$/, "");
+  return eol === "\n" ? ended : ended.replaceAll("\n", eol);
 }
 
 /** The line end a file is written with: CRLF when most of its lines end so (an editor on Windows), else LF. */

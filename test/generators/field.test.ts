@@ -150,6 +150,18 @@ describe("addSpecField", () => {
     }
   });
 
+  test("a schema written out again (the splice declines) without a line end at its end still ends without one", () => {
+    // Found in review: the written-out document always ended with a line end. A flow `required` list declines the splice.
+    for (const eol of ["\n", "\r\n"]) {
+      const schema = SCHEMA.replace("required:\n              - database", "required: [database]").trimEnd().replaceAll("\n", eol);
+      const out = addSpecField(schema, field({ required: true }));
+      assert.equal(out.endsWith("\n"), false, `ends as the schema did: ${JSON.stringify(out.slice(-30))}`);
+      assert.equal(out.replaceAll(eol, "").includes("\n") || out.replaceAll(eol, "").includes("\r"), false, "one kind of line end");
+      assert.deepEqual(specOf(out).required, ["database", "replicas"]);
+      assert.equal(specOf(out).properties.replicas?.description, "Servers to run.");
+    }
+  });
+
   test("refuses an existing field, a bad name, type, policy or default, naming the fix", () => {
     assert.throws(() => addSpecField(SCHEMA, field({ name: "database" })), /spec\.database exists already in the schema; edit it there/);
     const cases: [Partial<NewField>, RegExp][] = [
