@@ -78,7 +78,10 @@ export function addSpecField(text: string, field: NewField): string {
   if (value !== undefined) node["default"] = value;
   node["description"] = field.description;
   const eol = lineEndOf(text);
-  const spliced = spliceField(text, eol, properties, spec.get("required", true), field.name, node, field.required);
+  // A last line without a line end (where the new lines may go) is given one while editing, and loses it again at the
+  // end, on either path: the file ends as it did.
+  const ended = text.endsWith("\n");
+  const spliced = spliceField(ended ? text : text + eol, eol, properties, spec.get("required", true), field.name, node, field.required);
   properties.set(field.name, doc.createNode(node));
   if (field.required) {
     const required = spec.get("required", true);
@@ -86,12 +89,13 @@ export function addSpecField(text: string, field: NewField): string {
     else spec.set("required", doc.createNode([field.name]));
   }
   // The text as it was, with the new lines put in, when that reads as the edited document does; else the document
-  // written out again (its folded descriptions and flow lists rewritten), with the file's line ends, and ending as the
-  // file did (with a line end or without).
-  if (spliced !== undefined && isDeepStrictEqual(parseDocument(spliced).toJS(), doc.toJS())) return spliced;
-  const written = doc.toString({ lineWidth: 0 });
-  const ended = text.endsWith("\n") ? written : written.replace(/\n$/, "");
-  return eol === "\n" ? ended : ended.replaceAll("\n", eol);
+  // written out again (its folded descriptions and flow lists rewritten), with the file's line ends.
+  let out = spliced;
+  if (out === undefined || !isDeepStrictEqual(parseDocument(out).toJS(), doc.toJS())) {
+    const written = doc.toString({ lineWidth: 0 });
+    out = eol === "\n" ? written : written.replaceAll("\n", eol);
+  }
+  return ended ? out : out.slice(0, -eol.length);
 }
 
 /** The line end a file is written with: CRLF when most of its lines end so (an editor on Windows), else LF. */
@@ -119,7 +123,7 @@ function afterLineOf(text: string, node: unknown): number | undefined {
  * The schema text with the field's lines inserted after the last property of a block `properties` map (and its name
  * after the last entry of a block `required` list, when it is required), the rest byte for byte; `undefined` where the
  * layout is not one of those (a flow map, no `required` yet), and the caller writes the document out again. The added
- * lines end in `eol`, the file's line end; a file whose last line has none still ends so.
+ * lines end in `eol`, the file's line end; `text` ends with one (the caller adds it where the file has none).
  */
 function spliceField(
   text: string,
@@ -140,23 +144,20 @@ function spliceField(
     .split("\n")
     .map((line) => indent + line)
     .join(eol);
-  // A last line without a line end (where the new lines may go) is given one while splicing, and loses it again after.
-  const ended = text.endsWith("\n");
-  const base = ended ? text : text + eol;
   const edits: { at: number; text: string }[] = [];
-  const afterProperties = afterLineOf(base, last.value);
+  const afterProperties = afterLineOf(text, last.value);
   if (afterProperties === undefined) return undefined;
   edits.push({ at: afterProperties, text: `${fieldText}${eol}` });
   if (isRequired) {
     if (!isSeq(required) || required.flow === true || required.items.length === 0) return undefined;
     const lastName = required.items.at(-1);
-    const afterRequired = afterLineOf(base, lastName);
+    const afterRequired = afterLineOf(text, lastName);
     if (!isNode(lastName) || lastName.range == null || afterRequired === undefined) return undefined;
     // The dash sits two columns before the entry in a block list written `- name`.
     const dash = text.lastIndexOf("-", lastName.range[0]);
     edits.push({ at: afterRequired, text: `${" ".repeat(columnOf(text, dash))}- ${name}${eol}` });
   }
-  let result = base;
+  let result = text;
   for (const edit of edits.sort((a, b) => b.at - a.at)) result = result.slice(0, edit.at) + edit.text + result.slice(edit.at);
-  return ended ? result : result.slice(0, -eol.length);
+  return result;
 }

@@ -50,6 +50,11 @@ function specOf(text: string, version = 1): { required?: string[]; properties: R
   return spec;
 }
 
+/** Every line of `out` ends in `eol`: no bare LF in a CRLF file, no CR in an LF one. */
+function assertOneLineEnd(out: string, eol: string): void {
+  assert.equal(/[\r\n]/.test(out.replaceAll(eol, "")), false, `one kind of line end: ${JSON.stringify(out)}`);
+}
+
 /** Generator options, which yeoman-test types as Yeoman's own only. */
 const options = (given: Record<string, unknown>): Record<string, unknown> => given;
 
@@ -118,7 +123,7 @@ describe("addSpecField", () => {
     for (const schema of [crlf, crlf.replace("required:\r\n              - database", "required: [database]")]) {
       for (const given of [{}, { required: true }]) {
         const out = addSpecField(schema, field(given));
-        assert.equal(out.replaceAll("\r\n", "").includes("\n"), false, `a bare LF in ${JSON.stringify(out)}`);
+        assertOneLineEnd(out, "\r\n");
         assert.deepEqual(specOf(out).properties.replicas, { type: "integer", "x-mysqlop-on-change": "hook", description: "Servers to run." });
         assert.equal(specOf(out).required?.includes("replicas"), given.required === true);
       }
@@ -143,7 +148,7 @@ describe("addSpecField", () => {
         let at = 0;
         for (const line of out.split(eol)) if (line === before[at]) at++;
         assert.equal(at, before.length, "the original's lines, in order, untouched");
-        assert.equal(out.replaceAll(eol, "").includes("\n") || out.replaceAll(eol, "").includes("\r"), false, "one kind of line end");
+        assertOneLineEnd(out, eol);
         assert.deepEqual(specOf(out).properties.replicas, { type: "integer", "x-mysqlop-on-change": "hook", description: "Servers to run." });
         assert.equal(specOf(out).required?.includes("replicas"), given.required === true);
       }
@@ -156,7 +161,7 @@ describe("addSpecField", () => {
       const schema = SCHEMA.replace("required:\n              - database", "required: [database]").trimEnd().replaceAll("\n", eol);
       const out = addSpecField(schema, field({ required: true }));
       assert.equal(out.endsWith("\n"), false, `ends as the schema did: ${JSON.stringify(out.slice(-30))}`);
-      assert.equal(out.replaceAll(eol, "").includes("\n") || out.replaceAll(eol, "").includes("\r"), false, "one kind of line end");
+      assertOneLineEnd(out, eol);
       assert.deepEqual(specOf(out).required, ["database", "replicas"]);
       assert.equal(specOf(out).properties.replicas?.description, "Servers to run.");
     }
