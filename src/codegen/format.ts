@@ -1,12 +1,13 @@
 /**
- * Stage 5 of the pipeline: bring emitted text into its final form. TypeScript goes through prettier: the standalone
- * build with only its Babel parser (as `babel-ts`), loaded on first use. The full entry point and the other parsers
- * cost more to load than the formatting; `babel-ts` prints TypeScript as the `typescript` parser does (the golden
- * files and the MySQL schema's outputs are byte-identical either way) and takes about a fifth less time. The validator
- * is the exception: its emitter prints it in prettier's form (its schema as data, emit/literal.ts), since formatting
- * that one big object literal would be most of prettier's work. YAML and Markdown are emitted in final form already —
- * the `yaml` library prints YAML as prettier does, the API reference aligns its own tables — so they get no pass; the
- * format tests prove that prettier would leave all of these unchanged.
+ * Stage 5 of the pipeline: bring emitted text into its final form. The emitters print their TypeScript in prettier's
+ * form where they can prove it (`final`): the validator prints its schema as data (emit/literal.ts), the models and the
+ * reconcile skeleton are laid out from what json-schema-to-typescript and ts-morph print (emit/prettier-form.ts) — so
+ * that a `generate` from scratch does not load prettier, whose standalone build and plugins cost more to load than
+ * all the formatting. What they cannot prove (a schema with shapes the layouts do not model, a line prettier would
+ * break) goes through prettier: the standalone build with only its Babel parser (as `babel-ts`), loaded on first use;
+ * `babel-ts` prints TypeScript as the `typescript` parser does and takes about a fifth less time. YAML and Markdown are
+ * emitted in final form already — the `yaml` library prints YAML as prettier does, the API reference aligns its own
+ * tables — so they get no pass. The format tests prove that prettier would leave all of these unchanged.
  */
 import type { Options, Plugin } from "prettier";
 import { PRINT_WIDTH } from "./emit/string-width.ts";
@@ -37,6 +38,11 @@ export function formatKindOf(path: string): FormatKind {
 
 let typescriptFormatter: Promise<(text: string) => Promise<string>> | undefined;
 
+/** Whether this process has loaded prettier's formatter (a run whose outputs were all final has not). */
+export function prettierLoaded(): boolean {
+  return typescriptFormatter !== undefined;
+}
+
 /** prettier's standalone formatter with the Babel and ESTree plugins, imported once, on first use. */
 function loadTypescriptFormatter(): Promise<(text: string) => Promise<string>> {
   typescriptFormatter ??= Promise.all([import("prettier/standalone"), import("prettier/plugins/babel"), import("prettier/plugins/estree")]).then(
@@ -49,8 +55,8 @@ function loadTypescriptFormatter(): Promise<(text: string) => Promise<string>> {
 }
 
 /**
- * Formats one file: TypeScript with prettier unless its emitter printed it final (the validator, see
- * emit/literal.ts), YAML and Markdown as emitted (see the module comment).
+ * Formats one file: TypeScript with prettier unless its emitter printed it final (see the module comment), YAML and
+ * Markdown as emitted.
  */
 export async function formatOutput(file: EmittedFile): Promise<OutputFile> {
   if (file.final === true || formatKindOf(file.path) === "final") return { path: file.path, content: file.content };

@@ -4,7 +4,6 @@
  */
 import { readFile } from "node:fs/promises";
 import { posix, resolve } from "node:path";
-import { Worker } from "node:worker_threads";
 import { emitApiReference } from "./emit/api-reference.ts";
 import { emitCrd } from "./emit/crd.ts";
 import { emitKustomization } from "./emit/kustomization.ts";
@@ -14,8 +13,8 @@ import { emitOperatorDeployment } from "./emit/operator-deployment.ts";
 import { emitNamespacedRbacKustomization, emitNamespacedRbacOperator, emitNamespacedRbacWatchedRole, emitRbac } from "./emit/rbac.ts";
 import { emitConstants } from "./emit/constants.ts";
 import { emitValidator } from "./emit/validator.ts";
-import { ASIDE_WORKER_DATA, type AsideAnswer, type AsideRequest } from "./emit/aside-worker.ts";
-import { constantsInput, inputText, modelsInput, reconcilerBaseInput, validatorInput, type ReconcilerBaseInput } from "./emit/inputs.ts";
+import { AsideEmitter, emitSkeleton, type Skeleton } from "./emit/aside.ts";
+import { constantsInput, inputText, modelsInput, reconcilerBaseInput, validatorInput } from "./emit/inputs.ts";
 import { formatOutput, type EmittedFile, type OutputFile } from "./format.ts";
 import { loadSchema, type LoadedSchema } from "./load.ts";
 import { buildModel, type GeneratorModel } from "./model.ts";
@@ -35,68 +34,18 @@ interface OutputSpec {
   /** The part of the model the output is made from, as hashed; none: the whole model (cheap outputs). */
   readonly part?: (model: GeneratorModel) => string;
   /** The text, or the text and whether it is in final form already (see {@link EmittedFile}). */
-  readonly emit: (model: GeneratorModel) => string | Omit<EmittedFile, "path"> | Promise<string>;
+  readonly emit: (model: GeneratorModel) => Emitted | Promise<Emitted>;
 }
 
-/** The reconcile skeleton, emitted in this thread (ts-morph loaded here, once). */
-async function emitSkeleton(input: ReconcilerBaseInput): Promise<string> {
-  return (await import("./emit/reconciler-base.ts")).emitReconcilerBase(input);
-}
-
-/** Where the worker's module is: run from the TypeScript sources or from the compiled ones (dist/), a sibling. */
-const ASIDE_WORKER_URL = new URL(`./emit/aside-worker.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`, import.meta.url);
-
-/**
- * The reconcile skeleton emitted in a worker thread, where ts-morph (some 140 ms to load, the largest part of a
- * `generate` that makes every file) loads beside the main thread's work, on another core. Used by the first `generate`
- * of a process that makes every file (no record yet); every other run emits it in this thread, where ts-morph is then
- * loaded once (a process that generates again and again: tests) or not at all (a run that has nothing to emit). A
- * worker that fails or ends without an answer (its module missing, out of memory) costs only time: the skeleton is
- * then emitted in this thread, where an error of the emitter itself is thrown as it would have been anyway.
- */
-export class AsideEmitter {
-  readonly #worker: Worker;
-  readonly #pending = new Map<number, { input: ReconcilerBaseInput; resolve: (text: string) => void; reject: (error: unknown) => void }>();
-  #next = 0;
-  #failed = false;
-
-  constructor(url: URL = ASIDE_WORKER_URL) {
-    this.#worker = new Worker(url, { workerData: ASIDE_WORKER_DATA });
-    this.#worker.on("message", (answer: AsideAnswer) => {
-      const pending = this.#pending.get(answer.id);
-      this.#pending.delete(answer.id);
-      if (pending === undefined) return;
-      if ("text" in answer) pending.resolve(answer.text);
-      else emitSkeleton(pending.input).then(pending.resolve, pending.reject);
-    });
-    const fail = (): void => {
-      this.#failed = true;
-      for (const pending of this.#pending.values()) emitSkeleton(pending.input).then(pending.resolve, pending.reject);
-      this.#pending.clear();
-    };
-    this.#worker.on("error", fail);
-    this.#worker.on("exit", fail);
-  }
-
-  emit(input: ReconcilerBaseInput): Promise<string> {
-    if (this.#failed) return emitSkeleton(input);
-    const id = this.#next++;
-    return new Promise<string>((resolve, reject) => {
-      this.#pending.set(id, { input, resolve, reject });
-      this.#worker.postMessage({ id, input } satisfies AsideRequest);
-    });
-  }
-
-  async stop(): Promise<void> {
-    await this.#worker.terminate();
-  }
-}
+/** What an emitter gives: the text, or the text and whether it is in final form already. */
+type Emitted = string | Omit<EmittedFile, "path">;
 
 /** The worker of a run that uses one, by the run's model; whether a run of this process has claimed one. */
 const asideOf = new WeakMap<GeneratorModel, AsideEmitter>();
 let asideUsed = false;
 
-function emitReconcilerBaseAside(model: GeneratorModel): Promise<string> {
+/** The reconcile skeleton: in the run's worker if it has one, else in this thread. */
+function emitReconcilerBaseAside(model: GeneratorModel): Promise<Skeleton> {
   const input = reconcilerBaseInput(model);
   return asideOf.get(model)?.emit(input) ?? emitSkeleton(input);
 }
@@ -234,21 +183,26 @@ export interface GenerateResult {
   readonly emitted: readonly string[];
 }
 
-/** Generates every output from the schema file; with `check`, only compares with disk. */
-export async function generate(options: GenerateOptions, mode: { check: boolean } = { check: false }): Promise<GenerateResult> {
+/**
+ * Generates every output from the schema file; with `check`, only compares with disk. `started`: a worker for the
+ * skeleton the caller started before loading this module (the CLI, when there is no record: see {@link AsideEmitter}),
+ * used if this run makes every file; the caller stops it.
+ */
+export async function generate(options: GenerateOptions, mode: { check: boolean } = { check: false }, started?: AsideEmitter): Promise<GenerateResult> {
   const recorded = recordedOptions(options);
   const record = readRecord(options.root, recordPath(recorded));
   // Every file to make (no record): ts-morph starts loading in a worker now, beside the schema's checks.
   // Claimed before the record is read: of two runs at once, only one may use the worker.
-  const mayUseAside = !mode.check && !asideUsed;
-  if (mayUseAside) asideUsed = true;
+  const mayUseAside = !mode.check && (started !== undefined || !asideUsed);
+  const claims = mayUseAside && started === undefined;
+  if (claims) asideUsed = true;
   let aside: AsideEmitter | undefined;
-  if (mayUseAside && (await record) === undefined) aside = new AsideEmitter();
-  else if (mayUseAside) asideUsed = false;
+  if (mayUseAside && (await record) === undefined) aside = started ?? new AsideEmitter();
+  else if (claims) asideUsed = false;
   try {
     return await generateWith(options, mode, recorded, await record, aside);
   } finally {
-    await aside?.stop();
+    if (aside !== started) await aside?.stop();
   }
 }
 

@@ -61,7 +61,7 @@ test("escapeDocComment: descriptions cannot close a TSDoc comment", () => {
 test("reconciler base: a hook's docs link to its field's docs in the models, or repeat the description that its named type carries", async () => {
   const model = await mysqlModel();
   const input = reconcilerBaseInput(model);
-  const base = emitReconcilerBase(input);
+  const base = emitReconcilerBase(input).content;
   const described = (name: string) => model.specFields.find((f) => f.name === name)?.description ?? assert.fail(`no spec.${name}`);
   // spec.image has no title: json-schema-to-typescript documents the field in MySQLSpec.
   assert.equal(

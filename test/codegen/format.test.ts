@@ -11,6 +11,7 @@ import { format } from "prettier";
 import { markdownTable } from "../../src/codegen/emit/api-reference.ts";
 import { validatorInput } from "../../src/codegen/emit/inputs.ts";
 import { printLiteral } from "../../src/codegen/emit/literal.ts";
+import { getStringWidth } from "../../src/codegen/emit/string-width.ts";
 import { emitValidator } from "../../src/codegen/emit/validator.ts";
 import { buildModel } from "../../src/codegen/model.ts";
 import { formatKindOf, PRETTIER_OPTIONS } from "../../src/codegen/format.ts";
@@ -48,6 +49,42 @@ test("markdownTable pads cells as prettier measures them: wide characters, emoji
   ];
   const table = markdownTable(["Name", "Text", "C"], rows).join("\n") + "\n";
   await assertPrettierLeavesAlone("table.md", table);
+});
+
+test("getStringWidth measures as prettier does: every character it measures itself, and text it leaves to prettier", async () => {
+  const { util } = (await import("prettier/standalone")) as unknown as { util: { getStringWidth(text: string): number } };
+  const ranges: [number, number][] = [
+    [0x20, 0x7e],
+    [0xa0, 0x24f],
+    [0x2010, 0x205e],
+    [0x2190, 0x22ff],
+    [0x10000, 0x10000],
+    [0xf0000, 0x10ffff],
+  ];
+  let measured = 0;
+  for (const [from, to] of ranges) {
+    for (let code = from; code <= to; code++) {
+      const text = `a${String.fromCodePoint(code)}b`;
+      assert.equal(getStringWidth(text), util.getStringWidth(text), `U+${code.toString(16).padStart(4, "0")}`);
+      measured++;
+    }
+  }
+  assert.equal(measured, 95 + 432 + 79 + 368 + 1 + 0x20000);
+  for (const text of [
+    "^[^/\\\\\u{10000}-\u{10ffff}]*$",
+    "\u{10001}\u{1f600}",
+    "日本語",
+    "emoji 🐬 ✅",
+    "e\u0301te\u0301",
+    "©\ufe0f",
+    "tab\there",
+    "",
+    "\u0300",
+    "\u2028",
+    "😀😀",
+  ]) {
+    assert.equal(getStringWidth(text), util.getStringWidth(text), JSON.stringify(text));
+  }
 });
 
 test("formatKindOf: prettier for TypeScript, final form for YAML and Markdown, an error for anything else", () => {

@@ -1,8 +1,10 @@
 /** `mysqlop generate`: regenerate everything derived from the schema, or `--check` for staleness. */
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import type { AsideEmitter } from "../../codegen/emit/aside.ts";
 import { SchemaError } from "../../codegen/errors.ts";
 import { runtimeImportProblem, type GenerateOptions } from "../../codegen/options.ts";
-import { recordedStates } from "../../codegen/record.ts";
+import { recordedOptions, recordedStates, recordPath } from "../../codegen/record.ts";
 import type { FileState } from "../../codegen/write.ts";
 import { parseCommandArgs, usageError } from "../args.ts";
 
@@ -41,14 +43,17 @@ export async function run(argv: string[]): Promise<number> {
     return usageError("generate", `--runtime-import ${problem}`, HELP);
   }
   const options: GenerateOptions = { root: values.root, schemaPath: values.schema, outDir: values.out, deployDir: values.deploy, runtimeImport };
-  // Inputs as recorded by the last run: the verdict needs no generating (see codegen/record.ts).
-  const recorded = await recordedStates(options);
-  if (recorded !== undefined && (values.check || recorded.states.every((s) => s.state === "fresh"))) {
-    return report(values.check, values.schema, recorded.outputs.length, recorded.states, [], []);
-  }
+  // No record yet: every file is to be made. The skeleton's worker starts loading ts-morph now, while this thread
+  // loads the pipeline and checks the schema (see codegen/emit/aside.ts).
+  const aside = values.check || existsSync(resolve(values.root, recordPath(recordedOptions(options)))) ? undefined : await startAside();
   try {
+    // Inputs as recorded by the last run: the verdict needs no generating (see codegen/record.ts).
+    const recorded = aside === undefined ? await recordedStates(options) : undefined;
+    if (recorded !== undefined && (values.check || recorded.states.every((s) => s.state === "fresh"))) {
+      return report(values.check, values.schema, recorded.outputs.length, recorded.states, [], []);
+    }
     const { generate } = await import("../../codegen/pipeline.ts");
-    const result = await generate(options, { check: values.check });
+    const result = await generate(options, { check: values.check }, aside);
     return report(values.check, values.schema, result.outputs.length, result.states, result.written, result.removed);
   } catch (error) {
     if (error instanceof SchemaError) {
@@ -63,7 +68,15 @@ export async function run(argv: string[]): Promise<number> {
       return 1;
     }
     throw error;
+  } finally {
+    await aside?.stop();
   }
+}
+
+/** The skeleton's worker, started (its module is light: the pipeline is not loaded yet). */
+async function startAside(): Promise<AsideEmitter> {
+  const { AsideEmitter } = await import("../../codegen/emit/aside.ts");
+  return new AsideEmitter();
 }
 
 /** Prints the outcome; the exit code. */

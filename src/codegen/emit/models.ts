@@ -7,6 +7,7 @@ import { compile } from "json-schema-to-typescript";
 import type { SchemaNode } from "../model.ts";
 import type { ModelsInput } from "./inputs.ts";
 import { generatedHeader } from "./header.ts";
+import { linesFit, modelsLayout } from "./prettier-form.ts";
 import { mapSchema, stripGeneratorExtensions } from "./schema-tools.ts";
 
 /** Rewrites one schema node into what json-schema-to-typescript understands. */
@@ -60,8 +61,12 @@ export function typeScriptSchemaOf(model: ModelsInput): SchemaNode {
   return { ...root, title: model.typeNames.resource, properties, required: [...required] };
 }
 
-/** Renders `generated/<singular>-models.ts` (unformatted). */
-export async function emitModels(model: ModelsInput): Promise<string> {
+/**
+ * Renders `generated/<singular>-models.ts`: in prettier's form (`final`) when json-schema-to-typescript printed only
+ * shapes {@link modelsLayout} models, else as printed, for prettier to format. `layout` false: as printed, always (the
+ * format tests compare the two through prettier).
+ */
+export async function emitModels(model: ModelsInput, layout = true): Promise<{ content: string; final: boolean }> {
   const schema = typeScriptSchemaOf(model);
   const body = await compile(schema as Parameters<typeof compile>[0], model.typeNames.resource, {
     bannerComment: "",
@@ -75,7 +80,8 @@ export async function emitModels(model: ModelsInput): Promise<string> {
   });
   const usesEmbedded = body.includes("KubernetesObject");
   const imports = usesEmbedded ? "KubernetesObject, V1ObjectMeta" : "V1ObjectMeta";
-  return `${generatedHeader(model, "line")}
+  const laidOut = layout ? modelsLayout(body) : undefined;
+  const content = `${generatedHeader(model, "line")}
 /**
  * TypeScript models of the ${model.kind} custom resource (${model.group}/${model.storageVersion.name}),
  * as read from the API server: fields with a default are always present.
@@ -83,5 +89,6 @@ export async function emitModels(model: ModelsInput): Promise<string> {
  */
 import type { ${imports} } from "@kubernetes/client-node";
 
-${body}`;
+${laidOut ?? body}`;
+  return { content, final: laidOut !== undefined && linesFit(content) };
 }

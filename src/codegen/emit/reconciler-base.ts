@@ -17,6 +17,8 @@ import {
 } from "ts-morph";
 import type { ReconcilerBaseField, ReconcilerBaseInput } from "./inputs.ts";
 import { generatedHeader } from "./header.ts";
+import { linesFit } from "./prettier-form.ts";
+import { getStringWidth, PRINT_WIDTH } from "./string-width.ts";
 
 /** Makes text safe inside a `/** … *\/` comment. */
 export function escapeDocComment(text: string): string {
@@ -129,7 +131,8 @@ function changeHooksBody(model: ReconcilerBaseInput): string {
   const entries = hookFields(model).map((f) => {
     // A sensitive field's previous value is never known; saying so keeps the hook's parameter type exact.
     const change = f.sensitive ? "{ previous: undefined, current: change.current }" : "change";
-    return `  ${JSON.stringify(f.name)}: (resource, change, ctx) => this.${f.hookName}(resource, ${change}, ctx),`;
+    // Field names are identifiers (validate.ts): keys without quotes, as prettier prints them.
+    return `  ${f.name}: (resource, change, ctx) => this.${f.hookName}(resource, ${change}, ctx),`;
   });
   return ["return {", ...entries, "};"].join("\n");
 }
@@ -244,7 +247,56 @@ function baseName(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
-/** Renders `generated/<singular>-reconciler-base.ts` (unformatted): ts-morph prints the structures as text, no project or syntax tree needed. */
-export function emitReconcilerBase(model: ReconcilerBaseInput): string {
-  return `${generatedHeader(model, "line")}\n${printStructure({ kind: StructureKind.SourceFile, statements: statements(model) })}`;
+/**
+ * A line ts-morph prints longer than {@link PRINT_WIDTH}, as prettier breaks it, for the shapes of this file that grow
+ * past it with the names in the schema: an import of several names (one per line), an abstract method's signature (one
+ * parameter per line), the change type alias (its type under the `=`) and a hook entry of `changeHooks` (its call under
+ * the arrow). Any other line is given back as it is: too long, it makes {@link linesFit} refuse the text, which is
+ * then left to prettier (a field name past some 40 characters, a kind past some 26).
+ */
+function prettierBreak(line: string): string[] {
+  if (getStringWidth(line) <= PRINT_WIDTH) return [line];
+  const imported = /^(import (?:type )?)\{ (.+, .+) \} (from .+;)$/.exec(line);
+  if (imported !== null) {
+    const [, head = "", names = "", from = ""] = imported;
+    return [`${head}{`, ...names.split(", ").map((n) => `  ${n},`), `} ${from}`];
+  }
+  const method = /^(\s+)((?:public |protected )?abstract \w+)\((.+)\)(: .+;)$/.exec(line);
+  if (method !== null) {
+    const [, indent = "", head = "", parameters = "", returns = ""] = method;
+    return [`${indent}${head}(`, ...parameters.split(", ").map((p) => `${indent}  ${p},`), `${indent})${returns}`];
+  }
+  const alias = /^(export type .+ =) (.+;)$/.exec(line);
+  if (alias !== null) return [alias[1] ?? "", `  ${alias[2] ?? ""}`];
+  const hook = /^(\s+)(\w+: \(resource, change, ctx\) =>) (.+,)$/.exec(line);
+  if (hook !== null) {
+    const [, indent = "", head = "", call = ""] = hook;
+    return [`${indent}${head}`, `${indent}  ${call}`];
+  }
+  return [line];
+}
+
+/** ts-morph's empty braces (`{` at a line's end, `}` on the next: an interface without hooks) as prettier's `{}`. */
+function joinEmptyBraces(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const line of lines) {
+    const previous = out[out.length - 1];
+    const indent = /^\s*/.exec(previous ?? "")?.[0] ?? "";
+    if (previous?.endsWith("{") === true && /^\s*\};?$/.test(line) && line.startsWith(`${indent}}`)) out[out.length - 1] = `${previous}${line.trimStart()}`;
+    else out.push(line);
+  }
+  return out;
+}
+
+/**
+ * Renders `generated/<singular>-reconciler-base.ts`: ts-morph prints the structures as text (no project or syntax tree
+ * needed), two spaces a level as prettier indents; with its long lines broken as prettier breaks them
+ * ({@link prettierBreak}), the text is final when every line then fits, else it is left to prettier. `layout` false:
+ * as ts-morph prints it, never final (the format tests compare the two through prettier).
+ */
+export function emitReconcilerBase(model: ReconcilerBaseInput, layout = true): { content: string; final: boolean } {
+  const printed = `${generatedHeader(model, "line")}\n${printStructure({ kind: StructureKind.SourceFile, statements: statements(model) }, { indentNumberOfSpaces: 2 })}`;
+  if (!layout) return { content: printed, final: false };
+  const content = joinEmptyBraces(printed.split("\n")).flatMap(prettierBreak).join("\n");
+  return { content, final: linesFit(content) };
 }
