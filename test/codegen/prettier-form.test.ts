@@ -6,13 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { format } from "prettier";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { constantsInput, modelsInput, reconcilerBaseInput } from "../../src/codegen/emit/inputs.ts";
 import { emitConstants } from "../../src/codegen/emit/constants.ts";
 import { emitModels } from "../../src/codegen/emit/models.ts";
@@ -22,6 +23,7 @@ import { PRETTIER_OPTIONS } from "../../src/codegen/format.ts";
 import { loadSchema, parseSchemaText, type LoadedSchema } from "../../src/codegen/load.ts";
 import { buildModel, type GeneratorModel } from "../../src/codegen/model.ts";
 import { validateSchema } from "../../src/codegen/validate.ts";
+import { seededRandom } from "../helpers/seeded-random.ts";
 import { createTempProject, editedSchema, mysqlSchemaText, repoRoot, SPEC_PROPERTIES } from "./temp-project.ts";
 
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -72,6 +74,13 @@ test("the MySQL schema's and every fixture's models and reconcile skeleton are f
   }
 });
 
+/** The status every schema declares (the runtime writes it): the minimal fixture's. */
+const STANDARD_STATUS = (
+  parse(readFileSync(join(fixtures, "minimal/schema.yaml"), "utf8")) as {
+    versions: { schema: { openAPIV3Schema: { properties: { status: unknown } } } }[];
+  }
+).versions[0]?.schema.openAPIV3Schema.properties.status;
+
 /** A schema file around `spec` (its properties, required list) with the standard status. */
 function schemaFile(kind: string, spec: Record<string, unknown>): string {
   return stringify({
@@ -89,28 +98,7 @@ function schemaFile(kind: string, spec: Record<string, unknown>): string {
             type: "object",
             properties: {
               spec: { type: "object", description: "Spec.", ...spec },
-              status: {
-                type: "object",
-                properties: {
-                  observedGeneration: { type: "integer" },
-                  conditions: {
-                    type: "array",
-                    items: {
-                      type: "object",
-                      required: ["type", "status"],
-                      properties: {
-                        type: { type: "string" },
-                        status: { type: "string", enum: ["True", "False", "Unknown"] },
-                        reason: { type: "string" },
-                        message: { type: "string" },
-                        lastTransitionTime: { type: "string", format: "date-time" },
-                      },
-                    },
-                  },
-                  message: { type: "string" },
-                  appliedSpec: { type: "object", additionalProperties: { type: "string" } },
-                },
-              },
+              status: STANDARD_STATUS,
             },
           },
         },
@@ -152,18 +140,6 @@ test("names and enums across the line's width: each line's two sides of 120 colu
   }
 });
 
-/** A small seeded PRNG (mulberry32), so that a failure names a seed that reproduces it. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const WORDS = [
   "size",
   "a",
@@ -186,7 +162,7 @@ const WORDS = [
 ];
 
 function randomSchemaFile(seed: number): string {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   const identifier = (max: number): string => {
     const length = 1 + Math.floor(next() * next() * max);

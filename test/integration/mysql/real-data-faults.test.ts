@@ -23,6 +23,7 @@ import { optionFileValue } from "../../../src/mysql/sql.ts";
 import { kubectl, startMysqlopControlPlane, type MysqlopControlPlane } from "../../helpers/control-plane.ts";
 import { orUndefined } from "../../helpers/not-found.ts";
 import { eventually } from "../../helpers/eventually.ts";
+import { seededRandom } from "../../helpers/seeded-random.ts";
 import { watchJobAttempts, type JobAttempts } from "../../helpers/job-attempts.ts";
 import { mysqlOk } from "../../helpers/mysql-client.ts";
 import { OperatorProcess } from "../../helpers/operator-process.ts";
@@ -30,18 +31,6 @@ import { containerPid, isReady, processNodeSkip } from "../../helpers/process-no
 
 const NS = "default";
 const LONG = 240_000;
-
-/** mulberry32: a small seeded PRNG, so that a failing chaos run can be repeated with its seed. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
