@@ -539,6 +539,18 @@ const STANDARD_STATUS: Readonly<Record<string, string>> = { observedGeneration: 
 
 function checkSpecAndStatus(root: Json, base: (string | number)[], problems: SchemaProblem[]): void {
   const properties = isObject(root.properties) ? root.properties : {};
+  for (const part of ["spec", "status"] as const) {
+    const node = properties[part];
+    const title = isObject(node) ? node.title : undefined;
+    if (typeof title === "string" && title !== "" && !IDENTIFIER.test(title)) {
+      const example = title.replaceAll(/[^A-Za-z0-9_$]/g, "").replace(/^[0-9]+/, "") || (part === "spec" ? "MySpec" : "MyStatus");
+      problems.push({
+        pointer: toPointer([...base, "properties", part, "title"]),
+        rule: "typescript/type-name",
+        message: `the title of ${part}, ${JSON.stringify(title)}, names its generated TypeScript interface and must be an identifier (letters, digits, "_" and "$", not starting with a digit): rename it (e.g. ${JSON.stringify(example)}) or leave it out (the interface is then named after the kind)`,
+      });
+    }
+  }
   const spec = properties.spec;
   if (!isObject(spec)) {
     problems.push({

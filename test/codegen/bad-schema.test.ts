@@ -158,6 +158,13 @@ const cases: Case[] = [
     rule: "typescript/identifier",
   },
   {
+    // Found in review: the reconcile base imported `MySQL Spec` and did not parse.
+    name: "a spec title that is not a TypeScript identifier (it names the spec's interface)",
+    schema: () => editedSchema((d) => d.setIn([...SPEC, "title"], "MySQL Spec")),
+    pointer: `${P}/properties/spec/title`,
+    rule: "typescript/type-name",
+  },
+  {
     name: "two fields that would get the same hook",
     schema: () => editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "storageSize"], { type: "string", description: "x" })),
     pointer: `${P}/properties/spec/properties/storageSize`,

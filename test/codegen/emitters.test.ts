@@ -48,12 +48,14 @@ test("toPointer escapes ~ and / as RFC 6901 says", () => {
   for (const [given, want] of table) assert.equal(toPointer(given), want);
 });
 
-test("escapeDocComment: descriptions cannot close a TSDoc comment", () => {
+test("escapeDocComment: descriptions cannot close a TSDoc comment, nor open a comment inside it", () => {
   const table: [string, string][] = [
     ["plain", "plain"],
     ["ends */ here", "ends *\\/ here"],
-    ["*/*/", "*\\/*\\/"],
+    ["*/*/", "*\\/\\*\\/"],
     ["crlf\r\nline", "crlf\nline"],
+    // ts-morph's writer takes `/*` for a comment inside the JSDoc and ends it early (found in review).
+    ["globs a/*.sql", "globs a/\\*.sql"],
   ];
   for (const [given, want] of table) assert.equal(escapeDocComment(given), want);
 });

@@ -14,11 +14,12 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { format } from "prettier";
 import { parse, stringify } from "yaml";
-import { constantsInput, modelsInput, reconcilerBaseInput } from "../../src/codegen/emit/inputs.ts";
+import { constantsInput, modelsInput, reconcilerBaseInput, validatorInput } from "../../src/codegen/emit/inputs.ts";
 import { emitConstants } from "../../src/codegen/emit/constants.ts";
 import { emitModels } from "../../src/codegen/emit/models.ts";
 import { linesFit, modelsLayout, typeForm } from "../../src/codegen/emit/prettier-form.ts";
-import { emitReconcilerBase } from "../../src/codegen/emit/reconciler-base.ts";
+import { emitReconcilerBase, parsesCleanly } from "../../src/codegen/emit/reconciler-base.ts";
+import { emitValidator } from "../../src/codegen/emit/validator.ts";
 import { PRETTIER_OPTIONS } from "../../src/codegen/format.ts";
 import { loadSchema, parseSchemaText, type LoadedSchema } from "../../src/codegen/load.ts";
 import { buildModel, type GeneratorModel } from "../../src/codegen/model.ts";
@@ -57,9 +58,9 @@ async function assertFinalIsPrettiers(name: string, model: GeneratorModel): Prom
   return { constants: constants.final, models: models.final, base: base.final };
 }
 
-function modelOf(loaded: LoadedSchema): GeneratorModel {
+function modelOf(loaded: LoadedSchema, runtimeImport?: string): GeneratorModel {
   validateSchema(loaded);
-  return buildModel(loaded, { root: "/project", schemaPath: "schemas/x.yaml" });
+  return buildModel(loaded, { root: "/project", schemaPath: "schemas/x.yaml", runtimeImport });
 }
 
 test("the MySQL schema's and every fixture's models and reconcile skeleton are final, and exactly what prettier prints", async () => {
@@ -141,6 +142,8 @@ test("names and enums across the line's width: each line's two sides of 120 colu
 });
 
 const WORDS = [
+  "/*",
+  "a/*.sql",
   "size",
   "a",
   "with",
@@ -219,7 +222,11 @@ function randomSchemaFile(seed: number): string {
     properties[identifier(50)] = field;
   }
   const kind = `K${identifier(40).replace(/[^A-Za-z0-9]/g, "k")}`;
-  return schemaFile(kind, { properties, ...(next() < 0.5 ? { required: [Object.keys(properties)[0]] } : {}) });
+  return schemaFile(kind, {
+    properties,
+    ...(next() < 0.5 ? { required: [Object.keys(properties)[0]] } : {}),
+    ...(next() < 0.3 ? { title: `${kind}${identifier(30)}` } : {}),
+  });
 }
 
 test("random schemas: every output called final is exactly prettier's text; what the layouts do not model is left to prettier", async () => {
@@ -315,4 +322,32 @@ test("a generate from scratch of the MySQL schema loads no prettier formatter; o
     loaded.some((url) => url.startsWith("/prettier/standalone")),
     JSON.stringify(loaded),
   );
+});
+
+test("a hooked field whose description holds `/*`: the skeleton parses, is final and is prettier's text; a skeleton that does not parse is never final", async () => {
+  const properties = {
+    mood: {
+      type: "object",
+      title: "Mood",
+      description: "Matches /* globs like a/*.sql.",
+      properties: { a: { type: "string" } },
+      "x-mysqlop-on-change": "hook",
+    },
+  };
+  const model = modelOf(parseSchemaText(schemaFile("Globber", { properties }), "schemas/x.yaml"));
+  assert.deepEqual(await assertFinalIsPrettiers("globs", model), { constants: true, models: true, base: true });
+  assert.equal(parsesCleanly("export class A {}\n"), true);
+  assert.equal(parsesCleanly("/** a */ */ b\n"), false);
+});
+
+test("runtime imports: final outputs are prettier's text; one holding a double quote (prettier would single-quote it) is left to prettier", async () => {
+  const text = await mysqlSchemaText();
+  for (const runtimeImport of ["generator-mysqlop/runtime", "../../src/runtime", "it's/runtime", 'my"pkg/runtime']) {
+    const model = modelOf(parseSchemaText(text, "schemas/mysql.yaml"), runtimeImport);
+    const verdicts = await assertFinalIsPrettiers(runtimeImport, model);
+    const validator = emitValidator(validatorInput(model));
+    if (validator.final) assert.equal(validator.content, await prettier(validator.content), `${runtimeImport}: validator`);
+    const quoted = runtimeImport.includes('"');
+    assert.deepEqual({ ...verdicts, validator: validator.final }, { constants: !quoted, models: true, base: !quoted, validator: !quoted }, runtimeImport);
+  }
 });

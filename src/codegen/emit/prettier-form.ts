@@ -31,10 +31,16 @@ export function jsdocInnerLine(line: string): string {
   return ` ${text}${text !== "*" && start.endsWith("  ") ? "  " : ""}`;
 }
 
+/** Whether `line` belongs to a comment: a JSDoc line or a line comment (prettier never wraps or re-quotes those). */
+export function isCommentLine(line: string): boolean {
+  return COMMENT_LINE.test(line) || line.trimStart().startsWith("//");
+}
+
 /**
  * Whether `text` is as prettier prints it line by line: no line but a comment's wider than {@link PRINT_WIDTH} (prettier
  * never wraps a comment), no trailing blanks (but a JSDoc line's Markdown line break), no line end but LF, one line
- * end at the end.
+ * end at the end, and no escaped double quote in code (a string with more `"` than `'` prettier puts in single quotes:
+ * a `--runtime-import` holding one, found in review).
  */
 export function linesFit(text: string): boolean {
   if (OTHER_LINE_ENDS.test(text) || !text.endsWith("\n") || text.endsWith("\n\n")) return false;
@@ -43,7 +49,7 @@ export function linesFit(text: string): boolean {
     .split("\n")
     .every(
       (line) =>
-        (line === line.trimEnd() || LINE_BREAK_KEPT.test(line)) && (COMMENT_LINE.test(line) || line.startsWith("//") || getStringWidth(line) <= PRINT_WIDTH),
+        (line === line.trimEnd() || LINE_BREAK_KEPT.test(line)) && (isCommentLine(line) || (getStringWidth(line) <= PRINT_WIDTH && !line.includes('\\"'))),
     );
 }
 

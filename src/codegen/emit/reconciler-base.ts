@@ -17,12 +17,16 @@ import {
 } from "ts-morph";
 import type { ReconcilerBaseField, ReconcilerBaseInput } from "./inputs.ts";
 import { generatedHeader } from "./header.ts";
-import { linesFit } from "./prettier-form.ts";
+import { isCommentLine, linesFit } from "./prettier-form.ts";
+import { ts } from "ts-morph";
 import { getStringWidth, PRINT_WIDTH } from "./string-width.ts";
 
-/** Makes text safe inside a `/** … *\/` comment. */
+/**
+ * Makes text safe inside a `/** … *\/` comment: no `*\/` that would end it, and no `/*`, which ts-morph's writer takes
+ * for a comment of its own inside it (it then ends the JSDoc early: found in review, a description `a/*.sql`).
+ */
 export function escapeDocComment(text: string): string {
-  return text.replaceAll("*/", "*\\/").replaceAll("\r", "");
+  return text.replaceAll("*/", "*\\/").replaceAll("/*", "/\\*").replaceAll("\r", "");
 }
 
 function fieldType(model: ReconcilerBaseInput, field: ReconcilerBaseField): string {
@@ -255,7 +259,7 @@ function baseName(path: string): string {
  * then left to prettier (a field name past some 40 characters, a kind past some 26).
  */
 function prettierBreak(line: string): string[] {
-  if (getStringWidth(line) <= PRINT_WIDTH) return [line];
+  if (isCommentLine(line) || getStringWidth(line) <= PRINT_WIDTH) return [line];
   const imported = /^(import (?:type )?)\{ (.+, .+) \} (from .+;)$/.exec(line);
   if (imported !== null) {
     const [, head = "", names = "", from = ""] = imported;
@@ -289,6 +293,18 @@ function joinEmptyBraces(lines: readonly string[]): string[] {
 }
 
 /**
+ * Whether TypeScript's parser reads `text` without a syntax error. Text that ts-morph printed from user strings could
+ * in principle be broken (it was, for a description holding `/*`); prettier, which used to format every skeleton, then
+ * refused it loudly, so a skeleton is final only when it parses. `parseDiagnostics` is the parser's own list (some
+ * 30 ms on a cold parser); should a TypeScript version not have it, the skeleton is not final and prettier decides.
+ */
+export function parsesCleanly(text: string): boolean {
+  const file = ts.createSourceFile("skeleton.ts", text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const diagnostics = (file as unknown as { parseDiagnostics?: readonly unknown[] }).parseDiagnostics;
+  return diagnostics !== undefined && diagnostics.length === 0;
+}
+
+/**
  * Renders `generated/<singular>-reconciler-base.ts`: ts-morph prints the structures as text (no project or syntax tree
  * needed), two spaces a level as prettier indents; with its long lines broken as prettier breaks them
  * ({@link prettierBreak}), the text is final when every line then fits, else it is left to prettier. `layout` false:
@@ -298,5 +314,5 @@ export function emitReconcilerBase(model: ReconcilerBaseInput, layout = true): {
   const printed = `${generatedHeader(model, "line")}\n${printStructure({ kind: StructureKind.SourceFile, statements: statements(model) }, { indentNumberOfSpaces: 2 })}`;
   if (!layout) return { content: printed, final: false };
   const content = joinEmptyBraces(printed.split("\n")).flatMap(prettierBreak).join("\n");
-  return { content, final: linesFit(content) };
+  return { content, final: linesFit(content) && parsesCleanly(content) };
 }

@@ -100,6 +100,7 @@ ${code.entry}
   return schemaValidator(document);
 }
 `;
-  const fits = [...Object.values(code), `${declaration}{`].every((line) => getStringWidth(line) <= PRINT_WIDTH);
+  // An escaped double quote (a runtime import holding one) prettier would print in single quotes instead.
+  const fits = [...Object.values(code), `${declaration}{`].every((line) => getStringWidth(line) <= PRINT_WIDTH && !line.includes('\\"'));
   return { content, final: literal !== undefined && fits };
 }
