@@ -69,6 +69,9 @@ export const QUESTIONS: readonly Question[] = [
     problem: (kind) => {
       if (!/^[A-Z][A-Za-z0-9]{0,62}$/.test(kind))
         return `kind "${kind}" must be a CamelCase name of letters and digits starting with an upper-case letter, such as MariaDB`;
+      // json-schema-to-typescript capitalises a letter after a digit in the names of the models (mysqlop generate refuses such a kind).
+      if (/[0-9][a-z]/.test(kind))
+        return `kind "${kind}" must not have a small letter right after a digit (the generated models would be named ${kind.replaceAll(/([0-9])([a-z])/g, (_m, d: string, l: string) => d + l.toUpperCase())}): use that, or another name`;
       if (RESERVED_KINDS.has(kind)) return `kind "${kind}" would clash with a name the scaffolded code imports; choose another, such as ${kind}Server`;
       return undefined;
     },

@@ -53,6 +53,9 @@ export const RUNTIME_MODULES = {
  */
 export function runtimeImportProblem(runtimeImport: string): string | undefined {
   if (runtimeImport.trim() === "") return "must not be empty";
+  // It is printed into import statements: a quote, a backslash or a control character has no place in a module path.
+  if (/["'`\\]/.test(runtimeImport) || [...runtimeImport].some((c) => c.charCodeAt(0) < 0x20 || c === "\u007f"))
+    return `names a folder or package subpath with "/" between its parts and without quotes, backslashes or control characters: ${JSON.stringify(runtimeImport)}`;
   if (/\.[cm]?[jt]s$/.test(runtimeImport))
     return `names the runtime folder or package subpath (e.g. ../src/runtime or generator-mysqlop/runtime), not a file: ${runtimeImport}`;
   return undefined;

@@ -542,12 +542,12 @@ function checkSpecAndStatus(root: Json, base: (string | number)[], problems: Sch
   for (const part of ["spec", "status"] as const) {
     const node = properties[part];
     const title = isObject(node) ? node.title : undefined;
-    if (typeof title === "string" && title !== "" && !IDENTIFIER.test(title)) {
-      const example = title.replaceAll(/[^A-Za-z0-9_$]/g, "").replace(/^[0-9]+/, "") || (part === "spec" ? "MySpec" : "MyStatus");
+    const problem = typeof title === "string" && title !== "" ? typeNameProblem(title) : undefined;
+    if (typeof title === "string" && problem !== undefined) {
       problems.push({
         pointer: toPointer([...base, "properties", part, "title"]),
         rule: "typescript/type-name",
-        message: `the title of ${part}, ${JSON.stringify(title)}, names its generated TypeScript interface and must be an identifier (letters, digits, "_" and "$", not starting with a digit): rename it (e.g. ${JSON.stringify(example)}) or leave it out (the interface is then named after the kind)`,
+        message: `the title of ${part}, ${JSON.stringify(title)}, names its generated TypeScript interface, ${problem}: rename it (e.g. ${JSON.stringify(suggestedTypeName(title, part === "spec" ? "MySpec" : "MyStatus"))}) or leave it out (the interface is then named after the kind)`,
       });
     }
   }
@@ -598,6 +598,32 @@ function checkSpecAndStatus(root: Json, base: (string | number)[], problems: Sch
       });
     }
   }
+}
+
+/**
+ * Why `name` cannot name a generated interface as it is, or `undefined`: json-schema-to-typescript names each type by
+ * its title (or the kind) made "safe" (a first letter in capitals, `_`, `$` and spaces dropped with the next letter
+ * capitalised, a letter after a digit capitalised), and the reconcile base imports the name as written, so only a name
+ * that rule keeps works: capital first, then letters and digits, no small letter right after a digit.
+ */
+export function typeNameProblem(name: string): string | undefined {
+  if (!/^[A-Z][A-Za-z0-9]*$/.test(name)) return "which must start with a capital letter and hold only letters and digits";
+  if (/[0-9][a-z]/.test(name))
+    return `which must not have a small letter right after a digit (json-schema-to-typescript would name it ${JSON.stringify(name.replaceAll(/([0-9])([a-z])/g, (_m, d: string, l: string) => d + l.toUpperCase()))})`;
+  return undefined;
+}
+
+/** A name {@link typeNameProblem} accepts, made from `text` as json-schema-to-typescript would make it; `fallback` if none. */
+function suggestedTypeName(text: string, fallback: string): string {
+  const words = text
+    .split(/[^A-Za-z0-9]+/)
+    .filter((w) => w !== "")
+    .map((w) => w[0]!.toUpperCase() + w.slice(1));
+  const name = words
+    .join("")
+    .replace(/^[0-9]+/, "")
+    .replaceAll(/([0-9])([a-z])/g, (_m, d: string, l: string) => d + l.toUpperCase());
+  return name === "" ? fallback : name;
 }
 
 /** The change-hook method name of a spec field: `storage_size` → `onStorageSizeChange`. */
@@ -682,6 +708,15 @@ export function findSchemaProblems(loaded: LoadedSchema): SchemaProblem[] {
   if (formatProblems.length > 0) return formatProblems;
   const doc = loaded.document as Json;
   const problems: SchemaProblem[] = [];
+  const kind = isObject(doc.names) ? doc.names.kind : undefined;
+  const kindProblem = typeof kind === "string" ? typeNameProblem(kind) : undefined;
+  if (typeof kind === "string" && kindProblem !== undefined) {
+    problems.push({
+      pointer: "/names/kind",
+      rule: "typescript/type-name",
+      message: `the kind ${JSON.stringify(kind)} names the generated TypeScript interfaces, ${kindProblem}: rename it (e.g. ${JSON.stringify(suggestedTypeName(kind, "MyResource"))})`,
+    });
+  }
   checkVersions(doc, problems);
   checkRbac(doc, problems);
   return problems;

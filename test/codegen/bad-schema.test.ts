@@ -165,6 +165,19 @@ const cases: Case[] = [
     rule: "typescript/type-name",
   },
   {
+    // Found in review: json-schema-to-typescript names it MySpec, the reconcile base imported mySpec.
+    name: "a status title that json-schema-to-typescript would rename (a small first letter)",
+    schema: () => editedSchema((d) => d.setIn([...ROOT_SCHEMA, "properties", "status", "title"], "myStatus")),
+    pointer: `${P}/properties/status/title`,
+    rule: "typescript/type-name",
+  },
+  {
+    name: "a kind that json-schema-to-typescript would rename (a small letter after a digit: Db2e becomes Db2E)",
+    schema: () => editedSchema((d) => d.setIn(["names", "kind"], "MySQL2x")),
+    pointer: "/names/kind",
+    rule: "typescript/type-name",
+  },
+  {
     name: "two fields that would get the same hook",
     schema: () => editedSchema((d) => d.setIn([...SPEC_PROPERTIES, "storageSize"], { type: "string", description: "x" })),
     pointer: `${P}/properties/spec/properties/storageSize`,

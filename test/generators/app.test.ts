@@ -78,6 +78,7 @@ describe("answers: defaults and checks", () => {
     const cases: [Partial<ScaffoldAnswers>, RegExp][] = [
       [{ kind: "mariadb" }, /kind "mariadb" must be a CamelCase name .* such as MariaDB/],
       [{ kind: "Manager" }, /kind "Manager" would clash .* such as ManagerServer/],
+      [{ kind: "Db2e" }, /kind "Db2e" must not have a small letter right after a digit \(the generated models would be named Db2E\)/],
       [{ group: "localhost" }, /group "localhost" must be a DNS subdomain with at least one dot/],
       [{ group: "db.k8s.io" }, /group "db.k8s.io" is reserved for Kubernetes/],
       [{ plural: "MariaDBs" }, /plural "MariaDBs" must be a lower-case DNS label/],
