@@ -609,8 +609,13 @@ function checkSpecAndStatus(root: Json, base: (string | number)[], problems: Sch
 export function typeNameProblem(name: string): string | undefined {
   if (!/^[A-Z][A-Za-z0-9]*$/.test(name)) return "which must start with a capital letter and hold only letters and digits";
   if (/[0-9][a-z]/.test(name))
-    return `which must not have a small letter right after a digit (json-schema-to-typescript would name it ${JSON.stringify(name.replaceAll(/([0-9])([a-z])/g, (_m, d: string, l: string) => d + l.toUpperCase()))})`;
+    return `which must not have a small letter right after a digit (json-schema-to-typescript would name it ${JSON.stringify(capitalAfterDigits(name))})`;
   return undefined;
+}
+
+/** `name` with each small letter that follows a digit capitalised, as json-schema-to-typescript names types. */
+function capitalAfterDigits(name: string): string {
+  return name.replaceAll(/([0-9])([a-z])/g, (_m, digit: string, letter: string) => digit + letter.toUpperCase());
 }
 
 /** A name {@link typeNameProblem} accepts, made from `text` as json-schema-to-typescript would make it; `fallback` if none. */
@@ -619,10 +624,7 @@ function suggestedTypeName(text: string, fallback: string): string {
     .split(/[^A-Za-z0-9]+/)
     .filter((w) => w !== "")
     .map((w) => w[0]!.toUpperCase() + w.slice(1));
-  const name = words
-    .join("")
-    .replace(/^[0-9]+/, "")
-    .replaceAll(/([0-9])([a-z])/g, (_m, d: string, l: string) => d + l.toUpperCase());
+  const name = capitalAfterDigits(words.join("").replace(/^[0-9]+/, ""));
   return name === "" ? fallback : name;
 }
 

@@ -37,29 +37,34 @@ export function isCommentLine(line: string): boolean {
 }
 
 /**
+ * Whether a line of code (not a comment) is as prettier prints it: no wider than {@link PRINT_WIDTH}, and no escaped
+ * double quote (a string with more `"` than `'` prettier puts in single quotes: a `--runtime-import` holding one, found
+ * in review).
+ */
+export function codeLineFits(line: string): boolean {
+  return getStringWidth(line) <= PRINT_WIDTH && !line.includes('\\"');
+}
+
+/**
  * Whether `text` is as prettier prints it line by line: no line but a comment's wider than {@link PRINT_WIDTH} (prettier
  * never wraps a comment), no trailing blanks (but a JSDoc line's Markdown line break), no line end but LF, one line
- * end at the end, and no escaped double quote in code (a string with more `"` than `'` prettier puts in single quotes:
- * a `--runtime-import` holding one, found in review).
+ * end at the end, and every line of code as {@link codeLineFits} wants it.
  */
 export function linesFit(text: string): boolean {
   if (OTHER_LINE_ENDS.test(text) || !text.endsWith("\n") || text.endsWith("\n\n")) return false;
   return text
     .slice(0, -1)
     .split("\n")
-    .every(
-      (line) =>
-        (line === line.trimEnd() || LINE_BREAK_KEPT.test(line)) && (isCommentLine(line) || (getStringWidth(line) <= PRINT_WIDTH && !line.includes('\\"'))),
-    );
+    .every((line) => (line === line.trimEnd() || LINE_BREAK_KEPT.test(line)) && (isCommentLine(line) || codeLineFits(line)));
 }
-
-/** An identifier prettier prints as it is (no quotes, no escapes). */
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** A type prettier prints as it is: a name, a keyword, a string or number literal, `Record<string, unknown>`. */
 const SIMPLE_TYPE = /^(?:[A-Za-z_$][A-Za-z0-9_$]*|"[^"\\]*"|-?\d+(?:\.\d+)?|Record<string, unknown>)$/;
 
-/** A union of `members` as prettier prints it on one line: none of them needs rewriting. */
+/**
+ * The members of a one-line union, split at its top-level ` | `; `undefined` when a string or a parenthesis (or angle
+ * bracket) of `text` is not closed within it, in order.
+ */
 function unionMembers(text: string): string[] | undefined {
   const members: string[] = [];
   let depth = 0;
@@ -71,13 +76,15 @@ function unionMembers(text: string): string[] | undefined {
       if (end < 0) return undefined;
       i = end;
     } else if (c === "(" || c === "<") depth++;
-    else if (c === ")" || c === ">") depth--;
-    else if (depth === 0 && text.startsWith(" | ", i)) {
+    else if (c === ")" || c === ">") {
+      if (--depth < 0) return undefined;
+    } else if (depth === 0 && text.startsWith(" | ", i)) {
       members.push(text.slice(start, i));
       start = i + 3;
       i += 2;
     }
   }
+  if (depth !== 0) return undefined;
   members.push(text.slice(start));
   return members;
 }
@@ -102,7 +109,7 @@ export function typeForm(type: string): string | undefined {
   if (text.startsWith("(") && text.endsWith(")")) {
     const inner = text.slice(1, -1);
     const members = unionMembers(inner);
-    if (members !== undefined && members.length >= 2 && balanced(inner)) text = inner;
+    if (members !== undefined && members.length >= 2) text = inner;
   }
   const members = unionMembers(text);
   if (members === undefined) return undefined;
@@ -110,20 +117,10 @@ export function typeForm(type: string): string | undefined {
   return printed.every((m) => m !== undefined) ? printed.join(" | ") : undefined;
 }
 
-/** Whether every parenthesis of `text` (outside string literals) closes within it, in order. */
-function balanced(text: string): boolean {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') i = text.indexOf('"', i + 1);
-    else if (c === "(") depth++;
-    else if (c === ")" && --depth < 0) return false;
-    if (i < 0) return false;
-  }
-  return depth === 0;
-}
-
-/** A member of an object type as json-schema-to-typescript prints it: `key?: type` or `[k: string]: type`. */
+/**
+ * A member of an object type as json-schema-to-typescript prints it: `key?: type` with an identifier for a key (prettier
+ * prints it as it is), or `[k: string]: type`.
+ */
 const MEMBER = /^((?:[A-Za-z_$][A-Za-z0-9_$]*\??)|\[k: string\]): (.+)$/;
 
 /**
@@ -180,7 +177,6 @@ export function modelsLayout(raw: string): string | undefined {
     const member = MEMBER.exec(line);
     if (member === null || open.length === 0) return undefined;
     const [, key = "", type = ""] = member;
-    if (!IDENTIFIER.test(key.replace(/\?$/, "")) && key !== "[k: string]") return undefined;
     if (type === "{") {
       out.push(`${indent()}${key}: {`);
       open.push("member");

@@ -14,11 +14,11 @@ import {
   type MethodDeclarationStructure,
   type OptionalKind,
   type StatementStructures,
+  ts,
 } from "ts-morph";
 import type { ReconcilerBaseField, ReconcilerBaseInput } from "./inputs.ts";
 import { generatedHeader } from "./header.ts";
 import { isCommentLine, linesFit } from "./prettier-form.ts";
-import { ts } from "ts-morph";
 import { getStringWidth, PRINT_WIDTH } from "./string-width.ts";
 
 /**

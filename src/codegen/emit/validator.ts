@@ -7,8 +7,8 @@ import type { SchemaNode } from "../model.ts";
 import type { ValidatorInput } from "./inputs.ts";
 import { generatedHeader } from "./header.ts";
 import { printLiteral } from "./literal.ts";
+import { codeLineFits } from "./prettier-form.ts";
 import { mapSchema } from "./schema-tools.ts";
-import { getStringWidth, PRINT_WIDTH } from "./string-width.ts";
 
 /** Keywords ajv does not know and the offline check does not need. */
 const DROPPED = new Set(["example", "externalDocs", "x-mysqlop-sensitive", "x-mysqlop-on-change"]);
@@ -100,7 +100,6 @@ ${code.entry}
   return schemaValidator(document);
 }
 `;
-  // An escaped double quote (a runtime import holding one) prettier would print in single quotes instead.
-  const fits = [...Object.values(code), `${declaration}{`].every((line) => getStringWidth(line) <= PRINT_WIDTH && !line.includes('\\"'));
+  const fits = [...Object.values(code), `${declaration}{`].every(codeLineFits);
   return { content, final: literal !== undefined && fits };
 }
