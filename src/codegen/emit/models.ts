@@ -3,7 +3,8 @@
  * does not know: `x-kubernetes-*` extensions, `metadata` (client-node's V1ObjectMeta),
  * and defaulted fields (always present on objects read from the API server).
  */
-import { compile } from "json-schema-to-typescript";
+import { registerHooks } from "node:module";
+import type { compile } from "json-schema-to-typescript";
 import type { SchemaNode } from "../model.ts";
 import type { ModelsInput } from "./inputs.ts";
 import { generatedHeader } from "./header.ts";
@@ -61,6 +62,41 @@ export function typeScriptSchemaOf(model: ModelsInput): SchemaNode {
   return { ...root, title: model.typeNames.resource, properties, required: [...required] };
 }
 
+/** What json-schema-to-typescript's formatter gets for `require("prettier")`: it is never called (`format: false`). */
+const UNUSED_PRETTIER = "mysqlop:json-schema-to-typescript-unused-prettier";
+let library: Promise<{ compile: typeof compile }> | undefined;
+
+/**
+ * json-schema-to-typescript, loaded once. Its formatter requires prettier as it loads, although the models are compiled
+ * with `format: false` and laid out here (or formatted by prettier's standalone build when not final, see format.ts):
+ * that require loads prettier's main entry, 25 ms of the 100 ms the library takes to load, on the critical path of every
+ * generate from scratch. While it loads, that one require gets a stub that throws if it is ever called.
+ */
+function jsonSchemaToTypescript(): Promise<{ compile: typeof compile }> {
+  library ??= (async () => {
+    const hooks = registerHooks({
+      resolve: (specifier, context, next) =>
+        specifier === "prettier" && context.parentURL?.includes("/json-schema-to-typescript/") === true
+          ? { url: UNUSED_PRETTIER, format: "commonjs", shortCircuit: true }
+          : next(specifier, context),
+      load: (url, context, next) =>
+        url === UNUSED_PRETTIER
+          ? {
+              format: "commonjs",
+              source: `module.exports = { format() { throw new Error("json-schema-to-typescript formatted although mysqlop asked it not to (format: false)"); } };`,
+              shortCircuit: true,
+            }
+          : next(url, context),
+    });
+    try {
+      return await import("json-schema-to-typescript");
+    } finally {
+      hooks.deregister();
+    }
+  })();
+  return library;
+}
+
 /**
  * Renders `generated/<singular>-models.ts`: in prettier's form (`final`) when json-schema-to-typescript printed only
  * shapes {@link modelsLayout} models, else as printed, for prettier to format. `layout` false: as printed, always (the
@@ -68,6 +104,7 @@ export function typeScriptSchemaOf(model: ModelsInput): SchemaNode {
  */
 export async function emitModels(model: ModelsInput, layout = true): Promise<{ content: string; final: boolean }> {
   const schema = typeScriptSchemaOf(model);
+  const { compile } = await jsonSchemaToTypescript();
   const body = await compile(schema as Parameters<typeof compile>[0], model.typeNames.resource, {
     bannerComment: "",
     additionalProperties: false,
