@@ -26,6 +26,10 @@
  * neither client-node's whole generated API nor Node's TypeScript stripper is part of its memory), with the node
  * flags of the Dockerfile's ENTRYPOINT;
  * `BENCH_OPERATOR_ENTRY=path/main.js` runs another build instead (e.g. of an earlier revision).
+ * `BENCH_RESTARTS=6` restarts the operator that many times once everything is Ready (default 1), and
+ * `BENCH_RESTART_ENTRIES=a.mjs,b.mjs` takes these builds in turn for the restarts (default: the operator's), each with
+ * node flags of its own before it if wanted (`a.mjs,--max-semi-space-size=1 a.mjs`): a restart's peak RSS varies by
+ * several MB from one to the next, so two builds or flags are compared on one control plane, alternating.
  * `BENCH_OPERATOR_ARGS="--workers 2 --qps 20 --burst 40"` passes flags to `mysqlop run`, to measure one lever at a
  * time; `BENCH_OPERATOR_NODE_ARGS` passes these flags to node instead (empty for none; e.g. `--cpu-prof`; with `--heapsnapshot-signal=SIGUSR2` a
  * heap snapshot is taken at the end of the idle window); `BENCH_OPERATOR_LOG=file` appends the
@@ -55,6 +59,9 @@ const withCeiling = process.env.BENCH_CEILING !== "0";
 const operatorArgs = (process.env.BENCH_OPERATOR_ARGS ?? "").split(/\s+/).filter((a) => a !== "");
 /** Another build of the operator to measure (e.g. of an earlier revision), instead of this checkout's bundle. */
 const operatorEntry = process.env.BENCH_OPERATOR_ENTRY;
+/** Restarts once everything is Ready, and the builds they take in turn (none given: the operator's). */
+const restartCount = Number(process.env.BENCH_RESTARTS ?? 1);
+const restartEntries = (process.env.BENCH_RESTART_ENTRIES ?? "").split(",").filter((e) => e !== "");
 /** The operator bundle, as the container image runs it (`npm run bundle`). */
 let bundleFile = "";
 /** Node's flags in the image's ENTRYPOINT (`["node", FLAGS…, "/app/mysqlop.mjs"]`). */
@@ -252,9 +259,10 @@ async function measureCeiling(n: number): Promise<{ seconds: number; writesPerRe
 }
 
 /** The operator as a process: `node dist/src/cli/main.js run …`; resolves once it leads and serves probes. */
-async function startOperator(kubeconfigPath: string): Promise<{ child: ChildProcess; probePort: number; log: string[] }> {
-  const entry = operatorEntry ?? bundleFile;
-  const child = spawn(process.execPath, [...operatorNodeArgs, entry, "run", "--kubeconfig", kubeconfigPath, "--probe-port", "0", ...operatorArgs], {
+async function startOperator(kubeconfigPath: string, entry = operatorEntry ?? bundleFile): Promise<{ child: ChildProcess; probePort: number; log: string[] }> {
+  // An entry of BENCH_RESTART_ENTRIES may put node flags before the script ("--max-semi-space-size=1 dist/x.mjs").
+  const words = entry.split(/\s+/).filter((w) => w !== "");
+  const child = spawn(process.execPath, [...operatorNodeArgs, ...words, "run", "--kubeconfig", kubeconfigPath, "--probe-port", "0", ...operatorArgs], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const log: string[] = [];
@@ -312,14 +320,19 @@ interface OperatorFigures {
   idleWritesPerMinute: number;
   idleCpuSecondsPerMinute: number;
   warnings: number;
-  restart: RestartFigures;
+  /** One per restart, in order. */
+  restarts: RestartFigures[];
 }
 
 /** A fresh operator process started with every resource Ready (a rollout, a failover): it lists and reconciles all. */
 interface RestartFigures {
+  /** The build that ran. */
+  entry: string;
   /** From its start until it leads, its caches are synced, every resource was reconciled and its queue is empty. */
   settledSeconds: number;
   peakRssMb: number;
+  /** The peak when it was first seen ready (caches synced; its workers start about then): the lists' share of the peak. */
+  syncedPeakRssMb: number;
   /** 5 s after it settled. */
   rssMb: number;
   /** Its API writes: none, when nothing changed while it was down. */
@@ -341,12 +354,14 @@ async function restartOperator(
   env: MysqlopControlPlane,
   previous: ChildProcess,
   n: number,
+  entry?: string,
 ): Promise<{ operator: Awaited<ReturnType<typeof startOperator>>; figures: RestartFigures }> {
   await stopOperator(previous);
   const started = performance.now();
-  const operator = await startOperator(env.operator.kubeconfigPath);
+  const operator = await startOperator(env.operator.kubeconfigPath, entry);
   try {
     const pid = operator.child.pid ?? 0;
+    const syncedPeakRssMb = processFigures(pid).peakRssMb;
     const deadline = performance.now() + 300_000;
     // Settled: every resource reconciled at least once, none in the queue or being reconciled, and none failed (a
     // failed one waits for its retry outside the queue).
@@ -368,8 +383,10 @@ async function restartOperator(
     return {
       operator,
       figures: {
+        entry: entry ?? operatorEntry ?? bundleFile,
         settledSeconds,
         peakRssMb: figures.peakRssMb,
+        syncedPeakRssMb,
         rssMb: figures.rssMb,
         writes: await operatorWrites(operator.probePort),
         cpuSeconds: figures.cpuSeconds,
@@ -448,8 +465,13 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
       await sleep(20_000);
     }
     const warnings = operator.log.filter((l) => l.includes('"level":"warn"') || l.includes('"level":"error"')).length;
-    const restarted = await restartOperator(env, operator.child, n);
-    operator = restarted.operator;
+    const restarts: RestartFigures[] = [];
+    for (let i = 0; i < restartCount; i++) {
+      const entry = restartEntries.length === 0 ? undefined : restartEntries[i % restartEntries.length];
+      const restarted = await restartOperator(env, operator.child, n, entry);
+      operator = restarted.operator;
+      restarts.push(restarted.figures);
+    }
     const byResource = difference(serverAtReady, serverBefore);
     // The bench's own creates of the MySQL resources are not the cluster's work.
     byResource.set("mysqls", (byResource.get("mysqls") ?? 0) - n);
@@ -476,7 +498,7 @@ async function measureOperator(n: number): Promise<OperatorFigures> {
       idleWritesPerMinute: ((writesIdle - writesAtReady) / idleSeconds) * 60,
       idleCpuSecondsPerMinute: ((idle.cpuSeconds - atReady.cpuSeconds) / idleSeconds) * 60,
       warnings,
-      restart: restarted.figures,
+      restarts,
     };
   } finally {
     informer.stop();
@@ -526,11 +548,18 @@ async function main(): Promise<void> {
     const events = [...op.watchEventsByKind].sort((a, b) => b[1] - a[1]).map(([k, c]) => `${k} ${(c / n).toFixed(1)}`);
     console.log(`  N=${n}: the operator's reconciles per resource ${(op.reconciles / n).toFixed(1)}; watch events per resource, by kind: ${events.join(", ")}`);
     if (op.warnings > 0) console.log(`  N=${n}: the operator logged ${op.warnings} warnings or errors`);
-    const { restart } = op;
-    console.log(
-      `  N=${n}: restarted with every resource Ready: settled in ${restart.settledSeconds.toFixed(1)} s, peak RSS ${Math.round(restart.peakRssMb)} MB, ` +
-        `RSS ${Math.round(restart.rssMb)} MB 5 s later, ${restart.writes} writes, CPU ${restart.cpuSeconds.toFixed(1)} s`,
-    );
+    for (const restart of op.restarts) {
+      console.log(
+        `  N=${n}: restarted with every resource Ready${restartEntries.length > 1 ? ` (${restart.entry})` : ""}: settled in ${restart.settledSeconds.toFixed(1)} s, ` +
+          `peak RSS ${Math.round(restart.peakRssMb)} MB (${Math.round(restart.syncedPeakRssMb)} when synced), RSS ${Math.round(restart.rssMb)} MB 5 s later, ${restart.writes} writes, CPU ${restart.cpuSeconds.toFixed(1)} s`,
+      );
+    }
+    // The first build's restarts (all of them when one build restarts): peak and settled RSS, lowest–highest.
+    const mine = op.restarts.filter((r) => r.entry === op.restarts[0]?.entry);
+    const span = (values: number[]): string => {
+      const [low, high] = [Math.round(Math.min(...values)), Math.round(Math.max(...values))];
+      return low === high ? `${low}` : `${low}–${high}`;
+    };
     rows.push({
       N: n,
       "ceiling res/s": Number(ceilingRate.toFixed(1)),
@@ -551,8 +580,8 @@ async function main(): Promise<void> {
       "creating CPU ms/res ceiling cluster / run cluster+operator": `${before !== undefined && after !== undefined ? Math.round((before.clusterCpuMsPerResource + after.clusterCpuMsPerResource) / 2) : "–"} / ${Math.round(op.childrenClusterCpuMsPerResource)}+${Math.round(op.childrenOperatorCpuMsPerResource)}`,
       "idle writes/min": Number(op.idleWritesPerMinute.toFixed(1)),
       "idle CPU s/min": Number(op.idleCpuSecondsPerMinute.toFixed(2)),
-      "restart peak/settled RSS MB": `${Math.round(restart.peakRssMb)}/${Math.round(restart.rssMb)}`,
-      "restart writes": restart.writes,
+      "restart peak/settled RSS MB": `${span(mine.map((r) => r.peakRssMb))}/${span(mine.map((r) => r.rssMb))}`,
+      "restart writes": op.restarts.reduce((sum, r) => sum + r.writes, 0),
     });
     // Each N's row as soon as it is measured: a run stopped during a larger N keeps the smaller ones' figures.
     console.log(`  N=${n}: ${JSON.stringify(rows.at(-1))}`);
