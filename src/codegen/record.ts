@@ -17,8 +17,8 @@ import { isGeneratedFrom } from "./emit/header.ts";
 import { outputDirs, schemaDisplayPath, type GenerateOptions } from "./options.ts";
 import { findOrphans, type FileState } from "./write.ts";
 
-/** Libraries whose output goes into the generated files (js-yaml and yaml read the schema): their versions are inputs. */
-const FORMATTING_LIBRARIES = ["prettier", "json-schema-to-typescript", "ts-morph", "yaml", "js-yaml", "ajv", "@marcbachmann/cel-js"] as const;
+/** Libraries whose output goes into the generated files: their versions are inputs. */
+const FORMATTING_LIBRARIES = ["prettier", "json-schema-to-typescript", "ts-morph", "yaml", "ajv", "@marcbachmann/cel-js"] as const;
 
 /** What a record holds. */
 export interface GenerationRecord {
