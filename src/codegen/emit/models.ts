@@ -3,7 +3,7 @@
  * does not know: `x-kubernetes-*` extensions, `metadata` (client-node's V1ObjectMeta),
  * and defaulted fields (always present on objects read from the API server).
  */
-import { registerHooks } from "node:module";
+import { createRequire, Module } from "node:module";
 import type { compile } from "json-schema-to-typescript";
 import type { SchemaNode } from "../model.ts";
 import type { ModelsInput } from "./inputs.ts";
@@ -62,39 +62,48 @@ export function typeScriptSchemaOf(model: ModelsInput): SchemaNode {
   return { ...root, title: model.typeNames.resource, properties, required: [...required] };
 }
 
-/** What json-schema-to-typescript's formatter gets for `require("prettier")`: it is never called (`format: false`). */
-const UNUSED_PRETTIER = "mysqlop:json-schema-to-typescript-unused-prettier";
 let library: Promise<{ compile: typeof compile }> | undefined;
 
 /**
- * json-schema-to-typescript, loaded once. Its formatter requires prettier as it loads, although the models are compiled
- * with `format: false` and laid out here (or formatted by prettier's standalone build when not final, see format.ts):
- * that require loads prettier's main entry, 25 ms of the 100 ms the library takes to load, on the critical path of every
- * generate from scratch. While it loads, that one require gets a stub that throws if it is ever called.
+ * json-schema-to-typescript, loaded once. Its formatter requires prettier's main entry as it loads (25 ms of the 100 ms
+ * the library takes, on the critical path of a generate from scratch), although the models are compiled with
+ * `format: false` and laid out here (or formatted by prettier's standalone build when not final, see format.ts). While
+ * it loads, that require finds a stand-in in Node's module cache (`require.cache`, open to adding entries): the
+ * stand-in's `format` loads prettier when called, so a caller that does ask the library to format (the package exports
+ * the pipeline) gets prettier's output. The entry is taken out once the library is loaded; where prettier is loaded
+ * already, or the library is not found this way (bundled), it loads as usual. A load that fails is tried again next time.
  */
 function jsonSchemaToTypescript(): Promise<{ compile: typeof compile }> {
-  library ??= (async () => {
-    const hooks = registerHooks({
-      resolve: (specifier, context, next) =>
-        specifier === "prettier" && context.parentURL?.includes("/json-schema-to-typescript/") === true
-          ? { url: UNUSED_PRETTIER, format: "commonjs", shortCircuit: true }
-          : next(specifier, context),
-      load: (url, context, next) =>
-        url === UNUSED_PRETTIER
-          ? {
-              format: "commonjs",
-              source: `module.exports = { format() { throw new Error("json-schema-to-typescript formatted although mysqlop asked it not to (format: false)"); } };`,
-              shortCircuit: true,
-            }
-          : next(url, context),
-    });
-    try {
-      return await import("json-schema-to-typescript");
-    } finally {
-      hooks.deregister();
-    }
-  })();
+  library ??= loadWithoutPrettier().catch((error: unknown) => {
+    library = undefined;
+    throw error;
+  });
   return library;
+}
+
+async function loadWithoutPrettier(): Promise<{ compile: typeof compile }> {
+  const require = createRequire(import.meta.url);
+  let prettierPath: string | undefined;
+  try {
+    prettierPath = createRequire(require.resolve("json-schema-to-typescript")).resolve("prettier");
+  } catch {
+    prettierPath = undefined;
+  }
+  let standIn: Module | undefined;
+  if (prettierPath !== undefined && require.cache[prettierPath] === undefined) {
+    standIn = new Module(prettierPath);
+    standIn.filename = prettierPath;
+    standIn.loaded = true;
+    standIn.exports = {
+      format: async (...args: Parameters<typeof import("prettier").format>) => (await import("prettier")).format(...args),
+    };
+    require.cache[prettierPath] = standIn;
+  }
+  try {
+    return await import("json-schema-to-typescript");
+  } finally {
+    if (prettierPath !== undefined && standIn !== undefined && require.cache[prettierPath] === standIn) delete require.cache[prettierPath];
+  }
 }
 
 /**
