@@ -259,9 +259,16 @@ async function measureCeiling(n: number): Promise<{ seconds: number; writesPerRe
 }
 
 /** The operator as a process: `node dist/src/cli/main.js run …`; resolves once it leads and serves probes. */
-async function startOperator(kubeconfigPath: string, entry = operatorEntry ?? bundleFile): Promise<{ child: ChildProcess; probePort: number; log: string[] }> {
-  // An entry of BENCH_RESTART_ENTRIES may put node flags before the script ("--max-semi-space-size=1 dist/x.mjs").
-  const words = entry.split(/\s+/).filter((w) => w !== "");
+/** An entry of BENCH_RESTART_ENTRIES: node flags, then the script ("--max-semi-space-size=1 dist/x.mjs"). */
+function restartEntryWords(entry: string): string[] {
+  return entry.split(/\s+/).filter((w) => w !== "");
+}
+
+/** Starts the operator (`words`: node flags of its own and the script; default the bench's build) and waits until it leads with its caches synced. */
+async function startOperator(
+  kubeconfigPath: string,
+  words = [operatorEntry ?? bundleFile],
+): Promise<{ child: ChildProcess; probePort: number; log: string[] }> {
   const child = spawn(process.execPath, [...operatorNodeArgs, ...words, "run", "--kubeconfig", kubeconfigPath, "--probe-port", "0", ...operatorArgs], {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -281,14 +288,20 @@ async function startOperator(kubeconfigPath: string, entry = operatorEntry ?? bu
   };
   child.stdout?.on("data", onLine);
   child.stderr?.on("data", onLine);
-  const deadline = performance.now() + 60_000;
-  while (probePort === undefined || !leading) {
-    if (child.exitCode !== null) throw new Error(`the operator exited with ${child.exitCode}:\n${log.slice(-20).join("\n")}`);
-    if (performance.now() > deadline) throw new Error(`the operator did not lead within 60 s:\n${log.slice(-20).join("\n")}`);
-    await sleep(100);
+  try {
+    const deadline = performance.now() + 60_000;
+    while (probePort === undefined || !leading) {
+      if (child.exitCode !== null) throw new Error(`the operator exited with ${child.exitCode}:\n${log.slice(-20).join("\n")}`);
+      if (performance.now() > deadline) throw new Error(`the operator did not lead within 60 s:\n${log.slice(-20).join("\n")}`);
+      await sleep(100);
+    }
+    // Ready: every informer synced.
+    while ((await fetch(`http://127.0.0.1:${probePort}/readyz`)).status !== 200) await sleep(100);
+  } catch (error) {
+    // Not left running beside the next one.
+    child.kill("SIGKILL");
+    throw error;
   }
-  // Ready: every informer synced.
-  while ((await fetch(`http://127.0.0.1:${probePort}/readyz`)).status !== 200) await sleep(100);
   return { child, probePort, log };
 }
 
@@ -358,7 +371,7 @@ async function restartOperator(
 ): Promise<{ operator: Awaited<ReturnType<typeof startOperator>>; figures: RestartFigures }> {
   await stopOperator(previous);
   const started = performance.now();
-  const operator = await startOperator(env.operator.kubeconfigPath, entry);
+  const operator = await startOperator(env.operator.kubeconfigPath, entry === undefined ? undefined : restartEntryWords(entry));
   try {
     const pid = operator.child.pid ?? 0;
     const syncedPeakRssMb = processFigures(pid).peakRssMb;
@@ -557,6 +570,7 @@ async function main(): Promise<void> {
     // The first build's restarts (all of them when one build restarts): peak and settled RSS, lowest–highest.
     const mine = op.restarts.filter((r) => r.entry === op.restarts[0]?.entry);
     const span = (values: number[]): string => {
+      if (values.length === 0) return "–";
       const [low, high] = [Math.round(Math.min(...values)), Math.round(Math.max(...values))];
       return low === high ? `${low}` : `${low}–${high}`;
     };
