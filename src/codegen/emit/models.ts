@@ -3,8 +3,7 @@
  * does not know: `x-kubernetes-*` extensions, `metadata` (client-node's V1ObjectMeta),
  * and defaulted fields (always present on objects read from the API server).
  */
-import { createRequire, Module } from "node:module";
-import type { compile } from "json-schema-to-typescript";
+import { compile } from "json-schema-to-typescript";
 import type { SchemaNode } from "../model.ts";
 import type { ModelsInput } from "./inputs.ts";
 import { generatedHeader } from "./header.ts";
@@ -62,50 +61,6 @@ export function typeScriptSchemaOf(model: ModelsInput): SchemaNode {
   return { ...root, title: model.typeNames.resource, properties, required: [...required] };
 }
 
-let library: Promise<{ compile: typeof compile }> | undefined;
-
-/**
- * json-schema-to-typescript, loaded once. Its formatter requires prettier's main entry as it loads (25 ms of the 100 ms
- * the library takes, on the critical path of a generate from scratch), although the models are compiled with
- * `format: false` and laid out here (or formatted by prettier's standalone build when not final, see format.ts). While
- * it loads, that require finds a stand-in in Node's module cache (`require.cache`, open to adding entries): the
- * stand-in's `format` loads prettier when called, so a caller that does ask the library to format (the package exports
- * the pipeline) gets prettier's output. The entry is taken out once the library is loaded; where prettier is loaded
- * already, or the library is not found this way (bundled), it loads as usual. A load that fails is tried again next time.
- */
-function jsonSchemaToTypescript(): Promise<{ compile: typeof compile }> {
-  library ??= loadWithoutPrettier().catch((error: unknown) => {
-    library = undefined;
-    throw error;
-  });
-  return library;
-}
-
-async function loadWithoutPrettier(): Promise<{ compile: typeof compile }> {
-  const require = createRequire(import.meta.url);
-  let prettierPath: string | undefined;
-  try {
-    prettierPath = createRequire(require.resolve("json-schema-to-typescript")).resolve("prettier");
-  } catch {
-    prettierPath = undefined;
-  }
-  let standIn: Module | undefined;
-  if (prettierPath !== undefined && require.cache[prettierPath] === undefined) {
-    standIn = new Module(prettierPath);
-    standIn.filename = prettierPath;
-    standIn.loaded = true;
-    standIn.exports = {
-      format: async (...args: Parameters<typeof import("prettier").format>) => (await import("prettier")).format(...args),
-    };
-    require.cache[prettierPath] = standIn;
-  }
-  try {
-    return await import("json-schema-to-typescript");
-  } finally {
-    if (prettierPath !== undefined && standIn !== undefined && require.cache[prettierPath] === standIn) delete require.cache[prettierPath];
-  }
-}
-
 /**
  * Renders `generated/<singular>-models.ts`: in prettier's form (`final`) when json-schema-to-typescript printed only
  * shapes {@link modelsLayout} models, else as printed, for prettier to format. `layout` false: as printed, always (the
@@ -113,7 +68,6 @@ async function loadWithoutPrettier(): Promise<{ compile: typeof compile }> {
  */
 export async function emitModels(model: ModelsInput, layout = true): Promise<{ content: string; final: boolean }> {
   const schema = typeScriptSchemaOf(model);
-  const { compile } = await jsonSchemaToTypescript();
   const body = await compile(schema as Parameters<typeof compile>[0], model.typeNames.resource, {
     bannerComment: "",
     additionalProperties: false,
