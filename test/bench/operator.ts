@@ -258,13 +258,15 @@ async function measureCeiling(n: number): Promise<{ seconds: number; writesPerRe
   }
 }
 
-/** The operator as a process: `node dist/src/cli/main.js run …`; resolves once it leads and serves probes. */
 /** An entry of BENCH_RESTART_ENTRIES: node flags, then the script ("--max-semi-space-size=1 dist/x.mjs"). */
 function restartEntryWords(entry: string): string[] {
   return entry.split(/\s+/).filter((w) => w !== "");
 }
 
-/** Starts the operator (`words`: node flags of its own and the script; default the bench's build) and waits until it leads with its caches synced. */
+/**
+ * The operator as a process (`words`: node flags of its own and the script; default the bench's build, run as
+ * `node FLAGS… SCRIPT run …`); resolves once it leads, serves probes and its caches are synced.
+ */
 async function startOperator(
   kubeconfigPath: string,
   words = [operatorEntry ?? bundleFile],
