@@ -193,3 +193,38 @@ test("shareSubtrees: the table knows a key only for the parts it remembers, howe
   assert.ok(consistent, "each key is the one its part is remembered under");
   assert.equal(held.length, 20_000, "the parts are still held (by the caches, here by this list)");
 });
+
+test("shareSubtrees with another object of the kind as the one held: its equal parts at any depth are taken, what differs is the new object's, and equal parts are still one with those of objects shared without it", () => {
+  const deployments = (name: string): V1Deployment => children(name, `uid-${name}`).find((o) => o.kind === "Deployment") as V1Deployment;
+  const template = shareSubtrees(deployments("mysql-t"));
+  const alone = shareSubtrees(deployments("mysql-u"));
+  const parsed = deployments("mysql-v");
+  const expected = structuredClone(parsed);
+  const next = shareSubtrees(parsed, template);
+  assert.deepEqual(next, expected, "what a reader sees is what was parsed");
+  const container = (d: V1Deployment) => d.spec?.template.spec?.containers[0];
+  assert.equal(container(next)?.readinessProbe, container(template)?.readinessProbe, "a probe deep in the spec is the one held");
+  assert.equal(container(next)?.readinessProbe, container(alone)?.readinessProbe, "and the one shared without a template");
+  assert.ok(Object.isFrozen(container(next)?.readinessProbe));
+  // The spec names this resource (its selector, its claims): not the template's, and not frozen (it holds parts taken
+  // as they are, which are not looked up).
+  assert.notEqual(next.spec, template.spec);
+  assert.ok(!Object.isFrozen(next.spec));
+  assert.notDeepEqual(next.spec?.selector, template.spec?.selector);
+  // Owner references name this resource: looked up as without a template, one list for all of a resource's children.
+  const ownerOf = (list: KubernetesObject[]) => list.filter((o) => o.kind !== "Secret").map((o) => o.metadata?.ownerReferences);
+  const same = children("mysql-v", "uid-mysql-v").filter((o) => o.kind !== "Secret");
+  const withTemplate = same.map((o) => shareSubtrees(o, o.kind === "Deployment" ? template : undefined));
+  const owners = ownerOf(withTemplate).filter((r) => r !== undefined);
+  assert.ok(owners.length >= 4 && owners.every((r) => r === owners[0]), "one owner reference list for the resource's children");
+  assert.ok(Object.isFrozen(owners[0]));
+  // A change deep in an otherwise equal part: the changed value is the new object's, its equal neighbours the held ones.
+  const changed = deployments("mysql-t");
+  const probe = container(changed)?.readinessProbe as unknown as { periodSeconds: number };
+  probe.periodSeconds += 1;
+  const after = shareSubtrees(changed, template);
+  assert.equal((container(after)?.readinessProbe as unknown as { periodSeconds: number }).periodSeconds, probe.periodSeconds);
+  assert.notEqual(container(after)?.readinessProbe, container(template)?.readinessProbe);
+  assert.ok(container(template)?.livenessProbe !== undefined);
+  assert.equal(container(after)?.livenessProbe, container(template)?.livenessProbe);
+});
