@@ -519,7 +519,8 @@ export class Informer {
   #trim(object: KubernetesObject, previous?: KubernetesObject): KubernetesObject {
     const trimmed = trimObject(object, previous ?? this.#lastTrimmed);
     // Never a Secret: it would stay in memory after the Secret is gone (and shareSubtrees leaves a Secret as it is).
-    if (trimmed.kind !== "Secret") this.#lastTrimmed = trimmed;
+    // Both kinds are asked: a watch event's object carries the kind the API server wrote, not one the informer set.
+    if (trimmed.kind !== "Secret" && this.kind.kind !== "Secret") this.#lastTrimmed = trimmed;
     return trimmed;
   }
 

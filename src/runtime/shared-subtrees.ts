@@ -110,6 +110,13 @@ function sameJson(a: unknown, b: unknown): boolean {
   return true;
 }
 
+let lookups = 0;
+
+/** Parts looked up (serialised and hashed) so far, for tests: a part taken by comparison is not. */
+export function sharedLookupCount(): number {
+  return lookups;
+}
+
 /**
  * Number of subtrees remembered now and of keys known for them, and whether each key is the one its part is remembered
  * under (for tests).
@@ -167,6 +174,7 @@ function share(value: unknown, kept?: unknown): { value: unknown; text: string |
     text = `{${parts.join(",")}}`;
   }
   if (text.length > SHARED_MAX_TEXT) return { value, text: NOT_LOOKED_UP };
+  lookups++;
   const key = hash("sha256", text, "base64");
   const known = remembered.get(key);
   if (known !== undefined) {

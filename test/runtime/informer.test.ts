@@ -14,6 +14,7 @@ import { Informer, internedValueCount, WATCH_IDLE_MS, type InformerEvent } from 
 import { KubeRest, type KindInfo } from "../../src/runtime/kube-rest.ts";
 import { createJsonLogger } from "../../src/runtime/logger.ts";
 import { createRuntimeMetrics } from "../../src/runtime/metrics.ts";
+import { sharedLookupCount } from "../../src/runtime/shared-subtrees.ts";
 
 const kind: KindInfo = { apiVersion: "fixtures.runtime.test/v1", kind: "Widget", plural: "widgets", namespaced: true };
 type WatchScript = (res: ServerResponse, url: URL) => void;
@@ -51,7 +52,8 @@ function widget(name: string, resourceVersion: number): object {
       resourceVersion: String(resourceVersion),
       managedFields: [{ manager: "x", operation: "Update", fieldsType: "FieldsV1", fieldsV1: { "f:spec": {} } }],
     },
-    spec: { message: name },
+    // The same probe in every widget, as the same code builds it into every child of a kind.
+    spec: { message: name, probe: { httpGet: { path: "/healthz", port: 8080 }, periodSeconds: 10 } },
   };
 }
 
@@ -643,6 +645,32 @@ test("a Secret's long values are not kept in the process-wide table of large val
     sendEvent(watch.stream!, "ADDED", object("ConfigMap", "scripts", long("scripts")));
     await until("the ConfigMap cached", () => informer.get("ns", "scripts") !== undefined);
     assert.equal(internedValueCount(), before + 1, "the ConfigMap's long value kept once");
+  } finally {
+    informer.stop();
+  }
+});
+
+test("a listed object takes the parts it shares with the object listed before it by comparison, not by a hash of each (a restart lists thousands built by the same code)", async () => {
+  reset();
+  objects = new Map(Array.from({ length: 60 }, (_, i) => [`w${String(i).padStart(2, "0")}`, { name: `w${String(i).padStart(2, "0")}`, rv: 1 }]));
+  const watch = holdWatch();
+  const before = sharedLookupCount();
+  const { informer } = startInformer();
+  try {
+    await until("synced", () => informer.synced);
+    await until("watching", () => watch.stream !== undefined);
+    // The first widget's probe, its parts and its managedFields entry are looked up; the other 59 take them from the
+    // widget before them (each part of them hashed instead: at least 4 lookups a widget).
+    const lookups = sharedLookupCount() - before;
+    assert.ok(lookups < 30, `parts looked up while listing 60 widgets: ${lookups}`);
+    const [first, last] = [informer.get("ns", "w00"), informer.get("ns", "w59")] as { spec: { message: string; probe: object } }[];
+    assert.equal(last?.spec.probe, first?.spec.probe, "the probe is one object");
+    assert.ok(Object.isFrozen(first?.spec.probe));
+    assert.equal(last?.spec.message, "w59", "what differs is the widget's own");
+    const expected = widget("w59", 1) as KubernetesObject & { spec: object };
+    expected.metadata!.managedFields = [{ manager: "x", operation: "Update" }];
+    assert.deepEqual(last, expected, "what a reader sees is what was listed (managedFields without their field sets)");
+    assert.equal(JSON.stringify(last?.spec), JSON.stringify(expected.spec), "in the order listed");
   } finally {
     informer.stop();
   }

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
-import { sharedSubtreeCount, shareSubtrees } from "../../src/runtime/shared-subtrees.ts";
+import { sharedLookupCount, sharedSubtreeCount, shareSubtrees } from "../../src/runtime/shared-subtrees.ts";
 import { instanceOf } from "../../src/mysql/instance.ts";
 import { buildBackupClaim, buildBackupVolume, buildCredentialsSecret, buildDataVolume, desiredChildren } from "../../src/mysql/desired/index.ts";
 import type { MySQL } from "../../generated/mysql-models.ts";
@@ -197,11 +197,17 @@ test("shareSubtrees: the table knows a key only for the parts it remembers, howe
 test("shareSubtrees with another object of the kind as the one held: its equal parts at any depth are taken, what differs is the new object's, and equal parts are still one with those of objects shared without it", () => {
   const deployments = (name: string): V1Deployment => children(name, `uid-${name}`).find((o) => o.kind === "Deployment") as V1Deployment;
   const template = shareSubtrees(deployments("mysql-t"));
+  let lookups = sharedLookupCount();
   const alone = shareSubtrees(deployments("mysql-u"));
+  const lookupsAlone = sharedLookupCount() - lookups;
   const parsed = deployments("mysql-v");
   const expected = structuredClone(parsed);
+  lookups = sharedLookupCount();
   const next = shareSubtrees(parsed, template);
+  const lookupsWithTemplate = sharedLookupCount() - lookups;
+  assert.ok(lookupsWithTemplate * 4 < lookupsAlone, `parts serialised and hashed: ${lookupsWithTemplate} with the template, ${lookupsAlone} without`);
   assert.deepEqual(next, expected, "what a reader sees is what was parsed");
+  assert.equal(JSON.stringify(next), JSON.stringify(expected), "in the order parsed");
   const container = (d: V1Deployment) => d.spec?.template.spec?.containers[0];
   assert.equal(container(next)?.readinessProbe, container(template)?.readinessProbe, "a probe deep in the spec is the one held");
   assert.equal(container(next)?.readinessProbe, container(alone)?.readinessProbe, "and the one shared without a template");
