@@ -5,9 +5,9 @@
  * informer keeps one copy of each instead (bench:operator's heap snapshot at N = 300: 3.1 of the 6.0 MB the caches
  * held were subtrees equal to one held already, and 1 800 copies of "ReadWriteOnce" and such).
  *
- * Looking a part up costs its JSON text and a hash. Given the version held so far, or another object of the kind, a part
- * equal to the one at the same place there is taken from it with a comparison instead; what holds such a part (a spec
- * naming its resource, around shared probes) stays the object's own and is not looked up.
+ * Looking a part up costs its JSON text and a hash. Given the version held so far, or another object of the kind, a
+ * part equal to the one at the same place there is taken from it with a comparison instead; what holds such a part (a
+ * spec naming its resource, around shared probes) stays the object's own and is not looked up.
  *
  * What is shared is frozen: a handler that changes a shared part in place (never allowed: the cache is shared by every
  * reconcile) fails at once instead of changing other objects. The top level of an object and its `metadata` object stay
@@ -128,12 +128,12 @@ export function sharedSubtreeCount(): { remembered: number; keys: number; consis
 }
 
 /**
- * The shared copy of `value` and its JSON text (`undefined` for a value JSON leaves out), or {@link NOT_LOOKED_UP} for a value
- * whose text would be longer than {@link SHARED_MAX_TEXT}: then no value containing it is looked up either, so its text
- * is never built (a ConfigMap's 30 KB of scripts cost a millisecond to serialise, in every watch event of it).
- * `kept`: the same place in the version held so far (or in another object of the kind, built by the same code): each of
- * its shared parts equal to `value`'s is taken as it is, one comparison instead of a text and a hash, and the parts
- * holding one are not looked up (a Deployment's spec holds names of its own anyway; its probes are the kept ones).
+ * The shared copy of `value` and its JSON text (`undefined` for a value JSON leaves out), or {@link NOT_LOOKED_UP} for
+ * a value whose text would be longer than {@link SHARED_MAX_TEXT}: then no value containing it is looked up either, so
+ * its text is never built (a ConfigMap's 30 KB of scripts cost a millisecond to serialise, in every watch event of it).
+ * `kept`: the same place in the version held so far (or in another object of the kind, built by the same code): each
+ * of its shared parts equal to `value`'s is taken as it is, one comparison instead of a text and a hash, and is
+ * {@link NOT_LOOKED_UP} too (a Deployment's spec holds names of its own anyway; its probes are the kept ones).
  */
 function share(value: unknown, kept?: unknown): { value: unknown; text: string | undefined } {
   const equal = keptIfEqual(value, kept);
